@@ -1,0 +1,126 @@
+"""A policy profile: every parameter of RULES §1–§5 as a named, typed field.
+
+Profiles are data (``prepay_admin/profiles/*.toml``); this module only says
+their shape. Loading and validation live in ``prepay_admin.profiles``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Mapping
+
+from .facts import Assessment, CreditGrade, Flag, Fund, Kind
+
+
+@dataclass(frozen=True)
+class ScoreBand:
+    """Institutions scoring at least ``min_score`` get ``months`` (13§)."""
+
+    min_score: Decimal
+    months: Decimal
+
+
+@dataclass(frozen=True)
+class ResidentShareBonus:
+    """13§: score ≥ ``min_score`` and resident share > ``share_above`` adds ``months``."""
+
+    min_score: Decimal
+    share_above: Decimal
+    months: Decimal
+
+
+@dataclass(frozen=True)
+class FundRules:
+    min_payable_months: Mapping[Fund, Decimal]
+    refuse_on_last_year_deficit: bool
+    refuse_on_projected_deficit: bool
+
+
+@dataclass(frozen=True)
+class EligibilityRules:
+    eligible_kinds: frozenset[Kind]
+    min_level: int
+    level_exempt_kinds: frozenset[Kind]
+    settlement_full_years: int
+    assessments_allowed: frozenset[Assessment]
+    min_score: Decimal | None
+    grades_allowed: frozenset[CreditGrade] | None
+    disqualifying_flags: frozenset[Flag]
+    security_required: bool
+    credit_guarantee_requires_state_run: bool
+
+
+@dataclass(frozen=True)
+class AmountRules:
+    base_years: int
+    base_excludes_out_of_region: bool
+    months_by_score: tuple[ScoreBand, ...]
+    resident_share_bonus: ResidentShareBonus | None
+    ratio_by_grade: Mapping[CreditGrade, Decimal]
+    rounding_unit: Decimal
+    rounding_mode: str
+    minimum: Decimal
+    cap_by_security: bool
+    cap_rounding_mode: str
+    minimum_after_cap: bool
+
+
+@dataclass(frozen=True)
+class MonthDay:
+    """A calendar date without a year; ``year_offset`` −1 means the year before the campaign."""
+
+    month: int
+    day: int
+    year_offset: int = 0
+
+    def in_campaign(self, year: int) -> dt.date:
+        return dt.date(year + self.year_offset, self.month, self.day)
+
+
+@dataclass(frozen=True)
+class CalendarRules:
+    application_deadline: MonthDay
+    list_fixed_by: MonthDay
+    signing_working_days: int
+    confirmed_and_paid_by: MonthDay
+    qualification_start: MonthDay
+    qualification_end: MonthDay
+    agreement_years: int
+
+
+@dataclass(frozen=True)
+class YearEndRules:
+    mode: str  # "rollover" (滚动结算) or "recover" (每年收回)
+    refund_working_days: int
+    withhold_settlement_until_recovered: bool
+
+
+@dataclass(frozen=True)
+class Account:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class PolicyProfile:
+    name: str
+    version: int
+    title: str
+    source: str
+    funds: FundRules
+    eligibility: EligibilityRules
+    amount: AmountRules
+    calendar: CalendarRules
+    year_end: YearEndRules
+    accounts: Mapping[str, Account]
+    articles: Mapping[str, str]
+    overrides: tuple[str, ...] = ()  # "path=value (approval ref)" lines applied on top of the file
+
+    def months_for(self, score: Decimal) -> Decimal:
+        """13§: months by score band (0 when no band applies)."""
+        months = Decimal(0)
+        for band in self.amount.months_by_score:
+            if score >= band.min_score:
+                months = max(months, band.months)
+        return months

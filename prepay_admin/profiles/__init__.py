@@ -1,0 +1,303 @@
+"""Policy profiles: versioned data files, validated on load, with per-year overrides (14§).
+
+``load_profile("nantong-2025")`` reads ``nantong-2025.toml`` beside this file.
+A per-year override (14§: in a public-health emergency the province may change
+conditions and scale) is a ``parameter path = JSON value`` recorded with its
+approval reference; it is applied on top of the file and validated again.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import tomllib
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from importlib import resources
+from typing import Any, Iterable
+
+from marshmallow import ValidationError, fields, post_load, validates_schema
+
+from ..policy.facts import Assessment, CreditGrade, Flag, Fund, Kind
+from ..policy.money import ROUNDING_MODES
+from ..policy.profile import (
+    Account,
+    AmountRules,
+    CalendarRules,
+    EligibilityRules,
+    FundRules,
+    MonthDay,
+    PolicyProfile,
+    ResidentShareBonus,
+    ScoreBand,
+    YearEndRules,
+)
+from ..policy.reasons import MESSAGES as REASON_CODES
+from ..validation import (
+    Choice,
+    DecimalString,
+    List,
+    Nested,
+    StrictBoolean,
+    StrictInteger,
+    StrictSchema,
+    Text,
+    pointer_errors,
+)
+
+DEFAULT_PROFILE = "nantong-2025"
+REQUIRED_ACCOUNTS = (
+    "advance", "expenditure_deposit", "fiscal_special_deposit", "income_deposit", "benefit_expense", "other_expense",
+)
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be used; ``problems`` are (parameter path, message)."""
+
+    def __init__(self, name: str, problems: list[tuple[str, str]]):
+        self.name = name
+        self.problems = problems
+        super().__init__(f"政策参数方案 {name} 有误：" + "；".join(f"{p}: {m}" for p, m in problems))
+
+
+@dataclass(frozen=True)
+class Override:
+    """One overridden parameter: ``path`` like ``amount.minimum``, ``value`` a JSON value."""
+
+    path: str
+    value: Any
+    approval_ref: str
+
+
+def _percent() -> DecimalString:
+    return DecimalString(places=4, minimum=Decimal(0), maximum=Decimal(1))
+
+
+class _FundsSchema(StrictSchema):
+    min_payable_months = fields.Dict(
+        keys=Choice([f.value for f in Fund]), values=DecimalString(places=2, minimum=Decimal(0)), required=True
+    )
+    refuse_on_last_year_deficit = StrictBoolean(required=True)
+    refuse_on_projected_deficit = StrictBoolean(required=True)
+
+    @validates_schema
+    def _both_funds(self, data: dict, **_: Any) -> None:
+        missing = {f.value for f in Fund} - set(data.get("min_payable_months", {}))
+        if missing:
+            raise ValidationError(f"缺少基金 {sorted(missing)} 的可支付月数下限", "min_payable_months")
+
+    @post_load
+    def _make(self, d: dict, **_: Any) -> FundRules:
+        return FundRules({Fund(k): v for k, v in d["min_payable_months"].items()},
+                         d["refuse_on_last_year_deficit"], d["refuse_on_projected_deficit"])
+
+
+class _EligibilitySchema(StrictSchema):
+    eligible_kinds = List(Choice([k.value for k in Kind]), required=True)
+    min_level = StrictInteger(minimum=0, maximum=3, required=True)
+    level_exempt_kinds = List(Choice([k.value for k in Kind]), required=True)
+    settlement_full_years = StrictInteger(minimum=0, maximum=10, required=True)
+    assessments_allowed = List(Choice([a.value for a in Assessment]), required=True)
+    min_score = DecimalString(places=2, minimum=Decimal(0), maximum=Decimal(100), load_default=None, allow_none=True)
+    grades_allowed = List(Choice([g.value for g in CreditGrade]), load_default=None, allow_none=True)
+    disqualifying_flags = List(Choice([f.value for f in Flag]), required=True)
+    security_required = StrictBoolean(required=True)
+    credit_guarantee_requires_state_run = StrictBoolean(required=True)
+
+    @post_load
+    def _make(self, d: dict, **_: Any) -> EligibilityRules:
+        return EligibilityRules(
+            eligible_kinds=frozenset(Kind(k) for k in d["eligible_kinds"]),
+            min_level=d["min_level"],
+            level_exempt_kinds=frozenset(Kind(k) for k in d["level_exempt_kinds"]),
+            settlement_full_years=d["settlement_full_years"],
+            assessments_allowed=frozenset(Assessment(a) for a in d["assessments_allowed"]),
+            min_score=d["min_score"],
+            grades_allowed=None if d["grades_allowed"] is None else frozenset(CreditGrade(g) for g in d["grades_allowed"]),
+            disqualifying_flags=frozenset(Flag(f) for f in d["disqualifying_flags"]),
+            security_required=d["security_required"],
+            credit_guarantee_requires_state_run=d["credit_guarantee_requires_state_run"],
+        )
+
+
+class _BandSchema(StrictSchema):
+    min_score = DecimalString(places=2, minimum=Decimal(0), maximum=Decimal(100), required=True)
+    months = DecimalString(places=2, minimum=Decimal(0), maximum=Decimal(12), required=True)
+
+
+class _BonusSchema(_BandSchema):
+    share_above = _percent()
+
+
+class _AmountSchema(StrictSchema):
+    base_years = StrictInteger(minimum=1, maximum=3, required=True)
+    base_excludes_out_of_region = StrictBoolean(required=True)
+    months_by_score = List(Nested(_BandSchema), required=True)
+    resident_share_bonus = Nested(_BonusSchema, load_default=None, allow_none=True)
+    ratio_by_grade = fields.Dict(keys=Choice([g.value for g in CreditGrade]), values=_percent(), required=True)
+    rounding_unit = DecimalString(places=2, minimum=Decimal("0.01"), required=True)
+    rounding_mode = Choice(ROUNDING_MODES, required=True)
+    minimum = DecimalString(places=2, minimum=Decimal(0), required=True)
+    cap_by_security = StrictBoolean(required=True)
+    cap_rounding_mode = Choice(ROUNDING_MODES, required=True)
+    minimum_after_cap = StrictBoolean(required=True)
+
+    @validates_schema
+    def _bands(self, data: dict, **_: Any) -> None:
+        bands = data.get("months_by_score") or []
+        if not bands:
+            raise ValidationError("至少需要一个分数档", "months_by_score")
+        scores = [b["min_score"] for b in bands]
+        if scores != sorted(scores) or len(set(scores)) != len(scores):
+            raise ValidationError("分数档须按 min_score 严格递增", "months_by_score")
+
+    @post_load
+    def _make(self, d: dict, **_: Any) -> AmountRules:
+        bonus = d["resident_share_bonus"]
+        return AmountRules(
+            base_years=d["base_years"],
+            base_excludes_out_of_region=d["base_excludes_out_of_region"],
+            months_by_score=tuple(ScoreBand(b["min_score"], b["months"]) for b in d["months_by_score"]),
+            resident_share_bonus=None if bonus is None else ResidentShareBonus(bonus["min_score"], bonus["share_above"], bonus["months"]),
+            ratio_by_grade={CreditGrade(k): v for k, v in d["ratio_by_grade"].items()},
+            rounding_unit=d["rounding_unit"],
+            rounding_mode=d["rounding_mode"],
+            minimum=d["minimum"],
+            cap_by_security=d["cap_by_security"],
+            cap_rounding_mode=d["cap_rounding_mode"],
+            minimum_after_cap=d["minimum_after_cap"],
+        )
+
+
+class _MonthDaySchema(StrictSchema):
+    month = StrictInteger(minimum=1, maximum=12, required=True)
+    day = StrictInteger(minimum=1, maximum=31, required=True)
+    year_offset = StrictInteger(minimum=-1, maximum=1, load_default=0)
+
+    @post_load
+    def _make(self, d: dict, **_: Any) -> MonthDay:
+        md = MonthDay(d["month"], d["day"], d["year_offset"])
+        try:
+            md.in_campaign(2001)  # a non-leap year: 2-29 is refused too
+        except ValueError:
+            raise ValidationError("不是有效的月日") from None
+        return md
+
+
+class _CalendarSchema(StrictSchema):
+    application_deadline = Nested(_MonthDaySchema, required=True)
+    list_fixed_by = Nested(_MonthDaySchema, required=True)
+    signing_working_days = StrictInteger(minimum=1, maximum=60, required=True)
+    confirmed_and_paid_by = Nested(_MonthDaySchema, required=True)
+    qualification_start = Nested(_MonthDaySchema, required=True)
+    qualification_end = Nested(_MonthDaySchema, required=True)
+    agreement_years = StrictInteger(minimum=1, maximum=5, required=True)
+
+    @post_load
+    def _make(self, d: dict, **_: Any) -> CalendarRules:
+        return CalendarRules(**d)
+
+
+class _YearEndSchema(StrictSchema):
+    mode = Choice(["rollover", "recover"], required=True)
+    refund_working_days = StrictInteger(minimum=1, maximum=60, required=True)
+    withhold_settlement_until_recovered = StrictBoolean(required=True)
+
+    @post_load
+    def _make(self, d: dict, **_: Any) -> YearEndRules:
+        return YearEndRules(**d)
+
+
+class _AccountSchema(StrictSchema):
+    code = Text(required=True)
+    name = Text(required=True)
+
+    @post_load
+    def _make(self, d: dict, **_: Any) -> Account:
+        return Account(**d)
+
+
+class _ProfileSchema(StrictSchema):
+    name = Text(required=True)
+    version = StrictInteger(minimum=1, required=True)
+    title = Text(required=True)
+    source = Text(required=True)
+    funds = Nested(_FundsSchema, required=True)
+    eligibility = Nested(_EligibilitySchema, required=True)
+    amount = Nested(_AmountSchema, required=True)
+    calendar = Nested(_CalendarSchema, required=True)
+    year_end = Nested(_YearEndSchema, required=True)
+    accounts = fields.Dict(keys=fields.String(), values=Nested(_AccountSchema), required=True)
+    articles = fields.Dict(keys=Choice(REASON_CODES), values=fields.String(), required=True)
+
+    @validates_schema
+    def _consistent(self, data: dict, **_: Any) -> None:
+        problems: dict[str, list[str]] = {}
+        accounts = data.get("accounts") or {}
+        missing = [a for a in REQUIRED_ACCOUNTS if a not in accounts]
+        if missing:
+            problems["accounts"] = [f"缺少科目 {missing}"]
+        articles = data.get("articles") or {}
+        missing = sorted(set(REASON_CODES) - set(articles))
+        if missing:
+            problems["articles"] = [f"缺少理由代码的条款出处 {missing}"]
+        elig, amount = data.get("eligibility"), data.get("amount")
+        if elig and amount:
+            graded = elig.grades_allowed or frozenset(CreditGrade)
+            unrated = sorted(g.value for g in graded - set(amount.ratio_by_grade))
+            if unrated:
+                problems["amount"] = [f"允许的信用等级 {unrated} 没有预付比例"]
+        if problems:
+            raise ValidationError(problems)
+
+    @post_load
+    def _make(self, d: dict, **_: Any) -> PolicyProfile:
+        return PolicyProfile(**d)
+
+
+def available_profiles() -> list[str]:
+    return sorted(p.name.removesuffix(".toml") for p in resources.files(__name__).iterdir() if p.name.endswith(".toml"))
+
+
+def load_profile(name: str = DEFAULT_PROFILE, overrides: Iterable[Override] = ()) -> PolicyProfile:
+    """Read, override and validate a profile; raise ``ProfileError`` naming every bad parameter."""
+    if name not in available_profiles():
+        raise ProfileError(name, [("/", f"没有名为 {name} 的政策参数方案（可选：{'、'.join(available_profiles())}）")])
+    raw = tomllib.loads(resources.files(__name__).joinpath(f"{name}.toml").read_text(encoding="utf-8"))
+    return profile_from_data(raw, overrides)
+
+
+def profile_from_data(raw: dict[str, Any], overrides: Iterable[Override] = ()) -> PolicyProfile:
+    name = str(raw.get("name", "?"))
+    overrides = tuple(overrides)
+    data = copy.deepcopy(raw)
+    problems = []
+    for o in overrides:
+        problem = _apply(data, o)
+        if problem:
+            problems.append((o.path, problem))
+    if problems:
+        raise ProfileError(name, problems)
+    try:
+        profile: PolicyProfile = _ProfileSchema().load(data)
+    except ValidationError as err:
+        raise ProfileError(name, [(p.lstrip("/").replace("/", "."), m) for p, m in pointer_errors(err.messages)]) from None
+    if overrides:
+        applied = tuple(f"{o.path}={json.dumps(o.value, ensure_ascii=False)}（批准文号：{o.approval_ref}）" for o in overrides)
+        profile = replace(profile, overrides=applied)
+    return profile
+
+
+def _apply(data: dict[str, Any], override: Override) -> str | None:
+    """Set ``section.parameter`` in ``data``; a path the schema does not know is refused."""
+    parts = override.path.split(".")
+    if len(parts) != 2:
+        return "参数路径须为“节.参数”，如 amount.minimum"
+    section, key = parts
+    schema_field = _ProfileSchema().fields.get(section)
+    if not isinstance(schema_field, fields.Nested) or key not in schema_field.schema.fields:
+        return "没有这个参数"
+    if not override.approval_ref.strip():
+        return "调整参数须记录批准文号（14§）"
+    data.setdefault(section, {})[key] = override.value
+    return None
+

@@ -1,0 +1,66 @@
+"""Policy profiles are data, validated on load; per-year overrides need an approval reference (14§)."""
+from decimal import Decimal as D
+
+import pytest
+
+from prepay_admin.policy.facts import CreditGrade
+from prepay_admin.profiles import Override, ProfileError, available_profiles, load_profile, profile_from_data
+
+
+def test_both_reference_profiles_load_and_nantong_is_the_default():
+    assert {"nantong-2025", "hebei-2024"} <= set(available_profiles())
+    assert load_profile().name == "nantong-2025"
+
+
+def test_an_unknown_profile_is_refused_naming_the_choices():
+    with pytest.raises(ProfileError) as err:
+        load_profile("beijing-2030")
+    assert "nantong-2025" in err.value.problems[0][1]
+
+
+def test_14_an_override_changes_one_parameter_and_is_recorded_with_its_approval():
+    profile = load_profile("nantong-2025", [Override("amount.minimum", "50000", "苏医保发〔2026〕1号")])
+    assert profile.amount.minimum == D("50000")
+    assert profile.overrides == ('amount.minimum="50000"（批准文号：苏医保发〔2026〕1号）',)
+
+
+def test_14_an_override_can_widen_the_allowed_grades_when_it_gives_them_a_ratio():
+    with pytest.raises(ProfileError) as err:
+        load_profile("nantong-2025", [Override("eligibility.grades_allowed", ["A", "B", "C"], "x")])
+    assert err.value.problems == [("amount", "允许的信用等级 ['C'] 没有预付比例")]
+    profile = load_profile("nantong-2025", [
+        Override("eligibility.grades_allowed", ["A", "B", "C"], "x"),
+        Override("amount.ratio_by_grade", {"A": "0.9", "B": "0.8", "C": "0.5"}, "x"),
+    ])
+    assert profile.amount.ratio_by_grade[CreditGrade.C] == D("0.5")
+
+
+@pytest.mark.parametrize(
+    "override, path, fragment",
+    [
+        (Override("amount.minimum", 50000.5, "x"), "amount.minimum", "浮点数"),
+        (Override("amount.minimum", "-1", "x"), "amount.minimum", "不能小于"),
+        (Override("amount.nonsense", "1", "x"), "amount.nonsense", "没有这个参数"),
+        (Override("minimum", "1", "x"), "minimum", "节.参数"),
+        (Override("amount.minimum", "1", " "), "amount.minimum", "批准文号"),
+        (Override("amount.rounding_mode", "ceiling", "x"), "amount.rounding_mode", "不在可选值之内"),
+        (Override("funds.refuse_on_last_year_deficit", "yes", "x"), "funds.refuse_on_last_year_deficit", "true 或 false"),
+        (Override("amount.months_by_score", [{"min_score": "90", "months": "1.5"}, {"min_score": "80", "months": "1"}], "x"),
+         "amount.months_by_score", "递增"),
+    ],
+)
+def test_a_bad_parameter_is_refused_naming_it(override, path, fragment):
+    with pytest.raises(ProfileError) as err:
+        load_profile("nantong-2025", [override])
+    assert any(p == path and fragment in m for p, m in err.value.problems), err.value.problems
+
+
+def test_a_profile_missing_an_article_for_a_reason_is_refused():
+    import tomllib
+    from importlib import resources
+
+    raw = tomllib.loads(resources.files("prepay_admin.profiles").joinpath("nantong-2025.toml").read_text("utf-8"))
+    del raw["articles"]["barred"]
+    with pytest.raises(ProfileError) as err:
+        profile_from_data(raw)
+    assert "barred" in err.value.problems[0][1]
