@@ -1,0 +1,38 @@
+"""Alembic environment: the only path by which the schema changes."""
+from __future__ import annotations
+
+from alembic import context
+
+from prepay_admin import config as app_config
+from prepay_admin import models  # noqa: F401  (registers every table)
+from prepay_admin.db import Base, make_engine
+
+target_metadata = Base.metadata
+
+
+def run_migrations_online() -> None:
+    connection = context.config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    url = context.config.attributes.get("url") or app_config.database_url()
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        _run(conn)
+    engine.dispose()
+
+
+def _run(connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER most things
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    raise SystemExit("offline (--sql) migrations are not supported; run against a database")
+run_migrations_online()

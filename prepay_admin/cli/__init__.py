@@ -1,0 +1,19 @@
+"""The ``prepay-admin`` console command: a Flask CLI group.
+
+Commands only parse, call a service (or the pure engine) and render. They are
+registered on ``app.cli`` by the factory, so ``flask`` and the test runner see
+them too.
+"""
+from __future__ import annotations
+
+from flask.cli import FlaskGroup
+
+from ..app import create_app
+from .compute import compute
+from .database import db
+from .demo import demo
+from .policy import policy
+
+COMMANDS = (db, demo, compute, policy)
+
+cli = FlaskGroup(create_app=create_app, help="医保基金预付金管理（prepay-admin）")

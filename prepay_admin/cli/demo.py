@@ -1,0 +1,37 @@
+"""``prepay-admin demo load``: a generated pooling region to try the product on."""
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+import click
+from flask.cli import with_appcontext
+
+from ..profiles import ProfileError, available_profiles
+from ..services.demo import DEMO_REGION_CODE, load_demo
+from .common import app_sessions, fail
+
+
+@click.group(help="演示数据")
+def demo() -> None:
+    pass
+
+
+@demo.command("load", help="生成并载入演示统筹地区（同一地区编码已存在时不重复载入）")
+@click.option("--institutions", default=80, show_default=True, type=click.IntRange(1, 1_000_000), help="机构数")
+@click.option("--seed", default=2026, show_default=True, type=int, help="随机种子（相同种子生成相同数据）")
+@click.option("--year", default=dt.date.today().year, show_default="今年", type=click.IntRange(2001, 2100), help="预付年度")
+@click.option("--profile", default="nantong-2025", show_default=True, type=click.Choice(available_profiles()))
+@click.option("--region-code", default=DEMO_REGION_CODE, show_default=True)
+@with_appcontext
+def load(institutions: int, seed: int, year: int, profile: str, region_code: str) -> None:
+    with click.progressbar(length=institutions, label="载入演示机构", show_pos=True, file=sys.stderr) as bar:
+        try:
+            result = load_demo(app_sessions(), institutions=institutions, seed=seed, year=year, profile=profile,
+                               region_code=region_code, progress=bar.update)
+        except ProfileError as err:
+            fail(str(err))
+    if result.created:
+        click.echo(f"已载入演示统筹地区 {region_code}：机构 {result.institutions} 家，月度拨付记录 {result.payouts} 条，年度 {year}。")
+    else:
+        click.echo(f"统筹地区 {region_code} 已存在，未重复载入。")

@@ -1,0 +1,222 @@
+"""The ``compute`` JSON contract: what-if input to facts, and an evaluation to output.
+
+The contract is documented in ``docs/compute-contract.md``; changing a field
+here is changing a published interface.
+"""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from marshmallow import ValidationError, post_load, validates_schema
+
+from .policy.engine import Evaluation, InstitutionResult
+from .policy.facts import (
+    Assessment,
+    CreditGrade,
+    Flag,
+    Fund,
+    FundPosition,
+    InstitutionFacts,
+    Kind,
+    Payout,
+    RegionFacts,
+    Security,
+    SecurityKind,
+)
+from .policy.money import fmt_money
+from .validation import (
+    Choice,
+    Date,
+    DecimalString,
+    List,
+    Money,
+    Month,
+    Nested,
+    StrictBoolean,
+    StrictInteger,
+    StrictSchema,
+    Text,
+    pointer_errors,
+)
+
+
+class ContractError(ValueError):
+    """Bad input: ``problems`` are (JSON pointer, Chinese message) pairs."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems
+        super().__init__("\n".join(f"{p}: {m}" for p, m in problems))
+
+
+class _RegionSchema(StrictSchema):
+    code = Text(required=True)
+    name = Text(required=True)
+
+
+class _FundSchema(StrictSchema):
+    fund = Choice([f.value for f in Fund], required=True)
+    cumulative_surplus = Money(signed=True, required=True)
+    monthly_expenditure = Money(required=True)
+    last_year_current_balance = Money(signed=True, required=True)
+    projected_current_balance = Money(signed=True, required=True)
+
+    @validates_schema
+    def _positive_expenditure(self, data: dict, **_: Any) -> None:
+        if data.get("monthly_expenditure") == 0:
+            raise ValidationError("月均支出须大于 0，否则无法计算可支付月数", "monthly_expenditure")
+
+    @post_load
+    def _make(self, d: dict, **_: Any) -> FundPosition:
+        return FundPosition(**{**d, "fund": Fund(d["fund"])})
+
+
+class _PayoutSchema(StrictSchema):
+    month = Month(required=True)
+    fund = Choice([f.value for f in Fund], required=True)
+    amount = Money(required=True)
+    out_of_region = Money(load_default=Decimal(0))
+
+    @validates_schema
+    def _within_amount(self, data: dict, **_: Any) -> None:
+        if "amount" in data and data.get("out_of_region", 0) > data["amount"]:
+            raise ValidationError("异地就医部分不能大于拨付总额", "out_of_region")
+
+    @post_load
+    def _make(self, d: dict, **_: Any) -> Payout:
+        return Payout(month=d["month"], fund=Fund(d["fund"]), amount=d["amount"], out_of_region=d["out_of_region"])
+
+
+class _SecuritySchema(StrictSchema):
+    kind = Choice([k.value for k in SecurityKind], required=True)
+    value = Money(required=True)
+
+    @post_load
+    def _make(self, d: dict, **_: Any) -> Security:
+        return Security(SecurityKind(d["kind"]), d["value"])
+
+
+class _InstitutionSchema(StrictSchema):
+    code = Text(required=True)
+    name = Text(required=True)
+    kind = Choice([k.value for k in Kind], required=True)
+    level = StrictInteger(minimum=0, maximum=3, required=True)
+    state_run = StrictBoolean(required=True)
+    settled_since = Date(required=True)
+    assessment = Choice([a.value for a in Assessment], required=True)
+    performance_score = DecimalString(places=2, minimum=Decimal(0), maximum=Decimal(100), required=True)
+    credit_grade = Choice([g.value for g in CreditGrade], required=True)
+    flags = List(Choice([f.value for f in Flag]), load_default=list)
+    barred_until = Date(load_default=None, allow_none=True)
+    payouts = List(Nested(_PayoutSchema), load_default=list)
+    security = Nested(_SecuritySchema, required=True, allow_none=True)
+
+    @post_load
+    def _make(self, d: dict, **_: Any) -> InstitutionFacts:
+        return InstitutionFacts(
+            code=d["code"], name=d["name"], kind=Kind(d["kind"]), level=d["level"], state_run=d["state_run"],
+            settled_since=d["settled_since"], assessment=Assessment(d["assessment"]),
+            performance_score=d["performance_score"], credit_grade=CreditGrade(d["credit_grade"]),
+            flags=frozenset(Flag(f) for f in d["flags"]), barred_until=d["barred_until"],
+            payouts=tuple(d["payouts"]), security=d["security"],
+        )
+
+
+class _InputSchema(StrictSchema):
+    year = StrictInteger(minimum=2000, maximum=2100, required=True)
+    region = Nested(_RegionSchema, required=True)
+    funds = List(Nested(_FundSchema), required=True)
+    institutions = List(Nested(_InstitutionSchema), required=True)
+
+    @validates_schema
+    def _unique(self, data: dict, **_: Any) -> None:
+        problems: dict[str, Any] = {}
+        seen: set[Fund] = set()
+        for i, f in enumerate(data.get("funds") or []):
+            if f.fund in seen:
+                problems.setdefault("funds", {})[i] = {"fund": ["基金重复"]}
+            seen.add(f.fund)
+        codes: set[str] = set()
+        for i, inst in enumerate(data.get("institutions") or []):
+            if inst.code in codes:
+                problems.setdefault("institutions", {})[i] = {"code": ["机构编码重复"]}
+            codes.add(inst.code)
+            months: set[tuple] = set()
+            for j, p in enumerate(inst.payouts):
+                if (p.month, p.fund) in months:
+                    problems.setdefault("institutions", {}).setdefault(i, {}).setdefault("payouts", {})[j] = {
+                        "month": ["同一月份同一基金的拨付记录重复"]
+                    }
+                months.add((p.month, p.fund))
+        if problems:
+            raise ValidationError(problems)
+
+    @post_load
+    def _make(self, d: dict, **_: Any) -> RegionFacts:
+        return RegionFacts(d["year"], d["region"]["code"], d["region"]["name"], tuple(d["funds"]), tuple(d["institutions"]))
+
+
+def parse_input(text: str) -> RegionFacts:
+    """Parse the contract's JSON; raise ``ContractError`` listing every problem."""
+    try:
+        data = json.loads(text, parse_float=_FloatMarker, parse_constant=_FloatMarker)
+    except json.JSONDecodeError as err:
+        raise ContractError([("/", f"不是有效的 JSON：第 {err.lineno} 行第 {err.colno} 列，{err.msg}")]) from None
+    try:
+        return _InputSchema().load(data)
+    except ValidationError as err:
+        raise ContractError(list(pointer_errors(err.messages))) from None
+
+
+class _FloatMarker(float):
+    """A JSON number with a fraction (or NaN/Infinity). Kept, not refused at parse
+    time, so that the strict field it lands in refuses it and names the field."""
+
+    def __new__(cls, text: str) -> "_FloatMarker":
+        return super().__new__(cls, float(text))
+
+
+def result_as_dict(evaluation: Evaluation) -> dict[str, Any]:
+    return {
+        "year": evaluation.year,
+        "profile": evaluation.profile,
+        "funds": [
+            {
+                "fund": g.fund.value,
+                "payable_months": str(g.payable_months),
+                "open": g.open,
+                "reasons": [r.as_dict() for r in g.reasons],
+            }
+            for g in evaluation.funds
+        ],
+        "institutions": [_institution_dict(r) for r in evaluation.institutions],
+        "totals": {
+            "employee": fmt_money(evaluation.total_for(Fund.EMPLOYEE)),
+            "resident": fmt_money(evaluation.total_for(Fund.RESIDENT)),
+            "all": fmt_money(evaluation.total_for()),
+        },
+    }
+
+
+def _institution_dict(r: InstitutionResult) -> dict[str, Any]:
+    return {
+        "code": r.code,
+        "eligible": r.eligible,
+        "reasons": [x.as_dict() for x in r.reasons],
+        "months": None if r.months is None else str(r.months),
+        "ratio": None if r.ratio is None else str(r.ratio),
+        "advances": [
+            {
+                "fund": a.fund.value,
+                "base": fmt_money(a.base),
+                "raw": fmt_money(a.raw),
+                "rounded": fmt_money(a.rounded),
+                "cap": None if a.cap is None else fmt_money(a.cap),
+                "amount": fmt_money(a.amount),
+                "reasons": [x.as_dict() for x in a.reasons],
+            }
+            for a in r.advances
+        ],
+        "total": fmt_money(r.total),
+    }

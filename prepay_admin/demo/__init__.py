@@ -1,0 +1,1 @@
+"""The demo pooling region: generated deterministically from a seed, at any size."""

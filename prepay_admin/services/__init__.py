@@ -1,0 +1,1 @@
+"""Use cases. Each takes a session factory and owns its transaction: one use case, one commit."""

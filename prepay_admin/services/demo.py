@@ -1,0 +1,119 @@
+"""Load the demo pooling region: one transaction, streamed in chunks, idempotent by region code."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import islice
+from typing import Callable
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..demo.generator import InstitutionPlan, plan_region
+from ..models import (
+    AnnualStanding,
+    Bar,
+    FundPositionRecord,
+    Institution,
+    InstitutionCondition,
+    MonthlyPayout,
+    Region,
+    SecurityPledge,
+)
+from ..policy.facts import Fund
+from ..profiles import load_profile
+
+DEMO_REGION_CODE = "320600"
+DEMO_REGION_NAME = "南通市（演示）"
+CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class DemoLoad:
+    region_code: str
+    created: bool
+    institutions: int
+    payouts: int
+
+
+def load_demo(
+    sessions: sessionmaker,
+    *,
+    institutions: int,
+    seed: int,
+    year: int,
+    profile: str = "nantong-2025",
+    region_code: str = DEMO_REGION_CODE,
+    region_name: str = DEMO_REGION_NAME,
+    progress: Callable[[int], None] = lambda n: None,
+) -> DemoLoad:
+    """Create the demo region unless a region with that code exists (then nothing changes)."""
+    load_profile(profile)  # refuse an unknown profile before writing anything
+    with sessions.begin() as session:
+        existing = session.scalar(select(Region).where(Region.code == region_code))
+        if existing is not None:
+            return DemoLoad(region_code, False, 0, 0)
+        region = Region(code=region_code, name=region_name, profile=profile)
+        session.add(region)
+        session.flush()
+        _fund_positions(session, region.id, year, institutions)
+        plans = plan_region(seed, institutions, year, region_code[:4])
+        loaded = payouts = 0
+        while chunk := list(islice(plans, CHUNK)):
+            payouts += _insert_chunk(session, region.id, year, chunk)
+            loaded += len(chunk)
+            progress(len(chunk))
+    return DemoLoad(region_code, True, loaded, payouts)
+
+
+def _fund_positions(session: Session, region_id: int, year: int, institutions: int) -> None:
+    scale = Decimal(max(institutions, 1)) * Decimal("450000")
+    figures = {
+        # employee fund: 15.6 months of surplus; resident fund: 7.2 months
+        Fund.EMPLOYEE: (scale * Decimal("0.6"), Decimal("15.6"), Decimal("0.031"), Decimal("0.012")),
+        Fund.RESIDENT: (scale * Decimal("0.4"), Decimal("7.2"), Decimal("0.018"), Decimal("0.006")),
+    }
+    for fund, (monthly, months, last_margin, projected_margin) in figures.items():
+        session.add(FundPositionRecord(
+            region_id=region_id, year=year, fund=fund,
+            cumulative_surplus=(monthly * months).quantize(Decimal("0.01")),
+            monthly_expenditure=monthly.quantize(Decimal("0.01")),
+            last_year_current_balance=(monthly * 12 * last_margin).quantize(Decimal("0.01")),
+            projected_current_balance=(monthly * 12 * projected_margin).quantize(Decimal("0.01")),
+        ))
+
+
+def _insert_chunk(session: Session, region_id: int, year: int, plans: list[InstitutionPlan]) -> int:
+    ids = session.scalars(
+        insert(Institution).returning(Institution.id, sort_by_parameter_order=True),
+        [
+            dict(region_id=region_id, code=p.code, name=p.name, kind=p.kind, level=p.level, state_run=p.state_run,
+                 settled_since=p.settled_since, bank_name=p.bank_name, bank_account=p.bank_account)
+            for p in plans
+        ],
+    ).all()
+    conn = session.connection()
+    conn.execute(insert(AnnualStanding), [
+        dict(institution_id=i, year=year, assessment=p.assessment, performance_score=p.performance_score,
+             credit_grade=p.credit_grade)
+        for i, p in zip(ids, plans)
+    ])
+    conditions = [dict(institution_id=i, year=year, flag=f, evidence="演示数据")
+                  for i, p in zip(ids, plans) for f in sorted(p.flags)]
+    if conditions:
+        conn.execute(insert(InstitutionCondition), conditions)
+    bars = [dict(institution_id=i, since=p.barred_until.replace(year=p.barred_until.year - 3),
+                 until=p.barred_until, reason="提供虚假财务报表骗取预付金（演示数据）", decision_ref="演示〔处〕1号")
+            for i, p in zip(ids, plans) if p.barred_until]
+    if bars:
+        conn.execute(insert(Bar), bars)
+    securities = [dict(institution_id=i, kind=p.security.kind, value=p.security.value,
+                       registration_ref=p.security.registration_ref, valid_from=p.security.valid_from,
+                       valid_until=p.security.valid_until)
+                  for i, p in zip(ids, plans) if p.security]
+    if securities:
+        conn.execute(insert(SecurityPledge), securities)
+    payouts = [dict(institution_id=i, month=r.month, fund=r.fund, amount=r.amount, out_of_region=r.out_of_region)
+               for i, p in zip(ids, plans) for r in p.payouts]
+    conn.execute(insert(MonthlyPayout), payouts)
+    return len(payouts)

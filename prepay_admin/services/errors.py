@@ -1,0 +1,15 @@
+"""Errors a use case reports to its caller (a route or a CLI command renders them)."""
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """A refused request: ``field`` names what was wrong, ``message`` says it in Chinese."""
+
+    def __init__(self, message: str, field: str | None = None):
+        self.message = message
+        self.field = field
+        super().__init__(f"{field}: {message}" if field else message)
+
+
+class NotFound(ServiceError):
+    pass

@@ -1,0 +1,54 @@
+"""The landing page and the database commands."""
+import json
+
+from prepay_admin.services.demo import load_demo
+
+
+def test_the_landing_page_says_how_to_load_a_region_when_there_is_none(client):
+    page = client.get("/").get_data(as_text=True)
+    assert "prepay-admin demo load" in page
+
+
+def test_the_landing_page_lists_the_region_its_fund_gates_and_determinations(client, app):
+    load_demo(app.extensions["prepay_sessions"], institutions=70, seed=4, year=2026)
+    response = client.get("/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "南通市（演示）" in page and "职工医保统筹基金" in page and "可以预付" in page
+    assert "符合条件" in page and "第 1 / 2 页" in page
+    assert "医保基金使用绩效综合评价 79.99 分，低于 80 分（10§(一)）" in page
+    second = client.get("/?region=320600&year=2026&page=2").get_data(as_text=True)
+    assert "第 2 / 2 页" in second
+
+
+def test_the_landing_page_answers_a_bad_query_without_a_traceback(client, app):
+    load_demo(app.extensions["prepay_sessions"], institutions=3, seed=4, year=2026)
+    assert client.get("/?region=999999").status_code == 404
+    assert client.get("/?region=320600&year=abc").status_code == 400
+    assert "还没有基金结余数据" in client.get("/?region=320600&year=1999").get_data(as_text=True)
+
+
+def test_demo_load_and_compute_from_the_database_through_the_cli(cli_runner):
+    result = cli_runner.invoke(args=["demo", "load", "--institutions", "25", "--seed", "9", "--year", "2026"])
+    assert result.exit_code == 0 and "已载入演示统筹地区 320600" in result.output
+    again = cli_runner.invoke(args=["demo", "load"])
+    assert "已存在，未重复载入" in again.output
+    out = cli_runner.invoke(args=["compute", "--region", "320600", "--year", "2026"])
+    assert out.exit_code == 0
+    data = json.loads(out.output)
+    assert len(data["institutions"]) == 25 and data["profile"] == "nantong-2025"
+
+
+def test_compute_for_an_unknown_region_or_year_names_the_option(cli_runner):
+    result = cli_runner.invoke(args=["compute", "--region", "000000", "--year", "2026"])
+    assert result.exit_code == 2 and result.output.startswith("--region: 没有统筹地区 000000")
+
+
+def test_policy_override_through_the_cli(cli_runner):
+    cli_runner.invoke(args=["demo", "load", "--institutions", "3"])
+    ok = cli_runner.invoke(args=["policy", "override", "--region", "320600", "--year", "2026",
+                                 "--set", 'amount.minimum="50000"', "--approval", "苏医保〔2026〕1号"])
+    assert ok.exit_code == 0, ok.output
+    bad = cli_runner.invoke(args=["policy", "override", "--region", "320600", "--year", "2026",
+                                  "--set", "amount.minimum=50000.5", "--approval", "x"])
+    assert bad.exit_code == 2 and bad.output.startswith("amount.minimum: ")
