@@ -9,6 +9,7 @@ from typing import Callable
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..db import bulk_insert
 from ..demo.generator import InstitutionPlan, plan_region
 from ..models import (
     AnnualStanding,
@@ -113,7 +114,6 @@ def _insert_chunk(session: Session, region_id: int, year: int, plans: list[Insti
                   for i, p in zip(ids, plans) if p.security]
     if securities:
         conn.execute(insert(SecurityPledge), securities)
-    payouts = [dict(institution_id=i, month=r.month, fund=r.fund, amount=r.amount, out_of_region=r.out_of_region)
-               for i, p in zip(ids, plans) for r in p.payouts]
-    conn.execute(insert(MonthlyPayout), payouts)
+    payouts = [(i, r.month, r.fund.value, r.amount_fen, r.out_of_region_fen) for i, p in zip(ids, plans) for r in p.payouts]
+    bulk_insert(conn, MonthlyPayout.__table__, ("institution_id", "month", "fund", "amount", "out_of_region"), payouts)
     return len(payouts)
