@@ -6,7 +6,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import BigInteger, MetaData, Table, create_engine, event
+from sqlalchemy import BigInteger, MetaData, Table, create_engine, event, func, type_coerce
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
@@ -63,6 +63,12 @@ def Money() -> FixedPoint:
     return FixedPoint(2)
 
 
+def money_sum(expr: Any) -> Any:
+    """``SUM`` of a money expression (columns, differences, CASEs of them), 0 when empty,
+    read back as ``Decimal`` yuan whatever type the database gives the sum."""
+    return type_coerce(func.coalesce(func.sum(expr), 0), Money())
+
+
 class UtcDateTime(TypeDecorator[dt.datetime]):
     """Timezone-aware UTC timestamps on both databases (SQLite keeps no zone)."""
 
@@ -110,10 +116,19 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
     return engine
 
 
+def _sqlite_begin_immediate(conn: Connection) -> None:
+    """Take SQLite's write lock when a transaction begins, not at its first write,
+    so that a read-check-write (a balance check before a posting) cannot interleave."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # the driver's own transaction handling is switched off: "begin" above does it
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")

@@ -109,6 +109,17 @@ class Backend:
             self.admin.dispose()
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``postgresql_only`` run only in their PostgreSQL variant (deselected, not skipped)."""
+    keep, drop = [], []
+    for item in items:
+        backend = getattr(getattr(item, "callspec", None), "params", {}).get("backend")
+        (drop if item.get_closest_marker("postgresql_only") and backend != "postgresql" else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def backend(request, tmp_path_factory) -> Iterator[Backend]:
     b = Backend(request.param, tmp_path_factory.mktemp(request.param))

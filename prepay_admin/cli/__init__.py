@@ -12,8 +12,9 @@ from ..app import create_app
 from .compute import compute
 from .database import db
 from .demo import demo
+from .ledger import ledger
 from .policy import policy
 
-COMMANDS = (db, demo, compute, policy)
+COMMANDS = (db, demo, compute, policy, ledger)
 
 cli = FlaskGroup(create_app=create_app, help="医保基金预付金管理（prepay-admin）")

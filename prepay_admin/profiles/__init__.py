@@ -17,6 +17,8 @@ from typing import Any, Iterable
 
 from marshmallow import ValidationError, fields, post_load, validates_schema
 
+from accounting.chart import Role
+
 from ..policy.facts import Assessment, CreditGrade, Flag, Fund, Kind
 from ..policy.money import ROUNDING_MODES
 from ..policy.profile import (
@@ -45,9 +47,7 @@ from ..validation import (
 )
 
 DEFAULT_PROFILE = "nantong-2025"
-REQUIRED_ACCOUNTS = (
-    "advance", "expenditure_deposit", "fiscal_special_deposit", "income_deposit", "benefit_expense", "other_expense",
-)
+REQUIRED_ACCOUNTS = tuple(role.value for role in Role)  # every role a posting template uses
 
 
 class ProfileError(ValueError):

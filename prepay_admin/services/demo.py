@@ -23,6 +23,7 @@ from ..models import (
 )
 from ..policy.facts import Fund
 from ..profiles import load_profile
+from .books import open_region_books_in
 
 DEMO_REGION_CODE = "320600"
 DEMO_REGION_NAME = "南通市（演示）"
@@ -64,6 +65,7 @@ def load_demo(
             payouts += _insert_chunk(session, region.id, year, chunk)
             loaded += len(chunk)
             progress(len(chunk))
+        open_region_books_in(session, region_code)
     return DemoLoad(region_code, True, loaded, payouts)
 
 

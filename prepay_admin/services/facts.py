@@ -7,6 +7,7 @@ from collections import defaultdict
 from sqlalchemy import extract, func, select
 from sqlalchemy.orm import Session
 
+from ..db import money_sum
 from ..models import AnnualStanding, Bar, FundPositionRecord, Institution, InstitutionCondition, MonthlyPayout, Region, SecurityPledge
 from ..policy.amount import base_window
 from ..policy.facts import FundPosition, InstitutionFacts, Payout, RegionFacts, Security
@@ -50,14 +51,13 @@ def region_facts(session: Session, region: Region, year: int, profile: PolicyPro
     payout_year = extract("year", MonthlyPayout.month)
     rows = session.execute(
         select(MonthlyPayout.institution_id, payout_year, MonthlyPayout.fund,
-               func.sum(MonthlyPayout.amount), func.sum(MonthlyPayout.out_of_region))
+               money_sum(MonthlyPayout.amount), money_sum(MonthlyPayout.out_of_region))
         .join(Institution, Institution.id == MonthlyPayout.institution_id)
         .where(Institution.region_id == region.id,
                MonthlyPayout.month >= dt.date(years[0], 1, 1), MonthlyPayout.month < dt.date(years[-1] + 1, 1, 1))
         .group_by(MonthlyPayout.institution_id, payout_year, MonthlyPayout.fund)
     )
     for inst_id, y, fund, amount, out in rows:
-        # SUM keeps the column's FixedPoint type, so the sums come back as Decimal yuan
         payouts[inst_id].append(Payout(dt.date(int(y), 1, 1), fund, amount, out))
 
     flags: dict[int, set] = defaultdict(set)

@@ -3,6 +3,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from accounting import models as ledger_models  # noqa: F401
 from prepay_admin import models  # noqa: F401
 from prepay_admin.db import Base, make_engine
 from prepay_admin.migrate import alembic_config, upgrade
@@ -21,5 +22,17 @@ def test_upgrading_an_empty_database_leaves_no_autogenerate_diff(backend):
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []
         engine.dispose()
+    finally:
+        backend.drop(url)
+
+
+def test_downgrading_to_base_and_upgrading_again_works(backend):
+    from alembic import command
+
+    url = backend.empty_url()
+    try:
+        upgrade(url)
+        command.downgrade(alembic_config(url=url), "base")
+        upgrade(url)
     finally:
         backend.drop(url)

@@ -1,0 +1,71 @@
+"""The chart of accounts: the roles the templates post to, with codes from data.
+
+Codes differ between regions (and the 2026 supplement to 社会保险基金会计制度
+adds prepayment accounts), so a chart maps each role to a code and a name that
+the caller loads from its configuration; only the roles are fixed here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Mapping
+
+
+class Role(StrEnum):
+    INCOME_DEPOSIT = "income_deposit"  # 收入户存款
+    EXPENDITURE_DEPOSIT = "expenditure_deposit"  # 支出户存款
+    FISCAL_SPECIAL_DEPOSIT = "fiscal_special_deposit"  # 财政专户存款
+    ADVANCE = "advance"  # 暂付款—医保预付金 (sub-ledger per institution)
+    RECEIVABLE = "receivable"  # 暂付款—预付金待收回: what an institution owes back
+    OVERPAID = "overpaid"  # 暂收款—预付金多缴: what the bureau owes an institution
+    BENEFIT_EXPENSE = "benefit_expense"  # 社会保险待遇支出
+    OTHER_EXPENSE = "other_expense"  # 其他支出
+
+
+class Side(StrEnum):
+    DEBIT = "debit"
+    CREDIT = "credit"
+
+
+NORMAL_SIDE: Mapping[Role, Side] = {role: Side.DEBIT for role in Role} | {Role.OVERPAID: Side.CREDIT}
+
+# Accounts kept per institution (往来明细): every line on them names the institution.
+PARTY_ROLES = frozenset({Role.ADVANCE, Role.RECEIVABLE, Role.OVERPAID})
+
+# 21§(一): the debit balance of these is what an institution holds or owes; it never goes below zero.
+NON_NEGATIVE_ROLES = frozenset({Role.ADVANCE, Role.RECEIVABLE})
+
+
+@dataclass(frozen=True)
+class AccountSpec:
+    role: Role
+    code: str
+    name: str
+
+    @property
+    def normal_side(self) -> Side:
+        return NORMAL_SIDE[self.role]
+
+
+@dataclass(frozen=True)
+class Chart:
+    accounts: tuple[AccountSpec, ...]
+
+    def __post_init__(self) -> None:
+        roles = [a.role for a in self.accounts]
+        missing = sorted(set(Role) - set(roles))
+        if missing:
+            raise ValueError(f"科目表缺少科目：{missing}")
+        if len(set(roles)) != len(roles):
+            raise ValueError("科目表中有重复的科目用途")
+        codes = [a.code for a in self.accounts]
+        if len(set(codes)) != len(codes):
+            raise ValueError("科目表中有重复的科目代码")
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, tuple[str, str]]) -> "Chart":
+        """``{role: (code, name)}``, e.g. from a policy profile's ``[accounts]``."""
+        return cls(tuple(AccountSpec(Role(role), code, name) for role, (code, name) in mapping.items()))
+
+    def spec(self, role: Role) -> AccountSpec:
+        return next(a for a in self.accounts if a.role == role)

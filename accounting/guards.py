@@ -1,0 +1,130 @@
+"""Database triggers that make the ledger's invariants hold whoever writes to it.
+
+- entries, lines and memos are append-only: UPDATE and DELETE (and TRUNCATE on
+  PostgreSQL) are refused;
+- nothing is posted into a closed period;
+- on PostgreSQL, a deferred constraint trigger refuses at commit an entry that
+  does not balance or has fewer than two lines. SQLite cannot defer a check to
+  commit, so there the service checks it and ``ledger verify`` recomputes it.
+
+Installed by the migration (``install``) and named in ``TRIGGERS`` so that
+``verify`` can report one that has gone missing.
+"""
+from __future__ import annotations
+
+from sqlalchemy.engine import Connection
+
+APPEND_ONLY_TABLES = ("ledger_entry", "ledger_line", "ledger_writeoff_memo")
+CLOSED_PERIOD_MESSAGE = "会计期间已结账，不能在已结账期间记账"
+APPEND_ONLY_MESSAGE = "账簿只增不改：已记账的凭证不能修改或删除，请用冲销凭证更正"
+
+_OPEN_PERIOD_CONDITION = (
+    "NEW.period <= (SELECT MAX(c.period) FROM ledger_period_closure c "
+    "WHERE c.book_id = NEW.book_id AND c.reopened_at IS NULL)"
+)
+
+
+def trigger_names(dialect: str) -> list[str]:
+    names = [f"{t}_no_{op}" for t in APPEND_ONLY_TABLES for op in ("update", "delete")]
+    names.append("ledger_entry_open_period")
+    if dialect == "postgresql":
+        names += [f"{t}_no_truncate" for t in APPEND_ONLY_TABLES]
+        names += ["ledger_line_balanced", "ledger_entry_balanced"]
+    return names
+
+
+def _sqlite(conn: Connection) -> None:
+    for table in APPEND_ONLY_TABLES:
+        for op in ("update", "delete"):
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER {table}_no_{op} BEFORE {op.upper()} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END"
+            )
+    conn.exec_driver_sql(
+        f"CREATE TRIGGER ledger_entry_open_period BEFORE INSERT ON ledger_entry "
+        f"WHEN {_OPEN_PERIOD_CONDITION} BEGIN SELECT RAISE(ABORT, '{CLOSED_PERIOD_MESSAGE}'); END"
+    )
+
+
+def _pg(conn: Connection, sql: str) -> None:
+    # psycopg reads % as a placeholder; plpgsql's RAISE uses it for its arguments
+    conn.exec_driver_sql(sql.replace("%", "%%"))
+
+
+def _postgresql(conn: Connection) -> None:
+    _pg(conn, f"""
+        CREATE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}（% %）', TG_OP, TG_TABLE_NAME
+                USING ERRCODE = 'restrict_violation';
+        END $$""")
+    for table in APPEND_ONLY_TABLES:
+        for op in ("update", "delete"):
+            _pg(conn, 
+                f"CREATE TRIGGER {table}_no_{op} BEFORE {op.upper()} ON {table} "
+                f"FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change()"
+            )
+        _pg(conn, 
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change()"
+        )
+    _pg(conn, f"""
+        CREATE FUNCTION ledger_refuse_closed_period() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF {_OPEN_PERIOD_CONDITION} THEN
+                RAISE EXCEPTION '{CLOSED_PERIOD_MESSAGE}（%）', NEW.period USING ERRCODE = 'check_violation';
+            END IF;
+            RETURN NEW;
+        END $$""")
+    _pg(conn, 
+        "CREATE TRIGGER ledger_entry_open_period BEFORE INSERT ON ledger_entry "
+        "FOR EACH ROW EXECUTE FUNCTION ledger_refuse_closed_period()"
+    )
+    _pg(conn, """
+        CREATE FUNCTION ledger_check_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            -- one function for both tables: read the entry's id by name, as plpgsql
+            -- would refuse NEW.entry_id on a ledger_entry row even in an untaken branch
+            eid integer := (to_jsonb(NEW) ->> CASE WHEN TG_TABLE_NAME = 'ledger_entry' THEN 'id' ELSE 'entry_id' END)::integer;
+            d bigint; c bigint; n integer;
+        BEGIN
+            SELECT COALESCE(SUM(debit), 0), COALESCE(SUM(credit), 0), COUNT(*) INTO d, c, n
+              FROM ledger_line WHERE entry_id = eid;
+            IF n < 2 OR d <> c THEN
+                RAISE EXCEPTION '凭证 % 借贷不平衡或分录少于两条（借 %，贷 %，% 条）', eid, d, c, n
+                    USING ERRCODE = 'check_violation';
+            END IF;
+            RETURN NULL;
+        END $$""")
+    for table in ("ledger_line", "ledger_entry"):
+        name = "ledger_line_balanced" if table == "ledger_line" else "ledger_entry_balanced"
+        _pg(conn, 
+            f"CREATE CONSTRAINT TRIGGER {name} AFTER INSERT ON {table} "
+            f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_check_balanced()"
+        )
+
+
+def install(conn: Connection) -> None:
+    {"sqlite": _sqlite, "postgresql": _postgresql}[conn.dialect.name](conn)
+
+
+def remove(conn: Connection) -> None:
+    """Drop every guard (the migration's downgrade, and tests that plant a breach)."""
+    for name in trigger_names(conn.dialect.name):
+        if conn.dialect.name == "postgresql":
+            table = name.rsplit("_no_", 1)[0] if "_no_" in name else (
+                "ledger_line" if name == "ledger_line_balanced" else "ledger_entry")
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        else:
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+    if conn.dialect.name == "postgresql":
+        for fn in ("ledger_refuse_change", "ledger_refuse_closed_period", "ledger_check_balanced"):
+            conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {fn}()")
+
+
+def installed(conn: Connection) -> set[str]:
+    if conn.dialect.name == "postgresql":
+        rows = conn.exec_driver_sql("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")
+    else:
+        rows = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+    return {r[0] for r in rows}

@@ -1,0 +1,266 @@
+"""Posting, reversing and closing periods.
+
+Every write takes the book's lock first (``SELECT … FOR UPDATE`` on the book
+row on PostgreSQL; SQLite transactions here begin IMMEDIATE, which serialises
+writers), so balance checks, voucher numbers and period checks see every
+posting committed before them. The ``*_in`` functions work inside the
+caller's transaction (a workflow that pays and posts in one commit); the
+others own theirs.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from prepay_admin.db import money_sum, utcnow
+from prepay_admin.policy.facts import Fund
+from prepay_admin.policy.reasons import FUND_CN
+
+from .chart import NON_NEGATIVE_ROLES, Chart, Role
+from .entries import EntryDraft, LineDraft, content_hash, period_of, problems
+from .errors import LedgerError
+from .models import Book, JournalEntry, JournalLine, LedgerAccount, PeriodClosure, VoucherCounter, WriteOffMemo
+from .templates import reversal
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Posted:
+    entry_id: int
+    voucher: str
+    replayed: bool  # True when the idempotency key had been used already: nothing new was posted
+
+
+# -- books -----------------------------------------------------------------
+
+def open_book_in(session: Session, region_code: str, fund: Fund, name: str, chart: Chart,
+                 fiscal_special_allowed: bool = True) -> Book:
+    """Open a region's book for a fund with its chart; an existing one is returned unchanged."""
+    book = find_book(session, region_code, fund)
+    if book is not None:
+        return book
+    book = Book(region_code=region_code, fund=fund, name=name, fiscal_special_allowed=fiscal_special_allowed)
+    session.add(book)
+    session.flush()
+    for spec in chart.accounts:
+        session.add(LedgerAccount(book_id=book.id, role=spec.role, code=spec.code, name=spec.name))
+    session.flush()
+    return book
+
+
+def find_book(session: Session, region_code: str, fund: Fund) -> Book | None:
+    return session.scalar(select(Book).where(Book.region_code == region_code, Book.fund == fund))
+
+
+def get_book(session: Session, region_code: str, fund: Fund) -> Book:
+    book = find_book(session, region_code, fund)
+    if book is None:
+        raise LedgerError("book_not_found", f"统筹地区 {region_code} 没有{FUND_CN[fund]}账套", "region")
+    return book
+
+
+def _lock_book(session: Session, book_id: int) -> Book:
+    book = session.scalar(select(Book).where(Book.id == book_id).with_for_update())
+    if book is None:
+        raise LedgerError("book_not_found", f"账套 {book_id} 不存在", "book")
+    return book
+
+
+def _accounts(session: Session, book_id: int) -> dict[Role, LedgerAccount]:
+    return {a.role: a for a in session.scalars(select(LedgerAccount).where(LedgerAccount.book_id == book_id))}
+
+
+# -- periods -----------------------------------------------------------------
+
+def closed_through(session: Session, book_id: int) -> str | None:
+    """The last period closed and not reopened (every period up to it is closed)."""
+    return session.scalar(select(func.max(PeriodClosure.period)).where(
+        PeriodClosure.book_id == book_id, PeriodClosure.reopened_at.is_(None)))
+
+
+def close_period(sessions: sessionmaker, book_id: int, period: str, user: str) -> PeriodClosure:
+    _check_period(period)
+    with sessions.begin() as session:
+        _lock_book(session, book_id)
+        through = closed_through(session, book_id)
+        if through is not None and period <= through:
+            raise LedgerError("period_already_closed", f"{period} 已结账（已结账至 {through}）", "period")
+        closure = PeriodClosure(book_id=book_id, period=period, closed_by=user)
+        session.add(closure)
+        session.flush()
+        return closure
+
+
+def reopen_period(sessions: sessionmaker, book_id: int, user: str, reason: str) -> PeriodClosure:
+    """Reopen the latest closure only; the reopening is recorded with who, when and why."""
+    if not reason.strip():
+        raise LedgerError("reason_required", "反结账须说明原因", "reason")
+    with sessions.begin() as session:
+        _lock_book(session, book_id)
+        latest = session.scalar(select(PeriodClosure).where(
+            PeriodClosure.book_id == book_id, PeriodClosure.reopened_at.is_(None)
+        ).order_by(PeriodClosure.period.desc()).limit(1))
+        if latest is None:
+            raise LedgerError("nothing_to_reopen", "没有可以反结账的期间", "period")
+        latest.reopened_by, latest.reopened_at, latest.reopen_reason = user, utcnow(), reason
+        return latest
+
+
+def _check_period(period: str) -> None:
+    try:
+        dt.date(int(period[:4]), int(period[5:7]), 1)
+        ok = len(period) == 7 and period[4] == "-"
+    except ValueError:
+        ok = False
+    if not ok:
+        raise LedgerError("bad_period", f"会计期间“{period}”须为 YYYY-MM", "period")
+
+
+# -- balances ----------------------------------------------------------------
+
+def party_balance(session: Session, book_id: int, role: Role, party: str) -> Decimal:
+    """Debit balance of an institution's sub-ledger on one account."""
+    return session.scalar(
+        select(money_sum(JournalLine.debit - JournalLine.credit))
+        .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
+        .where(LedgerAccount.book_id == book_id, LedgerAccount.role == role, JournalLine.party == party)
+    )
+
+
+# -- posting -----------------------------------------------------------------
+
+def post(sessions: sessionmaker, book_id: int, draft: EntryDraft, key: str, user: str) -> Posted:
+    with sessions.begin() as session:
+        return post_in(session, book_id, draft, key, user)
+
+
+def post_in(session: Session, book_id: int, draft: EntryDraft, key: str, user: str,
+            reverses: JournalEntry | None = None) -> Posted:
+    """Post ``draft`` once per ``key``: the same key again returns the first entry,
+    the same key with different content is refused."""
+    if not key.strip():
+        raise LedgerError("key_required", "记账须提供幂等键", "idempotency_key")
+    found = problems(draft)
+    if found:
+        raise LedgerError("invalid_entry", "；".join(found), "lines")
+    digest = content_hash(draft, reverses.id if reverses else None)
+    replay = _replay(session, book_id, key, digest)
+    if replay:
+        return replay
+
+    book = _lock_book(session, book_id)
+    replay = _replay(session, book_id, key, digest)  # posted while we waited for the lock
+    if replay:
+        return replay
+    accounts = _accounts(session, book_id)
+    _check_fiscal_account(book, draft)
+    through = closed_through(session, book_id)
+    if through is not None and draft.period <= through:
+        raise LedgerError("period_closed", f"{draft.period} 已结账（已结账至 {through}），不能记账", "entry_date")
+    _check_non_negative(session, book_id, draft.lines)
+
+    try:
+        with session.begin_nested():
+            entry = _insert(session, book_id, draft, key, digest, user, accounts, reverses)
+    except IntegrityError:
+        # a concurrent posting under the same key committed between our check and insert
+        replay = _replay(session, book_id, key, digest)
+        if replay:
+            return replay
+        raise
+    return Posted(entry.id, entry.voucher, False)
+
+
+def _replay(session: Session, book_id: int, key: str, digest: str) -> Posted | None:
+    existing = session.scalar(select(JournalEntry).where(
+        JournalEntry.book_id == book_id, JournalEntry.idempotency_key == key))
+    if existing is None:
+        return None
+    if existing.content_hash != digest:
+        raise LedgerError("idempotency_conflict",
+                          f"幂等键“{key}”已用于另一张内容不同的凭证 {existing.voucher}", "idempotency_key")
+    return Posted(existing.id, existing.voucher, True)
+
+
+def _check_fiscal_account(book: Book, draft: EntryDraft) -> None:
+    if not book.fiscal_special_allowed and any(l.role == Role.FISCAL_SPECIAL_DEPOSIT for l in draft.lines):
+        raise LedgerError("fiscal_account_not_allowed", f"{book.name}未设财政专户存款，请使用支出户存款", "lines")
+
+
+def _check_non_negative(session: Session, book_id: int, lines: tuple[LineDraft, ...]) -> None:
+    """21§(一): an institution's 暂付款 balance never goes below zero (a recovery or
+    write-off larger than what it holds is refused)."""
+    movement: dict[tuple[Role, str], Decimal] = {}
+    for line in lines:
+        if line.role in NON_NEGATIVE_ROLES and line.party:
+            k = (line.role, line.party)
+            movement[k] = movement.get(k, ZERO) + line.debit - line.credit
+    for (role, party), delta in sorted(movement.items()):
+        if delta >= 0:
+            continue
+        balance = party_balance(session, book_id, role, party)
+        if balance + delta < 0:
+            raise LedgerError("balance_insufficient",
+                              f"{party} 的预付金余额为 {balance:,.2f} 元，不足以收回或核销 {-delta:,.2f} 元", "amount")
+
+
+def _insert(session: Session, book_id: int, draft: EntryDraft, key: str, digest: str, user: str,
+            accounts: dict[Role, LedgerAccount], reverses: JournalEntry | None) -> JournalEntry:
+    year = draft.entry_date.year
+    counter = session.get(VoucherCounter, (book_id, year))
+    if counter is None:
+        counter = VoucherCounter(book_id=book_id, year=year, last_no=0)
+        session.add(counter)
+    counter.last_no += 1
+    entry = JournalEntry(
+        book_id=book_id, voucher_year=year, voucher_no=counter.last_no, entry_date=draft.entry_date,
+        period=draft.period, summary=draft.summary, source_ref=draft.source_ref, idempotency_key=key,
+        content_hash=digest, reverses_id=reverses.id if reverses else None, posted_by=user,
+    )
+    session.add(entry)
+    session.flush()
+    for no, line in enumerate(draft.lines, start=1):
+        session.add(JournalLine(entry_id=entry.id, line_no=no, account_id=accounts[line.role].id,
+                                party=line.party, debit=line.debit, credit=line.credit))
+    if draft.memo is not None:
+        m = draft.memo
+        session.add(WriteOffMemo(entry_id=entry.id, party=m.party, amount=m.amount,
+                                 court_document_ref=m.court_document_ref, approval_ref=m.approval_ref))
+    session.flush()
+    return entry
+
+
+# -- reversal ----------------------------------------------------------------
+
+def reverse(sessions: sessionmaker, entry_id: int, on: dt.date, key: str, user: str, reason: str) -> Posted:
+    with sessions.begin() as session:
+        return reverse_in(session, entry_id, on, key, user, reason)
+
+
+def reverse_in(session: Session, entry_id: int, on: dt.date, key: str, user: str, reason: str) -> Posted:
+    """Post the mirror image of an entry, dated ``on`` (normally today): an entry of a
+    closed period is thus corrected in the open period, never by reopening history."""
+    if not reason.strip():
+        raise LedgerError("reason_required", "冲销须说明原因", "reason")
+    original = session.get(JournalEntry, entry_id)
+    if original is None:
+        raise LedgerError("entry_not_found", f"凭证 {entry_id} 不存在", "entry")
+    if original.reverses_id is not None:
+        raise LedgerError("reversal_of_reversal", f"{original.voucher} 本身是冲销凭证，不能再冲销；请重新记账", "entry")
+    existing = session.scalar(select(JournalEntry).where(JournalEntry.reverses_id == entry_id))
+    if existing is not None and existing.idempotency_key != key:
+        raise LedgerError("already_reversed", f"{original.voucher} 已由 {existing.voucher} 冲销", "entry")
+    if on < original.entry_date:
+        raise LedgerError("reversal_before_original", f"冲销日期不能早于原凭证日期 {original.entry_date}", "entry_date")
+    roles = {a.id: a.role for a in session.scalars(select(LedgerAccount).where(LedgerAccount.book_id == original.book_id))}
+    as_draft = EntryDraft(original.entry_date, original.summary, original.source_ref, tuple(
+        LineDraft(roles[l.account_id], l.debit, l.credit, l.party) for l in original.lines))
+    draft = reversal(as_draft, original.voucher, on, f"reversal:{original.id}", reason)
+    return post_in(session, original.book_id, draft, key, user, reverses=original)
+

@@ -1,0 +1,190 @@
+"""Reports read from the books: trial balance, account detail, institution statement, memo register.
+
+Balances are signed debit-positive Decimals; ``side`` turns one into 借/贷/平
+for people. Periods are ``YYYY-MM`` strings, inclusive.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import case, select
+from sqlalchemy.orm import Session, aliased
+
+from prepay_admin.db import money_sum
+
+from .chart import Role
+from .errors import LedgerError
+from .models import Book, JournalEntry, JournalLine, LedgerAccount, WriteOffMemo
+
+ZERO = Decimal("0.00")
+
+
+def side(balance: Decimal) -> str:
+    return "借" if balance > 0 else "贷" if balance < 0 else "平"
+
+
+@dataclass(frozen=True)
+class TrialBalanceRow:
+    code: str
+    name: str
+    opening: Decimal
+    debit: Decimal
+    credit: Decimal
+    closing: Decimal
+
+
+@dataclass(frozen=True)
+class TrialBalance:
+    book: str
+    from_period: str
+    to_period: str
+    rows: tuple[TrialBalanceRow, ...]
+
+    @property
+    def totals(self) -> TrialBalanceRow:
+        s = lambda attr: sum((getattr(r, attr) for r in self.rows), ZERO)  # noqa: E731
+        return TrialBalanceRow("", "合计", s("opening"), s("debit"), s("credit"), s("closing"))
+
+    @property
+    def balanced(self) -> bool:
+        t = self.totals
+        return t.opening == 0 and t.closing == 0 and t.debit == t.credit
+
+
+def trial_balance(session: Session, book_id: int, from_period: str, to_period: str) -> TrialBalance:
+    """科目余额表: every account of the book with opening, movements and closing."""
+    book = session.get(Book, book_id)
+    if book is None:
+        raise LedgerError("book_not_found", f"账套 {book_id} 不存在", "book")
+    before = JournalEntry.period < from_period
+    within = JournalEntry.period.between(from_period, to_period)
+    sums = dict(
+        (account_id, (opening, debit, credit))
+        for account_id, opening, debit, credit in session.execute(
+            select(
+                JournalLine.account_id,
+                money_sum(case((before, JournalLine.debit - JournalLine.credit), else_=0)),
+                money_sum(case((within, JournalLine.debit), else_=0)),
+                money_sum(case((within, JournalLine.credit), else_=0)),
+            )
+            .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+            .where(JournalEntry.book_id == book_id, JournalEntry.period <= to_period)
+            .group_by(JournalLine.account_id)
+        )
+    )
+    rows = []
+    for account in session.scalars(select(LedgerAccount).where(LedgerAccount.book_id == book_id).order_by(LedgerAccount.code)):
+        opening, debit, credit = sums.get(account.id, (ZERO, ZERO, ZERO))
+        rows.append(TrialBalanceRow(account.code, account.name, opening, debit, credit, opening + debit - credit))
+    return TrialBalance(book.name, from_period, to_period, tuple(rows))
+
+
+@dataclass(frozen=True)
+class Movement:
+    entry_date: dt.date
+    voucher: str
+    summary: str
+    party: str | None
+    debit: Decimal
+    credit: Decimal
+    balance: Decimal
+
+
+@dataclass(frozen=True)
+class AccountDetail:
+    book: str
+    account_code: str
+    account_name: str
+    party: str | None
+    from_period: str
+    to_period: str
+    opening: Decimal
+    movements: tuple[Movement, ...]
+
+    @property
+    def debit(self) -> Decimal:
+        return sum((m.debit for m in self.movements), ZERO)
+
+    @property
+    def credit(self) -> Decimal:
+        return sum((m.credit for m in self.movements), ZERO)
+
+    @property
+    def closing(self) -> Decimal:
+        return self.opening + self.debit - self.credit
+
+
+def account_detail(session: Session, book_id: int, role: Role, from_period: str, to_period: str,
+                   party: str | None = None) -> AccountDetail:
+    """明细账: an account's movements in voucher order with a running balance; ``party`` for one sub-ledger."""
+    book = session.get(Book, book_id)
+    account = session.scalar(select(LedgerAccount).where(LedgerAccount.book_id == book_id, LedgerAccount.role == role))
+    if book is None or account is None:
+        raise LedgerError("book_not_found", f"账套 {book_id} 没有科目 {role}", "book")
+    conditions = [JournalLine.account_id == account.id]
+    if party is not None:
+        conditions.append(JournalLine.party == party)
+    opening = session.scalar(
+        select(money_sum(JournalLine.debit - JournalLine.credit))
+        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+        .where(*conditions, JournalEntry.period < from_period)
+    )
+    balance = opening
+    movements = []
+    for line, entry in session.execute(
+        select(JournalLine, JournalEntry)
+        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+        .where(*conditions, JournalEntry.period.between(from_period, to_period))
+        .order_by(JournalEntry.entry_date, JournalEntry.voucher_year, JournalEntry.voucher_no, JournalLine.line_no)
+    ):
+        balance += line.debit - line.credit
+        movements.append(Movement(entry.entry_date, entry.voucher, entry.summary, line.party,
+                                  line.debit, line.credit, balance))
+    return AccountDetail(book.name, account.code, account.name, party, from_period, to_period, opening, tuple(movements))
+
+
+def institution_statement(session: Session, book_id: int, party: str, from_period: str, to_period: str) -> AccountDetail:
+    """对账单: one institution's 暂付款—医保预付金 sub-ledger, to reconcile with the hospital (21§(一))."""
+    return account_detail(session, book_id, Role.ADVANCE, from_period, to_period, party=party)
+
+
+def party_balances(session: Session, book_id: int, role: Role = Role.ADVANCE) -> dict[str, Decimal]:
+    """Every institution's balance on a sub-ledger account (those with a nonzero one)."""
+    rows = session.execute(
+        select(JournalLine.party, money_sum(JournalLine.debit - JournalLine.credit))
+        .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
+        .where(LedgerAccount.book_id == book_id, LedgerAccount.role == role)
+        .group_by(JournalLine.party)
+    )
+    balances = dict(rows.all())
+    return {p: b for p, b in sorted(balances.items()) if b != 0}
+
+
+@dataclass(frozen=True)
+class MemoRow:
+    voucher: str
+    entry_date: dt.date
+    party: str
+    amount: Decimal
+    court_document_ref: str
+    approval_ref: str
+    reversed_by: str | None
+
+
+def writeoff_register(session: Session, book_id: int) -> tuple[MemoRow, ...]:
+    """备查簿: advances written off, with the court document and the approval (20§(二)6)."""
+    reversal = aliased(JournalEntry)
+    rows = session.execute(
+        select(WriteOffMemo, JournalEntry, reversal)
+        .join(JournalEntry, JournalEntry.id == WriteOffMemo.entry_id)
+        .outerjoin(reversal, reversal.reverses_id == JournalEntry.id)
+        .where(JournalEntry.book_id == book_id)
+        .order_by(JournalEntry.entry_date, JournalEntry.voucher_no)
+    )
+    return tuple(
+        MemoRow(e.voucher, e.entry_date, m.party, m.amount, m.court_document_ref, m.approval_ref,
+                r.voucher if r is not None else None)
+        for m, e, r in rows
+    )
