@@ -36,3 +36,8 @@ def test_importing_the_rules_engine_loads_neither_flask_nor_sqlalchemy():
         "sys.exit(1 if bad else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+def test_the_ledger_package_does_not_import_flask():
+    offenders = [str(f.relative_to(ROOT)) for f in (ROOT / "accounting").rglob("*.py") if "flask" in imported_roots(f)]
+    assert offenders == []

@@ -1,0 +1,68 @@
+"""``prepay-admin ledger …`` on the demo region's books."""
+import datetime as dt
+from decimal import Decimal as D
+
+from openpyxl import load_workbook
+
+from accounting import guards, templates as t
+from accounting.ledger import get_book, post
+from prepay_admin.policy.facts import Fund
+from prepay_admin.services.demo import load_demo
+
+
+def demo_with_postings(app):
+    sessions = app.extensions["prepay_sessions"]
+    load_demo(sessions, institutions=3, seed=1, year=2026)
+    with sessions() as s:
+        book = get_book(s, "320600", Fund.EMPLOYEE).id
+    post(sessions, book, t.advance_paid("H3206000001", D("1020000"), dt.date(2026, 1, 26), "pay:1"), "pay:1", "财务甲")
+    post(sessions, book, t.recovered_by_offset("H3206000001", D("20000"), dt.date(2026, 2, 20), "off:1"), "off:1", "财务甲")
+    return book
+
+
+def test_the_trial_balance_prints_balanced_totals_and_exports_xlsx(app, cli_runner, tmp_path):
+    demo_with_postings(app)
+    out = tmp_path / "tb.xlsx"
+    result = cli_runner.invoke(args=["ledger", "trial-balance", "--region", "320600", "--from", "2026-01",
+                                     "--to", "2026-12", "--xlsx", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "暂付款—医保预付金" in result.output and "借 1,000,000.00" in result.output
+    assert "借贷平衡。" in result.output
+    assert load_workbook(out).active["A1"].value == "科目余额表"
+
+
+def test_the_statement_of_an_institution(app, cli_runner):
+    demo_with_postings(app)
+    result = cli_runner.invoke(args=["ledger", "statement", "--region", "320600", "--institution", "H3206000001",
+                                     "--from", "2026-01", "--to", "2026-12"])
+    assert result.exit_code == 0, result.output
+    assert "记-2026-0001" in result.output and "记-2026-0002" in result.output
+    assert "借 1,000,000.00" in result.output.splitlines()[-1]
+
+
+def test_closing_a_period_then_reopening_it(app, cli_runner):
+    demo_with_postings(app)
+    ok = cli_runner.invoke(args=["ledger", "close-period", "--region", "320600", "--period", "2026-01"])
+    assert ok.exit_code == 0 and "已结账至 2026-01" in ok.output
+    again = cli_runner.invoke(args=["ledger", "close-period", "--region", "320600", "--period", "2026-01"])
+    assert again.exit_code == 2 and again.output.startswith("--period: 2026-01 已结账")
+    bad = cli_runner.invoke(args=["ledger", "close-period", "--region", "320600", "--period", "2026-1"])
+    assert bad.exit_code == 2 and "YYYY-MM" in bad.output
+    reopened = cli_runner.invoke(args=["ledger", "reopen-period", "--region", "320600", "--reason", "补记"])
+    assert reopened.exit_code == 0 and "2026-01" in reopened.output
+
+
+def test_verify_passes_then_fails_on_a_planted_breach(app, cli_runner):
+    demo_with_postings(app)
+    assert cli_runner.invoke(args=["ledger", "verify"]).exit_code == 0
+    with app.extensions["prepay_engine"].begin() as conn:
+        guards.remove(conn)
+        conn.exec_driver_sql("DELETE FROM ledger_line WHERE line_no = 2")
+    result = cli_runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code == 1
+    assert "[entry_too_few_lines]" in result.output and "[guard_missing]" in result.output
+
+
+def test_an_unknown_region_names_the_option(app, cli_runner):
+    result = cli_runner.invoke(args=["ledger", "trial-balance", "--region", "999999"])
+    assert result.exit_code == 2 and result.output.startswith("--region: 统筹地区 999999 没有")
