@@ -1,0 +1,75 @@
+"""15§(四), 24§(五): the payment batch, its multi-level sign-offs, and the payment instructions."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, Money, UtcDateTime, enum_type, utcnow
+from ..policy.facts import Fund
+
+
+class PaymentBatch(Base):
+    __tablename__ = "payment_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"), index=True)
+    state: Mapped[str] = mapped_column(String(30))
+    created_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+    items: Mapped[list[BatchItem]] = relationship(order_by="BatchItem.id", cascade="all, delete-orphan")
+    sign_offs: Mapped[list[SignOff]] = relationship(order_by="SignOff.id")
+
+
+class BatchItem(Base):
+    __tablename__ = "payment_batch_item"
+    __table_args__ = (UniqueConstraint("batch_id", "determination_id", "fund"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("payment_batch.id"))
+    determination_id: Mapped[int] = mapped_column(ForeignKey("determination.id"))
+    institution_code: Mapped[str] = mapped_column(String(20))
+    institution_name: Mapped[str] = mapped_column(String(200))
+    fund: Mapped[Fund] = mapped_column(enum_type(Fund, "fund"))
+    determined: Mapped[Decimal] = mapped_column(Money())  # the advance the institution should hold
+    held: Mapped[Decimal] = mapped_column(Money())  # what it holds already (17§ rollover)
+    amount: Mapped[Decimal] = mapped_column(Money())  # to pay now: determined − held
+    bank_name: Mapped[str] = mapped_column(String(100))
+    bank_account: Mapped[str] = mapped_column(String(40))
+
+
+class SignOff(Base):
+    """One level's sign-off, bound to the hash of the exact batch it saw."""
+
+    __tablename__ = "payment_batch_sign_off"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("payment_batch.id"), index=True)
+    level: Mapped[str] = mapped_column(String(30))  # prepared, reviewed, administration, finance_bureau
+    signer: Mapped[str] = mapped_column(String(60))
+    signed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    comment: Mapped[str] = mapped_column(String(500))
+    batch_hash: Mapped[str] = mapped_column(String(64))
+    voided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    void_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class PaymentInstruction(Base):
+    __tablename__ = "payment_instruction"
+    __table_args__ = (UniqueConstraint("batch_item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("payment_batch.id"), index=True)
+    batch_item_id: Mapped[int] = mapped_column(ForeignKey("payment_batch_item.id"))
+    institution_code: Mapped[str] = mapped_column(String(20))
+    fund: Mapped[Fund] = mapped_column(enum_type(Fund, "fund"))
+    amount: Mapped[Decimal] = mapped_column(Money())
+    bank_name: Mapped[str] = mapped_column(String(100))
+    bank_account: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(20))
+    bank_ref: Mapped[str | None] = mapped_column(String(100))
+    paid_on: Mapped[dt.date | None] = mapped_column(Date)
+    ledger_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"))

@@ -1,0 +1,119 @@
+"""The workflows' state machines as explicit transition tables (data, not branches).
+
+Every change of state in the annual cycle goes through ``Machine.next``; an
+action the table does not list for the current state is refused with a clear
+error. The service that applies a transition also records it (who, when,
+from, to, why).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+
+class IllegalTransition(ValueError):
+    def __init__(self, machine: "Machine", state: str, action: str):
+        self.machine, self.state, self.action = machine, state, action
+        allowed = "、".join(machine.label(a) for a in machine.actions_from(state)) or "无"
+        super().__init__(
+            f"{machine.title}当前状态为“{machine.label(state)}”，不能执行“{machine.label(action)}”（可执行：{allowed}）"
+        )
+
+
+@dataclass(frozen=True)
+class Machine:
+    name: str
+    title: str
+    table: Mapping[tuple[str, str], str]  # (state, action) -> next state
+    labels: Mapping[str, str]  # Chinese names of states and actions
+
+    @property
+    def states(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for (state, _), target in self.table.items():
+            seen.setdefault(state)
+            seen.setdefault(target)
+        return tuple(seen)
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(action for _, action in self.table))
+
+    def actions_from(self, state: str) -> tuple[str, ...]:
+        return tuple(a for (s, a) in self.table if s == state)
+
+    def next(self, state: str, action: str) -> str:
+        try:
+            return self.table[(state, action)]
+        except KeyError:
+            raise IllegalTransition(self, state, action) from None
+
+    def label(self, key: str) -> str:
+        return self.labels.get(key, key)
+
+
+# 15§: the region's campaign of the year
+CAMPAIGN = Machine("campaign", "年度预付", {
+    ("open", "fix_list"): "list_fixed",
+}, {"open": "受理申请中", "list_fixed": "名单已确定", "fix_list": "确定名单"})
+
+# 15§(一): an institution's application
+APPLICATION = Machine("application", "预付金申请", {
+    ("submitted", "withdraw"): "withdrawn",
+    ("submitted", "decide"): "decided",
+}, {"submitted": "已提交", "withdrawn": "已撤回", "decided": "已核定", "withdraw": "撤回", "decide": "核定名单"})
+
+# 15§(二)(三): the determination of one institution's advance, up to signing
+DETERMINATION = Machine("determination", "预付金核定", {
+    ("computed", "supersede"): "superseded",
+    ("computed", "list"): "listed",
+    ("computed", "leave_off"): "not_listed",
+    ("listed", "register_security"): "secured",
+    ("secured", "register_security"): "secured",
+    ("secured", "sign"): "signed",
+    ("listed", "give_up"): "given_up",
+    ("secured", "give_up"): "given_up",
+    ("signed", "pay"): "paid",
+}, {
+    "computed": "已测算", "superseded": "已重算作废", "listed": "已列入名单", "not_listed": "未列入名单",
+    "secured": "已办理担保", "signed": "已签订协议", "given_up": "视作放弃", "paid": "已拨付",
+    "supersede": "重新测算", "list": "列入名单", "leave_off": "不列入名单", "register_security": "登记担保、抵押",
+    "sign": "签订预付协议", "give_up": "视作放弃", "pay": "拨付",
+})
+
+# 16§: the prepayment agreement, normally three years
+AGREEMENT = Machine("agreement", "预付协议", {
+    ("active", "expire"): "expired",
+    ("active", "terminate"): "terminated",
+}, {"active": "有效", "expired": "已到期", "terminated": "已解除", "expire": "到期", "terminate": "解除"})
+
+# 15§(四), 24§(五): the payment batch and its sign-offs
+BATCH = Machine("batch", "拨付批次", {
+    ("draft", "edit"): "draft",
+    ("draft", "submit"): "submitted",
+    ("submitted", "review"): "reviewed",
+    ("reviewed", "confirm_administration"): "administration_confirmed",
+    ("administration_confirmed", "confirm_finance"): "approved",
+    ("submitted", "reject"): "draft",
+    ("reviewed", "reject"): "draft",
+    ("administration_confirmed", "reject"): "draft",
+    ("submitted", "edit"): "draft",
+    ("reviewed", "edit"): "draft",
+    ("administration_confirmed", "edit"): "draft",
+    ("approved", "issue"): "paying",
+    ("paying", "complete"): "paid",
+}, {
+    "draft": "编制中", "submitted": "已提交（待内审）", "reviewed": "内审通过（待医保局确认）",
+    "administration_confirmed": "医保局已确认（待财政局确认）", "approved": "财政局已确认", "paying": "拨付中",
+    "paid": "已拨付", "edit": "修改批次", "submit": "提交", "review": "内审审核", "reject": "退回",
+    "confirm_administration": "医保行政部门确认", "confirm_finance": "财政部门确认", "issue": "生成拨付指令",
+    "complete": "拨付完成",
+})
+
+# 15§(四): one payment instruction to an institution's bank account
+PAYMENT = Machine("payment", "拨付指令", {
+    ("pending", "confirm"): "paid",
+    ("pending", "void"): "voided",
+}, {"pending": "待拨付", "paid": "已拨付", "voided": "已作废", "confirm": "确认到账", "void": "作废"})
+
+MACHINES = (CAMPAIGN, APPLICATION, DETERMINATION, AGREEMENT, BATCH, PAYMENT)
