@@ -220,3 +220,21 @@ def _institution_dict(r: InstitutionResult) -> dict[str, Any]:
         ],
         "total": fmt_money(r.total),
     }
+
+
+def facts_as_dict(inst: InstitutionFacts) -> dict[str, Any]:
+    """An institution's facts in the contract's input form: the frozen snapshot a determination keeps."""
+    return {
+        "code": inst.code, "name": inst.name, "kind": inst.kind.value, "level": inst.level,
+        "state_run": inst.state_run, "settled_since": inst.settled_since.isoformat(),
+        "assessment": inst.assessment.value, "performance_score": str(inst.performance_score),
+        "credit_grade": inst.credit_grade.value, "flags": sorted(f.value for f in inst.flags),
+        "barred_until": None if inst.barred_until is None else inst.barred_until.isoformat(),
+        "payouts": [
+            {"month": f"{p.month:%Y-%m}", "fund": p.fund.value, "amount": fmt_money(p.amount),
+             "out_of_region": fmt_money(p.out_of_region)}
+            for p in inst.payouts
+        ],
+        "security": None if inst.security is None else {"kind": inst.security.kind.value,
+                                                        "value": fmt_money(inst.security.value)},
+    }

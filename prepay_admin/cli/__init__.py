@@ -10,11 +10,13 @@ from flask.cli import FlaskGroup
 
 from ..app import create_app
 from .compute import compute
+from .cycle import cycle
 from .database import db
 from .demo import demo
 from .ledger import ledger
 from .policy import policy
+from .scheduler import scheduler
 
-COMMANDS = (db, demo, compute, policy, ledger)
+COMMANDS = (db, demo, compute, policy, ledger, scheduler, cycle)
 
 cli = FlaskGroup(create_app=create_app, help="医保基金预付金管理（prepay-admin）")

@@ -23,15 +23,23 @@ def demo() -> None:
 @click.option("--year", default=dt.date.today().year, show_default="今年", type=click.IntRange(2001, 2100), help="预付年度")
 @click.option("--profile", default="nantong-2025", show_default=True, type=click.Choice(available_profiles()))
 @click.option("--region-code", default=DEMO_REGION_CODE, show_default=True)
+@click.option("--play-cycle/--no-play-cycle", default=None,
+              help="把该年度预付走完（申请至拨付）；默认 5,000 家以内时进行")
 @with_appcontext
-def load(institutions: int, seed: int, year: int, profile: str, region_code: str) -> None:
+def load(institutions: int, seed: int, year: int, profile: str, region_code: str, play_cycle: bool | None) -> None:
+    play = play_cycle if play_cycle is not None else institutions <= 5000
     with click.progressbar(length=institutions, label="载入演示机构", show_pos=True, file=sys.stderr) as bar:
         try:
             result = load_demo(app_sessions(), institutions=institutions, seed=seed, year=year, profile=profile,
-                               region_code=region_code, progress=bar.update)
+                               region_code=region_code, progress=bar.update, play=play,
+                               step=lambda s: click.echo(f"  {s}", err=True))
         except ProfileError as err:
             fail(str(err))
     if result.created:
         click.echo(f"已载入演示统筹地区 {region_code}：机构 {result.institutions} 家，月度拨付记录 {result.payouts} 条，年度 {year}。")
+        if result.cycle:
+            c = result.cycle
+            click.echo(f"{year} 年度预付已走完：申请 {c.applications} 份，列入名单 {c.listed} 家，签约 {c.signed} 家，"
+                       f"视作放弃 {c.given_up} 家，拨付 {c.paid} 笔。")
     else:
         click.echo(f"统筹地区 {region_code} 已存在，未重复载入。")

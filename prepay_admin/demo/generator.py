@@ -117,7 +117,7 @@ def plan_institution(seed: int, index: int, year: int, region_prefix: str) -> In
     if changes and "assessment" not in changes:
         assessment = Assessment.GOOD
     score = Decimal(changes["score"]) if "score" in changes else (
-        Decimal("90.00") if changes else (Decimal(rng.randint(6500, 10000)) / 100).quantize(Decimal("0.01"))
+        Decimal("90.00") if changes else _random_score(rng)
     )
     grade = CreditGrade(changes.get("grade") or ("A" if changes else rng.choices("ABCD", weights=[45, 35, 13, 7])[0]))
 
@@ -144,6 +144,12 @@ def plan_institution(seed: int, index: int, year: int, region_prefix: str) -> In
 def plan_region(seed: int, count: int, year: int, region_prefix: str) -> Iterator[InstitutionPlan]:
     for index in range(count):
         yield plan_institution(seed, index, year, region_prefix)
+
+
+def _random_score(rng: random.Random) -> Decimal:
+    """Most designated institutions score in the bands; about one in seven falls under 80."""
+    low, high = (6500, 7999) if rng.random() < 0.15 else (8000, 10000)
+    return (Decimal(rng.randint(low, high)) / 100).quantize(Decimal("0.01"))
 
 
 def _random_level(rng: random.Random, kind: Kind) -> int:

@@ -24,6 +24,7 @@ from ..models import (
 from ..policy.facts import Fund
 from ..profiles import load_profile
 from .books import open_region_books_in
+from .demo_cycle import PlayedCycle, play_cycle
 
 DEMO_REGION_CODE = "320600"
 DEMO_REGION_NAME = "南通市（演示）"
@@ -36,6 +37,7 @@ class DemoLoad:
     created: bool
     institutions: int
     payouts: int
+    cycle: PlayedCycle | None = None
 
 
 def load_demo(
@@ -48,8 +50,14 @@ def load_demo(
     region_code: str = DEMO_REGION_CODE,
     region_name: str = DEMO_REGION_NAME,
     progress: Callable[[int], None] = lambda n: None,
+    play: bool = True,
+    step: Callable[[str], None] = lambda s: None,
 ) -> DemoLoad:
-    """Create the demo region unless a region with that code exists (then nothing changes)."""
+    """Create the demo region unless a region with that code exists (then nothing changes).
+
+    With ``play``, the year's campaign is then played through to payment (``demo_cycle``),
+    each step its own use case, as staff would do it.
+    """
     load_profile(profile)  # refuse an unknown profile before writing anything
     with sessions.begin() as session:
         existing = session.scalar(select(Region).where(Region.code == region_code))
@@ -66,7 +74,8 @@ def load_demo(
             loaded += len(chunk)
             progress(len(chunk))
         open_region_books_in(session, region_code)
-    return DemoLoad(region_code, True, loaded, payouts)
+    cycle = play_cycle(sessions, region_code, year, seed, step) if play else None
+    return DemoLoad(region_code, True, loaded, payouts, cycle)
 
 
 def _fund_positions(session: Session, region_id: int, year: int, institutions: int) -> None:

@@ -5,12 +5,14 @@ from flask import Blueprint, abort, current_app, render_template, request
 from sqlalchemy import select
 
 from ..app import sessions
+from ..scheduler import TIMEZONE
 from ..models import FundPositionRecord, Region
 from ..policy.facts import Fund
 from ..policy.money import fmt_yuan_cn
 from ..policy.reasons import FUND_CN, KIND_CN
 from ..services.errors import ServiceError
 from ..services.evaluation import evaluate_region
+from ..services.overview import campaign_overview
 
 bp = Blueprint("web", __name__)
 PAGE_SIZE = 50
@@ -19,6 +21,11 @@ PAGE_SIZE = 50
 @bp.app_template_filter("yuan")
 def _yuan(value) -> str:
     return fmt_yuan_cn(value)
+
+
+@bp.app_template_filter("beijing")
+def _beijing(value) -> str:
+    return value.astimezone(TIMEZONE).strftime("%Y-%m-%d %H:%M")
 
 
 @bp.get("/")
@@ -62,6 +69,7 @@ def index():
     facts_by_code = {i.code: i for i in result.facts.institutions}
     return render_template(
         "index.html",
+        overview=campaign_overview(sessions(current_app), code, year),
         regions=region_names, years_by_region=years_by_region, selected=result, region_code=code, year=year,
         ev=ev, rows=ev.institutions[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], facts=facts_by_code,
         page=page, pages=pages, fund_cn=FUND_CN, kind_cn=KIND_CN,

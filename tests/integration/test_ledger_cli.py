@@ -12,7 +12,7 @@ from prepay_admin.services.demo import load_demo
 
 def demo_with_postings(app):
     sessions = app.extensions["prepay_sessions"]
-    load_demo(sessions, institutions=3, seed=1, year=2026)
+    load_demo(sessions, institutions=3, seed=1, year=2026, play=False)
     with sessions() as s:
         book = get_book(s, "320600", Fund.EMPLOYEE).id
     post(sessions, book, t.advance_paid("H3206000001", D("1020000"), dt.date(2026, 1, 26), "pay:1"), "pay:1", "财务甲")

@@ -17,6 +17,7 @@ def test_the_landing_page_lists_the_region_its_fund_gates_and_determinations(cli
     assert "南通市（演示）" in page and "职工医保统筹基金" in page and "可以预付" in page
     assert "符合条件" in page and "第 1 / 2 页" in page
     assert "医保基金使用绩效综合评价 79.99 分，低于 80 分（10§(一)）" in page
+    assert "年度预付进度" in page and "财政部门确认" in page and "暂付款—医保预付金余额" in page
     second = client.get("/?region=320600&year=2026&page=2").get_data(as_text=True)
     assert "第 2 / 2 页" in second
 

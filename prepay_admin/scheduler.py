@@ -1,0 +1,120 @@
+"""The scheduler: its own process (``prepay-admin scheduler run``), never inside web workers.
+
+Each job run claims (job, period) in the database first, so two scheduler
+processes, or a rerun, do the work once; a claim left unfinished by a crashed
+process may be taken over after ``STALE_CLAIM``. At start, the days missed
+while no scheduler ran (up to ``CATCH_UP_DAYS``) are run in order: caught up,
+not dropped. The jobs themselves are idempotent besides.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import socket
+import os
+from dataclasses import dataclass
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+
+from .db import utcnow
+from .models import JobRun
+from .services import deadlines
+
+TIMEZONE = ZoneInfo("Asia/Shanghai")
+CATCH_UP_DAYS = 7
+STALE_CLAIM = dt.timedelta(hours=1)
+log = logging.getLogger("prepay_admin.scheduler")
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    title: str
+    cron: dict  # APScheduler CronTrigger fields
+    work: Callable[[sessionmaker, dt.date], object]
+
+
+JOBS = (
+    Job("deadline_sweep", "签约期限清理（逾期视作放弃）", {"hour": 0, "minute": 30},
+        lambda s, day: deadlines.sweep(s, day)),
+    Job("deadline_reminders", "签约期限提醒", {"hour": 8, "minute": 30},
+        lambda s, day: deadlines.remind(s, day)),
+    Job("holiday_calendar_check", "次年节假日安排检查", {"month": "11-12", "hour": 9, "minute": 0},
+        lambda s, day: deadlines.check_calendar(s, day)),
+)
+
+
+def today() -> dt.date:
+    return dt.datetime.now(TIMEZONE).date()
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def claim(sessions: sessionmaker, job: str, period: str, worker: str) -> bool:
+    """True when this worker may run ``job`` for ``period``."""
+    try:
+        with sessions.begin() as session:
+            session.add(JobRun(job=job, period=period, claimed_by=worker))
+        return True
+    except IntegrityError:
+        pass
+    with sessions.begin() as session:  # take over a claim a crashed process left unfinished
+        taken = session.execute(
+            update(JobRun).where(JobRun.job == job, JobRun.period == period, JobRun.finished_at.is_(None),
+                                 JobRun.started_at < utcnow() - STALE_CLAIM)
+            .values(claimed_by=worker, started_at=utcnow()).execution_options(synchronize_session=False)
+        ).rowcount
+    return taken == 1
+
+
+def run_job(sessions: sessionmaker, job: Job, day: dt.date, worker: str | None = None) -> object | None:
+    """Run ``job`` for ``day`` unless another run has claimed it; returns the job's result or None."""
+    worker = worker or worker_name()
+    if not claim(sessions, job.name, day.isoformat(), worker):
+        log.info("%s %s: already claimed, skipped", job.name, day)
+        return None
+    result = job.work(sessions, day)
+    with sessions.begin() as session:
+        session.execute(update(JobRun).where(JobRun.job == job.name, JobRun.period == day.isoformat())
+                        .values(finished_at=utcnow(), result=repr(result)))
+    log.info("%s %s: %r", job.name, day, result)
+    return result
+
+
+def catch_up(sessions: sessionmaker, day: dt.date) -> None:
+    """Run, in order, every day of the last ``CATCH_UP_DAYS`` that a job has no finished run for."""
+    for job in JOBS:
+        with sessions() as session:
+            done = set(session.scalars(select(JobRun.period).where(
+                JobRun.job == job.name, JobRun.finished_at.is_not(None))))
+        for back in range(CATCH_UP_DAYS, -1, -1):
+            missed = day - dt.timedelta(days=back)
+            if missed.isoformat() not in done and _due(job, missed):
+                run_job(sessions, job, missed)
+
+
+def _due(job: Job, day: dt.date) -> bool:
+    months = job.cron.get("month")
+    if months is None:
+        return True
+    first, _, last = str(months).partition("-")
+    return int(first) <= day.month <= int(last or first)
+
+
+def serve(sessions: sessionmaker) -> None:  # pragma: no cover - a long-running process, exercised by hand
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    catch_up(sessions, today())
+    scheduler = BlockingScheduler(timezone=TIMEZONE, job_defaults={
+        "coalesce": True, "max_instances": 1, "misfire_grace_time": 12 * 3600})
+    for job in JOBS:
+        scheduler.add_job(lambda job=job: run_job(sessions, job, today()), "cron", id=job.name, name=job.title,
+                          **job.cron)
+    log.info("scheduler started (%s): %s", TIMEZONE, ", ".join(j.name for j in JOBS))
+    scheduler.start()

@@ -1,0 +1,103 @@
+"""15§(一): an institution's voluntary application, with the self-check of the attachment form."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from marshmallow import ValidationError, validate
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from ..models import Application, Department, Institution
+from ..policy.transitions import APPLICATION
+from ..profiles import load_profile
+from ..validation import Choice, StrictBoolean, StrictSchema, Text, pointer_errors
+from .campaign import get_campaign
+from .errors import NotFound, ServiceError
+from .workflow import record, staff, transition
+
+# The attachment of the Nantong text: 定点医疗机构自查情况, in its order.
+SELF_CHECK_QUESTIONS = {
+    "settled_over_one_year": "医保结算是否满一年以上",
+    "last_assessment": "上一年度定点医药机构绩效考核评价结果",
+    "operating_normally": "经营是否正常",
+    "finance_system_sound": "财务管理制度是否健全",
+    "asset_seizure": "有无财产被保全的情形",
+    "unfulfilled_judgment": "有无未履行完毕生效法律文书确认的债务的情形",
+    "enforcement_debtor": "有无作为被执行人尚未执行终结的情形",
+    "cooperates_with_reforms": "是否积极配合医保部门开展支付方式改革、集中带量采购、国家谈判药品落地、信息化等医保重点任务",
+    "traceability_codes_uploaded": "药品耗材追溯码信息能否做到“应扫尽扫、应传尽传”",
+    "cooperates_with_supervision": "是否积极配合医保部门开展基金监管日常检查、专项检查、飞行检查等工作任务",
+    "penalized_or_referred": "12个月内有无被医保行政部门处罚或因欺诈骗保涉嫌犯罪被移送司法机关的情形",
+    "procurement_violation": "近一年在药械采购中是否有违规行为、拖欠货款行为被医疗保障部门通报的情形",
+}
+
+
+class SelfCheckSchema(StrictSchema):
+    settled_over_one_year = StrictBoolean(required=True)
+    last_assessment = Choice(["excellent", "good", "pass", "fail"], required=True)
+    operating_normally = StrictBoolean(required=True)
+    finance_system_sound = StrictBoolean(required=True)
+    asset_seizure = StrictBoolean(required=True)
+    unfulfilled_judgment = StrictBoolean(required=True)
+    enforcement_debtor = StrictBoolean(required=True)
+    cooperates_with_reforms = StrictBoolean(required=True)
+    traceability_codes_uploaded = StrictBoolean(required=True)
+    cooperates_with_supervision = StrictBoolean(required=True)
+    penalized_or_referred = StrictBoolean(required=True)
+    procurement_violation = StrictBoolean(required=True)
+    # 承诺对所提交资料的真实性负责: a field rule, so it is reported together with any other problem
+    commitment = StrictBoolean(required=True, validate=validate.Equal(True, error="须承诺对所提交资料的真实性负责"))
+    signed_by = Text(required=True)  # 医院负责人
+
+
+def clean_answers() -> dict[str, Any]:
+    """The answers of an institution with nothing to declare (for the demo and for tests)."""
+    answers: dict[str, Any] = {k: False for k in SELF_CHECK_QUESTIONS}
+    answers.update(settled_over_one_year=True, last_assessment="good", operating_normally=True,
+                   finance_system_sound=True, cooperates_with_reforms=True, traceability_codes_uploaded=True,
+                   cooperates_with_supervision=True, commitment=True, signed_by="院长")
+    return answers
+
+
+def apply(sessions: sessionmaker, region_code: str, year: int, institution_code: str, answers: dict[str, Any],
+          submitted_on: dt.date, user: str) -> int:
+    """Record an application (基金结算部门 receives it); refused after the profile's deadline."""
+    try:
+        clean = SelfCheckSchema().load(answers)
+    except ValidationError as err:
+        raise ServiceError("；".join(f"{p}: {m}" for p, m in pointer_errors(err.messages)), "answers") from None
+    with sessions.begin() as session:
+        staff(session, user, Department.FUND_SETTLEMENT)
+        region, campaign = get_campaign(session, region_code, year)
+        if campaign.state != "open":
+            raise ServiceError(f"{year} 年度名单已确定，不再受理申请", "year")
+        deadline = load_profile(campaign.profile).calendar.application_deadline.in_campaign(year)
+        if submitted_on > deadline:
+            raise ServiceError(f"申请已于 {deadline} 截止（15§(一)），{submitted_on} 提交的申请不予受理", "submitted_on")
+        institution = session.scalar(select(Institution).where(
+            Institution.region_id == region.id, Institution.code == institution_code))
+        if institution is None:
+            raise NotFound(f"没有定点医药机构 {institution_code}", "institution")
+        if session.scalar(select(Application).where(
+                Application.campaign_id == campaign.id, Application.institution_id == institution.id)):
+            raise ServiceError(f"{institution.name} 已提交 {year} 年度申请", "institution")
+        app = Application(campaign_id=campaign.id, institution_id=institution.id, state="submitted",
+                          submitted_on=submitted_on, self_check_json=json.dumps(clean, ensure_ascii=False),
+                          signed_by=clean["signed_by"], recorded_by=user)
+        session.add(app)
+        session.flush()
+        record(session, APPLICATION, app.id, "submit", None, "submitted", user, f"{submitted_on} 提交")
+        return app.id
+
+
+def withdraw(sessions: sessionmaker, region_code: str, year: int, institution_code: str, user: str, reason: str) -> None:
+    with sessions.begin() as session:
+        staff(session, user, Department.FUND_SETTLEMENT)
+        region, campaign = get_campaign(session, region_code, year)
+        app = session.scalar(select(Application).join(Institution).where(
+            Application.campaign_id == campaign.id, Institution.code == institution_code))
+        if app is None:
+            raise NotFound(f"{institution_code} 没有 {year} 年度申请", "institution")
+        transition(session, APPLICATION, app, "withdraw", user, reason)

@@ -1,0 +1,113 @@
+"""Play the demo region's campaign through to payment, as the bureau's staff would, with the real services.
+
+So the ledger, the statements and the screens show real data from the first start.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from ..models import Department, Determination, Institution, PaymentInstruction, SecurityPledge, Staff
+from ..policy.facts import Kind
+from . import applications, batch, deadlines, determination, payment, signing
+from .campaign import get_campaign, open_campaign
+
+DEMO_STAFF = (
+    ("jiesuan1", "张敏", Department.FUND_SETTLEMENT),
+    ("jiesuan2", "李强", Department.FUND_SETTLEMENT),
+    ("caiwu1", "王芳", Department.FINANCE),
+    ("neishen1", "赵磊", Department.INTERNAL_AUDIT),
+    ("yibaoju1", "刘洋", Department.ADMINISTRATION),
+    ("caizhengju1", "陈静", Department.FINANCE_BUREAU),
+    ("jihe1", "周涛", Department.INSPECTION),
+    ("shenji1", "吴刚", Department.AUDITOR),
+)
+
+
+@dataclass(frozen=True)
+class PlayedCycle:
+    applications: int
+    listed: int
+    signed: int
+    given_up: int
+    paid: int
+
+
+def ensure_demo_staff(sessions: sessionmaker) -> None:
+    with sessions.begin() as session:
+        known = set(session.scalars(select(Staff.username)))
+        for username, name, department in DEMO_STAFF:
+            if username not in known:
+                session.add(Staff(username=username, name=name, department=department))
+
+
+def play_cycle(sessions: sessionmaker, region_code: str, year: int, seed: int,
+               step: Callable[[str], None] = lambda s: None) -> PlayedCycle:
+    """December applications, January determination, signing (one institution lets its window pass),
+    the four sign-offs and payment, dated as they would have been."""
+    ensure_demo_staff(sessions)
+    rng = random.Random(f"{seed}/cycle")
+    step("开启年度预付、测算基金可支付月数")
+    open_campaign(sessions, region_code, year, "caiwu1")
+
+    with sessions() as session:
+        institutions = session.execute(select(Institution.code, Institution.kind).order_by(Institution.code)).all()
+    applicants = [code for code, kind in institutions if kind != Kind.PHARMACY or rng.random() < 0.1]
+    applicants = [code for code in applicants if rng.random() < 0.9]
+    step(f"受理申请 {len(applicants)} 份")
+    for i, code in enumerate(applicants):
+        applications.apply(sessions, region_code, year, code, applications.clean_answers(),
+                           dt.date(year - 1, 12, 20 + i % 11), "jiesuan1")
+
+    if not applicants:
+        return PlayedCycle(0, 0, 0, 0, 0)
+    step("核定名单与额度")
+    determination.determine(sessions, region_code, year, "jiesuan1")
+    campaign = determination.fix_list(sessions, region_code, year, "jiesuan1", dt.date(year, 1, 5))
+
+    with sessions() as session:
+        _, campaign = get_campaign(session, region_code, year)
+        listed = session.execute(
+            select(Institution.code, SecurityPledge.kind, SecurityPledge.value, SecurityPledge.registration_ref)
+            .join(Determination, Determination.institution_id == Institution.id)
+            .join(SecurityPledge, SecurityPledge.institution_id == Institution.id, isouter=True)
+            .where(Determination.campaign_id == campaign.id, Determination.state == "listed")
+            .order_by(Institution.code)
+        ).all()
+        deadline, fixed_on = campaign.signing_deadline, campaign.list_fixed_on
+    step(f"办理担保并签约（期限 {deadline}）")
+    signed = 0
+    window = max((deadline - fixed_on).days, 1)
+    for n, (code, kind, value, ref) in enumerate(listed):
+        if n == 1 or kind is None:
+            continue  # the demo's institution that lets the window pass: 视作放弃
+        on = fixed_on + dt.timedelta(days=1 + n % window)
+        on = min(on, deadline)
+        signing.register_security(sessions, region_code, year, code, kind, value, ref, on, "jiesuan2")
+        signing.sign(sessions, region_code, year, code, on, "jiesuan2")
+        signed += 1
+
+    step("逾期未签约机构视作放弃")
+    swept = deadlines.sweep(sessions, deadline + dt.timedelta(days=1), actor="scheduler")
+
+    if not signed:
+        return PlayedCycle(len(applicants), len(listed), 0, swept.given_up, 0)
+    step("拨付批次四级审核")
+    batch_id = batch.prepare(sessions, region_code, year, "jiesuan1")
+    batch.sign_off(sessions, batch_id, "jiesuan1", "名单及额度经核定无误，提请审核")
+    batch.sign_off(sessions, batch_id, "neishen1", "拨付流程合规")
+    batch.sign_off(sessions, batch_id, "yibaoju1", "同意拨付（盖章）")
+    batch.sign_off(sessions, batch_id, "caizhengju1", "同意拨付（盖章）")
+
+    step("生成拨付指令并确认到账")
+    paid_on = dt.date(year, 1, 23)
+    for instruction_id in payment.issue(sessions, batch_id, "caiwu1"):
+        payment.confirm(sessions, instruction_id, f"DEMO{year}{instruction_id:06d}", paid_on, "caiwu1")
+    with sessions() as session:
+        paid = len(session.scalars(select(PaymentInstruction.id).where(PaymentInstruction.state == "paid")).all())
+    return PlayedCycle(len(applicants), len(listed), signed, swept.given_up, paid)

@@ -1,0 +1,196 @@
+"""The annual cycle end to end: a whole January in the demo region (RULES §4; 15§, 16§, 24§)."""
+import datetime as dt
+import json
+from decimal import Decimal as D
+
+import pytest
+from sqlalchemy import func, select
+
+from accounting import reports
+from accounting.chart import Role
+from accounting.ledger import get_book
+from accounting.verify import verify
+from prepay_admin import scheduler
+from prepay_admin.models import (Agreement, Application, Determination, DeterminationAdvance, Institution,
+                                 PaymentInstruction, Transition)
+from prepay_admin.policy.facts import Fund, SecurityKind
+from prepay_admin.services import applications, batch, determination, payment, signing
+from prepay_admin.services.campaign import get_campaign, open_campaign
+from prepay_admin.services.errors import ServiceError
+from tests.cycle_helpers import REGION, YEAR, listed, listed_through_fixing, region_ready, secure_and_sign
+
+JOB = {j.name: j for j in scheduler.JOBS}
+
+
+def test_a_whole_january_from_applications_to_payment_matches_the_ledger(sessions):
+    rows = listed_through_fixing(sessions)
+    assert len(rows) >= 3
+    missed, signers = rows[0], rows[1:]
+    secure_and_sign(sessions, signers)
+
+    # the window closes on 14 January; the scheduler's sweep of the 15th marks the one who missed it
+    assert scheduler.run_job(sessions, JOB["deadline_sweep"], dt.date(YEAR, 1, 15), "test").given_up == 1
+    assert scheduler.run_job(sessions, JOB["deadline_sweep"], dt.date(YEAR, 1, 15), "test-2") is None
+
+    batch_id = batch.prepare(sessions, REGION, YEAR, "jiesuan1")
+    batch.sign_off(sessions, batch_id, "jiesuan1", "提请审核")
+    batch.sign_off(sessions, batch_id, "neishen1", "流程合规")
+    batch.sign_off(sessions, batch_id, "yibaoju1", "确认（盖章）")
+    batch.sign_off(sessions, batch_id, "caizhengju1", "确认（盖章）")
+    instructions = payment.issue(sessions, batch_id, "caiwu1")
+    for n, instruction_id in enumerate(instructions):
+        payment.confirm(sessions, instruction_id, f"BANK{n:04d}", dt.date(YEAR, 1, 26), "caiwu1")
+
+    with sessions() as s:
+        _, campaign = get_campaign(s, REGION, YEAR)
+        states = dict(s.execute(select(Institution.code, Determination.state)
+                                .join(Determination, Determination.institution_id == Institution.id)
+                                .where(Determination.campaign_id == campaign.id)).all())
+        assert states[missed[0]] == "given_up"
+        assert all(states[code] == "paid" for code, *_ in signers)
+        determined = {
+            (code, fund): amount for code, fund, amount in s.execute(
+                select(Institution.code, DeterminationAdvance.fund, DeterminationAdvance.final_amount)
+                .join(Determination, Determination.id == DeterminationAdvance.determination_id)
+                .join(Institution, Institution.id == Determination.institution_id)
+                .where(Determination.state == "paid"))
+        }
+        for fund in Fund:
+            book = get_book(s, REGION, fund).id
+            tb = reports.trial_balance(s, book, f"{YEAR}-01", f"{YEAR}-12")
+            assert tb.balanced
+            advance = next(r for r in tb.rows if r.name == "暂付款—医保预付金")
+            expected = {code: amt for (code, f), amt in determined.items() if f == fund and amt > 0}
+            assert advance.closing == sum(expected.values(), D(0))
+            for code, amount in expected.items():
+                statement = reports.institution_statement(s, book, code, f"{YEAR}-01", f"{YEAR}-12")
+                assert statement.closing == amount
+                assert [m.debit for m in statement.movements] == [amount]
+        assert verify(s) == []
+        assert s.scalar(select(func.count()).select_from(Agreement)) == len(signers)
+
+
+def test_every_change_of_state_is_recorded_with_who_and_why(sessions):
+    rows = listed_through_fixing(sessions, institutions=30)
+    secure_and_sign(sessions, rows[:1])
+    with sessions() as s:
+        det = s.scalar(select(Determination).join(Institution).where(
+            Institution.code == rows[0][0], Determination.state == "signed"))
+        log = s.scalars(select(Transition).where(Transition.machine == "determination",
+                                                 Transition.object_id == det.id).order_by(Transition.id)).all()
+    assert [(t.from_state, t.to_state, t.actor) for t in log] == [
+        (None, "computed", "jiesuan1"), ("computed", "listed", "jiesuan1"),
+        ("listed", "secured", "jiesuan2"), ("secured", "signed", "jiesuan2"),
+    ]
+    assert log[2].reason.startswith(rows[0][3])  # the registration reference
+
+
+def test_15_1_an_application_after_the_deadline_is_refused(sessions):
+    region_ready(sessions, institutions=5)
+    open_campaign(sessions, REGION, YEAR, "caiwu1")
+    with pytest.raises(ServiceError) as err:
+        applications.apply(sessions, REGION, YEAR, "H3206000001", applications.clean_answers(), dt.date(YEAR, 1, 1), "jiesuan1")
+    assert err.value.field == "submitted_on" and "2025-12-31 截止" in err.value.message
+
+
+def test_an_application_without_the_commitment_names_the_answer(sessions):
+    region_ready(sessions, institutions=5)
+    open_campaign(sessions, REGION, YEAR, "caiwu1")
+    answers = applications.clean_answers() | {"commitment": False, "asset_seizure": "无"}
+    with pytest.raises(ServiceError) as err:
+        applications.apply(sessions, REGION, YEAR, "H3206000001", answers, dt.date(YEAR - 1, 12, 1), "jiesuan1")
+    assert "/commitment" in err.value.message and "/asset_seizure" in err.value.message
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Application)) == 0
+
+
+def test_24_each_step_is_done_by_its_department(sessions):
+    region_ready(sessions, institutions=5)
+    with pytest.raises(ServiceError) as err:
+        open_campaign(sessions, REGION, YEAR, "jiesuan1")
+    assert "财务管理部门" in err.value.message and err.value.field == "user"
+    with pytest.raises(ServiceError):
+        open_campaign(sessions, REGION, YEAR, "nobody")
+
+
+def test_9_a_closed_fund_produces_no_advances(sessions):
+    from sqlalchemy import update
+
+    from prepay_admin.models import FundPositionRecord
+
+    region_ready(sessions, institutions=20)
+    with sessions.begin() as s:
+        s.execute(update(FundPositionRecord).where(FundPositionRecord.fund == Fund.RESIDENT)
+                  .values(last_year_current_balance=D("-1.00")))
+    opened = open_campaign(sessions, REGION, YEAR, "caiwu1")
+    assert {g.fund: g.open for g in opened.gates} == {Fund.EMPLOYEE: True, Fund.RESIDENT: False}
+    with sessions() as s:
+        codes = s.scalars(select(Institution.code)).all()
+    for code in codes:
+        applications.apply(sessions, REGION, YEAR, code, applications.clean_answers(), dt.date(YEAR - 1, 12, 28), "jiesuan1")
+    determination.determine(sessions, REGION, YEAR, "jiesuan1")
+    with sessions() as s:
+        resident = s.scalars(select(DeterminationAdvance).where(DeterminationAdvance.fund == Fund.RESIDENT)).all()
+    assert resident and all(a.amount == 0 and "fund_closed" in a.reasons_json for a in resident)
+
+
+def test_determination_reruns_until_the_list_is_fixed_then_never(sessions):
+    rows = listed_through_fixing(sessions, institutions=20)
+    with pytest.raises(ServiceError) as err:
+        determination.determine(sessions, REGION, YEAR, "jiesuan1")
+    assert "名单已确定" in err.value.message
+    with sessions() as s:
+        superseded = s.scalar(select(func.count()).select_from(Determination).where(Determination.state == "superseded"))
+    assert superseded == 0 and rows
+
+
+def test_a_rerun_supersedes_the_earlier_results_and_keeps_its_snapshot(sessions):
+    region_ready(sessions, institutions=10)
+    open_campaign(sessions, REGION, YEAR, "caiwu1")
+    for code in ("H3206000001", "H3206000002"):
+        applications.apply(sessions, REGION, YEAR, code, applications.clean_answers(), dt.date(YEAR - 1, 12, 28), "jiesuan1")
+    first = determination.determine(sessions, REGION, YEAR, "jiesuan1")
+    second = determination.determine(sessions, REGION, YEAR, "jiesuan1")
+    assert (first.run, second.run) == (1, 2)
+    with sessions() as s:
+        by_state = dict(s.execute(select(Determination.state, func.count()).group_by(Determination.state)).all())
+        snapshot = json.loads(s.scalar(select(Determination.facts_json).where(Determination.run == 2).limit(1)))
+    assert by_state == {"superseded": 2, "computed": 2}
+    assert snapshot["code"] == "H3206000001" and snapshot["payouts"]
+
+
+def test_15_2_the_list_is_fixed_by_5_january(sessions):
+    region_ready(sessions, institutions=5)
+    open_campaign(sessions, REGION, YEAR, "caiwu1")
+    applications.apply(sessions, REGION, YEAR, "H3206000001", applications.clean_answers(), dt.date(YEAR - 1, 12, 28), "jiesuan1")
+    determination.determine(sessions, REGION, YEAR, "jiesuan1")
+    with pytest.raises(ServiceError) as err:
+        determination.fix_list(sessions, REGION, YEAR, "jiesuan1", dt.date(YEAR, 1, 6))
+    assert "2026-01-05 前确定" in err.value.message
+
+
+def test_15_3_signing_after_the_seventh_working_day_is_refused(sessions):
+    rows = listed_through_fixing(sessions, institutions=20)
+    code, kind, value, ref = rows[0]
+    with pytest.raises(ServiceError) as err:
+        signing.register_security(sessions, REGION, YEAR, code, kind, value, ref, dt.date(YEAR, 1, 15), "jiesuan2")
+    assert "2026-01-14" in err.value.message and err.value.field == "on"
+    signing.register_security(sessions, REGION, YEAR, code, kind, value, ref, dt.date(YEAR, 1, 14), "jiesuan2")
+
+
+def test_13_the_amount_is_capped_again_by_the_security_actually_registered(sessions):
+    rows = listed_through_fixing(sessions, institutions=20)
+    code, kind, value, ref = rows[0]
+    det = signing.register_security(sessions, REGION, YEAR, code, SecurityKind.PLEDGE, D("150000.00"), "抵押2026-1",
+                                    dt.date(YEAR, 1, 8), "jiesuan2")
+    finals = [a.final_amount for a in det.advances if a.amount > 0]
+    assert finals and all(f <= D("150000") for f in finals)
+    assert all(f in (D("0.00"), D("150000.00")) for f in finals)
+
+
+def test_16_a_running_agreement_covers_the_next_year(sessions):
+    rows = listed_through_fixing(sessions, institutions=20)
+    secure_and_sign(sessions, rows[:1])
+    with sessions() as s:
+        agreement = s.scalar(select(Agreement))
+    assert (agreement.first_year, agreement.last_year) == (YEAR, YEAR + 2)

@@ -1,0 +1,64 @@
+"""``prepay-admin cycle …``: each step from the terminal, with Chinese summaries and named errors."""
+import json
+
+from sqlalchemy import select
+
+from prepay_admin.models import PaymentInstruction
+from prepay_admin.services.demo import load_demo
+from prepay_admin.services.demo_cycle import ensure_demo_staff
+
+
+def run(cli_runner, user, *args):
+    return cli_runner.invoke(args=["cycle", "--user", user, *args])
+
+
+def test_the_cycle_from_the_terminal(app, cli_runner, tmp_path):
+    sessions = app.extensions["prepay_sessions"]
+    load_demo(sessions, institutions=25, seed=2026, year=2026, play=False)
+    ensure_demo_staff(sessions)
+    r = ["--region", "320600", "--year", "2026"]
+    opened = run(cli_runner, "caiwu1", "open", *r)
+    assert opened.exit_code == 0 and "职工医保统筹基金：15.60 个月，可以预付" in opened.output
+
+    form = json.loads(cli_runner.invoke(args=["cycle", "form"]).output)
+    assert form["asset_seizure"] == "<有无财产被保全的情形>"
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps({k: False for k in form} | {
+        "settled_over_one_year": True, "last_assessment": "good", "operating_normally": True,
+        "finance_system_sound": True, "cooperates_with_reforms": True, "traceability_codes_uploaded": True,
+        "cooperates_with_supervision": True, "commitment": True, "signed_by": "院长"}, ensure_ascii=False))
+    for code in ("H3206000001", "H3206000002", "H3206000003"):
+        ok = run(cli_runner, "jiesuan1", "apply", *r, "--institution", code, "--answers", str(answers), "--date", "2025-12-30")
+        assert ok.exit_code == 0, ok.output
+    late = run(cli_runner, "jiesuan1", "apply", *r, "--institution", "H3206000004", "--answers", str(answers),
+               "--date", "2026-01-02")
+    assert late.exit_code == 2 and late.output.startswith("--date: 申请已于 2025-12-31 截止")
+
+    determined = run(cli_runner, "jiesuan1", "determine", *r)
+    assert "第 1 次测算：3 家机构" in determined.output
+    fixed = run(cli_runner, "jiesuan1", "fix-list", *r, "--date", "2026-01-05")
+    assert "须于 2026-01-14 前完成" in fixed.output
+
+    secured = run(cli_runner, "jiesuan2", "register-security", *r, "--institution", "H3206000001", "--kind", "pledge",
+                  "--value", "5000000.00", "--ref", "通抵押〔2026〕1号", "--date", "2026-01-08")
+    assert secured.exit_code == 0, secured.output
+    assert run(cli_runner, "jiesuan2", "sign", *r, "--institution", "H3206000001", "--date", "2026-01-08").exit_code == 0
+    bad = run(cli_runner, "jiesuan2", "register-security", *r, "--institution", "H3206000002", "--kind", "pledge",
+              "--value", "1e6", "--ref", "x", "--date", "2026-01-08")
+    assert bad.exit_code == 2 and bad.output.startswith("--value: ")
+
+    submitted = run(cli_runner, "jiesuan1", "submit", *r)
+    assert submitted.exit_code == 0 and "批次 1 已提交" in submitted.output
+    assert run(cli_runner, "jiesuan1", "approve", "--batch", "1").output.startswith("--user: ")
+    for user in ("neishen1", "yibaoju1", "caizhengju1"):
+        assert run(cli_runner, user, "approve", "--batch", "1").exit_code == 0
+    paid = run(cli_runner, "caiwu1", "pay", "--batch", "1")
+    assert paid.exit_code == 0 and "已生成拨付指令" in paid.output
+    with sessions() as s:
+        ids = s.scalars(select(PaymentInstruction.id)).all()
+    for i in ids:
+        assert run(cli_runner, "caiwu1", "confirm", "--instruction", str(i), "--bank-ref", f"B{i}", "--date", "2026-01-26").exit_code == 0
+    again = run(cli_runner, "caiwu1", "confirm", "--instruction", str(ids[0]), "--bank-ref", f"B{ids[0]}")
+    assert "未重复记账" in again.output
+    status = run(cli_runner, "caiwu1", "status", *r)
+    assert "已拨付：1 家" in status.output and "批次 1：已拨付" in status.output

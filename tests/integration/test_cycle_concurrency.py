@@ -1,0 +1,62 @@
+"""On PostgreSQL: retried and concurrent requests of the cycle do their work once."""
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from accounting.models import JournalEntry
+from prepay_admin.models import Determination, PaymentInstruction, Transition
+from prepay_admin.services import batch, deadlines, payment
+from tests.cycle_helpers import REGION, YEAR, listed_through_fixing, secure_and_sign
+from tests.integration.test_ledger_concurrency import at_once
+
+pytestmark = pytest.mark.postgresql_only
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_ten_concurrent_confirmations_of_one_payment_post_one_entry(sessions):
+    rows = listed_through_fixing(sessions, institutions=30)
+    secure_and_sign(sessions, rows[:2])
+    batch_id = batch.prepare(sessions, REGION, YEAR, "jiesuan1")
+    for user in ("jiesuan1", "neishen1", "yibaoju1", "caizhengju1"):
+        batch.sign_off(sessions, batch_id, user)
+    first = payment.issue(sessions, batch_id, "caiwu1")[0]
+    results, errors = at_once(10, lambda i: payment.confirm(sessions, first, "BANK-0001", dt.date(YEAR, 1, 26), "caiwu1"))
+    assert errors == []
+    assert len({r.ledger_entry_id for r in results}) == 1
+    assert sum(1 for r in results if not r.replayed) == 1
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(JournalEntry)) == 1
+        assert s.get(PaymentInstruction, first).state == "paid"
+        assert s.scalar(select(func.count()).select_from(Transition).where(
+            Transition.machine == "payment", Transition.action == "confirm")) == 1
+
+
+def test_two_sweeps_at_once_mark_each_institution_once(sessions):
+    rows = listed_through_fixing(sessions, institutions=40)
+    results, errors = at_once(2, lambda i: deadlines.sweep(sessions, dt.date(YEAR, 1, 15), actor=f"sweeper-{i}"))
+    assert errors == []
+    assert sum(r.given_up for r in results) == len(rows)
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Transition).where(
+            Transition.action == "give_up")) == len(rows)
+        assert s.scalar(select(func.count()).select_from(Determination).where(
+            Determination.state == "given_up")) == len(rows)
+
+
+def test_two_scheduler_processes_running_the_sweep_do_it_once(sessions, database_url):
+    rows = listed_through_fixing(sessions, institutions=40)
+    env = {**os.environ, "DATABASE_URL": database_url}
+    command = [sys.executable, "-m", "prepay_admin.cli", "scheduler", "run-once", "deadline_sweep", "--date", f"{YEAR}-01-15"]
+    procs = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outputs
+    assert sum("已由其他进程执行" in out for out, _ in outputs) == 1
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Transition).where(
+            Transition.action == "give_up")) == len(rows)
