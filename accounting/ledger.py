@@ -22,7 +22,7 @@ from prepay_admin.policy.facts import Fund
 from prepay_admin.policy.reasons import FUND_CN
 
 from .chart import NON_NEGATIVE_ROLES, Chart, Role
-from .entries import EntryDraft, LineDraft, content_hash, period_of, problems
+from .entries import EntryDraft, LineDraft, content_hash, problems
 from .errors import LedgerError
 from .models import Book, JournalEntry, JournalLine, LedgerAccount, PeriodClosure, VoucherCounter, WriteOffMemo
 from .templates import reversal

@@ -174,7 +174,7 @@ class _FloatMarker(float):
     time, so that the strict field it lands in refuses it and names the field."""
 
     def __new__(cls, text: str) -> "_FloatMarker":
-        return super().__new__(cls, float(text))
+        return super().__new__(cls, text)
 
 
 def result_as_dict(evaluation: Evaluation) -> dict[str, Any]:

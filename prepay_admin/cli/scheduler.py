@@ -8,7 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from .. import scheduler as sched
-from .common import app_sessions, fail
+from .common import app_sessions
 
 
 @click.group(help="定时任务（独立进程，不在 Web 进程内运行）")

@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from accounting import templates
 from accounting.chart import Role
@@ -64,10 +64,7 @@ def confirm(sessions: sessionmaker, instruction_id: int, bank_ref: str, paid_on:
         raise ServiceError("须填写银行交易流水号", "bank_ref")
     with sessions.begin() as session:
         staff(session, user, Department.FINANCE)
-        instruction = session.scalar(select(PaymentInstruction).where(
-            PaymentInstruction.id == instruction_id).with_for_update())
-        if instruction is None:
-            raise NotFound(f"没有拨付指令 {instruction_id}", "instruction")
+        instruction = _locked_instruction(session, instruction_id)
         if instruction.state == "paid":
             if instruction.bank_ref != bank_ref:
                 raise ServiceError(f"该指令已于 {instruction.paid_on} 以流水号 {instruction.bank_ref} 确认拨付", "bank_ref")
@@ -94,12 +91,18 @@ def void(sessions: sessionmaker, instruction_id: int, user: str, reason: str) ->
         raise ServiceError("作废须说明原因", "reason")
     with sessions.begin() as session:
         staff(session, user, Department.FINANCE)
-        instruction = session.scalar(select(PaymentInstruction).where(
-            PaymentInstruction.id == instruction_id).with_for_update())
-        if instruction is None:
-            raise NotFound(f"没有拨付指令 {instruction_id}", "instruction")
+        instruction = _locked_instruction(session, instruction_id)
         transition(session, PAYMENT, instruction, "void", user, reason)
         _complete_if_settled(session, session.get(PaymentBatch, instruction.batch_id), user)
+
+
+def _locked_instruction(session: Session, instruction_id: int) -> PaymentInstruction:
+    """The instruction, row-locked: concurrent confirmations of it queue here."""
+    instruction = session.scalar(select(PaymentInstruction).where(
+        PaymentInstruction.id == instruction_id).with_for_update())
+    if instruction is None:
+        raise NotFound(f"没有拨付指令 {instruction_id}", "instruction")
+    return instruction
 
 
 def _close_determination_if_paid(session, instruction: PaymentInstruction, user: str) -> None:

@@ -7,17 +7,16 @@ import pytest
 from sqlalchemy import func, select
 
 from accounting import reports
-from accounting.chart import Role
 from accounting.ledger import get_book
 from accounting.verify import verify
 from prepay_admin import scheduler
 from prepay_admin.models import (Agreement, Application, Determination, DeterminationAdvance, Institution,
-                                 PaymentInstruction, Transition)
+                                 Transition)
 from prepay_admin.policy.facts import Fund, SecurityKind
 from prepay_admin.services import applications, batch, determination, payment, signing
 from prepay_admin.services.campaign import get_campaign, open_campaign
 from prepay_admin.services.errors import ServiceError
-from tests.cycle_helpers import REGION, YEAR, listed, listed_through_fixing, region_ready, secure_and_sign
+from tests.cycle_helpers import REGION, YEAR, listed_through_fixing, region_ready, secure_and_sign
 
 JOB = {j.name: j for j in scheduler.JOBS}
 

@@ -12,8 +12,9 @@ from accounting import guards, reports, templates as t, xlsx
 from accounting.chart import Role
 from accounting.errors import LedgerError
 from accounting.ledger import close_period, party_balance, post, reopen_period, reverse
-from accounting.models import JournalEntry, JournalLine
+from accounting.models import JournalEntry
 from accounting.verify import verify
+from prepay_admin.policy.facts import Fund
 from tests.ledger_helpers import open_book
 
 JAN = dt.date(2026, 1, 25)
@@ -91,7 +92,7 @@ def test_a_book_without_a_fiscal_special_account_refuses_to_use_one(sessions):
 
 
 def test_vouchers_are_numbered_per_book_and_year_without_gaps(sessions, book):
-    other = open_book(sessions, fund=__import__("prepay_admin.policy.facts", fromlist=["Fund"]).Fund.RESIDENT)
+    other = open_book(sessions, fund=Fund.RESIDENT)
     assert pay(sessions, book, "H1").voucher == "记-2026-0001"
     assert pay(sessions, other, "H1").voucher == "记-2026-0001"
     assert pay(sessions, book, "H2").voucher == "记-2026-0002"

@@ -1,5 +1,4 @@
 """Money is stored as integer fen and comes back as the same Decimal."""
-import datetime as dt
 from decimal import Decimal as D
 
 import pytest

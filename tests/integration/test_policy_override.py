@@ -1,5 +1,4 @@
 """14§: a per-year override is recorded with its approval and changes the evaluation of that year only."""
-from decimal import Decimal as D
 
 import pytest
 from sqlalchemy import func, select

@@ -6,8 +6,8 @@ from sqlalchemy import func, select, update
 from prepay_admin import scheduler
 from prepay_admin.models import Campaign, Determination, JobRun, Notice
 from prepay_admin.services import calendar as cal
-from prepay_admin.services import deadlines, determination
-from tests.cycle_helpers import REGION, YEAR, listed_through_fixing, region_ready
+from prepay_admin.services import deadlines
+from tests.cycle_helpers import YEAR, listed_through_fixing, region_ready
 
 JOB = {j.name: j for j in scheduler.JOBS}
 
