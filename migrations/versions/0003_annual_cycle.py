@@ -205,8 +205,10 @@ def upgrade() -> None:
     sa.Column('rounded', prepay_admin.db.FixedPoint(places=2), nullable=False),
     sa.Column('cap', prepay_admin.db.FixedPoint(places=2), nullable=True),
     sa.Column('amount', prepay_admin.db.FixedPoint(places=2), nullable=False),
-    sa.Column('final_amount', prepay_admin.db.FixedPoint(places=2), nullable=True),
     sa.Column('reasons_json', sa.Text(), nullable=False),
+    sa.Column('final_cap', prepay_admin.db.FixedPoint(places=2), nullable=True),
+    sa.Column('final_amount', prepay_admin.db.FixedPoint(places=2), nullable=True),
+    sa.Column('final_reasons_json', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['determination_id'], ['determination.id'], name=op.f('fk_determination_advance_determination_id_determination')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_determination_advance')),
     sa.UniqueConstraint('determination_id', 'fund', name=op.f('uq_determination_advance_determination_id_fund'))

@@ -111,5 +111,8 @@ class DeterminationAdvance(Base):
     rounded: Mapped[Decimal] = mapped_column(Money())
     cap: Mapped[Decimal | None] = mapped_column(Money())
     amount: Mapped[Decimal] = mapped_column(Money())
-    final_amount: Mapped[Decimal | None] = mapped_column(Money())
     reasons_json: Mapped[str] = mapped_column(Text)
+    # 13§ again, once the security is registered: the determined figures above stay as they were
+    final_cap: Mapped[Decimal | None] = mapped_column(Money())
+    final_amount: Mapped[Decimal | None] = mapped_column(Money())
+    final_reasons_json: Mapped[str | None] = mapped_column(Text)

@@ -65,11 +65,10 @@ def register_security(sessions: sessionmaker, region_code: str, year: int, insti
         for a in det.advances:
             if a.amount > 0:
                 final = amt.advance(a.fund, a.base, det.months, det.ratio, Security(kind, value), True, profile)
-                a.final_amount = final.amount
-                a.cap = final.cap
-                a.reasons_json = json.dumps([r.as_dict() for r in final.reasons], ensure_ascii=False)
+                a.final_amount, a.final_cap = final.amount, final.cap
+                a.final_reasons_json = json.dumps([r.as_dict() for r in final.reasons], ensure_ascii=False)
             else:
-                a.final_amount = Decimal("0.00")
+                a.final_amount, a.final_reasons_json = Decimal("0.00"), "[]"
         return det
 
 

@@ -182,9 +182,11 @@ def test_13_the_amount_is_capped_again_by_the_security_actually_registered(sessi
     code, kind, value, ref = rows[0]
     det = signing.register_security(sessions, REGION, YEAR, code, SecurityKind.PLEDGE, D("150000.00"), "抵押2026-1",
                                     dt.date(YEAR, 1, 8), "jiesuan2")
-    finals = [a.final_amount for a in det.advances if a.amount > 0]
-    assert finals and all(f <= D("150000") for f in finals)
-    assert all(f in (D("0.00"), D("150000.00")) for f in finals)
+    paid = [a for a in det.advances if a.amount > 0]
+    assert paid and all(a.final_amount in (D("0.00"), D("150000.00")) for a in paid)
+    # the determined figures stay as they were; the registered security's effect is kept beside them
+    assert any(a.amount > D("150000") and "capped_by_security" in a.final_reasons_json for a in paid)
+    assert all(a.final_cap == D("150000.00") for a in paid)
 
 
 def test_16_a_running_agreement_covers_the_next_year(sessions):
