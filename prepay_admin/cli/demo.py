@@ -24,10 +24,10 @@ def demo() -> None:
 @click.option("--profile", default="nantong-2025", show_default=True, type=click.Choice(available_profiles()))
 @click.option("--region-code", default=DEMO_REGION_CODE, show_default=True)
 @click.option("--play-cycle/--no-play-cycle", default=None,
-              help="把该年度预付走完（申请至拨付）；默认 5,000 家以内时进行")
+              help="把该年度预付走完（申请至拨付）；默认 1,000 家以内时进行")
 @with_appcontext
 def load(institutions: int, seed: int, year: int, profile: str, region_code: str, play_cycle: bool | None) -> None:
-    play = play_cycle if play_cycle is not None else institutions <= 5000
+    play = play_cycle if play_cycle is not None else institutions <= 1000
     with click.progressbar(length=institutions, label="载入演示机构", show_pos=True, file=sys.stderr) as bar:
         try:
             result = load_demo(app_sessions(), institutions=institutions, seed=seed, year=year, profile=profile,

@@ -2,22 +2,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
 from accounting import reports
 from accounting.chart import Role
 from accounting.ledger import find_book
 
-from ..models import Campaign, DEPARTMENT_CN, Determination, Notice, PaymentBatch, Staff
+from ..db import money_sum
+from ..models import DEPARTMENT_CN, Campaign, Determination, DeterminationAdvance, Institution, Notice, PaymentBatch, Staff
 from ..policy.facts import Fund
+from ..policy.profile import PolicyProfile
 from ..policy.transitions import BATCH, DETERMINATION
 from .batch import LEVELS, valid_sign_offs
 from .facts import get_region
+from .policy import profile_for
 
 
 @dataclass(frozen=True)
@@ -38,8 +42,19 @@ class BatchLine:
 
 
 @dataclass(frozen=True)
+class GateLine:
+    fund: Fund
+    payable_months: Decimal
+    open: bool
+    reasons: tuple[str, ...]
+    computed_by: str
+
+
+@dataclass(frozen=True)
 class CampaignOverview:
     year: int
+    profile: PolicyProfile  # the campaign's profile with the year's overrides
+    gates: tuple[GateLine, ...]  # 9§, as recorded when the campaign opened
     state: str
     list_fixed_on: dt.date | None
     signing_deadline: dt.date | None
@@ -75,8 +90,72 @@ def campaign_overview(sessions: sessionmaker, region_code: str, year: int) -> Ca
             held[fund] = sum(balances.values(), Decimal("0.00"))
             holders |= set(balances)
         notices = tuple(session.scalars(select(Notice.message).order_by(Notice.id.desc()).limit(10)))
+        gates = tuple(GateLine(g.fund, g.payable_months, g.open, _messages(json.loads(g.reasons_json)),
+                               names.get(g.computed_by, g.computed_by)) for g in campaign.fund_gates)
         return CampaignOverview(
-            year, "名单已确定" if campaign.state == "list_fixed" else "受理申请中", campaign.list_fixed_on,
+            year, profile_for(session, region, year), gates, "名单已确定" if campaign.state == "list_fixed" else "受理申请中", campaign.list_fixed_on,
             campaign.signing_deadline, campaign.signing_deadline_provisional,
             tuple((DETERMINATION.label(s), n) for s, n in states.most_common()), batches, held, len(holders), notices,
         )
+
+
+@dataclass(frozen=True)
+class DeterminedAdvance:
+    fund: Fund
+    base: Decimal
+    rounded: Decimal
+    amount: Decimal
+    final_amount: Decimal | None
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DeterminedRow:
+    code: str
+    name: str
+    kind: str
+    state: str
+    eligible: bool
+    months: Decimal | None
+    ratio: Decimal | None
+    reasons: tuple[str, ...]
+    advances: tuple[DeterminedAdvance, ...]
+
+
+@dataclass(frozen=True)
+class DeterminationPage:
+    run: int
+    rows: tuple[DeterminedRow, ...]
+    count: int
+    determined_total: Decimal
+
+
+def determination_page(sessions: sessionmaker, region_code: str, year: int, page: int, size: int) -> DeterminationPage | None:
+    """The stored results of the year's latest determination run, one page at a time."""
+    with sessions() as session:
+        region = get_region(session, region_code)
+        campaign = session.scalar(select(Campaign).where(Campaign.region_id == region.id, Campaign.year == year))
+        if campaign is None or campaign.determination_run == 0:
+            return None
+        latest = (Determination.campaign_id == campaign.id, Determination.run == campaign.determination_run)
+        count = session.scalar(select(func.count()).select_from(Determination).where(*latest))
+        total = session.scalar(
+            select(money_sum(DeterminationAdvance.amount))
+            .join(Determination, Determination.id == DeterminationAdvance.determination_id).where(*latest))
+        rows = []
+        for det, inst in session.execute(
+            select(Determination, Institution).join(Institution, Institution.id == Determination.institution_id)
+            .where(*latest).order_by(Institution.code).offset((page - 1) * size).limit(size)
+        ):
+            rows.append(DeterminedRow(
+                inst.code, inst.name, inst.kind, DETERMINATION.label(det.state), det.eligible, det.months, det.ratio,
+                _messages(json.loads(det.reasons_json)),
+                tuple(DeterminedAdvance(a.fund, a.base, a.rounded, a.amount, a.final_amount,
+                                        _messages(json.loads(a.final_reasons_json or a.reasons_json)))
+                      for a in det.advances),
+            ))
+        return DeterminationPage(campaign.determination_run, tuple(rows), count, total)
+
+
+def _messages(reasons: list[dict]) -> tuple[str, ...]:
+    return tuple(f"{r['message']}（{r['article']}）" for r in reasons)

@@ -12,7 +12,7 @@ from ..policy.money import fmt_yuan_cn
 from ..policy.reasons import FUND_CN, KIND_CN
 from ..services.errors import ServiceError
 from ..services.evaluation import evaluate_region
-from ..services.overview import campaign_overview
+from ..services.overview import campaign_overview, determination_page
 
 bp = Blueprint("web", __name__)
 PAGE_SIZE = 50
@@ -58,6 +58,15 @@ def index():
     if year not in years:
         return render_template("index.html", regions=region_names, years_by_region=years_by_region,
                                selected=None, region_code=code, message="该统筹地区还没有基金结余数据。")
+    overview = campaign_overview(sessions(current_app), code, year)
+    determined = None if request.args.get("whatif") else determination_page(sessions(current_app), code, year, page, PAGE_SIZE)
+    if determined is not None:
+        pages = max(1, -(-determined.count // PAGE_SIZE))
+        return render_template(
+            "index.html", overview=overview, determined=determined, regions=region_names,
+            years_by_region=years_by_region, selected=True, region_code=code, year=year, page=min(page, pages),
+            pages=pages, fund_cn=FUND_CN, kind_cn=KIND_CN, profile=overview.profile,
+        )
     try:
         result = evaluate_region(sessions(current_app), code, year)
     except ServiceError as err:
@@ -69,7 +78,7 @@ def index():
     facts_by_code = {i.code: i for i in result.facts.institutions}
     return render_template(
         "index.html",
-        overview=campaign_overview(sessions(current_app), code, year),
+        overview=overview, whatif=True, profile=result.profile,
         regions=region_names, years_by_region=years_by_region, selected=result, region_code=code, year=year,
         ev=ev, rows=ev.institutions[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], facts=facts_by_code,
         page=page, pages=pages, fund_cn=FUND_CN, kind_cn=KIND_CN,

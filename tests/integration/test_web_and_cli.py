@@ -9,17 +9,25 @@ def test_the_landing_page_says_how_to_load_a_region_when_there_is_none(client):
     assert "prepay-admin demo load" in page
 
 
-def test_the_landing_page_lists_the_region_its_fund_gates_and_determinations(client, app):
-    load_demo(app.extensions["prepay_sessions"], institutions=70, seed=4, year=2026)
+def test_the_landing_page_shows_the_campaign_its_sign_offs_and_its_determinations(client, app):
+    load_demo(app.extensions["prepay_sessions"], institutions=130, seed=4, year=2026)
     response = client.get("/")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "南通市（演示）" in page and "职工医保统筹基金" in page and "可以预付" in page
-    assert "符合条件" in page and "第 1 / 2 页" in page
-    assert "医保基金使用绩效综合评价 79.99 分，低于 80 分（10§(一)）" in page
     assert "年度预付进度" in page and "财政部门确认" in page and "暂付款—医保预付金余额" in page
+    assert "核定结果（第 1 次测算，按申请）" in page and "申请机构 110 家" in page and "第 1 / 3 页" in page
+    assert "已拨付" in page and "视作放弃" in page
     second = client.get("/?region=320600&year=2026&page=2").get_data(as_text=True)
-    assert "第 2 / 2 页" in second
+    assert "第 2 / 3 页" in second
+
+
+def test_the_what_if_lists_every_institution_with_its_reasons(client, app):
+    load_demo(app.extensions["prepay_sessions"], institutions=70, seed=4, year=2026, play=False)
+    page = client.get("/").get_data(as_text=True)
+    assert "定点医疗机构预付金试算" in page and "第 1 / 2 页" in page
+    assert "医保基金使用绩效综合评价 79.99 分，低于 80 分（10§(一)）" in page
+    assert "第 2 / 2 页" in client.get("/?region=320600&year=2026&page=2&whatif=1").get_data(as_text=True)
 
 
 def test_the_landing_page_answers_a_bad_query_without_a_traceback(client, app):
