@@ -1,0 +1,61 @@
+"""Browser tests: the app served on a free loopback port, driven by Playwright in Debian's Chromium.
+
+No browser is downloaded: ``CHROMIUM`` (default ``/usr/bin/chromium``) is
+launched with the flags this sandbox needs. Without it, the tests are skipped
+on a developer's machine and fail under ``CI=true`` (``.ci/run`` installs it).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from prepay_admin.app import create_app
+from prepay_admin.migrate import upgrade
+from prepay_admin.services.demo import load_demo
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM):
+        message = f"Chromium not found at {CHROMIUM}"
+        if IN_CI:
+            pytest.fail(message + " (CI=true: browser tests must run)", pytrace=False)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def live_url(tmp_path_factory):
+    """The demo region, played through its year, served as staff would open it."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'demo.sqlite3'}"
+    upgrade(url)
+    app = create_app({"DATABASE_URL": url})
+    load_demo(app.extensions["prepay_sessions"], institutions=80, seed=2026, year=2026)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    app.extensions["prepay_engine"].dispose()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
+    p = context.new_page()
+    yield p
+    context.close()
