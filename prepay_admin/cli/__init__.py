@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask.cli import FlaskGroup
 
 from ..app import create_app
+from .calendar import calendar
 from .compute import compute
 from .cycle import cycle
 from .database import db
@@ -17,6 +18,6 @@ from .ledger import ledger
 from .policy import policy
 from .scheduler import scheduler
 
-COMMANDS = (db, demo, compute, policy, ledger, scheduler, cycle)
+COMMANDS = (db, demo, compute, policy, ledger, scheduler, cycle, calendar)
 
 cli = FlaskGroup(create_app=create_app, help="医保基金预付金管理（prepay-admin）")

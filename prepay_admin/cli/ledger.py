@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 
 from accounting import ledger as books
 from accounting import reports, xlsx
+from accounting.chart import Role
 from accounting.errors import LedgerError
 from accounting.verify import verify as verify_ledger
 
@@ -101,6 +102,30 @@ def statement(region_code, fund, institution, from_period, to_period, xlsx_path)
     click.echo(render(["日期", "凭证号", "摘要", "借方", "贷方", "余额"], rows, right=[3, 4, 5]))
     if xlsx_path:
         xlsx_path.write_bytes(xlsx.account_detail_xlsx(detail))
+        click.echo(f"已导出 {xlsx_path}")
+
+
+@ledger.command(help="明细账：某一科目（可限定机构）的期初、每笔发生与期末")
+@_book_options
+@click.option("--account", required=True, type=click.Choice([r.value for r in Role]), help="科目用途，如 advance")
+@click.option("--institution", default=None, help="只看某一机构的明细")
+@_period_options
+@_xlsx_option
+@with_appcontext
+def detail(region_code, fund, account, institution, from_period, to_period, xlsx_path) -> None:
+    def action():
+        with app_sessions()() as session:
+            return reports.account_detail(session, _book_id(region_code, fund), Role(account), from_period, to_period,
+                                          party=institution)
+    d = _run(action)
+    click.echo(f"明细账　{d.book}　{d.account_code} {d.account_name}　{from_period} 至 {to_period}")
+    rows = [["", "", "期初余额", "", "", "", _signed(d.opening)]]
+    rows += [[m.entry_date.isoformat(), m.voucher, m.summary, m.party or "", fmt_yuan_cn(m.debit) if m.debit else "",
+              fmt_yuan_cn(m.credit) if m.credit else "", _signed(m.balance)] for m in d.movements]
+    rows += [["", "", "本期合计", "", fmt_yuan_cn(d.debit), fmt_yuan_cn(d.credit), _signed(d.closing)]]
+    click.echo(render(["日期", "凭证号", "摘要", "机构", "借方", "贷方", "余额"], rows, right=[4, 5, 6]))
+    if xlsx_path:
+        xlsx_path.write_bytes(xlsx.account_detail_xlsx(d))
         click.echo(f"已导出 {xlsx_path}")
 
 

@@ -66,3 +66,13 @@ def test_verify_passes_then_fails_on_a_planted_breach(app, cli_runner):
 def test_an_unknown_region_names_the_option(app, cli_runner):
     result = cli_runner.invoke(args=["ledger", "trial-balance", "--region", "999999"])
     assert result.exit_code == 2 and result.output.startswith("--region: 统筹地区 999999 没有")
+
+
+def test_the_general_ledger_detail_of_an_account(app, cli_runner, tmp_path):
+    demo_with_postings(app)
+    out = tmp_path / "gl.xlsx"
+    result = cli_runner.invoke(args=["ledger", "detail", "--region", "320600", "--account", "expenditure_deposit",
+                                     "--from", "2026-01", "--to", "2026-12", "--xlsx", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "1004 支出户存款" in result.output and "贷 1,020,000.00" in result.output
+    assert load_workbook(out).active["A1"].value == "明细账"

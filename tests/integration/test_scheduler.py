@@ -82,3 +82,14 @@ def test_missed_days_are_caught_up_at_start(sessions):
     with sessions() as s:
         calendar_runs = s.scalar(select(func.count()).select_from(JobRun).where(JobRun.job == "holiday_calendar_check"))
     assert calendar_runs == 0  # not due in January
+
+
+def test_the_bureau_edits_its_calendar_from_the_terminal(app, cli_runner):
+    region_ready(app.extensions["prepay_sessions"], institutions=2)
+    shown = cli_runner.invoke(args=["calendar", "show", "2026"])
+    assert "2026 年：已知" in shown.output and "2026-02-14  调休上班" in shown.output
+    assert "未知" in cli_runner.invoke(args=["calendar", "show", "2027"]).output
+    assert cli_runner.invoke(args=["calendar", "set-day", "2027-02-08", "--holiday", "--note", "春节"]).exit_code == 0
+    cli_runner.invoke(args=["calendar", "enter-year", "2027", "--source", "国办发明电〔2026〕X号"])
+    shown = cli_runner.invoke(args=["calendar", "show", "2027"])
+    assert "2027 年：已知" in shown.output and "2027-02-08  休息" in shown.output
