@@ -7,8 +7,11 @@
   does not balance or has fewer than two lines. SQLite cannot defer a check to
   commit, so there the service checks it and ``ledger verify`` recomputes it.
 
-Installed by the migration (``install``) and named in ``TRIGGERS`` so that
-``verify`` can report one that has gone missing.
+Installed by migration 0002 (``install``) and listed by ``trigger_names`` so
+that ``verify`` can report one that has gone missing. Migrations call this
+module, so a change to a guard needs a new migration that removes and
+reinstalls the guards; editing one here alone changes nothing in a database
+that is already migrated.
 """
 from __future__ import annotations
 

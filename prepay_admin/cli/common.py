@@ -4,13 +4,22 @@ from __future__ import annotations
 import getpass
 import os
 import sys
-from typing import NoReturn
+from typing import Callable, NoReturn, TypeVar
 
 import click
 from flask import current_app
 from sqlalchemy.orm import sessionmaker
 
+from accounting.errors import LedgerError
+
 from ..app import sessions
+from ..services.errors import ServiceError
+
+T = TypeVar("T")
+
+# a service's field name → the command-line option that carries it (None: the message says enough)
+OPTION_FOR_FIELD = {"on": "date", "today": "date", "submitted_on": "date", "registration_ref": "ref",
+                    "bank_ref": "bank-ref", "state": None}
 
 
 def app_sessions() -> sessionmaker:
@@ -27,3 +36,12 @@ def fail(lines: list[str] | str, status: int = 2) -> NoReturn:
     for line in [lines] if isinstance(lines, str) else lines:
         click.echo(line, err=True)
     sys.exit(status)
+
+
+def run_service(action: Callable[[], T]) -> T:
+    """Call a service; a refusal becomes one line naming the option, and exit status 2."""
+    try:
+        return action()
+    except (ServiceError, LedgerError) as err:
+        option = OPTION_FOR_FIELD.get(err.field, err.field)
+        fail(f"--{option}: {err.message}" if option else err.message)

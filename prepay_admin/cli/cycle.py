@@ -12,8 +12,6 @@ from flask.cli import with_appcontext
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from accounting.errors import LedgerError
-
 from ..models import Determination, PaymentBatch, PaymentInstruction
 from ..policy.facts import SecurityKind
 from ..policy.money import fmt_yuan_cn
@@ -22,23 +20,9 @@ from ..policy.transitions import BATCH, DETERMINATION, PAYMENT
 from ..scheduler import today as beijing_today
 from ..services import applications, batch as batches, determination, payment, signing
 from ..services.campaign import get_campaign, open_campaign
-from ..services.errors import ServiceError
 from ..tables import render
 from ..validation import Money
-from .common import app_sessions, current_user, fail
-
-# a service's field name → the option that carries it
-OPTION = {"on": "date", "today": "date", "submitted_on": "date", "registration_ref": "ref", "bank_ref": "bank-ref",
-          "state": None, "hash": "hash", "answers": "answers"}
-
-
-def _run(action):
-    try:
-        return action()
-    except (ServiceError, LedgerError) as err:
-        option = OPTION.get(err.field, err.field)
-        fail(f"--{option}: {err.message}" if option else err.message)
-
+from .common import app_sessions, current_user, fail, run_service
 
 def _date(value: dt.datetime | None) -> dt.date:
     return value.date() if value else beijing_today()
@@ -64,7 +48,7 @@ def cycle(ctx, user: str | None) -> None:
 @click.pass_obj
 @with_appcontext
 def open_(user, region_code, year) -> None:
-    opened = _run(lambda: open_campaign(app_sessions(), region_code, year, user))
+    opened = run_service(lambda: open_campaign(app_sessions(), region_code, year, user))
     click.echo(f"已开启 {year} 年度预付。基金可支付月数：")
     for g in opened.gates:
         verdict = "可以预付" if g.open else "不予预付：" + "；".join(r["message"] for r in json.loads(g.reasons_json))
@@ -91,7 +75,7 @@ def apply(user, region_code, year, institution, answers, day) -> None:
         data = json.load(answers)
     except json.JSONDecodeError as err:
         fail(f"--answers: 不是有效的 JSON（第 {err.lineno} 行）")
-    _run(lambda: applications.apply(app_sessions(), region_code, year, institution, data, _date(day), user))
+    run_service(lambda: applications.apply(app_sessions(), region_code, year, institution, data, _date(day), user))
     click.echo(f"已受理 {institution} 的 {year} 年度预付金申请。")
 
 
@@ -102,7 +86,7 @@ def apply(user, region_code, year, institution, answers, day) -> None:
 @with_appcontext
 def determine(user, region_code, year) -> None:
     with click.progressbar(length=0, label="核定", file=sys.stderr) as bar:
-        result = _run(lambda: determination.determine(app_sessions(), region_code, year, user, bar.update))
+        result = run_service(lambda: determination.determine(app_sessions(), region_code, year, user, bar.update))
     click.echo(f"第 {result.run} 次测算：{result.determined} 家机构，符合条件 {result.eligible} 家，"
                f"预付金额合计 {fmt_yuan_cn(result.total)} 元。")
 
@@ -114,7 +98,7 @@ def determine(user, region_code, year) -> None:
 @click.pass_obj
 @with_appcontext
 def fix_list(user, region_code, year, day) -> None:
-    campaign = _run(lambda: determination.fix_list(app_sessions(), region_code, year, user, _date(day)))
+    campaign = run_service(lambda: determination.fix_list(app_sessions(), region_code, year, user, _date(day)))
     note = "（暂定：该年度节假日安排尚未载入）" if campaign.signing_deadline_provisional else ""
     click.echo(f"名单已确定。担保、抵押手续和预付协议须于 {campaign.signing_deadline}{note} 前完成，逾期视作放弃。")
 
@@ -134,7 +118,7 @@ def register_security(user, region_code, year, institution, kind, value, ref, da
         amount = Money().deserialize(value)
     except ValidationError as err:
         fail(f"--value: {err.messages[0]}")
-    det = _run(lambda: signing.register_security(app_sessions(), region_code, year, institution, SecurityKind(kind),
+    det = run_service(lambda: signing.register_security(app_sessions(), region_code, year, institution, SecurityKind(kind),
                                                  amount, ref, _date(day), user))
     parts = [f"{FUND_CN[a.fund]} {fmt_yuan_cn(a.final_amount or 0)} 元" for a in det.advances]
     click.echo(f"已登记 {institution} 的担保、抵押 {fmt_yuan_cn(amount)} 元。核定预付：{'；'.join(parts)}。")
@@ -148,7 +132,7 @@ def register_security(user, region_code, year, institution, kind, value, ref, da
 @click.pass_obj
 @with_appcontext
 def sign(user, region_code, year, institution, day) -> None:
-    agreement = _run(lambda: signing.sign(app_sessions(), region_code, year, institution, _date(day), user))
+    agreement = run_service(lambda: signing.sign(app_sessions(), region_code, year, institution, _date(day), user))
     click.echo(f"{institution} 已签约：协议 {agreement.agreement_no}，{agreement.first_year}—{agreement.last_year} 年度有效。")
 
 
@@ -161,8 +145,8 @@ def sign(user, region_code, year, institution, day) -> None:
 @with_appcontext
 def submit(user, region_code, year, batch_id, comment) -> None:
     if batch_id is None:
-        batch_id = _run(lambda: batches.prepare(app_sessions(), region_code, year, user))
-    entry = _run(lambda: batches.sign_off(app_sessions(), batch_id, user, comment))
+        batch_id = run_service(lambda: batches.prepare(app_sessions(), region_code, year, user))
+    entry = run_service(lambda: batches.sign_off(app_sessions(), batch_id, user, comment))
     _show_batch(batch_id)
     click.echo(f"批次 {batch_id} 已提交（批次摘要 {entry.batch_hash[:12]}）。")
 
@@ -175,7 +159,7 @@ def submit(user, region_code, year, batch_id, comment) -> None:
 @with_appcontext
 def approve(user, batch_id, comment, seen_hash) -> None:
     full = _full_hash(batch_id, seen_hash) if seen_hash else None
-    entry = _run(lambda: batches.sign_off(app_sessions(), batch_id, user, comment, full))
+    entry = run_service(lambda: batches.sign_off(app_sessions(), batch_id, user, comment, full))
     click.echo(f"批次 {batch_id}：{_level_title(entry.level)}已签字。")
 
 
@@ -185,7 +169,7 @@ def approve(user, batch_id, comment, seen_hash) -> None:
 @click.pass_obj
 @with_appcontext
 def reject(user, batch_id, reason) -> None:
-    _run(lambda: batches.reject(app_sessions(), batch_id, user, reason))
+    run_service(lambda: batches.reject(app_sessions(), batch_id, user, reason))
     click.echo(f"批次 {batch_id} 已退回：{reason}")
 
 
@@ -196,7 +180,7 @@ def reject(user, batch_id, reason) -> None:
 @click.pass_obj
 @with_appcontext
 def remove(user, batch_id, institution, reason) -> None:
-    _run(lambda: batches.remove_item(app_sessions(), batch_id, institution, user, reason))
+    run_service(lambda: batches.remove_item(app_sessions(), batch_id, institution, user, reason))
     click.echo(f"已从批次 {batch_id} 移出 {institution}，须重新提交审核。")
 
 
@@ -205,7 +189,7 @@ def remove(user, batch_id, institution, reason) -> None:
 @click.pass_obj
 @with_appcontext
 def pay(user, batch_id) -> None:
-    ids = _run(lambda: payment.issue(app_sessions(), batch_id, user))
+    ids = run_service(lambda: payment.issue(app_sessions(), batch_id, user))
     _show_instructions(batch_id)
     click.echo(f"已生成拨付指令 {len(ids)} 笔，待银行到账后逐笔确认（cycle confirm）。")
 
@@ -217,7 +201,7 @@ def pay(user, batch_id) -> None:
 @click.pass_obj
 @with_appcontext
 def confirm(user, instruction_id, bank_ref, day) -> None:
-    result = _run(lambda: payment.confirm(app_sessions(), instruction_id, bank_ref, _date(day), user))
+    result = run_service(lambda: payment.confirm(app_sessions(), instruction_id, bank_ref, _date(day), user))
     click.echo(f"拨付指令 {instruction_id} 已确认{'（此前已确认，未重复记账）' if result.replayed else ''}。")
 
 
@@ -227,7 +211,7 @@ def confirm(user, instruction_id, bank_ref, day) -> None:
 @click.pass_obj
 @with_appcontext
 def void(user, instruction_id, reason) -> None:
-    _run(lambda: payment.void(app_sessions(), instruction_id, user, reason))
+    run_service(lambda: payment.void(app_sessions(), instruction_id, user, reason))
     click.echo(f"拨付指令 {instruction_id} 已作废。")
 
 
@@ -237,7 +221,7 @@ def void(user, instruction_id, reason) -> None:
 @with_appcontext
 def status(region_code, year) -> None:
     with app_sessions()() as session:
-        _, campaign = _run(lambda: get_campaign(session, region_code, year))
+        _, campaign = run_service(lambda: get_campaign(session, region_code, year))
         states = Counter(session.scalars(select(Determination.state).where(
             Determination.campaign_id == campaign.id, Determination.run == campaign.determination_run)))
         click.echo(f"{year} 年度：{'名单已确定' if campaign.state == 'list_fixed' else '受理申请中'}"

@@ -10,14 +10,12 @@ from flask.cli import with_appcontext
 from accounting import ledger as books
 from accounting import reports, xlsx
 from accounting.chart import Role
-from accounting.errors import LedgerError
 from accounting.verify import verify as verify_ledger
 
 from ..policy.facts import Fund
 from ..policy.money import fmt_yuan_cn
-from ..services.errors import ServiceError
 from ..tables import render
-from .common import app_sessions, current_user, fail
+from .common import app_sessions, current_user, run_service
 
 _THIS_MONTH = f"{dt.date.today():%Y-%m}"
 _JANUARY = f"{dt.date.today():%Y}-01"
@@ -44,16 +42,6 @@ def _book_id(region_code: str, fund: str) -> int:
         return books.get_book(session, region_code, Fund(fund)).id
 
 
-def _run(action):
-    """Render the ledger's refusals as one line naming the option, exit 2."""
-    try:
-        return action()
-    except LedgerError as err:
-        fail(f"--{err.field}: {err.message}" if err.field else err.message)
-    except ServiceError as err:
-        fail(f"--{err.field}: {err.message}" if err.field else err.message)
-
-
 @click.group(help="会计核算：暂付款—医保预付金账簿")
 def ledger() -> None:
     pass
@@ -68,7 +56,7 @@ def trial_balance(region_code, fund, from_period, to_period, xlsx_path) -> None:
     def action():
         with app_sessions()() as session:
             return reports.trial_balance(session, _book_id(region_code, fund), from_period, to_period)
-    tb = _run(action)
+    tb = run_service(action)
     t = tb.totals
     click.echo(f"科目余额表　{tb.book}　{from_period} 至 {to_period}")
     click.echo(render(
@@ -93,7 +81,7 @@ def statement(region_code, fund, institution, from_period, to_period, xlsx_path)
     def action():
         with app_sessions()() as session:
             return reports.institution_statement(session, _book_id(region_code, fund), institution, from_period, to_period)
-    detail = _run(action)
+    detail = run_service(action)
     click.echo(f"对账单　{detail.book}　{detail.account_code} {detail.account_name}　机构 {institution}　{from_period} 至 {to_period}")
     rows = [["", "", "期初余额", "", "", _signed(detail.opening)]]
     rows += [[m.entry_date.isoformat(), m.voucher, m.summary, fmt_yuan_cn(m.debit) if m.debit else "",
@@ -117,7 +105,7 @@ def detail(region_code, fund, account, institution, from_period, to_period, xlsx
         with app_sessions()() as session:
             return reports.account_detail(session, _book_id(region_code, fund), Role(account), from_period, to_period,
                                           party=institution)
-    d = _run(action)
+    d = run_service(action)
     click.echo(f"明细账　{d.book}　{d.account_code} {d.account_name}　{from_period} 至 {to_period}")
     rows = [["", "", "期初余额", "", "", "", _signed(d.opening)]]
     rows += [[m.entry_date.isoformat(), m.voucher, m.summary, m.party or "", fmt_yuan_cn(m.debit) if m.debit else "",
@@ -138,7 +126,7 @@ def writeoffs(region_code, fund, xlsx_path) -> None:
         with app_sessions()() as session:
             book_id = _book_id(region_code, fund)
             return session.get(books.Book, book_id).name, reports.writeoff_register(session, book_id)
-    name, rows = _run(action)
+    name, rows = run_service(action)
     click.echo(f"核销预付金备查簿　{name}")
     click.echo(render(["凭证号", "日期", "机构", "金额", "法律文书", "批准文号", "冲销凭证"],
                       [[r.voucher, r.entry_date.isoformat(), r.party, fmt_yuan_cn(r.amount), r.court_document_ref,
@@ -153,7 +141,7 @@ def writeoffs(region_code, fund, xlsx_path) -> None:
 @click.option("--period", required=True, help="结账期间 YYYY-MM")
 @with_appcontext
 def close_period(region_code, fund, period) -> None:
-    _run(lambda: books.close_period(app_sessions(), _book_id(region_code, fund), period, current_user()))
+    run_service(lambda: books.close_period(app_sessions(), _book_id(region_code, fund), period, current_user()))
     click.echo(f"已结账至 {period}。")
 
 
@@ -162,7 +150,7 @@ def close_period(region_code, fund, period) -> None:
 @click.option("--reason", required=True, help="反结账原因")
 @with_appcontext
 def reopen_period(region_code, fund, reason) -> None:
-    closure = _run(lambda: books.reopen_period(app_sessions(), _book_id(region_code, fund), current_user(), reason))
+    closure = run_service(lambda: books.reopen_period(app_sessions(), _book_id(region_code, fund), current_user(), reason))
     click.echo(f"已撤销 {closure.period} 的结账（原因：{reason}）。")
 
 
