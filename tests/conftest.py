@@ -17,11 +17,17 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from prepay_admin.db import make_engine, make_session_factory, normalize_url
 from prepay_admin.migrate import upgrade
+
+# Examples are judged by their properties, not their speed: a per-example deadline
+# would only make the suite flaky on a loaded CI machine.
+settings.register_profile("prepay", deadline=None, print_blob=True)
+settings.load_profile("prepay")
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
