@@ -8,7 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from ..profiles import ProfileError, available_profiles
-from ..services.demo import DEMO_REGION_CODE, load_demo
+from ..services.demo import DEMO_REGION_CODE, DEMO_REGION_NAME, load_demo
 from .common import app_sessions, fail
 
 
@@ -23,15 +23,17 @@ def demo() -> None:
 @click.option("--year", default=dt.date.today().year, show_default="今年", type=click.IntRange(2001, 2100), help="预付年度")
 @click.option("--profile", default="nantong-2025", show_default=True, type=click.Choice(available_profiles()))
 @click.option("--region-code", default=DEMO_REGION_CODE, show_default=True)
+@click.option("--region-name", default=DEMO_REGION_NAME, show_default=True)
 @click.option("--play-cycle/--no-play-cycle", default=None,
               help="把该年度预付走完（申请至拨付）；默认 1,000 家以内时进行")
 @with_appcontext
-def load(institutions: int, seed: int, year: int, profile: str, region_code: str, play_cycle: bool | None) -> None:
+def load(institutions: int, seed: int, year: int, profile: str, region_code: str, region_name: str,
+         play_cycle: bool | None) -> None:
     play = play_cycle if play_cycle is not None else institutions <= 1000
     with click.progressbar(length=institutions, label="载入演示机构", show_pos=True, file=sys.stderr) as bar:
         try:
             result = load_demo(app_sessions(), institutions=institutions, seed=seed, year=year, profile=profile,
-                               region_code=region_code, progress=bar.update, play=play,
+                               region_code=region_code, region_name=region_name, progress=bar.update, play=play,
                                step=lambda s: click.echo(f"  {s}", err=True))
         except ProfileError as err:
             fail(str(err))

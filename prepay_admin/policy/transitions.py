@@ -71,6 +71,7 @@ DETERMINATION = Machine("determination", "预付金核定", {
     ("listed", "register_security"): "secured",
     ("secured", "register_security"): "secured",
     ("secured", "sign"): "signed",
+    ("listed", "sign"): "signed",  # only where the profile requires no security (HB 二(三)); the service checks
     ("listed", "give_up"): "given_up",
     ("secured", "give_up"): "given_up",
     ("signed", "pay"): "paid",

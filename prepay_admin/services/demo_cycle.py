@@ -15,6 +15,7 @@ from sqlalchemy.orm import sessionmaker
 from ..models import Department, Determination, Institution, PaymentInstruction, SecurityPledge, Staff
 from ..policy.facts import Kind
 from . import applications, batch, deadlines, determination, payment, signing
+from ..profiles import load_profile
 from .campaign import get_campaign, open_campaign
 
 DEMO_STAFF = (
@@ -80,15 +81,16 @@ def play_cycle(sessions: sessionmaker, region_code: str, year: int, seed: int,
             .order_by(Institution.code)
         ).all()
         deadline, fixed_on = campaign.signing_deadline, campaign.list_fixed_on
+        security_required = load_profile(campaign.profile).eligibility.security_required
     step(f"办理担保并签约（期限 {deadline}）")
     signed = 0
     window = max((deadline - fixed_on).days, 1)
     for n, (code, kind, value, ref) in enumerate(listed):
-        if n == 1 or kind is None:
+        if n == 1 or (kind is None and security_required):
             continue  # the demo's institution that lets the window pass: 视作放弃
-        on = fixed_on + dt.timedelta(days=1 + n % window)
-        on = min(on, deadline)
-        signing.register_security(sessions, region_code, year, code, kind, value, ref, on, "jiesuan2")
+        on = min(fixed_on + dt.timedelta(days=1 + n % window), deadline)
+        if kind is not None:
+            signing.register_security(sessions, region_code, year, code, kind, value, ref, on, "jiesuan2")
         signing.sign(sessions, region_code, year, code, on, "jiesuan2")
         signed += 1
 

@@ -82,9 +82,12 @@ def sign(sessions: sessionmaker, region_code: str, year: int, institution_code: 
         agreement = session.scalar(select(Agreement).where(
             Agreement.institution_id == inst.id, Agreement.state == "active",
             Agreement.first_year <= year, Agreement.last_year >= year))
+        profile = load_profile(campaign.profile)
+        if det.security_id is None and profile.eligibility.security_required:
+            raise ServiceError("须先办理担保、抵押手续再签订预付协议（10§(二)、15§(三)）", "institution")
         transition(session, DETERMINATION, det, "sign", user)
         if agreement is None:
-            years = load_profile(campaign.profile).calendar.agreement_years
+            years = profile.calendar.agreement_years
             agreement = Agreement(institution_id=inst.id, agreement_no=f"YF-{region.code}-{year}-{inst.code}",
                                   first_year=year, last_year=year + years - 1, signed_on=on, signed_by=user,
                                   state="active")

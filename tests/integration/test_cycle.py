@@ -10,7 +10,7 @@ from accounting import reports
 from accounting.ledger import get_book
 from accounting.verify import verify
 from prepay_admin import scheduler
-from prepay_admin.models import (Agreement, Application, Determination, DeterminationAdvance, Institution,
+from prepay_admin.models import (Agreement, Application, Determination, DeterminationAdvance, Institution, PaymentBatch,
                                  Transition)
 from prepay_admin.policy.facts import Fund, SecurityKind
 from prepay_admin.services import applications, batch, determination, payment, signing
@@ -195,3 +195,40 @@ def test_16_a_running_agreement_covers_the_next_year(sessions):
     with sessions() as s:
         agreement = s.scalar(select(Agreement))
     assert (agreement.first_year, agreement.last_year) == (YEAR, YEAR + 2)
+
+
+def test_15_3_under_nantong_signing_needs_the_security_first(sessions):
+    rows = listed_through_fixing(sessions, institutions=20)
+    with pytest.raises(ServiceError) as err:
+        signing.sign(sessions, REGION, YEAR, rows[0][0], dt.date(YEAR, 1, 8), "jiesuan2")
+    assert "须先办理担保、抵押手续" in err.value.message
+
+
+def test_hb_the_hebei_cycle_takes_applications_in_early_january_and_signs_without_a_security(sessions):
+    from prepay_admin.services.demo import load_demo
+    from prepay_admin.services.demo_cycle import ensure_demo_staff
+
+    load_demo(sessions, institutions=30, seed=7, year=YEAR, profile="hebei-2024", region_code="130100",
+              region_name="石家庄市（演示）", play=False)
+    ensure_demo_staff(sessions)
+    open_campaign(sessions, "130100", YEAR, "caiwu1")
+    with sessions() as s:
+        codes = s.scalars(select(Institution.code).order_by(Institution.code)).all()
+    for code in codes:
+        applications.apply(sessions, "130100", YEAR, code, applications.clean_answers(), dt.date(YEAR, 1, 9), "jiesuan1")
+    with pytest.raises(ServiceError):  # HB 二(三): 1月上旬
+        applications.apply(sessions, "130100", YEAR, codes[0], applications.clean_answers(), dt.date(YEAR, 1, 11), "jiesuan1")
+    determination.determine(sessions, "130100", YEAR, "jiesuan1")
+    campaign = determination.fix_list(sessions, "130100", YEAR, "jiesuan1", dt.date(YEAR, 1, 19))
+    assert campaign.signing_deadline == dt.date(YEAR, 1, 28)
+    with sessions() as s:
+        _, campaign = get_campaign(s, "130100", YEAR)
+        first = s.scalar(select(Institution.code).join(Determination, Determination.institution_id == Institution.id)
+                         .where(Determination.campaign_id == campaign.id, Determination.state == "listed")
+                         .order_by(Institution.code).limit(1))
+    agreement = signing.sign(sessions, "130100", YEAR, first, dt.date(YEAR, 1, 20), "jiesuan2")
+    assert (agreement.first_year, agreement.last_year) == (YEAR, YEAR)  # Hebei: determined year by year
+    batch_id = batch.prepare(sessions, "130100", YEAR, "jiesuan1")
+    with sessions() as s:
+        items = s.get(PaymentBatch, batch_id).items
+        assert items and all(i.amount == i.determined > 0 for i in items)
