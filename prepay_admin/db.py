@@ -116,14 +116,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
-def _sqlite_begin_immediate(conn: Connection) -> None:
-    """Take SQLite's write lock when a transaction begins, not at its first write,
-    so that a read-check-write (a balance check before a posting) cannot interleave."""
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin(conn: Connection) -> None:
+    """A write use case takes SQLite's write lock when it begins, not at its first write,
+    so that a read-check-write (a balance check before a posting) cannot interleave;
+    a read begins deferred and blocks no writer (WAL)."""
+    immediate = conn.get_execution_options().get("sqlite_begin") == "immediate"
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -155,4 +157,19 @@ def bulk_insert(connection: Connection, table: Table, columns: Sequence[str], ro
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    """``factory()`` opens a session to read; ``factory.begin()`` opens a use case's
+    unit of work, which on SQLite takes the write lock at once."""
+    if engine.dialect.name != "sqlite":
+        return sessionmaker(bind=engine, expire_on_commit=False)
+    return SqliteSessions(engine)
+
+
+class SqliteSessions(sessionmaker):
+    """A sessionmaker whose ``begin()`` sessions begin IMMEDIATE on SQLite."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(bind=engine, expire_on_commit=False)
+        self._writes = sessionmaker(bind=engine.execution_options(sqlite_begin="immediate"), expire_on_commit=False)
+
+    def begin(self):  # type: ignore[override]
+        return self._writes.begin()

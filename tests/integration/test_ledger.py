@@ -251,3 +251,10 @@ def test_the_trial_balance_exports_to_xlsx_with_totals(sessions, book):
     sheet = load_workbook(io.BytesIO(xlsx.trial_balance_xlsx(tb))).active
     assert sheet["A3"].value == "科目代码"
     assert [c.value for c in sheet[sheet.max_row]][1:6] == ["合计", "平", 0, 1000000, 1000000]
+
+
+def test_a_long_read_does_not_hold_up_a_posting(sessions, book):
+    with sessions() as reader:
+        assert reader.scalar(select(func.count()).select_from(JournalEntry)) == 0  # a read transaction is open
+        pay(sessions, book)  # a writer neither waits for it nor fails
+        assert entries(sessions) == 1

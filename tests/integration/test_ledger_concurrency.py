@@ -1,9 +1,9 @@
-"""Concurrent postings on PostgreSQL: the book's row lock makes the checks hold across sessions."""
+"""Concurrent postings: the book's row lock (PostgreSQL) or the write lock taken at BEGIN (SQLite)
+makes the checks hold across sessions."""
 import datetime as dt
 import threading
 from decimal import Decimal as D
 
-import pytest
 from sqlalchemy import func, select
 
 from accounting import templates as t
@@ -13,8 +13,6 @@ from accounting.ledger import party_balance, post
 from accounting.models import JournalEntry
 from accounting.verify import verify
 from tests.ledger_helpers import open_book
-
-pytestmark = pytest.mark.postgresql_only
 
 DAY = dt.date(2026, 2, 1)
 
