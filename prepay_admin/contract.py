@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Any, TextIO
 
 from marshmallow import ValidationError, post_load, validates_schema
 
@@ -197,6 +197,22 @@ def result_as_dict(evaluation: Evaluation) -> dict[str, Any]:
             "all": fmt_money(evaluation.total_for()),
         },
     }
+
+
+def write_result(result: dict[str, Any], stream: TextIO) -> None:
+    """The output as JSON, one institution per line: readable, and written by the C
+    encoder (``indent`` would fall back to the pure-Python one, 10× slower on 100,000)."""
+    def dumps(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    stream.write("{\n")
+    for key in ("year", "profile", "funds"):
+        stream.write(f"  {dumps(key)}: {dumps(result[key])},\n")
+    stream.write('  "institutions": [')
+    for i, inst in enumerate(result["institutions"]):
+        stream.write(("," if i else "") + "\n    " + dumps(inst))
+    stream.write("\n  ],\n" if result["institutions"] else "],\n")
+    stream.write(f'  "totals": {dumps(result["totals"])}\n}}\n')
 
 
 def _institution_dict(r: InstitutionResult) -> dict[str, Any]:

@@ -55,7 +55,8 @@ class FixedPoint(TypeDecorator[Decimal]):
     def process_result_value(self, value: int | None, dialect: Any) -> Decimal | None:
         if value is None:
             return None
-        return Decimal(int(value)).scaleb(-self.places).quantize(Decimal(1).scaleb(-self.places))
+        # scaleb of an integral Decimal already carries exactly ``places`` decimals (1200 → 12.00)
+        return Decimal(int(value)).scaleb(-self.places)
 
 
 def Money() -> FixedPoint:

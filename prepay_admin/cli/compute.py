@@ -1,13 +1,12 @@
 """``prepay-admin compute``: the what-if calculation, from a JSON file or from the database."""
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 from flask.cli import with_appcontext
 
-from ..contract import ContractError, parse_input, result_as_dict
+from ..contract import ContractError, parse_input, result_as_dict, write_result
 from ..policy.engine import evaluate
 from ..profiles import DEFAULT_PROFILE, ProfileError, load_profile
 from ..services.errors import ServiceError
@@ -48,7 +47,6 @@ def compute(input_file, region_code: str | None, year: int | None, profile_name:
         except ProfileError as err:
             fail(str(err))
     if fmt == "json":
-        json.dump(result_as_dict(evaluation), sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        write_result(result_as_dict(evaluation), sys.stdout)
     else:
         click.echo(evaluation_table(evaluation))

@@ -77,5 +77,8 @@ def judge(inst: InstitutionFacts, year: int, profile: PolicyProfile) -> Eligibil
     return Eligibility(eligible=not reasons, reasons=tuple(reasons))
 
 
+_ASSESSMENT_ORDER = {"excellent": 0, "good": 1, "pass": 2, "fail": 3}
+
+
 def _assessment_rank(value: str) -> int:
-    return ["excellent", "good", "pass", "fail"].index(value)
+    return _ASSESSMENT_ORDER[value]

@@ -76,29 +76,32 @@ def region_facts(session: Session, region: Region, year: int, profile: PolicyPro
     ).all())
 
     # The security covering the start of the qualification period; the latest registered wins.
+    # Columns, not ORM objects, here and below: a region may hold 100,000 institutions.
     securities: dict[int, Security] = {}
-    for s in session.scalars(
-        select(SecurityPledge)
+    for inst_id, kind, value in session.execute(
+        select(SecurityPledge.institution_id, SecurityPledge.kind, SecurityPledge.value)
         .join(Institution, Institution.id == SecurityPledge.institution_id)
         .where(Institution.region_id == region.id, SecurityPledge.valid_from <= qualification_start,
                SecurityPledge.valid_until >= qualification_start)
         .order_by(SecurityPledge.id)
     ):
-        securities[s.institution_id] = Security(s.kind, s.value)
+        securities[inst_id] = Security(kind, value)
 
     institutions = []
-    for inst, standing in session.execute(
-        select(Institution, AnnualStanding)
+    for row in session.execute(
+        select(Institution.id, Institution.code, Institution.name, Institution.kind, Institution.level,
+               Institution.state_run, Institution.settled_since, AnnualStanding.assessment,
+               AnnualStanding.performance_score, AnnualStanding.credit_grade)
         .join(AnnualStanding, AnnualStanding.institution_id == Institution.id)
         .where(Institution.region_id == region.id, AnnualStanding.year == year)
         .order_by(Institution.code)
     ):
         institutions.append(InstitutionFacts(
-            code=inst.code, name=inst.name, kind=inst.kind, level=inst.level, state_run=inst.state_run,
-            settled_since=inst.settled_since, assessment=standing.assessment,
-            performance_score=standing.performance_score, credit_grade=standing.credit_grade,
-            flags=frozenset(flags.get(inst.id, ())), barred_until=bars.get(inst.id),
-            payouts=tuple(payouts.get(inst.id, ())), security=securities.get(inst.id),
+            code=row.code, name=row.name, kind=row.kind, level=row.level, state_run=row.state_run,
+            settled_since=row.settled_since, assessment=row.assessment,
+            performance_score=row.performance_score, credit_grade=row.credit_grade,
+            flags=frozenset(flags.get(row.id, ())), barred_until=bars.get(row.id),
+            payouts=tuple(payouts.get(row.id, ())), security=securities.get(row.id),
         ))
     return RegionFacts(year, region.code, region.name, fund_positions(session, region, year), tuple(institutions))
 

@@ -145,3 +145,10 @@ def test_an_unknown_profile_exits_2_naming_the_option(run):
     result = run("--input", "-", "--profile", "nowhere-1999", input=WHATIF)
     assert result.exit_code == 2
     assert result.output.startswith("--profile: 没有名为 nowhere-1999 的政策参数方案")
+
+
+def test_the_output_is_valid_json_with_no_institutions_too(run):
+    data = json.loads(WHATIF)
+    data["institutions"] = []
+    out = json.loads(run("--input", "-", input=json.dumps(data)).output)
+    assert out["institutions"] == [] and out["totals"]["all"] == "0.00"
