@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from collections import Counter
 from decimal import Decimal
 
@@ -85,8 +84,10 @@ def apply(user, region_code, year, institution, answers, day) -> None:
 @click.pass_obj
 @with_appcontext
 def determine(user, region_code, year) -> None:
-    with click.progressbar(length=0, label="核定", file=sys.stderr) as bar:
-        result = run_service(lambda: determination.determine(app_sessions(), region_code, year, user, bar.update))
+    def progress(done: int, total: int) -> None:
+        click.echo(f"  已核定 {done}/{total}", err=True)
+
+    result = run_service(lambda: determination.determine(app_sessions(), region_code, year, user, progress))
     click.echo(f"第 {result.run} 次测算：{result.determined} 家机构，符合条件 {result.eligible} 家，"
                f"预付金额合计 {fmt_yuan_cn(result.total)} 元。")
 

@@ -33,7 +33,7 @@ class Run:
 
 
 def determine(sessions: sessionmaker, region_code: str, year: int, user: str,
-              progress: Callable[[int], None] = lambda n: None) -> Run:
+              progress: Callable[[int, int], None] = lambda done, total: None) -> Run:
     """Run the rules engine over every open application. Earlier results of the year are superseded."""
     with sessions.begin() as session:
         staff(session, user, Department.FUND_SETTLEMENT)
@@ -54,6 +54,11 @@ def determine(sessions: sessionmaker, region_code: str, year: int, user: str,
         codes = dict(session.execute(select(Institution.code, Institution.id).where(
             Institution.id.in_(list(applications)))).all())
         facts = region_facts(session, region, year, profile)
+        judged = {inst.code for inst in facts.institutions}
+        unjudgeable = sorted(code for code in codes if code not in judged)
+        if unjudgeable:  # no silent rejection: the bureau records the standing first
+            raise ServiceError(f"以下申请机构缺少 {year} 年度考核结果（考核等次、绩效评分、信用等级），"
+                               f"请先录入：{'、'.join(unjudgeable)}", "year")
         qualification = (profile.calendar.qualification_start.in_campaign(year),
                          profile.calendar.qualification_end.in_campaign(year))
         eligible, total, done = 0, Decimal("0.00"), 0
@@ -80,9 +85,8 @@ def determine(sessions: sessionmaker, region_code: str, year: int, user: str,
             eligible += result.eligible
             total += result.total
             done += 1
-            if done % 500 == 0:
-                progress(500)
-        progress(done % 500)
+            if done % 500 == 0 or done == len(codes):
+                progress(done, len(codes))
         return Run(campaign.determination_run, done, eligible, total)
 
 

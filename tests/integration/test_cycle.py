@@ -232,3 +232,20 @@ def test_hb_the_hebei_cycle_takes_applications_in_early_january_and_signs_withou
     with sessions() as s:
         items = s.get(PaymentBatch, batch_id).items
         assert items and all(i.amount == i.determined > 0 for i in items)
+
+
+def test_an_applicant_without_this_years_standing_is_named_not_silently_dropped(sessions):
+    from prepay_admin.models import AnnualStanding
+
+    region_ready(sessions, institutions=10)
+    open_campaign(sessions, REGION, YEAR, "caiwu1")
+    for code in ("H3206000001", "H3206000002"):
+        applications.apply(sessions, REGION, YEAR, code, applications.clean_answers(), dt.date(YEAR - 1, 12, 28), "jiesuan1")
+    with sessions.begin() as s:
+        inst = s.scalar(select(Institution).where(Institution.code == "H3206000002"))
+        s.delete(s.scalar(select(AnnualStanding).where(AnnualStanding.institution_id == inst.id)))
+    with pytest.raises(ServiceError) as err:
+        determination.determine(sessions, REGION, YEAR, "jiesuan1")
+    assert "H3206000002" in err.value.message and "考核结果" in err.value.message
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Determination)) == 0
