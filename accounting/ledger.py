@@ -17,9 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from prepay_admin.db import money_sum, utcnow
-from prepay_admin.policy.facts import Fund
-from prepay_admin.policy.reasons import FUND_CN
+from .schema import money_sum, utcnow
 
 from .chart import NON_NEGATIVE_ROLES, Chart, Role
 from .entries import EntryDraft, LineDraft, content_hash, problems
@@ -39,7 +37,7 @@ class Posted:
 
 # -- books -----------------------------------------------------------------
 
-def open_book_in(session: Session, region_code: str, fund: Fund, name: str, chart: Chart,
+def open_book_in(session: Session, region_code: str, fund: str, name: str, chart: Chart,
                  fiscal_special_allowed: bool = True) -> Book:
     """Open a region's book for a fund with its chart; an existing one is returned unchanged."""
     book = find_book(session, region_code, fund)
@@ -54,14 +52,14 @@ def open_book_in(session: Session, region_code: str, fund: Fund, name: str, char
     return book
 
 
-def find_book(session: Session, region_code: str, fund: Fund) -> Book | None:
+def find_book(session: Session, region_code: str, fund: str) -> Book | None:
     return session.scalar(select(Book).where(Book.region_code == region_code, Book.fund == fund))
 
 
-def get_book(session: Session, region_code: str, fund: Fund) -> Book:
+def get_book(session: Session, region_code: str, fund: str) -> Book:
     book = find_book(session, region_code, fund)
     if book is None:
-        raise LedgerError("book_not_found", f"统筹地区 {region_code} 没有{FUND_CN[fund]}账套", "region")
+        raise LedgerError("book_not_found", f"统筹地区 {region_code} 没有 {fund} 基金账套", "region")
     return book
 
 
@@ -85,41 +83,51 @@ def closed_through(session: Session, book_id: int) -> str | None:
 
 
 def close_period(sessions: sessionmaker, book_id: int, period: str, user: str) -> PeriodClosure:
-    _check_period(period)
     with sessions.begin() as session:
-        _lock_book(session, book_id)
-        through = closed_through(session, book_id)
-        if through is not None and period <= through:
-            raise LedgerError("period_already_closed", f"{period} 已结账（已结账至 {through}）", "period")
-        closure = PeriodClosure(book_id=book_id, period=period, closed_by=user)
-        session.add(closure)
-        session.flush()
-        return closure
+        return close_period_in(session, book_id, period, user)
+
+
+def close_period_in(session: Session, book_id: int, period: str, user: str) -> PeriodClosure:
+    check_period(period)
+    _lock_book(session, book_id)
+    through = closed_through(session, book_id)
+    if through is not None and period <= through:
+        raise LedgerError("period_already_closed", f"{period} 已结账（已结账至 {through}）", "period")
+    closure = PeriodClosure(book_id=book_id, period=period, closed_by=user)
+    session.add(closure)
+    session.flush()
+    return closure
 
 
 def reopen_period(sessions: sessionmaker, book_id: int, user: str, reason: str) -> PeriodClosure:
+    with sessions.begin() as session:
+        return reopen_period_in(session, book_id, user, reason)
+
+
+def reopen_period_in(session: Session, book_id: int, user: str, reason: str) -> PeriodClosure:
     """Reopen the latest closure only; the reopening is recorded with who, when and why."""
     if not reason.strip():
         raise LedgerError("reason_required", "反结账须说明原因", "reason")
-    with sessions.begin() as session:
-        _lock_book(session, book_id)
-        latest = session.scalar(select(PeriodClosure).where(
-            PeriodClosure.book_id == book_id, PeriodClosure.reopened_at.is_(None)
-        ).order_by(PeriodClosure.period.desc()).limit(1))
-        if latest is None:
-            raise LedgerError("nothing_to_reopen", "没有可以反结账的期间", "period")
-        latest.reopened_by, latest.reopened_at, latest.reopen_reason = user, utcnow(), reason
-        return latest
+    _lock_book(session, book_id)
+    latest = session.scalar(select(PeriodClosure).where(
+        PeriodClosure.book_id == book_id, PeriodClosure.reopened_at.is_(None)
+    ).order_by(PeriodClosure.period.desc()).limit(1))
+    if latest is None:
+        raise LedgerError("nothing_to_reopen", "没有可以反结账的期间", "period")
+    latest.reopened_by, latest.reopened_at, latest.reopen_reason = user, utcnow(), reason
+    return latest
 
 
-def _check_period(period: str) -> None:
-    try:
-        dt.date(int(period[:4]), int(period[5:7]), 1)
-        ok = len(period) == 7 and period[4] == "-"
-    except ValueError:
-        ok = False
+PERIOD_YEARS = (2000, 2100)
+
+
+def check_period(period: str) -> None:
+    """A period is ``YYYY-MM`` in ASCII digits, a real month, within the years the books keep."""
+    ok = (isinstance(period, str) and len(period) == 7 and period[4] == "-"
+          and period[:4].isascii() and period[:4].isdigit() and period[5:].isascii() and period[5:].isdigit()
+          and PERIOD_YEARS[0] <= int(period[:4]) <= PERIOD_YEARS[1] and 1 <= int(period[5:]) <= 12)
     if not ok:
-        raise LedgerError("bad_period", f"会计期间“{period}”须为 YYYY-MM", "period")
+        raise LedgerError("bad_period", f"会计期间“{period}”须为 YYYY-MM（{PERIOD_YEARS[0]}—{PERIOD_YEARS[1]} 年）", "period")
 
 
 # -- balances ----------------------------------------------------------------

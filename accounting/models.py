@@ -8,8 +8,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from prepay_admin.db import Base, Money, UtcDateTime, enum_type, utcnow
-from prepay_admin.policy.facts import Fund
+from .schema import Base, Money, UtcDateTime, enum_type, utcnow
 
 from .chart import Role
 
@@ -22,7 +21,7 @@ class Book(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     region_code: Mapped[str] = mapped_column(String(12))
-    fund: Mapped[Fund] = mapped_column(enum_type(Fund, "fund"))
+    fund: Mapped[str] = mapped_column(String(32))  # the caller's key for the fund the book keeps (8§)
     name: Mapped[str] = mapped_column(String(100))
     # some county-level bureaus hold no 财政专户 of their own
     fiscal_special_allowed: Mapped[bool]

@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session, aliased
 
-from prepay_admin.db import money_sum
+from .schema import money_sum
 
 from .chart import Role
 from .errors import LedgerError
@@ -53,8 +53,18 @@ class TrialBalance:
         return t.opening == 0 and t.closing == 0 and t.debit == t.credit
 
 
+def check_range(from_period: str, to_period: str) -> None:
+    from .ledger import check_period
+
+    check_period(from_period)
+    check_period(to_period)
+    if from_period > to_period:
+        raise LedgerError("bad_period", f"起始期间 {from_period} 晚于截止期间 {to_period}", "period")
+
+
 def trial_balance(session: Session, book_id: int, from_period: str, to_period: str) -> TrialBalance:
     """科目余额表: every account of the book with opening, movements and closing."""
+    check_range(from_period, to_period)
     book = session.get(Book, book_id)
     if book is None:
         raise LedgerError("book_not_found", f"账套 {book_id} 不存在", "book")
@@ -119,6 +129,7 @@ class AccountDetail:
 def account_detail(session: Session, book_id: int, role: Role, from_period: str, to_period: str,
                    party: str | None = None) -> AccountDetail:
     """明细账: an account's movements in voucher order with a running balance; ``party`` for one sub-ledger."""
+    check_range(from_period, to_period)
     book = session.get(Book, book_id)
     account = session.scalar(select(LedgerAccount).where(LedgerAccount.book_id == book_id, LedgerAccount.role == role))
     if book is None or account is None:

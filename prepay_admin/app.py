@@ -1,13 +1,14 @@
-"""The Flask application factory."""
+"""The Flask application factory: it wires the shells to the database; nothing imports it back."""
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Flask
-from sqlalchemy.orm import sessionmaker
 
-from . import config
+from . import config, extensions
+from .cli import COMMANDS
 from .db import make_engine, make_session_factory
+from .web import bp as web_bp
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -21,19 +22,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["prepay_engine"] = engine
-    app.extensions["prepay_sessions"] = make_session_factory(engine)
-
-    from .web import bp as web_bp
+    extensions.install(app, make_session_factory(engine))
 
     app.register_blueprint(web_bp)
-
-    from .cli import COMMANDS
-
     for command in COMMANDS:
         app.cli.add_command(command)
     return app
-
-
-def sessions(app: Flask) -> sessionmaker:
-    """The session factory services open their unit of work with."""
-    return app.extensions["prepay_sessions"]

@@ -14,6 +14,7 @@ from marshmallow import ValidationError, post_load, validates_schema
 from .policy.engine import Evaluation, InstitutionResult
 from .policy.facts import (
     Assessment,
+    Bar,
     CreditGrade,
     Flag,
     Fund,
@@ -37,8 +38,10 @@ from .validation import (
     StrictBoolean,
     StrictInteger,
     StrictSchema,
+    InputError,
     Text,
     pointer_errors,
+    read_json,
 )
 
 
@@ -97,6 +100,20 @@ class _SecuritySchema(StrictSchema):
         return Security(SecurityKind(d["kind"]), d["value"])
 
 
+class _BarSchema(StrictSchema):
+    since = Date(required=True)
+    until = Date(required=True)
+
+    @validates_schema
+    def _ordered(self, data: dict, **_: Any) -> None:
+        if "since" in data and "until" in data and data["until"] < data["since"]:
+            raise ValidationError("截止日不能早于起始日", "until")
+
+    @post_load
+    def _make(self, d: dict, **_: Any) -> Bar:
+        return Bar(d["since"], d["until"])
+
+
 class _InstitutionSchema(StrictSchema):
     code = Text(required=True)
     name = Text(required=True)
@@ -108,9 +125,10 @@ class _InstitutionSchema(StrictSchema):
     performance_score = DecimalString(places=2, minimum=Decimal(0), maximum=Decimal(100), required=True)
     credit_grade = Choice([g.value for g in CreditGrade], required=True)
     flags = List(Choice([f.value for f in Flag]), load_default=list)
-    barred_until = Date(load_default=None, allow_none=True)
+    bar = Nested(_BarSchema, load_default=None, allow_none=True)
     payouts = List(Nested(_PayoutSchema), load_default=list)
     security = Nested(_SecuritySchema, required=True, allow_none=True)
+    applied_on = Date(load_default=None, allow_none=True)
 
     @post_load
     def _make(self, d: dict, **_: Any) -> InstitutionFacts:
@@ -118,8 +136,8 @@ class _InstitutionSchema(StrictSchema):
             code=d["code"], name=d["name"], kind=Kind(d["kind"]), level=d["level"], state_run=d["state_run"],
             settled_since=d["settled_since"], assessment=Assessment(d["assessment"]),
             performance_score=d["performance_score"], credit_grade=CreditGrade(d["credit_grade"]),
-            flags=frozenset(Flag(f) for f in d["flags"]), barred_until=d["barred_until"],
-            payouts=tuple(d["payouts"]), security=d["security"],
+            flags=frozenset(Flag(f) for f in d["flags"]), bar=d["bar"],
+            payouts=tuple(d["payouts"]), security=d["security"], applied_on=d["applied_on"],
         )
 
 
@@ -157,24 +175,16 @@ class _InputSchema(StrictSchema):
         return RegionFacts(d["year"], d["region"]["code"], d["region"]["name"], tuple(d["funds"]), tuple(d["institutions"]))
 
 
-def parse_input(text: str) -> RegionFacts:
-    """Parse the contract's JSON; raise ``ContractError`` listing every problem."""
+def parse_input(raw: bytes) -> RegionFacts:
+    """Parse the contract's JSON (raw bytes, UTF-8); raise ``ContractError`` listing every problem."""
     try:
-        data = json.loads(text, parse_float=_FloatMarker, parse_constant=_FloatMarker)
-    except json.JSONDecodeError as err:
-        raise ContractError([("/", f"不是有效的 JSON：第 {err.lineno} 行第 {err.colno} 列，{err.msg}")]) from None
+        data = read_json(raw)
+    except InputError as err:
+        raise ContractError(err.problems) from None
     try:
         return _InputSchema().load(data)
     except ValidationError as err:
         raise ContractError(list(pointer_errors(err.messages))) from None
-
-
-class _FloatMarker(float):
-    """A JSON number with a fraction (or NaN/Infinity). Kept, not refused at parse
-    time, so that the strict field it lands in refuses it and names the field."""
-
-    def __new__(cls, text: str) -> "_FloatMarker":
-        return super().__new__(cls, text)
 
 
 def result_as_dict(evaluation: Evaluation) -> dict[str, Any]:
@@ -220,6 +230,7 @@ def _institution_dict(r: InstitutionResult) -> dict[str, Any]:
         "code": r.code,
         "eligible": r.eligible,
         "reasons": [x.as_dict() for x in r.reasons],
+        "notes": [x.as_dict() for x in r.notes],
         "months": None if r.months is None else str(r.months),
         "ratio": None if r.ratio is None else str(r.ratio),
         "advances": [
@@ -228,6 +239,7 @@ def _institution_dict(r: InstitutionResult) -> dict[str, Any]:
                 "base": fmt_money(a.base),
                 "raw": fmt_money(a.raw),
                 "rounded": fmt_money(a.rounded),
+                "uncapped": fmt_money(a.uncapped),
                 "cap": None if a.cap is None else fmt_money(a.cap),
                 "amount": fmt_money(a.amount),
                 "reasons": [x.as_dict() for x in a.reasons],
@@ -245,7 +257,7 @@ def facts_as_dict(inst: InstitutionFacts) -> dict[str, Any]:
         "state_run": inst.state_run, "settled_since": inst.settled_since.isoformat(),
         "assessment": inst.assessment.value, "performance_score": str(inst.performance_score),
         "credit_grade": inst.credit_grade.value, "flags": sorted(f.value for f in inst.flags),
-        "barred_until": None if inst.barred_until is None else inst.barred_until.isoformat(),
+        "bar": None if inst.bar is None else {"since": inst.bar.since.isoformat(), "until": inst.bar.until.isoformat()},
         "payouts": [
             {"month": f"{p.month:%Y-%m}", "fund": p.fund.value, "amount": fmt_money(p.amount),
              "out_of_region": fmt_money(p.out_of_region)}
@@ -253,4 +265,5 @@ def facts_as_dict(inst: InstitutionFacts) -> dict[str, Any]:
         ],
         "security": None if inst.security is None else {"kind": inst.security.kind.value,
                                                         "value": fmt_money(inst.security.value)},
+        "applied_on": None if inst.applied_on is None else inst.applied_on.isoformat(),
     }

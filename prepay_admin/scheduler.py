@@ -14,17 +14,14 @@ import socket
 import os
 from dataclasses import dataclass
 from typing import Callable
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from .db import utcnow
+from .clock import TIMEZONE, today, utcnow
 from .models import JobRun
 from .services import deadlines
-
-TIMEZONE = ZoneInfo("Asia/Shanghai")
 CATCH_UP_DAYS = 7
 STALE_CLAIM = dt.timedelta(hours=1)
 log = logging.getLogger("prepay_admin.scheduler")
@@ -43,13 +40,11 @@ JOBS = (
         lambda s, day: deadlines.sweep(s, day)),
     Job("deadline_reminders", "签约期限提醒", {"hour": 8, "minute": 30},
         lambda s, day: deadlines.remind(s, day)),
+    Job("payment_deadline_reminders", "拨付期限提醒", {"hour": 8, "minute": 40},
+        lambda s, day: deadlines.remind_payment(s, day)),
     Job("holiday_calendar_check", "次年节假日安排检查", {"month": "11-12", "hour": 9, "minute": 0},
         lambda s, day: deadlines.check_calendar(s, day)),
 )
-
-
-def today() -> dt.date:
-    return dt.datetime.now(TIMEZONE).date()
 
 
 def worker_name() -> str:

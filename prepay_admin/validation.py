@@ -7,11 +7,17 @@ number is expected, an unknown field — each is refused, naming the field.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Iterator
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+# Bounds on outside input (documented in docs/compute-contract.md): beyond them a value is a typo or an attack.
+MONEY_MAX = Decimal("10000000000000")  # 10^13 yuan
+YEAR_MIN, YEAR_MAX = 2000, 2100
+INTEGER_DIGITS_MAX = 18  # fits a 64-bit column
 
 MESSAGES = {
     "required": "缺少必填字段",
@@ -43,13 +49,15 @@ class DecimalString(fields.Field):
         self.places = places
         self.minimum = minimum
         self.maximum = maximum
-        self.pattern = re.compile(r"^-?\d+(\.\d{1,%d})?$" % places if places else r"^-?\d+$")
+        # ASCII digits only: full-width or Arabic-Indic digits are not money (re's \d would take them)
+        self.pattern = re.compile(r"-?[0-9]{1,%d}(\.[0-9]{1,%d})?" % (INTEGER_DIGITS_MAX, places) if places
+                                  else r"-?[0-9]{1,%d}" % INTEGER_DIGITS_MAX)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Decimal:
         if not isinstance(value, str):
             raise ValidationError(f"须为字符串形式的数字（如 \"1234.56\"），不接受 {_json_type(value)}")
         text = value.strip()
-        if not self.pattern.match(text):
+        if not self.pattern.fullmatch(text):
             raise ValidationError(f"“{value}”不是小数位不超过 {self.places} 位的数字")
         try:
             number = Decimal(text)
@@ -63,9 +71,9 @@ class DecimalString(fields.Field):
 
 
 def Money(**kwargs: Any) -> DecimalString:
-    """Yuan with at most two decimals, never negative unless ``signed``."""
+    """Yuan with at most two decimals, at most ``MONEY_MAX`` either way, never negative unless ``signed``."""
     signed = kwargs.pop("signed", False)
-    return DecimalString(places=2, minimum=None if signed else Decimal(0), **kwargs)
+    return DecimalString(places=2, minimum=-MONEY_MAX if signed else Decimal(0), maximum=MONEY_MAX, **kwargs)
 
 
 class StrictInteger(fields.Field):
@@ -104,15 +112,44 @@ def Choice(choices: Iterable[str], **kwargs: Any) -> fields.String:
     )
 
 
-def Text(**kwargs: Any) -> fields.String:
-    kwargs.setdefault("validate", validate.Length(min=1, error="不能为空"))
+def Text(max_length: int = 200, **kwargs: Any) -> fields.String:
+    kwargs.setdefault("validate", validate.Length(min=1, max=max_length, error=f"须为 1—{max_length} 个字符"))
     return fields.String(error_messages=_msgs({"invalid": "须为字符串"}), **kwargs)
 
 
-def Date(**kwargs: Any) -> fields.Date:
-    return fields.Date(
-        format="iso", error_messages=_msgs({"invalid": "须为日期，格式 YYYY-MM-DD"}), **kwargs
-    )
+def parse_date(value: str) -> dt.date | None:
+    """``YYYY-MM-DD`` in ASCII digits within the years the product keeps, else None."""
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value, re.ASCII):
+        return None
+    try:
+        day = dt.date(int(value[:4]), int(value[5:7]), int(value[8:]))
+    except ValueError:
+        return None
+    return day if YEAR_MIN <= day.year <= YEAR_MAX else None
+
+
+def parse_month(value: str) -> dt.date | None:
+    """``YYYY-MM`` in ASCII digits within the years the product keeps, as its first day; else None."""
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}", value, re.ASCII):
+        return None
+    year, month = int(value[:4]), int(value[5:])
+    if not (YEAR_MIN <= year <= YEAR_MAX and 1 <= month <= 12):
+        return None
+    return dt.date(year, month, 1)
+
+
+class Date(fields.Field):
+    """A date written ``YYYY-MM-DD`` (ASCII digits, years 2000–2100)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("error_messages", _msgs())
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dt.date:
+        day = parse_date(value)
+        if day is None:
+            raise ValidationError(f"须为日期，格式 YYYY-MM-DD，年份 {YEAR_MIN}—{YEAR_MAX}")
+        return day
 
 
 class Month(fields.Field):
@@ -123,12 +160,10 @@ class Month(fields.Field):
         super().__init__(**kwargs)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dt.date:
-        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}", value):
-            raise ValidationError("须为月份，格式 YYYY-MM")
-        year, month = int(value[:4]), int(value[5:])
-        if not 1 <= month <= 12:
-            raise ValidationError("须为月份，格式 YYYY-MM")
-        return dt.date(year, month, 1)
+        month = parse_month(value)
+        if month is None:
+            raise ValidationError(f"须为月份，格式 YYYY-MM，年份 {YEAR_MIN}—{YEAR_MAX}")
+        return month
 
 
 def List(inner: fields.Field, **kwargs: Any) -> fields.List:
@@ -137,6 +172,95 @@ def List(inner: fields.Field, **kwargs: Any) -> fields.List:
 
 def Nested(schema: type[Schema] | Schema, **kwargs: Any) -> fields.Nested:
     return fields.Nested(schema, error_messages=_msgs({"type": "须为 JSON 对象"}), **kwargs)
+
+
+INPUT_BYTES_MAX = 64 * 1024 * 1024  # a what-if of 100,000 institutions is about 40 MiB
+NESTING_MAX = 32  # the contract nests 4 deep
+
+
+class InputError(ValueError):
+    """Outside input that cannot even be read: ``problems`` are (JSON pointer, message) pairs."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems
+        super().__init__("\n".join(f"{p}: {m}" for p, m in problems))
+
+
+class FloatMarker(float):
+    """A JSON number with a fraction (or NaN/Infinity). Kept, not refused at parse
+    time, so that the strict field it lands in refuses it and names the field."""
+
+    def __new__(cls, text: str) -> "FloatMarker":
+        return super().__new__(cls, text)
+
+
+def read_json(raw: bytes) -> Any:
+    """Decode outside JSON strictly: bounded size, UTF-8 (a BOM allowed), no duplicate keys,
+    bounded nesting and integers, no lone surrogates. Raises ``InputError`` naming the problem."""
+    if len(raw) > INPUT_BYTES_MAX:
+        raise InputError([("/", f"输入超过 {INPUT_BYTES_MAX // 1024 // 1024} MiB")])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError([("/", f"须为 UTF-8 编码的文本（第 {err.start + 1} 个字节无法解码）")]) from None
+    try:
+        data = json.loads(text, parse_float=FloatMarker, parse_constant=FloatMarker, parse_int=_bounded_int,
+                          object_pairs_hook=_unique_keys)
+    except json.JSONDecodeError as err:
+        raise InputError([("/", f"不是有效的 JSON：第 {err.lineno} 行第 {err.colno} 列，{err.msg}")]) from None
+    except RecursionError:
+        raise InputError([("/", f"嵌套层数过多（不超过 {NESTING_MAX} 层）")]) from None
+    except _Refused as err:
+        raise InputError([("/", str(err))]) from None
+    problems = list(_walk(data, "", 0))
+    if problems:
+        raise InputError(problems[:20])
+    return data
+
+
+class _Refused(ValueError):
+    pass
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > INTEGER_DIGITS_MAX:
+        raise _Refused(f"整数 {text[:20]}… 超过 {INTEGER_DIGITS_MAX} 位")
+    return int(text)
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise _Refused(f"字段“{key}”重复出现（不取其中任何一个）")
+        data[key] = value
+    return data
+
+
+def _walk(value: Any, pointer: str, depth: int) -> Iterator[tuple[str, str]]:
+    if depth > NESTING_MAX:
+        yield (pointer or "/", f"嵌套层数过多（不超过 {NESTING_MAX} 层）")
+        return
+    if isinstance(value, str):
+        if not _encodable(value):
+            yield (pointer or "/", "含有无法编码的字符（孤立的代理项）")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if not _encodable(key):
+                yield (pointer or "/", "字段名含有无法编码的字符")
+                continue
+            yield from _walk(item, f"{pointer}/{_escape(key)}", depth + 1)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _walk(item, f"{pointer}/{i}", depth + 1)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def pointer_errors(messages: Any, prefix: str = "") -> Iterator[tuple[str, str]]:

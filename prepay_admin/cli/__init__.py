@@ -1,14 +1,11 @@
-"""The ``prepay-admin`` console command: a Flask CLI group.
+"""The console's commands. They only parse, call a service or a query, and render.
 
-Commands only parse, call a service (or the pure engine) and render. They are
-registered on ``app.cli`` by the factory, so ``flask`` and the test runner see
-them too.
+The factory registers them on ``app.cli`` (``prepay_admin.console`` is the
+``prepay-admin`` entry point), so ``flask`` and the test runner see them too.
+They import neither SQLAlchemy nor the models, and open no session themselves.
 """
 from __future__ import annotations
 
-from flask.cli import FlaskGroup
-
-from ..app import create_app
 from .calendar import calendar
 from .compute import compute
 from .cycle import cycle
@@ -19,5 +16,3 @@ from .policy import policy
 from .scheduler import scheduler
 
 COMMANDS = (db, demo, compute, policy, ledger, scheduler, cycle, calendar)
-
-cli = FlaskGroup(create_app=create_app, help="医保基金预付金管理（prepay-admin）")

@@ -9,29 +9,29 @@ from flask.cli import with_appcontext
 from ..contract import ContractError, parse_input, result_as_dict, write_result
 from ..policy.engine import evaluate
 from ..profiles import DEFAULT_PROFILE, ProfileError, load_profile
-from ..services.errors import ServiceError
-from ..services.evaluation import evaluate_region
+from ..queries.evaluation import evaluate_region
 from ..tables import evaluation_table
-from .common import app_sessions, fail
+from .common import CODE, YEAR, app_sessions, fail, read_bytes, run_service
 
 
 @click.command(help="测算预付金：--input 读取 JSON（- 为标准输入，不连接数据库），或 --region 读取数据库")
-@click.option("--input", "input_file", type=click.File("r", encoding="utf-8"), help="测算输入 JSON 文件")
-@click.option("--region", "region_code", help="统筹地区编码（从数据库读取）")
-@click.option("--year", type=int, help="预付年度（与 --region 一起使用）")
+@click.option("--input", "input_path", help="测算输入 JSON 文件（UTF-8）")
+@click.option("--region", "region_code", type=CODE, help="统筹地区编码（从数据库读取）")
+@click.option("--year", type=YEAR, help="预付年度（与 --region 一起使用）")
 @click.option("--profile", "profile_name", default=None, help=f"政策参数方案（--input 默认 {DEFAULT_PROFILE}）")
 @click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="json", show_default=True)
 @with_appcontext
-def compute(input_file, region_code: str | None, year: int | None, profile_name: str | None, fmt: str) -> None:
-    if (input_file is None) == (region_code is None):
+def compute(input_path: str | None, region_code: str | None, year: int | None, profile_name: str | None,
+            fmt: str) -> None:
+    if (input_path is None) == (region_code is None):
         fail("须且只能指定 --input 或 --region 之一")
-    if input_file is not None:
+    if input_path is not None:
         try:
             profile = load_profile(profile_name or DEFAULT_PROFILE)
         except ProfileError as err:
             fail(f"--profile: {err.problems[0][1]}")
         try:
-            facts = parse_input(input_file.read())
+            facts = parse_input(read_bytes(input_path, "input"))
         except ContractError as err:
             fail([f"{pointer}: {message}" for pointer, message in err.problems])
         evaluation = evaluate(facts, profile)
@@ -41,9 +41,7 @@ def compute(input_file, region_code: str | None, year: int | None, profile_name:
         if profile_name is not None:
             fail("--profile: 数据库中的统筹地区按其登记的方案及年度调整测算，不能另行指定")
         try:
-            evaluation = evaluate_region(app_sessions(), region_code, year).evaluation
-        except ServiceError as err:
-            fail(f"--{err.field}: {err.message}" if err.field else err.message)
+            evaluation = run_service(lambda: evaluate_region(app_sessions(), region_code, year)).evaluation
         except ProfileError as err:
             fail(str(err))
     if fmt == "json":

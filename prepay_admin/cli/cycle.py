@@ -1,41 +1,44 @@
 """``prepay-admin cycle``: the annual cycle from the terminal, each step with a Chinese summary."""
 from __future__ import annotations
 
-import datetime as dt
 import json
-from collections import Counter
-from decimal import Decimal
 
 import click
 from flask.cli import with_appcontext
-from marshmallow import ValidationError
-from sqlalchemy import select
 
-from ..models import Determination, PaymentBatch, PaymentInstruction
+from accounting.chart import Role
+
 from ..policy.facts import SecurityKind
 from ..policy.money import fmt_yuan_cn
 from ..policy.reasons import FUND_CN
-from ..policy.transitions import BATCH, DETERMINATION, PAYMENT
-from ..scheduler import today as beijing_today
+from ..queries import cycle as views
 from ..services import applications, batch as batches, determination, payment, signing
-from ..services.campaign import get_campaign, open_campaign
+from ..services.campaign import open_campaign
 from ..tables import render
-from ..validation import Money
-from .common import app_sessions, current_user, fail, run_service
+from .common import (
+    CODE,
+    DATE,
+    ID,
+    MONEY,
+    TEXT,
+    YEAR,
+    app_sessions,
+    business_date,
+    current_user,
+    read_json_file,
+    run_service,
+)
 
-def _date(value: dt.datetime | None) -> dt.date:
-    return value.date() if value else beijing_today()
-
-
-region_opt = click.option("--region", "region_code", required=True, help="统筹地区编码")
-year_opt = click.option("--year", required=True, type=int, help="预付年度")
-inst_opt = click.option("--institution", required=True, help="定点医疗机构编码")
-date_opt = click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="业务日期，默认今天（北京时间）")
-batch_opt = click.option("--batch", "batch_id", required=True, type=int, help="拨付批次号")
+region_opt = click.option("--region", "region_code", required=True, type=CODE, help="统筹地区编码")
+year_opt = click.option("--year", required=True, type=YEAR, help="预付年度")
+inst_opt = click.option("--institution", required=True, type=CODE, help="定点医疗机构编码")
+date_opt = click.option("--date", "day", type=DATE, help="业务日期 YYYY-MM-DD，默认今天（北京时间）")
+batch_opt = click.option("--batch", "batch_id", required=True, type=ID, help="拨付批次号")
+PAYING = {"expenditure": Role.EXPENDITURE_DEPOSIT, "fiscal": Role.FISCAL_SPECIAL_DEPOSIT}
 
 
 @click.group(help="年度预付：申请、核定、签约、审核、拨付")
-@click.option("--user", default=None, help="操作人用户名（默认 PREPAY_USER 或登录名）")
+@click.option("--user", default=None, type=CODE, help="操作人用户名（默认 PREPAY_USER 或登录名）")
 @click.pass_context
 def cycle(ctx, user: str | None) -> None:
     ctx.obj = user or current_user()
@@ -48,9 +51,9 @@ def cycle(ctx, user: str | None) -> None:
 @with_appcontext
 def open_(user, region_code, year) -> None:
     opened = run_service(lambda: open_campaign(app_sessions(), region_code, year, user))
-    click.echo(f"已开启 {year} 年度预付。基金可支付月数：")
+    click.echo(f"已开启 {year} 年度预付（政策参数方案 {opened.profile}）。基金可支付月数：")
     for g in opened.gates:
-        verdict = "可以预付" if g.open else "不予预付：" + "；".join(r["message"] for r in json.loads(g.reasons_json))
+        verdict = "可以预付" if g.open else "不予预付：" + "；".join(g.reasons)
         click.echo(f"  {FUND_CN[g.fund]}：{g.payable_months} 个月，{verdict}")
 
 
@@ -65,16 +68,14 @@ def form() -> None:
 @region_opt
 @year_opt
 @inst_opt
-@click.option("--answers", type=click.File("r", encoding="utf-8"), required=True, help="自查情况 JSON（见 cycle form）")
+@click.option("--answers", "answers_path", required=True, help="自查情况 JSON 文件（见 cycle form；- 为标准输入）")
 @date_opt
 @click.pass_obj
 @with_appcontext
-def apply(user, region_code, year, institution, answers, day) -> None:
-    try:
-        data = json.load(answers)
-    except json.JSONDecodeError as err:
-        fail(f"--answers: 不是有效的 JSON（第 {err.lineno} 行）")
-    run_service(lambda: applications.apply(app_sessions(), region_code, year, institution, data, _date(day), user))
+def apply(user, region_code, year, institution, answers_path, day) -> None:
+    data = read_json_file(answers_path, "answers")
+    run_service(lambda: applications.apply(app_sessions(), region_code, year, institution, data,
+                                           business_date(day), user))
     click.echo(f"已受理 {institution} 的 {year} 年度预付金申请。")
 
 
@@ -88,41 +89,57 @@ def determine(user, region_code, year) -> None:
         click.echo(f"  已核定 {done}/{total}", err=True)
 
     result = run_service(lambda: determination.determine(app_sessions(), region_code, year, user, progress))
-    click.echo(f"第 {result.run} 次测算：{result.determined} 家机构，符合条件 {result.eligible} 家，"
-               f"预付金额合计 {fmt_yuan_cn(result.total)} 元。")
+    click.echo(f"第 {result.run} 次测算：{result.determined} 家机构，符合条件 {result.eligible} 家"
+               f"（其中待办理担保 {result.security_pending} 家），预付金额合计 {fmt_yuan_cn(result.total)} 元。")
 
 
-@cycle.command("fix-list", help="确定预付名单，开始 7 个工作日签约期（基金结算部门）")
+@cycle.command("fix-list", help="确定预付名单，开始签约期（基金结算部门）")
 @region_opt
 @year_opt
 @date_opt
 @click.pass_obj
 @with_appcontext
 def fix_list(user, region_code, year, day) -> None:
-    campaign = run_service(lambda: determination.fix_list(app_sessions(), region_code, year, user, _date(day)))
-    note = "（暂定：该年度节假日安排尚未载入）" if campaign.signing_deadline_provisional else ""
-    click.echo(f"名单已确定。担保、抵押手续和预付协议须于 {campaign.signing_deadline}{note} 前完成，逾期视作放弃。")
+    fixed = run_service(lambda: determination.fix_list(app_sessions(), region_code, year, user, business_date(day)))
+    note = "（暂定：该年度节假日安排尚未载入）" if fixed.provisional else ""
+    click.echo(f"名单已确定，列入 {fixed.listed} 家。担保、抵押手续和预付协议须于 {fixed.signing_working_days} 个工作日内、"
+               f"{fixed.signing_deadline}{note} 前完成，逾期视作放弃。")
 
 
-@cycle.command("register-security", help="登记担保、抵押（按实际登记金额再次限额）")
+@cycle.command("register-security", help="登记担保、抵押（两项基金合计按其额度限额）")
 @region_opt
 @year_opt
 @inst_opt
 @click.option("--kind", type=click.Choice([k.value for k in SecurityKind]), required=True)
-@click.option("--value", required=True, help="担保、抵押金额（元）")
-@click.option("--ref", required=True, help="抵押登记或担保函编号")
+@click.option("--value", required=True, type=MONEY, help="担保、抵押金额（元）")
+@click.option("--ref", required=True, type=TEXT, help="抵押登记或担保函编号")
+@click.option("--valid-until", type=DATE, help="有效期截止日，默认协议期满（资格期末）")
 @date_opt
 @click.pass_obj
 @with_appcontext
-def register_security(user, region_code, year, institution, kind, value, ref, day) -> None:
-    try:
-        amount = Money().deserialize(value)
-    except ValidationError as err:
-        fail(f"--value: {err.messages[0]}")
-    det = run_service(lambda: signing.register_security(app_sessions(), region_code, year, institution, SecurityKind(kind),
-                                                 amount, ref, _date(day), user))
-    parts = [f"{FUND_CN[a.fund]} {fmt_yuan_cn(a.final_amount or 0)} 元" for a in det.advances]
-    click.echo(f"已登记 {institution} 的担保、抵押 {fmt_yuan_cn(amount)} 元。核定预付：{'；'.join(parts)}。")
+def register_security(user, region_code, year, institution, kind, value, ref, valid_until, day) -> None:
+    done = run_service(lambda: signing.register_security(
+        app_sessions(), region_code, year, institution, SecurityKind(kind), value, ref, business_date(day), user,
+        valid_until))
+    parts = [f"{FUND_CN[a.fund]} {fmt_yuan_cn(a.final)} 元" for a in done.amounts]
+    click.echo(f"已登记 {institution} 的担保、抵押 {fmt_yuan_cn(done.value)} 元（有效期 {done.valid_from} 至 "
+               f"{done.valid_until}）。核定预付：{'；'.join(parts)}。")
+
+
+@cycle.command("renew-security", help="协议期内续办或替换担保、抵押（须覆盖已持有的预付金）")
+@region_opt
+@inst_opt
+@click.option("--kind", type=click.Choice([k.value for k in SecurityKind]), required=True)
+@click.option("--value", required=True, type=MONEY, help="担保、抵押金额（元）")
+@click.option("--ref", required=True, type=TEXT, help="抵押登记或担保函编号")
+@click.option("--valid-from", required=True, type=DATE)
+@click.option("--valid-until", required=True, type=DATE)
+@click.pass_obj
+@with_appcontext
+def renew_security(user, region_code, institution, kind, value, ref, valid_from, valid_until) -> None:
+    done = run_service(lambda: signing.renew_security(app_sessions(), region_code, institution, SecurityKind(kind),
+                                                      value, ref, valid_from, valid_until, user))
+    click.echo(f"已登记 {institution} 的担保、抵押 {fmt_yuan_cn(done.value)} 元，有效期 {done.valid_from} 至 {done.valid_until}。")
 
 
 @cycle.command(help="签订预付协议（有效期内的协议覆盖本年度）")
@@ -133,40 +150,53 @@ def register_security(user, region_code, year, institution, kind, value, ref, da
 @click.pass_obj
 @with_appcontext
 def sign(user, region_code, year, institution, day) -> None:
-    agreement = run_service(lambda: signing.sign(app_sessions(), region_code, year, institution, _date(day), user))
-    click.echo(f"{institution} 已签约：协议 {agreement.agreement_no}，{agreement.first_year}—{agreement.last_year} 年度有效。")
+    signed = run_service(lambda: signing.sign(app_sessions(), region_code, year, institution, business_date(day), user))
+    click.echo(f"{institution} 已签约：协议 {signed.agreement_no}，{signed.first_year}—{signed.last_year} 年度有效。")
 
 
-@cycle.command(help="编制拨付批次并提交审核（或以 --batch 提交已编制的批次）")
+@cycle.command(help="编制拨付批次（之后用 cycle submit --batch 提交）")
 @region_opt
 @year_opt
-@click.option("--batch", "batch_id", type=int, help="已编制的批次号")
-@click.option("--comment", default="名单及额度经核定无误，提请审核")
 @click.pass_obj
 @with_appcontext
-def submit(user, region_code, year, batch_id, comment) -> None:
-    if batch_id is None:
-        batch_id = run_service(lambda: batches.prepare(app_sessions(), region_code, year, user))
-    entry = run_service(lambda: batches.sign_off(app_sessions(), batch_id, user, comment))
+def prepare(user, region_code, year) -> None:
+    batch_id = run_service(lambda: batches.prepare(app_sessions(), region_code, year, user))
     _show_batch(batch_id)
-    click.echo(f"批次 {batch_id} 已提交（批次摘要 {entry.batch_hash[:12]}）。")
+    click.echo(f"已编制批次 {batch_id}。核对无误后提交：cycle submit --batch {batch_id} --hash <批次摘要>")
 
 
-@cycle.command(help="审核环节签字：内审、医保行政部门、财政部门依次确认")
+@cycle.command(help="提交批次（第一级签字），须写明所核对批次的摘要")
 @batch_opt
-@click.option("--comment", default="同意")
-@click.option("--hash", "seen_hash", help="所审阅批次的摘要（与当前不符则拒绝）")
+@click.option("--hash", "seen_hash", required=True, help="所核对批次的摘要（cycle show-batch 显示）")
+@click.option("--comment", default="名单及额度经核定无误，提请审核", type=TEXT)
 @click.pass_obj
 @with_appcontext
-def approve(user, batch_id, comment, seen_hash) -> None:
-    full = _full_hash(batch_id, seen_hash) if seen_hash else None
-    entry = run_service(lambda: batches.sign_off(app_sessions(), batch_id, user, comment, full))
-    click.echo(f"批次 {batch_id}：{_level_title(entry.level)}已签字。")
+def submit(user, batch_id, seen_hash, comment) -> None:
+    signed = run_service(lambda: batches.sign_off(app_sessions(), batch_id, user, comment, seen_hash))
+    click.echo(f"批次 {batch_id} 已提交（批次摘要 {signed.batch_hash}）。")
+
+
+@cycle.command("show-batch", help="显示批次明细与摘要（签字时须写明摘要）")
+@batch_opt
+@with_appcontext
+def show_batch(batch_id) -> None:
+    _show_batch(batch_id)
+
+
+@cycle.command(help="审核环节签字：内审、医保行政部门、财政部门依次确认，须写明所审阅批次的摘要")
+@batch_opt
+@click.option("--hash", "seen_hash", required=True, help="所审阅批次的摘要（与当前不符则拒绝）")
+@click.option("--comment", default="同意", type=TEXT)
+@click.pass_obj
+@with_appcontext
+def approve(user, batch_id, seen_hash, comment) -> None:
+    signed = run_service(lambda: batches.sign_off(app_sessions(), batch_id, user, comment, seen_hash))
+    click.echo(f"批次 {batch_id}：{signed.title}已签字。")
 
 
 @cycle.command(help="退回批次（须说明原因），已有签字作废")
 @batch_opt
-@click.option("--reason", required=True)
+@click.option("--reason", required=True, type=TEXT)
 @click.pass_obj
 @with_appcontext
 def reject(user, batch_id, reason) -> None:
@@ -177,7 +207,7 @@ def reject(user, batch_id, reason) -> None:
 @cycle.command(help="从批次中移出机构（批次变更，已有签字作废）")
 @batch_opt
 @inst_opt
-@click.option("--reason", required=True)
+@click.option("--reason", required=True, type=TEXT)
 @click.pass_obj
 @with_appcontext
 def remove(user, batch_id, institution, reason) -> None:
@@ -187,28 +217,32 @@ def remove(user, batch_id, institution, reason) -> None:
 
 @cycle.command(help="四级审核完成后生成拨付指令（财务管理部门）")
 @batch_opt
+@date_opt
 @click.pass_obj
 @with_appcontext
-def pay(user, batch_id) -> None:
-    ids = run_service(lambda: payment.issue(app_sessions(), batch_id, user))
+def pay(user, batch_id, day) -> None:
+    ids = run_service(lambda: payment.issue(app_sessions(), batch_id, user, business_date(day)))
     _show_instructions(batch_id)
     click.echo(f"已生成拨付指令 {len(ids)} 笔，待银行到账后逐笔确认（cycle confirm）。")
 
 
-@cycle.command(help="确认拨付到账：记账 借 暂付款—医保预付金 / 贷 支出户存款（重复确认只记一次）")
-@click.option("--instruction", "instruction_id", required=True, type=int)
-@click.option("--bank-ref", required=True, help="银行交易流水号")
+@cycle.command(help="确认拨付到账：记账 借 暂付款—医保预付金 / 贷 付款账户（重复确认只记一次）")
+@click.option("--instruction", "instruction_id", required=True, type=ID)
+@click.option("--bank-ref", required=True, type=TEXT, help="银行交易流水号（同一付款账户内唯一）")
+@click.option("--paid-from", type=click.Choice(list(PAYING)), default="expenditure", show_default=True,
+              help="付款账户：expenditure 支出户存款 / fiscal 财政专户存款")
 @date_opt
 @click.pass_obj
 @with_appcontext
-def confirm(user, instruction_id, bank_ref, day) -> None:
-    result = run_service(lambda: payment.confirm(app_sessions(), instruction_id, bank_ref, _date(day), user))
+def confirm(user, instruction_id, bank_ref, paid_from, day) -> None:
+    result = run_service(lambda: payment.confirm(app_sessions(), instruction_id, bank_ref, business_date(day), user,
+                                                 PAYING[paid_from]))
     click.echo(f"拨付指令 {instruction_id} 已确认{'（此前已确认，未重复记账）' if result.replayed else ''}。")
 
 
 @cycle.command(help="作废拨付指令（须说明原因）")
-@click.option("--instruction", "instruction_id", required=True, type=int)
-@click.option("--reason", required=True)
+@click.option("--instruction", "instruction_id", required=True, type=ID)
+@click.option("--reason", required=True, type=TEXT)
 @click.pass_obj
 @with_appcontext
 def void(user, instruction_id, reason) -> None:
@@ -221,43 +255,29 @@ def void(user, instruction_id, reason) -> None:
 @year_opt
 @with_appcontext
 def status(region_code, year) -> None:
-    with app_sessions()() as session:
-        _, campaign = run_service(lambda: get_campaign(session, region_code, year))
-        states = Counter(session.scalars(select(Determination.state).where(
-            Determination.campaign_id == campaign.id, Determination.run == campaign.determination_run)))
-        click.echo(f"{year} 年度：{'名单已确定' if campaign.state == 'list_fixed' else '受理申请中'}"
-                   + (f"，签约期限 {campaign.signing_deadline}" if campaign.signing_deadline else ""))
-        for state, n in states.most_common():
-            click.echo(f"  {DETERMINATION.label(state)}：{n} 家")
-        for b in session.scalars(select(PaymentBatch).where(PaymentBatch.campaign_id == campaign.id)):
-            click.echo(f"  批次 {b.id}：{BATCH.label(b.state)}，{len(b.items)} 项，"
-                       f"合计 {fmt_yuan_cn(sum((i.amount for i in b.items), Decimal(0)))} 元")
+    s = run_service(lambda: views.status(app_sessions(), region_code, year))
+    line = f"{year} 年度（{s.profile}）：{s.state}"
+    if s.signing_deadline:
+        line += f"，签约期限 {s.signing_deadline}（{s.signing_working_days} 个工作日{'，暂定' if s.provisional else ''}）"
+    click.echo(line + f"；须于 {s.pay_by} 前确认并拨付（15§(四)）")
+    for state, n in s.determinations:
+        click.echo(f"  {state}：{n} 家")
+    for b in s.batches:
+        click.echo(f"  批次 {b.id}：{b.state}，{b.items} 项，合计 {fmt_yuan_cn(b.amount)} 元")
 
 
 def _show_batch(batch_id: int) -> None:
-    with app_sessions()() as session:
-        b = batches.get_batch(session, batch_id)
-        click.echo(render(["机构编码", "机构名称", "基金", "核定额度", "已持有", "本次拨付", "开户行", "账号"],
-                          [[i.institution_code, i.institution_name, FUND_CN[i.fund], fmt_yuan_cn(i.determined),
-                            fmt_yuan_cn(i.held), fmt_yuan_cn(i.amount), i.bank_name, i.bank_account] for i in b.items],
-                          right=[3, 4, 5]))
-        click.echo(f"合计 {fmt_yuan_cn(sum((i.amount for i in b.items), Decimal(0)))} 元；批次摘要 {batches.batch_hash(b)}")
+    view = run_service(lambda: views.batch_view(app_sessions(), batch_id))
+    click.echo(render(["机构编码", "机构名称", "基金", "核定额度", "已持有", "本次拨付", "开户行", "账号"],
+                      [[i.institution_code, i.institution_name, FUND_CN[i.fund], fmt_yuan_cn(i.determined),
+                        fmt_yuan_cn(i.held), fmt_yuan_cn(i.amount), i.bank_name, i.bank_account] for i in view.lines],
+                      right=[3, 4, 5]))
+    due = f"；待{view.next_level}" if view.next_level else ""
+    click.echo(f"批次 {view.id}（{view.state}{due}）合计 {fmt_yuan_cn(view.total)} 元；批次摘要 {view.hash}")
 
 
 def _show_instructions(batch_id: int) -> None:
-    with app_sessions()() as session:
-        rows = session.scalars(select(PaymentInstruction).where(PaymentInstruction.batch_id == batch_id)
-                               .order_by(PaymentInstruction.id))
-        click.echo(render(["指令号", "机构编码", "基金", "金额", "账号", "状态"],
-                          [[str(p.id), p.institution_code, FUND_CN[p.fund], fmt_yuan_cn(p.amount), p.bank_account,
-                            PAYMENT.label(p.state)] for p in rows], right=[3]))
-
-
-def _full_hash(batch_id: int, prefix: str) -> str:
-    with app_sessions()() as session:
-        current = batches.batch_hash(batches.get_batch(session, batch_id))
-    return current if current.startswith(prefix) and len(prefix) >= 8 else prefix
-
-
-def _level_title(level: str) -> str:
-    return next(lv.title for lv in batches.LEVELS if lv.name == level)
+    rows = run_service(lambda: views.instructions(app_sessions(), batch_id))
+    click.echo(render(["指令号", "机构编码", "基金", "金额", "账号", "状态"],
+                      [[str(p.id), p.institution_code, FUND_CN[p.fund], fmt_yuan_cn(p.amount), p.bank_account,
+                        p.state] for p in rows], right=[3]))

@@ -1,15 +1,18 @@
 """``prepay-admin demo load``: a generated pooling region to try the product on."""
 from __future__ import annotations
 
-import datetime as dt
 import sys
 
 import click
 from flask.cli import with_appcontext
 
+from .. import clock
+
 from ..profiles import ProfileError, available_profiles
 from ..services.demo import DEMO_REGION_CODE, DEMO_REGION_NAME, load_demo
-from .common import app_sessions, fail
+from ..services.demo_cycle import DEMO_STAFF
+from ..policy.departments import DEPARTMENT_CN
+from .common import YEAR, app_sessions, fail, run_service
 
 
 @click.group(help="演示数据")
@@ -20,7 +23,7 @@ def demo() -> None:
 @demo.command("load", help="生成并载入演示统筹地区（同一地区编码已存在时不重复载入）")
 @click.option("--institutions", default=80, show_default=True, type=click.IntRange(1, 1_000_000), help="机构数")
 @click.option("--seed", default=2026, show_default=True, type=int, help="随机种子（相同种子生成相同数据）")
-@click.option("--year", default=dt.date.today().year, show_default="今年", type=click.IntRange(2001, 2100), help="预付年度")
+@click.option("--year", default=None, show_default="今年", type=YEAR, help="预付年度")
 @click.option("--profile", default="nantong-2025", show_default=True, type=click.Choice(available_profiles()))
 @click.option("--region-code", default=DEMO_REGION_CODE, show_default=True)
 @click.option("--region-name", default=DEMO_REGION_NAME, show_default=True)
@@ -30,11 +33,13 @@ def demo() -> None:
 def load(institutions: int, seed: int, year: int, profile: str, region_code: str, region_name: str,
          play_cycle: bool | None) -> None:
     play = play_cycle if play_cycle is not None else institutions <= 1000
+    year = year or clock.today().year
     with click.progressbar(length=institutions, label="载入演示机构", show_pos=True, file=sys.stderr) as bar:
         try:
-            result = load_demo(app_sessions(), institutions=institutions, seed=seed, year=year, profile=profile,
-                               region_code=region_code, region_name=region_name, progress=bar.update, play=play,
-                               step=lambda s: click.echo(f"  {s}", err=True))
+            result = run_service(lambda: load_demo(
+                app_sessions(), institutions=institutions, seed=seed, year=year, profile=profile,
+                region_code=region_code, region_name=region_name, progress=bar.update, play=play,
+                step=lambda s: click.echo(f"  {s}", err=True)))
         except ProfileError as err:
             fail(str(err))
     if result.created:
@@ -45,3 +50,6 @@ def load(institutions: int, seed: int, year: int, profile: str, region_code: str
                        f"视作放弃 {c.given_up} 家，拨付 {c.paid} 笔。")
     else:
         click.echo(f"统筹地区 {region_code} 已存在，未重复载入。")
+    click.echo("演示人员（命令行以 --user 或 PREPAY_USER 指定操作人）：")
+    for username, name, department in DEMO_STAFF:
+        click.echo(f"  {username}\t{name}\t{DEPARTMENT_CN[department]}")

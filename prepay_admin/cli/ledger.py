@@ -1,45 +1,42 @@
 """``prepay-admin ledger``: the books — reports, period closing and the nightly verification."""
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
-from accounting import ledger as books
 from accounting import reports, xlsx
 from accounting.chart import Role
-from accounting.verify import verify as verify_ledger
 
+from .. import clock
 from ..policy.facts import Fund
 from ..policy.money import fmt_yuan_cn
+from ..queries import ledger as books
+from ..services.books import close_period as close, reopen_period as reopen
 from ..tables import render
-from .common import app_sessions, current_user, run_service
-
-_THIS_MONTH = f"{dt.date.today():%Y-%m}"
-_JANUARY = f"{dt.date.today():%Y}-01"
+from .common import CODE, PERIOD, TEXT, app_sessions, current_user, run_service, write_file
 
 
 def _book_options(f):
     f = click.option("--fund", type=click.Choice([x.value for x in Fund]), default="employee", show_default=True,
                      help="基金（employee 职工 / resident 居民）")(f)
-    return click.option("--region", "region_code", required=True, help="统筹地区编码")(f)
+    return click.option("--region", "region_code", required=True, type=CODE, help="统筹地区编码")(f)
 
 
 def _period_options(f):
-    f = click.option("--to", "to_period", default=_THIS_MONTH, show_default="本月", help="截止期间 YYYY-MM")(f)
-    return click.option("--from", "from_period", default=_JANUARY, show_default="本年1月", help="起始期间 YYYY-MM")(f)
+    f = click.option("--to", "to_period", type=PERIOD, help="截止期间 YYYY-MM，默认本月")(f)
+    return click.option("--from", "from_period", type=PERIOD, help="起始期间 YYYY-MM，默认本年1月")(f)
+
+
+def _periods(from_period: str | None, to_period: str | None) -> tuple[str, str]:
+    today = clock.today()
+    return from_period or f"{today:%Y}-01", to_period or f"{today:%Y-%m}"
 
 
 def _xlsx_option(f):
     return click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False, path_type=Path),
                         help="同时导出为 Excel 文件")(f)
-
-
-def _book_id(region_code: str, fund: str) -> int:
-    with app_sessions()() as session:
-        return books.get_book(session, region_code, Fund(fund)).id
 
 
 @click.group(help="会计核算：暂付款—医保预付金账簿")
@@ -53,10 +50,8 @@ def ledger() -> None:
 @_xlsx_option
 @with_appcontext
 def trial_balance(region_code, fund, from_period, to_period, xlsx_path) -> None:
-    def action():
-        with app_sessions()() as session:
-            return reports.trial_balance(session, _book_id(region_code, fund), from_period, to_period)
-    tb = run_service(action)
+    from_period, to_period = _periods(from_period, to_period)
+    tb = run_service(lambda: books.trial_balance(app_sessions(), region_code, Fund(fund), from_period, to_period))
     t = tb.totals
     click.echo(f"科目余额表　{tb.book}　{from_period} 至 {to_period}")
     click.echo(render(
@@ -67,21 +62,20 @@ def trial_balance(region_code, fund, from_period, to_period, xlsx_path) -> None:
     ))
     click.echo("借贷平衡。" if tb.balanced else "借贷不平衡！请运行 prepay-admin ledger verify。")
     if xlsx_path:
-        xlsx_path.write_bytes(xlsx.trial_balance_xlsx(tb))
+        write_file(xlsx_path, xlsx.trial_balance_xlsx(tb))
         click.echo(f"已导出 {xlsx_path}")
 
 
 @ledger.command(help="机构对账单：暂付款—医保预付金明细（期初、每笔发生、期末）")
 @_book_options
-@click.option("--institution", required=True, help="定点医疗机构编码")
+@click.option("--institution", required=True, type=CODE, help="定点医疗机构编码")
 @_period_options
 @_xlsx_option
 @with_appcontext
 def statement(region_code, fund, institution, from_period, to_period, xlsx_path) -> None:
-    def action():
-        with app_sessions()() as session:
-            return reports.institution_statement(session, _book_id(region_code, fund), institution, from_period, to_period)
-    detail = run_service(action)
+    from_period, to_period = _periods(from_period, to_period)
+    detail = run_service(lambda: books.statement(app_sessions(), region_code, Fund(fund), institution,
+                                                 from_period, to_period))
     click.echo(f"对账单　{detail.book}　{detail.account_code} {detail.account_name}　机构 {institution}　{from_period} 至 {to_period}")
     rows = [["", "", "期初余额", "", "", _signed(detail.opening)]]
     rows += [[m.entry_date.isoformat(), m.voucher, m.summary, fmt_yuan_cn(m.debit) if m.debit else "",
@@ -89,23 +83,21 @@ def statement(region_code, fund, institution, from_period, to_period, xlsx_path)
     rows += [["", "", "本期合计", fmt_yuan_cn(detail.debit), fmt_yuan_cn(detail.credit), _signed(detail.closing)]]
     click.echo(render(["日期", "凭证号", "摘要", "借方", "贷方", "余额"], rows, right=[3, 4, 5]))
     if xlsx_path:
-        xlsx_path.write_bytes(xlsx.account_detail_xlsx(detail))
+        write_file(xlsx_path, xlsx.account_detail_xlsx(detail))
         click.echo(f"已导出 {xlsx_path}")
 
 
 @ledger.command(help="明细账：某一科目（可限定机构）的期初、每笔发生与期末")
 @_book_options
 @click.option("--account", required=True, type=click.Choice([r.value for r in Role]), help="科目用途，如 advance")
-@click.option("--institution", default=None, help="只看某一机构的明细")
+@click.option("--institution", default=None, type=CODE, help="只看某一机构的明细")
 @_period_options
 @_xlsx_option
 @with_appcontext
 def detail(region_code, fund, account, institution, from_period, to_period, xlsx_path) -> None:
-    def action():
-        with app_sessions()() as session:
-            return reports.account_detail(session, _book_id(region_code, fund), Role(account), from_period, to_period,
-                                          party=institution)
-    d = run_service(action)
+    from_period, to_period = _periods(from_period, to_period)
+    d = run_service(lambda: books.account_detail(app_sessions(), region_code, Fund(fund), Role(account),
+                                                 from_period, to_period, institution))
     click.echo(f"明细账　{d.book}　{d.account_code} {d.account_name}　{from_period} 至 {to_period}")
     rows = [["", "", "期初余额", "", "", "", _signed(d.opening)]]
     rows += [[m.entry_date.isoformat(), m.voucher, m.summary, m.party or "", fmt_yuan_cn(m.debit) if m.debit else "",
@@ -113,7 +105,7 @@ def detail(region_code, fund, account, institution, from_period, to_period, xlsx
     rows += [["", "", "本期合计", "", fmt_yuan_cn(d.debit), fmt_yuan_cn(d.credit), _signed(d.closing)]]
     click.echo(render(["日期", "凭证号", "摘要", "机构", "借方", "贷方", "余额"], rows, right=[4, 5, 6]))
     if xlsx_path:
-        xlsx_path.write_bytes(xlsx.account_detail_xlsx(d))
+        write_file(xlsx_path, xlsx.account_detail_xlsx(d))
         click.echo(f"已导出 {xlsx_path}")
 
 
@@ -122,49 +114,45 @@ def detail(region_code, fund, account, institution, from_period, to_period, xlsx
 @_xlsx_option
 @with_appcontext
 def writeoffs(region_code, fund, xlsx_path) -> None:
-    def action():
-        with app_sessions()() as session:
-            book_id = _book_id(region_code, fund)
-            return session.get(books.Book, book_id).name, reports.writeoff_register(session, book_id)
-    name, rows = run_service(action)
+    register = run_service(lambda: books.writeoffs(app_sessions(), region_code, Fund(fund)))
+    name, rows = register.book, register.rows
     click.echo(f"核销预付金备查簿　{name}")
     click.echo(render(["凭证号", "日期", "机构", "金额", "法律文书", "批准文号", "冲销凭证"],
                       [[r.voucher, r.entry_date.isoformat(), r.party, fmt_yuan_cn(r.amount), r.court_document_ref,
                         r.approval_ref, r.reversed_by or ""] for r in rows], right=[3]))
     if xlsx_path:
-        xlsx_path.write_bytes(xlsx.writeoff_register_xlsx(name, rows))
+        write_file(xlsx_path, xlsx.writeoff_register_xlsx(name, rows))
         click.echo(f"已导出 {xlsx_path}")
 
 
 @ledger.command("close-period", help="结账：该期间及以前不能再记账")
 @_book_options
-@click.option("--period", required=True, help="结账期间 YYYY-MM")
+@click.option("--period", required=True, type=PERIOD, help="结账期间 YYYY-MM")
 @with_appcontext
 def close_period(region_code, fund, period) -> None:
-    run_service(lambda: books.close_period(app_sessions(), _book_id(region_code, fund), period, current_user()))
+    run_service(lambda: close(app_sessions(), region_code, Fund(fund), period, current_user()))
     click.echo(f"已结账至 {period}。")
 
 
 @ledger.command("reopen-period", help="反结账：只能撤销最近一次结账，须说明原因")
 @_book_options
-@click.option("--reason", required=True, help="反结账原因")
+@click.option("--reason", required=True, type=TEXT, help="反结账原因")
 @with_appcontext
 def reopen_period(region_code, fund, reason) -> None:
-    closure = run_service(lambda: books.reopen_period(app_sessions(), _book_id(region_code, fund), current_user(), reason))
-    click.echo(f"已撤销 {closure.period} 的结账（原因：{reason}）。")
+    period = run_service(lambda: reopen(app_sessions(), region_code, Fund(fund), current_user(), reason))
+    click.echo(f"已撤销 {period} 的结账（原因：{reason}）。")
 
 
-@ledger.command(help="重新校验全部账簿的不变量（每晚运行）；发现问题时以非零状态退出")
+@ledger.command(help="重新校验全部账簿的不变量，并核对每家机构的预付金不超过其担保（每晚运行）；发现问题时以非零状态退出")
 @with_appcontext
 def verify() -> None:
-    with app_sessions()() as session:
-        breaches = verify_ledger(session)
+    breaches = books.audit(app_sessions())
     for b in breaches:
         click.echo(f"[{b.code}] {b.message}", err=True)
     if breaches:
         click.echo(f"发现 {len(breaches)} 处问题。", err=True)
         raise SystemExit(1)
-    click.echo("账簿校验通过：借贷平衡、凭证连续、只增不改、余额无负数。")
+    click.echo("账簿校验通过：借贷平衡、凭证连续、只增不改、余额无负数，预付金均在担保额度内。")
 
 
 def _signed(balance) -> str:

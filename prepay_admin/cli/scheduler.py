@@ -8,7 +8,8 @@ import click
 from flask.cli import with_appcontext
 
 from .. import scheduler as sched
-from .common import app_sessions
+from .. import clock
+from .common import DATE, app_sessions
 
 
 @click.group(help="定时任务（独立进程，不在 Web 进程内运行）")
@@ -25,11 +26,11 @@ def run() -> None:
 
 @scheduler.command("run-once", help="立即为某一天运行一个任务（同一任务同一天只执行一次）")
 @click.argument("job", type=click.Choice([j.name for j in sched.JOBS]))
-@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="业务日期，默认今天（北京时间）")
+@click.option("--date", "day", type=DATE, help="业务日期，默认今天（北京时间）")
 @with_appcontext
 def run_once(job: str, day: dt.datetime | None) -> None:
     target = next(j for j in sched.JOBS if j.name == job)
-    when = day.date() if day else sched.today()
+    when = day or clock.today()
     result = sched.run_job(app_sessions(), target, when)
     if result is None:
         click.echo(f"{target.title} {when}：已由其他进程执行，本次跳过。")

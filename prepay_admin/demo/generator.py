@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterator
 
-from ..policy.facts import Assessment, CreditGrade, Flag, Fund, Kind, SecurityKind
+from ..policy.facts import Assessment, Bar, CreditGrade, Flag, Fund, Kind, SecurityKind
 
 DISTRICTS = ["崇川", "通州", "海门", "如皋", "如东", "启东", "海安", "港闸", "开发区", "苏锡通"]
 HOSPITAL_NAMES = ["人民医院", "中医院", "妇幼保健院", "第二人民医院", "骨伤医院", "康复医院", "肿瘤医院", "眼科医院", "口腔医院", "中西医结合医院"]
@@ -45,8 +45,6 @@ class SecurityRow:
     kind: SecurityKind
     value: Decimal
     registration_ref: str
-    valid_from: dt.date
-    valid_until: dt.date
 
 
 @dataclass(frozen=True)
@@ -63,8 +61,8 @@ class InstitutionPlan:
     performance_score: Decimal
     credit_grade: CreditGrade
     flags: frozenset[Flag] = frozenset()
-    barred_until: dt.date | None = None
-    security: SecurityRow | None = None
+    bar: Bar | None = None
+    security: SecurityRow | None = None  # what the institution offers: registered in the signing window
     payouts: tuple[PayoutRow, ...] = field(default=())
     scenario: str = ""
 
@@ -124,7 +122,11 @@ def plan_institution(seed: int, index: int, year: int, region_prefix: str) -> In
     flags = frozenset(Flag(f) for f in changes.get("flags", ()))
     if not changes:
         flags = frozenset(f for f in Flag if rng.random() < 0.015)
-    barred = dt.date(year + 1, 6, 30) if changes.get("barred") or (not changes and rng.random() < 0.01) else None
+    # 21§(六): three years from the finding, the last barred day included
+    barred = None
+    if changes.get("barred") or (not changes and rng.random() < 0.01):
+        since = dt.date(year - 2, 7, 1)
+        barred = Bar(since, dt.date(since.year + 3, 6, 30))
 
     monthly = Decimal(changes["monthly"]) if "monthly" in changes else _monthly_scale(rng, kind, level)
     share = Decimal(changes["resident_share"]) if "resident_share" in changes else (
@@ -136,7 +138,7 @@ def plan_institution(seed: int, index: int, year: int, region_prefix: str) -> In
     return InstitutionPlan(
         code=code, name=name, kind=kind, level=level, state_run=state_run, settled_since=settled,
         bank_name=f"{rng.choice(BANKS)}南通{district}支行", bank_account=f"{rng.randint(10**18, 10**19 - 1)}",
-        assessment=assessment, performance_score=score, credit_grade=grade, flags=flags, barred_until=barred,
+        assessment=assessment, performance_score=score, credit_grade=grade, flags=flags, bar=barred,
         security=security, payouts=payouts, scenario=scenario_label,
     )
 
@@ -227,4 +229,4 @@ def _security(rng: random.Random, index: int, year: int, kind: Kind, state_run: 
         factor = Decimal(changes.get("security_factor") or (str(rng.choice(["0.5", "0.8", "1.2", "2", "3"])) if not changes else "3"))
         value = (monthly * factor).quantize(Decimal("1"))
     ref = ("抵押登记" if kind_name == "pledge" else "担保函") + f"〔{year - 1}〕{index + 1:06d}号"
-    return SecurityRow(SecurityKind(kind_name), value, ref, dt.date(year - 1, 12, 1), dt.date(year + 2, 1, 20))
+    return SecurityRow(SecurityKind(kind_name), value, ref)

@@ -59,7 +59,8 @@ class SignOff(Base):
 
 class PaymentInstruction(Base):
     __tablename__ = "payment_instruction"
-    __table_args__ = (UniqueConstraint("batch_item_id"),)
+    # one bank transfer confirms one instruction: a reference is unique per paying account
+    __table_args__ = (UniqueConstraint("batch_item_id"), UniqueConstraint("paying_account", "bank_ref"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("payment_batch.id"), index=True)
@@ -70,6 +71,8 @@ class PaymentInstruction(Base):
     bank_name: Mapped[str] = mapped_column(String(100))
     bank_account: Mapped[str] = mapped_column(String(40))
     state: Mapped[str] = mapped_column(String(20))
+    issued_on: Mapped[dt.date] = mapped_column(Date)  # a confirmation is never dated before it
     bank_ref: Mapped[str | None] = mapped_column(String(100))
+    paying_account: Mapped[str | None] = mapped_column(String(60))  # region/fund/role of the account credited
     paid_on: Mapped[dt.date | None] = mapped_column(Date)
     ledger_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"))

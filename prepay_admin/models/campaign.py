@@ -86,6 +86,7 @@ class Determination(Base):
     months: Mapped[Decimal | None] = mapped_column(FixedPoint(2))
     ratio: Mapped[Decimal | None] = mapped_column(FixedPoint(4))
     reasons_json: Mapped[str] = mapped_column(Text)
+    notes_json: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")  # e.g. security_pending
     facts_json: Mapped[str] = mapped_column(Text)  # the snapshot the engine judged, in the compute contract's form
     computed_by: Mapped[str] = mapped_column(String(60))
     computed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
@@ -98,7 +99,8 @@ class Determination(Base):
 
 
 class DeterminationAdvance(Base):
-    """The breakdown per fund; ``final_amount`` is capped again by the security actually registered."""
+    """The breakdown per fund; ``final_amount`` is capped, both funds together, by the security
+    registered in the signing window."""
 
     __tablename__ = "determination_advance"
     __table_args__ = (UniqueConstraint("determination_id", "fund"),)
@@ -109,7 +111,8 @@ class DeterminationAdvance(Base):
     base: Mapped[Decimal] = mapped_column(Money())
     raw: Mapped[Decimal] = mapped_column(Money())
     rounded: Mapped[Decimal] = mapped_column(Money())
-    cap: Mapped[Decimal | None] = mapped_column(Money())
+    uncapped: Mapped[Decimal] = mapped_column(Money())  # before the security: what registering one caps again
+    cap: Mapped[Decimal | None] = mapped_column(Money())  # the institution's cap over both funds (13§)
     amount: Mapped[Decimal] = mapped_column(Money())
     reasons_json: Mapped[str] = mapped_column(Text)
     # 13§ again, once the security is registered: the determined figures above stay as they were

@@ -70,7 +70,8 @@ class InstitutionCondition(Base):
 
 
 class Bar(Base):
-    """21§(六): obtained an advance with false statements, barred until ``until``."""
+    """21§(六): obtained an advance with false statements: barred from ``since`` through ``until``
+    (the last barred day, included)."""
 
     __tablename__ = "institution_bar"
 
@@ -114,4 +115,5 @@ class SecurityPledge(Base):
     value: Mapped[Decimal] = mapped_column(Money())
     registration_ref: Mapped[str] = mapped_column(String(100))  # 抵押登记 / 担保函编号
     valid_from: Mapped[dt.date] = mapped_column(Date)
-    valid_until: Mapped[dt.date] = mapped_column(Date)
+    valid_until: Mapped[dt.date] = mapped_column(Date)  # by default the agreement's end (3 years)
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("security_pledge.id"))  # a renewal or replacement

@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, UtcDateTime, utcnow
 
 
 class PolicyOverride(Base):
+    """Kept, never overwritten: for each parameter the latest recorded is in force."""
+
     __tablename__ = "policy_override"
-    __table_args__ = (UniqueConstraint("region_id", "year", "parameter"),)
+    __table_args__ = (Index("ix_policy_override_region_id_year", "region_id", "year"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))

@@ -21,9 +21,15 @@ def settlement_cutoff(year: int, full_years: int) -> dt.date:
     return dt.date(year - full_years, 1, 1)
 
 
+def judgment_day(inst: InstitutionFacts, year: int, profile: PolicyProfile) -> dt.date:
+    """The day conditions that run in time are judged on: the application's date, or
+    in a what-if (no application) the profile's application deadline (RULES §2)."""
+    return inst.applied_on or profile.calendar.application_deadline.in_campaign(year)
+
+
 def judge(inst: InstitutionFacts, year: int, profile: PolicyProfile) -> Eligibility:
     rules = profile.eligibility
-    a = profile.articles
+    a = profile.citations
     reasons: list[Reason] = []
 
     # 7§, 10§: annual advances are for designated medical institutions, not pharmacies
@@ -55,12 +61,11 @@ def judge(inst: InstitutionFacts, year: int, profile: PolicyProfile) -> Eligibil
             reason("credit_grade_not_allowed", a, grade=inst.credit_grade,
                    allowed="、".join(sorted(rules.grades_allowed)))
         )
-    # 10§(二): security — credit guarantee only for state-run public-welfare institutions
-    if inst.security is None:
-        if rules.security_required:
-            reasons.append(reason("security_missing", a))
-    elif (
-        inst.security.kind == SecurityKind.CREDIT_GUARANTEE
+    # 10§(二) with 15§(三): the security belongs to signing, so none yet is no refusal
+    # (the engine notes it); only a credit guarantee from a non-state-run institution is refused
+    if (
+        inst.security is not None
+        and inst.security.kind == SecurityKind.CREDIT_GUARANTEE
         and rules.credit_guarantee_requires_state_run
         and not inst.state_run
     ):
@@ -70,9 +75,11 @@ def judge(inst: InstitutionFacts, year: int, profile: PolicyProfile) -> Eligibil
     for flag in sorted(inst.flags & rules.disqualifying_flags):
         reasons.append(reason(flag.value, a))
 
-    # 21§(六): barred for 3 years after obtaining an advance by false statements
-    if inst.barred_until is not None and inst.barred_until >= dt.date(year, 1, 1):
-        reasons.append(reason("barred", a, until=inst.barred_until.isoformat()))
+    # 21§(六): "三年内不得申请" — barred if the bar is in force on the day of the application
+    day = judgment_day(inst, year, profile)
+    if inst.bar is not None and inst.bar.in_force_on(day):
+        reasons.append(reason("barred", a, since=inst.bar.since.isoformat(), until=inst.bar.until.isoformat(),
+                              on=day.isoformat()))
 
     return Eligibility(eligible=not reasons, reasons=tuple(reasons))
 

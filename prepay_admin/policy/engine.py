@@ -9,7 +9,7 @@ from .eligibility import judge
 from .facts import Fund, InstitutionFacts, RegionFacts
 from .money import ZERO
 from .profile import PolicyProfile
-from .reasons import Reason
+from .reasons import Reason, reason
 from .solvency import FundGate, assess_fund
 
 
@@ -18,7 +18,8 @@ class InstitutionResult:
     code: str
     name: str
     eligible: bool
-    reasons: tuple[Reason, ...]
+    reasons: tuple[Reason, ...]  # why it is refused (empty when eligible)
+    notes: tuple[Reason, ...]  # what staff must know about a listing, e.g. security_pending
     months: Decimal | None
     ratio: Decimal | None
     resident_share: Decimal | None
@@ -48,23 +49,22 @@ def evaluate_institution(
 ) -> InstitutionResult:
     verdict = judge(inst, year, profile)
     if not verdict.eligible:
-        return InstitutionResult(inst.code, inst.name, False, verdict.reasons, None, None, None, ())
+        return InstitutionResult(inst.code, inst.name, False, verdict.reasons, (), None, None, None, ())
     share = amt.resident_share(inst.payouts, year, profile)
     months = amt.months_for(inst.performance_score, share, profile)
     ratio = amt.ratio_for(inst.credit_grade, profile)
-    advances = tuple(
-        amt.advance(
-            gate.fund,
-            amt.monthly_base(inst.payouts, gate.fund, year, profile),
-            months,
-            ratio,
-            inst.security,
-            gate.open,
-            profile,
-        )
+    uncapped = tuple(
+        amt.advance(gate.fund, amt.monthly_base(inst.payouts, gate.fund, year, profile, inst.settled_since),
+                    months, ratio, gate.open, profile)
         for gate in gates
     )
-    return InstitutionResult(inst.code, inst.name, True, (), months, ratio, share, advances)
+    # 13§: one security caps both funds together
+    advances = amt.cap_jointly(uncapped, inst.security, profile)
+    notes: tuple[Reason, ...] = ()
+    if inst.security is None and profile.eligibility.security_required and any(a.amount > 0 for a in advances):
+        # 10§(二), 15§(三): listed uncapped; the security is registered in the signing window
+        notes = (reason("security_pending", profile.citations),)
+    return InstitutionResult(inst.code, inst.name, True, (), notes, months, ratio, share, advances)
 
 
 def evaluate(region: RegionFacts, profile: PolicyProfile) -> Evaluation:

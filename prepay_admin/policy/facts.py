@@ -85,6 +85,17 @@ class Security:
 
 
 @dataclass(frozen=True)
+class Bar:
+    """21§(六): barred from applying from ``since`` through ``until`` (both days included)."""
+
+    since: dt.date
+    until: dt.date
+
+    def in_force_on(self, day: dt.date) -> bool:
+        return self.since <= day <= self.until
+
+
+@dataclass(frozen=True)
 class InstitutionFacts:
     code: str
     name: str
@@ -96,9 +107,10 @@ class InstitutionFacts:
     performance_score: Decimal
     credit_grade: CreditGrade
     flags: frozenset[Flag] = frozenset()
-    barred_until: dt.date | None = None
+    bar: Bar | None = None  # 21§(六): the latest bar that began on or before the application day
     payouts: tuple[Payout, ...] = ()
-    security: Security | None = None
+    security: Security | None = None  # the security valid on the qualification start, if one is registered
+    applied_on: dt.date | None = None  # the application's date; None in a what-if
 
 
 @dataclass(frozen=True)

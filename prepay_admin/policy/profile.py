@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Mapping
 
 from .facts import Assessment, CreditGrade, Flag, Fund, Kind
+from .reasons import Citations
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class EligibilityRules:
 class AmountRules:
     base_years: int
     base_excludes_out_of_region: bool
+    base_months_from_settlement_start: bool  # HB 二(二) interpretation: no zeros before settlement began
     months_by_score: tuple[ScoreBand, ...]
     resident_share_bonus: ResidentShareBonus | None
     ratio_by_grade: Mapping[CreditGrade, Decimal]
@@ -114,7 +116,7 @@ class PolicyProfile:
     calendar: CalendarRules
     year_end: YearEndRules
     accounts: Mapping[str, Account]
-    articles: Mapping[str, str]
+    citations: Citations
     overrides: tuple[str, ...] = ()  # "path=value (approval ref)" lines applied on top of the file
 
     def months_for(self, score: Decimal) -> Decimal:

@@ -33,7 +33,7 @@ def payable_months(position: FundPosition) -> Decimal:
 
 def assess_fund(position: FundPosition, profile: PolicyProfile) -> FundGate:
     rules = profile.funds
-    articles = profile.articles
+    articles = profile.citations
     fund_cn = FUND_CN[position.fund]
     months = payable_months(position)
     exact = position.cumulative_surplus / position.monthly_expenditure

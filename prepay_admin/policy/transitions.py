@@ -8,7 +8,56 @@ from, to, why).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Mapping
+
+
+class CampaignState(StrEnum):
+    OPEN = "open"
+    LIST_FIXED = "list_fixed"
+
+
+class ApplicationState(StrEnum):
+    SUBMITTED = "submitted"
+    WITHDRAWN = "withdrawn"
+    DECIDED = "decided"
+
+
+class DeterminationState(StrEnum):
+    COMPUTED = "computed"
+    SUPERSEDED = "superseded"
+    LISTED = "listed"
+    NOT_LISTED = "not_listed"
+    SECURED = "secured"
+    SIGNED = "signed"
+    GIVEN_UP = "given_up"
+    PAID = "paid"
+
+
+class AgreementState(StrEnum):
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    TERMINATED = "terminated"
+
+
+class BatchState(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    REVIEWED = "reviewed"
+    ADMINISTRATION_CONFIRMED = "administration_confirmed"
+    APPROVED = "approved"
+    PAYING = "paying"
+    PAID = "paid"
+
+
+class PaymentState(StrEnum):
+    PENDING = "pending"
+    PAID = "paid"
+    VOIDED = "voided"
+
+
+# 15§(三): a listed institution whose signing window is still open
+IN_SIGNING_WINDOW = (DeterminationState.LISTED, DeterminationState.SECURED)
 
 
 class IllegalTransition(ValueError):
@@ -54,27 +103,29 @@ class Machine:
 
 # 15§: the region's campaign of the year
 CAMPAIGN = Machine("campaign", "年度预付", {
-    ("open", "fix_list"): "list_fixed",
+    (CampaignState.OPEN, "fix_list"): CampaignState.LIST_FIXED,
 }, {"open": "受理申请中", "list_fixed": "名单已确定", "fix_list": "确定名单"})
 
 # 15§(一): an institution's application
 APPLICATION = Machine("application", "预付金申请", {
-    ("submitted", "withdraw"): "withdrawn",
-    ("submitted", "decide"): "decided",
+    (ApplicationState.SUBMITTED, "withdraw"): ApplicationState.WITHDRAWN,
+    (ApplicationState.SUBMITTED, "decide"): ApplicationState.DECIDED,
 }, {"submitted": "已提交", "withdrawn": "已撤回", "decided": "已核定", "withdraw": "撤回", "decide": "核定名单"})
 
 # 15§(二)(三): the determination of one institution's advance, up to signing
 DETERMINATION = Machine("determination", "预付金核定", {
-    ("computed", "supersede"): "superseded",
-    ("computed", "list"): "listed",
-    ("computed", "leave_off"): "not_listed",
-    ("listed", "register_security"): "secured",
-    ("secured", "register_security"): "secured",
-    ("secured", "sign"): "signed",
-    ("listed", "sign"): "signed",  # only where the profile requires no security (HB 二(三)); the service checks
-    ("listed", "give_up"): "given_up",
-    ("secured", "give_up"): "given_up",
-    ("signed", "pay"): "paid",
+    (DeterminationState.COMPUTED, "supersede"): DeterminationState.SUPERSEDED,
+    (DeterminationState.COMPUTED, "list"): DeterminationState.LISTED,
+    (DeterminationState.COMPUTED, "leave_off"): DeterminationState.NOT_LISTED,
+    (DeterminationState.LISTED, "register_security"): DeterminationState.SECURED,
+    (DeterminationState.SECURED, "register_security"): DeterminationState.SECURED,
+    (DeterminationState.SECURED, "sign"): DeterminationState.SIGNED,
+    # without a registration in the window: where no security is required (HB 二(三)), or one registered
+    # earlier still covers the year (16§: a 3-year agreement); the service checks which
+    (DeterminationState.LISTED, "sign"): DeterminationState.SIGNED,
+    (DeterminationState.LISTED, "give_up"): DeterminationState.GIVEN_UP,
+    (DeterminationState.SECURED, "give_up"): DeterminationState.GIVEN_UP,
+    (DeterminationState.SIGNED, "pay"): DeterminationState.PAID,
 }, {
     "computed": "已测算", "superseded": "已重算作废", "listed": "已列入名单", "not_listed": "未列入名单",
     "secured": "已办理担保", "signed": "已签订协议", "given_up": "视作放弃", "paid": "已拨付",
@@ -84,25 +135,25 @@ DETERMINATION = Machine("determination", "预付金核定", {
 
 # 16§: the prepayment agreement, normally three years
 AGREEMENT = Machine("agreement", "预付协议", {
-    ("active", "expire"): "expired",
-    ("active", "terminate"): "terminated",
+    (AgreementState.ACTIVE, "expire"): AgreementState.EXPIRED,
+    (AgreementState.ACTIVE, "terminate"): AgreementState.TERMINATED,
 }, {"active": "有效", "expired": "已到期", "terminated": "已解除", "expire": "到期", "terminate": "解除"})
 
 # 15§(四), 24§(五): the payment batch and its sign-offs
 BATCH = Machine("batch", "拨付批次", {
-    ("draft", "edit"): "draft",
-    ("draft", "submit"): "submitted",
-    ("submitted", "review"): "reviewed",
-    ("reviewed", "confirm_administration"): "administration_confirmed",
-    ("administration_confirmed", "confirm_finance"): "approved",
-    ("submitted", "reject"): "draft",
-    ("reviewed", "reject"): "draft",
-    ("administration_confirmed", "reject"): "draft",
-    ("submitted", "edit"): "draft",
-    ("reviewed", "edit"): "draft",
-    ("administration_confirmed", "edit"): "draft",
-    ("approved", "issue"): "paying",
-    ("paying", "complete"): "paid",
+    (BatchState.DRAFT, "edit"): BatchState.DRAFT,
+    (BatchState.DRAFT, "submit"): BatchState.SUBMITTED,
+    (BatchState.SUBMITTED, "review"): BatchState.REVIEWED,
+    (BatchState.REVIEWED, "confirm_administration"): BatchState.ADMINISTRATION_CONFIRMED,
+    (BatchState.ADMINISTRATION_CONFIRMED, "confirm_finance"): BatchState.APPROVED,
+    (BatchState.SUBMITTED, "reject"): BatchState.DRAFT,
+    (BatchState.REVIEWED, "reject"): BatchState.DRAFT,
+    (BatchState.ADMINISTRATION_CONFIRMED, "reject"): BatchState.DRAFT,
+    (BatchState.SUBMITTED, "edit"): BatchState.DRAFT,
+    (BatchState.REVIEWED, "edit"): BatchState.DRAFT,
+    (BatchState.ADMINISTRATION_CONFIRMED, "edit"): BatchState.DRAFT,
+    (BatchState.APPROVED, "issue"): BatchState.PAYING,
+    (BatchState.PAYING, "complete"): BatchState.PAID,
 }, {
     "draft": "编制中", "submitted": "已提交（待内审）", "reviewed": "内审通过（待医保局确认）",
     "administration_confirmed": "医保局已确认（待财政局确认）", "approved": "财政局已确认", "paying": "拨付中",
@@ -113,8 +164,8 @@ BATCH = Machine("batch", "拨付批次", {
 
 # 15§(四): one payment instruction to an institution's bank account
 PAYMENT = Machine("payment", "拨付指令", {
-    ("pending", "confirm"): "paid",
-    ("pending", "void"): "voided",
+    (PaymentState.PENDING, "confirm"): PaymentState.PAID,
+    (PaymentState.PENDING, "void"): PaymentState.VOIDED,
 }, {"pending": "待拨付", "paid": "已拨付", "voided": "已作废", "confirm": "确认到账", "void": "作废"})
 
 MACHINES = (CAMPAIGN, APPLICATION, DETERMINATION, AGREEMENT, BATCH, PAYMENT)

@@ -34,6 +34,7 @@ from ..policy.profile import (
     YearEndRules,
 )
 from ..policy.reasons import MESSAGES as REASON_CODES
+from ..policy.reasons import Citations
 from ..validation import (
     Choice,
     DecimalString,
@@ -131,6 +132,7 @@ class _BonusSchema(_BandSchema):
 class _AmountSchema(StrictSchema):
     base_years = StrictInteger(minimum=1, maximum=3, required=True)
     base_excludes_out_of_region = StrictBoolean(required=True)
+    base_months_from_settlement_start = StrictBoolean(required=True)
     months_by_score = List(Nested(_BandSchema), required=True)
     resident_share_bonus = Nested(_BonusSchema, load_default=None, allow_none=True)
     ratio_by_grade = fields.Dict(keys=Choice([g.value for g in CreditGrade]), values=_percent(), required=True)
@@ -156,6 +158,7 @@ class _AmountSchema(StrictSchema):
         return AmountRules(
             base_years=d["base_years"],
             base_excludes_out_of_region=d["base_excludes_out_of_region"],
+            base_months_from_settlement_start=d["base_months_from_settlement_start"],
             months_by_score=tuple(ScoreBand(b["min_score"], b["months"]) for b in d["months_by_score"]),
             resident_share_bonus=None if bonus is None else ResidentShareBonus(bonus["min_score"], bonus["share_above"], bonus["months"]),
             ratio_by_grade={CreditGrade(k): v for k, v in d["ratio_by_grade"].items()},
@@ -216,6 +219,13 @@ class _AccountSchema(StrictSchema):
         return Account(**d)
 
 
+class _OwnDefaultsSchema(StrictSchema):
+    """Rules the source text does not contain, kept as the profile's own defaults."""
+
+    reasons = List(Choice(REASON_CODES), required=True)
+    note = Text(required=True)
+
+
 class _ProfileSchema(StrictSchema):
     name = Text(required=True)
     version = StrictInteger(minimum=1, required=True)
@@ -228,6 +238,7 @@ class _ProfileSchema(StrictSchema):
     year_end = Nested(_YearEndSchema, required=True)
     accounts = fields.Dict(keys=fields.String(), values=Nested(_AccountSchema), required=True)
     articles = fields.Dict(keys=Choice(REASON_CODES), values=fields.String(), required=True)
+    own_defaults = Nested(_OwnDefaultsSchema, load_default=None, allow_none=True)
 
     @validates_schema
     def _consistent(self, data: dict, **_: Any) -> None:
@@ -237,9 +248,13 @@ class _ProfileSchema(StrictSchema):
         if missing:
             problems["accounts"] = [f"缺少科目 {missing}"]
         articles = data.get("articles") or {}
-        missing = sorted(set(REASON_CODES) - set(articles))
+        own = set((data.get("own_defaults") or {}).get("reasons") or ())
+        missing = sorted(set(REASON_CODES) - set(articles) - own)
         if missing:
-            problems["articles"] = [f"缺少理由代码的条款出处 {missing}"]
+            problems["articles"] = [f"缺少理由代码的条款出处 {missing}（或列入 own_defaults）"]
+        both = sorted(own & set(articles))
+        if both:
+            problems["own_defaults"] = [f"{both} 既有条款出处又列为方案默认，只能取其一"]
         elig, amount = data.get("eligibility"), data.get("amount")
         if elig and amount:
             graded = elig.grades_allowed or frozenset(CreditGrade)
@@ -251,7 +266,9 @@ class _ProfileSchema(StrictSchema):
 
     @post_load
     def _make(self, d: dict, **_: Any) -> PolicyProfile:
-        return PolicyProfile(**d)
+        own = d.pop("own_defaults") or {"reasons": [], "note": ""}
+        citations = Citations(d.pop("articles"), frozenset(own["reasons"]), own["note"])
+        return PolicyProfile(**d, citations=citations)
 
 
 def available_profiles() -> list[str]:

@@ -10,12 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from ..models import Application, Department, Institution
-from ..policy.transitions import APPLICATION
-from ..profiles import load_profile
+from ..policy.transitions import APPLICATION, ApplicationState, CampaignState
 from ..validation import Choice, StrictBoolean, StrictSchema, Text, pointer_errors
-from .campaign import get_campaign
 from .errors import NotFound, ServiceError
-from .workflow import record, staff, transition
+from .unit_of_work import campaign_step
 
 # The attachment of the Nantong text: 定点医疗机构自查情况, in its order.
 SELF_CHECK_QUESTIONS = {
@@ -49,7 +47,7 @@ class SelfCheckSchema(StrictSchema):
     procurement_violation = StrictBoolean(required=True)
     # 承诺对所提交资料的真实性负责: a field rule, so it is reported together with any other problem
     commitment = StrictBoolean(required=True, validate=validate.Equal(True, error="须承诺对所提交资料的真实性负责"))
-    signed_by = Text(required=True)  # 医院负责人
+    signed_by = Text(required=True, validate=validate.Length(min=1, max=60, error="须为 1—60 个字符"))  # 医院负责人
 
 
 def clean_answers() -> dict[str, Any]:
@@ -68,12 +66,11 @@ def apply(sessions: sessionmaker, region_code: str, year: int, institution_code:
         clean = SelfCheckSchema().load(answers)
     except ValidationError as err:
         raise ServiceError("；".join(f"{p}: {m}" for p, m in pointer_errors(err.messages)), "answers") from None
-    with sessions.begin() as session:
-        staff(session, user, Department.FUND_SETTLEMENT)
-        region, campaign = get_campaign(session, region_code, year)
-        if campaign.state != "open":
+    with campaign_step(sessions, user, region_code, year, Department.FUND_SETTLEMENT) as step:
+        session, region, campaign = step.session, step.region, step.campaign
+        if campaign.state != CampaignState.OPEN:
             raise ServiceError(f"{year} 年度名单已确定，不再受理申请", "year")
-        deadline = load_profile(campaign.profile).calendar.application_deadline.in_campaign(year)
+        deadline = step.profile.calendar.application_deadline.in_campaign(year)
         if submitted_on > deadline:
             raise ServiceError(f"申请已于 {deadline} 截止（15§(一)），{submitted_on} 提交的申请不予受理", "submitted_on")
         institution = session.scalar(select(Institution).where(
@@ -83,21 +80,19 @@ def apply(sessions: sessionmaker, region_code: str, year: int, institution_code:
         if session.scalar(select(Application).where(
                 Application.campaign_id == campaign.id, Application.institution_id == institution.id)):
             raise ServiceError(f"{institution.name} 已提交 {year} 年度申请", "institution")
-        app = Application(campaign_id=campaign.id, institution_id=institution.id, state="submitted",
+        app = Application(campaign_id=campaign.id, institution_id=institution.id, state=ApplicationState.SUBMITTED,
                           submitted_on=submitted_on, self_check_json=json.dumps(clean, ensure_ascii=False),
                           signed_by=clean["signed_by"], recorded_by=user)
         session.add(app)
         session.flush()
-        record(session, APPLICATION, app.id, "submit", None, "submitted", user, f"{submitted_on} 提交")
+        step.record(APPLICATION, app.id, "submit", None, ApplicationState.SUBMITTED, f"{submitted_on} 提交")
         return app.id
 
 
 def withdraw(sessions: sessionmaker, region_code: str, year: int, institution_code: str, user: str, reason: str) -> None:
-    with sessions.begin() as session:
-        staff(session, user, Department.FUND_SETTLEMENT)
-        region, campaign = get_campaign(session, region_code, year)
-        app = session.scalar(select(Application).join(Institution).where(
-            Application.campaign_id == campaign.id, Institution.code == institution_code))
+    with campaign_step(sessions, user, region_code, year, Department.FUND_SETTLEMENT) as step:
+        app = step.session.scalar(select(Application).join(Institution).where(
+            Application.campaign_id == step.campaign.id, Institution.code == institution_code))
         if app is None:
             raise NotFound(f"{institution_code} 没有 {year} 年度申请", "institution")
-        transition(session, APPLICATION, app, "withdraw", user, reason)
+        step.transition(APPLICATION, app, "withdraw", reason)

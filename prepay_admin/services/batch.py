@@ -19,12 +19,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from accounting.chart import Role
 from accounting.ledger import get_book, party_balance
 
-from ..db import utcnow
-from ..models import BatchItem, Department, Determination, Institution, PaymentBatch, SignOff
-from ..policy.transitions import BATCH
-from .campaign import get_campaign
+from ..clock import utcnow
+from ..models import BatchItem, Campaign, Department, Determination, Institution, PaymentBatch, SignOff
+from ..policy.transitions import BATCH, BatchState, DeterminationState
 from .errors import NotFound, ServiceError
-from .workflow import record, staff, transition
+from .unit_of_work import campaign_step, campaign_step_of
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,8 @@ LEVELS = (
     Level("administration", "confirm_administration", Department.ADMINISTRATION, "医保行政部门确认"),
     Level("finance_bureau", "confirm_finance", Department.FINANCE_BUREAU, "财政部门确认"),
 )
-NEXT_LEVEL = {"draft": LEVELS[0], "submitted": LEVELS[1], "reviewed": LEVELS[2], "administration_confirmed": LEVELS[3]}
+NEXT_LEVEL = {BatchState.DRAFT: LEVELS[0], BatchState.SUBMITTED: LEVELS[1], BatchState.REVIEWED: LEVELS[2],
+              BatchState.ADMINISTRATION_CONFIRMED: LEVELS[3]}
 
 
 def batch_hash(batch: PaymentBatch) -> str:
@@ -63,27 +63,43 @@ def get_batch(session: Session, batch_id: int, *, lock: bool = False) -> Payment
     return batch
 
 
+def current_hash(sessions: sessionmaker, batch_id: int) -> str:
+    """The hash a signer sees on the sign-off screen (and names when signing)."""
+    with sessions() as session:
+        return batch_hash(get_batch(session, batch_id))
+
+
+def batch_step(sessions: sessionmaker, batch_id: int, user: str):
+    """A step on one batch: the batch row locked, its campaign, region and effective profile."""
+    found: dict[str, PaymentBatch] = {}
+
+    def find(session: Session) -> Campaign:
+        found["batch"] = get_batch(session, batch_id, lock=True)
+        return session.get(Campaign, found["batch"].campaign_id)
+
+    return campaign_step_of(sessions, user, find), found
+
+
 def prepare(sessions: sessionmaker, region_code: str, year: int, user: str) -> int:
     """A draft batch of every signed determination not yet in a batch, one item per fund.
 
     17§ rollover: an institution that still holds last year's advance is paid
     only the difference (多退少补); what it should repay is left to the year-end work.
     """
-    with sessions.begin() as session:
-        staff(session, user, Department.FUND_SETTLEMENT)
-        region, campaign = get_campaign(session, region_code, year, lock=True)
+    with campaign_step(sessions, user, region_code, year, Department.FUND_SETTLEMENT, lock=True) as step:
+        session, region, campaign = step.session, step.region, step.campaign
         batched = select(BatchItem.determination_id)
         dets = session.execute(
             select(Determination, Institution).join(Institution, Institution.id == Determination.institution_id)
-            .where(Determination.campaign_id == campaign.id, Determination.state == "signed",
+            .where(Determination.campaign_id == campaign.id, Determination.state == DeterminationState.SIGNED,
                    Determination.id.not_in(batched)).order_by(Institution.code)
         ).all()
         if not dets:
             raise ServiceError("没有已签约、尚未编入批次的机构", "year")
-        batch = PaymentBatch(campaign_id=campaign.id, state="draft", created_by=user)
+        batch = PaymentBatch(campaign_id=campaign.id, state=BatchState.DRAFT, created_by=user)
         session.add(batch)
         session.flush()
-        record(session, BATCH, batch.id, "create", None, "draft", user)
+        step.record(BATCH, batch.id, "create", None, BatchState.DRAFT)
         books = {}
         for det, inst in dets:
             for adv in det.advances:
@@ -104,52 +120,70 @@ def prepare(sessions: sessionmaker, region_code: str, year: int, user: str) -> i
 
 def remove_item(sessions: sessionmaker, batch_id: int, institution_code: str, user: str, reason: str) -> None:
     """Take an institution out of the batch: the batch changes, so every sign-off given is void."""
-    with sessions.begin() as session:
-        staff(session, user, Department.FUND_SETTLEMENT)
-        batch = get_batch(session, batch_id, lock=True)
+    if not reason.strip():
+        raise ServiceError("移出须说明原因", "reason")
+    context, found = batch_step(sessions, batch_id, user)
+    with context as step:
+        step.require(Department.FUND_SETTLEMENT)
+        batch = found["batch"]
         items = [i for i in batch.items if i.institution_code == institution_code]
         if not items:
             raise NotFound(f"批次 {batch_id} 中没有 {institution_code}", "institution")
-        transition(session, BATCH, batch, "edit", user, f"移出 {institution_code}：{reason}")
+        step.transition(BATCH, batch, "edit", f"移出 {institution_code}：{reason}")
         for item in items:
             batch.items.remove(item)
         _void_sign_offs(batch, f"批次已修改：移出 {institution_code}")
 
 
-def sign_off(sessions: sessionmaker, batch_id: int, user: str, comment: str = "", seen_hash: str | None = None) -> SignOff:
-    """The next level signs, if the signer belongs to its department and has signed no other level."""
-    with sessions.begin() as session:
-        batch = get_batch(session, batch_id, lock=True)
+@dataclass(frozen=True)
+class Signed:
+    batch_id: int
+    level: str
+    title: str
+    batch_hash: str
+
+
+def sign_off(sessions: sessionmaker, batch_id: int, user: str, comment: str, seen_hash: str) -> Signed:
+    """The next level signs the batch it saw (``seen_hash``), if the signer belongs to its
+    department and has signed no other level (24§(五); maker ≠ checker)."""
+    if not seen_hash or not seen_hash.strip():
+        raise ServiceError("须提供所审阅批次的摘要（批次内容变更后签字无效）", "hash")
+    if len(comment) > 500:
+        raise ServiceError("意见不能超过 500 个字符", "comment")
+    context, found = batch_step(sessions, batch_id, user)
+    with context as step:
+        batch = found["batch"]
         level = NEXT_LEVEL.get(batch.state)
         if level is None:
             raise ServiceError(f"批次当前状态为“{BATCH.label(batch.state)}”，没有待签的审核环节", "state")
-        person = staff(session, user, level.department)
+        step.require(level.department)
         if not batch.items:
             raise ServiceError("批次中没有拨付项目", "batch")
         current = batch_hash(batch)
-        if seen_hash is not None and seen_hash != current:
-            raise ServiceError("批次内容已变更，请重新查看后再签", "hash")
-        signed = [s for s in valid_sign_offs(batch) if s.signer == person.username]
+        if seen_hash.strip().lower() != current:
+            raise ServiceError("批次内容已变更或摘要不符，请重新查看后再签", "hash")
+        signed = [s for s in valid_sign_offs(batch) if s.signer == step.actor.username]
         if signed:
-            raise ServiceError(f"{person.name} 已在本批次“{_level(signed[0].level).title}”环节签字，同一人不能在两个环节签字", "user")
-        transition(session, BATCH, batch, level.action, user, comment)
-        entry = SignOff(batch_id=batch.id, level=level.name, signer=user, comment=comment, batch_hash=current)
-        session.add(entry)
-        session.flush()
-        return entry
+            raise ServiceError(f"{step.actor.name} 已在本批次“{_level(signed[0].level).title}”环节签字，"
+                               f"同一人不能在两个环节签字", "user")
+        step.transition(BATCH, batch, level.action, comment)
+        step.session.add(SignOff(batch_id=batch.id, level=level.name, signer=user, comment=comment,
+                                 batch_hash=current))
+        return Signed(batch.id, level.name, level.title, current)
 
 
 def reject(sessions: sessionmaker, batch_id: int, user: str, reason: str) -> None:
     """The level whose turn it is returns the batch with its reason; the sign-offs given are void."""
     if not reason.strip():
         raise ServiceError("退回须说明原因", "reason")
-    with sessions.begin() as session:
-        batch = get_batch(session, batch_id, lock=True)
+    context, found = batch_step(sessions, batch_id, user)
+    with context as step:
+        batch = found["batch"]
         level = NEXT_LEVEL.get(batch.state)
-        if level is None or batch.state == "draft":
+        if level is None or batch.state == BatchState.DRAFT:
             raise ServiceError(f"批次当前状态为“{BATCH.label(batch.state)}”，不能退回", "state")
-        staff(session, user, level.department)
-        transition(session, BATCH, batch, "reject", user, reason)
+        step.require(level.department)
+        step.transition(BATCH, batch, "reject", reason)
         _void_sign_offs(batch, f"退回：{reason}")
 
 

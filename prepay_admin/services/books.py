@@ -1,27 +1,51 @@
-"""A region's ledger books: one per fund, opened with the chart of its policy profile."""
+"""A region's ledger books: one per fund, opened with the chart of the year's effective profile,
+and the ledger's period closing, done by the finance department (24§(一))."""
 from __future__ import annotations
 
-from accounting.chart import Chart
-from accounting.ledger import open_book_in
-from accounting.models import Book
-from sqlalchemy.orm import Session
+from decimal import Decimal
 
+from sqlalchemy.orm import Session, sessionmaker
+
+from accounting.chart import Chart, Role
+from accounting.ledger import close_period_in, find_book, get_book, open_book_in, party_balance, reopen_period_in
+from accounting.models import Book
+
+from ..models import Department
 from ..policy.facts import Fund
 from ..policy.profile import PolicyProfile
 from ..policy.reasons import FUND_CN
-from ..profiles import load_profile
-from .facts import get_region
+from .unit_of_work import staff_step
 
 
 def chart_of(profile: PolicyProfile) -> Chart:
     return Chart.from_mapping({role: (a.code, a.name) for role, a in profile.accounts.items()})
 
 
-def open_region_books_in(session: Session, region_code: str, fiscal_special_allowed: bool = True) -> list[Book]:
+def open_region_books_in(session: Session, region_code: str, region_name: str, profile: PolicyProfile,
+                         fiscal_special_allowed: bool = True) -> list[Book]:
     """Open (or find) the employee and resident books of a region; idempotent."""
-    region = get_region(session, region_code)
-    chart = chart_of(load_profile(region.profile))
+    chart = chart_of(profile)
     return [
-        open_book_in(session, region.code, fund, f"{region.name}{FUND_CN[fund]}", chart, fiscal_special_allowed)
+        open_book_in(session, region_code, fund, f"{region_name}{FUND_CN[fund]}", chart, fiscal_special_allowed)
         for fund in Fund
     ]
+
+
+def outstanding_advance(session: Session, region_code: str, institution_code: str) -> Decimal:
+    """What an institution holds of 暂付款—医保预付金, both funds together (one security covers both)."""
+    total = Decimal("0.00")
+    for fund in Fund:
+        book = find_book(session, region_code, fund)
+        if book is not None:
+            total += party_balance(session, book.id, Role.ADVANCE, institution_code)
+    return total
+
+
+def close_period(sessions: sessionmaker, region_code: str, fund: Fund, period: str, user: str) -> str:
+    with staff_step(sessions, user, Department.FINANCE) as step:
+        return close_period_in(step.session, get_book(step.session, region_code, fund).id, period, user).period
+
+
+def reopen_period(sessions: sessionmaker, region_code: str, fund: Fund, user: str, reason: str) -> str:
+    with staff_step(sessions, user, Department.FINANCE) as step:
+        return reopen_period_in(step.session, get_book(step.session, region_code, fund).id, user, reason).period

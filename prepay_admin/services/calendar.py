@@ -8,8 +8,14 @@ import chinese_calendar
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..models import CalendarDay, CalendarYear
+from ..models import CalendarDay, CalendarYear, Department
 from ..policy.workdays import Deadline, add_working_days
+from ..validation import YEAR_MAX, YEAR_MIN
+from .errors import ServiceError
+from .unit_of_work import staff_step
+
+# the signing window counts on these entries: the departments that run it keep them
+CALENDAR_KEEPERS = (Department.FUND_SETTLEMENT, Department.FINANCE)
 
 
 def library_knows(year: int) -> bool:
@@ -54,13 +60,21 @@ def working_days_after(session: Session, start: dt.date, count: int) -> Deadline
 
 def set_day(sessions: sessionmaker, day: dt.date, workday: bool, note: str, user: str) -> None:
     """Record the bureau's own status for a day (a holiday or a 调休 workday)."""
-    with sessions.begin() as session:
-        row = session.get(CalendarDay, day) or CalendarDay(day=day)
+    if not YEAR_MIN <= day.year <= YEAR_MAX:
+        raise ServiceError(f"日期须在 {YEAR_MIN}—{YEAR_MAX} 年之间", "day")
+    if not note.strip() or len(note) > 200:
+        raise ServiceError("须说明依据（不超过 200 个字符）", "note")
+    with staff_step(sessions, user, *CALENDAR_KEEPERS) as step:
+        row = step.session.get(CalendarDay, day) or CalendarDay(day=day)
         row.workday, row.note, row.recorded_by = workday, note, user
-        session.add(row)
+        step.session.add(row)
 
 
 def mark_year_entered(sessions: sessionmaker, year: int, source: str, user: str) -> None:
-    with sessions.begin() as session:
-        if session.get(CalendarYear, year) is None:
-            session.add(CalendarYear(year=year, source=source, recorded_by=user))
+    if not YEAR_MIN <= year <= YEAR_MAX:
+        raise ServiceError(f"年度须在 {YEAR_MIN}—{YEAR_MAX} 之间", "year")
+    if not source.strip() or len(source) > 200:
+        raise ServiceError("须填写国务院办公厅通知文号（不超过 200 个字符）", "source")
+    with staff_step(sessions, user, *CALENDAR_KEEPERS) as step:
+        if step.session.get(CalendarYear, year) is None:
+            step.session.add(CalendarYear(year=year, source=source, recorded_by=user))

@@ -9,17 +9,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..models import Campaign, Determination, Institution, Notice
-from ..policy.transitions import DETERMINATION
+from ..clock import utcnow
+from ..models import Campaign, Determination, Institution, Notice, PaymentBatch, Region
+from ..policy.transitions import DETERMINATION, IN_SIGNING_WINDOW, BatchState, CampaignState, DeterminationState
 from .calendar import year_known
-from .workflow import record
+from .policy import effective_profile
+from .unit_of_work import record_transition
 
-OPEN_IN_WINDOW = ("listed", "secured")
-GIVE_UP_REASON = "名单确定后 7 个工作日内未履行担保、抵押手续或签订预付协议，视作放弃预付资格（15§(三)）"
+
+def give_up_reason(working_days: int) -> str:
+    return f"名单确定后 {working_days} 个工作日内未履行担保、抵押手续或签订预付协议，视作放弃预付资格（15§(三)）"
 
 
 @dataclass(frozen=True)
@@ -33,9 +36,11 @@ def sweep(sessions: sessionmaker, today: dt.date, actor: str = "scheduler") -> S
     given_up = skipped = 0
     with sessions.begin() as session:
         for campaign in session.scalars(select(Campaign).where(
-                Campaign.state == "list_fixed", Campaign.signing_deadline < today)):
+                Campaign.state == CampaignState.LIST_FIXED, Campaign.signing_deadline < today)):
             candidates = session.execute(select(Determination.id, Determination.state).where(
-                Determination.campaign_id == campaign.id, Determination.state.in_(OPEN_IN_WINDOW))).all()
+                Determination.campaign_id == campaign.id, Determination.state.in_(IN_SIGNING_WINDOW))).all()
+            region = session.get(Region, campaign.region_id)
+            why = give_up_reason(effective_profile(session, region, campaign.year).calendar.signing_working_days)
             if campaign.signing_deadline_provisional:
                 # never act on a guessed deadline: tell staff instead
                 skipped += len(candidates)
@@ -52,7 +57,7 @@ def sweep(sessions: sessionmaker, today: dt.date, actor: str = "scheduler") -> S
                 ).rowcount
                 if won != 1:
                     continue  # another sweep (or a signature) got there first
-                record(session, DETERMINATION, det_id, "give_up", state, target, actor, GIVE_UP_REASON)
+                record_transition(session, DETERMINATION, det_id, "give_up", state, target, actor, why)
                 given_up += 1
     return SweepResult(given_up, skipped)
 
@@ -65,14 +70,41 @@ def remind(sessions: sessionmaker, today: dt.date, within_days: int = 3) -> int:
             select(Determination, Institution, Campaign)
             .join(Institution, Institution.id == Determination.institution_id)
             .join(Campaign, Campaign.id == Determination.campaign_id)
-            .where(Campaign.state == "list_fixed", Determination.state.in_(OPEN_IN_WINDOW),
+            .where(Campaign.state == CampaignState.LIST_FIXED, Determination.state.in_(IN_SIGNING_WINDOW),
                    Campaign.signing_deadline >= today,
                    Campaign.signing_deadline <= today + dt.timedelta(days=within_days))
         )
         for det, inst, campaign in rows:
-            todo = "办理担保、抵押手续并签订预付协议" if det.state == "listed" else "签订预付协议"
+            todo = "办理担保、抵押手续并签订预付协议" if det.state == DeterminationState.LISTED else "签订预付协议"
             written += notify(session, f"remind:{det.id}:{today}", "reminder",
                               f"{inst.name}（{inst.code}）须于 {campaign.signing_deadline} 前{todo}，逾期视作放弃")
+    return written
+
+
+UNPAID = (DeterminationState.LISTED, DeterminationState.SECURED, DeterminationState.SIGNED)
+
+
+def remind_payment(sessions: sessionmaker, today: dt.date, within_days: int = 7) -> int:
+    """15§(四): the list must be confirmed and paid by the profile's date (31 January Nantong,
+    31 March Hebei, or the year's override). From ``within_days`` before it until it has passed,
+    a daily notice names what is still unpaid; once per campaign and day."""
+    written = 0
+    with sessions.begin() as session:
+        for campaign, region in session.execute(select(Campaign, Region).join(Region, Region.id == Campaign.region_id)):
+            due = effective_profile(session, region, campaign.year).calendar.confirmed_and_paid_by.in_campaign(campaign.year)
+            if not due - dt.timedelta(days=within_days) <= today <= due + dt.timedelta(days=within_days):
+                continue
+            unpaid = session.scalar(select(func.count()).select_from(Determination).where(
+                Determination.campaign_id == campaign.id, Determination.run == campaign.determination_run,
+                Determination.state.in_(UNPAID)))
+            open_batches = session.scalar(select(func.count()).select_from(PaymentBatch).where(
+                PaymentBatch.campaign_id == campaign.id, PaymentBatch.state != BatchState.PAID))
+            if not unpaid and not open_batches:
+                continue
+            when = "已逾期" if today > due else f"还有 {(due - today).days} 天"
+            written += notify(session, f"pay-by:{campaign.id}:{today}", "warning" if today > due else "reminder",
+                              f"{region.name} {campaign.year} 年度预付金须于 {due} 前完成审核确认并拨付（{when}）："
+                              f"尚有 {unpaid} 家机构未拨付、{open_batches} 个批次未完成")
     return written
 
 
@@ -93,10 +125,9 @@ def notify(session: Session, key: str, kind: str, message: str) -> int:
     """Write a notice once per key, whoever else is writing it (returns 1 if this call wrote it)."""
     dialect = session.get_bind().dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Notice)
-    written = session.execute(insert.values(key=key, kind=kind, message=message, created_at=_now())
+    written = session.execute(insert.values(key=key, kind=kind, message=message, created_at=utcnow())
                               .on_conflict_do_nothing(index_elements=["key"]).returning(Notice.id)).first()
     return 0 if written is None else 1
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+

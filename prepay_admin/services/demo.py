@@ -19,12 +19,12 @@ from ..models import (
     InstitutionCondition,
     MonthlyPayout,
     Region,
-    SecurityPledge,
 )
 from ..policy.facts import Fund
 from ..profiles import load_profile
 from .books import open_region_books_in
-from .demo_cycle import PlayedCycle, play_cycle
+from .errors import ServiceError
+from .demo_cycle import PlayedCycle, ensure_demo_staff, play_cycle
 
 DEMO_REGION_CODE = "320600"
 DEMO_REGION_NAME = "南通市（演示）"
@@ -58,7 +58,12 @@ def load_demo(
     With ``play``, the year's campaign is then played through to payment (``demo_cycle``),
     each step its own use case, as staff would do it.
     """
-    load_profile(profile)  # refuse an unknown profile before writing anything
+    rules = load_profile(profile)  # refuse an unknown profile before writing anything
+    if not region_code.strip() or len(region_code) > 12 or not region_code.isascii() or not region_code.isdigit():
+        raise ServiceError("统筹地区编码须为 1—12 位数字（行政区划代码）", "region_code")
+    if not region_name.strip() or len(region_name) > 100:
+        raise ServiceError("统筹地区名称须为 1—100 个字符", "region_name")
+    ensure_demo_staff(sessions)  # so the cycle can be walked by hand from the terminal too
     with sessions.begin() as session:
         existing = session.scalar(select(Region).where(Region.code == region_code))
         if existing is not None:
@@ -73,7 +78,7 @@ def load_demo(
             payouts += _insert_chunk(session, region.id, year, chunk)
             loaded += len(chunk)
             progress(len(chunk))
-        open_region_books_in(session, region_code)
+        open_region_books_in(session, region_code, region_name, rules)
     cycle = play_cycle(sessions, region_code, year, seed, step) if play else None
     return DemoLoad(region_code, True, loaded, payouts, cycle)
 
@@ -114,17 +119,12 @@ def _insert_chunk(session: Session, region_id: int, year: int, plans: list[Insti
                   for i, p in zip(ids, plans) for f in sorted(p.flags)]
     if conditions:
         conn.execute(insert(InstitutionCondition), conditions)
-    bars = [dict(institution_id=i, since=p.barred_until.replace(year=p.barred_until.year - 3),
-                 until=p.barred_until, reason="提供虚假财务报表骗取预付金（演示数据）", decision_ref="演示〔处〕1号")
-            for i, p in zip(ids, plans) if p.barred_until]
+    bars = [dict(institution_id=i, since=p.bar.since, until=p.bar.until, reason="提供虚假财务报表骗取预付金（演示数据）", decision_ref="演示〔处〕1号")
+            for i, p in zip(ids, plans) if p.bar]
     if bars:
         conn.execute(insert(Bar), bars)
-    securities = [dict(institution_id=i, kind=p.security.kind, value=p.security.value,
-                       registration_ref=p.security.registration_ref, valid_from=p.security.valid_from,
-                       valid_until=p.security.valid_until)
-                  for i, p in zip(ids, plans) if p.security]
-    if securities:
-        conn.execute(insert(SecurityPledge), securities)
+    # no securities yet: an institution registers its pledge in the signing window (RULES §2);
+    # the demo cycle registers what each one's plan offers
     payouts = [(i, r.month, r.fund.value, r.amount_fen, r.out_of_region_fen) for i, p in zip(ids, plans) for r in p.payouts]
     bulk_insert(conn, MonthlyPayout.__table__, ("institution_id", "month", "fund", "amount", "out_of_region"), payouts)
     return len(payouts)

@@ -12,11 +12,14 @@ from typing import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from ..models import Department, Determination, Institution, PaymentInstruction, SecurityPledge, Staff
+from ..demo.generator import plan_institution
+from ..models import Department, Determination, Institution, PaymentInstruction, Region, Staff
 from ..policy.facts import Kind
+from ..policy.transitions import DeterminationState, PaymentState
 from . import applications, batch, deadlines, determination, payment, signing
-from ..profiles import load_profile
-from .campaign import get_campaign, open_campaign
+from .campaign import open_campaign
+from .policy import effective_profile
+from .unit_of_work import find_campaign
 
 DEMO_STAFF = (
     ("jiesuan1", "张敏", Department.FUND_SETTLEMENT),
@@ -69,28 +72,29 @@ def play_cycle(sessions: sessionmaker, region_code: str, year: int, seed: int,
         return PlayedCycle(0, 0, 0, 0, 0)
     step("核定名单与额度")
     determination.determine(sessions, region_code, year, "jiesuan1")
-    campaign = determination.fix_list(sessions, region_code, year, "jiesuan1", dt.date(year, 1, 5))
+    fixed = determination.fix_list(sessions, region_code, year, "jiesuan1", dt.date(year, 1, 5))
 
     with sessions() as session:
-        _, campaign = get_campaign(session, region_code, year)
-        listed = session.execute(
-            select(Institution.code, SecurityPledge.kind, SecurityPledge.value, SecurityPledge.registration_ref)
-            .join(Determination, Determination.institution_id == Institution.id)
-            .join(SecurityPledge, SecurityPledge.institution_id == Institution.id, isouter=True)
-            .where(Determination.campaign_id == campaign.id, Determination.state == "listed")
-            .order_by(Institution.code)
-        ).all()
-        deadline, fixed_on = campaign.signing_deadline, campaign.list_fixed_on
-        security_required = load_profile(campaign.profile).eligibility.security_required
+        region = session.scalar(select(Region).where(Region.code == region_code))
+        campaign = find_campaign(session, region, year)
+        listed = session.scalars(
+            select(Institution.code).join(Determination, Determination.institution_id == Institution.id)
+            .where(Determination.campaign_id == campaign.id, Determination.state == DeterminationState.LISTED)
+            .order_by(Institution.code)).all()
+        security_required = effective_profile(session, region, year).eligibility.security_required
+    deadline, fixed_on = fixed.signing_deadline, fixed.fixed_on
     step(f"办理担保并签约（期限 {deadline}）")
     signed = 0
     window = max((deadline - fixed_on).days, 1)
-    for n, (code, kind, value, ref) in enumerate(listed):
-        if n == 1 or (kind is None and security_required):
+    for n, code in enumerate(listed):
+        # what the institution offers (its plan, regenerated from the seed)
+        offer = plan_institution(seed, int(code[-6:]) - 1, year, region_code[:4]).security
+        if n == 1 or (offer is None and security_required):
             continue  # the demo's institution that lets the window pass: 视作放弃
         on = min(fixed_on + dt.timedelta(days=1 + n % window), deadline)
-        if kind is not None:
-            signing.register_security(sessions, region_code, year, code, kind, value, ref, on, "jiesuan2")
+        if offer is not None:
+            signing.register_security(sessions, region_code, year, code, offer.kind, offer.value,
+                                      offer.registration_ref, on, "jiesuan2")
         signing.sign(sessions, region_code, year, code, on, "jiesuan2")
         signed += 1
 
@@ -101,15 +105,17 @@ def play_cycle(sessions: sessionmaker, region_code: str, year: int, seed: int,
         return PlayedCycle(len(applicants), len(listed), 0, swept.given_up, 0)
     step("拨付批次四级审核")
     batch_id = batch.prepare(sessions, region_code, year, "jiesuan1")
-    batch.sign_off(sessions, batch_id, "jiesuan1", "名单及额度经核定无误，提请审核")
-    batch.sign_off(sessions, batch_id, "neishen1", "拨付流程合规")
-    batch.sign_off(sessions, batch_id, "yibaoju1", "同意拨付（盖章）")
-    batch.sign_off(sessions, batch_id, "caizhengju1", "同意拨付（盖章）")
+    seen = batch.current_hash(sessions, batch_id)  # each signer names the batch it saw
+    batch.sign_off(sessions, batch_id, "jiesuan1", "名单及额度经核定无误，提请审核", seen)
+    batch.sign_off(sessions, batch_id, "neishen1", "拨付流程合规", seen)
+    batch.sign_off(sessions, batch_id, "yibaoju1", "同意拨付（盖章）", seen)
+    batch.sign_off(sessions, batch_id, "caizhengju1", "同意拨付（盖章）", seen)
 
     step("生成拨付指令并确认到账")
     paid_on = dt.date(year, 1, 23)
-    for instruction_id in payment.issue(sessions, batch_id, "caiwu1"):
+    for instruction_id in payment.issue(sessions, batch_id, "caiwu1", on=dt.date(year, 1, 22)):
         payment.confirm(sessions, instruction_id, f"DEMO{year}{instruction_id:06d}", paid_on, "caiwu1")
     with sessions() as session:
-        paid = len(session.scalars(select(PaymentInstruction.id).where(PaymentInstruction.state == "paid")).all())
+        paid = len(session.scalars(select(PaymentInstruction.id).where(
+            PaymentInstruction.state == PaymentState.PAID)).all())
     return PlayedCycle(len(applicants), len(listed), signed, swept.given_up, paid)

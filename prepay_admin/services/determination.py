@@ -11,17 +11,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from ..contract import facts_as_dict
-from ..models import Application, Campaign, Department, Determination, DeterminationAdvance, Institution
+from ..models import Application, Department, Determination, DeterminationAdvance, Institution
 from ..policy.engine import evaluate_institution
 from ..policy.solvency import FundGate
-from ..policy.transitions import APPLICATION, CAMPAIGN, DETERMINATION
-from ..profiles import load_profile
+from ..policy.transitions import (
+    APPLICATION,
+    CAMPAIGN,
+    DETERMINATION,
+    ApplicationState,
+    CampaignState,
+    DeterminationState,
+)
 from .calendar import working_days_after
-from .campaign import get_campaign
 from .errors import ServiceError
-from .facts import region_facts
-from .policy import profile_for
-from .workflow import record, staff, transition
+from .facts import pledges_valid_on, region_facts
+from .unit_of_work import campaign_step
 
 
 @dataclass(frozen=True)
@@ -29,31 +33,40 @@ class Run:
     run: int
     determined: int
     eligible: int
+    security_pending: int
     total: Decimal
+
+
+@dataclass(frozen=True)
+class ListFixed:
+    fixed_on: dt.date
+    listed: int
+    signing_working_days: int
+    signing_deadline: dt.date
+    provisional: bool
 
 
 def determine(sessions: sessionmaker, region_code: str, year: int, user: str,
               progress: Callable[[int, int], None] = lambda done, total: None) -> Run:
     """Run the rules engine over every open application. Earlier results of the year are superseded."""
-    with sessions.begin() as session:
-        staff(session, user, Department.FUND_SETTLEMENT)
-        region, campaign = get_campaign(session, region_code, year, lock=True)
-        if campaign.state != "open":
+    with campaign_step(sessions, user, region_code, year, Department.FUND_SETTLEMENT, lock=True) as step:
+        session, region, campaign, profile = step.session, step.region, step.campaign, step.profile
+        if campaign.state != CampaignState.OPEN:
             raise ServiceError(f"{year} 年度名单已确定，不能重新测算", "year")
-        profile = profile_for(session, region, year)
         applications = {a.institution_id: a for a in session.scalars(select(Application).where(
-            Application.campaign_id == campaign.id, Application.state == "submitted"))}
+            Application.campaign_id == campaign.id, Application.state == ApplicationState.SUBMITTED))}
         if not applications:
             raise ServiceError("没有待核定的申请", "year")
         # the figures recorded when the campaign opened, not today's: the snapshot is frozen
         gates = tuple(FundGate(g.fund, g.payable_months, g.open, ()) for g in campaign.fund_gates)
         for old in session.scalars(select(Determination).where(
-                Determination.campaign_id == campaign.id, Determination.state == "computed")):
-            transition(session, DETERMINATION, old, "supersede", user, "重新测算")
+                Determination.campaign_id == campaign.id, Determination.state == DeterminationState.COMPUTED)):
+            step.transition(DETERMINATION, old, "supersede", "重新测算")
         campaign.determination_run += 1
         codes = dict(session.execute(select(Institution.code, Institution.id).where(
             Institution.id.in_(list(applications)))).all())
-        facts = region_facts(session, region, year, profile)
+        facts = region_facts(session, region, year, profile,
+                             applied_on={i: a.submitted_on for i, a in applications.items()})
         judged = {inst.code for inst in facts.institutions}
         unjudgeable = sorted(code for code in codes if code not in judged)
         if unjudgeable:  # no silent rejection: the bureau records the standing first
@@ -61,7 +74,10 @@ def determine(sessions: sessionmaker, region_code: str, year: int, user: str,
                                f"请先录入：{'、'.join(unjudgeable)}", "year")
         qualification = (profile.calendar.qualification_start.in_campaign(year),
                          profile.calendar.qualification_end.in_campaign(year))
-        eligible, total, done = 0, Decimal("0.00"), 0
+        # a security registered earlier (an earlier year of a 3-year agreement) already caps this year
+        pledges = pledges_valid_on(session, region, qualification[0])
+        eligible = pending = done = 0
+        total = Decimal("0.00")
         for inst in facts.institutions:
             institution_id = codes.get(inst.code)
             if institution_id is None:
@@ -69,52 +85,53 @@ def determine(sessions: sessionmaker, region_code: str, year: int, user: str,
             result = evaluate_institution(inst, year, gates, profile)
             det = Determination(
                 campaign_id=campaign.id, run=campaign.determination_run, application_id=applications[institution_id].id,
-                institution_id=institution_id, state="computed", eligible=result.eligible, months=result.months,
-                ratio=result.ratio, reasons_json=_reasons(result.reasons),
-                facts_json=json.dumps(facts_as_dict(inst), ensure_ascii=False), computed_by=user,
-                qualification_start=qualification[0], qualification_end=qualification[1],
+                institution_id=institution_id, state=DeterminationState.COMPUTED, eligible=result.eligible,
+                months=result.months, ratio=result.ratio, reasons_json=_reasons(result.reasons),
+                notes_json=_reasons(result.notes), facts_json=json.dumps(facts_as_dict(inst), ensure_ascii=False),
+                computed_by=user, qualification_start=qualification[0], qualification_end=qualification[1],
+                security_id=pledges[institution_id][0] if institution_id in pledges and result.eligible else None,
             )
             session.add(det)
             session.flush()
-            record(session, DETERMINATION, det.id, "compute", None, "computed", user, f"第 {det.run} 次测算")
+            step.record(DETERMINATION, det.id, "compute", None, DeterminationState.COMPUTED, f"第 {det.run} 次测算")
             for a in result.advances:
                 session.add(DeterminationAdvance(
-                    determination_id=det.id, fund=a.fund, base=a.base, raw=a.raw, rounded=a.rounded, cap=a.cap,
-                    amount=a.amount, reasons_json=_reasons(a.reasons),
+                    determination_id=det.id, fund=a.fund, base=a.base, raw=a.raw, rounded=a.rounded,
+                    uncapped=a.uncapped, cap=a.cap, amount=a.amount, reasons_json=_reasons(a.reasons),
                 ))
             eligible += result.eligible
+            pending += bool(result.notes)
             total += result.total
             done += 1
             if done % 500 == 0 or done == len(codes):
                 progress(done, len(codes))
-        return Run(campaign.determination_run, done, eligible, total)
+        return Run(campaign.determination_run, done, eligible, pending, total)
 
 
-def fix_list(sessions: sessionmaker, region_code: str, year: int, user: str, today: dt.date) -> Campaign:
+def fix_list(sessions: sessionmaker, region_code: str, year: int, user: str, today: dt.date) -> ListFixed:
     """Fix the list (基金结算部门, by the profile's date): the signing window starts (15§(二)(三))."""
-    with sessions.begin() as session:
-        staff(session, user, Department.FUND_SETTLEMENT)
-        region, campaign = get_campaign(session, region_code, year, lock=True)
-        calendar = load_profile(campaign.profile).calendar
+    with campaign_step(sessions, user, region_code, year, Department.FUND_SETTLEMENT, lock=True) as step:
+        session, campaign, calendar = step.session, step.campaign, step.profile.calendar
         last_day = calendar.list_fixed_by.in_campaign(year)
         if today > last_day:
             raise ServiceError(f"名单须于 {last_day} 前确定（15§(二)），今天是 {today}", "today")
         if campaign.determination_run == 0:
             raise ServiceError("尚未测算，不能确定名单", "year")
-        transition(session, CAMPAIGN, campaign, "fix_list", user)
+        step.transition(CAMPAIGN, campaign, "fix_list")
         listed = 0
         for det in session.scalars(select(Determination).where(
-                Determination.campaign_id == campaign.id, Determination.state == "computed")):
+                Determination.campaign_id == campaign.id, Determination.state == DeterminationState.COMPUTED)):
             paid = sum((a.amount for a in det.advances), Decimal(0)) > 0
-            transition(session, DETERMINATION, det, "list" if paid else "leave_off", user)
+            step.transition(DETERMINATION, det, "list" if paid else "leave_off")
             listed += paid
         for app in session.scalars(select(Application).where(
-                Application.campaign_id == campaign.id, Application.state == "submitted")):
-            transition(session, APPLICATION, app, "decide", user)
+                Application.campaign_id == campaign.id, Application.state == ApplicationState.SUBMITTED)):
+            step.transition(APPLICATION, app, "decide")
+        # 15§(三): the window's length is the year's (an override changes it)
         deadline = working_days_after(session, today, calendar.signing_working_days)
         campaign.list_fixed_on, campaign.list_fixed_by = today, user
         campaign.signing_deadline, campaign.signing_deadline_provisional = deadline.date, deadline.provisional
-        return campaign
+        return ListFixed(today, listed, calendar.signing_working_days, deadline.date, deadline.provisional)
 
 
 def _reasons(reasons) -> str:

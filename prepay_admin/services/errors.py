@@ -13,3 +13,10 @@ class ServiceError(Exception):
 
 class NotFound(ServiceError):
     pass
+
+
+class Busy(ServiceError):
+    """A lock was held past its timeout: nothing was written, the request may be retried."""
+
+    def __init__(self) -> None:
+        super().__init__("数据库繁忙，请稍后重试", None)

@@ -10,16 +10,10 @@ from sqlalchemy.orm import Session
 from ..db import money_sum
 from ..models import AnnualStanding, Bar, FundPositionRecord, Institution, InstitutionCondition, MonthlyPayout, Region, SecurityPledge
 from ..policy.amount import base_window
+from ..policy.facts import Bar as BarFacts
 from ..policy.facts import FundPosition, InstitutionFacts, Payout, RegionFacts, Security
 from ..policy.profile import PolicyProfile
 from .errors import NotFound
-
-
-def get_region(session: Session, code: str) -> Region:
-    region = session.scalar(select(Region).where(Region.code == code))
-    if region is None:
-        raise NotFound(f"没有统筹地区 {code}", "region")
-    return region
 
 
 def fund_positions(session: Session, region: Region, year: int) -> tuple[FundPosition, ...]:
@@ -37,8 +31,28 @@ def fund_positions(session: Session, region: Region, year: int) -> tuple[FundPos
     )
 
 
-def region_facts(session: Session, region: Region, year: int, profile: PolicyProfile) -> RegionFacts:
+def pledges_valid_on(session: Session, region: Region, day: dt.date) -> dict[int, tuple[int, Security]]:
+    """The security each institution holds on ``day`` (the latest registered wins): its id and facts.
+
+    RULES §2: each year's cap uses the security valid on that year's qualification start.
+    """
+    held: dict[int, tuple[int, Security]] = {}
+    for pledge_id, inst_id, kind, value in session.execute(
+        select(SecurityPledge.id, SecurityPledge.institution_id, SecurityPledge.kind, SecurityPledge.value)
+        .join(Institution, Institution.id == SecurityPledge.institution_id)
+        .where(Institution.region_id == region.id, SecurityPledge.valid_from <= day, SecurityPledge.valid_until >= day)
+        .order_by(SecurityPledge.id)
+    ):
+        held[inst_id] = (pledge_id, Security(kind, value))
+    return held
+
+
+def region_facts(session: Session, region: Region, year: int, profile: PolicyProfile,
+                 applied_on: dict[int, dt.date] | None = None) -> RegionFacts:
     """Every institution with a standing for ``year``, as the engine's facts.
+
+    ``applied_on`` (institution id → application date) is the day a bar of
+    21§(六) is judged on; without it (a what-if) the profile's application deadline.
 
     Payouts are summed per (institution, year, fund) in SQL: the engine's base
     and resident share depend only on those sums, and this keeps a region of
@@ -68,24 +82,20 @@ def region_facts(session: Session, region: Region, year: int, profile: PolicyPro
     ):
         flags[inst_id].add(flag)
 
-    bars = dict(session.execute(
-        select(Bar.institution_id, func.max(Bar.until))
+    # 21§(六): the latest bar that began on or before the day the institution is judged on
+    applied_on = applied_on or {}
+    deadline = profile.calendar.application_deadline.in_campaign(year)
+    bars: dict[int, BarFacts] = {}
+    for inst_id, since, until in session.execute(
+        select(Bar.institution_id, Bar.since, Bar.until)
         .join(Institution, Institution.id == Bar.institution_id)
-        .where(Institution.region_id == region.id, Bar.since <= dt.date(year, 1, 1))
-        .group_by(Bar.institution_id)
-    ).all())
-
-    # The security covering the start of the qualification period; the latest registered wins.
-    # Columns, not ORM objects, here and below: a region may hold 100,000 institutions.
-    securities: dict[int, Security] = {}
-    for inst_id, kind, value in session.execute(
-        select(SecurityPledge.institution_id, SecurityPledge.kind, SecurityPledge.value)
-        .join(Institution, Institution.id == SecurityPledge.institution_id)
-        .where(Institution.region_id == region.id, SecurityPledge.valid_from <= qualification_start,
-               SecurityPledge.valid_until >= qualification_start)
-        .order_by(SecurityPledge.id)
+        .where(Institution.region_id == region.id).order_by(Bar.since, Bar.id)
     ):
-        securities[inst_id] = Security(kind, value)
+        if since <= applied_on.get(inst_id, deadline):
+            bars[inst_id] = BarFacts(since, until)
+
+    # Columns, not ORM objects, here and below: a region may hold 100,000 institutions.
+    securities = pledges_valid_on(session, region, qualification_start)
 
     institutions = []
     for row in session.execute(
@@ -100,8 +110,9 @@ def region_facts(session: Session, region: Region, year: int, profile: PolicyPro
             code=row.code, name=row.name, kind=row.kind, level=row.level, state_run=row.state_run,
             settled_since=row.settled_since, assessment=row.assessment,
             performance_score=row.performance_score, credit_grade=row.credit_grade,
-            flags=frozenset(flags.get(row.id, ())), barred_until=bars.get(row.id),
-            payouts=tuple(payouts.get(row.id, ())), security=securities.get(row.id),
+            flags=frozenset(flags.get(row.id, ())), bar=bars.get(row.id),
+            payouts=tuple(payouts.get(row.id, ())), security=securities.get(row.id, (None, None))[1],
+            applied_on=applied_on.get(row.id),
         ))
     return RegionFacts(year, region.code, region.name, fund_positions(session, region, year), tuple(institutions))
 

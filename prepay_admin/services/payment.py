@@ -1,4 +1,11 @@
-"""15§(四): payment instructions to the institutions' bank accounts, confirmed once with the bank's reference."""
+"""15§(四): payment instructions to the institutions' bank accounts, confirmed once with the bank's reference.
+
+A confirmation posts Dr 暂付款—医保预付金 / Cr the paying account (支出户存款, or
+财政专户存款 where the book keeps one: RULES §7) in the same transaction. Its
+business date lies in an open period, not before the instruction was issued and
+not after today in Beijing; a bank reference identifies one transfer, so it is
+unique per paying account.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,11 +18,15 @@ from accounting import templates
 from accounting.chart import Role
 from accounting.ledger import get_book, post_in
 
-from ..models import BatchItem, Campaign, Department, Determination, PaymentBatch, PaymentInstruction, Region
-from ..policy.transitions import BATCH, DETERMINATION, PAYMENT
-from .batch import LEVELS, batch_hash, get_batch, valid_sign_offs
+from .. import clock
+from ..models import BatchItem, Campaign, Department, Determination, PaymentBatch, PaymentInstruction
+from ..policy.transitions import BATCH, DETERMINATION, PAYMENT, BatchState, DeterminationState, PaymentState
+from .batch import LEVELS, batch_hash, batch_step, valid_sign_offs
 from .errors import NotFound, ServiceError
-from .workflow import record, staff, transition
+from .unit_of_work import Step, campaign_step_of
+
+# RULES §7: an advance is paid from one of these
+PAYING_ACCOUNTS = (Role.EXPENDITURE_DEPOSIT, Role.FISCAL_SPECIAL_DEPOSIT)
 
 
 @dataclass(frozen=True)
@@ -25,12 +36,16 @@ class Confirmed:
     replayed: bool
 
 
-def issue(sessions: sessionmaker, batch_id: int, user: str) -> list[int]:
+def issue(sessions: sessionmaker, batch_id: int, user: str, on: dt.date | None = None) -> list[int]:
     """After the last sign-off (财务管理部门): one pending instruction per item with something to pay."""
-    with sessions.begin() as session:
-        staff(session, user, Department.FINANCE)
-        batch = get_batch(session, batch_id, lock=True)
-        transition(session, BATCH, batch, "issue", user)
+    on = on or clock.today()
+    if on > clock.today():
+        raise ServiceError(f"业务日期 {on} 晚于今天", "on")
+    context, found = batch_step(sessions, batch_id, user)
+    with context as step:
+        step.require(Department.FINANCE)
+        batch = found["batch"]
+        step.transition(BATCH, batch, "issue")
         # 24§(五): nothing is paid unless all four levels signed this very batch
         current = batch_hash(batch)
         signed = {s.level for s in valid_sign_offs(batch) if s.batch_hash == current}
@@ -43,13 +58,19 @@ def issue(sessions: sessionmaker, batch_id: int, user: str) -> list[int]:
                 continue
             instruction = PaymentInstruction(
                 batch_id=batch.id, batch_item_id=item.id, institution_code=item.institution_code, fund=item.fund,
-                amount=item.amount, bank_name=item.bank_name, bank_account=item.bank_account, state="pending")
-            session.add(instruction)
-            session.flush()
-            record(session, PAYMENT, instruction.id, "issue", None, "pending", user)
+                amount=item.amount, bank_name=item.bank_name, bank_account=item.bank_account,
+                state=PaymentState.PENDING, issued_on=on)
+            step.session.add(instruction)
+            step.session.flush()
+            step.record(PAYMENT, instruction.id, "issue", None, PaymentState.PENDING)
             ids.append(instruction.id)
-        _complete_if_settled(session, batch, user)
+        _complete_if_settled(step, batch)
         return ids
+
+
+def paying_account_key(region_code: str, fund: str, paid_from: Role) -> str:
+    """One bank account: a region's fund book and the deposit account it pays from."""
+    return f"{region_code}/{fund}/{paid_from.value}"
 
 
 def confirm(sessions: sessionmaker, instruction_id: int, bank_ref: str, paid_on: dt.date, user: str,
@@ -60,40 +81,62 @@ def confirm(sessions: sessionmaker, instruction_id: int, bank_ref: str, paid_on:
     the first result; the instruction row is locked, and the ledger posting is
     idempotent by the instruction's id besides.
     """
-    if not bank_ref.strip():
-        raise ServiceError("须填写银行交易流水号", "bank_ref")
-    with sessions.begin() as session:
-        staff(session, user, Department.FINANCE)
-        instruction = _locked_instruction(session, instruction_id)
-        if instruction.state == "paid":
+    bank_ref = bank_ref.strip()
+    if not bank_ref or len(bank_ref) > 100:
+        raise ServiceError("须填写银行交易流水号（不超过 100 个字符）", "bank_ref")
+    if paid_from not in PAYING_ACCOUNTS:
+        raise ServiceError("付款账户须为支出户存款或财政专户存款", "paid_from")
+    if paid_on > clock.today():
+        raise ServiceError(f"到账日期 {paid_on} 晚于今天（北京时间 {clock.today()}）", "paid_on")
+    found: dict[str, PaymentInstruction] = {}
+
+    def find(session: Session) -> Campaign:
+        found["instruction"] = _locked_instruction(session, instruction_id)
+        batch = session.get(PaymentBatch, found["instruction"].batch_id)
+        return session.get(Campaign, batch.campaign_id)
+
+    with campaign_step_of(sessions, user, find) as step:
+        step.require(Department.FINANCE)
+        session, instruction = step.session, found["instruction"]
+        if instruction.state == PaymentState.PAID:
             if instruction.bank_ref != bank_ref:
                 raise ServiceError(f"该指令已于 {instruction.paid_on} 以流水号 {instruction.bank_ref} 确认拨付", "bank_ref")
             return Confirmed(instruction.id, instruction.ledger_entry_id, True)
-        transition(session, PAYMENT, instruction, "confirm", user, f"银行流水号 {bank_ref}")
-        batch = session.get(PaymentBatch, instruction.batch_id)
-        campaign = session.get(Campaign, batch.campaign_id)
-        region = session.get(Region, campaign.region_id)
-        book = get_book(session, region.code, instruction.fund)
+        if paid_on < instruction.issued_on:
+            raise ServiceError(f"到账日期 {paid_on} 早于拨付指令生成日 {instruction.issued_on}", "paid_on")
+        account = paying_account_key(step.region.code, instruction.fund.value, paid_from)
+        used = session.scalar(select(PaymentInstruction.id).where(
+            PaymentInstruction.paying_account == account, PaymentInstruction.bank_ref == bank_ref))
+        if used is not None:
+            raise ServiceError(f"银行流水号 {bank_ref} 已用于拨付指令 {used}：一笔转账只能确认一笔拨付", "bank_ref")
+        step.transition(PAYMENT, instruction, "confirm", f"银行流水号 {bank_ref}")
+        book = get_book(session, step.region.code, instruction.fund)
+        key = f"payment-instruction:{instruction.id}"
         draft = templates.advance_paid(
-            instruction.institution_code, instruction.amount, paid_on, f"payment-instruction:{instruction.id}",
-            paid_from=paid_from,
-            summary=f"拨付 {instruction.institution_code} {campaign.year} 年度医保预付金（银行流水 {bank_ref}）")
-        posted = post_in(session, book.id, draft, f"payment-instruction:{instruction.id}", user)
+            instruction.institution_code, instruction.amount, paid_on, key, paid_from=paid_from,
+            summary=f"拨付 {instruction.institution_code} {step.year} 年度医保预付金（银行流水 {bank_ref}）")
+        posted = post_in(session, book.id, draft, key, user)
         instruction.bank_ref, instruction.paid_on, instruction.ledger_entry_id = bank_ref, paid_on, posted.entry_id
+        instruction.paying_account = account
         session.flush()
-        _close_determination_if_paid(session, instruction, user)
-        _complete_if_settled(session, batch, user)
+        _close_determination_if_paid(step, instruction)
+        _complete_if_settled(step, session.get(PaymentBatch, instruction.batch_id))
         return Confirmed(instruction.id, posted.entry_id, False)
 
 
 def void(sessions: sessionmaker, instruction_id: int, user: str, reason: str) -> None:
     if not reason.strip():
         raise ServiceError("作废须说明原因", "reason")
-    with sessions.begin() as session:
-        staff(session, user, Department.FINANCE)
-        instruction = _locked_instruction(session, instruction_id)
-        transition(session, PAYMENT, instruction, "void", user, reason)
-        _complete_if_settled(session, session.get(PaymentBatch, instruction.batch_id), user)
+    found: dict[str, PaymentInstruction] = {}
+
+    def find(session: Session) -> Campaign:
+        found["instruction"] = _locked_instruction(session, instruction_id)
+        return session.get(Campaign, session.get(PaymentBatch, found["instruction"].batch_id).campaign_id)
+
+    with campaign_step_of(sessions, user, find) as step:
+        step.require(Department.FINANCE)
+        step.transition(PAYMENT, found["instruction"], "void", reason)
+        _complete_if_settled(step, step.session.get(PaymentBatch, found["instruction"].batch_id))
 
 
 def _locked_instruction(session: Session, instruction_id: int) -> PaymentInstruction:
@@ -105,17 +148,18 @@ def _locked_instruction(session: Session, instruction_id: int) -> PaymentInstruc
     return instruction
 
 
-def _close_determination_if_paid(session, instruction: PaymentInstruction, user: str) -> None:
+def _close_determination_if_paid(step: Step, instruction: PaymentInstruction) -> None:
+    session = step.session
     item = session.get(BatchItem, instruction.batch_item_id)
     det = session.get(Determination, item.determination_id)
     siblings = session.scalars(select(PaymentInstruction).join(BatchItem, BatchItem.id == PaymentInstruction.batch_item_id)
                                .where(BatchItem.determination_id == det.id)).all()
-    if det.state == "signed" and all(s.state == "paid" for s in siblings):
-        transition(session, DETERMINATION, det, "pay", user)
+    if det.state == DeterminationState.SIGNED and all(s.state == PaymentState.PAID for s in siblings):
+        step.transition(DETERMINATION, det, "pay")
 
 
-def _complete_if_settled(session, batch: PaymentBatch, user: str) -> None:
-    pending = session.scalar(select(PaymentInstruction.id).where(
-        PaymentInstruction.batch_id == batch.id, PaymentInstruction.state == "pending").limit(1))
-    if batch.state == "paying" and pending is None:
-        transition(session, BATCH, batch, "complete", user)
+def _complete_if_settled(step: Step, batch: PaymentBatch) -> None:
+    pending = step.session.scalar(select(PaymentInstruction.id).where(
+        PaymentInstruction.batch_id == batch.id, PaymentInstruction.state == PaymentState.PENDING).limit(1))
+    if batch.state == BatchState.PAYING and pending is None:
+        step.transition(BATCH, batch, "complete")

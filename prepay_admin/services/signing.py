@@ -1,25 +1,62 @@
-"""15§(三), 16§: within the signing window, register the security and sign the agreement."""
+"""15§(三), 16§: within the signing window, register the security and sign the agreement.
+
+The security belongs to signing (RULES §2): an institution listed without one
+registers it here, and its advance is capped then, both funds together (13§).
+A security is valid for a stated period — by default as long as the agreement
+(3 years under Nantong), so that the pledge of year 1 still caps years 2 and 3 —
+and can be renewed or replaced; the latest registered that is valid wins.
+"""
 from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+
 from ..models import Agreement, Campaign, Department, Determination, Institution, SecurityPledge
 from ..policy import amount as amt
 from ..policy.facts import Security, SecurityKind
 from ..policy.money import fmt_yuan_cn
-from ..policy.transitions import AGREEMENT, DETERMINATION
-from ..profiles import load_profile
-from .campaign import get_campaign
+from ..policy.reasons import Reason
+from ..policy.transitions import AGREEMENT, DETERMINATION, AgreementState, DeterminationState
+from ..validation import MONEY_MAX
+from .books import outstanding_advance
 from .errors import NotFound, ServiceError
-from .workflow import record, staff, transition
+from .facts import pledges_valid_on
+from .unit_of_work import Step, campaign_step, find_region, staff_step
 
 
-def current_determination(session: Session, campaign: Campaign, institution_code: str, *, lock: bool = False) -> tuple[Determination, Institution]:
+@dataclass(frozen=True)
+class FundAmount:
+    fund: str
+    determined: Decimal
+    final: Decimal
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Registered:
+    institution_code: str
+    value: Decimal
+    valid_from: dt.date
+    valid_until: dt.date
+    amounts: tuple[FundAmount, ...]
+
+
+@dataclass(frozen=True)
+class Signed:
+    institution_code: str
+    agreement_no: str
+    first_year: int
+    last_year: int
+
+
+def current_determination(session: Session, campaign: Campaign, institution_code: str, *,
+                          lock: bool = False) -> tuple[Determination, Institution]:
     """The institution's determination of the fixed list (its latest run)."""
     query = (select(Determination, Institution).join(Institution, Institution.id == Determination.institution_id)
              .where(Determination.campaign_id == campaign.id, Institution.code == institution_code,
@@ -30,70 +67,125 @@ def current_determination(session: Session, campaign: Campaign, institution_code
     return row[0], row[1]
 
 
-def _within_window(campaign: Campaign, on: dt.date) -> None:
+def _within_window(step: Step, on: dt.date) -> None:
+    campaign = step.campaign
     if campaign.signing_deadline is None:
         raise ServiceError("名单尚未确定，不能办理担保或签约", "year")
     if on < campaign.list_fixed_on:
         raise ServiceError(f"日期 {on} 早于名单确定日 {campaign.list_fixed_on}", "on")
     if on > campaign.signing_deadline:
-        raise ServiceError(
-            f"已超过名单确定后 7 个工作日的期限（{campaign.signing_deadline}），逾期视作放弃预付资格（15§(三)）", "on")
+        days = step.profile.calendar.signing_working_days
+        raise ServiceError(f"已超过名单确定后 {days} 个工作日的期限（{campaign.signing_deadline}），"
+                           f"逾期视作放弃预付资格（15§(三)）", "on")
+
+
+def _check_security(step: Step, inst: Institution, kind: SecurityKind, value: Decimal, ref: str) -> None:
+    if value <= 0 or value > MONEY_MAX:
+        raise ServiceError(f"担保、抵押金额须大于 0 且不超过 {MONEY_MAX:,} 元", "value")
+    if not ref.strip() or len(ref) > 100:
+        raise ServiceError("须填写抵押登记或担保函编号（不超过 100 个字符）", "registration_ref")
+    if (kind == SecurityKind.CREDIT_GUARANTEE and step.profile.eligibility.credit_guarantee_requires_state_run
+            and not inst.state_run):
+        raise ServiceError("非国家机关或国有资产举办的公益性机构不得实行信用担保，须履行资产抵押手续（10§(二)）", "kind")
+
+
+def agreement_end(step: Step, inst: Institution) -> dt.date:
+    """The last day a security must cover: the end of the qualification period of the
+    agreement's last year (a running agreement's, else one signed this year)."""
+    year, calendar = step.year, step.profile.calendar
+    running = step.session.scalar(select(Agreement.last_year).where(
+        Agreement.institution_id == inst.id, Agreement.state == AgreementState.ACTIVE,
+        Agreement.first_year <= year, Agreement.last_year >= year))
+    last_year = running if running is not None else year + calendar.agreement_years - 1
+    return calendar.qualification_end.in_campaign(last_year)
 
 
 def register_security(sessions: sessionmaker, region_code: str, year: int, institution_code: str,
-                      kind: SecurityKind, value: Decimal, registration_ref: str, on: dt.date, user: str) -> Determination:
-    """Record the pledge or guarantee actually registered; the amount is capped again by it (13§)."""
-    if value <= 0:
-        raise ServiceError("担保、抵押金额须大于 0", "value")
-    if not registration_ref.strip():
-        raise ServiceError("须填写抵押登记或担保函编号", "registration_ref")
-    with sessions.begin() as session:
-        staff(session, user, Department.FUND_SETTLEMENT)
-        region, campaign = get_campaign(session, region_code, year)
-        det, inst = current_determination(session, campaign, institution_code, lock=True)
-        _within_window(campaign, on)
-        profile = load_profile(campaign.profile)
-        if (kind == SecurityKind.CREDIT_GUARANTEE and profile.eligibility.credit_guarantee_requires_state_run
-                and not inst.state_run):
-            raise ServiceError("非国家机关或国有资产举办的公益性机构不得实行信用担保，须履行资产抵押手续（10§(二)）", "kind")
-        transition(session, DETERMINATION, det, "register_security", user, f"{registration_ref} {fmt_yuan_cn(value)} 元")
+                      kind: SecurityKind, value: Decimal, registration_ref: str, on: dt.date, user: str,
+                      valid_until: dt.date | None = None) -> Registered:
+    """Record the pledge or guarantee registered in the window; the advance is capped by it (13§)."""
+    with campaign_step(sessions, user, region_code, year, Department.FUND_SETTLEMENT) as step:
+        det, inst = current_determination(step.session, step.campaign, institution_code, lock=True)
+        _within_window(step, on)
+        _check_security(step, inst, kind, value, registration_ref)
+        until = valid_until or agreement_end(step, inst)
+        if until < det.qualification_end:
+            raise ServiceError(f"担保、抵押有效期须至少覆盖本年度资格期（至 {det.qualification_end}）", "valid_until")
+        step.transition(DETERMINATION, det, "register_security", f"{registration_ref} {fmt_yuan_cn(value)} 元")
         pledge = SecurityPledge(institution_id=inst.id, kind=kind, value=value, registration_ref=registration_ref,
-                                valid_from=on, valid_until=det.qualification_end)
-        session.add(pledge)
-        session.flush()
+                                valid_from=on, valid_until=until)
+        step.session.add(pledge)
+        step.session.flush()
         det.security_id = pledge.id
+        capped = amt.cap_jointly(tuple(_stored_advance(a) for a in det.advances), Security(kind, value), step.profile)
+        by_fund = {c.fund: c for c in capped}
+        amounts = []
         for a in det.advances:
-            if a.amount > 0:
-                final = amt.advance(a.fund, a.base, det.months, det.ratio, Security(kind, value), True, profile)
-                a.final_amount, a.final_cap = final.amount, final.cap
-                a.final_reasons_json = json.dumps([r.as_dict() for r in final.reasons], ensure_ascii=False)
-            else:
-                a.final_amount, a.final_reasons_json = Decimal("0.00"), "[]"
-        return det
+            final = by_fund[a.fund]
+            a.final_amount, a.final_cap = final.amount, final.cap
+            a.final_reasons_json = json.dumps([r.as_dict() for r in final.reasons], ensure_ascii=False)
+            amounts.append(FundAmount(a.fund.value, a.amount, final.amount, tuple(r.message for r in final.reasons)))
+        return Registered(inst.code, value, on, until, tuple(amounts))
 
 
-def sign(sessions: sessionmaker, region_code: str, year: int, institution_code: str, on: dt.date, user: str) -> Agreement:
+def _stored_advance(a) -> amt.Advance:
+    """A determined fund's advance as the engine made it, before any security."""
+    reasons = tuple(Reason(**r) for r in json.loads(a.reasons_json) if r["code"] not in ("capped_by_security",
+                                                                                        "capped_below_minimum"))
+    return amt.Advance(a.fund, a.base, a.raw, a.rounded, a.uncapped, None, a.uncapped, reasons)
+
+
+def renew_security(sessions: sessionmaker, region_code: str, institution_code: str, kind: SecurityKind,
+                   value: Decimal, registration_ref: str, valid_from: dt.date, valid_until: dt.date,
+                   user: str) -> Registered:
+    """Renew or replace an institution's security while its agreement runs (基金结算部门).
+
+    The new one must cover what the institution holds now (13§: the advance never
+    exceeds its security); the one it replaces stays on record.
+    """
+    if valid_until < valid_from:
+        raise ServiceError("截止日期不能早于起始日期", "valid_until")
+    with staff_step(sessions, user, Department.FUND_SETTLEMENT) as step:
+        step.region, step.year = find_region(step.session, region_code), valid_from.year
+        inst = step.session.scalar(select(Institution).where(
+            Institution.region_id == step.region.id, Institution.code == institution_code))
+        if inst is None:
+            raise NotFound(f"没有定点医药机构 {institution_code}", "institution")
+        _check_security(step, inst, kind, value, registration_ref)
+        held = outstanding_advance(step.session, step.region.code, inst.code)
+        cap = amt.security_cap(Security(kind, value), step.profile)
+        if cap is not None and cap < held:
+            raise ServiceError(f"{inst.name} 现持有预付金 {fmt_yuan_cn(held)} 元，新担保、抵押额度 {fmt_yuan_cn(cap)} 元"
+                               f"不足以覆盖，请先收回超出部分", "value")
+        replaced = pledges_valid_on(step.session, step.region, valid_from).get(inst.id)
+        step.session.add(SecurityPledge(institution_id=inst.id, kind=kind, value=value,
+                                        registration_ref=registration_ref, valid_from=valid_from,
+                                        valid_until=valid_until, replaces_id=replaced[0] if replaced else None))
+        return Registered(inst.code, value, valid_from, valid_until, ())
+
+
+def sign(sessions: sessionmaker, region_code: str, year: int, institution_code: str, on: dt.date, user: str) -> Signed:
     """Sign the prepayment agreement; an agreement still running covers this year too (16§)."""
-    with sessions.begin() as session:
-        staff(session, user, Department.FUND_SETTLEMENT)
-        region, campaign = get_campaign(session, region_code, year)
-        det, inst = current_determination(session, campaign, institution_code, lock=True)
-        _within_window(campaign, on)
-        agreement = session.scalar(select(Agreement).where(
-            Agreement.institution_id == inst.id, Agreement.state == "active",
-            Agreement.first_year <= year, Agreement.last_year >= year))
-        profile = load_profile(campaign.profile)
+    with campaign_step(sessions, user, region_code, year, Department.FUND_SETTLEMENT) as step:
+        session, profile = step.session, step.profile
+        det, inst = current_determination(session, step.campaign, institution_code, lock=True)
+        _within_window(step, on)
         if det.security_id is None and profile.eligibility.security_required:
             raise ServiceError("须先办理担保、抵押手续再签订预付协议（10§(二)、15§(三)）", "institution")
-        transition(session, DETERMINATION, det, "sign", user)
+        agreement = session.scalar(select(Agreement).where(
+            Agreement.institution_id == inst.id, Agreement.state == AgreementState.ACTIVE,
+            Agreement.first_year <= year, Agreement.last_year >= year))
+        step.transition(DETERMINATION, det, "sign")
         if agreement is None:
             years = profile.calendar.agreement_years
-            agreement = Agreement(institution_id=inst.id, agreement_no=f"YF-{region.code}-{year}-{inst.code}",
+            agreement = Agreement(institution_id=inst.id, agreement_no=f"YF-{step.region.code}-{year}-{inst.code}",
                                   first_year=year, last_year=year + years - 1, signed_on=on, signed_by=user,
-                                  state="active")
+                                  state=AgreementState.ACTIVE)
             session.add(agreement)
             session.flush()
-            record(session, AGREEMENT, agreement.id, "sign", None, "active", user,
-                   f"有效期 {agreement.first_year}—{agreement.last_year} 年度")
+            step.record(AGREEMENT, agreement.id, "sign", None, AgreementState.ACTIVE,
+                        f"有效期 {agreement.first_year}—{agreement.last_year} 年度")
         det.agreement_id = agreement.id
-        return agreement
+        return Signed(inst.code, agreement.agreement_no, agreement.first_year, agreement.last_year)
+
+

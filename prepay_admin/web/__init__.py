@@ -1,21 +1,20 @@
-"""Screens. Routes parse the request, call a service and render; nothing else."""
+"""Screens. Routes parse the request, call a query and render; nothing else."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
-from sqlalchemy import select
+from flask import Blueprint, abort, render_template, request
 
-from ..app import sessions
-from ..scheduler import TIMEZONE
-from ..models import FundPositionRecord, Region
+from .. import extensions
+from ..clock import TIMEZONE
 from ..policy.facts import Fund
 from ..policy.money import fmt_yuan_cn
 from ..policy.reasons import FUND_CN, KIND_CN
+from ..queries.evaluation import evaluate_region
+from ..queries.overview import campaign_overview, determination_page, region_years
 from ..services.errors import ServiceError
-from ..services.evaluation import evaluate_region
-from ..services.overview import campaign_overview, determination_page
 
 bp = Blueprint("web", __name__)
 PAGE_SIZE = 50
+PAGE_MAX = 100_000
 
 
 @bp.app_template_filter("yuan")
@@ -28,21 +27,20 @@ def _beijing(value) -> str:
     return value.astimezone(TIMEZONE).strftime("%Y-%m-%d %H:%M")
 
 
+def _int_arg(name: str, default: int, maximum: int) -> int:
+    """A query parameter in ASCII digits within its range, else 400 (never a 500)."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6 and 1 <= int(raw) <= maximum):
+        abort(400, description=f"参数 {name} 无效")
+    return int(raw)
+
+
 @bp.get("/")
 def index():
-    with sessions(current_app)() as session:
-        regions = session.execute(
-            select(Region, FundPositionRecord.year)
-            .outerjoin(FundPositionRecord, FundPositionRecord.region_id == Region.id)
-            .distinct().order_by(Region.code, FundPositionRecord.year.desc())
-        ).all()
-    years_by_region: dict[str, list[int]] = {}
-    region_names: dict[str, str] = {}
-    for region, year in regions:
-        region_names[region.code] = region.name
-        years_by_region.setdefault(region.code, [])
-        if year is not None:
-            years_by_region[region.code].append(year)
+    sessions = extensions.sessions()
+    years_by_region, region_names = region_years(sessions)
     if not region_names:
         return render_template("index.html", regions={}, selected=None)
 
@@ -50,16 +48,13 @@ def index():
     if code not in region_names:
         abort(404)
     years = years_by_region[code]
-    try:
-        year = int(request.args.get("year") or (years[0] if years else 0))
-        page = max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        abort(400)
+    year = _int_arg("year", years[0] if years else 0, 2100)
+    page = _int_arg("page", 1, PAGE_MAX)
     if year not in years:
         return render_template("index.html", regions=region_names, years_by_region=years_by_region,
                                selected=None, region_code=code, message="该统筹地区还没有基金结余数据。")
-    overview = campaign_overview(sessions(current_app), code, year)
-    determined = None if request.args.get("whatif") else determination_page(sessions(current_app), code, year, page, PAGE_SIZE)
+    overview = campaign_overview(sessions, code, year)
+    determined = None if request.args.get("whatif") else determination_page(sessions, code, year, page, PAGE_SIZE)
     if determined is not None:
         pages = max(1, -(-determined.count // PAGE_SIZE))
         return render_template(
@@ -68,7 +63,7 @@ def index():
             pages=pages, fund_cn=FUND_CN, kind_cn=KIND_CN, profile=overview.profile,
         )
     try:
-        result = evaluate_region(sessions(current_app), code, year)
+        result = evaluate_region(sessions, code, year)
     except ServiceError as err:
         return render_template("index.html", regions=region_names, years_by_region=years_by_region,
                                selected=None, region_code=code, message=err.message)

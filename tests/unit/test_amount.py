@@ -6,7 +6,7 @@ import pytest
 
 from prepay_admin.policy import amount as amt
 from prepay_admin.policy.engine import evaluate
-from prepay_admin.policy.facts import Fund, Payout, Security, SecurityKind
+from prepay_admin.policy.facts import CreditGrade, Fund, Payout, Security, SecurityKind
 from prepay_admin.profiles import load_profile
 from tests.builders import YEAR, fund, institution, payouts_for, region
 
@@ -14,8 +14,10 @@ NANTONG = load_profile("nantong-2025")
 
 
 def advance(base, months="1.5", ratio="0.9", security="50000000", fund_open=True):
+    """One fund's advance, then capped by the security as the engine does (13§)."""
     sec = None if security is None else Security(SecurityKind.PLEDGE, D(security))
-    return amt.advance(Fund.EMPLOYEE, D(base), D(months), D(ratio), sec, fund_open, NANTONG)
+    uncapped = amt.advance(Fund.EMPLOYEE, D(base), D(months), D(ratio), fund_open, NANTONG)
+    return amt.cap_jointly((uncapped,), sec, NANTONG)[0]
 
 
 def test_13_nantong_worked_example_rounds_1666666_65_to_1670000():
@@ -133,7 +135,7 @@ def test_9_a_closed_employee_fund_leaves_the_resident_fund_judged_on_its_own():
 
 def test_12_base_excludes_out_of_region_patients():
     payouts = payouts_for(YEAR, employee_monthly="1000000", out_of_region="200000")
-    assert amt.monthly_base(payouts, Fund.EMPLOYEE, YEAR, NANTONG) == D("800000.00")
+    assert amt.monthly_base(payouts, Fund.EMPLOYEE, YEAR, NANTONG, dt.date(2015, 1, 1)) == D("800000.00")
 
 
 def test_12_base_counts_missing_months_as_zero_and_ignores_other_years():
@@ -142,10 +144,10 @@ def test_12_base_counts_missing_months_as_zero_and_ignores_other_years():
         Payout(dt.date(2024, 1, 1), Fund.EMPLOYEE, D("9999999")),  # not last year
         Payout(dt.date(2025, 2, 1), Fund.RESIDENT, D("9999999")),  # the other fund
     )
-    assert amt.monthly_base(payouts, Fund.EMPLOYEE, YEAR, NANTONG) == D("100000.00")
+    assert amt.monthly_base(payouts, Fund.EMPLOYEE, YEAR, NANTONG, dt.date(2015, 1, 1)) == D("100000.00")
 
 
 def test_an_ineligible_institution_has_no_advances_and_a_zero_total():
-    result = evaluate(region(institution(security=None)), NANTONG).institutions[0]
+    result = evaluate(region(institution(credit_grade=CreditGrade.C)), NANTONG).institutions[0]
     assert not result.eligible and result.advances == () and result.total == 0
     assert result.months is None and result.ratio is None

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from prepay_admin.cli import cli
+from prepay_admin.console import cli
 from prepay_admin.contract import ContractError, parse_input
 
 WHATIF = (Path(__file__).parent.parent / "data" / "whatif.json").read_text(encoding="utf-8")
@@ -39,13 +39,13 @@ def test_compute_reads_standard_input_and_writes_the_contract(run):
     # two months of 7,407,407.34 over twelve = 1,234,567.89: the worked example, capped at 5,000,000
     assert employee == {
         "fund": "employee", "base": "1234567.89", "raw": "1666666.65", "rounded": "1670000.00",
-        "cap": "5000000.00", "amount": "1670000.00", "reasons": [],
+        "uncapped": "1670000.00", "cap": "5000000.00", "amount": "1670000.00", "reasons": [],
     }
     assert resident["amount"] == "0.00" and resident["reasons"][0]["code"] == "fund_closed"
     assert hospital["total"] == "1670000.00"
     assert pharmacy == {"code": "P32060002", "eligible": False, "months": None, "ratio": None, "advances": [],
                         "total": "0.00", "reasons": pharmacy["reasons"]}
-    assert [r["code"] for r in pharmacy["reasons"]] == ["kind_not_eligible", "security_missing"]
+    assert [r["code"] for r in pharmacy["reasons"]] == ["kind_not_eligible"]
     assert out["totals"] == {"employee": "1670000.00", "resident": "0.00", "all": "1670000.00"}
 
 
@@ -68,7 +68,7 @@ def test_compute_prints_a_chinese_table_with_totals(run):
 
 def problems(data) -> list[tuple[str, str]]:
     with pytest.raises(ContractError) as err:
-        parse_input(data if isinstance(data, str) else json.dumps(data, ensure_ascii=False))
+        parse_input((data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)).encode())
     return err.value.problems
 
 

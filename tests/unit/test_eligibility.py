@@ -5,9 +5,10 @@ from decimal import Decimal as D
 import pytest
 
 from prepay_admin.policy.eligibility import judge
-from prepay_admin.policy.facts import Assessment, CreditGrade, Flag, Kind, Security, SecurityKind
+from prepay_admin.policy.engine import evaluate
+from prepay_admin.policy.facts import Assessment, Bar, CreditGrade, Flag, Kind, Security, SecurityKind
 from prepay_admin.profiles import load_profile
-from tests.builders import YEAR, institution
+from tests.builders import YEAR, institution, region
 
 NANTONG = load_profile("nantong-2025")
 
@@ -70,8 +71,12 @@ def test_10_3_credit_grade_a_or_b(grade, eligible):
     assert (codes(credit_grade=CreditGrade(grade)) == []) is eligible
 
 
-def test_10_2_no_security_is_refused():
-    assert codes(security=None) == ["security_missing"]
+def test_10_2_15_3_no_security_yet_is_no_refusal_the_institution_is_listed_pending():
+    assert codes(security=None) == []
+    result = evaluate(region(institution(security=None)), NANTONG).institutions[0]
+    assert result.eligible and result.total > 0
+    assert [(n.code, n.article) for n in result.notes] == [("security_pending", "10§(二)、15§(三)")]
+    assert all(a.amount == a.uncapped for a in result.advances)
 
 
 def test_10_2_a_private_institution_may_not_use_a_credit_guarantee():
@@ -89,11 +94,26 @@ def test_10_each_condition_that_holds_bars_the_institution(flag):
 
 
 @pytest.mark.parametrize(
-    "until, barred",
-    [(dt.date(2026, 1, 1), True), (dt.date(2028, 5, 1), True), (dt.date(2025, 12, 31), False)],
+    "applied_on, barred",
+    [(dt.date(2025, 12, 20), True), (dt.date(2025, 12, 31), True), (None, True)],
 )
-def test_21_6_a_bar_lasting_into_the_campaign_year_excludes(until, barred):
-    assert ("barred" in codes(barred_until=until)) is barred
+def test_21_6_a_bar_in_force_on_the_day_of_the_application_excludes(applied_on, barred):
+    bar = Bar(dt.date(2022, 12, 31), dt.date(2025, 12, 31))
+    assert ("barred" in codes(bar=bar, applied_on=applied_on)) is barred
+
+
+def test_21_6_a_bar_ended_before_the_application_day_does_not_exclude():
+    bar = Bar(dt.date(2022, 12, 20), dt.date(2025, 12, 19))
+    assert "barred" not in codes(bar=bar, applied_on=dt.date(2025, 12, 20))
+    # the what-if judges on the profile's application deadline, 31 December
+    assert "barred" not in codes(bar=bar)
+
+
+def test_21_6_the_message_names_the_last_barred_day():
+    bar = Bar(dt.date(2023, 7, 1), dt.date(2026, 6, 30))
+    (why,) = judge(institution(bar=bar, applied_on=dt.date(2025, 12, 28)), YEAR, NANTONG).reasons
+    assert (why.code, why.article) == ("barred", "21§(六)")
+    assert "最后一日为 2026-06-30" in why.message and "2025-12-28" in why.message
 
 
 def test_every_failed_condition_is_reported_with_its_article():
@@ -101,7 +121,8 @@ def test_every_failed_condition_is_reported_with_its_article():
         institution(
             level=0, settled_since=dt.date(2025, 6, 1), assessment=Assessment.PASS,
             performance_score=D("70"), credit_grade=CreditGrade.D, security=None,
-            flags=frozenset({Flag.ASSET_SEIZURE, Flag.FRAUD_REFERRAL}), barred_until=dt.date(2027, 1, 1),
+            flags=frozenset({Flag.ASSET_SEIZURE, Flag.FRAUD_REFERRAL}),
+            bar=Bar(dt.date(2024, 1, 1), dt.date(2026, 12, 31)),
         ),
         YEAR, NANTONG,
     )
@@ -112,7 +133,6 @@ def test_every_failed_condition_is_reported_with_its_article():
         ("assessment_below_required", "10§(一)"),
         ("score_below_minimum", "10§(一)"),
         ("credit_grade_not_allowed", "10§(三)"),
-        ("security_missing", "10§(二)"),
         ("asset_seizure", "10§(二)"),
         ("fraud_referral", "10§(五)"),
         ("barred", "21§(六)"),

@@ -25,7 +25,7 @@ def hebei_codes(**changes):
         ({"assessment": Assessment.FAIL}, ["assessment_below_required"], ["assessment_below_required"]),
         ({"performance_score": D("79.99")}, ["score_below_minimum"], []),  # no score condition
         ({"credit_grade": CreditGrade.C}, ["credit_grade_not_allowed"], []),  # no grade condition
-        ({"security": None}, ["security_missing"], []),
+        ({"security": None}, [], []),  # the security belongs to signing (RULES §2)
         ({"level": 0}, ["level_below_minimum"], []),
         ({"kind": Kind.PHARMACY}, ["kind_not_eligible"], ["kind_not_eligible"]),
         ({"settled_since": dt.date(2025, 1, 2)}, ["settlement_under_one_year"], ["settlement_under_one_year"]),

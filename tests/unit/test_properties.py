@@ -35,11 +35,9 @@ def test_every_amount_is_zero_or_a_whole_ten_thousand_between_the_minimum_and_th
         profile, employee, resident, score, grade, security):
     result = total(profile, employee, resident, score, grade, security)
     for a in result.advances:
-        assert a.amount == 0 or (
-            a.amount % D(10000) == 0
-            and a.amount >= profile.amount.minimum
-            and (security is None or a.amount <= security)
-        )
+        assert a.amount == 0 or (a.amount % D(10000) == 0 and a.amount >= profile.amount.minimum)
+    # 13§: one security caps both funds together
+    assert security is None or not result.eligible or result.total <= security
 
 
 @settings(max_examples=300)
@@ -55,8 +53,9 @@ def test_amounts_never_fall_when_base_score_or_grade_improve(
     if worse.eligible:
         assert better.eligible
         assert better.months >= worse.months and better.ratio >= worse.ratio
-        for w, b in zip(worse.advances, better.advances):
-            assert b.amount >= w.amount
+        if security is None:  # under a joint cap one fund's share may shift to the other; the total never falls
+            for w, b in zip(worse.advances, better.advances):
+                assert b.amount >= w.amount
     assert better.total >= worse.total
 
 
@@ -65,5 +64,5 @@ def test_the_breakdown_is_consistent(profile, employee, resident, score, grade, 
     result = total(profile, employee, resident, score, grade, security)
     for a in result.advances:
         assert abs(a.raw - a.base * result.months * result.ratio) <= D("0.005")
-        assert a.amount <= a.rounded
-        assert a.amount == 0 or a.amount == (a.rounded if a.cap is None else min(a.rounded, a.cap))
+        assert a.amount <= a.uncapped <= a.rounded
+        assert a.amount == a.uncapped or (a.cap is not None and result.total <= a.cap)

@@ -15,13 +15,16 @@ from accounting.chart import Role
 from accounting.ledger import find_book
 
 from ..db import money_sum
-from ..models import DEPARTMENT_CN, Campaign, Determination, DeterminationAdvance, Institution, Notice, PaymentBatch, Staff
+from ..models import (
+    DEPARTMENT_CN, Campaign, Determination, DeterminationAdvance, FundPositionRecord, Institution, Notice, PaymentBatch,
+    Region, Staff,
+)
 from ..policy.facts import Fund
 from ..policy.profile import PolicyProfile
-from ..policy.transitions import BATCH, DETERMINATION
-from .batch import LEVELS, valid_sign_offs
-from .facts import get_region
-from .policy import profile_for
+from ..policy.transitions import BATCH, CAMPAIGN, DETERMINATION
+from ..services.batch import LEVELS, valid_sign_offs
+from ..services.policy import effective_profile
+from ..services.unit_of_work import find_region
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class CampaignOverview:
     list_fixed_on: dt.date | None
     signing_deadline: dt.date | None
     provisional: bool
+    pay_by: dt.date  # 15§(四): confirmed and paid by (the year's profile)
     determinations: tuple[tuple[str, int], ...]
     batches: tuple[BatchLine, ...]
     held: dict[Fund, Decimal]  # 暂付款—医保预付金 balance per fund book
@@ -68,10 +72,11 @@ class CampaignOverview:
 
 def campaign_overview(sessions: sessionmaker, region_code: str, year: int) -> CampaignOverview | None:
     with sessions() as session:
-        region = get_region(session, region_code)
+        region = find_region(session, region_code)
         campaign = session.scalar(select(Campaign).where(Campaign.region_id == region.id, Campaign.year == year))
         if campaign is None:
             return None
+        profile = effective_profile(session, region, year)
         states = Counter(session.scalars(select(Determination.state).where(
             Determination.campaign_id == campaign.id, Determination.run == campaign.determination_run)))
         names = {s.username: f"{s.name}（{DEPARTMENT_CN[s.department]}）" for s in session.scalars(select(Staff))}
@@ -93,8 +98,9 @@ def campaign_overview(sessions: sessionmaker, region_code: str, year: int) -> Ca
         gates = tuple(GateLine(g.fund, g.payable_months, g.open, _messages(json.loads(g.reasons_json)),
                                names.get(g.computed_by, g.computed_by)) for g in campaign.fund_gates)
         return CampaignOverview(
-            year, profile_for(session, region, year), gates, "名单已确定" if campaign.state == "list_fixed" else "受理申请中", campaign.list_fixed_on,
+            year, profile, gates, CAMPAIGN.label(campaign.state), campaign.list_fixed_on,
             campaign.signing_deadline, campaign.signing_deadline_provisional,
+            profile.calendar.confirmed_and_paid_by.in_campaign(year),
             tuple((DETERMINATION.label(s), n) for s, n in states.most_common()), batches, held, len(holders), notices,
         )
 
@@ -119,6 +125,7 @@ class DeterminedRow:
     months: Decimal | None
     ratio: Decimal | None
     reasons: tuple[str, ...]
+    notes: tuple[str, ...]
     advances: tuple[DeterminedAdvance, ...]
 
 
@@ -133,7 +140,7 @@ class DeterminationPage:
 def determination_page(sessions: sessionmaker, region_code: str, year: int, page: int, size: int) -> DeterminationPage | None:
     """The stored results of the year's latest determination run, one page at a time."""
     with sessions() as session:
-        region = get_region(session, region_code)
+        region = find_region(session, region_code)
         campaign = session.scalar(select(Campaign).where(Campaign.region_id == region.id, Campaign.year == year))
         if campaign is None or campaign.determination_run == 0:
             return None
@@ -149,7 +156,7 @@ def determination_page(sessions: sessionmaker, region_code: str, year: int, page
         ):
             rows.append(DeterminedRow(
                 inst.code, inst.name, inst.kind, DETERMINATION.label(det.state), det.eligible, det.months, det.ratio,
-                _messages(json.loads(det.reasons_json)),
+                _messages(json.loads(det.reasons_json)), _messages(json.loads(det.notes_json)),
                 tuple(DeterminedAdvance(a.fund, a.base, a.rounded, a.amount, a.final_amount,
                                         _messages(json.loads(a.final_reasons_json or a.reasons_json)))
                       for a in det.advances),
@@ -159,3 +166,21 @@ def determination_page(sessions: sessionmaker, region_code: str, year: int, page
 
 def _messages(reasons: list[dict]) -> tuple[str, ...]:
     return tuple(f"{r['message']}（{r['article']}）" for r in reasons)
+
+
+def region_years(sessions: sessionmaker) -> tuple[dict[str, list[int]], dict[str, str]]:
+    """Each region's years with fund figures (newest first), and the regions' names, by code."""
+    with sessions() as session:
+        rows = session.execute(
+            select(Region.code, Region.name, FundPositionRecord.year)
+            .outerjoin(FundPositionRecord, FundPositionRecord.region_id == Region.id)
+            .distinct().order_by(Region.code, FundPositionRecord.year.desc())
+        ).all()
+    years: dict[str, list[int]] = {}
+    names: dict[str, str] = {}
+    for code, name, year in rows:
+        names[code] = name
+        years.setdefault(code, [])
+        if year is not None:
+            years[code].append(year)
+    return years, names

@@ -8,8 +8,9 @@ from sqlalchemy.orm import sessionmaker
 from ..policy.engine import Evaluation, evaluate
 from ..policy.facts import RegionFacts
 from ..policy.profile import PolicyProfile
-from .facts import get_region, region_facts
-from .policy import profile_for
+from ..services.facts import region_facts
+from ..services.policy import effective_profile
+from ..services.unit_of_work import find_region
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class RegionEvaluation:
 
 def evaluate_region(sessions: sessionmaker, region_code: str, year: int) -> RegionEvaluation:
     with sessions() as session:
-        region = get_region(session, region_code)
-        profile = profile_for(session, region, year)
+        region = find_region(session, region_code)
+        profile = effective_profile(session, region, year)
         facts = region_facts(session, region, year, profile)
     return RegionEvaluation(region.code, region.name, facts, profile, evaluate(facts, profile))

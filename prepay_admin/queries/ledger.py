@@ -1,0 +1,64 @@
+"""The books as staff read them: reports per region and fund, and the nightly audit."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from accounting import reports
+from accounting.chart import Role
+from accounting.ledger import get_book
+from accounting.verify import Breach, verify
+
+from ..models import Institution
+from ..policy.facts import Fund
+from ..services.errors import NotFound
+from ..services.unit_of_work import find_region
+from .security_cover import uncovered_advances
+
+
+def trial_balance(sessions: sessionmaker, region_code: str, fund: Fund, from_period: str,
+                  to_period: str) -> reports.TrialBalance:
+    reports.check_range(from_period, to_period)
+    with sessions() as session:
+        return reports.trial_balance(session, get_book(session, region_code, fund).id, from_period, to_period)
+
+
+def statement(sessions: sessionmaker, region_code: str, fund: Fund, institution_code: str, from_period: str,
+              to_period: str) -> reports.AccountDetail:
+    reports.check_range(from_period, to_period)
+    with sessions() as session:
+        region = find_region(session, region_code)
+        if session.scalar(select(Institution.id).where(Institution.region_id == region.id,
+                                                       Institution.code == institution_code)) is None:
+            raise NotFound(f"{region.name} 没有定点医药机构 {institution_code}", "institution")
+        return reports.institution_statement(session, get_book(session, region_code, fund).id, institution_code,
+                                             from_period, to_period)
+
+
+def account_detail(sessions: sessionmaker, region_code: str, fund: Fund, role: Role, from_period: str,
+                   to_period: str, institution_code: str | None = None) -> reports.AccountDetail:
+    reports.check_range(from_period, to_period)
+    with sessions() as session:
+        return reports.account_detail(session, get_book(session, region_code, fund).id, role, from_period, to_period,
+                                      party=institution_code)
+
+
+@dataclass(frozen=True)
+class WriteOffs:
+    book: str
+    rows: tuple[reports.MemoRow, ...]
+
+
+def writeoffs(sessions: sessionmaker, region_code: str, fund: Fund) -> WriteOffs:
+    with sessions() as session:
+        book = get_book(session, region_code, fund)
+        return WriteOffs(book.name, reports.writeoff_register(session, book.id))
+
+
+def audit(sessions: sessionmaker, on=None) -> list[Breach]:
+    """Every ledger invariant (``accounting.verify``) and the application's own: no institution
+    holds more 暂付款—医保预付金 than the security valid for it (13§)."""
+    with sessions() as session:
+        return verify(session) + uncovered_advances(session, on)

@@ -1,0 +1,160 @@
+"""One way to run a step: the campaign-step context every write use case runs in.
+
+A step is a unit of work: one session and one transaction (committed when the
+block ends, rolled back on any error), the acting member of staff checked
+against the department that owns the duty (24§), and — for steps of a
+region's year — the region, the campaign (row-locked where the step needs it)
+and the *effective* profile with the year's overrides (14§), resolved once,
+here, by ``services.policy.effective_profile``. Transitions go through the
+step, so every move is recorded with who, when, from, to and why.
+
+Database trouble that is not the caller's fault becomes a ``ServiceError`` too:
+a lock held past the timeout reads "数据库繁忙，请稍后重试", never a raw
+``OperationalError``.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+from sqlalchemy import select, text
+from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..models import DEPARTMENT_CN, Campaign, Department, Region, Staff, Transition
+from ..policy.profile import PolicyProfile
+from ..policy.transitions import IllegalTransition, Machine
+from .errors import Busy, NotFound, ServiceError
+
+LOCK_TIMEOUT_MS = 10_000  # PostgreSQL's lock_timeout; SQLite's busy_timeout is set on connect
+
+
+@dataclass
+class Step:
+    session: Session
+    actor: Staff
+    region: Region | None = None
+    year: int | None = None
+    campaign: Campaign | None = None
+    _profile: PolicyProfile | None = field(default=None, repr=False)
+
+    @property
+    def profile(self) -> PolicyProfile:
+        """The region's rules for the year, overrides applied; resolved once per step."""
+        if self._profile is None:
+            from .policy import effective_profile  # policy's own use case runs in a step too
+
+            if self.region is None or self.year is None:
+                raise RuntimeError("a step without a region's year has no profile")
+            self._profile = effective_profile(self.session, self.region, self.year)
+        return self._profile
+
+    def require(self, *departments: Department) -> None:
+        """24§: each duty has its department; anyone else is refused."""
+        if departments and self.actor.department not in departments:
+            wanted = "或".join(DEPARTMENT_CN[d] for d in departments)
+            raise ServiceError(f"{self.actor.name}（{DEPARTMENT_CN[self.actor.department]}）无权执行此操作，"
+                               f"须由{wanted}办理", "user")
+
+    def transition(self, machine: Machine, obj: Any, action: str, reason: str = "") -> str:
+        """Move ``obj`` (anything with ``id`` and ``state``) by ``action``; refused unless the table allows it."""
+        try:
+            target = machine.next(obj.state, action)
+        except IllegalTransition as err:
+            raise ServiceError(str(err), "state") from None
+        self.record(machine, obj.id, action, obj.state, target, reason)
+        obj.state = target
+        return target
+
+    def record(self, machine: Machine, object_id: int, action: str, from_state: str | None, to_state: str,
+               reason: str = "") -> None:
+        record_transition(self.session, machine, object_id, action, from_state, to_state, self.actor.username, reason)
+
+
+def record_transition(session: Session, machine: Machine, object_id: int, action: str, from_state: str | None,
+                      to_state: str, actor: str, reason: str = "") -> None:
+    """The transition log: who, when, from, to, why (the scheduler records as itself)."""
+    session.add(Transition(machine=machine.name, object_id=object_id, action=action, from_state=from_state,
+                           to_state=to_state, actor=actor, reason=reason[:500]))
+
+
+def find_staff(session: Session, username: str) -> Staff:
+    person = session.scalar(select(Staff).where(Staff.username == username))
+    if person is None:
+        raise ServiceError(f"用户 {username} 不存在", "user")
+    return person
+
+
+def find_region(session: Session, code: str) -> Region:
+    region = session.scalar(select(Region).where(Region.code == code))
+    if region is None:
+        raise NotFound(f"没有统筹地区 {code}", "region")
+    return region
+
+
+def find_campaign(session: Session, region: Region, year: int, *, lock: bool = False) -> Campaign:
+    query = select(Campaign).where(Campaign.region_id == region.id, Campaign.year == year)
+    campaign = session.scalar(query.with_for_update() if lock else query)
+    if campaign is None:
+        raise NotFound(f"{region.name} 尚未开启 {year} 年度预付", "year")
+    return campaign
+
+
+@contextmanager
+def staff_step(sessions: sessionmaker, user: str, *departments: Department) -> Iterator[Step]:
+    """A write by a member of staff of ``departments`` (none named: any member of staff)."""
+    with _translated_errors(), sessions.begin() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}"))
+        step = Step(session, find_staff(session, user))
+        step.require(*departments)
+        yield step
+
+
+@contextmanager
+def region_step(sessions: sessionmaker, user: str, region_code: str, year: int,
+                *departments: Department) -> Iterator[Step]:
+    """A write about a region's year, before or without its campaign (e.g. a 14§ override)."""
+    with staff_step(sessions, user, *departments) as step:
+        step.region, step.year = find_region(step.session, region_code), year
+        yield step
+
+
+@contextmanager
+def campaign_step(sessions: sessionmaker, user: str, region_code: str, year: int, *departments: Department,
+                  lock: bool = False) -> Iterator[Step]:
+    """A step of a region's annual campaign; ``lock`` holds the campaign row for the whole step."""
+    with region_step(sessions, user, region_code, year, *departments) as step:
+        step.campaign = find_campaign(step.session, step.region, year, lock=lock)
+        yield step
+
+
+@contextmanager
+def campaign_step_of(sessions: sessionmaker, user: str, find: Callable[[Session], Campaign]) -> Iterator[Step]:
+    """A step reached through one of the campaign's objects (a batch, an instruction): ``find``
+    locks that object and returns its campaign; the department is checked by the use case."""
+    with staff_step(sessions, user) as step:
+        campaign = find(step.session)
+        step.campaign, step.year = campaign, campaign.year
+        step.region = step.session.get(Region, campaign.region_id)
+        yield step
+
+
+def _is_lock_timeout(err: OperationalError) -> bool:
+    text_ = str(err.orig).lower()
+    return "database is locked" in text_ or "lock timeout" in text_ or "lock_timeout" in text_ \
+        or getattr(err.orig, "sqlstate", None) == "55P03"
+
+
+@contextmanager
+def _translated_errors() -> Iterator[None]:
+    try:
+        yield
+    except OperationalError as err:
+        if _is_lock_timeout(err):
+            raise Busy() from None
+        raise
+    except DataError:
+        # a value the column cannot hold (an id or amount past its range): never echo the statement
+        raise ServiceError("输入的数值超出允许范围", None) from None
