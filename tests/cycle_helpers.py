@@ -5,9 +5,11 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from prepay_admin.models import Determination, Institution, SecurityPledge
+from prepay_admin.demo.generator import plan_institution
+from prepay_admin.models import Determination, Institution
 from prepay_admin.services import applications, determination, signing
-from prepay_admin.services.campaign import get_campaign, open_campaign
+from prepay_admin.services.campaign import open_campaign
+from prepay_admin.services.unit_of_work import find_campaign, find_region
 from prepay_admin.services.demo import load_demo
 from prepay_admin.services.demo_cycle import ensure_demo_staff
 
@@ -34,18 +36,36 @@ def listed_through_fixing(sessions, institutions: int = 40) -> list[tuple]:
     return listed(sessions)
 
 
-def listed(sessions) -> list[tuple]:
+def listed_codes(sessions) -> list[str]:
+    """Every institution on the fixed list still in its signing window (listed, no security yet)."""
     with sessions() as s:
-        _, campaign = get_campaign(s, REGION, YEAR)
-        return s.execute(
-            select(Institution.code, SecurityPledge.kind, SecurityPledge.value, SecurityPledge.registration_ref)
-            .join(Determination, Determination.institution_id == Institution.id)
-            .join(SecurityPledge, SecurityPledge.institution_id == Institution.id)
+        campaign = find_campaign(s, find_region(s, REGION), YEAR)
+        return s.scalars(
+            select(Institution.code).join(Determination, Determination.institution_id == Institution.id)
             .where(Determination.campaign_id == campaign.id, Determination.state == "listed")
             .order_by(Institution.code)).all()
 
 
-def secure_and_sign(sessions, rows, on=dt.date(YEAR, 1, 9)) -> None:
-    for code, kind, value, ref in rows:
-        signing.register_security(sessions, REGION, YEAR, code, kind, value, ref, on, "jiesuan2")
-        signing.sign(sessions, REGION, YEAR, code, on, "jiesuan2")
+def listed(sessions) -> list[tuple]:
+    """The listed institutions that offer an acceptable security (the demo plan's offer, registered in
+    the window): (code, kind, value, ref)."""
+    rows = []
+    for code in listed_codes(sessions):
+        plan = plan_institution(2026, int(code[-6:]) - 1, YEAR, REGION[:4])
+        offer = plan.security
+        if offer is not None and (offer.kind == "pledge" or plan.state_run):  # 10§(二): guarantees for state-run only
+            rows.append((code, offer.kind, offer.value, offer.registration_ref))
+    return rows
+
+
+def secure_and_sign(sessions, rows, on=dt.date(YEAR, 1, 9)) -> list[tuple]:
+    """Register each offered security and sign; returns the rows that signed (a security that caps
+    the advance below the minimum leaves nothing to sign for)."""
+    signed = []
+    for row in rows:
+        code, kind, value, ref = row
+        done = signing.register_security(sessions, REGION, YEAR, code, kind, value, ref, on, "jiesuan2")
+        if sum(a.final for a in done.amounts) > 0:
+            signing.sign(sessions, REGION, YEAR, code, on, "jiesuan2")
+            signed.append(row)
+    return signed

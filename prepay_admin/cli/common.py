@@ -34,7 +34,7 @@ T = TypeVar("T")
 # a service's field name → the command-line option that carries it (None: the message says enough)
 OPTION_FOR_FIELD = {"on": "date", "today": "date", "submitted_on": "date", "paid_on": "date",
                     "registration_ref": "ref", "bank_ref": "bank-ref", "paid_from": "paid-from",
-                    "valid_until": "valid-until", "approval": "approval", "state": None}
+                    "valid_until": "valid-until", "approval": "approval", "parameter": "set", "state": None}
 
 
 def app_sessions() -> sessionmaker:
@@ -97,7 +97,9 @@ def write_file(path: Path, data: bytes, option: str = "xlsx") -> None:
 
 class _Strict(click.ParamType):
     def fail_cn(self, message: str, param, ctx) -> NoReturn:
-        self.fail(message, param, ctx)
+        """The house style for bad input: ``--option: 中文说明`` on stderr, exit status 2."""
+        name = param.opts[0] if param is not None and param.opts else (param.name if param else "")
+        fail(f"{name}: {message}" if name else message)
 
 
 class DateType(_Strict):

@@ -37,7 +37,7 @@ def uncovered_advances(session: Session, on: dt.date | None = None) -> list[Brea
             continue
         profile = effective_profile(session, region, on.year)
         pledges = pledges_valid_on(session, region, on)
-        ids = dict(session.execute(select(Institution.code, Institution.id).where(Institution.region_id == region.id)))
+        ids = dict(session.execute(select(Institution.code, Institution.id).where(Institution.region_id == region.id)).all())
         for code, balance in sorted(held.items()):
             pledge = pledges.get(ids.get(code))
             if pledge is None:

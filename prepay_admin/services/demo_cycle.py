@@ -14,7 +14,7 @@ from sqlalchemy.orm import sessionmaker
 
 from ..demo.generator import plan_institution
 from ..models import Department, Determination, Institution, PaymentInstruction, Region, Staff
-from ..policy.facts import Kind
+from ..policy.facts import Kind, SecurityKind
 from ..policy.transitions import DeterminationState, PaymentState
 from . import applications, batch, deadlines, determination, payment, signing
 from .campaign import open_campaign
@@ -88,13 +88,17 @@ def play_cycle(sessions: sessionmaker, region_code: str, year: int, seed: int,
     window = max((deadline - fixed_on).days, 1)
     for n, code in enumerate(listed):
         # what the institution offers (its plan, regenerated from the seed)
-        offer = plan_institution(seed, int(code[-6:]) - 1, year, region_code[:4]).security
-        if n == 1 or (offer is None and security_required):
-            continue  # the demo's institution that lets the window pass: 视作放弃
+        plan = plan_institution(seed, int(code[-6:]) - 1, year, region_code[:4])
+        offer = plan.security
+        refused = offer is not None and offer.kind == SecurityKind.CREDIT_GUARANTEE and not plan.state_run
+        if n == 1 or ((offer is None or refused) and security_required):
+            continue  # the window passes (one by choice, the others with no acceptable security): 视作放弃
         on = min(fixed_on + dt.timedelta(days=1 + n % window), deadline)
         if offer is not None:
-            signing.register_security(sessions, region_code, year, code, offer.kind, offer.value,
-                                      offer.registration_ref, on, "jiesuan2")
+            done = signing.register_security(sessions, region_code, year, code, offer.kind, offer.value,
+                                             offer.registration_ref, on, "jiesuan2")
+            if sum(a.final for a in done.amounts) <= 0:
+                continue  # capped below the minimum: nothing to sign for (13§)
         signing.sign(sessions, region_code, year, code, on, "jiesuan2")
         signed += 1
 

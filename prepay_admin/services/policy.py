@@ -69,7 +69,7 @@ def record_override(sessions, region_code: str, year: int, parameter: str, value
             profile = load_profile(profile_name_for(step.session, step.region, year),
                                    [*existing, Override(parameter, value, approval_ref)])
         except ProfileError as err:
-            raise ServiceError("；".join(m for _, m in err.problems), parameter) from None
+            raise ServiceError(f"{parameter}：" + "；".join(m for _, m in err.problems), "parameter") from None
         step.session.add(PolicyOverride(region_id=step.region.id, year=year, parameter=parameter,
                                         value_json=json.dumps(value, ensure_ascii=False), approval_ref=approval_ref,
                                         recorded_by=step.actor.username))

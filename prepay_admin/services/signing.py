@@ -172,6 +172,11 @@ def sign(sessions: sessionmaker, region_code: str, year: int, institution_code: 
         _within_window(step, on)
         if det.security_id is None and profile.eligibility.security_required:
             raise ServiceError("须先办理担保、抵押手续再签订预付协议（10§(二)、15§(三)）", "institution")
+        final = sum((a.final_amount if a.final_amount is not None else a.amount for a in det.advances), Decimal(0))
+        if final <= 0:
+            # 13§: capped below the minimum; a larger security may still be registered in the window
+            raise ServiceError("按登记的担保、抵押额度限额后预付金额不足最低额，不签订预付协议；"
+                               "可在签约期内登记更高额度的担保、抵押", "institution")
         agreement = session.scalar(select(Agreement).where(
             Agreement.institution_id == inst.id, Agreement.state == AgreementState.ACTIVE,
             Agreement.first_year <= year, Agreement.last_year >= year))

@@ -14,34 +14,44 @@ from prepay_admin.models import (Agreement, Application, Determination, Determin
                                  Transition)
 from prepay_admin.policy.facts import Fund, SecurityKind
 from prepay_admin.services import applications, batch, determination, payment, signing
-from prepay_admin.services.campaign import get_campaign, open_campaign
+from prepay_admin.services.campaign import open_campaign
+from prepay_admin.services.unit_of_work import find_campaign, find_region
 from prepay_admin.services.errors import ServiceError
-from tests.cycle_helpers import REGION, YEAR, listed_through_fixing, region_ready, secure_and_sign
+from prepay_admin.queries.ledger import audit
+from tests.cycle_helpers import REGION, YEAR, listed_codes, listed_through_fixing, region_ready, secure_and_sign
 
 JOB = {j.name: j for j in scheduler.JOBS}
+
+
+def sign(sessions, batch_id, user, comment="同意"):
+    """Sign the batch as seen now (the screen passes its hash for the signer)."""
+    return batch.sign_off(sessions, batch_id, user, comment, batch.current_hash(sessions, batch_id))
 
 
 def test_a_whole_january_from_applications_to_payment_matches_the_ledger(sessions):
     rows = listed_through_fixing(sessions)
     assert len(rows) >= 3
-    missed, signers = rows[0], rows[1:]
-    secure_and_sign(sessions, signers)
+    missed = rows[0]
+    not_signing = len(listed_codes(sessions)) - len(rows)  # listed, but nothing acceptable to pledge
+    signers = secure_and_sign(sessions, rows[1:])
+    not_signing += len(rows) - 1 - len(signers)  # a pledge that caps the advance below the minimum
 
-    # the window closes on 14 January; the scheduler's sweep of the 15th marks the one who missed it
-    assert scheduler.run_job(sessions, JOB["deadline_sweep"], dt.date(YEAR, 1, 15), "test").given_up == 1
+    # the window closes on 14 January; the sweep of the 15th marks those who did not register and sign
+    swept = scheduler.run_job(sessions, JOB["deadline_sweep"], dt.date(YEAR, 1, 15), "test")
+    assert swept.given_up == 1 + not_signing
     assert scheduler.run_job(sessions, JOB["deadline_sweep"], dt.date(YEAR, 1, 15), "test-2") is None
 
     batch_id = batch.prepare(sessions, REGION, YEAR, "jiesuan1")
-    batch.sign_off(sessions, batch_id, "jiesuan1", "提请审核")
-    batch.sign_off(sessions, batch_id, "neishen1", "流程合规")
-    batch.sign_off(sessions, batch_id, "yibaoju1", "确认（盖章）")
-    batch.sign_off(sessions, batch_id, "caizhengju1", "确认（盖章）")
-    instructions = payment.issue(sessions, batch_id, "caiwu1")
+    sign(sessions, batch_id, "jiesuan1", "提请审核")
+    sign(sessions, batch_id, "neishen1", "流程合规")
+    sign(sessions, batch_id, "yibaoju1", "确认（盖章）")
+    sign(sessions, batch_id, "caizhengju1", "确认（盖章）")
+    instructions = payment.issue(sessions, batch_id, "caiwu1", dt.date(YEAR, 1, 23))
     for n, instruction_id in enumerate(instructions):
         payment.confirm(sessions, instruction_id, f"BANK{n:04d}", dt.date(YEAR, 1, 26), "caiwu1")
 
     with sessions() as s:
-        _, campaign = get_campaign(s, REGION, YEAR)
+        campaign = find_campaign(s, find_region(s, REGION), YEAR)
         states = dict(s.execute(select(Institution.code, Determination.state)
                                 .join(Determination, Determination.institution_id == Institution.id)
                                 .where(Determination.campaign_id == campaign.id)).all())
@@ -67,6 +77,7 @@ def test_a_whole_january_from_applications_to_payment_matches_the_ledger(session
                 assert [m.debit for m in statement.movements] == [amount]
         assert verify(s) == []
         assert s.scalar(select(func.count()).select_from(Agreement)) == len(signers)
+    assert audit(sessions, on=dt.date(YEAR, 1, 31)) == []  # 13§: nobody holds more than its security
 
 
 def test_every_change_of_state_is_recorded_with_who_and_why(sessions):
@@ -177,16 +188,23 @@ def test_15_3_signing_after_the_seventh_working_day_is_refused(sessions):
     signing.register_security(sessions, REGION, YEAR, code, kind, value, ref, dt.date(YEAR, 1, 14), "jiesuan2")
 
 
-def test_13_the_amount_is_capped_again_by_the_security_actually_registered(sessions):
+def test_13_the_registered_security_caps_both_funds_together(sessions):
     rows = listed_through_fixing(sessions, institutions=20)
     code, kind, value, ref = rows[0]
-    det = signing.register_security(sessions, REGION, YEAR, code, SecurityKind.PLEDGE, D("150000.00"), "抵押2026-1",
-                                    dt.date(YEAR, 1, 8), "jiesuan2")
-    paid = [a for a in det.advances if a.amount > 0]
-    assert paid and all(a.final_amount in (D("0.00"), D("150000.00")) for a in paid)
+    done = signing.register_security(sessions, REGION, YEAR, code, SecurityKind.PLEDGE, D("150000.00"), "抵押2026-1",
+                                     dt.date(YEAR, 1, 8), "jiesuan2")
+    determined = sum((a.determined for a in done.amounts), D(0))
+    assert determined > D("150000")
+    # one pledge of 150,000 for the whole institution: never 150,000 per fund
+    assert sum((a.final for a in done.amounts), D(0)) == D("150000.00")
+    assert sorted(a.final for a in done.amounts) == [D("0.00"), D("150000.00")]
+    with sessions() as s:
+        advances = s.scalars(select(DeterminationAdvance).join(Determination).join(Institution)
+                             .where(Institution.code == code, Determination.state == "secured")).all()
     # the determined figures stay as they were; the registered security's effect is kept beside them
-    assert any(a.amount > D("150000") and "capped_by_security" in a.final_reasons_json for a in paid)
-    assert all(a.final_cap == D("150000.00") for a in paid)
+    assert sum((a.amount for a in advances), D(0)) == determined
+    assert all(a.final_cap == D("150000.00") and "capped_by_security" in a.final_reasons_json
+               for a in advances if a.amount > 0)
 
 
 def test_16_a_running_agreement_covers_the_next_year(sessions):
@@ -222,7 +240,7 @@ def test_hb_the_hebei_cycle_takes_applications_in_early_january_and_signs_withou
     campaign = determination.fix_list(sessions, "130100", YEAR, "jiesuan1", dt.date(YEAR, 1, 19))
     assert campaign.signing_deadline == dt.date(YEAR, 1, 28)
     with sessions() as s:
-        _, campaign = get_campaign(s, "130100", YEAR)
+        campaign = find_campaign(s, find_region(s, "130100"), YEAR)
         first = s.scalar(select(Institution.code).join(Determination, Determination.institution_id == Institution.id)
                          .where(Determination.campaign_id == campaign.id, Determination.state == "listed")
                          .order_by(Institution.code).limit(1))

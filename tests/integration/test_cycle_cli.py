@@ -1,5 +1,6 @@
 """``prepay-admin cycle …``: each step from the terminal, with Chinese summaries and named errors."""
 import json
+import re
 
 from sqlalchemy import select
 
@@ -37,7 +38,7 @@ def test_the_cycle_from_the_terminal(app, cli_runner, tmp_path):
     determined = run(cli_runner, "jiesuan1", "determine", *r)
     assert "第 1 次测算：3 家机构" in determined.output
     fixed = run(cli_runner, "jiesuan1", "fix-list", *r, "--date", "2026-01-05")
-    assert "须于 2026-01-14 前完成" in fixed.output
+    assert "7 个工作日内、2026-01-14 前完成" in fixed.output
 
     secured = run(cli_runner, "jiesuan2", "register-security", *r, "--institution", "H3206000001", "--kind", "pledge",
                   "--value", "5000000.00", "--ref", "通抵押〔2026〕1号", "--date", "2026-01-08")
@@ -47,18 +48,26 @@ def test_the_cycle_from_the_terminal(app, cli_runner, tmp_path):
               "--value", "1e6", "--ref", "x", "--date", "2026-01-08")
     assert bad.exit_code == 2 and bad.output.startswith("--value: ")
 
-    submitted = run(cli_runner, "jiesuan1", "submit", *r)
+    prepared = run(cli_runner, "jiesuan1", "prepare", *r)
+    assert prepared.exit_code == 0, prepared.output
+    seen = re.search(r"批次摘要 ([0-9a-f]{64})", prepared.output).group(1)
+    submitted = run(cli_runner, "jiesuan1", "submit", "--batch", "1", "--hash", seen)
     assert submitted.exit_code == 0 and "批次 1 已提交" in submitted.output
-    assert run(cli_runner, "jiesuan1", "approve", "--batch", "1").output.startswith("--user: ")
+    assert run(cli_runner, "jiesuan1", "approve", "--batch", "1", "--hash", seen).output.startswith("--user: ")
+    # 24§(五): a signer names the batch they saw; another hash is refused
+    wrong = run(cli_runner, "neishen1", "approve", "--batch", "1", "--hash", "0" * 64)
+    assert wrong.exit_code == 2 and wrong.output.startswith("--hash: ")
+    assert run(cli_runner, "neishen1", "approve", "--batch", "1").exit_code == 2  # no hash, no signature
     for user in ("neishen1", "yibaoju1", "caizhengju1"):
-        assert run(cli_runner, user, "approve", "--batch", "1").exit_code == 0
-    paid = run(cli_runner, "caiwu1", "pay", "--batch", "1")
+        assert run(cli_runner, user, "approve", "--batch", "1", "--hash", seen).exit_code == 0
+    paid = run(cli_runner, "caiwu1", "pay", "--batch", "1", "--date", "2026-01-23")
     assert paid.exit_code == 0 and "已生成拨付指令" in paid.output
     with sessions() as s:
         ids = s.scalars(select(PaymentInstruction.id)).all()
     for i in ids:
         assert run(cli_runner, "caiwu1", "confirm", "--instruction", str(i), "--bank-ref", f"B{i}", "--date", "2026-01-26").exit_code == 0
-    again = run(cli_runner, "caiwu1", "confirm", "--instruction", str(ids[0]), "--bank-ref", f"B{ids[0]}")
+    again = run(cli_runner, "caiwu1", "confirm", "--instruction", str(ids[0]), "--bank-ref", f"B{ids[0]}",
+                "--date", "2026-01-26")
     assert "未重复记账" in again.output
     status = run(cli_runner, "caiwu1", "status", *r)
     assert "已拨付：1 家" in status.output and "批次 1：已拨付" in status.output

@@ -11,11 +11,16 @@ from sqlalchemy import func, select
 from accounting.models import JournalEntry
 from prepay_admin.models import Determination, PaymentInstruction, Transition
 from prepay_admin.services import batch, deadlines, payment
-from tests.cycle_helpers import REGION, YEAR, listed_through_fixing, secure_and_sign
+from tests.cycle_helpers import REGION, YEAR, listed_codes, listed_through_fixing, secure_and_sign
 from tests.integration.test_ledger_concurrency import at_once
 
 pytestmark = pytest.mark.postgresql_only
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def sign(sessions, batch_id, user, comment="同意"):
+    """Sign the batch as seen now (the screen passes its hash for the signer)."""
+    return batch.sign_off(sessions, batch_id, user, comment, batch.current_hash(sessions, batch_id))
 
 
 def test_ten_concurrent_confirmations_of_one_payment_post_one_entry(sessions):
@@ -23,8 +28,8 @@ def test_ten_concurrent_confirmations_of_one_payment_post_one_entry(sessions):
     secure_and_sign(sessions, rows[:2])
     batch_id = batch.prepare(sessions, REGION, YEAR, "jiesuan1")
     for user in ("jiesuan1", "neishen1", "yibaoju1", "caizhengju1"):
-        batch.sign_off(sessions, batch_id, user)
-    first = payment.issue(sessions, batch_id, "caiwu1")[0]
+        sign(sessions, batch_id, user)
+    first = payment.issue(sessions, batch_id, "caiwu1", dt.date(YEAR, 1, 23))[0]
     results, errors = at_once(10, lambda i: payment.confirm(sessions, first, "BANK-0001", dt.date(YEAR, 1, 26), "caiwu1"))
     assert errors == []
     assert len({r.ledger_entry_id for r in results}) == 1
@@ -38,6 +43,7 @@ def test_ten_concurrent_confirmations_of_one_payment_post_one_entry(sessions):
 
 def test_two_sweeps_at_once_mark_each_institution_once(sessions):
     rows = listed_through_fixing(sessions, institutions=40)
+    rows = listed_codes(sessions)  # every listed institution is still in its window
     results, errors = at_once(2, lambda i: deadlines.sweep(sessions, dt.date(YEAR, 1, 15), actor=f"sweeper-{i}"))
     assert errors == []
     assert sum(r.given_up for r in results) == len(rows)
@@ -50,8 +56,9 @@ def test_two_sweeps_at_once_mark_each_institution_once(sessions):
 
 def test_two_scheduler_processes_running_the_sweep_do_it_once(sessions, database_url):
     rows = listed_through_fixing(sessions, institutions=40)
+    rows = listed_codes(sessions)  # every listed institution is still in its window
     env = {**os.environ, "DATABASE_URL": database_url}
-    command = [sys.executable, "-m", "prepay_admin.cli", "scheduler", "run-once", "deadline_sweep", "--date", f"{YEAR}-01-15"]
+    command = [sys.executable, "-m", "prepay_admin", "scheduler", "run-once", "deadline_sweep", "--date", f"{YEAR}-01-15"]
     procs = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(2)]
     outputs = [p.communicate(timeout=120) for p in procs]

@@ -7,14 +7,22 @@ from openpyxl import load_workbook
 from accounting import guards, templates as t
 from accounting.ledger import get_book, post
 from prepay_admin.policy.facts import Fund
+from prepay_admin.models import Institution, SecurityPledge
+from prepay_admin.policy.facts import SecurityKind
 from prepay_admin.services.demo import load_demo
+from sqlalchemy import select
 
 
 def demo_with_postings(app):
     sessions = app.extensions["prepay_sessions"]
     load_demo(sessions, institutions=3, seed=1, year=2026, play=False)
-    with sessions() as s:
+    with sessions.begin() as s:
         book = get_book(s, "320600", Fund.EMPLOYEE).id
+        institution = s.scalar(select(Institution.id).where(Institution.code == "H3206000001"))
+        # 13§: the advance posted below is secured (ledger verify checks it)
+        s.add(SecurityPledge(institution_id=institution, kind=SecurityKind.PLEDGE, value=D("2000000"),
+                             registration_ref="抵押登记〔2026〕1号", valid_from=dt.date(2026, 1, 9),
+                             valid_until=dt.date(2029, 1, 20)))
     post(sessions, book, t.advance_paid("H3206000001", D("1020000"), dt.date(2026, 1, 26), "pay:1"), "pay:1", "财务甲")
     post(sessions, book, t.recovered_by_offset("H3206000001", D("20000"), dt.date(2026, 2, 20), "off:1"), "off:1", "财务甲")
     return book
@@ -40,7 +48,8 @@ def test_the_statement_of_an_institution(app, cli_runner):
     assert "借 1,000,000.00" in result.output.splitlines()[-1]
 
 
-def test_closing_a_period_then_reopening_it(app, cli_runner):
+def test_closing_a_period_then_reopening_it(app, cli_runner, monkeypatch):
+    monkeypatch.setenv("PREPAY_USER", "caiwu1")  # 24§(一): the finance department closes the books
     demo_with_postings(app)
     ok = cli_runner.invoke(args=["ledger", "close-period", "--region", "320600", "--period", "2026-01"])
     assert ok.exit_code == 0 and "已结账至 2026-01" in ok.output

@@ -7,7 +7,7 @@ from prepay_admin import scheduler
 from prepay_admin.models import Campaign, Determination, JobRun, Notice
 from prepay_admin.services import calendar as cal
 from prepay_admin.services import deadlines
-from tests.cycle_helpers import YEAR, listed_through_fixing, region_ready
+from tests.cycle_helpers import listed_codes, YEAR, listed_through_fixing, region_ready
 
 JOB = {j.name: j for j in scheduler.JOBS}
 
@@ -19,8 +19,8 @@ def notices(sessions, kind=None):
 
 
 def test_reminders_are_written_once_per_institution_and_day(sessions):
-    rows = listed_through_fixing(sessions, institutions=30)
-    assert deadlines.remind(sessions, dt.date(YEAR, 1, 12)) == len(rows)
+    listed_through_fixing(sessions, institutions=30)
+    assert deadlines.remind(sessions, dt.date(YEAR, 1, 12)) == len(listed_codes(sessions))
     assert deadlines.remind(sessions, dt.date(YEAR, 1, 12)) == 0
     assert all("2026-01-14 前" in m for m in notices(sessions, "reminder"))
     assert deadlines.remind(sessions, dt.date(YEAR, 1, 6)) == 0  # not yet within three days
@@ -84,7 +84,8 @@ def test_missed_days_are_caught_up_at_start(sessions):
     assert calendar_runs == 0  # not due in January
 
 
-def test_the_bureau_edits_its_calendar_from_the_terminal(app, cli_runner):
+def test_the_bureau_edits_its_calendar_from_the_terminal(app, cli_runner, monkeypatch):
+    monkeypatch.setenv("PREPAY_USER", "jiesuan1")
     region_ready(app.extensions["prepay_sessions"], institutions=2)
     shown = cli_runner.invoke(args=["calendar", "show", "2026"])
     assert "2026 年：已知" in shown.output and "2026-02-14  调休上班" in shown.output

@@ -53,11 +53,12 @@ def test_compute_for_an_unknown_region_or_year_names_the_option(cli_runner):
     assert result.exit_code == 2 and result.output.startswith("--region: 没有统筹地区 000000")
 
 
-def test_policy_override_through_the_cli(cli_runner):
+def test_policy_override_through_the_cli(cli_runner, monkeypatch):
+    monkeypatch.setenv("PREPAY_USER", "caiwu1")
     cli_runner.invoke(args=["demo", "load", "--institutions", "3"])
     ok = cli_runner.invoke(args=["policy", "override", "--region", "320600", "--year", "2026",
                                  "--set", 'amount.minimum="50000"', "--approval", "苏医保〔2026〕1号"])
     assert ok.exit_code == 0, ok.output
     bad = cli_runner.invoke(args=["policy", "override", "--region", "320600", "--year", "2026",
                                   "--set", "amount.minimum=50000.5", "--approval", "x"])
-    assert bad.exit_code == 2 and bad.output.startswith("amount.minimum: ")
+    assert bad.exit_code == 2 and bad.output.startswith("--set: amount.minimum：")

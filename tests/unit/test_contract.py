@@ -44,7 +44,7 @@ def test_compute_reads_standard_input_and_writes_the_contract(run):
     assert resident["amount"] == "0.00" and resident["reasons"][0]["code"] == "fund_closed"
     assert hospital["total"] == "1670000.00"
     assert pharmacy == {"code": "P32060002", "eligible": False, "months": None, "ratio": None, "advances": [],
-                        "total": "0.00", "reasons": pharmacy["reasons"]}
+                        "total": "0.00", "reasons": pharmacy["reasons"], "notes": []}
     assert [r["code"] for r in pharmacy["reasons"]] == ["kind_not_eligible"]
     assert out["totals"] == {"employee": "1670000.00", "resident": "0.00", "all": "1670000.00"}
 
