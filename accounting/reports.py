@@ -59,7 +59,7 @@ def check_range(from_period: str, to_period: str) -> None:
     check_period(from_period)
     check_period(to_period)
     if from_period > to_period:
-        raise LedgerError("bad_period", f"起始期间 {from_period} 晚于截止期间 {to_period}", "period")
+        raise LedgerError("bad_period", f"起始期间 {from_period} 晚于截止期间 {to_period}", "from")
 
 
 def trial_balance(session: Session, book_id: int, from_period: str, to_period: str) -> TrialBalance:

@@ -43,13 +43,16 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+SQLITE_BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for SQLite's lock before "数据库繁忙"
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # the driver's own transaction handling is switched off: "begin" above does it
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
 
 

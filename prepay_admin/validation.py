@@ -58,7 +58,9 @@ class DecimalString(fields.Field):
             raise ValidationError(f"须为字符串形式的数字（如 \"1234.56\"），不接受 {_json_type(value)}")
         text = value.strip()
         if not self.pattern.fullmatch(text):
-            raise ValidationError(f"“{value}”不是小数位不超过 {self.places} 位的数字")
+            shown = value if len(value) <= 30 else value[:30] + "…"
+            raise ValidationError(f"“{shown}”不是有效的数字（ASCII 数字，整数部分至多 {INTEGER_DIGITS_MAX} 位，"
+                                  f"小数至多 {self.places} 位）")
         try:
             number = Decimal(text)
         except InvalidOperation:  # pragma: no cover - the pattern already guarantees it

@@ -30,11 +30,13 @@ from ..validation import (
 )
 
 T = TypeVar("T")
+ID_MAX = 2**31 - 1  # the databases' integer keys
 
 # a service's field name → the command-line option that carries it (None: the message says enough)
 OPTION_FOR_FIELD = {"on": "date", "today": "date", "submitted_on": "date", "paid_on": "date",
                     "registration_ref": "ref", "bank_ref": "bank-ref", "paid_from": "paid-from",
-                    "valid_until": "valid-until", "approval": "approval", "parameter": "set", "state": None}
+                    "valid_until": "valid-until", "approval": "approval", "parameter": "set", "region_code": "region-code",
+                    "region_name": "region-name", "state": None}
 
 
 def app_sessions() -> sessionmaker:
@@ -144,9 +146,9 @@ class IdType(_Strict):
     def convert(self, value, param, ctx) -> int:
         if isinstance(value, int):
             return value
-        if not (isinstance(value, str) and value.isascii() and value.isdigit() and 0 < len(value) <= 18
-                and int(value) > 0):
-            self.fail_cn(f"“{value[:30]}”不是有效的编号（正整数）", param, ctx)
+        if not (isinstance(value, str) and value.isascii() and value.isdigit() and 0 < len(value) <= 10
+                and 0 < int(value) <= ID_MAX):
+            self.fail_cn(f"“{value[:30]}”不是有效的编号（1—{ID_MAX} 的整数）", param, ctx)
         return int(value)
 
 

@@ -15,7 +15,7 @@ from ..policy.money import fmt_yuan_cn
 from ..queries import ledger as books
 from ..services.books import close_period as close, reopen_period as reopen
 from ..tables import render
-from .common import CODE, PERIOD, TEXT, app_sessions, current_user, run_service, write_file
+from .common import CODE, PERIOD, TEXT, app_sessions, current_user, fail, run_service, write_file
 
 
 def _book_options(f):
@@ -36,7 +36,14 @@ def _periods(from_period: str | None, to_period: str | None) -> tuple[str, str]:
 
 def _xlsx_option(f):
     return click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False, path_type=Path),
-                        help="同时导出为 Excel 文件")(f)
+                        callback=_writable, help="同时导出为 Excel 文件")(f)
+
+
+def _writable(ctx, param, path: Path | None) -> Path | None:
+    """Refuse an export path whose folder does not exist before any work is done."""
+    if path is not None and not path.parent.is_dir():
+        fail(f"--xlsx: 文件夹 {path.parent} 不存在")
+    return path
 
 
 @click.group(help="会计核算：暂付款—医保预付金账簿")

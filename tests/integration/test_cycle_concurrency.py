@@ -42,7 +42,7 @@ def test_ten_concurrent_confirmations_of_one_payment_post_one_entry(sessions):
 
 
 def test_two_sweeps_at_once_mark_each_institution_once(sessions):
-    rows = listed_through_fixing(sessions, institutions=40)
+    listed_through_fixing(sessions, institutions=40)
     rows = listed_codes(sessions)  # every listed institution is still in its window
     results, errors = at_once(2, lambda i: deadlines.sweep(sessions, dt.date(YEAR, 1, 15), actor=f"sweeper-{i}"))
     assert errors == []
@@ -55,7 +55,7 @@ def test_two_sweeps_at_once_mark_each_institution_once(sessions):
 
 
 def test_two_scheduler_processes_running_the_sweep_do_it_once(sessions, database_url):
-    rows = listed_through_fixing(sessions, institutions=40)
+    listed_through_fixing(sessions, institutions=40)
     rows = listed_codes(sessions)  # every listed institution is still in its window
     env = {**os.environ, "DATABASE_URL": database_url}
     command = [sys.executable, "-m", "prepay_admin", "scheduler", "run-once", "deadline_sweep", "--date", f"{YEAR}-01-15"]
