@@ -60,7 +60,7 @@ class DecimalString(fields.Field):
         if not self.pattern.fullmatch(text):
             shown = value if len(value) <= 30 else value[:30] + "…"
             raise ValidationError(f"“{shown}”不是有效的数字（ASCII 数字，整数部分至多 {INTEGER_DIGITS_MAX} 位，"
-                                  f"小数至多 {self.places} 位）")
+                                  f"小数位不超过 {self.places} 位）")
         try:
             number = Decimal(text)
         except InvalidOperation:  # pragma: no cover - the pattern already guarantees it

@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Any, Callable, NoReturn, TypeVar
 
 import click
-from sqlalchemy.orm import sessionmaker
-
 from accounting.errors import LedgerError
 
 from .. import clock, extensions
@@ -39,7 +37,8 @@ OPTION_FOR_FIELD = {"on": "date", "today": "date", "submitted_on": "date", "paid
                     "region_name": "region-name", "state": None}
 
 
-def app_sessions() -> sessionmaker:
+def app_sessions():
+    """The app's session factory, handed to services and queries (never opened here)."""
     return extensions.sessions()
 
 

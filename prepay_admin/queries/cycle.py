@@ -12,7 +12,7 @@ from sqlalchemy.orm import sessionmaker
 from ..models import Determination, PaymentBatch, PaymentInstruction
 from ..policy.transitions import BATCH, CAMPAIGN, DETERMINATION, PAYMENT
 from ..services.batch import NEXT_LEVEL, batch_hash, get_batch
-from ..services.policy import effective_profile
+from ..services.rules import effective_profile
 from ..services.unit_of_work import find_campaign, find_region
 
 

@@ -9,7 +9,7 @@ from ..policy.engine import Evaluation, evaluate
 from ..policy.facts import RegionFacts
 from ..policy.profile import PolicyProfile
 from ..services.facts import region_facts
-from ..services.policy import effective_profile
+from ..services.rules import effective_profile
 from ..services.unit_of_work import find_region
 
 

@@ -23,7 +23,7 @@ from ..policy.facts import Fund
 from ..policy.profile import PolicyProfile
 from ..policy.transitions import BATCH, CAMPAIGN, DETERMINATION
 from ..services.batch import LEVELS, valid_sign_offs
-from ..services.policy import effective_profile
+from ..services.rules import effective_profile
 from ..services.unit_of_work import find_region
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import sessionmaker
 
 from ..models import PolicyOverride
 from ..policy.profile import PolicyProfile
-from ..services.policy import effective_profile
+from ..services.rules import effective_profile
 from ..services.unit_of_work import find_region
 
 

@@ -18,7 +18,7 @@ from ..models import Institution, Region
 from ..policy.amount import security_cap
 from ..policy.money import fmt_yuan_cn
 from ..services.facts import pledges_valid_on
-from ..services.policy import effective_profile
+from ..services.rules import effective_profile
 
 
 def uncovered_advances(session: Session, on: dt.date | None = None) -> list[Breach]:

@@ -17,7 +17,7 @@ from ..clock import utcnow
 from ..models import Campaign, Determination, Institution, Notice, PaymentBatch, Region
 from ..policy.transitions import DETERMINATION, IN_SIGNING_WINDOW, BatchState, CampaignState, DeterminationState
 from .calendar import year_known
-from .policy import effective_profile
+from .rules import effective_profile
 from .unit_of_work import record_transition
 
 

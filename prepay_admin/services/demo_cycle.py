@@ -18,7 +18,7 @@ from ..policy.facts import Kind, SecurityKind
 from ..policy.transitions import DeterminationState, PaymentState
 from . import applications, batch, deadlines, determination, payment, signing
 from .campaign import open_campaign
-from .policy import effective_profile
+from .rules import effective_profile
 from .unit_of_work import find_campaign
 
 DEMO_STAFF = (

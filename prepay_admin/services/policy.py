@@ -1,56 +1,16 @@
-"""Which rules apply to a region's year: its profile plus the overrides in force for it (14§).
-
-``effective_profile`` is the one function that resolves the rules of a (region,
-year); every step of that year's cycle gets its profile from it (through the
-campaign-step context), so an approved override changes every step.
-Overrides are kept, never overwritten: each is a row with its approval, who
-and when; for each parameter the latest recorded is in force.
-"""
+"""14§: record a per-year override of a profile parameter, with its approval reference."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from ..models import Campaign, Department, PolicyOverride, Region
+from ..models import Department, PolicyOverride
 from ..policy.profile import PolicyProfile
 from ..profiles import Override, ProfileError, load_profile
 from ..validation import YEAR_MAX, YEAR_MIN
 from .errors import ServiceError
+from .rules import overrides_in_force, profile_name_for
 from .unit_of_work import region_step
-
-
-def overrides_in_force(session: Session, region: Region, year: int) -> list[Override]:
-    """The latest override of each parameter for the year, in parameter order."""
-    latest: dict[str, PolicyOverride] = {}
-    for row in session.scalars(select(PolicyOverride).where(
-            PolicyOverride.region_id == region.id, PolicyOverride.year == year).order_by(PolicyOverride.id)):
-        latest[row.parameter] = row
-    return [Override(p, json.loads(r.value_json), r.approval_ref) for p, r in sorted(latest.items())]
-
-
-def profile_name_for(session: Session, region: Region, year: int) -> str:
-    """The campaign keeps the profile it was opened with; before it opens, the region's."""
-    opened = session.scalar(select(Campaign.profile).where(Campaign.region_id == region.id, Campaign.year == year))
-    return opened or region.profile
-
-
-def effective_profile(session: Session, region: Region, year: int) -> PolicyProfile:
-    """The rules of a region's year: its profile with the year's overrides applied (14§)."""
-    return load_profile(profile_name_for(session, region, year), overrides_in_force(session, region, year))
-
-
-@dataclass(frozen=True)
-class OverrideLine:
-    parameter: str
-    value: Any
-    approval_ref: str
-    recorded_by: str
-    recorded_at: Any
-    in_force: bool
 
 
 def record_override(sessions, region_code: str, year: int, parameter: str, value: Any, approval_ref: str,

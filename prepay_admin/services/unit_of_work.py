@@ -5,7 +5,7 @@ block ends, rolled back on any error), the acting member of staff checked
 against the department that owns the duty (24§), and — for steps of a
 region's year — the region, the campaign (row-locked where the step needs it)
 and the *effective* profile with the year's overrides (14§), resolved once,
-here, by ``services.policy.effective_profile``. Transitions go through the
+here, by ``services.rules.effective_profile``. Transitions go through the
 step, so every move is recorded with who, when, from, to and why.
 
 Database trouble that is not the caller's fault becomes a ``ServiceError`` too:
@@ -26,6 +26,7 @@ from ..models import DEPARTMENT_CN, Campaign, Department, Region, Staff, Transit
 from ..policy.profile import PolicyProfile
 from ..policy.transitions import IllegalTransition, Machine
 from .errors import Busy, NotFound, ServiceError
+from .rules import effective_profile
 
 LOCK_TIMEOUT_MS = 10_000  # PostgreSQL's lock_timeout; SQLite's busy_timeout is set on connect
 
@@ -43,8 +44,6 @@ class Step:
     def profile(self) -> PolicyProfile:
         """The region's rules for the year, overrides applied; resolved once per step."""
         if self._profile is None:
-            from .policy import effective_profile  # policy's own use case runs in a step too
-
             if self.region is None or self.year is None:
                 raise RuntimeError("a step without a region's year has no profile")
             self._profile = effective_profile(self.session, self.region, self.year)

@@ -87,8 +87,12 @@ def test_13_shares_never_exceed_the_cap_nor_a_funds_own_amount_and_stay_whole(em
         assert share == 0 or (share % UNIT == 0 and share >= MINIMUM)
     if sum(amounts.values()) <= cap:
         assert result == amounts
-    elif cap >= 2 * MINIMUM:
-        assert sum(result.values()) == cap  # a cap that can be used is used whole
+
+
+def test_13_as_the_rules_say_a_zeroed_share_moves_only_up_to_the_other_funds_own_amount():
+    # 100,000 + 110,000 under 200,000: 90,000 + 110,000, then the employee share (under the minimum)
+    # becomes 0 and the resident fund is already at its own amount. RULES §3 leaves 90,000 of the cap unused.
+    assert shares("100000", "110000", "200000") == {Fund.EMPLOYEE: D("0"), Fund.RESIDENT: D("110000")}
 
 
 def test_hb_2_2_months_before_settlement_start_do_not_count_in_the_divisor():

@@ -1,0 +1,95 @@
+"""The house's rules, as tests: thin shells, one resolver of the year's rules, an independent ledger,
+named workflow states, and a factory nothing imports back."""
+import ast
+
+import pytest
+
+from prepay_admin.policy import transitions
+from tests.unit.imports import ROOT, imported_modules, modules_under
+
+SHELLS = ["prepay_admin.cli", "prepay_admin.web"]
+
+
+def _all(package):
+    return list(modules_under(package))
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_the_shells_import_neither_sqlalchemy_nor_the_models(shell):
+    offenders = {m: sorted(n for n in imported_modules(p, m)
+                           if n.split(".")[0] == "sqlalchemy" or n.startswith("prepay_admin.models")
+                           or n.startswith("accounting.models"))
+                 for m, p in _all(shell)}
+    assert {m: v for m, v in offenders.items() if v} == {}
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_the_shells_open_no_session_themselves(shell):
+    """No ``sessions()()`` nor ``.begin()``: a shell hands the session factory to a service or a query."""
+    offenders = []
+    for module, path in _all(shell):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Call) and "session" in ast.unparse(node.func.func):
+                offenders.append(f"{module}:{node.lineno} opens a session: {ast.unparse(node)}")
+            if isinstance(node, ast.Attribute) and node.attr in ("begin", "execute", "scalar", "scalars"):
+                offenders.append(f"{module}:{node.lineno} .{node.attr}")
+    assert offenders == []
+
+
+def test_the_ledger_does_not_import_the_application():
+    offenders = {m: sorted(n for n in imported_modules(p, m) if n.split(".")[0] in ("prepay_admin", "flask"))
+                 for m, p in _all("accounting")}
+    assert {m: v for m, v in offenders.items() if v} == {}
+
+
+def test_nothing_imports_the_application_factory_back_but_the_entry_points():
+    importers = sorted(m for package in ("prepay_admin", "accounting") for m, p in _all(package)
+                       if "prepay_admin.app" in imported_modules(p, m))
+    assert importers == ["prepay_admin.console"]
+
+
+ALLOWED_PROFILE_LOADERS = {
+    "prepay_admin.services.rules",  # the one resolver of a region's year
+    "prepay_admin.services.policy",  # validates a new override against the whole profile
+    "prepay_admin.services.demo",  # refuses an unknown profile before creating a region
+    "prepay_admin.cli.compute",  # the what-if on a file, with no region
+    "prepay_admin.cli.policy",  # shows the packaged profiles
+}
+
+
+def test_exactly_one_function_resolves_the_effective_profile_of_a_regions_year():
+    callers = set()
+    for package in ("prepay_admin",):
+        for module, path in _all(package):
+            if module.startswith("prepay_admin.profiles"):
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            if any(isinstance(n, ast.Call) and getattr(n.func, "id", getattr(n.func, "attr", None)) == "load_profile"
+                   for n in ast.walk(tree)):
+                callers.add(module)
+    assert callers <= ALLOWED_PROFILE_LOADERS, callers - ALLOWED_PROFILE_LOADERS
+    rules = (ROOT / "prepay_admin/services/rules.py").read_text(encoding="utf-8")
+    assert rules.count("def effective_profile(") == 1
+
+
+STATES = {s.value for enum in (transitions.CampaignState, transitions.ApplicationState, transitions.DeterminationState,
+                               transitions.AgreementState, transitions.BatchState, transitions.PaymentState)
+          for s in enum}
+
+
+@pytest.mark.parametrize("package", ["prepay_admin.services", "prepay_admin.queries"])
+def test_workflow_states_are_named_not_bare_strings(package):
+    """A comparison or assignment with a state written as a string drifts from the table: use the enums."""
+    offenders = []
+    for module, path in _all(package):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Compare):
+                values = [node.left, *node.comparators]
+            elif isinstance(node, ast.keyword) and node.arg == "state":
+                values = [node.value]
+            else:
+                continue
+            for v in values:
+                if isinstance(v, ast.Constant) and v.value in STATES:
+                    offenders.append(f"{module}:{node.lineno} {v.value!r}")
+    assert offenders == []
