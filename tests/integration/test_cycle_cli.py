@@ -40,6 +40,10 @@ def test_the_cycle_from_the_terminal(app, cli_runner, tmp_path):
     fixed = run(cli_runner, "jiesuan1", "fix-list", *r, "--date", "2026-01-05")
     assert "7 个工作日内、2026-01-14 前完成" in fixed.output
 
+    # a security capping the advance below the minimum is recorded and said so, never a traceback (review item 8)
+    small = run(cli_runner, "jiesuan2", "register-security", *r, "--institution", "H3206000003", "--kind", "pledge",
+                "--value", "95000", "--ref", "通抵押〔2026〕3号", "--date", "2026-01-08")
+    assert small.exit_code == 0 and "职工医保统筹基金 0.00 元" in small.output, small.output
     secured = run(cli_runner, "jiesuan2", "register-security", *r, "--institution", "H3206000001", "--kind", "pledge",
                   "--value", "5000000.00", "--ref", "通抵押〔2026〕1号", "--date", "2026-01-08")
     assert secured.exit_code == 0, secured.output
