@@ -165,10 +165,18 @@ def prepare(user, region_code, year) -> None:
     click.echo(f"已编制批次 {batch_id}。核对无误后提交：cycle submit --batch {batch_id} --hash <批次摘要>")
 
 
+def _sign_off_options(default_comment: str):
+    """A sign-off names the batch and the hash of the batch the signer saw (24§(五))."""
+    def wrap(f):
+        f = click.option("--comment", default=default_comment, type=TEXT, help="意见")(f)
+        f = click.option("--hash", "seen_hash", required=True,
+                         help="所审阅批次的摘要（cycle show-batch 显示；与当前不符则拒绝）")(f)
+        return batch_opt(f)
+    return wrap
+
+
 @cycle.command(help="提交批次（第一级签字），须写明所核对批次的摘要")
-@batch_opt
-@click.option("--hash", "seen_hash", required=True, help="所核对批次的摘要（cycle show-batch 显示）")
-@click.option("--comment", default="名单及额度经核定无误，提请审核", type=TEXT)
+@_sign_off_options("名单及额度经核定无误，提请审核")
 @click.pass_obj
 @with_appcontext
 def submit(user, batch_id, seen_hash, comment) -> None:
@@ -184,9 +192,7 @@ def show_batch(batch_id) -> None:
 
 
 @cycle.command(help="审核环节签字：内审、医保行政部门、财政部门依次确认，须写明所审阅批次的摘要")
-@batch_opt
-@click.option("--hash", "seen_hash", required=True, help="所审阅批次的摘要（与当前不符则拒绝）")
-@click.option("--comment", default="同意", type=TEXT)
+@_sign_off_options("同意")
 @click.pass_obj
 @with_appcontext
 def approve(user, batch_id, seen_hash, comment) -> None:

@@ -31,8 +31,9 @@ MESSAGES: Mapping[str, str] = {
     # advance
     "fund_closed": "{fund_cn}本年度未达到预付条件，不予预付",
     "amount_below_minimum": "取整后金额 {rounded} 元，小于 {minimum} 元，不实行预付",
-    "capped_by_security": "两项基金预付合计 {total} 元超过担保、抵押额度 {cap} 元，按比例分摊后本基金由 {rounded} 元限为 {share} 元",
-    "capped_below_minimum": "按担保、抵押额度分摊后本基金不足 {minimum} 元，不实行预付，所余额度计入另一项基金",
+    "capped_by_security": "本机构预付合计 {total} 元超过担保、抵押额度 {cap} 元（一份担保覆盖两项基金），"
+                          "按比例分摊后本基金由 {rounded} 元限为 {share} 元",
+    "capped_below_minimum": "按担保、抵押额度分摊后本基金不足 {minimum} 元，不实行预付",
     # notes: not refusals
     "security_pending": "尚未办理担保、抵押手续：按未限额金额列入名单，须在签约期内登记担保、抵押后按其额度限额，逾期视作放弃",
 }

@@ -21,7 +21,7 @@ from ..models import (
 )
 from ..policy.facts import Fund
 from ..policy.profile import PolicyProfile
-from ..policy.transitions import BATCH, CAMPAIGN, DETERMINATION
+from ..policy.transitions import BATCH, CAMPAIGN, DETERMINATION, DeterminationState
 from ..services.batch import LEVELS, valid_sign_offs
 from ..services.rules import effective_profile
 from ..services.unit_of_work import find_region
@@ -125,7 +125,7 @@ class DeterminedRow:
     months: Decimal | None
     ratio: Decimal | None
     reasons: tuple[str, ...]
-    notes: tuple[str, ...]
+    notes: tuple[str, ...]  # while the institution is listed and has not registered its security yet
     advances: tuple[DeterminedAdvance, ...]
 
 
@@ -156,7 +156,7 @@ def determination_page(sessions: sessionmaker, region_code: str, year: int, page
         ):
             rows.append(DeterminedRow(
                 inst.code, inst.name, inst.kind, DETERMINATION.label(det.state), det.eligible, det.months, det.ratio,
-                _messages(json.loads(det.reasons_json)), _messages(json.loads(det.notes_json)),
+                _messages(json.loads(det.reasons_json)), _messages(json.loads(det.notes_json)) if det.state == DeterminationState.LISTED else (),
                 tuple(DeterminedAdvance(a.fund, a.base, a.rounded, a.amount, a.final_amount,
                                         _messages(json.loads(a.final_reasons_json or a.reasons_json)))
                       for a in det.advances),
