@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from accounting import templates
@@ -110,18 +111,22 @@ def confirm(sessions: sessionmaker, instruction_id: int, bank_ref: str, paid_on:
         if used is not None:
             raise ServiceError(f"银行流水号 {bank_ref} 已用于拨付指令 {used}：一笔转账只能确认一笔拨付", "bank_ref")
         step.transition(PAYMENT, instruction, "confirm", f"银行流水号 {bank_ref}")
+        instruction.bank_ref, instruction.paid_on, instruction.paying_account = bank_ref, paid_on, account
+        try:  # a concurrent confirmation of another instruction with this reference: the unique key decides
+            with session.begin_nested():
+                session.flush()
+        except IntegrityError:
+            raise ServiceError(f"银行流水号 {bank_ref} 已用于另一笔拨付指令：一笔转账只能确认一笔拨付", "bank_ref") from None
         book = get_book(session, step.region.code, instruction.fund)
         key = f"payment-instruction:{instruction.id}"
         draft = templates.advance_paid(
             instruction.institution_code, instruction.amount, paid_on, key, paid_from=paid_from,
             summary=f"拨付 {instruction.institution_code} {step.year} 年度医保预付金（银行流水 {bank_ref}）")
-        posted = post_in(session, book.id, draft, key, user)
-        instruction.bank_ref, instruction.paid_on, instruction.ledger_entry_id = bank_ref, paid_on, posted.entry_id
-        instruction.paying_account = account
+        instruction.ledger_entry_id = post_in(session, book.id, draft, key, user).entry_id
         session.flush()
         _close_determination_if_paid(step, instruction)
         _complete_if_settled(step, session.get(PaymentBatch, instruction.batch_id))
-        return Confirmed(instruction.id, posted.entry_id, False)
+        return Confirmed(instruction.id, instruction.ledger_entry_id, False)
 
 
 def void(sessions: sessionmaker, instruction_id: int, user: str, reason: str) -> None:

@@ -67,3 +67,24 @@ def test_two_scheduler_processes_running_the_sweep_do_it_once(sessions, database
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(Transition).where(
             Transition.action == "give_up")) == len(rows)
+
+
+def test_15_4_two_instructions_confirmed_at_once_with_one_bank_reference_pay_once(sessions):
+    from prepay_admin.services.errors import ServiceError
+
+    rows = listed_through_fixing(sessions, institutions=30)
+    secure_and_sign(sessions, rows[:4])
+    batch_id = batch.prepare(sessions, REGION, YEAR, "jiesuan1")
+    for user in ("jiesuan1", "neishen1", "yibaoju1", "caizhengju1"):
+        sign(sessions, batch_id, user)
+    issued = payment.issue(sessions, batch_id, "caiwu1", dt.date(YEAR, 1, 23))
+    with sessions() as s:
+        funds = {i: s.get(PaymentInstruction, i).fund for i in issued}
+    pair = [i for i in issued if funds[i] == funds[issued[0]]][:2]
+    assert len(pair) == 2
+    results, errors = at_once(2, lambda i: payment.confirm(sessions, pair[i], "ONE-TRANSFER", dt.date(YEAR, 1, 26),
+                                                           "caiwu1"))
+    assert len(results) == 1 and len(errors) == 1 and isinstance(errors[0], ServiceError)
+    assert errors[0].field == "bank_ref"
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(JournalEntry)) == 1

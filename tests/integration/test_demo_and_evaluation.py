@@ -1,15 +1,17 @@
 """The demo region loads idempotently, and evaluating it from the database equals the pure engine."""
+import datetime as dt
 from decimal import Decimal as D
 
 from sqlalchemy import func, select
 
 from prepay_admin.demo.generator import SCENARIOS, plan_region
-from prepay_admin.models import Institution, MonthlyPayout, Region
+from prepay_admin.models import Institution, MonthlyPayout, Region, Staff
 from prepay_admin.policy.engine import evaluate
-from prepay_admin.policy.facts import InstitutionFacts, Kind, Payout, Security
-from prepay_admin.services.demo import load_demo
-from prepay_admin.queries.evaluation import evaluate_region
+from prepay_admin.policy.facts import InstitutionFacts, Kind, Payout
 from prepay_admin.profiles import load_profile
+from prepay_admin.queries.evaluation import evaluate_region
+from prepay_admin.queries.ledger import audit
+from prepay_admin.services.demo import load_demo
 
 YEAR = 2026
 
@@ -18,10 +20,17 @@ def test_loading_the_demo_twice_does_not_duplicate_it(sessions):
     first = load_demo(sessions, institutions=40, seed=7, year=YEAR)
     second = load_demo(sessions, institutions=40, seed=7, year=YEAR)
     assert first.created and not second.created
+    assert audit(sessions, on=dt.date(YEAR, 1, 31)) == []  # the played year: nobody above its security
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(Region)) == 1
         assert s.scalar(select(func.count()).select_from(Institution)) == 40
         assert s.scalar(select(func.count()).select_from(MonthlyPayout)) == first.payouts == 40 * 36 * 2
+
+
+def test_demo_load_without_the_cycle_still_creates_the_staff_to_walk_it_by_hand(sessions):
+    load_demo(sessions, institutions=3, seed=1, year=YEAR, play=False)
+    with sessions() as s:
+        assert {"jiesuan1", "caiwu1", "neishen1", "yibaoju1", "caizhengju1"} <= set(s.scalars(select(Staff.username)))
 
 
 def test_the_demo_shows_every_reason_the_rules_can_give(sessions):

@@ -42,6 +42,8 @@ def test_demo_load_and_compute_from_the_database_through_the_cli(cli_runner):
     assert result.exit_code == 0 and "已载入演示统筹地区 320600" in result.output
     again = cli_runner.invoke(args=["demo", "load"])
     assert "已存在，未重复载入" in again.output
+    verified = cli_runner.invoke(args=["ledger", "verify"])  # the played cycle: ledger and security cover
+    assert verified.exit_code == 0 and "预付金均在担保额度内" in verified.output
     out = cli_runner.invoke(args=["compute", "--region", "320600", "--year", "2026"])
     assert out.exit_code == 0
     data = json.loads(out.output)
