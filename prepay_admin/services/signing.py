@@ -22,7 +22,7 @@ from ..policy import amount as amt
 from ..policy.facts import Security, SecurityKind
 from ..policy.money import fmt_yuan_cn
 from ..policy.reasons import Reason
-from ..policy.transitions import AGREEMENT, DETERMINATION, AgreementState, DeterminationState
+from ..policy.transitions import AGREEMENT, DETERMINATION, AgreementState
 from ..validation import MONEY_MAX
 from .books import outstanding_advance
 from .errors import NotFound, ServiceError

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from accounting.chart import Role
 from accounting.ledger import get_book, party_balance
-from prepay_admin.models import Determination, DeterminationAdvance, Institution, PolicyOverride, SecurityPledge
+from prepay_admin.models import Determination, Institution, PolicyOverride, SecurityPledge
 from prepay_admin.policy.facts import Fund, SecurityKind
 from prepay_admin.queries.ledger import audit
 from prepay_admin.queries.policy import profile_in_force
@@ -18,7 +18,7 @@ from prepay_admin.services.errors import ServiceError
 from prepay_admin.services.facts import pledges_valid_on
 from prepay_admin.services.policy import record_override
 from prepay_admin.services.unit_of_work import find_region
-from tests.cycle_helpers import REGION, YEAR, listed, listed_codes, listed_through_fixing, region_ready
+from tests.cycle_helpers import REGION, YEAR, listed, listed_through_fixing, region_ready
 
 
 def apply_all(sessions, codes=None):
