@@ -224,3 +224,41 @@ def test_15_4_the_pay_by_date_is_reminded_before_it_passes(sessions):
     with sessions() as s:
         message = s.scalar(select(Notice.message).where(Notice.key.like("pay-by:%")))
     assert "2026-01-31 前完成审核确认并拨付" in message and "还有 5 天" in message
+
+
+def test_16_13_year_2_of_the_agreement_is_capped_by_the_pledge_of_year_1_and_signs_on_the_running_agreement(sessions):
+    from prepay_admin.models import AnnualStanding, FundPositionRecord, MonthlyPayout
+
+    rows = listed_through_fixing(sessions, institutions=20)
+    code, kind, value, ref = rows[0]
+    signing.register_security(sessions, REGION, YEAR, code, kind, value, ref, dt.date(YEAR, 1, 8), "jiesuan2")
+    signing.sign(sessions, REGION, YEAR, code, dt.date(YEAR, 1, 8), "jiesuan2")
+    # the next year's figures: the same funds and standing, so that only the year changes
+    with sessions.begin() as s:
+        inst = s.scalar(select(Institution).where(Institution.code == code))
+        for f in s.scalars(select(FundPositionRecord).where(FundPositionRecord.year == YEAR)).all():
+            s.add(FundPositionRecord(region_id=f.region_id, year=YEAR + 1, fund=f.fund,
+                                     cumulative_surplus=f.cumulative_surplus, monthly_expenditure=f.monthly_expenditure,
+                                     last_year_current_balance=f.last_year_current_balance,
+                                     projected_current_balance=f.projected_current_balance))
+        for p in s.scalars(select(MonthlyPayout).where(MonthlyPayout.institution_id == inst.id,
+                                                        MonthlyPayout.month >= dt.date(YEAR - 1, 1, 1))).all():
+            s.add(MonthlyPayout(institution_id=inst.id, month=p.month.replace(year=YEAR), fund=p.fund,
+                                amount=p.amount, out_of_region=p.out_of_region))
+        standing = s.scalar(select(AnnualStanding).where(AnnualStanding.institution_id == inst.id))
+        s.add(AnnualStanding(institution_id=inst.id, year=YEAR + 1, assessment=standing.assessment,
+                             performance_score=standing.performance_score, credit_grade=standing.credit_grade))
+        pledge_id = s.scalar(select(SecurityPledge.id).where(SecurityPledge.registration_ref == ref))
+    open_campaign(sessions, REGION, YEAR + 1, "caiwu1")
+    applications.apply(sessions, REGION, YEAR + 1, code, applications.clean_answers(), dt.date(YEAR, 12, 20), "jiesuan1")
+    determination.determine(sessions, REGION, YEAR + 1, "jiesuan1")
+    with sessions() as s:
+        det = s.scalar(select(Determination).join(Institution).where(
+            Institution.code == code, Determination.qualification_start == dt.date(YEAR + 1, 1, 21)))
+        assert det.security_id == pledge_id and "security_pending" not in det.notes_json
+        cap = det.advances[0].cap
+        assert cap == (value // 10000) * 10000 and sum((a.amount for a in det.advances), D(0)) <= cap
+    fixed = determination.fix_list(sessions, REGION, YEAR + 1, "jiesuan1", dt.date(YEAR + 1, 1, 5))
+    assert fixed.listed == 1
+    signed = signing.sign(sessions, REGION, YEAR + 1, code, dt.date(YEAR + 1, 1, 6), "jiesuan2")
+    assert (signed.first_year, signed.last_year) == (YEAR, YEAR + 2)  # the agreement of year 1 covers year 2
