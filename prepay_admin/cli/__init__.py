@@ -11,8 +11,9 @@ from .compute import compute
 from .cycle import cycle
 from .database import db
 from .demo import demo
+from .identity import login, logout, users, whoami
 from .ledger import ledger
 from .policy import policy
 from .scheduler import scheduler
 
-COMMANDS = (db, demo, compute, policy, ledger, scheduler, cycle, calendar)
+COMMANDS = (db, demo, users, login, logout, whoami, compute, policy, ledger, scheduler, cycle, calendar)

@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 
 from ..queries.calendar import year_calendar
 from ..services import calendar as cal
-from .common import DATE, TEXT, YEAR, app_sessions, current_user, run_service
+from .common import DATE, TEXT, YEAR, app_sessions, acting_user, run_service
 
 
 @click.group(help="节假日安排（法定节假日与调休，本单位可补充）")
@@ -22,7 +22,7 @@ def calendar() -> None:
 @click.option("--note", required=True, type=TEXT, help="依据或说明，如 国办发明电〔2026〕X号")
 @with_appcontext
 def set_day(day: dt.date, workday: bool, note: str) -> None:
-    run_service(lambda: cal.set_day(app_sessions(), day, workday, note, current_user()))
+    run_service(lambda: cal.set_day(app_sessions(), day, workday, note, acting_user()))
     click.echo(f"已设定 {day} 为{'工作日' if workday else '休息日'}（{note}）。")
 
 
@@ -31,7 +31,7 @@ def set_day(day: dt.date, workday: bool, note: str) -> None:
 @click.option("--source", required=True, type=TEXT, help="国务院办公厅通知文号")
 @with_appcontext
 def enter_year(year: int, source: str) -> None:
-    run_service(lambda: cal.mark_year_entered(app_sessions(), year, source, current_user()))
+    run_service(lambda: cal.mark_year_entered(app_sessions(), year, source, acting_user()))
     click.echo(f"{year} 年节假日安排已确认录入（{source}）。")
 
 

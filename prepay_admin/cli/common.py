@@ -15,6 +15,7 @@ from accounting.errors import LedgerError
 
 from .. import clock, extensions
 from ..services.errors import ServiceError
+from ..services.identity import authenticate_token, log_event
 from ..validation import (
     INPUT_BYTES_MAX,
     MONEY_MAX,
@@ -33,7 +34,7 @@ ID_MAX = 2**31 - 1  # the databases' integer keys
 # a service's field name → the command-line option that carries it (None: the message says enough)
 OPTION_FOR_FIELD = {"on": "date", "today": "date", "submitted_on": "date", "paid_on": "date",
                     "registration_ref": "ref", "bank_ref": "bank-ref", "paid_from": "paid-from",
-                    "valid_until": "valid-until", "approval": "approval", "parameter": "set", "region_code": "region-code",
+                    "valid_until": "valid-until", "approval": "approval", "parameter": "set", "region_code": "region-code", "user": None, "token": None,
                     "region_name": "region-name", "state": None}
 
 
@@ -42,9 +43,32 @@ def app_sessions():
     return extensions.sessions()
 
 
-def current_user() -> str:
-    """Who runs the command: ``PREPAY_USER``, else the login name."""
-    return os.environ.get("PREPAY_USER") or getpass.getuser()
+TOKEN_ENV = "PREPAY_TOKEN"
+
+
+def token_file() -> Path:
+    """Where ``prepay-admin login`` keeps the console's token (mode 0600)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "prepay-admin" / "token"
+
+
+def acting_user() -> str:
+    """The member of staff a business command acts as: the user of ``PREPAY_TOKEN`` or of the
+    token ``prepay-admin login`` stored. Never a name taken on trust."""
+    ctx = click.get_current_context()
+    if "prepay_user" not in ctx.meta:
+        token = os.environ.get(TOKEN_ENV)
+        if not token and token_file().is_file():
+            token = token_file().read_text(encoding="utf-8").strip()
+        if not token:
+            fail("未登录：请先运行 prepay-admin login（或设置环境变量 PREPAY_TOKEN）")
+        ctx.meta["prepay_user"] = run_service(lambda: authenticate_token(app_sessions(), token)).username
+    return ctx.meta["prepay_user"]
+
+
+def operator() -> str:
+    """Who runs an operator command (migrations, users, the demo): the OS login, recorded."""
+    return getpass.getuser()
 
 
 def fail(lines: list[str] | str, status: int = 2) -> NoReturn:
@@ -54,11 +78,18 @@ def fail(lines: list[str] | str, status: int = 2) -> NoReturn:
     sys.exit(status)
 
 
+REFUSALS = ("user", "region")  # a service's field when the actor may not act: logged as refused
+
+
 def run_service(action: Callable[[], T]) -> T:
-    """Call a service or a query; a refusal becomes one line naming the option, and exit status 2."""
+    """Call a service or a query; a refusal becomes one line naming the option, and exit status 2.
+    An action refused to the member of staff is recorded in the audit events."""
     try:
         return action()
     except (ServiceError, LedgerError) as err:
+        if err.field in REFUSALS:
+            actor = click.get_current_context().meta.get("prepay_user", operator())
+            log_event(app_sessions(), actor, "refused", f"{' '.join(sys.argv[1:3])}：{err.message}")
         option = OPTION_FOR_FIELD.get(err.field, err.field)
         fail(f"--{option}: {err.message}" if option else err.message)
 

@@ -11,7 +11,8 @@ from ..policy.engine import evaluate
 from ..profiles import DEFAULT_PROFILE, ProfileError, load_profile
 from ..queries.evaluation import evaluate_region
 from ..tables import evaluation_table
-from .common import CODE, YEAR, app_sessions, fail, read_bytes, run_service
+from ..queries.access import check_region
+from .common import CODE, YEAR, acting_user, app_sessions, fail, read_bytes, run_service
 
 
 @click.command(help="测算预付金：--input 读取 JSON（- 为标准输入，不连接数据库），或 --region 读取数据库")
@@ -40,6 +41,7 @@ def compute(input_path: str | None, region_code: str | None, year: int | None, p
             fail("--year: 与 --region 一起使用时必须指定预付年度")
         if profile_name is not None:
             fail("--profile: 数据库中的统筹地区按其登记的方案及年度调整测算，不能另行指定")
+        run_service(lambda: check_region(app_sessions(), acting_user(), region_code))
         try:
             evaluation = run_service(lambda: evaluate_region(app_sessions(), region_code, year)).evaluation
         except ProfileError as err:

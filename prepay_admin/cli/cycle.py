@@ -11,6 +11,7 @@ from accounting.chart import Role
 from ..policy.facts import SecurityKind
 from ..policy.money import fmt_yuan_cn
 from ..policy.reasons import FUND_CN
+from ..queries import access
 from ..queries import cycle as views
 from ..services import applications, batch as batches, determination, payment, signing
 from ..services.campaign import open_campaign
@@ -24,7 +25,7 @@ from .common import (
     YEAR,
     app_sessions,
     business_date,
-    current_user,
+    acting_user,
     read_json_file,
     run_service,
 )
@@ -37,19 +38,17 @@ batch_opt = click.option("--batch", "batch_id", required=True, type=ID, help="�
 PAYING = {"expenditure": Role.EXPENDITURE_DEPOSIT, "fiscal": Role.FISCAL_SPECIAL_DEPOSIT}
 
 
-@click.group(help="年度预付：申请、核定、签约、审核、拨付")
-@click.option("--user", default=None, type=CODE, help="操作人用户名（默认 PREPAY_USER 或登录名）")
-@click.pass_context
-def cycle(ctx, user: str | None) -> None:
-    ctx.obj = user or current_user()
+@click.group(help="年度预付：申请、核定、签约、审核、拨付（以 prepay-admin login 登录的用户身份办理）")
+def cycle() -> None:
+    pass
 
 
 @cycle.command("open", help="开启年度预付并测算基金可支付月数（财务管理部门）")
 @region_opt
 @year_opt
-@click.pass_obj
 @with_appcontext
-def open_(user, region_code, year) -> None:
+def open_(region_code, year) -> None:
+    user = acting_user()
     opened = run_service(lambda: open_campaign(app_sessions(), region_code, year, user))
     click.echo(f"已开启 {year} 年度预付（政策参数方案 {opened.profile}）。基金可支付月数：")
     for g in opened.gates:
@@ -70,9 +69,9 @@ def form() -> None:
 @inst_opt
 @click.option("--answers", "answers_path", required=True, help="自查情况 JSON 文件（见 cycle form；- 为标准输入）")
 @date_opt
-@click.pass_obj
 @with_appcontext
-def apply(user, region_code, year, institution, answers_path, day) -> None:
+def apply(region_code, year, institution, answers_path, day) -> None:
+    user = acting_user()
     data = read_json_file(answers_path, "answers")
     run_service(lambda: applications.apply(app_sessions(), region_code, year, institution, data,
                                            business_date(day), user))
@@ -82,9 +81,9 @@ def apply(user, region_code, year, institution, answers_path, day) -> None:
 @cycle.command(help="按申请测算核定（名单确定前可重复运行）")
 @region_opt
 @year_opt
-@click.pass_obj
 @with_appcontext
-def determine(user, region_code, year) -> None:
+def determine(region_code, year) -> None:
+    user = acting_user()
     def progress(done: int, total: int) -> None:
         click.echo(f"  已核定 {done}/{total}", err=True)
 
@@ -97,9 +96,9 @@ def determine(user, region_code, year) -> None:
 @region_opt
 @year_opt
 @date_opt
-@click.pass_obj
 @with_appcontext
-def fix_list(user, region_code, year, day) -> None:
+def fix_list(region_code, year, day) -> None:
+    user = acting_user()
     fixed = run_service(lambda: determination.fix_list(app_sessions(), region_code, year, user, business_date(day)))
     note = "（暂定：该年度节假日安排尚未载入）" if fixed.provisional else ""
     click.echo(f"名单已确定，列入 {fixed.listed} 家。担保、抵押手续和预付协议须于 {fixed.signing_working_days} 个工作日内、"
@@ -115,9 +114,9 @@ def fix_list(user, region_code, year, day) -> None:
 @click.option("--ref", required=True, type=TEXT, help="抵押登记或担保函编号")
 @click.option("--valid-until", type=DATE, help="有效期截止日，默认协议期满（资格期末）")
 @date_opt
-@click.pass_obj
 @with_appcontext
-def register_security(user, region_code, year, institution, kind, value, ref, valid_until, day) -> None:
+def register_security(region_code, year, institution, kind, value, ref, valid_until, day) -> None:
+    user = acting_user()
     done = run_service(lambda: signing.register_security(
         app_sessions(), region_code, year, institution, SecurityKind(kind), value, ref, business_date(day), user,
         valid_until))
@@ -134,9 +133,9 @@ def register_security(user, region_code, year, institution, kind, value, ref, va
 @click.option("--ref", required=True, type=TEXT, help="抵押登记或担保函编号")
 @click.option("--valid-from", required=True, type=DATE)
 @click.option("--valid-until", required=True, type=DATE)
-@click.pass_obj
 @with_appcontext
-def renew_security(user, region_code, institution, kind, value, ref, valid_from, valid_until) -> None:
+def renew_security(region_code, institution, kind, value, ref, valid_from, valid_until) -> None:
+    user = acting_user()
     done = run_service(lambda: signing.renew_security(app_sessions(), region_code, institution, SecurityKind(kind),
                                                       value, ref, valid_from, valid_until, user))
     click.echo(f"已登记 {institution} 的担保、抵押 {fmt_yuan_cn(done.value)} 元，有效期 {done.valid_from} 至 {done.valid_until}。")
@@ -147,9 +146,9 @@ def renew_security(user, region_code, institution, kind, value, ref, valid_from,
 @year_opt
 @inst_opt
 @date_opt
-@click.pass_obj
 @with_appcontext
-def sign(user, region_code, year, institution, day) -> None:
+def sign(region_code, year, institution, day) -> None:
+    user = acting_user()
     signed = run_service(lambda: signing.sign(app_sessions(), region_code, year, institution, business_date(day), user))
     click.echo(f"{institution} 已签约：协议 {signed.agreement_no}，{signed.first_year}—{signed.last_year} 年度有效。")
 
@@ -157,9 +156,9 @@ def sign(user, region_code, year, institution, day) -> None:
 @cycle.command(help="编制拨付批次（之后用 cycle submit --batch 提交）")
 @region_opt
 @year_opt
-@click.pass_obj
 @with_appcontext
-def prepare(user, region_code, year) -> None:
+def prepare(region_code, year) -> None:
+    user = acting_user()
     batch_id = run_service(lambda: batches.prepare(app_sessions(), region_code, year, user))
     _show_batch(batch_id)
     click.echo(f"已编制批次 {batch_id}。核对无误后提交：cycle submit --batch {batch_id} --hash <批次摘要>")
@@ -177,9 +176,9 @@ def _sign_off_options(default_comment: str):
 
 @cycle.command(help="提交批次（第一级签字），须写明所核对批次的摘要")
 @_sign_off_options("名单及额度经核定无误，提请审核")
-@click.pass_obj
 @with_appcontext
-def submit(user, batch_id, seen_hash, comment) -> None:
+def submit(batch_id, seen_hash, comment) -> None:
+    user = acting_user()
     signed = run_service(lambda: batches.sign_off(app_sessions(), batch_id, user, comment, seen_hash))
     click.echo(f"批次 {batch_id} 已提交（批次摘要 {signed.batch_hash}）。")
 
@@ -188,14 +187,15 @@ def submit(user, batch_id, seen_hash, comment) -> None:
 @batch_opt
 @with_appcontext
 def show_batch(batch_id) -> None:
+    run_service(lambda: access.check_batch(app_sessions(), acting_user(), batch_id))
     _show_batch(batch_id)
 
 
 @cycle.command(help="审核环节签字：内审、医保行政部门、财政部门依次确认，须写明所审阅批次的摘要")
 @_sign_off_options("同意")
-@click.pass_obj
 @with_appcontext
-def approve(user, batch_id, seen_hash, comment) -> None:
+def approve(batch_id, seen_hash, comment) -> None:
+    user = acting_user()
     signed = run_service(lambda: batches.sign_off(app_sessions(), batch_id, user, comment, seen_hash))
     click.echo(f"批次 {batch_id}：{signed.title}已签字。")
 
@@ -203,9 +203,9 @@ def approve(user, batch_id, seen_hash, comment) -> None:
 @cycle.command(help="退回批次（须说明原因），已有签字作废")
 @batch_opt
 @click.option("--reason", required=True, type=TEXT)
-@click.pass_obj
 @with_appcontext
-def reject(user, batch_id, reason) -> None:
+def reject(batch_id, reason) -> None:
+    user = acting_user()
     run_service(lambda: batches.reject(app_sessions(), batch_id, user, reason))
     click.echo(f"批次 {batch_id} 已退回：{reason}")
 
@@ -214,9 +214,9 @@ def reject(user, batch_id, reason) -> None:
 @batch_opt
 @inst_opt
 @click.option("--reason", required=True, type=TEXT)
-@click.pass_obj
 @with_appcontext
-def remove(user, batch_id, institution, reason) -> None:
+def remove(batch_id, institution, reason) -> None:
+    user = acting_user()
     run_service(lambda: batches.remove_item(app_sessions(), batch_id, institution, user, reason))
     click.echo(f"已从批次 {batch_id} 移出 {institution}，须重新提交审核。")
 
@@ -224,9 +224,9 @@ def remove(user, batch_id, institution, reason) -> None:
 @cycle.command(help="四级审核完成后生成拨付指令（财务管理部门）")
 @batch_opt
 @date_opt
-@click.pass_obj
 @with_appcontext
-def pay(user, batch_id, day) -> None:
+def pay(batch_id, day) -> None:
+    user = acting_user()
     ids = run_service(lambda: payment.issue(app_sessions(), batch_id, user, business_date(day)))
     _show_instructions(batch_id)
     click.echo(f"已生成拨付指令 {len(ids)} 笔，待银行到账后逐笔确认（cycle confirm）。")
@@ -238,9 +238,9 @@ def pay(user, batch_id, day) -> None:
 @click.option("--paid-from", type=click.Choice(list(PAYING)), default="expenditure", show_default=True,
               help="付款账户：expenditure 支出户存款 / fiscal 财政专户存款")
 @date_opt
-@click.pass_obj
 @with_appcontext
-def confirm(user, instruction_id, bank_ref, paid_from, day) -> None:
+def confirm(instruction_id, bank_ref, paid_from, day) -> None:
+    user = acting_user()
     result = run_service(lambda: payment.confirm(app_sessions(), instruction_id, bank_ref, business_date(day), user,
                                                  PAYING[paid_from]))
     click.echo(f"拨付指令 {instruction_id} 已确认{'（此前已确认，未重复记账）' if result.replayed else ''}。")
@@ -249,9 +249,9 @@ def confirm(user, instruction_id, bank_ref, paid_from, day) -> None:
 @cycle.command(help="作废拨付指令（须说明原因）")
 @click.option("--instruction", "instruction_id", required=True, type=ID)
 @click.option("--reason", required=True, type=TEXT)
-@click.pass_obj
 @with_appcontext
-def void(user, instruction_id, reason) -> None:
+def void(instruction_id, reason) -> None:
+    user = acting_user()
     run_service(lambda: payment.void(app_sessions(), instruction_id, user, reason))
     click.echo(f"拨付指令 {instruction_id} 已作废。")
 
@@ -261,6 +261,7 @@ def void(user, instruction_id, reason) -> None:
 @year_opt
 @with_appcontext
 def status(region_code, year) -> None:
+    run_service(lambda: access.check_region(app_sessions(), acting_user(), region_code))
     s = run_service(lambda: views.status(app_sessions(), region_code, year))
     line = f"{year} 年度（{s.profile}）：{s.state}"
     if s.signing_deadline:

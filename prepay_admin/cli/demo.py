@@ -10,7 +10,7 @@ from .. import clock
 
 from ..profiles import ProfileError, available_profiles
 from ..services.demo import DEMO_REGION_CODE, DEMO_REGION_NAME, load_demo
-from ..services.demo_cycle import DEMO_STAFF
+from ..services.demo_cycle import DEMO_STAFF, demo_password
 from ..policy.departments import DEPARTMENT_CN
 from .common import YEAR, app_sessions, fail, run_service
 
@@ -50,6 +50,6 @@ def load(institutions: int, seed: int, year: int, profile: str, region_code: str
                        f"视作放弃 {c.given_up} 家，拨付 {c.paid} 笔。")
     else:
         click.echo(f"统筹地区 {region_code} 已存在，未重复载入。")
-    click.echo("演示人员（命令行以 --user 或 PREPAY_USER 指定操作人）：")
+    click.echo("演示人员（网页登录，或命令行 prepay-admin login）：用户名 / 密码 / 姓名 / 部门")
     for username, name, department in DEMO_STAFF:
-        click.echo(f"  {username}\t{name}\t{DEPARTMENT_CN[department]}")
+        click.echo(f"  {username} / {demo_password(username)} / {name} / {DEPARTMENT_CN[department]}")

@@ -12,10 +12,11 @@ from accounting.chart import Role
 from .. import clock
 from ..policy.facts import Fund
 from ..policy.money import fmt_yuan_cn
+from ..queries import access
 from ..queries import ledger as books
 from ..services.books import close_period as close, reopen_period as reopen
 from ..tables import render
-from .common import CODE, PERIOD, TEXT, app_sessions, current_user, fail, run_service, write_file
+from .common import CODE, PERIOD, TEXT, app_sessions, acting_user, fail, run_service, write_file
 
 
 def _book_options(f):
@@ -57,6 +58,7 @@ def ledger() -> None:
 @_xlsx_option
 @with_appcontext
 def trial_balance(region_code, fund, from_period, to_period, xlsx_path) -> None:
+    run_service(lambda: access.check_region(app_sessions(), acting_user(), region_code))
     from_period, to_period = _periods(from_period, to_period)
     tb = run_service(lambda: books.trial_balance(app_sessions(), region_code, Fund(fund), from_period, to_period))
     t = tb.totals
@@ -80,6 +82,7 @@ def trial_balance(region_code, fund, from_period, to_period, xlsx_path) -> None:
 @_xlsx_option
 @with_appcontext
 def statement(region_code, fund, institution, from_period, to_period, xlsx_path) -> None:
+    run_service(lambda: access.check_region(app_sessions(), acting_user(), region_code))
     from_period, to_period = _periods(from_period, to_period)
     detail = run_service(lambda: books.statement(app_sessions(), region_code, Fund(fund), institution,
                                                  from_period, to_period))
@@ -102,6 +105,7 @@ def statement(region_code, fund, institution, from_period, to_period, xlsx_path)
 @_xlsx_option
 @with_appcontext
 def detail(region_code, fund, account, institution, from_period, to_period, xlsx_path) -> None:
+    run_service(lambda: access.check_region(app_sessions(), acting_user(), region_code))
     from_period, to_period = _periods(from_period, to_period)
     d = run_service(lambda: books.account_detail(app_sessions(), region_code, Fund(fund), Role(account),
                                                  from_period, to_period, institution))
@@ -121,6 +125,7 @@ def detail(region_code, fund, account, institution, from_period, to_period, xlsx
 @_xlsx_option
 @with_appcontext
 def writeoffs(region_code, fund, xlsx_path) -> None:
+    run_service(lambda: access.check_region(app_sessions(), acting_user(), region_code))
     register = run_service(lambda: books.writeoffs(app_sessions(), region_code, Fund(fund)))
     name, rows = register.book, register.rows
     click.echo(f"核销预付金备查簿　{name}")
@@ -137,7 +142,7 @@ def writeoffs(region_code, fund, xlsx_path) -> None:
 @click.option("--period", required=True, type=PERIOD, help="结账期间 YYYY-MM")
 @with_appcontext
 def close_period(region_code, fund, period) -> None:
-    run_service(lambda: close(app_sessions(), region_code, Fund(fund), period, current_user()))
+    run_service(lambda: close(app_sessions(), region_code, Fund(fund), period, acting_user()))
     click.echo(f"已结账至 {period}。")
 
 
@@ -146,7 +151,7 @@ def close_period(region_code, fund, period) -> None:
 @click.option("--reason", required=True, type=TEXT, help="反结账原因")
 @with_appcontext
 def reopen_period(region_code, fund, reason) -> None:
-    period = run_service(lambda: reopen(app_sessions(), region_code, Fund(fund), current_user(), reason))
+    period = run_service(lambda: reopen(app_sessions(), region_code, Fund(fund), acting_user(), reason))
     click.echo(f"已撤销 {period} 的结账（原因：{reason}）。")
 
 

@@ -11,7 +11,7 @@ from ..profiles import ProfileError, available_profiles, load_profile
 from ..queries.policy import profile_in_force
 from ..services.policy import record_override
 from ..validation import InputError, read_json
-from .common import CODE, TEXT, YEAR, app_sessions, current_user, fail, run_service
+from .common import CODE, TEXT, YEAR, app_sessions, acting_user, fail, run_service
 
 
 @click.group(help="政策参数方案")
@@ -65,5 +65,5 @@ def override(region_code: str, year: int, assignment: str, approval: str) -> Non
     except InputError as err:
         fail(f"--set: “{raw[:40]}”不是有效的 JSON 值（字符串须加双引号）：{err.problems[0][1]}")
     run_service(lambda: record_override(app_sessions(), region_code, year, path.strip(), value, approval,
-                                        current_user()))
+                                        acting_user()))
     click.echo(f"已记录 {region_code} {year} 年度参数调整：{path.strip()} = {raw}（批准文号：{approval}）")

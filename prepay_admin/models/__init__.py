@@ -2,16 +2,17 @@
 from accounting import models as ledger  # noqa: F401  (the ledger's tables share the metadata)
 
 from .agreement import Agreement
-from .audit import JobRun, Notice, Transition
+from .audit import AuditEvent, JobRun, Notice, Transition
 from .batch import BatchItem, PaymentBatch, PaymentInstruction, SignOff
 from .calendar import CalendarDay, CalendarYear
 from .campaign import Application, Campaign, Determination, DeterminationAdvance, FundGateRecord
 from .institution import AnnualStanding, Bar, Institution, InstitutionCondition, MonthlyPayout, SecurityPledge
 from .policy_override import PolicyOverride
 from .region import FundPositionRecord, Region
-from .staff import DEPARTMENT_CN, Department, Staff
+from .staff import DEPARTMENT_CN, ApiToken, Department, LoginAttempt, Staff, StaffRegion
 
 __all__ = [
+    "ApiToken", "AuditEvent", "LoginAttempt", "StaffRegion",
     "Agreement", "AnnualStanding", "Application", "Bar", "BatchItem", "CalendarDay", "CalendarYear", "Campaign",
     "DEPARTMENT_CN", "Department", "Determination", "DeterminationAdvance", "FundGateRecord", "FundPositionRecord",
     "Institution", "InstitutionCondition", "JobRun", "MonthlyPayout", "Notice", "PaymentBatch", "PaymentInstruction",

@@ -51,3 +51,16 @@ class Notice(Base):
     kind: Mapped[str] = mapped_column(String(30))  # reminder, warning
     message: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class AuditEvent(Base):
+    """What the transition log does not hold: refused actions, sign-ins and operator commands."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(60))  # a username, or the OS login of an operator
+    kind: Mapped[str] = mapped_column(String(30))  # refused, login, login_failed, operator, token
+    detail: Mapped[str] = mapped_column(String(500))

@@ -12,10 +12,12 @@ class Department(StrEnum):
     ADMINISTRATION = "administration"  # 医保行政部门: confirms the list and amounts (15§(四))
     FINANCE_BUREAU = "finance_bureau"  # 财政部门: confirms the list and amounts (15§(四))
     AUDITOR = "auditor"  # 审计: reads everything, changes nothing
+    ADMINISTRATOR = "administrator"  # 管理员: users and their regions, profiles and overrides, the calendar
 
 
 DEPARTMENT_CN = {
     Department.FUND_SETTLEMENT: "基金结算部门", Department.FINANCE: "财务管理部门",
     Department.INTERNAL_AUDIT: "内审部门", Department.INSPECTION: "稽核部门",
     Department.ADMINISTRATION: "医保行政部门", Department.FINANCE_BUREAU: "财政部门", Department.AUDITOR: "审计",
+    Department.ADMINISTRATOR: "管理员",
 }

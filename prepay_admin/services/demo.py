@@ -24,7 +24,8 @@ from ..policy.facts import Fund
 from ..profiles import load_profile
 from .books import open_region_books_in
 from .errors import ServiceError
-from .demo_cycle import PlayedCycle, ensure_demo_staff, play_cycle
+from .demo_cycle import DEMO_STAFF, PlayedCycle, ensure_demo_staff, play_cycle
+from .identity import grant_region_in
 
 DEMO_REGION_CODE = "320600"
 DEMO_REGION_NAME = "南通市（演示）"
@@ -71,6 +72,8 @@ def load_demo(
         region = Region(code=region_code, name=region_name, profile=profile)
         session.add(region)
         session.flush()
+        for username, _, _ in DEMO_STAFF:  # the demo's staff work in the demo region
+            grant_region_in(session, username, region_code, "demo")
         _fund_positions(session, region.id, year, institutions)
         plans = plan_region(seed, institutions, year, region_code[:4])
         loaded = payouts = 0

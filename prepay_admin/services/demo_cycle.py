@@ -7,10 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
+from werkzeug.security import generate_password_hash
+
+from ..clock import utcnow
 
 from ..demo.generator import plan_institution
 from ..models import Department, Determination, Institution, PaymentInstruction, Region, Staff
@@ -30,7 +34,19 @@ DEMO_STAFF = (
     ("caizhengju1", "陈静", Department.FINANCE_BUREAU),
     ("jihe1", "周涛", Department.INSPECTION),
     ("shenji1", "吴刚", Department.AUDITOR),
+    ("guanli1", "孙丽", Department.ADMINISTRATOR),
 )
+
+
+def demo_password(username: str) -> str:
+    """The demo users' passwords, printed by ``demo load``: a demo region only, never production."""
+    return f"{username}-demo"
+
+
+@lru_cache(maxsize=None)
+def _demo_hash(username: str) -> str:
+    # scrypt costs ~0.1 s a hash: once per process, whatever the number of demo regions loaded
+    return generate_password_hash(demo_password(username))
 
 
 @dataclass(frozen=True)
@@ -47,7 +63,8 @@ def ensure_demo_staff(sessions: sessionmaker) -> None:
         known = set(session.scalars(select(Staff.username)))
         for username, name, department in DEMO_STAFF:
             if username not in known:
-                session.add(Staff(username=username, name=name, department=department))
+                session.add(Staff(username=username, name=name, department=department, active=True,
+                                  password_hash=_demo_hash(username), password_changed_at=utcnow()))
 
 
 def play_cycle(sessions: sessionmaker, region_code: str, year: int, seed: int,

@@ -23,7 +23,8 @@ def record_override(sessions, region_code: str, year: int, parameter: str, value
         raise ServiceError("调整参数须记录批准文号（14§）", "approval")
     if len(approval_ref) > 200:
         raise ServiceError("批准文号不能超过 200 个字符", "approval")
-    with region_step(sessions, user, region_code, year, Department.ADMINISTRATION, Department.FINANCE) as step:
+    with region_step(sessions, user, region_code, year, Department.ADMINISTRATION, Department.FINANCE,
+                     Department.ADMINISTRATOR) as step:
         existing = [o for o in overrides_in_force(step.session, step.region, year) if o.path != parameter]
         try:
             profile = load_profile(profile_name_for(step.session, step.region, year),

@@ -146,7 +146,8 @@ def renew_security(sessions: sessionmaker, region_code: str, institution_code: s
     if valid_until < valid_from:
         raise ServiceError("截止日期不能早于起始日期", "valid_until")
     with staff_step(sessions, user, Department.FUND_SETTLEMENT) as step:
-        step.region, step.year = find_region(step.session, region_code), valid_from.year
+        step.enter(find_region(step.session, region_code))
+        step.year = valid_from.year
         inst = step.session.scalar(select(Institution).where(
             Institution.region_id == step.region.id, Institution.code == institution_code))
         if inst is None:

@@ -22,7 +22,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..models import DEPARTMENT_CN, Campaign, Department, Region, Staff, Transition
+from ..models import DEPARTMENT_CN, Campaign, Department, Region, Staff, StaffRegion, Transition
 from ..policy.profile import PolicyProfile
 from ..policy.transitions import IllegalTransition, Machine
 from .errors import Busy, NotFound, ServiceError
@@ -56,6 +56,13 @@ class Step:
             raise ServiceError(f"{self.actor.name}（{DEPARTMENT_CN[self.actor.department]}）无权执行此操作，"
                                f"须由{wanted}办理", "user")
 
+    def enter(self, region: Region) -> None:
+        """Nobody acts on a region they have not been granted (an administrator grants it)."""
+        granted = self.session.get(StaffRegion, (self.actor.id, region.code))
+        if granted is None:
+            raise ServiceError(f"{self.actor.name} 无权处理统筹地区 {region.name}（{region.code}）的业务", "region")
+        self.region = region
+
     def transition(self, machine: Machine, obj: Any, action: str, reason: str = "") -> str:
         """Move ``obj`` (anything with ``id`` and ``state``) by ``action``; refused unless the table allows it."""
         try:
@@ -85,6 +92,13 @@ def find_staff(session: Session, username: str) -> Staff:
     return person
 
 
+def active_staff(session: Session, username: str) -> Staff:
+    person = find_staff(session, username)
+    if not person.active:
+        raise ServiceError(f"用户 {username} 已停用", "user")
+    return person
+
+
 def find_region(session: Session, code: str) -> Region:
     region = session.scalar(select(Region).where(Region.code == code))
     if region is None:
@@ -106,7 +120,7 @@ def staff_step(sessions: sessionmaker, user: str, *departments: Department) -> I
     with _translated_errors(), sessions.begin() as session:
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}"))
-        step = Step(session, find_staff(session, user))
+        step = Step(session, active_staff(session, user))
         step.require(*departments)
         yield step
 
@@ -116,7 +130,8 @@ def region_step(sessions: sessionmaker, user: str, region_code: str, year: int,
                 *departments: Department) -> Iterator[Step]:
     """A write about a region's year, before or without its campaign (e.g. a 14§ override)."""
     with staff_step(sessions, user, *departments) as step:
-        step.region, step.year = find_region(step.session, region_code), year
+        step.enter(find_region(step.session, region_code))
+        step.year = year
         yield step
 
 
@@ -136,7 +151,7 @@ def campaign_step_of(sessions: sessionmaker, user: str, find: Callable[[Session]
     with staff_step(sessions, user) as step:
         campaign = find(step.session)
         step.campaign, step.year = campaign, campaign.year
-        step.region = step.session.get(Region, campaign.region_id)
+        step.enter(step.session.get(Region, campaign.region_id))
         yield step
 
 

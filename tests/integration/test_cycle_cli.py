@@ -7,10 +7,11 @@ from sqlalchemy import select
 from prepay_admin.models import PaymentInstruction
 from prepay_admin.services.demo import load_demo
 from prepay_admin.services.demo_cycle import ensure_demo_staff
+from tests.console import as_user
 
 
 def run(cli_runner, user, *args):
-    return cli_runner.invoke(args=["cycle", "--user", user, *args])
+    return cli_runner.invoke(args=["cycle", *args], env=as_user(cli_runner.app, user))
 
 
 def test_the_cycle_from_the_terminal(app, cli_runner, tmp_path):
@@ -57,7 +58,7 @@ def test_the_cycle_from_the_terminal(app, cli_runner, tmp_path):
     seen = re.search(r"批次摘要 ([0-9a-f]{64})", prepared.output).group(1)
     submitted = run(cli_runner, "jiesuan1", "submit", "--batch", "1", "--hash", seen)
     assert submitted.exit_code == 0 and "批次 1 已提交" in submitted.output
-    assert run(cli_runner, "jiesuan1", "approve", "--batch", "1", "--hash", seen).output.startswith("--user: ")
+    assert run(cli_runner, "jiesuan1", "approve", "--batch", "1", "--hash", seen).output.startswith("张敏（基金结算部门）无权执行此操作")
     # 24§(五): a signer names the batch they saw; another hash is refused
     wrong = run(cli_runner, "neishen1", "approve", "--batch", "1", "--hash", "0" * 64)
     assert wrong.exit_code == 2 and wrong.output.startswith("--hash: ")

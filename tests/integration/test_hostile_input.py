@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from prepay_admin.console import cli
 from prepay_admin.models import PolicyOverride
 from prepay_admin.services.demo import load_demo
+from tests.console import as_user
 
 WHATIF = (Path(__file__).resolve().parents[1] / "data" / "whatif.json").read_text(encoding="utf-8")
 
@@ -59,7 +60,7 @@ def test_compute_answers_hostile_input_with_exit_2_naming_the_field(name, tmp_pa
 
 
 def run(cli_runner, *args, user="caiwu1"):
-    return cli_runner.invoke(args=list(args), env={"PREPAY_USER": user})
+    return cli_runner.invoke(args=list(args), env=as_user(cli_runner.app, user))
 
 
 @pytest.fixture

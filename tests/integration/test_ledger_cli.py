@@ -10,10 +10,11 @@ from prepay_admin.policy.facts import Fund
 from prepay_admin.models import Institution, SecurityPledge
 from prepay_admin.policy.facts import SecurityKind
 from prepay_admin.services.demo import load_demo
+from tests.console import token_for
 from sqlalchemy import select
 
 
-def demo_with_postings(app):
+def demo_with_postings(app, monkeypatch):
     sessions = app.extensions["prepay_sessions"]
     load_demo(sessions, institutions=3, seed=1, year=2026, play=False)
     with sessions.begin() as s:
@@ -25,11 +26,12 @@ def demo_with_postings(app):
                              valid_until=dt.date(2029, 1, 20)))
     post(sessions, book, t.advance_paid("H3206000001", D("1020000"), dt.date(2026, 1, 26), "pay:1"), "pay:1", "财务甲")
     post(sessions, book, t.recovered_by_offset("H3206000001", D("20000"), dt.date(2026, 2, 20), "off:1"), "off:1", "财务甲")
+    monkeypatch.setenv("PREPAY_TOKEN", token_for(app, "caiwu1"))  # 24§(一): the finance department
     return book
 
 
-def test_the_trial_balance_prints_balanced_totals_and_exports_xlsx(app, cli_runner, tmp_path):
-    demo_with_postings(app)
+def test_the_trial_balance_prints_balanced_totals_and_exports_xlsx(app, cli_runner, tmp_path, monkeypatch):
+    demo_with_postings(app, monkeypatch)
     out = tmp_path / "tb.xlsx"
     result = cli_runner.invoke(args=["ledger", "trial-balance", "--region", "320600", "--from", "2026-01",
                                      "--to", "2026-12", "--xlsx", str(out)])
@@ -39,8 +41,8 @@ def test_the_trial_balance_prints_balanced_totals_and_exports_xlsx(app, cli_runn
     assert load_workbook(out).active["A1"].value == "科目余额表"
 
 
-def test_the_statement_of_an_institution(app, cli_runner):
-    demo_with_postings(app)
+def test_the_statement_of_an_institution(app, cli_runner, monkeypatch):
+    demo_with_postings(app, monkeypatch)
     result = cli_runner.invoke(args=["ledger", "statement", "--region", "320600", "--institution", "H3206000001",
                                      "--from", "2026-01", "--to", "2026-12"])
     assert result.exit_code == 0, result.output
@@ -49,8 +51,7 @@ def test_the_statement_of_an_institution(app, cli_runner):
 
 
 def test_closing_a_period_then_reopening_it(app, cli_runner, monkeypatch):
-    monkeypatch.setenv("PREPAY_USER", "caiwu1")  # 24§(一): the finance department closes the books
-    demo_with_postings(app)
+    demo_with_postings(app, monkeypatch)
     ok = cli_runner.invoke(args=["ledger", "close-period", "--region", "320600", "--period", "2026-01"])
     assert ok.exit_code == 0 and "已结账至 2026-01" in ok.output
     again = cli_runner.invoke(args=["ledger", "close-period", "--region", "320600", "--period", "2026-01"])
@@ -61,8 +62,8 @@ def test_closing_a_period_then_reopening_it(app, cli_runner, monkeypatch):
     assert reopened.exit_code == 0 and "2026-01" in reopened.output
 
 
-def test_verify_passes_then_fails_on_a_planted_breach(app, cli_runner):
-    demo_with_postings(app)
+def test_verify_passes_then_fails_on_a_planted_breach(app, cli_runner, monkeypatch):
+    demo_with_postings(app, monkeypatch)
     assert cli_runner.invoke(args=["ledger", "verify"]).exit_code == 0
     with app.extensions["prepay_engine"].begin() as conn:
         guards.remove(conn)
@@ -72,13 +73,14 @@ def test_verify_passes_then_fails_on_a_planted_breach(app, cli_runner):
     assert "[entry_too_few_lines]" in result.output and "[guard_missing]" in result.output
 
 
-def test_an_unknown_region_names_the_option(app, cli_runner):
+def test_an_unknown_region_names_the_option_and_does_not_say_whether_it_exists(app, cli_runner, monkeypatch):
+    demo_with_postings(app, monkeypatch)
     result = cli_runner.invoke(args=["ledger", "trial-balance", "--region", "999999"])
-    assert result.exit_code == 2 and result.output.startswith("--region: 统筹地区 999999 没有")
+    assert result.exit_code == 2 and result.output.startswith("--region: 无权查看统筹地区 999999 的数据")
 
 
-def test_the_general_ledger_detail_of_an_account(app, cli_runner, tmp_path):
-    demo_with_postings(app)
+def test_the_general_ledger_detail_of_an_account(app, cli_runner, tmp_path, monkeypatch):
+    demo_with_postings(app, monkeypatch)
     out = tmp_path / "gl.xlsx"
     result = cli_runner.invoke(args=["ledger", "detail", "--region", "320600", "--account", "expenditure_deposit",
                                      "--from", "2026-01", "--to", "2026-12", "--xlsx", str(out)])

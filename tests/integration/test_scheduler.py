@@ -7,6 +7,7 @@ from prepay_admin import scheduler
 from prepay_admin.models import Campaign, Determination, JobRun, Notice
 from prepay_admin.services import calendar as cal
 from prepay_admin.services import deadlines
+from tests.console import token_for
 from tests.cycle_helpers import listed_codes, YEAR, listed_through_fixing, region_ready
 
 JOB = {j.name: j for j in scheduler.JOBS}
@@ -85,8 +86,8 @@ def test_missed_days_are_caught_up_at_start(sessions):
 
 
 def test_the_bureau_edits_its_calendar_from_the_terminal(app, cli_runner, monkeypatch):
-    monkeypatch.setenv("PREPAY_USER", "jiesuan1")
     region_ready(app.extensions["prepay_sessions"], institutions=2)
+    monkeypatch.setenv("PREPAY_TOKEN", token_for(app, "jiesuan1"))
     shown = cli_runner.invoke(args=["calendar", "show", "2026"])
     assert "2026 年：已知" in shown.output and "2026-02-14  调休上班" in shown.output
     assert "未知" in cli_runner.invoke(args=["calendar", "show", "2027"]).output

@@ -2,6 +2,7 @@
 import json
 
 from prepay_admin.services.demo import load_demo
+from tests.console import token_for
 
 
 def test_the_landing_page_says_how_to_load_a_region_when_there_is_none(client):
@@ -37,27 +38,31 @@ def test_the_landing_page_answers_a_bad_query_without_a_traceback(client, app):
     assert "还没有基金结余数据" in client.get("/?region=320600&year=1999").get_data(as_text=True)
 
 
-def test_demo_load_and_compute_from_the_database_through_the_cli(cli_runner):
+def test_demo_load_and_compute_from_the_database_through_the_cli(app, cli_runner, monkeypatch):
     result = cli_runner.invoke(args=["demo", "load", "--institutions", "25", "--seed", "9", "--year", "2026"])
     assert result.exit_code == 0 and "已载入演示统筹地区 320600" in result.output
     again = cli_runner.invoke(args=["demo", "load"])
     assert "已存在，未重复载入" in again.output
     verified = cli_runner.invoke(args=["ledger", "verify"])  # the played cycle: ledger and security cover
     assert verified.exit_code == 0 and "预付金均在担保额度内" in verified.output
+    assert cli_runner.invoke(args=["compute", "--region", "320600", "--year", "2026"]).output.startswith("未登录")
+    monkeypatch.setenv("PREPAY_TOKEN", token_for(app, "shenji1"))  # the auditor reads the region
     out = cli_runner.invoke(args=["compute", "--region", "320600", "--year", "2026"])
     assert out.exit_code == 0
     data = json.loads(out.output)
     assert len(data["institutions"]) == 25 and data["profile"] == "nantong-2025"
 
 
-def test_compute_for_an_unknown_region_or_year_names_the_option(cli_runner):
+def test_compute_for_an_unknown_region_or_year_names_the_option(app, cli_runner, monkeypatch):
+    load_demo(app.extensions["prepay_sessions"], institutions=3, seed=1, year=2026, play=False)
+    monkeypatch.setenv("PREPAY_TOKEN", token_for(app, "shenji1"))
     result = cli_runner.invoke(args=["compute", "--region", "000000", "--year", "2026"])
-    assert result.exit_code == 2 and result.output.startswith("--region: 没有统筹地区 000000")
+    assert result.exit_code == 2 and result.output.startswith("--region: 无权查看统筹地区 000000")
 
 
-def test_policy_override_through_the_cli(cli_runner, monkeypatch):
-    monkeypatch.setenv("PREPAY_USER", "caiwu1")
+def test_policy_override_through_the_cli(app, cli_runner, monkeypatch):
     cli_runner.invoke(args=["demo", "load", "--institutions", "3"])
+    monkeypatch.setenv("PREPAY_TOKEN", token_for(app, "caiwu1"))
     ok = cli_runner.invoke(args=["policy", "override", "--region", "320600", "--year", "2026",
                                  "--set", 'amount.minimum="50000"', "--approval", "苏医保〔2026〕1号"])
     assert ok.exit_code == 0, ok.output

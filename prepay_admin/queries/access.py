@@ -1,0 +1,32 @@
+"""What a member of staff may see: the regions granted to them (nobody sees another region's data)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from ..models import Campaign, PaymentBatch, Region, Staff, StaffRegion
+from ..services.errors import NotFound, ServiceError
+
+
+def granted_regions(sessions: sessionmaker, username: str) -> dict[str, str]:
+    """The regions (code → name) a member of staff may see."""
+    with sessions() as session:
+        return dict(session.execute(
+            select(Region.code, Region.name).join(StaffRegion, StaffRegion.region_code == Region.code)
+            .join(Staff, Staff.id == StaffRegion.staff_id).where(Staff.username == username, Staff.active.is_(True))
+            .order_by(Region.code)).all())
+
+
+def check_region(sessions: sessionmaker, username: str, region_code: str) -> None:
+    if region_code not in granted_regions(sessions, username):
+        raise ServiceError(f"无权查看统筹地区 {region_code} 的数据", "region")
+
+
+def check_batch(sessions: sessionmaker, username: str, batch_id: int) -> None:
+    with sessions() as session:
+        code = session.scalar(select(Region.code).join(Campaign, Campaign.region_id == Region.id)
+                              .join(PaymentBatch, PaymentBatch.campaign_id == Campaign.id)
+                              .where(PaymentBatch.id == batch_id))
+    if code is None:
+        raise NotFound(f"没有拨付批次 {batch_id}", "batch")
+    check_region(sessions, username, code)

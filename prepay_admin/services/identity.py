@@ -1,0 +1,214 @@
+"""Who may act: staff accounts, passwords, region grants, bearer tokens, sign-in with a rate limit,
+and the audit events that the transition log does not hold.
+
+Passwords are hashed with werkzeug's scrypt (maintained, no extra dependency); a token is shown once
+and only its SHA-256 is kept. The rate limit is counted in the database, so every web process and
+the console share it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..clock import utcnow
+from ..models import ApiToken, AuditEvent, Department, LoginAttempt, Staff, StaffRegion
+from ..policy.departments import DEPARTMENT_CN
+from .errors import NotFound, ServiceError
+from .unit_of_work import find_region, find_staff, staff_step
+
+PASSWORD_MIN = 10
+LOCKOUT_FAILURES = 5  # failed sign-ins of one username …
+LOCKOUT_WINDOW = dt.timedelta(minutes=15)  # … within this window lock it for the rest of the window
+TOKEN_PREFIX = "pa_"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The member of staff a request acts as: plain data for the shells."""
+
+    id: int
+    username: str
+    name: str
+    department: Department
+    regions: tuple[str, ...]
+
+    @property
+    def department_cn(self) -> str:
+        return DEPARTMENT_CN[self.department]
+
+
+def identity_of(session: Session, person: Staff) -> Identity:
+    regions = tuple(session.scalars(select(StaffRegion.region_code).where(StaffRegion.staff_id == person.id)
+                                    .order_by(StaffRegion.region_code)))
+    return Identity(person.id, person.username, person.name, person.department, regions)
+
+
+def _check_password(password: str) -> None:
+    if len(password) < PASSWORD_MIN or len(password) > 200:
+        raise ServiceError(f"密码须为 {PASSWORD_MIN}—200 个字符", "password")
+    if password.isdigit() or password.isalpha():
+        raise ServiceError("密码须同时含有字母和数字或符号", "password")
+
+
+def _check_username(username: str) -> None:
+    if not (1 <= len(username) <= 60 and username.isascii() and username.replace("_", "").replace(".", "").isalnum()):
+        raise ServiceError("用户名须为 1—60 个 ASCII 字母、数字、点或下划线", "username")
+
+
+def log_event(sessions: sessionmaker, actor: str, kind: str, detail: str) -> None:
+    """Record an event in its own transaction (a refused action's own transaction is rolled back)."""
+    with sessions.begin() as session:
+        session.add(AuditEvent(actor=actor[:60], kind=kind, detail=detail[:500]))
+
+
+# -- accounts (operators at the terminal, or 管理员 on screens) --------------------------------------
+
+def create_user(sessions: sessionmaker, username: str, name: str, department: Department, password: str | None,
+                regions: tuple[str, ...], by: str) -> Identity:
+    """A new member of staff; ``by`` is the administrator's username or the operator's OS login."""
+    _check_username(username)
+    if not name.strip() or len(name) > 60:
+        raise ServiceError("姓名须为 1—60 个字符", "name")
+    if password is not None:
+        _check_password(password)
+    with sessions.begin() as session:
+        if session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
+            raise ServiceError(f"用户 {username} 已存在", "username")
+        for code in regions:
+            find_region(session, code)
+        person = Staff(username=username, name=name.strip(), department=department, active=True,
+                       password_hash=None if password is None else generate_password_hash(password),
+                       password_changed_at=None if password is None else utcnow())
+        session.add(person)
+        session.flush()
+        for code in regions:
+            session.add(StaffRegion(staff_id=person.id, region_code=code, granted_by=by))
+        session.add(AuditEvent(actor=by, kind="operator", detail=f"创建用户 {username}（{DEPARTMENT_CN[department]}）"))
+        session.flush()
+        return identity_of(session, person)
+
+
+def set_password(sessions: sessionmaker, username: str, password: str, by: str) -> None:
+    _check_password(password)
+    with sessions.begin() as session:
+        person = find_staff(session, username)
+        person.password_hash, person.password_changed_at = generate_password_hash(password), utcnow()
+        session.add(AuditEvent(actor=by, kind="operator", detail=f"设置 {username} 的密码"))
+
+
+def change_own_password(sessions: sessionmaker, username: str, old: str, new: str) -> None:
+    """A member of staff changes their own password, proving the old one."""
+    with sessions.begin() as session:
+        person = find_staff(session, username)
+        if not person.password_hash or not check_password_hash(person.password_hash, old):
+            raise ServiceError("原密码不正确", "old_password")
+    if old == new:
+        raise ServiceError("新密码不能与原密码相同", "new_password")
+    set_password(sessions, username, new, username)
+
+
+def disable_user(sessions: sessionmaker, username: str, by: str) -> None:
+    """A disabled account cannot sign in, and its tokens stop working."""
+    with sessions.begin() as session:
+        person = find_staff(session, username)
+        person.active = False
+        for token in session.scalars(select(ApiToken).where(ApiToken.staff_id == person.id,
+                                                            ApiToken.revoked_at.is_(None))):
+            token.revoked_at = utcnow()
+        session.add(AuditEvent(actor=by, kind="operator", detail=f"停用用户 {username}"))
+
+
+def grant_region(sessions: sessionmaker, username: str, region_code: str, by: str) -> None:
+    with sessions.begin() as session:
+        person = find_staff(session, username)
+        find_region(session, region_code)
+        if session.get(StaffRegion, (person.id, region_code)) is None:
+            session.add(StaffRegion(staff_id=person.id, region_code=region_code, granted_by=by))
+            session.add(AuditEvent(actor=by, kind="operator", detail=f"授予 {username} 统筹地区 {region_code}"))
+
+
+def grant_region_in(session: Session, username: str, region_code: str, by: str) -> None:
+    """The same inside a caller's transaction (the demo region grants its own staff)."""
+    person = find_staff(session, username)
+    if session.get(StaffRegion, (person.id, region_code)) is None:
+        session.add(StaffRegion(staff_id=person.id, region_code=region_code, granted_by=by))
+
+
+# -- signing in --------------------------------------------------------------------------------------
+
+def sign_in(sessions: sessionmaker, username: str, password: str, remote: str) -> Identity:
+    """Check a password, under the rate limit; every attempt is recorded."""
+    since = utcnow() - LOCKOUT_WINDOW
+    with sessions() as session:
+        failures = session.scalar(select(func.count()).select_from(LoginAttempt).where(
+            LoginAttempt.username == username[:60], LoginAttempt.at >= since, LoginAttempt.ok.is_(False)))
+    if failures >= LOCKOUT_FAILURES:
+        log_event(sessions, username, "login_locked", f"来自 {remote}")
+        raise ServiceError(f"登录失败次数过多，请 {LOCKOUT_WINDOW.seconds // 60} 分钟后再试", "username")
+    with sessions.begin() as session:
+        person = session.scalar(select(Staff).where(Staff.username == username[:60]))
+        ok = (person is not None and person.active and person.password_hash is not None
+              and check_password_hash(person.password_hash, password))
+        session.add(LoginAttempt(username=username[:60], remote=remote[:64], ok=ok))
+        session.add(AuditEvent(actor=username[:60], kind="login" if ok else "login_failed", detail=f"来自 {remote}"))
+        if ok:
+            return identity_of(session, person)
+    raise ServiceError("用户名或密码不正确", "password")
+
+
+def identity_by_id(sessions: sessionmaker, staff_id: int) -> Identity | None:
+    """The signed-in member of staff, or None when the account is gone or disabled."""
+    with sessions() as session:
+        person = session.get(Staff, staff_id)
+        return identity_of(session, person) if person is not None and person.active else None
+
+
+# -- tokens ------------------------------------------------------------------------------------------
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def issue_token(sessions: sessionmaker, username: str, name: str, by: str,
+                lifetime: dt.timedelta | None = None) -> str:
+    """A new bearer token acting as ``username``; returned once, stored only as its hash."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with sessions.begin() as session:
+        person = find_staff(session, username)
+        if not person.active:
+            raise ServiceError(f"用户 {username} 已停用", "username")
+        session.add(ApiToken(staff_id=person.id, name=name[:100], token_hash=_digest(token),
+                             expires_at=None if lifetime is None else utcnow() + lifetime))
+        session.add(AuditEvent(actor=by, kind="token", detail=f"为 {username} 签发令牌“{name[:100]}”"))
+    return token
+
+
+def authenticate_token(sessions: sessionmaker, token: str) -> Identity:
+    """The member of staff a token acts as; refused when unknown, revoked, expired or disabled."""
+    with sessions() as session:
+        row = session.execute(select(ApiToken, Staff).join(Staff, Staff.id == ApiToken.staff_id)
+                              .where(ApiToken.token_hash == _digest(token.strip()))).first()
+        if row is None:
+            raise ServiceError("登录凭证无效，请重新登录（prepay-admin login）", "token")
+        token_row, person = row
+        if token_row.revoked_at is not None or not person.active:
+            raise ServiceError("登录凭证已失效，请重新登录（prepay-admin login）", "token")
+        if token_row.expires_at is not None and token_row.expires_at < utcnow():
+            raise ServiceError("登录凭证已过期，请重新登录（prepay-admin login）", "token")
+        return identity_of(session, person)
+
+
+def revoke_token(sessions: sessionmaker, token: str, by: str) -> None:
+    with sessions.begin() as session:
+        row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token.strip())))
+        if row is None:
+            raise NotFound("没有这个登录凭证", "token")
+        if row.revoked_at is None:
+            row.revoked_at = utcnow()
+            session.add(AuditEvent(actor=by, kind="token", detail=f"吊销令牌“{row.name}”"))
