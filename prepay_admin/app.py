@@ -1,14 +1,18 @@
-"""The Flask application factory: it wires the shells to the database; nothing imports it back."""
+"""The Flask application factory: it wires the engine, the shells and their guards; nothing imports it back."""
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
 
 from . import config, extensions
 from .cli import COMMANDS
 from .db import make_engine, make_session_factory
 from .web import bp as web_bp
+from .web import security
+from .web.auth import bp as auth_bp
+from .web.auth import login_manager
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -16,6 +20,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(
         DATABASE_URL=config.database_url(),
         JSON_AS_ASCII=False,
+        **config.web_settings(),
     )
     app.config.update(overrides or {})
     app.json.ensure_ascii = False  # Chinese stays readable in JSON answers
@@ -24,6 +29,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions["prepay_engine"] = engine
     extensions.install(app, make_session_factory(engine))
 
+    CSRFProtect(app)
+    login_manager.init_app(app)
+    security.install(app)
+    app.register_blueprint(auth_bp)
     app.register_blueprint(web_bp)
     for command in COMMANDS:
         app.cli.add_command(command)

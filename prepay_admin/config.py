@@ -1,11 +1,23 @@
-"""Configuration from the environment, with defaults that work on a fresh machine."""
+"""Configuration from the environment, with defaults that work on a fresh machine.
+
+In production (``PREPAY_ENV=production``) nothing secret has a default: the app refuses to
+start without ``SECRET_KEY``, and its cookies are sent over HTTPS only.
+"""
 from __future__ import annotations
 
+import datetime as dt
 import os
+import secrets
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SQLITE = PROJECT_ROOT / "instance" / "prepay-admin.sqlite3"
+INSTANCE = PROJECT_ROOT / "instance"
+DEFAULT_SQLITE = INSTANCE / "prepay-admin.sqlite3"
+IDLE_TIMEOUT = dt.timedelta(minutes=30)  # a signed-in screen session ends after this long unused
+
+
+class ConfigError(RuntimeError):
+    pass
 
 
 def database_url() -> str:
@@ -13,5 +25,42 @@ def database_url() -> str:
     url = os.environ.get("DATABASE_URL")
     if url:
         return url
-    DEFAULT_SQLITE.parent.mkdir(parents=True, exist_ok=True)
+    INSTANCE.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{DEFAULT_SQLITE}"
+
+
+def production() -> bool:
+    return os.environ.get("PREPAY_ENV", "").lower() == "production"
+
+
+def secret_key() -> str:
+    """``SECRET_KEY`` from the environment; outside production, a random key kept in ``instance/``."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        if production() and len(key) < 32:
+            raise ConfigError("SECRET_KEY 须至少 32 个字符")
+        return key
+    if production():
+        raise ConfigError("生产环境（PREPAY_ENV=production）必须通过环境变量 SECRET_KEY 设置密钥")
+    path = INSTANCE / "secret_key"
+    if not path.exists():
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def web_settings() -> dict:
+    """Flask settings of the screens: secure cookies and the idle timeout."""
+    return {
+        "SECRET_KEY": secret_key(),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production(),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": production(),
+        "PERMANENT_SESSION_LIFETIME": IDLE_TIMEOUT,
+        "SESSION_REFRESH_EACH_REQUEST": True,  # so the lifetime is an idle timeout
+        "WTF_CSRF_TIME_LIMIT": None,  # the session's own lifetime bounds the token
+    }

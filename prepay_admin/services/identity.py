@@ -162,6 +162,13 @@ def sign_in(sessions: sessionmaker, username: str, password: str, remote: str) -
     raise ServiceError("用户名或密码不正确", "password")
 
 
+def anyone_can_sign_in(sessions: sessionmaker) -> bool:
+    """False on a fresh installation: the sign-in page then says how to create the first users."""
+    with sessions() as session:
+        return session.scalar(select(Staff.id).where(Staff.active.is_(True), Staff.password_hash.is_not(None))
+                              .limit(1)) is not None
+
+
 def identity_by_id(sessions: sessionmaker, staff_id: int) -> Identity | None:
     """The signed-in member of staff, or None when the account is gone or disabled."""
     with sessions() as session:

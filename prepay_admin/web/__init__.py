@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
+from flask_login import current_user, login_required
 
 from .. import extensions
 from ..clock import TIMEZONE
@@ -9,12 +10,19 @@ from ..policy.facts import Fund
 from ..policy.money import fmt_yuan_cn
 from ..policy.reasons import FUND_CN, KIND_CN
 from ..queries.evaluation import evaluate_region
+from ..queries.access import granted_regions
 from ..queries.overview import campaign_overview, determination_page, region_years
 from ..services.errors import ServiceError
 
 bp = Blueprint("web", __name__)
 PAGE_SIZE = 50
 PAGE_MAX = 100_000
+
+
+@bp.before_request
+@login_required
+def _signed_in() -> None:
+    """Every screen is for signed-in staff; the sign-in page itself lives in ``auth``."""
 
 
 @bp.app_template_filter("yuan")
@@ -41,6 +49,9 @@ def _int_arg(name: str, default: int, maximum: int) -> int:
 def index():
     sessions = extensions.sessions()
     years_by_region, region_names = region_years(sessions)
+    # nobody sees another region's data: only the regions granted to the signed-in member of staff
+    granted = granted_regions(sessions, current_user.identity.username)
+    region_names = {code: name for code, name in region_names.items() if code in granted}
     if not region_names:
         return render_template("index.html", regions={}, selected=None)
 

@@ -58,8 +58,25 @@ def live_url(tmp_path_factory):
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
+def anonymous_page(browser):
+    """A browser tab on a 1366×768 office screen, signed in as nobody."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
     p = context.new_page()
     yield p
     context.close()
+
+
+def sign_in(page, live_url: str, username: str, password: str | None = None) -> None:
+    """Sign in through the form, by keyboard, as staff do."""
+    page.goto(f"{live_url}/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password or f"{username}-demo")
+    page.get_by_label("密码").press("Enter")
+
+
+@pytest.fixture
+def page(anonymous_page, live_url):
+    """A tab signed in as the fund-settlement clerk of the demo region."""
+    sign_in(anonymous_page, live_url, "jiesuan1")
+    anonymous_page.wait_for_url(f"{live_url}/")
+    return anonymous_page

@@ -3,15 +3,18 @@ import json
 
 from prepay_admin.services.demo import load_demo
 from tests.console import token_for
+from tests.screens import sign_in
 
 
-def test_the_landing_page_says_how_to_load_a_region_when_there_is_none(client):
-    page = client.get("/").get_data(as_text=True)
-    assert "prepay-admin demo load" in page
+def test_a_fresh_installation_says_how_to_create_the_first_users(client):
+    response = client.get("/", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "登录" in page and "prepay-admin demo load" in page and "prepay-admin users create" in page
 
 
 def test_the_landing_page_shows_the_campaign_its_sign_offs_and_its_determinations(client, app):
     load_demo(app.extensions["prepay_sessions"], institutions=130, seed=4, year=2026)
+    sign_in(client, "jiesuan1")
     response = client.get("/")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -25,6 +28,7 @@ def test_the_landing_page_shows_the_campaign_its_sign_offs_and_its_determination
 
 def test_the_what_if_lists_every_institution_with_its_reasons(client, app):
     load_demo(app.extensions["prepay_sessions"], institutions=70, seed=4, year=2026, play=False)
+    sign_in(client, "shenji1")
     page = client.get("/").get_data(as_text=True)
     assert "定点医疗机构预付金试算" in page and "第 1 / 2 页" in page
     assert "医保基金使用绩效综合评价 79.99 分，低于 80 分（10§(一)）" in page
@@ -33,7 +37,9 @@ def test_the_what_if_lists_every_institution_with_its_reasons(client, app):
 
 def test_the_landing_page_answers_a_bad_query_without_a_traceback(client, app):
     load_demo(app.extensions["prepay_sessions"], institutions=3, seed=4, year=2026)
+    sign_in(client, "jiesuan1")
     assert client.get("/?region=999999").status_code == 404
+    assert client.get("/?region=320600&page=" + "9" * 25).status_code == 400
     assert client.get("/?region=320600&year=abc").status_code == 400
     assert "还没有基金结余数据" in client.get("/?region=320600&year=1999").get_data(as_text=True)
 

@@ -1,0 +1,102 @@
+"""Signing in and out of the screens, and changing one's own password.
+
+flask-login keeps the signed-in member of staff in the session cookie; flask-wtf guards every form
+with a CSRF token. The password check and its rate limit are the identity service's, shared with
+the console.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from .. import extensions
+from ..services import identity
+from ..services.errors import ServiceError
+from ..services.identity import Identity
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "请先登录。"
+login_manager.session_protection = "strong"
+
+
+class WebUser(UserMixin):
+    """The signed-in member of staff, as plain data (never an ORM object in a request)."""
+
+    def __init__(self, who: Identity) -> None:
+        self.identity = who
+
+    def get_id(self) -> str:
+        return str(self.identity.id)
+
+
+@login_manager.user_loader
+def _load(user_id: str) -> WebUser | None:
+    if not user_id.isascii() or not user_id.isdigit():
+        return None
+    who = identity.identity_by_id(extensions.sessions(), int(user_id))
+    return None if who is None else WebUser(who)
+
+
+class LoginForm(FlaskForm):
+    username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=60, message="用户名过长")])
+    password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=200, message="密码过长")])
+
+
+class PasswordForm(FlaskForm):
+    old_password = PasswordField("原密码", validators=[DataRequired("请输入原密码")])
+    new_password = PasswordField("新密码", validators=[DataRequired("请输入新密码")])
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            who = identity.sign_in(extensions.sessions(), form.username.data, form.password.data,
+                                   request.remote_addr or "?")
+        except ServiceError as err:
+            getattr(form, err.field if err.field in ("username", "password") else "password").errors.append(err.message)
+        else:
+            session.clear()  # a fresh session on sign-in: no fixation
+            session.permanent = True
+            login_user(WebUser(who))
+            return redirect(_safe_next(request.args.get("next")))
+    first_run = not identity.anyone_can_sign_in(extensions.sessions())
+    return render_template("login.html", form=form, first_run=first_run), 400 if form.errors else 200
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """A POST with the CSRF token (checked for every POST by CSRFProtect), never a GET a link could trigger."""
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    form = PasswordForm()
+    done = False
+    if form.validate_on_submit():
+        try:
+            identity.change_own_password(extensions.sessions(), current_user.identity.username,
+                                         form.old_password.data, form.new_password.data)
+            done = True
+        except ServiceError as err:
+            field = "old_password" if err.field == "old_password" else "new_password"
+            getattr(form, field).errors.append(err.message)
+    return render_template("password.html", form=form, done=done), 400 if form.errors else 200
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path of this site (never //host or a scheme): no open redirect after sign-in."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("web.index")
