@@ -12,6 +12,7 @@ from .db import make_engine, make_session_factory
 from .web import bp as web_bp
 from .web import security
 from .web.auth import bp as auth_bp
+from .web.batches import bp as batches_bp
 from .web.auth import login_manager
 
 
@@ -34,6 +35,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     security.install(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(web_bp)
+    app.register_blueprint(batches_bp)
     for command in COMMANDS:
         app.cli.add_command(command)
     return app

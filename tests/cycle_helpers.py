@@ -36,21 +36,21 @@ def listed_through_fixing(sessions, institutions: int = 40) -> list[tuple]:
     return listed(sessions)
 
 
-def listed_codes(sessions) -> list[str]:
+def listed_codes(sessions, region: str = REGION) -> list[str]:
     """Every institution on the fixed list still in its signing window (listed, no security yet)."""
     with sessions() as s:
-        campaign = find_campaign(s, find_region(s, REGION), YEAR)
+        campaign = find_campaign(s, find_region(s, region), YEAR)
         return s.scalars(
             select(Institution.code).join(Determination, Determination.institution_id == Institution.id)
             .where(Determination.campaign_id == campaign.id, Determination.state == "listed")
             .order_by(Institution.code)).all()
 
 
-def listed(sessions) -> list[tuple]:
+def listed(sessions, region: str = REGION) -> list[tuple]:
     """The listed institutions that offer an acceptable security (the demo plan's offer, registered in
     the window): (code, kind, value, ref)."""
     rows = []
-    for code in listed_codes(sessions):
+    for code in listed_codes(sessions, region):
         plan = plan_institution(2026, int(code[-6:]) - 1, YEAR, REGION[:4])
         offer = plan.security
         if offer is not None and (offer.kind == "pledge" or plan.state_run):  # 10§(二): guarantees for state-run only

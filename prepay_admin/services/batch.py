@@ -20,7 +20,7 @@ from accounting.chart import Role
 from accounting.ledger import get_book, party_balance
 
 from ..clock import utcnow
-from ..models import BatchItem, Campaign, Department, Determination, Institution, PaymentBatch, SignOff
+from ..models import DEPARTMENT_CN, BatchItem, Campaign, Department, Determination, Institution, PaymentBatch, SignOff, Staff
 from ..policy.transitions import BATCH, BatchState, DeterminationState
 from .errors import NotFound, ServiceError
 from .unit_of_work import campaign_step, campaign_step_of
@@ -153,23 +153,45 @@ def sign_off(sessions: sessionmaker, batch_id: int, user: str, comment: str, see
     context, found = batch_step(sessions, batch_id, user)
     with context as step:
         batch = found["batch"]
-        level = NEXT_LEVEL.get(batch.state)
-        if level is None:
-            raise ServiceError(f"批次当前状态为“{BATCH.label(batch.state)}”，没有待签的审核环节", "state")
-        step.require(level.department)
-        if not batch.items:
-            raise ServiceError("批次中没有拨付项目", "batch")
+        refusal = refusal_to_sign(batch, step.actor)
+        if refusal is not None:
+            raise ServiceError(refusal.message, refusal.field)
+        level = NEXT_LEVEL[batch.state]
         current = batch_hash(batch)
         if seen_hash.strip().lower() != current:
             raise ServiceError("批次内容已变更或摘要不符，请重新查看后再签", "hash")
-        signed = [s for s in valid_sign_offs(batch) if s.signer == step.actor.username]
-        if signed:
-            raise ServiceError(f"{step.actor.name} 已在本批次“{_level(signed[0].level).title}”环节签字，"
-                               f"同一人不能在两个环节签字", "user")
         step.transition(BATCH, batch, level.action, comment)
         step.session.add(SignOff(batch_id=batch.id, level=level.name, signer=user, comment=comment,
                                  batch_hash=current))
         return Signed(batch.id, level.name, level.title, current)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    message: str
+    field: str
+
+
+def refusal_to_sign(batch: PaymentBatch, person: Staff) -> Refusal | None:
+    """Why ``person`` may not sign the batch's next level now (None: they may).
+
+    24§(五): the level's own department signs, in order, on a batch with items; nobody signs
+    two levels of one batch, so whoever prepared it never approves it. The screen shows
+    this reason instead of the action; the service refuses with it.
+    """
+    level = NEXT_LEVEL.get(batch.state)
+    if level is None:
+        return Refusal(f"批次当前状态为“{BATCH.label(batch.state)}”，没有待签的审核环节", "state")
+    if person.department != level.department:
+        return Refusal(f"{person.name}（{DEPARTMENT_CN[person.department]}）无权执行此操作，"
+                       f"“{level.title}”须由{DEPARTMENT_CN[level.department]}办理", "user")
+    if not batch.items:
+        return Refusal("批次中没有拨付项目", "batch")
+    signed = [s for s in valid_sign_offs(batch) if s.signer == person.username]
+    if signed:
+        return Refusal(f"{person.name} 已在本批次“{_level(signed[0].level).title}”环节签字，"
+                       f"同一人不能在两个环节签字", "user")
+    return None
 
 
 def reject(sessions: sessionmaker, batch_id: int, user: str, reason: str) -> None:

@@ -49,12 +49,39 @@ def live_url(tmp_path_factory):
     upgrade(url)
     app = create_app({"DATABASE_URL": url})
     load_demo(app.extensions["prepay_sessions"], institutions=80, seed=2026, year=2026)
+    _batch_awaiting_sign_off(app.extensions["prepay_sessions"])
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     app.extensions["prepay_engine"].dispose()
+
+
+SIGNING_REGION = "320699"
+
+
+def _batch_awaiting_sign_off(sessions) -> None:
+    """A second demo region whose January stops at a prepared batch, for the sign-off walk."""
+    import datetime as dt
+
+    from prepay_admin.services import applications, batch, determination, signing
+    from prepay_admin.services.campaign import open_campaign
+    from tests.cycle_helpers import listed
+
+    load_demo(sessions, institutions=20, seed=2026, year=2026, region_code=SIGNING_REGION,
+              region_name="南通市（签字演示）", play=False)
+    open_campaign(sessions, SIGNING_REGION, 2026, "caiwu1")
+    for n in range(1, 8):
+        applications.apply(sessions, SIGNING_REGION, 2026, f"H3206{n:06d}", applications.clean_answers(),
+                           dt.date(2025, 12, 28), "jiesuan1")
+    determination.determine(sessions, SIGNING_REGION, 2026, "jiesuan1")
+    determination.fix_list(sessions, SIGNING_REGION, 2026, "jiesuan1", dt.date(2026, 1, 5))
+    for code, kind, value, ref in listed(sessions, SIGNING_REGION)[:3]:
+        signing.register_security(sessions, SIGNING_REGION, 2026, code, kind, value, ref, dt.date(2026, 1, 8),
+                                  "jiesuan2")
+        signing.sign(sessions, SIGNING_REGION, 2026, code, dt.date(2026, 1, 8), "jiesuan2")
+    batch.prepare(sessions, SIGNING_REGION, 2026, "jiesuan1")
 
 
 @pytest.fixture

@@ -1,0 +1,104 @@
+"""The sign-off screen (24§(五)): what a signer sees before confirming a payment batch."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from ..models import DEPARTMENT_CN, Campaign, Region, Staff, Transition
+from ..policy.method import describe_method
+from ..policy.transitions import BATCH
+from ..services.batch import LEVELS, NEXT_LEVEL, batch_hash, get_batch, refusal_to_sign
+from ..services.errors import NotFound
+from ..services.rules import effective_profile
+from .access import granted_regions
+from .cycle import BatchLine
+
+TITLES = {level.name: level.title for level in LEVELS}
+
+
+@dataclass(frozen=True)
+class SignOffEntry:
+    title: str
+    signer: str
+    signed_at: dt.datetime
+    comment: str
+    batch_hash: str
+    void_reason: str | None  # a sign-off voided by an edit or a rejection, kept for the record
+
+
+@dataclass(frozen=True)
+class Change:
+    at: dt.datetime
+    who: str
+    action: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class FundTotal:
+    fund: str
+    items: int
+    determined: Decimal
+    held: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class SignOffScreen:
+    batch_id: int
+    region_code: str
+    region_name: str
+    year: int
+    state: str
+    next_level: str | None
+    hash: str
+    totals: tuple[FundTotal, ...]
+    lines: tuple[BatchLine, ...]
+    method: tuple[str, ...]
+    sign_offs: tuple[SignOffEntry, ...]
+    changes: tuple[Change, ...]  # edits and rejections: what changed since a level signed
+    can_sign: bool
+    cannot_sign_because: str | None
+
+    @property
+    def total(self) -> Decimal:
+        return sum((t.amount for t in self.totals), Decimal("0.00"))
+
+
+def sign_off_screen(sessions: sessionmaker, batch_id: int, username: str) -> SignOffScreen:
+    """The batch as ``username`` sees it; another region's batch is as if it did not exist."""
+    with sessions() as session:
+        batch = get_batch(session, batch_id)
+        campaign = session.get(Campaign, batch.campaign_id)
+        region = session.get(Region, campaign.region_id)
+        if region.code not in granted_regions(sessions, username):
+            raise NotFound(f"没有拨付批次 {batch_id}", "batch")
+        viewer = session.scalar(select(Staff).where(Staff.username == username))
+        names = {s.username: f"{s.name}（{DEPARTMENT_CN[s.department]}）" for s in session.scalars(select(Staff))}
+        refusal = refusal_to_sign(batch, viewer)
+        lines = tuple(BatchLine(i.institution_code, i.institution_name, i.fund.value, i.determined, i.held, i.amount,
+                                i.bank_name, i.bank_account) for i in batch.items)
+        totals = []
+        for fund in sorted({line.fund for line in lines}):
+            mine = [line for line in lines if line.fund == fund]
+            totals.append(FundTotal(fund, len(mine), sum((x.determined for x in mine), Decimal("0.00")),
+                                    sum((x.held for x in mine), Decimal("0.00")),
+                                    sum((x.amount for x in mine), Decimal("0.00"))))
+        changes = tuple(
+            Change(t.at, names.get(t.actor, t.actor), BATCH.label(t.action), t.reason)
+            for t in session.scalars(select(Transition).where(
+                Transition.machine == BATCH.name, Transition.object_id == batch.id,
+                Transition.action.in_(("edit", "reject"))).order_by(Transition.id)))
+        level = NEXT_LEVEL.get(batch.state)
+        return SignOffScreen(
+            batch.id, region.code, region.name, campaign.year, BATCH.label(batch.state),
+            level.title if level else None, batch_hash(batch), tuple(totals), lines,
+            describe_method(effective_profile(session, region, campaign.year)),
+            tuple(SignOffEntry(TITLES[s.level], names.get(s.signer, s.signer), s.signed_at, s.comment, s.batch_hash,
+                               s.void_reason) for s in batch.sign_offs),
+            changes, refusal is None, None if refusal is None else refusal.message,
+        )
