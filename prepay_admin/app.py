@@ -13,6 +13,7 @@ from .web import bp as web_bp
 from .web import security
 from .web.auth import bp as auth_bp
 from .web.batches import bp as batches_bp
+from .web.cycle import bp as cycle_bp
 from .web.auth import login_manager
 
 
@@ -36,6 +37,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(web_bp)
     app.register_blueprint(batches_bp)
+    app.register_blueprint(cycle_bp)
     for command in COMMANDS:
         app.cli.add_command(command)
     return app

@@ -6,10 +6,10 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
-from ..models import Determination, PaymentBatch, PaymentInstruction
+from ..models import Campaign, Determination, PaymentBatch, PaymentInstruction
 from ..policy.transitions import BATCH, CAMPAIGN, DETERMINATION, PAYMENT
 from ..services.batch import NEXT_LEVEL, batch_hash, get_batch
 from ..services.rules import effective_profile
@@ -104,3 +104,76 @@ def instructions(sessions: sessionmaker, batch_id: int) -> tuple[InstructionLine
                                      PAYMENT.label(p.state), p.issued_on)
                      for p in session.scalars(select(PaymentInstruction).where(PaymentInstruction.batch_id == batch_id)
                                               .order_by(PaymentInstruction.id)))
+
+
+@dataclass(frozen=True)
+class WindowLine:
+    """A listed institution in its signing window, or signed, with what it is determined to get."""
+
+    code: str
+    name: str
+    state: str  # Chinese label
+    in_window: bool
+    signed: bool
+    determined: Decimal  # both funds, before the security registered in the window
+    final: Decimal | None  # both funds, capped by the registered security
+    security_pending: bool
+
+
+@dataclass(frozen=True)
+class CyclePage:
+    region_code: str
+    region_name: str
+    year: int
+    opened: bool
+    state: str | None
+    determination_run: int
+    applications: int
+    list_fixed_on: dt.date | None
+    signing_deadline: dt.date | None
+    pay_by: dt.date
+    window: tuple[WindowLine, ...]
+    batches: tuple[BatchSummary, ...]
+    instructions: tuple[InstructionLine, ...]
+    paying_accounts_fiscal: bool  # the books keep a 财政专户 to pay from
+
+
+def cycle_page(sessions: sessionmaker, region_code: str, year: int) -> CyclePage:
+    """Everything the cycle screen acts on for a region's year (the region access is the caller's check)."""
+    from accounting.ledger import find_book
+
+    from ..models import Application, Institution
+    from ..policy.facts import Fund
+    from ..policy.transitions import DeterminationState, IN_SIGNING_WINDOW
+
+    with sessions() as session:
+        region = find_region(session, region_code)
+        calendar = effective_profile(session, region, year).calendar
+        campaign = session.scalar(select(Campaign).where(Campaign.region_id == region.id, Campaign.year == year))
+        books = [find_book(session, region.code, f) for f in Fund]
+        fiscal = all(b is not None and b.fiscal_special_allowed for b in books)
+        pay_by = calendar.confirmed_and_paid_by.in_campaign(year)
+        if campaign is None:
+            return CyclePage(region.code, region.name, year, False, None, 0, 0, None, None, pay_by, (), (), (), fiscal)
+        shown = (*IN_SIGNING_WINDOW, DeterminationState.SIGNED, DeterminationState.PAID, DeterminationState.GIVEN_UP)
+        window = []
+        for det, inst in session.execute(
+                select(Determination, Institution).join(Institution, Institution.id == Determination.institution_id)
+                .where(Determination.campaign_id == campaign.id, Determination.run == campaign.determination_run,
+                       Determination.state.in_(shown)).order_by(Institution.code)):
+            final = None if all(a.final_amount is None for a in det.advances) else sum(
+                (a.final_amount or Decimal("0.00") for a in det.advances), Decimal("0.00"))
+            window.append(WindowLine(inst.code, inst.name, DETERMINATION.label(det.state),
+                                     det.state in IN_SIGNING_WINDOW, det.state == DeterminationState.SIGNED,
+                                     sum((a.amount for a in det.advances), Decimal("0.00")), final,
+                                     det.security_id is None and "security_pending" in det.notes_json))
+        batch_rows = session.scalars(select(PaymentBatch).where(PaymentBatch.campaign_id == campaign.id)
+                                     .order_by(PaymentBatch.id)).all()
+        applications = session.scalar(select(func.count()).select_from(Application)
+                                      .where(Application.campaign_id == campaign.id))
+        return CyclePage(
+            region.code, region.name, year, True, CAMPAIGN.label(campaign.state), campaign.determination_run,
+            applications, campaign.list_fixed_on, campaign.signing_deadline, pay_by, tuple(window),
+            tuple(BatchSummary(b.id, BATCH.label(b.state), len(b.items), sum((i.amount for i in b.items), Decimal("0.00")))
+                  for b in batch_rows),
+            tuple(line for b in batch_rows for line in instructions(sessions, b.id)), fiscal)

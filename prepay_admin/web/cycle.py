@@ -1,0 +1,253 @@
+"""The annual cycle on screens (RULES §4): open the year, take applications with their self-check,
+determine, fix the list, register securities and sign in the window, prepare the batch, and pay.
+
+Each form posts to one route that parses it and calls one service, as the console does; a refusal
+for the department or the region is a 403, recorded; any other refusal is shown beside its field,
+with what was typed kept.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from marshmallow import ValidationError
+from wtforms import BooleanField, HiddenField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
+
+from accounting.chart import Role
+from accounting.errors import LedgerError
+
+from .. import clock, extensions
+from ..policy.facts import SecurityKind
+from ..policy.reasons import FUND_CN
+from ..queries.access import granted_regions
+from ..queries.cycle import cycle_page
+from ..services import applications, batch as batches, determination, payment, signing
+from ..services.campaign import open_campaign
+from ..services.errors import ServiceError
+from ..validation import Money, parse_date
+from .refusals import refuse
+
+bp = Blueprint("cycle", __name__, url_prefix="/cycle/<region_code>/<int:year>")
+ASSESSMENTS = [SelectChoice("excellent", "优秀"), SelectChoice("good", "良好"), SelectChoice("pass", "合格"),
+               SelectChoice("fail", "不合格")]
+PAYING = {"expenditure": Role.EXPENDITURE_DEPOSIT, "fiscal": Role.FISCAL_SPECIAL_DEPOSIT}
+
+
+def _date_field(label: str) -> StringField:
+    return StringField(label, validators=[DataRequired("请填写日期"), Length(max=10)],
+                       default=lambda: clock.today().isoformat(), render_kw={"placeholder": "YYYY-MM-DD"})
+
+
+def _as_date(field: StringField):
+    day = parse_date((field.data or "").strip())
+    if day is None:
+        field.errors.append("日期格式须为 YYYY-MM-DD（2000—2100 年）")
+    return day
+
+
+class ApplyForm(FlaskForm):
+    institution = StringField("机构编码", validators=[DataRequired("请填写机构编码"), Length(max=20)])
+    submitted_on = _date_field("申请日期")
+    last_assessment = SelectField("上一年度绩效考核评价结果", choices=ASSESSMENTS, default="good")
+    signed_by = StringField("医院负责人", validators=[DataRequired("请填写负责人"), Length(max=60)])
+    commitment = BooleanField("承诺对所提交资料的真实性负责")
+
+
+# the attachment's yes/no questions, in its order, as checkboxes (checked = 是/有)
+for _key, _question in applications.SELF_CHECK_QUESTIONS.items():
+    if _key != "last_assessment":
+        setattr(ApplyForm, _key, BooleanField(_question, default=applications.clean_answers()[_key]))
+
+
+class DateForm(FlaskForm):
+    day = _date_field("日期")
+
+
+class SecurityForm(FlaskForm):
+    institution = HiddenField()
+    kind = SelectField("类型", choices=[SelectChoice(SecurityKind.PLEDGE.value, "资产抵押"),
+                                      SelectChoice(SecurityKind.CREDIT_GUARANTEE.value, "信用担保")])
+    value = StringField("金额（元）", validators=[DataRequired("请填写金额"), Length(max=30)])
+    ref = StringField("登记或担保函编号", validators=[DataRequired("请填写编号"), Length(max=100)])
+    day = _date_field("登记日期")
+
+
+class SignForm(FlaskForm):
+    institution = HiddenField()
+    day = _date_field("签约日期")
+
+
+class ConfirmForm(FlaskForm):
+    bank_ref = StringField("银行流水号", validators=[DataRequired("请填写银行流水号"), Length(max=100)])
+    paid_from = SelectField("付款账户", choices=[SelectChoice("expenditure", "支出户存款"),
+                                               SelectChoice("fiscal", "财政专户存款")])
+    day = _date_field("到账日期")
+
+
+class VoidForm(FlaskForm):
+    reason = StringField("作废原因", validators=[DataRequired("作废须说明原因"), Length(max=200)])
+
+
+@bp.before_request
+@login_required
+def _granted() -> None:
+    """Another region's cycle is as if it did not exist."""
+    if request.view_args["region_code"] not in granted_regions(extensions.sessions(), current_user.identity.username):
+        abort(404)
+
+
+def _user() -> str:
+    return current_user.identity.username
+
+
+def _page(region_code: str, year: int, status: int = 200, **bound):
+    """The cycle page; ``bound`` holds a submitted form (with its errors) in place of a fresh one."""
+    page = cycle_page(extensions.sessions(), region_code, year)
+    forms = {"apply": ApplyForm(formdata=None), "fix": DateForm(formdata=None), "prepare": DateForm(formdata=None)}
+    forms.update(bound)
+    questions = [(k, q) for k, q in applications.SELF_CHECK_QUESTIONS.items() if k != "last_assessment"]
+    return render_template("cycle.html", p=page, forms=forms, bound=bound, fund_cn=FUND_CN, questions=questions,
+                           security_form=SecurityForm, sign_form=SignForm, confirm_form=ConfirmForm,
+                           void_form=VoidForm, pay_form=DateForm), status
+
+
+def _run(action, form, field: str, region_code: str, year: int, key: str, done: str):
+    """Call a service; 403 for who may not act, the message beside ``field`` for anything else."""
+    try:
+        action()
+    except (ServiceError, LedgerError) as err:
+        if err.field in ("user", "region"):
+            refuse(err.message)
+        getattr(form, field).errors.append(err.message)
+        return _page(region_code, year, 400, **{key: form})
+    flash(done)
+    return redirect(url_for("cycle.show", region_code=region_code, year=year))
+
+
+@bp.get("")
+def show(region_code: str, year: int):
+    return _page(region_code, year)
+
+
+@bp.post("/open")
+def open_year(region_code: str, year: int):
+    form = DateForm()
+    form.day.data = form.day.data or clock.today().isoformat()
+    if not form.validate_on_submit():
+        abort(400)
+    return _run(lambda: open_campaign(extensions.sessions(), region_code, year, _user()), form, "day",
+                region_code, year, "open", f"已开启 {year} 年度预付，基金可支付月数已测算。")
+
+
+@bp.post("/apply")
+def apply(region_code: str, year: int):
+    form = ApplyForm()
+    if not form.validate_on_submit():
+        return _page(region_code, year, 400, apply=form)
+    day = _as_date(form.submitted_on)
+    if day is None:
+        return _page(region_code, year, 400, apply=form)
+    answers = {key: getattr(form, key).data for key in applications.SELF_CHECK_QUESTIONS if key != "last_assessment"}
+    answers.update(last_assessment=form.last_assessment.data, commitment=form.commitment.data,
+                   signed_by=form.signed_by.data.strip())
+    code = form.institution.data.strip()
+    return _run(lambda: applications.apply(extensions.sessions(), region_code, year, code, answers, day, _user()),
+                form, "institution", region_code, year, "apply", f"已受理 {code} 的申请。")
+
+
+@bp.post("/determine")
+def determine(region_code: str, year: int):
+    form = DateForm()
+    form.day.data = form.day.data or clock.today().isoformat()
+    if not form.validate_on_submit():
+        abort(400)
+    return _run(lambda: determination.determine(extensions.sessions(), region_code, year, _user()), form, "day",
+                region_code, year, "fix", "已按申请测算核定。")
+
+
+@bp.post("/fix-list")
+def fix_list(region_code: str, year: int):
+    form = DateForm()
+    day = _as_date(form.day) if form.validate_on_submit() else None
+    if day is None:
+        return _page(region_code, year, 400, fix=form)
+    return _run(lambda: determination.fix_list(extensions.sessions(), region_code, year, _user(), day), form, "day",
+                region_code, year, "fix", "名单已确定，签约期开始。")
+
+
+@bp.post("/security")
+def security(region_code: str, year: int):
+    form = SecurityForm()
+    key = f"security:{form.institution.data}"
+    if not form.validate_on_submit():
+        return _page(region_code, year, 400, **{key: form})
+    day = _as_date(form.day)
+    try:
+        value = Money().deserialize(form.value.data.strip())
+    except ValidationError as err:
+        form.value.errors.append(err.messages[0])
+        value = None
+    if day is None or value is None:
+        return _page(region_code, year, 400, **{key: form})
+    code = form.institution.data
+    return _run(lambda: signing.register_security(extensions.sessions(), region_code, year, code,
+                                                  SecurityKind(form.kind.data), value, form.ref.data.strip(), day,
+                                                  _user()),
+                form, "value", region_code, year, key, f"已登记 {code} 的担保、抵押，预付金额已按其额度限额。")
+
+
+@bp.post("/sign")
+def sign(region_code: str, year: int):
+    form = SignForm()
+    key = f"sign:{form.institution.data}"
+    day = _as_date(form.day) if form.validate_on_submit() else None
+    if day is None:
+        return _page(region_code, year, 400, **{key: form})
+    code = form.institution.data
+    return _run(lambda: signing.sign(extensions.sessions(), region_code, year, code, day, _user()),
+                form, "day", region_code, year, key, f"{code} 已签订预付协议。")
+
+
+@bp.post("/prepare")
+def prepare(region_code: str, year: int):
+    form = DateForm()
+    form.day.data = form.day.data or clock.today().isoformat()
+    if not form.validate_on_submit():
+        abort(400)
+    return _run(lambda: batches.prepare(extensions.sessions(), region_code, year, _user()), form, "day",
+                region_code, year, "prepare", "已编制拨付批次，请打开批次核对后提交。")
+
+
+@bp.post("/batches/<int:batch_id>/pay")
+def pay(region_code: str, year: int, batch_id: int):
+    form = DateForm()
+    key = f"pay:{batch_id}"
+    day = _as_date(form.day) if form.validate_on_submit() else None
+    if day is None:
+        return _page(region_code, year, 400, **{key: form})
+    return _run(lambda: payment.issue(extensions.sessions(), batch_id, _user(), day), form, "day",
+                region_code, year, key, f"批次 {batch_id} 已生成拨付指令。")
+
+
+@bp.post("/instructions/<int:instruction_id>/confirm")
+def confirm(region_code: str, year: int, instruction_id: int):
+    form = ConfirmForm()
+    key = f"confirm:{instruction_id}"
+    day = _as_date(form.day) if form.validate_on_submit() else None
+    if day is None:
+        return _page(region_code, year, 400, **{key: form})
+    return _run(lambda: payment.confirm(extensions.sessions(), instruction_id, form.bank_ref.data.strip(), day,
+                                        _user(), PAYING[form.paid_from.data]),
+                form, "bank_ref", region_code, year, key, f"拨付指令 {instruction_id} 已确认到账并记账。")
+
+
+@bp.post("/instructions/<int:instruction_id>/void")
+def void(region_code: str, year: int, instruction_id: int):
+    form = VoidForm()
+    key = f"void:{instruction_id}"
+    if not form.validate_on_submit():
+        return _page(region_code, year, 400, **{key: form})
+    return _run(lambda: payment.void(extensions.sessions(), instruction_id, _user(), form.reason.data.strip()),
+                form, "reason", region_code, year, key, f"拨付指令 {instruction_id} 已作废。")

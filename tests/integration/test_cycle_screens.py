@@ -1,0 +1,102 @@
+"""A whole January on screens (RULES §4): each department does its step in the browser's forms;
+bad input is shown beside its field with what was typed kept; a department that may not act gets 403."""
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from accounting.models import JournalEntry
+from prepay_admin.models import Application, AuditEvent, PaymentInstruction
+from prepay_admin.services.demo import load_demo
+from tests.screens import csrf_token, sign_in
+
+BASE = "/cycle/320600/2026"
+
+
+@pytest.fixture
+def region(app):
+    load_demo(app.extensions["prepay_sessions"], institutions=12, seed=2026, year=2026, play=False)
+    return app.extensions["prepay_sessions"]
+
+
+def post(client, path, **data):
+    return client.post(BASE + path, data={"csrf_token": csrf_token(client, "/password"), **data})
+
+
+def switch(client, user):
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/password")})
+    sign_in(client, user)
+
+
+APPLY = {"submitted_on": "2025-12-28", "last_assessment": "good", "signed_by": "院长", "commitment": "y",
+         "settled_over_one_year": "y", "operating_normally": "y", "finance_system_sound": "y",
+         "cooperates_with_reforms": "y", "traceability_codes_uploaded": "y", "cooperates_with_supervision": "y"}
+
+
+def test_a_january_on_screens_from_opening_to_confirmed_payment(client, region):
+    sign_in(client, "caiwu1")
+    assert post(client, "/open").status_code == 302
+    switch(client, "jiesuan1")
+    for code in ("H3206000001", "H3206000002"):
+        assert post(client, "/apply", institution=code, **APPLY).status_code == 302
+    assert post(client, "/determine").status_code == 302
+    assert post(client, "/fix-list", day="2026-01-05").status_code == 302
+    page = client.get(BASE).get_data(as_text=True)
+    assert "待办理担保" in page
+    assert post(client, "/security", institution="H3206000002", kind="pledge", value="1500000", ref="通抵押〔2026〕2号",
+                day="2026-01-07").status_code == 302
+    assert post(client, "/sign", institution="H3206000002", day="2026-01-07").status_code == 302
+    assert post(client, "/prepare").status_code == 302
+    batch_page = client.get("/batches/1").get_data(as_text=True)
+    seen = re.search(r'name="seen_hash" type="hidden" value="([0-9a-f]{64})"', batch_page).group(1)
+    for user in ("jiesuan1", "neishen1", "yibaoju1", "caizhengju1"):
+        switch(client, user)
+        response = client.post("/batches/1/sign", data={"csrf_token": csrf_token(client, "/batches/1"),
+                                                         "seen_hash": seen, "comment": "同意"})
+        assert response.status_code == 302
+    switch(client, "caiwu1")
+    assert client.post(BASE + "/batches/1/pay", data={"csrf_token": csrf_token(client, "/password"),
+                                                      "day": "2026-01-23"}).status_code == 302
+    with region() as s:
+        ids = s.scalars(select(PaymentInstruction.id).order_by(PaymentInstruction.id)).all()
+    for n, i in enumerate(ids):
+        done = client.post(f"{BASE}/instructions/{i}/confirm", data={
+            "csrf_token": csrf_token(client, "/password"), "bank_ref": f"BK{n}", "paid_from": "expenditure",
+            "day": "2026-01-26"})
+        assert done.status_code == 302
+    with region() as s:
+        assert s.scalar(select(func.count()).select_from(JournalEntry)) == len(ids) == 2
+    assert "已拨付" in client.get(BASE).get_data(as_text=True)
+
+
+def test_bad_input_is_shown_beside_its_field_and_what_was_typed_is_kept(client, region):
+    sign_in(client, "caiwu1")
+    post(client, "/open")
+    switch(client, "jiesuan1")
+    late = post(client, "/apply", institution="H3206000001", **{**APPLY, "submitted_on": "２０２６-01-02"})
+    body = late.get_data(as_text=True)
+    assert late.status_code == 400 and "日期格式须为 YYYY-MM-DD" in body and 'value="H3206000001"' in body
+    unknown = post(client, "/apply", institution="H9999", **APPLY)
+    assert unknown.status_code == 400 and "没有定点医药机构 H9999" in unknown.get_data(as_text=True)
+    with region() as s:
+        assert s.scalar(select(func.count()).select_from(Application)) == 0
+    post(client, "/apply", institution="H3206000002", **APPLY)
+    post(client, "/determine")
+    post(client, "/fix-list", day="2026-01-05")
+    bad = post(client, "/security", institution="H3206000002", kind="pledge", value="1.234", ref="x", day="2026-01-07")
+    body = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "小数位不超过 2 位" in body and 'value="1.234"' in body
+
+
+def test_a_department_that_may_not_act_gets_403_and_is_recorded(client, region):
+    sign_in(client, "jiesuan1")
+    refused = post(client, "/open")
+    assert refused.status_code == 403 and "须由财务管理部门办理" in refused.get_data(as_text=True)
+    with region() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.kind == "refused")) == 1
+
+
+def test_another_regions_cycle_does_not_exist_for_this_user(client, region):
+    sign_in(client, "caiwu1")
+    assert client.get("/cycle/130100/2026").status_code == 404
+    assert client.post("/cycle/130100/2026/open", data={"csrf_token": csrf_token(client, "/password")}).status_code == 404
