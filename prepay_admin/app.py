@@ -6,13 +6,14 @@ from typing import Any
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from . import config, extensions
+from . import api, config, extensions
 from .cli import COMMANDS
 from .db import make_engine, make_session_factory
 from .web import bp as web_bp
 from .web import security
 from .web.auth import bp as auth_bp
 from .web.batches import bp as batches_bp
+from .web.converters import CONVERTERS
 from .web.cycle import bp as cycle_bp
 from .web.auth import login_manager
 
@@ -31,9 +32,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions["prepay_engine"] = engine
     extensions.install(app, make_session_factory(engine))
 
-    CSRFProtect(app)
+    app.url_map.converters.update(CONVERTERS)
+    csrf = CSRFProtect(app)
     login_manager.init_app(app)
-    security.install(app)
+    api.install(app, csrf)
+    security.install(app)  # after the API: its error handler answers JSON under /api, pages elsewhere
     app.register_blueprint(auth_bp)
     app.register_blueprint(web_bp)
     app.register_blueprint(batches_bp)

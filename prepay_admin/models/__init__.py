@@ -2,6 +2,7 @@
 from accounting import models as ledger  # noqa: F401  (the ledger's tables share the metadata)
 
 from .agreement import Agreement
+from .api_request import ApiRequest
 from .audit import AuditEvent, JobRun, Notice, Transition
 from .batch import BatchItem, PaymentBatch, PaymentInstruction, SignOff
 from .calendar import CalendarDay, CalendarYear
@@ -12,7 +13,7 @@ from .region import FundPositionRecord, Region
 from .staff import DEPARTMENT_CN, ApiToken, Department, LoginAttempt, Staff, StaffRegion
 
 __all__ = [
-    "ApiToken", "AuditEvent", "LoginAttempt", "StaffRegion",
+    "ApiRequest", "ApiToken", "AuditEvent", "LoginAttempt", "StaffRegion",
     "Agreement", "AnnualStanding", "Application", "Bar", "BatchItem", "CalendarDay", "CalendarYear", "Campaign",
     "DEPARTMENT_CN", "Department", "Determination", "DeterminationAdvance", "FundGateRecord", "FundPositionRecord",
     "Institution", "InstitutionCondition", "JobRun", "MonthlyPayout", "Notice", "PaymentBatch", "PaymentInstruction",

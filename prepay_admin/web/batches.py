@@ -48,12 +48,12 @@ def _render(batch_id: int, sign: SignForm, reject: RejectForm, status: int = 200
     return render_template("batch.html", s=screen, sign=sign, reject=reject, fund_cn=FUND_CN), status
 
 
-@bp.get("/<int:batch_id>")
+@bp.get("/<id:batch_id>")
 def show(batch_id: int):
     return _render(batch_id, SignForm(formdata=None), RejectForm(formdata=None))
 
 
-@bp.post("/<int:batch_id>/sign")
+@bp.post("/<id:batch_id>/sign")
 def sign(batch_id: int):
     form = SignForm()
     screen = _screen(batch_id)
@@ -73,7 +73,7 @@ def sign(batch_id: int):
     return _render(batch_id, form, RejectForm(formdata=None), 400)
 
 
-@bp.post("/<int:batch_id>/reject")
+@bp.post("/<id:batch_id>/reject")
 def reject(batch_id: int):
     form = RejectForm()
     screen = _screen(batch_id)

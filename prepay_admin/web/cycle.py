@@ -29,7 +29,7 @@ from ..services.errors import ServiceError
 from ..validation import Money, parse_date
 from .refusals import refuse
 
-bp = Blueprint("cycle", __name__, url_prefix="/cycle/<region_code>/<int:year>")
+bp = Blueprint("cycle", __name__, url_prefix="/cycle/<region_code>/<year:year>")
 ASSESSMENTS = [SelectChoice("excellent", "优秀"), SelectChoice("good", "良好"), SelectChoice("pass", "合格"),
                SelectChoice("fail", "不合格")]
 PAYING = {"expenditure": Role.EXPENDITURE_DEPOSIT, "fiscal": Role.FISCAL_SPECIAL_DEPOSIT}
@@ -220,7 +220,7 @@ def prepare(region_code: str, year: int):
                 region_code, year, "prepare", "已编制拨付批次，请打开批次核对后提交。")
 
 
-@bp.post("/batches/<int:batch_id>/pay")
+@bp.post("/batches/<id:batch_id>/pay")
 def pay(region_code: str, year: int, batch_id: int):
     form = DateForm()
     key = f"pay:{batch_id}"
@@ -231,7 +231,7 @@ def pay(region_code: str, year: int, batch_id: int):
                 region_code, year, key, f"批次 {batch_id} 已生成拨付指令。")
 
 
-@bp.post("/instructions/<int:instruction_id>/confirm")
+@bp.post("/instructions/<id:instruction_id>/confirm")
 def confirm(region_code: str, year: int, instruction_id: int):
     form = ConfirmForm()
     key = f"confirm:{instruction_id}"
@@ -243,7 +243,7 @@ def confirm(region_code: str, year: int, instruction_id: int):
                 form, "bank_ref", region_code, year, key, f"拨付指令 {instruction_id} 已确认到账并记账。")
 
 
-@bp.post("/instructions/<int:instruction_id>/void")
+@bp.post("/instructions/<id:instruction_id>/void")
 def void(region_code: str, year: int, instruction_id: int):
     form = VoidForm()
     key = f"void:{instruction_id}"

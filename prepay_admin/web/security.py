@@ -1,8 +1,10 @@
 """Response headers every screen carries: no inline script, no framing, no MIME sniffing, a referrer policy."""
 from __future__ import annotations
 
-from flask import Flask, Response, render_template
+from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
+
+from ..api.errors import json_error
 
 HEADERS = {
     # every asset is vendored (offline government networks): nothing but this site, no inline script or style
@@ -21,7 +23,9 @@ TITLES = {400: "请求有误", 403: "无权执行此操作", 404: "没有找到"
 def install(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _error(err: HTTPException):
-        """Errors in Chinese, in the site's frame; never a traceback."""
+        """Errors in Chinese, in the site's frame (JSON under /api); never a traceback."""
+        if request.path.startswith("/api/"):
+            return json_error(err)
         title = TITLES.get(err.code, "出错了")
         message = err.description if err.code in (400, 403) and err.description and not err.description.isascii() \
             else title
