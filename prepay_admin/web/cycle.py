@@ -113,6 +113,12 @@ def _page(region_code: str, year: int, status: int = 200, **bound):
                            void_form=VoidForm, pay_form=DateForm), status
 
 
+def _dated(form: FlaskForm, region_code: str, year: int, key: str):
+    """A submitted form with a date: (the date, None), or (None, the page with the form's errors)."""
+    day = _as_date(form.day) if form.validate_on_submit() else None
+    return (day, None) if day is not None else (None, _page(region_code, year, 400, **{key: form}))
+
+
 def _run(action, form, field: str, region_code: str, year: int, key: str, done: str):
     """Call a service; 403 for who may not act, the message beside ``field`` for anything else."""
     try:
@@ -170,9 +176,9 @@ def determine(region_code: str, year: int):
 @bp.post("/fix-list")
 def fix_list(region_code: str, year: int):
     form = DateForm()
-    day = _as_date(form.day) if form.validate_on_submit() else None
-    if day is None:
-        return _page(region_code, year, 400, fix=form)
+    day, refused = _dated(form, region_code, year, "fix")
+    if refused:
+        return refused
     return _run(lambda: determination.fix_list(extensions.sessions(), region_code, year, _user(), day), form, "day",
                 region_code, year, "fix", "名单已确定，签约期开始。")
 
@@ -202,9 +208,9 @@ def security(region_code: str, year: int):
 def sign(region_code: str, year: int):
     form = SignForm()
     key = f"sign:{form.institution.data}"
-    day = _as_date(form.day) if form.validate_on_submit() else None
-    if day is None:
-        return _page(region_code, year, 400, **{key: form})
+    day, refused = _dated(form, region_code, year, key)
+    if refused:
+        return refused
     code = form.institution.data
     return _run(lambda: signing.sign(extensions.sessions(), region_code, year, code, day, _user()),
                 form, "day", region_code, year, key, f"{code} 已签订预付协议。")
@@ -224,9 +230,9 @@ def prepare(region_code: str, year: int):
 def pay(region_code: str, year: int, batch_id: int):
     form = DateForm()
     key = f"pay:{batch_id}"
-    day = _as_date(form.day) if form.validate_on_submit() else None
-    if day is None:
-        return _page(region_code, year, 400, **{key: form})
+    day, refused = _dated(form, region_code, year, key)
+    if refused:
+        return refused
     return _run(lambda: payment.issue(extensions.sessions(), batch_id, _user(), day), form, "day",
                 region_code, year, key, f"批次 {batch_id} 已生成拨付指令。")
 
@@ -235,9 +241,9 @@ def pay(region_code: str, year: int, batch_id: int):
 def confirm(region_code: str, year: int, instruction_id: int):
     form = ConfirmForm()
     key = f"confirm:{instruction_id}"
-    day = _as_date(form.day) if form.validate_on_submit() else None
-    if day is None:
-        return _page(region_code, year, 400, **{key: form})
+    day, refused = _dated(form, region_code, year, key)
+    if refused:
+        return refused
     return _run(lambda: payment.confirm(extensions.sessions(), instruction_id, form.bank_ref.data.strip(), day,
                                         _user(), PAYING[form.paid_from.data]),
                 form, "bank_ref", region_code, year, key, f"拨付指令 {instruction_id} 已确认到账并记账。")

@@ -7,7 +7,7 @@ import pytest
 from prepay_admin.policy import transitions
 from tests.unit.imports import ROOT, imported_modules, modules_under
 
-SHELLS = ["prepay_admin.cli", "prepay_admin.web"]
+SHELLS = ["prepay_admin.cli", "prepay_admin.web", "prepay_admin.api"]
 
 
 def _all(package):
