@@ -11,6 +11,7 @@ from .cli import COMMANDS
 from .db import make_engine, make_session_factory
 from .web import bp as web_bp
 from .web import security
+from .web.audit import bp as audit_bp
 from .web.auth import bp as auth_bp
 from .web.batches import bp as batches_bp
 from .web.converters import CONVERTERS
@@ -41,6 +42,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(web_bp)
     app.register_blueprint(batches_bp)
     app.register_blueprint(cycle_bp)
+    app.register_blueprint(audit_bp)
     for command in COMMANDS:
         app.cli.add_command(command)
     return app

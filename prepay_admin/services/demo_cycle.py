@@ -77,7 +77,9 @@ def play_cycle(sessions: sessionmaker, region_code: str, year: int, seed: int,
     open_campaign(sessions, region_code, year, "caiwu1")
 
     with sessions() as session:
-        institutions = session.execute(select(Institution.code, Institution.kind).order_by(Institution.code)).all()
+        institutions = session.execute(
+            select(Institution.code, Institution.kind).join(Region, Region.id == Institution.region_id)
+            .where(Region.code == region_code).order_by(Institution.code)).all()
     applicants = [code for code, kind in institutions if kind != Kind.PHARMACY or rng.random() < 0.1]
     applicants = [code for code in applicants if rng.random() < 0.9]
     step(f"受理申请 {len(applicants)} 份")
@@ -138,5 +140,5 @@ def play_cycle(sessions: sessionmaker, region_code: str, year: int, seed: int,
         payment.confirm(sessions, instruction_id, f"DEMO{year}{instruction_id:06d}", paid_on, "caiwu1")
     with sessions() as session:
         paid = len(session.scalars(select(PaymentInstruction.id).where(
-            PaymentInstruction.state == PaymentState.PAID)).all())
+            PaymentInstruction.state == PaymentState.PAID, PaymentInstruction.batch_id == batch_id)).all())
     return PlayedCycle(len(applicants), len(listed), signed, swept.given_up, paid)

@@ -81,3 +81,12 @@ def test_the_generated_region_has_every_kind_level_and_grade():
     assert {p.level for p in plans if p.kind == Kind.HOSPITAL} == {0, 1, 2, 3}
     assert {p.credit_grade.value for p in plans} == {"A", "B", "C", "D"}
     assert {p.assessment.value for p in plans} == {"excellent", "good", "pass", "fail"}
+
+
+def test_a_second_demo_region_plays_its_own_institutions_only(sessions):
+    first = load_demo(sessions, institutions=30, seed=3, year=YEAR)
+    second = load_demo(sessions, institutions=5, seed=4, year=YEAR, profile="hebei-2024", region_code="130100",
+                       region_name="石家庄市（演示）")
+    assert second.cycle.applications <= 5 and second.cycle.paid <= 2 * 5
+    assert first.cycle.paid > 0
+    assert audit(sessions, on=dt.date(YEAR, 3, 31)) == []

@@ -1,0 +1,41 @@
+"""The audit trail screen: read-only, filterable, for those who oversee (审计, 内审, 管理员)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user, login_required
+
+from .. import extensions
+from ..policy.departments import Department
+from ..policy.transitions import MACHINES
+from ..queries.access import granted_regions
+from ..queries.audit_trail import PAGE, audit_trail
+from .refusals import refuse
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+OVERSEERS = (Department.AUDITOR, Department.INTERNAL_AUDIT, Department.ADMINISTRATOR)
+WHOLE_SERVICE = (Department.AUDITOR, Department.ADMINISTRATOR)  # sign-ins, refusals, operator commands
+
+
+@bp.before_request
+@login_required
+def _overseers_only() -> None:
+    if current_user.identity.department not in OVERSEERS:
+        refuse("审计记录仅供审计、内审和管理员查看")
+
+
+@bp.get("/<region_code>")
+def trail(region_code: str):
+    if region_code not in granted_regions(extensions.sessions(), current_user.identity.username):
+        abort(404)
+    machine = request.args.get("machine") or None
+    if machine is not None and machine not in {m.name for m in MACHINES}:
+        abort(400, description="流程类型无效")
+    actor = (request.args.get("actor") or "").strip()[:60] or None
+    raw = request.args.get("page", "1")
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6 and int(raw) >= 1):
+        abort(400, description="页码无效")
+    view = audit_trail(extensions.sessions(), region_code, int(raw), machine, actor,
+                       include_events=current_user.identity.department in WHOLE_SERVICE)
+    pages = max(1, -(-view.total // PAGE))
+    return render_template("audit.html", t=view, machines=MACHINES, machine=machine, actor=actor or "",
+                           pages=pages)
