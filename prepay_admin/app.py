@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import HTTPException
 
 from . import api, config, extensions
 from .cli import COMMANDS
+from .api.errors import json_error
 from .db import make_engine, make_session_factory
 from .web import bp as web_bp
 from .web import security
@@ -37,7 +39,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf = CSRFProtect(app)
     login_manager.init_app(app)
     api.install(app, csrf)
-    security.install(app)  # after the API: its error handler answers JSON under /api, pages elsewhere
+    security.install(app)
+
+    @app.errorhandler(HTTPException)  # registered after the API's own: JSON under /api, pages elsewhere
+    def _error(err: HTTPException):
+        return json_error(err) if request.path.startswith("/api/") else security.html_error(err)
+
     app.register_blueprint(auth_bp)
     app.register_blueprint(web_bp)
     app.register_blueprint(batches_bp)

@@ -1,10 +1,8 @@
 """Response headers every screen carries: no inline script, no framing, no MIME sniffing, a referrer policy."""
 from __future__ import annotations
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, render_template
 from werkzeug.exceptions import HTTPException
-
-from ..api.errors import json_error
 
 HEADERS = {
     # every asset is vendored (offline government networks): nothing but this site, no inline script or style
@@ -20,17 +18,15 @@ HEADERS = {
 TITLES = {400: "请求有误", 403: "无权执行此操作", 404: "没有找到", 405: "不支持的操作", 429: "请求过于频繁"}
 
 
-def install(app: Flask) -> None:
-    @app.errorhandler(HTTPException)
-    def _error(err: HTTPException):
-        """Errors in Chinese, in the site's frame (JSON under /api); never a traceback."""
-        if request.path.startswith("/api/"):
-            return json_error(err)
-        title = TITLES.get(err.code, "出错了")
-        message = err.description if err.code in (400, 403) and err.description and not err.description.isascii() \
-            else title
-        return render_template("error.html", code=err.code, title=title, message=message), err.code
+def html_error(err: HTTPException):
+    """Errors in Chinese, in the site's frame; never a traceback."""
+    title = TITLES.get(err.code, "出错了")
+    message = err.description if err.code in (400, 403) and err.description and not err.description.isascii() \
+        else title
+    return render_template("error.html", code=err.code, title=title, message=message), err.code
 
+
+def install(app: Flask) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
         for name, value in HEADERS.items():
