@@ -65,6 +65,10 @@ class DateForm(FlaskForm):
     day = _date_field("日期")
 
 
+class ActionForm(FlaskForm):
+    """A button with nothing to fill in: only its CSRF token."""
+
+
 class SecurityForm(FlaskForm):
     institution = HiddenField()
     kind = SelectField("类型", choices=[SelectChoice(SecurityKind.PLEDGE.value, "资产抵押"),
@@ -102,13 +106,15 @@ def _user() -> str:
     return current_user.identity.username
 
 
-def _page(region_code: str, year: int, status: int = 200, **bound):
-    """The cycle page; ``bound`` holds a submitted form (with its errors) in place of a fresh one."""
+def _page(region_code: str, year: int, status: int = 200, action_errors: dict[str, str] | None = None, **bound):
+    """The cycle page; ``bound`` holds a submitted form (with its errors) in place of a fresh one, and
+    ``action_errors`` the refusal of a button with no fields (shown beside that button)."""
     page = cycle_page(extensions.sessions(), region_code, year)
-    forms = {"apply": ApplyForm(formdata=None), "fix": DateForm(formdata=None), "prepare": DateForm(formdata=None)}
+    forms = {"apply": ApplyForm(formdata=None), "fix": DateForm(formdata=None)}
     forms.update(bound)
     questions = [(k, q) for k, q in applications.SELF_CHECK_QUESTIONS.items() if k != "last_assessment"]
-    return render_template("cycle.html", p=page, forms=forms, bound=bound, fund_cn=FUND_CN, questions=questions,
+    return render_template("cycle.html", p=page, forms=forms, bound=bound, action_errors=action_errors or {},
+                           fund_cn=FUND_CN, questions=questions,
                            security_form=SecurityForm, sign_form=SignForm, confirm_form=ConfirmForm,
                            void_form=VoidForm, pay_form=DateForm), status
 
@@ -132,6 +138,20 @@ def _run(action, form, field: str, region_code: str, year: int, key: str, done: 
     return redirect(url_for("cycle.show", region_code=region_code, year=year))
 
 
+def _act(action, region_code: str, year: int, key: str, done: str):
+    """A button: 403 for who may not act, the refusal beside the button for anything else."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        action()
+    except (ServiceError, LedgerError) as err:
+        if err.field in ("user", "region"):
+            refuse(err.message)
+        return _page(region_code, year, 400, action_errors={key: err.message})
+    flash(done)
+    return redirect(url_for("cycle.show", region_code=region_code, year=year))
+
+
 @bp.get("")
 def show(region_code: str, year: int):
     return _page(region_code, year)
@@ -139,12 +159,8 @@ def show(region_code: str, year: int):
 
 @bp.post("/open")
 def open_year(region_code: str, year: int):
-    form = DateForm()
-    form.day.data = form.day.data or clock.today().isoformat()
-    if not form.validate_on_submit():
-        abort(400)
-    return _run(lambda: open_campaign(extensions.sessions(), region_code, year, _user()), form, "day",
-                region_code, year, "open", f"已开启 {year} 年度预付，基金可支付月数已测算。")
+    return _act(lambda: open_campaign(extensions.sessions(), region_code, year, _user()), region_code, year,
+                "open", f"已开启 {year} 年度预付，基金可支付月数已测算。")
 
 
 @bp.post("/apply")
@@ -165,12 +181,8 @@ def apply(region_code: str, year: int):
 
 @bp.post("/determine")
 def determine(region_code: str, year: int):
-    form = DateForm()
-    form.day.data = form.day.data or clock.today().isoformat()
-    if not form.validate_on_submit():
-        abort(400)
-    return _run(lambda: determination.determine(extensions.sessions(), region_code, year, _user()), form, "day",
-                region_code, year, "fix", "已按申请测算核定。")
+    return _act(lambda: determination.determine(extensions.sessions(), region_code, year, _user()), region_code,
+                year, "determine", "已按申请测算核定。")
 
 
 @bp.post("/fix-list")
@@ -218,12 +230,8 @@ def sign(region_code: str, year: int):
 
 @bp.post("/prepare")
 def prepare(region_code: str, year: int):
-    form = DateForm()
-    form.day.data = form.day.data or clock.today().isoformat()
-    if not form.validate_on_submit():
-        abort(400)
-    return _run(lambda: batches.prepare(extensions.sessions(), region_code, year, _user()), form, "day",
-                region_code, year, "prepare", "已编制拨付批次，请打开批次核对后提交。")
+    return _act(lambda: batches.prepare(extensions.sessions(), region_code, year, _user()), region_code, year,
+                "prepare", "已编制拨付批次，请打开批次核对后提交。")
 
 
 @bp.post("/batches/<id:batch_id>/pay")

@@ -100,3 +100,18 @@ def test_another_regions_cycle_does_not_exist_for_this_user(client, region):
     sign_in(client, "caiwu1")
     assert client.get("/cycle/130100/2026").status_code == 404
     assert client.post("/cycle/130100/2026/open", data={"csrf_token": csrf_token(client, "/password")}).status_code == 404
+
+
+def test_a_refused_button_says_why_beside_it(client, region):
+    sign_in(client, "caiwu1")
+    post(client, "/open")
+    again = post(client, "/open")  # the campaign is open already: the page shows why, not a bare 400
+    assert again.status_code == 400 and "年度预付已开启" in again.get_data(as_text=True)
+    switch(client, "jiesuan1")
+    nothing = post(client, "/determine")
+    assert nothing.status_code == 400 and "没有待核定的申请" in nothing.get_data(as_text=True)
+    post(client, "/apply", institution="H3206000002", **APPLY)
+    post(client, "/determine")
+    post(client, "/fix-list", day="2026-01-05")
+    unsigned = post(client, "/prepare")
+    assert unsigned.status_code == 400 and "没有已签约、尚未编入批次的机构" in unsigned.get_data(as_text=True)
