@@ -275,10 +275,15 @@ def available_profiles() -> list[str]:
     return sorted(p.name.removesuffix(".toml") for p in resources.files(__name__).iterdir() if p.name.endswith(".toml"))
 
 
-def load_profile(name: str = DEFAULT_PROFILE, overrides: Iterable[Override] = ()) -> PolicyProfile:
-    """Read, override and validate a profile; raise ``ProfileError`` naming every bad parameter."""
+def require_known(name: str) -> None:
+    """Refuse a profile name there is no file for, listing those there are."""
     if name not in available_profiles():
         raise ProfileError(name, [("/", f"没有名为 {name} 的政策参数方案（可选：{'、'.join(available_profiles())}）")])
+
+
+def load_profile(name: str = DEFAULT_PROFILE, overrides: Iterable[Override] = ()) -> PolicyProfile:
+    """Read, override and validate a profile; raise ``ProfileError`` naming every bad parameter."""
+    require_known(name)
     raw = tomllib.loads(resources.files(__name__).joinpath(f"{name}.toml").read_text(encoding="utf-8"))
     return profile_from_data(raw, overrides)
 

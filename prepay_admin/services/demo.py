@@ -21,11 +21,12 @@ from ..models import (
     Region,
 )
 from ..policy.facts import Fund
-from ..profiles import load_profile
+from ..profiles import require_known
 from .books import open_region_books_in
-from .errors import ServiceError
 from .demo_cycle import DEMO_STAFF, PlayedCycle, ensure_demo_staff, play_cycle
+from .errors import ServiceError
 from .identity import grant_region_in
+from .rules import effective_profile
 
 DEMO_REGION_CODE = "320600"
 DEMO_REGION_NAME = "南通市（演示）"
@@ -59,7 +60,7 @@ def load_demo(
     With ``play``, the year's campaign is then played through to payment (``demo_cycle``),
     each step its own use case, as staff would do it.
     """
-    rules = load_profile(profile)  # refuse an unknown profile before writing anything
+    require_known(profile)  # refuse an unknown profile before writing anything
     if not region_code.strip() or len(region_code) > 12 or not region_code.isascii() or not region_code.isdigit():
         raise ServiceError("统筹地区编码须为 1—12 位数字（行政区划代码）", "region_code")
     if not region_name.strip() or len(region_name) > 100:
@@ -81,7 +82,7 @@ def load_demo(
             payouts += _insert_chunk(session, region.id, year, chunk)
             loaded += len(chunk)
             progress(len(chunk))
-        open_region_books_in(session, region_code, region_name, rules)
+        open_region_books_in(session, region_code, region_name, effective_profile(session, region, year))
     cycle = play_cycle(sessions, region_code, year, seed, step) if play else None
     return DemoLoad(region_code, True, loaded, payouts, cycle)
 

@@ -20,7 +20,7 @@ from ..clock import utcnow
 from ..models import ApiToken, AuditEvent, Department, LoginAttempt, Staff, StaffRegion
 from ..policy.departments import DEPARTMENT_CN
 from .errors import NotFound, ServiceError
-from .unit_of_work import find_region, find_staff, staff_step
+from .unit_of_work import find_region, find_staff
 
 PASSWORD_MIN = 10
 LOCKOUT_FAILURES = 5  # failed sign-ins of one username …

@@ -6,10 +6,10 @@ from typing import Any
 
 from ..models import Department, PolicyOverride
 from ..policy.profile import PolicyProfile
-from ..profiles import Override, ProfileError, load_profile
+from ..profiles import Override, ProfileError
 from ..validation import YEAR_MAX, YEAR_MIN
 from .errors import ServiceError
-from .rules import overrides_in_force, profile_name_for
+from .rules import effective_profile
 from .unit_of_work import region_step
 
 
@@ -25,10 +25,8 @@ def record_override(sessions, region_code: str, year: int, parameter: str, value
         raise ServiceError("批准文号不能超过 200 个字符", "approval")
     with region_step(sessions, user, region_code, year, Department.ADMINISTRATION, Department.FINANCE,
                      Department.ADMINISTRATOR) as step:
-        existing = [o for o in overrides_in_force(step.session, step.region, year) if o.path != parameter]
         try:
-            profile = load_profile(profile_name_for(step.session, step.region, year),
-                                   [*existing, Override(parameter, value, approval_ref)])
+            profile = effective_profile(step.session, step.region, year, Override(parameter, value, approval_ref))
         except ProfileError as err:
             raise ServiceError(f"{parameter}：" + "；".join(m for _, m in err.problems), "parameter") from None
         step.session.add(PolicyOverride(region_id=step.region.id, year=year, parameter=parameter,

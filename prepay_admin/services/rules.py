@@ -33,6 +33,13 @@ def profile_name_for(session: Session, region: Region, year: int) -> str:
     return opened or region.profile
 
 
-def effective_profile(session: Session, region: Region, year: int) -> PolicyProfile:
-    """The rules of a region's year: its profile with the year's overrides applied (14§)."""
-    return load_profile(profile_name_for(session, region, year), overrides_in_force(session, region, year))
+def effective_profile(session: Session, region: Region, year: int, proposed: Override | None = None) -> PolicyProfile:
+    """The rules of a region's year: its profile with the year's overrides applied (14§).
+
+    With ``proposed``, the rules as they would be with that override in force (it replaces any of
+    the same parameter): how a new override is validated before it is recorded.
+    """
+    overrides = overrides_in_force(session, region, year)
+    if proposed is not None:
+        overrides = [*(o for o in overrides if o.path != proposed.path), proposed]
+    return load_profile(profile_name_for(session, region, year), overrides)

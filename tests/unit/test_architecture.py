@@ -50,10 +50,8 @@ def test_nothing_imports_the_application_factory_back_but_the_entry_points():
 
 ALLOWED_PROFILE_LOADERS = {
     "prepay_admin.services.rules",  # the one resolver of a region's year
-    "prepay_admin.services.policy",  # validates a new override against the whole profile
-    "prepay_admin.services.demo",  # refuses an unknown profile before creating a region
-    "prepay_admin.cli.compute",  # the what-if on a file, with no region
-    "prepay_admin.cli.policy",  # shows the packaged profiles
+    "prepay_admin.cli.compute",  # the what-if on a file, with no region and so no overrides
+    "prepay_admin.cli.policy",  # shows the packaged profiles as they are
 }
 
 
