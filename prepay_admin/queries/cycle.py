@@ -9,8 +9,13 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
-from ..models import Campaign, Determination, PaymentBatch, PaymentInstruction
-from ..policy.transitions import BATCH, CAMPAIGN, DETERMINATION, PAYMENT
+from accounting.ledger import find_book
+
+from ..models import Application, Campaign, Determination, Institution, PaymentBatch, PaymentInstruction
+from ..policy.facts import Fund
+from ..policy.transitions import (
+    BATCH, CAMPAIGN, DETERMINATION, IN_SIGNING_WINDOW, PAYMENT, BatchState, DeterminationState, PaymentState,
+)
 from ..services.batch import NEXT_LEVEL, batch_hash, get_batch
 from ..services.rules import effective_profile
 from ..services.unit_of_work import find_campaign, find_region
@@ -22,6 +27,7 @@ class BatchSummary:
     state: str
     items: int
     amount: Decimal
+    payable: bool = False  # all four levels have signed: payment instructions may be issued
 
 
 @dataclass(frozen=True)
@@ -96,12 +102,13 @@ class InstructionLine:
     bank_account: str
     state: str
     issued_on: dt.date
+    pending: bool  # awaiting the bank: may be confirmed or voided
 
 
 def instructions(sessions: sessionmaker, batch_id: int) -> tuple[InstructionLine, ...]:
     with sessions() as session:
         return tuple(InstructionLine(p.id, p.institution_code, p.fund.value, p.amount, p.bank_account,
-                                     PAYMENT.label(p.state), p.issued_on)
+                                     PAYMENT.label(p.state), p.issued_on, p.state == PaymentState.PENDING)
                      for p in session.scalars(select(PaymentInstruction).where(PaymentInstruction.batch_id == batch_id)
                                               .order_by(PaymentInstruction.id)))
 
@@ -140,12 +147,6 @@ class CyclePage:
 
 def cycle_page(sessions: sessionmaker, region_code: str, year: int) -> CyclePage:
     """Everything the cycle screen acts on for a region's year (the region access is the caller's check)."""
-    from accounting.ledger import find_book
-
-    from ..models import Application, Institution
-    from ..policy.facts import Fund
-    from ..policy.transitions import DeterminationState, IN_SIGNING_WINDOW
-
     with sessions() as session:
         region = find_region(session, region_code)
         calendar = effective_profile(session, region, year).calendar
@@ -174,6 +175,7 @@ def cycle_page(sessions: sessionmaker, region_code: str, year: int) -> CyclePage
         return CyclePage(
             region.code, region.name, year, True, CAMPAIGN.label(campaign.state), campaign.determination_run,
             applications, campaign.list_fixed_on, campaign.signing_deadline, pay_by, tuple(window),
-            tuple(BatchSummary(b.id, BATCH.label(b.state), len(b.items), sum((i.amount for i in b.items), Decimal("0.00")))
+            tuple(BatchSummary(b.id, BATCH.label(b.state), len(b.items), sum((i.amount for i in b.items), Decimal("0.00")),
+                               b.state == BatchState.APPROVED)
                   for b in batch_rows),
             tuple(line for b in batch_rows for line in instructions(sessions, b.id)), fiscal)

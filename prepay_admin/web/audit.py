@@ -16,6 +16,14 @@ OVERSEERS = (Department.AUDITOR, Department.INTERNAL_AUDIT, Department.ADMINISTR
 WHOLE_SERVICE = (Department.AUDITOR, Department.ADMINISTRATOR)  # sign-ins, refusals, operator commands
 
 
+@bp.app_context_processor
+def _audit_link() -> dict:
+    """Where the header's 审计记录 link leads, for overseers only (the rule stays here, not in a template)."""
+    who = current_user.identity if current_user.is_authenticated else None
+    region = who.regions[0] if who is not None and who.department in OVERSEERS and who.regions else None
+    return {"audit_region": region}
+
+
 @bp.before_request
 @login_required
 def _overseers_only() -> None:
