@@ -33,6 +33,7 @@ class TrialBalanceRow:
     debit: Decimal
     credit: Decimal
     closing: Decimal
+    role: str = ""  # the account's role (empty on the totals row), to open its detail by
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,8 @@ def trial_balance(session: Session, book_id: int, from_period: str, to_period: s
     rows = []
     for account in session.scalars(select(LedgerAccount).where(LedgerAccount.book_id == book_id).order_by(LedgerAccount.code)):
         opening, debit, credit = sums.get(account.id, (ZERO, ZERO, ZERO))
-        rows.append(TrialBalanceRow(account.code, account.name, opening, debit, credit, opening + debit - credit))
+        rows.append(TrialBalanceRow(account.code, account.name, opening, debit, credit, opening + debit - credit,
+                                    account.role.value))
     return TrialBalance(book.name, from_period, to_period, tuple(rows))
 
 

@@ -20,8 +20,9 @@ _THIN = Side(style="thin", color="999999")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
 
-def _sheet(title: str, subtitle: str, headers: Sequence[str], rows: Sequence[Sequence[object]],
+def sheet(title: str, subtitle: str, headers: Sequence[str], rows: Sequence[Sequence[object]],
            widths: Sequence[int], total: Sequence[object] | None = None) -> bytes:
+    """One table on one sheet: a title and a subtitle above, bold headers, borders, amounts to fen."""
     wb = Workbook()
     ws = wb.active
     ws.title = title[:31]
@@ -59,7 +60,7 @@ def trial_balance_xlsx(tb: TrialBalance) -> bytes:
     rows = [[r.code, r.name, side(r.opening), abs(r.opening), r.debit, r.credit, side(r.closing), abs(r.closing)]
             for r in tb.rows]
     t = tb.totals
-    return _sheet(
+    return sheet(
         "科目余额表", f"{tb.book}　{tb.from_period} 至 {tb.to_period}　（借贷合计{'平衡' if tb.balanced else '不平衡'}）",
         ["科目代码", "科目名称", "期初方向", "期初余额", "本期借方", "本期贷方", "期末方向", "期末余额"],
         rows, [12, 24, 9, 18, 18, 18, 9, 18],
@@ -73,7 +74,7 @@ def account_detail_xlsx(detail: AccountDetail) -> bytes:
     rows: list[list[object]] = [["", "", "期初余额", "", None, None, side(detail.opening), abs(detail.opening)]]
     rows += [[m.entry_date.isoformat(), m.voucher, m.summary, m.party or "", m.debit, m.credit, side(m.balance),
               abs(m.balance)] for m in detail.movements]
-    return _sheet(
+    return sheet(
         title, f"{detail.book}　{detail.account_code} {detail.account_name}{who}　{detail.from_period} 至 {detail.to_period}",
         ["日期", "凭证号", "摘要", "机构", "借方", "贷方", "方向", "余额"], rows, [12, 16, 36, 14, 18, 18, 7, 18],
         ["", "", "本期合计", "", detail.debit, detail.credit, side(detail.closing), abs(detail.closing)],
@@ -81,7 +82,7 @@ def account_detail_xlsx(detail: AccountDetail) -> bytes:
 
 
 def writeoff_register_xlsx(book: str, rows: Sequence[MemoRow]) -> bytes:
-    return _sheet(
+    return sheet(
         "核销预付金备查簿", book,
         ["凭证号", "核销日期", "机构", "核销金额", "法律文书", "批准文号", "冲销凭证"],
         [[r.voucher, r.entry_date.isoformat(), r.party, r.amount, r.court_document_ref, r.approval_ref,

@@ -18,6 +18,11 @@ from .web.auth import bp as auth_bp
 from .web.batches import bp as batches_bp
 from .web.converters import CONVERTERS
 from .web.cycle import bp as cycle_bp
+from .web.determinations import bp as determinations_bp
+from .web.institutions import bp as institutions_bp
+from .web.ledger import bp as ledger_bp
+from .web.admin import bp as admin_bp
+from .web import charts
 from .web.auth import login_manager
 
 
@@ -50,6 +55,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(batches_bp)
     app.register_blueprint(cycle_bp)
     app.register_blueprint(audit_bp)
+    for blueprint in (determinations_bp, institutions_bp, ledger_bp, admin_bp):
+        app.register_blueprint(blueprint)
+    charts.install(app)
     for command in COMMANDS:
         app.cli.add_command(command)
     return app

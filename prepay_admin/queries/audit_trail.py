@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from ..models import (
     DEPARTMENT_CN, Agreement, Application, AuditEvent, Campaign, Determination, Institution, PaymentBatch,
@@ -67,23 +67,34 @@ def audit_trail(sessions: sessionmaker, region_code: str, page: int = 1, machine
                 actor: str | None = None, include_events: bool = False) -> Trail:
     with sessions() as session:
         region = session.scalar(select(Region).where(Region.code == region_code))
-        names = {s.username: f"{s.name}（{DEPARTMENT_CN[s.department]}）" for s in session.scalars(select(Staff))}
+        names = staff_names(session)
         conditions = [_in_region(region.id)]
         if machine:
             conditions.append(Transition.machine == machine)
         if actor:
             conditions.append(Transition.actor == actor)
         total = session.scalar(select(func.count()).select_from(Transition).where(*conditions))
-        rows = session.scalars(select(Transition).where(*conditions).order_by(Transition.id.desc())
-                               .offset((page - 1) * PAGE).limit(PAGE))
-        lines = tuple(
-            TrailLine(t.at, names.get(t.actor, t.actor), LABELS[t.machine].title if t.machine in LABELS else t.machine,
-                      t.object_id, LABELS[t.machine].label(t.action) if t.machine in LABELS else t.action,
-                      None if t.from_state is None else LABELS[t.machine].label(t.from_state),
-                      LABELS[t.machine].label(t.to_state), t.reason)
-            for t in rows)
+        lines = trail_lines(session, conditions, offset=(page - 1) * PAGE, limit=PAGE)
         events = ()
         if include_events:
             events = tuple(EventLine(e.at, names.get(e.actor, e.actor), e.kind, e.detail)
                            for e in session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(PAGE)))
         return Trail(region.code, lines, total, page, events)
+
+
+def staff_names(session: Session) -> dict[str, str]:
+    """Each username as people read it: 名字（部门）."""
+    return {s.username: f"{s.name}（{DEPARTMENT_CN[s.department]}）" for s in session.scalars(select(Staff))}
+
+
+def trail_lines(session: Session, conditions: list, offset: int = 0, limit: int = PAGE) -> tuple[TrailLine, ...]:
+    """Transitions matching ``conditions``, newest first, in Chinese."""
+    names = staff_names(session)
+    rows = session.scalars(select(Transition).where(*conditions).order_by(Transition.id.desc())
+                           .offset(offset).limit(limit))
+    return tuple(
+        TrailLine(t.at, names.get(t.actor, t.actor), LABELS[t.machine].title if t.machine in LABELS else t.machine,
+                  t.object_id, LABELS[t.machine].label(t.action) if t.machine in LABELS else t.action,
+                  None if t.from_state is None else LABELS[t.machine].label(t.from_state),
+                  LABELS[t.machine].label(t.to_state), t.reason)
+        for t in rows)

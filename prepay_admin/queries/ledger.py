@@ -1,6 +1,7 @@
 """The books as staff read them: reports per region and fund, and the nightly audit."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -8,7 +9,8 @@ from sqlalchemy.orm import sessionmaker
 
 from accounting import reports
 from accounting.chart import Role
-from accounting.ledger import get_book
+from accounting.ledger import closed_through, find_book, get_book
+from accounting.models import LedgerAccount, PeriodClosure
 from accounting.verify import Breach, verify
 
 from ..models import Institution
@@ -55,6 +57,55 @@ def writeoffs(sessions: sessionmaker, region_code: str, fund: Fund) -> WriteOffs
     with sessions() as session:
         book = get_book(session, region_code, fund)
         return WriteOffs(book.name, reports.writeoff_register(session, book.id))
+
+
+@dataclass(frozen=True)
+class AccountChoice:
+    role: Role
+    code: str
+    name: str
+
+
+def accounts(sessions: sessionmaker, region_code: str, fund: Fund) -> tuple[AccountChoice, ...]:
+    """The book's accounts, to choose a general-ledger detail by."""
+    with sessions() as session:
+        book = get_book(session, region_code, fund)
+        return tuple(AccountChoice(a.role, a.code, a.name) for a in session.scalars(
+            select(LedgerAccount).where(LedgerAccount.book_id == book.id).order_by(LedgerAccount.code)))
+
+
+@dataclass(frozen=True)
+class ClosureLine:
+    period: str
+    closed_by: str
+    closed_at: dt.datetime
+    reopened_by: str | None
+    reopened_at: dt.datetime | None
+    reopen_reason: str | None
+
+
+@dataclass(frozen=True)
+class BookClosing:
+    fund: Fund
+    book: str
+    closed_through: str | None  # every period up to it is closed; nothing may be posted there
+    history: tuple[ClosureLine, ...]
+
+
+def closings(sessions: sessionmaker, region_code: str) -> tuple[BookClosing, ...]:
+    """Each fund book's period closing: how far it is closed, and every closing and reopening."""
+    with sessions() as session:
+        out = []
+        for fund in Fund:
+            book = find_book(session, region_code, fund)
+            if book is None:
+                continue
+            history = tuple(ClosureLine(c.period, c.closed_by, c.closed_at, c.reopened_by, c.reopened_at,
+                                        c.reopen_reason)
+                            for c in session.scalars(select(PeriodClosure).where(PeriodClosure.book_id == book.id)
+                                                     .order_by(PeriodClosure.id.desc())))
+            out.append(BookClosing(fund, book.name, closed_through(session, book.id), history))
+        return tuple(out)
 
 
 def audit(sessions: sessionmaker, on=None) -> list[Breach]:

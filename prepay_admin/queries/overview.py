@@ -95,7 +95,7 @@ def campaign_overview(sessions: sessionmaker, region_code: str, year: int) -> Ca
             held[fund] = sum(balances.values(), Decimal("0.00"))
             holders |= set(balances)
         notices = tuple(session.scalars(select(Notice.message).order_by(Notice.id.desc()).limit(10)))
-        gates = tuple(GateLine(g.fund, g.payable_months, g.open, _messages(json.loads(g.reasons_json)),
+        gates = tuple(GateLine(g.fund, g.payable_months, g.open, reason_texts(json.loads(g.reasons_json)),
                                names.get(g.computed_by, g.computed_by)) for g in campaign.fund_gates)
         return CampaignOverview(
             year, profile, gates, CAMPAIGN.label(campaign.state), campaign.list_fixed_on,
@@ -137,34 +137,70 @@ class DeterminationPage:
     determined_total: Decimal
 
 
-def determination_page(sessions: sessionmaker, region_code: str, year: int, page: int, size: int) -> DeterminationPage | None:
-    """The stored results of the year's latest determination run, one page at a time."""
+SORTS = ("code", "name", "amount", "months")  # the determination list's orders (amount and months: largest first)
+
+
+@dataclass(frozen=True)
+class DeterminationFilter:
+    """What the determination list is narrowed to; every field optional."""
+
+    state: str | None = None  # a DeterminationState
+    eligible: bool | None = None
+    search: str | None = None  # part of the institution's code or name
+    sort: str = "code"
+
+
+def determination_page(sessions: sessionmaker, region_code: str, year: int, page: int, size: int,
+                       where: DeterminationFilter = DeterminationFilter()) -> DeterminationPage | None:
+    """The stored results of the year's latest determination run, filtered and sorted, one page at a time
+    (``size`` 0: every row, for the export)."""
     with sessions() as session:
         region = find_region(session, region_code)
         campaign = session.scalar(select(Campaign).where(Campaign.region_id == region.id, Campaign.year == year))
         if campaign is None or campaign.determination_run == 0:
             return None
-        latest = (Determination.campaign_id == campaign.id, Determination.run == campaign.determination_run)
-        count = session.scalar(select(func.count()).select_from(Determination).where(*latest))
+        latest = [Determination.campaign_id == campaign.id, Determination.run == campaign.determination_run]
+        if where.state:
+            latest.append(Determination.state == where.state)
+        if where.eligible is not None:
+            latest.append(Determination.eligible.is_(where.eligible))
+        if where.search:
+            latest.append(Institution.code.like(like(where.search), escape="\\")
+                          | Institution.name.like(like(where.search), escape="\\"))
+        joined = select(Determination.id).join(Institution, Institution.id == Determination.institution_id)
+        count = session.scalar(select(func.count()).select_from(joined.where(*latest).subquery()))
         total = session.scalar(
             select(money_sum(DeterminationAdvance.amount))
-            .join(Determination, Determination.id == DeterminationAdvance.determination_id).where(*latest))
+            .join(Determination, Determination.id == DeterminationAdvance.determination_id)
+            .join(Institution, Institution.id == Determination.institution_id).where(*latest))
+        amount = (select(func.coalesce(func.sum(func.coalesce(DeterminationAdvance.final_amount,
+                                                                DeterminationAdvance.amount)), 0))
+                  .where(DeterminationAdvance.determination_id == Determination.id).scalar_subquery())
+        order = {"code": (Institution.code,), "name": (Institution.name, Institution.code),
+                 "amount": (amount.desc(), Institution.code),
+                 "months": (func.coalesce(Determination.months, -1).desc(), Institution.code)}[where.sort]
+        query = (select(Determination, Institution).join(Institution, Institution.id == Determination.institution_id)
+                 .where(*latest).order_by(*order))
+        if size:
+            query = query.offset((page - 1) * size).limit(size)
         rows = []
-        for det, inst in session.execute(
-            select(Determination, Institution).join(Institution, Institution.id == Determination.institution_id)
-            .where(*latest).order_by(Institution.code).offset((page - 1) * size).limit(size)
-        ):
+        for det, inst in session.execute(query):
             rows.append(DeterminedRow(
                 inst.code, inst.name, inst.kind, DETERMINATION.label(det.state), det.eligible, det.months, det.ratio,
-                _messages(json.loads(det.reasons_json)), _messages(json.loads(det.notes_json)) if det.state == DeterminationState.LISTED else (),
+                reason_texts(json.loads(det.reasons_json)), reason_texts(json.loads(det.notes_json)) if det.state == DeterminationState.LISTED else (),
                 tuple(DeterminedAdvance(a.fund, a.base, a.rounded, a.amount, a.final_amount,
-                                        _messages(json.loads(a.final_reasons_json or a.reasons_json)))
+                                        reason_texts(json.loads(a.final_reasons_json or a.reasons_json)))
                       for a in det.advances),
             ))
         return DeterminationPage(campaign.determination_run, tuple(rows), count, total)
 
 
-def _messages(reasons: list[dict]) -> tuple[str, ...]:
+def like(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its own wildcards taken literally (escape ``\\``)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def reason_texts(reasons: list[dict]) -> tuple[str, ...]:
     return tuple(f"{r['message']}（{r['article']}）" for r in reasons)
 
 

@@ -14,7 +14,7 @@ from ..models import Department
 from ..policy.facts import Fund
 from ..policy.profile import PolicyProfile
 from ..policy.reasons import FUND_CN
-from .unit_of_work import staff_step
+from .unit_of_work import find_region, staff_step
 
 
 def chart_of(profile: PolicyProfile) -> Chart:
@@ -43,9 +43,11 @@ def outstanding_advance(session: Session, region_code: str, institution_code: st
 
 def close_period(sessions: sessionmaker, region_code: str, fund: Fund, period: str, user: str) -> str:
     with staff_step(sessions, user, Department.FINANCE) as step:
+        step.enter(find_region(step.session, region_code))  # only the books of a region granted to them
         return close_period_in(step.session, get_book(step.session, region_code, fund).id, period, user).period
 
 
 def reopen_period(sessions: sessionmaker, region_code: str, fund: Fund, user: str, reason: str) -> str:
     with staff_step(sessions, user, Department.FINANCE) as step:
+        step.enter(find_region(step.session, region_code))
         return reopen_period_in(step.session, get_book(step.session, region_code, fund).id, user, reason).period

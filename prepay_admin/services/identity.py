@@ -72,34 +72,44 @@ def log_event(sessions: sessionmaker, actor: str, kind: str, detail: str) -> Non
 def create_user(sessions: sessionmaker, username: str, name: str, department: Department, password: str | None,
                 regions: tuple[str, ...], by: str) -> Identity:
     """A new member of staff; ``by`` is the administrator's username or the operator's OS login."""
+    with sessions.begin() as session:
+        return create_user_in(session, username, name, department, password, regions, by)
+
+
+def create_user_in(session: Session, username: str, name: str, department: Department, password: str | None,
+                   regions: tuple[str, ...], by: str) -> Identity:
+    """The same inside a caller's transaction (an administrator's step on screens)."""
     _check_username(username)
     if not name.strip() or len(name) > 60:
         raise ServiceError("姓名须为 1—60 个字符", "name")
     if password is not None:
         _check_password(password)
-    with sessions.begin() as session:
-        if session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
-            raise ServiceError(f"用户 {username} 已存在", "username")
-        for code in regions:
-            find_region(session, code)
-        person = Staff(username=username, name=name.strip(), department=department, active=True,
-                       password_hash=None if password is None else generate_password_hash(password),
-                       password_changed_at=None if password is None else utcnow())
-        session.add(person)
-        session.flush()
-        for code in regions:
-            session.add(StaffRegion(staff_id=person.id, region_code=code, granted_by=by))
-        session.add(AuditEvent(actor=by, kind="operator", detail=f"创建用户 {username}（{DEPARTMENT_CN[department]}）"))
-        session.flush()
-        return identity_of(session, person)
+    if session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
+        raise ServiceError(f"用户 {username} 已存在", "username")
+    for code in regions:
+        find_region(session, code)
+    person = Staff(username=username, name=name.strip(), department=department, active=True,
+                   password_hash=None if password is None else generate_password_hash(password),
+                   password_changed_at=None if password is None else utcnow())
+    session.add(person)
+    session.flush()
+    for code in regions:
+        session.add(StaffRegion(staff_id=person.id, region_code=code, granted_by=by))
+    session.add(AuditEvent(actor=by, kind="operator", detail=f"创建用户 {username}（{DEPARTMENT_CN[department]}）"))
+    session.flush()
+    return identity_of(session, person)
 
 
 def set_password(sessions: sessionmaker, username: str, password: str, by: str) -> None:
-    _check_password(password)
     with sessions.begin() as session:
-        person = find_staff(session, username)
-        person.password_hash, person.password_changed_at = generate_password_hash(password), utcnow()
-        session.add(AuditEvent(actor=by, kind="operator", detail=f"设置 {username} 的密码"))
+        set_password_in(session, username, password, by)
+
+
+def set_password_in(session: Session, username: str, password: str, by: str) -> None:
+    _check_password(password)
+    person = find_staff(session, username)
+    person.password_hash, person.password_changed_at = generate_password_hash(password), utcnow()
+    session.add(AuditEvent(actor=by, kind="operator", detail=f"设置 {username} 的密码"))
 
 
 def change_own_password(sessions: sessionmaker, username: str, old: str, new: str) -> None:
@@ -114,30 +124,32 @@ def change_own_password(sessions: sessionmaker, username: str, old: str, new: st
 
 
 def disable_user(sessions: sessionmaker, username: str, by: str) -> None:
-    """A disabled account cannot sign in, and its tokens stop working."""
     with sessions.begin() as session:
-        person = find_staff(session, username)
-        person.active = False
-        for token in session.scalars(select(ApiToken).where(ApiToken.staff_id == person.id,
-                                                            ApiToken.revoked_at.is_(None))):
-            token.revoked_at = utcnow()
-        session.add(AuditEvent(actor=by, kind="operator", detail=f"停用用户 {username}"))
+        disable_user_in(session, username, by)
+
+
+def disable_user_in(session: Session, username: str, by: str) -> None:
+    """A disabled account cannot sign in, and its tokens stop working."""
+    person = find_staff(session, username)
+    person.active = False
+    for token in session.scalars(select(ApiToken).where(ApiToken.staff_id == person.id,
+                                                        ApiToken.revoked_at.is_(None))):
+        token.revoked_at = utcnow()
+    session.add(AuditEvent(actor=by, kind="operator", detail=f"停用用户 {username}"))
 
 
 def grant_region(sessions: sessionmaker, username: str, region_code: str, by: str) -> None:
     with sessions.begin() as session:
-        person = find_staff(session, username)
-        find_region(session, region_code)
-        if session.get(StaffRegion, (person.id, region_code)) is None:
-            session.add(StaffRegion(staff_id=person.id, region_code=region_code, granted_by=by))
-            session.add(AuditEvent(actor=by, kind="operator", detail=f"授予 {username} 统筹地区 {region_code}"))
+        grant_region_in(session, username, region_code, by)
 
 
 def grant_region_in(session: Session, username: str, region_code: str, by: str) -> None:
     """The same inside a caller's transaction (the demo region grants its own staff)."""
     person = find_staff(session, username)
+    find_region(session, region_code)
     if session.get(StaffRegion, (person.id, region_code)) is None:
         session.add(StaffRegion(staff_id=person.id, region_code=region_code, granted_by=by))
+        session.add(AuditEvent(actor=by, kind="operator", detail=f"授予 {username} 统筹地区 {region_code}"))
 
 
 # -- signing in --------------------------------------------------------------------------------------
@@ -185,14 +197,19 @@ def _digest(token: str) -> str:
 def issue_token(sessions: sessionmaker, username: str, name: str, by: str,
                 lifetime: dt.timedelta | None = None) -> str:
     """A new bearer token acting as ``username``; returned once, stored only as its hash."""
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with sessions.begin() as session:
-        person = find_staff(session, username)
-        if not person.active:
-            raise ServiceError(f"用户 {username} 已停用", "username")
-        session.add(ApiToken(staff_id=person.id, name=name[:100], token_hash=_digest(token),
-                             expires_at=None if lifetime is None else utcnow() + lifetime))
-        session.add(AuditEvent(actor=by, kind="token", detail=f"为 {username} 签发令牌“{name[:100]}”"))
+        return issue_token_in(session, username, name, by, lifetime)
+
+
+def issue_token_in(session: Session, username: str, name: str, by: str,
+                   lifetime: dt.timedelta | None = None) -> str:
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    person = find_staff(session, username)
+    if not person.active:
+        raise ServiceError(f"用户 {username} 已停用", "username")
+    session.add(ApiToken(staff_id=person.id, name=name[:100], token_hash=_digest(token),
+                         expires_at=None if lifetime is None else utcnow() + lifetime))
+    session.add(AuditEvent(actor=by, kind="token", detail=f"为 {username} 签发令牌“{name[:100]}”"))
     return token
 
 

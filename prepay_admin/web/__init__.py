@@ -1,22 +1,24 @@
-"""Screens. Routes parse the request, call a query and render; nothing else."""
+"""Screens. Routes parse the request, call a query and render; nothing else.
+
+The landing page is the dashboard of a region's year; the other screens hang off it by region
+(``/cycle``, ``/determinations``, ``/institutions``, ``/ledger``, ``/audit``) and ``/admin``.
+"""
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
-from .. import extensions
-from ..clock import TIMEZONE
-from ..policy.facts import Fund
+from accounting.reports import side
+
+from .. import clock, extensions
+from ..policy.departments import Department
 from ..policy.money import fmt_yuan_cn
-from ..policy.reasons import FUND_CN, KIND_CN
-from ..queries.evaluation import evaluate_region
-from ..queries.access import granted_regions
-from ..queries.overview import campaign_overview, determination_page, region_years
-from ..services.errors import ServiceError
+from ..policy.reasons import FUND_CN
+from ..queries.dashboard import dashboard
+from ..queries.overview import region_years
+from .params import int_arg, regions
 
 bp = Blueprint("web", __name__)
-PAGE_SIZE = 50
-PAGE_MAX = 100_000
 
 
 @bp.before_request
@@ -32,63 +34,44 @@ def _yuan(value) -> str:
 
 @bp.app_template_filter("beijing")
 def _beijing(value) -> str:
-    return value.astimezone(TIMEZONE).strftime("%Y-%m-%d %H:%M")
+    return value.astimezone(clock.TIMEZONE).strftime("%Y-%m-%d %H:%M")
 
 
-def _int_arg(name: str, default: int, maximum: int) -> int:
-    """A query parameter in ASCII digits within its range, else 400 (never a 500)."""
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6 and 1 <= int(raw) <= maximum):
-        abort(400, description=f"参数 {name} 无效")
-    return int(raw)
+@bp.app_context_processor
+def _region_in_view() -> dict:
+    """The region and year the screen is about, for the navigation bar."""
+    args = request.view_args or {}
+    who = current_user.identity if current_user.is_authenticated else None
+    region = args.get("region_code") or request.args.get("region") or (who.regions[0] if who and who.regions else None)
+    year = args.get("year") or _year_arg()
+    return {"nav_region": region, "nav_year": year, "nav_policy_year": year or clock.today().year,
+            "nav_admin": who is not None and who.department == Department.ADMINISTRATOR}
+
+
+def _year_arg() -> int | None:
+    raw = request.args.get("year", "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) == 4 else None
+
+
+@bp.app_template_filter("side")
+def _side(value) -> str:
+    return side(value)
 
 
 @bp.get("/")
 def index():
-    sessions = extensions.sessions()
-    years_by_region, region_names = region_years(sessions)
-    # nobody sees another region's data: only the regions granted to the signed-in member of staff
-    granted = granted_regions(sessions, current_user.identity.username)
-    region_names = {code: name for code, name in region_names.items() if code in granted}
-    if not region_names:
+    years_by_region, names = region_years(extensions.sessions())
+    granted = regions()  # nobody sees another region's data
+    names = {code: name for code, name in names.items() if code in granted}
+    if not names:
         return render_template("index.html", regions={}, selected=None)
-
-    code = request.args.get("region") or next(iter(region_names))
-    if code not in region_names:
+    code = request.args.get("region") or next(iter(names))
+    if code not in names:
         abort(404)
     years = years_by_region[code]
-    year = _int_arg("year", years[0] if years else 0, 2100)
-    page = _int_arg("page", 1, PAGE_MAX)
+    year = int_arg("year", years[0] if years else 0, 2100)
+    common = dict(regions=names, years_by_region=years_by_region, region_code=code, year=year)
     if year not in years:
-        return render_template("index.html", regions=region_names, years_by_region=years_by_region,
-                               selected=None, region_code=code, message="该统筹地区还没有基金结余数据。")
-    overview = campaign_overview(sessions, code, year)
-    determined = None if request.args.get("whatif") else determination_page(sessions, code, year, page, PAGE_SIZE)
-    if determined is not None:
-        pages = max(1, -(-determined.count // PAGE_SIZE))
-        return render_template(
-            "index.html", overview=overview, determined=determined, regions=region_names,
-            years_by_region=years_by_region, selected=True, region_code=code, year=year, page=min(page, pages),
-            pages=pages, fund_cn=FUND_CN, kind_cn=KIND_CN, profile=overview.profile,
-        )
-    try:
-        result = evaluate_region(sessions, code, year)
-    except ServiceError as err:
-        return render_template("index.html", regions=region_names, years_by_region=years_by_region,
-                               selected=None, region_code=code, message=err.message)
-    ev = result.evaluation
-    pages = max(1, -(-len(ev.institutions) // PAGE_SIZE))
-    page = min(page, pages)
-    facts_by_code = {i.code: i for i in result.facts.institutions}
-    return render_template(
-        "index.html",
-        overview=overview, whatif=True, profile=result.profile,
-        regions=region_names, years_by_region=years_by_region, selected=result, region_code=code, year=year,
-        ev=ev, rows=ev.institutions[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], facts=facts_by_code,
-        page=page, pages=pages, fund_cn=FUND_CN, kind_cn=KIND_CN,
-        eligible=sum(1 for r in ev.institutions if r.eligible),
-        paid=sum(1 for r in ev.institutions if r.total > 0),
-        totals={f: ev.total_for(f) for f in Fund}, total=ev.total_for(),
-    )
+        return render_template("index.html", selected=None, message="该统筹地区还没有基金结余数据。", **common)
+    board = dashboard(extensions.sessions(), code, year, clock.today())
+    return render_template("index.html", selected=True, d=board, fund_cn=FUND_CN, **common)

@@ -10,7 +10,8 @@ from tests.console import token_for
 from tests.screens import csrf_token, sign_in
 
 PUBLIC = {"/login", "/static/<path:filename>", "/api/openapi.json", "/api/docs"}
-VALUES = {"region_code": "320600", "year": "2026", "batch_id": "1", "instruction_id": "1"}
+VALUES = {"region_code": "320600", "year": "2026", "batch_id": "1", "instruction_id": "1", "token_id": "1",
+          "code": "H3206000001", "username": "jiesuan1"}
 
 
 def routes(app):
@@ -20,6 +21,7 @@ def routes(app):
         path = rule.rule
         for name, value in VALUES.items():
             path = path.replace(f"<{name}>", value).replace(f"<id:{name}>", value).replace(f"<year:{name}>", value)
+        assert "<" not in path, f"a value for {path} is missing from VALUES"
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield method, path
 

@@ -1,0 +1,259 @@
+"""Administration screens: staff, their roles and regions, and the tokens other systems act with
+(管理员 only); the policy profile in force for a region's year with its overrides and their approval
+references (14§); the holiday calendar the signing windows count on.
+
+Every change is a service call as the signed-in member of staff; the service checks the role.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
+
+from .. import clock, extensions
+from ..policy.departments import DEPARTMENT_CN, Department
+from ..policy.method import describe_method
+from ..queries.administration import staffing
+from ..queries.calendar import year_calendar
+from ..queries.policy import profile_in_force
+from ..services import administration
+from ..services.calendar import set_day
+from ..services.errors import ServiceError
+from ..services.policy import record_override
+from ..validation import InputError, YEAR_MAX, YEAR_MIN, parse_date, read_json
+from .params import int_arg, regions
+from .refusals import refuse
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+DEPARTMENTS = [SelectChoice(d.value, DEPARTMENT_CN[d]) for d in Department]
+
+
+class UserForm(FlaskForm):
+    username = StringField("用户名", validators=[DataRequired("请填写用户名"), Length(max=60)])
+    name = StringField("姓名", validators=[DataRequired("请填写姓名"), Length(max=60)])
+    department = SelectField("部门（角色）", choices=DEPARTMENTS)
+    region = SelectField("统筹地区")
+    password = PasswordField("初始密码", validators=[DataRequired("请设置初始密码"), Length(max=200)])
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField("新密码", validators=[DataRequired("请填写新密码"), Length(max=200)])
+
+
+class GrantForm(FlaskForm):
+    region = SelectField("统筹地区")
+
+
+class TokenForm(FlaskForm):
+    username = StringField("代表的用户", validators=[DataRequired("请填写用户名"), Length(max=60)])
+    name = StringField("用途（如：结算平台接口）", validators=[DataRequired("请填写用途"), Length(max=100)])
+
+
+class ActionForm(FlaskForm):
+    """A button with nothing to fill in: only its CSRF token."""
+
+
+class OverrideForm(FlaskForm):
+    parameter = StringField("参数", validators=[DataRequired("请填写参数"), Length(max=100)],
+                            render_kw={"placeholder": "如 amount.minimum"})
+    value = StringField("值（JSON）", validators=[DataRequired("请填写值"), Length(max=500)],
+                        render_kw={"placeholder": '如 "50000"'})
+    approval_ref = StringField("批准文号", validators=[DataRequired("调整参数须记录批准文号（14§）"), Length(max=200)])
+
+
+class DayForm(FlaskForm):
+    day = StringField("日期", validators=[DataRequired("请填写日期"), Length(max=10)],
+                      render_kw={"placeholder": "YYYY-MM-DD"})
+    workday = BooleanField("当天上班（调休工作日）；不勾选表示放假")
+    note = StringField("依据", validators=[DataRequired("须说明依据"), Length(max=200)])
+
+
+@bp.before_request
+@login_required
+def _signed_in() -> None:
+    """Staff screens need the administrator; policy and calendar are readable by every member of staff."""
+    if request.endpoint in STAFF_ONLY and current_user.identity.department != Department.ADMINISTRATOR:
+        refuse("用户与令牌管理仅限管理员")
+
+
+def _me() -> str:
+    return current_user.identity.username
+
+
+def _region_choices() -> list[SelectChoice]:
+    return [SelectChoice(code, f"{name}（{code}）") for code, name in regions().items()]
+
+
+def _users_page(status: int = 200, **bound):
+    forms = {"user": UserForm(formdata=None), "token": TokenForm(formdata=None)}
+    forms.update(bound)
+    forms["user"].region.choices = _region_choices()
+    new_token = session.pop("new_token", None)  # shown once, right after it was issued
+    return render_template("admin/users.html", s=staffing(extensions.sessions(), _me()), forms=forms,
+                           bound=bound, reset_form=PasswordResetForm, grant_form=GrantForm,
+                           region_choices=_region_choices(), new_token=new_token), status
+
+
+def _run(action, form: FlaskForm, field: str, key: str, done: str, page=None):
+    try:
+        result = action()
+    except ServiceError as err:
+        if err.field == "user":
+            refuse(err.message)
+        getattr(form, field).errors.append(err.message)
+        return (page or _users_page)(400, **{key: form})
+    flash(done)
+    return result
+
+
+@bp.get("/users")
+def users():
+    return _users_page()
+
+
+@bp.post("/users")
+def create_user():
+    form = UserForm()
+    form.region.choices = _region_choices()
+    if not form.validate_on_submit():
+        return _users_page(400, user=form)
+    username = form.username.data.strip()
+    return _run(lambda: administration.create_user(
+        extensions.sessions(), _me(), username, form.name.data.strip(), Department(form.department.data),
+        form.password.data, (form.region.data,)), form, "username", "user", f"已创建用户 {username}。") \
+        or redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<username>/password")
+def reset_password(username: str):
+    form = PasswordResetForm()
+    if not form.validate_on_submit():
+        return _users_page(400, **{f"reset:{username}": form})
+    return _run(lambda: administration.reset_password(extensions.sessions(), _me(), username, form.password.data),
+                form, "password", f"reset:{username}", f"已重设 {username} 的密码。") or redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<username>/grant")
+def grant(username: str):
+    form = GrantForm()
+    form.region.choices = _region_choices()
+    if not form.validate_on_submit():
+        return _users_page(400, **{f"grant:{username}": form})
+    return _run(lambda: administration.grant(extensions.sessions(), _me(), username, form.region.data),
+                form, "region", f"grant:{username}", f"已授予 {username} 统筹地区 {form.region.data}。") \
+        or redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<username>/disable")
+def disable(username: str):
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        administration.disable(extensions.sessions(), _me(), username)
+    except ServiceError as err:
+        if err.field == "user":
+            refuse(err.message)
+        abort(404 if err.field == "username" and "不存在" in err.message else 400, description=err.message)
+    flash(f"已停用 {username}，其令牌同时失效。")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/tokens")
+def issue_token():
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _users_page(400, token=form)
+    username = form.username.data.strip()
+    token = _run(lambda: administration.issue_token(extensions.sessions(), _me(), username, form.name.data),
+                 form, "username", "token", f"已为 {username} 签发令牌，请立即复制保存，离开本页后不再显示。")
+    if not isinstance(token, str):
+        return token
+    session["new_token"] = token
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/tokens/<id:token_id>/revoke")
+def revoke_token(token_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        administration.revoke_token(extensions.sessions(), _me(), token_id)
+    except ServiceError as err:
+        if err.field == "user":
+            refuse(err.message)
+        abort(404, description=err.message)
+    flash(f"令牌 {token_id} 已吊销。")
+    return redirect(url_for("admin.users"))
+
+
+STAFF_ONLY = {"admin.users", "admin.create_user", "admin.reset_password", "admin.grant", "admin.disable",
+              "admin.issue_token", "admin.revoke_token"}
+
+
+# -- policy profiles and the year's overrides (14§) --------------------------------------------------
+
+def _policy_page(region_code: str, year: int, status: int = 200, form: OverrideForm | None = None):
+    if region_code not in regions():
+        abort(404)
+    view = profile_in_force(extensions.sessions(), region_code, year)
+    return render_template("admin/policy.html", v=view, method=describe_method(view.profile),
+                           region_name=regions()[region_code], form=form or OverrideForm(formdata=None)), status
+
+
+@bp.get("/policy/<region_code>/<year:year>")
+def policy(region_code: str, year: int):
+    return _policy_page(region_code, year)
+
+
+@bp.post("/policy/<region_code>/<year:year>")
+def override(region_code: str, year: int):
+    form = OverrideForm()
+    if region_code not in regions():
+        abort(404)
+    if not form.validate_on_submit():
+        return _policy_page(region_code, year, 400, form)
+    try:
+        value = read_json(form.value.data.encode("utf-8", "surrogatepass"))
+    except InputError:
+        form.value.errors.append("不是有效的 JSON 值（字符串须加双引号，如 \"50000\"）")
+        return _policy_page(region_code, year, 400, form)
+    parameter = form.parameter.data.strip()
+    result = _run(lambda: record_override(extensions.sessions(), region_code, year, parameter, value,
+                                          form.approval_ref.data.strip(), _me()),
+                  form, "parameter", "form", f"已记录 {year} 年度参数调整：{parameter}。",
+                  page=lambda status, form: _policy_page(region_code, year, status, form))
+    return result if isinstance(result, tuple) else redirect(url_for("admin.policy", region_code=region_code,
+                                                                       year=year))
+
+
+# -- the holiday calendar --------------------------------------------------------------------------
+
+def _calendar_page(year: int, status: int = 200, form: DayForm | None = None):
+    return render_template("admin/calendar.html", c=year_calendar(extensions.sessions(), year), year=year,
+                           years=range(clock.today().year - 1, clock.today().year + 2),
+                           form=form or DayForm(formdata=None)), status
+
+
+@bp.get("/calendar")
+def calendar():
+    return _calendar_page(int_arg("year", clock.today().year, YEAR_MAX))
+
+
+@bp.post("/calendar")
+def set_calendar_day():
+    form = DayForm()
+    if not form.validate_on_submit():
+        return _calendar_page(clock.today().year, 400, form)
+    day = parse_date(form.day.data.strip())
+    if day is None:
+        form.day.errors.append(f"日期格式须为 YYYY-MM-DD（{YEAR_MIN}—{YEAR_MAX} 年）")
+        return _calendar_page(clock.today().year, 400, form)
+    result = _run(lambda: set_day(extensions.sessions(), day, form.workday.data, form.note.data.strip(), _me()),
+                  form, "note", "form", f"已记录 {day}：{'上班' if form.workday.data else '放假'}。",
+                  page=lambda status, form: _calendar_page(day.year, status, form))
+    return result if isinstance(result, tuple) else redirect(url_for("admin.calendar", year=day.year))
+
