@@ -44,11 +44,15 @@ def call(action: Callable[[], Any]) -> Any:
         if err.field == "region":  # another region's data is invisible, as if it did not exist
             _abort(404, "没有找到", None)
         if err.field == "user":
-            identity.log_event(extensions.sessions(), caller().username, "refused",
-                               f"{request.method} {request.path}：{err.message}")
-            _abort(403, err.message, None)
+            refuse(err.message)
         _abort(422 if err.field else 400, err.message, err.field)
 
 
 def _abort(status: int, message: str, field: str | None) -> NoReturn:
     abort(status, message=message, errors={field: [message]} if field else {})
+
+
+def refuse(message: str) -> NoReturn:
+    """A department without the duty: 403, recorded."""
+    identity.log_event(extensions.sessions(), caller().username, "refused", f"{request.method} {request.path}：{message}")
+    _abort(403, message, None)

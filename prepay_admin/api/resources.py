@@ -1,69 +1,54 @@
-"""``/api/v1``: regions, campaigns, determinations, batches and their sign-offs, payment confirmations.
+"""``/api/v1``, the annual cycle: regions, campaigns, applications, determinations, securities and
+agreements in the signing window, batches and their sign-offs, payment instructions.
 
 Each endpoint parses, calls a query or a service as the caller of its token, and answers; the
-rules are the services'. Mutating calls take an ``Idempotency-Key``: a replay answers as the first
-call did, the same key with another body is 409.
+rules are the services'.
 """
 from __future__ import annotations
 
-from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from accounting.chart import Role
 
-from .. import extensions
-from ..queries.access import check_batch, check_region, granted_regions
-from ..queries.cycle import status
+from .. import clock
+from ..policy.facts import SecurityKind
+from ..queries.access import check_batch, granted_regions
+from ..queries.applications import applications
+from ..queries.cycle import instructions, status
+from ..queries.dashboard import dashboard
 from ..queries.overview import determination_page
 from ..queries.signoff import sign_off_screen
 from ..services import batch as batches
-from ..services import payment
-from ..services.idempotency import Answer, fingerprint, once
-from .auth import authenticate, call, caller
+from ..services import payment, signing
+from ..services.applications import apply
+from ..services.idempotency import Answer
+from .auth import call, caller
+from .routing import ERRORS, IDEMPOTENCY, blp, idempotent, region, sessions
 from .schemas import (
+    AgreementIn,
+    ApplicationIn,
+    ApplicationPageOut,
+    AppliedOut,
     BatchOut,
     CampaignOut,
     ConfirmedOut,
     ConfirmIn,
+    DashboardOut,
     DeterminationPageOut,
-    ErrorOut,
+    InstructionOut,
     Paging,
     RegionOut,
+    RegisteredOut,
+    SecurityIn,
+    SignedAgreementOut,
     SignedOut,
     SignOffIn,
+    VoidedOut,
+    VoidIn,
 )
 
-blp = Blueprint("api_v1", __name__, url_prefix="/api/v1", description="医保基金预付金 API（第 1 版）")
-IDEMPOTENCY = {"in": "header", "name": "Idempotency-Key", "required": True,
-               "schema": {"type": "string", "minLength": 1, "maxLength": 100},
-               "description": "幂等键：同一键重放返回首次结果，同一键不同内容返回 409"}
-ERRORS = {code: {"description": text, "content": {"application/json": {"schema": ErrorOut}}}
-          for code, text in ((401, "未认证"), (403, "无权"), (404, "没有找到"), (409, "幂等键冲突"),
-                             (422, "输入有误"))}
 PAYING = {"expenditure": Role.EXPENDITURE_DEPOSIT, "fiscal": Role.FISCAL_SPECIAL_DEPOSIT}
-
-
-@blp.before_request
-def _authenticated() -> None:
-    authenticate()
-
-
-def _sessions():
-    return extensions.sessions()
-
-
-def _region(code: str) -> None:
-    call(lambda: check_region(_sessions(), caller().username, code))
-
-
-def _idempotent(run) -> Answer:
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if not key:
-        abort(400, message="变更类请求须提供 Idempotency-Key 请求头",
-              errors={"Idempotency-Key": ["变更类请求须提供 Idempotency-Key 请求头"]})
-    digest = fingerprint(request.method, request.path, request.get_json(silent=True))
-    return call(lambda: once(_sessions(), caller().id, key, digest, run))
 
 
 @blp.route("/regions")
@@ -72,7 +57,7 @@ class Regions(MethodView):
     @blp.doc(responses=ERRORS)
     def get(self):
         """The regions the caller may see."""
-        return [{"code": c, "name": n} for c, n in granted_regions(_sessions(), caller().username).items()]
+        return [{"code": c, "name": n} for c, n in granted_regions(sessions(), caller().username).items()]
 
 
 @blp.route("/regions/<region_code>/campaigns/<year:year>")
@@ -81,8 +66,8 @@ class CampaignStatus(MethodView):
     @blp.doc(responses=ERRORS)
     def get(self, region_code: str, year: int):
         """A region's campaign of the year: state, deadlines (signing window, pay-by), progress, batches."""
-        _region(region_code)
-        return call(lambda: status(_sessions(), region_code, year))
+        region(region_code)
+        return call(lambda: status(sessions(), region_code, year))
 
 
 @blp.route("/regions/<region_code>/campaigns/<year:year>/determinations")
@@ -92,8 +77,8 @@ class Determinations(MethodView):
     @blp.doc(responses=ERRORS)
     def get(self, paging, region_code: str, year: int):
         """The latest determination run, one page at a time, with every reason."""
-        _region(region_code)
-        page = call(lambda: determination_page(_sessions(), region_code, year, paging["page"], paging["per_page"]))
+        region(region_code)
+        page = call(lambda: determination_page(sessions(), region_code, year, paging["page"], paging["per_page"]))
         if page is None:
             abort(404, message=f"{region_code} {year} 年度尚未测算", errors={})
         return {"run": page.run, "total": page.count, "page": paging["page"], "per_page": paging["per_page"],
@@ -106,8 +91,8 @@ class Batch(MethodView):
     @blp.doc(responses=ERRORS)
     def get(self, batch_id: int):
         """A payment batch as its signers see it, with the hash to sign."""
-        call(lambda: check_batch(_sessions(), caller().username, batch_id))
-        return call(lambda: sign_off_screen(_sessions(), batch_id, caller().username))
+        call(lambda: check_batch(sessions(), caller().username, batch_id))
+        return call(lambda: sign_off_screen(sessions(), batch_id, caller().username))
 
 
 @blp.route("/batches/<id:batch_id>/sign-offs")
@@ -117,14 +102,13 @@ class SignOffs(MethodView):
     @blp.doc(parameters=[IDEMPOTENCY], responses=ERRORS)
     def post(self, body, batch_id: int):
         """The next level signs the batch whose hash it names (24§(五))."""
-        call(lambda: check_batch(_sessions(), caller().username, batch_id))
+        call(lambda: check_batch(sessions(), caller().username, batch_id))
 
         def run() -> Answer:
-            done = batches.sign_off(_sessions(), batch_id, caller().username, body["comment"], body["batch_hash"])
+            done = batches.sign_off(sessions(), batch_id, caller().username, body["comment"], body["batch_hash"])
             return Answer(201, SignedOut().dump(done))
 
-        answer = _idempotent(run)
-        return answer.body, answer.status
+        return idempotent(run)
 
 
 @blp.route("/payment-instructions/<id:instruction_id>/confirmation")
@@ -135,9 +119,105 @@ class Confirmation(MethodView):
     def post(self, body, instruction_id: int):
         """The bank has paid: the finance department confirms, and the ledger posts, once."""
         def run() -> Answer:
-            done = payment.confirm(_sessions(), instruction_id, body["bank_ref"], body["paid_on"],
+            done = payment.confirm(sessions(), instruction_id, body["bank_ref"], body["paid_on"],
                                    caller().username, PAYING[body["paid_from"]])
             return Answer(200, ConfirmedOut().dump(done))
 
-        answer = _idempotent(run)
-        return answer.body, answer.status
+        return idempotent(run)
+
+
+@blp.route("/regions/<region_code>/campaigns/<year:year>/dashboard")
+class Dashboard(MethodView):
+    @blp.response(200, DashboardOut)
+    @blp.doc(responses=ERRORS)
+    def get(self, region_code: str, year: int):
+        """9§ months against thresholds, the pipeline of the year, the deadlines ahead, outstanding per fund."""
+        region(region_code)
+        board = call(lambda: dashboard(sessions(), region_code, year, clock.today()))
+        return {**board.__dict__, "outstanding": {str(k): v for k, v in board.outstanding.items()}}
+
+
+@blp.route("/regions/<region_code>/campaigns/<year:year>/applications")
+class Applications(MethodView):
+    @blp.arguments(Paging, location="query")
+    @blp.response(200, ApplicationPageOut)
+    @blp.doc(responses=ERRORS)
+    def get(self, paging, region_code: str, year: int):
+        """The year's applications with their self-check answers (15§(一))."""
+        region(region_code)
+        found = call(lambda: applications(sessions(), region_code, year, paging["page"], paging["per_page"]))
+        return {"total": found.total, "page": paging["page"], "per_page": paging["per_page"], "items": found.items}
+
+    @blp.arguments(ApplicationIn)
+    @blp.response(201, AppliedOut)
+    @blp.doc(parameters=[IDEMPOTENCY], responses=ERRORS)
+    def post(self, body, region_code: str, year: int):
+        """Record an institution's application with the attachment's self-check (基金结算部门)."""
+        region(region_code)
+
+        def run() -> Answer:
+            done = apply(sessions(), region_code, year, body["institution_code"], body["answers"],
+                         body["submitted_on"], caller().username)
+            return Answer(201, {"application_id": done})
+
+        return idempotent(run)
+
+
+@blp.route("/regions/<region_code>/campaigns/<year:year>/securities")
+class Securities(MethodView):
+    @blp.arguments(SecurityIn)
+    @blp.response(201, RegisteredOut)
+    @blp.doc(parameters=[IDEMPOTENCY], responses=ERRORS)
+    def post(self, body, region_code: str, year: int):
+        """Register a listed institution's pledge or guarantee in the signing window; one security caps both
+        funds together (13§, 15§(三))."""
+        region(region_code)
+
+        def run() -> Answer:
+            done = signing.register_security(sessions(), region_code, year, body["institution_code"],
+                                             SecurityKind(body["kind"]), body["value"], body["registration_ref"],
+                                             body["registered_on"], caller().username, body["valid_until"])
+            return Answer(201, RegisteredOut().dump(done))
+
+        return idempotent(run)
+
+
+@blp.route("/regions/<region_code>/campaigns/<year:year>/agreements")
+class Agreements(MethodView):
+    @blp.arguments(AgreementIn)
+    @blp.response(201, SignedAgreementOut)
+    @blp.doc(parameters=[IDEMPOTENCY], responses=ERRORS)
+    def post(self, body, region_code: str, year: int):
+        """Sign the prepayment agreement in the window (15§(三), 16§)."""
+        region(region_code)
+
+        def run() -> Answer:
+            done = signing.sign(sessions(), region_code, year, body["institution_code"], body["signed_on"],
+                                caller().username)
+            return Answer(201, SignedAgreementOut().dump(done))
+
+        return idempotent(run)
+
+
+@blp.route("/batches/<id:batch_id>/payment-instructions")
+class Instructions(MethodView):
+    @blp.response(200, InstructionOut(many=True))
+    @blp.doc(responses=ERRORS)
+    def get(self, batch_id: int):
+        """The batch's payment instructions, each to an institution's bank account."""
+        call(lambda: check_batch(sessions(), caller().username, batch_id))
+        return list(instructions(sessions(), batch_id))
+
+
+@blp.route("/payment-instructions/<id:instruction_id>/void")
+class Void(MethodView):
+    @blp.arguments(VoidIn)
+    @blp.response(200, VoidedOut)
+    @blp.doc(parameters=[IDEMPOTENCY], responses=ERRORS)
+    def post(self, body, instruction_id: int):
+        """The bank refused or the account was wrong: the finance department voids the instruction, with a reason."""
+        def run() -> Answer:
+            payment.void(sessions(), instruction_id, caller().username, body["reason"])
+            return Answer(200, {"instruction_id": instruction_id, "state": "voided"})
+
+        return idempotent(run)

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ..validation import Date, StrictSchema, Text
+from ..policy.facts import Fund, SecurityKind
+from ..policy.transitions import MACHINES
+from ..validation import Choice, Date, Money, StrictSchema, Text
 
 class MoneyOut(fields.Decimal):
     """Yuan as a string with two decimals ("1234.56"), documented as such (not as a JSON number)."""
@@ -139,6 +141,299 @@ class ConfirmedOut(Schema):
     instruction_id = fields.Integer()
     ledger_entry_id = fields.Integer()
     replayed = fields.Boolean()
+
+
+class SearchPaging(Paging):
+    q = Text(max_length=60, load_default=None, metadata={"description": "机构编码或名称的一部分"})
+
+
+class InstitutionOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    level_cn = fields.String()
+    settled_since = fields.Date()
+    bank_name = fields.String()
+    bank_account = fields.String()
+
+
+class InstitutionPageOut(Schema):
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+    items = fields.List(fields.Nested(InstitutionOut))
+
+
+class StandingOut(Schema):
+    year = fields.Integer()
+    assessment = fields.String()
+    performance_score = DecimalOut()
+    credit_grade = fields.String()
+
+
+class ConditionOut(Schema):
+    year = fields.Integer()
+    condition = fields.String()
+    evidence = fields.String()
+    recorded_at = fields.DateTime()
+
+
+class BarOut(Schema):
+    since = fields.Date()
+    until = fields.Date()
+    reason = fields.String()
+    decision_ref = fields.String()
+
+
+class SecurityOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    value = MoneyOut()
+    registration_ref = fields.String()
+    valid_from = fields.Date()
+    valid_until = fields.Date()
+    replaces_id = fields.Integer(allow_none=True)
+
+
+class InstitutionDeterminationOut(Schema):
+    year = fields.Integer()
+    run = fields.Integer()
+    latest = fields.Boolean()
+    state = fields.String()
+    eligible = fields.Boolean()
+    months = DecimalOut(allow_none=True)
+    ratio = DecimalOut(allow_none=True)
+    qualification = fields.List(fields.Date())
+    reasons = fields.List(fields.String())
+    advances = fields.List(fields.Nested(AdvanceOut))
+    computed_by = fields.String()
+    computed_at = fields.DateTime()
+
+
+class AgreementOut(Schema):
+    agreement_no = fields.String()
+    first_year = fields.Integer()
+    last_year = fields.Integer()
+    signed_on = fields.Date()
+    signed_by = fields.String()
+    state = fields.String()
+
+
+class PaymentOut(Schema):
+    id = fields.Integer()
+    fund = fields.String()
+    amount = MoneyOut()
+    state = fields.String()
+    issued_on = fields.Date()
+    paid_on = fields.Date(allow_none=True)
+    bank_ref = fields.String(allow_none=True)
+
+
+class TrailLineOut(Schema):
+    at = fields.DateTime()
+    who = fields.String()
+    what = fields.String()
+    object_id = fields.Integer()
+    action = fields.String()
+    from_state = fields.String(allow_none=True)
+    to_state = fields.String()
+    reason = fields.String()
+
+
+class InstitutionDetailOut(Schema):
+    region_code = fields.String()
+    institution = fields.Nested(InstitutionOut)
+    state_run = fields.Boolean()
+    standings = fields.List(fields.Nested(StandingOut))
+    conditions = fields.List(fields.Nested(ConditionOut))
+    bars = fields.List(fields.Nested(BarOut))
+    securities = fields.List(fields.Nested(SecurityOut))
+    determinations = fields.List(fields.Nested(InstitutionDeterminationOut))
+    agreements = fields.List(fields.Nested(AgreementOut))
+    payments = fields.List(fields.Nested(PaymentOut))
+    history = fields.List(fields.Nested(TrailLineOut))
+
+
+class ApplicationIn(StrictSchema):
+    institution_code = Text(max_length=20, required=True)
+    submitted_on = Date(required=True)
+    answers = fields.Dict(keys=fields.String(), required=True,
+                          metadata={"description": "自查情况（申请表附件），如 {\"settled_over_one_year\": true, …}"})
+
+
+class ApplicationOut(Schema):
+    id = fields.Integer()
+    institution_code = fields.String()
+    institution_name = fields.String()
+    state = fields.String()
+    submitted_on = fields.Date()
+    signed_by = fields.String()
+    recorded_by = fields.String()
+    self_check = fields.Dict(keys=fields.String())
+
+
+class ApplicationPageOut(Schema):
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+    items = fields.List(fields.Nested(ApplicationOut))
+
+
+class AppliedOut(Schema):
+    application_id = fields.Integer()
+
+
+class SecurityIn(StrictSchema):
+    institution_code = Text(max_length=20, required=True)
+    kind = Choice([k.value for k in SecurityKind], required=True)
+    value = Money(required=True)
+    registration_ref = Text(max_length=100, required=True)
+    registered_on = Date(required=True)
+    valid_until = Date(load_default=None)
+
+
+class FundAmountOut(Schema):
+    fund = fields.String()
+    determined = MoneyOut()  # before the security
+    final = MoneyOut()  # capped by it (13§: one security for both funds)
+    reasons = fields.List(fields.String())
+
+
+class RegisteredOut(Schema):
+    institution_code = fields.String()
+    value = MoneyOut()
+    valid_from = fields.Date()
+    valid_until = fields.Date()
+    amounts = fields.List(fields.Nested(FundAmountOut))
+
+
+class AgreementIn(StrictSchema):
+    institution_code = Text(max_length=20, required=True)
+    signed_on = Date(required=True)
+
+
+class SignedAgreementOut(Schema):
+    institution_code = fields.String()
+    agreement_no = fields.String()
+    first_year = fields.Integer()
+    last_year = fields.Integer()
+
+
+class InstructionOut(Schema):
+    id = fields.Integer()
+    institution_code = fields.String()
+    fund = fields.String()
+    amount = MoneyOut()
+    bank_account = fields.String()
+    state = fields.String()
+    issued_on = fields.Date()
+    pending = fields.Boolean()
+
+
+class VoidIn(StrictSchema):
+    reason = Text(max_length=200, required=True)
+
+
+class VoidedOut(Schema):
+    instruction_id = fields.Integer()
+    state = fields.String()
+
+
+class BookQuery(StrictSchema):
+    fund = fields.String(load_default="employee", validate=validate.OneOf([f.value for f in Fund],
+                                                                           error="须为 employee 或 resident"))
+    from_period = fields.String(data_key="from", required=True, validate=validate.Regexp(
+        r"^[0-9]{4}-[0-9]{2}$", error="须为 YYYY-MM"))
+    to_period = fields.String(data_key="to", required=True, validate=validate.Regexp(
+        r"^[0-9]{4}-[0-9]{2}$", error="须为 YYYY-MM"))
+
+
+class TrialBalanceRowOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    role = fields.String()
+    opening = MoneyOut()
+    debit = MoneyOut()
+    credit = MoneyOut()
+    closing = MoneyOut()
+
+
+class TrialBalanceOut(Schema):
+    book = fields.String()
+    from_period = fields.String()
+    to_period = fields.String()
+    balanced = fields.Boolean()
+    rows = fields.List(fields.Nested(TrialBalanceRowOut))
+    totals = fields.Nested(TrialBalanceRowOut)
+
+
+class MovementOut(Schema):
+    entry_date = fields.Date()
+    voucher = fields.String()
+    summary = fields.String()
+    party = fields.String(allow_none=True)
+    debit = MoneyOut()
+    credit = MoneyOut()
+    balance = MoneyOut()
+
+
+class StatementOut(Schema):
+    book = fields.String()
+    account_code = fields.String()
+    account_name = fields.String()
+    party = fields.String(allow_none=True)
+    from_period = fields.String()
+    to_period = fields.String()
+    opening = MoneyOut()
+    debit = MoneyOut()
+    credit = MoneyOut()
+    closing = MoneyOut()
+    movements = fields.List(fields.Nested(MovementOut))
+
+
+class TrailQuery(Paging):
+    machine = fields.String(load_default=None, validate=validate.OneOf([m.name for m in MACHINES],
+                                                                        error="流程类型无效"))
+    actor = Text(max_length=60, load_default=None)
+
+
+class TrailOut(Schema):
+    region_code = fields.String()
+    total = fields.Integer()
+    page = fields.Integer()
+    items = fields.List(fields.Nested(TrailLineOut), attribute="lines")
+
+
+class FundMonthsOut(Schema):
+    fund = fields.String()
+    payable_months = DecimalOut()
+    threshold = DecimalOut()
+    open = fields.Boolean()
+    recorded = fields.Boolean()
+
+
+class StageOut(Schema):
+    key = fields.String()
+    label = fields.String()
+    count = fields.Integer()
+
+
+class DeadlineOut(Schema):
+    label = fields.String()
+    day = fields.Date()
+    days_left = fields.Integer()
+    provisional = fields.Boolean()
+
+
+class DashboardOut(Schema):
+    region_name = fields.String()
+    year = fields.Integer()
+    today = fields.Date()
+    profile_title = fields.String()
+    funds = fields.List(fields.Nested(FundMonthsOut))
+    pipeline = fields.List(fields.Nested(StageOut))
+    deadlines = fields.List(fields.Nested(DeadlineOut))
+    outstanding = fields.Dict(keys=fields.String(), values=MoneyOut())
 
 
 class ErrorOut(Schema):

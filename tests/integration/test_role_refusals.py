@@ -1,0 +1,179 @@
+"""24§: every action on a screen and through the API belongs to a department; a member of staff of
+any other department is answered 403, nothing changes, and the refusal is recorded.
+
+The table below names each mutating route of the URL map with the departments whose duty it is and
+a request that is otherwise valid; a test checks that the table covers every such route, so a new
+route cannot be added without saying whose it is.
+"""
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from prepay_admin.models import AuditEvent
+from prepay_admin.policy.departments import Department as D
+from prepay_admin.services import batch as batches
+from prepay_admin.services.applications import clean_answers
+from prepay_admin.services.demo import load_demo
+from tests.console import token_for
+from tests.cycle_helpers import listed
+from tests.screens import csrf_token, sign_in
+
+REGION, SIGNING = "320600", "320699"
+STAFF = {D.FUND_SETTLEMENT: "jiesuan1", D.FINANCE: "caiwu1", D.INTERNAL_AUDIT: "neishen1", D.INSPECTION: "jihe1",
+         D.ADMINISTRATION: "yibaoju1", D.FINANCE_BUREAU: "caizhengju1", D.AUDITOR: "shenji1",
+         D.ADMINISTRATOR: "guanli1"}
+ALL = frozenset(D)
+CYCLE = f"/cycle/{REGION}/2026"
+DAY = {"day": "2026-01-08"}
+# route (as in the URL map) -> (the departments whose duty it is, an otherwise valid form or body)
+SCREENS = {
+    "/cycle/<region_code>/<year:year>/open": ({D.FINANCE}, f"{CYCLE}/open", {}),
+    "/cycle/<region_code>/<year:year>/apply": ({D.FUND_SETTLEMENT}, f"{CYCLE}/apply", {
+        "institution": "H3206000001", "submitted_on": "2025-12-28", "last_assessment": "good", "signed_by": "院长",
+        "commitment": "y"}),
+    "/cycle/<region_code>/<year:year>/determine": ({D.FUND_SETTLEMENT}, f"{CYCLE}/determine", {}),
+    "/cycle/<region_code>/<year:year>/fix-list": ({D.FUND_SETTLEMENT}, f"{CYCLE}/fix-list", DAY),
+    "/cycle/<region_code>/<year:year>/security": ({D.FUND_SETTLEMENT}, f"{CYCLE}/security", {
+        "institution": "H3206000001", "kind": "pledge", "value": "2000000.00", "ref": "抵押〔2026〕1号",
+        **DAY}),
+    "/cycle/<region_code>/<year:year>/sign": ({D.FUND_SETTLEMENT}, f"{CYCLE}/sign",
+                                              {"institution": "H3206000001", **DAY}),
+    "/cycle/<region_code>/<year:year>/prepare": ({D.FUND_SETTLEMENT}, f"{CYCLE}/prepare", {}),
+    "/cycle/<region_code>/<year:year>/batches/<id:batch_id>/pay": ({D.FINANCE}, f"{CYCLE}/batches/1/pay",
+                                                                   {"day": "2026-01-23"}),
+    "/cycle/<region_code>/<year:year>/instructions/<id:instruction_id>/confirm": (
+        {D.FINANCE}, f"{CYCLE}/instructions/1/confirm",
+        {"bank_ref": "BK-9", "paid_from": "expenditure", "day": "2026-01-26"}),
+    "/cycle/<region_code>/<year:year>/instructions/<id:instruction_id>/void": (
+        {D.FINANCE}, f"{CYCLE}/instructions/1/void", {"reason": "账号有误"}),
+    # the batch of the signing region was submitted: the internal audit's level is due (24§(五))
+    "/batches/<id:batch_id>/sign": ({D.INTERNAL_AUDIT}, "/batches/2/sign", {"comment": "同意", "seen_hash": "0" * 64}),
+    "/batches/<id:batch_id>/reject": ({D.INTERNAL_AUDIT}, "/batches/2/reject", {"reason": "金额有误"}),
+    "/ledger/<region_code>/closing/close": ({D.FINANCE}, f"/ledger/{REGION}/closing/close",
+                                            {"fund": "employee", "period": "2026-01"}),
+    "/ledger/<region_code>/closing/reopen": ({D.FINANCE}, f"/ledger/{REGION}/closing/reopen",
+                                             {"fund": "employee", "reason": "补记"}),
+    "/admin/users": ({D.ADMINISTRATOR}, "/admin/users", {
+        "username": "newcomer", "name": "新人", "department": "finance", "region": REGION,
+        "password": "a-long-password-1"}),
+    "/admin/users/<username>/password": ({D.ADMINISTRATOR}, "/admin/users/jihe1/password",
+                                         {"password": "another-password-1"}),
+    "/admin/users/<username>/grant": ({D.ADMINISTRATOR}, "/admin/users/jihe1/grant", {"region": SIGNING}),
+    "/admin/users/<username>/disable": ({D.ADMINISTRATOR}, "/admin/users/jihe1/disable", {}),
+    "/admin/tokens": ({D.ADMINISTRATOR}, "/admin/tokens", {"username": "jihe1", "name": "结算平台"}),
+    "/admin/tokens/<id:token_id>/revoke": ({D.ADMINISTRATOR}, "/admin/tokens/1/revoke", {}),
+    "/admin/policy/<region_code>/<year:year>": ({D.ADMINISTRATION, D.FINANCE, D.ADMINISTRATOR},
+                                                f"/admin/policy/{REGION}/2027",
+                                                {"parameter": "amount.minimum", "value": '"50000"',
+                                                 "approval_ref": "苏医保〔2026〕9号"}),
+    "/admin/calendar": ({D.FUND_SETTLEMENT, D.FINANCE, D.ADMINISTRATOR}, "/admin/calendar",
+                        {"day": "2027-10-08", "note": "国办发明电〔2026〕1号"}),
+}
+SELF_SERVICE = {"/login", "/logout", "/password"}  # every member of staff, for themselves
+API = {
+    "POST /api/v1/regions/<region_code>/campaigns/<year:year>/applications": (
+        {D.FUND_SETTLEMENT}, f"/api/v1/regions/{REGION}/campaigns/2026/applications",
+        {"institution_code": "H3206000001", "submitted_on": "2025-12-28", "answers": clean_answers()}),
+    "POST /api/v1/regions/<region_code>/campaigns/<year:year>/securities": (
+        {D.FUND_SETTLEMENT}, f"/api/v1/regions/{REGION}/campaigns/2026/securities",
+        {"institution_code": "H3206000001", "kind": "pledge", "value": "2000000.00", "registration_ref": "抵押1",
+         "registered_on": "2026-01-08"}),
+    "POST /api/v1/regions/<region_code>/campaigns/<year:year>/agreements": (
+        {D.FUND_SETTLEMENT}, f"/api/v1/regions/{REGION}/campaigns/2026/agreements",
+        {"institution_code": "H3206000001", "signed_on": "2026-01-08"}),
+    "POST /api/v1/batches/<id:batch_id>/sign-offs": (
+        {D.INTERNAL_AUDIT}, "/api/v1/batches/2/sign-offs", {"batch_hash": "0" * 64, "comment": "同意"}),
+    "POST /api/v1/payment-instructions/<id:instruction_id>/confirmation": (
+        {D.FINANCE}, "/api/v1/payment-instructions/1/confirmation",
+        {"bank_ref": "BK-9", "paid_on": "2026-01-26", "paid_from": "expenditure"}),
+    "POST /api/v1/payment-instructions/<id:instruction_id>/void": (
+        {D.FINANCE}, "/api/v1/payment-instructions/1/void", {"reason": "账号有误"}),
+    "GET /api/v1/regions/<region_code>/audit-trail": (
+        {D.AUDITOR, D.INTERNAL_AUDIT, D.ADMINISTRATOR}, f"/api/v1/regions/{REGION}/audit-trail", None),
+}
+TABLES = ("transition", "application", "determination", "security_pledge", "agreement", "payment_instruction",
+          "ledger_entry", "staff", "staff_region", "api_token", "policy_override", "calendar_day",
+          "ledger_period_closure", "payment_batch_sign_off")
+
+
+@pytest.fixture
+def region(app):
+    """A played year (batch 1 paid, instruction 1 confirmed), and a second region whose batch 2 was
+    submitted and waits for the internal audit."""
+    from prepay_admin.services import applications, determination, signing
+    from prepay_admin.services.campaign import open_campaign
+
+    sessions = app.extensions["prepay_sessions"]
+    load_demo(sessions, institutions=12, seed=2026, year=2026)
+    load_demo(sessions, institutions=12, seed=2026, year=2026, region_code=SIGNING, region_name="南通市（签字演示）",
+              play=False)
+    open_campaign(sessions, SIGNING, 2026, "caiwu1")
+    for n in range(1, 6):
+        applications.apply(sessions, SIGNING, 2026, f"H3206{n:06d}", applications.clean_answers(),
+                           dt.date(2025, 12, 28), "jiesuan1")
+    determination.determine(sessions, SIGNING, 2026, "jiesuan1")
+    determination.fix_list(sessions, SIGNING, 2026, "jiesuan1", dt.date(2026, 1, 5))
+    for code, kind, value, ref in listed(sessions, SIGNING)[:2]:
+        signing.register_security(sessions, SIGNING, 2026, code, kind, value, ref, dt.date(2026, 1, 8), "jiesuan2")
+        signing.sign(sessions, SIGNING, 2026, code, dt.date(2026, 1, 8), "jiesuan2")
+    batch = batches.prepare(sessions, SIGNING, 2026, "jiesuan1")
+    assert batch == 2
+    batches.sign_off(sessions, batch, "jiesuan1", "提交", batches.current_hash(sessions, batch))
+    token_for(app, "jiesuan1")  # token 1, for the revoke route
+    return sessions
+
+
+def counts(sessions) -> dict[str, int]:
+    from sqlalchemy import table
+
+    with sessions() as s:
+        return {name: s.scalar(select(func.count()).select_from(table(name))) for name in TABLES}
+
+
+def refusals(sessions) -> int:
+    with sessions() as s:
+        return s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.kind == "refused"))
+
+
+def test_24_the_table_names_the_duty_of_every_mutating_route(app):
+    screens = {rule.rule for rule in app.url_map.iter_rules() if "POST" in rule.methods
+               and not rule.rule.startswith("/api/")}
+    assert screens - SELF_SERVICE == set(SCREENS)
+    api = {f"{m} {rule.rule}" for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1/")
+           for m in rule.methods - {"HEAD", "OPTIONS"} if m != "GET" or "audit" in rule.rule}
+    assert api == set(API)
+
+
+def test_24_every_screen_action_refuses_other_departments_changes_nothing_and_is_recorded(client, app, region):
+    checked = 0
+    for rule, (duty, path, form) in SCREENS.items():
+        for department in sorted(ALL - duty):
+            if checked:
+                client.post("/logout", data={"csrf_token": csrf_token(client, "/password")})
+            sign_in(client, STAFF[department])
+            before, refused = counts(region), refusals(region)
+            response = client.post(path, data={"csrf_token": csrf_token(client, "/password"), **form})
+            assert response.status_code == 403, (rule, department, response.status_code,
+                                                  response.get_data(as_text=True)[-400:])
+            assert counts(region) == before, (rule, department)
+            assert refusals(region) == refused + 1, (rule, department)
+            checked += 1
+    assert checked >= 100
+
+
+def test_24_every_api_action_refuses_other_departments_changes_nothing_and_is_recorded(client, app, region):
+    checked = 0
+    for rule, (duty, path, body) in API.items():
+        method = rule.split()[0]
+        for department in sorted(ALL - duty):
+            headers = {"Authorization": f"Bearer {token_for(app, STAFF[department])}",
+                       "Idempotency-Key": f"{rule}-{department}"}
+            before, refused = counts(region), refusals(region)
+            response = client.open(path, method=method, headers=headers, json=body)
+            assert response.status_code == 403 and response.is_json, (rule, department, response.status_code,
+                                                                       response.get_data(as_text=True)[:300])
+            assert counts(region) == before, (rule, department)
+            assert refusals(region) == refused + 1, (rule, department)
+            checked += 1
+    assert checked >= 35
