@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install migrate demo run test clean
+.PHONY: install migrate demo run test bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "需要 Python 3.11 或更高版本（当前：$$($(PYTHON) --version)）"; exit 1; }
@@ -30,6 +30,9 @@ run: demo
 
 test: install
 	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python -m benchmarks.screens
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis

@@ -423,6 +423,7 @@ class DeadlineOut(Schema):
     day = fields.Date()
     days_left = fields.Integer()
     provisional = fields.Boolean()
+    done = fields.Boolean()
 
 
 class DashboardOut(Schema):

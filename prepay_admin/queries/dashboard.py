@@ -45,6 +45,7 @@ class Deadline:
     day: dt.date
     days_left: int  # calendar days from today (negative: passed)
     provisional: bool = False
+    done: bool = False  # nothing is left to do by it (every listed institution signed or gave up; all paid)
 
 
 @dataclass(frozen=True)
@@ -107,16 +108,18 @@ def dashboard(sessions: sessionmaker, region_code: str, year: int, today: dt.dat
             counts = {"applied": applied, "approved": approved}
             counts.update({key: sum(states.get(s, 0) for s in reached) for key, reached in REACHED.items()})
             pipeline = tuple(Stage(key, STAGE_CN[key], counts[key]) for key in STAGE_CN)
+            in_window = states.get(S.LISTED, 0) + states.get(S.SECURED, 0)
             if campaign.signing_deadline:
                 deadlines.append(Deadline("签约、办理担保截止（15§(三)）", campaign.signing_deadline,
                                           (campaign.signing_deadline - today).days,
-                                          campaign.signing_deadline_provisional))
+                                          campaign.signing_deadline_provisional, done=in_window == 0))
         calendar = profile.calendar
         if campaign is None or campaign.list_fixed_on is None:
             day = calendar.list_fixed_by.in_campaign(year)
             deadlines.append(Deadline("确定预付名单（15§(二)）", day, (day - today).days))
         pay_by = calendar.confirmed_and_paid_by.in_campaign(year)
-        deadlines.append(Deadline("确认并拨付预付金（15§(四)）", pay_by, (pay_by - today).days))
+        unpaid = campaign is None or campaign.list_fixed_on is None or in_window + states.get(S.SIGNED, 0) > 0
+        deadlines.append(Deadline("确认并拨付预付金（15§(四)）", pay_by, (pay_by - today).days, done=not unpaid))
         deadlines.sort(key=lambda d: d.day)
     outstanding = overview.held if overview else {f: Decimal("0.00") for f in Fund}
     return Dashboard(region.name, year, today, profile.title, funds, pipeline, tuple(deadlines), outstanding, overview)

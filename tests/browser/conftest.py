@@ -50,6 +50,8 @@ def live_url(tmp_path_factory):
     app = create_app({"DATABASE_URL": url})
     load_demo(app.extensions["prepay_sessions"], institutions=80, seed=2026, year=2026)
     _batch_awaiting_sign_off(app.extensions["prepay_sessions"])
+    load_demo(app.extensions["prepay_sessions"], institutions=6, seed=2026, year=2026, region_code=JANUARY_REGION,
+              region_name="南通市（一月演示）", play=False)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -59,6 +61,7 @@ def live_url(tmp_path_factory):
 
 
 SIGNING_REGION = "320699"
+JANUARY_REGION = "320698"  # nothing done yet: the January walk starts here
 
 
 def _batch_awaiting_sign_off(sessions) -> None:

@@ -177,3 +177,28 @@ def test_24_every_api_action_refuses_other_departments_changes_nothing_and_is_re
             assert refusals(region) == refused + 1, (rule, department)
             checked += 1
     assert checked >= 35
+
+
+OVERSEERS = {D.AUDITOR, D.INTERNAL_AUDIT, D.ADMINISTRATOR}
+RESTRICTED_READS = {"/admin/users": {D.ADMINISTRATOR}, "/audit/<region_code>": OVERSEERS}
+PATHS = {"<region_code>": REGION, "<year:year>": "2026", "<id:batch_id>": "1", "<code>": "H3206000001"}
+PUBLIC = {"/login", "/static/<path:filename>", "/api/openapi.json", "/api/docs"}
+
+
+def test_24_every_screen_is_read_by_every_department_of_the_region_but_users_and_the_audit_trail(client, app, region):
+    """Reading is everyone's (审计 reads everything); the staff list and the audit trail are for those
+    who oversee. The table of restricted reads is checked against the URL map like the duties."""
+    screens = [rule.rule for rule in app.url_map.iter_rules() if "GET" in rule.methods
+               and not rule.rule.startswith("/api/") and rule.rule not in PUBLIC | {"/password"}]
+    assert set(RESTRICTED_READS) <= set(screens)
+    for n, (department, username) in enumerate(STAFF.items()):
+        if n:
+            client.post("/logout", data={"csrf_token": csrf_token(client, "/password")})
+        sign_in(client, username)
+        for rule in screens:
+            path = rule
+            for name, value in PATHS.items():
+                path = path.replace(name, value)
+            status = client.get(path).status_code
+            allowed = department in RESTRICTED_READS.get(rule, ALL)
+            assert status == (200 if allowed else 403), (rule, department, status)

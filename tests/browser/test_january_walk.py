@@ -1,0 +1,88 @@
+"""A whole January on screens, each department in its own session (RULES §4, 15§, 24§(五)): the
+finance department opens the year, the fund-settlement clerks take an application, determine, fix
+the list, register the security and sign the agreement, prepare the batch; four levels sign it off;
+the finance department issues the payment instruction and confirms it with the bank's reference."""
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import ARTIFACTS, JANUARY_REGION, sign_in
+
+CYCLE = f"/cycle/{JANUARY_REGION}/2026"
+CODE = "H3206000001"
+
+
+def as_user(page, live_url, user):
+    page.goto(f"{live_url}/")
+    if page.get_by_role("button", name="退出登录").count():
+        page.get_by_role("button", name="退出登录").click()
+    sign_in(page, live_url, user)
+    page.goto(live_url + CYCLE)
+
+
+def done(page, text):
+    expect(page.get_by_role("status")).to_contain_text(text)
+
+
+def test_a_january_walked_on_screens_from_opening_to_the_confirmed_payment(anonymous_page, live_url):
+    page = anonymous_page
+    as_user(page, live_url, "caiwu1")
+    page.get_by_role("button", name="开启 2026 年度预付").click()
+    done(page, "已开启 2026 年度预付")
+
+    as_user(page, live_url, "jiesuan1")
+    page.get_by_label("机构编码").fill(CODE)
+    page.get_by_label("申请日期").fill("2025-12-28")
+    page.get_by_label("医院负责人").fill("王院长")
+    page.get_by_label("承诺对所提交资料的真实性负责").check()
+    page.get_by_role("button", name="受理申请").click()
+    done(page, f"已受理 {CODE} 的申请")
+    page.get_by_role("button", name="按申请测算核定").click()
+    done(page, "已按申请测算核定")
+    page.get_by_label("日期", exact=True).fill("2026-01-05")
+    page.get_by_role("button", name="确定名单，开始签约期").click()
+    done(page, "名单已确定")
+
+    row = page.locator("tr", has_text=CODE)
+    row.get_by_label("类型").select_option(label="资产抵押")
+    row.get_by_label("金额（元）").fill("5000000.00")
+    row.get_by_label("登记或担保函编号").fill("苏(2026)南通市不动产证明第0000001号")
+    row.get_by_label("登记日期").fill("2026-01-08")
+    row.get_by_role("button", name="登记").click()
+    done(page, f"已登记 {CODE} 的担保、抵押")
+    page.locator("tr", has_text=CODE).get_by_label("签约日期").fill("2026-01-08")
+    page.locator("tr", has_text=CODE).get_by_role("button", name="签订协议").click()
+    done(page, f"{CODE} 已签订预付协议")
+    page.get_by_role("button", name="编制拨付批次（已签约机构）").click()
+    done(page, "已编制拨付批次")
+    page.screenshot(path=str(ARTIFACTS / "january-cycle.png"), full_page=True)
+
+    for user, level in (("jiesuan1", "基金结算部门编制提交"), ("neishen1", "内审部门审核"),
+                        ("yibaoju1", "医保行政部门确认"), ("caizhengju1", "财政部门确认")):
+        as_user(page, live_url, user)
+        page.get_by_role("link", name=re.compile("拨付批次")).first.click()
+        expect(page.get_by_role("heading", name=level)).to_be_visible()
+        page.get_by_label("审核意见").fill(f"{level}：同意")
+        page.get_by_role("button", name="同意并签字").click()
+        done(page, f"已签字：{level}")
+
+    as_user(page, live_url, "caiwu1")
+    page.get_by_label("日期", exact=True).last.fill("2026-01-23")
+    page.get_by_role("button", name="生成拨付指令").click()
+    done(page, "已生成拨付指令")
+    confirms = page.get_by_role("button", name="确认")
+    expect(confirms.first).to_be_visible()
+    n = 0
+    while page.get_by_role("button", name="确认", exact=True).count():
+        form = page.locator("form", has=page.get_by_role("button", name="确认", exact=True)).first
+        form.get_by_label("银行流水号").fill(f"BK2026012600{n}")
+        form.get_by_label("到账日期").fill("2026-01-26")
+        form.get_by_role("button", name="确认", exact=True).click()
+        done(page, "已确认到账并记账")
+        n += 1
+    assert n >= 1
+    page.goto(f"{live_url}/?region={JANUARY_REGION}&year=2026")
+    expect(page.get_by_text(re.compile("已拨付 1 家"))).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "january-dashboard.png"), full_page=True)
+    page.goto(f"{live_url}/ledger/{JANUARY_REGION}?from=2026-01&to=2026-12")
+    expect(page.get_by_text("借贷平衡")).to_be_visible()
