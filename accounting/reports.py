@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import case, select
+from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import Session, aliased
 
 from .schema import money_sum
@@ -173,6 +173,20 @@ def party_balances(session: Session, book_id: int, role: Role = Role.ADVANCE) ->
     )
     balances = dict(rows.all())
     return {p: b for p, b in sorted(balances.items()) if b != 0}
+
+
+def sub_ledger_summary(session: Session, book_ids: list[int], role: Role = Role.ADVANCE) -> tuple[dict[int, Decimal], int]:
+    """A sub-ledger account's balance in each book, and how many parties hold a nonzero part of it in
+    any of them, by aggregates (a dashboard must not fetch every institution's balance)."""
+    balance = func.sum(JournalLine.debit - JournalLine.credit)
+    per_party = (select(LedgerAccount.book_id, JournalLine.party, balance.label("balance"))
+                 .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
+                 .where(LedgerAccount.book_id.in_(book_ids), LedgerAccount.role == role)
+                 .group_by(LedgerAccount.book_id, JournalLine.party).having(balance != 0).subquery())
+    totals = dict(session.execute(select(per_party.c.book_id, money_sum(per_party.c.balance))
+                                  .group_by(per_party.c.book_id)).all())
+    holders = session.scalar(select(func.count(distinct(per_party.c.party))))
+    return {book_id: totals.get(book_id, ZERO) for book_id in book_ids}, holders
 
 
 @dataclass(frozen=True)

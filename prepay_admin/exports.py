@@ -9,6 +9,9 @@ from accounting.xlsx import sheet
 from .policy.reasons import FUND_CN, KIND_CN
 from .queries.institutions import InstitutionList
 from .queries.overview import DeterminationPage
+from .queries.signoff import SignOffScreen
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def determinations_xlsx(region_name: str, year: int, page: DeterminationPage) -> bytes:
@@ -37,4 +40,16 @@ def institutions_xlsx(region_name: str, listing: InstitutionList) -> bytes:
         [[i.code, i.name, KIND_CN.get(i.kind, i.kind), i.level_cn, i.settled_since.isoformat(), i.bank_name,
           i.bank_account] for i in listing.rows],
         [14, 36, 14, 8, 14, 24, 24],
+    )
+
+
+def batch_xlsx(screen: SignOffScreen) -> bytes:
+    """A payment batch's every line, with the hash its signers sign."""
+    return sheet(
+        f"拨付批次 {screen.batch_id}", f"{screen.region_name}　{screen.year} 年度　{screen.state}　批次摘要 {screen.hash}",
+        ["机构编码", "机构名称", "基金", "核定额度", "已持有", "本次拨付", "开户行", "账号"],
+        [[i.institution_code, i.institution_name, FUND_CN[i.fund], i.determined, i.held, i.amount, i.bank_name,
+          i.bank_account] for i in screen.lines],
+        [14, 30, 16, 16, 16, 16, 24, 24],
+        ["", "合计", "", None, None, screen.total, "", ""],
     )

@@ -69,3 +69,24 @@ def secure_and_sign(sessions, rows, on=dt.date(YEAR, 1, 9)) -> list[tuple]:
             signing.sign(sessions, REGION, YEAR, code, on, "jiesuan2")
             signed.append(row)
     return signed
+
+
+def batch_awaiting_sign_off(sessions, region_code: str, region_name: str, institutions: int = 20,
+                            applicants: int = 7, signed: int = 3) -> int:
+    """A second demo region whose January stops at a prepared batch (its id): ``applicants`` apply,
+    the first ``signed`` listed register their security and sign."""
+    from prepay_admin.services import batch
+
+    load_demo(sessions, institutions=institutions, seed=2026, year=YEAR, region_code=region_code,
+              region_name=region_name, play=False)
+    open_campaign(sessions, region_code, YEAR, "caiwu1")
+    for n in range(1, applicants + 1):
+        applications.apply(sessions, region_code, YEAR, f"H3206{n:06d}", applications.clean_answers(),
+                           dt.date(YEAR - 1, 12, 28), "jiesuan1")
+    determination.determine(sessions, region_code, YEAR, "jiesuan1")
+    determination.fix_list(sessions, region_code, YEAR, "jiesuan1", dt.date(YEAR, 1, 5))
+    for code, kind, value, ref in listed(sessions, region_code)[:signed]:
+        signing.register_security(sessions, region_code, YEAR, code, kind, value, ref, dt.date(YEAR, 1, 8),
+                                  "jiesuan2")
+        signing.sign(sessions, region_code, YEAR, code, dt.date(YEAR, 1, 8), "jiesuan2")
+    return batch.prepare(sessions, region_code, YEAR, "jiesuan1")

@@ -87,12 +87,15 @@ class Determinations(MethodView):
 
 @blp.route("/batches/<id:batch_id>")
 class Batch(MethodView):
+    @blp.arguments(Paging, location="query")
     @blp.response(200, BatchOut)
     @blp.doc(responses=ERRORS)
-    def get(self, batch_id: int):
-        """A payment batch as its signers see it, with the hash to sign."""
+    def get(self, paging, batch_id: int):
+        """A payment batch as its signers see it: totals, the hash to sign (over every line) and one page of
+        its lines (``line_count`` in all)."""
         call(lambda: check_batch(sessions(), caller().username, batch_id))
-        return call(lambda: sign_off_screen(sessions(), batch_id, caller().username))
+        return call(lambda: sign_off_screen(sessions(), batch_id, caller().username, paging["page"],
+                                            paging["per_page"]))
 
 
 @blp.route("/batches/<id:batch_id>/sign-offs")

@@ -112,6 +112,7 @@ class BatchOut(Schema):
     hash = fields.String()
     total = MoneyOut()
     lines = fields.List(fields.Nested(BatchLineOut))
+    line_count = fields.Integer()
     method = fields.List(fields.String())
     sign_offs = fields.List(fields.Nested(SignOffEntryOut))
     can_sign = fields.Boolean()
@@ -328,6 +329,9 @@ class InstructionOut(Schema):
     state = fields.String()
     issued_on = fields.Date()
     pending = fields.Boolean()
+    bank_ref = fields.String(allow_none=True)
+    paid_on = fields.Date(allow_none=True)
+    paid_from = fields.String(allow_none=True)
 
 
 class VoidIn(StrictSchema):

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from accounting.ledger import find_book
+from accounting.models import Book, LedgerAccount
 
-from ..models import Application, Campaign, Determination, Institution, PaymentBatch, PaymentInstruction
+from ..models import Application, Campaign, Determination, Institution, PaymentBatch, PaymentInstruction, Region
 from ..policy.facts import Fund
 from ..policy.transitions import (
     BATCH, CAMPAIGN, DETERMINATION, IN_SIGNING_WINDOW, PAYMENT, BatchState, DeterminationState, PaymentState,
@@ -19,6 +20,7 @@ from ..policy.transitions import (
 from ..services.batch import NEXT_LEVEL, batch_hash, get_batch
 from ..services.rules import effective_profile
 from ..services.unit_of_work import find_campaign, find_region
+from .overview import batch_sizes, like
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,8 @@ def status(sessions: sessionmaker, region_code: str, year: int) -> CycleStatus:
         calendar = effective_profile(session, region, year).calendar
         states = Counter(session.scalars(select(Determination.state).where(
             Determination.campaign_id == campaign.id, Determination.run == campaign.determination_run)))
-        batches = tuple(BatchSummary(b.id, BATCH.label(b.state), len(b.items), sum((i.amount for i in b.items), Decimal("0.00")))
+        sizes = batch_sizes(session, campaign.id)
+        batches = tuple(BatchSummary(b.id, BATCH.label(b.state), *sizes.get(b.id, (0, Decimal("0.00"))))
                         for b in session.scalars(select(PaymentBatch).where(PaymentBatch.campaign_id == campaign.id)
                                                  .order_by(PaymentBatch.id)))
         return CycleStatus(year, campaign.profile, CAMPAIGN.label(campaign.state), calendar.signing_working_days,
@@ -103,14 +106,33 @@ class InstructionLine:
     state: str
     issued_on: dt.date
     pending: bool  # awaiting the bank: may be confirmed or voided
+    bank_ref: str | None = None
+    paid_on: dt.date | None = None
+    paid_from: str | None = None  # the paying account's code and name, e.g. 100202 支出户存款
 
 
 def instructions(sessions: sessionmaker, batch_id: int) -> tuple[InstructionLine, ...]:
+    """Every payment instruction of a batch."""
     with sessions() as session:
-        return tuple(InstructionLine(p.id, p.institution_code, p.fund.value, p.amount, p.bank_account,
-                                     PAYMENT.label(p.state), p.issued_on, p.state == PaymentState.PENDING)
-                     for p in session.scalars(select(PaymentInstruction).where(PaymentInstruction.batch_id == batch_id)
-                                              .order_by(PaymentInstruction.id)))
+        return _instruction_lines(session, [PaymentInstruction.batch_id == batch_id])
+
+
+def _instruction_lines(session: Session, where: list, offset: int = 0, limit: int | None = None,
+                       pending_first: bool = False) -> tuple[InstructionLine, ...]:
+    rows = session.scalars(select(PaymentInstruction).where(*where).order_by(
+        *((PaymentInstruction.state != PaymentState.PENDING,) if pending_first else ()), PaymentInstruction.id)
+        .offset(offset).limit(limit)).all()
+    if not rows:
+        return ()
+    region_code = session.scalar(select(Region.code).join(Campaign, Campaign.region_id == Region.id)
+                                 .join(PaymentBatch, PaymentBatch.campaign_id == Campaign.id)
+                                 .where(PaymentBatch.id == rows[0].batch_id))
+    names = {f"{b.region_code}/{b.fund}/{a.role.value}": f"{a.code} {a.name}" for b, a in session.execute(
+        select(Book, LedgerAccount).join(LedgerAccount, LedgerAccount.book_id == Book.id)
+        .where(Book.region_code == region_code))}
+    return tuple(InstructionLine(p.id, p.institution_code, p.fund.value, p.amount, p.bank_account,
+                                 PAYMENT.label(p.state), p.issued_on, p.state == PaymentState.PENDING,
+                                 p.bank_ref, p.paid_on, names.get(p.paying_account or "")) for p in rows)
 
 
 @dataclass(frozen=True)
@@ -139,14 +161,19 @@ class CyclePage:
     list_fixed_on: dt.date | None
     signing_deadline: dt.date | None
     pay_by: dt.date
-    window: tuple[WindowLine, ...]
+    window: tuple[WindowLine, ...]  # one page of the window, narrowed by the search
+    window_count: int
     batches: tuple[BatchSummary, ...]
-    instructions: tuple[InstructionLine, ...]
+    instructions: tuple[InstructionLine, ...]  # one page, those awaiting the bank first
+    instruction_count: int
     paying_accounts_fiscal: bool  # the books keep a 财政专户 to pay from
 
 
-def cycle_page(sessions: sessionmaker, region_code: str, year: int) -> CyclePage:
-    """Everything the cycle screen acts on for a region's year (the region access is the caller's check)."""
+def cycle_page(sessions: sessionmaker, region_code: str, year: int, page: int = 1, ipage: int = 1,
+               search: str | None = None, size: int = 50) -> CyclePage:
+    """Everything the cycle screen acts on for a region's year, the signing window and the payment
+    instructions a page at a time, narrowed to institutions whose code or name contains ``search``
+    (the region access is the caller's check)."""
     with sessions() as session:
         region = find_region(session, region_code)
         calendar = effective_profile(session, region, year).calendar
@@ -155,13 +182,19 @@ def cycle_page(sessions: sessionmaker, region_code: str, year: int) -> CyclePage
         fiscal = all(b is not None and b.fiscal_special_allowed for b in books)
         pay_by = calendar.confirmed_and_paid_by.in_campaign(year)
         if campaign is None:
-            return CyclePage(region.code, region.name, year, False, None, 0, 0, None, None, pay_by, (), (), (), fiscal)
+            return CyclePage(region.code, region.name, year, False, None, 0, 0, None, None, pay_by, (), 0, (), (), 0,
+                             fiscal)
         shown = (*IN_SIGNING_WINDOW, DeterminationState.SIGNED, DeterminationState.PAID, DeterminationState.GIVEN_UP)
+        in_window = [Determination.campaign_id == campaign.id, Determination.run == campaign.determination_run,
+                     Determination.state.in_(shown)]
+        if search:
+            in_window.append(Institution.code.like(like(search), escape="\\")
+                             | Institution.name.like(like(search), escape="\\"))
+        joined = select(Determination, Institution).join(Institution, Institution.id == Determination.institution_id)
+        window_count = session.scalar(select(func.count()).select_from(joined.where(*in_window).subquery()))
         window = []
-        for det, inst in session.execute(
-                select(Determination, Institution).join(Institution, Institution.id == Determination.institution_id)
-                .where(Determination.campaign_id == campaign.id, Determination.run == campaign.determination_run,
-                       Determination.state.in_(shown)).order_by(Institution.code)):
+        for det, inst in session.execute(joined.where(*in_window).order_by(Institution.code)
+                                         .offset((page - 1) * size).limit(size)):
             final = None if all(a.final_amount is None for a in det.advances) else sum(
                 (a.final_amount or Decimal("0.00") for a in det.advances), Decimal("0.00"))
             window.append(WindowLine(inst.code, inst.name, DETERMINATION.label(det.state),
@@ -170,12 +203,16 @@ def cycle_page(sessions: sessionmaker, region_code: str, year: int) -> CyclePage
                                      det.security_id is None and "security_pending" in det.notes_json))
         batch_rows = session.scalars(select(PaymentBatch).where(PaymentBatch.campaign_id == campaign.id)
                                      .order_by(PaymentBatch.id)).all()
+        sizes = batch_sizes(session, campaign.id)
         applications = session.scalar(select(func.count()).select_from(Application)
                                       .where(Application.campaign_id == campaign.id))
+        paid = [PaymentInstruction.batch_id.in_([b.id for b in batch_rows] or [0])]
+        if search:
+            paid.append(PaymentInstruction.institution_code.like(like(search), escape="\\"))
+        instruction_count = session.scalar(select(func.count()).select_from(PaymentInstruction).where(*paid))
         return CyclePage(
             region.code, region.name, year, True, CAMPAIGN.label(campaign.state), campaign.determination_run,
-            applications, campaign.list_fixed_on, campaign.signing_deadline, pay_by, tuple(window),
-            tuple(BatchSummary(b.id, BATCH.label(b.state), len(b.items), sum((i.amount for i in b.items), Decimal("0.00")),
-                               b.state == BatchState.APPROVED)
-                  for b in batch_rows),
-            tuple(line for b in batch_rows for line in instructions(sessions, b.id)), fiscal)
+            applications, campaign.list_fixed_on, campaign.signing_deadline, pay_by, tuple(window), window_count,
+            tuple(BatchSummary(b.id, BATCH.label(b.state), *sizes.get(b.id, (0, Decimal("0.00"))),
+                               b.state == BatchState.APPROVED) for b in batch_rows),
+            _instruction_lines(session, paid, (ipage - 1) * size, size, pending_first=True), instruction_count, fiscal)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from accounting import reports
 from accounting.chart import Role
@@ -16,7 +16,7 @@ from accounting.ledger import find_book
 
 from ..db import money_sum
 from ..models import (
-    DEPARTMENT_CN, Campaign, Determination, DeterminationAdvance, FundPositionRecord, Institution, Notice, PaymentBatch,
+    DEPARTMENT_CN, BatchItem, Campaign, Determination, DeterminationAdvance, FundPositionRecord, Institution, Notice, PaymentBatch,
     Region, Staff,
 )
 from ..policy.facts import Fund
@@ -81,19 +81,17 @@ def campaign_overview(sessions: sessionmaker, region_code: str, year: int) -> Ca
             Determination.campaign_id == campaign.id, Determination.run == campaign.determination_run)))
         names = {s.username: f"{s.name}（{DEPARTMENT_CN[s.department]}）" for s in session.scalars(select(Staff))}
         titles = {level.name: level.title for level in LEVELS}
+        sizes = batch_sizes(session, campaign.id)
         batches = tuple(
-            BatchLine(b.id, BATCH.label(b.state), len(b.items), sum((i.amount for i in b.items), Decimal("0.00")),
+            BatchLine(b.id, BATCH.label(b.state), *sizes.get(b.id, (0, Decimal("0.00"))),
                       tuple(SignOffLine(titles[o.level], names.get(o.signer, o.signer), o.signed_at, o.comment)
                             for o in valid_sign_offs(b)))
             for b in session.scalars(select(PaymentBatch).where(PaymentBatch.campaign_id == campaign.id)
                                      .order_by(PaymentBatch.id))
         )
-        held, holders = {}, set()
-        for fund in Fund:
-            book = find_book(session, region.code, fund)
-            balances = reports.party_balances(session, book.id, Role.ADVANCE) if book else {}
-            held[fund] = sum(balances.values(), Decimal("0.00"))
-            holders |= set(balances)
+        books = {fund: find_book(session, region.code, fund) for fund in Fund}
+        balances, holders = reports.sub_ledger_summary(session, [b.id for b in books.values() if b], Role.ADVANCE)
+        held = {fund: balances[b.id] if b else Decimal("0.00") for fund, b in books.items()}
         notices = tuple(session.scalars(select(Notice.message).order_by(Notice.id.desc()).limit(10)))
         gates = tuple(GateLine(g.fund, g.payable_months, g.open, reason_texts(json.loads(g.reasons_json)),
                                names.get(g.computed_by, g.computed_by)) for g in campaign.fund_gates)
@@ -101,7 +99,7 @@ def campaign_overview(sessions: sessionmaker, region_code: str, year: int) -> Ca
             year, profile, gates, CAMPAIGN.label(campaign.state), campaign.list_fixed_on,
             campaign.signing_deadline, campaign.signing_deadline_provisional,
             profile.calendar.confirmed_and_paid_by.in_campaign(year),
-            tuple((DETERMINATION.label(s), n) for s, n in states.most_common()), batches, held, len(holders), notices,
+            tuple((DETERMINATION.label(s), n) for s, n in states.most_common()), batches, held, holders, notices,
         )
 
 
@@ -193,6 +191,13 @@ def determination_page(sessions: sessionmaker, region_code: str, year: int, page
                       for a in det.advances),
             ))
         return DeterminationPage(campaign.determination_run, tuple(rows), count, total)
+
+
+def batch_sizes(session: Session, campaign_id: int) -> dict[int, tuple[int, Decimal]]:
+    """Each batch of the campaign: how many lines and how much it pays, by one aggregate."""
+    return {batch_id: (n, amount) for batch_id, n, amount in session.execute(
+        select(BatchItem.batch_id, func.count(), money_sum(BatchItem.amount)).join(PaymentBatch)
+        .where(PaymentBatch.campaign_id == campaign_id).group_by(BatchItem.batch_id))}
 
 
 def like(text: str) -> str:

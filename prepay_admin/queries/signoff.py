@@ -5,19 +5,21 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
-from ..models import DEPARTMENT_CN, Campaign, Region, Staff, Transition
+from ..db import money_sum
+from ..models import DEPARTMENT_CN, BatchItem, Campaign, Region, Staff, Transition
 from ..policy.method import describe_method
 from ..policy.transitions import BATCH
-from ..services.batch import LEVELS, NEXT_LEVEL, batch_hash, get_batch, refusal_to_sign
+from ..services.batch import LEVELS, NEXT_LEVEL, get_batch, refusal_to_sign, stored_batch_hash
 from ..services.errors import NotFound
 from ..services.rules import effective_profile
 from .access import granted_regions
 from .cycle import BatchLine
 
 TITLES = {level.name: level.title for level in LEVELS}
+LINES_PER_PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,8 @@ class SignOffScreen:
     next_level: str | None
     hash: str
     totals: tuple[FundTotal, ...]
-    lines: tuple[BatchLine, ...]
+    lines: tuple[BatchLine, ...]  # one page of them, by institution code
+    line_count: int
     method: tuple[str, ...]
     sign_offs: tuple[SignOffEntry, ...]
     changes: tuple[Change, ...]  # edits and rejections: what changed since a level signed
@@ -69,8 +72,10 @@ class SignOffScreen:
         return sum((t.amount for t in self.totals), Decimal("0.00"))
 
 
-def sign_off_screen(sessions: sessionmaker, batch_id: int, username: str) -> SignOffScreen:
-    """The batch as ``username`` sees it; another region's batch is as if it did not exist."""
+def sign_off_screen(sessions: sessionmaker, batch_id: int, username: str, page: int = 1,
+                    size: int = LINES_PER_PAGE) -> SignOffScreen:
+    """The batch as ``username`` sees it, its lines one page at a time (``size`` 0: all of them, for the
+    download; totals and hash are over all of them); another region's batch is as if it did not exist."""
     with sessions() as session:
         batch = get_batch(session, batch_id)
         campaign = session.get(Campaign, batch.campaign_id)
@@ -81,13 +86,14 @@ def sign_off_screen(sessions: sessionmaker, batch_id: int, username: str) -> Sig
         names = {s.username: f"{s.name}（{DEPARTMENT_CN[s.department]}）" for s in session.scalars(select(Staff))}
         refusal = refusal_to_sign(batch, viewer)
         lines = tuple(BatchLine(i.institution_code, i.institution_name, i.fund.value, i.determined, i.held, i.amount,
-                                i.bank_name, i.bank_account) for i in batch.items)
-        totals = []
-        for fund in sorted({line.fund for line in lines}):
-            mine = [line for line in lines if line.fund == fund]
-            totals.append(FundTotal(fund, len(mine), sum((x.determined for x in mine), Decimal("0.00")),
-                                    sum((x.held for x in mine), Decimal("0.00")),
-                                    sum((x.amount for x in mine), Decimal("0.00"))))
+                                i.bank_name, i.bank_account)
+                      for i in session.scalars(_page(select(BatchItem).where(BatchItem.batch_id == batch.id)
+                                                     .order_by(BatchItem.institution_code, BatchItem.fund), page, size)))
+        totals = tuple(FundTotal(str(fund), n, determined, held, amount) for fund, n, determined, held, amount in
+                       session.execute(select(BatchItem.fund, func.count(), money_sum(BatchItem.determined),
+                                              money_sum(BatchItem.held), money_sum(BatchItem.amount))
+                                       .where(BatchItem.batch_id == batch.id).group_by(BatchItem.fund)
+                                       .order_by(BatchItem.fund)))
         changes = tuple(
             Change(t.at, names.get(t.actor, t.actor), BATCH.label(t.action), t.reason)
             for t in session.scalars(select(Transition).where(
@@ -96,9 +102,14 @@ def sign_off_screen(sessions: sessionmaker, batch_id: int, username: str) -> Sig
         level = NEXT_LEVEL.get(batch.state)
         return SignOffScreen(
             batch.id, region.code, region.name, campaign.year, BATCH.label(batch.state),
-            level.title if level else None, batch_hash(batch), tuple(totals), lines,
+            level.title if level else None, stored_batch_hash(session, batch.id), totals, lines,
+            sum(t.items for t in totals),
             describe_method(effective_profile(session, region, campaign.year)),
             tuple(SignOffEntry(TITLES[s.level], names.get(s.signer, s.signer), s.signed_at, s.comment, s.batch_hash,
                                s.void_reason) for s in batch.sign_offs),
             changes, refusal is None, None if refusal is None else refusal.message,
         )
+
+
+def _page(query, page: int, size: int):
+    return query.offset((page - 1) * size).limit(size) if size else query

@@ -13,8 +13,8 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from accounting.chart import Role
 from accounting.ledger import get_book, party_balance
@@ -44,11 +44,25 @@ NEXT_LEVEL = {BatchState.DRAFT: LEVELS[0], BatchState.SUBMITTED: LEVELS[1], Batc
               BatchState.ADMINISTRATION_CONFIRMED: LEVELS[3]}
 
 
+HASHED = (BatchItem.institution_code, BatchItem.fund, BatchItem.amount, BatchItem.determined, BatchItem.bank_name,
+          BatchItem.bank_account)
+
+
 def batch_hash(batch: PaymentBatch) -> str:
     """What a signer vouches for: every payee, fund, amount and bank account of the batch."""
-    lines = sorted([i.institution_code, i.fund.value, f"{i.amount:.2f}", f"{i.determined:.2f}", i.bank_name,
-                    i.bank_account] for i in batch.items)
-    return hashlib.sha256(json.dumps([batch.id, lines], ensure_ascii=False).encode()).hexdigest()
+    return hash_of(batch.id, ((i.institution_code, i.fund, i.amount, i.determined, i.bank_name, i.bank_account)
+                              for i in batch.items))
+
+
+def stored_batch_hash(session: Session, batch_id: int) -> str:
+    """The same hash read straight from the rows (a batch of many thousand lines, without loading them)."""
+    return hash_of(batch_id, session.execute(select(*HASHED).where(BatchItem.batch_id == batch_id)))
+
+
+def hash_of(batch_id: int, rows) -> str:
+    lines = sorted([code, str(fund), f"{amount:.2f}", f"{determined:.2f}", bank_name, bank_account]
+                   for code, fund, amount, determined, bank_name, bank_account in rows)
+    return hashlib.sha256(json.dumps([batch_id, lines], ensure_ascii=False).encode()).hexdigest()
 
 
 def valid_sign_offs(batch: PaymentBatch) -> list[SignOff]:
@@ -185,13 +199,20 @@ def refusal_to_sign(batch: PaymentBatch, person: Staff) -> Refusal | None:
     if person.department != level.department:
         return Refusal(f"{person.name}（{DEPARTMENT_CN[person.department]}）无权执行此操作，"
                        f"“{level.title}”须由{DEPARTMENT_CN[level.department]}办理", "user")
-    if not batch.items:
+    if not has_items(batch):
         return Refusal("批次中没有拨付项目", "batch")
     signed = [s for s in valid_sign_offs(batch) if s.signer == person.username]
     if signed:
         return Refusal(f"{person.name} 已在本批次“{_level(signed[0].level).title}”环节签字，"
                        f"同一人不能在两个环节签字", "user")
     return None
+
+
+def has_items(batch: PaymentBatch) -> bool:
+    """Whether the batch pays anyone, without loading its lines unless they are loaded already."""
+    if "items" in batch.__dict__:
+        return bool(batch.items)
+    return object_session(batch).scalar(select(exists().where(BatchItem.batch_id == batch.id)))
 
 
 def reject(sessions: sessionmaker, batch_id: int, user: str, reason: str) -> None:

@@ -25,7 +25,7 @@ from ..services.errors import ServiceError
 from ..services.policy import record_override
 from ..validation import InputError, YEAR_MAX, YEAR_MIN, parse_date, read_json
 from .params import int_arg, regions
-from .refusals import refuse
+from .refusals import attempt, refuse
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 DEPARTMENTS = [SelectChoice(d.value, DEPARTMENT_CN[d]) for d in Department]
@@ -98,12 +98,9 @@ def _users_page(status: int = 200, **bound):
 
 
 def _run(action, form: FlaskForm, field: str, key: str, done: str, page=None):
-    try:
-        result = action()
-    except ServiceError as err:
-        if err.field == "user":
-            refuse(err.message)
-        getattr(form, field).errors.append(err.message)
+    """The service's result, or the page again with the refusal beside ``field``."""
+    ok, result = attempt(action, getattr(form, field).errors)
+    if not ok:
         return (page or _users_page)(400, **{key: form})
     flash(done)
     return result

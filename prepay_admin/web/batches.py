@@ -2,7 +2,7 @@
 returns it with a reason. Nothing on it is editable; the rules are the batch service's."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
@@ -10,12 +10,15 @@ from wtforms.validators import DataRequired, Length
 
 from .. import extensions
 from ..policy.reasons import FUND_CN
-from ..queries.signoff import sign_off_screen
+from ..exports import XLSX, batch_xlsx
+from ..queries.signoff import LINES_PER_PAGE, sign_off_screen
 from ..services import batch as batches
 from ..services.errors import NotFound, ServiceError
+from .params import int_arg
 from .refusals import refuse
 
 bp = Blueprint("batches", __name__, url_prefix="/batches")
+PAGE_MAX = 100_000
 
 
 class SignForm(FlaskForm):
@@ -35,22 +38,32 @@ def _signed_in() -> None:
     pass
 
 
-def _screen(batch_id: int):
+def _screen(batch_id: int, page: int = 1, size: int = LINES_PER_PAGE):
     try:
-        return sign_off_screen(extensions.sessions(), batch_id, current_user.identity.username)
+        return sign_off_screen(extensions.sessions(), batch_id, current_user.identity.username, page, size)
     except NotFound:
         abort(404)
 
 
 def _render(batch_id: int, sign: SignForm, reject: RejectForm, status: int = 200):
-    screen = _screen(batch_id)
-    sign.seen_hash.data = screen.hash  # the signer vouches for exactly what is on the screen
-    return render_template("batch.html", s=screen, sign=sign, reject=reject, fund_cn=FUND_CN), status
+    page = int_arg("page", 1, PAGE_MAX)
+    screen = _screen(batch_id, page)
+    sign.seen_hash.data = screen.hash  # the signer vouches for the whole batch: every page, the download
+    pages = max(1, -(-screen.line_count // LINES_PER_PAGE))
+    return render_template("batch.html", s=screen, sign=sign, reject=reject, fund_cn=FUND_CN, page=min(page, pages),
+                           pages=pages), status
 
 
 @bp.get("/<id:batch_id>")
 def show(batch_id: int):
     return _render(batch_id, SignForm(formdata=None), RejectForm(formdata=None))
+
+
+@bp.get("/<id:batch_id>/lines.xlsx")
+def lines(batch_id: int):
+    """Every line of the batch, as the signers read it, with its hash."""
+    return Response(batch_xlsx(_screen(batch_id, 1, 0)), mimetype=XLSX,
+                    headers={"Content-Disposition": f"attachment; filename=batch-{batch_id}.xlsx"})
 
 
 @bp.post("/<id:batch_id>/sign")

@@ -16,7 +16,6 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from accounting.chart import Role
-from accounting.errors import LedgerError
 
 from .. import clock, extensions
 from ..policy.facts import SecurityKind
@@ -25,14 +24,16 @@ from ..queries.access import granted_regions
 from ..queries.cycle import cycle_page
 from ..services import applications, batch as batches, determination, payment, signing
 from ..services.campaign import open_campaign
-from ..services.errors import ServiceError
 from ..validation import Money, parse_date
-from .refusals import refuse
+from .params import int_arg, text_arg
+from .refusals import attempt
 
 bp = Blueprint("cycle", __name__, url_prefix="/cycle/<region_code>/<year:year>")
 ASSESSMENTS = [SelectChoice("excellent", "优秀"), SelectChoice("good", "良好"), SelectChoice("pass", "合格"),
                SelectChoice("fail", "不合格")]
 PAYING = {"expenditure": Role.EXPENDITURE_DEPOSIT, "fiscal": Role.FISCAL_SPECIAL_DEPOSIT}
+PAGE_SIZE = 50
+PAGE_MAX = 100_000
 
 
 def _date_field(label: str) -> StringField:
@@ -109,11 +110,18 @@ def _user() -> str:
 def _page(region_code: str, year: int, status: int = 200, action_errors: dict[str, str] | None = None, **bound):
     """The cycle page; ``bound`` holds a submitted form (with its errors) in place of a fresh one, and
     ``action_errors`` the refusal of a button with no fields (shown beside that button)."""
-    page = cycle_page(extensions.sessions(), region_code, year)
+    window_page, instruction_page = int_arg("page", 1, PAGE_MAX), int_arg("ipage", 1, PAGE_MAX)
+    search = text_arg("q")
+    page = cycle_page(extensions.sessions(), region_code, year, window_page, instruction_page, search, PAGE_SIZE)
     forms = {"apply": ApplyForm(formdata=None), "fix": DateForm(formdata=None)}
     forms.update(bound)
     questions = [(k, q) for k, q in applications.SELF_CHECK_QUESTIONS.items() if k != "last_assessment"]
+    pages = {"window": (min(window_page, max(1, -(-page.window_count // PAGE_SIZE))),
+                        max(1, -(-page.window_count // PAGE_SIZE))),
+             "instructions": (min(instruction_page, max(1, -(-page.instruction_count // PAGE_SIZE))),
+                              max(1, -(-page.instruction_count // PAGE_SIZE)))}
     return render_template("cycle.html", p=page, forms=forms, bound=bound, action_errors=action_errors or {},
+                           pages=pages, search=search or "",
                            fund_cn=FUND_CN, questions=questions,
                            security_form=SecurityForm, sign_form=SignForm, confirm_form=ConfirmForm,
                            void_form=VoidForm, pay_form=DateForm), status
@@ -127,12 +135,8 @@ def _dated(form: FlaskForm, region_code: str, year: int, key: str):
 
 def _run(action, form, field: str, region_code: str, year: int, key: str, done: str):
     """Call a service; 403 for who may not act, the message beside ``field`` for anything else."""
-    try:
-        action()
-    except (ServiceError, LedgerError) as err:
-        if err.field in ("user", "region"):
-            refuse(err.message)
-        getattr(form, field).errors.append(err.message)
+    ok, _ = attempt(action, getattr(form, field).errors)
+    if not ok:
         return _page(region_code, year, 400, **{key: form})
     flash(done)
     return redirect(url_for("cycle.show", region_code=region_code, year=year))
@@ -142,12 +146,10 @@ def _act(action, region_code: str, year: int, key: str, done: str):
     """A button: 403 for who may not act, the refusal beside the button for anything else."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        action()
-    except (ServiceError, LedgerError) as err:
-        if err.field in ("user", "region"):
-            refuse(err.message)
-        return _page(region_code, year, 400, action_errors={key: err.message})
+    errors: list[str] = []
+    ok, _ = attempt(action, errors)
+    if not ok:
+        return _page(region_code, year, 400, action_errors={key: errors[0]})
     flash(done)
     return redirect(url_for("cycle.show", region_code=region_code, year=year))
 

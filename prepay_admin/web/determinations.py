@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from flask_login import login_required
 
 from .. import extensions
-from ..exports import determinations_xlsx
+from ..exports import XLSX, determinations_xlsx
 from ..policy.reasons import FUND_CN, KIND_CN
 from ..policy.transitions import DETERMINATION, DeterminationState
 from ..queries.evaluation import evaluate_region
@@ -53,7 +53,7 @@ def export(region_code: str, year: int):
     if found is None:
         abort(404, description=f"{year} 年度尚未测算")
     body = determinations_xlsx(regions()[region_code], year, found)
-    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return Response(body, mimetype=XLSX,
                     headers={"Content-Disposition": f"attachment; filename=determinations-{region_code}-{year}.xlsx"})
 
 

@@ -5,7 +5,7 @@ from flask import Blueprint, Response, render_template, request
 from flask_login import login_required
 
 from .. import clock, extensions
-from ..exports import institutions_xlsx
+from ..exports import XLSX, institutions_xlsx
 from ..policy.reasons import FUND_CN, KIND_CN
 from ..queries.institutions import institution_list, institution_page
 from ..services.errors import NotFound
@@ -14,7 +14,6 @@ from .params import int_arg, regions, require_granted_region, text_arg
 bp = Blueprint("institutions", __name__, url_prefix="/institutions/<region_code>")
 PAGE_SIZE = 50
 PAGE_MAX = 100_000
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.before_request

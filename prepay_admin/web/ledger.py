@@ -18,16 +18,16 @@ from accounting.chart import Role
 from accounting.errors import LedgerError
 
 from .. import clock, extensions
+from ..exports import XLSX
 from ..policy.facts import Fund
 from ..policy.reasons import FUND_CN
 from ..queries import ledger as books
 from ..services.books import close_period, reopen_period
 from ..services.errors import ServiceError
 from .params import choice_arg, regions, require_granted_region, text_arg
-from .refusals import refuse
+from .refusals import attempt
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger/<region_code>")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FUNDS = [SelectChoice(f.value, FUND_CN[f]) for f in Fund]
 
 
@@ -136,12 +136,8 @@ def closing(region_code: str):
 
 
 def _run(action, form: FlaskForm, field: str, region_code: str, key: str, done: str):
-    try:
-        action()
-    except (ServiceError, LedgerError) as err:
-        if err.field in ("user", "region"):
-            refuse(err.message)
-        getattr(form, field).errors.append(err.message)
+    ok, _ = attempt(action, getattr(form, field).errors)
+    if not ok:
         return _closing_page(region_code, 400, **{key: form})
     flash(done)
     return redirect(url_for("ledger.closing", region_code=region_code))

@@ -1,12 +1,15 @@
 """A refused action on a screen: 403, nothing changed, and a record of who tried what."""
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import Any, Callable, NoReturn
 
 from flask import abort, request
 from flask_login import current_user
 
+from accounting.errors import LedgerError
+
 from .. import extensions
+from ..services.errors import ServiceError
 from ..services.identity import log_event
 
 
@@ -14,3 +17,16 @@ def refuse(detail: str) -> NoReturn:
     who = current_user.identity.username if current_user.is_authenticated else "anonymous"
     log_event(extensions.sessions(), who, "refused", f"{request.method} {request.path}：{detail}")
     abort(403, description=detail)
+
+
+def attempt(action: Callable[[], Any], errors: list) -> tuple[bool, Any]:
+    """Call a service as the signed-in member of staff: ``(True, its result)``; a refusal of who or
+    where (24§, the region's grant) is a recorded 403; any other refusal is ``(False, None)`` with its
+    message added to ``errors`` (a field's, shown beside it)."""
+    try:
+        return True, action()
+    except (ServiceError, LedgerError) as err:
+        if err.field in ("user", "region"):
+            refuse(err.message)
+        errors.append(err.message)
+        return False, None

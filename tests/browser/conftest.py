@@ -17,6 +17,7 @@ from werkzeug.serving import make_server
 from prepay_admin.app import create_app
 from prepay_admin.migrate import upgrade
 from prepay_admin.services.demo import load_demo
+from tests.cycle_helpers import batch_awaiting_sign_off
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -49,7 +50,8 @@ def live_url(tmp_path_factory):
     upgrade(url)
     app = create_app({"DATABASE_URL": url})
     load_demo(app.extensions["prepay_sessions"], institutions=80, seed=2026, year=2026)
-    _batch_awaiting_sign_off(app.extensions["prepay_sessions"])
+    # a second region whose January stops at a prepared batch, for the sign-off walk
+    batch_awaiting_sign_off(app.extensions["prepay_sessions"], SIGNING_REGION, "南通市（签字演示）")
     load_demo(app.extensions["prepay_sessions"], institutions=6, seed=2026, year=2026, region_code=JANUARY_REGION,
               region_name="南通市（一月演示）", play=False)
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -62,29 +64,6 @@ def live_url(tmp_path_factory):
 
 SIGNING_REGION = "320699"
 JANUARY_REGION = "320698"  # nothing done yet: the January walk starts here
-
-
-def _batch_awaiting_sign_off(sessions) -> None:
-    """A second demo region whose January stops at a prepared batch, for the sign-off walk."""
-    import datetime as dt
-
-    from prepay_admin.services import applications, batch, determination, signing
-    from prepay_admin.services.campaign import open_campaign
-    from tests.cycle_helpers import listed
-
-    load_demo(sessions, institutions=20, seed=2026, year=2026, region_code=SIGNING_REGION,
-              region_name="南通市（签字演示）", play=False)
-    open_campaign(sessions, SIGNING_REGION, 2026, "caiwu1")
-    for n in range(1, 8):
-        applications.apply(sessions, SIGNING_REGION, 2026, f"H3206{n:06d}", applications.clean_answers(),
-                           dt.date(2025, 12, 28), "jiesuan1")
-    determination.determine(sessions, SIGNING_REGION, 2026, "jiesuan1")
-    determination.fix_list(sessions, SIGNING_REGION, 2026, "jiesuan1", dt.date(2026, 1, 5))
-    for code, kind, value, ref in listed(sessions, SIGNING_REGION)[:3]:
-        signing.register_security(sessions, SIGNING_REGION, 2026, code, kind, value, ref, dt.date(2026, 1, 8),
-                                  "jiesuan2")
-        signing.sign(sessions, SIGNING_REGION, 2026, code, dt.date(2026, 1, 8), "jiesuan2")
-    batch.prepare(sessions, SIGNING_REGION, 2026, "jiesuan1")
 
 
 @pytest.fixture

@@ -32,6 +32,14 @@ def test_a_january_walked_on_screens_from_opening_to_the_confirmed_payment(anony
 
     as_user(page, live_url, "jiesuan1")
     page.get_by_label("机构编码").fill(CODE)
+    page.get_by_label("申请日期").fill("2025-12-40")  # a typo: shown beside the field, the form kept
+    page.get_by_label("医院负责人").fill("王院长")
+    page.get_by_role("button", name="受理申请").click()
+    expect(page.locator("#submitted_on-error")).to_contain_text("日期格式须为 YYYY-MM-DD")
+    expect(page.get_by_label("申请日期")).to_have_value("2025-12-40")
+    expect(page.get_by_label("机构编码")).to_have_value(CODE)
+    expect(page.get_by_label("医院负责人")).to_have_value("王院长")
+    page.screenshot(path=str(ARTIFACTS / "form-error.png"), full_page=False)
     page.get_by_label("申请日期").fill("2025-12-28")
     page.get_by_label("医院负责人").fill("王院长")
     page.get_by_label("承诺对所提交资料的真实性负责").check()
@@ -81,6 +89,7 @@ def test_a_january_walked_on_screens_from_opening_to_the_confirmed_payment(anony
         done(page, "已确认到账并记账")
         n += 1
     assert n >= 1
+    expect(page.get_by_text(re.compile("支出户存款；BK20260126000；2026-01-26"))).to_be_visible()  # the paying account
     page.goto(f"{live_url}/?region={JANUARY_REGION}&year=2026")
     expect(page.get_by_text(re.compile("已拨付 1 家"))).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "january-dashboard.png"), full_page=True)

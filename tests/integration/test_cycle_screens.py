@@ -115,3 +115,15 @@ def test_a_refused_button_says_why_beside_it(client, region):
     post(client, "/fix-list", day="2026-01-05")
     unsigned = post(client, "/prepare")
     assert unsigned.status_code == 400 and "没有已签约、尚未编入批次的机构" in unsigned.get_data(as_text=True)
+
+
+def test_15_the_signing_window_is_searched_and_paged(client, app):
+    load_demo(app.extensions["prepay_sessions"], institutions=320, seed=2026, year=2026)
+    sign_in(client, "jiesuan1")
+    page = client.get(BASE).get_data(as_text=True)
+    total = int(re.search(r"名单内机构 (\d+) 家", page).group(1))
+    assert total > 50 and "第 1 / " in page and page.count('name="institution"') <= 2 * 50
+    found = client.get(BASE + "?q=H3206000001").get_data(as_text=True)
+    assert "名单内机构 1 家（符合“H3206000001”）" in found or "名单内机构 0 家" in found
+    assert client.get(BASE + "?page=abc").status_code == 400
+    assert client.get(BASE + "?q=" + "x" * 61).status_code == 400

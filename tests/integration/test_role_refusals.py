@@ -5,8 +5,6 @@ The table below names each mutating route of the URL map with the departments wh
 a request that is otherwise valid; a test checks that the table covers every such route, so a new
 route cannot be added without saying whose it is.
 """
-import datetime as dt
-
 import pytest
 from sqlalchemy import func, select
 
@@ -16,7 +14,7 @@ from prepay_admin.services import batch as batches
 from prepay_admin.services.applications import clean_answers
 from prepay_admin.services.demo import load_demo
 from tests.console import token_for
-from tests.cycle_helpers import listed
+from tests.cycle_helpers import batch_awaiting_sign_off
 from tests.screens import csrf_token, sign_in
 
 REGION, SIGNING = "320600", "320699"
@@ -101,23 +99,9 @@ TABLES = ("transition", "application", "determination", "security_pledge", "agre
 def region(app):
     """A played year (batch 1 paid, instruction 1 confirmed), and a second region whose batch 2 was
     submitted and waits for the internal audit."""
-    from prepay_admin.services import applications, determination, signing
-    from prepay_admin.services.campaign import open_campaign
-
     sessions = app.extensions["prepay_sessions"]
     load_demo(sessions, institutions=12, seed=2026, year=2026)
-    load_demo(sessions, institutions=12, seed=2026, year=2026, region_code=SIGNING, region_name="南通市（签字演示）",
-              play=False)
-    open_campaign(sessions, SIGNING, 2026, "caiwu1")
-    for n in range(1, 6):
-        applications.apply(sessions, SIGNING, 2026, f"H3206{n:06d}", applications.clean_answers(),
-                           dt.date(2025, 12, 28), "jiesuan1")
-    determination.determine(sessions, SIGNING, 2026, "jiesuan1")
-    determination.fix_list(sessions, SIGNING, 2026, "jiesuan1", dt.date(2026, 1, 5))
-    for code, kind, value, ref in listed(sessions, SIGNING)[:2]:
-        signing.register_security(sessions, SIGNING, 2026, code, kind, value, ref, dt.date(2026, 1, 8), "jiesuan2")
-        signing.sign(sessions, SIGNING, 2026, code, dt.date(2026, 1, 8), "jiesuan2")
-    batch = batches.prepare(sessions, SIGNING, 2026, "jiesuan1")
+    batch = batch_awaiting_sign_off(sessions, SIGNING, "南通市（签字演示）", institutions=12, applicants=5, signed=2)
     assert batch == 2
     batches.sign_off(sessions, batch, "jiesuan1", "提交", batches.current_hash(sessions, batch))
     token_for(app, "jiesuan1")  # token 1, for the revoke route

@@ -92,3 +92,28 @@ def test_another_regions_batch_does_not_exist_for_this_user(client, app, batch_i
     assert client.get(f"/batches/{batch_id}").status_code == 404
     assert client.post(f"/batches/{batch_id}/sign", data={"csrf_token": csrf_token(client, "/password"),
                                                           "seen_hash": "0" * 64, "comment": "x"}).status_code == 404
+
+
+def test_24_a_large_batch_is_read_a_page_at_a_time_and_downloaded_whole_under_the_one_hash(client, app):
+    import io
+
+    from openpyxl import load_workbook
+
+    from prepay_admin.models import PaymentBatch
+    from prepay_admin.queries.signoff import LINES_PER_PAGE
+
+    sessions = app.extensions["prepay_sessions"]
+    load_demo(sessions, institutions=360, seed=2026, year=YEAR)  # played: batch 1 holds well over a page
+    with sessions() as s:
+        orm_hash = batches.batch_hash(s.get(PaymentBatch, 1))
+        lines = len(s.get(PaymentBatch, 1).items)
+    assert lines > LINES_PER_PAGE
+    sign_in(client, "shenji1")
+    first = client.get("/batches/1").get_data(as_text=True)
+    assert f"拨付明细（{lines} 项，每页 {LINES_PER_PAGE} 项）" in first and "第 1 / " in first
+    assert orm_hash in first  # the hash over every line, read from the rows, is the service's own
+    last = client.get(f"/batches/1?page={-(-lines // LINES_PER_PAGE)}").get_data(as_text=True)
+    assert "上一页" in last and "下一页" not in last
+    workbook = load_workbook(io.BytesIO(client.get("/batches/1/lines.xlsx").data)).active
+    assert workbook.max_row == 3 + lines + 1 and orm_hash in workbook["A2"].value  # title, subtitle, header, total
+    assert client.get("/batches/1?page=0").status_code == 400
