@@ -51,7 +51,7 @@ def listed(sessions, region: str = REGION) -> list[tuple]:
     the window): (code, kind, value, ref)."""
     rows = []
     for code in listed_codes(sessions, region):
-        plan = plan_institution(2026, int(code[-6:]) - 1, YEAR, REGION[:4])
+        plan = plan_institution(2026, int(code[-7:]) - 1, YEAR, REGION[:4])
         offer = plan.security
         if offer is not None and (offer.kind == "pledge" or plan.state_run):  # 10§(二): guarantees for state-run only
             rows.append((code, offer.kind, offer.value, offer.registration_ref))
@@ -81,7 +81,7 @@ def batch_awaiting_sign_off(sessions, region_code: str, region_name: str, instit
               region_name=region_name, play=False)
     open_campaign(sessions, region_code, YEAR, "caiwu1")
     for n in range(1, applicants + 1):
-        applications.apply(sessions, region_code, YEAR, f"H3206{n:06d}", applications.clean_answers(),
+        applications.apply(sessions, region_code, YEAR, f"H3206{n:07d}", applications.clean_answers(),
                            dt.date(YEAR - 1, 12, 28), "jiesuan1")
     determination.determine(sessions, region_code, YEAR, "jiesuan1")
     determination.fix_list(sessions, region_code, YEAR, "jiesuan1", dt.date(YEAR, 1, 5))

@@ -102,7 +102,7 @@ def plan_institution(seed: int, index: int, year: int, region_prefix: str) -> In
     state_run = changes.get("state_run", _random_state_run(rng, kind))
     district = DISTRICTS[index % len(DISTRICTS)]
     name = _name(rng, index, kind, level, district)
-    code = f"H{region_prefix}{index + 1:06d}" if kind != Kind.PHARMACY else f"P{region_prefix}{index + 1:06d}"
+    code = f"{'P' if kind == Kind.PHARMACY else 'H'}{region_prefix}{index + 1:07d}"  # H or P and 11 digits
 
     if changes.get("settled_recently"):
         settled = dt.date(year - 1, 6, 15)

@@ -107,7 +107,7 @@ def play_cycle(sessions: sessionmaker, region_code: str, year: int, seed: int,
     window = max((deadline - fixed_on).days, 1)
     for n, code in enumerate(listed):
         # what the institution offers (its plan, regenerated from the seed)
-        plan = plan_institution(seed, int(code[-6:]) - 1, year, region_code[:4])
+        plan = plan_institution(seed, int(code[-7:]) - 1, year, region_code[:4])
         offer = plan.security
         refused = offer is not None and offer.kind == SecurityKind.CREDIT_GUARANTEE and not plan.state_run
         if n == 1 or ((offer is None or refused) and security_required):

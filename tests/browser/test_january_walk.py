@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import ARTIFACTS, JANUARY_REGION, sign_in
 
 CYCLE = f"/cycle/{JANUARY_REGION}/2026"
-CODE = "H3206000001"
+CODE = "H32060000001"
 
 
 def as_user(page, live_url, user):

@@ -158,11 +158,11 @@ def test_15_an_application_security_and_agreement_through_the_api_are_idempotent
     open_campaign(sessions, REGION, YEAR, "caiwu1")
     base = f"/api/v1/regions/{REGION}/campaigns/{YEAR}"
     headers = {**auth(app, "jiesuan1"), "Idempotency-Key": "apply-1"}
-    body = {"institution_code": "H3206000001", "submitted_on": "2025-12-28", "answers": applications.clean_answers()}
+    body = {"institution_code": "H32060000001", "submitted_on": "2025-12-28", "answers": applications.clean_answers()}
     first = client.post(f"{base}/applications", json=body, headers=headers)
     again = client.post(f"{base}/applications", json=body, headers=headers)
     assert first.status_code == again.status_code == 201 and first.json == again.json
-    other = client.post(f"{base}/applications", json={**body, "institution_code": "H3206000002"}, headers=headers)
+    other = client.post(f"{base}/applications", json={**body, "institution_code": "H32060000002"}, headers=headers)
     assert other.status_code == 409
     no_promise = client.post(f"{base}/applications", headers={**headers, "Idempotency-Key": "apply-2"},
                              json={**body, "answers": {**body["answers"], "commitment": False}})
@@ -171,7 +171,7 @@ def test_15_an_application_security_and_agreement_through_the_api_are_idempotent
     assert listing["total"] == 1 and listing["items"][0]["self_check"]["commitment"] is True
     from prepay_admin.models import Institution
     with sessions() as s:
-        others = s.scalars(select(Institution.code).where(Institution.code != "H3206000001")).all()
+        others = s.scalars(select(Institution.code).where(Institution.code != "H32060000001")).all()
     for other_code in others:
         applications.apply(sessions, REGION, YEAR, other_code, applications.clean_answers(),
                            dt.date(2025, 12, 28), "jiesuan1")
@@ -213,5 +213,5 @@ def test_19_the_books_and_the_audit_trail_through_the_api(client, app):
     assert trail.status_code == 200 and trail.json["total"] >= 5 and trail.json["items"][0]["what"] == "拨付批次"
     refused = client.get(f"/api/v1/regions/{REGION}/audit-trail", headers=auth(app, "jiesuan1"))
     assert refused.status_code == 403
-    found = client.get(f"/api/v1/regions/{REGION}/institutions?q=H3206000001", headers=auth(app, "jihe1")).json
-    assert found["total"] == 1 and found["items"][0]["code"] == "H3206000001"
+    found = client.get(f"/api/v1/regions/{REGION}/institutions?q=H32060000001", headers=auth(app, "jihe1")).json
+    assert found["total"] == 1 and found["items"][0]["code"] == "H32060000001"

@@ -99,7 +99,7 @@ def test_15_1_an_application_after_the_deadline_is_refused(sessions):
     region_ready(sessions, institutions=5)
     open_campaign(sessions, REGION, YEAR, "caiwu1")
     with pytest.raises(ServiceError) as err:
-        applications.apply(sessions, REGION, YEAR, "H3206000001", applications.clean_answers(), dt.date(YEAR, 1, 1), "jiesuan1")
+        applications.apply(sessions, REGION, YEAR, "H32060000001", applications.clean_answers(), dt.date(YEAR, 1, 1), "jiesuan1")
     assert err.value.field == "submitted_on" and "2025-12-31 截止" in err.value.message
 
 
@@ -108,7 +108,7 @@ def test_an_application_without_the_commitment_names_the_answer(sessions):
     open_campaign(sessions, REGION, YEAR, "caiwu1")
     answers = applications.clean_answers() | {"commitment": False, "asset_seizure": "无"}
     with pytest.raises(ServiceError) as err:
-        applications.apply(sessions, REGION, YEAR, "H3206000001", answers, dt.date(YEAR - 1, 12, 1), "jiesuan1")
+        applications.apply(sessions, REGION, YEAR, "H32060000001", answers, dt.date(YEAR - 1, 12, 1), "jiesuan1")
     assert "/commitment" in err.value.message and "/asset_seizure" in err.value.message
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(Application)) == 0
@@ -157,7 +157,7 @@ def test_determination_reruns_until_the_list_is_fixed_then_never(sessions):
 def test_a_rerun_supersedes_the_earlier_results_and_keeps_its_snapshot(sessions):
     region_ready(sessions, institutions=10)
     open_campaign(sessions, REGION, YEAR, "caiwu1")
-    for code in ("H3206000001", "H3206000002"):
+    for code in ("H32060000001", "H32060000002"):
         applications.apply(sessions, REGION, YEAR, code, applications.clean_answers(), dt.date(YEAR - 1, 12, 28), "jiesuan1")
     first = determination.determine(sessions, REGION, YEAR, "jiesuan1")
     second = determination.determine(sessions, REGION, YEAR, "jiesuan1")
@@ -166,13 +166,13 @@ def test_a_rerun_supersedes_the_earlier_results_and_keeps_its_snapshot(sessions)
         by_state = dict(s.execute(select(Determination.state, func.count()).group_by(Determination.state)).all())
         snapshot = json.loads(s.scalar(select(Determination.facts_json).where(Determination.run == 2).limit(1)))
     assert by_state == {"superseded": 2, "computed": 2}
-    assert snapshot["code"] == "H3206000001" and snapshot["payouts"]
+    assert snapshot["code"] == "H32060000001" and snapshot["payouts"]
 
 
 def test_15_2_the_list_is_fixed_by_5_january(sessions):
     region_ready(sessions, institutions=5)
     open_campaign(sessions, REGION, YEAR, "caiwu1")
-    applications.apply(sessions, REGION, YEAR, "H3206000001", applications.clean_answers(), dt.date(YEAR - 1, 12, 28), "jiesuan1")
+    applications.apply(sessions, REGION, YEAR, "H32060000001", applications.clean_answers(), dt.date(YEAR - 1, 12, 28), "jiesuan1")
     determination.determine(sessions, REGION, YEAR, "jiesuan1")
     with pytest.raises(ServiceError) as err:
         determination.fix_list(sessions, REGION, YEAR, "jiesuan1", dt.date(YEAR, 1, 6))
@@ -257,13 +257,13 @@ def test_an_applicant_without_this_years_standing_is_named_not_silently_dropped(
 
     region_ready(sessions, institutions=10)
     open_campaign(sessions, REGION, YEAR, "caiwu1")
-    for code in ("H3206000001", "H3206000002"):
+    for code in ("H32060000001", "H32060000002"):
         applications.apply(sessions, REGION, YEAR, code, applications.clean_answers(), dt.date(YEAR - 1, 12, 28), "jiesuan1")
     with sessions.begin() as s:
-        inst = s.scalar(select(Institution).where(Institution.code == "H3206000002"))
+        inst = s.scalar(select(Institution).where(Institution.code == "H32060000002"))
         s.delete(s.scalar(select(AnnualStanding).where(AnnualStanding.institution_id == inst.id)))
     with pytest.raises(ServiceError) as err:
         determination.determine(sessions, REGION, YEAR, "jiesuan1")
-    assert "H3206000002" in err.value.message and "考核结果" in err.value.message
+    assert "H32060000002" in err.value.message and "考核结果" in err.value.message
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(Determination)) == 0

@@ -29,10 +29,10 @@ def test_the_cycle_from_the_terminal(app, cli_runner, tmp_path):
         "settled_over_one_year": True, "last_assessment": "good", "operating_normally": True,
         "finance_system_sound": True, "cooperates_with_reforms": True, "traceability_codes_uploaded": True,
         "cooperates_with_supervision": True, "commitment": True, "signed_by": "院长"}, ensure_ascii=False))
-    for code in ("H3206000001", "H3206000002", "H3206000003"):
+    for code in ("H32060000001", "H32060000002", "H32060000003"):
         ok = run(cli_runner, "jiesuan1", "apply", *r, "--institution", code, "--answers", str(answers), "--date", "2025-12-30")
         assert ok.exit_code == 0, ok.output
-    late = run(cli_runner, "jiesuan1", "apply", *r, "--institution", "H3206000004", "--answers", str(answers),
+    late = run(cli_runner, "jiesuan1", "apply", *r, "--institution", "H32060000004", "--answers", str(answers),
                "--date", "2026-01-02")
     assert late.exit_code == 2 and late.output.startswith("--date: 申请已于 2025-12-31 截止")
 
@@ -42,14 +42,14 @@ def test_the_cycle_from_the_terminal(app, cli_runner, tmp_path):
     assert "7 个工作日内、2026-01-14 前完成" in fixed.output
 
     # a security capping the advance below the minimum is recorded and said so, never a traceback (review item 8)
-    small = run(cli_runner, "jiesuan2", "register-security", *r, "--institution", "H3206000003", "--kind", "pledge",
+    small = run(cli_runner, "jiesuan2", "register-security", *r, "--institution", "H32060000003", "--kind", "pledge",
                 "--value", "95000", "--ref", "通抵押〔2026〕3号", "--date", "2026-01-08")
     assert small.exit_code == 0 and "职工医保统筹基金 0.00 元" in small.output, small.output
-    secured = run(cli_runner, "jiesuan2", "register-security", *r, "--institution", "H3206000001", "--kind", "pledge",
+    secured = run(cli_runner, "jiesuan2", "register-security", *r, "--institution", "H32060000001", "--kind", "pledge",
                   "--value", "5000000.00", "--ref", "通抵押〔2026〕1号", "--date", "2026-01-08")
     assert secured.exit_code == 0, secured.output
-    assert run(cli_runner, "jiesuan2", "sign", *r, "--institution", "H3206000001", "--date", "2026-01-08").exit_code == 0
-    bad = run(cli_runner, "jiesuan2", "register-security", *r, "--institution", "H3206000002", "--kind", "pledge",
+    assert run(cli_runner, "jiesuan2", "sign", *r, "--institution", "H32060000001", "--date", "2026-01-08").exit_code == 0
+    bad = run(cli_runner, "jiesuan2", "register-security", *r, "--institution", "H32060000002", "--kind", "pledge",
               "--value", "1e6", "--ref", "x", "--date", "2026-01-08")
     assert bad.exit_code == 2 and bad.output.startswith("--value: ")
 

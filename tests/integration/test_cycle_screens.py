@@ -37,15 +37,15 @@ def test_a_january_on_screens_from_opening_to_confirmed_payment(client, region):
     sign_in(client, "caiwu1")
     assert post(client, "/open").status_code == 302
     switch(client, "jiesuan1")
-    for code in ("H3206000001", "H3206000002"):
+    for code in ("H32060000001", "H32060000002"):
         assert post(client, "/apply", institution=code, **APPLY).status_code == 302
     assert post(client, "/determine").status_code == 302
     assert post(client, "/fix-list", day="2026-01-05").status_code == 302
     page = client.get(BASE).get_data(as_text=True)
     assert "待办理担保" in page
-    assert post(client, "/security", institution="H3206000002", kind="pledge", value="1500000", ref="通抵押〔2026〕2号",
+    assert post(client, "/security", institution="H32060000002", kind="pledge", value="1500000", ref="通抵押〔2026〕2号",
                 day="2026-01-07").status_code == 302
-    assert post(client, "/sign", institution="H3206000002", day="2026-01-07").status_code == 302
+    assert post(client, "/sign", institution="H32060000002", day="2026-01-07").status_code == 302
     assert post(client, "/prepare").status_code == 302
     batch_page = client.get("/batches/1").get_data(as_text=True)
     seen = re.search(r'name="seen_hash" type="hidden" value="([0-9a-f]{64})"', batch_page).group(1)
@@ -73,17 +73,17 @@ def test_bad_input_is_shown_beside_its_field_and_what_was_typed_is_kept(client, 
     sign_in(client, "caiwu1")
     post(client, "/open")
     switch(client, "jiesuan1")
-    late = post(client, "/apply", institution="H3206000001", **{**APPLY, "submitted_on": "２０２６-01-02"})
+    late = post(client, "/apply", institution="H32060000001", **{**APPLY, "submitted_on": "２０２６-01-02"})
     body = late.get_data(as_text=True)
-    assert late.status_code == 400 and "日期格式须为 YYYY-MM-DD" in body and 'value="H3206000001"' in body
+    assert late.status_code == 400 and "日期格式须为 YYYY-MM-DD" in body and 'value="H32060000001"' in body
     unknown = post(client, "/apply", institution="H9999", **APPLY)
     assert unknown.status_code == 400 and "没有定点医药机构 H9999" in unknown.get_data(as_text=True)
     with region() as s:
         assert s.scalar(select(func.count()).select_from(Application)) == 0
-    post(client, "/apply", institution="H3206000002", **APPLY)
+    post(client, "/apply", institution="H32060000002", **APPLY)
     post(client, "/determine")
     post(client, "/fix-list", day="2026-01-05")
-    bad = post(client, "/security", institution="H3206000002", kind="pledge", value="1.234", ref="x", day="2026-01-07")
+    bad = post(client, "/security", institution="H32060000002", kind="pledge", value="1.234", ref="x", day="2026-01-07")
     body = bad.get_data(as_text=True)
     assert bad.status_code == 400 and "小数位不超过 2 位" in body and 'value="1.234"' in body
 
@@ -110,7 +110,7 @@ def test_a_refused_button_says_why_beside_it(client, region):
     switch(client, "jiesuan1")
     nothing = post(client, "/determine")
     assert nothing.status_code == 400 and "没有待核定的申请" in nothing.get_data(as_text=True)
-    post(client, "/apply", institution="H3206000002", **APPLY)
+    post(client, "/apply", institution="H32060000002", **APPLY)
     post(client, "/determine")
     post(client, "/fix-list", day="2026-01-05")
     unsigned = post(client, "/prepare")
@@ -123,7 +123,7 @@ def test_15_the_signing_window_is_searched_and_paged(client, app):
     page = client.get(BASE).get_data(as_text=True)
     total = int(re.search(r"名单内机构 (\d+) 家", page).group(1))
     assert total > 50 and "第 1 / " in page and page.count('name="institution"') <= 2 * 50
-    found = client.get(BASE + "?q=H3206000001").get_data(as_text=True)
-    assert "名单内机构 1 家（符合“H3206000001”）" in found or "名单内机构 0 家" in found
+    found = client.get(BASE + "?q=H32060000001").get_data(as_text=True)
+    assert "名单内机构 1 家（符合“H32060000001”）" in found or "名单内机构 0 家" in found
     assert client.get(BASE + "?page=abc").status_code == 400
     assert client.get(BASE + "?q=" + "x" * 61).status_code == 400

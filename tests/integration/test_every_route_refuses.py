@@ -11,7 +11,7 @@ from tests.screens import csrf_token, sign_in
 
 PUBLIC = {"/login", "/static/<path:filename>", "/api/openapi.json", "/api/docs"}
 VALUES = {"region_code": "320600", "year": "2026", "batch_id": "1", "instruction_id": "1", "token_id": "1",
-          "code": "H3206000001", "username": "jiesuan1"}
+          "code": "H32060000001", "username": "jiesuan1"}
 
 
 def routes(app):
@@ -70,7 +70,7 @@ def test_every_screen_and_endpoint_hides_this_region_from_another_regions_staff(
             response = client.open(path, method=method, data={"csrf_token": token})
             ok = response.status_code in (403, 404)
         body = response.get_data(as_text=True)
-        if not ok or "南通市（演示）" in body or "H3206000001" in body:
+        if not ok or "南通市（演示）" in body or "H32060000001" in body:
             leaks.append((method, path, response.status_code))
     assert leaks == []
     assert "南通市（演示）" not in client.get("/").get_data(as_text=True)

@@ -19,13 +19,13 @@ def demo_with_postings(app, monkeypatch):
     load_demo(sessions, institutions=3, seed=1, year=2026, play=False)
     with sessions.begin() as s:
         book = get_book(s, "320600", Fund.EMPLOYEE).id
-        institution = s.scalar(select(Institution.id).where(Institution.code == "H3206000001"))
+        institution = s.scalar(select(Institution.id).where(Institution.code == "H32060000001"))
         # 13§: the advance posted below is secured (ledger verify checks it)
         s.add(SecurityPledge(institution_id=institution, kind=SecurityKind.PLEDGE, value=D("2000000"),
                              registration_ref="抵押登记〔2026〕1号", valid_from=dt.date(2026, 1, 9),
                              valid_until=dt.date(2029, 1, 20)))
-    post(sessions, book, t.advance_paid("H3206000001", D("1020000"), dt.date(2026, 1, 26), "pay:1"), "pay:1", "财务甲")
-    post(sessions, book, t.recovered_by_offset("H3206000001", D("20000"), dt.date(2026, 2, 20), "off:1"), "off:1", "财务甲")
+    post(sessions, book, t.advance_paid("H32060000001", D("1020000"), dt.date(2026, 1, 26), "pay:1"), "pay:1", "财务甲")
+    post(sessions, book, t.recovered_by_offset("H32060000001", D("20000"), dt.date(2026, 2, 20), "off:1"), "off:1", "财务甲")
     monkeypatch.setenv("PREPAY_TOKEN", token_for(app, "caiwu1"))  # 24§(一): the finance department
     return book
 
@@ -43,7 +43,7 @@ def test_the_trial_balance_prints_balanced_totals_and_exports_xlsx(app, cli_runn
 
 def test_the_statement_of_an_institution(app, cli_runner, monkeypatch):
     demo_with_postings(app, monkeypatch)
-    result = cli_runner.invoke(args=["ledger", "statement", "--region", "320600", "--institution", "H3206000001",
+    result = cli_runner.invoke(args=["ledger", "statement", "--region", "320600", "--institution", "H32060000001",
                                      "--from", "2026-01", "--to", "2026-12"])
     assert result.exit_code == 0, result.output
     assert "记-2026-0001" in result.output and "记-2026-0002" in result.output

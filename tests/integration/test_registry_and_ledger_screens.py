@@ -24,19 +24,19 @@ def sheet(response):
 def test_the_institutions_are_searched_paged_and_exported(client, region):
     sign_in(client, "jihe1")
     page = client.get("/institutions/320600").get_data(as_text=True)
-    assert "共 60 家" in page and "第 1 / 2 页" in page and "H3206000001" in page
-    found = client.get("/institutions/320600?q=H3206000012").get_data(as_text=True)
+    assert "共 60 家" in page and "第 1 / 2 页" in page and "H32060000001" in page
+    found = client.get("/institutions/320600?q=H32060000012").get_data(as_text=True)
     assert "共 1 家" in found
     assert "共 0 家" in client.get("/institutions/320600?q=%25").get_data(as_text=True)  # a wildcard is a character
     ws = sheet(client.get("/institutions/320600/export.xlsx?q=H320600000"))
-    assert ws["A1"].value == "定点医药机构" and ws["A4"].value == "H3206000001"
+    assert ws["A1"].value == "定点医药机构" and ws["A4"].value == "H32060000001"
     assert client.get("/institutions/320600?q=" + "名" * 61).status_code == 400
 
 
 def test_21_an_institutions_page_shows_its_standing_security_determination_agreement_statement_and_history(
         client, region):
     sign_in(client, "shenji1")
-    page = client.get("/institutions/320600/H3206000001").get_data(as_text=True)
+    page = client.get("/institutions/320600/H32060000001").get_data(as_text=True)
     for heading in ("年度考核与评价", "机构情形（10§）", "担保、抵押（13§）", "核定记录", "预付协议（16§）", "拨付",
                     "对账单：暂付款—医保预付金（21§(一)）", "办理记录"):
         assert heading in page, heading
@@ -55,9 +55,9 @@ def test_19_the_trial_balance_detail_statement_and_write_off_register_read_and_d
     assert ws["A1"].value == "科目余额表" and "平衡" in ws["A2"].value
     detail = client.get("/ledger/320600/detail?account=advance&from=2026-01&to=2026-12").get_data(as_text=True)
     assert "明细账" in detail and "期初余额" in detail and "本期合计" in detail
-    statement = client.get("/ledger/320600/statements/H3206000001?from=2026-01&to=2026-12").get_data(as_text=True)
-    assert "对账单 H3206000001" in statement and "对账确认" in statement
-    assert sheet(client.get("/ledger/320600/statements/H3206000001?from=2026-01&to=2026-12&format=xlsx"))[
+    statement = client.get("/ledger/320600/statements/H32060000001?from=2026-01&to=2026-12").get_data(as_text=True)
+    assert "对账单 H32060000001" in statement and "对账确认" in statement
+    assert sheet(client.get("/ledger/320600/statements/H32060000001?from=2026-01&to=2026-12&format=xlsx"))[
         "A1"].value == "对账单"
     assert "核销预付金备查簿" in client.get("/ledger/320600/writeoffs?fund=resident").get_data(as_text=True)
     for bad in ("?from=2026-13", "?from=2026-05&to=2026-01", "?fund=dental", "?format=pdf", "/detail?account=x"):

@@ -52,7 +52,7 @@ def test_13_the_demo_region_played_at_300_institutions_holds_nobody_above_its_se
 
 def test_10_2_15_3_no_security_is_listed_then_registers_in_the_window_and_is_paid_the_capped_amount(sessions):
     listed_through_fixing(sessions, institutions=20)
-    code = "H3206000002"  # the 90-point grade-A hospital: no security registered before the campaign
+    code = "H32060000002"  # the 90-point grade-A hospital: no security registered before the campaign
     with sessions() as s:
         det = s.scalar(select(Determination).join(Institution).where(Institution.code == code))
         assert det.state == "listed" and det.security_id is None and "security_pending" in det.notes_json
@@ -125,7 +125,7 @@ def test_14_an_override_of_the_signing_window_moves_the_deadline(sessions):
 
 def test_14_an_override_of_a_ratio_changes_the_determined_amounts(sessions):
     region_ready(sessions, institutions=10)
-    apply_all(sessions, ["H3206000002"])  # grade A, 1.5 months
+    apply_all(sessions, ["H32060000002"])  # grade A, 1.5 months
     before = determination.determine(sessions, REGION, YEAR, "jiesuan1").total
     record_override(sessions, REGION, YEAR, "amount.ratio_by_grade", {"A": "0.5", "B": "0.4"}, "苏医保发〔2026〕2号",
                     "caiwu1")

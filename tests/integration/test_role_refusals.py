@@ -28,15 +28,15 @@ DAY = {"day": "2026-01-08"}
 SCREENS = {
     "/cycle/<region_code>/<year:year>/open": ({D.FINANCE}, f"{CYCLE}/open", {}),
     "/cycle/<region_code>/<year:year>/apply": ({D.FUND_SETTLEMENT}, f"{CYCLE}/apply", {
-        "institution": "H3206000001", "submitted_on": "2025-12-28", "last_assessment": "good", "signed_by": "院长",
+        "institution": "H32060000001", "submitted_on": "2025-12-28", "last_assessment": "good", "signed_by": "院长",
         "commitment": "y"}),
     "/cycle/<region_code>/<year:year>/determine": ({D.FUND_SETTLEMENT}, f"{CYCLE}/determine", {}),
     "/cycle/<region_code>/<year:year>/fix-list": ({D.FUND_SETTLEMENT}, f"{CYCLE}/fix-list", DAY),
     "/cycle/<region_code>/<year:year>/security": ({D.FUND_SETTLEMENT}, f"{CYCLE}/security", {
-        "institution": "H3206000001", "kind": "pledge", "value": "2000000.00", "ref": "抵押〔2026〕1号",
+        "institution": "H32060000001", "kind": "pledge", "value": "2000000.00", "ref": "抵押〔2026〕1号",
         **DAY}),
     "/cycle/<region_code>/<year:year>/sign": ({D.FUND_SETTLEMENT}, f"{CYCLE}/sign",
-                                              {"institution": "H3206000001", **DAY}),
+                                              {"institution": "H32060000001", **DAY}),
     "/cycle/<region_code>/<year:year>/prepare": ({D.FUND_SETTLEMENT}, f"{CYCLE}/prepare", {}),
     "/cycle/<region_code>/<year:year>/batches/<id:batch_id>/pay": ({D.FINANCE}, f"{CYCLE}/batches/1/pay",
                                                                    {"day": "2026-01-23"}),
@@ -72,14 +72,14 @@ SELF_SERVICE = {"/login", "/logout", "/password"}  # every member of staff, for 
 API = {
     "POST /api/v1/regions/<region_code>/campaigns/<year:year>/applications": (
         {D.FUND_SETTLEMENT}, f"/api/v1/regions/{REGION}/campaigns/2026/applications",
-        {"institution_code": "H3206000001", "submitted_on": "2025-12-28", "answers": clean_answers()}),
+        {"institution_code": "H32060000001", "submitted_on": "2025-12-28", "answers": clean_answers()}),
     "POST /api/v1/regions/<region_code>/campaigns/<year:year>/securities": (
         {D.FUND_SETTLEMENT}, f"/api/v1/regions/{REGION}/campaigns/2026/securities",
-        {"institution_code": "H3206000001", "kind": "pledge", "value": "2000000.00", "registration_ref": "抵押1",
+        {"institution_code": "H32060000001", "kind": "pledge", "value": "2000000.00", "registration_ref": "抵押1",
          "registered_on": "2026-01-08"}),
     "POST /api/v1/regions/<region_code>/campaigns/<year:year>/agreements": (
         {D.FUND_SETTLEMENT}, f"/api/v1/regions/{REGION}/campaigns/2026/agreements",
-        {"institution_code": "H3206000001", "signed_on": "2026-01-08"}),
+        {"institution_code": "H32060000001", "signed_on": "2026-01-08"}),
     "POST /api/v1/batches/<id:batch_id>/sign-offs": (
         {D.INTERNAL_AUDIT}, "/api/v1/batches/2/sign-offs", {"batch_hash": "0" * 64, "comment": "同意"}),
     "POST /api/v1/payment-instructions/<id:instruction_id>/confirmation": (
@@ -165,7 +165,7 @@ def test_24_every_api_action_refuses_other_departments_changes_nothing_and_is_re
 
 OVERSEERS = {D.AUDITOR, D.INTERNAL_AUDIT, D.ADMINISTRATOR}
 RESTRICTED_READS = {"/admin/users": {D.ADMINISTRATOR}, "/audit/<region_code>": OVERSEERS}
-PATHS = {"<region_code>": REGION, "<year:year>": "2026", "<id:batch_id>": "1", "<code>": "H3206000001"}
+PATHS = {"<region_code>": REGION, "<year:year>": "2026", "<id:batch_id>": "1", "<code>": "H32060000001"}
 PUBLIC = {"/login", "/static/<path:filename>", "/api/openapi.json", "/api/docs"}
 
 

@@ -35,7 +35,7 @@ def test_the_determination_list_filters_sorts_pages_and_exports(client, app):
     assert "第 2 / 3 页" in client.get("/determinations/320600/2026?page=2").get_data(as_text=True)
     paid = client.get("/determinations/320600/2026?state=paid&sort=amount").get_data(as_text=True)
     assert "已拨付" in paid and "未列入名单" not in paid.split("<tbody>")[1]
-    assert "符合筛选条件的机构 1 家" in client.get("/determinations/320600/2026?q=H3206000001").get_data(as_text=True)
+    assert "符合筛选条件的机构 1 家" in client.get("/determinations/320600/2026?q=H32060000001").get_data(as_text=True)
     assert "符合筛选条件的机构 0 家" in client.get("/determinations/320600/2026?q=%25_").get_data(as_text=True)
     export = client.get("/determinations/320600/2026.xlsx?state=paid")
     assert export.status_code == 200 and export.data[:2] == b"PK"
