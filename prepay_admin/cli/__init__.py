@@ -12,8 +12,10 @@ from .cycle import cycle
 from .database import db
 from .demo import demo
 from .identity import login, logout, users, whoami
+from .intake import import_, region
 from .ledger import ledger
 from .policy import policy
 from .scheduler import scheduler
 
-COMMANDS = (db, demo, users, login, logout, whoami, compute, policy, ledger, scheduler, cycle, calendar)
+COMMANDS = (db, demo, users, login, logout, whoami, compute, policy, ledger, scheduler, cycle, calendar, region,
+            import_)

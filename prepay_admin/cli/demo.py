@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
 from .. import clock
 
+from ..demo.files import write_demo_files
 from ..profiles import ProfileError, available_profiles
 from ..services.demo import DEMO_REGION_CODE, DEMO_REGION_NAME, load_demo
 from ..services.demo_cycle import DEMO_STAFF, demo_password
@@ -53,3 +55,22 @@ def load(institutions: int, seed: int, year: int, profile: str, region_code: str
     click.echo("演示人员（网页登录，或命令行 prepay-admin login）：用户名 / 密码 / 姓名 / 部门")
     for username, name, department in DEMO_STAFF:
         click.echo(f"  {username} / {demo_password(username)} / {name} / {DEPARTMENT_CN[department]}")
+
+
+@demo.command("files", help="把演示统筹地区写成导入文件（每类一个），导入空数据库后与 demo load 相同")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="输出文件夹")
+@click.option("--institutions", default=80, show_default=True, type=click.IntRange(1, 1_000_000), help="机构数")
+@click.option("--seed", default=2026, show_default=True, type=int, help="随机种子")
+@click.option("--year", default=None, show_default="今年", type=YEAR, help="预付年度")
+@click.option("--region-code", default=DEMO_REGION_CODE, show_default=True)
+def files(out: Path, institutions: int, seed: int, year: int | None, region_code: str) -> None:
+    year = year or clock.today().year
+    with click.progressbar(length=institutions, label="写出月度结算", show_pos=True, file=sys.stderr) as bar:
+        try:
+            written = write_demo_files(out, institutions, seed, year, region_code, bar.update)
+        except OSError as err:
+            fail(f"--out: 无法写入 {out}（{err.strerror}）")
+    for kind, path in written.items():
+        click.echo(f"  {kind}: {path}")
+    click.echo(f"依次导入：prepay-admin region create --code {region_code} …，然后 prepay-admin import KIND 文件 "
+               f"--region {region_code}（先 institutions）。")

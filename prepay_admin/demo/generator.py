@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterator
 
+from ..intake.codes import uscc_check_character
 from ..policy.facts import Assessment, Bar, CreditGrade, Flag, Fund, Kind, SecurityKind
 
 DISTRICTS = ["崇川", "通州", "海门", "如皋", "如东", "启东", "海安", "港闸", "开发区", "苏锡通"]
@@ -51,6 +52,7 @@ class SecurityRow:
 class InstitutionPlan:
     code: str
     name: str
+    credit_code: str
     kind: Kind
     level: int
     state_run: bool
@@ -136,11 +138,34 @@ def plan_institution(seed: int, index: int, year: int, region_prefix: str) -> In
 
     security = _security(rng, index, year, kind, state_run, monthly, changes)
     return InstitutionPlan(
-        code=code, name=name, kind=kind, level=level, state_run=state_run, settled_since=settled,
+        code=code, name=name, credit_code=credit_code(region_prefix, index), kind=kind, level=level, state_run=state_run, settled_since=settled,
         bank_name=f"{rng.choice(BANKS)}南通{district}支行", bank_account=f"{rng.randint(10**18, 10**19 - 1)}",
         assessment=assessment, performance_score=score, credit_grade=grade, flags=flags, bar=barred,
         security=security, payouts=payouts, scenario=scenario_label,
     )
+
+
+def fund_positions(year: int, institutions: int) -> list[dict]:
+    """The region's two funds at the end of ``year − 1``, scaled to its size: the employee fund holds
+    15.6 months of surplus, the resident fund 7.2 (both above their 9§ thresholds)."""
+    scale = Decimal(max(institutions, 1)) * Decimal("450000")
+    figures = {
+        Fund.EMPLOYEE: (scale * Decimal("0.6"), Decimal("15.6"), Decimal("0.031"), Decimal("0.012")),
+        Fund.RESIDENT: (scale * Decimal("0.4"), Decimal("7.2"), Decimal("0.018"), Decimal("0.006")),
+    }
+    cent = Decimal("0.01")
+    return [dict(year=year, fund=fund, cumulative_surplus=(monthly * months).quantize(cent),
+                 monthly_expenditure=monthly.quantize(cent),
+                 last_year_current_balance=(monthly * 12 * last_margin).quantize(cent),
+                 projected_current_balance=(monthly * 12 * projected_margin).quantize(cent))
+            for fund, (monthly, months, last_margin, projected_margin) in figures.items()]
+
+
+def credit_code(region_prefix: str, index: int) -> str:
+    """A unified social credit code of a public institution (事业单位, 12) of the region, with its check
+    character (GB 32100-2015)."""
+    first17 = f"12{region_prefix}00{index + 1:09d}"
+    return first17 + uscc_check_character(first17)
 
 
 def plan_region(seed: int, count: int, year: int, region_prefix: str) -> Iterator[InstitutionPlan]:

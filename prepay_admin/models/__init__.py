@@ -6,6 +6,7 @@ from .api_request import ApiRequest
 from .audit import AuditEvent, JobRun, Notice, Transition
 from .batch import BatchItem, PaymentBatch, PaymentInstruction, SignOff
 from .calendar import CalendarDay, CalendarYear
+from .data_import import DataCorrection, DataImport, ImportUpload
 from .campaign import Application, Campaign, Determination, DeterminationAdvance, FundGateRecord
 from .institution import AnnualStanding, Bar, Institution, InstitutionCondition, MonthlyPayout, SecurityPledge
 from .policy_override import PolicyOverride
@@ -14,7 +15,7 @@ from .staff import DEPARTMENT_CN, ApiToken, Department, LoginAttempt, Staff, Sta
 
 __all__ = [
     "ApiRequest", "ApiToken", "AuditEvent", "LoginAttempt", "StaffRegion",
-    "Agreement", "AnnualStanding", "Application", "Bar", "BatchItem", "CalendarDay", "CalendarYear", "Campaign",
+    "Agreement", "AnnualStanding", "DataCorrection", "DataImport", "ImportUpload", "Application", "Bar", "BatchItem", "CalendarDay", "CalendarYear", "Campaign",
     "DEPARTMENT_CN", "Department", "Determination", "DeterminationAdvance", "FundGateRecord", "FundPositionRecord",
     "Institution", "InstitutionCondition", "JobRun", "MonthlyPayout", "Notice", "PaymentBatch", "PaymentInstruction",
     "PolicyOverride", "Region", "SecurityPledge", "SignOff", "Staff", "Transition",

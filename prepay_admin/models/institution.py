@@ -22,6 +22,7 @@ class Institution(Base):
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
     code: Mapped[str] = mapped_column(String(20))  # 定点医药机构编码
     name: Mapped[str] = mapped_column(String(200))
+    credit_code: Mapped[str | None] = mapped_column(String(18))  # 统一社会信用代码 (GB 32100-2015)
     kind: Mapped[Kind] = mapped_column(enum_type(Kind, "institution_kind"))
     level: Mapped[int]  # 0 未定级, 1–3 一级至三级
     state_run: Mapped[bool]  # run by a state organ or with state assets for public welfare (10§(二))
@@ -66,6 +67,7 @@ class InstitutionCondition(Base):
     year: Mapped[int]
     flag: Mapped[Flag] = mapped_column(enum_type(Flag, "condition_flag"))
     evidence: Mapped[str] = mapped_column(String(500), default="")
+    registered_on: Mapped[dt.date | None] = mapped_column(Date)  # 登记日期, as 稽核 registered it
     recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 

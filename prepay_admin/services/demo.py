@@ -1,8 +1,8 @@
 """Load the demo pooling region: one transaction, streamed in chunks, idempotent by region code."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 from itertools import islice
 from typing import Callable
 
@@ -10,7 +10,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..db import bulk_insert
-from ..demo.generator import InstitutionPlan, plan_region
+from ..demo.generator import InstitutionPlan, fund_positions, plan_region
 from ..models import (
     AnnualStanding,
     Bar,
@@ -20,13 +20,9 @@ from ..models import (
     MonthlyPayout,
     Region,
 )
-from ..policy.facts import Fund
-from ..profiles import require_known
-from .books import open_region_books_in
 from .demo_cycle import DEMO_STAFF, PlayedCycle, ensure_demo_staff, play_cycle
-from .errors import ServiceError
 from .identity import grant_region_in
-from .rules import effective_profile
+from .regions import check_region, create_region_in
 
 DEMO_REGION_CODE = "320600"
 DEMO_REGION_NAME = "南通市（演示）"
@@ -60,19 +56,13 @@ def load_demo(
     With ``play``, the year's campaign is then played through to payment (``demo_cycle``),
     each step its own use case, as staff would do it.
     """
-    require_known(profile)  # refuse an unknown profile before writing anything
-    if not region_code.strip() or len(region_code) > 12 or not region_code.isascii() or not region_code.isdigit():
-        raise ServiceError("统筹地区编码须为 1—12 位数字（行政区划代码）", "region_code")
-    if not region_name.strip() or len(region_name) > 100:
-        raise ServiceError("统筹地区名称须为 1—100 个字符", "region_name")
+    check_region(region_code, region_name, profile)  # before writing anything
     ensure_demo_staff(sessions)  # so the cycle can be walked by hand from the terminal too
     with sessions.begin() as session:
         existing = session.scalar(select(Region).where(Region.code == region_code))
         if existing is not None:
             return DemoLoad(region_code, False, 0, 0)
-        region = Region(code=region_code, name=region_name, profile=profile)
-        session.add(region)
-        session.flush()
+        region = create_region_in(session, region_code, region_name, profile, year)
         for username, _, _ in DEMO_STAFF:  # the demo's staff work in the demo region
             grant_region_in(session, username, region_code, "demo")
         _fund_positions(session, region.id, year, institutions)
@@ -82,33 +72,20 @@ def load_demo(
             payouts += _insert_chunk(session, region.id, year, chunk)
             loaded += len(chunk)
             progress(len(chunk))
-        open_region_books_in(session, region_code, region_name, effective_profile(session, region, year))
     cycle = play_cycle(sessions, region_code, year, seed, step) if play else None
     return DemoLoad(region_code, True, loaded, payouts, cycle)
 
 
 def _fund_positions(session: Session, region_id: int, year: int, institutions: int) -> None:
-    scale = Decimal(max(institutions, 1)) * Decimal("450000")
-    figures = {
-        # employee fund: 15.6 months of surplus; resident fund: 7.2 months
-        Fund.EMPLOYEE: (scale * Decimal("0.6"), Decimal("15.6"), Decimal("0.031"), Decimal("0.012")),
-        Fund.RESIDENT: (scale * Decimal("0.4"), Decimal("7.2"), Decimal("0.018"), Decimal("0.006")),
-    }
-    for fund, (monthly, months, last_margin, projected_margin) in figures.items():
-        session.add(FundPositionRecord(
-            region_id=region_id, year=year, fund=fund,
-            cumulative_surplus=(monthly * months).quantize(Decimal("0.01")),
-            monthly_expenditure=monthly.quantize(Decimal("0.01")),
-            last_year_current_balance=(monthly * 12 * last_margin).quantize(Decimal("0.01")),
-            projected_current_balance=(monthly * 12 * projected_margin).quantize(Decimal("0.01")),
-        ))
+    for figures in fund_positions(year, institutions):
+        session.add(FundPositionRecord(region_id=region_id, **figures))
 
 
 def _insert_chunk(session: Session, region_id: int, year: int, plans: list[InstitutionPlan]) -> int:
     ids = session.scalars(
         insert(Institution).returning(Institution.id, sort_by_parameter_order=True),
         [
-            dict(region_id=region_id, code=p.code, name=p.name, kind=p.kind, level=p.level, state_run=p.state_run,
+            dict(region_id=region_id, code=p.code, name=p.name, credit_code=p.credit_code, kind=p.kind, level=p.level, state_run=p.state_run,
                  settled_since=p.settled_since, bank_name=p.bank_name, bank_account=p.bank_account)
             for p in plans
         ],
@@ -119,7 +96,7 @@ def _insert_chunk(session: Session, region_id: int, year: int, plans: list[Insti
              credit_grade=p.credit_grade)
         for i, p in zip(ids, plans)
     ])
-    conditions = [dict(institution_id=i, year=year, flag=f, evidence="演示数据")
+    conditions = [dict(institution_id=i, year=year, flag=f, evidence="演示数据", registered_on=dt.date(year - 1, 11, 30))
                   for i, p in zip(ids, plans) for f in sorted(p.flags)]
     if conditions:
         conn.execute(insert(InstitutionCondition), conditions)

@@ -1,0 +1,181 @@
+"""The kinds of import file: their Chinese column headers, how each cell is read, which columns
+identify a row, and which department owns the data (24§).
+
+A row becomes a plain dict keyed by the names the records use; the service resolves 机构编码 to the
+institution and writes. Nothing here touches a database.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Callable
+
+from ..policy.departments import DEPARTMENT_CN, Department
+from ..policy.facts import Assessment, CreditGrade, Flag, Fund, Kind, SecurityKind
+from .cells import CellError, amount, choice, date, month, score, text, year
+from .codes import institution_code_problem, uscc_problem
+
+
+def _institution_code(value: Any) -> str:
+    code = text(value, 20).upper()
+    problem = institution_code_problem(code)
+    if problem:
+        raise CellError(problem)
+    return code
+
+
+def _uscc(value: Any) -> str:
+    code = text(value, 18).upper()
+    problem = uscc_problem(code)
+    if problem:
+        raise CellError(problem)
+    return code
+
+
+def _bank_account(value: Any) -> str:
+    account = text(value, 40).replace(" ", "")
+    if not (account.isascii() and account.isdigit() and 8 <= len(account) <= 32):
+        raise CellError("银行账号须为 8—32 位数字")
+    return account
+
+
+KIND_CN = {"医院": Kind.HOSPITAL, "社区卫生服务中心": Kind.COMMUNITY_HEALTH_CENTER, "诊所": Kind.CLINIC,
+           "门诊部": Kind.CLINIC, "零售药店": Kind.PHARMACY, "定点零售药店": Kind.PHARMACY}
+LEVEL_CN = {"未定级": 0, "一级": 1, "二级": 2, "三级": 3}
+YES_NO = {"是": True, "否": False}
+ASSESSMENT_CN = {"优秀": Assessment.EXCELLENT, "良好": Assessment.GOOD, "合格": Assessment.PASS,
+                 "不合格": Assessment.FAIL}
+GRADE = {g.value: g for g in CreditGrade}
+# 10§: the eight conditions, by the short names staff use
+FLAG_CN = {
+    "财务管理制度不健全或经营状况不正常": Flag.FINANCES_UNSOUND, "财产被保全": Flag.ASSET_SEIZURE,
+    "未履行生效法律文书确认的债务": Flag.UNFULFILLED_JUDGMENT, "被执行人尚未执行终结": Flag.ENFORCEMENT_DEBTOR,
+    "未配合医保重点任务": Flag.REFORM_NONCOOPERATION, "追溯码未应扫尽扫应传尽传": Flag.TRACEABILITY_INCOMPLETE,
+    "12个月内受医保行政处罚": Flag.PENALIZED_LAST_12_MONTHS, "涉嫌欺诈骗保被移送司法机关": Flag.FRAUD_REFERRAL,
+}
+SECURITY_CN = {"资产抵押": SecurityKind.PLEDGE, "信用担保": SecurityKind.CREDIT_GUARANTEE}
+FUND_CN = {"职工": Fund.EMPLOYEE, "居民": Fund.RESIDENT, "职工医保": Fund.EMPLOYEE, "居民医保": Fund.RESIDENT}
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str  # as in the template, in Chinese
+    field: str  # the record's name for it
+    read: Callable[[Any], Any]
+    note: str  # the template's note on the column
+    choices: tuple[str, ...] = ()  # a drop-down list in the template
+    required: bool = True
+
+    def display(self, value: Any) -> Any:
+        """The value as the template writes it (the export uses the same layout)."""
+        for name, stored in self.options().items():
+            if stored == value:
+                return name
+        if hasattr(value, "isoformat") and self.field in ("month",):
+            return f"{value:%Y-%m}"
+        return value.isoformat() if hasattr(value, "isoformat") else value
+
+    def options(self) -> dict[str, Any]:
+        return {name: self.read(name) for name in self.choices}
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    name: str
+    title: str
+    owner: Department
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]  # the fields that identify a row (one per key in a file, and in the database)
+    by_institution: bool = True  # rows name an institution of the region by 机构编码
+
+    @property
+    def owner_cn(self) -> str:
+        return DEPARTMENT_CN[self.owner]
+
+    def column(self, field: str) -> Column:
+        return next(c for c in self.columns if c.field == field)
+
+
+def _choices(options: dict) -> tuple[str, ...]:
+    return tuple(options)
+
+
+CODE = Column("机构编码", "institution_code", _institution_code, "国家医保定点医药机构编码：H 或 P 加 11 位数字")
+YEAR = Column("年度", "year", year, "预付年度，如 2026")
+
+KINDS = {k.name: k for k in (
+    ImportKind("institutions", "定点医药机构", Department.FUND_SETTLEMENT, (
+        CODE,
+        Column("机构名称", "name", partial(text, max_length=200), "与医保协议一致的全称"),
+        Column("统一社会信用代码", "credit_code", _uscc, "18 位，末位为校验码（GB 32100-2015）"),
+        Column("机构类型", "kind", partial(choice, options=KIND_CN), "医院、社区卫生服务中心、诊所、零售药店",
+               _choices(KIND_CN)),
+        Column("医疗机构等级", "level", partial(choice, options=LEVEL_CN), "未定级、一级、二级、三级",
+               _choices(LEVEL_CN)),
+        Column("是否国家机关或国有资产举办的公益性机构", "state_run", partial(choice, options=YES_NO),
+               "是或否（10§(二)：非公益性机构不得实行信用担保）", _choices(YES_NO)),
+        Column("医保结算起始日期", "settled_since", date, "开始与医保基金正常结算的日期"),
+        Column("开户银行", "bank_name", partial(text, max_length=100), "收款账户的开户行全称"),
+        Column("银行账号", "bank_account", _bank_account, "收款账号，8—32 位数字（请设为文本格式）"),
+    ), key=("institution_code",)),
+    ImportKind("standings", "年度考核与评价", Department.FUND_SETTLEMENT, (
+        CODE, YEAR,
+        Column("年度考核结果", "assessment", partial(choice, options=ASSESSMENT_CN), "上一年度定点医药机构考核结果",
+               _choices(ASSESSMENT_CN)),
+        Column("绩效综合评价得分", "performance_score", score, "医保基金使用绩效综合评价得分，0—100，最多两位小数"),
+        Column("诚信服务信用等级", "credit_grade", partial(choice, options=GRADE), "A、B、C、D", _choices(GRADE)),
+    ), key=("institution_code", "year")),
+    ImportKind("conditions", "机构情形", Department.INSPECTION, (
+        CODE, YEAR,
+        Column("情形", "flag", partial(choice, options=FLAG_CN), "10§ 所列八种情形之一", _choices(FLAG_CN)),
+        Column("依据文书", "evidence", partial(text, max_length=500), "处罚决定书、法院文书等的文号"),
+        Column("登记日期", "registered_on", date, "稽核部门登记该情形的日期"),
+    ), key=("institution_code", "year", "flag")),
+    ImportKind("securities", "担保抵押", Department.FUND_SETTLEMENT, (
+        CODE,
+        Column("类型", "kind", partial(choice, options=SECURITY_CN), "资产抵押或信用担保", _choices(SECURITY_CN)),
+        Column("金额", "value", amount, "担保、抵押额度（元），最多两位小数"),
+        Column("登记编号", "registration_ref", partial(text, max_length=100), "不动产抵押登记证明号或担保函编号"),
+        Column("起始日期", "valid_from", date, "担保、抵押生效日期"),
+        Column("截止日期", "valid_until", date, "担保、抵押到期日期（须覆盖预付协议期限）"),
+    ), key=("institution_code", "registration_ref")),
+    ImportKind("bars", "取消资格", Department.INSPECTION, (
+        CODE,
+        Column("起始日期", "since", date, "查实之日（21§(六)：三年内不得申请）"),
+        Column("截止日期", "until", date, "不得申请的最后一日"),
+        Column("原因", "reason", partial(text, max_length=500), "如：提供虚假财务报表骗取预付金"),
+        Column("处理决定文号", "decision_ref", partial(text, max_length=100), "取消资格的处理决定文号"),
+    ), key=("institution_code", "since")),
+    ImportKind("funds", "基金收支", Department.FINANCE, (
+        YEAR,
+        Column("险种", "fund", partial(choice, options=FUND_CN), "职工或居民", ("职工", "居民")),
+        Column("上年末累计结余", "cumulative_surplus", amount, "元"),
+        Column("月均基金支出", "monthly_expenditure", amount, "元，须大于 0"),
+        Column("上年当期结余", "last_year_current_balance", partial(amount, negative=True), "元，赤字填负数"),
+        Column("预测当期结余", "projected_current_balance", partial(amount, negative=True),
+               "元，按 12 个月滚动测算，赤字填负数"),
+    ), key=("year", "fund"), by_institution=False),
+    ImportKind("settlement", "月度结算", Department.FUND_SETTLEMENT, (
+        CODE,
+        Column("结算年月", "month", month, "如 2025-01"),
+        Column("险种", "fund", partial(choice, options=FUND_CN), "职工或居民", ("职工", "居民")),
+        Column("基金支付金额", "amount", amount, "当月医保基金支付（元）"),
+        Column("其中异地就医金额", "out_of_region", amount, "元，不超过基金支付金额"),
+    ), key=("institution_code", "month", "fund")),
+)}
+
+
+def row_problems(kind: ImportKind, record: dict[str, Any]) -> list[tuple[str, str]]:
+    """Checks across the cells of one row: (header, message)."""
+    problems = []
+    if kind.name == "bars" and record["until"] < record["since"]:
+        problems.append(("截止日期", "截止日期早于起始日期"))
+    if kind.name == "securities" and record["valid_until"] < record["valid_from"]:
+        problems.append(("截止日期", "截止日期早于起始日期"))
+    if kind.name == "settlement" and record["out_of_region"] > record["amount"]:
+        problems.append(("其中异地就医金额", "异地就医金额大于基金支付金额"))
+    if kind.name == "funds" and record["monthly_expenditure"] <= 0:
+        problems.append(("月均基金支出", "月均基金支出须大于 0"))
+    if kind.name == "institutions" and record["kind"] == Kind.PHARMACY and not record["institution_code"].startswith("P"):
+        problems.append(("机构编码", "零售药店的编码须以 P 开头"))
+    return problems

@@ -1,0 +1,127 @@
+"""Reading an import file as a stream of rows: .xlsx (openpyxl, read-only: memory does not grow with
+the file) or .csv in UTF-8 (with or without BOM) or GB18030 (what Chinese Excel writes); then each
+row checked against its kind into a record, or into errors naming row, column and problem."""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass
+from typing import Any, BinaryIO, Iterator
+
+from openpyxl import load_workbook
+
+from .cells import CellError, blank
+from .kinds import ImportKind, row_problems
+
+XLSX_MAGIC = b"PK\x03\x04"
+SNIFF = 64 * 1024
+
+
+class FileProblem(ValueError):
+    """The file as a whole cannot be read (format, encoding, headers)."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # as the spreadsheet numbers it: the header is row 1
+    column: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Parsed:
+    row: int
+    record: dict[str, Any] | None  # None when the row has errors
+    errors: tuple[RowError, ...]
+
+
+def rows(stream: BinaryIO) -> Iterator[list[Any]]:
+    """Every row of the first sheet (or of the CSV), header included, as raw cells."""
+    head = stream.read(len(XLSX_MAGIC))
+    stream.seek(0)
+    if head == XLSX_MAGIC:
+        yield from _xlsx_rows(stream)
+    else:
+        yield from _csv_rows(stream)
+
+
+def _xlsx_rows(stream: BinaryIO) -> Iterator[list[Any]]:
+    try:
+        book = load_workbook(stream, read_only=True, data_only=True)
+    except Exception:  # a damaged or disguised file: openpyxl raises many kinds
+        raise FileProblem("无法读取该 Excel 文件（须为 .xlsx 格式）") from None
+    try:
+        for values in book.worksheets[0].iter_rows(values_only=True):
+            yield list(values)
+    finally:
+        book.close()
+
+
+def _encoding(stream: BinaryIO) -> str:
+    sample = stream.read(SNIFF)
+    stream.seek(0)
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)  # a character cut at the end is fine
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "gb18030"
+
+
+def _csv_rows(stream: BinaryIO) -> Iterator[list[Any]]:
+    encoding = _encoding(stream)
+    text = io.TextIOWrapper(stream, encoding=encoding, errors="strict", newline="")
+    try:
+        for values in csv.reader(text):
+            if any("\x00" in v for v in values):
+                raise FileProblem("文件不是文本格式的 CSV（含有空字符）")
+            yield values
+    except UnicodeDecodeError:
+        raise FileProblem("无法识别文件编码：CSV 须为 UTF-8 或 GB18030（中文 Excel 另存为 CSV 的默认编码）") from None
+    except csv.Error as err:
+        raise FileProblem(f"CSV 格式有误：{err}") from None
+    finally:
+        text.detach()
+
+
+def header_map(kind: ImportKind, header: list[Any]) -> dict[int, int]:
+    """Which cell holds which column: {column index in the kind: cell index in the file}."""
+    names = [str(h).strip().lstrip("\ufeff") if h is not None else "" for h in header]
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name and name in seen:
+            raise FileProblem(f"表头“{name}”重复出现")
+        seen.setdefault(name, i)
+    missing = [c.header for c in kind.columns if c.header not in seen]
+    if missing:
+        raise FileProblem(f"缺少列：{'、'.join(missing)}（请使用“{kind.title}”导入模板的表头）")
+    return {n: seen[c.header] for n, c in enumerate(kind.columns)}
+
+
+def records(kind: ImportKind, stream: BinaryIO) -> Iterator[Parsed]:
+    """Each data row of the file, read into a record or into its errors; blank rows are skipped."""
+    all_rows = rows(stream)
+    header = next(all_rows, None)
+    if header is None or all(blank(v) for v in header):
+        raise FileProblem("文件为空：第 1 行须为表头")
+    where = header_map(kind, header)
+    for number, values in enumerate(all_rows, start=2):
+        if all(blank(v) for v in values):
+            continue
+        record: dict[str, Any] = {}
+        errors = []
+        for n, column in enumerate(kind.columns):
+            i = where[n]
+            value = values[i] if i < len(values) else None
+            if blank(value):
+                errors.append(RowError(number, column.header, "不能为空"))
+                continue
+            try:
+                record[column.field] = column.read(value)
+            except CellError as err:
+                errors.append(RowError(number, column.header, str(err)))
+        if not errors:
+            errors = [RowError(number, header_, message) for header_, message in row_problems(kind, record)]
+        yield Parsed(number, None if errors else record, tuple(errors))

@@ -1,0 +1,346 @@
+"""Importing a region's data from the files staff already have, all or nothing and safe to repeat.
+
+One import is one step of its owning department (24§) in one transaction. The file is read as a
+stream in chunks; each chunk costs a bounded number of statements (resolve the codes, fetch what is
+recorded under its keys, stage its keys, write), so the cost grows with the file and memory does
+not. Every error is collected (row, column, message); if there is any, or on a dry run, the
+transaction is rolled back and nothing is written. A row that would change recorded data is refused
+unless the import is a correction with a reason, which keeps the earlier version. Determinations keep
+the frozen snapshot of the facts they judged, so nothing here changes what a fixed list used; a
+security a determination was capped by cannot be corrected.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import islice
+from typing import Any, BinaryIO, Callable
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select, tuple_, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..intake.kinds import KINDS, ImportKind
+from ..intake.reading import FileProblem, RowError, records
+from ..models import (
+    AnnualStanding, Bar, DataCorrection, DataImport, Determination, FundPositionRecord, Institution, InstitutionCondition,
+    MonthlyPayout, Region, SecurityPledge,
+)
+from .errors import ServiceError
+from .unit_of_work import find_region, staff_step
+
+CHUNK = 2000
+ERRORS_LISTED = 500  # a report lists this many errors, and counts them all
+CHANGES_LISTED = 200
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a kind's rows are kept: the model, the attributes that identify a row, those it records."""
+
+    model: type
+    key: tuple[str, ...]
+    values: tuple[str, ...]
+    region_scoped: bool = False  # rows carry region_id (else they belong to an institution of the region)
+
+
+TARGETS = {
+    "institutions": Target(Institution, ("code",), ("name", "credit_code", "kind", "level", "state_run",
+                                                     "settled_since", "bank_name", "bank_account"), True),
+    "standings": Target(AnnualStanding, ("institution_id", "year"), ("assessment", "performance_score",
+                                                                     "credit_grade")),
+    "conditions": Target(InstitutionCondition, ("institution_id", "year", "flag"), ("evidence", "registered_on")),
+    "securities": Target(SecurityPledge, ("institution_id", "registration_ref"), ("kind", "value", "valid_from",
+                                                                                    "valid_until")),
+    "bars": Target(Bar, ("institution_id", "since"), ("until", "reason", "decision_ref")),
+    "funds": Target(FundPositionRecord, ("year", "fund"), ("cumulative_surplus", "monthly_expenditure",
+                                                           "last_year_current_balance", "projected_current_balance"),
+                    True),
+    "settlement": Target(MonthlyPayout, ("institution_id", "month", "fund"), ("amount", "out_of_region")),
+}
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    row: int
+    key: str
+    field: str  # the column header
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    kind: str
+    title: str
+    file_name: str
+    sha256: str
+    rows: int
+    added: int
+    changed: int
+    unchanged: int
+    errors: tuple[RowError, ...]  # the first ERRORS_LISTED
+    error_count: int
+    changes: tuple[ChangeLine, ...]  # the first CHANGES_LISTED
+    dry_run: bool
+    correction: bool
+    applied: bool
+    import_id: int | None
+    seen_before: bool  # a file with these very bytes was imported into the region before
+
+    @property
+    def message(self) -> str:
+        if self.error_count:
+            return f"文件有 {self.error_count} 处错误，整个文件未导入，请改正后重新导入。"
+        counts = f"新增 {self.added} 行，更改 {self.changed} 行，与已登记数据相同 {self.unchanged} 行"
+        if self.dry_run:
+            return f"试导入（未写入）：{counts}。"
+        if not self.added and not self.changed:
+            again = "该文件此前已导入，" if self.seen_before else ""
+            return f"{again}与已登记数据完全一致，未做任何更改（共 {self.rows} 行）。"
+        return f"已导入：{counts}。"
+
+
+@dataclass
+class _Tally:
+    rows: int = 0
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    error_count: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    changes: list[ChangeLine] = field(default_factory=list)
+
+    def error(self, error: RowError) -> None:
+        self.error_count += 1
+        if len(self.errors) < ERRORS_LISTED:
+            self.errors.append(error)
+
+
+class _RolledBack(Exception):
+    """Carries the report out of the step, whose transaction is then rolled back."""
+
+    def __init__(self, report: ImportReport) -> None:
+        self.report = report
+
+
+def kind_of(name: str) -> ImportKind:
+    if name not in KINDS:
+        raise ServiceError(f"没有“{name}”这种导入（可导入：{'、'.join(KINDS)}）", "kind")
+    return KINDS[name]
+
+
+def digest(stream: BinaryIO) -> str:
+    sha = hashlib.sha256()
+    while block := stream.read(1 << 20):
+        sha.update(block)
+    stream.seek(0)
+    return sha.hexdigest()
+
+
+def import_file(sessions: sessionmaker, user: str, region_code: str, kind_name: str, file_name: str,
+                stream: BinaryIO, *, dry_run: bool = False, correct: bool = False, reason: str = "",
+                progress: Callable[[int], None] = lambda n: None) -> ImportReport:
+    """Import one file of ``kind_name`` into the region as ``user``; the report says what it did."""
+    kind = kind_of(kind_name)
+    reason = (reason or "").strip()
+    if correct and not reason:
+        raise ServiceError("更正导入须说明原因", "reason")
+    if len(reason) > 500:
+        raise ServiceError("原因不能超过 500 个字符", "reason")
+    file_name = (file_name or "上传文件")[-200:]
+    sha = digest(stream)
+    try:
+        with staff_step(sessions, user, kind.owner) as step:
+            region = find_region(step.session, region_code)
+            step.enter(region)
+            # one import at a time per region: two concurrent files cannot both add the same row
+            step.session.execute(select(Region.id).where(Region.id == region.id).with_for_update())
+            report = _run(step.session, region, kind, file_name, sha, stream, dry_run, correct, reason, user,
+                          progress)
+            if report.error_count or dry_run:
+                raise _RolledBack(report)
+            return report
+    except _RolledBack as done:
+        return done.report
+    except FileProblem as err:
+        raise ServiceError(str(err), "file") from None
+
+
+def _run(session: Session, region: Region, kind: ImportKind, file_name: str, sha: str, stream: BinaryIO,
+         dry_run: bool, correct: bool, reason: str, user: str, progress) -> ImportReport:
+    target = TARGETS[kind.name]
+    tally = _Tally()
+    staged = _staging_table()
+    connection = session.connection()
+    staged.create(connection)
+    corrections: list[dict[str, Any]] = []
+    parsed = records(kind, stream)
+    while chunk := list(islice(parsed, CHUNK)):
+        tally.rows += len(chunk)
+        for p in chunk:
+            for e in p.errors:
+                tally.error(e)
+        good = [p for p in chunk if p.record is not None]
+        rows = _bind(session, region, kind, good, tally)
+        if rows:
+            connection.execute(insert(staged), [{"row_no": n, "row_key": _key_text(target, r)} for n, r, _ in rows])
+        new, changed = _classify(session, region, kind, target, rows, tally, correct)
+        if not tally.error_count and not dry_run:
+            if new:
+                session.execute(insert(target.model), new)
+            for recorded, values, label in changed:
+                corrections.append(_correction(kind, recorded, values, label))
+                session.execute(update(target.model).where(*_identity(target, recorded)).values(**values))
+        progress(len(chunk))
+    _duplicates(connection, staged, kind, tally)
+    staged.drop(connection)
+    seen = session.scalar(select(func.count()).select_from(DataImport).where(
+        DataImport.region_id == region.id, DataImport.file_sha256 == sha)) > 0
+    import_id = None
+    if not tally.error_count and not dry_run and (tally.added or tally.changed):
+        record = DataImport(region_id=region.id, kind=kind.name, file_name=file_name, file_sha256=sha, rows=tally.rows,
+                            added=tally.added, changed=tally.changed, unchanged=tally.unchanged, correction=correct,
+                            reason=reason or None, imported_by=user)
+        session.add(record)
+        session.flush()
+        import_id = record.id
+        if corrections:
+            session.execute(insert(DataCorrection), [dict(c, import_id=import_id) for c in corrections])
+    return ImportReport(kind.name, kind.title, file_name, sha, tally.rows, tally.added, tally.changed,
+                        tally.unchanged, tuple(tally.errors), tally.error_count, tuple(tally.changes), dry_run, correct,
+                        import_id is not None, import_id, seen)
+
+
+def _staging_table() -> Table:
+    """Each row's key, to find duplicates within the file with one query however large the file."""
+    return Table(f"import_keys_{uuid.uuid4().hex[:12]}", MetaData(), Column("row_no", Integer),
+                 Column("row_key", String(300)), prefixes=["TEMPORARY"])
+
+
+def _label(kind: ImportKind, record: dict) -> str:
+    """A row's key as staff read it: 机构编码 / 年度 …"""
+    return " / ".join(str(kind.column(f).display(record[f])) for f in kind.key)
+
+
+def _bind(session: Session, region: Region, kind: ImportKind, good, tally: _Tally) -> list[tuple[int, dict, str]]:
+    """Records as the model's attributes (机构编码 resolved to the region's institution), with their labels."""
+    out = []
+    if kind.name == "institutions":
+        for p in good:
+            values = dict(p.record)
+            values["code"] = values.pop("institution_code")
+            out.append((p.row, dict(values, region_id=region.id), _label(kind, p.record)))
+        return out
+    if not kind.by_institution:
+        return [(p.row, dict(p.record, region_id=region.id), _label(kind, p.record)) for p in good]
+    codes = {p.record["institution_code"] for p in good}
+    ids = dict(session.execute(select(Institution.code, Institution.id).where(
+        Institution.region_id == region.id, Institution.code.in_(codes))).all()) if codes else {}
+    for p in good:
+        values = dict(p.record)
+        code = values.pop("institution_code")
+        if code not in ids:
+            tally.error(RowError(p.row, "机构编码", f"{code} 不是本统筹地区的定点医药机构（请先导入定点医药机构）"))
+            continue
+        out.append((p.row, dict(values, institution_id=ids[code]), _label(kind, p.record)))
+    return out
+
+
+def _key_text(target: Target, values: dict) -> str:
+    return json.dumps([_plain(values[k]) for k in target.key], ensure_ascii=False)[:300]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (dt.date, Decimal)):
+        return str(value)
+    return value
+
+
+def _classify(session: Session, region: Region, kind: ImportKind, target: Target, rows, tally: _Tally,
+              correct: bool) -> tuple[list, list]:
+    """New rows, and (recorded row, new values) for those that differ; unchanged ones only counted."""
+    if not rows:
+        return [], []
+    model = target.model
+    keys = {tuple(r[k] for k in target.key) for _, r, _ in rows}
+    query = select(model).where(tuple_(*[getattr(model, k) for k in target.key]).in_(list(keys)))
+    if target.region_scoped:
+        query = query.where(model.region_id == region.id)
+    existing = {tuple(getattr(m, k) for k in target.key): m for m in session.scalars(query)}
+    used = _securities_in_use(session, [m.id for m in existing.values()]) if kind.name == "securities" else set()
+    new, changed, seen = [], [], set()
+    for row_no, values, label in rows:
+        key = tuple(values[k] for k in target.key)
+        if key in seen:
+            continue  # a repeat within the file: reported as such once the whole file is staged
+        seen.add(key)
+        recorded = existing.get(key)
+        if recorded is None:
+            new.append(values)
+            tally.added += 1
+            continue
+        differs = {f: values[f] for f in target.values if getattr(recorded, f) != values[f]}
+        if not differs:
+            tally.unchanged += 1
+            continue
+        tally.changed += 1
+        for f, after in differs.items():
+            if len(tally.changes) < CHANGES_LISTED:
+                tally.changes.append(ChangeLine(row_no, label, _header(kind, f),
+                                                _shown(getattr(recorded, f)), _shown(after)))
+        if not correct:
+            fields = "、".join(_header(kind, f) for f in differs)
+            tally.error(RowError(row_no, _header(kind, next(iter(differs))),
+                                 f"与已登记数据不一致（{fields}）；如确需更正，请以“更正”方式导入并说明原因"))
+        elif getattr(recorded, "id", None) in used:
+            tally.error(RowError(row_no, "登记编号", "该担保、抵押已被预付金核定使用，不能更正；请办理续保或替换"))
+        else:
+            changed.append((recorded, differs, label))
+    return new, changed
+
+
+def _identity(target: Target, recorded) -> list:
+    """The WHERE that names exactly this recorded row (its id, or its natural key where it has no id)."""
+    model = target.model
+    if hasattr(model, "id"):
+        return [model.id == recorded.id]
+    return [getattr(model, k) == getattr(recorded, k) for k in target.key]
+
+
+def _securities_in_use(session: Session, ids: list[int]) -> set[int]:
+    if not ids:
+        return set()
+    return set(session.scalars(select(Determination.security_id).where(Determination.security_id.in_(ids))))
+
+
+def _correction(kind: ImportKind, recorded, values: dict, label: str) -> dict[str, Any]:
+    return {"record_key": label[:200],
+            "before_json": json.dumps({_header(kind, f): _shown(getattr(recorded, f)) for f in values},
+                                      ensure_ascii=False),
+            "after_json": json.dumps({_header(kind, f): _shown(v) for f, v in values.items()}, ensure_ascii=False)}
+
+
+def _duplicates(connection, staged: Table, kind: ImportKind, tally: _Tally) -> None:
+    """Rows whose key an earlier row of the same file already had."""
+    first = (select(staged.c.row_key, func.min(staged.c.row_no).label("first_row"))
+             .group_by(staged.c.row_key).having(func.count() > 1).subquery())
+    for row_no, first_row in connection.execute(
+            select(staged.c.row_no, first.c.first_row).join(first, first.c.row_key == staged.c.row_key)
+            .where(staged.c.row_no != first.c.first_row).order_by(staged.c.row_no)):
+        headers = "、".join(kind.column(f).header for f in kind.key)
+        tally.error(RowError(row_no, kind.column(kind.key[0]).header, f"与第 {first_row} 行重复（{headers}相同）"))
+
+
+def _header(kind: ImportKind, attribute: str) -> str:
+    name = "institution_code" if attribute == "code" else attribute
+    return next((c.header for c in kind.columns if c.field == name), attribute)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return "" if value is None else str(value)

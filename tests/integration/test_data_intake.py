@@ -1,0 +1,229 @@
+"""A real bureau's data (issue 10): the demo region written as import files and imported into an empty
+database determines as ``demo load`` does; a malformed file of each kind is refused whole with every
+error listed and nothing written; importing a file twice changes nothing; a correction keeps the
+earlier version and its reason; only the department that owns the data imports it (24§)."""
+import datetime as dt
+import io
+import json
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select, table, text
+
+from prepay_admin.demo.files import ORDER, write_demo_files
+from prepay_admin.models import DataCorrection, DataImport, Determination, Institution, Region
+from prepay_admin.policy.departments import Department
+from prepay_admin.services import applications, determination, identity
+from prepay_admin.services.campaign import open_campaign
+from prepay_admin.services.demo import load_demo
+from prepay_admin.services.errors import ServiceError
+from prepay_admin.services.imports import import_file
+from prepay_admin.services.regions import create_region
+
+YEAR = 2026
+DEMO, IMPORTED = "320600", "320601"
+OWNERS = {"institutions": "jiesuan1", "standings": "jiesuan1", "conditions": "jihe1", "bars": "jihe1",
+          "securities": "jiesuan1", "funds": "caiwu1", "settlement": "jiesuan1"}
+COUNTED = ("institution", "annual_standing", "institution_condition", "institution_bar", "security_pledge",
+           "fund_position", "monthly_payout", "data_import", "data_correction")
+
+
+def counts(sessions) -> dict[str, int]:
+    with sessions() as s:
+        return {name: s.scalar(select(func.count()).select_from(table(name))) for name in COUNTED}
+
+
+def imported(sessions, kind: str, data: bytes, name: str = "file.csv", user: str | None = None, **options):
+    return import_file(sessions, user or OWNERS[kind], IMPORTED, kind, name, io.BytesIO(data), **options)
+
+
+@pytest.fixture
+def region(app):
+    """An empty region the demo's staff may work in (the demo region exists beside it for its staff)."""
+    sessions = app.extensions["prepay_sessions"]
+    load_demo(sessions, institutions=3, seed=1, year=YEAR, region_code="110100", region_name="他处", play=False)
+    create_region(sessions, IMPORTED, "导入市", "nantong-2025", YEAR, "root")
+    for username in set(OWNERS.values()) | {"shenji1"}:
+        identity.grant_region(sessions, username, IMPORTED, "root")
+    return sessions
+
+
+def settlement_csv(*rows: str, encoding: str = "utf-8") -> bytes:
+    return ("机构编码,结算年月,险种,基金支付金额,其中异地就医金额\n" + "\n".join(rows) + "\n").encode(encoding)
+
+
+def institutions_csv(*rows: str) -> bytes:
+    head = "机构编码,机构名称,统一社会信用代码,机构类型,医疗机构等级,是否国家机关或国有资产举办的公益性机构,医保结算起始日期,开户银行,银行账号\n"
+    return (head + "\n".join(rows) + "\n").encode("utf-8")
+
+
+GOOD_INSTITUTION = "H32060100001,导入市人民医院,123206000000000017,医院,二级,是,2018-03-01,中国银行导入支行,6216600000000001"
+
+
+def determinations(sessions, region_code: str) -> list[tuple]:
+    """What the rules decided for each institution: eligibility, months, ratio, amounts, reasons."""
+    with sessions() as s:
+        rows = s.execute(select(Institution.code, Determination).join(
+            Determination, Determination.institution_id == Institution.id).join(Region, Region.id == Institution.region_id)
+            .where(Region.code == region_code).order_by(Institution.code)).all()
+        return [(code, d.eligible, d.months, d.ratio, json.loads(d.reasons_json),
+                 [(a.fund, a.amount, json.loads(a.reasons_json)) for a in d.advances]) for code, d in rows]
+
+
+def play_to_determination(sessions, region_code: str) -> None:
+    open_campaign(sessions, region_code, YEAR, "caiwu1")
+    with sessions() as s:
+        codes = s.scalars(select(Institution.code).join(Region, Region.id == Institution.region_id)
+                          .where(Region.code == region_code).order_by(Institution.code)).all()
+    for code in codes:
+        applications.apply(sessions, region_code, YEAR, code, applications.clean_answers(), dt.date(YEAR - 1, 12, 28),
+                           "jiesuan1")
+    determination.determine(sessions, region_code, YEAR, "jiesuan1")
+
+
+def test_the_demo_as_files_imported_into_an_empty_region_determines_as_demo_load(app, region, tmp_path):
+    sessions = region
+    load_demo(sessions, institutions=60, seed=2026, year=YEAR, play=False)  # 320600, the reference
+    files = write_demo_files(tmp_path, 60, 2026, YEAR, IMPORTED)
+    assert tuple(files) == ORDER
+    for kind, path in files.items():
+        with path.open("rb") as stream:
+            report = import_file(sessions, OWNERS[kind], IMPORTED, kind, path.name, stream)
+        assert report.error_count == 0, (kind, report.errors[:5])
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(DataImport)) == len(ORDER) - 1  # the empty securities file
+    play_to_determination(sessions, DEMO)
+    play_to_determination(sessions, IMPORTED)
+    reference, from_files = determinations(sessions, DEMO), determinations(sessions, IMPORTED)
+    assert len(reference) == 60 and any(eligible for _, eligible, *_ in reference)
+    assert from_files == reference  # the same codes (both regions' prefix is 3206), the same decisions
+
+
+def test_a_file_imported_twice_changes_nothing_and_says_so(region):
+    first = imported(region, "institutions", institutions_csv(GOOD_INSTITUTION))
+    assert first.applied and first.added == 1
+    before = counts(region)
+    again = imported(region, "institutions", institutions_csv(GOOD_INSTITUTION))
+    assert not again.applied and again.unchanged == 1 and again.seen_before
+    assert "该文件此前已导入" in again.message and "未做任何更改" in again.message
+    assert counts(region) == before
+
+
+def test_a_row_that_would_change_recorded_data_is_refused_unless_it_is_a_correction_with_a_reason(region):
+    imported(region, "institutions", institutions_csv(GOOD_INSTITUTION))
+    renamed = GOOD_INSTITUTION.replace("导入市人民医院", "导入市第一人民医院")
+    before = counts(region)
+    refused = imported(region, "institutions", institutions_csv(renamed))
+    assert refused.error_count == 1 and "与已登记数据不一致（机构名称）" in refused.errors[0].message
+    assert refused.changes[0].before == "导入市人民医院" and counts(region) == before
+    with pytest.raises(ServiceError, match="更正导入须说明原因"):
+        imported(region, "institutions", institutions_csv(renamed), correct=True)
+    done = imported(region, "institutions", institutions_csv(renamed), correct=True, reason="机构更名（批复文号 1 号）")
+    assert done.applied and done.changed == 1
+    with region() as s:
+        correction = s.scalar(select(DataCorrection))
+        assert json.loads(correction.before_json) == {"机构名称": "导入市人民医院"}
+        assert json.loads(correction.after_json) == {"机构名称": "导入市第一人民医院"}
+        assert correction.record_key == "H32060100001"
+        assert s.scalar(select(DataImport.reason).where(DataImport.id == correction.import_id)) == "机构更名（批复文号 1 号）"
+        assert s.scalar(select(Institution.name).where(Institution.code == "H32060100001")) == "导入市第一人民医院"
+
+
+MALFORMED = {
+    "institutions": (institutions_csv(
+        GOOD_INSTITUTION,
+        "H3206010002,坏编码医院,123206000000000017,医院,二级,是,2018-03-01,中国银行,6216600000000002",
+        "H32060100003,坏校验医院,123206000000000018,医院,二级,是,2018-03-01,中国银行,6216600000000003",
+        "H32060100004,未知类型,123206000000000017,卫生院,五级,也许,2018-02-30,中国银行,62166",
+        GOOD_INSTITUTION), {"机构编码", "统一社会信用代码", "机构类型", "医疗机构等级",
+                            "是否国家机关或国有资产举办的公益性机构", "医保结算起始日期", "银行账号"}),
+    "standings": ("机构编码,年度,年度考核结果,绩效综合评价得分,诚信服务信用等级\n"
+                  "H32060199999,2026,良好,90,A\nH32060100001,2026,很好,100.5,E\n".encode(),
+                  {"机构编码", "年度考核结果", "绩效综合评价得分", "诚信服务信用等级"}),
+    "conditions": ("机构编码,年度,情形,依据文书,登记日期\nH32060100001,2026,随便什么,,2025/13/1\n".encode(),
+                   {"情形", "依据文书", "登记日期"}),
+    "bars": ("机构编码,起始日期,截止日期,原因,处理决定文号\nH32060100001,2025-07-01,2024-06-30,虚假报表,处〔1〕号\n".encode(),
+             {"截止日期"}),
+    "securities": ("机构编码,类型,金额,登记编号,起始日期,截止日期\nH32060100001,资产抵押,100.005,抵1,2026-01-01,2029-01-20\n"
+                   "H32060100001,口头担保,1000,抵2,2026-01-01,2029-01-20\n".encode(), {"金额", "类型"}),
+    "funds": ("年度,险种,上年末累计结余,月均基金支出,上年当期结余,预测当期结余\n2026,职工,1000.001,0,1,1\n"
+              "2026,职工,1000,100,1,1\n2026,职工,1000,100,1,1\n".encode(), {"上年末累计结余", "年度"}),
+    "settlement": (settlement_csv("H32060100001,2025-01,职工,1000.123,0", "H32060199999,2025-01,职工,10,0",
+                                  "H32060100001,2025-02,居民,10,20", "H32060100001,2025-03,职工,10,0",
+                                  "H32060100001,2025-03,职工,10,0", encoding="gb18030"),
+                   {"基金支付金额", "机构编码", "其中异地就医金额"}),
+}
+
+
+@pytest.mark.parametrize("kind", list(MALFORMED))
+def test_a_malformed_file_is_refused_whole_with_every_error_listed_and_nothing_written(region, kind):
+    if kind != "institutions":
+        imported(region, "institutions", institutions_csv(GOOD_INSTITUTION))
+    data, columns = MALFORMED[kind]
+    before = counts(region)
+    report = imported(region, kind, data)
+    assert report.error_count >= len(columns) and not report.applied
+    assert columns <= {e.column for e in report.errors}, [(e.row, e.column, e.message) for e in report.errors]
+    assert all(e.row >= 2 and e.message for e in report.errors)
+    assert counts(region) == before
+
+
+def test_a_duplicate_row_names_the_row_it_repeats(region):
+    imported(region, "institutions", institutions_csv(GOOD_INSTITUTION))
+    report = imported(region, "settlement", settlement_csv("H32060100001,2025-03,职工,10,0",
+                                                           "H32060100001,2025-04,职工,10,0",
+                                                           "H32060100001,2025-03,职工,10,0"))
+    assert [(e.row, e.message) for e in report.errors] == [(4, "与第 2 行重复（机构编码、结算年月、险种相同）")]
+
+
+def test_an_xlsx_with_numeric_and_date_cells_is_read_without_float_arithmetic(region):
+    from openpyxl import Workbook
+
+    imported(region, "institutions", institutions_csv(GOOD_INSTITUTION))
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["机构编码", "结算年月", "险种", "基金支付金额", "其中异地就医金额"])
+    sheet.append(["H32060100001", dt.datetime(2025, 1, 1), "职工", 1409.5, 0.1])
+    sheet.append(["H32060100001", "2025/2", "居民", 107000.53, 0])
+    data = io.BytesIO()
+    book.save(data)
+    report = imported(region, "settlement", data.getvalue(), name="settlement.xlsx")
+    assert report.applied and report.added == 2
+    with region() as s:
+        amounts = sorted(s.execute(text("SELECT p.amount FROM monthly_payout p JOIN institution i ON i.id = p.institution_id "
+                                             "WHERE i.code = 'H32060100001'")).scalars())
+    assert amounts == [140950, 10700053]  # fen, exactly
+    book.active.append(["H32060100001", "2025-03", "职工", 1.005, 0])
+    data = io.BytesIO()
+    book.save(data)
+    refused = imported(region, "settlement", data.getvalue(), name="settlement.xlsx")
+    assert refused.errors[0].row == 4 and "超过两位小数" in refused.errors[0].message
+
+
+def test_24_only_the_department_that_owns_the_data_imports_it(region):
+    before = counts(region)
+    for kind, data, others in (("settlement", settlement_csv("H32060100001,2025-01,职工,10,0"), ("jihe1", "caiwu1")),
+                               ("conditions", "机构编码,年度,情形,依据文书,登记日期\n".encode(), ("jiesuan1",)),
+                               ("funds", "年度,险种,上年末累计结余,月均基金支出,上年当期结余,预测当期结余\n".encode(),
+                                ("jiesuan1", "jihe1"))):
+        for user in others + ("shenji1",):
+            with pytest.raises(ServiceError) as refused:
+                imported(region, kind, data, user=user)
+            assert refused.value.field == "user", (kind, user)
+    assert counts(region) == before
+
+
+def test_a_dry_run_reports_what_it_would_do_and_writes_nothing(region):
+    before = counts(region)
+    report = imported(region, "institutions", institutions_csv(GOOD_INSTITUTION), dry_run=True)
+    assert report.added == 1 and not report.applied and report.message.startswith("试导入（未写入）")
+    assert counts(region) == before
+
+
+def test_an_amount_is_stored_to_the_fen(region):
+    imported(region, "funds", "年度,险种,上年末累计结余,月均基金支出,上年当期结余,预测当期结余\n"
+                              "2026,职工,\"1,234,567.89\",100000.10,-1.5,0\n".encode())
+    with region() as s:
+        row = s.execute(text("SELECT f.cumulative_surplus, f.last_year_current_balance FROM fund_position f "
+                             "JOIN region r ON r.id = f.region_id WHERE r.code = '320601'")).one()
+    assert tuple(row) == (123456789, -150) and Decimal("1234567.89") == Decimal(row[0]).scaleb(-2)
