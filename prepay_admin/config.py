@@ -51,6 +51,9 @@ def secret_key() -> str:
     return path.read_text().strip()
 
 
+UPLOAD_BYTES_MAX = 64 * 1024 * 1024  # a month's settlement of 100,000 institutions is about 12 MiB as .xlsx
+
+
 def web_settings() -> dict:
     """Flask settings of the screens: secure cookies and the idle timeout."""
     return {
@@ -63,4 +66,5 @@ def web_settings() -> dict:
         "PERMANENT_SESSION_LIFETIME": IDLE_TIMEOUT,
         "SESSION_REFRESH_EACH_REQUEST": True,  # so the lifetime is an idle timeout
         "WTF_CSRF_TIME_LIMIT": None,  # the session's own lifetime bounds the token
+        "MAX_CONTENT_LENGTH": UPLOAD_BYTES_MAX,  # an upload past it is a 413, never read into memory
     }

@@ -35,14 +35,15 @@ def region(code: str) -> None:
     call(lambda: check_region(sessions(), caller().username, code))
 
 
-def idempotent(run) -> Response:
+def idempotent(run, body: object = None) -> Response:
     """Run ``run`` once per Idempotency-Key and answer with what it answered the first time (already in
-    its documented JSON form: it is not serialized again)."""
+    its documented JSON form: it is not serialized again). ``body`` is what identifies the request where it
+    is not JSON (a multipart upload: its form and its file's digest)."""
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key:
         abort(400, message="变更类请求须提供 Idempotency-Key 请求头",
               errors={"Idempotency-Key": ["变更类请求须提供 Idempotency-Key 请求头"]})
-    digest = fingerprint(request.method, request.path, request.get_json(silent=True))
+    digest = fingerprint(request.method, request.path, body if body is not None else request.get_json(silent=True))
     answer = call(lambda: once(sessions(), caller().id, key, digest, run))
     response = jsonify(answer.body)
     response.status_code = answer.status

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -20,16 +21,16 @@ from decimal import Decimal
 from itertools import islice
 from typing import Any, BinaryIO, Callable
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select, tuple_, update
+from sqlalchemy import Column, Integer, MetaData, String, Table, delete, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..intake.kinds import KINDS, ImportKind
 from ..intake.reading import FileProblem, RowError, records
 from ..models import (
-    AnnualStanding, Bar, DataCorrection, DataImport, Determination, FundPositionRecord, Institution, InstitutionCondition,
-    MonthlyPayout, Region, SecurityPledge,
+    AnnualStanding, Bar, DataCorrection, DataImport, Determination, FundPositionRecord, ImportUpload, Institution,
+    InstitutionCondition, MonthlyPayout, Region, SecurityPledge,
 )
-from .errors import ServiceError
+from .errors import NotFound, ServiceError
 from .unit_of_work import find_region, staff_step
 
 CHUNK = 2000
@@ -344,3 +345,49 @@ def _shown(value: Any) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     return "" if value is None else str(value)
+
+
+# -- on screen: upload, preview, confirm ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Previewed:
+    report: ImportReport
+    upload_id: int | None  # the stored upload to confirm (None: the file has errors, nothing to confirm)
+
+
+def preview_upload(sessions: sessionmaker, user: str, region_code: str, kind_name: str, file_name: str,
+                   data: bytes, *, correct: bool = False, reason: str = "") -> Previewed:
+    """A dry run of the uploaded bytes; a clean file is kept so that confirming imports exactly it."""
+    report = import_file(sessions, user, region_code, kind_name, file_name, io.BytesIO(data), dry_run=True,
+                         correct=correct, reason=reason)
+    if report.error_count:
+        return Previewed(report, None)
+    with staff_step(sessions, user, KINDS[kind_name].owner) as step:
+        region = find_region(step.session, region_code)
+        step.enter(region)
+        upload = ImportUpload(region_id=region.id, kind=kind_name, file_name=report.file_name, file_sha256=report.sha256,
+                              content=data, uploaded_by=user)
+        step.session.add(upload)
+        step.session.flush()
+        return Previewed(report, upload.id)
+
+
+def confirm_upload(sessions: sessionmaker, user: str, upload_id: int, *, correct: bool = False,
+                   reason: str = "") -> ImportReport:
+    """Import the previewed upload: only its kind's department (24§), and only whoever uploaded it."""
+    with sessions() as session:
+        upload = session.get(ImportUpload, upload_id)
+        if upload is None:
+            raise NotFound("没有待确认的导入文件（可能已导入或已过期），请重新上传", "upload")
+        region_code = session.get(Region, upload.region_id).code
+        kind_name, file_name, content, uploader = upload.kind, upload.file_name, upload.content, upload.uploaded_by
+    with staff_step(sessions, user, KINDS[kind_name].owner) as step:
+        step.enter(find_region(step.session, region_code))
+    if uploader != user:
+        raise NotFound("没有待确认的导入文件（可能已导入或已过期），请重新上传", "upload")
+    report = import_file(sessions, user, region_code, kind_name, file_name, io.BytesIO(content), correct=correct,
+                         reason=reason)
+    with sessions.begin() as session:
+        session.execute(delete(ImportUpload).where(ImportUpload.id == upload_id))
+    return report
+

@@ -227,3 +227,59 @@ def test_an_amount_is_stored_to_the_fen(region):
         row = s.execute(text("SELECT f.cumulative_surplus, f.last_year_current_balance FROM fund_position f "
                              "JOIN region r ON r.id = f.region_id WHERE r.code = '320601'")).one()
     assert tuple(row) == (123456789, -150) and Decimal("1234567.89") == Decimal(row[0]).scaleb(-2)
+
+
+def test_on_screen_a_file_is_previewed_then_confirmed_and_shows_in_the_history(client, region):
+    from tests.screens import csrf_token, sign_in
+
+    imported(region, "institutions", institutions_csv(GOOD_INSTITUTION))
+    sign_in(client, "jiesuan1")
+    page = client.get(f"/imports/{IMPORTED}").get_data(as_text=True)
+    assert "导入月度结算" in page and "导入机构情形" not in page  # 稽核's kind: not this department's
+    token = csrf_token(client, "/password")
+    bad = client.post(f"/imports/{IMPORTED}/settlement/preview", data={
+        "csrf_token": token, "file": (io.BytesIO(settlement_csv("H32060100001,2025-01,职工,1.001,0")),
+                                                 "s.csv")})
+    assert bad.status_code == 400 and "金额 1.001 超过两位小数" in bad.get_data(as_text=True)
+    assert "确认导入" not in bad.get_data(as_text=True)
+    good = client.post(f"/imports/{IMPORTED}/settlement/preview", data={
+        "csrf_token": token, "file": (io.BytesIO(settlement_csv("H32060100001,2025-01,职工,1000,0")),
+                                                 "s.csv")})
+    body = good.get_data(as_text=True)
+    assert good.status_code == 200 and "试导入（未写入）：新增 1 行" in body and "确认导入" in body
+    upload = body.split("/uploads/")[1].split("/confirm")[0]
+    done = client.post(f"/imports/{IMPORTED}/uploads/{upload}/confirm", data={"csrf_token": token})
+    assert done.status_code == 200 and "已导入：新增 1 行" in done.get_data(as_text=True)
+    again = client.post(f"/imports/{IMPORTED}/uploads/{upload}/confirm", data={"csrf_token": token})
+    assert again.status_code == 404  # confirmed once
+    history = client.get(f"/imports/{IMPORTED}").get_data(as_text=True)
+    assert "月度结算" in history and "s.csv" in history
+    template = client.get(f"/imports/{IMPORTED}/settlement/template.xlsx")
+    assert template.status_code == 200 and template.data[:2] == b"PK"
+    assert client.get(f"/imports/{IMPORTED}/nothing/template.xlsx").status_code == 404
+
+
+def test_the_api_imports_a_multipart_file_once_per_idempotency_key(client, app, region):
+    from tests.console import token_for
+
+    imported(region, "institutions", institutions_csv(GOOD_INSTITUTION))
+    headers = {"Authorization": f"Bearer {token_for(app, 'jiesuan1')}", "Idempotency-Key": "settle-2025-01"}
+    data = settlement_csv("H32060100001,2025-01,职工,1000,0")
+    first = client.post("/api/v1/imports/settlement", headers=headers,
+                        data={"region": IMPORTED, "file": (io.BytesIO(data), "s.csv")})
+    again = client.post("/api/v1/imports/settlement", headers=headers,
+                        data={"region": IMPORTED, "file": (io.BytesIO(data), "s.csv")})
+    assert first.status_code == again.status_code == 200 and first.json == again.json
+    assert first.json["added"] == 1 and first.json["applied"] is True
+    other = client.post("/api/v1/imports/settlement", headers=headers,
+                        data={"region": IMPORTED, "file": (io.BytesIO(settlement_csv("H32060100001,2025-02,职工,1,0")),
+                                                           "s.csv")})
+    assert other.status_code == 409
+    bad = client.post("/api/v1/imports/settlement", headers={**headers, "Idempotency-Key": "bad"},
+                      data={"region": IMPORTED, "file": (io.BytesIO(settlement_csv("H32060199999,2025-01,职工,1,0")),
+                                                         "s.csv")})
+    assert bad.status_code == 422 and bad.json["report"]["error_count"] == 1
+    assert "第 2 行 机构编码" in bad.json["errors"]["file"][0]
+    hidden = client.post("/api/v1/imports/settlement", headers={**headers, "Idempotency-Key": "elsewhere"},
+                         data={"region": "999999", "file": (io.BytesIO(data), "s.csv")})
+    assert hidden.status_code == 404

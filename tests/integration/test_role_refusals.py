@@ -5,6 +5,8 @@ The table below names each mutating route of the URL map with the departments wh
 a request that is otherwise valid; a test checks that the table covers every such route, so a new
 route cannot be added without saying whose it is.
 """
+import io
+
 import pytest
 from sqlalchemy import func, select
 
@@ -12,12 +14,14 @@ from prepay_admin.models import AuditEvent
 from prepay_admin.policy.departments import Department as D
 from prepay_admin.services import batch as batches
 from prepay_admin.services.applications import clean_answers
+from prepay_admin.services.imports import preview_upload
 from prepay_admin.services.demo import load_demo
 from tests.console import token_for
 from tests.cycle_helpers import batch_awaiting_sign_off
 from tests.screens import csrf_token, sign_in
 
 REGION, SIGNING = "320600", "320699"
+SETTLEMENT = "机构编码,结算年月,险种,基金支付金额,其中异地就医金额\nH32060000001,2026-01,职工,1000.00,0\n".encode()
 STAFF = {D.FUND_SETTLEMENT: "jiesuan1", D.FINANCE: "caiwu1", D.INTERNAL_AUDIT: "neishen1", D.INSPECTION: "jihe1",
          D.ADMINISTRATION: "yibaoju1", D.FINANCE_BUREAU: "caizhengju1", D.AUDITOR: "shenji1",
          D.ADMINISTRATOR: "guanli1"}
@@ -67,6 +71,11 @@ SCREENS = {
                                                  "approval_ref": "苏医保〔2026〕9号"}),
     "/admin/calendar": ({D.FUND_SETTLEMENT, D.FINANCE, D.ADMINISTRATOR}, "/admin/calendar",
                         {"day": "2027-10-08", "note": "国办发明电〔2026〕1号"}),
+    # data intake: the department that owns the kind (the monthly settlement: fund settlement)
+    "/imports/<region_code>/<kind>/preview": ({D.FUND_SETTLEMENT}, f"/imports/{REGION}/settlement/preview",
+                                              lambda: {"file": (io.BytesIO(SETTLEMENT), "settlement.csv")}),
+    "/imports/<region_code>/uploads/<id:upload_id>/confirm": ({D.FUND_SETTLEMENT}, f"/imports/{REGION}/uploads/1/confirm",
+                                                              {}),
 }
 SELF_SERVICE = {"/login", "/logout", "/password"}  # every member of staff, for themselves
 API = {
@@ -87,10 +96,13 @@ API = {
         {"bank_ref": "BK-9", "paid_on": "2026-01-26", "paid_from": "expenditure"}),
     "POST /api/v1/payment-instructions/<id:instruction_id>/void": (
         {D.FINANCE}, "/api/v1/payment-instructions/1/void", {"reason": "账号有误"}),
+    "POST /api/v1/imports/<kind>": (
+        {D.FUND_SETTLEMENT}, "/api/v1/imports/settlement",
+        lambda: {"region": REGION, "file": (io.BytesIO(SETTLEMENT), "settlement.csv")}),
     "GET /api/v1/regions/<region_code>/audit-trail": (
         {D.AUDITOR, D.INTERNAL_AUDIT, D.ADMINISTRATOR}, f"/api/v1/regions/{REGION}/audit-trail", None),
 }
-TABLES = ("transition", "application", "determination", "security_pledge", "agreement", "payment_instruction",
+TABLES = ("data_import", "monthly_payout", "import_upload", "transition", "application", "determination", "security_pledge", "agreement", "payment_instruction",
           "ledger_entry", "staff", "staff_region", "api_token", "policy_override", "calendar_day",
           "ledger_period_closure", "payment_batch_sign_off")
 
@@ -104,6 +116,8 @@ def region(app):
     batch = batch_awaiting_sign_off(sessions, SIGNING, "南通市（签字演示）", institutions=12, applicants=5, signed=2)
     assert batch == 2
     batches.sign_off(sessions, batch, "jiesuan1", "提交", batches.current_hash(sessions, batch))
+    previewed = preview_upload(sessions, "jiesuan1", REGION, "settlement", "settlement.csv", SETTLEMENT)
+    assert previewed.upload_id == 1  # an upload awaiting confirmation
     token_for(app, "jiesuan1")  # token 1, for the revoke route
     return sessions
 
@@ -137,7 +151,8 @@ def test_24_every_screen_action_refuses_other_departments_changes_nothing_and_is
                 client.post("/logout", data={"csrf_token": csrf_token(client, "/password")})
             sign_in(client, STAFF[department])
             before, refused = counts(region), refusals(region)
-            response = client.post(path, data={"csrf_token": csrf_token(client, "/password"), **form})
+            response = client.post(path, data={"csrf_token": csrf_token(client, "/password"),
+                                               **(form() if callable(form) else form)})
             assert response.status_code == 403, (rule, department, response.status_code,
                                                   response.get_data(as_text=True)[-400:])
             assert counts(region) == before, (rule, department)
@@ -154,7 +169,8 @@ def test_24_every_api_action_refuses_other_departments_changes_nothing_and_is_re
             headers = {"Authorization": f"Bearer {token_for(app, STAFF[department])}",
                        "Idempotency-Key": f"{rule}-{department}"}
             before, refused = counts(region), refusals(region)
-            response = client.open(path, method=method, headers=headers, json=body)
+            response = (client.open(path, method=method, headers=headers, data=body()) if callable(body)
+                        else client.open(path, method=method, headers=headers, json=body))
             assert response.status_code == 403 and response.is_json, (rule, department, response.status_code,
                                                                        response.get_data(as_text=True)[:300])
             assert counts(region) == before, (rule, department)
@@ -165,7 +181,8 @@ def test_24_every_api_action_refuses_other_departments_changes_nothing_and_is_re
 
 OVERSEERS = {D.AUDITOR, D.INTERNAL_AUDIT, D.ADMINISTRATOR}
 RESTRICTED_READS = {"/admin/users": {D.ADMINISTRATOR}, "/audit/<region_code>": OVERSEERS}
-PATHS = {"<region_code>": REGION, "<year:year>": "2026", "<id:batch_id>": "1", "<code>": "H32060000001"}
+PATHS = {"<region_code>": REGION, "<year:year>": "2026", "<id:batch_id>": "1", "<code>": "H32060000001",
+         "<kind>": "settlement"}
 PUBLIC = {"/login", "/static/<path:filename>", "/api/openapi.json", "/api/docs"}
 
 
