@@ -18,7 +18,10 @@ _DATE_FORMS = (re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"), re.compile(r
 _MONTH_FORMS = (re.compile(r"([0-9]{4})-([0-9]{1,2})"), re.compile(r"([0-9]{4})/([0-9]{1,2})"),
                 re.compile(r"([0-9]{4})([0-9]{2})"), re.compile(r"([0-9]{4})年([0-9]{1,2})月"))
 _AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_PLAIN_AMOUNT = re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?")  # the common case, read without further checks
 YEARS = (2000, 2100)
+_CENT = Decimal("0.01")
 
 
 class CellError(ValueError):
@@ -39,7 +42,7 @@ def text(value: Any, max_length: int) -> str:
         raise CellError("不能为空")
     if len(value) > max_length:
         raise CellError(f"不能超过 {max_length} 个字符")
-    if any(ord(c) < 32 for c in value):
+    if _CONTROL.search(value):
         raise CellError("含有控制字符")
     return value
 
@@ -75,6 +78,9 @@ def month(value: Any) -> dt.date:
         value = _number_text(value)
     if isinstance(value, str):
         raw = value.strip()
+        if len(raw) == 7 and raw[4] == "-" and raw[:4].isdigit() and raw[5:].isdigit() and raw.isascii() \
+                and 1 <= int(raw[5:]) <= 12:
+            return _in_years(dt.date(int(raw[:4]), int(raw[5:]), 1))
         for form in _MONTH_FORMS:
             m = form.fullmatch(raw)
             if m and raw.replace("年", "").replace("月", "").isascii() and 1 <= int(m[2]) <= 12:
@@ -84,6 +90,8 @@ def month(value: Any) -> dt.date:
 
 def amount(value: Any, *, negative: bool = False) -> Decimal:
     """Yuan with at most two decimals; numeric cells through their shortest decimal form."""
+    if value.__class__ is str and _PLAIN_AMOUNT.fullmatch(value):
+        return Decimal(value).quantize(_CENT)
     if isinstance(value, bool):
         raise CellError("须为金额")
     if isinstance(value, (int, float, Decimal)):
@@ -101,7 +109,7 @@ def amount(value: Any, *, negative: bool = False) -> Decimal:
         raise CellError("金额不能为负数")
     if abs(number) > AMOUNT_MAX:
         raise CellError("金额超出范围")
-    return number.quantize(Decimal("0.01"))
+    return number.quantize(_CENT)
 
 
 def score(value: Any) -> Decimal:

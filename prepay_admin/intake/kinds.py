@@ -7,7 +7,7 @@ institution and writes. Nothing here touches a database.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any, Callable
 
 from ..policy.departments import DEPARTMENT_CN, Department
@@ -68,7 +68,7 @@ class Column:
 
     def display(self, value: Any) -> Any:
         """The value as the template writes it (the export uses the same layout)."""
-        for name, stored in self.options().items():
+        for name, stored in _options(self).items():
             if stored == value:
                 return name
         if hasattr(value, "isoformat") and self.field in ("month",):
@@ -76,7 +76,12 @@ class Column:
         return value.isoformat() if hasattr(value, "isoformat") else value
 
     def options(self) -> dict[str, Any]:
-        return {name: self.read(name) for name in self.choices}
+        return dict(_options(self))
+
+
+@lru_cache(maxsize=None)
+def _options(column: Column) -> dict[str, Any]:
+    return {name: column.read(name) for name in column.choices}
 
 
 @dataclass(frozen=True)

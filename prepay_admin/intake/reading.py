@@ -107,21 +107,22 @@ def records(kind: ImportKind, stream: BinaryIO) -> Iterator[Parsed]:
     if header is None or all(blank(v) for v in header):
         raise FileProblem("文件为空：第 1 行须为表头")
     where = header_map(kind, header)
+    readers = [(where[n], column.field, column.read, column.header) for n, column in enumerate(kind.columns)]
     for number, values in enumerate(all_rows, start=2):
         if all(blank(v) for v in values):
             continue
         record: dict[str, Any] = {}
         errors = []
-        for n, column in enumerate(kind.columns):
-            i = where[n]
-            value = values[i] if i < len(values) else None
-            if blank(value):
-                errors.append(RowError(number, column.header, "不能为空"))
+        width = len(values)
+        for i, field, read, header_ in readers:
+            value = values[i] if i < width else None
+            if value is None or (value.__class__ is str and not value.strip()):
+                errors.append(RowError(number, header_, "不能为空"))
                 continue
             try:
-                record[column.field] = column.read(value)
+                record[field] = read(value)
             except CellError as err:
-                errors.append(RowError(number, column.header, str(err)))
+                errors.append(RowError(number, header_, str(err)))
         if not errors:
             errors = [RowError(number, header_, message) for header_, message in row_problems(kind, record)]
         yield Parsed(number, None if errors else record, tuple(errors))

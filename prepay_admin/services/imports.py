@@ -11,21 +11,20 @@ security a determination was capped by cannot be corrected.
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import io
 import json
 import uuid
 from dataclasses import dataclass, field
-from decimal import Decimal
 from itertools import islice
 from typing import Any, BinaryIO, Callable
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, delete, func, insert, select, tuple_, update
+from sqlalchemy import Column, Integer, MetaData, String, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..intake.kinds import KINDS, ImportKind
 from ..intake.reading import FileProblem, RowError, records
+from ..db import bulk_insert
 from ..models import (
     AnnualStanding, Bar, DataCorrection, DataImport, Determination, FundPositionRecord, ImportUpload, Institution,
     InstitutionCondition, MonthlyPayout, Region, SecurityPledge,
@@ -178,6 +177,7 @@ def _run(session: Session, region: Region, kind: ImportKind, file_name: str, sha
     staged = _staging_table()
     connection = session.connection()
     staged.create(connection)
+    writer = _Writer(connection, target.model.__table__)
     corrections: list[dict[str, Any]] = []
     parsed = records(kind, stream)
     while chunk := list(islice(parsed, CHUNK)):
@@ -188,13 +188,12 @@ def _run(session: Session, region: Region, kind: ImportKind, file_name: str, sha
         good = [p for p in chunk if p.record is not None]
         rows = _bind(session, region, kind, good, tally)
         if rows:
-            connection.execute(insert(staged), [{"row_no": n, "row_key": _key_text(target, r)} for n, r, _ in rows])
-        new, changed = _classify(session, region, kind, target, rows, tally, correct)
+            bulk_insert(connection, staged, ("row_no", "row_key"), [(n, _key_text(target, r)) for n, r, _ in rows])
+        new, changed = _classify(connection, region, kind, target, rows, tally, correct)
         if not tally.error_count and not dry_run:
-            if new:
-                session.execute(insert(target.model), new)
-            for recorded, values, label in changed:
-                corrections.append(_correction(kind, recorded, values, label))
+            writer.insert(new)
+            for recorded, values, record in changed:
+                corrections.append(_correction(kind, recorded, values, _label(kind, record)))
                 session.execute(update(target.model).where(*_identity(target, recorded)).values(**values))
         progress(len(chunk))
     _duplicates(connection, staged, kind, tally)
@@ -227,54 +226,54 @@ def _label(kind: ImportKind, record: dict) -> str:
     return " / ".join(str(kind.column(f).display(record[f])) for f in kind.key)
 
 
-def _bind(session: Session, region: Region, kind: ImportKind, good, tally: _Tally) -> list[tuple[int, dict, str]]:
-    """Records as the model's attributes (机构编码 resolved to the region's institution), with their labels."""
+def _bind(session: Session, region: Region, kind: ImportKind, good, tally: _Tally) -> list[tuple[int, dict, dict]]:
+    """Records as the model's attributes (机构编码 resolved to the region's institution), beside the records."""
     out = []
     if kind.name == "institutions":
         for p in good:
             values = dict(p.record)
             values["code"] = values.pop("institution_code")
-            out.append((p.row, dict(values, region_id=region.id), _label(kind, p.record)))
+            out.append((p.row, dict(values, region_id=region.id), p.record))
         return out
     if not kind.by_institution:
-        return [(p.row, dict(p.record, region_id=region.id), _label(kind, p.record)) for p in good]
+        return [(p.row, dict(p.record, region_id=region.id), p.record) for p in good]
     codes = {p.record["institution_code"] for p in good}
     ids = dict(session.execute(select(Institution.code, Institution.id).where(
         Institution.region_id == region.id, Institution.code.in_(codes))).all()) if codes else {}
     for p in good:
-        values = dict(p.record)
-        code = values.pop("institution_code")
+        values = {k: v for k, v in p.record.items() if k != "institution_code"}
+        code = p.record["institution_code"]
         if code not in ids:
             tally.error(RowError(p.row, "机构编码", f"{code} 不是本统筹地区的定点医药机构（请先导入定点医药机构）"))
             continue
-        out.append((p.row, dict(values, institution_id=ids[code]), _label(kind, p.record)))
+        values["institution_id"] = ids[code]
+        out.append((p.row, values, p.record))
     return out
 
 
 def _key_text(target: Target, values: dict) -> str:
-    return json.dumps([_plain(values[k]) for k in target.key], ensure_ascii=False)[:300]
+    return "\x1f".join(str(values[k]) for k in target.key)[:300]
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, (dt.date, Decimal)):
-        return str(value)
-    return value
-
-
-def _classify(session: Session, region: Region, kind: ImportKind, target: Target, rows, tally: _Tally,
+def _classify(connection, region: Region, kind: ImportKind, target: Target, rows, tally: _Tally,
               correct: bool) -> tuple[list, list]:
-    """New rows, and (recorded row, new values) for those that differ; unchanged ones only counted."""
+    """New rows, and (recorded row, new values, record) for those that differ; unchanged ones only counted.
+
+    What is recorded is fetched by one query per chunk: each key column among the chunk's values (a
+    superset, narrowed here to the exact keys), never one query per row."""
     if not rows:
         return [], []
-    model = target.model
-    keys = {tuple(r[k] for k in target.key) for _, r, _ in rows}
-    query = select(model).where(tuple_(*[getattr(model, k) for k in target.key]).in_(list(keys)))
+    table = target.model.__table__
+    where = [table.c[k].in_({r[k] for _, r, _ in rows}) for k in target.key]
     if target.region_scoped:
-        query = query.where(model.region_id == region.id)
-    existing = {tuple(getattr(m, k) for k in target.key): m for m in session.scalars(query)}
-    used = _securities_in_use(session, [m.id for m in existing.values()]) if kind.name == "securities" else set()
+        where.append(table.c.region_id == region.id)
+    width, fields = len(target.key), target.values
+    columns = [table.c[k] for k in target.key] + [table.c[f] for f in fields] + (
+        [table.c.id] if "id" in table.c else [])
+    existing = {tuple(row[:width]): row for row in connection.execute(select(*columns).where(*where))}
+    used = _securities_in_use(connection, [m.id for m in existing.values()]) if kind.name == "securities" else set()
     new, changed, seen = [], [], set()
-    for row_no, values, label in rows:
+    for row_no, values, record in rows:
         key = tuple(values[k] for k in target.key)
         if key in seen:
             continue  # a repeat within the file: reported as such once the whole file is staged
@@ -284,15 +283,16 @@ def _classify(session: Session, region: Region, kind: ImportKind, target: Target
             new.append(values)
             tally.added += 1
             continue
-        differs = {f: values[f] for f in target.values if getattr(recorded, f) != values[f]}
+        differs = {f: values[f] for j, f in enumerate(fields) if recorded[width + j] != values[f]}
         if not differs:
             tally.unchanged += 1
             continue
         tally.changed += 1
+        label = _label(kind, record)
         for f, after in differs.items():
             if len(tally.changes) < CHANGES_LISTED:
-                tally.changes.append(ChangeLine(row_no, label, _header(kind, f),
-                                                _shown(getattr(recorded, f)), _shown(after)))
+                tally.changes.append(ChangeLine(row_no, label, _header(kind, f), _shown(getattr(recorded, f)),
+                                                _shown(after)))
         if not correct:
             fields = "、".join(_header(kind, f) for f in differs)
             tally.error(RowError(row_no, _header(kind, next(iter(differs))),
@@ -300,8 +300,33 @@ def _classify(session: Session, region: Region, kind: ImportKind, target: Target
         elif getattr(recorded, "id", None) in used:
             tally.error(RowError(row_no, "登记编号", "该担保、抵押已被预付金核定使用，不能更正；请办理续保或替换"))
         else:
-            changed.append((recorded, differs, label))
+            changed.append((recorded, differs, record))
     return new, changed
+
+
+class _Writer:
+    """Inserts a chunk's new rows as the database stores them (COPY on PostgreSQL, ``executemany``
+    elsewhere): each value through its column's own bind processing, computed once per import, and
+    the columns' Python-side defaults filled in."""
+
+    def __init__(self, connection, table: Table) -> None:
+        self.connection, self.table = connection, table
+        dialect = connection.dialect
+        self.processors = {c.name: c.type.bind_processor(dialect) for c in table.columns}
+        self.defaults = {c.name: c.default for c in table.columns
+                         if c.default is not None and not c.primary_key}
+
+    def insert(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        names = list(rows[0]) + [n for n in self.defaults if n not in rows[0]]
+        filled = {n: (d.arg(None) if d.is_callable else d.arg) for n, d in self.defaults.items() if n not in rows[0]}
+        processors = [self.processors[n] for n in names]
+        raw = []
+        for row in rows:
+            values = [row[n] if n in row else filled[n] for n in names]
+            raw.append(tuple(p(v) if p else v for p, v in zip(processors, values)))
+        bulk_insert(self.connection, self.table, names, raw)
 
 
 def _identity(target: Target, recorded) -> list:
@@ -312,10 +337,11 @@ def _identity(target: Target, recorded) -> list:
     return [getattr(model, k) == getattr(recorded, k) for k in target.key]
 
 
-def _securities_in_use(session: Session, ids: list[int]) -> set[int]:
+def _securities_in_use(connection, ids: list[int]) -> set[int]:
     if not ids:
         return set()
-    return set(session.scalars(select(Determination.security_id).where(Determination.security_id.in_(ids))))
+    return set(connection.execute(select(Determination.security_id).where(Determination.security_id.in_(ids)))
+               .scalars())
 
 
 def _correction(kind: ImportKind, recorded, values: dict, label: str) -> dict[str, Any]:
