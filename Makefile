@@ -33,6 +33,7 @@ test: install
 
 bench: install
 	$(BIN)/python -m benchmarks.screens
+	$(BIN)/python -m benchmarks.intake
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis
