@@ -109,7 +109,7 @@ def records(kind: ImportKind, stream: BinaryIO) -> Iterator[Parsed]:
     where = header_map(kind, header)
     readers = [(where[n], column.field, column.read, column.header) for n, column in enumerate(kind.columns)]
     for number, values in enumerate(all_rows, start=2):
-        if all(blank(v) for v in values):
+        if not values or (blank(values[0]) and all(blank(v) for v in values)):
             continue
         record: dict[str, Any] = {}
         errors = []

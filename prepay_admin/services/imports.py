@@ -241,8 +241,8 @@ def _bind(session: Session, region: Region, kind: ImportKind, good, tally: _Tall
     ids = dict(session.execute(select(Institution.code, Institution.id).where(
         Institution.region_id == region.id, Institution.code.in_(codes))).all()) if codes else {}
     for p in good:
-        values = {k: v for k, v in p.record.items() if k != "institution_code"}
-        code = p.record["institution_code"]
+        values = dict(p.record)
+        code = values.pop("institution_code")
         if code not in ids:
             tally.error(RowError(p.row, "机构编码", f"{code} 不是本统筹地区的定点医药机构（请先导入定点医药机构）"))
             continue
@@ -282,6 +282,9 @@ def _classify(connection, region: Region, kind: ImportKind, target: Target, rows
         if recorded is None:
             new.append(values)
             tally.added += 1
+            continue
+        if all(recorded[width + j] == values[f] for j, f in enumerate(fields)):
+            tally.unchanged += 1
             continue
         differs = {f: values[f] for j, f in enumerate(fields) if recorded[width + j] != values[f]}
         if not differs:
