@@ -17,7 +17,8 @@ from ..queries.intake import exported, import_history
 from ..services.imports import ImportReport, import_file
 from ..services.regions import create_region
 from ..tables import render
-from .common import CODE, TEXT, app_sessions, acting_user, fail, operator, run_service, write_file
+from ..validation import parse_month
+from .common import CODE, PERIOD, TEXT, app_sessions, acting_user, fail, operator, run_service, write_file
 
 PROGRESS_EVERY = 50_000
 
@@ -90,12 +91,16 @@ def template(kind: str, out: Path) -> None:
 @click.argument("kind", type=click.Choice(list(KINDS)))
 @click.option("--region", "region_code", required=True, type=CODE, help="统筹地区编码")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="输出 .xlsx 或 .csv 文件")
+@click.option("--month", type=PERIOD, help="结算年月 YYYY-MM（月度结算须指定）")
 @with_appcontext
-def export(kind: str, region_code: str, out: Path) -> None:
+def export(kind: str, region_code: str, out: Path, month: str | None) -> None:
     run_service(lambda: access.check_region(app_sessions(), acting_user(), region_code))
     if not out.parent.is_dir():
         fail(f"--out: 文件夹 {out.parent} 不存在")
-    rows = exported(app_sessions(), region_code, kind)
+    first_day = parse_month(month) if month else None
+    if kind == "settlement" and first_day is None:
+        fail("--month: 月度结算须指定导出的结算年月")
+    rows = exported(app_sessions(), region_code, kind, first_day)
     with out.open("wb") as stream:
         run_service(lambda: (data_csv if out.suffix.lower() == ".csv" else data_xlsx)(KINDS[kind], rows, stream))
     click.echo(f"已导出{KINDS[kind].title}：{out}")

@@ -12,13 +12,16 @@ from sqlalchemy.orm import sessionmaker
 from ..intake.kinds import KINDS
 from ..models import DataCorrection, DataImport, Institution
 from ..services.imports import TARGETS, kind_of
+from ..services.errors import ServiceError
 from ..services.unit_of_work import find_region
 
 EXPORT_BATCH = 5000
 
 
-def exported(sessions: sessionmaker, region_code: str, kind_name: str) -> Iterator[dict[str, Any]]:
-    """Every recorded row of the kind in the region, as records of the kind's columns, streamed."""
+def exported(sessions: sessionmaker, region_code: str, kind_name: str,
+             month: dt.date | None = None) -> Iterator[dict[str, Any]]:
+    """Every recorded row of the kind in the region, as records of the kind's columns, streamed
+    (the monthly settlement: one month's, ``month`` being its first day)."""
     kind, target = kind_of(kind_name), TARGETS[kind_name]
     fields = [c.field for c in kind.columns]
     with sessions() as session:
@@ -36,6 +39,10 @@ def exported(sessions: sessionmaker, region_code: str, kind_name: str) -> Iterat
             query = (select(model, Institution.code).join(Institution, Institution.id == model.institution_id)
                      .where(Institution.region_id == region.id)
                      .order_by(Institution.code, *[getattr(model, k) for k in target.key[1:]]))
+            if kind.name == "settlement":
+                if month is None:
+                    raise ServiceError("月度结算须指定导出的结算年月", "month")
+                query = query.where(model.month == month)
             for m, code in session.execute(query.execution_options(yield_per=EXPORT_BATCH)):
                 yield {f: code if f == "institution_code" else getattr(m, f) for f in fields}
 

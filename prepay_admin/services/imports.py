@@ -394,6 +394,10 @@ def preview_upload(sessions: sessionmaker, user: str, region_code: str, kind_nam
     with staff_step(sessions, user, KINDS[kind_name].owner) as step:
         region = find_region(step.session, region_code)
         step.enter(region)
+        # one file waits per person, region and kind: a new preview replaces the one not confirmed
+        step.session.execute(delete(ImportUpload).where(ImportUpload.uploaded_by == user,
+                                                        ImportUpload.region_id == region.id,
+                                                        ImportUpload.kind == kind_name))
         upload = ImportUpload(region_id=region.id, kind=kind_name, file_name=report.file_name, file_sha256=report.sha256,
                               content=data, uploaded_by=user)
         step.session.add(upload)

@@ -20,6 +20,7 @@ from ..intake.kinds import KINDS
 from ..intake.writing import data_xlsx, template_xlsx
 from ..queries.intake import exported, import_history
 from ..services.imports import confirm_upload, preview_upload
+from ..validation import parse_month
 from .params import regions, require_granted_region
 from .refusals import attempt
 
@@ -68,8 +69,14 @@ def template(region_code: str, kind: str):
 
 @bp.get("/<region_code>/<kind>/export.xlsx")
 def export(region_code: str, kind: str):
+    month = None
+    if kind == "settlement":
+        month = parse_month(request.args.get("month", ""))
+        if month is None:
+            abort(400, description="请指定结算年月（month=YYYY-MM）")
     out = io.BytesIO()
-    data_xlsx(KINDS[kind], exported(extensions.sessions(), region_code, kind), out)
+    rows = exported(extensions.sessions(), region_code, kind, month)
+    data_xlsx(KINDS[kind], rows, out)
     return Response(out.getvalue(), mimetype=XLSX,
                     headers={"Content-Disposition": f"attachment; filename={kind}-{region_code}.xlsx"})
 

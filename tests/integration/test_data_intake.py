@@ -257,6 +257,13 @@ def test_on_screen_a_file_is_previewed_then_confirmed_and_shows_in_the_history(c
     template = client.get(f"/imports/{IMPORTED}/settlement/template.xlsx")
     assert template.status_code == 200 and template.data[:2] == b"PK"
     assert client.get(f"/imports/{IMPORTED}/nothing/template.xlsx").status_code == 404
+    assert client.get(f"/imports/{IMPORTED}/settlement/export.xlsx").status_code == 400  # a month, not all history
+    exported = client.get(f"/imports/{IMPORTED}/settlement/export.xlsx?month=2025-01")
+    from openpyxl import load_workbook
+    sheet = load_workbook(io.BytesIO(exported.data)).active
+    assert [c.value for c in sheet[2]] == ["H32060100001", "2025-01", "职工", "1000.00", "0.00"]
+    reimported = imported(region, "settlement", exported.data, name="export.xlsx")
+    assert reimported.unchanged == 1 and not reimported.applied  # an export imports back unchanged
 
 
 def test_the_api_imports_a_multipart_file_once_per_idempotency_key(client, app, region):
