@@ -94,3 +94,27 @@ def test_a_csv_in_utf8_with_a_bom_or_in_gb18030_reads_the_same():
     read = [list(records(kind, io.BytesIO(data))) for data in (text.encode("utf-8-sig"), text.encode("gb18030"),
                                                               text.encode("utf-8"))]
     assert read[0] == read[1] == read[2] and read[0][0].record["last_year_current_balance"] == Decimal("-5.00")
+
+
+def _settlement_records():
+    from prepay_admin.policy.facts import Fund
+
+    amounts = st.integers(min_value=0, max_value=99_999_999_999).map(lambda fen: Decimal(fen).scaleb(-2))
+    return st.lists(st.builds(
+        lambda n, y, m, fund, amount, share: {
+            "institution_code": f"H{n:011d}", "month": dt.date(y, m, 1), "fund": fund, "amount": amount,
+            "out_of_region": (amount * share / 100).quantize(Decimal("0.01"), rounding="ROUND_DOWN")},
+        st.integers(1, 10**11 - 1), st.integers(2000, 2100), st.integers(1, 12), st.sampled_from(list(Fund)),
+        amounts, st.integers(0, 100)), max_size=30)
+
+
+@given(_settlement_records(), st.sampled_from(["xlsx", "csv"]))
+def test_what_the_writer_writes_the_reader_reads_back_exactly(records_, form):
+    from prepay_admin.intake.writing import data_csv, data_xlsx
+
+    kind = KINDS["settlement"]
+    out = io.BytesIO()
+    (data_xlsx if form == "xlsx" else data_csv)(kind, records_, out)
+    read = list(records(kind, io.BytesIO(out.getvalue())))
+    assert [p.errors for p in read] == [()] * len(records_)
+    assert [p.record for p in read] == records_
