@@ -290,3 +290,38 @@ def test_the_api_imports_a_multipart_file_once_per_idempotency_key(client, app, 
     hidden = client.post("/api/v1/imports/settlement", headers={**headers, "Idempotency-Key": "elsewhere"},
                          data={"region": "999999", "file": (io.BytesIO(data), "s.csv")})
     assert hidden.status_code == 404
+
+
+def test_the_console_writes_templates_imports_with_a_dry_run_refuses_a_bad_file_and_lists_the_history(
+        region, cli_runner, tmp_path):
+    from openpyxl import load_workbook
+
+    from tests.console import as_user
+
+    def run(*args, user="jiesuan1"):
+        return cli_runner.invoke(args=["import", *args], env=as_user(cli_runner.app, user))
+
+    template = tmp_path / "模板.xlsx"
+    assert run("template", "institutions", "--out", str(template)).exit_code == 0
+    assert [c.value for c in load_workbook(template).active[1]][:2] == ["机构编码", "机构名称"]
+    good = tmp_path / "institutions.csv"
+    good.write_bytes(institutions_csv(GOOD_INSTITUTION))
+    dry = run("institutions", str(good), "--region", IMPORTED, "--dry-run")
+    assert dry.exit_code == 0 and "试导入（未写入）：新增 1 行" in dry.output
+    done = run("institutions", str(good), "--region", IMPORTED)
+    assert done.exit_code == 0 and "已导入：新增 1 行" in done.output
+    bad = tmp_path / "settlement.csv"
+    bad.write_bytes(settlement_csv("H32060100001,2025-01,职工,1.001,0", encoding="gb18030"))
+    refused = run("settlement", str(bad), "--region", IMPORTED)
+    assert refused.exit_code == 2 and "金额 1.001 超过两位小数" in refused.output and "整个文件未导入" in refused.output
+    assert run("settlement", str(bad), "--region", IMPORTED, user="jihe1").exit_code == 2  # not 稽核's data
+    missing = run("settlement", str(tmp_path / "none.csv"), "--region", IMPORTED)
+    assert missing.exit_code == 2 and "无法读取文件" in missing.output
+    unexplained = run("institutions", str(good), "--region", IMPORTED, "--correct")
+    assert unexplained.exit_code == 2 and "更正导入须说明原因" in unexplained.output
+    history = run("history", "--region", IMPORTED)
+    assert history.exit_code == 0 and "定点医药机构" in history.output and "institutions.csv" in history.output
+    out = tmp_path / "export.xlsx"
+    assert run("export", "institutions", "--region", IMPORTED, "--out", str(out)).exit_code == 0
+    assert load_workbook(out).active["A2"].value == "H32060100001"
+    assert run("export", "settlement", "--region", IMPORTED, "--out", str(out)).exit_code == 2  # a month is needed
