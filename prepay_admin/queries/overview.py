@@ -7,8 +7,8 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import distinct, func, select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from accounting import reports
 from accounting.chart import Role
@@ -157,7 +157,8 @@ def determination_page(sessions: sessionmaker, region_code: str, year: int, page
         campaign = session.scalar(select(Campaign).where(Campaign.region_id == region.id, Campaign.year == year))
         if campaign is None or campaign.determination_run == 0:
             return None
-        latest = [Determination.campaign_id == campaign.id, Determination.run == campaign.determination_run]
+        latest = [Determination.campaign_id == campaign.id, Determination.run == campaign.determination_run,
+                  Institution.region_id == region.id]  # implied; lets the database read institutions in code order
         if where.state:
             latest.append(Determination.state == where.state)
         if where.eligible is not None:
@@ -165,12 +166,12 @@ def determination_page(sessions: sessionmaker, region_code: str, year: int, page
         if where.search:
             latest.append(Institution.code.like(like(where.search), escape="\\")
                           | Institution.name.like(like(where.search), escape="\\"))
-        joined = select(Determination.id).join(Institution, Institution.id == Determination.institution_id)
-        count = session.scalar(select(func.count()).select_from(joined.where(*latest).subquery()))
-        total = session.scalar(
-            select(money_sum(DeterminationAdvance.amount))
-            .join(Determination, Determination.id == DeterminationAdvance.determination_id)
-            .join(Institution, Institution.id == Determination.institution_id).where(*latest))
+        # how many, and their determined total, in one pass over the run
+        count, total = session.execute(
+            select(func.count(distinct(Determination.id)), money_sum(DeterminationAdvance.amount))
+            .select_from(Determination).join(Institution, Institution.id == Determination.institution_id)
+            .outerjoin(DeterminationAdvance, DeterminationAdvance.determination_id == Determination.id)
+            .where(*latest)).one()
         amount = (select(func.coalesce(func.sum(func.coalesce(DeterminationAdvance.final_amount,
                                                                 DeterminationAdvance.amount)), 0))
                   .where(DeterminationAdvance.determination_id == Determination.id).scalar_subquery())
@@ -178,7 +179,7 @@ def determination_page(sessions: sessionmaker, region_code: str, year: int, page
                  "amount": (amount.desc(), Institution.code),
                  "months": (func.coalesce(Determination.months, -1).desc(), Institution.code)}[where.sort]
         query = (select(Determination, Institution).join(Institution, Institution.id == Determination.institution_id)
-                 .where(*latest).order_by(*order))
+                 .where(*latest).order_by(*order).options(selectinload(Determination.advances)))
         if size:
             query = query.offset((page - 1) * size).limit(size)
         rows = []
