@@ -8,6 +8,7 @@ refused if that has more than two decimal places.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
@@ -148,7 +149,7 @@ def choice(value: Any, options: Mapping[str, Any]) -> Any:
 
 def _number_text(value: int | float | Decimal) -> str:
     if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
+        if not math.isfinite(value):  # a spreadsheet's NaN or infinity is no amount
             raise CellError("不是有效数字")
         text_ = repr(value)  # the shortest string that reads back as this float
         if "e" in text_ or "E" in text_:
