@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from ..policy.departments import Department
+from ..policy.departments import OVERSEERS
 from ..policy.facts import Fund
 from ..queries import ledger as books
 from ..queries.audit_trail import audit_trail
@@ -12,7 +12,6 @@ from .auth import call, caller, refuse
 from .routing import ERRORS, blp, region, sessions
 from .schemas import BookQuery, StatementOut, TrailOut, TrailQuery, TrialBalanceOut
 
-OVERSEERS = (Department.AUDITOR, Department.INTERNAL_AUDIT, Department.ADMINISTRATOR)
 
 
 @blp.route("/regions/<region_code>/ledger/trial-balance")
@@ -52,4 +51,3 @@ class AuditTrail(MethodView):
         if caller().department not in OVERSEERS:
             refuse("审计记录仅供审计、内审和管理员查看")
         return audit_trail(sessions(), region_code, query["page"], query["machine"], query["actor"])
-

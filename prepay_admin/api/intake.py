@@ -45,4 +45,3 @@ class Import(MethodView):
             return Answer(200, body)
 
         return idempotent(run, {"form": form, "file": hashlib.sha256(data).hexdigest()})
-

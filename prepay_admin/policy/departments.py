@@ -21,3 +21,8 @@ DEPARTMENT_CN = {
     Department.ADMINISTRATION: "医保行政部门", Department.FINANCE_BUREAU: "财政部门", Department.AUDITOR: "审计",
     Department.ADMINISTRATOR: "管理员",
 }
+
+# who reads the audit trail of a region (审计, 内审, 管理员); the first and last also see the whole
+# service's sign-ins, refusals and operator commands
+OVERSEERS = frozenset({Department.AUDITOR, Department.INTERNAL_AUDIT, Department.ADMINISTRATOR})
+WHOLE_SERVICE = frozenset({Department.AUDITOR, Department.ADMINISTRATOR})

@@ -5,15 +5,13 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
 from .. import extensions
-from ..policy.departments import Department
+from ..policy.departments import OVERSEERS, WHOLE_SERVICE
 from ..policy.transitions import MACHINES
 from ..queries.access import granted_regions
 from ..queries.audit_trail import PAGE, audit_trail
 from .refusals import refuse
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
-OVERSEERS = (Department.AUDITOR, Department.INTERNAL_AUDIT, Department.ADMINISTRATOR)
-WHOLE_SERVICE = (Department.AUDITOR, Department.ADMINISTRATOR)  # sign-ins, refusals, operator commands
 
 
 @bp.app_context_processor
