@@ -97,13 +97,18 @@ def _users_page(status: int = 200, **bound):
                            region_choices=_region_choices(), new_token=new_token), status
 
 
-def _run(action, form: FlaskForm, field: str, key: str, done: str, page=None):
-    """The service's result, or the page again with the refusal beside ``field``."""
+def _submit(action, form: FlaskForm, field: str, done: str, refused, succeeded):
+    """Call a service: on success flash ``done`` and answer ``succeeded(result)``; a refusal answers
+    ``refused()``, the form shown again with the message beside ``field`` (403 for who may not act)."""
     ok, result = attempt(action, getattr(form, field).errors)
     if not ok:
-        return (page or _users_page)(400, **{key: form})
+        return refused()
     flash(done)
-    return result
+    return succeeded(result)
+
+
+def _to_users(_result=None):
+    return redirect(url_for("admin.users"))
 
 
 @bp.get("/users")
@@ -118,10 +123,10 @@ def create_user():
     if not form.validate_on_submit():
         return _users_page(400, user=form)
     username = form.username.data.strip()
-    return _run(lambda: administration.create_user(
+    return _submit(lambda: administration.create_user(
         extensions.sessions(), _me(), username, form.name.data.strip(), Department(form.department.data),
-        form.password.data, (form.region.data,)), form, "username", "user", f"已创建用户 {username}。") \
-        or redirect(url_for("admin.users"))
+        form.password.data, (form.region.data,)), form, "username", f"已创建用户 {username}。",
+        lambda: _users_page(400, user=form), _to_users)
 
 
 @bp.post("/users/<username>/password")
@@ -129,8 +134,9 @@ def reset_password(username: str):
     form = PasswordResetForm()
     if not form.validate_on_submit():
         return _users_page(400, **{f"reset:{username}": form})
-    return _run(lambda: administration.reset_password(extensions.sessions(), _me(), username, form.password.data),
-                form, "password", f"reset:{username}", f"已重设 {username} 的密码。") or redirect(url_for("admin.users"))
+    return _submit(lambda: administration.reset_password(extensions.sessions(), _me(), username, form.password.data),
+                   form, "password", f"已重设 {username} 的密码。",
+                   lambda: _users_page(400, **{f"reset:{username}": form}), _to_users)
 
 
 @bp.post("/users/<username>/grant")
@@ -139,9 +145,9 @@ def grant(username: str):
     form.region.choices = _region_choices()
     if not form.validate_on_submit():
         return _users_page(400, **{f"grant:{username}": form})
-    return _run(lambda: administration.grant(extensions.sessions(), _me(), username, form.region.data),
-                form, "region", f"grant:{username}", f"已授予 {username} 统筹地区 {form.region.data}。") \
-        or redirect(url_for("admin.users"))
+    return _submit(lambda: administration.grant(extensions.sessions(), _me(), username, form.region.data),
+                   form, "region", f"已授予 {username} 统筹地区 {form.region.data}。",
+                   lambda: _users_page(400, **{f"grant:{username}": form}), _to_users)
 
 
 @bp.post("/users/<username>/disable")
@@ -156,7 +162,7 @@ def disable(username: str):
             refuse(err.message)
         abort(404 if err.field == "username" and "不存在" in err.message else 400, description=err.message)
     flash(f"已停用 {username}，其令牌同时失效。")
-    return redirect(url_for("admin.users"))
+    return _to_users()
 
 
 @bp.post("/tokens")
@@ -165,12 +171,13 @@ def issue_token():
     if not form.validate_on_submit():
         return _users_page(400, token=form)
     username = form.username.data.strip()
-    token = _run(lambda: administration.issue_token(extensions.sessions(), _me(), username, form.name.data),
-                 form, "username", "token", f"已为 {username} 签发令牌，请立即复制保存，离开本页后不再显示。")
-    if not isinstance(token, str):
-        return token
-    session["new_token"] = token
-    return redirect(url_for("admin.users"))
+    def shown_once(token: str):
+        session["new_token"] = token
+        return _to_users()
+
+    return _submit(lambda: administration.issue_token(extensions.sessions(), _me(), username, form.name.data),
+                   form, "username", f"已为 {username} 签发令牌，请立即复制保存，离开本页后不再显示。",
+                   lambda: _users_page(400, token=form), shown_once)
 
 
 @bp.post("/tokens/<id:token_id>/revoke")
@@ -184,7 +191,7 @@ def revoke_token(token_id: int):
             refuse(err.message)
         abort(404, description=err.message)
     flash(f"令牌 {token_id} 已吊销。")
-    return redirect(url_for("admin.users"))
+    return _to_users()
 
 
 STAFF_ONLY = {"admin.users", "admin.create_user", "admin.reset_password", "admin.grant", "admin.disable",
@@ -219,12 +226,11 @@ def override(region_code: str, year: int):
         form.value.errors.append("不是有效的 JSON 值（字符串须加双引号，如 \"50000\"）")
         return _policy_page(region_code, year, 400, form)
     parameter = form.parameter.data.strip()
-    result = _run(lambda: record_override(extensions.sessions(), region_code, year, parameter, value,
-                                          form.approval_ref.data.strip(), _me()),
-                  form, "parameter", "form", f"已记录 {year} 年度参数调整：{parameter}。",
-                  page=lambda status, form: _policy_page(region_code, year, status, form))
-    return result if isinstance(result, tuple) else redirect(url_for("admin.policy", region_code=region_code,
-                                                                       year=year))
+    return _submit(lambda: record_override(extensions.sessions(), region_code, year, parameter, value,
+                                           form.approval_ref.data.strip(), _me()),
+                   form, "parameter", f"已记录 {year} 年度参数调整：{parameter}。",
+                   lambda: _policy_page(region_code, year, 400, form),
+                   lambda _: redirect(url_for("admin.policy", region_code=region_code, year=year)))
 
 
 # -- the holiday calendar --------------------------------------------------------------------------
@@ -249,8 +255,8 @@ def set_calendar_day():
     if day is None:
         form.day.errors.append(f"日期格式须为 YYYY-MM-DD（{YEAR_MIN}—{YEAR_MAX} 年）")
         return _calendar_page(clock.today().year, 400, form)
-    result = _run(lambda: set_day(extensions.sessions(), day, form.workday.data, form.note.data.strip(), _me()),
-                  form, "note", "form", f"已记录 {day}：{'上班' if form.workday.data else '放假'}。",
-                  page=lambda status, form: _calendar_page(day.year, status, form))
-    return result if isinstance(result, tuple) else redirect(url_for("admin.calendar", year=day.year))
+    return _submit(lambda: set_day(extensions.sessions(), day, form.workday.data, form.note.data.strip(), _me()),
+                   form, "note", f"已记录 {day}：{'上班' if form.workday.data else '放假'}。",
+                   lambda: _calendar_page(day.year, 400, form),
+                   lambda _: redirect(url_for("admin.calendar", year=day.year)))
 
