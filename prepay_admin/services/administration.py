@@ -14,7 +14,7 @@ from ..policy.departments import Department
 from ..clock import utcnow
 from . import identity
 from .errors import NotFound, ServiceError
-from .unit_of_work import Step, find_staff, staff_step
+from .unit_of_work import Step, staff_step
 
 
 def _own_regions(step: Step) -> set[str]:
@@ -29,7 +29,9 @@ def _check_regions(step: Step, regions: tuple[str, ...]) -> None:
 
 def _managed(step: Step, username: str) -> Staff:
     """A member of staff the administrator may manage: one who shares a region with them, or has none."""
-    person = find_staff(step.session, username)
+    person = step.session.scalar(select(Staff).where(Staff.username == username))
+    if person is None:
+        raise NotFound(f"用户 {username} 不存在", "username")
     theirs = set(step.session.scalars(select(StaffRegion.region_code).where(StaffRegion.staff_id == person.id)))
     if theirs and not theirs & _own_regions(step):
         raise NotFound(f"用户 {username} 不存在", "username")
@@ -80,7 +82,7 @@ def revoke_token(sessions: sessionmaker, by: str, token_id: int) -> None:
         token = step.session.get(ApiToken, token_id)
         if token is None:
             raise NotFound(f"没有令牌 {token_id}", "token")
-        _managed(step, step.session.get(Staff, token.staff_id).username)
+        _managed(step, step.session.get(Staff, token.staff_id).username)  # another bureau's token: not found
         if token.revoked_at is None:
             token.revoked_at = utcnow()
             step.session.add(AuditEvent(actor=by, kind="token", detail=f"吊销令牌“{token.name}”"))

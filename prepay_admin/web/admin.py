@@ -21,11 +21,10 @@ from ..queries.calendar import year_calendar
 from ..queries.policy import profile_in_force
 from ..services import administration
 from ..services.calendar import set_day
-from ..services.errors import ServiceError
 from ..services.policy import record_override
 from ..validation import InputError, YEAR_MAX, YEAR_MIN, parse_date, read_json
 from .params import int_arg, regions
-from .refusals import attempt, refuse
+from .refusals import attempt, carry_out, refuse
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 DEPARTMENTS = [SelectChoice(d.value, DEPARTMENT_CN[d]) for d in Department]
@@ -155,12 +154,7 @@ def disable(username: str):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        administration.disable(extensions.sessions(), _me(), username)
-    except ServiceError as err:
-        if err.field == "user":
-            refuse(err.message)
-        abort(404 if err.field == "username" and "不存在" in err.message else 400, description=err.message)
+    carry_out(lambda: administration.disable(extensions.sessions(), _me(), username))
     flash(f"已停用 {username}，其令牌同时失效。")
     return _to_users()
 
@@ -184,12 +178,7 @@ def issue_token():
 def revoke_token(token_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        administration.revoke_token(extensions.sessions(), _me(), token_id)
-    except ServiceError as err:
-        if err.field == "user":
-            refuse(err.message)
-        abort(404, description=err.message)
+    carry_out(lambda: administration.revoke_token(extensions.sessions(), _me(), token_id))
     flash(f"令牌 {token_id} 已吊销。")
     return _to_users()
 

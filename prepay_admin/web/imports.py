@@ -22,7 +22,7 @@ from ..queries.intake import exported, import_history
 from ..services.imports import confirm_upload, preview_upload
 from ..validation import parse_month
 from .params import regions, require_granted_region
-from .refusals import attempt
+from .refusals import attempt, carry_out
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -105,12 +105,8 @@ def confirm(region_code: str, upload_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    errors: list[str] = []
-    ok, report = attempt(lambda: confirm_upload(extensions.sessions(), current_user.identity.username, upload_id,
-                                                correct=form.correct.data == "1", reason=form.reason.data or ""),
-                         errors)
-    if not ok:
-        abort(404 if "没有待确认" in errors[0] else 400, description=errors[0])
+    report = carry_out(lambda: confirm_upload(extensions.sessions(), current_user.identity.username, upload_id,
+                                              correct=form.correct.data == "1", reason=form.reason.data or ""))
     return render_template("imports/preview.html", region_code=region_code, region_name=regions()[region_code],
                            kind=KINDS[report.kind], r=report, upload_id=None, form=None, done=True), \
         200 if not report.error_count else 400

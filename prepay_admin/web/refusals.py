@@ -9,7 +9,7 @@ from flask_login import current_user
 from accounting.errors import LedgerError
 
 from .. import extensions
-from ..services.errors import ServiceError
+from ..services.errors import NotFound, ServiceError
 from ..services.identity import log_event
 
 
@@ -30,3 +30,16 @@ def attempt(action: Callable[[], Any], errors: list) -> tuple[bool, Any]:
             refuse(err.message)
         errors.append(err.message)
         return False, None
+
+
+def carry_out(action: Callable[[], Any]) -> Any:
+    """A button with nothing to show beside a field: the service's result; what does not exist (or is
+    another's) is a 404, who may not act a recorded 403, any other refusal a 400 with its message."""
+    try:
+        return action()
+    except NotFound as err:
+        abort(404, description=err.message)
+    except (ServiceError, LedgerError) as err:
+        if err.field in ("user", "region"):
+            refuse(err.message)
+        abort(400, description=err.message)

@@ -112,3 +112,10 @@ def test_the_holiday_calendar_records_a_day_with_its_source(client, region):
     page = client.get("/admin/calendar?year=2027").get_data(as_text=True)
     assert "2027-10-08" in page and "放假" in page
     assert client.get("/admin/calendar?year=99999").status_code == 400
+
+
+def test_an_unknown_member_of_staff_or_token_is_not_found_not_a_refusal(client, region):
+    sign_in(client, "guanli1")
+    assert post(client, "/admin/users/nobody/disable").status_code == 404
+    assert post(client, "/admin/users/nobody/password", password="brand-new-password-1").status_code == 400
+    assert post(client, "/admin/tokens/99999/revoke").status_code == 404
