@@ -31,12 +31,22 @@ class WriteOffMemo:
 
 
 @dataclass(frozen=True)
+class LaterRecovery:
+    """备查簿 again: money recovered after its write-off, against the write-off's voucher (20§(二)6)."""
+
+    write_off_entry_id: int
+    party: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
 class EntryDraft:
     entry_date: dt.date
     summary: str  # 摘要
     source_ref: str  # the business event that caused it
     lines: tuple[LineDraft, ...]
     memo: WriteOffMemo | None = None
+    later_recovery: LaterRecovery | None = None
 
     @property
     def period(self) -> str:
@@ -87,4 +97,7 @@ def content_hash(draft: EntryDraft, reverses: int | None = None) -> str:
                                                   draft.memo.court_document_ref, draft.memo.approval_ref],
         "reverses": reverses,
     }
+    if draft.later_recovery is not None:  # only when present: older entries keep their fingerprint
+        r = draft.later_recovery
+        canonical["later_recovery"] = [r.write_off_entry_id, r.party, f"{r.amount:.2f}"]
     return hashlib.sha256(json.dumps(canonical, ensure_ascii=False, sort_keys=True).encode()).hexdigest()

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Connection
 
-APPEND_ONLY_TABLES = ("ledger_entry", "ledger_line", "ledger_writeoff_memo")
+APPEND_ONLY_TABLES = ("ledger_entry", "ledger_line", "ledger_writeoff_memo", "ledger_writeoff_recovery")
+# what migration 0002 guarded, before the memo register kept later recoveries (0008)
+FIRST_TABLES = APPEND_ONLY_TABLES[:3]
 CLOSED_PERIOD_MESSAGE = "会计期间已结账，不能在已结账期间记账"
 APPEND_ONLY_MESSAGE = "账簿只增不改：已记账的凭证不能修改或删除，请用冲销凭证更正"
 
@@ -27,22 +29,18 @@ _OPEN_PERIOD_CONDITION = (
 )
 
 
-def trigger_names(dialect: str) -> list[str]:
-    names = [f"{t}_no_{op}" for t in APPEND_ONLY_TABLES for op in ("update", "delete")]
+def trigger_names(dialect: str, tables: tuple[str, ...] = APPEND_ONLY_TABLES) -> list[str]:
+    names = [f"{t}_no_{op}" for t in tables for op in ("update", "delete")]
     names.append("ledger_entry_open_period")
     if dialect == "postgresql":
-        names += [f"{t}_no_truncate" for t in APPEND_ONLY_TABLES]
+        names += [f"{t}_no_truncate" for t in tables]
         names += ["ledger_line_balanced", "ledger_entry_balanced"]
     return names
 
 
-def _sqlite(conn: Connection) -> None:
-    for table in APPEND_ONLY_TABLES:
-        for op in ("update", "delete"):
-            conn.exec_driver_sql(
-                f"CREATE TRIGGER {table}_no_{op} BEFORE {op.upper()} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END"
-            )
+def _sqlite(conn: Connection, tables: tuple[str, ...]) -> None:
+    for table in tables:
+        guard_table(conn, table)
     conn.exec_driver_sql(
         f"CREATE TRIGGER ledger_entry_open_period BEFORE INSERT ON ledger_entry "
         f"WHEN {_OPEN_PERIOD_CONDITION} BEGIN SELECT RAISE(ABORT, '{CLOSED_PERIOD_MESSAGE}'); END"
@@ -54,23 +52,15 @@ def _pg(conn: Connection, sql: str) -> None:
     conn.exec_driver_sql(sql.replace("%", "%%"))
 
 
-def _postgresql(conn: Connection) -> None:
+def _postgresql(conn: Connection, tables: tuple[str, ...]) -> None:
     _pg(conn, f"""
         CREATE FUNCTION ledger_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             RAISE EXCEPTION '{APPEND_ONLY_MESSAGE}（% %）', TG_OP, TG_TABLE_NAME
                 USING ERRCODE = 'restrict_violation';
         END $$""")
-    for table in APPEND_ONLY_TABLES:
-        for op in ("update", "delete"):
-            _pg(conn, 
-                f"CREATE TRIGGER {table}_no_{op} BEFORE {op.upper()} ON {table} "
-                f"FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change()"
-            )
-        _pg(conn, 
-            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change()"
-        )
+    for table in tables:
+        guard_table(conn, table)
     _pg(conn, f"""
         CREATE FUNCTION ledger_refuse_closed_period() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
@@ -107,13 +97,35 @@ def _postgresql(conn: Connection) -> None:
         )
 
 
-def install(conn: Connection) -> None:
-    {"sqlite": _sqlite, "postgresql": _postgresql}[conn.dialect.name](conn)
+def guard_table(conn: Connection, table: str) -> None:
+    """Make one more table append-only (a later migration's new ledger table)."""
+    if conn.dialect.name == "postgresql":
+        for op in ("update", "delete"):
+            _pg(conn, f"CREATE TRIGGER {table}_no_{op} BEFORE {op.upper()} ON {table} "
+                      f"FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change()")
+        _pg(conn, f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                  f"FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change()")
+        return
+    for op in ("update", "delete"):
+        conn.exec_driver_sql(f"CREATE TRIGGER {table}_no_{op} BEFORE {op.upper()} ON {table} "
+                             f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END")
 
 
-def remove(conn: Connection) -> None:
+def unguard_table(conn: Connection, table: str) -> None:
+    for op in ("update", "delete", "truncate"):
+        if op == "truncate" and conn.dialect.name != "postgresql":
+            continue
+        on = f" ON {table}" if conn.dialect.name == "postgresql" else ""
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_no_{op}{on}")
+
+
+def install(conn: Connection, tables: tuple[str, ...] = APPEND_ONLY_TABLES) -> None:
+    {"sqlite": _sqlite, "postgresql": _postgresql}[conn.dialect.name](conn, tables)
+
+
+def remove(conn: Connection, tables: tuple[str, ...] = APPEND_ONLY_TABLES) -> None:
     """Drop every guard (the migration's downgrade, and tests that plant a breach)."""
-    for name in trigger_names(conn.dialect.name):
+    for name in trigger_names(conn.dialect.name, tables):
         if conn.dialect.name == "postgresql":
             table = name.rsplit("_no_", 1)[0] if "_no_" in name else (
                 "ledger_line" if name == "ledger_line_balanced" else "ledger_entry")

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,7 +22,9 @@ from .schema import money_sum, utcnow
 from .chart import NON_NEGATIVE_ROLES, Chart, Role
 from .entries import EntryDraft, LineDraft, content_hash, problems
 from .errors import LedgerError
-from .models import Book, JournalEntry, JournalLine, LedgerAccount, PeriodClosure, VoucherCounter, WriteOffMemo
+from .models import (
+    Book, JournalEntry, JournalLine, LedgerAccount, PeriodClosure, VoucherCounter, WriteOffMemo, WriteOffRecovery,
+)
 from .templates import reversal
 
 ZERO = Decimal("0.00")
@@ -240,8 +242,133 @@ def _insert(session: Session, book_id: int, draft: EntryDraft, key: str, digest:
         m = draft.memo
         session.add(WriteOffMemo(entry_id=entry.id, party=m.party, amount=m.amount,
                                  court_document_ref=m.court_document_ref, approval_ref=m.approval_ref))
+    if draft.later_recovery is not None:
+        memo = _memo_for_recovery(session, book_id, draft.later_recovery)
+        session.add(WriteOffRecovery(entry_id=entry.id, memo_id=memo.id, amount=draft.later_recovery.amount))
     session.flush()
     return entry
+
+
+def _memo_for_recovery(session: Session, book_id: int, recovery) -> WriteOffMemo:
+    """The write-off a later recovery is registered against: of this book and party, and never
+    recovering more than was written off."""
+    memo = session.scalar(select(WriteOffMemo).join(JournalEntry, JournalEntry.id == WriteOffMemo.entry_id).where(
+        WriteOffMemo.entry_id == recovery.write_off_entry_id, JournalEntry.book_id == book_id))
+    if memo is None or memo.party != recovery.party:
+        raise LedgerError("write_off_not_found", f"{recovery.party} 没有凭证 {recovery.write_off_entry_id} 的核销记录",
+                          "write_off")
+    before = session.scalar(select(money_sum(WriteOffRecovery.amount)).where(WriteOffRecovery.memo_id == memo.id))
+    if before + recovery.amount > memo.amount:
+        raise LedgerError("recovered_beyond_write_off",
+                          f"核销金额 {memo.amount:,.2f} 元，已收回 {before:,.2f} 元，不能再收回 {recovery.amount:,.2f} 元",
+                          "amount")
+    return memo
+
+
+# -- many entries at once ------------------------------------------------------
+
+KEYS_PER_QUERY = 1000  # keys or parties named in one IN (…): well inside every driver's limit
+
+
+def post_many_in(session: Session, book_id: int, drafts: list[tuple[EntryDraft, str]], user: str) -> list[Posted]:
+    """Post many entries of one book with a bounded number of statements (a region's monthly
+    settlement): the same checks as ``post_in`` — a key per entry, balanced lines, open period,
+    no sub-ledger below zero — made once over the whole set, then one insert per table.
+
+    Entries already posted under their key are replayed, as ``post_in`` does; an entry with a
+    write-off memo is posted on its own with ``post_in``.
+    """
+    if not drafts:
+        return []
+    digests: dict[str, str] = {}
+    for draft, key in drafts:
+        if not key.strip():
+            raise LedgerError("key_required", "记账须提供幂等键", "idempotency_key")
+        if draft.memo is not None or draft.later_recovery is not None:
+            raise LedgerError("invalid_entry", "核销及其收回须逐笔记账", "lines")
+        found = problems(draft)
+        if found:
+            raise LedgerError("invalid_entry", f"{key}：" + "；".join(found), "lines")
+        if key in digests:
+            raise LedgerError("idempotency_conflict", f"幂等键“{key}”在同一批记账中重复", "idempotency_key")
+        digests[key] = content_hash(draft)
+
+    book = _lock_book(session, book_id)
+    existing: dict[str, JournalEntry] = {}
+    keys = list(digests)
+    for i in range(0, len(keys), KEYS_PER_QUERY):
+        existing.update((e.idempotency_key, e) for e in session.scalars(select(JournalEntry).where(
+            JournalEntry.book_id == book_id, JournalEntry.idempotency_key.in_(keys[i:i + KEYS_PER_QUERY]))))
+    for key, entry in existing.items():
+        if entry.content_hash != digests[key]:
+            raise LedgerError("idempotency_conflict",
+                              f"幂等键“{key}”已用于另一张内容不同的凭证 {entry.voucher}", "idempotency_key")
+    fresh = [(d, k) for d, k in drafts if k not in existing]
+    if fresh:
+        accounts = _accounts(session, book_id)
+        for draft, _ in fresh:
+            _check_fiscal_account(book, draft)
+        through = closed_through(session, book_id)
+        earliest = min(d.period for d, _ in fresh)
+        if through is not None and earliest <= through:
+            raise LedgerError("period_closed", f"{earliest} 已结账（已结账至 {through}），不能记账", "entry_date")
+        _check_non_negative_many(session, book_id, [line for d, _ in fresh for line in d.lines])
+        inserted = _insert_many(session, book_id, fresh, digests, user, accounts)
+    else:
+        inserted = {}
+    return [Posted(existing[k].id, existing[k].voucher, True) if k in existing else inserted[k] for _, k in drafts]
+
+
+def _check_non_negative_many(session: Session, book_id: int, lines: list[LineDraft]) -> None:
+    movement: dict[tuple[Role, str], Decimal] = {}
+    for line in lines:
+        if line.role in NON_NEGATIVE_ROLES and line.party:
+            k = (line.role, line.party)
+            movement[k] = movement.get(k, ZERO) + line.debit - line.credit
+    falling = sorted(k for k, delta in movement.items() if delta < 0)
+    for role in {role for role, _ in falling}:
+        parties = [p for r, p in falling if r == role]
+        balances: dict[str, Decimal] = {}
+        for i in range(0, len(parties), KEYS_PER_QUERY):
+            balances.update(session.execute(
+                select(JournalLine.party, money_sum(JournalLine.debit - JournalLine.credit))
+                .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
+                .where(LedgerAccount.book_id == book_id, LedgerAccount.role == role,
+                       JournalLine.party.in_(parties[i:i + KEYS_PER_QUERY]))
+                .group_by(JournalLine.party)).all())
+        for party in parties:
+            balance = balances.get(party, ZERO)
+            if balance + movement[(role, party)] < 0:
+                raise LedgerError("balance_insufficient",
+                                  f"{party} 的预付金余额为 {balance:,.2f} 元，不足以收回 "
+                                  f"{-movement[(role, party)]:,.2f} 元", "amount")
+
+
+def _insert_many(session: Session, book_id: int, drafts: list[tuple[EntryDraft, str]], digests: dict[str, str],
+                 user: str, accounts: dict[Role, LedgerAccount]) -> dict[str, Posted]:
+    numbers: dict[str, int] = {}
+    for year in sorted({d.entry_date.year for d, _ in drafts}):
+        counter = session.get(VoucherCounter, (book_id, year))
+        if counter is None:
+            counter = VoucherCounter(book_id=book_id, year=year, last_no=0)
+            session.add(counter)
+        for draft, key in drafts:
+            if draft.entry_date.year == year:
+                counter.last_no += 1
+                numbers[key] = counter.last_no
+    session.flush()
+    now = utcnow()
+    entry_rows = [dict(book_id=book_id, voucher_year=d.entry_date.year, voucher_no=numbers[k], entry_date=d.entry_date,
+                       period=d.period, summary=d.summary, source_ref=d.source_ref, idempotency_key=k,
+                       content_hash=digests[k], reverses_id=None, posted_by=user, posted_at=now) for d, k in drafts]
+    table = JournalEntry.__table__
+    ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), entry_rows).scalars().all()
+    line_rows = [dict(entry_id=entry_id, line_no=no, account_id=accounts[line.role].id, party=line.party,
+                      debit=line.debit, credit=line.credit)
+                 for entry_id, (draft, _) in zip(ids, drafts) for no, line in enumerate(draft.lines, start=1)]
+    session.execute(insert(JournalLine.__table__), line_rows)
+    return {k: Posted(entry_id, f"记-{d.entry_date.year}-{numbers[k]:04d}", False)
+            for entry_id, (d, k) in zip(ids, drafts)}
 
 
 # -- reversal ----------------------------------------------------------------

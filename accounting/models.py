@@ -108,6 +108,17 @@ class WriteOffMemo(Base):
     approval_ref: Mapped[str] = mapped_column(String(200))
 
 
+class WriteOffRecovery(Base):
+    """备查簿: money recovered after a write-off, registered against the write-off's memo."""
+
+    __tablename__ = "ledger_writeoff_recovery"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entry.id"), unique=True)
+    memo_id: Mapped[int] = mapped_column(ForeignKey("ledger_writeoff_memo.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money())
+
+
 class VoucherCounter(Base):
     """The last voucher number issued per book and year; updated under the book's lock, in the
     posting's own transaction, so a rolled-back posting leaves no gap."""

@@ -16,7 +16,7 @@ from .schema import money_sum
 
 from .chart import Role
 from .errors import LedgerError
-from .models import Book, JournalEntry, JournalLine, LedgerAccount, WriteOffMemo
+from .models import Book, JournalEntry, JournalLine, LedgerAccount, WriteOffMemo, WriteOffRecovery
 
 ZERO = Decimal("0.00")
 
@@ -198,20 +198,24 @@ class MemoRow:
     court_document_ref: str
     approval_ref: str
     reversed_by: str | None
+    recovered_later: Decimal  # collected after the write-off (Dr 存款 / Cr 其他支出)
 
 
 def writeoff_register(session: Session, book_id: int) -> tuple[MemoRow, ...]:
     """备查簿: advances written off, with the court document and the approval (20§(二)6)."""
     reversal = aliased(JournalEntry)
+    later = (select(WriteOffRecovery.memo_id, money_sum(WriteOffRecovery.amount).label("amount"))
+             .group_by(WriteOffRecovery.memo_id).subquery())
     rows = session.execute(
-        select(WriteOffMemo, JournalEntry, reversal)
+        select(WriteOffMemo, JournalEntry, reversal, later.c.amount)
         .join(JournalEntry, JournalEntry.id == WriteOffMemo.entry_id)
         .outerjoin(reversal, reversal.reverses_id == JournalEntry.id)
+        .outerjoin(later, later.c.memo_id == WriteOffMemo.id)
         .where(JournalEntry.book_id == book_id)
         .order_by(JournalEntry.entry_date, JournalEntry.voucher_no)
     )
     return tuple(
         MemoRow(e.voucher, e.entry_date, m.party, m.amount, m.court_document_ref, m.approval_ref,
-                r.voucher if r is not None else None)
-        for m, e, r in rows
+                r.voucher if r is not None else None, recovered or ZERO)
+        for m, e, r, recovered in rows
     )

@@ -6,6 +6,9 @@
 | recovered by settlement offset | 社会保险待遇支出              | 暂付款—医保预付金             |
 | recovered by refund            | 支出户存款 or 财政专户存款     | 暂付款—医保预付金             |
 | written off                    | 其他支出                      | 暂付款—医保预付金             |
+
+and the monthly settlement that carries a recovery (RULES §7, §5): Dr 社会保险待遇支出 for the whole
+payable, Cr 暂付款—医保预付金 for what is withheld, Cr the paying account for the net.
 """
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ import datetime as dt
 from decimal import Decimal
 
 from .chart import Role
-from .entries import EntryDraft, LineDraft, WriteOffMemo
+from .entries import ZERO, EntryDraft, LaterRecovery, LineDraft, WriteOffMemo
 
 BANK_ROLES = frozenset({Role.EXPENDITURE_DEPOSIT, Role.FISCAL_SPECIAL_DEPOSIT})
 
@@ -59,6 +62,50 @@ def written_off(party: str, amount: Decimal, on: dt.date, source_ref: str, court
         LineDraft(Role.OTHER_EXPENSE, debit=amount),
         LineDraft(Role.ADVANCE, credit=amount, party=party),
     ), memo=WriteOffMemo(party, amount, court_document_ref, approval_ref))
+
+
+def monthly_settlement(party: str, payable: Decimal, withheld: Decimal, on: dt.date, source_ref: str, *,
+                       held: Decimal = ZERO, released: Decimal = ZERO,
+                       paid_from: Role = Role.EXPENDITURE_DEPOSIT, summary: str = "") -> EntryDraft:
+    """17§, 20§(二)1: a month's settlement with what it withholds.
+
+    Dr 社会保险待遇支出 (payable) and Dr 暂收款 (``released``: kept back earlier, paid now) /
+    Cr 暂付款—医保预付金 (``withheld``), Cr 暂收款 (``held``: kept back until the advance is recovered,
+    HB 五) and Cr the paying account for the rest. Lines of zero are left out.
+    """
+    net = payable + released - withheld - held
+    if min(payable, withheld, held, released, net) < 0:
+        raise ValueError("扣回与暂停拨付之和不能超过结算金额")
+    lines = [
+        LineDraft(Role.BENEFIT_EXPENSE, debit=payable),
+        LineDraft(Role.OVERPAID, debit=released, party=party),
+        LineDraft(Role.ADVANCE, credit=withheld, party=party),
+        LineDraft(Role.OVERPAID, credit=held, party=party),
+        LineDraft(_bank(paid_from), credit=net),
+    ]
+    return EntryDraft(on, summary or f"{party} 月度结算", source_ref,
+                      tuple(line for line in lines if line.debit or line.credit))
+
+
+def transferred_to_successor(party: str, successor: str, amount: Decimal, on: dt.date, source_ref: str,
+                             document_ref: str) -> EntryDraft:
+    """20§(二)3: the successor owes what the institution held: the sub-ledger moves from one to the other."""
+    if not document_ref.strip():
+        raise ValueError("承继须有合并、分立或产权变更的文书")
+    return EntryDraft(on, f"{party} 的医保预付金转由 {successor} 承担（{document_ref}）", source_ref, (
+        LineDraft(Role.ADVANCE, debit=amount, party=successor),
+        LineDraft(Role.ADVANCE, credit=amount, party=party),
+    ))
+
+
+def recovered_after_write_off(party: str, amount: Decimal, on: dt.date, source_ref: str, write_off_entry_id: int,
+                              paid_into: Role = Role.EXPENDITURE_DEPOSIT, summary: str = "") -> EntryDraft:
+    """20§(二)6: money recovered after a write-off: Dr the bank / Cr 其他支出, registered in the memo
+    register against the write-off."""
+    return EntryDraft(on, summary or f"收回 {party} 已核销的医保预付金", source_ref, (
+        LineDraft(_bank(paid_into), debit=amount),
+        LineDraft(Role.OTHER_EXPENSE, credit=amount),
+    ), later_recovery=LaterRecovery(write_off_entry_id, party, amount))
 
 
 def reversal(original: EntryDraft, voucher: str, on: dt.date, source_ref: str, reason: str) -> EntryDraft:

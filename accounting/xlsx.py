@@ -84,9 +84,10 @@ def account_detail_xlsx(detail: AccountDetail) -> bytes:
 def writeoff_register_xlsx(book: str, rows: Sequence[MemoRow]) -> bytes:
     return sheet(
         "核销预付金备查簿", book,
-        ["凭证号", "核销日期", "机构", "核销金额", "法律文书", "批准文号", "冲销凭证"],
+        ["凭证号", "核销日期", "机构", "核销金额", "法律文书", "批准文号", "冲销凭证", "核销后收回"],
         [[r.voucher, r.entry_date.isoformat(), r.party, r.amount, r.court_document_ref, r.approval_ref,
-          r.reversed_by or ""] for r in rows],
-        [16, 12, 14, 18, 32, 32, 16],
-        ["", "合计", "", sum((r.amount for r in rows if not r.reversed_by), Decimal("0.00")), "", "", ""],
+          r.reversed_by or "", r.recovered_later] for r in rows],
+        [16, 12, 14, 18, 32, 32, 16, 18],
+        ["", "合计", "", sum((r.amount for r in rows if not r.reversed_by), Decimal("0.00")), "", "", "",
+         sum((r.recovered_later for r in rows), Decimal("0.00"))],
     )

@@ -129,9 +129,10 @@ def writeoffs(region_code, fund, xlsx_path) -> None:
     register = run_service(lambda: books.writeoffs(app_sessions(), region_code, Fund(fund)))
     name, rows = register.book, register.rows
     click.echo(f"核销预付金备查簿　{name}")
-    click.echo(render(["凭证号", "日期", "机构", "金额", "法律文书", "批准文号", "冲销凭证"],
+    click.echo(render(["凭证号", "日期", "机构", "金额", "法律文书", "批准文号", "冲销凭证", "核销后收回"],
                       [[r.voucher, r.entry_date.isoformat(), r.party, fmt_yuan_cn(r.amount), r.court_document_ref,
-                        r.approval_ref, r.reversed_by or ""] for r in rows], right=[3]))
+                        r.approval_ref, r.reversed_by or "", fmt_yuan_cn(r.recovered_later)] for r in rows],
+                      right=[3, 7]))
     if xlsx_path:
         write_file(xlsx_path, xlsx.writeoff_register_xlsx(name, rows))
         click.echo(f"已导出 {xlsx_path}")

@@ -10,6 +10,7 @@ from .data_import import DataCorrection, DataImport, ImportUpload
 from .campaign import Application, Campaign, Determination, DeterminationAdvance, FundGateRecord
 from .institution import AnnualStanding, Bar, Institution, InstitutionCondition, MonthlyPayout, SecurityPledge
 from .policy_override import PolicyOverride
+from .recovery import Receivable, RecoveryMovement, RecoveryTrigger, SettlementLine, SettlementRun
 from .region import FundPositionRecord, Region
 from .staff import DEPARTMENT_CN, ApiToken, Department, LoginAttempt, Staff, StaffRegion
 
@@ -18,5 +19,5 @@ __all__ = [
     "Agreement", "AnnualStanding", "DataCorrection", "DataImport", "ImportUpload", "Application", "Bar", "BatchItem", "CalendarDay", "CalendarYear", "Campaign",
     "DEPARTMENT_CN", "Department", "Determination", "DeterminationAdvance", "FundGateRecord", "FundPositionRecord",
     "Institution", "InstitutionCondition", "JobRun", "MonthlyPayout", "Notice", "PaymentBatch", "PaymentInstruction",
-    "PolicyOverride", "Region", "SecurityPledge", "SignOff", "Staff", "Transition",
+    "PolicyOverride", "Receivable", "RecoveryMovement", "RecoveryTrigger", "Region", "SettlementLine", "SettlementRun", "SecurityPledge", "SignOff", "Staff", "Transition",
 ]

@@ -32,6 +32,7 @@ class DeterminationState(StrEnum):
     SIGNED = "signed"
     GIVEN_UP = "given_up"
     PAID = "paid"
+    STOPPED = "stopped"
 
 
 class AgreementState(StrEnum):
@@ -54,6 +55,21 @@ class PaymentState(StrEnum):
     PENDING = "pending"
     PAID = "paid"
     VOIDED = "voided"
+
+
+class ReceivableState(StrEnum):
+    OPEN = "open"
+    DEMANDED = "demanded"
+    LITIGATION = "litigation"
+    BANKRUPTCY_CLAIM = "bankruptcy_claim"
+    RECOVERED = "recovered"
+    TRANSFERRED = "transferred"
+    WRITTEN_OFF = "written_off"
+
+
+# still owed: withheld from settlements, refundable, transferable
+RECEIVABLE_OPEN_STATES = (ReceivableState.OPEN, ReceivableState.DEMANDED, ReceivableState.LITIGATION,
+                          ReceivableState.BANKRUPTCY_CLAIM)
 
 
 # 15§(三): a listed institution whose signing window is still open
@@ -126,10 +142,14 @@ DETERMINATION = Machine("determination", "预付金核定", {
     (DeterminationState.LISTED, "give_up"): DeterminationState.GIVEN_UP,
     (DeterminationState.SECURED, "give_up"): DeterminationState.GIVEN_UP,
     (DeterminationState.SIGNED, "pay"): DeterminationState.PAID,
+    # 20§(二)2: a recovery trigger stops an advance not yet paid
+    (DeterminationState.LISTED, "stop"): DeterminationState.STOPPED,
+    (DeterminationState.SECURED, "stop"): DeterminationState.STOPPED,
+    (DeterminationState.SIGNED, "stop"): DeterminationState.STOPPED,
 }, {
     "computed": "已测算", "superseded": "已重算作废", "listed": "已列入名单", "not_listed": "未列入名单",
     "secured": "已办理担保", "signed": "已签订协议", "given_up": "视作放弃", "paid": "已拨付",
-    "supersede": "重新测算", "list": "列入名单", "leave_off": "不列入名单", "register_security": "登记担保、抵押",
+    "stopped": "已停止拨付", "stop": "停止拨付", "supersede": "重新测算", "list": "列入名单", "leave_off": "不列入名单", "register_security": "登记担保、抵押",
     "sign": "签订预付协议", "give_up": "视作放弃", "pay": "拨付",
 })
 
@@ -168,4 +188,25 @@ PAYMENT = Machine("payment", "拨付指令", {
     (PaymentState.PENDING, "void"): PaymentState.VOIDED,
 }, {"pending": "待拨付", "paid": "已拨付", "voided": "已作废", "confirm": "确认到账", "void": "作废"})
 
-MACHINES = (CAMPAIGN, APPLICATION, DETERMINATION, AGREEMENT, BATCH, PAYMENT)
+# RULES §5, §6: what an institution owes back, from the day it arises to recovery or write-off
+RECEIVABLE = Machine("receivable", "应收回预付金", {
+    (ReceivableState.OPEN, "demand"): ReceivableState.DEMANDED,  # 20§(二)1: refund within 5 working days
+    (ReceivableState.DEMANDED, "demand"): ReceivableState.DEMANDED,  # a renewed demand
+    (ReceivableState.DEMANDED, "sue"): ReceivableState.LITIGATION,  # 20§(二)5
+    (ReceivableState.DEMANDED, "claim_in_bankruptcy"): ReceivableState.BANKRUPTCY_CLAIM,  # 20§(二)4
+    (ReceivableState.OPEN, "settle"): ReceivableState.RECOVERED,
+    (ReceivableState.DEMANDED, "settle"): ReceivableState.RECOVERED,
+    (ReceivableState.LITIGATION, "settle"): ReceivableState.RECOVERED,
+    (ReceivableState.BANKRUPTCY_CLAIM, "settle"): ReceivableState.RECOVERED,
+    (ReceivableState.OPEN, "transfer"): ReceivableState.TRANSFERRED,  # 20§(二)3: a successor owes it
+    (ReceivableState.DEMANDED, "transfer"): ReceivableState.TRANSFERRED,
+    (ReceivableState.LITIGATION, "write_off"): ReceivableState.WRITTEN_OFF,  # 20§(二)6, 21§(三)
+    (ReceivableState.BANKRUPTCY_CLAIM, "write_off"): ReceivableState.WRITTEN_OFF,
+}, {
+    "open": "待收回", "demanded": "已催收", "litigation": "诉讼中", "bankruptcy_claim": "破产债权申报",
+    "recovered": "已收回", "transferred": "已转由承继方承担", "written_off": "已核销",
+    "demand": "发出催收通知", "sue": "提起诉讼", "claim_in_bankruptcy": "申报破产债权", "settle": "收回完毕",
+    "transfer": "转由承继方承担", "write_off": "核销",
+})
+
+MACHINES = (CAMPAIGN, APPLICATION, DETERMINATION, AGREEMENT, BATCH, PAYMENT, RECEIVABLE)

@@ -122,7 +122,9 @@ def prepare(sessions: sessionmaker, region_code: str, year: int, user: str) -> i
                     continue
                 if adv.fund not in books:
                     books[adv.fund] = get_book(session, region.code, adv.fund).id
-                held = party_balance(session, books[adv.fund], Role.ADVANCE, inst.code)
+                # 17§ rollover: the new advance replaces what is held; HB 二(四): paid afresh every year
+                held = party_balance(session, books[adv.fund], Role.ADVANCE, inst.code) \
+                    if step.profile.year_end.mode == "rollover" else Decimal("0.00")
                 batch.items.append(BatchItem(
                     determination_id=det.id, institution_code=inst.code, institution_name=inst.name, fund=adv.fund,
                     determined=determined, held=held, amount=max(determined - held, Decimal("0.00")),
@@ -143,10 +145,15 @@ def remove_item(sessions: sessionmaker, batch_id: int, institution_code: str, us
         items = [i for i in batch.items if i.institution_code == institution_code]
         if not items:
             raise NotFound(f"批次 {batch_id} 中没有 {institution_code}", "institution")
-        step.transition(BATCH, batch, "edit", f"移出 {institution_code}：{reason}")
-        for item in items:
-            batch.items.remove(item)
-        _void_sign_offs(batch, f"批次已修改：移出 {institution_code}")
+        take_out(step, batch, items, institution_code, reason)
+
+
+def take_out(step, batch: PaymentBatch, items: list[BatchItem], institution_code: str, reason: str) -> None:
+    """The batch changes: its lines go, it returns to draft, every sign-off given is void."""
+    step.transition(BATCH, batch, "edit", f"移出 {institution_code}：{reason}")
+    for item in items:
+        batch.items.remove(item)
+    _void_sign_offs(batch, f"批次已修改：移出 {institution_code}")
 
 
 @dataclass(frozen=True)

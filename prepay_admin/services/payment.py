@@ -54,8 +54,12 @@ def issue(sessions: sessionmaker, batch_id: int, user: str, on: dt.date | None =
         if missing:
             raise ServiceError(f"批次内容与签字时不一致或缺少签字：{'、'.join(missing)}", "batch")
         ids = []
+        # 20§(二)2: an advance stopped by a recovery trigger after the sign-offs is not paid
+        stopped = set(step.session.scalars(select(Determination.id).join(
+            BatchItem, BatchItem.determination_id == Determination.id).where(
+            BatchItem.batch_id == batch.id, Determination.state == DeterminationState.STOPPED)))
         for item in batch.items:
-            if item.amount <= 0:
+            if item.amount <= 0 or item.determination_id in stopped:
                 continue
             instruction = PaymentInstruction(
                 batch_id=batch.id, batch_item_id=item.id, institution_code=item.institution_code, fund=item.fund,

@@ -23,6 +23,8 @@ EXPECTED = {
         ("secured", "sign"): "signed", ("listed", "sign"): "signed",
         ("listed", "give_up"): "given_up", ("secured", "give_up"): "given_up",
         ("signed", "pay"): "paid",
+        # 20§(二)2: a recovery trigger stops an advance not yet paid
+        ("listed", "stop"): "stopped", ("secured", "stop"): "stopped", ("signed", "stop"): "stopped",
     },
     "agreement": {("active", "expire"): "expired", ("active", "terminate"): "terminated"},
     "batch": {
@@ -34,6 +36,15 @@ EXPECTED = {
         ("approved", "issue"): "paying", ("paying", "complete"): "paid",
     },
     "payment": {("pending", "confirm"): "paid", ("pending", "void"): "voided"},
+    # RULES §5, §6; 20§(二): demand, then lawsuit or bankruptcy claim, then write-off; a successor takes it over
+    "receivable": {
+        ("open", "demand"): "demanded", ("demanded", "demand"): "demanded",
+        ("demanded", "sue"): "litigation", ("demanded", "claim_in_bankruptcy"): "bankruptcy_claim",
+        ("open", "settle"): "recovered", ("demanded", "settle"): "recovered", ("litigation", "settle"): "recovered",
+        ("bankruptcy_claim", "settle"): "recovered",
+        ("open", "transfer"): "transferred", ("demanded", "transfer"): "transferred",
+        ("litigation", "write_off"): "written_off", ("bankruptcy_claim", "write_off"): "written_off",
+    },
 }
 BY_NAME = {m.name: m for m in MACHINES}
 ALLOWED = [(name, s, a, t) for name, table in EXPECTED.items() for (s, a), t in table.items()]

@@ -1,0 +1,127 @@
+"""The return path (RULES §5, §6, §8): what institutions owe back, how it came back, and the monthly
+settlement runs that withhold it."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base, Money, UtcDateTime, enum_type, utcnow
+from ..policy.facts import Fund
+from ..policy.recovery import Method, Route, TriggerKind
+
+
+class RecoveryTrigger(Base):
+    """20§(一), HB 五: a recorded trigger, with its evidence and who reported it (24§(三): 稽核)."""
+
+    __tablename__ = "recovery_trigger"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), index=True)
+    kind: Mapped[TriggerKind] = mapped_column(enum_type(TriggerKind, "trigger_kind"))
+    occurred_on: Mapped[dt.date] = mapped_column(Date)
+    evidence: Mapped[str] = mapped_column(String(500))  # 依据文书
+    reported_by: Mapped[str] = mapped_column(String(60))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    hold_settlement: Mapped[bool]  # HB 五: settlements withheld until the advance is recovered
+
+
+class Receivable(Base):
+    """What one institution owes back in one fund, from one origin. What is still owed is the amount
+    less its recoveries (``recovery_movement``); the ledger's 暂付款 balance always covers it."""
+
+    __tablename__ = "receivable"
+    __table_args__ = (
+        UniqueConstraint("institution_id", "fund", "origin"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        Index("ix_receivable_region_id_state", "region_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), index=True)
+    fund: Mapped[Fund] = mapped_column(enum_type(Fund, "fund"))
+    route: Mapped[Route] = mapped_column(enum_type(Route, "receivable_route"))
+    method: Mapped[Method] = mapped_column(enum_type(Method, "repayment_method"))
+    origin: Mapped[str] = mapped_column(String(60))  # e.g. year-end:2026, trigger:5: one receivable per origin
+    amount: Mapped[Decimal] = mapped_column(Money())
+    since: Mapped[dt.date] = mapped_column(Date)  # the day it became owed, for ageing
+    state: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(500))
+    trigger_id: Mapped[int | None] = mapped_column(ForeignKey("recovery_trigger.id"))
+    transferred_from_id: Mapped[int | None] = mapped_column(ForeignKey("receivable.id"))
+    # 20§(二)1: the demand to refund within the profile's working days
+    demand_ref: Mapped[str | None] = mapped_column(String(60))
+    demanded_on: Mapped[dt.date | None] = mapped_column(Date)
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    # 20§(二)4–5: the bankruptcy claim or lawsuit
+    case_ref: Mapped[str | None] = mapped_column(String(100))
+    court: Mapped[str | None] = mapped_column(String(100))
+    case_filed_on: Mapped[dt.date | None] = mapped_column(Date)
+    case_documents: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class RecoveryMovement(Base):
+    """One amount that came back (or was written off, or passed to a successor), with its voucher."""
+
+    __tablename__ = "recovery_movement"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    receivable_id: Mapped[int] = mapped_column(ForeignKey("receivable.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # offset, refund, write_off, transfer
+    amount: Mapped[Decimal] = mapped_column(Money())
+    on: Mapped[dt.date] = mapped_column(Date)
+    ref: Mapped[str] = mapped_column(String(100))  # bank reference, settlement run, court document …
+    ledger_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"))
+    settlement_line_id: Mapped[int | None] = mapped_column(ForeignKey("settlement_line.id"))
+    recorded_by: Mapped[str] = mapped_column(String(60))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class SettlementRun(Base):
+    """A region's monthly settlement of one fund, run once: a rerun finds this row and posts nothing."""
+
+    __tablename__ = "settlement_run"
+    __table_args__ = (UniqueConstraint("region_id", "month", "fund"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+    month: Mapped[dt.date] = mapped_column(Date)  # first day of the settled month
+    fund: Mapped[Fund] = mapped_column(enum_type(Fund, "fund"))
+    settled_on: Mapped[dt.date] = mapped_column(Date)  # the business date of its vouchers
+    institutions: Mapped[int]
+    payable: Mapped[Decimal] = mapped_column(Money())
+    withheld: Mapped[Decimal] = mapped_column(Money())
+    held: Mapped[Decimal] = mapped_column(Money())
+    released: Mapped[Decimal] = mapped_column(Money())
+    net: Mapped[Decimal] = mapped_column(Money())
+    run_by: Mapped[str] = mapped_column(String(60))
+    run_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class SettlementLine(Base):
+    """One institution's line of a run: the payment list for the bank is these with a net to pay."""
+
+    __tablename__ = "settlement_line"
+    __table_args__ = (UniqueConstraint("run_id", "institution_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("settlement_run.id"))
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), index=True)
+    institution_code: Mapped[str] = mapped_column(String(20))
+    institution_name: Mapped[str] = mapped_column(String(200))
+    payable: Mapped[Decimal] = mapped_column(Money())
+    withheld: Mapped[Decimal] = mapped_column(Money())
+    held: Mapped[Decimal] = mapped_column(Money())
+    released: Mapped[Decimal] = mapped_column(Money())
+    net: Mapped[Decimal] = mapped_column(Money())
+    still_owed: Mapped[Decimal] = mapped_column(Money())
+    note: Mapped[str] = mapped_column(String(300))
+    bank_name: Mapped[str] = mapped_column(String(100))
+    bank_account: Mapped[str] = mapped_column(String(40))
+    ledger_entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entry.id"))

@@ -1,0 +1,354 @@
+"""What institutions owe back (RULES §5, §6), and every way it comes back or is accounted for.
+
+A receivable is a claim on the advance an institution holds: it arises at year end (17§, HB 二(四))
+or on a recovery trigger (20§), and is recovered by offset against settlements (``settlement``), by
+the institution's refund, by a successor taking it over, or — after a lawsuit or bankruptcy claim —
+written off with the court's document and the government's approval. Each of these is one step of
+the finance department (24§(一)); each posts its voucher (RULES §7) in the same transaction and is
+idempotent by the bank's or the court's reference.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Iterable, Iterator
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from accounting import templates
+from accounting.chart import Role
+from accounting.errors import LedgerError
+from accounting.ledger import get_book, party_balance, post_in
+
+from .. import clock
+from ..db import money_sum
+from ..models import Department, Institution, Receivable, RecoveryMovement, Region, Transition
+from ..policy.facts import Fund
+from ..policy.recovery import Method, Route
+from ..policy.transitions import RECEIVABLE, RECEIVABLE_OPEN_STATES, ReceivableState
+from .errors import NotFound, ServiceError
+from .unit_of_work import Step, staff_step
+
+ZERO = Decimal("0.00")
+PAYING_ACCOUNTS = (Role.EXPENDITURE_DEPOSIT, Role.FISCAL_SPECIAL_DEPOSIT)
+
+
+def recovered_sum():
+    """What came back of each receivable so far (all movement kinds)."""
+    return (select(RecoveryMovement.receivable_id, money_sum(RecoveryMovement.amount).label("recovered"))
+            .group_by(RecoveryMovement.receivable_id).subquery())
+
+
+def outstanding_of(session: Session, receivable: Receivable) -> Decimal:
+    done = session.scalar(select(money_sum(RecoveryMovement.amount)).where(
+        RecoveryMovement.receivable_id == receivable.id))
+    return receivable.amount - done
+
+
+def owed_by(session: Session, institution_id: int, fund: Fund) -> Decimal:
+    """What an institution still owes in a fund over all its open receivables."""
+    done = recovered_sum()
+    return session.scalar(select(money_sum(Receivable.amount - func.coalesce(done.c.recovered, 0)))
+                          .outerjoin(done, done.c.receivable_id == Receivable.id)
+                          .where(Receivable.institution_id == institution_id, Receivable.fund == fund,
+                                 Receivable.state.in_(RECEIVABLE_OPEN_STATES)))
+
+
+def owed_in_region(session: Session, region_id: int, fund: Fund) -> dict[int, Decimal]:
+    """What each institution of a region still owes in a fund: one grouped query."""
+    done = recovered_sum()
+    return dict(session.execute(
+        select(Receivable.institution_id, money_sum(Receivable.amount - func.coalesce(done.c.recovered, 0)))
+        .outerjoin(done, done.c.receivable_id == Receivable.id)
+        .where(Receivable.region_id == region_id, Receivable.fund == fund, Receivable.state.in_(RECEIVABLE_OPEN_STATES))
+        .group_by(Receivable.institution_id)).all())
+
+
+def open_receivable(step: Step, institution: Institution, fund: Fund, route: Route, amount: Decimal, since: dt.date,
+                    origin: str, reason: str, method: Method = Method.OFFSET,
+                    trigger_id: int | None = None, transferred_from_id: int | None = None) -> Receivable | None:
+    """Record what ``institution`` owes back from ``origin`` (once: the same origin again is found)."""
+    existing = step.session.scalar(select(Receivable).where(
+        Receivable.institution_id == institution.id, Receivable.fund == fund, Receivable.origin == origin))
+    if existing is not None:
+        return existing
+    if amount <= 0:
+        return None
+    receivable = Receivable(region_id=institution.region_id, institution_id=institution.id, fund=fund, route=route,
+                            method=method, origin=origin, amount=amount, since=since, state=ReceivableState.OPEN,
+                            reason=reason[:500], trigger_id=trigger_id, transferred_from_id=transferred_from_id,
+                            created_by=step.actor.username)
+    step.session.add(receivable)
+    step.session.flush()
+    step.record(RECEIVABLE, receivable.id, "create", None, ReceivableState.OPEN, reason)
+    return receivable
+
+
+def settle_recovered(session: Session, ids: Iterable[int], actor: str, why: str) -> int:
+    """Receivables with nothing left to recover become 已收回: one query to find them, one insert of
+    their transitions, one update (a settlement run settles thousands at once)."""
+    ids = list(ids)
+    if not ids:
+        return 0
+    done = recovered_sum()
+    finished: list[tuple[int, str]] = []
+    for i in range(0, len(ids), 1000):
+        finished += session.execute(
+            select(Receivable.id, Receivable.state).join(done, done.c.receivable_id == Receivable.id)
+            .where(Receivable.id.in_(ids[i:i + 1000]), Receivable.state.in_(RECEIVABLE_OPEN_STATES),
+                   done.c.recovered >= Receivable.amount)).all()
+    if not finished:
+        return 0
+    session.execute(insert(Transition), [
+        dict(machine=RECEIVABLE.name, object_id=rid, action="settle", from_state=state,
+             to_state=RECEIVABLE.next(state, "settle"), actor=actor, reason=why[:500]) for rid, state in finished])
+    for i in range(0, len(finished), 1000):
+        session.query(Receivable).filter(Receivable.id.in_([rid for rid, _ in finished[i:i + 1000]])).update(
+            {Receivable.state: ReceivableState.RECOVERED}, synchronize_session=False)
+    return len(finished)
+
+
+@contextmanager
+def receivable_step(sessions: sessionmaker, receivable_id: int, user: str, *departments: Department,
+                    on: dt.date | None = None) -> Iterator[tuple[Step, Receivable, Institution]]:
+    """A step on one receivable: the row locked, its region entered, the profile of ``on``'s year."""
+    with staff_step(sessions, user, *departments) as step:
+        receivable = step.session.scalar(select(Receivable).where(Receivable.id == receivable_id).with_for_update())
+        if receivable is None:
+            raise NotFound(f"没有应收回记录 {receivable_id}", "receivable")
+        step.enter(step.session.get(Region, receivable.region_id))
+        step.year = (on or clock.today()).year
+        yield step, receivable, step.session.get(Institution, receivable.institution_id)
+
+
+def _business_date(on: dt.date, field: str = "on") -> None:
+    if on > clock.today():
+        raise ServiceError(f"业务日期 {on} 晚于今天（北京时间 {clock.today()}）", field)
+
+
+def _text(value: str, field: str, label: str, limit: int = 100) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ServiceError(f"须填写{label}", field)
+    if len(value) > limit:
+        raise ServiceError(f"{label}不能超过 {limit} 个字符", field)
+    return value
+
+
+def _amount(value: Decimal, outstanding: Decimal, field: str = "amount") -> Decimal:
+    if value <= 0 or value != value.quantize(Decimal("0.01")):
+        raise ServiceError("金额须为正数，最多两位小数", field)
+    if value > outstanding:
+        raise ServiceError(f"金额 {value:,.2f} 元超过尚欠的 {outstanding:,.2f} 元", field)
+    return value
+
+
+def _post(step: Step, fund: Fund, draft, key: str) -> tuple[int, bool]:
+    try:
+        posted = post_in(step.session, get_book(step.session, step.region.code, fund).id, draft, key,
+                         step.actor.username)
+    except LedgerError as err:
+        raise ServiceError(err.message, err.field) from None
+    return posted.entry_id, posted.replayed
+
+
+def _movement(step: Step, receivable: Receivable, kind: str, amount: Decimal, on: dt.date, ref: str,
+              entry_id: int | None) -> None:
+    step.session.add(RecoveryMovement(receivable_id=receivable.id, kind=kind, amount=amount, on=on, ref=ref,
+                                      ledger_entry_id=entry_id, recorded_by=step.actor.username))
+    step.session.flush()
+
+
+# -- the bureau's choices ------------------------------------------------------
+
+def choose_method(sessions: sessionmaker, receivable_id: int, method: Method, user: str, reason: str = "") -> None:
+    """17§: the bureau chooses, per institution, whether a year-end difference is refunded or offset."""
+    with receivable_step(sessions, receivable_id, user, Department.FINANCE) as (step, receivable, _):
+        if receivable.state not in RECEIVABLE_OPEN_STATES:
+            raise ServiceError(f"该笔应收回当前状态为“{RECEIVABLE.label(receivable.state)}”，不能更改收回方式", "state")
+        if receivable.method != method:
+            step.record(RECEIVABLE, receivable.id, "choose_method", receivable.state, receivable.state,
+                        f"收回方式改为{'冲抵结算款' if method == Method.OFFSET else '机构交回'}：{reason}")
+            receivable.method = method
+
+
+@dataclass(frozen=True)
+class Demanded:
+    receivable_id: int
+    demand_ref: str
+    outstanding: Decimal
+    due_on: dt.date
+    provisional: bool  # the deadline crosses a year whose holidays are not known yet
+
+
+def demand(sessions: sessionmaker, receivable_id: int, on: dt.date, user: str) -> Demanded:
+    """20§(二)1: a demand to refund what is still owed within the profile's working days (5), counted
+    on the holiday calendar."""
+    from .calendar import working_days_after
+
+    _business_date(on)
+    with receivable_step(sessions, receivable_id, user, Department.FINANCE, on=on) as (step, receivable, inst):
+        outstanding = outstanding_of(step.session, receivable)
+        if outstanding <= 0:
+            raise ServiceError("该笔应收回已无欠款，无须催收", "receivable")
+        step.transition(RECEIVABLE, receivable, "demand", f"尚欠 {outstanding:,.2f} 元")
+        deadline = working_days_after(step.session, on, step.profile.year_end.refund_working_days)
+        receivable.demand_ref = f"CS-{step.region.code}-{receivable.id:06d}-{on:%Y%m%d}"
+        receivable.demanded_on, receivable.due_on = on, deadline.date
+        return Demanded(receivable.id, receivable.demand_ref, outstanding, deadline.date, deadline.provisional)
+
+
+@dataclass(frozen=True)
+class Recovered:
+    receivable_id: int
+    amount: Decimal
+    outstanding: Decimal
+    ledger_entry_id: int
+    replayed: bool
+
+
+def record_refund(sessions: sessionmaker, receivable_id: int, amount: Decimal, paid_on: dt.date, bank_ref: str,
+                  user: str, paid_into: Role = Role.EXPENDITURE_DEPOSIT) -> Recovered:
+    """The institution paid back into the bureau's account: Dr 支出户存款 (or 财政专户存款) /
+    Cr 暂付款—医保预付金 (RULES §7). The bank's reference makes a retry harmless."""
+    bank_ref = _text(bank_ref, "bank_ref", "银行交易流水号")
+    if paid_into not in PAYING_ACCOUNTS:
+        raise ServiceError("收款账户须为支出户存款或财政专户存款", "paid_into")
+    _business_date(paid_on, "paid_on")
+    with receivable_step(sessions, receivable_id, user, Department.FINANCE, on=paid_on) as (step, receivable, inst):
+        key = f"receivable:{receivable.id}:refund:{bank_ref}"
+        replay = _replayed(step, receivable, key)
+        if replay is not None:
+            if replay.amount != amount:
+                raise ServiceError(f"银行流水号 {bank_ref} 已登记为交回 {replay.amount:,.2f} 元", "bank_ref")
+            return replay
+        if receivable.state not in RECEIVABLE_OPEN_STATES:
+            raise ServiceError(f"该笔应收回当前状态为“{RECEIVABLE.label(receivable.state)}”，不能登记交回", "state")
+        outstanding = outstanding_of(step.session, receivable)
+        _amount(amount, outstanding)
+        draft = templates.recovered_by_refund(inst.code, amount, paid_on, key, paid_into=paid_into,
+                                              summary=f"{inst.code} 交回医保预付金（银行流水 {bank_ref}）")
+        entry_id, _ = _post(step, receivable.fund, draft, key)
+        _movement(step, receivable, "refund", amount, paid_on, bank_ref, entry_id)
+        settle_recovered(step.session, [receivable.id], step.actor.username, f"交回 {amount:,.2f} 元")
+        return Recovered(receivable.id, amount, outstanding - amount, entry_id, False)
+
+
+def _replayed(step: Step, receivable: Receivable, key: str) -> Recovered | None:
+    """The movement an earlier request under the same reference recorded, if any."""
+    from accounting.models import JournalEntry
+
+    found = step.session.execute(
+        select(RecoveryMovement).join(JournalEntry, JournalEntry.id == RecoveryMovement.ledger_entry_id)
+        .where(RecoveryMovement.receivable_id == receivable.id, JournalEntry.idempotency_key == key)).scalar()
+    if found is None:
+        return None
+    return Recovered(receivable.id, found.amount, outstanding_of(step.session, receivable), found.ledger_entry_id, True)
+
+
+@dataclass(frozen=True)
+class Transferred:
+    receivable_id: int
+    successor_receivable_id: int
+    successor_code: str
+    amount: Decimal
+
+
+def transfer_to_successor(sessions: sessionmaker, receivable_id: int, successor_code: str, document_ref: str,
+                          on: dt.date, user: str) -> Transferred:
+    """20§(二)3: after a merger, split or change of ownership, the successor owes what remains; its
+    sub-ledger takes the balance over (Dr 暂付款 successor / Cr 暂付款 institution)."""
+    document_ref = _text(document_ref, "document_ref", "承继依据文书")
+    _business_date(on)
+    with receivable_step(sessions, receivable_id, user, Department.FINANCE, on=on) as (step, receivable, inst):
+        successor = step.session.scalar(select(Institution).where(
+            Institution.region_id == receivable.region_id, Institution.code == (successor_code or "").strip().upper()))
+        if successor is None:
+            raise NotFound(f"本统筹地区没有机构 {successor_code}", "successor")
+        if successor.id == inst.id:
+            raise ServiceError("承继方不能是原机构本身", "successor")
+        outstanding = outstanding_of(step.session, receivable)
+        if outstanding <= 0:
+            raise ServiceError("该笔应收回已无欠款", "receivable")
+        step.transition(RECEIVABLE, receivable, "transfer", f"由 {successor.code} {successor.name} 承继（{document_ref}）")
+        key = f"receivable:{receivable.id}:transfer"
+        draft = templates.transferred_to_successor(inst.code, successor.code, outstanding, on, key, document_ref)
+        entry_id, _ = _post(step, receivable.fund, draft, key)
+        _movement(step, receivable, "transfer", outstanding, on, document_ref, entry_id)
+        taken = open_receivable(
+            step, successor, receivable.fund, receivable.route, outstanding, on, f"succession:{receivable.id}",
+            f"承继 {inst.code} {inst.name} 的应收回预付金（{document_ref}）", receivable.method,
+            trigger_id=receivable.trigger_id, transferred_from_id=receivable.id)
+        return Transferred(receivable.id, taken.id, successor.code, outstanding)
+
+
+CASE_ACTIONS = {"litigation": "sue", "bankruptcy": "claim_in_bankruptcy"}
+
+
+def take_to_court(sessions: sessionmaker, receivable_id: int, route: str, case_ref: str, court: str, filed_on: dt.date,
+                  documents: str, user: str) -> None:
+    """20§(二)4–5: a debt not refunded by the demand's deadline goes to a bankruptcy claim or a lawsuit,
+    with the case and its documents recorded."""
+    if route not in CASE_ACTIONS:
+        raise ServiceError("途径须为 litigation（诉讼）或 bankruptcy（破产债权申报）", "route")
+    case_ref = _text(case_ref, "case_ref", "案号")
+    court = _text(court, "court", "受理法院")
+    documents = _text(documents, "documents", "案件文书", 2000)
+    _business_date(filed_on, "filed_on")
+    with receivable_step(sessions, receivable_id, user, Department.FINANCE, on=filed_on) as (step, receivable, _):
+        if receivable.state == ReceivableState.DEMANDED and receivable.due_on is not None \
+                and filed_on <= receivable.due_on:
+            raise ServiceError(f"催收期限至 {receivable.due_on}，期满仍未交回方可起诉或申报破产债权", "filed_on")
+        if outstanding_of(step.session, receivable) <= 0:
+            raise ServiceError("该笔应收回已无欠款", "receivable")
+        step.transition(RECEIVABLE, receivable, CASE_ACTIONS[route], f"{court} {case_ref}")
+        receivable.case_ref, receivable.court, receivable.case_filed_on = case_ref, court, filed_on
+        receivable.case_documents = documents
+
+
+def write_off(sessions: sessionmaker, receivable_id: int, court_document_ref: str, approval_ref: str, on: dt.date,
+              user: str) -> Recovered:
+    """20§(二)6, 21§(三): what enforcement cannot recover is written off, with the court's document and
+    the government's approval (both required): Dr 其他支出 / Cr 暂付款—医保预付金, kept in the memo
+    register (备查簿)."""
+    court_document_ref = _text(court_document_ref, "court_document_ref", "法院出具的法律文书", 200)
+    approval_ref = _text(approval_ref, "approval_ref", "人民政府批准文号", 200)
+    _business_date(on)
+    with receivable_step(sessions, receivable_id, user, Department.FINANCE, on=on) as (step, receivable, inst):
+        key = f"receivable:{receivable.id}:write-off"
+        replay = _replayed(step, receivable, key)
+        if replay is not None:
+            return replay
+        outstanding = outstanding_of(step.session, receivable)
+        step.transition(RECEIVABLE, receivable, "write_off", f"{court_document_ref}；{approval_ref}")
+        draft = templates.written_off(inst.code, outstanding, on, key, court_document_ref, approval_ref)
+        entry_id, _ = _post(step, receivable.fund, draft, key)
+        _movement(step, receivable, "write_off", outstanding, on, court_document_ref[:100], entry_id)
+        return Recovered(receivable.id, outstanding, ZERO, entry_id, False)
+
+
+def recover_after_write_off(sessions: sessionmaker, receivable_id: int, amount: Decimal, paid_on: dt.date,
+                            bank_ref: str, user: str) -> Recovered:
+    """20§(二)6: money collected after the write-off (a later enforcement): Dr 支出户存款 / Cr 其他支出,
+    registered in the memo register against the write-off."""
+    bank_ref = _text(bank_ref, "bank_ref", "银行交易流水号")
+    _business_date(paid_on, "paid_on")
+    with receivable_step(sessions, receivable_id, user, Department.FINANCE, on=paid_on) as (step, receivable, inst):
+        if receivable.state != ReceivableState.WRITTEN_OFF:
+            raise ServiceError("只有已核销的应收回才能登记核销后收回", "state")
+        written = step.session.scalar(select(RecoveryMovement).where(
+            RecoveryMovement.receivable_id == receivable.id, RecoveryMovement.kind == "write_off"))
+        key = f"receivable:{receivable.id}:after-write-off:{bank_ref}"
+        if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+            raise ServiceError("金额须为正数，最多两位小数", "amount")
+        draft = templates.recovered_after_write_off(inst.code, amount, paid_on, key, written.ledger_entry_id,
+                                                    summary=f"收回 {inst.code} 已核销的医保预付金（银行流水 {bank_ref}）")
+        entry_id, replayed = _post(step, receivable.fund, draft, key)
+        return Recovered(receivable.id, amount, ZERO, entry_id, replayed)
+
+
+def held_advance(session: Session, region_code: str, fund: Fund, institution_code: str) -> Decimal:
+    return party_balance(session, get_book(session, region_code, fund).id, Role.ADVANCE, institution_code)

@@ -1,0 +1,179 @@
+"""The monthly settlement run (17§, 20§(二)1, HB 五): a region's month of one fund, settled at once.
+
+After the month's settlement file is imported (the ``settlement`` kind of data intake), the finance
+department runs the month: for every institution, the payable is the fund's settlement due to it;
+what it owes back by offset is withheld (never more than the payable, never more than owed, the rest
+carried to the next month); the net is paid to its bank account. Each line posts one voucher
+(RULES §7: Dr 社会保险待遇支出 for the payable; Cr 暂付款—医保预付金 for the offset; Cr the paying
+account for the net). The bank's payment list is the lines with a net to pay.
+
+Set-based: the run reads its inputs with one query per table and writes each table with one insert,
+so its cost grows with the region and not with a round trip per institution. A run is unique per
+region, month and fund: a rerun, or a second run at the same time, posts nothing new.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, insert, select, type_coerce
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from accounting import templates
+from accounting.chart import Role
+from accounting.errors import LedgerError
+from accounting.ledger import get_book, post_many_in
+from accounting.models import JournalLine, LedgerAccount
+
+from .. import clock
+from ..db import Money, money_sum
+from ..models import (
+    Department, Institution, MonthlyPayout, Receivable, RecoveryMovement, RecoveryTrigger, SettlementLine,
+    SettlementRun,
+)
+from ..policy.facts import Fund
+from ..policy.recovery import Method, Owed, Route, settle_month
+from ..policy.transitions import RECEIVABLE_OPEN_STATES
+from .errors import ServiceError
+from .receivables import recovered_sum, settle_recovered
+from .unit_of_work import find_region, region_step
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: int
+    region_code: str
+    month: dt.date
+    fund: Fund
+    institutions: int
+    payable: Decimal
+    withheld: Decimal
+    held: Decimal
+    released: Decimal
+    net: Decimal
+    replayed: bool  # the month had been run already: nothing new was posted
+
+
+def month_end(month: dt.date) -> dt.date:
+    following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return following - dt.timedelta(days=1)
+
+
+def run_month(sessions: sessionmaker, region_code: str, month: dt.date, fund: Fund, user: str,
+              settled_on: dt.date | None = None) -> RunResult:
+    """Settle ``month`` of ``fund`` for the region; the vouchers are dated ``settled_on`` (today by default)."""
+    settled_on = settled_on or clock.today()
+    if month.day != 1:
+        raise ServiceError("结算年月须为某月的第一天（YYYY-MM）", "month")
+    if settled_on > clock.today():
+        raise ServiceError(f"结算日期 {settled_on} 晚于今天（北京时间 {clock.today()}）", "settled_on")
+    if settled_on <= month_end(month):
+        raise ServiceError(f"{month:%Y-%m} 的月度结算须在该月结束后办理（结算日期晚于 {month_end(month)}）", "settled_on")
+    with region_step(sessions, user, region_code, month.year, Department.FINANCE) as step:
+        session, region = step.session, step.region
+        existing = _existing(session, region.id, month, fund)
+        if existing is not None:
+            return _result(existing, region.code, True)
+        run = SettlementRun(region_id=region.id, month=month, fund=fund, settled_on=settled_on, institutions=0,
+                            payable=ZERO, withheld=ZERO, held=ZERO, released=ZERO, net=ZERO, run_by=user)
+        try:
+            with session.begin_nested():
+                session.add(run)
+                session.flush()
+        except IntegrityError:  # run at the same time: the other run committed first
+            return _result(_existing(session, region.id, month, fund), region.code, True)
+        book = get_book(session, region.code, fund)
+        payables = session.execute(
+            select(Institution.id, Institution.code, Institution.name, Institution.bank_name, Institution.bank_account,
+                   MonthlyPayout.amount)
+            .join(MonthlyPayout, MonthlyPayout.institution_id == Institution.id)
+            .where(Institution.region_id == region.id, MonthlyPayout.month == month, MonthlyPayout.fund == fund)
+            .order_by(Institution.code)).all()
+        if not payables:
+            raise ServiceError(f"{region.name} {month:%Y-%m} {fund.value} 的月度结算数据尚未导入", "month")
+        owed = _owed(session, region.id, fund)
+        holding = _holding(session, region.id, fund, step.profile.year_end.withhold_settlement_until_recovered)
+        held_before = _held_before(session, book.id)
+
+        lines, drafts, shares = [], [], []
+        for inst_id, code, name, bank_name, bank_account, payable in payables:
+            month_ = settle_month(payable, owed.get(inst_id, ()), inst_id in holding, held_before.get(code, ZERO))
+            key = f"settlement:{region.code}:{month:%Y-%m}:{fund.value}:{code}"
+            drafts.append((templates.monthly_settlement(
+                code, payable, month_.withheld, settled_on, key, held=month_.held, released=month_.released,
+                summary=f"{code} {month:%Y年%m月}医保结算" + (f"（{month_.reason}）" if month_.reason else "")), key))
+            lines.append(dict(run_id=run.id, institution_id=inst_id, institution_code=code, institution_name=name,
+                              payable=payable, withheld=month_.withheld, held=month_.held, released=month_.released,
+                              net=month_.net, still_owed=month_.still_owed, note=month_.reason[:300],
+                              bank_name=bank_name, bank_account=bank_account))
+            shares.append(month_.shares)
+        try:
+            posted = post_many_in(session, book.id, drafts, user)
+        except LedgerError as err:
+            raise ServiceError(err.message, err.field) from None
+        for line, entry in zip(lines, posted):
+            line["ledger_entry_id"] = entry.entry_id
+        table = SettlementLine.__table__
+        line_ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                                   lines).scalars().all()
+        movements = [dict(receivable_id=share.receivable_id, kind="offset", amount=share.amount, on=settled_on,
+                          ref=f"{month:%Y-%m} 月度结算", ledger_entry_id=line["ledger_entry_id"],
+                          settlement_line_id=line_id, recorded_by=user, recorded_at=clock.utcnow())
+                     for line, line_id, line_shares in zip(lines, line_ids, shares) for share in line_shares]
+        if movements:
+            session.execute(insert(RecoveryMovement), movements)
+        settle_recovered(session, {m["receivable_id"] for m in movements}, user, f"{month:%Y-%m} 月度结算扣回完毕")
+        run.institutions = len(lines)
+        for field in ("payable", "withheld", "held", "released", "net"):
+            setattr(run, field, sum((line[field] for line in lines), ZERO))
+        return _result(run, region.code, False)
+
+
+def _existing(session: Session, region_id: int, month: dt.date, fund: Fund) -> SettlementRun | None:
+    return session.scalar(select(SettlementRun).where(
+        SettlementRun.region_id == region_id, SettlementRun.month == month, SettlementRun.fund == fund))
+
+
+def _result(run: SettlementRun, region_code: str, replayed: bool) -> RunResult:
+    return RunResult(run.id, region_code, run.month, run.fund, run.institutions, run.payable, run.withheld, run.held,
+                     run.released, run.net, replayed)
+
+
+def _owed(session: Session, region_id: int, fund: Fund) -> dict[int, list[Owed]]:
+    """Every open receivable recovered by offset, with what is still owed on it: one query."""
+    done = recovered_sum()
+    rows = session.execute(
+        select(Receivable.id, Receivable.institution_id, Receivable.since, Receivable.route,
+               type_coerce(Receivable.amount - func.coalesce(done.c.recovered, 0), Money()))
+        .outerjoin(done, done.c.receivable_id == Receivable.id)
+        .where(Receivable.region_id == region_id, Receivable.fund == fund, Receivable.method == Method.OFFSET,
+               Receivable.state.in_(RECEIVABLE_OPEN_STATES))).all()
+    owed: dict[int, list[Owed]] = {}
+    for rid, inst_id, since, route, outstanding in rows:
+        if outstanding > 0:
+            owed.setdefault(inst_id, []).append(Owed(rid, outstanding, since, Route(route)))
+    return owed
+
+
+def _holding(session: Session, region_id: int, fund: Fund, profile_holds: bool) -> set[int]:
+    """HB 五: institutions under a trigger whose settlements are kept back until the advance is recovered."""
+    if not profile_holds:
+        return set()
+    return set(session.scalars(
+        select(Receivable.institution_id).join(RecoveryTrigger, RecoveryTrigger.id == Receivable.trigger_id)
+        .where(Receivable.region_id == region_id, Receivable.fund == fund, RecoveryTrigger.hold_settlement,
+               Receivable.state.in_(RECEIVABLE_OPEN_STATES))))
+
+
+def _held_before(session: Session, book_id: int) -> dict[str, Decimal]:
+    """What was kept back earlier per institution (the credit balance of 暂收款)."""
+    rows = session.execute(
+        select(JournalLine.party, money_sum(JournalLine.credit - JournalLine.debit))
+        .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
+        .where(LedgerAccount.book_id == book_id, LedgerAccount.role == Role.OVERPAID)
+        .group_by(JournalLine.party)).all()
+    return {party: balance for party, balance in rows if balance > 0}

@@ -1,0 +1,106 @@
+"""20§, HB 五: recording a recovery trigger and what follows from it at once.
+
+The inspection department (稽核, 24§(三)) records the trigger with its evidence. In the same step:
+advances not yet paid to the institution are stopped (its determinations, pending instructions, and
+its lines in batches not yet issued); everything it holds becomes owed back, withheld from its next
+settlements (and, under a profile that says so, its whole settlement payments are kept back until the
+advance is recovered); a finding that it obtained the advance by fraud bars it for three years (21§(六)).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from .. import clock
+from ..models import Bar, BatchItem, Department, Determination, Institution, PaymentBatch, PaymentInstruction, RecoveryTrigger
+from ..policy.facts import Fund
+from ..policy.recovery import ROUTE_CN, TRIGGER_CN, Route, TriggerKind, bar_until, trigger_owed
+from ..policy.transitions import DETERMINATION, PAYMENT, BatchState, DeterminationState, PaymentState
+from .batch import take_out
+from .errors import NotFound, ServiceError
+from .receivables import held_advance, open_receivable, owed_by
+from .unit_of_work import find_region, staff_step
+
+STOPPABLE = (DeterminationState.LISTED, DeterminationState.SECURED, DeterminationState.SIGNED)
+UNISSUED_BATCH = (BatchState.DRAFT, BatchState.SUBMITTED, BatchState.REVIEWED, BatchState.ADMINISTRATION_CONFIRMED,
+                  BatchState.APPROVED)
+
+
+@dataclass(frozen=True)
+class TriggerRecorded:
+    trigger_id: int
+    institution_code: str
+    owed: dict[str, Decimal]  # per fund, what became owed back
+    stopped: int  # determinations stopped
+    voided: int  # payment instructions voided
+    barred_until: dt.date | None
+
+
+def record_trigger(sessions: sessionmaker, region_code: str, institution_code: str, kind: TriggerKind,
+                   occurred_on: dt.date, evidence: str, user: str, decision_ref: str = "") -> TriggerRecorded:
+    evidence = (evidence or "").strip()
+    if not evidence:
+        raise ServiceError("须填写依据文书或证据", "evidence")
+    if len(evidence) > 500:
+        raise ServiceError("依据不能超过 500 个字符", "evidence")
+    if occurred_on > clock.today():
+        raise ServiceError(f"发生日期 {occurred_on} 晚于今天", "occurred_on")
+    if kind == TriggerKind.FRAUD and not (decision_ref or "").strip():
+        raise ServiceError("以欺诈手段取得预付资格须填写处理决定文号（21§(六)：三年内不得申请）", "decision_ref")
+    with staff_step(sessions, user, Department.INSPECTION) as step:
+        step.enter(find_region(step.session, region_code))
+        step.year = occurred_on.year
+        session = step.session
+        inst = session.scalar(select(Institution).where(Institution.region_id == step.region.id,
+                                                        Institution.code == (institution_code or "").strip().upper())
+                              .with_for_update())
+        if inst is None:
+            raise NotFound(f"本统筹地区没有机构 {institution_code}", "institution")
+        hold = step.profile.year_end.withhold_settlement_until_recovered
+        trigger = RecoveryTrigger(institution_id=inst.id, kind=kind, occurred_on=occurred_on, evidence=evidence,
+                                  reported_by=user, hold_settlement=hold)
+        session.add(trigger)
+        session.flush()
+        why = f"收回情形：{TRIGGER_CN[kind]}（{evidence}）"
+        stopped, voided = _stop_unpaid(step, inst, why)
+        owed = {}
+        for fund in Fund:
+            amount = trigger_owed(held_advance(session, step.region.code, fund, inst.code), owed_by(session, inst.id, fund))
+            if open_receivable(step, inst, fund, Route.TRIGGER, amount, occurred_on, f"trigger:{trigger.id}",
+                               f"{ROUTE_CN[Route.TRIGGER]}：{TRIGGER_CN[kind]}", trigger_id=trigger.id):
+                owed[fund.value] = amount
+        until = None
+        if kind == TriggerKind.FRAUD:  # 21§(六)
+            until = bar_until(occurred_on)
+            session.add(Bar(institution_id=inst.id, since=occurred_on, until=until,
+                            reason=f"以欺诈手段取得预付资格：{evidence}"[:500], decision_ref=decision_ref.strip()[:100]))
+        return TriggerRecorded(trigger.id, inst.code, owed, stopped, voided, until)
+
+
+def _stop_unpaid(step, inst: Institution, why: str) -> tuple[int, int]:
+    """20§(二)2: an advance not yet paid is stopped."""
+    session = step.session
+    dets = session.scalars(select(Determination).where(
+        Determination.institution_id == inst.id, Determination.state.in_(STOPPABLE))).all()
+    for det in dets:
+        step.transition(DETERMINATION, det, "stop", why)
+    det_ids = [d.id for d in dets]
+    if not det_ids:
+        return 0, 0
+    voided = 0
+    for instruction in session.scalars(
+            select(PaymentInstruction).join(BatchItem, BatchItem.id == PaymentInstruction.batch_item_id)
+            .where(BatchItem.determination_id.in_(det_ids), PaymentInstruction.state == PaymentState.PENDING)):
+        step.transition(PAYMENT, instruction, "void", why)
+        voided += 1
+    for batch in session.scalars(select(PaymentBatch).join(BatchItem, BatchItem.batch_id == PaymentBatch.id)
+                                 .where(BatchItem.determination_id.in_(det_ids),
+                                        PaymentBatch.state.in_(UNISSUED_BATCH)).distinct()):
+        if batch.state == BatchState.APPROVED:
+            continue  # its sign-offs stay; issuing leaves out the stopped determination's lines
+        take_out(step, batch, [i for i in batch.items if i.determination_id in det_ids], inst.code, why)
+    return len(det_ids), voided

@@ -1,0 +1,119 @@
+"""The money comes back (17§, 20§, 21§, HB 五): settlement runs, triggers, demands, refunds, successors,
+lawsuits and write-offs, on both databases, with the books sound after every step."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+from sqlalchemy import func, select
+
+from accounting import reports
+from accounting.ledger import get_book
+from accounting.models import JournalEntry
+from prepay_admin.models import Bar, Determination, Institution, Receivable
+from prepay_admin.policy.facts import Fund
+from prepay_admin.policy.recovery import TriggerKind
+from prepay_admin.services import receivables, settlement, triggers
+from prepay_admin.services.demo import load_demo
+from prepay_admin.services.errors import ServiceError
+from tests.return_path_helpers import REGION, books_sound, held, settlement_file
+
+YEAR = 2026
+
+
+@pytest.fixture
+def played(sessions):
+    load_demo(sessions, institutions=30, seed=2026, year=YEAR)
+    with sessions() as s:
+        codes = s.scalars(select(Institution.code).join(Determination, Determination.institution_id == Institution.id)
+                          .where(Determination.state == "paid").order_by(Institution.code)).all()
+    assert len(codes) >= 3
+    return codes
+
+
+def entries(sessions) -> int:
+    with sessions() as s:
+        return s.scalar(select(func.count()).select_from(JournalEntry))
+
+
+def test_20_a_trigger_makes_the_advance_owed_and_the_settlement_withholds_only_the_payable(sessions, played):
+    code = played[0]
+    owed = held(sessions, code, Fund.EMPLOYEE)
+    done = triggers.record_trigger(sessions, REGION, code, TriggerKind.ASSET_SEIZURE, dt.date(YEAR, 3, 10),
+                                   "（2026）苏0602财保12号", "jihe1")
+    assert done.owed[Fund.EMPLOYEE.value] == owed
+    books_sound(sessions)
+
+    small = (owed / 3).quantize(D("0.01"))
+    settlement_file(sessions, dt.date(YEAR, 3, 1), {code: small})
+    run = settlement.run_month(sessions, REGION, dt.date(YEAR, 3, 1), Fund.EMPLOYEE, "caiwu1", dt.date(YEAR, 4, 8))
+    books_sound(sessions)
+    assert run.withheld == small and not run.replayed
+    assert held(sessions, code, Fund.EMPLOYEE) == owed - small  # the rest carries to the next month
+    assert run.net == run.payable - small
+
+    before = entries(sessions)
+    again = settlement.run_month(sessions, REGION, dt.date(YEAR, 3, 1), Fund.EMPLOYEE, "caiwu1", dt.date(YEAR, 4, 8))
+    assert again.replayed and again.run_id == run.run_id and entries(sessions) == before
+
+    settlement_file(sessions, dt.date(YEAR, 4, 1), {code: owed})
+    settlement.run_month(sessions, REGION, dt.date(YEAR, 4, 1), Fund.EMPLOYEE, "caiwu1", dt.date(YEAR, 5, 8))
+    books_sound(sessions)
+    assert held(sessions, code, Fund.EMPLOYEE) == 0
+    with sessions() as s:
+        states = s.scalars(select(Receivable.state).where(Receivable.fund == Fund.EMPLOYEE)).all()
+    assert states == ["recovered"]
+
+
+def test_20_only_the_inspection_department_records_a_trigger_and_evidence_is_required(sessions, played):
+    with pytest.raises(ServiceError) as refused:
+        triggers.record_trigger(sessions, REGION, played[0], TriggerKind.MISUSE, dt.date(YEAR, 3, 1), "x", "caiwu1")
+    assert refused.value.field == "user"
+    with pytest.raises(ServiceError) as empty:
+        triggers.record_trigger(sessions, REGION, played[0], TriggerKind.MISUSE, dt.date(YEAR, 3, 1), " ", "jihe1")
+    assert empty.value.field == "evidence"
+
+
+def test_21_6_a_fraud_finding_bars_the_institution_for_three_years(sessions, played):
+    done = triggers.record_trigger(sessions, REGION, played[1], TriggerKind.FRAUD, dt.date(YEAR, 5, 10),
+                                   "专项检查发现虚假财务报表", "jihe1", decision_ref="通医保〔2026〕9号")
+    assert done.barred_until == dt.date(2029, 5, 9)
+    with sessions() as s:
+        assert s.scalar(select(Bar.until).join(Institution, Institution.id == Bar.institution_id)
+                        .where(Institution.code == played[1], Bar.decision_ref == "通医保〔2026〕9号")) == dt.date(2029, 5, 9)
+
+
+def test_20_2_demand_refund_lawsuit_write_off_and_a_later_recovery(sessions, played):
+    code = played[2]
+    triggers.record_trigger(sessions, REGION, code, TriggerKind.OWNERSHIP_CHANGE, dt.date(YEAR, 6, 1), "股权转让协议", "jihe1")
+    with sessions() as s:
+        rid = s.scalar(select(Receivable.id).where(Receivable.fund == Fund.EMPLOYEE))
+    owed = held(sessions, code, Fund.EMPLOYEE)
+    demanded = receivables.demand(sessions, rid, dt.date(YEAR, 9, 30), "caiwu1")
+    assert demanded.due_on == dt.date(YEAR, 10, 13)  # 5 working days after 30 September, past the National Day holiday
+    part = D("10000.00")
+    receivables.record_refund(sessions, rid, part, dt.date(YEAR, 10, 9), "B20261009001", "caiwu1")
+    again = receivables.record_refund(sessions, rid, part, dt.date(YEAR, 10, 9), "B20261009001", "caiwu1")
+    assert again.replayed
+    assert held(sessions, code, Fund.EMPLOYEE) == owed - part
+    books_sound(sessions)
+
+    with pytest.raises(ServiceError) as early:
+        receivables.take_to_court(sessions, rid, "litigation", "（2026）苏0602民初88号", "崇川区人民法院",
+                                  dt.date(YEAR, 10, 12), "起诉状", "caiwu1")
+    assert early.value.field == "filed_on"
+    receivables.take_to_court(sessions, rid, "litigation", "（2026）苏0602民初88号", "崇川区人民法院",
+                              dt.date(YEAR, 10, 20), "起诉状；证据清单", "caiwu1")
+    with pytest.raises(ServiceError) as missing:
+        receivables.write_off(sessions, rid, "（2026）苏0602执55号之一", "", dt.date(YEAR, 11, 20), "caiwu1")
+    assert missing.value.field == "approval_ref"
+    receivables.write_off(sessions, rid, "（2026）苏0602执55号之一", "通政复〔2026〕31号", dt.date(YEAR, 11, 20), "caiwu1")
+    books_sound(sessions)
+    assert held(sessions, code, Fund.EMPLOYEE) == 0
+    receivables.recover_after_write_off(sessions, rid, D("5000.00"), dt.date(YEAR, 11, 24), "B20261124007", "caiwu1")
+    books_sound(sessions)
+    with sessions() as s:
+        (memo,) = reports.writeoff_register(s, get_book(s, REGION, Fund.EMPLOYEE).id)
+    assert (memo.party, memo.amount, memo.recovered_later) == (code, owed - part, D("5000.00"))
+    assert memo.approval_ref == "通政复〔2026〕31号"

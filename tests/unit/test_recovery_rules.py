@@ -1,0 +1,87 @@
+"""The return path's pure rules (RULES §5, §6): withholding, year end, bars, ageing."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal as D
+
+from hypothesis import given, strategies as st
+
+from prepay_admin.policy.recovery import (
+    Owed, Route, YearEnd, age_band, bar_until, plan_year_end, settle_month, trigger_owed,
+)
+
+DAY = dt.date(2026, 3, 1)
+
+
+def test_17_a_payable_smaller_than_what_is_owed_withholds_only_the_payable_and_carries_the_rest():
+    month = settle_month(D("30000.00"), [Owed(1, D("100000.00"), DAY, Route.TRIGGER)])
+    assert (month.withheld, month.net, month.still_owed) == (D("30000.00"), D("0.00"), D("70000.00"))
+    assert "结转下月" in month.reason
+
+
+def test_17_withholding_never_exceeds_what_is_owed_and_pays_the_rest():
+    month = settle_month(D("500000.00"), [Owed(1, D("120000.00"), DAY, Route.CLEARANCE)])
+    assert (month.withheld, month.net, month.still_owed) == (D("120000.00"), D("380000.00"), D("0.00"))
+
+
+def test_17_the_oldest_receivable_is_withheld_first():
+    month = settle_month(D("50000.00"), [Owed(2, D("40000.00"), dt.date(2026, 2, 1), Route.TRIGGER),
+                                         Owed(1, D("40000.00"), dt.date(2026, 1, 1), Route.YEAR_END_DIFFERENCE)])
+    assert [(s.receivable_id, s.amount) for s in month.shares] == [(1, D("40000.00")), (2, D("10000.00"))]
+
+
+def test_hb5_settlements_are_kept_back_until_the_advance_is_recovered_then_paid():
+    owed = [Owed(1, D("100000.00"), DAY, Route.TRIGGER)]
+    kept = settle_month(D("60000.00"), owed, hold_until_recovered=True)
+    assert (kept.withheld, kept.held, kept.net) == (D("60000.00"), D("0.00"), D("0.00"))
+    small = settle_month(D("150000.00"), [Owed(1, D("100000.00"), DAY, Route.TRIGGER)], True, D("20000.00"))
+    assert (small.withheld, small.held, small.released, small.net) == (D("100000.00"), D("0"), D("20000.00"),
+                                                                       D("70000.00"))
+    partial = settle_month(D("150000.00"), [Owed(1, D("200000.00"), DAY, Route.TRIGGER)], True)
+    assert (partial.withheld, partial.held, partial.net) == (D("150000.00"), D("0.00"), D("0.00"))
+
+
+@given(st.decimals(min_value=0, max_value=10**9, places=2),
+       st.lists(st.decimals(min_value=D("0.01"), max_value=10**9, places=2), max_size=5),
+       st.booleans(), st.decimals(min_value=0, max_value=10**6, places=2))
+def test_17_withholding_and_payment_always_add_up_to_the_payable(payable, owed, hold, held_before):
+    items = [Owed(i, amount, DAY, Route.TRIGGER) for i, amount in enumerate(owed)]
+    month = settle_month(payable, items, hold, held_before)
+    assert month.withheld + month.held + month.net == payable + month.released
+    assert month.withheld <= min(payable, sum(owed, D(0)))
+    assert month.withheld + month.still_owed == sum(owed, D(0))
+    assert min(month.withheld, month.held, month.net, month.still_owed) >= 0
+    assert sum((s.amount for s in month.shares), D(0)) == month.withheld
+
+
+def test_17_rollover_repays_a_smaller_new_advance_and_tops_up_a_larger_one():
+    assert plan_year_end("rollover", D("1000000"), True, D("800000")).outcome == YearEnd.REPAY_DIFFERENCE
+    assert plan_year_end("rollover", D("1000000"), True, D("800000")).amount == D("200000")
+    assert plan_year_end("rollover", D("800000"), True, D("1000000")).outcome == YearEnd.TOP_UP
+    assert plan_year_end("rollover", D("800000"), True, D("800000")).outcome == YearEnd.NOTHING
+
+
+def test_17_an_institution_not_qualified_any_more_is_cleared_in_full():
+    plan = plan_year_end("rollover", D("900000"), False, D("0"))
+    assert (plan.outcome, plan.amount, plan.route) == (YearEnd.CLEAR, D("900000"), Route.CLEARANCE)
+    assert plan_year_end("rollover", D("900000"), None, D("0")).outcome == YearEnd.UNDECIDED
+
+
+def test_hb_2_4_every_advance_is_recovered_at_year_end_whatever_the_next_year():
+    plan = plan_year_end("recover", D("900000"), True, D("2000000"))
+    assert (plan.outcome, plan.amount, plan.route) == (YearEnd.RECOVER, D("900000"), Route.ANNUAL_RECOVERY)
+
+
+def test_20_a_trigger_claims_what_is_held_less_what_is_already_owed():
+    assert trigger_owed(D("900000"), D("200000")) == D("700000")
+    assert trigger_owed(D("100000"), D("200000")) == D("0.00")
+
+
+def test_21_6_a_bar_lasts_three_years_to_the_day_before_the_anniversary():
+    assert bar_until(dt.date(2026, 5, 10)) == dt.date(2029, 5, 9)
+    assert bar_until(dt.date(2028, 2, 29)) == dt.date(2031, 2, 27)
+
+
+def test_receivables_age_in_bands():
+    assert [age_band(d) for d in (0, 30, 31, 200, 400)] == ["30 天以内", "30 天以内", "31—90 天", "181—365 天",
+                                                           "一年以上"]
