@@ -4,13 +4,17 @@ Amounts stay ``Decimal`` and become number cells formatted to fen.
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
 from accounting.xlsx import sheet
 
 from .policy.reasons import FUND_CN, KIND_CN
 from .queries.institutions import InstitutionList
 from .queries.overview import DeterminationPage
+from .queries.receivables import ReceivablePage, RunSheet
 from .queries.signoff import SignOffScreen
 
+ZERO = Decimal("0.00")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -52,4 +56,41 @@ def batch_xlsx(screen: SignOffScreen) -> bytes:
           i.bank_account] for i in screen.lines],
         [14, 30, 16, 16, 16, 16, 24, 24],
         ["", "合计", "", None, None, screen.total, "", ""],
+    )
+
+
+def receivables_xlsx(region_name: str, page: ReceivablePage) -> bytes:
+    """The receivables view with ageing (RULES §5, §6), and each fund's tie to the ledger below it."""
+    rows = [[r.id, r.code, r.name, FUND_CN[r.fund], r.route_cn, r.method_cn, r.since.isoformat(), r.amount,
+             r.recovered, r.written_off, r.transferred, r.outstanding, r.state_cn,
+             r.due_on.isoformat() if r.due_on else "", r.overdue_days or "", r.age_band] for r in page.rows]
+    for tie in page.ties:
+        rows.append(["", "", f"{FUND_CN[tie.fund]}：暂付款余额", "", "", "", "", None, None, None, None, tie.advance_balance,
+                     "其中应收回", "", "", ""])
+        rows.append(["", "", f"{FUND_CN[tie.fund]}：应收回合计", "", "", "", "", None, None, None, None, tie.owed,
+                     "与账簿相符" if tie.over_claimed == 0 else f"{tie.over_claimed} 家欠款超过余额", "", "", ""])
+    return sheet(
+        "应收回预付金", f"{region_name}　截至 {page.today}　共 {page.count} 笔",
+        ["编号", "机构编码", "机构名称", "险种", "途径", "收回方式", "发生日", "应收回", "已收回", "核销", "承继转出",
+         "尚欠", "状态", "催收期限", "逾期天数", "账龄"],
+        rows, [8, 14, 30, 16, 22, 12, 12, 16, 16, 16, 16, 16, 14, 12, 9, 12],
+        ["", "", "合计", "", "", "", "", sum((r.amount for r in page.rows), ZERO), None, None, None,
+         sum((r.outstanding for r in page.rows), ZERO), "", "", "", ""],
+    )
+
+
+def settlement_run_xlsx(run: RunSheet) -> bytes:
+    """The bank's payment list of a monthly settlement: one transfer per line, totals that tie to the ledger."""
+    r = run.run
+    return sheet(
+        "月度结算支付清单",
+        f"{run.region_name}　{r.month:%Y年%m月}　{FUND_CN[r.fund]}　结算日期 {r.settled_on}　"
+        f"与账簿{'一致' if run.ties else '不一致'}",
+        ["机构编码", "机构名称", "开户银行", "银行账号", "结算金额", "扣回预付金", "暂停拨付", "补付", "实付金额", "尚欠", "说明"],
+        [[l.code, l.name, l.bank_name, l.bank_account, l.payable, l.withheld, l.held, l.released, l.net, l.still_owed,
+          l.note] for l in run.lines],
+        [14, 30, 20, 24, 16, 16, 14, 14, 16, 16, 40],
+        ["", "合计", "", "", sum((l.payable for l in run.lines), ZERO), sum((l.withheld for l in run.lines), ZERO),
+         sum((l.held for l in run.lines), ZERO), sum((l.released for l in run.lines), ZERO),
+         sum((l.net for l in run.lines), ZERO), None, ""],
     )

@@ -206,7 +206,7 @@ RECEIVABLE = Machine("receivable", "应收回预付金", {
     "open": "待收回", "demanded": "已催收", "litigation": "诉讼中", "bankruptcy_claim": "破产债权申报",
     "recovered": "已收回", "transferred": "已转由承继方承担", "written_off": "已核销",
     "demand": "发出催收通知", "sue": "提起诉讼", "claim_in_bankruptcy": "申报破产债权", "settle": "收回完毕",
-    "transfer": "转由承继方承担", "write_off": "核销",
+    "transfer": "转由承继方承担", "write_off": "核销", "create": "登记应收回", "choose_method": "更改收回方式",
 })
 
 MACHINES = (CAMPAIGN, APPLICATION, DETERMINATION, AGREEMENT, BATCH, PAYMENT, RECEIVABLE)

@@ -117,3 +117,41 @@ def test_20_2_demand_refund_lawsuit_write_off_and_a_later_recovery(sessions, pla
         (memo,) = reports.writeoff_register(s, get_book(s, REGION, Fund.EMPLOYEE).id)
     assert (memo.party, memo.amount, memo.recovered_later) == (code, owed - part, D("5000.00"))
     assert memo.approval_ref == "通政复〔2026〕31号"
+
+
+def test_20_the_return_path_from_the_terminal(app, cli_runner, tmp_path):
+    from openpyxl import load_workbook
+
+    from tests.console import as_user
+
+    sessions = app.extensions["prepay_sessions"]
+    load_demo(sessions, institutions=30, seed=2026, year=YEAR)
+    with sessions() as s:
+        code = s.scalars(select(Institution.code).join(Determination, Determination.institution_id == Institution.id)
+                         .where(Determination.state == "paid").order_by(Institution.code)).first()
+
+    def run(user, *args):
+        return cli_runner.invoke(args=list(args), env=as_user(app, user))
+
+    refused = run("caiwu1", "recovery", "trigger", "--region", REGION, "--institution", code, "--kind", "misuse",
+                  "--evidence", "挪用预付金", "--date", "2026-03-02")
+    assert refused.exit_code == 2 and "须由稽核部门办理" in refused.output
+    bad = run("jihe1", "recovery", "trigger", "--region", REGION, "--institution", code, "--kind", "nonsense",
+              "--evidence", "x")
+    assert bad.exit_code == 2
+    done = run("jihe1", "recovery", "trigger", "--region", REGION, "--institution", code, "--kind", "misuse",
+               "--evidence", "挪用预付金", "--date", "2026-03-02")
+    assert done.exit_code == 0 and "应收回" in done.output, done.output
+
+    settlement_file(sessions, dt.date(YEAR, 3, 1), {code: D("20000.00")})
+    args = ["settlement", "run", "--region", REGION, "--month", "2026-03", "--fund", "employee", "--date", "2026-04-09"]
+    out = tmp_path / "pay.xlsx"
+    first = run("caiwu1", *args, "--xlsx", str(out))
+    assert first.exit_code == 0 and "扣回预付金 20,000.00" in first.output and "与账簿一致" in first.output, first.output
+    assert "未重复记账" in run("caiwu1", *args).output
+    assert run("caiwu1", "settlement", "run", "--region", REGION, "--month", "2026-13", "--fund", "employee").exit_code == 2
+    sheet = load_workbook(out).active
+    assert sheet["A1"].value == "月度结算支付清单"
+
+    listed = run("shenji1", "recovery", "list", "--region", REGION, "--xlsx", str(tmp_path / "r.xlsx"))
+    assert listed.exit_code == 0 and code in listed.output and "与账簿相符" in listed.output, listed.output
