@@ -31,9 +31,11 @@ def demo() -> None:
 @click.option("--region-name", default=DEMO_REGION_NAME, show_default=True)
 @click.option("--play-cycle/--no-play-cycle", default=None,
               help="把该年度预付走完（申请至拨付）；默认 1,000 家以内时进行")
+@click.option("--years", default=2, show_default=True, type=click.IntRange(1, 2),
+              help="走几个年度：2 为上一年度与本年度（月度结算扣回、触发收回、年终滚动结算与清算、诉讼核销）")
 @with_appcontext
 def load(institutions: int, seed: int, year: int, profile: str, region_code: str, region_name: str,
-         play_cycle: bool | None) -> None:
+         play_cycle: bool | None, years: int) -> None:
     play = play_cycle if play_cycle is not None else institutions <= 1000
     year = year or clock.today().year
     with click.progressbar(length=institutions, label="载入演示机构", show_pos=True, file=sys.stderr) as bar:
@@ -41,11 +43,13 @@ def load(institutions: int, seed: int, year: int, profile: str, region_code: str
             result = run_service(lambda: load_demo(
                 app_sessions(), institutions=institutions, seed=seed, year=year, profile=profile,
                 region_code=region_code, region_name=region_name, progress=bar.update, play=play,
-                step=lambda s: click.echo(f"  {s}", err=True)))
+                step=lambda s: click.echo(f"  {s}", err=True), years=years))
         except ProfileError as err:
             fail(str(err))
     if result.created:
         click.echo(f"已载入演示统筹地区 {region_code}：机构 {result.institutions} 家，月度拨付记录 {result.payouts} 条，年度 {year}。")
+        if result.two_years:
+            click.echo(f"{year - 1}、{year} 两个年度已走完：拨付、月度结算扣回、触发收回、年终滚动结算与清算、诉讼与核销。")
         if result.cycle:
             c = result.cycle
             click.echo(f"{year} 年度预付已走完：申请 {c.applications} 份，列入名单 {c.listed} 家，签约 {c.signed} 家，"

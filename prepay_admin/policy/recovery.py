@@ -116,13 +116,14 @@ class MonthSettlement:
 
 
 def settle_month(payable: Decimal, owed: Sequence[Owed], hold_until_recovered: bool = False,
-                 held_before: Decimal = ZERO) -> MonthSettlement:
+                 held_before: Decimal = ZERO, owed_by_refund: Decimal = ZERO) -> MonthSettlement:
     """17§, 20§: withhold what is owed from the month's payable, oldest receivable first, never more
     than the payable nor more than what is owed; what is left is paid, and what is still owed carries.
 
     ``hold_until_recovered`` (HB 五, an institution under a recovery trigger): while anything is still
-    owed after the offset, the rest of the payment is kept back too; once nothing is owed, what was kept
-    back earlier (``held_before``) is paid with the month's net.
+    owed after the offset — including what it is to refund itself (``owed_by_refund``) — the rest of the
+    payment is kept back too; once nothing is owed, what was kept back earlier (``held_before``) is paid
+    with the month's net.
     """
     if payable < 0:
         raise ValueError("结算金额不能为负数")
@@ -134,8 +135,9 @@ def settle_month(payable: Decimal, owed: Sequence[Owed], hold_until_recovered: b
             left -= take
     withheld = payable - left
     still_owed = sum((o.outstanding for o in owed), ZERO) - withheld
-    held = left if hold_until_recovered and still_owed > 0 else ZERO
-    released = held_before if still_owed == 0 and held_before > 0 else ZERO
+    owing = still_owed + owed_by_refund > 0
+    held = left if hold_until_recovered and owing else ZERO
+    released = held_before if not owing and held_before > 0 else ZERO
     return MonthSettlement(payable, withheld, tuple(shares), held, released, left - held + released, still_owed)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from itertools import islice
 from typing import Callable
 
@@ -21,6 +22,7 @@ from ..models import (
     Region,
 )
 from .demo_cycle import DEMO_STAFF, PlayedCycle, ensure_demo_staff, play_cycle
+from .demo_return import REPAYING_INDEX, play_two_years
 from .identity import grant_region_in
 from .regions import check_region, create_region_in
 
@@ -36,6 +38,7 @@ class DemoLoad:
     institutions: int
     payouts: int
     cycle: PlayedCycle | None = None
+    two_years: bool = False
 
 
 def load_demo(
@@ -50,12 +53,17 @@ def load_demo(
     progress: Callable[[int], None] = lambda n: None,
     play: bool = True,
     step: Callable[[str], None] = lambda s: None,
+    years: int = 1,
+    check: Callable[[str], None] = lambda s: None,
 ) -> DemoLoad:
     """Create the demo region unless a region with that code exists (then nothing changes).
 
     With ``play``, the year's campaign is then played through to payment (``demo_cycle``),
-    each step its own use case, as staff would do it.
+    each step its own use case, as staff would do it. With ``years=2`` the year before is played
+    too, and the money comes back (``demo_return``): settlements, triggers, year end, write-off.
     """
+    if years not in (1, 2):
+        raise ValueError("演示数据可走 1 或 2 个年度")
     check_region(region_code, region_name, profile)  # before writing anything
     ensure_demo_staff(sessions)  # so the cycle can be walked by hand from the terminal too
     with sessions.begin() as session:
@@ -65,13 +73,17 @@ def load_demo(
         region = create_region_in(session, region_code, region_name, profile, year)
         for username, _, _ in DEMO_STAFF:  # the demo's staff work in the demo region
             grant_region_in(session, username, region_code, "demo")
-        _fund_positions(session, region.id, year, institutions)
+        for y in range(year - years + 1, year + 1):
+            _fund_positions(session, region.id, y, institutions)
         plans = plan_region(seed, institutions, year, region_code[:4])
         loaded = payouts = 0
         while chunk := list(islice(plans, CHUNK)):
-            payouts += _insert_chunk(session, region.id, year, chunk)
+            payouts += _insert_chunk(session, region.id, year, chunk, years)
             loaded += len(chunk)
             progress(len(chunk))
+    if play and years == 2:
+        play_two_years(sessions, region_code, year, seed, step, check)
+        return DemoLoad(region_code, True, loaded, payouts, None, True)
     cycle = play_cycle(sessions, region_code, year, seed, step) if play else None
     return DemoLoad(region_code, True, loaded, payouts, cycle)
 
@@ -81,7 +93,7 @@ def _fund_positions(session: Session, region_id: int, year: int, institutions: i
         session.add(FundPositionRecord(region_id=region_id, **figures))
 
 
-def _insert_chunk(session: Session, region_id: int, year: int, plans: list[InstitutionPlan]) -> int:
+def _insert_chunk(session: Session, region_id: int, year: int, plans: list[InstitutionPlan], years: int = 1) -> int:
     ids = session.scalars(
         insert(Institution).returning(Institution.id, sort_by_parameter_order=True),
         [
@@ -91,13 +103,15 @@ def _insert_chunk(session: Session, region_id: int, year: int, plans: list[Insti
         ],
     ).all()
     conn = session.connection()
+    standing_years = range(year - years + 1, year + 1)
     conn.execute(insert(AnnualStanding), [
-        dict(institution_id=i, year=year, assessment=p.assessment, performance_score=p.performance_score,
-             credit_grade=p.credit_grade)
-        for i, p in zip(ids, plans)
+        dict(institution_id=i, year=y, assessment=p.assessment, credit_grade=p.credit_grade,
+             performance_score=Decimal("92.00") if y < year and p.code.endswith(f"{REPAYING_INDEX + 1:07d}")
+             else p.performance_score)
+        for i, p in zip(ids, plans) for y in standing_years
     ])
-    conditions = [dict(institution_id=i, year=year, flag=f, evidence="演示数据", registered_on=dt.date(year - 1, 11, 30))
-                  for i, p in zip(ids, plans) for f in sorted(p.flags)]
+    conditions = [dict(institution_id=i, year=y, flag=f, evidence="演示数据", registered_on=dt.date(y - 1, 11, 30))
+                  for i, p in zip(ids, plans) for f in sorted(p.flags) for y in standing_years]
     if conditions:
         conn.execute(insert(InstitutionCondition), conditions)
     bars = [dict(institution_id=i, since=p.bar.since, until=p.bar.until, reason="提供虚假财务报表骗取预付金（演示数据）", decision_ref="演示〔处〕1号")

@@ -68,9 +68,11 @@ def ensure_demo_staff(sessions: sessionmaker) -> None:
 
 
 def play_cycle(sessions: sessionmaker, region_code: str, year: int, seed: int,
-               step: Callable[[str], None] = lambda s: None) -> PlayedCycle:
-    """December applications, January determination, signing (one institution lets its window pass),
-    the four sign-offs and payment, dated as they would have been."""
+               step: Callable[[str], None] = lambda s: None, skip: frozenset[str] = frozenset(),
+               keep: frozenset[str] = frozenset()) -> PlayedCycle:
+    """December applications, January determination, signing (one institution lets its window pass,
+    never one in ``keep``), the four sign-offs and payment, dated as they would have been. Institutions
+    in ``skip`` do not apply."""
     ensure_demo_staff(sessions)
     rng = random.Random(f"{seed}/cycle")
     step("开启年度预付、测算基金可支付月数")
@@ -81,7 +83,7 @@ def play_cycle(sessions: sessionmaker, region_code: str, year: int, seed: int,
             select(Institution.code, Institution.kind).join(Region, Region.id == Institution.region_id)
             .where(Region.code == region_code).order_by(Institution.code)).all()
     applicants = [code for code, kind in institutions if kind != Kind.PHARMACY or rng.random() < 0.1]
-    applicants = [code for code in applicants if rng.random() < 0.9]
+    applicants = [code for code in applicants if rng.random() < 0.9 and code not in skip]
     step(f"受理申请 {len(applicants)} 份")
     for i, code in enumerate(applicants):
         applications.apply(sessions, region_code, year, code, applications.clean_answers(),
@@ -105,12 +107,13 @@ def play_cycle(sessions: sessionmaker, region_code: str, year: int, seed: int,
     step(f"办理担保并签约（期限 {deadline}）")
     signed = 0
     window = max((deadline - fixed_on).days, 1)
+    lets_pass = next((code for code in listed[1:] if code not in keep), None)
     for n, code in enumerate(listed):
         # what the institution offers (its plan, regenerated from the seed)
         plan = plan_institution(seed, int(code[-7:]) - 1, year, region_code[:4])
         offer = plan.security
         refused = offer is not None and offer.kind == SecurityKind.CREDIT_GUARANTEE and not plan.state_run
-        if n == 1 or ((offer is None or refused) and security_required):
+        if code == lets_pass or ((offer is None or refused) and security_required):
             continue  # the window passes (one by choice, the others with no acceptable security): 视作放弃
         on = min(fixed_on + dt.timedelta(days=1 + n % window), deadline)
         if offer is not None:

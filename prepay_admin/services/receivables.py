@@ -48,6 +48,14 @@ def outstanding_of(session: Session, receivable: Receivable) -> Decimal:
     return receivable.amount - done
 
 
+def still_owed(sessions: sessionmaker, receivable_id: int) -> Decimal:
+    with sessions() as session:
+        receivable = session.get(Receivable, receivable_id)
+        if receivable is None:
+            raise NotFound(f"没有应收回记录 {receivable_id}", "receivable")
+        return outstanding_of(session, receivable)
+
+
 def owed_by(session: Session, institution_id: int, fund: Fund) -> Decimal:
     """What an institution still owes in a fund over all its open receivables."""
     done = recovered_sum()

@@ -95,13 +95,14 @@ def run_month(sessions: sessionmaker, region_code: str, month: dt.date, fund: Fu
             .order_by(Institution.code)).all()
         if not payables:
             raise ServiceError(f"{region.name} {month:%Y-%m} {fund.value} 的月度结算数据尚未导入", "month")
-        owed = _owed(session, region.id, fund)
+        owed, owed_by_refund = _owed(session, region.id, fund)
         holding = _holding(session, region.id, fund, step.profile.year_end.withhold_settlement_until_recovered)
         held_before = _held_before(session, book.id)
 
         lines, drafts, shares = [], [], []
         for inst_id, code, name, bank_name, bank_account, payable in payables:
-            month_ = settle_month(payable, owed.get(inst_id, ()), inst_id in holding, held_before.get(code, ZERO))
+            month_ = settle_month(payable, owed.get(inst_id, ()), inst_id in holding, held_before.get(code, ZERO),
+                                  owed_by_refund.get(inst_id, ZERO))
             key = f"settlement:{region.code}:{month:%Y-%m}:{fund.value}:{code}"
             drafts.append((templates.monthly_settlement(
                 code, payable, month_.withheld, settled_on, key, held=month_.held, released=month_.released,
@@ -143,20 +144,26 @@ def _result(run: SettlementRun, region_code: str, replayed: bool) -> RunResult:
                      run.released, run.net, replayed)
 
 
-def _owed(session: Session, region_id: int, fund: Fund) -> dict[int, list[Owed]]:
-    """Every open receivable recovered by offset, with what is still owed on it: one query."""
+def _owed(session: Session, region_id: int, fund: Fund) -> tuple[dict[int, list[Owed]], dict[int, Decimal]]:
+    """Every open receivable with what is still owed on it, in one query: those recovered by offset
+    per institution, and the sum of those it is to refund itself."""
     done = recovered_sum()
     rows = session.execute(
-        select(Receivable.id, Receivable.institution_id, Receivable.since, Receivable.route,
+        select(Receivable.id, Receivable.institution_id, Receivable.since, Receivable.route, Receivable.method,
                type_coerce(Receivable.amount - func.coalesce(done.c.recovered, 0), Money()))
         .outerjoin(done, done.c.receivable_id == Receivable.id)
-        .where(Receivable.region_id == region_id, Receivable.fund == fund, Receivable.method == Method.OFFSET,
+        .where(Receivable.region_id == region_id, Receivable.fund == fund,
                Receivable.state.in_(RECEIVABLE_OPEN_STATES))).all()
     owed: dict[int, list[Owed]] = {}
-    for rid, inst_id, since, route, outstanding in rows:
-        if outstanding > 0:
+    by_refund: dict[int, Decimal] = {}
+    for rid, inst_id, since, route, method, outstanding in rows:
+        if outstanding <= 0:
+            continue
+        if method == Method.OFFSET:
             owed.setdefault(inst_id, []).append(Owed(rid, outstanding, since, Route(route)))
-    return owed
+        else:
+            by_refund[inst_id] = by_refund.get(inst_id, ZERO) + outstanding
+    return owed, by_refund
 
 
 def _holding(session: Session, region_id: int, fund: Fund, profile_holds: bool) -> set[int]:
