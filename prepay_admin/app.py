@@ -23,6 +23,7 @@ from .web.institutions import bp as institutions_bp
 from .web.ledger import bp as ledger_bp
 from .web.admin import bp as admin_bp
 from .web.imports import bp as imports_bp
+from .web.recovery import bp as recovery_bp
 from .web import charts
 from .web.auth import login_manager
 
@@ -56,7 +57,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(batches_bp)
     app.register_blueprint(cycle_bp)
     app.register_blueprint(audit_bp)
-    for blueprint in (determinations_bp, institutions_bp, ledger_bp, admin_bp, imports_bp):
+    for blueprint in (determinations_bp, institutions_bp, ledger_bp, admin_bp, imports_bp, recovery_bp):
         app.register_blueprint(blueprint)
     charts.install(app)
     for command in COMMANDS:

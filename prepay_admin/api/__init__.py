@@ -9,9 +9,9 @@ from flask_wtf.csrf import CSRFProtect
 from ..validation import YEAR_MAX, YEAR_MIN, Date, DecimalString, StrictBoolean, StrictInteger
 from ..web.converters import ID_MAX, IdConverter, YearConverter
 from .errors import json_error
-from . import books, intake, registry, resources  # noqa: F401  (their routes join the blueprint)
+from . import books, intake, recovery, registry, resources  # noqa: F401  (their routes join the blueprint)
 from .routing import blp
-from .schemas import DecimalOut, MoneyOut
+from .schemas import DecimalOut, MoneyOut, Month
 
 
 class PrepayApi(Api):
@@ -35,6 +35,7 @@ def install(app: Flask, csrf: CSRFProtect) -> Api:
     api.register_field(StrictBoolean, "boolean", None)
     api.register_field(MoneyOut, "string", None)
     api.register_field(DecimalOut, "string", None)
+    api.register_field(Month, "string", None)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
     csrf.exempt(blp)  # bearer tokens, no cookies: nothing for a cross-site form to ride on

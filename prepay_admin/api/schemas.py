@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from flask_smorest.fields import Upload
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from ..policy.facts import Fund, SecurityKind
+from ..policy.recovery import TriggerKind
 from ..policy.transitions import MACHINES
-from ..validation import Choice, Date, Money, StrictSchema, Text
+from ..validation import Choice, Date, Money, StrictInteger, StrictSchema, Text
 
 class MoneyOut(fields.Decimal):
     """Yuan as a string with two decimals ("1234.56"), documented as such (not as a JSON number)."""
@@ -485,6 +486,247 @@ class ImportReportOut(Schema):
     import_id = fields.Integer(allow_none=True)
     seen_before = fields.Boolean()
     message = fields.String()
+
+
+# -- the return path (RULES §5, §6) ---------------------------------------------
+
+class Month(fields.Field):
+    """A settled month written ``YYYY-MM``."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        from ..validation import parse_month
+
+        month = parse_month(value)
+        if month is None:
+            raise ValidationError("须为年月，格式 YYYY-MM")
+        return month
+
+
+class ReceivableQuery(Paging):
+    status = fields.String(load_default="open", validate=validate.OneOf(["open", "closed", "all"],
+                                                                        error="须为 open、closed 或 all"))
+    fund = fields.String(load_default=None, validate=validate.OneOf([f.value for f in Fund], error="须为 employee 或 resident"))
+    overdue = fields.Boolean(load_default=False)
+    q = Text(max_length=60, load_default=None)
+
+
+class ReceivableOut(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    fund = fields.String()
+    route = fields.String()
+    route_cn = fields.String()
+    method_cn = fields.String()
+    since = fields.Date()
+    amount = MoneyOut()
+    recovered = MoneyOut()
+    written_off = MoneyOut()
+    transferred = MoneyOut()
+    outstanding = MoneyOut()
+    state = fields.String()
+    state_cn = fields.String()
+    due_on = fields.Date(allow_none=True)
+    overdue_days = fields.Integer()
+    age_days = fields.Integer()
+    age_band = fields.String()
+    last_recovered_on = fields.Date(allow_none=True)
+
+
+class FundTieOut(Schema):
+    fund = fields.String()
+    advance_balance = MoneyOut()
+    owed = MoneyOut()
+    not_due = MoneyOut()
+    over_claimed = fields.Integer()
+
+
+class ReceivablePageOut(Schema):
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+    overdue = fields.Integer()
+    ties = fields.List(fields.Nested(FundTieOut))
+    items = fields.List(fields.Nested(ReceivableOut))
+
+
+class RecoveryMovementOut(Schema):
+    kind_cn = fields.String()
+    amount = MoneyOut()
+    on = fields.Date()
+    ref = fields.String()
+    ledger_entry_id = fields.Integer(allow_none=True)
+    recorded_by = fields.String()
+
+
+class ReceivableDetailOut(Schema):
+    line = fields.Nested(ReceivableOut)
+    reason = fields.String()
+    region_code = fields.String()
+    trigger = fields.String(allow_none=True)
+    demand_ref = fields.String(allow_none=True)
+    demanded_on = fields.Date(allow_none=True)
+    case = fields.String(allow_none=True)
+    case_documents = fields.String(allow_none=True)
+    transferred_from_id = fields.Integer(allow_none=True)
+    movements = fields.List(fields.Nested(RecoveryMovementOut))
+    history = fields.List(fields.Nested(TrailLineOut))
+    actions = fields.List(fields.String())
+
+
+class TriggerIn(StrictSchema):
+    institution_code = Text(max_length=20, required=True)
+    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in TriggerKind],
+                                                                error="须为 20§(一) 所列收回情形之一"))
+    occurred_on = Date(required=True)
+    evidence = Text(max_length=500, required=True)
+    decision_ref = Text(max_length=100, load_default="")
+
+
+class TriggerOut(Schema):
+    trigger_id = fields.Integer()
+    institution_code = fields.String()
+    owed = fields.Dict(keys=fields.String(), values=MoneyOut())
+    stopped = fields.Integer()
+    voided = fields.Integer()
+    barred_until = fields.Date(allow_none=True)
+
+
+class YearEndIn(StrictSchema):
+    year = StrictInteger(minimum=2000, maximum=2100, required=True)
+    on = Date(required=True)
+
+
+class YearEndOut(Schema):
+    year = fields.Integer()
+    mode = fields.String()
+    outcomes = fields.Dict(keys=fields.String(), values=fields.Integer())
+    owed = MoneyOut()
+    undecided = fields.List(fields.String())
+
+
+class SettlementRunIn(StrictSchema):
+    month = Month(required=True, metadata={"example": "2026-03"})
+    fund = fields.String(required=True, validate=validate.OneOf([f.value for f in Fund], error="须为 employee 或 resident"))
+    settled_on = Date(required=True)
+
+
+class SettlementRunOut(Schema):
+    run_id = fields.Integer(attribute="run_id")
+    month = fields.Date()
+    fund = fields.String()
+    institutions = fields.Integer()
+    payable = MoneyOut()
+    withheld = MoneyOut()
+    held = MoneyOut()
+    released = MoneyOut()
+    net = MoneyOut()
+    replayed = fields.Boolean()
+
+
+class RunLineOut(Schema):
+    id = fields.Integer()
+    month = fields.Date()
+    fund = fields.String()
+    settled_on = fields.Date()
+    institutions = fields.Integer()
+    payable = MoneyOut()
+    withheld = MoneyOut()
+    held = MoneyOut()
+    released = MoneyOut()
+    net = MoneyOut()
+    run_by = fields.String()
+
+
+class PaymentLineOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    payable = MoneyOut()
+    withheld = MoneyOut()
+    held = MoneyOut()
+    released = MoneyOut()
+    net = MoneyOut()
+    still_owed = MoneyOut()
+    note = fields.String()
+    bank_name = fields.String()
+    bank_account = fields.String()
+
+
+class RunSheetOut(Schema):
+    run = fields.Nested(RunLineOut)
+    region_code = fields.String()
+    total = fields.Integer(attribute="count")
+    ties = fields.Boolean()
+    ledger_net = MoneyOut()
+    ledger_withheld = MoneyOut()
+    lines = fields.List(fields.Nested(PaymentLineOut))
+
+
+class DemandIn(StrictSchema):
+    on = Date(required=True)
+
+
+class DemandOut(Schema):
+    receivable_id = fields.Integer()
+    demand_ref = fields.String()
+    outstanding = MoneyOut()
+    due_on = fields.Date()
+    provisional = fields.Boolean()
+
+
+class RefundIn(StrictSchema):
+    amount = Money(required=True)
+    paid_on = Date(required=True)
+    bank_ref = Text(max_length=100, required=True)
+    paid_into = fields.String(load_default="expenditure",
+                              validate=validate.OneOf(["expenditure", "fiscal"], error="须为 expenditure 或 fiscal"))
+
+
+class RecoveredOut(Schema):
+    receivable_id = fields.Integer()
+    amount = MoneyOut()
+    outstanding = MoneyOut()
+    ledger_entry_id = fields.Integer()
+    replayed = fields.Boolean()
+
+
+class MethodIn(StrictSchema):
+    method = fields.String(required=True, validate=validate.OneOf(["offset", "refund"], error="须为 offset 或 refund"))
+    reason = Text(max_length=200, load_default="")
+
+
+class SuccessionIn(StrictSchema):
+    successor_code = Text(max_length=20, required=True)
+    document_ref = Text(max_length=100, required=True)
+    on = Date(required=True)
+
+
+class SuccessionOut(Schema):
+    receivable_id = fields.Integer()
+    successor_receivable_id = fields.Integer()
+    successor_code = fields.String()
+    amount = MoneyOut()
+
+
+class CourtCaseIn(StrictSchema):
+    route = fields.String(required=True, validate=validate.OneOf(["litigation", "bankruptcy"],
+                                                                 error="须为 litigation 或 bankruptcy"))
+    case_ref = Text(max_length=100, required=True)
+    court = Text(max_length=100, required=True)
+    filed_on = Date(required=True)
+    documents = Text(max_length=2000, required=True)
+
+
+class WriteOffIn(StrictSchema):
+    court_document_ref = Text(max_length=200, required=True)
+    approval_ref = Text(max_length=200, required=True)
+    on = Date(required=True)
+
+
+class AfterWriteOffIn(StrictSchema):
+    amount = Money(required=True)
+    paid_on = Date(required=True)
+    bank_ref = Text(max_length=100, required=True)
 
 
 class ErrorOut(Schema):

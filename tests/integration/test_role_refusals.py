@@ -5,6 +5,7 @@ The table below names each mutating route of the URL map with the departments wh
 a request that is otherwise valid; a test checks that the table covers every such route, so a new
 route cannot be added without saying whose it is.
 """
+import datetime as dt
 import io
 
 import pytest
@@ -12,12 +13,15 @@ from sqlalchemy import func, select
 
 from prepay_admin.models import AuditEvent
 from prepay_admin.policy.departments import Department as D
-from prepay_admin.services import batch as batches
+from prepay_admin.policy.facts import Fund
+from prepay_admin.policy.recovery import TriggerKind
+from prepay_admin.services import batch as batches, settlement, triggers
 from prepay_admin.services.applications import clean_answers
 from prepay_admin.services.imports import preview_upload
 from prepay_admin.services.demo import load_demo
 from tests.console import token_for
 from tests.cycle_helpers import batch_awaiting_sign_off
+from tests.return_path_helpers import settlement_file
 from tests.screens import csrf_token, sign_in
 
 REGION, SIGNING = "320600", "320699"
@@ -76,6 +80,15 @@ SCREENS = {
                                               lambda: {"file": (io.BytesIO(SETTLEMENT), "settlement.csv")}),
     "/imports/<region_code>/uploads/<id:upload_id>/confirm": ({D.FUND_SETTLEMENT}, f"/imports/{REGION}/uploads/1/confirm",
                                                               {}),
+    # the return path: triggers are the inspection department's (24§(三)), the money the finance department's
+    "/recovery/<region_code>/triggers": ({D.INSPECTION}, f"/recovery/{REGION}/triggers", {
+        "institution": "H32060000001", "kind": "misuse", "evidence": "挪用预付金", "day": "2026-03-02"}),
+    "/recovery/<region_code>/year-end": ({D.FINANCE}, f"/recovery/{REGION}/year-end", {"year": "2026",
+                                                                                       "day": "2026-03-02"}),
+    "/recovery/<region_code>/settlements": ({D.FINANCE}, f"/recovery/{REGION}/settlements", {
+        "month": "2026-03", "fund": "employee", "day": "2026-04-10"}),
+    "/recovery/<region_code>/<id:receivable_id>/<action>": ({D.FINANCE}, f"/recovery/{REGION}/1/demand",
+                                                            {"day": "2026-04-09"}),
 }
 SELF_SERVICE = {"/login", "/logout", "/password"}  # every member of staff, for themselves
 API = {
@@ -99,12 +112,40 @@ API = {
     "POST /api/v1/imports/<kind>": (
         {D.FUND_SETTLEMENT}, "/api/v1/imports/settlement",
         lambda: {"region": REGION, "file": (io.BytesIO(SETTLEMENT), "settlement.csv")}),
+    "POST /api/v1/regions/<region_code>/recovery-triggers": (
+        {D.INSPECTION}, f"/api/v1/regions/{REGION}/recovery-triggers",
+        {"institution_code": "H32060000001", "kind": "misuse", "occurred_on": "2026-03-02", "evidence": "挪用"}),
+    "POST /api/v1/regions/<region_code>/year-ends": (
+        {D.FINANCE}, f"/api/v1/regions/{REGION}/year-ends", {"year": 2026, "on": "2026-03-02"}),
+    "POST /api/v1/regions/<region_code>/settlement-runs": (
+        {D.FINANCE}, f"/api/v1/regions/{REGION}/settlement-runs",
+        {"month": "2026-03", "fund": "employee", "settled_on": "2026-04-10"}),
+    "POST /api/v1/receivables/<id:receivable_id>/method": (
+        {D.FINANCE}, "/api/v1/receivables/1/method", {"method": "refund"}),
+    "POST /api/v1/receivables/<id:receivable_id>/demands": (
+        {D.FINANCE}, "/api/v1/receivables/1/demands", {"on": "2026-04-09"}),
+    "POST /api/v1/receivables/<id:receivable_id>/refunds": (
+        {D.FINANCE}, "/api/v1/receivables/1/refunds", {"amount": "100.00", "paid_on": "2026-04-09", "bank_ref": "B1"}),
+    "POST /api/v1/receivables/<id:receivable_id>/succession": (
+        {D.FINANCE}, "/api/v1/receivables/1/succession",
+        {"successor_code": "H32060000002", "document_ref": "合并协议", "on": "2026-04-09"}),
+    "POST /api/v1/receivables/<id:receivable_id>/court-case": (
+        {D.FINANCE}, "/api/v1/receivables/1/court-case",
+        {"route": "litigation", "case_ref": "（2026）民初1号", "court": "崇川区人民法院", "filed_on": "2026-04-20",
+         "documents": "起诉状"}),
+    "POST /api/v1/receivables/<id:receivable_id>/write-off": (
+        {D.FINANCE}, "/api/v1/receivables/1/write-off",
+        {"court_document_ref": "（2026）执1号", "approval_ref": "通政复〔2026〕1号", "on": "2026-05-01"}),
+    "POST /api/v1/receivables/<id:receivable_id>/recoveries-after-write-off": (
+        {D.FINANCE}, "/api/v1/receivables/1/recoveries-after-write-off",
+        {"amount": "100.00", "paid_on": "2026-05-02", "bank_ref": "B2"}),
     "GET /api/v1/regions/<region_code>/audit-trail": (
         {D.AUDITOR, D.INTERNAL_AUDIT, D.ADMINISTRATOR}, f"/api/v1/regions/{REGION}/audit-trail", None),
 }
 TABLES = ("data_import", "monthly_payout", "import_upload", "transition", "application", "determination", "security_pledge", "agreement", "payment_instruction",
           "ledger_entry", "staff", "staff_region", "api_token", "policy_override", "calendar_day",
-          "ledger_period_closure", "payment_batch_sign_off")
+          "ledger_period_closure", "payment_batch_sign_off", "recovery_trigger", "receivable", "recovery_movement",
+          "settlement_run", "settlement_line", "institution_bar")
 
 
 @pytest.fixture
@@ -116,10 +157,23 @@ def region(app):
     batch = batch_awaiting_sign_off(sessions, SIGNING, "南通市（签字演示）", institutions=12, applicants=5, signed=2)
     assert batch == 2
     batches.sign_off(sessions, batch, "jiesuan1", "提交", batches.current_hash(sessions, batch))
+    # receivable 1 (a trigger on a paid institution) and settlement run 1 (February)
+    paid = _paid_code(sessions)
+    triggers.record_trigger(sessions, REGION, paid, TriggerKind.ASSET_SEIZURE, dt.date(2026, 2, 2), "财保1号", "jihe1")
+    settlement_file(sessions, dt.date(2026, 2, 1))
+    settlement.run_month(sessions, REGION, dt.date(2026, 2, 1), Fund.EMPLOYEE, "caiwu1", dt.date(2026, 3, 10))
     previewed = preview_upload(sessions, "jiesuan1", REGION, "settlement", "settlement.csv", SETTLEMENT)
     assert previewed.upload_id == 1  # an upload awaiting confirmation
     token_for(app, "jiesuan1")  # token 1, for the revoke route
     return sessions
+
+
+def _paid_code(sessions) -> str:
+    from prepay_admin.models import Determination, Institution
+
+    with sessions() as s:
+        return s.scalars(select(Institution.code).join(Determination, Determination.institution_id == Institution.id)
+                         .where(Determination.state == "paid").order_by(Institution.code)).first()
 
 
 def counts(sessions) -> dict[str, int]:
@@ -182,7 +236,7 @@ def test_24_every_api_action_refuses_other_departments_changes_nothing_and_is_re
 OVERSEERS = {D.AUDITOR, D.INTERNAL_AUDIT, D.ADMINISTRATOR}
 RESTRICTED_READS = {"/admin/users": {D.ADMINISTRATOR}, "/audit/<region_code>": OVERSEERS}
 PATHS = {"<region_code>": REGION, "<year:year>": "2026", "<id:batch_id>": "1", "<code>": "H32060000001",
-         "<kind>": "institutions"}
+         "<kind>": "institutions", "<id:receivable_id>": "1", "<id:run_id>": "1"}
 PUBLIC = {"/login", "/static/<path:filename>", "/api/openapi.json", "/api/docs"}
 
 

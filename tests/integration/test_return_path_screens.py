@@ -1,0 +1,142 @@
+"""The return path on screen (RULES §5, §6): the inspection department records a trigger, the finance
+department runs the month and works the receivable; everyone granted the region reads; a refusal of
+the department is a 403 and changes nothing."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal as D
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from prepay_admin.models import Determination, Institution
+from prepay_admin.services.demo import load_demo
+from tests.return_path_helpers import REGION, books_sound, settlement_file
+from tests.screens import csrf_token, sign_in
+
+BASE = f"/recovery/{REGION}"
+
+
+def _paid_code(sessions) -> str:
+    with sessions() as s:
+        return s.scalars(select(Institution.code).join(Determination, Determination.institution_id == Institution.id)
+                         .where(Determination.state == "paid").order_by(Institution.code)).first()
+
+
+def test_20_a_trigger_a_settlement_and_a_demand_on_screen(app, client):
+    sessions = app.extensions["prepay_sessions"]
+    load_demo(sessions, institutions=20, seed=2026, year=2026)
+    code = _paid_code(sessions)
+
+    sign_in(client, "caiwu1")
+    token = csrf_token(client, BASE)
+    refused = client.post(f"{BASE}/triggers", data={"csrf_token": token, "institution": code, "kind": "misuse",
+                                                     "evidence": "挪用", "day": "2026-03-02"})
+    assert refused.status_code == 403
+    client.post("/logout", data={"csrf_token": token})
+
+    sign_in(client, "jihe1")
+    token = csrf_token(client, BASE)
+    page = client.get(BASE).get_data(as_text=True)
+    assert "登记收回情形" in page and "与账簿相符" in page
+    empty = client.post(f"{BASE}/triggers", data={"csrf_token": token, "institution": code, "kind": "misuse",
+                                                   "evidence": "", "day": "2026-03-02"})
+    assert empty.status_code == 400 and "须填写依据" in empty.get_data(as_text=True)
+    done = client.post(f"{BASE}/triggers", data={"csrf_token": token, "institution": code, "kind": "misuse",
+                                                  "evidence": "专项检查：预付金用于基建", "day": "2026-03-02"},
+                       follow_redirects=True)
+    assert done.status_code == 200 and f"已登记 {code} 的收回情形" in done.get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": token})
+
+    settlement_file(sessions, dt.date(2026, 3, 1), {code: D("15000.00")})
+    sign_in(client, "caiwu1")
+    token = csrf_token(client, f"{BASE}/settlements")
+    bad = client.post(f"{BASE}/settlements", data={"csrf_token": token, "month": "2026-3", "fund": "employee",
+                                                    "day": "2026-04-08"})
+    assert bad.status_code == 400 and "结算年月须为 YYYY-MM" in bad.get_data(as_text=True)
+    ran = client.post(f"{BASE}/settlements", data={"csrf_token": token, "month": "2026-03", "fund": "employee",
+                                                    "day": "2026-04-08"}, follow_redirects=True)
+    text = ran.get_data(as_text=True)
+    assert ran.status_code == 200 and "扣回预付金 15,000.00" in text and "与账簿核对：一致" in text
+    again = client.post(f"{BASE}/settlements", data={"csrf_token": token, "month": "2026-03", "fund": "employee",
+                                                      "day": "2026-04-08"}, follow_redirects=True)
+    assert "该月已结算，未重复记账" in again.get_data(as_text=True)
+    run_url = ran.request.path
+    payments = client.get(f"{run_url}?format=xlsx")
+    assert payments.status_code == 200 and load_workbook(io.BytesIO(payments.data)).active["A1"].value == "月度结算支付清单"
+    books_sound(sessions)
+
+    listing = client.get(BASE).get_data(as_text=True)
+    assert code in listing and "触发收回" in listing
+    assert client.get(f"{BASE}?format=xlsx").status_code == 200
+    assert client.get(f"{BASE}?status=nonsense").status_code == 400
+    detail = client.get(f"{BASE}/1")
+    assert detail.status_code == 200 and "发出催收通知" in detail.get_data(as_text=True)
+    demanded = client.post(f"{BASE}/1/demand", data={"csrf_token": token, "day": "2026-04-09"}, follow_redirects=True)
+    assert "已发出催收通知" in demanded.get_data(as_text=True)
+    no_refs = client.post(f"{BASE}/1/write-off", data={"csrf_token": token, "court_document_ref": "（2026）执1号",
+                                                       "approval_ref": "", "day": "2026-04-20"})
+    assert no_refs.status_code == 400 and "核销须有人民政府批准文号" in no_refs.get_data(as_text=True)
+    refund = client.post(f"{BASE}/1/refund", data={"csrf_token": token, "amount": "1,000", "bank_ref": "B1",
+                                                   "paid_into": "expenditure", "day": "2026-04-10"})
+    assert refund.status_code == 400
+    refund = client.post(f"{BASE}/1/refund", data={"csrf_token": token, "amount": "1000.00", "bank_ref": "B1",
+                                                   "paid_into": "expenditure", "day": "2026-04-10"},
+                         follow_redirects=True)
+    assert "已登记交回 1,000.00" in refund.get_data(as_text=True)
+    assert client.get(f"{BASE}/999").status_code == 404
+    assert client.post(f"{BASE}/1/nonsense", data={"csrf_token": token}).status_code == 404
+    books_sound(sessions)
+
+
+def test_20_the_return_path_through_the_api(app, client):
+    from tests.console import token_for
+
+    sessions = app.extensions["prepay_sessions"]
+    load_demo(sessions, institutions=20, seed=2026, year=2026)
+    code = _paid_code(sessions)
+
+    def post(user, path, body, key):
+        return client.post(path, json=body, headers={"Authorization": f"Bearer {token_for(app, user)}",
+                                                     "Idempotency-Key": key})
+
+    def get(user, path):
+        return client.get(path, headers={"Authorization": f"Bearer {token_for(app, user)}"})
+
+    trigger = {"institution_code": code, "kind": "asset_seizure", "occurred_on": "2026-03-02",
+               "evidence": "（2026）苏0602财保3号"}
+    assert post("caiwu1", f"/api/v1/regions/{REGION}/recovery-triggers", trigger, "t0").status_code == 403
+    bad = post("jihe1", f"/api/v1/regions/{REGION}/recovery-triggers", {**trigger, "kind": "rumour"}, "t1")
+    assert bad.status_code == 422 and "kind" in bad.json["errors"]
+    made = post("jihe1", f"/api/v1/regions/{REGION}/recovery-triggers", trigger, "t2")
+    assert made.status_code == 201 and made.json["owed"]["employee"].endswith(".00")
+    assert post("jihe1", f"/api/v1/regions/{REGION}/recovery-triggers", trigger, "t2").json == made.json
+
+    settlement_file(sessions, dt.date(2026, 3, 1), {code: D("12000.00")})
+    body = {"month": "2026-03", "fund": "employee", "settled_on": "2026-04-08"}
+    assert post("caiwu1", f"/api/v1/regions/{REGION}/settlement-runs", {**body, "month": "2026-3"}, "s0").status_code == 422
+    ran = post("caiwu1", f"/api/v1/regions/{REGION}/settlement-runs", body, "s1")
+    assert ran.status_code == 201 and ran.json["withheld"] == "12000.00" and not ran.json["replayed"]
+    again = post("caiwu1", f"/api/v1/regions/{REGION}/settlement-runs", body, "s2")  # a new key: the month is settled
+    assert again.json["replayed"] and again.json["run_id"] == ran.json["run_id"]
+    sheet = get("shenji1", f"/api/v1/settlement-runs/{ran.json['run_id']}?per_page=5")
+    assert sheet.status_code == 200 and sheet.json["ties"] and len(sheet.json["lines"]) == 5
+
+    page = get("shenji1", f"/api/v1/regions/{REGION}/receivables")
+    assert page.status_code == 200 and all(t["over_claimed"] == 0 for t in page.json["ties"])
+    rid = page.json["items"][0]["id"]
+    assert get("shenji1", f"/api/v1/receivables/{rid}").json["line"]["code"] == code
+    assert get("shenji1", "/api/v1/receivables/99999").status_code == 404
+    demanded = post("caiwu1", f"/api/v1/receivables/{rid}/demands", {"on": "2026-04-09"}, "d1")
+    assert demanded.status_code == 201 and demanded.json["due_on"] == "2026-04-16"
+    no_approval = post("caiwu1", f"/api/v1/receivables/{rid}/write-off",
+                       {"court_document_ref": "（2026）执1号", "on": "2026-05-01"}, "w1")
+    assert no_approval.status_code == 422 and "approval_ref" in no_approval.json["errors"]
+    refund = post("caiwu1", f"/api/v1/receivables/{rid}/refunds",
+                  {"amount": "1e3", "paid_on": "2026-04-10", "bank_ref": "B9"}, "r0")
+    assert refund.status_code == 422 and "amount" in refund.json["errors"]
+    refund = post("caiwu1", f"/api/v1/receivables/{rid}/refunds",
+                  {"amount": "1000.00", "paid_on": "2026-04-10", "bank_ref": "B9"}, "r1")
+    assert refund.status_code == 201 and refund.json["amount"] == "1000.00"
+    books_sound(sessions)
