@@ -1,5 +1,6 @@
 """The return path: recovery triggers, receivables and their movements, monthly settlement runs and
-their lines, and later recoveries of written-off advances in the memo register (append-only).
+their lines, monthly pre-settlements and their sign-offs, and later recoveries of written-off advances
+in the memo register (append-only).
 
 Revision ID: 0008
 Revises: 0007
@@ -95,7 +96,7 @@ def upgrade() -> None:
     sa.Column('region_id', sa.Integer(), nullable=False),
     sa.Column('institution_id', sa.Integer(), nullable=False),
     sa.Column('fund', sa.Enum('employee', 'resident', name='fund', native_enum=False, create_constraint=True, length=32), nullable=False),
-    sa.Column('route', sa.Enum('year_end_difference', 'clearance', 'annual_recovery', 'trigger', name='receivable_route', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('route', sa.Enum('year_end_difference', 'clearance', 'annual_recovery', 'trigger', 'presettlement', name='receivable_route', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('method', sa.Enum('offset', 'refund', name='repayment_method', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('origin', sa.String(length=60), nullable=False),
     sa.Column('amount', accounting.schema.FixedPoint(places=2), nullable=False),
@@ -125,6 +126,40 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_receivable_institution_id'), ['institution_id'], unique=False)
         batch_op.create_index('ix_receivable_region_id_state', ['region_id', 'state'], unique=False)
 
+    op.create_table('presettlement',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('institution_id', sa.Integer(), nullable=False),
+    sa.Column('fund', sa.Enum('employee', 'resident', name='fund', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('case', sa.Enum('cannot_settle', 'large_gap', name='presettlement_case', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('incurred', accounting.schema.FixedPoint(places=2), nullable=False),
+    sa.Column('settled', accounting.schema.FixedPoint(places=2), nullable=False),
+    sa.Column('budget_left', accounting.schema.FixedPoint(places=2), nullable=True),
+    sa.Column('amount', accounting.schema.FixedPoint(places=2), nullable=False),
+    sa.Column('limit_note', sa.String(length=300), nullable=False),
+    sa.Column('application_ref', sa.String(length=100), nullable=False),
+    sa.Column('reason', sa.String(length=500), nullable=False),
+    sa.Column('bank_name', sa.String(length=100), nullable=False),
+    sa.Column('bank_account', sa.String(length=40), nullable=False),
+    sa.Column('state', sa.String(length=30), nullable=False),
+    sa.Column('created_by', sa.String(length=60), nullable=False),
+    sa.Column('created_at', accounting.schema.UtcDateTime(), nullable=False),
+    sa.Column('bank_ref', sa.String(length=100), nullable=True),
+    sa.Column('paid_on', sa.Date(), nullable=True),
+    sa.Column('ledger_entry_id', sa.Integer(), nullable=True),
+    sa.Column('receivable_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('amount > 0', name=op.f('ck_presettlement_amount_positive')),
+    sa.ForeignKeyConstraint(['institution_id'], ['institution.id'], name=op.f('fk_presettlement_institution_id_institution')),
+    sa.ForeignKeyConstraint(['ledger_entry_id'], ['ledger_entry.id'], name=op.f('fk_presettlement_ledger_entry_id_ledger_entry')),
+    sa.ForeignKeyConstraint(['receivable_id'], ['receivable.id'], name=op.f('fk_presettlement_receivable_id_receivable')),
+    sa.ForeignKeyConstraint(['region_id'], ['region.id'], name=op.f('fk_presettlement_region_id_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_presettlement'))
+    )
+    with op.batch_alter_table('presettlement', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_presettlement_institution_id'), ['institution_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_presettlement_region_id'), ['region_id'], unique=False)
+
     op.create_table('recovery_movement',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('receivable_id', sa.Integer(), nullable=False),
@@ -145,6 +180,20 @@ def upgrade() -> None:
     with op.batch_alter_table('recovery_movement', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_recovery_movement_receivable_id'), ['receivable_id'], unique=False)
 
+    op.create_table('presettlement_sign_off',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('presettlement_id', sa.Integer(), nullable=False),
+    sa.Column('level', sa.String(length=30), nullable=False),
+    sa.Column('signer', sa.String(length=60), nullable=False),
+    sa.Column('signed_at', accounting.schema.UtcDateTime(), nullable=False),
+    sa.Column('comment', sa.String(length=500), nullable=False),
+    sa.Column('seen_hash', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['presettlement_id'], ['presettlement.id'], name=op.f('fk_presettlement_sign_off_presettlement_id_presettlement')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_presettlement_sign_off'))
+    )
+    with op.batch_alter_table('presettlement_sign_off', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_presettlement_sign_off_presettlement_id'), ['presettlement_id'], unique=False)
+
     # ### end Alembic commands ###
     guards.guard_table(op.get_bind(), "ledger_writeoff_recovery")
 
@@ -152,10 +201,19 @@ def upgrade() -> None:
 def downgrade() -> None:
     guards.unguard_table(op.get_bind(), "ledger_writeoff_recovery")
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('presettlement_sign_off', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_presettlement_sign_off_presettlement_id'))
+
+    op.drop_table('presettlement_sign_off')
     with op.batch_alter_table('recovery_movement', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_recovery_movement_receivable_id'))
 
     op.drop_table('recovery_movement')
+    with op.batch_alter_table('presettlement', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_presettlement_region_id'))
+        batch_op.drop_index(batch_op.f('ix_presettlement_institution_id'))
+
+    op.drop_table('presettlement')
     with op.batch_alter_table('receivable', schema=None) as batch_op:
         batch_op.drop_index('ix_receivable_region_id_state')
         batch_op.drop_index(batch_op.f('ix_receivable_institution_id'))

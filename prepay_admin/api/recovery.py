@@ -4,6 +4,8 @@ department's actions on a receivable. Each mutating call takes an Idempotency-Ke
 the department (24§)."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask.views import MethodView
 from flask_smorest import abort
 
@@ -11,17 +13,18 @@ from accounting.chart import Role
 
 from .. import clock
 from ..policy.facts import Fund
-from ..policy.recovery import Method, TriggerKind
+from ..policy.recovery import Method, PresettlementCase, TriggerKind
 from ..queries import receivables as views
-from ..services import receivables, settlement, triggers, year_end
+from ..services import presettlement, receivables, settlement, triggers, year_end
 from ..services.errors import NotFound
 from ..services.idempotency import Answer
 from .auth import call, caller
 from .routing import ERRORS, IDEMPOTENCY, blp, idempotent, region, sessions
 from .schemas import (
-    AfterWriteOffIn, CourtCaseIn, DemandIn, DemandOut, MethodIn, Paging, ReceivableDetailOut, ReceivablePageOut,
-    ReceivableQuery, RecoveredOut, RefundIn, RunLineOut, RunSheetOut, SettlementRunIn, SettlementRunOut,
-    SuccessionIn, SuccessionOut, TriggerIn, TriggerOut, WriteOffIn, YearEndIn, YearEndOut,
+    AfterWriteOffIn, CourtCaseIn, DemandIn, DemandOut, MethodIn, Paging, PresettlementIn, PresettlementLineOut,
+    PresettlementOut, PresettlementPaidOut, PresettlementPayIn, PresettlementSignIn, ProposedOut, ReceivableDetailOut,
+    ReceivablePageOut, ReceivableQuery, RecoveredOut, RefundIn, RejectIn, RunLineOut, RunSheetOut, SettlementRunIn,
+    SettlementRunOut, SuccessionIn, SuccessionOut, TriggerIn, TriggerOut, WriteOffIn, YearEndIn, YearEndOut,
 )
 
 ACCOUNTS = {"expenditure": Role.EXPENDITURE_DEPOSIT, "fiscal": Role.FISCAL_SPECIAL_DEPOSIT}
@@ -233,3 +236,96 @@ class AfterWriteOff(MethodView):
         """Money collected after the write-off, registered against it in the memo register."""
         return _act(receivable_id, 201, RecoveredOut, lambda: receivables.recover_after_write_off(
             sessions(), receivable_id, body["amount"], body["paid_on"], body["bank_ref"], caller().username))
+
+
+def _presettlement(presettlement_id: int) -> views.PresettlementDetail:
+    try:
+        detail = views.presettlement_detail(sessions(), presettlement_id)
+    except NotFound as err:
+        abort(404, message=err.message, errors={})
+    region(detail.region_code)
+    return detail
+
+
+@blp.route("/regions/<region_code>/presettlements")
+class Presettlements(MethodView):
+    @blp.response(200, PresettlementLineOut(many=True))
+    @blp.doc(responses=ERRORS)
+    def get(self, region_code: str):
+        """The region's monthly pre-settlements, newest first, with the level whose turn it is."""
+        region(region_code)
+        return list(call(lambda: views.presettlements(sessions(), region_code)))
+
+    @blp.arguments(PresettlementIn)
+    @blp.response(201, ProposedOut)
+    @blp.doc(parameters=[IDEMPOTENCY], responses=ERRORS)
+    def post(self, body, region_code: str):
+        """Record a monthly pre-settlement (基金结算部门, 26§): at most 90% of what was actually incurred."""
+        region(region_code)
+
+        def run() -> Answer:
+            done = presettlement.propose(
+                sessions(), region_code, body["institution_code"], Fund(body["fund"]), body["month"],
+                PresettlementCase(body["case"]), body["incurred"], body["amount"], caller().username,
+                settled=body["settled"] if body["settled"] is not None else Decimal("0.00"),
+                budget_left=body["budget_left"], application_ref=body["application_ref"], reason=body["reason"])
+            return Answer(201, ProposedOut().dump(done))
+
+        return idempotent(run)
+
+
+@blp.route("/presettlements/<id:presettlement_id>")
+class Presettlement(MethodView):
+    @blp.response(200, PresettlementOut)
+    @blp.doc(responses=ERRORS)
+    def get(self, presettlement_id: int):
+        """A pre-settlement with its levels, its sign-offs and the hash the next signer names."""
+        return _presettlement(presettlement_id)
+
+
+@blp.route("/presettlements/<id:presettlement_id>/sign-offs")
+class PresettlementSignOffs(MethodView):
+    @blp.arguments(PresettlementSignIn)
+    @blp.doc(parameters=[IDEMPOTENCY], responses=ERRORS)
+    def post(self, body, presettlement_id: int):
+        """The next level signs what it saw (24§(五)); nobody signs two levels."""
+        _presettlement(presettlement_id)
+
+        def run() -> Answer:
+            title = presettlement.sign_off(sessions(), presettlement_id, caller().username, body["comment"],
+                                           body["hash"])
+            return Answer(201, {"presettlement_id": presettlement_id, "level": title})
+
+        return idempotent(run)
+
+
+@blp.route("/presettlements/<id:presettlement_id>/rejection")
+class PresettlementRejection(MethodView):
+    @blp.arguments(RejectIn)
+    @blp.doc(parameters=[IDEMPOTENCY], responses=ERRORS)
+    def post(self, body, presettlement_id: int):
+        """The level whose turn it is returns it, with its reason."""
+        _presettlement(presettlement_id)
+
+        def run() -> Answer:
+            presettlement.reject(sessions(), presettlement_id, caller().username, body["reason"])
+            return Answer(200, {"presettlement_id": presettlement_id, "state": "rejected"})
+
+        return idempotent(run)
+
+
+@blp.route("/presettlements/<id:presettlement_id>/payment")
+class PresettlementPayment(MethodView):
+    @blp.arguments(PresettlementPayIn)
+    @blp.response(201, PresettlementPaidOut)
+    @blp.doc(parameters=[IDEMPOTENCY], responses=ERRORS)
+    def post(self, body, presettlement_id: int):
+        """The bank paid it (财务管理部门): posted, and deducted by the next settlement runs."""
+        _presettlement(presettlement_id)
+
+        def run() -> Answer:
+            done = presettlement.pay(sessions(), presettlement_id, body["bank_ref"], body["paid_on"],
+                                     caller().username, ACCOUNTS[body["paid_from"]])
+            return Answer(201, PresettlementPaidOut().dump(done))
+
+        return idempotent(run)

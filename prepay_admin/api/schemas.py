@@ -503,8 +503,8 @@ class Month(fields.Field):
 
 
 class ReceivableQuery(Paging):
-    status = fields.String(load_default="open", validate=validate.OneOf(["open", "closed", "all"],
-                                                                        error="须为 open、closed 或 all"))
+    status = fields.String(load_default="owing", validate=validate.OneOf(["owing", "settled", "all"],
+                                                                          error="须为 owing、settled 或 all"))
     fund = fields.String(load_default=None, validate=validate.OneOf([f.value for f in Fund], error="须为 employee 或 resident"))
     overdue = fields.Boolean(load_default=False)
     q = Text(max_length=60, load_default=None)
@@ -727,6 +727,85 @@ class AfterWriteOffIn(StrictSchema):
     amount = Money(required=True)
     paid_on = Date(required=True)
     bank_ref = Text(max_length=100, required=True)
+
+
+class PresettlementIn(StrictSchema):
+    institution_code = Text(max_length=20, required=True)
+    fund = fields.String(required=True, validate=validate.OneOf([f.value for f in Fund], error="须为 employee 或 resident"))
+    month = Month(required=True)
+    case = fields.String(required=True, validate=validate.OneOf(["cannot_settle", "large_gap"],
+                                                                error="须为 cannot_settle 或 large_gap"))
+    incurred = Money(required=True)
+    amount = Money(required=True)
+    settled = Money(load_default=None)
+    budget_left = Money(load_default=None)
+    application_ref = Text(max_length=100, load_default="")
+    reason = Text(max_length=500, load_default="")
+
+
+class ProposedOut(Schema):
+    presettlement_id = fields.Integer()
+    limit = MoneyOut()
+    levels = fields.List(fields.String())
+
+
+class PresettlementLineOut(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    fund = fields.String()
+    month = fields.Date()
+    case_cn = fields.String()
+    incurred = MoneyOut()
+    settled = MoneyOut()
+    budget_left = MoneyOut(allow_none=True)
+    amount = MoneyOut()
+    state = fields.String()
+    state_cn = fields.String()
+    next_level = fields.String(allow_none=True)
+
+
+class PresettlementSignOffOut(Schema):
+    level = fields.String()
+    signer = fields.String()
+    signed_at = fields.DateTime()
+    comment = fields.String()
+
+
+class PresettlementOut(Schema):
+    line = fields.Nested(PresettlementLineOut)
+    region_code = fields.String()
+    limit_note = fields.String()
+    application_ref = fields.String()
+    levels = fields.List(fields.String())
+    sign_offs = fields.List(fields.Nested(PresettlementSignOffOut))
+    hash = fields.String(metadata={"description": "签字须提交此摘要"})
+    paid_on = fields.Date(allow_none=True)
+    bank_ref = fields.String(allow_none=True)
+    receivable_id = fields.Integer(allow_none=True)
+
+
+class PresettlementSignIn(StrictSchema):
+    hash = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$", error="须为 64 位十六进制摘要"))
+    comment = Text(max_length=500, load_default="")
+
+
+class RejectIn(StrictSchema):
+    reason = Text(max_length=500, required=True)
+
+
+class PresettlementPayIn(StrictSchema):
+    bank_ref = Text(max_length=100, required=True)
+    paid_on = Date(required=True)
+    paid_from = fields.String(load_default="expenditure",
+                              validate=validate.OneOf(["expenditure", "fiscal"], error="须为 expenditure 或 fiscal"))
+
+
+class PresettlementPaidOut(Schema):
+    presettlement_id = fields.Integer()
+    ledger_entry_id = fields.Integer()
+    receivable_id = fields.Integer()
+    replayed = fields.Boolean()
 
 
 class ErrorOut(Schema):

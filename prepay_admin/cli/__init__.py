@@ -15,8 +15,8 @@ from .identity import login, logout, users, whoami
 from .intake import import_, region
 from .ledger import ledger
 from .policy import policy
-from .recovery import recovery, settlement_
+from .recovery import presettlement, recovery, settlement_
 from .scheduler import scheduler
 
 COMMANDS = (db, demo, users, login, logout, whoami, compute, policy, ledger, scheduler, cycle, calendar, region,
-            import_, settlement_, recovery)
+            import_, settlement_, recovery, presettlement)

@@ -14,10 +14,10 @@ from ..exports import receivables_xlsx, settlement_run_xlsx
 from ..policy.facts import Fund
 from ..policy.money import fmt_yuan_cn
 from ..policy.reasons import FUND_CN
-from ..policy.recovery import Method, TriggerKind, TRIGGER_CN
+from ..policy.recovery import CASE_CN, TRIGGER_CN, Method, PresettlementCase, TriggerKind
 from ..queries import access
 from ..queries import receivables as views
-from ..services import receivables, settlement, triggers, year_end
+from ..services import presettlement as presettlements, receivables, settlement, triggers, year_end
 from ..tables import render
 from .common import (
     CODE, DATE, ID, MONEY, PERIOD, YEAR, TextType, acting_user, app_sessions, business_date, run_service, write_file,
@@ -134,7 +134,7 @@ def trigger(region_code, institution, kind, evidence, decision_ref, day) -> None
 
 @recovery.command("list", help="应收回预付金：逐笔列出欠款、账龄与逾期情况，可导出 .xlsx")
 @region_opt
-@click.option("--status", type=click.Choice(views.STATUS), default="open", show_default=True)
+@click.option("--status", type=click.Choice(views.STATUS), default=views.OWING, show_default=True)
 @click.option("--overdue", is_flag=True, help="只列逾期未交回的")
 @click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False, path_type=Path), help="导出 .xlsx")
 @with_appcontext
@@ -244,3 +244,81 @@ def after_write_off(receivable_id, amount, bank_ref, day) -> None:
     done = run_service(lambda: receivables.recover_after_write_off(app_sessions(), receivable_id, amount,
                                                                    business_date(day), bank_ref, user))
     click.echo(f"{'该笔已登记过' if done.replayed else '已登记核销后收回'} {fmt_yuan_cn(done.amount)}")
+
+
+@click.group(help="月度预结金（26§）：登记、逐级签字、拨付；结算时自动扣回")
+def presettlement() -> None:
+    pass
+
+
+@presettlement.command("propose", help="登记月度预结金（基金结算部门）")
+@region_opt
+@click.option("--institution", required=True, type=CODE, help="机构编码（定点医疗机构或定点零售药店）")
+@click.option("--fund", required=True, type=FUNDS, help="险种")
+@click.option("--month", required=True, type=PERIOD, help="预结的结算年月 YYYY-MM")
+@click.option("--case", "case", required=True, type=click.Choice([c.value for c in PresettlementCase]),
+              help="；".join(f"{c.value}={t}" for c, t in CASE_CN.items()))
+@click.option("--incurred", required=True, type=MONEY, help="基金实际发生金额（元）")
+@click.option("--amount", required=True, type=MONEY, help="预结金额（元）")
+@click.option("--settled", type=MONEY, default="0", show_default=True, help="该月已结算金额（第二款补差）")
+@click.option("--budget-left", type=MONEY, default=None, help="总额指标余额（第一款必填）")
+@click.option("--application", "application_ref", default="", help="机构书面申请文号（第二款必填）")
+@click.option("--reason", default="", help="说明")
+@with_appcontext
+def propose(region_code, institution, fund, month, case, incurred, amount, settled, budget_left, application_ref,
+            reason) -> None:
+    user = acting_user()
+    done = run_service(lambda: presettlements.propose(
+        app_sessions(), region_code, institution, Fund(fund), _month(month), PresettlementCase(case), incurred,
+        amount, user, settled=settled, budget_left=budget_left, application_ref=application_ref, reason=reason))
+    click.echo(f"已登记月度预结金 {done.presettlement_id}（上限 {fmt_yuan_cn(done.limit)}），"
+               f"须经：{' → '.join(done.levels)}")
+
+
+@presettlement.command("sign", help="在本环节签字（须核对摘要：内容变更后签字无效）")
+@click.option("--id", "presettlement_id", required=True, type=ID)
+@click.option("--hash", "seen_hash", required=True, help="所审阅内容的摘要（见 presettlement show）")
+@click.option("--comment", default="", help="意见")
+@with_appcontext
+def sign(presettlement_id, seen_hash, comment) -> None:
+    user = acting_user()
+    title = run_service(lambda: presettlements.sign_off(app_sessions(), presettlement_id, user, comment, seen_hash))
+    click.echo(f"已签字：{title}")
+
+
+@presettlement.command("reject", help="退回（本环节）")
+@click.option("--id", "presettlement_id", required=True, type=ID)
+@click.option("--reason", required=True, type=TextType(500))
+@with_appcontext
+def reject(presettlement_id, reason) -> None:
+    user = acting_user()
+    run_service(lambda: presettlements.reject(app_sessions(), presettlement_id, user, reason))
+    click.echo(f"已退回月度预结金 {presettlement_id}")
+
+
+@presettlement.command("pay", help="确认拨付（财务管理部门）：记账，并在此后的月度结算中扣回")
+@click.option("--id", "presettlement_id", required=True, type=ID)
+@click.option("--bank-ref", required=True, type=TextType(100), help="银行交易流水号")
+@click.option("--from", "paid_from", type=click.Choice(list(ACCOUNTS)), default="expenditure", show_default=True)
+@date_opt
+@with_appcontext
+def pay(presettlement_id, bank_ref, paid_from, day) -> None:
+    user = acting_user()
+    done = run_service(lambda: presettlements.pay(app_sessions(), presettlement_id, bank_ref, business_date(day), user,
+                                                  ACCOUNTS[paid_from]))
+    click.echo(f"{'已拨付过' if done.replayed else '已拨付'}，待扣回记录 {done.receivable_id}")
+
+
+@presettlement.command("show", help="查看一笔月度预结金及其签字摘要")
+@click.option("--id", "presettlement_id", required=True, type=ID)
+@with_appcontext
+def show(presettlement_id) -> None:
+    user = acting_user()
+    d = run_service(lambda: views.presettlement_detail(app_sessions(), presettlement_id))
+    run_service(lambda: access.check_region(app_sessions(), user, d.region_code))
+    line = d.line
+    click.echo(f"月度预结金 {line.id}：{line.code} {line.name} {FUND_CN[Fund(line.fund)]} {line.month:%Y-%m}")
+    click.echo(f"  {line.case_cn}；预结 {fmt_yuan_cn(line.amount)}（{d.limit_note}）")
+    click.echo(f"  状态：{line.state_cn}；待签：{line.next_level or '无'}；摘要：{d.hash}")
+    for s in d.sign_offs:
+        click.echo(f"  {s.level} {s.signer} {s.comment}")

@@ -10,7 +10,9 @@ from .data_import import DataCorrection, DataImport, ImportUpload
 from .campaign import Application, Campaign, Determination, DeterminationAdvance, FundGateRecord
 from .institution import AnnualStanding, Bar, Institution, InstitutionCondition, MonthlyPayout, SecurityPledge
 from .policy_override import PolicyOverride
-from .recovery import Receivable, RecoveryMovement, RecoveryTrigger, SettlementLine, SettlementRun
+from .recovery import (
+    PreSettlement, PreSettlementSignOff, Receivable, RecoveryMovement, RecoveryTrigger, SettlementLine, SettlementRun,
+)
 from .region import FundPositionRecord, Region
 from .staff import DEPARTMENT_CN, ApiToken, Department, LoginAttempt, Staff, StaffRegion
 
@@ -19,5 +21,5 @@ __all__ = [
     "Agreement", "AnnualStanding", "DataCorrection", "DataImport", "ImportUpload", "Application", "Bar", "BatchItem", "CalendarDay", "CalendarYear", "Campaign",
     "DEPARTMENT_CN", "Department", "Determination", "DeterminationAdvance", "FundGateRecord", "FundPositionRecord",
     "Institution", "InstitutionCondition", "JobRun", "MonthlyPayout", "Notice", "PaymentBatch", "PaymentInstruction",
-    "PolicyOverride", "Receivable", "RecoveryMovement", "RecoveryTrigger", "Region", "SettlementLine", "SettlementRun", "SecurityPledge", "SignOff", "Staff", "Transition",
+    "PolicyOverride", "PreSettlement", "PreSettlementSignOff", "Receivable", "RecoveryMovement", "RecoveryTrigger", "Region", "SettlementLine", "SettlementRun", "SecurityPledge", "SignOff", "Staff", "Transition",
 ]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, Money, UtcDateTime, enum_type, utcnow
 from ..policy.facts import Fund
-from ..policy.recovery import Method, Route, TriggerKind
+from ..policy.recovery import Method, PresettlementCase, Route, TriggerKind
 
 
 class RecoveryTrigger(Base):
@@ -125,3 +125,48 @@ class SettlementLine(Base):
     bank_name: Mapped[str] = mapped_column(String(100))
     bank_account: Mapped[str] = mapped_column(String(40))
     ledger_entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entry.id"))
+
+
+class PreSettlement(Base):
+    """26§ 月度预结金: an advance on a month's settlement, approved level by level and deducted when the
+    real settlement runs (its receivable)."""
+
+    __tablename__ = "presettlement"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), index=True)
+    fund: Mapped[Fund] = mapped_column(enum_type(Fund, "fund"))
+    month: Mapped[dt.date] = mapped_column(Date)  # the month whose settlement it advances
+    case: Mapped[PresettlementCase] = mapped_column(enum_type(PresettlementCase, "presettlement_case"))
+    incurred: Mapped[Decimal] = mapped_column(Money())  # the fund amount actually incurred
+    settled: Mapped[Decimal] = mapped_column(Money())  # already settled for the month (第二款: 补差)
+    budget_left: Mapped[Decimal | None] = mapped_column(Money())  # 总额指标余额 (第一款)
+    amount: Mapped[Decimal] = mapped_column(Money())
+    limit_note: Mapped[str] = mapped_column(String(300))
+    application_ref: Mapped[str] = mapped_column(String(100))  # the institution's written application
+    reason: Mapped[str] = mapped_column(String(500))
+    bank_name: Mapped[str] = mapped_column(String(100))
+    bank_account: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(30))
+    created_by: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    bank_ref: Mapped[str | None] = mapped_column(String(100))
+    paid_on: Mapped[dt.date | None] = mapped_column(Date)
+    ledger_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"))
+    receivable_id: Mapped[int | None] = mapped_column(ForeignKey("receivable.id"))
+
+
+class PreSettlementSignOff(Base):
+    """One level's sign-off of a pre-settlement, bound to the hash of what it saw (as a batch's)."""
+
+    __tablename__ = "presettlement_sign_off"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    presettlement_id: Mapped[int] = mapped_column(ForeignKey("presettlement.id"), index=True)
+    level: Mapped[str] = mapped_column(String(30))
+    signer: Mapped[str] = mapped_column(String(60))
+    signed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    comment: Mapped[str] = mapped_column(String(500))
+    seen_hash: Mapped[str] = mapped_column(String(64))

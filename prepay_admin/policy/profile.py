@@ -99,6 +99,15 @@ class YearEndRules:
 
 
 @dataclass(frozen=True)
+class PresettlementRules:
+    """25§–26§ 月度预结金: who may get one and how much of what was actually incurred."""
+
+    enabled: bool
+    max_share_of_incurred: Decimal  # 不超过实际发生数的 90%
+    eligible_kinds: frozenset  # 定点医疗机构、定点零售药店
+
+
+@dataclass(frozen=True)
 class Account:
     code: str
     name: str
@@ -115,6 +124,7 @@ class PolicyProfile:
     amount: AmountRules
     calendar: CalendarRules
     year_end: YearEndRules
+    presettlement: PresettlementRules
     accounts: Mapping[str, Account]
     citations: Citations
     overrides: tuple[str, ...] = ()  # "path=value (approval ref)" lines applied on top of the file

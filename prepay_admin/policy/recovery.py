@@ -23,6 +23,7 @@ class Route(StrEnum):
     CLEARANCE = "clearance"  # 17§ 清算: not qualified any more, or given up
     ANNUAL_RECOVERY = "annual_recovery"  # HB 二(四): every advance is recovered at year end
     TRIGGER = "trigger"  # 20§, HB 五: a recovery trigger was recorded
+    PRESETTLEMENT = "presettlement"  # 26§: a monthly pre-settlement, deducted when the real settlement runs
 
 
 ROUTE_CN = {
@@ -30,6 +31,7 @@ ROUTE_CN = {
     Route.CLEARANCE: "清算收回",
     Route.ANNUAL_RECOVERY: "年度收回",
     Route.TRIGGER: "触发收回",
+    Route.PRESETTLEMENT: "月度预结金扣回",
 }
 
 
@@ -200,6 +202,33 @@ def bar_until(found_on: dt.date, years: int = BAR_YEARS) -> dt.date:
     except ValueError:
         anniversary = found_on.replace(year=found_on.year + years, day=28)
     return anniversary - dt.timedelta(days=1)
+
+
+class PresettlementCase(StrEnum):
+    """26§: the two cases of a monthly pre-settlement."""
+
+    CANNOT_SETTLE = "cannot_settle"  # 第一款: settlement cannot run (e.g. the settlement system is changed)
+    LARGE_GAP = "large_gap"  # 第二款: settled far below incurred: written application, four-level approval
+
+
+CASE_CN = {
+    PresettlementCase.CANNOT_SETTLE: "因结算程序改造等客观原因不能正常结算（26§第一款）",
+    PresettlementCase.LARGE_GAP: "月度结算金额与实际发生金额相差较大（26§第二款）",
+}
+
+
+def presettlement_limit(case: PresettlementCase, incurred: Decimal, share: Decimal, settled: Decimal = ZERO,
+                        budget_left: Decimal | None = None) -> tuple[Decimal, str]:
+    """26§: at most ``share`` (90%) of the fund amount actually incurred, rounded down to the fen; within
+    the total budget (第一款); for a large gap only the difference to what was settled (补差, 第二款)."""
+    cap = (incurred * share).quantize(Decimal("0.01"), rounding="ROUND_DOWN")
+    if case == PresettlementCase.CANNOT_SETTLE:
+        if budget_left is None:
+            raise ValueError("须提供总额指标余额")
+        limit = min(cap, budget_left)
+        return max(limit, ZERO), f"实际发生 {incurred:,.2f} 元的 {share:.0%} 为 {cap:,.2f} 元，总额指标余额 {budget_left:,.2f} 元"
+    limit = cap - settled
+    return max(limit, ZERO), f"实际发生 {incurred:,.2f} 元的 {share:.0%} 为 {cap:,.2f} 元，已结算 {settled:,.2f} 元，补差"
 
 
 def age_in_days(since: dt.date, today: dt.date) -> int:

@@ -188,6 +188,36 @@ PAYMENT = Machine("payment", "拨付指令", {
     (PaymentState.PENDING, "void"): PaymentState.VOIDED,
 }, {"pending": "待拨付", "paid": "已拨付", "voided": "已作废", "confirm": "确认到账", "void": "作废"})
 
+class PresettlementState(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    REVIEWED = "reviewed"
+    ADMINISTRATION_CONFIRMED = "administration_confirmed"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    PAID = "paid"
+
+
+# 26§: a monthly pre-settlement; the second case needs the administration's and the finance bureau's
+# approval after the bureau's review (the batch's levels), the first only the bureau's own two
+PRESETTLEMENT = Machine("presettlement", "月度预结金", {
+    (PresettlementState.DRAFT, "submit"): PresettlementState.SUBMITTED,
+    (PresettlementState.SUBMITTED, "review"): PresettlementState.REVIEWED,
+    (PresettlementState.SUBMITTED, "review_and_approve"): PresettlementState.APPROVED,
+    (PresettlementState.REVIEWED, "confirm_administration"): PresettlementState.ADMINISTRATION_CONFIRMED,
+    (PresettlementState.ADMINISTRATION_CONFIRMED, "confirm_finance"): PresettlementState.APPROVED,
+    (PresettlementState.SUBMITTED, "reject"): PresettlementState.REJECTED,
+    (PresettlementState.REVIEWED, "reject"): PresettlementState.REJECTED,
+    (PresettlementState.ADMINISTRATION_CONFIRMED, "reject"): PresettlementState.REJECTED,
+    (PresettlementState.APPROVED, "pay"): PresettlementState.PAID,
+}, {
+    "draft": "待提交", "submitted": "已提交（待审核）", "reviewed": "经办机构已审核（待医保局审批）",
+    "administration_confirmed": "医保局已审批（待财政局审批）", "approved": "已批准（待拨付）", "rejected": "已退回",
+    "paid": "已拨付", "submit": "提交", "review": "审核", "review_and_approve": "审核通过",
+    "confirm_administration": "医保行政部门审批", "confirm_finance": "财政部门审批", "reject": "退回", "pay": "拨付",
+    "create": "登记申请",
+})
+
 # RULES §5, §6: what an institution owes back, from the day it arises to recovery or write-off
 RECEIVABLE = Machine("receivable", "应收回预付金", {
     (ReceivableState.OPEN, "demand"): ReceivableState.DEMANDED,  # 20§(二)1: refund within 5 working days
@@ -209,4 +239,4 @@ RECEIVABLE = Machine("receivable", "应收回预付金", {
     "transfer": "转由承继方承担", "write_off": "核销", "create": "登记应收回", "choose_method": "更改收回方式",
 })
 
-MACHINES = (CAMPAIGN, APPLICATION, DETERMINATION, AGREEMENT, BATCH, PAYMENT, RECEIVABLE)
+MACHINES = (CAMPAIGN, APPLICATION, DETERMINATION, AGREEMENT, BATCH, PAYMENT, RECEIVABLE, PRESETTLEMENT)

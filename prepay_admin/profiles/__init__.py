@@ -29,6 +29,7 @@ from ..policy.profile import (
     FundRules,
     MonthDay,
     PolicyProfile,
+    PresettlementRules,
     ResidentShareBonus,
     ScoreBand,
     YearEndRules,
@@ -210,6 +211,16 @@ class _YearEndSchema(StrictSchema):
         return YearEndRules(**d)
 
 
+class _PresettlementSchema(StrictSchema):
+    enabled = StrictBoolean(required=True)
+    max_share_of_incurred = DecimalString(places=4, minimum=Decimal(0), maximum=Decimal(1), required=True)
+    eligible_kinds = List(Choice([k.value for k in Kind]), required=True)
+
+    @post_load
+    def _make(self, d: dict, **_: Any) -> PresettlementRules:
+        return PresettlementRules(d["enabled"], d["max_share_of_incurred"], frozenset(Kind(k) for k in d["eligible_kinds"]))
+
+
 class _AccountSchema(StrictSchema):
     code = Text(required=True)
     name = Text(required=True)
@@ -236,6 +247,7 @@ class _ProfileSchema(StrictSchema):
     amount = Nested(_AmountSchema, required=True)
     calendar = Nested(_CalendarSchema, required=True)
     year_end = Nested(_YearEndSchema, required=True)
+    presettlement = Nested(_PresettlementSchema, required=True)
     accounts = fields.Dict(keys=fields.String(), values=Nested(_AccountSchema), required=True)
     articles = fields.Dict(keys=Choice(REASON_CODES), values=fields.String(), required=True)
     own_defaults = Nested(_OwnDefaultsSchema, load_default=None, allow_none=True)

@@ -17,19 +17,21 @@ from accounting.models import JournalLine, LedgerAccount
 
 from ..db import money_sum
 from ..models import (
-    Institution, Receivable, RecoveryMovement, RecoveryTrigger, Region, SettlementLine, SettlementRun, Transition,
+    Institution, PreSettlement, PreSettlementSignOff, Receivable, RecoveryMovement, RecoveryTrigger, Region,
+    SettlementLine, SettlementRun, Transition,
 )
 from ..policy.facts import Fund
-from ..policy.recovery import METHOD_CN, ROUTE_CN, TRIGGER_CN, age_band, age_in_days
-from ..policy.transitions import RECEIVABLE, RECEIVABLE_OPEN_STATES
+from ..policy.recovery import CASE_CN, METHOD_CN, ROUTE_CN, TRIGGER_CN, age_band, age_in_days
+from ..policy.transitions import PRESETTLEMENT, RECEIVABLE, RECEIVABLE_OPEN_STATES
 from ..services.errors import NotFound
 from ..services.unit_of_work import find_region
-from .audit_trail import TrailLine, trail_lines
+from .audit_trail import TrailLine, staff_names, trail_lines
 from .overview import like
 
 ZERO = Decimal("0.00")
 MOVEMENT_CN = {"offset": "冲抵结算款", "refund": "机构交回", "write_off": "核销", "transfer": "转由承继方承担"}
-STATUS = ("open", "closed", "all")
+OWING, SETTLED, EVERY = "owing", "settled", "all"  # the view's filter, not a state
+STATUS = (OWING, SETTLED, EVERY)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,11 @@ class ReceivableLine:
     age_days: int
     age_band: str
     last_recovered_on: dt.date | None
+
+    @property
+    def owing(self) -> bool:
+        """Still owed: withheld from settlements, refundable, transferable."""
+        return self.state in RECEIVABLE_OPEN_STATES
 
 
 @dataclass(frozen=True)
@@ -86,7 +93,7 @@ def _movement_sums():
             .group_by(RecoveryMovement.receivable_id).subquery())
 
 
-def receivables(sessions: sessionmaker, region_code: str, today: dt.date, *, status: str = "open",
+def receivables(sessions: sessionmaker, region_code: str, today: dt.date, *, status: str = OWING,
                 fund: Fund | None = None, overdue_only: bool = False, search: str | None = None,
                 page: int = 1, size: int = 50) -> ReceivablePage:
     """The receivables view (``size`` 0: every row, for the export)."""
@@ -94,9 +101,9 @@ def receivables(sessions: sessionmaker, region_code: str, today: dt.date, *, sta
         region = find_region(session, region_code)
         sums = _movement_sums()
         where = [Receivable.region_id == region.id]
-        if status == "open":
+        if status == OWING:
             where.append(Receivable.state.in_(RECEIVABLE_OPEN_STATES))
-        elif status == "closed":
+        elif status == SETTLED:
             where.append(Receivable.state.not_in(RECEIVABLE_OPEN_STATES))
         if fund is not None:
             where.append(Receivable.fund == fund)
@@ -297,3 +304,84 @@ def settlement_run(sessions: sessionmaker, run_id: int, *, page: int = 1, size: 
                       r.released, r.net, r.run_by)
         bank = posted.get(Role.EXPENDITURE_DEPOSIT, ZERO) + posted.get(Role.FISCAL_SPECIAL_DEPOSIT, ZERO)
         return RunSheet(run, region.code, region.name, lines, count, bank, posted.get(Role.ADVANCE, ZERO))
+
+
+@dataclass(frozen=True)
+class PresettlementLine:
+    id: int
+    code: str
+    name: str
+    fund: str
+    month: dt.date
+    case_cn: str
+    incurred: Decimal
+    settled: Decimal
+    budget_left: Decimal | None
+    amount: Decimal
+    state: str
+    state_cn: str
+    next_level: str | None  # the title of the level whose turn it is
+
+
+@dataclass(frozen=True)
+class SignOffLine:
+    level: str
+    signer: str
+    signed_at: dt.datetime
+    comment: str
+
+
+@dataclass(frozen=True)
+class PresettlementDetail:
+    line: PresettlementLine
+    region_code: str
+    limit_note: str
+    application_ref: str
+    reason: str
+    bank_name: str
+    bank_account: str
+    levels: tuple[str, ...]
+    sign_offs: tuple[SignOffLine, ...]
+    hash: str
+    paid_on: dt.date | None
+    bank_ref: str | None
+    receivable_id: int | None
+    history: tuple[TrailLine, ...]
+
+
+def _presettlement_line(p, code: str, name: str) -> PresettlementLine:
+    from ..services.presettlement import next_level
+
+    level = next_level(p)
+    return PresettlementLine(p.id, code, name, p.fund.value, p.month, CASE_CN[p.case], p.incurred, p.settled,
+                             p.budget_left, p.amount, p.state, PRESETTLEMENT.label(p.state),
+                             level.title if level else None)
+
+
+def presettlements(sessions: sessionmaker, region_code: str) -> tuple[PresettlementLine, ...]:
+    with sessions() as session:
+        region = find_region(session, region_code)
+        rows = session.execute(select(PreSettlement, Institution.code, Institution.name)
+                               .join(Institution, Institution.id == PreSettlement.institution_id)
+                               .where(PreSettlement.region_id == region.id).order_by(PreSettlement.id.desc()))
+        return tuple(_presettlement_line(p, code, name) for p, code, name in rows)
+
+
+def presettlement_detail(sessions: sessionmaker, presettlement_id: int) -> PresettlementDetail:
+    from ..services.presettlement import hash_of, levels_of
+
+    with sessions() as session:
+        p = session.get(PreSettlement, presettlement_id)
+        if p is None:
+            raise NotFound(f"没有月度预结金 {presettlement_id}", "presettlement")
+        inst = session.get(Institution, p.institution_id)
+        names = staff_names(session)
+        signs = tuple(SignOffLine(s.level, names.get(s.signer, s.signer), s.signed_at, s.comment)
+                      for s in session.scalars(select(PreSettlementSignOff).where(
+                          PreSettlementSignOff.presettlement_id == p.id).order_by(PreSettlementSignOff.id)))
+        history = trail_lines(session, [Transition.machine == PRESETTLEMENT.name, Transition.object_id == p.id])
+        region = session.get(Region, p.region_id)
+        return PresettlementDetail(_presettlement_line(p, inst.code, inst.name), region.code, p.limit_note,
+                                   p.application_ref, p.reason, p.bank_name, p.bank_account,
+                                   tuple(level.title for level in levels_of(p.case)), signs, hash_of(p, inst.code),
+                                   p.paid_on, p.bank_ref, p.receivable_id, history)

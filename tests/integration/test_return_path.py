@@ -155,3 +155,52 @@ def test_20_the_return_path_from_the_terminal(app, cli_runner, tmp_path):
 
     listed = run("shenji1", "recovery", "list", "--region", REGION, "--xlsx", str(tmp_path / "r.xlsx"))
     assert listed.exit_code == 0 and code in listed.output and "与账簿相符" in listed.output, listed.output
+
+
+def test_26_a_pre_settlement_is_capped_signed_level_by_level_paid_and_deducted_by_the_next_settlement(sessions, played):
+    from prepay_admin.policy.recovery import PresettlementCase as Case
+    from prepay_admin.services import presettlement as pre
+
+    with sessions() as s:
+        pharmacy = s.scalar(select(Institution.code).where(Institution.kind == "pharmacy").order_by(Institution.code))
+    month = dt.date(YEAR, 5, 1)
+    args = (sessions, REGION, pharmacy, Fund.EMPLOYEE, month)
+    with pytest.raises(ServiceError) as no_letter:
+        pre.propose(*args, Case.LARGE_GAP, D("100000.00"), D("50000.00"), "jiesuan1", settled=D("30000.00"))
+    assert no_letter.value.field == "application_ref"
+    with pytest.raises(ServiceError) as too_much:  # 90% of 100,000 less 30,000 settled: at most 60,000
+        pre.propose(*args, Case.LARGE_GAP, D("100000.00"), D("60000.01"), "jiesuan1", settled=D("30000.00"),
+                    application_ref="申请〔2026〕5号")
+    assert too_much.value.field == "amount" and "60,000.00" in too_much.value.message
+    made = pre.propose(*args, Case.LARGE_GAP, D("100000.00"), D("60000.00"), "jiesuan1", settled=D("30000.00"),
+                       application_ref="申请〔2026〕5号")
+    assert len(made.levels) == 4
+    pid = made.presettlement_id
+    seen = pre.current_hash(sessions, pid)
+    pre.sign_off(sessions, pid, "jiesuan1", "提交", seen)
+    with pytest.raises(ServiceError) as twice:
+        pre.sign_off(sessions, pid, "jiesuan1", "审核", seen)
+    assert twice.value.field == "user"
+    with pytest.raises(ServiceError):
+        pre.pay(sessions, pid, "B-PRE-1", dt.date(YEAR, 6, 3), "caiwu1")  # not approved yet
+    for user in ("neishen1", "yibaoju1", "caizhengju1"):
+        pre.sign_off(sessions, pid, user, "同意", seen)
+    paid = pre.pay(sessions, pid, "B-PRE-1", dt.date(YEAR, 6, 3), "caiwu1")
+    assert pre.pay(sessions, pid, "B-PRE-1", dt.date(YEAR, 6, 3), "caiwu1").replayed
+    assert held(sessions, pharmacy, Fund.EMPLOYEE) == D("60000.00")
+    books_sound(sessions)
+
+    settlement_file(sessions, month, {pharmacy: D("95000.00")})
+    settlement.run_month(sessions, REGION, month, Fund.EMPLOYEE, "caiwu1", dt.date(YEAR, 6, 10))
+    assert held(sessions, pharmacy, Fund.EMPLOYEE) == 0
+    with sessions() as s:
+        assert s.get(Receivable, paid.receivable_id).state == "recovered"
+    books_sound(sessions)
+
+    bureau_only = pre.propose(*args, Case.CANNOT_SETTLE, D("50000.00"), D("40000.00"), "jiesuan1",
+                              budget_left=D("45000.00"))
+    assert len(bureau_only.levels) == 2
+    seen = pre.current_hash(sessions, bureau_only.presettlement_id)
+    pre.sign_off(sessions, bureau_only.presettlement_id, "jiesuan1", "提交", seen)
+    pre.sign_off(sessions, bureau_only.presettlement_id, "neishen1", "同意", seen)
+    assert pre.pay(sessions, bureau_only.presettlement_id, "B-PRE-2", dt.date(YEAR, 6, 4), "caiwu1").receivable_id

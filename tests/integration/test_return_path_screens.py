@@ -140,3 +140,76 @@ def test_20_the_return_path_through_the_api(app, client):
                   {"amount": "1000.00", "paid_on": "2026-04-10", "bank_ref": "B9"}, "r1")
     assert refund.status_code == 201 and refund.json["amount"] == "1000.00"
     books_sound(sessions)
+
+
+def test_26_a_pre_settlement_recorded_signed_and_paid_on_screen(app, client):
+    import re
+
+    sessions = app.extensions["prepay_sessions"]
+    load_demo(sessions, institutions=20, seed=2026, year=2026)
+    with sessions() as s:
+        pharmacy = s.scalar(select(Institution.code).where(Institution.kind == "pharmacy").order_by(Institution.code))
+    base = f"{BASE}/presettlements"
+    form = {"institution": pharmacy, "fund": "employee", "month": "2026-05", "case": "cannot_settle",
+            "incurred": "80000.00", "settled": "0", "budget_left": "100000.00", "amount": "72000.01"}
+
+    sign_in(client, "jiesuan1")
+    token = csrf_token(client, base)
+    over = client.post(base, data={"csrf_token": token, **form})
+    assert over.status_code == 400 and "超过上限 72,000.00" in over.get_data(as_text=True)
+    made = client.post(base, data={"csrf_token": token, **form, "amount": "72000.00"}, follow_redirects=True)
+    page = made.get_data(as_text=True)
+    assert made.status_code == 200 and "基金结算部门编制提交 → 内审部门审核通过" in page
+    url = made.request.path
+    seen = re.search(r"<code>([0-9a-f]{64})</code>", page).group(1)
+    assert client.post(f"{url}/sign", data={"csrf_token": token, "seen_hash": seen, "comment": "提交"},
+                       follow_redirects=True).status_code == 200
+    again = client.post(f"{url}/sign", data={"csrf_token": token, "seen_hash": seen, "comment": "再签"})
+    assert again.status_code == 403  # maker ≠ checker: the next level is the internal audit's
+    client.post("/logout", data={"csrf_token": token})
+
+    sign_in(client, "neishen1")
+    token = csrf_token(client, url)
+    stale = client.post(f"{url}/sign", data={"csrf_token": token, "seen_hash": "0" * 64, "comment": "同意"})
+    assert stale.status_code == 400 and "摘要不符" in stale.get_data(as_text=True)
+    client.post(f"{url}/sign", data={"csrf_token": token, "seen_hash": seen, "comment": "同意"})
+    client.post("/logout", data={"csrf_token": token})
+
+    sign_in(client, "caiwu1")
+    token = csrf_token(client, url)
+    paid = client.post(f"{url}/pay", data={"csrf_token": token, "bank_ref": "B-PRE-9", "paid_from": "expenditure",
+                                           "day": "2026-06-02"}, follow_redirects=True)
+    assert "已确认拨付" in paid.get_data(as_text=True) and "扣回记录" in paid.get_data(as_text=True)
+    assert "月度预结金扣回" in client.get(BASE).get_data(as_text=True)
+    books_sound(sessions)
+
+
+def test_26_a_pre_settlement_through_the_api(app, client):
+    from tests.console import token_for
+
+    sessions = app.extensions["prepay_sessions"]
+    load_demo(sessions, institutions=20, seed=2026, year=2026)
+    code = _paid_code(sessions)
+
+    def call(user, path, body=None, key=None):
+        headers = {"Authorization": f"Bearer {token_for(app, user)}"}
+        if body is None:
+            return client.get(path, headers=headers)
+        return client.post(path, json=body, headers={**headers, "Idempotency-Key": key})
+
+    body = {"institution_code": code, "fund": "resident", "month": "2026-05", "case": "large_gap",
+            "incurred": "200000.00", "settled": "100000.00", "amount": "80000.00"}
+    missing = call("jiesuan1", f"/api/v1/regions/{REGION}/presettlements", body, "p0")
+    assert missing.status_code == 422 and "application_ref" in missing.json["errors"]
+    made = call("jiesuan1", f"/api/v1/regions/{REGION}/presettlements", {**body, "application_ref": "申请〔2026〕8号"}, "p1")
+    assert made.status_code == 201 and made.json["limit"] == "80000.00" and len(made.json["levels"]) == 4
+    pid = made.json["presettlement_id"]
+    seen = call("shenji1", f"/api/v1/presettlements/{pid}").json["hash"]
+    for n, user in enumerate(("jiesuan1", "neishen1", "yibaoju1", "caizhengju1")):
+        signed = call(user, f"/api/v1/presettlements/{pid}/sign-offs", {"hash": seen, "comment": "同意"}, f"s{n}")
+        assert signed.status_code == 201, signed.json
+    paid = call("caiwu1", f"/api/v1/presettlements/{pid}/payment", {"bank_ref": "B-API-1", "paid_on": "2026-06-02"}, "pay")
+    assert paid.status_code == 201 and paid.json["receivable_id"]
+    listed = call("shenji1", f"/api/v1/regions/{REGION}/presettlements")
+    assert listed.json[0]["state"] == "paid"
+    books_sound(sessions)

@@ -7,6 +7,7 @@ route cannot be added without saying whose it is.
 """
 import datetime as dt
 import io
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -14,8 +15,8 @@ from sqlalchemy import func, select
 from prepay_admin.models import AuditEvent
 from prepay_admin.policy.departments import Department as D
 from prepay_admin.policy.facts import Fund
-from prepay_admin.policy.recovery import TriggerKind
-from prepay_admin.services import batch as batches, settlement, triggers
+from prepay_admin.policy.recovery import PresettlementCase, TriggerKind
+from prepay_admin.services import batch as batches, presettlement, settlement, triggers
 from prepay_admin.services.applications import clean_answers
 from prepay_admin.services.imports import preview_upload
 from prepay_admin.services.demo import load_demo
@@ -89,6 +90,17 @@ SCREENS = {
         "month": "2026-03", "fund": "employee", "day": "2026-04-10"}),
     "/recovery/<region_code>/<id:receivable_id>/<action>": ({D.FINANCE}, f"/recovery/{REGION}/1/demand",
                                                             {"day": "2026-04-09"}),
+    # 26§: recorded by fund settlement; pre-settlement 1 was submitted, the internal audit's level is due
+    "/recovery/<region_code>/presettlements": ({D.FUND_SETTLEMENT}, f"/recovery/{REGION}/presettlements", {
+        "institution": "H32060000001", "fund": "employee", "month": "2026-05", "case": "large_gap",
+        "incurred": "100000.00", "settled": "0", "amount": "50000.00", "application_ref": "申请2号"}),
+    "/recovery/<region_code>/presettlements/<id:presettlement_id>/sign": (
+        {D.INTERNAL_AUDIT}, f"/recovery/{REGION}/presettlements/1/sign", {"comment": "同意", "seen_hash": "0" * 64}),
+    "/recovery/<region_code>/presettlements/<id:presettlement_id>/reject": (
+        {D.INTERNAL_AUDIT}, f"/recovery/{REGION}/presettlements/1/reject", {"reason": "金额有误"}),
+    "/recovery/<region_code>/presettlements/<id:presettlement_id>/pay": (
+        {D.FINANCE}, f"/recovery/{REGION}/presettlements/1/pay", {"bank_ref": "B3", "paid_from": "expenditure",
+                                                                  "day": "2026-06-01"}),
 }
 SELF_SERVICE = {"/login", "/logout", "/password"}  # every member of staff, for themselves
 API = {
@@ -139,13 +151,23 @@ API = {
     "POST /api/v1/receivables/<id:receivable_id>/recoveries-after-write-off": (
         {D.FINANCE}, "/api/v1/receivables/1/recoveries-after-write-off",
         {"amount": "100.00", "paid_on": "2026-05-02", "bank_ref": "B2"}),
+    "POST /api/v1/regions/<region_code>/presettlements": (
+        {D.FUND_SETTLEMENT}, f"/api/v1/regions/{REGION}/presettlements",
+        {"institution_code": "H32060000001", "fund": "employee", "month": "2026-05", "case": "large_gap",
+         "incurred": "100000.00", "amount": "50000.00", "application_ref": "申请3号"}),
+    "POST /api/v1/presettlements/<id:presettlement_id>/sign-offs": (
+        {D.INTERNAL_AUDIT}, "/api/v1/presettlements/1/sign-offs", {"hash": "0" * 64, "comment": "同意"}),
+    "POST /api/v1/presettlements/<id:presettlement_id>/rejection": (
+        {D.INTERNAL_AUDIT}, "/api/v1/presettlements/1/rejection", {"reason": "金额有误"}),
+    "POST /api/v1/presettlements/<id:presettlement_id>/payment": (
+        {D.FINANCE}, "/api/v1/presettlements/1/payment", {"bank_ref": "B4", "paid_on": "2026-06-01"}),
     "GET /api/v1/regions/<region_code>/audit-trail": (
         {D.AUDITOR, D.INTERNAL_AUDIT, D.ADMINISTRATOR}, f"/api/v1/regions/{REGION}/audit-trail", None),
 }
 TABLES = ("data_import", "monthly_payout", "import_upload", "transition", "application", "determination", "security_pledge", "agreement", "payment_instruction",
           "ledger_entry", "staff", "staff_region", "api_token", "policy_override", "calendar_day",
           "ledger_period_closure", "payment_batch_sign_off", "recovery_trigger", "receivable", "recovery_movement",
-          "settlement_run", "settlement_line", "institution_bar")
+          "settlement_run", "settlement_line", "institution_bar", "presettlement", "presettlement_sign_off")
 
 
 @pytest.fixture
@@ -162,6 +184,10 @@ def region(app):
     triggers.record_trigger(sessions, REGION, paid, TriggerKind.ASSET_SEIZURE, dt.date(2026, 2, 2), "财保1号", "jihe1")
     settlement_file(sessions, dt.date(2026, 2, 1))
     settlement.run_month(sessions, REGION, dt.date(2026, 2, 1), Fund.EMPLOYEE, "caiwu1", dt.date(2026, 3, 10))
+    proposed = presettlement.propose(sessions, REGION, paid, Fund.EMPLOYEE, dt.date(2026, 5, 1), PresettlementCase.LARGE_GAP,
+                                     Decimal("100000.00"), Decimal("50000.00"), "jiesuan1", application_ref="申请1号")
+    presettlement.sign_off(sessions, proposed.presettlement_id, "jiesuan1", "提交",
+                           presettlement.current_hash(sessions, proposed.presettlement_id))
     previewed = preview_upload(sessions, "jiesuan1", REGION, "settlement", "settlement.csv", SETTLEMENT)
     assert previewed.upload_id == 1  # an upload awaiting confirmation
     token_for(app, "jiesuan1")  # token 1, for the revoke route
@@ -236,7 +262,7 @@ def test_24_every_api_action_refuses_other_departments_changes_nothing_and_is_re
 OVERSEERS = {D.AUDITOR, D.INTERNAL_AUDIT, D.ADMINISTRATOR}
 RESTRICTED_READS = {"/admin/users": {D.ADMINISTRATOR}, "/audit/<region_code>": OVERSEERS}
 PATHS = {"<region_code>": REGION, "<year:year>": "2026", "<id:batch_id>": "1", "<code>": "H32060000001",
-         "<kind>": "institutions", "<id:receivable_id>": "1", "<id:run_id>": "1"}
+         "<kind>": "institutions", "<id:receivable_id>": "1", "<id:run_id>": "1", "<id:presettlement_id>": "1"}
 PUBLIC = {"/login", "/static/<path:filename>", "/api/openapi.json", "/api/docs"}
 
 

@@ -45,6 +45,15 @@ EXPECTED = {
         ("open", "transfer"): "transferred", ("demanded", "transfer"): "transferred",
         ("litigation", "write_off"): "written_off", ("bankruptcy_claim", "write_off"): "written_off",
     },
+    # 26§: the first case the bureau approves itself; the second goes up to the finance bureau
+    "presettlement": {
+        ("draft", "submit"): "submitted", ("submitted", "review"): "reviewed",
+        ("submitted", "review_and_approve"): "approved",
+        ("reviewed", "confirm_administration"): "administration_confirmed",
+        ("administration_confirmed", "confirm_finance"): "approved",
+        ("submitted", "reject"): "rejected", ("reviewed", "reject"): "rejected",
+        ("administration_confirmed", "reject"): "rejected", ("approved", "pay"): "paid",
+    },
 }
 BY_NAME = {m.name: m for m in MACHINES}
 ALLOWED = [(name, s, a, t) for name, table in EXPECTED.items() for (s, a), t in table.items()]
