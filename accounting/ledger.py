@@ -17,7 +17,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .schema import money_sum, utcnow
+from .schema import bind_processors, bulk_insert, money_sum, utcnow
 
 from .chart import NON_NEGATIVE_ROLES, Chart, Role
 from .entries import EntryDraft, LineDraft, content_hash, problems
@@ -357,16 +357,29 @@ def _insert_many(session: Session, book_id: int, drafts: list[tuple[EntryDraft, 
                 counter.last_no += 1
                 numbers[key] = counter.last_no
     session.flush()
-    now = utcnow()
-    entry_rows = [dict(book_id=book_id, voucher_year=d.entry_date.year, voucher_no=numbers[k], entry_date=d.entry_date,
-                       period=d.period, summary=d.summary, source_ref=d.source_ref, idempotency_key=k,
-                       content_hash=digests[k], reverses_id=None, posted_by=user, posted_at=now) for d, k in drafts]
-    table = JournalEntry.__table__
-    ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), entry_rows).scalars().all()
-    line_rows = [dict(entry_id=entry_id, line_no=no, account_id=accounts[line.role].id, party=line.party,
-                      debit=line.debit, credit=line.credit)
-                 for entry_id, (draft, _) in zip(ids, drafts) for no, line in enumerate(draft.lines, start=1)]
-    session.execute(insert(JournalLine.__table__), line_rows)
+    connection = session.connection()
+    to_db = bind_processors(JournalEntry.__table__, ("entry_date", "posted_at"), connection.dialect)
+    now = to_db["posted_at"](utcnow())
+    # raw rows, as the database stores them (no RETURNING: it would go row by row on SQLite); the voucher
+    # numbers just allotted are a contiguous range per year, so one query per year reads the new ids back
+    bulk_insert(connection, JournalEntry.__table__,
+                ("book_id", "voucher_year", "voucher_no", "entry_date", "period", "summary", "source_ref",
+                 "idempotency_key", "content_hash", "posted_by", "posted_at"),
+                [(book_id, d.entry_date.year, numbers[k], to_db["entry_date"](d.entry_date), d.period, d.summary,
+                  d.source_ref, k, digests[k], user, now) for d, k in drafts])
+    by_number: dict[tuple[int, int], int] = {}
+    for year in {d.entry_date.year for d, _ in drafts}:
+        numbers_of_year = [numbers[k] for d, k in drafts if d.entry_date.year == year]
+        by_number.update(((year, no), entry_id) for entry_id, no in session.execute(
+            select(JournalEntry.id, JournalEntry.voucher_no).where(
+                JournalEntry.book_id == book_id, JournalEntry.voucher_year == year,
+                JournalEntry.voucher_no.between(min(numbers_of_year), max(numbers_of_year)))))
+    ids = [by_number[(d.entry_date.year, numbers[k])] for d, k in drafts]
+    # the lines, the bulk of the rows, as the database stores them (integer fen): COPY on PostgreSQL
+    bulk_insert(session.connection(), JournalLine.__table__,
+                ("entry_id", "line_no", "account_id", "party", "debit", "credit"),
+                [(entry_id, no, accounts[line.role].id, line.party, int(line.debit * 100), int(line.credit * 100))
+                 for entry_id, (draft, _) in zip(ids, drafts) for no, line in enumerate(draft.lines, start=1)])
     return {k: Posted(entry_id, f"记-{d.entry_date.year}-{numbers[k]:04d}", False)
             for entry_id, (d, k) in zip(ids, drafts)}
 

@@ -1,18 +1,19 @@
 """Database plumbing: engines, SQLite's write lock, bulk loads, session factories."""
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import Table, create_engine, event
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import sessionmaker
 
 # the base and column types are the ledger's; the application's models share them
-from accounting.schema import (  # noqa: F401  (re-exported for the models)
+from accounting.schema import (  # noqa: F401  (re-exported for the models and the bulk loads)
     Base,
     FixedPoint,
     Money,
     UtcDateTime,
+    bulk_insert,
     enum_type,
     money_sum,
     utcnow,
@@ -54,24 +55,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
-
-
-def bulk_insert(connection: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """Insert rows of raw database values (integer fen, dates, enum values) fast.
-
-    For loads of millions of rows (the demo region, benchmarks): COPY on
-    PostgreSQL, ``executemany`` elsewhere. It bypasses the column types, so
-    callers pass what the database stores, not ``Decimal``.
-    """
-    names = ", ".join(columns)
-    if connection.dialect.name == "postgresql":
-        cursor = connection.connection.driver_connection.cursor()
-        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    marks = ", ".join("?" for _ in columns)
-    connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", list(rows))
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:

@@ -118,9 +118,10 @@ def run_month(sessions: sessionmaker, region_code: str, month: dt.date, fund: Fu
             raise ServiceError(err.message, err.field) from None
         for line, entry in zip(lines, posted):
             line["ledger_entry_id"] = entry.entry_id
-        table = SettlementLine.__table__
-        line_ids = session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                                   lines).scalars().all()
+        session.execute(insert(SettlementLine), lines)  # no RETURNING: SQLite would insert row by row
+        ids = dict(session.execute(select(SettlementLine.institution_id, SettlementLine.id)
+                                   .where(SettlementLine.run_id == run.id)).all())
+        line_ids = [ids[line["institution_id"]] for line in lines]
         movements = [dict(receivable_id=share.receivable_id, kind="offset", amount=share.amount, on=settled_on,
                           ref=f"{month:%Y-%m} 月度结算", ledger_entry_id=line["ledger_entry_id"],
                           settlement_line_id=line_id, recorded_by=user, recorded_at=clock.utcnow())

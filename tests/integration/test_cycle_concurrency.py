@@ -88,3 +88,26 @@ def test_15_4_two_instructions_confirmed_at_once_with_one_bank_reference_pay_onc
     assert errors[0].field == "bank_ref"
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(JournalEntry)) == 1
+
+
+def test_17_a_settlement_month_run_twice_at_once_posts_one_set_of_entries(sessions):
+    from prepay_admin.policy.facts import Fund
+    from prepay_admin.policy.recovery import TriggerKind
+    from prepay_admin.services import settlement, triggers
+    from prepay_admin.services.demo import load_demo
+    from tests.return_path_helpers import books_sound, settlement_file
+
+    load_demo(sessions, institutions=30, seed=2026, year=YEAR)
+    with sessions() as s:
+        code = s.scalars(select(PaymentInstruction.institution_code).order_by(PaymentInstruction.id)).first()
+    triggers.record_trigger(sessions, REGION, code, TriggerKind.MISUSE, dt.date(YEAR, 3, 2), "挪用预付金", "jihe1")
+    settlement_file(sessions, dt.date(YEAR, 3, 1))
+    with sessions() as s:
+        before = s.scalar(select(func.count()).select_from(JournalEntry))
+    results, errors = at_once(4, lambda i: settlement.run_month(sessions, REGION, dt.date(YEAR, 3, 1), Fund.EMPLOYEE,
+                                                                "caiwu1", dt.date(YEAR, 4, 8)))
+    assert errors == []
+    assert len({r.run_id for r in results}) == 1 and sum(1 for r in results if not r.replayed) == 1
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(JournalEntry)) == before + results[0].institutions
+    books_sound(sessions)

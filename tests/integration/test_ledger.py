@@ -258,3 +258,33 @@ def test_a_long_read_does_not_hold_up_a_posting(sessions, book):
         assert reader.scalar(select(func.count()).select_from(JournalEntry)) == 0  # a read transaction is open
         pay(sessions, book)  # a writer neither waits for it nor fails
         assert entries(sessions) == 1
+
+
+def test_21_many_entries_posted_at_once_read_back_as_one_by_one_and_keep_every_check(sessions, book):
+    """post_many_in (a region's monthly settlement): gapless vouchers after the others, dates and UTC times
+    as post_in stores them, a replay posts nothing, a changed entry under a used key and a recovery beyond
+    what is held are refused, and nothing of a refused set is written."""
+    from accounting.ledger import post_many_in
+
+    post(sessions, book, t.advance_paid("H1", D("1000.00"), dt.date(2026, 1, 23), "pay"), "pay", "caiwu1")
+    drafts = [(t.monthly_settlement(p, D("500.00"), D("200.00") if p == "H1" else D("0.00"), dt.date(2026, 4, 10),
+                                    f"s:{p}"), f"s:{p}") for p in ("H1", "H2", "H3")]
+    with sessions.begin() as s:
+        posted = post_many_in(s, book, drafts, "caiwu1")
+    assert [p.voucher for p in posted] == ["记-2026-0002", "记-2026-0003", "记-2026-0004"]
+    with sessions() as s:
+        entry = s.get(JournalEntry, posted[0].entry_id)
+        assert entry.entry_date == dt.date(2026, 4, 10) and entry.posted_at.tzinfo is not None
+        assert abs((dt.datetime.now(dt.timezone.utc) - entry.posted_at).total_seconds()) < 120
+        assert party_balance(s, book, Role.ADVANCE, "H1") == D("800.00")
+    with sessions.begin() as s:
+        assert all(p.replayed for p in post_many_in(s, book, drafts, "caiwu1"))
+    changed = [(t.monthly_settlement("H2", D("501.00"), D("0.00"), dt.date(2026, 4, 10), "s:H2"), "s:H2")]
+    too_much = [(t.monthly_settlement("H1", D("5000.00"), D("900.00"), dt.date(2026, 4, 10), "s2:H1"), "s2:H1")]
+    for bad, code in ((changed, "idempotency_conflict"), (too_much, "balance_insufficient")):
+        with pytest.raises(LedgerError) as refused, sessions.begin() as s:
+            post_many_in(s, book, bad, "caiwu1")
+        assert refused.value.code == code
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(JournalEntry)) == 4
+        assert verify(s) == []
