@@ -95,6 +95,35 @@ def open_receivable(step: Step, institution: Institution, fund: Fund, route: Rou
     return receivable
 
 
+@dataclass(frozen=True)
+class NewReceivable:
+    institution_id: int
+    fund: Fund
+    route: Route
+    amount: Decimal
+    reason: str
+
+
+def open_receivables(step: Step, region_id: int, rows: list[NewReceivable], since: dt.date, origin: str,
+                     method: Method = Method.OFFSET) -> int:
+    """Many receivables of one origin at once (a region's year end): one insert, one query for their ids,
+    one insert of their transitions. The caller leaves out those recorded already."""
+    if not rows:
+        return 0
+    session, actor = step.session, step.actor.username
+    before = session.scalar(select(func.max(Receivable.id))) or 0
+    session.execute(insert(Receivable), [
+        dict(region_id=region_id, institution_id=r.institution_id, fund=r.fund, route=r.route, method=method,
+             origin=origin, amount=r.amount, since=since, state=ReceivableState.OPEN, reason=r.reason[:500],
+             created_by=actor, created_at=clock.utcnow()) for r in rows])
+    made = session.execute(select(Receivable.id, Receivable.reason).where(
+        Receivable.region_id == region_id, Receivable.origin == origin, Receivable.id > before)).all()
+    session.execute(insert(Transition), [
+        dict(machine=RECEIVABLE.name, object_id=rid, action="create", from_state=None, to_state=ReceivableState.OPEN,
+             actor=actor, reason=reason, at=clock.utcnow()) for rid, reason in made])
+    return len(made)
+
+
 def settle_recovered(session: Session, ids: Iterable[int], actor: str, why: str) -> int:
     """Receivables with nothing left to recover become 已收回: one query to find them, one insert of
     their transitions, one update (a settlement run settles thousands at once)."""

@@ -35,7 +35,7 @@ from ..policy.facts import Fund
 from ..policy.recovery import YearEnd, plan_year_end, trigger_owed
 from ..policy.transitions import CampaignState, DeterminationState
 from .errors import ServiceError
-from .receivables import open_receivable, owed_in_region
+from .receivables import NewReceivable, open_receivables, owed_in_region
 from .unit_of_work import region_step
 
 QUALIFIED = (DeterminationState.SIGNED, DeterminationState.PAID)
@@ -65,7 +65,7 @@ def close_year(sessions: sessionmaker, region_code: str, year: int, user: str, o
         recorded = set(session.execute(select(Receivable.institution_id, Receivable.fund).where(
             Receivable.region_id == region.id, Receivable.origin == origin)).all())
         outcomes: Counter[str] = Counter()
-        owed, undecided = ZERO, set()
+        undecided, new = set(), []
         for fund in Fund:
             held = party_balances(session, get_book(session, region.code, fund).id, Role.ADVANCE)
             already = owed_in_region(session, region.id, fund)
@@ -81,10 +81,10 @@ def close_year(sessions: sessionmaker, region_code: str, year: int, user: str, o
                 if plan.route is None or (inst.id, fund) in recorded:
                     continue
                 amount = min(plan.amount, trigger_owed(balance, already.get(inst.id, ZERO)))
-                if open_receivable(step, inst, fund, plan.route, amount, on, origin,
-                                   f"{year} 年度预付金年终处理：{plan.why}") is not None:
-                    owed += amount
-        return YearEndResult(year, mode, dict(outcomes), owed, tuple(sorted(undecided)))
+                if amount > 0:
+                    new.append(NewReceivable(inst.id, fund, plan.route, amount, f"{year} 年度预付金年终处理：{plan.why}"))
+        open_receivables(step, region.id, new, on, origin)
+        return YearEndResult(year, mode, dict(outcomes), sum((r.amount for r in new), ZERO), tuple(sorted(undecided)))
 
 
 def _next_year_advances(step, year: int) -> dict[tuple[int, Fund], tuple[bool | None, Decimal]]:
