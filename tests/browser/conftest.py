@@ -54,6 +54,9 @@ def live_url(tmp_path_factory):
     batch_awaiting_sign_off(app.extensions["prepay_sessions"], SIGNING_REGION, "南通市（签字演示）")
     load_demo(app.extensions["prepay_sessions"], institutions=6, seed=2026, year=2026, region_code=JANUARY_REGION,
               region_name="南通市（一月演示）", play=False)
+    # two played years: settlements, triggers, the year end, a lawsuit and its write-off
+    load_demo(app.extensions["prepay_sessions"], institutions=40, seed=2026, year=2026, region_code=RETURN_REGION,
+              region_name="南通市（两年演示）", years=2)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -64,6 +67,7 @@ def live_url(tmp_path_factory):
 
 SIGNING_REGION = "320699"
 JANUARY_REGION = "320698"  # nothing done yet: the January walk starts here
+RETURN_REGION = "320697"  # the money going out and coming back over two years
 
 
 @pytest.fixture
