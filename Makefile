@@ -34,6 +34,7 @@ test: install
 bench: install
 	$(BIN)/python -m benchmarks.screens
 	$(BIN)/python -m benchmarks.intake
+	$(BIN)/python -m benchmarks.settlement
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis

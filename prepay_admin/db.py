@@ -13,6 +13,7 @@ from accounting.schema import (  # noqa: F401  (re-exported for the models and t
     FixedPoint,
     Money,
     UtcDateTime,
+    bind_processors,
     bulk_insert,
     enum_type,
     money_sum,

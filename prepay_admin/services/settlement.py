@@ -28,7 +28,7 @@ from accounting.ledger import get_book, post_many_in
 from accounting.models import JournalLine, LedgerAccount
 
 from .. import clock
-from ..db import Money, money_sum
+from ..db import Money, bind_processors, bulk_insert, money_sum
 from ..models import (
     Department, Institution, MonthlyPayout, Receivable, RecoveryMovement, RecoveryTrigger, SettlementLine,
     SettlementRun,
@@ -118,7 +118,7 @@ def run_month(sessions: sessionmaker, region_code: str, month: dt.date, fund: Fu
             raise ServiceError(err.message, err.field) from None
         for line, entry in zip(lines, posted):
             line["ledger_entry_id"] = entry.entry_id
-        session.execute(insert(SettlementLine), lines)  # no RETURNING: SQLite would insert row by row
+        _write_lines(session, lines)
         ids = dict(session.execute(select(SettlementLine.institution_id, SettlementLine.id)
                                    .where(SettlementLine.run_id == run.id)).all())
         line_ids = [ids[line["institution_id"]] for line in lines]
@@ -133,6 +133,18 @@ def run_month(sessions: sessionmaker, region_code: str, month: dt.date, fund: Fu
         for field in ("payable", "withheld", "held", "released", "net"):
             setattr(run, field, sum((line[field] for line in lines), ZERO))
         return _result(run, region.code, False)
+
+
+LINE_COLUMNS = ("run_id", "institution_id", "institution_code", "institution_name", "payable", "withheld", "held",
+                "released", "net", "still_owed", "note", "bank_name", "bank_account", "ledger_entry_id")
+
+
+def _write_lines(session: Session, lines: list[dict]) -> None:
+    """The run's lines as stored rows in one bulk insert (COPY on PostgreSQL; no RETURNING, which SQLite
+    would answer row by row)."""
+    to_db = bind_processors(SettlementLine.__table__, LINE_COLUMNS, session.connection().dialect)
+    bulk_insert(session.connection(), SettlementLine.__table__, LINE_COLUMNS,
+                [tuple(to_db[c](line[c]) for c in LINE_COLUMNS) for line in lines])
 
 
 def _existing(session: Session, region_id: int, month: dt.date, fund: Fund) -> SettlementRun | None:
