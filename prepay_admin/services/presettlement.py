@@ -35,7 +35,7 @@ from ..policy.transitions import PRESETTLEMENT, PresettlementState
 from .batch import LEVELS, Level
 from .errors import NotFound, ServiceError
 from .receivables import PAYING_ACCOUNTS, open_receivable
-from .unit_of_work import Step, find_region, region_step, staff_step
+from .unit_of_work import Step, region_step, staff_step
 
 ZERO = Decimal("0.00")
 # 26§ 第一款: the bureau's own levels; 第二款: up to the finance bureau, as a batch (24§(五))

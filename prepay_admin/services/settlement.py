@@ -38,7 +38,7 @@ from ..policy.recovery import Method, Owed, Route, settle_month
 from ..policy.transitions import RECEIVABLE_OPEN_STATES
 from .errors import ServiceError
 from .receivables import recovered_sum, settle_recovered
-from .unit_of_work import find_region, region_step
+from .unit_of_work import region_step
 
 ZERO = Decimal("0.00")
 

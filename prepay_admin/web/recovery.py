@@ -7,7 +7,7 @@ refusal of who or where is a recorded 403, any other refusal is shown beside its
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from marshmallow import ValidationError
@@ -258,8 +258,11 @@ def act(region_code: str, receivable_id: int, action: str):
 
 def _method(form, rid):
     method = Method(form.method.data)
-    return lambda: (receivables.choose_method(extensions.sessions(), rid, method, _user(), form.reason.data or ""),
-                    f"收回方式已改为{METHOD_CN[method]}。")[1]
+
+    def call():
+        receivables.choose_method(extensions.sessions(), rid, method, _user(), form.reason.data or "")
+        return f"收回方式已改为{METHOD_CN[method]}。"
+    return call
 
 
 def _demand(form, rid):
@@ -301,9 +304,12 @@ def _court(form, rid):
     day = _date(form.day)
     if day is None:
         return None
-    return lambda: (receivables.take_to_court(extensions.sessions(), rid, form.route.data, form.case_ref.data,
-                                              form.court.data, day, form.documents.data, _user()),
-                    f"已登记 {form.court.data} {form.case_ref.data}。")[1]
+
+    def call():
+        receivables.take_to_court(extensions.sessions(), rid, form.route.data, form.case_ref.data, form.court.data,
+                                  day, form.documents.data, _user())
+        return f"已登记 {form.court.data} {form.case_ref.data}。"
+    return call
 
 
 def _write_off(form, rid):
