@@ -21,7 +21,7 @@ from sqlalchemy.orm import sessionmaker
 
 from .clock import TIMEZONE, today, utcnow
 from .models import JobRun
-from .services import deadlines
+from .services import deadlines, receivables
 CATCH_UP_DAYS = 7
 STALE_CLAIM = dt.timedelta(hours=1)
 log = logging.getLogger("prepay_admin.scheduler")
@@ -42,6 +42,8 @@ JOBS = (
         lambda s, day: deadlines.remind(s, day)),
     Job("payment_deadline_reminders", "拨付期限提醒", {"hour": 8, "minute": 40},
         lambda s, day: deadlines.remind_payment(s, day)),
+    Job("overdue_demands", "催收逾期提醒", {"hour": 8, "minute": 50},
+        lambda s, day: receivables.warn_overdue(s, day)),
     Job("holiday_calendar_check", "次年节假日安排检查", {"month": "11-12", "hour": 9, "minute": 0},
         lambda s, day: deadlines.check_calendar(s, day)),
 )

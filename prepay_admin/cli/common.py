@@ -35,7 +35,12 @@ ID_MAX = 2**31 - 1  # the databases' integer keys
 OPTION_FOR_FIELD = {"on": "date", "today": "date", "submitted_on": "date", "paid_on": "date",
                     "registration_ref": "ref", "bank_ref": "bank-ref", "paid_from": "paid-from",
                     "valid_until": "valid-until", "approval": "approval", "parameter": "set", "region_code": "region-code", "user": None, "token": None,
-                    "region_name": "region-name", "state": None}
+                    "region_name": "region-name", "state": None,
+                    # the return path's services name their fields as the API does
+                    "settled_on": "date", "occurred_on": "date", "filed_on": "date", "approval_ref": "approval",
+                    "court_document_ref": "court-document", "presettlement": "id", "budget_left": "budget-left",
+                    "application_ref": "application", "document_ref": "document", "case_ref": "case",
+                    "decision_ref": "decision", "paid_into": "into"}
 
 
 def app_sessions():

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable, Iterator
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, type_coerce
 from sqlalchemy.orm import Session, sessionmaker
 
 from accounting import templates
@@ -24,7 +24,7 @@ from accounting.errors import LedgerError
 from accounting.ledger import get_book, party_balance, post_in
 
 from .. import clock
-from ..db import money_sum
+from ..db import Money, money_sum
 from ..models import Department, Institution, Receivable, RecoveryMovement, Region, Transition
 from ..policy.facts import Fund
 from ..policy.recovery import Method, Route
@@ -389,3 +389,26 @@ def recover_after_write_off(sessions: sessionmaker, receivable_id: int, amount: 
 
 def held_advance(session: Session, region_code: str, fund: Fund, institution_code: str) -> Decimal:
     return party_balance(session, get_book(session, region_code, fund).id, Role.ADVANCE, institution_code)
+
+
+def warn_overdue(sessions: sessionmaker, today: dt.date) -> int:
+    """20§(二)1, 4–5: a daily notice for each demand whose deadline has passed with money still owed,
+    so that the finance department refunds, sues or claims in bankruptcy; once per receivable and day."""
+    from .deadlines import notify
+
+    written = 0
+    with sessions.begin() as session:
+        done = recovered_sum()
+        rows = session.execute(
+            select(Receivable.id, Receivable.due_on, Receivable.demand_ref, Institution.code, Institution.name,
+                   Region.name, type_coerce(Receivable.amount - func.coalesce(done.c.recovered, 0), Money()))
+            .join(Institution, Institution.id == Receivable.institution_id)
+            .join(Region, Region.id == Receivable.region_id)
+            .outerjoin(done, done.c.receivable_id == Receivable.id)
+            .where(Receivable.state == ReceivableState.DEMANDED, Receivable.due_on < today)).all()
+        for rid, due, ref, code, name, region, outstanding in rows:
+            if outstanding > 0:
+                written += notify(session, f"overdue:{rid}:{today}", "warning",
+                                  f"{region} {code} {name} 未按催收通知 {ref} 于 {due} 前交回，尚欠 {outstanding:,.2f} 元"
+                                  f"（逾期 {(today - due).days} 天）：可提起诉讼或申报破产债权（20§(二)）")
+    return written

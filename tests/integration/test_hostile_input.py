@@ -95,6 +95,20 @@ CLI_PROBES = [
       "--date", "0000-01-08"], "--date: "),
     (["cycle", "reject", "--batch", "1", "--reason", "x" * 5000], "--reason: "),
     (["calendar", "set-day", "2026-10-10", "--holiday", "--note", "\udcff"], "--note: "),
+    # the return path
+    (["settlement", "run", "--region", "320600", "--month", "２０２６-03", "--fund", "employee"], "--month: "),
+    (["settlement", "run", "--region", "320600", "--month", "2026-03", "--fund", "employee"], "--month: "),  # no file
+    (["settlement", "run", "--region", "320600", "--month", "2026-03", "--fund", "employee", "--date",
+      "2026-03-15"], "--date: "),
+    (["settlement", "payments", "--run", "99999", "--out", "/tmp/x.xlsx"], "--run: "),
+    (["recovery", "demand", "--receivable", "0"], "--receivable: "),
+    (["recovery", "refund", "--receivable", "1", "--amount", "1.005", "--bank-ref", "B"], "--amount: "),
+    (["recovery", "refund", "--receivable", "99999", "--amount", "1.00", "--bank-ref", "B"], "--receivable: "),
+    (["recovery", "write-off", "--receivable", "1", "--court-document", "（2026）执1号", "--approval", " "],
+     "--approval: "),
+    (["recovery", "year-end", "--region", "320600", "--year", "2026"], "--year: "),  # 2027's list is not fixed
+    (["presettlement", "pay", "--id", "99999", "--bank-ref", "B"], "--id: 没有月度预结金"),
+    (["presettlement", "sign", "--id", "1", "--hash", "x"], "--id: "),
 ]
 
 

@@ -204,3 +204,21 @@ def test_26_a_pre_settlement_is_capped_signed_level_by_level_paid_and_deducted_b
     pre.sign_off(sessions, bureau_only.presettlement_id, "jiesuan1", "提交", seen)
     pre.sign_off(sessions, bureau_only.presettlement_id, "neishen1", "同意", seen)
     assert pre.pay(sessions, bureau_only.presettlement_id, "B-PRE-2", dt.date(YEAR, 6, 4), "caiwu1").receivable_id
+
+
+def test_20_an_overdue_demand_is_warned_about_once_a_day_until_it_is_settled(sessions, played):
+    from prepay_admin.models import Notice
+
+    code = played[0]
+    triggers.record_trigger(sessions, REGION, code, TriggerKind.MISUSE, dt.date(YEAR, 3, 2), "挪用预付金", "jihe1")
+    with sessions() as s:
+        rid = s.scalar(select(Receivable.id).where(Receivable.fund == Fund.EMPLOYEE))
+    receivables.demand(sessions, rid, dt.date(YEAR, 3, 3), "caiwu1")  # due 10 March
+    assert receivables.warn_overdue(sessions, dt.date(YEAR, 3, 10)) == 0
+    assert receivables.warn_overdue(sessions, dt.date(YEAR, 3, 11)) == 1
+    assert receivables.warn_overdue(sessions, dt.date(YEAR, 3, 11)) == 0  # a second run the same day
+    with sessions() as s:
+        assert "逾期 1 天" in s.scalar(select(Notice.message))
+    owed = held(sessions, code, Fund.EMPLOYEE)
+    receivables.record_refund(sessions, rid, owed, dt.date(YEAR, 3, 12), "B-ALL", "caiwu1")
+    assert receivables.warn_overdue(sessions, dt.date(YEAR, 3, 13)) == 0
