@@ -69,7 +69,7 @@ def issue(sessions: sessionmaker, batch_id: int, user: str, on: dt.date | None =
             step.session.flush()
             step.record(PAYMENT, instruction.id, "issue", None, PaymentState.PENDING)
             ids.append(instruction.id)
-        _complete_if_settled(step, batch)
+        complete_if_settled(step, batch)
         return ids
 
 
@@ -129,7 +129,7 @@ def confirm(sessions: sessionmaker, instruction_id: int, bank_ref: str, paid_on:
         instruction.ledger_entry_id = post_in(session, book.id, draft, key, user).entry_id
         session.flush()
         _close_determination_if_paid(step, instruction)
-        _complete_if_settled(step, session.get(PaymentBatch, instruction.batch_id))
+        complete_if_settled(step, session.get(PaymentBatch, instruction.batch_id))
         return Confirmed(instruction.id, instruction.ledger_entry_id, False)
 
 
@@ -145,7 +145,7 @@ def void(sessions: sessionmaker, instruction_id: int, user: str, reason: str) ->
     with campaign_step_of(sessions, user, find) as step:
         step.require(Department.FINANCE)
         step.transition(PAYMENT, found["instruction"], "void", reason)
-        _complete_if_settled(step, step.session.get(PaymentBatch, found["instruction"].batch_id))
+        complete_if_settled(step, step.session.get(PaymentBatch, found["instruction"].batch_id))
 
 
 def _locked_instruction(session: Session, instruction_id: int) -> PaymentInstruction:
@@ -167,7 +167,8 @@ def _close_determination_if_paid(step: Step, instruction: PaymentInstruction) ->
         step.transition(DETERMINATION, det, "pay")
 
 
-def _complete_if_settled(step: Step, batch: PaymentBatch) -> None:
+def complete_if_settled(step: Step, batch: PaymentBatch) -> None:
+    """A paying batch with no instruction pending any more is paid (its last one confirmed or voided)."""
     pending = step.session.scalar(select(PaymentInstruction.id).where(
         PaymentInstruction.batch_id == batch.id, PaymentInstruction.state == PaymentState.PENDING).limit(1))
     if batch.state == BatchState.PAYING and pending is None:

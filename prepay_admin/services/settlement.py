@@ -103,6 +103,8 @@ def run_month(sessions: sessionmaker, region_code: str, month: dt.date, fund: Fu
         for inst_id, code, name, bank_name, bank_account, payable in payables:
             month_ = settle_month(payable, owed.get(inst_id, ()), inst_id in holding, held_before.get(code, ZERO),
                                   owed_by_refund.get(inst_id, ZERO))
+            if not month_.payable and not month_.released:
+                continue  # nothing settled and nothing to pay: no voucher, no line
             key = f"settlement:{region.code}:{month:%Y-%m}:{fund.value}:{code}"
             drafts.append((templates.monthly_settlement(
                 code, payable, month_.withheld, settled_on, key, held=month_.held, released=month_.released,

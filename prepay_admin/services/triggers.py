@@ -21,6 +21,7 @@ from ..policy.facts import Fund
 from ..policy.recovery import ROUTE_CN, TRIGGER_CN, Route, TriggerKind, bar_until, trigger_owed
 from ..policy.transitions import DETERMINATION, PAYMENT, BatchState, DeterminationState, PaymentState
 from .batch import take_out
+from .payment import complete_if_settled
 from .errors import NotFound, ServiceError
 from .receivables import held_advance, open_receivable, owed_by
 from .unit_of_work import find_region, staff_step
@@ -91,12 +92,15 @@ def _stop_unpaid(step, inst: Institution, why: str) -> tuple[int, int]:
     det_ids = [d.id for d in dets]
     if not det_ids:
         return 0, 0
-    voided = 0
-    for instruction in session.scalars(
-            select(PaymentInstruction).join(BatchItem, BatchItem.id == PaymentInstruction.batch_item_id)
-            .where(BatchItem.determination_id.in_(det_ids), PaymentInstruction.state == PaymentState.PENDING)):
+    pending = session.scalars(
+        select(PaymentInstruction).join(BatchItem, BatchItem.id == PaymentInstruction.batch_item_id)
+        .where(BatchItem.determination_id.in_(det_ids), PaymentInstruction.state == PaymentState.PENDING)).all()
+    for instruction in pending:
         step.transition(PAYMENT, instruction, "void", why)
-        voided += 1
+    session.flush()
+    for batch_id in {i.batch_id for i in pending}:
+        complete_if_settled(step, session.get(PaymentBatch, batch_id))
+    voided = len(pending)
     for batch in session.scalars(select(PaymentBatch).join(BatchItem, BatchItem.batch_id == PaymentBatch.id)
                                  .where(BatchItem.determination_id.in_(det_ids),
                                         PaymentBatch.state.in_(UNISSUED_BATCH)).distinct()):

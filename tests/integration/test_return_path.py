@@ -222,3 +222,38 @@ def test_20_an_overdue_demand_is_warned_about_once_a_day_until_it_is_settled(ses
     owed = held(sessions, code, Fund.EMPLOYEE)
     receivables.record_refund(sessions, rid, owed, dt.date(YEAR, 3, 12), "B-ALL", "caiwu1")
     assert receivables.warn_overdue(sessions, dt.date(YEAR, 3, 13)) == 0
+
+
+def test_17_a_month_with_nothing_settled_for_an_institution_writes_no_voucher_for_it(sessions, played):
+    settlement_file(sessions, dt.date(YEAR, 7, 1), {played[0]: D("0.00")})
+    run = settlement.run_month(sessions, REGION, dt.date(YEAR, 7, 1), Fund.EMPLOYEE, "caiwu1", dt.date(YEAR, 8, 10))
+    with sessions() as s:
+        total = s.scalar(select(func.count()).select_from(Institution))
+    assert run.institutions == total - 1
+    books_sound(sessions)
+
+
+def test_20_a_trigger_after_the_instructions_were_issued_voids_them_and_the_batch_completes(sessions):
+    from prepay_admin.models import PaymentBatch, PaymentInstruction
+    from prepay_admin.services import batch, payment
+    from tests.cycle_helpers import listed_through_fixing, secure_and_sign
+
+    rows = listed_through_fixing(sessions, institutions=30)
+    signed = secure_and_sign(sessions, rows[:2])
+    batch_id = batch.prepare(sessions, REGION, YEAR, "jiesuan1")
+    for user in ("jiesuan1", "neishen1", "yibaoju1", "caizhengju1"):
+        batch.sign_off(sessions, batch_id, user, "同意", batch.current_hash(sessions, batch_id))
+    ids = payment.issue(sessions, batch_id, "caiwu1", dt.date(YEAR, 1, 22))
+    with sessions() as s:
+        first, second = (s.get(PaymentInstruction, i) for i in ids[:1] + [ids[-1]])
+        first_code, last_code = first.institution_code, second.institution_code
+    for i in ids:
+        with sessions() as s:
+            if s.get(PaymentInstruction, i).institution_code == first_code:
+                payment.confirm(sessions, i, f"B{i}", dt.date(YEAR, 1, 23), "caiwu1")
+    done = triggers.record_trigger(sessions, REGION, last_code, TriggerKind.SPLIT_OR_MERGER, dt.date(YEAR, 1, 24),
+                                   "合并协议", "jihe1")
+    assert done.stopped == 1 and done.voided >= 1 and done.owed == {}  # nothing was paid to it yet
+    with sessions() as s:
+        assert s.get(PaymentBatch, batch_id).state == "paid"
+    assert signed
