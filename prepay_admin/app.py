@@ -24,6 +24,7 @@ from .web.ledger import bp as ledger_bp
 from .web.admin import bp as admin_bp
 from .web.imports import bp as imports_bp
 from .web.recovery import bp as recovery_bp
+from .web.documents import bp as documents_bp
 from .web import charts
 from .web.auth import login_manager
 
@@ -57,7 +58,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(batches_bp)
     app.register_blueprint(cycle_bp)
     app.register_blueprint(audit_bp)
-    for blueprint in (determinations_bp, institutions_bp, ledger_bp, admin_bp, imports_bp, recovery_bp):
+    for blueprint in (determinations_bp, institutions_bp, ledger_bp, admin_bp, imports_bp, recovery_bp, documents_bp):
         app.register_blueprint(blueprint)
     charts.install(app)
     for command in COMMANDS:

@@ -812,3 +812,44 @@ class ErrorOut(Schema):
     code = fields.Integer()
     message = fields.String()
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+# -- documents (16§, 15§(二), 20§(二)1, 21§(一), 22§(一)) ----------------------------
+
+class DocumentIn(StrictSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(
+        ["agreement", "determination_notice", "demand", "public_list", "statement"],
+        error="须为 agreement、determination_notice、demand、public_list 或 statement"))
+    year = StrictInteger(minimum=2000, maximum=2100, load_default=None)
+    institution_code = Text(max_length=20, load_default=None)
+    receivable_id = StrictInteger(minimum=1, maximum=2_147_483_647, load_default=None)
+    fund = fields.String(load_default="employee", validate=validate.OneOf([f.value for f in Fund],
+                                                                          error="须为 employee 或 resident"))
+    from_period = Month(load_default=None)
+    to_period = Month(load_default=None)
+    days = StrictInteger(minimum=1, maximum=60, load_default=7)
+
+
+class DocumentOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    file_name = fields.String()
+    sha256 = fields.String()
+    supersedes = fields.Integer(allow_none=True)
+    content_base64 = fields.String(metadata={"description": "the .docx, base64"})
+
+
+class VerifyFileIn(Schema):
+    file = Upload(required=True)
+
+
+class VerifiedOut(Schema):
+    issued = fields.Boolean()
+    id = fields.Integer(allow_none=True)
+    kind = fields.String(allow_none=True)
+    title = fields.String(allow_none=True)
+    region_code = fields.String(allow_none=True)
+    subject = fields.String(allow_none=True)
+    generated_by = fields.String(allow_none=True)
+    generated_at = fields.DateTime(allow_none=True)
+    superseded_by_id = fields.Integer(allow_none=True)

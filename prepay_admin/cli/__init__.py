@@ -11,6 +11,7 @@ from .compute import compute
 from .cycle import cycle
 from .database import db
 from .demo import demo
+from .documents import docs
 from .identity import login, logout, users, whoami
 from .intake import import_, region
 from .ledger import ledger
@@ -19,4 +20,4 @@ from .recovery import presettlement, recovery, settlement_
 from .scheduler import scheduler
 
 COMMANDS = (db, demo, users, login, logout, whoami, compute, policy, ledger, scheduler, cycle, calendar, region,
-            import_, settlement_, recovery, presettlement)
+            import_, settlement_, recovery, presettlement, docs)

@@ -98,11 +98,23 @@ SCREENS = {
         {D.INTERNAL_AUDIT}, f"/recovery/{REGION}/presettlements/1/sign", {"comment": "同意", "seen_hash": "0" * 64}),
     "/recovery/<region_code>/presettlements/<id:presettlement_id>/reject": (
         {D.INTERNAL_AUDIT}, f"/recovery/{REGION}/presettlements/1/reject", {"reason": "金额有误"}),
+    # documents: the agreement, notices and the public list are fund settlement's; demands and statements finance's
+    "/documents/<region_code>/<year:year>/<code>/<kind>": ({D.FUND_SETTLEMENT},
+                                                          f"/documents/{REGION}/2026/H32060000001/determination_notice", {}),
+    "/documents/<region_code>/<year:year>/public-list": ({D.FUND_SETTLEMENT}, f"/documents/{REGION}/2026/public-list",
+                                                         {"days": "7"}),
+    "/documents/<region_code>/<year:year>/batch/<kind>": ({D.FUND_SETTLEMENT},
+                                                          f"/documents/{REGION}/2026/batch/determination_notice", {}),
+    "/documents/<region_code>/receivables/<id:receivable_id>/demand": ({D.FINANCE},
+                                                                      f"/documents/{REGION}/receivables/1/demand", {}),
+    "/documents/<region_code>/statements/<code>": ({D.FINANCE}, f"/documents/{REGION}/statements/H32060000001",
+                                                   {"fund": "employee"}),
     "/recovery/<region_code>/presettlements/<id:presettlement_id>/pay": (
         {D.FINANCE}, f"/recovery/{REGION}/presettlements/1/pay", {"bank_ref": "B3", "paid_from": "expenditure",
                                                                   "day": "2026-06-01"}),
 }
-SELF_SERVICE = {"/login", "/logout", "/password"}  # every member of staff, for themselves
+SELF_SERVICE = {"/login", "/logout", "/password",  # every member of staff, for themselves
+                "/documents/verify"}  # anyone checks a presented file against the register; it changes nothing
 API = {
     "POST /api/v1/regions/<region_code>/campaigns/<year:year>/applications": (
         {D.FUND_SETTLEMENT}, f"/api/v1/regions/{REGION}/campaigns/2026/applications",
@@ -161,13 +173,18 @@ API = {
         {D.INTERNAL_AUDIT}, "/api/v1/presettlements/1/rejection", {"reason": "金额有误"}),
     "POST /api/v1/presettlements/<id:presettlement_id>/payment": (
         {D.FINANCE}, "/api/v1/presettlements/1/payment", {"bank_ref": "B4", "paid_on": "2026-06-01"}),
+    "POST /api/v1/regions/<region_code>/documents": (
+        {D.FUND_SETTLEMENT}, f"/api/v1/regions/{REGION}/documents",
+        {"kind": "determination_notice", "year": 2026, "institution_code": "H32060000001"}),
+    # anyone checks a presented file against the register; it changes nothing
+    "POST /api/v1/documents/verification": (ALL, "/api/v1/documents/verification", None),
     "GET /api/v1/regions/<region_code>/audit-trail": (
         {D.AUDITOR, D.INTERNAL_AUDIT, D.ADMINISTRATOR}, f"/api/v1/regions/{REGION}/audit-trail", None),
 }
 TABLES = ("data_import", "monthly_payout", "import_upload", "transition", "application", "determination", "security_pledge", "agreement", "payment_instruction",
           "ledger_entry", "staff", "staff_region", "api_token", "policy_override", "calendar_day",
           "ledger_period_closure", "payment_batch_sign_off", "recovery_trigger", "receivable", "recovery_movement",
-          "settlement_run", "settlement_line", "institution_bar", "presettlement", "presettlement_sign_off")
+          "settlement_run", "settlement_line", "institution_bar", "presettlement", "presettlement_sign_off", "issued_document", "region_template")
 
 
 @pytest.fixture

@@ -42,6 +42,12 @@ def test_the_ledger_does_not_import_the_application():
     assert {m: v for m, v in offenders.items() if v} == {}
 
 
+def test_the_documents_know_neither_the_application_nor_a_database():
+    offenders = {m: sorted(n for n in imported_modules(p, m) if n.split(".")[0] in ("prepay_admin", "flask", "sqlalchemy"))
+                 for m, p in _all("agreements")}
+    assert {m: v for m, v in offenders.items() if v} == {}
+
+
 def test_nothing_imports_the_application_factory_back_but_the_entry_points():
     importers = sorted(m for package in ("prepay_admin", "accounting") for m, p in _all(package)
                        if "prepay_admin.app" in imported_modules(p, m))

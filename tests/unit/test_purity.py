@@ -9,7 +9,8 @@ import sys
 from tests.unit.imports import ROOT, imported_modules, modules_under
 
 PURE_PACKAGES = ["prepay_admin.policy"]
-PURE_MODULES = ["accounting.chart", "accounting.entries", "accounting.templates", "prepay_admin.intake.cells",
+PURE_MODULES = ["accounting.chart", "accounting.entries", "accounting.templates", "agreements.words",
+                "prepay_admin.intake.cells",
                 "prepay_admin.intake.codes", "prepay_admin.intake.kinds"]
 FORBIDDEN = {"flask", "sqlalchemy", "alembic", "marshmallow", "os", "pathlib", "io", "socket", "requests"}
 

@@ -1,0 +1,382 @@
+"""Issuing the bureau's documents (16§, 15§(二), 20§(二)1, 21§(一), 22§(一)) and the register that proves it.
+
+Each document is filled from the data the services hold, with the region's own template where it
+uploaded one (checked: it may use only what the document provides) or the packaged one. Every file
+issued is registered with its SHA-256 and the data it was generated from; a regenerated document
+supersedes the earlier one, which stays in the register. ``verify`` tells whether a file presented
+later is one the bureau issued, and which.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from accounting import reports
+from accounting.ledger import get_book
+from agreements.kinds import KINDS, DocumentKind
+from agreements.rendering import Compiled, TemplateProblem, variables
+from agreements.words import in_words
+
+from .. import clock
+from ..models import (
+    Agreement, Campaign, Department, Determination, Institution, IssuedDocument, Receivable, RecoveryMovement, Region,
+    RegionTemplate, SecurityPledge,
+)
+from ..db import money_sum
+from ..policy.facts import Fund
+from ..policy.method import describe_method
+from ..policy.reasons import FUND_CN
+from ..policy.recovery import ROUTE_CN, TRIGGER_CN
+from ..policy.transitions import DeterminationState
+from .errors import NotFound, ServiceError
+from .unit_of_work import Step, find_campaign, find_region, region_step, staff_step
+
+ZERO = Decimal("0.00")
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# 24§: the department that issues each document
+ISSUER = {"agreement": Department.FUND_SETTLEMENT, "determination_notice": Department.FUND_SETTLEMENT,
+          "public_list": Department.FUND_SETTLEMENT, "demand": Department.FINANCE, "statement": Department.FINANCE}
+SECURITY_CN = {"pledge": "资产抵押", "credit_guarantee": "信用担保"}
+REPAYMENT = {"rollover": "预付金实行滚动结算：次年度继续符合条件的，按新核定额度多退少补；不再符合条件或放弃的，"
+                         "从当年 12 月及以后的月度结算款中扣回，不足部分由乙方交回（17§）。",
+             "recover": "预付金每年年终收回：在年度清算前由乙方交回或从结算款中冲抵，下一年度重新核定拨付（冀 二(四)）。"}
+BATCHABLE = ("agreement", "determination_notice")
+MAX_BYTES = 20 * 2**20  # a presented file or an uploaded template larger than this is not one of ours
+
+
+@dataclass(frozen=True)
+class Issued:
+    id: int
+    kind: str
+    file_name: str
+    data: bytes
+    sha256: str
+    supersedes: int | None
+
+
+def _bureau(region: Region) -> dict[str, str]:
+    return {"name": f"{region.name}医疗保险经办机构"}
+
+
+def _institution(inst: Institution) -> dict[str, str]:
+    return {"code": inst.code, "name": inst.name, "credit_code": inst.credit_code or "—", "bank_name": inst.bank_name,
+            "bank_account": inst.bank_account}
+
+
+def _common(step: Step, year: int | None) -> dict[str, Any]:
+    profile = step.profile
+    return {"bureau": _bureau(step.region), "rules_title": profile.title, "region": {"code": step.region.code,
+            "name": step.region.name}, "year": year, "issued_on": clock.today().isoformat()}
+
+
+def _find_institution(session: Session, region: Region, code: str) -> Institution:
+    inst = session.scalar(select(Institution).where(Institution.region_id == region.id,
+                                                    Institution.code == (code or "").strip().upper()))
+    if inst is None:
+        raise NotFound(f"{region.name} 没有定点医药机构 {code}", "institution")
+    return inst
+
+
+def _determination(session: Session, campaign: Campaign, inst: Institution) -> Determination:
+    det = session.scalar(select(Determination).where(
+        Determination.campaign_id == campaign.id, Determination.institution_id == inst.id,
+        Determination.run == campaign.determination_run))
+    if det is None:
+        raise NotFound(f"{inst.name} 没有 {campaign.year} 年度的核定结果", "institution")
+    return det
+
+
+def _final(advance) -> Decimal:
+    return advance.final_amount if advance.final_amount is not None else advance.amount
+
+
+# -- what each document is filled with --------------------------------------------
+
+def _agreement(step: Step, year: int, code: str) -> tuple[str, Institution, dict, dict]:
+    """16§: the agreement of a signed institution, with its amounts per fund and its security."""
+    session = step.session
+    inst = _find_institution(session, step.region, code)
+    det = _determination(session, step.campaign, inst)
+    if det.state not in (DeterminationState.SIGNED, DeterminationState.PAID) or det.agreement_id is None:
+        raise ServiceError(f"{inst.name} 尚未签订 {year} 年度预付协议", "institution")
+    agreement = session.get(Agreement, det.agreement_id)
+    advances = [{"fund_cn": FUND_CN[a.fund], "amount": _final(a), "amount_words": in_words(_final(a))}
+                for a in det.advances if _final(a) > 0]
+    total = sum((a["amount"] for a in advances), ZERO)
+    pledge = session.get(SecurityPledge, det.security_id) if det.security_id else None
+    security = ({"kind_cn": SECURITY_CN[pledge.kind.value], "value": pledge.value, "value_words": in_words(pledge.value),
+                 "registration_ref": pledge.registration_ref, "valid_from": pledge.valid_from.isoformat(),
+                 "valid_until": pledge.valid_until.isoformat()} if pledge else
+                {"kind_cn": "（政策参数方案未要求担保）", "value": ZERO, "value_words": in_words(ZERO),
+                 "registration_ref": "—", "valid_from": "—", "valid_until": "—"})
+    profile = step.profile
+    context = {"agreement_no": agreement.agreement_no, "institution": _institution(inst), "advances": advances,
+               "total": total, "total_words": in_words(total), "security": security,
+               "first_year": agreement.first_year, "last_year": agreement.last_year,
+               "agreement_years": agreement.last_year - agreement.first_year + 1,
+               "triggers": "；".join(TRIGGER_CN.values()), "refund_working_days": profile.year_end.refund_working_days,
+               "repayment_method": REPAYMENT[profile.year_end.mode], "signed_on": agreement.signed_on.isoformat()}
+    source = {"determination_id": det.id, "agreement_id": agreement.id, "security_id": det.security_id,
+              "amounts": {a.fund.value: f"{_final(a):.2f}" for a in det.advances}}
+    return f"{year}/{inst.code}", inst, context, source
+
+
+def _determination_notice(step: Step, year: int, code: str) -> tuple[str, Institution, dict, dict]:
+    """15§(二): the result with its calculation step by step, and every reason."""
+    session = step.session
+    inst = _find_institution(session, step.region, code)
+    det = _determination(session, step.campaign, inst)
+    steps = []
+    for a in det.advances:
+        capped = a.final_cap if a.final_amount is not None else a.cap
+        notes = "；".join(f"{r['message']}（{r['article']}）" for r in json.loads(a.final_reasons_json or a.reasons_json))
+        steps.append({"fund_cn": FUND_CN[a.fund], "base": a.base, "months": str(det.months or ""),
+                      "ratio": str(det.ratio or ""), "raw": a.raw, "rounded": a.rounded,
+                      "capped": "—" if capped is None else f"{capped:,.2f}", "amount": _final(a), "notes": notes})
+    total = sum((s["amount"] for s in steps), ZERO)
+    reasons = [{"message": r["message"], "article": r["article"]} for r in json.loads(det.reasons_json)]
+    verdict = (f"予以预付，核定金额合计 {total:,.2f} 元（{in_words(total)}）。" if det.eligible and total > 0
+               else "不予预付，原因见下表。")
+    context = {"institution": _institution(inst), "verdict": verdict, "steps": steps, "total": total,
+               "total_words": in_words(total), "method": "".join(describe_method(step.profile)), "reasons": reasons}
+    return f"{year}/{inst.code}", inst, context, {"determination_id": det.id, "run": det.run, "state": det.state}
+
+
+def _demand(step: Step, receivable: Receivable) -> tuple[str, Institution, dict, dict]:
+    """20§(二)1: what is owed, why, by when, and where to pay it."""
+    session = step.session
+    inst = session.get(Institution, receivable.institution_id)
+    if receivable.demand_ref is None:
+        raise ServiceError("该笔应收回尚未发出催收通知，请先办理催收", "receivable")
+    recovered = session.scalar(select(money_sum(RecoveryMovement.amount)).where(
+        RecoveryMovement.receivable_id == receivable.id))
+    amount = receivable.amount - recovered
+    context = {"institution": _institution(inst), "demand_ref": receivable.demand_ref,
+               "reason": f"{ROUTE_CN[receivable.route]}（{receivable.reason}）", "fund_cn": FUND_CN[receivable.fund],
+               "amount": amount, "amount_words": in_words(amount), "due_on": receivable.due_on.isoformat(),
+               "working_days": step.profile.year_end.refund_working_days,
+               "pay_into": f"{step.region.name}{FUND_CN[receivable.fund]}支出户",
+               "demanded_on": receivable.demanded_on.isoformat()}
+    return f"receivable/{receivable.id}", inst, context, {"receivable_id": receivable.id,
+                                                         "outstanding": f"{amount:.2f}"}
+
+
+def _public_list(step: Step, year: int, days: int) -> tuple[str, None, dict, dict]:
+    """22§(一): every institution paid the year's advance, with the amounts per fund and the method."""
+    session = step.session
+    rows, totals = [], {"employee": ZERO, "resident": ZERO, "total": ZERO}
+    dets = session.execute(select(Determination, Institution).join(Institution, Institution.id == Determination.institution_id)
+                           .where(Determination.campaign_id == step.campaign.id,
+                                  Determination.state == DeterminationState.PAID).order_by(Institution.code)).all()
+    for n, (det, inst) in enumerate(dets, start=1):
+        amounts = {a.fund.value: _final(a) for a in det.advances}
+        row = {"no": n, "code": inst.code, "name": inst.name, "employee": amounts.get("employee", ZERO),
+               "resident": amounts.get("resident", ZERO)}
+        row["total"] = row["employee"] + row["resident"]
+        for key in totals:
+            totals[key] += row[key]
+        rows.append(row)
+    context = {"method": "".join(describe_method(step.profile)), "rows": rows, "totals": totals,
+               "published_on": clock.today().isoformat(), "days": days}
+    return f"{year}", None, context, {"determinations": [d.id for d, _ in dets], "totals": {k: f"{v:.2f}" for k, v in totals.items()}}
+
+
+def _statement(step: Step, fund: Fund, code: str, from_period: str, to_period: str) -> tuple[str, Institution, dict, dict]:
+    """21§(一): the institution's sub-ledger, with the block it signs and returns."""
+    session = step.session
+    inst = _find_institution(session, step.region, code)
+    reports.check_range(from_period, to_period)
+    detail = reports.institution_statement(session, get_book(session, step.region.code, fund).id, inst.code,
+                                           from_period, to_period)
+    movements = [{"date": m.entry_date.isoformat(), "voucher": m.voucher, "summary": m.summary,
+                  "debit": f"{m.debit:,.2f}" if m.debit else "", "credit": f"{m.credit:,.2f}" if m.credit else "",
+                  "balance": f"{m.balance:,.2f}"} for m in detail.movements]
+    closing = detail.opening + detail.debit - detail.credit
+    context = {"institution": _institution(inst), "book": detail.book,
+               "account": f"{detail.account_code} {detail.account_name}", "from_period": from_period,
+               "to_period": to_period, "movements": movements, "opening": detail.opening, "debit": detail.debit,
+               "credit": detail.credit, "closing": closing, "closing_words": in_words(abs(closing))}
+    return (f"{fund.value}/{inst.code}/{from_period}-{to_period}", inst, context,
+            {"vouchers": [m.voucher for m in detail.movements], "closing": f"{closing:.2f}"})
+
+
+# -- issuing ----------------------------------------------------------------------
+
+def template_for(session: Session, region: Region, kind: DocumentKind) -> bytes:
+    """The region's own latest template for the document, or the packaged one."""
+    own = session.scalar(select(RegionTemplate.content).where(RegionTemplate.region_id == region.id,
+                                                              RegionTemplate.kind == kind.name)
+                         .order_by(RegionTemplate.id.desc()).limit(1))
+    return own if own is not None else kind.packaged_template()
+
+
+def _compiled(kind: DocumentKind, template: bytes) -> Compiled:
+    try:
+        return Compiled(template)
+    except TemplateProblem as err:
+        raise ServiceError(f"{kind.title}模板有误：{err}", "template") from None
+
+
+def _register(step: Step, kind: DocumentKind, subject: str, inst: Institution | None, year: int | None,
+              context: dict, source: dict, template: bytes, compiled: Compiled | None = None) -> Issued:
+    try:
+        data = (compiled or _compiled(kind, template)).render({**_common(step, year), **context})
+    except TemplateProblem as err:
+        raise ServiceError(f"{kind.title}模板有误：{err}", "template") from None
+    digest = hashlib.sha256(data).hexdigest()
+    name = f"{kind.name}-{step.region.code}-{re.sub(r'[^0-9A-Za-z-]+', '-', subject)}.docx"
+    earlier = step.session.scalar(select(IssuedDocument).where(
+        IssuedDocument.region_id == step.region.id, IssuedDocument.kind == kind.name,
+        IssuedDocument.subject == subject, IssuedDocument.superseded_by_id.is_(None)))
+    doc = IssuedDocument(region_id=step.region.id, kind=kind.name, subject=subject,
+                         institution_id=inst.id if inst else None, year=year, file_name=name, sha256=digest,
+                         source_json=json.dumps(source, ensure_ascii=False, default=str),
+                         template_sha256=hashlib.sha256(template).hexdigest(), generated_by=step.actor.username)
+    step.session.add(doc)
+    step.session.flush()
+    if earlier is not None:
+        earlier.superseded_by_id = doc.id
+    return Issued(doc.id, kind.name, name, data, digest, earlier.id if earlier else None)
+
+
+def issue(sessions: sessionmaker, kind_name: str, region_code: str, user: str, *, year: int | None = None,
+          institution: str | None = None, receivable_id: int | None = None, fund: Fund | None = None,
+          from_period: str | None = None, to_period: str | None = None, days: int = 7) -> Issued:
+    """Generate one document and register it (its department: 24§)."""
+    kind = KINDS.get(kind_name)
+    if kind is None:
+        raise NotFound(f"没有文书类型 {kind_name}", "kind")
+    if not 1 <= days <= 60:
+        raise ServiceError("公示期须为 1—60 日", "days")
+    if kind_name == "demand":
+        return _issue_demand(sessions, kind, region_code, receivable_id, user)
+    if kind_name == "statement":
+        with region_step(sessions, user, region_code, clock.today().year, ISSUER[kind_name]) as step:
+            subject, inst, context, source = _statement(step, fund or Fund.EMPLOYEE, institution or "",
+                                                        from_period or f"{clock.today():%Y}-01",
+                                                        to_period or f"{clock.today():%Y-%m}")
+            return _register(step, kind, subject, inst, None, context, source, template_for(step.session, step.region, kind))
+    if year is None:
+        raise ServiceError("须指定年度", "year")
+    with region_step(sessions, user, region_code, year, ISSUER[kind_name]) as step:
+        step.campaign = find_campaign(step.session, step.region, year)
+        build: Callable = {"agreement": lambda: _agreement(step, year, institution or ""),
+                           "determination_notice": lambda: _determination_notice(step, year, institution or ""),
+                           "public_list": lambda: _public_list(step, year, days)}[kind_name]
+        subject, inst, context, source = build()
+        return _register(step, kind, subject, inst, year, context, source, template_for(step.session, step.region, kind))
+
+
+def _issue_demand(sessions: sessionmaker, kind: DocumentKind, region_code: str, receivable_id: int | None,
+                  user: str) -> Issued:
+    if receivable_id is None:
+        raise ServiceError("须指定应收回记录", "receivable")
+    with staff_step(sessions, user, ISSUER["demand"]) as step:
+        receivable = step.session.get(Receivable, receivable_id)
+        if receivable is None:
+            raise NotFound(f"没有应收回记录 {receivable_id}", "receivable")
+        region = step.session.get(Region, receivable.region_id)
+        if region.code != region_code:
+            raise NotFound(f"{region_code} 没有应收回记录 {receivable_id}", "receivable")
+        step.enter(region)
+        step.year = (receivable.demanded_on or clock.today()).year
+        subject, inst, context, source = _demand(step, receivable)
+        return _register(step, kind, subject, inst, None, context, source, template_for(step.session, region, kind))
+
+
+@dataclass(frozen=True)
+class Batch:
+    kind: str
+    count: int
+    zip_name: str
+    data: bytes  # the zip of every document
+
+
+def issue_batch(sessions: sessionmaker, kind_name: str, region_code: str, year: int, user: str,
+                progress: Callable[[int], None] = lambda n: None) -> Batch:
+    """Every agreement (of the signed) or determination notice (of every determination) of a year, as one zip,
+    each registered; in one step, so a failure issues none."""
+    if kind_name not in BATCHABLE:
+        raise ServiceError(f"成批生成只适用于：{'、'.join(KINDS[k].title for k in BATCHABLE)}", "kind")
+    kind = KINDS[kind_name]
+    with region_step(sessions, user, region_code, year, ISSUER[kind_name]) as step:
+        step.campaign = find_campaign(step.session, step.region, year)
+        states = ((DeterminationState.SIGNED, DeterminationState.PAID) if kind_name == "agreement" else None)
+        query = (select(Institution.code).join(Determination, Determination.institution_id == Institution.id)
+                 .where(Determination.campaign_id == step.campaign.id,
+                        Determination.run == step.campaign.determination_run).order_by(Institution.code))
+        if states:
+            query = query.where(Determination.state.in_(states))
+        codes = step.session.scalars(query).all()
+        if not codes:
+            raise ServiceError(f"{year} 年度没有可生成{kind.title}的机构", "year")
+        template = template_for(step.session, step.region, kind)
+        compiled = _compiled(kind, template)  # prepared once for the whole batch
+        builder = _agreement if kind_name == "agreement" else _determination_notice
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+            for code in codes:
+                subject, inst, context, source = builder(step, year, code)
+                issued = _register(step, kind, subject, inst, year, context, source, template, compiled)
+                archive.writestr(issued.file_name, issued.data)
+                progress(1)
+        return Batch(kind_name, len(codes), f"{kind_name}-{region_code}-{year}.zip", out.getvalue())
+
+
+@dataclass(frozen=True)
+class Verified:
+    id: int
+    kind: str
+    title: str
+    region_code: str
+    subject: str
+    file_name: str
+    generated_by: str
+    generated_at: dt.datetime
+    superseded_by_id: int | None
+
+
+def verify(sessions: sessionmaker, data: bytes) -> Verified | None:
+    """Whether a presented file is one the bureau issued (byte for byte), and which; None if not."""
+    digest = hashlib.sha256(data).hexdigest()
+    with sessions() as session:
+        row = session.execute(select(IssuedDocument, Region.code).join(Region, Region.id == IssuedDocument.region_id)
+                              .where(IssuedDocument.sha256 == digest).order_by(IssuedDocument.id).limit(1)).first()
+        if row is None:
+            return None
+        doc, region_code = row
+        return Verified(doc.id, doc.kind, KINDS[doc.kind].title if doc.kind in KINDS else doc.kind, region_code,
+                        doc.subject, doc.file_name, doc.generated_by, doc.generated_at, doc.superseded_by_id)
+
+
+def upload_template(sessions: sessionmaker, region_code: str, kind_name: str, data: bytes, user: str) -> list[str]:
+    """A region's own edited template (管理员): refused unless every variable it uses is one the document
+    provides. Returns the variables it uses."""
+    kind = KINDS.get(kind_name)
+    if kind is None:
+        raise NotFound(f"没有文书类型 {kind_name}", "kind")
+    if len(data) > MAX_BYTES:
+        raise ServiceError("模板文件不能超过 20 MiB", "file")
+    try:
+        used = variables(data)
+    except TemplateProblem as err:
+        raise ServiceError(str(err), "file") from None
+    unknown = sorted(used - kind.provides)
+    if unknown:
+        raise ServiceError(f"模板使用了{kind.title}没有的变量：{'、'.join(unknown)}（可用：{'、'.join(sorted(kind.provides))}）",
+                           "file")
+    with staff_step(sessions, user, Department.ADMINISTRATOR) as step:
+        step.enter(find_region(step.session, region_code))
+        step.session.add(RegionTemplate(region_id=step.region.id, kind=kind.name, content=data,
+                                        sha256=hashlib.sha256(data).hexdigest(), uploaded_by=user))
+    return sorted(used)

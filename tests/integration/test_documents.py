@@ -1,0 +1,185 @@
+"""The bureau's documents (16§, 15§(二), 20§(二)1, 21§(一), 22§(一)): rendered from the data the services
+hold, read back with python-docx, registered, verified byte for byte."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+
+import pytest
+from docx import Document
+from sqlalchemy import select, update
+
+from agreements.kinds import KINDS
+from prepay_admin.models import Determination, Institution, IssuedDocument, Receivable
+from prepay_admin.policy.facts import Fund
+from prepay_admin.policy.recovery import TriggerKind
+from prepay_admin.services import documents, receivables, triggers
+from prepay_admin.services.demo import load_demo
+from prepay_admin.services.errors import ServiceError
+
+REGION, YEAR = "320600", 2026
+HOSTILE = 'A&B <医院> "第一" \'分院\''
+
+
+def text_of(data: bytes) -> str:
+    doc = Document(io.BytesIO(data))
+    cells = [c.text for t in doc.tables for r in t.rows for c in r.cells]
+    text = "\n".join([p.text for p in doc.paragraphs] + cells)
+    assert "{{" not in text and "{%" not in text and "}}" not in text  # no tag left
+    return text
+
+
+@pytest.fixture
+def played(sessions):
+    load_demo(sessions, institutions=30, seed=2026, year=YEAR)
+    with sessions.begin() as s:
+        code = s.scalars(select(Institution.code).join(Determination, Determination.institution_id == Institution.id)
+                         .where(Determination.state == "paid").order_by(Institution.code)).first()
+        s.execute(update(Institution).where(Institution.code == code).values(name=HOSTILE))
+    return code
+
+
+def test_16_the_agreement_names_both_parties_the_amounts_in_words_the_security_and_survives_a_hostile_name(sessions, played):
+    issued = documents.issue(sessions, "agreement", REGION, "jiesuan1", year=YEAR, institution=played)
+    text = text_of(issued.data)
+    assert HOSTILE in text and played in text and "南通市（演示）医疗保险经办机构" in text
+    assert "人民币" in text and "元整" in text and "{{" not in text and "{%" not in text
+    assert "有效期 3 年" in text and "不计利息" in text and "5 个工作日" in text and "滚动结算" in text
+    with pytest.raises(ServiceError) as refused:
+        documents.issue(sessions, "agreement", REGION, "caiwu1", year=YEAR, institution=played)
+    assert refused.value.field == "user"
+
+
+def test_15_the_determination_notice_shows_the_calculation_and_every_reason(sessions, played):
+    with sessions() as s:
+        refused = s.scalars(select(Institution.code).join(Determination, Determination.institution_id == Institution.id)
+                            .where(Determination.eligible.is_(False)).order_by(Institution.code)).first()
+    text = text_of(documents.issue(sessions, "determination_notice", REGION, "jiesuan1", year=YEAR,
+                                   institution=refused).data)
+    assert "不予预付" in text and "§" in text
+    paid = text_of(documents.issue(sessions, "determination_notice", REGION, "jiesuan1", year=YEAR,
+                                   institution=played).data)
+    assert "予以预付" in paid and "取整到万元" in paid
+
+
+def test_22_the_public_list_has_every_paid_institution_with_totals(sessions, played):
+    text = text_of(documents.issue(sessions, "public_list", REGION, "jiesuan1", year=YEAR).data)
+    assert played in text and HOSTILE in text and "合计" in text and "计算方法" in text
+
+
+def test_20_the_demand_says_how_much_why_by_when_and_a_statement_has_its_confirmation_block(sessions, played):
+    triggers.record_trigger(sessions, REGION, played, TriggerKind.ASSET_SEIZURE, dt.date(YEAR, 3, 2), "财保1号", "jihe1")
+    with sessions() as s:
+        rid = s.scalar(select(Receivable.id).where(Receivable.fund == Fund.EMPLOYEE))
+    with pytest.raises(ServiceError):
+        documents.issue(sessions, "demand", REGION, "caiwu1", receivable_id=rid)  # not demanded yet
+    receivables.demand(sessions, rid, dt.date(YEAR, 3, 3), "caiwu1")
+    text = text_of(documents.issue(sessions, "demand", REGION, "caiwu1", receivable_id=rid).data)
+    assert "2026-03-10 前" in text and "5 个工作日" in text and "财产被保全" in text and "人民币" in text
+    statement = text_of(documents.issue(sessions, "statement", REGION, "caiwu1", institution=played,
+                                        fund=Fund.EMPLOYEE, from_period="2026-01", to_period="2026-11").data)
+    assert "核对意见" in statement and "盖章" in statement and "记-2026-" in statement
+
+
+def test_the_register_proves_what_was_issued_and_a_changed_byte_is_not_recognised(sessions, played):
+    first = documents.issue(sessions, "agreement", REGION, "jiesuan1", year=YEAR, institution=played)
+    second = documents.issue(sessions, "agreement", REGION, "jiesuan1", year=YEAR, institution=played)
+    assert second.supersedes == first.id
+    found = documents.verify(sessions, first.data)
+    assert found.id == first.id and found.superseded_by_id == second.id and found.title == "预付金预付协议"
+    changed = bytearray(second.data)
+    changed[len(changed) // 2] ^= 1
+    assert documents.verify(sessions, bytes(changed)) is None
+    with sessions() as s:
+        doc = s.get(IssuedDocument, second.id)
+        assert '"determination_id"' in doc.source_json and doc.generated_by == "jiesuan1"
+
+
+def test_a_regions_template_using_an_unknown_variable_is_refused_and_a_missing_one_is_named(sessions, played):
+    from docx import Document as New
+
+    bad = New()
+    bad.add_paragraph("{{ institution.name }} {{ salary_of_director }}")
+    data = io.BytesIO()
+    bad.save(data)
+    with pytest.raises(ServiceError) as refused:
+        documents.upload_template(sessions, REGION, "agreement", data.getvalue(), "guanli1")
+    assert "salary_of_director" in refused.value.message
+    good = New()
+    good.add_paragraph("本地区协议：{{ institution.name }}，{{ total_words }}")
+    data = io.BytesIO()
+    good.save(data)
+    assert documents.upload_template(sessions, REGION, "agreement", data.getvalue(), "guanli1") == ["institution",
+                                                                                                   "total_words"]
+    own = documents.issue(sessions, "agreement", REGION, "jiesuan1", year=YEAR, institution=played)
+    assert text_of(own.data).startswith("本地区协议：" + HOSTILE)
+
+
+def test_every_template_with_a_variable_missing_names_it():
+    from agreements.rendering import TemplateProblem, render, variables
+
+    for kind in KINDS.values():
+        template = kind.packaged_template()
+        missing = sorted(variables(template))[0]
+        context = {name: {} for name in variables(template) if name != missing}
+        with pytest.raises(TemplateProblem) as problem:
+            render(template, context)
+        assert problem.value.variable is not None, kind.name
+
+
+def test_a_year_of_agreements_is_issued_as_one_zip(sessions, played):
+    done = documents.issue_batch(sessions, "agreement", REGION, YEAR, "jiesuan1")
+    names = zipfile.ZipFile(io.BytesIO(done.data)).namelist()
+    assert len(names) == done.count >= 3 and all(n.endswith(".docx") for n in names)
+
+
+def test_16_documents_are_downloaded_from_the_screens_and_checked_against_the_register(app, client):
+    from tests.screens import csrf_token, sign_in
+
+    sessions = app.extensions["prepay_sessions"]
+    load_demo(sessions, institutions=30, seed=2026, year=YEAR)
+    with sessions() as s:
+        code = s.scalars(select(Institution.code).join(Determination, Determination.institution_id == Institution.id)
+                         .where(Determination.state == "paid").order_by(Institution.code)).first()
+    sign_in(client, "jiesuan1")
+    page = client.get(f"/institutions/{REGION}/{code}").get_data(as_text=True)
+    assert "生成 2026 年度预付协议" in page and "生成 2026 年度核定通知书" in page
+    token = csrf_token(client, "/password")
+    got = client.post(f"/documents/{REGION}/2026/{code}/agreement", data={"csrf_token": token})
+    assert got.status_code == 200 and got.mimetype == documents.DOCX
+    assert "filename*=UTF-8''agreement-320600-2026-" in got.headers["Content-Disposition"]
+    assert client.post(f"/documents/{REGION}/2026/{code}/nonsense", data={"csrf_token": token}).status_code == 404
+    assert client.post(f"/documents/{REGION}/2026/{code}/agreement", data={}).status_code == 400  # no CSRF token
+    zipped = client.post(f"/documents/{REGION}/2026/batch/agreement", data={"csrf_token": token})
+    assert zipped.mimetype == "application/zip"
+    refused = client.post(f"/documents/{REGION}/statements/{code}", data={"csrf_token": token, "fund": "employee"})
+    assert refused.status_code == 403  # statements are the finance department's
+    checked = client.post("/documents/verify", data={"csrf_token": csrf_token(client, "/documents/verify"),
+                                                     "file": (io.BytesIO(got.data), "a.docx")})
+    assert "是本经办机构出具的文书" in checked.get_data(as_text=True)
+    forged = client.post("/documents/verify", data={"csrf_token": csrf_token(client, "/documents/verify"),
+                                                    "file": (io.BytesIO(got.data + b"x"), "a.docx")})
+    assert "不是本经办机构登记出具的文书" in forged.get_data(as_text=True)
+
+
+def test_16_the_api_returns_the_document_and_verifies_a_file(app, client):
+    import base64
+
+    from tests.console import token_for
+
+    sessions = app.extensions["prepay_sessions"]
+    load_demo(sessions, institutions=30, seed=2026, year=YEAR)
+    auth = {"Authorization": f"Bearer {token_for(app, 'jiesuan1')}"}
+    made = client.post(f"/api/v1/regions/{REGION}/documents", json={"kind": "public_list", "year": 2026},
+                       headers={**auth, "Idempotency-Key": "pl-1"})
+    assert made.status_code == 201 and made.json["file_name"].endswith(".docx")
+    data = base64.b64decode(made.json["content_base64"])
+    assert "合计" in text_of(data)
+    bad = client.post(f"/api/v1/regions/{REGION}/documents", json={"kind": "agreement", "year": "2026"},
+                      headers={**auth, "Idempotency-Key": "pl-2"})
+    assert bad.status_code == 422 and "year" in bad.json["errors"]
+    verified = client.post("/api/v1/documents/verification", data={"file": (io.BytesIO(data), "x.docx")}, headers=auth)
+    assert verified.json["issued"] and verified.json["kind"] == "public_list"
+    assert not client.post("/api/v1/documents/verification", data={"file": (io.BytesIO(b"x"), "x.docx")},
+                           headers=auth).json["issued"]
