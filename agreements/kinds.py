@@ -34,6 +34,10 @@ KINDS = {k.name: k for k in (
     DocumentKind("agreement", "预付金预付协议", "16§", COMMON | {
         "agreement_no", "institution", "advances", "total", "total_words", "security", "first_year", "last_year",
         "agreement_years", "triggers", "refund_working_days", "repayment_method", "signed_on"}),
+    DocumentKind("application_form", "预付金使用申请表", "15§(一)、附件", COMMON | {
+        "institution", "level_cn", "credit_grade", "answers", "signed_by", "submitted_on"}),
+    DocumentKind("year_end_notice", "预付金年终处理通知", "17§、冀 二(四)", COMMON | {
+        "institution", "lines", "instruction"}),
     DocumentKind("determination_notice", "预付金核定通知书", "15§(二)、12§—14§", COMMON | {
         "institution", "verdict", "steps", "total", "total_words", "method", "reasons"}),
     DocumentKind("demand", "预付金收回通知", "20§(二)1", COMMON | {

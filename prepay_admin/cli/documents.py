@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from agreements.pdf import PdfUnavailable, to_pdf
 from agreements.words import in_words
 
 from ..policy.facts import Fund
@@ -39,6 +40,17 @@ def _written(issued: documents.Issued, out: Path | None) -> None:
     write_file(path, issued.data, "out")
     later = f"，取代此前的第 {issued.supersedes} 号" if issued.supersedes else ""
     click.echo(f"已生成 {path}（文书登记第 {issued.id} 号{later}，SHA-256 {issued.sha256}）")
+    if click.get_current_context().params.get("pdf"):
+        try:
+            pdf = to_pdf(issued.data)
+        except PdfUnavailable as err:
+            click.echo(str(err), err=True)
+            return
+        write_file(path.with_suffix(".pdf"), pdf, "out")
+        click.echo(f"已生成 {path.with_suffix('.pdf')}")
+
+
+pdf_opt = click.option("--pdf", is_flag=True, help="同时生成 PDF（需本机安装 LibreOffice）")
 
 
 @docs.command(help="预付金预付协议（16§，基金结算部门）")
@@ -46,8 +58,9 @@ def _written(issued: documents.Issued, out: Path | None) -> None:
 @year_opt
 @inst_opt
 @click.option("--out", type=OUT, help="输出文件，默认为登记的文件名")
+@pdf_opt
 @with_appcontext
-def agreement(region_code, year, institution, out) -> None:
+def agreement(region_code, year, institution, out, pdf) -> None:
     user = acting_user()
     _written(run_service(lambda: documents.issue(app_sessions(), "agreement", region_code, user, year=year,
                                                  institution=institution)), out)
@@ -58,10 +71,37 @@ def agreement(region_code, year, institution, out) -> None:
 @year_opt
 @inst_opt
 @click.option("--out", type=OUT)
+@pdf_opt
 @with_appcontext
-def notice(region_code, year, institution, out) -> None:
+def notice(region_code, year, institution, out, pdf) -> None:
     user = acting_user()
     _written(run_service(lambda: documents.issue(app_sessions(), "determination_notice", region_code, user, year=year,
+                                                 institution=institution)), out)
+
+
+@docs.command(help="预付金使用申请表（附件），按机构资料及自查情况填写")
+@region_opt
+@year_opt
+@inst_opt
+@click.option("--out", type=OUT)
+@pdf_opt
+@with_appcontext
+def form(region_code, year, institution, out, pdf) -> None:
+    user = acting_user()
+    _written(run_service(lambda: documents.issue(app_sessions(), "application_form", region_code, user, year=year,
+                                                 institution=institution)), out)
+
+
+@docs.command("year-end-notice", help="预付金年终处理通知（17§：少补、多退或清算；冀 二(四)：年度收回；财务管理部门）")
+@region_opt
+@click.option("--year", required=True, type=YEAR, help="到期的预付年度")
+@inst_opt
+@click.option("--out", type=OUT)
+@pdf_opt
+@with_appcontext
+def year_end_notice(region_code, year, institution, out, pdf) -> None:
+    user = acting_user()
+    _written(run_service(lambda: documents.issue(app_sessions(), "year_end_notice", region_code, user, year=year,
                                                  institution=institution)), out)
 
 
@@ -69,8 +109,9 @@ def notice(region_code, year, institution, out) -> None:
 @region_opt
 @click.option("--receivable", "receivable_id", required=True, type=ID)
 @click.option("--out", type=OUT)
+@pdf_opt
 @with_appcontext
-def demand(region_code, receivable_id, out) -> None:
+def demand(region_code, receivable_id, out, pdf) -> None:
     user = acting_user()
     _written(run_service(lambda: documents.issue(app_sessions(), "demand", region_code, user,
                                                  receivable_id=receivable_id)), out)
@@ -81,8 +122,9 @@ def demand(region_code, receivable_id, out) -> None:
 @year_opt
 @click.option("--days", default=7, show_default=True, type=click.IntRange(1, 60), help="公示期（日）")
 @click.option("--out", type=OUT)
+@pdf_opt
 @with_appcontext
-def public_list(region_code, year, days, out) -> None:
+def public_list(region_code, year, days, out, pdf) -> None:
     user = acting_user()
     _written(run_service(lambda: documents.issue(app_sessions(), "public_list", region_code, user, year=year,
                                                  days=days)), out)
@@ -95,8 +137,9 @@ def public_list(region_code, year, days, out) -> None:
 @click.option("--from", "from_period", type=PERIOD, help="起始期间 YYYY-MM，默认今年 1 月")
 @click.option("--to", "to_period", type=PERIOD, help="截止期间 YYYY-MM，默认本月")
 @click.option("--out", type=OUT)
+@pdf_opt
 @with_appcontext
-def statement(region_code, institution, fund, from_period, to_period, out) -> None:
+def statement(region_code, institution, fund, from_period, to_period, out, pdf) -> None:
     user = acting_user()
     _written(run_service(lambda: documents.issue(app_sessions(), "statement", region_code, user, institution=institution,
                                                  fund=Fund(fund), from_period=from_period, to_period=to_period)), out)

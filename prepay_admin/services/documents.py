@@ -29,15 +29,16 @@ from agreements.words import in_words
 
 from .. import clock
 from ..models import (
-    Agreement, Campaign, Department, Determination, Institution, IssuedDocument, Receivable, RecoveryMovement, Region,
-    RegionTemplate, SecurityPledge,
+    Agreement, AnnualStanding, Application, BatchItem, Campaign, Department, Determination, Institution,
+    IssuedDocument, Receivable, RecoveryMovement, Region, RegionTemplate, SecurityPledge,
 )
 from ..db import money_sum
 from ..policy.facts import Fund
 from ..policy.method import describe_method
-from ..policy.reasons import FUND_CN
+from ..policy.reasons import ASSESSMENT_CN, FUND_CN, LEVEL_CN
 from ..policy.recovery import ROUTE_CN, TRIGGER_CN
 from ..policy.transitions import DeterminationState
+from .applications import SELF_CHECK_QUESTIONS
 from .errors import NotFound, ServiceError
 from .unit_of_work import Step, find_campaign, find_region, region_step, staff_step
 
@@ -45,6 +46,7 @@ ZERO = Decimal("0.00")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # 24§: the department that issues each document
 ISSUER = {"agreement": Department.FUND_SETTLEMENT, "determination_notice": Department.FUND_SETTLEMENT,
+          "application_form": Department.FUND_SETTLEMENT, "year_end_notice": Department.FINANCE,
           "public_list": Department.FUND_SETTLEMENT, "demand": Department.FINANCE, "statement": Department.FINANCE}
 SECURITY_CN = {"pledge": "资产抵押", "credit_guarantee": "信用担保"}
 REPAYMENT = {"rollover": "预付金实行滚动结算：次年度继续符合条件的，按新核定额度多退少补；不再符合条件或放弃的，"
@@ -150,6 +152,64 @@ def _determination_notice(step: Step, year: int, code: str) -> tuple[str, Instit
     context = {"institution": _institution(inst), "verdict": verdict, "steps": steps, "total": total,
                "total_words": in_words(total), "method": "".join(describe_method(step.profile)), "reasons": reasons}
     return f"{year}/{inst.code}", inst, context, {"determination_id": det.id, "run": det.run, "state": det.state}
+
+
+def _application_form(step: Step, year: int, code: str) -> tuple[str, Institution, dict, dict]:
+    """15§(一): the attachment's form, filled from the institution's data and its self-check answers."""
+    session = step.session
+    inst = _find_institution(session, step.region, code)
+    application = session.scalar(select(Application).where(Application.campaign_id == step.campaign.id,
+                                                          Application.institution_id == inst.id))
+    if application is None:
+        raise NotFound(f"{inst.name} 没有 {year} 年度的预付金申请", "institution")
+    standing = session.scalar(select(AnnualStanding).where(AnnualStanding.institution_id == inst.id,
+                                                           AnnualStanding.year == year))
+    given = json.loads(application.self_check_json)
+    answers = [{"question": question, "answer": _answer(key, given.get(key))}
+               for key, question in SELF_CHECK_QUESTIONS.items()]
+    context = {"institution": _institution(inst), "level_cn": LEVEL_CN.get(inst.level, str(inst.level)),
+               "credit_grade": standing.credit_grade.value if standing else "—", "answers": answers,
+               "signed_by": application.signed_by, "submitted_on": application.submitted_on.isoformat()}
+    return f"{year}/{inst.code}", inst, context, {"application_id": application.id}
+
+
+def _answer(key: str, value: Any) -> str:
+    if key == "last_assessment":
+        return ASSESSMENT_CN.get(value, str(value))
+    return {True: "是（有）", False: "否（无）"}.get(value, "—")
+
+
+def _year_end_notice(step: Step, year: int, code: str) -> tuple[str, Institution, dict, dict]:
+    """17§, HB 二(四): what the year end made of the institution's advance, fund by fund."""
+    session = step.session
+    inst = _find_institution(session, step.region, code)
+    owed = session.scalars(select(Receivable).where(Receivable.institution_id == inst.id,
+                                                    Receivable.origin == f"year-end:{year}")
+                           .order_by(Receivable.fund)).all()
+    items = {i.fund: i for i in session.scalars(
+        select(BatchItem).join(Determination, Determination.id == BatchItem.determination_id)
+        .join(Campaign, Campaign.id == Determination.campaign_id)
+        .where(Determination.institution_id == inst.id, Campaign.region_id == step.region.id,
+               Campaign.year == year + 1))}
+    lines, instructions = [], set()
+    for r in owed:
+        item = items.get(r.fund)
+        lines.append({"fund_cn": FUND_CN[r.fund], "held": item.held if item else r.amount,
+                      "new_amount": item.determined if item else ZERO, "outcome": ROUTE_CN[r.route],
+                      "amount": r.amount, "amount_words": in_words(r.amount)})
+        instructions.add("应收回的金额从此后月度结算款中扣回" if r.method.value == "offset"
+                         else f"应收回的金额请于收到本通知之日起 {step.profile.year_end.refund_working_days} 个工作日内交回")
+    for fund, item in items.items():
+        if item.held > 0 and item.amount > 0 and all(r.fund != fund for r in owed):
+            lines.append({"fund_cn": FUND_CN[fund], "held": item.held, "new_amount": item.determined,
+                          "outcome": f"少补：随 {year + 1} 年度预付金拨付差额", "amount": item.amount,
+                          "amount_words": in_words(item.amount)})
+    if not lines:
+        raise ServiceError(f"{inst.name} 的 {year} 年度预付金没有年终处理事项", "institution")
+    context = {"institution": _institution(inst), "lines": lines,
+               "instruction": "；".join(sorted(instructions)) + ("。" if instructions else "差额随新年度预付金拨付。")}
+    return f"{year}/{inst.code}", inst, context, {"receivables": [r.id for r in owed],
+                                                 "batch_items": [i.id for i in items.values()]}
 
 
 def _demand(step: Step, receivable: Receivable) -> tuple[str, Institution, dict, dict]:
@@ -268,9 +328,14 @@ def issue(sessions: sessionmaker, kind_name: str, region_code: str, user: str, *
             return _register(step, kind, subject, inst, None, context, source, template_for(step.session, step.region, kind))
     if year is None:
         raise ServiceError("须指定年度", "year")
+    if kind_name == "year_end_notice":
+        with region_step(sessions, user, region_code, year, ISSUER[kind_name]) as step:
+            subject, inst, context, source = _year_end_notice(step, year, institution or "")
+            return _register(step, kind, subject, inst, year, context, source, template_for(step.session, step.region, kind))
     with region_step(sessions, user, region_code, year, ISSUER[kind_name]) as step:
         step.campaign = find_campaign(step.session, step.region, year)
         build: Callable = {"agreement": lambda: _agreement(step, year, institution or ""),
+                           "application_form": lambda: _application_form(step, year, institution or ""),
                            "determination_notice": lambda: _determination_notice(step, year, institution or ""),
                            "public_list": lambda: _public_list(step, year, days)}[kind_name]
         subject, inst, context, source = build()

@@ -183,3 +183,79 @@ def test_16_the_api_returns_the_document_and_verifies_a_file(app, client):
     assert verified.json["issued"] and verified.json["kind"] == "public_list"
     assert not client.post("/api/v1/documents/verification", data={"file": (io.BytesIO(b"x"), "x.docx")},
                            headers=auth).json["issued"]
+
+
+def test_15_the_application_form_is_filled_from_the_self_check(sessions, played):
+    text = text_of(documents.issue(sessions, "application_form", REGION, "jiesuan1", year=YEAR, institution=played).data)
+    assert HOSTILE in text and "医保结算是否满一年以上" in text and "是（有）" in text and "良好" in text
+    assert "院长" in text and "2025-12-" in text
+
+
+def test_17_the_year_end_notice_says_repay_clear_or_top_up_fund_by_fund(sessions):
+    load_demo(sessions, institutions=40, seed=2026, year=YEAR, years=2)
+    repay = text_of(documents.issue(sessions, "year_end_notice", REGION, "caiwu1", year=2025,
+                                    institution="H32060000003").data)
+    assert "年终差额收回（多退少补）" in repay and "从此后月度结算款中扣回" in repay and "人民币贰拾玖万元整" in repay
+    cleared = text_of(documents.issue(sessions, "year_end_notice", REGION, "caiwu1", year=2025,
+                                      institution="H32060000001").data)
+    assert "清算收回" in cleared
+    with pytest.raises(ServiceError):
+        documents.issue(sessions, "year_end_notice", REGION, "caiwu1", year=2025, institution="H32060000009")
+
+
+def test_16_documents_from_the_terminal_and_a_file_checked_against_the_register(app, cli_runner, tmp_path):
+    from tests.console import as_user
+
+    sessions = app.extensions["prepay_sessions"]
+    load_demo(sessions, institutions=30, seed=2026, year=YEAR)
+    with sessions() as s:
+        code = s.scalars(select(Institution.code).join(Determination, Determination.institution_id == Institution.id)
+                         .where(Determination.state == "paid").order_by(Institution.code)).first()
+    words = cli_runner.invoke(args=["docs", "words", "107000.53"])
+    assert words.exit_code == 0 and words.output == "人民币壹拾万柒仟元零伍角叁分\n"
+    assert cli_runner.invoke(args=["docs", "words", "-1"]).exit_code == 2
+    out = tmp_path / "agreement.docx"
+    made = cli_runner.invoke(args=["docs", "agreement", "--region", REGION, "--year", "2026", "--institution", code,
+                                   "--out", str(out)], env=as_user(app, "jiesuan1"))
+    assert made.exit_code == 0 and "文书登记第" in made.output, made.output
+    ok = cli_runner.invoke(args=["docs", "verify", str(out)])
+    assert ok.exit_code == 0 and "是本经办机构出具的文书" in ok.output and "为现行版本" in ok.output
+    changed = tmp_path / "changed.docx"
+    data = bytearray(out.read_bytes())
+    data[100] ^= 1
+    changed.write_bytes(bytes(data))
+    bad = cli_runner.invoke(args=["docs", "verify", str(changed)])
+    assert bad.exit_code == 1 and "不是本经办机构登记出具的文书" in bad.output
+    zipped = tmp_path / "all.zip"
+    batch = cli_runner.invoke(args=["docs", "batch", "agreement", "--region", REGION, "--year", "2026", "--out",
+                                    str(zipped)], env=as_user(app, "jiesuan1"))
+    assert batch.exit_code == 0 and zipfile.is_zipfile(zipped), batch.output
+    refused = cli_runner.invoke(args=["docs", "public-list", "--region", REGION, "--year", "2026"],
+                                env=as_user(app, "caiwu1"))
+    assert refused.exit_code == 2 and "须由基金结算部门办理" in refused.output
+
+
+def test_a_pdf_is_made_beside_the_docx_where_libreoffice_is_installed_and_a_clear_message_where_not(
+        app, cli_runner, tmp_path, monkeypatch):
+    import os
+
+    from agreements import pdf
+    from tests.console import as_user
+
+    in_ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+    if pdf.converter() is None:
+        if in_ci:
+            pytest.fail("LibreOffice not installed (CI=true: the PDF path must be tested)", pytrace=False)
+        pytest.skip("LibreOffice not installed")
+    sessions = app.extensions["prepay_sessions"]
+    load_demo(sessions, institutions=30, seed=2026, year=YEAR)
+    out = tmp_path / "list.docx"
+    made = cli_runner.invoke(args=["docs", "public-list", "--region", REGION, "--year", "2026", "--out", str(out),
+                                   "--pdf"], env=as_user(app, "jiesuan1"))
+    assert made.exit_code == 0, made.output
+    assert (tmp_path / "list.pdf").read_bytes().startswith(b"%PDF")
+    monkeypatch.setattr(pdf, "SOFFICE", ("no-such-office",))
+    without = cli_runner.invoke(args=["docs", "public-list", "--region", REGION, "--year", "2026", "--out",
+                                      str(tmp_path / "again.docx"), "--pdf"], env=as_user(app, "jiesuan1"))
+    assert without.exit_code == 0 and "未安装 LibreOffice" in without.output
+    assert (tmp_path / "again.docx").exists() and not (tmp_path / "again.pdf").exists()
