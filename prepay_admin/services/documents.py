@@ -430,18 +430,18 @@ def upload_template(sessions: sessionmaker, region_code: str, kind_name: str, da
     kind = KINDS.get(kind_name)
     if kind is None:
         raise NotFound(f"没有文书类型 {kind_name}", "kind")
-    if len(data) > MAX_BYTES:
-        raise ServiceError("模板文件不能超过 20 MiB", "file")
-    try:
-        used = variables(data)
-    except TemplateProblem as err:
-        raise ServiceError(str(err), "file") from None
-    unknown = sorted(used - kind.provides)
-    if unknown:
-        raise ServiceError(f"模板使用了{kind.title}没有的变量：{'、'.join(unknown)}（可用：{'、'.join(sorted(kind.provides))}）",
-                           "file")
     with staff_step(sessions, user, Department.ADMINISTRATOR) as step:
         step.enter(find_region(step.session, region_code))
+        if len(data) > MAX_BYTES:
+            raise ServiceError("模板文件不能超过 20 MiB", "file")
+        try:
+            used = variables(data)
+        except TemplateProblem as err:
+            raise ServiceError(str(err), "file") from None
+        unknown = sorted(used - kind.provides)
+        if unknown:
+            raise ServiceError(f"模板使用了{kind.title}没有的变量：{'、'.join(unknown)}"
+                               f"（可用：{'、'.join(sorted(kind.provides))}）", "file")
         step.session.add(RegionTemplate(region_id=step.region.id, kind=kind.name, content=data,
                                         sha256=hashlib.sha256(data).hexdigest(), uploaded_by=user))
     return sorted(used)

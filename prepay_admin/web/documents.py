@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -14,15 +14,20 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional
 
+from agreements.kinds import KINDS
+
 from .. import extensions
+from ..policy.departments import Department
 from ..policy.facts import Fund
 from ..policy.reasons import FUND_CN
+from ..queries import documents as views
 from ..services import documents
 from ..validation import parse_month
-from .params import require_granted_region
-from .refusals import carry_out
+from .params import choice_arg, int_arg, regions, require_granted_region
+from .refusals import attempt, carry_out
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
+REGISTER_PAGE = 50
 
 
 class ActionForm(FlaskForm):
@@ -125,3 +130,53 @@ def verify():
             return render_template("documents/verify.html", form=form, checked=False, found=None), 400
         found, checked = documents.verify(extensions.sessions(), form.file.data.read(documents.MAX_BYTES + 1)), True
     return render_template("documents/verify.html", form=form, checked=checked, found=found)
+
+
+class TemplateForm(FlaskForm):
+    file = FileField("修改后的模板（.docx）", validators=[FileRequired("请选择模板文件")])
+
+
+def _templates_page(region_code: str, status: int = 200, errors: dict | None = None):
+    page = int_arg("page", 1, 100_000)
+    kind = choice_arg("kind", set(KINDS))
+    found = views.register(extensions.sessions(), region_code, page, REGISTER_PAGE, kind)
+    return render_template("documents/index.html", region_code=region_code, region_name=regions()[region_code],
+                           templates=views.templates_in_use(extensions.sessions(), region_code), found=found,
+                           page=page, pages=max(1, -(-found.count // REGISTER_PAGE)), query={"kind": kind} if kind else {},
+                           kinds=KINDS, kind=kind, forms={k: TemplateForm(formdata=None) for k in KINDS},
+                           errors=errors or {},
+                           administrator=current_user.identity.department == Department.ADMINISTRATOR), status
+
+
+@bp.get("/<region_code>")
+def index(region_code: str):
+    """The register of issued documents, and the templates in use (each downloadable, to edit)."""
+    return _templates_page(region_code)
+
+
+@bp.get("/<region_code>/templates/<document_kind>")
+def template_file(region_code: str, document_kind: str):
+    if document_kind not in KINDS:
+        abort(404)
+    return _send(f"{document_kind}-{region_code}.docx",
+                 views.template_file(extensions.sessions(), region_code, document_kind), documents.DOCX)
+
+
+@bp.post("/<region_code>/templates/<document_kind>")
+def upload_template(region_code: str, document_kind: str):
+    """A region's own edited template (管理员): refused, with the names, if it uses a variable the document
+    does not provide."""
+    kind = document_kind
+    if kind not in KINDS:
+        abort(404)
+    form = TemplateForm()
+    if not form.validate_on_submit():
+        return _templates_page(region_code, 400, {kind: [e for errs in form.errors.values() for e in errs]})
+    problems: list[str] = []
+    ok, used = attempt(lambda: documents.upload_template(extensions.sessions(), region_code, kind,
+                                                         form.file.data.read(documents.MAX_BYTES + 1), _user()),
+                       problems)
+    if not ok:
+        return _templates_page(region_code, 400, {kind: problems})
+    flash(f"已启用{KINDS[kind].title}的新模板（使用变量：{'、'.join(used)}）。")
+    return redirect(url_for("documents.index", region_code=region_code))

@@ -259,3 +259,32 @@ def test_a_pdf_is_made_beside_the_docx_where_libreoffice_is_installed_and_a_clea
                                       str(tmp_path / "again.docx"), "--pdf"], env=as_user(app, "jiesuan1"))
     assert without.exit_code == 0 and "未安装 LibreOffice" in without.output
     assert (tmp_path / "again.docx").exists() and not (tmp_path / "again.pdf").exists()
+
+
+def test_the_register_and_the_templates_on_screen_an_administrator_replaces_one(app, client):
+    from docx import Document as New
+
+    from tests.screens import csrf_token, sign_in
+
+    sessions = app.extensions["prepay_sessions"]
+    load_demo(sessions, institutions=12, seed=2026, year=YEAR)
+    documents.issue(sessions, "public_list", REGION, "jiesuan1", year=YEAR)
+    sign_in(client, "shenji1")
+    page = client.get(f"/documents/{REGION}").get_data(as_text=True)
+    assert "预付金公示" in page and "系统模板" in page and "上传并启用" not in page
+    template = client.get(f"/documents/{REGION}/templates/agreement")
+    assert template.status_code == 200 and template.data == KINDS["agreement"].packaged_template()
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/password")})
+
+    sign_in(client, "guanli1")
+    bad = New()
+    bad.add_paragraph("{{ institution.name }} {{ bribe }}")
+    data = io.BytesIO()
+    bad.save(data)
+    token = csrf_token(client, "/password")
+    refused = client.post(f"/documents/{REGION}/templates/agreement",
+                          data={"csrf_token": token, "file": (io.BytesIO(data.getvalue()), "bad.docx")})
+    assert refused.status_code == 400 and "bribe" in refused.get_data(as_text=True)
+    done = client.post(f"/documents/{REGION}/templates/agreement", follow_redirects=True,
+                       data={"csrf_token": token, "file": (io.BytesIO(KINDS["agreement"].packaged_template()), "a.docx")})
+    assert "已启用预付金预付协议的新模板" in done.get_data(as_text=True) and "本地区模板" in done.get_data(as_text=True)

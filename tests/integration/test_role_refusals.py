@@ -109,6 +109,8 @@ SCREENS = {
                                                                       f"/documents/{REGION}/receivables/1/demand", {}),
     "/documents/<region_code>/statements/<code>": ({D.FINANCE}, f"/documents/{REGION}/statements/H32060000001",
                                                    {"fund": "employee"}),
+    "/documents/<region_code>/templates/<document_kind>": ({D.ADMINISTRATOR}, f"/documents/{REGION}/templates/agreement",
+                                                  lambda: {"file": (io.BytesIO(_agreement_template()), "协议.docx")}),
     "/recovery/<region_code>/presettlements/<id:presettlement_id>/pay": (
         {D.FINANCE}, f"/recovery/{REGION}/presettlements/1/pay", {"bank_ref": "B3", "paid_from": "expenditure",
                                                                   "day": "2026-06-01"}),
@@ -211,6 +213,12 @@ def region(app):
     return sessions
 
 
+def _agreement_template() -> bytes:
+    from agreements.kinds import KINDS
+
+    return KINDS["agreement"].packaged_template()
+
+
 def _paid_code(sessions) -> str:
     from prepay_admin.models import Determination, Institution
 
@@ -279,7 +287,8 @@ def test_24_every_api_action_refuses_other_departments_changes_nothing_and_is_re
 OVERSEERS = {D.AUDITOR, D.INTERNAL_AUDIT, D.ADMINISTRATOR}
 RESTRICTED_READS = {"/admin/users": {D.ADMINISTRATOR}, "/audit/<region_code>": OVERSEERS}
 PATHS = {"<region_code>": REGION, "<year:year>": "2026", "<id:batch_id>": "1", "<code>": "H32060000001",
-         "<kind>": "institutions", "<id:receivable_id>": "1", "<id:run_id>": "1", "<id:presettlement_id>": "1"}
+         "<kind>": "institutions", "<id:receivable_id>": "1", "<id:run_id>": "1", "<id:presettlement_id>": "1",
+         "<document_kind>": "agreement"}
 PUBLIC = {"/login", "/static/<path:filename>", "/api/openapi.json", "/api/docs"}
 
 

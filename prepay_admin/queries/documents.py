@@ -1,0 +1,97 @@
+"""The document register and the templates in use, as staff read them."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import sessionmaker
+
+from agreements.kinds import KINDS
+
+from ..models import Institution, IssuedDocument, RegionTemplate
+from ..services.errors import NotFound
+from ..services.unit_of_work import find_region
+from .audit_trail import staff_names
+
+
+@dataclass(frozen=True)
+class TemplateInUse:
+    kind: str
+    title: str
+    article: str
+    own: bool  # the region's own edited copy (else the packaged one)
+    sha256: str
+    uploaded_by: str | None
+    uploaded_at: dt.datetime | None
+    provides: tuple[str, ...]
+
+
+def templates_in_use(sessions: sessionmaker, region_code: str) -> tuple[TemplateInUse, ...]:
+    with sessions() as session:
+        region = find_region(session, region_code)
+        latest = {}
+        for t in session.scalars(select(RegionTemplate).where(RegionTemplate.region_id == region.id)
+                                 .order_by(RegionTemplate.id)):
+            latest[t.kind] = t
+        names = staff_names(session)
+        out = []
+        for kind in KINDS.values():
+            own = latest.get(kind.name)
+            out.append(TemplateInUse(kind.name, kind.title, kind.article, own is not None,
+                                     own.sha256 if own else hashlib.sha256(kind.packaged_template()).hexdigest(),
+                                     names.get(own.uploaded_by, own.uploaded_by) if own else None,
+                                     own.uploaded_at if own else None, tuple(sorted(kind.provides))))
+        return tuple(out)
+
+
+def template_file(sessions: sessionmaker, region_code: str, kind_name: str) -> bytes:
+    """The template a region's documents of ``kind_name`` are filled from now (to edit in Word or WPS)."""
+    kind = KINDS.get(kind_name)
+    if kind is None:
+        raise NotFound(f"没有文书类型 {kind_name}", "kind")
+    with sessions() as session:
+        region = find_region(session, region_code)
+        own = session.scalar(select(RegionTemplate.content).where(RegionTemplate.region_id == region.id,
+                                                                  RegionTemplate.kind == kind.name)
+                             .order_by(RegionTemplate.id.desc()).limit(1))
+        return own if own is not None else kind.packaged_template()
+
+
+@dataclass(frozen=True)
+class RegisterLine:
+    id: int
+    kind: str
+    title: str
+    subject: str
+    institution: str | None
+    file_name: str
+    sha256: str
+    generated_by: str
+    generated_at: dt.datetime
+    superseded_by_id: int | None
+
+
+@dataclass(frozen=True)
+class Register:
+    rows: tuple[RegisterLine, ...]
+    count: int
+
+
+def register(sessions: sessionmaker, region_code: str, page: int = 1, size: int = 50,
+             kind: str | None = None) -> Register:
+    """Every document issued in the region, newest first; superseded ones stay, marked."""
+    with sessions() as session:
+        region = find_region(session, region_code)
+        where = [IssuedDocument.region_id == region.id]
+        if kind:
+            where.append(IssuedDocument.kind == kind)
+        count = session.scalar(select(func.count()).select_from(IssuedDocument).where(*where))
+        names = staff_names(session)
+        rows = session.execute(
+            select(IssuedDocument, Institution.name).outerjoin(Institution, Institution.id == IssuedDocument.institution_id)
+            .where(*where).order_by(IssuedDocument.id.desc()).offset((page - 1) * size).limit(size))
+        return Register(tuple(RegisterLine(d.id, d.kind, KINDS[d.kind].title if d.kind in KINDS else d.kind, d.subject,
+                                           name, d.file_name, d.sha256, names.get(d.generated_by, d.generated_by),
+                                           d.generated_at, d.superseded_by_id) for d, name in rows), count)
