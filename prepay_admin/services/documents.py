@@ -142,11 +142,13 @@ def _determination_notice(step: Step, year: int, code: str) -> tuple[str, Instit
     for a in det.advances:
         capped = a.final_cap if a.final_amount is not None else a.cap
         notes = "；".join(f"{r['message']}（{r['article']}）" for r in json.loads(a.final_reasons_json or a.reasons_json))
-        steps.append({"fund_cn": FUND_CN[a.fund], "base": a.base, "months": str(det.months or ""),
-                      "ratio": str(det.ratio or ""), "raw": a.raw, "rounded": a.rounded,
+        steps.append({"fund_cn": FUND_CN[a.fund], "base": a.base,
+                      "months": "" if det.months is None else f"{det.months.normalize():f}",
+                      "ratio": "" if det.ratio is None else f"{det.ratio:.0%}", "raw": a.raw, "rounded": a.rounded,
                       "capped": "—" if capped is None else f"{capped:,.2f}", "amount": _final(a), "notes": notes})
     total = sum((s["amount"] for s in steps), ZERO)
-    reasons = [{"message": r["message"], "article": r["article"]} for r in json.loads(det.reasons_json)]
+    reasons = [{"message": r["message"], "article": r["article"]} for r in json.loads(det.reasons_json)] \
+        or [{"message": "无", "article": ""}]
     verdict = (f"予以预付，核定金额合计 {total:,.2f} 元（{in_words(total)}）。" if det.eligible and total > 0
                else "不予预付，原因见下表。")
     context = {"institution": _institution(inst), "verdict": verdict, "steps": steps, "total": total,

@@ -288,3 +288,31 @@ def test_the_register_and_the_templates_on_screen_an_administrator_replaces_one(
     done = client.post(f"/documents/{REGION}/templates/agreement", follow_redirects=True,
                        data={"csrf_token": token, "file": (io.BytesIO(KINDS["agreement"].packaged_template()), "a.docx")})
     assert "已启用预付金预付协议的新模板" in done.get_data(as_text=True) and "本地区模板" in done.get_data(as_text=True)
+
+
+def test_16_every_field_of_the_agreement_is_in_its_place(sessions, played):
+    from agreements.words import in_words
+    from prepay_admin.models import Agreement, DeterminationAdvance, SecurityPledge
+
+    with sessions() as s:
+        inst = s.scalar(select(Institution).where(Institution.code == played))
+        det = s.scalar(select(Determination).where(Determination.institution_id == inst.id))
+        agreement = s.get(Agreement, det.agreement_id)
+        pledge = s.get(SecurityPledge, det.security_id)
+        amounts = {a.fund: a.final_amount if a.final_amount is not None else a.amount
+                   for a in s.scalars(select(DeterminationAdvance).where(DeterminationAdvance.determination_id == det.id))}
+    doc = Document(io.BytesIO(documents.issue(sessions, "agreement", REGION, "jiesuan1", year=YEAR,
+                                              institution=played).data))
+    paragraphs = [p.text for p in doc.paragraphs]
+    assert paragraphs[0] == "医保基金预付金预付协议"
+    assert f"协议编号：{agreement.agreement_no}" in paragraphs
+    assert f"乙方（定点医疗机构）：{HOSTILE}" in paragraphs
+    assert f"乙方定点医药机构编码：{played}　　统一社会信用代码：{inst.credit_code}" in paragraphs
+    assert f"乙方收款账户：{inst.bank_name}　账号 {inst.bank_account}" in paragraphs
+    rows = [[c.text for c in r.cells] for r in doc.tables[0].rows]
+    fund_cn = {"employee": "职工医保统筹基金", "resident": "居民医保基金"}
+    expected = [[fund_cn[f.value], f"{a:,.2f}", in_words(a)] for f, a in sorted(amounts.items()) if a > 0]
+    total = sum(amounts.values())
+    assert rows == [["基金", "金额（元）", "大写"], *expected, ["合计", f"{total:,.2f}", in_words(total)]]
+    assert any(f"担保额度 {pledge.value:,.2f} 元（{in_words(pledge.value)}）" in p for p in paragraphs)
+    assert f"签订日期：{agreement.signed_on}" in paragraphs
