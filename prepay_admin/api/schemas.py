@@ -569,6 +569,7 @@ class ReceivableDetailOut(Schema):
     case = fields.String(allow_none=True)
     case_documents = fields.String(allow_none=True)
     transferred_from_id = fields.Integer(allow_none=True)
+    year_end_of = fields.Integer(allow_none=True)
     movements = fields.List(fields.Nested(RecoveryMovementOut))
     history = fields.List(fields.Nested(TrailLineOut))
     actions = fields.List(fields.String())

@@ -187,6 +187,7 @@ class ReceivableDetail:
     case: str | None
     case_documents: str | None
     transferred_from_id: int | None
+    year_end_of: int | None  # the year whose year end made it owed (its notice can be issued)
     movements: tuple[MovementLine, ...]
     history: tuple[TrailLine, ...]
     actions: tuple[str, ...]  # what the receivable's state allows next
@@ -214,8 +215,9 @@ def receivable_detail(sessions: sessionmaker, receivable_id: int, today: dt.date
         history = trail_lines(session, [Transition.machine == RECEIVABLE.name, Transition.object_id == r.id])
         region = session.get(Region, r.region_id)
         case_text = f"{r.court} {r.case_ref}（{r.case_filed_on} 立案）" if r.case_ref else None
+        year_end_of = int(r.origin.split(":")[1]) if r.origin.startswith("year-end:") else None
         return ReceivableDetail(line, r.reason, region.code, trigger, r.demand_ref, r.demanded_on, case_text,
-                                r.case_documents, r.transferred_from_id, movements, history,
+                                r.case_documents, r.transferred_from_id, year_end_of, movements, history,
                                 RECEIVABLE.actions_from(r.state))
 
 

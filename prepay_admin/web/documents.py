@@ -74,8 +74,8 @@ def _issued(issued: documents.Issued) -> Response:
 
 @bp.post("/<region_code>/<year:year>/<code>/<kind>")
 def institution_document(region_code: str, year: int, code: str, kind: str):
-    """The agreement or the determination notice of one institution's year."""
-    if kind not in ("agreement", "determination_notice") or len(code) > 20:
+    """One institution's document of a year: agreement, application form, determination or year-end notice."""
+    if kind not in ("agreement", "application_form", "determination_notice", "year_end_notice") or len(code) > 20:
         abort(404)
     _button()
     return _issued(carry_out(lambda: documents.issue(extensions.sessions(), kind, region_code, _user(), year=year,
