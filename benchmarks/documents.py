@@ -4,7 +4,8 @@ Method: the demo region of N institutions played through its year (every signed 
 agreement); the project's figure is ``documents.issue_batch("agreement", …)`` (read each institution's
 determination, agreement and security, fill the template, register the file with its SHA-256, add it to
 the zip, in one transaction); the floor is opening and saving the same template with python-docx as
-many times, in the same run. Goal: the batch of a 5,000-institution region well under a minute.
+many times, in the same run. Then every determination notice of the year the same way. Goal: each batch of a 5,000-institution
+region well under a minute.
 
     .venv/bin/python -m benchmarks.documents [--institutions 5000] [--database-url URL]
 """
@@ -52,8 +53,14 @@ def main(argv: list[str] | None = None) -> int:
     floor = time.perf_counter() - started
     print(f"{batch.count:,} agreements: batch {took:.1f} s ({took / batch.count * 1000:.1f} ms each), "
           f"bare python-docx open and save {floor:.1f} s, ratio {took / floor:.2f}; zip {len(batch.data) / 2**20:.1f} MiB")
-    print(f"goal: well under {GOAL_SECONDS:.0f} s for the region: {'met' if took < GOAL_SECONDS else 'MISSED'}")
-    return 0 if took < GOAL_SECONDS else 1
+    started = time.perf_counter()
+    notices = documents.issue_batch(sessions, "determination_notice", "320600", 2026, "jiesuan1")
+    notice_took = time.perf_counter() - started
+    print(f"{notices.count:,} determination notices (every applicant): batch {notice_took:.1f} s "
+          f"({notice_took / notices.count * 1000:.1f} ms each)")
+    ok = took < GOAL_SECONDS and notice_took < GOAL_SECONDS
+    print(f"goal: each batch of the region well under {GOAL_SECONDS:.0f} s: {'met' if ok else 'MISSED'}")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
