@@ -40,7 +40,8 @@ OPTION_FOR_FIELD = {"on": "date", "today": "date", "submitted_on": "date", "paid
                     "settled_on": "date", "occurred_on": "date", "filed_on": "date", "approval_ref": "approval",
                     "court_document_ref": "court-document", "presettlement": "id", "budget_left": "budget-left",
                     "application_ref": "application", "document_ref": "document", "case_ref": "case",
-                    "decision_ref": "decision", "paid_into": "into"}
+                    "decision_ref": "decision", "paid_into": "into", "account_no": "account-no",
+                    "account_name": "account-name", "bank_name": "bank-name", "account": "region"}
 
 
 def app_sessions():

@@ -1,7 +1,6 @@
 """``prepay-admin docs``: the bureau's documents (.docx), their register, and money in uppercase words."""
 from __future__ import annotations
 
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -153,8 +152,12 @@ def statement(region_code, institution, fund, from_period, to_period, out, pdf) 
 @with_appcontext
 def batch(kind, region_code, year, out) -> None:
     user = acting_user()
-    with click.progressbar(length=0, label="生成文书", file=sys.stderr, show_pos=True) as bar:
-        done = run_service(lambda: documents.issue_batch(app_sessions(), kind, region_code, year, user, bar.update))
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % 100 == 0:
+            click.echo(f"  已生成 {done:,}/{total:,} 份", err=True)
+
+    done = run_service(lambda: documents.issue_batch(app_sessions(), kind, region_code, year, user, progress))
     write_file(out, done.data, "out")
     click.echo(f"已生成 {done.count} 份，写入 {out}")
 

@@ -11,14 +11,15 @@ from flask.cli import with_appcontext
 from .. import clock
 from ..intake.kinds import KINDS
 from ..intake.writing import data_csv, data_xlsx, template_xlsx
+from ..policy.facts import Fund
 from ..profiles import available_profiles
 from ..queries import access
 from ..queries.intake import exported, import_history
 from ..services.imports import ImportReport, import_file
-from ..services.regions import create_region
+from ..services.regions import create_region, set_account
 from ..tables import render
 from ..validation import parse_month
-from .common import CODE, PERIOD, TEXT, app_sessions, acting_user, fail, operator, run_service, write_file
+from .common import CODE, PERIOD, TEXT, TextType, app_sessions, acting_user, fail, operator, run_service, write_file
 
 PROGRESS_EVERY = 50_000
 
@@ -131,3 +132,15 @@ def region() -> None:
 def create(code: str, name: str, profile: str) -> None:
     run_service(lambda: create_region(app_sessions(), code, name, profile, clock.today().year, operator()))
     click.echo(f"已创建统筹地区 {code} {name}（{profile}）。请用 prepay-admin users grant-region 授予人员。")
+
+
+@region.command("set-account", help="登记经办机构某基金的支出户（收回通知中告知机构交回预付金的账户；运维命令）")
+@click.option("--code", required=True, type=CODE, help="统筹地区编码")
+@click.option("--fund", required=True, type=click.Choice(["employee", "resident"]))
+@click.option("--account-name", required=True, type=TextType(100), help="户名")
+@click.option("--bank-name", required=True, type=TextType(100), help="开户行")
+@click.option("--account-no", required=True, type=TextType(40), help="账号")
+@with_appcontext
+def set_account_(code: str, fund: str, account_name: str, bank_name: str, account_no: str) -> None:
+    run_service(lambda: set_account(app_sessions(), code, Fund(fund), account_name, bank_name, account_no, operator()))
+    click.echo(f"已登记统筹地区 {code} 的{fund}支出户：{bank_name} {account_no}")

@@ -14,7 +14,7 @@ from .policy_override import PolicyOverride
 from .recovery import (
     PreSettlement, PreSettlementSignOff, Receivable, RecoveryMovement, RecoveryTrigger, SettlementLine, SettlementRun,
 )
-from .region import FundPositionRecord, Region
+from .region import FundPositionRecord, Region, RegionAccount
 from .staff import DEPARTMENT_CN, ApiToken, Department, LoginAttempt, Staff, StaffRegion
 
 __all__ = [
@@ -22,5 +22,5 @@ __all__ = [
     "Agreement", "AnnualStanding", "DataCorrection", "DataImport", "ImportUpload", "Application", "Bar", "BatchItem", "CalendarDay", "CalendarYear", "Campaign",
     "DEPARTMENT_CN", "Department", "Determination", "DeterminationAdvance", "FundGateRecord", "FundPositionRecord",
     "Institution", "InstitutionCondition", "IssuedDocument", "JobRun", "MonthlyPayout", "Notice", "PaymentBatch", "PaymentInstruction",
-    "PolicyOverride", "PreSettlement", "PreSettlementSignOff", "Receivable", "RecoveryMovement", "RecoveryTrigger", "Region", "RegionTemplate", "SettlementLine", "SettlementRun", "SecurityPledge", "SignOff", "Staff", "Transition",
+    "PolicyOverride", "PreSettlement", "PreSettlementSignOff", "Receivable", "RecoveryMovement", "RecoveryTrigger", "Region", "RegionAccount", "RegionTemplate", "SettlementLine", "SettlementRun", "SecurityPledge", "SignOff", "Staff", "Transition",
 ]

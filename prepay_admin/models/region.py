@@ -39,3 +39,18 @@ class FundPositionRecord(Base):
     projected_current_balance: Mapped[Decimal] = mapped_column(Money())
 
     region: Mapped[Region] = relationship(back_populates="fund_positions")
+
+
+class RegionAccount(Base):
+    """The bureau's own bank account of a fund (支出户), into which institutions pay advances back
+    (20§(二)1: the demand names it)."""
+
+    __tablename__ = "region_account"
+    __table_args__ = (UniqueConstraint("region_id", "fund"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+    fund: Mapped[Fund] = mapped_column(enum_type(Fund, "fund"))
+    account_name: Mapped[str] = mapped_column(String(100))  # 户名
+    bank_name: Mapped[str] = mapped_column(String(100))  # 开户行
+    account_no: Mapped[str] = mapped_column(String(40))

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..db import bulk_insert
 from ..demo.generator import InstitutionPlan, fund_positions, plan_region
+from ..policy.facts import Fund
 from ..models import (
     AnnualStanding,
     Bar,
@@ -20,6 +21,7 @@ from ..models import (
     InstitutionCondition,
     MonthlyPayout,
     Region,
+    RegionAccount,
 )
 from .demo_cycle import DEMO_STAFF, PlayedCycle, ensure_demo_staff, play_cycle
 from .demo_return import REPAYING_INDEX, play_two_years
@@ -71,6 +73,9 @@ def load_demo(
         if existing is not None:
             return DemoLoad(region_code, False, 0, 0)
         region = create_region_in(session, region_code, region_name, profile, year)
+        for fund, no in ((Fund.EMPLOYEE, "1"), (Fund.RESIDENT, "2")):  # the bureau's 支出户, named on demands
+            session.add(RegionAccount(region_id=region.id, fund=fund, account_name=f"{region_name}医疗保险基金支出户",
+                                      bank_name="中国工商银行南通分行营业部", account_no=f"11101{region_code}{no:0>8}"))
         for username, _, _ in DEMO_STAFF:  # the demo's staff work in the demo region
             grant_region_in(session, username, region_code, "demo")
         for y in range(year - years + 1, year + 1):

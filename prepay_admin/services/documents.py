@@ -30,7 +30,7 @@ from agreements.words import in_words
 from .. import clock
 from ..models import (
     Agreement, AnnualStanding, Application, BatchItem, Campaign, Department, Determination, Institution,
-    IssuedDocument, Receivable, RecoveryMovement, Region, RegionTemplate, SecurityPledge,
+    IssuedDocument, Receivable, RecoveryMovement, Region, RegionAccount, RegionTemplate, SecurityPledge,
 )
 from ..db import money_sum
 from ..policy.facts import Fund
@@ -223,11 +223,16 @@ def _demand(step: Step, receivable: Receivable) -> tuple[str, Institution, dict,
     recovered = session.scalar(select(money_sum(RecoveryMovement.amount)).where(
         RecoveryMovement.receivable_id == receivable.id))
     amount = receivable.amount - recovered
+    account = session.scalar(select(RegionAccount).where(RegionAccount.region_id == step.region.id,
+                                                         RegionAccount.fund == receivable.fund))
+    if account is None:
+        raise ServiceError(f"{step.region.name} 尚未登记{FUND_CN[receivable.fund]}支出户，收回通知无法告知交回账户"
+                           f"（运维命令 prepay-admin region set-account）", "account")
     context = {"institution": _institution(inst), "demand_ref": receivable.demand_ref,
                "reason": f"{ROUTE_CN[receivable.route]}（{receivable.reason}）", "fund_cn": FUND_CN[receivable.fund],
                "amount": amount, "amount_words": in_words(amount), "due_on": receivable.due_on.isoformat(),
                "working_days": step.profile.year_end.refund_working_days,
-               "pay_into": f"{step.region.name}{FUND_CN[receivable.fund]}支出户",
+               "pay_into": f"户名 {account.account_name}，开户行 {account.bank_name}，账号 {account.account_no}",
                "demanded_on": receivable.demanded_on.isoformat()}
     return f"receivable/{receivable.id}", inst, context, {"receivable_id": receivable.id,
                                                          "outstanding": f"{amount:.2f}"}
@@ -370,7 +375,7 @@ class Batch:
 
 
 def issue_batch(sessions: sessionmaker, kind_name: str, region_code: str, year: int, user: str,
-                progress: Callable[[int], None] = lambda n: None) -> Batch:
+                progress: Callable[[int, int], None] = lambda done, total: None) -> Batch:
     """Every agreement (of the signed) or determination notice (of every determination) of a year, as one zip,
     each registered; in one step, so a failure issues none."""
     if kind_name not in BATCHABLE:
@@ -392,11 +397,11 @@ def issue_batch(sessions: sessionmaker, kind_name: str, region_code: str, year: 
         builder = _agreement if kind_name == "agreement" else _determination_notice
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
-            for code in codes:
+            for done, code in enumerate(codes, start=1):
                 subject, inst, context, source = builder(step, year, code)
                 issued = _register(step, kind, subject, inst, year, context, source, template, compiled)
                 archive.writestr(issued.file_name, issued.data)
-                progress(1)
+                progress(done, len(codes))
         return Batch(kind_name, len(codes), f"{kind_name}-{region_code}-{year}.zip", out.getvalue())
 
 

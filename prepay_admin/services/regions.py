@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..models import AuditEvent, Region
+from ..models import AuditEvent, Region, RegionAccount
+from ..policy.facts import Fund
 from ..profiles import require_known
 from .books import open_region_books_in
 from .errors import ServiceError
@@ -36,3 +37,27 @@ def create_region(sessions: sessionmaker, code: str, name: str, profile: str, ye
     with sessions.begin() as session:
         create_region_in(session, code, name, profile, year)
         session.add(AuditEvent(actor=by[:60], kind="operator", detail=f"创建统筹地区 {code} {name}（{profile}）"))
+
+
+def set_account(sessions: sessionmaker, code: str, fund: Fund, account_name: str, bank_name: str, account_no: str,
+                by: str) -> None:
+    """The bureau's 支出户 of a fund, into which advances are paid back (named on every demand); replaces
+    the earlier one, recorded with the OS login (an operator's command)."""
+    account_no = account_no.replace(" ", "")
+    if not (account_no.isascii() and account_no.isdigit() and 8 <= len(account_no) <= 32):
+        raise ServiceError("银行账号须为 8—32 位数字", "account_no")
+    for value, field, label in ((account_name, "account_name", "户名"), (bank_name, "bank_name", "开户行")):
+        if not value.strip() or len(value) > 100:
+            raise ServiceError(f"{label}须为 1—100 个字符", field)
+    with sessions.begin() as session:
+        region = session.scalar(select(Region).where(Region.code == code))
+        if region is None:
+            raise ServiceError(f"没有统筹地区 {code}", "region_code")
+        found = session.scalar(select(RegionAccount).where(RegionAccount.region_id == region.id,
+                                                           RegionAccount.fund == fund))
+        if found is None:
+            found = RegionAccount(region_id=region.id, fund=fund)
+            session.add(found)
+        found.account_name, found.bank_name, found.account_no = account_name.strip(), bank_name.strip(), account_no
+        session.add(AuditEvent(actor=by[:60], kind="operator",
+                               detail=f"设置统筹地区 {code} {fund.value} 支出户：{bank_name} {account_no}"))

@@ -77,6 +77,7 @@ def test_20_the_demand_says_how_much_why_by_when_and_a_statement_has_its_confirm
     receivables.demand(sessions, rid, dt.date(YEAR, 3, 3), "caiwu1")
     text = text_of(documents.issue(sessions, "demand", REGION, "caiwu1", receivable_id=rid).data)
     assert "2026-03-10 前" in text and "5 个工作日" in text and "财产被保全" in text and "人民币" in text
+    assert "开户行 中国工商银行南通分行营业部，账号 1110132060000000001" in text
     statement = text_of(documents.issue(sessions, "statement", REGION, "caiwu1", institution=played,
                                         fund=Fund.EMPLOYEE, from_period="2026-01", to_period="2026-11").data)
     assert "核对意见" in statement and "盖章" in statement and "记-2026-" in statement

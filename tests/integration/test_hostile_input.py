@@ -108,6 +108,9 @@ CLI_PROBES = [
      "--approval: "),
     (["recovery", "year-end", "--region", "320600", "--year", "2026"], "--year: "),  # 2027's list is not fixed
     (["presettlement", "pay", "--id", "99999", "--bank-ref", "B"], "--id: 没有月度预结金"),
+    (["region", "set-account", "--code", "320600", "--fund", "employee", "--account-name", "户名", "--bank-name",
+      "工行", "--account-no", "12AB"], "--account-no: "),
+    (["docs", "demand", "--region", "320600", "--receivable", "99999"], "--receivable: "),
     (["presettlement", "sign", "--id", "1", "--hash", "x"], "--id: "),
 ]
 
