@@ -52,56 +52,32 @@ def _written(issued: documents.Issued, out: Path | None) -> None:
 pdf_opt = click.option("--pdf", is_flag=True, help="同时生成 PDF（需本机安装 LibreOffice）")
 
 
-@docs.command(help="预付金预付协议（16§，基金结算部门）")
-@region_opt
-@year_opt
-@inst_opt
-@click.option("--out", type=OUT, help="输出文件，默认为登记的文件名")
-@pdf_opt
-@with_appcontext
-def agreement(region_code, year, institution, out, pdf) -> None:
-    user = acting_user()
-    _written(run_service(lambda: documents.issue(app_sessions(), "agreement", region_code, user, year=year,
-                                                 institution=institution)), out)
+# one institution's document of a year: (command, document kind, help)
+INSTITUTION_YEAR = (
+    ("agreement", "agreement", "预付金预付协议（16§，基金结算部门）"),
+    ("notice", "determination_notice", "预付金核定通知书：逐步列出测算过程及全部原因（15§(二)）"),
+    ("form", "application_form", "预付金使用申请表（附件），按机构资料及自查情况填写"),
+    ("year-end-notice", "year_end_notice",
+     "预付金年终处理通知（17§：少补、多退或清算；冀 二(四)：年度收回；财务管理部门）；--year 为到期的预付年度"),
+)
 
 
-@docs.command(help="预付金核定通知书：逐步列出测算过程及全部原因（15§(二)）")
-@region_opt
-@year_opt
-@inst_opt
-@click.option("--out", type=OUT)
-@pdf_opt
-@with_appcontext
-def notice(region_code, year, institution, out, pdf) -> None:
-    user = acting_user()
-    _written(run_service(lambda: documents.issue(app_sessions(), "determination_notice", region_code, user, year=year,
-                                                 institution=institution)), out)
+def _institution_year_command(name: str, kind: str, text: str) -> None:
+    @docs.command(name, help=text)
+    @region_opt
+    @year_opt
+    @inst_opt
+    @click.option("--out", type=OUT, help="输出文件，默认为登记的文件名")
+    @pdf_opt
+    @with_appcontext
+    def command(region_code, year, institution, out, pdf) -> None:
+        user = acting_user()
+        _written(run_service(lambda: documents.issue(app_sessions(), kind, region_code, user, year=year,
+                                                     institution=institution)), out)
 
 
-@docs.command(help="预付金使用申请表（附件），按机构资料及自查情况填写")
-@region_opt
-@year_opt
-@inst_opt
-@click.option("--out", type=OUT)
-@pdf_opt
-@with_appcontext
-def form(region_code, year, institution, out, pdf) -> None:
-    user = acting_user()
-    _written(run_service(lambda: documents.issue(app_sessions(), "application_form", region_code, user, year=year,
-                                                 institution=institution)), out)
-
-
-@docs.command("year-end-notice", help="预付金年终处理通知（17§：少补、多退或清算；冀 二(四)：年度收回；财务管理部门）")
-@region_opt
-@click.option("--year", required=True, type=YEAR, help="到期的预付年度")
-@inst_opt
-@click.option("--out", type=OUT)
-@pdf_opt
-@with_appcontext
-def year_end_notice(region_code, year, institution, out, pdf) -> None:
-    user = acting_user()
-    _written(run_service(lambda: documents.issue(app_sessions(), "year_end_notice", region_code, user, year=year,
-                                                 institution=institution)), out)
+for _name, _kind, _text in INSTITUTION_YEAR:
+    _institution_year_command(_name, _kind, _text)
 
 
 @docs.command(help="预付金收回通知（20§(二)1，财务管理部门；须已发出催收）")
