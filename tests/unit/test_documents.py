@@ -15,3 +15,18 @@ def test_a_file_that_is_not_a_docx_is_refused_as_a_template():
         variables(b"not a zip")
     with pytest.raises(TemplateProblem):
         render(b"PK\x03\x04 broken", {})
+
+
+def test_a_template_with_tags_in_its_header_is_filled_whole_and_escaped():
+    import io
+
+    from docx import Document
+
+    template = Document()
+    template.sections[0].header.paragraphs[0].text = "{{ institution.name }} 专用"
+    template.add_paragraph("{{ institution.name }}")
+    data = io.BytesIO()
+    template.save(data)
+    out = Document(io.BytesIO(render(data.getvalue(), {"institution": {"name": "A&B <C>"}})))
+    assert out.sections[0].header.paragraphs[0].text == "A&B <C> 专用"
+    assert out.paragraphs[0].text == "A&B <C>"
