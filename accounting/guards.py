@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Connection
 
-APPEND_ONLY_TABLES = ("ledger_entry", "ledger_line", "ledger_writeoff_memo", "ledger_writeoff_recovery")
+APPEND_ONLY_TABLES = ("ledger_entry", "ledger_line", "ledger_writeoff_memo", "ledger_writeoff_recovery",
+                      "ledger_chain")
 # what migration 0002 guarded, before the memo register kept later recoveries (0008)
 FIRST_TABLES = APPEND_ONLY_TABLES[:3]
 CLOSED_PERIOD_MESSAGE = "会计期间已结账，不能在已结账期间记账"

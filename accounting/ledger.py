@@ -22,8 +22,10 @@ from .schema import bind_processors, bulk_insert, money_sum, utcnow
 from .chart import NON_NEGATIVE_ROLES, Chart, Role
 from .entries import EntryDraft, LineDraft, content_hash, problems
 from .errors import LedgerError
+from .chain import GENESIS, ChainedEntry, ChainedLine, link
 from .models import (
-    Book, JournalEntry, JournalLine, LedgerAccount, PeriodClosure, VoucherCounter, WriteOffMemo, WriteOffRecovery,
+    Book, ChainLink, JournalEntry, JournalLine, LedgerAccount, PeriodClosure, VoucherCounter, WriteOffMemo,
+    WriteOffRecovery,
 )
 from .templates import reversal
 
@@ -246,7 +248,32 @@ def _insert(session: Session, book_id: int, draft: EntryDraft, key: str, digest:
         memo = _memo_for_recovery(session, book_id, draft.later_recovery)
         session.add(WriteOffRecovery(entry_id=entry.id, memo_id=memo.id, amount=draft.later_recovery.amount))
     session.flush()
+    _append_links(session, book_id, [(entry.id, _chained(book_id, year, counter.last_no, draft, key, user,
+                                                         entry.posted_at, reverses.id if reverses else None,
+                                                         accounts))])
     return entry
+
+
+def _chained(book_id: int, year: int, voucher_no: int, draft: EntryDraft, key: str, user: str, posted_at,
+             reverses_id: int | None, accounts: dict[Role, LedgerAccount]) -> ChainedEntry:
+    memo = draft.memo
+    return ChainedEntry(
+        book_id, year, voucher_no, draft.entry_date, draft.period, draft.summary, draft.source_ref, key, reverses_id,
+        user, posted_at, tuple(ChainedLine(no, accounts[l.role].id, l.party, l.debit, l.credit)
+                               for no, l in enumerate(draft.lines, start=1)),
+        None if memo is None else (memo.party, f"{memo.amount:.2f}", memo.court_document_ref, memo.approval_ref))
+
+
+def _append_links(session: Session, book_id: int, entries: list[tuple[int, ChainedEntry]]) -> None:
+    """Chain the new entries after the book's last link (under the book's lock: one chain per book)."""
+    last = session.execute(select(ChainLink.seq, ChainLink.hash).where(ChainLink.book_id == book_id)
+                           .order_by(ChainLink.seq.desc()).limit(1)).first()
+    seq, previous = (last.seq, last.hash) if last else (0, GENESIS)
+    rows = []
+    for entry_id, entry in entries:
+        seq, previous = seq + 1, link(previous, entry)
+        rows.append((entry_id, book_id, seq, previous))
+    bulk_insert(session.connection(), ChainLink.__table__, ("entry_id", "book_id", "seq", "hash"), rows)
 
 
 def _memo_for_recovery(session: Session, book_id: int, recovery) -> WriteOffMemo:
@@ -359,7 +386,8 @@ def _insert_many(session: Session, book_id: int, drafts: list[tuple[EntryDraft, 
     session.flush()
     connection = session.connection()
     to_db = bind_processors(JournalEntry.__table__, ("entry_date", "posted_at"), connection.dialect)
-    now = to_db["posted_at"](utcnow())
+    stamp = utcnow()
+    now = to_db["posted_at"](stamp)
     # raw rows, as the database stores them (no RETURNING: it would go row by row on SQLite); the voucher
     # numbers just allotted are a contiguous range per year, so one query per year reads the new ids back
     bulk_insert(connection, JournalEntry.__table__,
@@ -380,6 +408,9 @@ def _insert_many(session: Session, book_id: int, drafts: list[tuple[EntryDraft, 
                 ("entry_id", "line_no", "account_id", "party", "debit", "credit"),
                 [(entry_id, no, accounts[line.role].id, line.party, int(line.debit * 100), int(line.credit * 100))
                  for entry_id, (draft, _) in zip(ids, drafts) for no, line in enumerate(draft.lines, start=1)])
+    _append_links(session, book_id, [
+        (entry_id, _chained(book_id, d.entry_date.year, numbers[k], d, k, user, stamp, None, accounts))
+        for entry_id, (d, k) in zip(ids, drafts)])
     return {k: Posted(entry_id, f"记-{d.entry_date.year}-{numbers[k]:04d}", False)
             for entry_id, (d, k) in zip(ids, drafts)}
 

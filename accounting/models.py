@@ -119,6 +119,18 @@ class WriteOffRecovery(Base):
     amount: Mapped[Decimal] = mapped_column(Money())
 
 
+class ChainLink(Base):
+    """The hash chain of a book's entries (``chain.py``), one link per entry in posting order; append-only."""
+
+    __tablename__ = "ledger_chain"
+    __table_args__ = (UniqueConstraint("book_id", "seq"),)
+
+    entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entry.id"), primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("ledger_book.id"))
+    seq: Mapped[int]  # 1, 2, … per book
+    hash: Mapped[str] = mapped_column(String(64))
+
+
 class VoucherCounter(Base):
     """The last voucher number issued per book and year; updated under the book's lock, in the
     posting's own transaction, so a rolled-back posting leaves no gap."""

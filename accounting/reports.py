@@ -16,7 +16,7 @@ from .schema import money_sum
 
 from .chart import Role
 from .errors import LedgerError
-from .models import Book, JournalEntry, JournalLine, LedgerAccount, WriteOffMemo, WriteOffRecovery
+from .models import Book, ChainLink, JournalEntry, JournalLine, LedgerAccount, WriteOffMemo, WriteOffRecovery
 
 ZERO = Decimal("0.00")
 
@@ -219,3 +219,24 @@ def writeoff_register(session: Session, book_id: int) -> tuple[MemoRow, ...]:
                 r.voucher if r is not None else None, recovered or ZERO)
         for m, e, r, recovered in rows
     )
+
+
+@dataclass(frozen=True)
+class Anchor:
+    book: str
+    period: str
+    entries: int  # links in the chain up to the end of the period
+    head: str  # the last link of the period
+
+
+def chain_anchors(session: Session) -> tuple[Anchor, ...]:
+    """Each book's chain head at the end of every period, for the auditor to keep outside the database: a
+    later verify against a kept anchor shows that nothing before it was rewritten."""
+    last = (select(ChainLink.book_id, JournalEntry.period, func.max(ChainLink.seq).label("seq"))
+            .join(JournalEntry, JournalEntry.id == ChainLink.entry_id)
+            .group_by(ChainLink.book_id, JournalEntry.period).subquery())
+    rows = session.execute(
+        select(Book.name, last.c.period, ChainLink.seq, ChainLink.hash)
+        .join(ChainLink, (ChainLink.book_id == last.c.book_id) & (ChainLink.seq == last.c.seq))
+        .join(Book, Book.id == last.c.book_id).order_by(Book.name, last.c.period))
+    return tuple(Anchor(name, period, seq, head) for name, period, seq, head in rows)

@@ -13,8 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import guards
+from .chain import GENESIS, ChainedEntry, ChainedLine, link
 from .chart import NON_NEGATIVE_ROLES, PARTY_ROLES
-from .models import Book, JournalEntry, JournalLine, LedgerAccount, PeriodClosure, VoucherCounter
+from .models import (
+    Book, ChainLink, JournalEntry, JournalLine, LedgerAccount, PeriodClosure, VoucherCounter, WriteOffMemo,
+)
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,40 @@ def verify(session: Session) -> list[Breach]:
     for book_id, total in totals.items():
         if total != 0:
             add("book_unbalanced", f"{books[book_id]} 借贷合计相差 {total}")
+    breaches.extend(_chain_breaches(session, by_id, lines_by_entry, books))
     return breaches
+
+
+def _chain_breaches(session: Session, entries: dict[int, JournalEntry], lines_by_entry, books) -> list[Breach]:
+    """Recompute each book's hash chain from the rows as they are; name the first entry that does not match
+    (an entry or line edited, or removed, past the guards), and any entry outside the chain."""
+    memos = {m.entry_id: (m.party, f"{m.amount:.2f}", m.court_document_ref, m.approval_ref)
+             for m in session.scalars(select(WriteOffMemo))}
+    found, chained = [], set()
+    by_book: dict[int, list[ChainLink]] = defaultdict(list)
+    for c in session.scalars(select(ChainLink).order_by(ChainLink.book_id, ChainLink.seq)):
+        by_book[c.book_id].append(c)
+    for book_id, links in by_book.items():
+        previous = GENESIS
+        for expected_seq, c in enumerate(links, start=1):
+            chained.add(c.entry_id)
+            e = entries.get(c.entry_id)
+            if e is None or c.seq != expected_seq:
+                found.append(Breach("chain_broken", f"{books[book_id]} 哈希链第 {expected_seq} 环对应的凭证缺失或顺序被改动"))
+                break
+            lines = tuple(ChainedLine(l.line_no, l.account_id, l.party, l.debit, l.credit)
+                          for l in lines_by_entry.get(e.id, []))
+            recomputed = link(previous, ChainedEntry(
+                e.book_id, e.voucher_year, e.voucher_no, e.entry_date, e.period, e.summary, e.source_ref,
+                e.idempotency_key, e.reverses_id, e.posted_by, e.posted_at, lines, memos.get(e.id)))
+            if recomputed != c.hash:
+                found.append(Breach("chain_broken", f"{books[book_id]} {e.voucher} 与哈希链不符：凭证或其分录在记账后被改动"))
+                break
+            previous = c.hash
+    for e in entries.values():
+        if e.id not in chained:
+            found.append(Breach("entry_not_chained", f"{books[e.book_id]} {e.voucher} 不在哈希链中"))
+    return found
 
 
 def _mirrors(reversal: list[JournalLine], original: list[JournalLine]) -> bool:

@@ -165,7 +165,15 @@ def verify() -> None:
     if breaches:
         click.echo(f"发现 {len(breaches)} 处问题。", err=True)
         raise SystemExit(1)
-    click.echo("账簿校验通过：借贷平衡、凭证连续、只增不改、余额无负数，预付金均在担保额度内。")
+    click.echo("账簿校验通过：借贷平衡、凭证连续、只增不改、哈希链完整、余额无负数，预付金均在担保额度内。")
+
+
+@ledger.command(help="打印各账套每个会计期间末的哈希链锚点（交审计在数据库之外留存，日后据以核对历史未被改写）")
+@with_appcontext
+def anchors() -> None:
+    rows = books.anchors(app_sessions())
+    click.echo(render(["账套", "期间", "凭证数", "链头（SHA-256）"],
+                      [[a.book, a.period, str(a.entries), a.head] for a in rows], right=[2]))
 
 
 def _signed(balance) -> str:

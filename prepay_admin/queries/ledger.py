@@ -113,3 +113,9 @@ def audit(sessions: sessionmaker, on=None) -> list[Breach]:
     holds more 暂付款—医保预付金 than the security valid for it (13§)."""
     with sessions() as session:
         return verify(session) + uncovered_advances(session, on)
+
+
+def anchors(sessions: sessionmaker) -> tuple[reports.Anchor, ...]:
+    """The hash chain's head of every book at the end of every period (an operator's report)."""
+    with sessions() as session:
+        return reports.chain_anchors(session)

@@ -288,3 +288,37 @@ def test_21_many_entries_posted_at_once_read_back_as_one_by_one_and_keep_every_c
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(JournalEntry)) == 4
         assert verify(s) == []
+
+
+def test_21_a_row_edited_past_the_guards_breaks_the_hash_chain_at_that_entry(engine, sessions, book):
+    """Tamper-evident: someone with database access drops the triggers and changes a posted summary and a
+    line's party; verify names the first entry that no longer matches its link."""
+    for n in range(1, 4):
+        post(sessions, book, t.advance_paid(f"H{n}", D("1000.00"), dt.date(2026, 1, 23), f"pay-{n}"), f"pay-{n}",
+             "caiwu1")
+    with sessions() as s:
+        assert verify(s) == []
+        second = s.scalars(select(JournalEntry).order_by(JournalEntry.id)).all()[1]
+    with engine.begin() as conn:
+        guards.remove(conn)
+        conn.execute(text("UPDATE ledger_line SET party = 'H9' WHERE entry_id = :e AND party = 'H2'"), {"e": second.id})
+        guards.install(conn)
+    with sessions() as s:
+        broken = [b for b in verify(s) if b.code == "chain_broken"]
+    assert len(broken) == 1 and second.voucher in broken[0].message
+
+
+def test_21_entries_posted_before_the_chain_are_chained_by_the_migration(database_url, sessions, book):
+    from alembic import command
+
+    from prepay_admin.migrate import alembic_config, upgrade
+
+    for n in range(1, 3):
+        post(sessions, book, t.advance_paid(f"H{n}", D("500.00"), dt.date(2026, 1, 23), f"p-{n}"), f"p-{n}", "caiwu1")
+    command.downgrade(alembic_config(url=database_url), "0009")
+    upgrade(database_url)
+    with sessions() as s:
+        assert verify(s) == []
+    post(sessions, book, t.advance_paid("H3", D("500.00"), dt.date(2026, 1, 24), "p-3"), "p-3", "caiwu1")
+    with sessions() as s:
+        assert verify(s) == []

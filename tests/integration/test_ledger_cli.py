@@ -87,3 +87,15 @@ def test_the_general_ledger_detail_of_an_account(app, cli_runner, tmp_path, monk
     assert result.exit_code == 0, result.output
     assert "1004 支出户存款" in result.output and "贷 1,020,000.00" in result.output
     assert load_workbook(out).active["A1"].value == "明细账"
+
+
+def test_21_the_chain_anchors_are_printed_for_the_auditor_and_an_edit_is_named(app, cli_runner, monkeypatch):
+    demo_with_postings(app, monkeypatch)
+    printed = cli_runner.invoke(args=["ledger", "anchors"])
+    assert printed.exit_code == 0 and "链头" in printed.output and "2026-01" in printed.output
+    with app.extensions["prepay_engine"].begin() as conn:
+        guards.remove(conn)
+        conn.exec_driver_sql("UPDATE ledger_entry SET summary = summary || '（改）' WHERE id = 1")
+        guards.install(conn)
+    result = cli_runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code == 1 and "[chain_broken]" in result.output and "记-2026-0001" in result.output

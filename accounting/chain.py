@@ -1,0 +1,58 @@
+"""The ledger's hash chain: each posted entry is linked to the one before it in its book.
+
+An entry's link is the SHA-256 of the previous link and of everything the entry says — book, voucher
+number, dates, summary, source, key, who and when, the reversed entry, every line (account, party,
+amounts in fen) and the write-off memo. ``ledger verify`` recomputes the chain from the rows as they
+are, so a row edited with the guards dropped breaks the chain at that entry. Pure: the ledger hands it
+plain values.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class ChainedLine:
+    line_no: int
+    account_id: int
+    party: str | None
+    debit: Decimal
+    credit: Decimal
+
+
+@dataclass(frozen=True)
+class ChainedEntry:
+    book_id: int
+    voucher_year: int
+    voucher_no: int
+    entry_date: dt.date
+    period: str
+    summary: str
+    source_ref: str
+    idempotency_key: str
+    reverses_id: int | None
+    posted_by: str
+    posted_at: dt.datetime
+    lines: tuple[ChainedLine, ...]
+    memo: tuple[str, str, str, str] | None = None  # party, amount, court document, approval
+
+
+def _fen(amount: Decimal) -> int:
+    return int(amount * 100)
+
+
+def link(previous: str, entry: ChainedEntry) -> str:
+    """The link of ``entry`` after ``previous`` (``GENESIS`` for a book's first entry)."""
+    body = [entry.book_id, entry.voucher_year, entry.voucher_no, entry.entry_date.isoformat(), entry.period,
+            entry.summary, entry.source_ref, entry.idempotency_key, entry.reverses_id, entry.posted_by,
+            entry.posted_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            [[l.line_no, l.account_id, l.party, _fen(l.debit), _fen(l.credit)]
+             for l in sorted(entry.lines, key=lambda l: l.line_no)],
+            list(entry.memo) if entry.memo else None]
+    return hashlib.sha256((previous + json.dumps(body, ensure_ascii=False)).encode()).hexdigest()
