@@ -6,7 +6,13 @@ from alembic import command
 from flask import current_app
 from flask.cli import with_appcontext
 
+from sqlalchemy import create_engine
+
+from accounting.privileges import grant_application_role
+
+from ..db import normalize_url
 from ..migrate import alembic_config
+from .common import fail
 
 
 @click.group(help="数据库结构（Alembic 迁移）")
@@ -33,3 +39,18 @@ def current() -> None:
 @with_appcontext
 def revision(message: str) -> None:
     command.revision(alembic_config(url=current_app.config["DATABASE_URL"]), message=message, autogenerate=True)
+
+
+@db.command("grant-app-role", help="（PostgreSQL，以库主身份运行）授予应用连接角色最小权限：账簿只可查询、追加，不可改删，不能动触发器")
+@click.argument("role")
+@with_appcontext
+def grant_app_role(role: str) -> None:
+    engine = create_engine(normalize_url(current_app.config["DATABASE_URL"]))
+    try:
+        with engine.begin() as conn:
+            grant_application_role(conn, role)
+    except ValueError as err:
+        fail(f"ROLE: {err}")
+    finally:
+        engine.dispose()
+    click.echo(f"已授予角色 {role}：账簿表只可查询和追加，其他表可增删改查。应用以该角色连接，迁移以库主连接。")

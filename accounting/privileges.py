@@ -1,0 +1,33 @@
+"""Least privilege on PostgreSQL: the role the application connects as may read and append the ledger,
+never change or remove what was posted, nor touch the guards.
+
+Migrations run as the schema's owner (who owns the tables and their triggers); the application runs as
+another role, granted here: SELECT and INSERT on the append-only ledger tables, SELECT, INSERT, UPDATE and
+DELETE on every other table, USAGE on the sequences — and nothing else. Not owning the tables, it can
+neither drop nor disable a trigger; not a superuser, it cannot set ``session_replication_role``.
+"""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy.engine import Connection
+
+from .guards import APPEND_ONLY_TABLES
+
+ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def grant_application_role(conn: Connection, role: str, schema: str = "public") -> None:
+    """Grant ``role`` (an existing login role) what the application needs and no more; safe to repeat."""
+    if conn.dialect.name != "postgresql":
+        raise ValueError("只有 PostgreSQL 区分数据库角色")
+    if not ROLE_NAME.match(role):
+        raise ValueError(f"角色名“{role}”须为小写字母、数字和下划线")
+    tables = [name for (name,) in conn.exec_driver_sql(
+        "SELECT tablename FROM pg_tables WHERE schemaname = %(s)s", {"s": schema})]
+    conn.exec_driver_sql(f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"')
+    conn.exec_driver_sql(f'REVOKE ALL ON ALL TABLES IN SCHEMA "{schema}" FROM "{role}"')
+    for table in tables:
+        rights = "SELECT, INSERT" if table in APPEND_ONLY_TABLES else "SELECT, INSERT, UPDATE, DELETE"
+        conn.exec_driver_sql(f'GRANT {rights} ON "{schema}"."{table}" TO "{role}"')
+    conn.exec_driver_sql(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO "{role}"')
