@@ -23,14 +23,14 @@ def sign(sessions, batch_id, user, comment="同意"):
     return batch.sign_off(sessions, batch_id, user, comment, batch.current_hash(sessions, batch_id))
 
 
-def test_ten_concurrent_confirmations_of_one_payment_post_one_entry(sessions):
+def test_fifty_concurrent_confirmations_of_one_payment_post_one_entry(sessions):
     rows = listed_through_fixing(sessions, institutions=30)
     secure_and_sign(sessions, rows[:2])
     batch_id = batch.prepare(sessions, REGION, YEAR, "jiesuan1")
     for user in ("jiesuan1", "neishen1", "yibaoju1", "caizhengju1"):
         sign(sessions, batch_id, user)
     first = payment.issue(sessions, batch_id, "caiwu1", dt.date(YEAR, 1, 23))[0]
-    results, errors = at_once(10, lambda i: payment.confirm(sessions, first, "BANK-0001", dt.date(YEAR, 1, 26), "caiwu1"))
+    results, errors = at_once(50, lambda i: payment.confirm(sessions, first, "BANK-0001", dt.date(YEAR, 1, 26), "caiwu1"))
     assert errors == []
     assert len({r.ledger_entry_id for r in results}) == 1
     assert sum(1 for r in results if not r.replayed) == 1
@@ -90,7 +90,7 @@ def test_15_4_two_instructions_confirmed_at_once_with_one_bank_reference_pay_onc
         assert s.scalar(select(func.count()).select_from(JournalEntry)) == 1
 
 
-def test_17_a_settlement_month_run_twice_at_once_posts_one_set_of_entries(sessions):
+def test_17_a_settlement_month_run_fifty_times_at_once_posts_one_set_of_entries(sessions):
     from prepay_admin.policy.facts import Fund
     from prepay_admin.policy.recovery import TriggerKind
     from prepay_admin.services import settlement, triggers
@@ -104,7 +104,7 @@ def test_17_a_settlement_month_run_twice_at_once_posts_one_set_of_entries(sessio
     settlement_file(sessions, dt.date(YEAR, 3, 1))
     with sessions() as s:
         before = s.scalar(select(func.count()).select_from(JournalEntry))
-    results, errors = at_once(4, lambda i: settlement.run_month(sessions, REGION, dt.date(YEAR, 3, 1), Fund.EMPLOYEE,
+    results, errors = at_once(50, lambda i: settlement.run_month(sessions, REGION, dt.date(YEAR, 3, 1), Fund.EMPLOYEE,
                                                                 "caiwu1", dt.date(YEAR, 4, 8)))
     assert errors == []
     assert len({r.run_id for r in results}) == 1 and sum(1 for r in results if not r.replayed) == 1
