@@ -6,12 +6,7 @@ from alembic import command
 from flask import current_app
 from flask.cli import with_appcontext
 
-from sqlalchemy import create_engine
-
-from accounting.privileges import grant_application_role
-
-from ..db import normalize_url
-from ..migrate import alembic_config
+from ..migrate import alembic_config, grant_app_role as grant
 from .common import fail
 
 
@@ -45,12 +40,8 @@ def revision(message: str) -> None:
 @click.argument("role")
 @with_appcontext
 def grant_app_role(role: str) -> None:
-    engine = create_engine(normalize_url(current_app.config["DATABASE_URL"]))
     try:
-        with engine.begin() as conn:
-            grant_application_role(conn, role)
+        grant(current_app.config["DATABASE_URL"], role)
     except ValueError as err:
         fail(f"ROLE: {err}")
-    finally:
-        engine.dispose()
     click.echo(f"已授予角色 {role}：账簿表只可查询和追加，其他表可增删改查。应用以该角色连接，迁移以库主连接。")

@@ -111,6 +111,8 @@ CLI_PROBES = [
     (["region", "set-account", "--code", "320600", "--fund", "employee", "--account-name", "户名", "--bank-name",
       "工行", "--account-no", "12AB"], "--account-no: "),
     (["docs", "demand", "--region", "320600", "--receivable", "99999"], "--receivable: "),
+    (["db", "grant-app-role", "no_such_role_here"], "ROLE: "),
+    (["db", "grant-app-role", "Robert'); DROP TABLE region;--"], "ROLE: "),
     (["presettlement", "sign", "--id", "1", "--hash", "x"], "--id: "),
 ]
 
