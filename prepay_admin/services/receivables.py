@@ -22,6 +22,7 @@ from accounting import templates
 from accounting.chart import Role
 from accounting.errors import LedgerError
 from accounting.ledger import get_book, party_balance, post_in
+from accounting.models import JournalEntry
 
 from .. import clock
 from ..db import Money, money_sum
@@ -276,8 +277,6 @@ def record_refund(sessions: sessionmaker, receivable_id: int, amount: Decimal, p
 
 def _replayed(step: Step, receivable: Receivable, key: str) -> Recovered | None:
     """The movement an earlier request under the same reference recorded, if any."""
-    from accounting.models import JournalEntry
-
     found = step.session.execute(
         select(RecoveryMovement).join(JournalEntry, JournalEntry.id == RecoveryMovement.ledger_entry_id)
         .where(RecoveryMovement.receivable_id == receivable.id, JournalEntry.idempotency_key == key)).scalar()

@@ -149,12 +149,17 @@ def _filters() -> dict:
                 q=text_arg("q") or "")
 
 
+def _receivables(region_code: str, f: dict, page: int = 1, size: int = PAGE_SIZE) -> views.ReceivablePage:
+    """The receivables the query string asks for (``size`` 0: all of them, for the export)."""
+    return views.receivables(extensions.sessions(), region_code, clock.today(), status=f["status"],
+                             fund=Fund(f["fund"]) if f["fund"] else None, overdue_only=bool(f["overdue"]),
+                             search=f["q"] or None, page=page, size=size)
+
+
 def _list_page(region_code: str, status: int = 200, **forms):
     f = _filters()
     page = int_arg("page", 1, PAGE_MAX)
-    found = views.receivables(extensions.sessions(), region_code, clock.today(), status=f["status"],
-                              fund=Fund(f["fund"]) if f["fund"] else None, overdue_only=bool(f["overdue"]),
-                              search=f["q"] or None, page=page, size=PAGE_SIZE)
+    found = _receivables(region_code, f, page)
     forms.setdefault("trigger", TriggerForm(formdata=None))
     forms.setdefault("year_end", YearEndForm(formdata=None, year=str(clock.today().year - 1)))
     query = {k: v for k, v in f.items() if v}
@@ -167,10 +172,7 @@ def _list_page(region_code: str, status: int = 200, **forms):
 @bp.get("")
 def list_(region_code: str):
     if choice_arg("format", {"xlsx"}) == "xlsx":
-        f = _filters()
-        found = views.receivables(extensions.sessions(), region_code, clock.today(), status=f["status"],
-                                  fund=Fund(f["fund"]) if f["fund"] else None, overdue_only=bool(f["overdue"]),
-                                  search=f["q"] or None, size=0)
+        found = _receivables(region_code, _filters(), size=0)
         return _download(receivables_xlsx(regions()[region_code], found), f"receivables-{region_code}")
     return _list_page(region_code)
 
