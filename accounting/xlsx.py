@@ -9,20 +9,23 @@ import io
 from decimal import Decimal
 from typing import Sequence
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-
 from .reports import AccountDetail, MemoRow, TrialBalance, side
 
 MONEY_FORMAT = "#,##0.00"
-_THIN = Side(style="thin", color="999999")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
 
 def sheet(title: str, subtitle: str, headers: Sequence[str], rows: Sequence[Sequence[object]],
            widths: Sequence[int], total: Sequence[object] | None = None) -> bytes:
-    """One table on one sheet: a title and a subtitle above, bold headers, borders, amounts to fen."""
+    """One table on one sheet: a title and a subtitle above, bold headers, borders, amounts to fen.
+
+    openpyxl is imported here, when a workbook is asked for: a console command that prints its
+    report to the terminal does not pay for it at start."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    thin = Side(style="thin", color="999999")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
     wb = Workbook()
     ws = wb.active
     ws.title = title[:31]
@@ -45,7 +48,7 @@ def sheet(title: str, subtitle: str, headers: Sequence[str], rows: Sequence[Sequ
             cell.font = Font(bold=True)
     for row in ws.iter_rows(min_row=3, max_row=ws.max_row):
         for cell in row:
-            cell.border = _BORDER
+            cell.border = border
             if isinstance(cell.value, (int, Decimal)) and not isinstance(cell.value, bool):
                 cell.number_format = MONEY_FORMAT
     for i, width in enumerate(widths, start=1):

@@ -99,3 +99,14 @@ def test_21_the_chain_anchors_are_printed_for_the_auditor_and_an_edit_is_named(a
         guards.install(conn)
     result = cli_runner.invoke(args=["ledger", "verify"])
     assert result.exit_code == 1 and "[chain_broken]" in result.output and "记-2026-0001" in result.output
+
+
+def test_a_command_on_a_database_without_its_schema_says_to_run_db_upgrade(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from prepay_admin.console import cli
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    result = CliRunner().invoke(cli, ["ledger", "verify"])
+    assert result.exit_code == 2
+    assert "prepay-admin db upgrade" in result.output and "Traceback" not in result.output
