@@ -1,23 +1,29 @@
 """Recompute every invariant of the ledger over the whole database (the nightly check).
 
-It trusts nothing the guards enforce: a breach planted past them (raw SQL with
-the triggers dropped) is found here.
+It trusts nothing the guards enforce: a breach planted past them (raw SQL with the triggers dropped)
+is found here. It is set-based, so that a province's book of millions of lines is checked in a few
+aggregate passes rather than object by object: each check is one SQL statement that returns only the
+offending rows, and the hash chain, which must be recomputed entry by entry, is one ordered stream of
+plain rows.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Iterator
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from . import guards
-from .chain import GENESIS, ChainedEntry, ChainedLine, link
+from .chain import GENESIS, link_values
 from .chart import NON_NEGATIVE_ROLES, PARTY_ROLES
 from .models import (
     Book, ChainLink, JournalEntry, JournalLine, LedgerAccount, PeriodClosure, VoucherCounter, WriteOffMemo,
 )
+
+STREAM_ROWS = 20_000  # rows fetched at a time while the chain is recomputed
 
 
 @dataclass(frozen=True)
@@ -26,111 +32,202 @@ class Breach:
     message: str
 
 
+def _voucher(year: int, no: int) -> str:
+    return f"记-{year}-{no:04d}"
+
+
+def _fen(column):
+    """A money column as the integer fen it is stored as (sums and comparisons stay exact in SQL)."""
+    return type_coerce(column, BigInteger)
+
+
 def verify(session: Session) -> list[Breach]:
-    breaches: list[Breach] = []
-    add = lambda code, message: breaches.append(Breach(code, message))  # noqa: E731
-
-    present = guards.installed(session.connection())
-    for name in guards.trigger_names(session.get_bind().dialect.name):
-        if name not in present:
-            add("guard_missing", f"数据库保护触发器 {name} 不存在")
-
-    roles = {a.id: a.role for a in session.scalars(select(LedgerAccount))}
-    account_book = {a.id: a.book_id for a in session.scalars(select(LedgerAccount))}
-    books = {b.id: b.name for b in session.scalars(select(Book))}
-    lines_by_entry: dict[int, list[JournalLine]] = defaultdict(list)
-    for line in session.scalars(select(JournalLine).order_by(JournalLine.entry_id, JournalLine.line_no)):
-        lines_by_entry[line.entry_id].append(line)
-    entries = session.scalars(select(JournalEntry).order_by(
-        JournalEntry.book_id, JournalEntry.voucher_year, JournalEntry.voucher_no)).all()
-    by_id = {e.id: e for e in entries}
-    closures = session.scalars(select(PeriodClosure)).all()
-
-    numbers: dict[tuple[int, int], list[int]] = defaultdict(list)
-    reversed_once: dict[int, int] = defaultdict(int)
-    running: dict[tuple[int, object, str], Decimal] = defaultdict(Decimal)
-    totals: dict[int, Decimal] = defaultdict(Decimal)
-    for e in entries:
-        lines = lines_by_entry.get(e.id, [])
-        numbers[(e.book_id, e.voucher_year)].append(e.voucher_no)
-        if len(lines) < 2:
-            add("entry_too_few_lines", f"{books[e.book_id]} {e.voucher} 只有 {len(lines)} 条分录")
-        debit = sum((l.debit for l in lines), Decimal(0))
-        credit = sum((l.credit for l in lines), Decimal(0))
-        if debit != credit:
-            add("entry_unbalanced", f"{books[e.book_id]} {e.voucher} 借方 {debit} ≠ 贷方 {credit}")
-        for l in lines:
-            if not ((l.debit > 0 and l.credit == 0) or (l.credit > 0 and l.debit == 0)):
-                add("line_amount_invalid", f"{books[e.book_id]} {e.voucher} 第 {l.line_no} 行金额无效")
-            if account_book.get(l.account_id) != e.book_id:
-                add("line_foreign_account", f"{books[e.book_id]} {e.voucher} 第 {l.line_no} 行的科目属于其他账套")
-            role = roles.get(l.account_id)
-            if role in PARTY_ROLES and not l.party:
-                add("line_without_party", f"{books[e.book_id]} {e.voucher} 第 {l.line_no} 行往来科目未注明机构")
-            totals[e.book_id] += l.debit - l.credit
-            if role in NON_NEGATIVE_ROLES and l.party:
-                key = (e.book_id, role, l.party)
-                running[key] += l.debit - l.credit
-                if running[key] < 0:
-                    add("sub_ledger_negative", f"{books[e.book_id]} {l.party} 的余额在 {e.voucher} 后为 {running[key]}")
-        if e.reverses_id is not None:
-            reversed_once[e.reverses_id] += 1
-            original = by_id.get(e.reverses_id)
-            if original is None or not _mirrors(lines, lines_by_entry.get(original.id, [])):
-                add("reversal_mismatch", f"{books[e.book_id]} {e.voucher} 与其冲销的原凭证不对应")
-        for c in closures:
-            active = c.closed_at <= e.posted_at and (c.reopened_at is None or c.reopened_at > e.posted_at)
-            if c.book_id == e.book_id and active and e.period <= c.period:
-                add("posted_in_closed_period", f"{books[e.book_id]} {e.voucher} 记入了已结账期间 {e.period}")
-    for original_id, count in reversed_once.items():
-        if count > 1:
-            add("reversed_twice", f"凭证 {original_id} 被冲销了 {count} 次")
-    for (book_id, year), nos in numbers.items():
-        if sorted(nos) != list(range(1, len(nos) + 1)):
-            add("voucher_gap", f"{books[book_id]} {year} 年凭证号不连续")
-    counters = {(c.book_id, c.year): c.last_no for c in session.scalars(select(VoucherCounter))}
-    for key, nos in numbers.items():
-        if counters.get(key, 0) != max(nos):
-            add("voucher_counter_mismatch", f"{books[key[0]]} {key[1]} 年凭证号计数器与凭证不符")
-    for book_id, total in totals.items():
-        if total != 0:
-            add("book_unbalanced", f"{books[book_id]} 借贷合计相差 {total}")
-    breaches.extend(_chain_breaches(session, by_id, lines_by_entry, books))
+    books = dict(session.execute(select(Book.id, Book.name)).all())
+    breaches = [Breach("guard_missing", f"数据库保护触发器 {name} 不存在")
+                for name in guards.trigger_names(session.get_bind().dialect.name)
+                if name not in guards.installed(session.connection())]
+    for check in (_entry_shape, _line_shape, _negative_sub_ledgers, _reversals, _closed_periods, _voucher_numbers,
+                  _book_totals):
+        breaches.extend(check(session, books))
+    breaches.extend(_chain_breaches(session, books))
     return breaches
 
 
-def _chain_breaches(session: Session, entries: dict[int, JournalEntry], lines_by_entry, books) -> list[Breach]:
-    """Recompute each book's hash chain from the rows as they are; name the first entry that does not match
-    (an entry or line edited, or removed, past the guards), and any entry outside the chain."""
-    memos = {m.entry_id: (m.party, f"{m.amount:.2f}", m.court_document_ref, m.approval_ref)
-             for m in session.scalars(select(WriteOffMemo))}
-    found, chained = [], set()
-    by_book: dict[int, list[ChainLink]] = defaultdict(list)
-    for c in session.scalars(select(ChainLink).order_by(ChainLink.book_id, ChainLink.seq)):
-        by_book[c.book_id].append(c)
-    for book_id, links in by_book.items():
-        previous = GENESIS
-        for expected_seq, c in enumerate(links, start=1):
-            chained.add(c.entry_id)
-            e = entries.get(c.entry_id)
-            if e is None or c.seq != expected_seq:
-                found.append(Breach("chain_broken", f"{books[book_id]} 哈希链第 {expected_seq} 环对应的凭证缺失或顺序被改动"))
-                break
-            lines = tuple(ChainedLine(l.line_no, l.account_id, l.party, l.debit, l.credit)
-                          for l in lines_by_entry.get(e.id, []))
-            recomputed = link(previous, ChainedEntry(
-                e.book_id, e.voucher_year, e.voucher_no, e.entry_date, e.period, e.summary, e.source_ref,
-                e.idempotency_key, e.reverses_id, e.posted_by, e.posted_at, lines, memos.get(e.id)))
-            if recomputed != c.hash:
-                found.append(Breach("chain_broken", f"{books[book_id]} {e.voucher} 与哈希链不符：凭证或其分录在记账后被改动"))
-                break
-            previous = c.hash
-    for e in entries.values():
-        if e.id not in chained:
-            found.append(Breach("entry_not_chained", f"{books[e.book_id]} {e.voucher} 不在哈希链中"))
+def _entry_shape(session: Session, books: dict[int, str]) -> Iterator[Breach]:
+    """Every entry has at least two lines, and its debits equal its credits (one GROUP BY)."""
+    e, l = JournalEntry, JournalLine
+    lines, debit, credit = func.count(l.id), func.coalesce(func.sum(_fen(l.debit)), 0), \
+        func.coalesce(func.sum(_fen(l.credit)), 0)
+    rows = session.execute(
+        select(e.book_id, e.voucher_year, e.voucher_no, lines, debit, credit)
+        .outerjoin(l, l.entry_id == e.id)
+        .group_by(e.id, e.book_id, e.voucher_year, e.voucher_no)
+        .having(or_(lines < 2, debit != credit))
+        .order_by(e.book_id, e.voucher_year, e.voucher_no))
+    for book_id, year, no, count, dr, cr in rows:
+        voucher = f"{books[book_id]} {_voucher(year, no)}"
+        if count < 2:
+            yield Breach("entry_too_few_lines", f"{voucher} 只有 {count} 条分录")
+        if dr != cr:
+            yield Breach("entry_unbalanced", f"{voucher} 借方 {_yuan(dr)} ≠ 贷方 {_yuan(cr)}")
+
+
+def _line_shape(session: Session, books: dict[int, str]) -> Iterator[Breach]:
+    """Each line has one positive side, an account of its own book, and a party where the account keeps one."""
+    e, l, a = JournalEntry, JournalLine, LedgerAccount
+    invalid = ~or_(and_(_fen(l.debit) > 0, _fen(l.credit) == 0), and_(_fen(l.credit) > 0, _fen(l.debit) == 0))
+    foreign = or_(a.id.is_(None), a.book_id != e.book_id)
+    no_party = and_(a.role.in_(PARTY_ROLES), or_(l.party.is_(None), l.party == ""))
+    rows = session.execute(
+        select(e.book_id, e.voucher_year, e.voucher_no, l.line_no,
+               case((invalid, 1), else_=0), case((foreign, 1), else_=0), case((no_party, 1), else_=0))
+        .join(l, l.entry_id == e.id).outerjoin(a, a.id == l.account_id)
+        .where(or_(invalid, foreign, no_party))
+        .order_by(e.book_id, e.voucher_year, e.voucher_no, l.line_no))
+    for book_id, year, no, line_no, bad_amount, bad_account, bad_party in rows:
+        where = f"{books[book_id]} {_voucher(year, no)} 第 {line_no} 行"
+        if bad_amount:
+            yield Breach("line_amount_invalid", f"{where}金额无效")
+        if bad_account:
+            yield Breach("line_foreign_account", f"{where}的科目属于其他账套")
+        if bad_party:
+            yield Breach("line_without_party", f"{where}往来科目未注明机构")
+
+
+def _negative_sub_ledgers(session: Session, books: dict[int, str]) -> Iterator[Breach]:
+    """21§(一): what an institution holds or owes never goes below zero, at any entry in posting order
+    (a running sum per book, account and institution: one window query)."""
+    e, l, a = JournalEntry, JournalLine, LedgerAccount
+    running = func.sum(_fen(l.debit) - _fen(l.credit)).over(
+        partition_by=(e.book_id, a.role, l.party), order_by=(e.voucher_year, e.voucher_no, l.line_no))
+    walk = (select(e.book_id, e.voucher_year, e.voucher_no, l.party, running.label("balance"))
+            .join(l, l.entry_id == e.id).join(a, a.id == l.account_id)
+            .where(a.role.in_(NON_NEGATIVE_ROLES), l.party.is_not(None), l.party != "").subquery())
+    rows = session.execute(select(walk).where(walk.c.balance < 0)
+                           .order_by(walk.c.book_id, walk.c.voucher_year, walk.c.voucher_no))
+    for book_id, year, no, party, balance in rows:
+        yield Breach("sub_ledger_negative", f"{books[book_id]} {party} 的余额在 {_voucher(year, no)} 后为 {_yuan(balance)}")
+
+
+def _reversals(session: Session, books: dict[int, str]) -> Iterator[Breach]:
+    """A reversal mirrors its original line for line, and nothing is reversed twice. Reversals are few:
+    their lines and their originals' are read, and only theirs."""
+    e, l = JournalEntry, JournalLine
+    for original_id, count in session.execute(
+            select(e.reverses_id, func.count()).where(e.reverses_id.is_not(None))
+            .group_by(e.reverses_id).having(func.count() > 1)):
+        yield Breach("reversed_twice", f"凭证 {original_id} 被冲销了 {count} 次")
+    reversals = session.execute(select(e.id, e.reverses_id, e.book_id, e.voucher_year, e.voucher_no)
+                                .where(e.reverses_id.is_not(None)).order_by(e.id)).all()
+    if not reversals:
+        return
+    wanted = {r.id for r in reversals} | {r.reverses_id for r in reversals}
+    lines: dict[int, list[tuple]] = defaultdict(list)
+    for chunk in _chunks(sorted(wanted)):
+        for entry_id, account_id, party, debit, credit in session.execute(
+                select(l.entry_id, l.account_id, l.party, _fen(l.debit), _fen(l.credit)).where(l.entry_id.in_(chunk))):
+            lines[entry_id].append((account_id, party or "", debit, credit))
+    for r in reversals:
+        flipped = sorted((a, p, cr, dr) for a, p, dr, cr in lines.get(r.reverses_id, ()))
+        if r.reverses_id not in lines or flipped != sorted(lines.get(r.id, ())):
+            yield Breach("reversal_mismatch", f"{books[r.book_id]} {_voucher(r.voucher_year, r.voucher_no)} 与其冲销的原凭证不对应")
+
+
+def _closed_periods(session: Session, books: dict[int, str]) -> Iterator[Breach]:
+    """Nothing is posted into a period that was closed when it was posted."""
+    e, c = JournalEntry, PeriodClosure
+    rows = session.execute(
+        select(e.book_id, e.voucher_year, e.voucher_no, e.period).distinct()
+        .join(c, and_(c.book_id == e.book_id, c.closed_at <= e.posted_at, e.period <= c.period,
+                      or_(c.reopened_at.is_(None), c.reopened_at > e.posted_at)))
+        .order_by(e.book_id, e.voucher_year, e.voucher_no))
+    for book_id, year, no, period in rows:
+        yield Breach("posted_in_closed_period", f"{books[book_id]} {_voucher(year, no)} 记入了已结账期间 {period}")
+
+
+def _voucher_numbers(session: Session, books: dict[int, str]) -> Iterator[Breach]:
+    """Voucher numbers run 1, 2, … without a gap per book and year, and the counter stands at the last."""
+    e, v = JournalEntry, VoucherCounter
+    numbers = (select(e.book_id, e.voucher_year, func.count().label("n"), func.min(e.voucher_no).label("low"),
+                      func.max(e.voucher_no).label("high"), func.count(func.distinct(e.voucher_no)).label("distinct_"))
+               .group_by(e.book_id, e.voucher_year).subquery())
+    rows = session.execute(
+        select(numbers, v.last_no)
+        .outerjoin(v, and_(v.book_id == numbers.c.book_id, v.year == numbers.c.voucher_year))
+        .order_by(numbers.c.book_id, numbers.c.voucher_year))
+    for book_id, year, n, low, high, distinct_, last_no in rows:
+        if low != 1 or high != n or distinct_ != n:
+            yield Breach("voucher_gap", f"{books[book_id]} {year} 年凭证号不连续")
+        if (last_no or 0) != high:
+            yield Breach("voucher_counter_mismatch", f"{books[book_id]} {year} 年凭证号计数器与凭证不符")
+
+
+def _book_totals(session: Session, books: dict[int, str]) -> Iterator[Breach]:
+    e, l = JournalEntry, JournalLine
+    for book_id, total in session.execute(
+            select(e.book_id, func.sum(_fen(l.debit) - _fen(l.credit))).join(l, l.entry_id == e.id)
+            .group_by(e.book_id).having(func.sum(_fen(l.debit) - _fen(l.credit)) != 0).order_by(e.book_id)):
+        yield Breach("book_unbalanced", f"{books[book_id]} 借贷合计相差 {_yuan(total)}")
+
+
+def _chain_breaches(session: Session, books: dict[int, str]) -> list[Breach]:
+    """Recompute each book's hash chain from the rows as they are; name the first entry that does not
+    match (an entry or line edited, or removed, past the guards), and any entry outside the chain.
+
+    One stream of plain rows (Core, amounts as the fen stored), ordered by book and link: each link's
+    entry and lines arrive together, so nothing of the book is held in memory but the entry at hand."""
+    e, l, c, m = JournalEntry, JournalLine, ChainLink, WriteOffMemo
+    found: list[Breach] = []
+    rows = session.connection().execution_options(yield_per=STREAM_ROWS).execute(
+        select(c.book_id, c.seq, c.hash, c.entry_id, e.id, e.book_id, e.voucher_year, e.voucher_no, e.entry_date,
+               e.period, e.summary, e.source_ref, e.idempotency_key, e.reverses_id, e.posted_by, e.posted_at,
+               l.line_no, l.account_id, l.party, _fen(l.debit), _fen(l.credit),
+               m.party, m.amount, m.court_document_ref, m.approval_ref)
+        .outerjoin(e, e.id == c.entry_id).outerjoin(l, l.entry_id == e.id).outerjoin(m, m.entry_id == e.id)
+        .order_by(c.book_id, c.seq, l.line_no))
+    book, previous, expected, broken = None, GENESIS, 0, set()
+    head, lines = None, []
+
+    def close() -> None:
+        nonlocal book, previous, expected
+        book_id, seq, stored = head[0], head[1], head[2]
+        if book_id != book:
+            book, previous, expected = book_id, GENESIS, 0
+        expected += 1
+        if book_id in broken:
+            return
+        if head[4] is None or seq != expected:
+            found.append(Breach("chain_broken", f"{books[book_id]} 哈希链第 {expected} 环对应的凭证缺失或顺序被改动"))
+            broken.add(book_id)
+            return
+        memo = None if head[21] is None else (head[21], f"{head[22]:.2f}", head[23], head[24])
+        if link_values(previous, *head[5:16], lines, memo) != stored:
+            found.append(Breach("chain_broken", f"{books[book_id]} {_voucher(head[6], head[7])} 与哈希链不符：凭证或其分录在记账后被改动"))
+            broken.add(book_id)
+            return
+        previous = stored
+
+    for row in rows:
+        if head is None or row[3] != head[3]:
+            if head is not None:
+                close()
+            head, lines = row, []
+        if row[16] is not None:
+            lines.append([row[16], row[17], row[18], row[19], row[20]])
+    if head is not None:
+        close()
+    outside = session.execute(
+        select(e.book_id, e.voucher_year, e.voucher_no).outerjoin(c, c.entry_id == e.id)
+        .where(c.entry_id.is_(None)).order_by(e.book_id, e.voucher_year, e.voucher_no))
+    found.extend(Breach("entry_not_chained", f"{books[book_id]} {_voucher(year, no)} 不在哈希链中")
+                 for book_id, year, no in outside)
     return found
 
 
-def _mirrors(reversal: list[JournalLine], original: list[JournalLine]) -> bool:
-    flip = sorted((l.account_id, l.party or "", l.credit, l.debit) for l in original)
-    return flip == sorted((l.account_id, l.party or "", l.debit, l.credit) for l in reversal)
+def _chunks(ids: list[int], size: int = 1000) -> Iterator[list[int]]:
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
+def _yuan(fen: int) -> Decimal:
+    return Decimal(int(fen)).scaleb(-2)

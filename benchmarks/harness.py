@@ -1,0 +1,101 @@
+"""What every benchmark shares: the databases it runs on, and the table it prints.
+
+A figure is the project's time for one step beside a floor measured in the same run on the same
+database (the bare insert of the rows the step writes, or the bare SQL aggregate it stands for), and
+their ratio against the issue's goal. Benchmarks are not tests: they are not part of ``make test``.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+@dataclass(frozen=True)
+class Figure:
+    what: str
+    database: str
+    size: str
+    project_s: float
+    floor: str
+    floor_s: float
+    goal: float | None  # the ratio the issue asks for (None: reported, no goal)
+
+    @property
+    def ratio(self) -> float:
+        return self.project_s / self.floor_s if self.floor_s else float("inf")
+
+    @property
+    def met(self) -> bool:
+        return self.goal is None or self.ratio <= self.goal
+
+
+def timed(action: Callable[[], object]) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = action()
+    return time.perf_counter() - started, result
+
+
+def best_of(runs: int, action: Callable[[], object]) -> float:
+    """The fastest of ``runs`` runs: a floor is what the machine can do, not what it did while busy."""
+    return min(timed(action)[0] for _ in range(runs))
+
+
+@contextmanager
+def databases(only: str | None = None) -> Iterator[list[tuple[str, str]]]:
+    """A fresh SQLite file, and a fresh PostgreSQL database where one is reachable; dropped afterwards."""
+    work = Path(tempfile.mkdtemp(prefix="prepay-bench-"))
+    found = [] if only == "postgresql" else [("sqlite", f"sqlite:///{work / 'bench.sqlite3'}")]
+    created = None
+    if only != "sqlite":
+        created = _create_pg()
+        if created:
+            found.append(("postgresql", created[1]))
+    try:
+        yield found
+    finally:
+        if created:
+            _drop_pg(created[0])
+
+
+def _create_pg() -> tuple[str, str] | None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"prepay_bench_{uuid.uuid4().hex[:8]}"
+    try:
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+    except Exception as err:  # noqa: BLE001 - a benchmark reports what it could not reach and goes on
+        print(f"PostgreSQL not reachable ({type(err).__name__}): SQLite only", flush=True)
+        return None
+    return name, make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_pg(name: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def print_table(figures: list[Figure]) -> bool:
+    """The table ``make bench`` ends with; True when every goal is met."""
+    header = ("figure", "database", "size", "project", "floor", "floor time", "ratio", "goal", "")
+    rows = [(f.what, f.database, f.size, f"{f.project_s:.3f} s", f.floor, f"{f.floor_s:.3f} s", f"{f.ratio:.2f}",
+             "—" if f.goal is None else f"≤ {f.goal:g}", "met" if f.met else "MISSED") for f in figures]
+    widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header))]
+    for r in (header, tuple("-" * w for w in widths), *rows):
+        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip(), flush=True)
+    return all(f.met for f in figures)

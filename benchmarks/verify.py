@@ -1,0 +1,89 @@
+"""Benchmark: ``ledger verify`` over a book of a million lines against one aggregate pass over them.
+
+Method: one region; each of N institutions gets an advance (2 lines) and sixteen monthly settlements
+that withhold part of it (3 lines each), posted through the ledger's bulk path, so the book holds
+N × 50 lines in N × 17 chained vouchers. The project's figure is the ledger's whole check
+(``accounting.verify``: shape of every entry and line, running sub-ledger balances, reversals, closed
+periods, voucher numbers, totals, and the hash chain recomputed entry by entry). The floor is one
+aggregate pass over the same lines (``SELECT account_id, party, COUNT(*), SUM(debit), SUM(credit)
+FROM ledger_line GROUP BY account_id, party``, every row fetched), the best of three.
+
+    .venv/bin/python -m benchmarks.verify [--institutions 20000] [--database sqlite|postgresql]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from decimal import Decimal
+
+from .harness import Figure, best_of, databases, print_table, timed
+
+GOAL_RATIO = 5.0
+MONTHS = 16
+
+
+def build(sessions, code: str, n: int) -> int:
+    """The region's employee book with N × 50 lines; returns how many lines it holds."""
+    from accounting import templates
+    from accounting.ledger import get_book, post_many_in
+    from prepay_admin.services.regions import create_region
+
+    create_region(sessions, code, f"基准地区{code}", "nantong-2025", 2026, "bench")
+    parties = [f"H{code[:4]}{i:07d}" for i in range(1, n + 1)]
+    with sessions.begin() as session:
+        book = get_book(session, code, "employee").id
+    for start in range(0, n, 2_000):
+        chunk = parties[start:start + 2_000]
+        with sessions.begin() as session:
+            drafts = [(templates.advance_paid(p, Decimal("300000.00"), dt.date(2025, 1, 20), f"bench:{p}"),
+                       f"bench:{p}") for p in chunk]
+            for month in range(MONTHS):
+                on = dt.date(2025 + (month + 1) // 12, (month + 1) % 12 + 1, 10)
+                drafts += [(templates.monthly_settlement(p, Decimal("20000.00"), Decimal("1000.00"), on,
+                                                         f"bench:{p}:{month}"), f"bench:{p}:{month}") for p in chunk]
+            post_many_in(session, book, drafts, "bench")
+    return n * (2 + 3 * MONTHS)
+
+
+def aggregate_pass(sessions) -> None:
+    with sessions() as session:
+        session.connection().exec_driver_sql(
+            "SELECT account_id, party, COUNT(*), SUM(debit), SUM(credit) FROM ledger_line "
+            "GROUP BY account_id, party").all()
+
+
+def figures(database: str, url: str, n: int) -> list[Figure]:
+    from accounting.verify import verify
+    from prepay_admin.app import create_console_app
+    from prepay_admin.migrate import upgrade
+
+    upgrade(url)
+    sessions = create_console_app({"DATABASE_URL": url}).extensions["prepay_sessions"]
+    built, lines = timed(lambda: build(sessions, "320600", n))
+    print(f"  {database}: {lines:,} lines posted in {built:.1f} s", flush=True)
+
+    def check() -> None:
+        with sessions() as session:
+            breaches = verify(session)
+        assert breaches == [], breaches[:3]
+
+    project, _ = timed(check)
+    floor = best_of(3, lambda: aggregate_pass(sessions))
+    return [Figure("ledger verify", database, f"{lines:,} lines", project, "one aggregate pass", floor, GOAL_RATIO)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--institutions", type=int, default=20_000)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"))
+    args = parser.parse_args(argv)
+    found = []
+    with databases(args.database) as dbs:
+        for database, url in dbs:
+            found += figures(database, url, args.institutions)
+    return 0 if print_table(found) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
