@@ -17,6 +17,7 @@ from ..models import Institution
 from ..policy.facts import Fund
 from ..services.errors import NotFound
 from ..services.unit_of_work import find_region
+from .reconciliation import unreconciled
 from .security_cover import uncovered_advances
 
 
@@ -109,10 +110,11 @@ def closings(sessions: sessionmaker, region_code: str) -> tuple[BookClosing, ...
 
 
 def audit(sessions: sessionmaker, on=None) -> list[Breach]:
-    """Every ledger invariant (``accounting.verify``) and the application's own: no institution
-    holds more 暂付款—医保预付金 than the security valid for it (13§)."""
+    """Every ledger invariant (``accounting.verify``) and the application's own: each institution's
+    sub-ledger ties to the records that produced it (RULES §7), and none holds more 暂付款—医保预付金
+    than the security valid for it (13§)."""
     with sessions() as session:
-        return verify(session) + uncovered_advances(session, on)
+        return verify(session) + unreconciled(session) + uncovered_advances(session, on)
 
 
 def anchors(sessions: sessionmaker) -> tuple[reports.Anchor, ...]:

@@ -63,14 +63,26 @@ def test_closing_a_period_then_reopening_it(app, cli_runner, monkeypatch):
 
 
 def test_verify_passes_then_fails_on_a_planted_breach(app, cli_runner, monkeypatch):
-    demo_with_postings(app, monkeypatch)
-    assert cli_runner.invoke(args=["ledger", "verify"]).exit_code == 0
+    load_demo(app.extensions["prepay_sessions"], institutions=4, seed=1, year=2026, play=True)
+    monkeypatch.setenv("PREPAY_TOKEN", token_for(app, "caiwu1"))
+    passed = cli_runner.invoke(args=["ledger", "verify"])
+    assert passed.exit_code == 0, passed.output
     with app.extensions["prepay_engine"].begin() as conn:
         guards.remove(conn)
         conn.exec_driver_sql("DELETE FROM ledger_line WHERE line_no = 2")
     result = cli_runner.invoke(args=["ledger", "verify"])
     assert result.exit_code == 1
     assert "[entry_too_few_lines]" in result.output and "[guard_missing]" in result.output
+
+
+def test_7_verify_names_each_voucher_no_business_record_explains(app, cli_runner, monkeypatch):
+    demo_with_postings(app, monkeypatch)  # two vouchers posted straight to the ledger, no instruction, no settlement
+    result = cli_runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code == 1
+    assert "[sub_ledger_unreconciled]" in result.output
+    assert "H32060000001 的暂付款—医保预付金子账比业务记录多 1,000,000.00 元" in result.output
+    assert "记-2026-0001（无业务记录） +1,020,000.00" in result.output
+    assert "记-2026-0002（无业务记录） −20,000.00" in result.output
 
 
 def test_an_unknown_region_names_the_option_and_does_not_say_whether_it_exists(app, cli_runner, monkeypatch):
