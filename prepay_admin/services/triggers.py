@@ -16,7 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from .. import clock
-from ..models import Bar, BatchItem, Department, Determination, Institution, PaymentBatch, PaymentInstruction, RecoveryTrigger
+from ..models import (
+    Bar, BatchItem, Department, Determination, Institution, PaymentBatch, PaymentInstruction, Receivable,
+    RecoveryTrigger,
+)
 from ..policy.facts import Fund
 from ..policy.recovery import ROUTE_CN, TRIGGER_CN, Route, TriggerKind, bar_until, trigger_owed
 from ..policy.transitions import DETERMINATION, PAYMENT, BatchState, DeterminationState, PaymentState
@@ -39,6 +42,7 @@ class TriggerRecorded:
     stopped: int  # determinations stopped
     voided: int  # payment instructions voided
     barred_until: dt.date | None
+    replayed: bool = False  # the same trigger was recorded before: nothing changed
 
 
 def record_trigger(sessions: sessionmaker, region_code: str, institution_code: str, kind: TriggerKind,
@@ -61,6 +65,14 @@ def record_trigger(sessions: sessionmaker, region_code: str, institution_code: s
                               .with_for_update())
         if inst is None:
             raise NotFound(f"本统筹地区没有机构 {institution_code}", "institution")
+        again = session.scalar(select(RecoveryTrigger).where(
+            RecoveryTrigger.institution_id == inst.id, RecoveryTrigger.kind == kind,
+            RecoveryTrigger.occurred_on == occurred_on, RecoveryTrigger.evidence == evidence))
+        if again is not None:  # the same form sent twice (a retry, a double click): recorded once
+            owed = {r.fund.value: r.amount for r in session.scalars(
+                select(Receivable).where(Receivable.trigger_id == again.id, Receivable.institution_id == inst.id,
+                                         Receivable.route == Route.TRIGGER))}
+            return TriggerRecorded(again.id, inst.code, owed, 0, 0, None, replayed=True)
         hold = step.profile.year_end.withhold_settlement_until_recovered
         trigger = RecoveryTrigger(institution_id=inst.id, kind=kind, occurred_on=occurred_on, evidence=evidence,
                                   reported_by=user, hold_settlement=hold)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from accounting import reports
 from accounting.ledger import get_book
 from accounting.models import JournalEntry
-from prepay_admin.models import Bar, Determination, Institution, Receivable
+from prepay_admin.models import Bar, Determination, Institution, Receivable, RecoveryTrigger
 from prepay_admin.policy.facts import Fund
 from prepay_admin.policy.recovery import TriggerKind
 from prepay_admin.services import receivables, settlement, triggers
@@ -64,6 +64,19 @@ def test_20_a_trigger_makes_the_advance_owed_and_the_settlement_withholds_only_t
     with sessions() as s:
         states = s.scalars(select(Receivable.state).where(Receivable.fund == Fund.EMPLOYEE)).all()
     assert states == ["recovered"]
+
+
+def test_20_the_same_trigger_sent_twice_is_recorded_once(sessions, played):
+    code = played[0]
+    first = triggers.record_trigger(sessions, REGION, code, TriggerKind.ASSET_SEIZURE, dt.date(YEAR, 3, 10),
+                                    "（2026）苏0602财保12号", "jihe1")
+    again = triggers.record_trigger(sessions, REGION, code, TriggerKind.ASSET_SEIZURE, dt.date(YEAR, 3, 10),
+                                    " （2026）苏0602财保12号 ", "jihe1")  # a retry, a double click
+    assert again.replayed and not first.replayed and again.trigger_id == first.trigger_id
+    assert again.owed == first.owed
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(RecoveryTrigger)) == 1
+        assert s.scalar(select(func.count()).select_from(Receivable)) == len(first.owed)
 
 
 def test_20_only_the_inspection_department_records_a_trigger_and_evidence_is_required(sessions, played):
