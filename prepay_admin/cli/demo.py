@@ -22,7 +22,7 @@ def demo() -> None:
     pass
 
 
-@demo.command("load", help="生成并载入演示统筹地区（同一地区编码已存在时不重复载入）")
+@demo.command("load", help="生成并载入演示统筹地区；中断后重新运行，只续走未完成的步骤")
 @click.option("--institutions", default=80, show_default=True, type=click.IntRange(1, 1_000_000), help="机构数")
 @click.option("--seed", default=2026, show_default=True, type=int, help="随机种子（相同种子生成相同数据）")
 @click.option("--year", default=None, show_default="今年", type=YEAR, help="预付年度")
@@ -46,8 +46,11 @@ def load(institutions: int, seed: int, year: int, profile: str, region_code: str
                 step=lambda s: click.echo(f"  {s}", err=True), years=years))
         except ProfileError as err:
             fail(str(err))
-    if result.created:
-        click.echo(f"已载入演示统筹地区 {region_code}：机构 {result.institutions} 家，月度拨付记录 {result.payouts} 条，年度 {year}。")
+    if result.created or result.resumed:
+        if result.created:
+            click.echo(f"已载入演示统筹地区 {region_code}：机构 {result.institutions} 家，月度拨付记录 {result.payouts} 条，年度 {year}。")
+        else:
+            click.echo(f"演示统筹地区 {region_code} 已载入；上次未走完的步骤已续走（已完成的步骤不重复）。")
         if result.two_years:
             click.echo(f"{year - 1}、{year} 两个年度已走完：拨付、月度结算扣回、触发收回、年终滚动结算与清算、诉讼与核销。")
         if result.cycle:

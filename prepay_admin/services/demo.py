@@ -7,7 +7,7 @@ from decimal import Decimal
 from itertools import islice
 from typing import Callable
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..db import bulk_insert
@@ -41,6 +41,7 @@ class DemoLoad:
     payouts: int
     cycle: PlayedCycle | None = None
     two_years: bool = False
+    resumed: bool = False  # the same demo was loaded before, perhaps interrupted: only what was left was played
 
 
 def load_demo(
@@ -58,11 +59,16 @@ def load_demo(
     years: int = 1,
     check: Callable[[str], None] = lambda s: None,
 ) -> DemoLoad:
-    """Create the demo region unless a region with that code exists (then nothing changes).
+    """Create the demo region unless a region with that code exists.
 
     With ``play``, the year's campaign is then played through to payment (``demo_cycle``),
     each step its own use case, as staff would do it. With ``years=2`` the year before is played
     too, and the money comes back (``demo_return``): settlements, triggers, year end, write-off.
+
+    The region and its institutions are one transaction; each played step commits on its own. So a
+    load killed at any point is rerun to the same end state: when the region is this very demo (same
+    institutions from the same seed), the rerun plays only the steps not yet done. Any other region
+    with that code is left as it is.
     """
     if years not in (1, 2):
         raise ValueError("演示数据可走 1 或 2 个年度")
@@ -70,8 +76,33 @@ def load_demo(
     ensure_demo_staff(sessions)  # so the cycle can be walked by hand from the terminal too
     with sessions.begin() as session:
         existing = session.scalar(select(Region).where(Region.code == region_code))
-        if existing is not None:
+        if existing is not None and not _same_demo(session, existing, seed, institutions, year):
             return DemoLoad(region_code, False, 0, 0)
+    loaded = payouts = 0
+    if existing is None:
+        loaded, payouts = _load_region(sessions, region_code, region_name, profile, year, years, seed,
+                                       institutions, progress)
+    created = existing is None
+    if play and years == 2:
+        play_two_years(sessions, region_code, year, seed, step, check)
+        return DemoLoad(region_code, created, loaded, payouts, None, True, resumed=not created)
+    cycle = play_cycle(sessions, region_code, year, seed, step) if play else None
+    return DemoLoad(region_code, created, loaded, payouts, cycle, resumed=not created)
+
+
+def _same_demo(session: Session, region: Region, seed: int, institutions: int, year: int) -> bool:
+    """The region holds the demo this seed generates: as many institutions, the first one the same."""
+    first = next(plan_region(seed, 1, year, region.code[:4]))
+    found = session.execute(select(Institution.code, Institution.name).where(Institution.region_id == region.id)
+                            .order_by(Institution.code).limit(1)).first()
+    count = session.scalar(select(func.count(Institution.id)).where(Institution.region_id == region.id))
+    return count == institutions and found is not None and tuple(found) == (first.code, first.name)
+
+
+def _load_region(sessions: sessionmaker, region_code: str, region_name: str, profile: str, year: int, years: int,
+                 seed: int, institutions: int, progress: Callable[[int], None]) -> tuple[int, int]:
+    """The region, its accounts, staff grants, fund positions and institutions: one transaction."""
+    with sessions.begin() as session:
         region = create_region_in(session, region_code, region_name, profile, year)
         for fund, no in ((Fund.EMPLOYEE, "1"), (Fund.RESIDENT, "2")):  # the bureau's 支出户, named on demands
             session.add(RegionAccount(region_id=region.id, fund=fund, account_name=f"{region_name}医疗保险基金支出户",
@@ -86,11 +117,7 @@ def load_demo(
             payouts += _insert_chunk(session, region.id, year, chunk, years)
             loaded += len(chunk)
             progress(len(chunk))
-    if play and years == 2:
-        play_two_years(sessions, region_code, year, seed, step, check)
-        return DemoLoad(region_code, True, loaded, payouts, None, True)
-    cycle = play_cycle(sessions, region_code, year, seed, step) if play else None
-    return DemoLoad(region_code, True, loaded, payouts, cycle)
+    return loaded, payouts
 
 
 def _fund_positions(session: Session, region_id: int, year: int, institutions: int) -> None:

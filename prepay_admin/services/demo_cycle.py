@@ -8,6 +8,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 from functools import lru_cache
+from decimal import Decimal
 from typing import Callable
 
 from sqlalchemy import select
@@ -15,15 +16,18 @@ from sqlalchemy.orm import sessionmaker
 from werkzeug.security import generate_password_hash
 
 from ..clock import utcnow
+from ..db import money_sum
 
 from ..demo.generator import plan_institution
-from ..models import Department, Determination, Institution, PaymentInstruction, Region, Staff
+from ..models import (
+    Application, Campaign, Department, Determination, DeterminationAdvance, Institution, PaymentBatch,
+    PaymentInstruction, Region, Staff,
+)
 from ..policy.facts import Kind, SecurityKind
-from ..policy.transitions import DeterminationState, PaymentState
+from ..policy.transitions import CampaignState, DeterminationState, PaymentState
 from . import applications, batch, deadlines, determination, payment, signing
 from .campaign import open_campaign
 from .rules import effective_profile
-from .unit_of_work import find_campaign
 
 DEMO_STAFF = (
     ("jiesuan1", "张敏", Department.FUND_SETTLEMENT),
@@ -72,11 +76,18 @@ def play_cycle(sessions: sessionmaker, region_code: str, year: int, seed: int,
                keep: frozenset[str] = frozenset()) -> PlayedCycle:
     """December applications, January determination, signing (one institution lets its window pass,
     never one in ``keep``), the four sign-offs and payment, dated as they would have been. Institutions
-    in ``skip`` do not apply."""
+    in ``skip`` do not apply.
+
+    Each step is its own use case and commits on its own, so a load killed half-way has played some of
+    them: every step first reads whether it was done (the campaign, each application, the list, each
+    security and agreement, the batch and its sign-offs, each instruction) and a rerun plays only what
+    is left, to the same end state as an uninterrupted run."""
     ensure_demo_staff(sessions)
     rng = random.Random(f"{seed}/cycle")
     step("开启年度预付、测算基金可支付月数")
-    open_campaign(sessions, region_code, year, "caiwu1")
+    done = _done(sessions, region_code, year)
+    if done.campaign_state is None:
+        open_campaign(sessions, region_code, year, "caiwu1")
 
     with sessions() as session:
         institutions = session.execute(
@@ -86,62 +97,119 @@ def play_cycle(sessions: sessionmaker, region_code: str, year: int, seed: int,
     applicants = [code for code in applicants if rng.random() < 0.9 and code not in skip]
     step(f"受理申请 {len(applicants)} 份")
     for i, code in enumerate(applicants):
-        applications.apply(sessions, region_code, year, code, applications.clean_answers(),
-                           dt.date(year - 1, 12, 20 + i % 11), "jiesuan1")
+        if code not in done.applied:
+            applications.apply(sessions, region_code, year, code, applications.clean_answers(),
+                               dt.date(year - 1, 12, 20 + i % 11), "jiesuan1")
 
     if not applicants:
         return PlayedCycle(0, 0, 0, 0, 0)
     step("核定名单与额度")
-    determination.determine(sessions, region_code, year, "jiesuan1")
-    fixed = determination.fix_list(sessions, region_code, year, "jiesuan1", dt.date(year, 1, 5))
+    if not done.determined:
+        determination.determine(sessions, region_code, year, "jiesuan1")
+    if done.campaign_state != CampaignState.LIST_FIXED:
+        determination.fix_list(sessions, region_code, year, "jiesuan1", dt.date(year, 1, 5))
 
-    with sessions() as session:
-        region = session.scalar(select(Region).where(Region.code == region_code))
-        campaign = find_campaign(session, region, year)
-        listed = session.scalars(
-            select(Institution.code).join(Determination, Determination.institution_id == Institution.id)
-            .where(Determination.campaign_id == campaign.id, Determination.state == DeterminationState.LISTED)
-            .order_by(Institution.code)).all()
-        security_required = effective_profile(session, region, year).eligibility.security_required
-    deadline, fixed_on = fixed.signing_deadline, fixed.fixed_on
+    done = _done(sessions, region_code, year)
+    listed = [code for code, state in done.determinations.items() if state != DeterminationState.NOT_LISTED]
+    deadline, fixed_on = done.signing_deadline, done.list_fixed_on
     step(f"办理担保并签约（期限 {deadline}）")
-    signed = 0
     window = max((deadline - fixed_on).days, 1)
     lets_pass = next((code for code in listed[1:] if code not in keep), None)
     for n, code in enumerate(listed):
+        state = done.determinations[code]
+        if state not in (DeterminationState.LISTED, DeterminationState.SECURED):
+            continue  # signed (or paid) before the load was interrupted, or given up
         # what the institution offers (its plan, regenerated from the seed)
         plan = plan_institution(seed, int(code[-7:]) - 1, year, region_code[:4])
         offer = plan.security
         refused = offer is not None and offer.kind == SecurityKind.CREDIT_GUARANTEE and not plan.state_run
-        if code == lets_pass or ((offer is None or refused) and security_required):
+        if code == lets_pass or ((offer is None or refused) and done.security_required):
             continue  # the window passes (one by choice, the others with no acceptable security): 视作放弃
         on = min(fixed_on + dt.timedelta(days=1 + n % window), deadline)
         if offer is not None:
-            done = signing.register_security(sessions, region_code, year, code, offer.kind, offer.value,
-                                             offer.registration_ref, on, "jiesuan2")
-            if sum(a.final for a in done.amounts) <= 0:
+            if state == DeterminationState.LISTED:
+                final = sum(a.final for a in signing.register_security(
+                    sessions, region_code, year, code, offer.kind, offer.value, offer.registration_ref, on,
+                    "jiesuan2").amounts)
+            else:
+                final = done.secured_final[code]
+            if final <= 0:
                 continue  # capped below the minimum: nothing to sign for (13§)
         signing.sign(sessions, region_code, year, code, on, "jiesuan2")
-        signed += 1
 
     step("逾期未签约机构视作放弃")
-    swept = deadlines.sweep(sessions, deadline + dt.timedelta(days=1), actor="scheduler")
+    deadlines.sweep(sessions, deadline + dt.timedelta(days=1), actor="scheduler")
 
+    done = _done(sessions, region_code, year)
+    signed = sum(state in (DeterminationState.SIGNED, DeterminationState.PAID) for state in done.determinations.values())
+    given_up = sum(state == DeterminationState.GIVEN_UP for state in done.determinations.values())
     if not signed:
-        return PlayedCycle(len(applicants), len(listed), 0, swept.given_up, 0)
+        return PlayedCycle(len(applicants), len(listed), 0, given_up, 0)
     step("拨付批次四级审核")
-    batch_id = batch.prepare(sessions, region_code, year, "jiesuan1")
+    batch_id = done.batch_id if done.batch_id is not None else batch.prepare(sessions, region_code, year, "jiesuan1")
     seen = batch.current_hash(sessions, batch_id)  # each signer names the batch it saw
-    batch.sign_off(sessions, batch_id, "jiesuan1", "名单及额度经核定无误，提请审核", seen)
-    batch.sign_off(sessions, batch_id, "neishen1", "拨付流程合规", seen)
-    batch.sign_off(sessions, batch_id, "yibaoju1", "同意拨付（盖章）", seen)
-    batch.sign_off(sessions, batch_id, "caizhengju1", "同意拨付（盖章）", seen)
+    for level, user, comment in SIGN_OFFS[len(done.signed_levels):]:
+        batch.sign_off(sessions, batch_id, user, comment, seen)
 
     step("生成拨付指令并确认到账")
     paid_on = dt.date(year, 1, 23)
-    for instruction_id in payment.issue(sessions, batch_id, "caiwu1", on=dt.date(year, 1, 22)):
+    pending = done.pending if done.issued else payment.issue(sessions, batch_id, "caiwu1", on=dt.date(year, 1, 22))
+    for instruction_id in pending:
         payment.confirm(sessions, instruction_id, f"DEMO{year}{instruction_id:06d}", paid_on, "caiwu1")
     with sessions() as session:
         paid = len(session.scalars(select(PaymentInstruction.id).where(
             PaymentInstruction.state == PaymentState.PAID, PaymentInstruction.batch_id == batch_id)).all())
-    return PlayedCycle(len(applicants), len(listed), signed, swept.given_up, paid)
+    return PlayedCycle(len(applicants), len(listed), signed, given_up, paid)
+
+
+SIGN_OFFS = (("prepared", "jiesuan1", "名单及额度经核定无误，提请审核"), ("reviewed", "neishen1", "拨付流程合规"),
+             ("administration", "yibaoju1", "同意拨付（盖章）"), ("finance_bureau", "caizhengju1", "同意拨付（盖章）"))
+
+
+@dataclass(frozen=True)
+class _Done:
+    """How far the year's campaign has been played: what a rerun of the demo need not do again."""
+
+    campaign_state: str | None
+    applied: frozenset[str]
+    determined: bool
+    list_fixed_on: dt.date | None
+    signing_deadline: dt.date | None
+    security_required: bool
+    determinations: dict[str, str]  # institution → state of its current determination, by code
+    secured_final: dict[str, Decimal]  # institution → its advance over both funds after the security's cap
+    batch_id: int | None
+    signed_levels: tuple[str, ...]
+    issued: bool
+    pending: list[int]  # instructions issued and not yet confirmed
+
+
+def _done(sessions: sessionmaker, region_code: str, year: int) -> _Done:
+    with sessions() as session:
+        region = session.scalar(select(Region).where(Region.code == region_code))
+        campaign = session.scalar(select(Campaign).where(Campaign.region_id == region.id, Campaign.year == year))
+        if campaign is None:
+            return _Done(None, frozenset(), False, None, None, False, {}, {}, None, (), False, [])
+        applied = frozenset(session.scalars(select(Institution.code).join(
+            Application, Application.institution_id == Institution.id).where(Application.campaign_id == campaign.id)))
+        current = session.execute(
+            select(Institution.code, Determination.state, Determination.id)
+            .join(Determination, Determination.institution_id == Institution.id)
+            .where(Determination.campaign_id == campaign.id, Determination.run == campaign.determination_run)
+            .order_by(Institution.code)).all()
+        finals = dict(session.execute(
+            select(Institution.code, money_sum(DeterminationAdvance.final_amount))
+            .join(Determination, Determination.institution_id == Institution.id)
+            .join(DeterminationAdvance, DeterminationAdvance.determination_id == Determination.id)
+            .where(Determination.campaign_id == campaign.id, Determination.state == DeterminationState.SECURED)
+            .group_by(Institution.code)).all())
+        found = session.scalar(select(PaymentBatch).where(PaymentBatch.campaign_id == campaign.id)
+                               .order_by(PaymentBatch.id.desc()).limit(1))
+        levels = tuple(s.level for s in batch.valid_sign_offs(found)) if found else ()
+        instructions = session.execute(select(PaymentInstruction.id, PaymentInstruction.state).where(
+            PaymentInstruction.batch_id == found.id).order_by(PaymentInstruction.id)).all() if found else []
+        return _Done(campaign.state, applied, campaign.determination_run > 0, campaign.list_fixed_on,
+                     campaign.signing_deadline, effective_profile(session, region, year).eligibility.security_required,
+                     {code: state for code, state, _ in current}, finals,
+                     found.id if found else None, levels, bool(instructions),
+                     [i for i, state in instructions if state == PaymentState.PENDING])

@@ -23,7 +23,7 @@ from .. import clock
 from ..models import Determination, Institution, MonthlyPayout, Receivable, Region
 from ..policy.facts import Fund
 from ..policy.recovery import Method, Route, TriggerKind
-from ..policy.transitions import DeterminationState
+from ..policy.transitions import DeterminationState, ReceivableState
 from . import receivables, settlement, triggers, year_end
 from .demo_cycle import play_cycle
 from .rules import effective_profile
@@ -81,27 +81,38 @@ def _receivable(sessions: sessionmaker, code: str, route: Route) -> int | None:
 
 def _lawsuit_story(sessions: sessionmaker, region_code: str, code: str, month: dt.date, step: Step,
                    check: Step) -> None:
-    """A change of ownership in March: demanded, sued in May, written off in November (20§(二)5–6)."""
+    """A change of ownership in March: demanded, sued in May, written off in November (20§(二)5–6).
+    Each step reads the receivable first, so that a rerun of an interrupted load goes on from there."""
     year = month.year
     if month.month == 3:
         triggers.record_trigger(sessions, region_code, code, TriggerKind.OWNERSHIP_CHANGE, dt.date(year, 3, 4),
-                                f"股权转让协议及工商变更登记（{year}）", "jihe1")
+                                f"股权转让协议及工商变更登记（{year}）", "jihe1")  # recorded once, however often sent
         rid = _receivable(sessions, code, Route.TRIGGER)
-        receivables.choose_method(sessions, rid, Method.REFUND, "caiwu1", "机构已转让，由其交回")
-        receivables.demand(sessions, rid, dt.date(year, 3, 6), "caiwu1")
+        if _state(sessions, rid) == (ReceivableState.OPEN, False):
+            receivables.choose_method(sessions, rid, Method.REFUND, "caiwu1", "机构已转让，由其交回")
+            receivables.demand(sessions, rid, dt.date(year, 3, 6), "caiwu1")
         step(f"{code} 收回情形：产权变更，发出催收通知")
         check("触发收回并催收")
     elif month.month == 5:
-        receivables.take_to_court(sessions, _receivable(sessions, code, Route.TRIGGER), "litigation",
-                                  f"（{year}）苏0602民初1024号", "南通市崇川区人民法院", dt.date(year, 5, 8),
-                                  "起诉状；预付协议；催收通知及送达回证", "caiwu1")
+        rid = _receivable(sessions, code, Route.TRIGGER)
+        if _state(sessions, rid)[0] == ReceivableState.DEMANDED:
+            receivables.take_to_court(sessions, rid, "litigation", f"（{year}）苏0602民初1024号", "南通市崇川区人民法院",
+                                      dt.date(year, 5, 8), "起诉状；预付协议；催收通知及送达回证", "caiwu1")
         step(f"{code} 逾期未交回，提起诉讼")
     elif month.month == 11:
-        receivables.write_off(sessions, _receivable(sessions, code, Route.TRIGGER),
-                              f"（{year}）苏0602执恢88号终结本次执行程序裁定书", f"通政复〔{year}〕126号",
-                              dt.date(year, 11, 20), "caiwu1")
+        rid = _receivable(sessions, code, Route.TRIGGER)
+        if _state(sessions, rid)[0] != ReceivableState.WRITTEN_OFF:
+            receivables.write_off(sessions, rid, f"（{year}）苏0602执恢88号终结本次执行程序裁定书",
+                                  f"通政复〔{year}〕126号", dt.date(year, 11, 20), "caiwu1")
         step(f"{code} 执行不能，核销并记入备查簿")
         check("核销")
+
+
+def _state(sessions: sessionmaker, receivable_id: int) -> tuple[str, bool]:
+    """The receivable's state, and whether it has been demanded."""
+    with sessions() as session:
+        r = session.get(Receivable, receivable_id)
+        return r.state, r.demand_ref is not None
 
 
 def _year_end_mode(sessions: sessionmaker, region_code: str, year: int) -> str:
@@ -114,6 +125,10 @@ def next_year_payouts(sessions: sessionmaker, region_code: str, year: int) -> No
     """The second year's monthly settlements, for the demo: last year's month grown by 5%, to the fen."""
     with sessions.begin() as session:
         region = session.scalar(select(Region).where(Region.code == region_code))
+        if session.scalar(select(MonthlyPayout.institution_id).join(Institution, Institution.id == MonthlyPayout.institution_id)
+                          .where(Institution.region_id == region.id, MonthlyPayout.month >= dt.date(year, 1, 1))
+                          .limit(1)) is not None:
+            return  # written before an interrupted load stopped
         rows = session.execute(select(MonthlyPayout).join(Institution, Institution.id == MonthlyPayout.institution_id)
                                .where(Institution.region_id == region.id, MonthlyPayout.month >= dt.date(year - 1, 1, 1),
                                       MonthlyPayout.month < dt.date(year, 1, 1))).scalars().all()
@@ -152,7 +167,7 @@ def play_two_years(sessions: sessionmaker, region_code: str, year: int, seed: in
         runs += _settle(sessions, region_code, month, step, check)
         if trigger_a is not None and m == 6:  # June's settlement did not cover it: a demand for the rest
             rid_a = _receivable(sessions, trigger_a, Route.TRIGGER)
-            if rid_a is not None and receivables.still_owed(sessions, rid_a) > 0:
+            if rid_a is not None and receivables.still_owed(sessions, rid_a) > 0 and not _state(sessions, rid_a)[1]:
                 receivables.demand(sessions, rid_a, dt.date(first, 7, 14), "caiwu1")
                 step(f"{trigger_a} 冲抵后尚欠部分发出催收通知")
 
