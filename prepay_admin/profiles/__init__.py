@@ -294,10 +294,27 @@ def require_known(name: str) -> None:
 
 
 def load_profile(name: str = DEFAULT_PROFILE, overrides: Iterable[Override] = ()) -> PolicyProfile:
-    """Read, override and validate a profile; raise ``ProfileError`` naming every bad parameter."""
+    """Read, override and validate a profile; raise ``ProfileError`` naming every bad parameter.
+
+    Validating a profile costs milliseconds and every use case resolves its year's rules, so the
+    result is kept per file content and overrides: the same text with the same overrides is the same
+    frozen profile. An edited file is read afresh (its text is the key), and a bad one is never kept."""
     require_known(name)
-    raw = tomllib.loads(resources.files(__name__).joinpath(f"{name}.toml").read_text(encoding="utf-8"))
-    return profile_from_data(raw, overrides)
+    text = resources.files(__name__).joinpath(f"{name}.toml").read_text(encoding="utf-8")
+    overrides = tuple(overrides)
+    key = (text, tuple((o.path, json.dumps(o.value, sort_keys=True, ensure_ascii=False), o.approval_ref)
+                       for o in overrides))
+    found = _VALIDATED.get(key)
+    if found is None:
+        found = profile_from_data(tomllib.loads(text), overrides)
+        if len(_VALIDATED) >= _VALIDATED_MAX:
+            _VALIDATED.pop(next(iter(_VALIDATED)))
+        _VALIDATED[key] = found
+    return found
+
+
+_VALIDATED: dict[tuple, PolicyProfile] = {}  # (file text, overrides) → the profile they make
+_VALIDATED_MAX = 256
 
 
 def profile_from_data(raw: dict[str, Any], overrides: Iterable[Override] = ()) -> PolicyProfile:

@@ -64,3 +64,15 @@ def test_a_profile_missing_an_article_for_a_reason_is_refused():
     with pytest.raises(ProfileError) as err:
         profile_from_data(raw)
     assert "barred" in err.value.problems[0][1]
+
+
+def test_14_a_validated_profile_is_reused_for_the_same_overrides_and_never_for_others():
+    plain = load_profile("nantong-2025")
+    assert load_profile("nantong-2025") is plain  # every use case resolves its rules: validated once
+    lowered = load_profile("nantong-2025", [Override("amount.minimum", "50000", "苏医保发〔2026〕1号")])
+    assert lowered is not plain and lowered.amount.minimum == D("50000") and plain.amount.minimum != D("50000")
+    other_ref = load_profile("nantong-2025", [Override("amount.minimum", "50000", "苏医保发〔2026〕2号")])
+    assert other_ref is not lowered and other_ref.overrides != lowered.overrides
+    for _ in range(2):  # a bad override is refused every time, never kept
+        with pytest.raises(ProfileError):
+            load_profile("nantong-2025", [Override("amount.minimum", "-1", "x")])
