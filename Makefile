@@ -32,6 +32,7 @@ test: install
 	$(BIN)/pytest
 
 bench: install
+	$(BIN)/python -m benchmarks
 	$(BIN)/python -m benchmarks.screens
 	$(BIN)/python -m benchmarks.intake
 	$(BIN)/python -m benchmarks.settlement

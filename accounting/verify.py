@@ -46,10 +46,9 @@ def verify(session: Session) -> list[Breach]:
     breaches = [Breach("guard_missing", f"数据库保护触发器 {name} 不存在")
                 for name in guards.trigger_names(session.get_bind().dialect.name)
                 if name not in guards.installed(session.connection())]
-    for check in (_entry_shape, _line_shape, _negative_sub_ledgers, _reversals, _closed_periods, _voucher_numbers,
-                  _book_totals):
+    for check in SET_CHECKS:
         breaches.extend(check(session, books))
-    breaches.extend(_chain_breaches(session, books))
+    breaches.extend(chain_breaches(session, books))
     return breaches
 
 
@@ -170,7 +169,7 @@ def _book_totals(session: Session, books: dict[int, str]) -> Iterator[Breach]:
         yield Breach("book_unbalanced", f"{books[book_id]} 借贷合计相差 {_yuan(total)}")
 
 
-def _chain_breaches(session: Session, books: dict[int, str]) -> list[Breach]:
+def chain_breaches(session: Session, books: dict[int, str]) -> list[Breach]:
     """Recompute each book's hash chain from the rows as they are; name the first entry that does not
     match (an entry or line edited, or removed, past the guards), and any entry outside the chain.
 
@@ -231,3 +230,8 @@ def _chunks(ids: list[int], size: int = 1000) -> Iterator[list[int]]:
 
 def _yuan(fen: int) -> Decimal:
     return Decimal(int(fen)).scaleb(-2)
+
+
+# the invariants checked by one SQL statement each (the hash chain is the one ordered stream)
+SET_CHECKS = (_entry_shape, _line_shape, _negative_sub_ledgers, _reversals, _closed_periods, _voucher_numbers,
+              _book_totals)

@@ -99,3 +99,86 @@ def print_table(figures: list[Figure]) -> bool:
     for r in (header, tuple("-" * w for w in widths), *rows):
         print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip(), flush=True)
     return all(f.met for f in figures)
+
+
+class Commits:
+    """Counts the commits an engine makes while a step runs (the same-commits floor makes as many)."""
+
+    def __init__(self, engine) -> None:
+        from sqlalchemy import event
+
+        self.count = 0
+        self._engine = engine
+        event.listen(engine, "commit", self._seen)
+
+    def _seen(self, conn) -> None:
+        self.count += 1
+
+    def close(self) -> None:
+        from sqlalchemy import event
+
+        event.remove(self._engine, "commit", self._seen)
+
+
+def high_water(sessions) -> dict[str, int]:
+    """Each table's highest id (0 when empty): the rows a step writes are those above it afterwards."""
+    from sqlalchemy import func, select
+
+    from prepay_admin.db import Base
+
+    with sessions() as session:
+        return {t.name: session.scalar(select(func.coalesce(func.max(t.c.id), 0)))
+                for t in Base.metadata.sorted_tables if "id" in t.c}
+
+
+def written_rows(sessions, before: dict[str, int]) -> dict[str, list[tuple]]:
+    """The rows each table gained since ``before``, as the database stores them (raw values)."""
+    from prepay_admin.db import Base
+
+    tables = {t.name: t for t in Base.metadata.sorted_tables}
+    found = {}
+    with sessions() as session:
+        conn = session.connection()
+        for name, top in before.items():
+            cols = ", ".join(f'"{c.name}"' for c in tables[name].c)
+            rows = conn.exec_driver_sql(f'SELECT {cols} FROM "{name}" WHERE id > {top}').all()
+            if rows:
+                found[name] = [tuple(r) for r in rows]
+    return found
+
+
+def insert_floor(sessions, rows: dict[str, list[tuple]], commits: int = 1) -> float:
+    """The bare ``executemany`` of ``rows`` into column-for-column copies of their tables (no constraint,
+    no index, no trigger), split into ``commits`` transactions; the copies are dropped afterwards."""
+    from prepay_admin.db import Base
+
+    tables = {t.name: t for t in Base.metadata.sorted_tables}
+    engine = sessions.kw["bind"]
+    flat = [(name, row) for name, table_rows in rows.items() for row in table_rows]
+    per_commit = max(1, -(-len(flat) // max(commits, 1)))
+    with engine.begin() as conn:
+        for name in rows:
+            conn.exec_driver_sql(f'DROP TABLE IF EXISTS "bench_{name}"')
+            conn.exec_driver_sql(f'CREATE TABLE "bench_{name}" AS SELECT * FROM "{name}" WHERE 1 = 0')
+    mark = "%s" if engine.dialect.name == "postgresql" else "?"
+    statements = {name: f'INSERT INTO "bench_{name}" ({", ".join(chr(34) + c.name + chr(34) for c in tables[name].c)}) '
+                        f'VALUES ({", ".join(mark for _ in tables[name].c)})' for name in rows}
+    started = time.perf_counter()
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        sqlite = engine.dialect.name == "sqlite"  # the app's SQLite connections leave BEGIN to the caller
+        for start in range(0, len(flat), per_commit):
+            chunk = flat[start:start + per_commit]
+            if sqlite:
+                cursor.execute("BEGIN")
+            for name in dict.fromkeys(n for n, _ in chunk):
+                cursor.executemany(statements[name], [r for n, r in chunk if n == name])
+            raw.commit()
+        took = time.perf_counter() - started
+    finally:
+        raw.close()
+    with engine.begin() as conn:
+        for name in rows:
+            conn.exec_driver_sql(f'DROP TABLE "bench_{name}"')
+    return took

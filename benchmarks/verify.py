@@ -54,7 +54,10 @@ def aggregate_pass(sessions) -> None:
 
 
 def figures(database: str, url: str, n: int) -> list[Figure]:
-    from accounting.verify import verify
+    from sqlalchemy import select
+
+    from accounting.models import Book
+    from accounting.verify import SET_CHECKS, chain_breaches, verify
     from prepay_admin.app import create_console_app
     from prepay_admin.migrate import upgrade
 
@@ -68,9 +71,19 @@ def figures(database: str, url: str, n: int) -> list[Figure]:
             breaches = verify(session)
         assert breaches == [], breaches[:3]
 
+    def part(run) -> float:
+        with sessions() as session:
+            books = dict(session.execute(select(Book.id, Book.name)).all())
+            return timed(lambda: list(run(session, books)))[0]
+
     project, _ = timed(check)
+    set_based = part(lambda session, books: [b for c in SET_CHECKS for b in c(session, books)])
+    chain = part(chain_breaches)
     floor = best_of(3, lambda: aggregate_pass(sessions))
-    return [Figure("ledger verify", database, f"{lines:,} lines", project, "one aggregate pass", floor, GOAL_RATIO)]
+    size = f"{lines:,} lines"
+    return [Figure("ledger verify", database, size, project, "one aggregate pass", floor, GOAL_RATIO),
+            Figure("  of which the SQL invariants", database, size, set_based, "one aggregate pass", floor, None),
+            Figure("  of which the hash chain", database, size, chain, "one aggregate pass", floor, None)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,11 +91,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--institutions", type=int, default=20_000)
     parser.add_argument("--database", choices=("sqlite", "postgresql"))
     args = parser.parse_args(argv)
+    return 0 if print_table(collect(args.institutions, args.database)) else 1
+
+
+def collect(institutions: int, only: str | None = None) -> list[Figure]:
     found = []
-    with databases(args.database) as dbs:
+    with databases(only) as dbs:
         for database, url in dbs:
-            found += figures(database, url, args.institutions)
-    return 0 if print_table(found) else 1
+            found += figures(database, url, institutions)
+    return found
 
 
 if __name__ == "__main__":

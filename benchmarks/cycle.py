@@ -1,0 +1,85 @@
+"""Benchmark: the annual cycle (open → applications → determination → list → securities and agreements →
+batch and its four sign-offs → payment instructions confirmed and posted) against the bare insert of
+the rows it writes, and its cost per institution as the region grows.
+
+Method: for each size, a fresh database and a demo region of N institutions (loaded, not played);
+the project's figure is ``demo_cycle.play_cycle``, the real use cases one after another as staff do
+them (one commit each, as the screens and the API would). The floors, measured in the same run on the
+same database: the bare ``executemany`` of exactly the rows the cycle wrote (read back from its tables)
+into unconstrained copies of those tables, once in one transaction, and once split into as many
+commits as the cycle made. Linearity: the cost per institution at each size against the smallest.
+
+    .venv/bin/python -m benchmarks.cycle [--sizes 1000,20000,100000] [--database sqlite|postgresql]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .harness import Commits, Figure, databases, high_water, insert_floor, print_table, timed, written_rows
+
+GOAL_RATIO = 10.0  # within 10× the same-commits floor
+GOAL_LINEARITY = 1.15  # per-institution cost at each size within 1.15× the smallest size's
+
+
+def measure(database: str, url: str, n: int) -> dict:
+    from prepay_admin.app import create_console_app
+    from prepay_admin.migrate import upgrade
+    from prepay_admin.services.demo import load_demo
+    from prepay_admin.services.demo_cycle import play_cycle
+
+    upgrade(url)
+    app = create_console_app({"DATABASE_URL": url})
+    sessions, engine = app.extensions["prepay_sessions"], app.extensions["prepay_engine"]
+    loaded, _ = timed(lambda: load_demo(sessions, institutions=n, seed=2026, year=2026, play=False, years=1))
+    print(f"  {database} {n:,}: region loaded in {loaded:.1f} s", flush=True)
+    before = high_water(sessions)
+    commits = Commits(engine)
+    took, cycle = timed(lambda: play_cycle(sessions, "320600", 2026, 2026))
+    commits.close()
+    rows = written_rows(sessions, before)
+    total = sum(len(r) for r in rows.values())
+    one = insert_floor(sessions, rows, 1)
+    same = insert_floor(sessions, rows, commits.count)
+    print(f"  {database} {n:,}: cycle {took:.1f} s ({cycle.paid:,} payments), {total:,} rows in "
+          f"{commits.count:,} commits; bare insert {one:.2f} s, with as many commits {same:.2f} s", flush=True)
+    engine.dispose()
+    return dict(n=n, took=took, rows=total, commits=commits.count, one=one, same=same)
+
+
+def figures(database: str, runs: list[dict]) -> list[Figure]:
+    found = []
+    smallest = runs[0]
+    for run in runs:
+        size = f"{run['n']:,} institutions"
+        found.append(Figure("annual cycle", database, size, run["took"], "same rows, same commits", run["same"],
+                            GOAL_RATIO))
+        found.append(Figure("annual cycle", database, size, run["took"], "same rows, one transaction", run["one"],
+                            None))
+        if run is not smallest:
+            found.append(Figure("annual cycle per institution", database, size, run["took"] / run["n"],
+                                f"per institution at {smallest['n']:,}", smallest["took"] / smallest["n"],
+                                GOAL_LINEARITY))
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,20000,100000")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"))
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    return 0 if print_table(collect(sizes, args.database)) else 1
+
+
+def collect(sizes: list[int], only: str | None = None) -> list[Figure]:
+    runs: dict[str, list[dict]] = {}
+    for n in sizes:
+        with databases(only) as dbs:
+            for database, url in dbs:
+                runs.setdefault(database, []).append(measure(database, url, n))
+    return [f for database, measured in runs.items() for f in figures(database, measured)]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
