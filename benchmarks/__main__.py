@@ -27,12 +27,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     started = time.perf_counter()
-    found = console.collect()
-    found += posting.collect(args.entries, args.database)
-    found += verify.collect(args.verify_institutions, args.database)
-    found += landing.collect(sizes, args.database)
-    found += cycle.collect(sizes, args.database)
-    print(f"\nall figures in {time.perf_counter() - started:.0f} s\n")
+    found = []
+    for collect in (console.collect, lambda: posting.collect(args.entries, args.database),
+                    lambda: verify.collect(args.verify_institutions, args.database),
+                    lambda: landing.collect(sizes, args.database), lambda: cycle.collect(sizes, args.database)):
+        figures = collect()
+        print_table(figures)  # as each part ends: a long run shows its figures before the last part is done
+        print(flush=True)
+        found += figures
+    print(f"all figures in {time.perf_counter() - started:.0f} s\n")
     return 0 if print_table(found) else 1
 
 

@@ -75,3 +75,10 @@ class SqliteSessions(sessionmaker):
 
     def begin(self):  # type: ignore[override]
         return self._writes.begin()
+
+
+def session_factories(sessions: sessionmaker) -> tuple[sessionmaker, ...]:
+    """Every factory whose sessions commit through ``sessions`` (SQLite's writes have their own), for
+    session event hooks such as the simulation's."""
+    writes = getattr(sessions, "_writes", None)
+    return (sessions,) if writes is None else (sessions, writes)

@@ -80,7 +80,7 @@ def load_demo(
             return DemoLoad(region_code, False, 0, 0)
     loaded = payouts = 0
     if existing is None:
-        loaded, payouts = _load_region(sessions, region_code, region_name, profile, year, years, seed,
+        loaded, payouts = load_demo_region(sessions, region_code, region_name, profile, year, years, seed,
                                        institutions, progress)
     created = existing is None
     if play and years == 2:
@@ -99,7 +99,7 @@ def _same_demo(session: Session, region: Region, seed: int, institutions: int, y
     return count == institutions and found is not None and tuple(found) == (first.code, first.name)
 
 
-def _load_region(sessions: sessionmaker, region_code: str, region_name: str, profile: str, year: int, years: int,
+def load_demo_region(sessions: sessionmaker, region_code: str, region_name: str, profile: str, year: int, years: int,
                  seed: int, institutions: int, progress: Callable[[int], None]) -> tuple[int, int]:
     """The region, its accounts, staff grants, fund positions and institutions: one transaction."""
     with sessions.begin() as session:

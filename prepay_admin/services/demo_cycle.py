@@ -73,17 +73,21 @@ def ensure_demo_staff(sessions: sessionmaker) -> None:
 
 def play_cycle(sessions: sessionmaker, region_code: str, year: int, seed: int,
                step: Callable[[str], None] = lambda s: None, skip: frozenset[str] = frozenset(),
-               keep: frozenset[str] = frozenset()) -> PlayedCycle:
+               keep: frozenset[str] = frozenset(), return_at: frozenset[str] = frozenset(),
+               draw: str = "cycle") -> PlayedCycle:
     """December applications, January determination, signing (one institution lets its window pass,
     never one in ``keep``), the four sign-offs and payment, dated as they would have been. Institutions
-    in ``skip`` do not apply.
+    in ``skip`` do not apply. A level in ``return_at`` (``reviewed``, ``administration``,
+    ``finance_bureau``) first returns the batch, voiding the sign-offs given (24§(五)), and it is signed
+    again from the first level. ``seed`` is the region's (each institution's plan, and so its security
+    offer, is regenerated from it); ``draw`` names the draw of who applies.
 
     Each step is its own use case and commits on its own, so a load killed half-way has played some of
     them: every step first reads whether it was done (the campaign, each application, the list, each
     security and agreement, the batch and its sign-offs, each instruction) and a rerun plays only what
     is left, to the same end state as an uninterrupted run."""
     ensure_demo_staff(sessions)
-    rng = random.Random(f"{seed}/cycle")
+    rng = random.Random(f"{seed}/{draw}")
     step("开启年度预付、测算基金可支付月数")
     done = _done(sessions, region_code, year)
     if done.campaign_state is None:
@@ -148,8 +152,16 @@ def play_cycle(sessions: sessionmaker, region_code: str, year: int, seed: int,
     step("拨付批次四级审核")
     batch_id = done.batch_id if done.batch_id is not None else batch.prepare(sessions, region_code, year, "jiesuan1")
     seen = batch.current_hash(sessions, batch_id)  # each signer names the batch it saw
-    for level, user, comment in SIGN_OFFS[len(done.signed_levels):]:
+    signed_levels, to_return = len(done.signed_levels), set(return_at)
+    while signed_levels < len(SIGN_OFFS):
+        level, user, comment = SIGN_OFFS[signed_levels]
+        if level in to_return and signed_levels > 0:
+            to_return.discard(level)
+            batch.reject(sessions, batch_id, user, "附件材料不全，退回补正后重新报送")
+            signed_levels = 0
+            continue
         batch.sign_off(sessions, batch_id, user, comment, seen)
+        signed_levels += 1
 
     step("生成拨付指令并确认到账")
     paid_on = dt.date(year, 1, 23)

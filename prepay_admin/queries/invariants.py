@@ -1,0 +1,40 @@
+"""Every money invariant at once, as the simulation checks it after each committed step.
+
+The nightly audit (``ledger.audit``: the ledger balanced and chained, each sub-ledger reconciled with its
+records, nobody above its security) and what a fault could break besides: no advance paid twice (one
+paid instruction per determination and fund, one voucher per paid instruction), and each fund's
+receivables covered by the ledger's 暂付款—医保预付金 (RULES §5, §7).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import sessionmaker
+
+from ..models import BatchItem, PaymentInstruction, Region
+from ..policy.transitions import PaymentState
+from .ledger import audit
+from .receivables import ties
+
+
+def broken(sessions: sessionmaker, on: dt.date) -> list[str]:
+    """What does not hold, one line each; empty when every invariant holds."""
+    found = [f"[{b.code}] {b.message}" for b in audit(sessions, on)]
+    pi, item = PaymentInstruction, BatchItem
+    with sessions() as session:
+        twice = session.execute(
+            select(item.institution_code, item.fund, func.count(pi.id))
+            .join(pi, pi.batch_item_id == item.id).where(pi.state == PaymentState.PAID)
+            .group_by(item.determination_id, item.institution_code, item.fund).having(func.count(pi.id) > 1)).all()
+        found += [f"[paid_twice] {code} {fund} 的预付金拨付了 {n} 次" for code, fund, n in twice]
+        shared = session.execute(
+            select(pi.ledger_entry_id, func.count(pi.id)).where(pi.ledger_entry_id.is_not(None))
+            .group_by(pi.ledger_entry_id).having(func.count(pi.id) > 1)).all()
+        found += [f"[voucher_shared] 凭证 {entry} 确认了 {n} 笔拨付指令" for entry, n in shared]
+        for region_id, code in session.execute(select(Region.id, Region.code).order_by(Region.code)):
+            for tie in ties(session, region_id, code):
+                if tie.over_claimed or tie.owed > tie.advance_balance:
+                    found.append(f"[receivables_untied] {code} {tie.fund}：应收回 {tie.owed} 元，"
+                                 f"暂付款余额 {tie.advance_balance} 元，{tie.over_claimed} 家机构欠款超过其余额")
+    return found
