@@ -124,10 +124,15 @@ def read_bytes(path: str, option: str) -> bytes:
 
 
 def write_file(path: Path, data: bytes, option: str = "xlsx") -> None:
-    """Write an export; a missing folder or a refused path is a clear error, not a traceback."""
+    """Write an export whole or not at all (a temporary file beside it, renamed over it): a command
+    killed while writing leaves the earlier file or none, never half a zip. A missing folder or a
+    refused path is a clear error, not a traceback."""
+    partial = path.with_name(f".{path.name}.partial")
     try:
-        path.write_bytes(data)
+        partial.write_bytes(data)
+        os.replace(partial, path)
     except OSError as err:
+        partial.unlink(missing_ok=True)
         fail(f"--{option}: 无法写入 {path}（{err.strerror}）")
 
 
