@@ -92,7 +92,8 @@ def apply(sessions: sessionmaker, region_code: str, year: int, institution_code:
 def withdraw(sessions: sessionmaker, region_code: str, year: int, institution_code: str, user: str, reason: str) -> None:
     with campaign_step(sessions, user, region_code, year, Department.FUND_SETTLEMENT) as step:
         app = step.session.scalar(select(Application).join(Institution).where(
-            Application.campaign_id == step.campaign.id, Institution.code == institution_code))
+            Institution.region_id == step.region.id, Institution.code == institution_code,
+            Application.campaign_id == step.campaign.id))
         if app is None:
             raise NotFound(f"{institution_code} 没有 {year} 年度申请", "institution")
         step.transition(APPLICATION, app, "withdraw", reason)
