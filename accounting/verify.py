@@ -173,48 +173,46 @@ def chain_breaches(session: Session, books: dict[int, str]) -> list[Breach]:
     """Recompute each book's hash chain from the rows as they are; name the first entry that does not
     match (an entry or line edited, or removed, past the guards), and any entry outside the chain.
 
-    One stream of plain rows (Core, amounts as the fen stored), ordered by book and link: each link's
-    entry and lines arrive together, so nothing of the book is held in memory but the entry at hand."""
+    Two streams of plain rows (Core, amounts as the fen stored), both in chain order: the links with
+    their entries and memos, and the lines. Each entry's lines are taken from the second as its link
+    comes from the first, so nothing of the book is held in memory but the entry at hand, and no
+    entry's columns are read (and converted) once per line."""
     e, l, c, m = JournalEntry, JournalLine, ChainLink, WriteOffMemo
     found: list[Breach] = []
-    rows = session.connection().execution_options(yield_per=STREAM_ROWS).execute(
+    stream = session.connection().execution_options(yield_per=STREAM_ROWS)
+    links = stream.execute(
         select(c.book_id, c.seq, c.hash, c.entry_id, e.id, e.book_id, e.voucher_year, e.voucher_no, e.entry_date,
                e.period, e.summary, e.source_ref, e.idempotency_key, e.reverses_id, e.posted_by, e.posted_at,
-               l.line_no, l.account_id, l.party, _fen(l.debit), _fen(l.credit),
                m.party, m.amount, m.court_document_ref, m.approval_ref)
-        .outerjoin(e, e.id == c.entry_id).outerjoin(l, l.entry_id == e.id).outerjoin(m, m.entry_id == e.id)
-        .order_by(c.book_id, c.seq, l.line_no))
+        .outerjoin(e, e.id == c.entry_id).outerjoin(m, m.entry_id == e.id)
+        .order_by(c.book_id, c.seq))
+    lines = iter(stream.execute(
+        select(l.entry_id, l.line_no, l.account_id, l.party, _fen(l.debit), _fen(l.credit))
+        .join(c, c.entry_id == l.entry_id).order_by(c.book_id, c.seq, l.line_no)))
+    line = next(lines, None)
     book, previous, expected, broken = None, GENESIS, 0, set()
-    head, lines = None, []
-
-    def close() -> None:
-        nonlocal book, previous, expected
+    for head in links:
+        entry_id = head[3]
+        own = []
+        while line is not None and line[0] == entry_id:
+            own.append([line[1], line[2], line[3], line[4], line[5]])
+            line = next(lines, None)
         book_id, seq, stored = head[0], head[1], head[2]
         if book_id != book:
             book, previous, expected = book_id, GENESIS, 0
         expected += 1
         if book_id in broken:
-            return
+            continue
         if head[4] is None or seq != expected:
             found.append(Breach("chain_broken", f"{books[book_id]} 哈希链第 {expected} 环对应的凭证缺失或顺序被改动"))
             broken.add(book_id)
-            return
-        memo = None if head[21] is None else (head[21], f"{head[22]:.2f}", head[23], head[24])
-        if link_values(previous, *head[5:16], lines, memo) != stored:
+            continue
+        memo = None if head[16] is None else (head[16], f"{head[17]:.2f}", head[18], head[19])
+        if link_values(previous, *head[5:16], own, memo) != stored:
             found.append(Breach("chain_broken", f"{books[book_id]} {_voucher(head[6], head[7])} 与哈希链不符：凭证或其分录在记账后被改动"))
             broken.add(book_id)
-            return
+            continue
         previous = stored
-
-    for row in rows:
-        if head is None or row[3] != head[3]:
-            if head is not None:
-                close()
-            head, lines = row, []
-        if row[16] is not None:
-            lines.append([row[16], row[17], row[18], row[19], row[20]])
-    if head is not None:
-        close()
     outside = session.execute(
         select(e.book_id, e.voucher_year, e.voucher_no).outerjoin(c, c.entry_id == e.id)
         .where(c.entry_id.is_(None)).order_by(e.book_id, e.voucher_year, e.voucher_no))
