@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from ..services.simulation import simulate as run_simulation
+from ..simulation import simulate as run_simulation
 from .common import app_sessions, fail, run_service
 
 

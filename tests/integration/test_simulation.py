@@ -9,8 +9,8 @@ from decimal import Decimal as D
 from accounting import templates as t
 from accounting.ledger import get_book, post
 from prepay_admin.app import create_console_app
-from prepay_admin.services import simulation
-from prepay_admin.services.simulation import simulate
+from prepay_admin import simulation
+from prepay_admin.simulation import simulate
 
 
 def sessions_for(url):

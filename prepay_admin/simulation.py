@@ -1,5 +1,8 @@
 """A replayable simulation of whole years, to prove that no fault loses or doubles a yuan.
 
+An orchestrator, like the scheduler: it drives the use cases (``services``) and checks the read side's
+invariants (``queries``), so it stands above both.
+
 ``simulate`` plays ``years`` random but valid years of one region through the real use cases: the
 year's facts (scores drawn afresh, so institutions fall in and out of the list), a year's override
 now and then (14§), the campaign (applications, determination, list, securities, agreements, the four
@@ -28,22 +31,22 @@ from typing import Callable
 from sqlalchemy import event, insert, select
 from sqlalchemy.orm import sessionmaker
 
-from .. import clock
-from ..db import session_factories
-from ..models import (
+from . import clock
+from .db import session_factories
+from .models import (
     AnnualStanding, FundPositionRecord, Institution, PaymentInstruction, Receivable, Region,
 )
-from ..policy.facts import Fund
-from ..policy.recovery import Method, Route, TriggerKind
-from ..policy.transitions import PaymentState, ReceivableState
-from ..queries.invariants import broken
-from . import payment, receivables, settlement, triggers, year_end
-from .demo import load_demo_region
-from .demo_cycle import ensure_demo_staff, play_cycle
-from .demo_return import next_year_payouts
-from .errors import ServiceError
-from .policy import record_override
-from .regions import check_region
+from .policy.facts import Fund
+from .policy.recovery import Method, Route, TriggerKind
+from .policy.transitions import PaymentState, ReceivableState
+from .queries.invariants import broken
+from .services import payment, receivables, settlement, triggers, year_end
+from .services.demo import load_demo_region
+from .services.demo_cycle import ensure_demo_staff, play_cycle
+from .services.demo_return import next_year_payouts
+from .services.errors import ServiceError
+from .services.policy import record_override
+from .services.regions import check_region
 
 CRASH_RATE = 0.04  # of commits, with faults
 RETRIES_PER_PHASE = 200  # a phase that crashes this often in a row is a bug, not bad luck
