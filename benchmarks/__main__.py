@@ -28,8 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     sizes = [int(s) for s in args.sizes.split(",")]
     started = time.perf_counter()
     found = []
-    for collect in (console.collect, lambda: posting.collect(args.entries, args.database),
-                    lambda: verify.collect(args.verify_institutions, args.database),
+    for collect in (console.collect, lambda: posting.collect([args.entries], args.database),
+                    lambda: verify.collect([args.verify_institutions], args.database),
                     lambda: landing.collect(sizes, args.database), lambda: cycle.collect(sizes, args.database)):
         figures = collect()
         print_table(figures)  # as each part ends: a long run shows its figures before the last part is done

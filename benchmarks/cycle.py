@@ -13,10 +13,9 @@ commits as the cycle made. Linearity: the cost per institution at each size agai
 """
 from __future__ import annotations
 
-import argparse
 import sys
 
-from .harness import Commits, Figure, databases, high_water, insert_floor, print_table, timed, written_rows
+from .harness import Commits, Figure, command, high_water, insert_floor, on_each_database, timed, written_rows
 
 GOAL_RATIO = 10.0  # within 10× the same-commits floor
 GOAL_LINEARITY = 1.15  # per-institution cost at each size within 1.15× the smallest size's
@@ -64,20 +63,13 @@ def figures(database: str, runs: list[dict]) -> list[Figure]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,20000,100000")
-    parser.add_argument("--database", choices=("sqlite", "postgresql"))
-    args = parser.parse_args(argv)
-    sizes = [int(s) for s in args.sizes.split(",")]
-    return 0 if print_table(collect(sizes, args.database)) else 1
+    return command(__doc__, "sizes", "1000,20000,100000", collect, argv)
 
 
 def collect(sizes: list[int], only: str | None = None) -> list[Figure]:
     runs: dict[str, list[dict]] = {}
-    for n in sizes:
-        with databases(only) as dbs:
-            for database, url in dbs:
-                runs.setdefault(database, []).append(measure(database, url, n))
+    for database, run in on_each_database(only, sizes, lambda database, url, n: [(database, measure(database, url, n))]):
+        runs.setdefault(database, []).append(run)
     return [f for database, measured in runs.items() for f in figures(database, measured)]
 
 

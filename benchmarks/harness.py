@@ -182,3 +182,26 @@ def insert_floor(sessions, rows: dict[str, list[tuple]], commits: int = 1) -> fl
         for name in rows:
             conn.exec_driver_sql(f'DROP TABLE "bench_{name}"')
     return took
+
+
+def on_each_database(only: str | None, sizes: list[int], measure: Callable[[str, str, int], list]) -> list:
+    """``measure(database, url, size)`` for each size, each time on a fresh database of each kind."""
+    found: list = []
+    for size in sizes:
+        with databases(only) as dbs:
+            for database, url in dbs:
+                found += measure(database, url, size)
+    return found
+
+
+def command(doc: str, option: str, default: str, collect: Callable[[list[int], str | None], list[Figure]],
+            argv: list[str] | None) -> int:
+    """A benchmark module's ``main``: ``--OPTION N[,N…]`` and ``--database``, then the table; 1 if a goal is missed."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument(f"--{option}", default=default, help="comma-separated")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"))
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in str(getattr(args, option.replace("-", "_"))).split(",")]
+    return 0 if print_table(collect(sizes, args.database)) else 1

@@ -12,11 +12,10 @@ standing), best of three.
 """
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 
-from .harness import Figure, best_of, databases, print_table, timed
+from .harness import Figure, best_of, command, on_each_database, timed
 
 GOAL_P95_S = 0.300
 GOAL_COMPUTE = 2.0
@@ -73,20 +72,11 @@ def figures(database: str, url: str, n: int) -> list[Figure]:
 
 
 def collect(sizes: list[int], only: str | None = None) -> list[Figure]:
-    found = []
-    for n in sizes:
-        with databases(only) as dbs:
-            for database, url in dbs:
-                found += figures(database, url, n)
-    return found
+    return on_each_database(only, sizes, figures)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000,20000,100000")
-    parser.add_argument("--database", choices=("sqlite", "postgresql"))
-    args = parser.parse_args(argv)
-    return 0 if print_table(collect([int(s) for s in args.sizes.split(",")], args.database)) else 1
+    return command(__doc__, "sizes", "1000,20000,100000", collect, argv)
 
 
 if __name__ == "__main__":

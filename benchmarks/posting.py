@@ -10,12 +10,11 @@ unconstrained copies of the tables, in one transaction and with as many commits,
 """
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import sys
 from decimal import Decimal
 
-from .harness import Commits, Figure, databases, high_water, insert_floor, print_table, timed, written_rows
+from .harness import Commits, Figure, command, high_water, insert_floor, on_each_database, timed, written_rows
 
 GOAL_BULK = 5.0  # post_many within 5× the raw insert per entry
 
@@ -58,20 +57,12 @@ def figures(database: str, url: str, n: int) -> list[Figure]:
                    "same rows, same commits", single_floor, None)]
 
 
-def collect(n: int, only: str | None = None) -> list[Figure]:
-    found = []
-    with databases(only) as dbs:
-        for database, url in dbs:
-            found += figures(database, url, n)
-    return found
+def collect(entries: list[int], only: str | None = None) -> list[Figure]:
+    return on_each_database(only, entries, figures)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--entries", type=int, default=20_000)
-    parser.add_argument("--database", choices=("sqlite", "postgresql"))
-    args = parser.parse_args(argv)
-    return 0 if print_table(collect(args.entries, args.database)) else 1
+    return command(__doc__, "entries", "20000", collect, argv)
 
 
 if __name__ == "__main__":

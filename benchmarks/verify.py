@@ -12,12 +12,11 @@ FROM ledger_line GROUP BY account_id, party``, every row fetched), the best of t
 """
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import sys
 from decimal import Decimal
 
-from .harness import Figure, best_of, databases, print_table, timed
+from .harness import Figure, best_of, command, on_each_database, timed
 
 GOAL_RATIO = 5.0
 MONTHS = 16
@@ -87,19 +86,11 @@ def figures(database: str, url: str, n: int) -> list[Figure]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--institutions", type=int, default=20_000)
-    parser.add_argument("--database", choices=("sqlite", "postgresql"))
-    args = parser.parse_args(argv)
-    return 0 if print_table(collect(args.institutions, args.database)) else 1
+    return command(__doc__, "institutions", "20000", collect, argv)
 
 
-def collect(institutions: int, only: str | None = None) -> list[Figure]:
-    found = []
-    with databases(only) as dbs:
-        for database, url in dbs:
-            found += figures(database, url, institutions)
-    return found
+def collect(institutions: list[int], only: str | None = None) -> list[Figure]:
+    return on_each_database(only, institutions, figures)
 
 
 if __name__ == "__main__":
