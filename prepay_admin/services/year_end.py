@@ -30,12 +30,15 @@ from accounting.reports import party_balances
 
 from .. import clock
 from ..db import Money
-from ..models import Campaign, Department, Determination, DeterminationAdvance, Institution, Receivable
+from ..models import (
+    Application, Campaign, Department, Determination, DeterminationAdvance, Institution, Receivable,
+)
 from ..policy.facts import Fund
 from ..policy.recovery import YearEnd, plan_year_end, trigger_owed
-from ..policy.transitions import CampaignState, DeterminationState
+from ..policy.transitions import ApplicationState, CampaignState, DeterminationState
 from .errors import ServiceError
 from .receivables import NewReceivable, open_receivables, owed_in_region
+from .rules import effective_profile
 from .unit_of_work import region_step
 
 QUALIFIED = (DeterminationState.SIGNED, DeterminationState.PAID)
@@ -60,7 +63,7 @@ def close_year(sessions: sessionmaker, region_code: str, year: int, user: str, o
         session, region = step.session, step.region
         mode = step.profile.year_end.mode
         institutions = {i.code: i for i in session.scalars(select(Institution).where(Institution.region_id == region.id))}
-        next_year = _next_year_advances(step, year) if mode == "rollover" else {}
+        next_year = _next_year_advances(step, year, on) if mode == "rollover" else {}
         origin = f"year-end:{year}"
         recorded = set(session.execute(select(Receivable.institution_id, Receivable.fund).where(
             Receivable.region_id == region.id, Receivable.origin == origin)).all())
@@ -87,13 +90,22 @@ def close_year(sessions: sessionmaker, region_code: str, year: int, user: str, o
         return YearEndResult(year, mode, dict(outcomes), sum((r.amount for r in new), ZERO), tuple(sorted(undecided)))
 
 
-def _next_year_advances(step, year: int) -> dict[tuple[int, Fund], tuple[bool | None, Decimal]]:
+def _next_year_advances(step, year: int, on: dt.date) -> dict[tuple[int, Fund], tuple[bool | None, Decimal]]:
     """17§: per institution and fund, whether it signed for the next year (None while its signing window
-    is open) and the amount it should hold then. Requires the next year's list to be fixed."""
+    is open) and the amount it should hold then. Requires the next year's list to be fixed, or its
+    application deadline to have passed with no application: then nobody continues, and every advance
+    held is cleared (RULES §5)."""
     session = step.session
     campaign = session.scalar(select(Campaign).where(Campaign.region_id == step.region.id,
                                                      Campaign.year == year + 1))
     if campaign is None or campaign.state != CampaignState.LIST_FIXED:
+        deadline = effective_profile(session, step.region, year + 1).calendar.application_deadline \
+            .in_campaign(year + 1)
+        applied = campaign is not None and session.scalar(
+            select(func.count(Application.id)).where(Application.campaign_id == campaign.id,
+                                                     Application.state != ApplicationState.WITHDRAWN)) > 0
+        if on > deadline and not applied:
+            return {}
         raise ServiceError(f"滚动结算须待 {year + 1} 年度预付名单确定后办理（17§）", "year")
     current = (Determination.campaign_id == campaign.id, Determination.run == campaign.determination_run)
     states = dict(session.execute(select(Determination.institution_id, Determination.state).where(*current)).all())

@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from accounting import reports
+from accounting.chart import Role
 from accounting.ledger import get_book
 from accounting.models import JournalEntry
-from prepay_admin.models import Bar, Determination, Institution, Receivable, RecoveryTrigger
+from prepay_admin.models import Bar, Determination, Institution, Receivable, RecoveryTrigger, SecurityPledge
 from prepay_admin.policy.facts import Fund
 from prepay_admin.policy.recovery import TriggerKind
 from prepay_admin.services import receivables, settlement, triggers
@@ -270,3 +271,33 @@ def test_20_a_trigger_after_the_instructions_were_issued_voids_them_and_the_batc
     with sessions() as s:
         assert s.get(PaymentBatch, batch_id).state == "paid"
     assert signed
+
+
+def test_17_nobody_applying_for_the_next_year_by_its_deadline_clears_every_advance(sessions):
+    from prepay_admin.services import year_end
+
+    load_demo(sessions, institutions=12, seed=2026, year=2025, years=1)
+    with pytest.raises(ServiceError) as early:  # applications for 2026 are still open
+        year_end.close_year(sessions, REGION, 2025, "caiwu1", dt.date(2025, 12, 15))
+    assert "2026 年度预付名单确定后" in early.value.message
+    done = year_end.close_year(sessions, REGION, 2025, "caiwu1", dt.date(2026, 1, 26))  # nobody applied
+    with sessions() as s:
+        book = get_book(s, REGION, Fund.EMPLOYEE).id
+        held = sum(reports.party_balances(s, book, Role.ADVANCE).values(), D(0))
+        owed = s.scalars(select(Receivable.amount).where(Receivable.origin == "year-end:2025",
+                                                         Receivable.fund == Fund.EMPLOYEE)).all()
+    assert held > 0 and sum(owed, D(0)) == held  # every yuan held is owed back: 不再符合条件，全额扣回 (RULES §5)
+    assert done.owed > 0
+
+
+def test_13_an_advance_being_cleared_after_its_security_ended_is_a_debt_not_an_uncovered_advance(sessions):
+    from prepay_admin.queries.ledger import audit
+    from prepay_admin.services import year_end
+
+    load_demo(sessions, institutions=12, seed=2026, year=2025, years=1)
+    with sessions() as s:  # a day when every security registered for 2025 has ended
+        after_the_year = max(s.scalars(select(SecurityPledge.valid_until))) + dt.timedelta(days=1)
+    held_on = [b.message for b in audit(sessions, after_the_year) if b.code == "advance_without_security"]
+    assert held_on, "an advance still in force past its security is a breach"
+    year_end.close_year(sessions, REGION, 2025, "caiwu1", dt.date(2026, 1, 26))  # nobody applied for 2026
+    assert audit(sessions, after_the_year) == []  # all owed back now: recovered from the settlements (RULES §5)
