@@ -17,33 +17,42 @@ from .. import clock
 from ..models import Institution, Region
 from ..policy.amount import security_cap
 from ..policy.money import fmt_yuan_cn
+from ..policy.facts import Fund
 from ..services.facts import pledges_valid_on
+from ..services.receivables import owed_in_region
 from ..services.rules import effective_profile
 
 
 def uncovered_advances(session: Session, on: dt.date | None = None) -> list[Breach]:
-    """Each institution whose outstanding advance over both fund books exceeds the cap of the
-    security valid on ``on`` (default: today in Beijing), or that holds one with no security
-    where its region's rules require one."""
+    """Each institution whose advance in force over both fund books exceeds the cap of the security
+    valid on ``on`` (default: today in Beijing), or that holds one with no security where its
+    region's rules require one.
+
+    In force: what it holds less what it already owes back. An advance being cleared (a year end's
+    or a trigger's receivable) is recovered from the settlements after its qualification year and
+    its security have ended (RULES §5, §6); it is watched as a debt (demands, overdue notices, the
+    receivables' tie to the ledger), not as an advance the security must still cover."""
     on = on or clock.today()
     breaches = []
     for region in session.scalars(select(Region).order_by(Region.code)):
+        ids = dict(session.execute(select(Institution.code, Institution.id).where(Institution.region_id == region.id)).all())
         held: dict[str, Decimal] = defaultdict(Decimal)
         for book in session.scalars(select(Book).where(Book.region_code == region.code)):
+            owed = owed_in_region(session, region.id, Fund(book.fund))
             for party, balance in reports.party_balances(session, book.id, Role.ADVANCE).items():
-                held[party] += balance
+                held[party] += balance - owed.get(ids.get(party), Decimal(0))
         held = {p: b for p, b in held.items() if b > 0}
         if not held:
             continue
         profile = effective_profile(session, region, on.year)
         pledges = pledges_valid_on(session, region, on)
-        ids = dict(session.execute(select(Institution.code, Institution.id).where(Institution.region_id == region.id)).all())
         for code, balance in sorted(held.items()):
             pledge = pledges.get(ids.get(code))
             if pledge is None:
                 if profile.eligibility.security_required:
                     breaches.append(Breach("advance_without_security",
-                                           f"{region.name} {code} 持有预付金 {fmt_yuan_cn(balance)} 元，{on} 无有效担保、抵押"))
+                                           f"{region.name} {code} 持有未进入收回的预付金 {fmt_yuan_cn(balance)} 元，"
+                                           f"{on} 无有效担保、抵押"))
                 continue
             cap = security_cap(pledge[1], profile)
             if cap is not None and balance > cap:
