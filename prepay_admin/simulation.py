@@ -169,7 +169,7 @@ class _Run:
                                         institutions, lambda n: None))
         self.phase(lambda: next_year_payouts(self.sessions, code, first))  # the first year's own settlements
         self.progress(f"{code}：{institutions} 家机构，{first}—{last} 年")
-        triggered: set[str] = set()
+        triggered: dict[str, int] = {}  # institution → the year of its last trigger: it sits out two campaigns
         for year in range(first, last + 1):
             if year > first:
                 self.phase(lambda: self.next_year_facts(code, year))
@@ -181,7 +181,7 @@ class _Run:
                                                  self.rng.choice((0, 0, 1, 2))))
             cycle_seed = self.rng.randrange(1 << 30)
             self.cover_on = None  # while the list turns over, last year's advances wait for the year end
-            cycle = self.phase(lambda: play_cycle(self.sessions, code, year, seed, skip=frozenset(triggered),
+            cycle = self.phase(lambda: play_cycle(self.sessions, code, year, seed, skip=frozenset(c for c, y in triggered.items() if y >= year - 1),
                                                   return_at=returned, draw=f"simulation/{cycle_seed}"))
             self.result.payments += cycle.paid
             self.progress(f"{year} 年度：申请 {cycle.applications}，名单 {cycle.listed}，签约 {cycle.signed}，"
@@ -197,7 +197,7 @@ class _Run:
                 if on > clock.today():
                     break
                 if self.rng.random() < 0.12:
-                    triggered |= self.trigger(code, year, month)
+                    triggered.update(dict.fromkeys(self.trigger(code, year, month), year))
                 self.stories(code, year, month)
                 self.settle(code, dt.date(year, month, 1), on)
         self.progress(f"完成：{self.result.steps} 步，每步后核对全部不变量"

@@ -1,9 +1,9 @@
 """Every money invariant at once, as the simulation checks it after each committed step.
 
-The nightly audit (``ledger.audit``: the ledger balanced and chained, each sub-ledger reconciled with its
-records, nobody above its security) and what a fault could break besides: no advance paid twice (one
-paid instruction per determination and fund, one voucher per paid instruction), and each fund's
-receivables covered by the ledger's 暂付款—医保预付金 (RULES §5, §7).
+What the nightly audit checks (``ledger.audit``: the ledger balanced and chained, each sub-ledger
+reconciled with its records, nobody above its security) and what a fault could break besides: no
+advance paid twice (one paid instruction per determination and fund, one voucher per paid
+instruction), and each fund's receivables covered by the ledger's 暂付款—医保预付金 (RULES §5, §7).
 """
 from __future__ import annotations
 
@@ -12,17 +12,25 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
+from accounting.verify import verify
+
 from ..models import BatchItem, PaymentInstruction, Region
 from ..policy.transitions import PaymentState
-from .ledger import audit
 from .receivables import ties
+from .reconciliation import unreconciled
+from .security_cover import uncovered_advances
 
 
-def broken(sessions: sessionmaker, on: dt.date) -> list[str]:
-    """What does not hold, one line each; empty when every invariant holds."""
-    found = [f"[{b.code}] {b.message}" for b in audit(sessions, on)]
+def broken(sessions: sessionmaker, cover_on: dt.date | None) -> list[str]:
+    """What does not hold, one line each; empty when every invariant holds. The security cover is
+    checked on ``cover_on``; ``None`` while a year's list turns over (last year's advances wait for
+    the year end, past their securities)."""
     pi, item = PaymentInstruction, BatchItem
     with sessions() as session:
+        breaches = verify(session) + unreconciled(session)
+        if cover_on is not None:
+            breaches += uncovered_advances(session, cover_on)
+        found = [f"[{b.code}] {b.message}" for b in breaches]
         twice = session.execute(
             select(item.institution_code, item.fund, func.count(pi.id))
             .join(pi, pi.batch_item_id == item.id).where(pi.state == PaymentState.PAID)
