@@ -165,7 +165,8 @@ def verify() -> None:
     if breaches:
         click.echo(f"发现 {len(breaches)} 处问题。", err=True)
         raise SystemExit(1)
-    click.echo("账簿校验通过：借贷平衡、凭证连续、只增不改、哈希链完整、余额无负数，预付金均在担保额度内。")
+    click.echo("账簿校验通过：借贷平衡、凭证连续、只增不改、哈希链完整、余额无负数，"
+               "各机构子账与拨付、结算、收回、核销记录一致，预付金均在担保额度内。")
 
 
 @ledger.command(help="打印各账套每个会计期间末的哈希链锚点（交审计在数据库之外留存，日后据以核对历史未被改写）")

@@ -95,3 +95,26 @@ def test_the_bureau_edits_its_calendar_from_the_terminal(app, cli_runner, monkey
     cli_runner.invoke(args=["calendar", "enter-year", "2027", "--source", "国办发明电〔2026〕X号"])
     shown = cli_runner.invoke(args=["calendar", "show", "2027"])
     assert "2027 年：已知" in shown.output and "2027-02-08  休息" in shown.output
+
+
+def test_21_the_nightly_ledger_check_tells_staff_of_a_difference_once(sessions):
+    import datetime as dt
+    from decimal import Decimal as D
+
+    from accounting import templates as t
+    from accounting.ledger import get_book, post
+    from prepay_admin.models import Notice
+    from prepay_admin.services.demo import load_demo
+
+    load_demo(sessions, institutions=4, seed=1, year=2026, years=1)
+    day = dt.date(2026, 11, 6)
+    assert scheduler.run_job(sessions, JOB["ledger_verify"], day, "a") == 0  # a played year: nothing to tell
+    with sessions() as s:
+        book = get_book(s, "320600", "employee").id
+    post(sessions, book, t.advance_paid("H32060000002", D("50000"), dt.date(2026, 11, 2), "stray"), "stray", "财务甲")
+    night = dt.date(2026, 11, 7)
+    assert scheduler.run_job(sessions, JOB["ledger_verify"], night, "a") >= 1  # unexplained, and maybe above its cap
+    assert scheduler.run_job(sessions, JOB["ledger_verify"], night, "b") is None  # claimed once
+    with sessions() as s:
+        notices = s.scalars(select(Notice).where(Notice.kind == "ledger_breach")).all()
+    assert len(notices) == 1 and "H32060000002" in notices[0].message and "[sub_ledger_unreconciled]" in notices[0].message
