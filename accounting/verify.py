@@ -41,15 +41,25 @@ def _fen(column):
     return type_coerce(column, BigInteger)
 
 
-def verify(session: Session) -> list[Breach]:
+def verify(session: Session, chain_since: dict[int, tuple[int, str]] | None = None) -> list[Breach]:
+    """Every invariant; the hash chain of each book from its start, or, with ``chain_since`` (a
+    book's link number and hash already verified, see ``chain_heads``), only the links after it."""
     books = dict(session.execute(select(Book.id, Book.name)).all())
     breaches = [Breach("guard_missing", f"数据库保护触发器 {name} 不存在")
                 for name in guards.trigger_names(session.get_bind().dialect.name)
                 if name not in guards.installed(session.connection())]
     for check in SET_CHECKS:
         breaches.extend(check(session, books))
-    breaches.extend(chain_breaches(session, books))
+    breaches.extend(chain_breaches(session, books, chain_since))
     return breaches
+
+
+def chain_heads(session: Session) -> dict[int, tuple[int, str]]:
+    """Each book's last link: its number and hash (what a check that passed has verified)."""
+    c, last = ChainLink, select(ChainLink.book_id, func.max(ChainLink.seq).label("seq")) \
+        .group_by(ChainLink.book_id).subquery()
+    return {book: (seq, digest) for book, seq, digest in session.execute(
+        select(c.book_id, c.seq, c.hash).join(last, and_(last.c.book_id == c.book_id, last.c.seq == c.seq)))}
 
 
 def _entry_shape(session: Session, books: dict[int, str]) -> Iterator[Breach]:
@@ -169,26 +179,32 @@ def _book_totals(session: Session, books: dict[int, str]) -> Iterator[Breach]:
         yield Breach("book_unbalanced", f"{books[book_id]} 借贷合计相差 {_yuan(total)}")
 
 
-def chain_breaches(session: Session, books: dict[int, str]) -> list[Breach]:
+def chain_breaches(session: Session, books: dict[int, str],
+                   since: dict[int, tuple[int, str]] | None = None) -> list[Breach]:
     """Recompute each book's hash chain from the rows as they are; name the first entry that does not
     match (an entry or line edited, or removed, past the guards), and any entry outside the chain.
 
     Two streams of plain rows (Core, amounts as the fen stored), both in chain order: the links with
     their entries and memos, and the lines. Each entry's lines are taken from the second as its link
     comes from the first, so nothing of the book is held in memory but the entry at hand, and no
-    entry's columns are read (and converted) once per line."""
+    entry's columns are read (and converted) once per line.
+
+    With ``since``, each book named there is taken up after the link verified before (a simulation
+    checking after every step), the others from their start."""
     e, l, c, m = JournalEntry, JournalLine, ChainLink, WriteOffMemo
+    since = since or {}
     found: list[Breach] = []
+    after = or_(c.book_id.not_in(list(since)), *(and_(c.book_id == b, c.seq > seq) for b, (seq, _) in since.items()))
     stream = session.connection().execution_options(yield_per=STREAM_ROWS)
     links = stream.execute(
         select(c.book_id, c.seq, c.hash, c.entry_id, e.id, e.book_id, e.voucher_year, e.voucher_no, e.entry_date,
                e.period, e.summary, e.source_ref, e.idempotency_key, e.reverses_id, e.posted_by, e.posted_at,
                m.party, m.amount, m.court_document_ref, m.approval_ref)
         .outerjoin(e, e.id == c.entry_id).outerjoin(m, m.entry_id == e.id)
-        .order_by(c.book_id, c.seq))
+        .where(after).order_by(c.book_id, c.seq))
     lines = iter(stream.execute(
         select(l.entry_id, l.line_no, l.account_id, l.party, _fen(l.debit), _fen(l.credit))
-        .join(c, c.entry_id == l.entry_id).order_by(c.book_id, c.seq, l.line_no)))
+        .join(c, c.entry_id == l.entry_id).where(after).order_by(c.book_id, c.seq, l.line_no)))
     line = next(lines, None)
     book, previous, expected, broken = None, GENESIS, 0, set()
     for head in links:
@@ -199,7 +215,8 @@ def chain_breaches(session: Session, books: dict[int, str]) -> list[Breach]:
             line = next(lines, None)
         book_id, seq, stored = head[0], head[1], head[2]
         if book_id != book:
-            book, previous, expected = book_id, GENESIS, 0
+            book = book_id
+            expected, previous = since.get(book_id, (0, GENESIS))
         expected += 1
         if book_id in broken:
             continue

@@ -21,13 +21,15 @@ from .reconciliation import unreconciled
 from .security_cover import uncovered_advances
 
 
-def broken(sessions: sessionmaker, cover_on: dt.date | None) -> list[str]:
+def broken(sessions: sessionmaker, cover_on: dt.date | None,
+           chain_since: dict[int, tuple[int, str]] | None = None) -> list[str]:
     """What does not hold, one line each; empty when every invariant holds. The security cover is
     checked on ``cover_on``; ``None`` while a year's list turns over (last year's advances wait for
-    the year end, past their securities)."""
+    the year end, past their securities). With ``chain_since`` the hash chain is checked after the
+    heads verified before (``accounting.verify.chain_heads``), every other invariant over everything."""
     pi, item = PaymentInstruction, BatchItem
     with sessions() as session:
-        breaches = verify(session) + unreconciled(session)
+        breaches = verify(session, chain_since) + unreconciled(session)
         if cover_on is not None:
             breaches += uncovered_advances(session, cover_on)
         found = [f"[{b.code}] {b.message}" for b in breaches]

@@ -308,6 +308,31 @@ def test_21_a_row_edited_past_the_guards_breaks_the_hash_chain_at_that_entry(eng
     assert len(broken) == 1 and second.voucher in broken[0].message
 
 
+def test_21_the_chain_taken_up_after_a_verified_head_checks_only_the_links_after_it(engine, sessions, book):
+    from accounting.verify import chain_heads
+
+    def pay(n):
+        post(sessions, book, t.advance_paid(f"H{n}", D("1000.00"), dt.date(2026, 1, 23), f"pay-{n}"), f"pay-{n}",
+             "caiwu1")
+
+    for n in (1, 2):
+        pay(n)
+    with sessions() as s:
+        heads = chain_heads(s)
+        assert heads[book][0] == 2 and verify(s, heads) == []
+    pay(3)
+    with sessions() as s:
+        third = s.scalars(select(JournalEntry).order_by(JournalEntry.id.desc())).first()
+        assert verify(s, heads) == []
+    with engine.begin() as conn:
+        guards.remove(conn)
+        conn.execute(text("UPDATE ledger_entry SET summary = summary || '改' WHERE id = :e"), {"e": third.id})
+        guards.install(conn)
+    with sessions() as s:
+        broken = [b for b in verify(s, heads) if b.code == "chain_broken"]
+    assert len(broken) == 1 and third.voucher in broken[0].message
+
+
 def test_21_entries_posted_before_the_chain_are_chained_by_the_migration(database_url, sessions, book):
     from alembic import command
 
