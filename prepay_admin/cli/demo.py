@@ -50,7 +50,7 @@ def load(institutions: int, seed: int, year: int, profile: str, region_code: str
         if result.created:
             click.echo(f"已载入演示统筹地区 {region_code}：机构 {result.institutions} 家，月度拨付记录 {result.payouts} 条，年度 {year}。")
         else:
-            click.echo(f"演示统筹地区 {region_code} 已载入；上次未走完的步骤已续走（已完成的步骤不重复）。")
+            click.echo(f"演示统筹地区 {region_code} 已载入；中断时未走完的步骤（如有）已续走，已完成的步骤不重复。")
         if result.two_years:
             click.echo(f"{year - 1}、{year} 两个年度已走完：拨付、月度结算扣回、触发收回、年终滚动结算与清算、诉讼与核销。")
         if result.cycle:
