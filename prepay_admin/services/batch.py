@@ -13,14 +13,18 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, insert, select
 from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from accounting.chart import Role
-from accounting.ledger import get_book, party_balance
+from accounting.ledger import get_book
+from accounting.reports import party_balances
 
 from ..clock import utcnow
-from ..models import DEPARTMENT_CN, BatchItem, Campaign, Department, Determination, Institution, PaymentBatch, SignOff, Staff
+from ..models import (
+    DEPARTMENT_CN, BatchItem, Campaign, Department, Determination, DeterminationAdvance, Institution, PaymentBatch,
+    SignOff, Staff,
+)
 from ..policy.transitions import BATCH, BatchState, DeterminationState
 from .errors import NotFound, ServiceError
 from .unit_of_work import campaign_step, campaign_step_of
@@ -114,23 +118,34 @@ def prepare(sessions: sessionmaker, region_code: str, year: int, user: str) -> i
         session.add(batch)
         session.flush()
         step.record(BATCH, batch.id, "create", None, BatchState.DRAFT)
-        books = {}
+        # set-based: the advances in one read, each fund's held balances in one aggregate, the items in
+        # one insert, so a province's batch costs a few statements, not a few per institution
+        advances: dict[int, list[DeterminationAdvance]] = {}
+        unbatched = select(Determination.id).where(
+            Determination.campaign_id == campaign.id, Determination.state == DeterminationState.SIGNED,
+            Determination.id.not_in(batched))
+        for adv in session.scalars(select(DeterminationAdvance).where(DeterminationAdvance.determination_id.in_(unbatched))
+                                   .order_by(DeterminationAdvance.determination_id, DeterminationAdvance.fund)):
+            advances.setdefault(adv.determination_id, []).append(adv)
+        rollover = step.profile.year_end.mode == "rollover"
+        held_by_fund = {fund: party_balances(session, get_book(session, region.code, fund).id, Role.ADVANCE)
+                        for fund in {a.fund for advs in advances.values() for a in advs}} if rollover else {}
+        items = []
         for det, inst in dets:
-            for adv in det.advances:
+            for adv in advances.get(det.id, ()):
                 determined = adv.final_amount if adv.final_amount is not None else adv.amount
                 if determined <= 0:
                     continue
-                if adv.fund not in books:
-                    books[adv.fund] = get_book(session, region.code, adv.fund).id
                 # 17§ rollover: the new advance replaces what is held; HB 二(四): paid afresh every year
-                held = party_balance(session, books[adv.fund], Role.ADVANCE, inst.code) \
-                    if step.profile.year_end.mode == "rollover" else Decimal("0.00")
-                batch.items.append(BatchItem(
-                    determination_id=det.id, institution_code=inst.code, institution_name=inst.name, fund=adv.fund,
-                    determined=determined, held=held, amount=max(determined - held, Decimal("0.00")),
-                    bank_name=inst.bank_name, bank_account=inst.bank_account,
-                ))
-        session.flush()
+                held = held_by_fund.get(adv.fund, {}).get(inst.code, Decimal("0.00"))
+                items.append(dict(
+                    batch_id=batch.id, determination_id=det.id, institution_code=inst.code,
+                    institution_name=inst.name, fund=adv.fund, determined=determined, held=held,
+                    amount=max(determined - held, Decimal("0.00")), bank_name=inst.bank_name,
+                    bank_account=inst.bank_account))
+        if items:
+            session.execute(insert(BatchItem), items)
+        session.expire(batch, ["items"])
         return batch.id
 
 
