@@ -193,6 +193,26 @@ class IdType(_Strict):
         return int(value)
 
 
+class CountType(_Strict):
+    """A whole number in ``[low, high]``, ASCII digits only (click's IntRange takes "３" and answers in English)."""
+
+    name = "N"
+
+    def __init__(self, low: int, high: int) -> None:
+        self.low, self.high = low, high
+
+    def convert(self, value, param, ctx) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        elif isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
+            number = int(value)
+        else:
+            self.fail_cn(f"“{str(value)[:30]}”不是整数（{self.low}—{self.high}）", param, ctx)
+        if not self.low <= number <= self.high:
+            self.fail_cn(f"须在 {self.low}—{self.high} 之间", param, ctx)
+        return number
+
+
 class MoneyType(_Strict):
     name = "AMOUNT"
 

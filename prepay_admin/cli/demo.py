@@ -14,7 +14,7 @@ from ..profiles import ProfileError, available_profiles
 from ..services.demo import DEMO_REGION_CODE, DEMO_REGION_NAME, load_demo
 from ..services.demo_cycle import DEMO_STAFF, demo_password
 from ..policy.departments import DEPARTMENT_CN
-from .common import YEAR, app_sessions, fail, run_service
+from .common import YEAR, CountType, app_sessions, fail, run_service
 
 
 @click.group(help="演示数据")
@@ -23,7 +23,7 @@ def demo() -> None:
 
 
 @demo.command("load", help="生成并载入演示统筹地区；中断后重新运行，只续走未完成的步骤")
-@click.option("--institutions", default=80, show_default=True, type=click.IntRange(1, 1_000_000), help="机构数")
+@click.option("--institutions", default=80, show_default=True, type=CountType(1, 1_000_000), help="机构数")
 @click.option("--seed", default=2026, show_default=True, type=int, help="随机种子（相同种子生成相同数据）")
 @click.option("--year", default=None, show_default="今年", type=YEAR, help="预付年度")
 @click.option("--profile", default="nantong-2025", show_default=True, type=click.Choice(available_profiles()))
@@ -31,7 +31,7 @@ def demo() -> None:
 @click.option("--region-name", default=DEMO_REGION_NAME, show_default=True)
 @click.option("--play-cycle/--no-play-cycle", default=None,
               help="把该年度预付走完（申请至拨付）；默认 1,000 家以内时进行")
-@click.option("--years", default=2, show_default=True, type=click.IntRange(1, 2),
+@click.option("--years", default=2, show_default=True, type=CountType(1, 2),
               help="走几个年度：2 为上一年度与本年度（月度结算扣回、触发收回、年终滚动结算与清算、诉讼核销）")
 @with_appcontext
 def load(institutions: int, seed: int, year: int, profile: str, region_code: str, region_name: str,
@@ -66,7 +66,7 @@ def load(institutions: int, seed: int, year: int, profile: str, region_code: str
 
 @demo.command("files", help="把演示统筹地区写成导入文件（每类一个），导入空数据库后与 demo load 相同")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="输出文件夹")
-@click.option("--institutions", default=80, show_default=True, type=click.IntRange(1, 1_000_000), help="机构数")
+@click.option("--institutions", default=80, show_default=True, type=CountType(1, 1_000_000), help="机构数")
 @click.option("--seed", default=2026, show_default=True, type=int, help="随机种子")
 @click.option("--year", default=None, show_default="今年", type=YEAR, help="预付年度")
 @click.option("--region-code", default=DEMO_REGION_CODE, show_default=True)

@@ -12,7 +12,7 @@ from agreements.words import in_words
 
 from ..policy.facts import Fund
 from ..services import documents
-from .common import CODE, ID, MONEY, PERIOD, YEAR, acting_user, app_sessions, fail, read_bytes, run_service, write_file
+from .common import CODE, ID, MONEY, PERIOD, YEAR, CountType, acting_user, app_sessions, fail, read_bytes, run_service, write_file
 
 region_opt = click.option("--region", "region_code", required=True, type=CODE, help="统筹地区编码")
 year_opt = click.option("--year", required=True, type=YEAR, help="预付年度")
@@ -95,7 +95,7 @@ def demand(region_code, receivable_id, out, pdf) -> None:
 @docs.command("public-list", help="年度预付金公示（22§(一)）：计算方法与各机构各基金金额")
 @region_opt
 @year_opt
-@click.option("--days", default=7, show_default=True, type=click.IntRange(1, 60), help="公示期（日）")
+@click.option("--days", default=7, show_default=True, type=CountType(1, 60), help="公示期（日）")
 @click.option("--out", type=OUT)
 @pdf_opt
 @with_appcontext

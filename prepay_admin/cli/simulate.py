@@ -5,13 +5,13 @@ import click
 from flask.cli import with_appcontext
 
 from ..simulation import simulate as run_simulation
-from .common import app_sessions, fail, run_service
+from .common import CountType, app_sessions, fail, run_service
 
 
 @click.command("simulate", help="模拟若干年度的完整业务（可注入故障），每一步后核对全部资金不变量；同一种子可完全复现")
-@click.option("--years", default=2, show_default=True, type=click.IntRange(1, 20), help="年度数（至今年为止）")
-@click.option("--institutions", default=20, show_default=True, type=click.IntRange(3, 2000), help="机构数")
-@click.option("--seed", default=1, show_default=True, type=click.IntRange(0, 2**31 - 1), help="随机种子")
+@click.option("--years", default=2, show_default=True, type=CountType(1, 20), help="年度数（至今年为止）")
+@click.option("--institutions", default=20, show_default=True, type=CountType(3, 2000), help="机构数")
+@click.option("--seed", default=1, show_default=True, type=CountType(0, 2**31 - 1), help="随机种子")
 @click.option("--faults/--no-faults", default=False, help="注入崩溃、重试与并发重复请求")
 @click.option("--region-code", default="329900", show_default=True, help="模拟用统筹地区编码（须尚不存在）")
 @with_appcontext

@@ -114,6 +114,12 @@ CLI_PROBES = [
     (["db", "grant-app-role", "no_such_role_here"], "ROLE: "),
     (["db", "grant-app-role", "Robert'); DROP TABLE region;--"], "ROLE: "),
     (["presettlement", "sign", "--id", "1", "--hash", "x"], "--id: "),
+    # counts: ASCII digits within their bounds, said in Chinese
+    (["simulate", "--institutions", "３"], "--institutions: “３”不是整数"),
+    (["simulate", "--years", "21"], "--years: 须在 1—20 之间"),
+    (["demo", "load", "--institutions", "0"], "--institutions: 须在 1—1000000 之间"),
+    (["docs", "public-list", "--region", "320600", "--year", "2026", "--days", "9" * 40, "--out", "/tmp/p.docx"],
+     "--days: "),
 ]
 
 
