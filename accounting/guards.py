@@ -98,18 +98,24 @@ def _postgresql(conn: Connection, tables: tuple[str, ...]) -> None:
         )
 
 
-def guard_table(conn: Connection, table: str) -> None:
-    """Make one more table append-only (a later migration's new ledger table)."""
+def guard_table(conn: Connection, table: str, message: str = APPEND_ONLY_MESSAGE) -> None:
+    """Make one more table append-only (a later migration's new ledger table, or another record that
+    may only be superseded, with its own ``message``)."""
     if conn.dialect.name == "postgresql":
+        function = "ledger_refuse_change"
+        if message != APPEND_ONLY_MESSAGE:
+            function = f"{table}_refuse_change"
+            _pg(conn, f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                      f"BEGIN RAISE EXCEPTION '{message}'; END $$")
         for op in ("update", "delete"):
             _pg(conn, f"CREATE TRIGGER {table}_no_{op} BEFORE {op.upper()} ON {table} "
-                      f"FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change()")
+                      f"FOR EACH ROW EXECUTE FUNCTION {function}()")
         _pg(conn, f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-                  f"FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_change()")
+                  f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()")
         return
     for op in ("update", "delete"):
         conn.exec_driver_sql(f"CREATE TRIGGER {table}_no_{op} BEFORE {op.upper()} ON {table} "
-                             f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END")
+                             f"BEGIN SELECT RAISE(ABORT, '{message}'); END")
 
 
 def unguard_table(conn: Connection, table: str) -> None:
@@ -118,6 +124,8 @@ def unguard_table(conn: Connection, table: str) -> None:
             continue
         on = f" ON {table}" if conn.dialect.name == "postgresql" else ""
         conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_no_{op}{on}")
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"DROP FUNCTION IF EXISTS {table}_refuse_change()")
 
 
 def install(conn: Connection, tables: tuple[str, ...] = APPEND_ONLY_TABLES) -> None:

@@ -25,9 +25,14 @@ def grant_application_role(conn: Connection, role: str, schema: str = "public") 
         raise ValueError(f"角色名“{role}”须为小写字母、数字和下划线")
     tables = [name for (name,) in conn.exec_driver_sql(
         "SELECT tablename FROM pg_tables WHERE schemaname = %(s)s", {"s": schema})]
+    # every table the guards made append-only: the ledger's, and any other a migration guarded
+    guarded = set(APPEND_ONLY_TABLES) | {name for (name,) in conn.exec_driver_sql(
+        "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = %(s)s AND t.tgname = c.relname || '_no_update'", {"s": schema})}
     conn.exec_driver_sql(f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"')
     conn.exec_driver_sql(f'REVOKE ALL ON ALL TABLES IN SCHEMA "{schema}" FROM "{role}"')
     for table in tables:
-        rights = "SELECT, INSERT" if table in APPEND_ONLY_TABLES else "SELECT, INSERT, UPDATE, DELETE"
+        rights = "SELECT, INSERT" if table in guarded else "SELECT, INSERT, UPDATE, DELETE"
         conn.exec_driver_sql(f'GRANT {rights} ON "{schema}"."{table}" TO "{role}"')
     conn.exec_driver_sql(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO "{role}"')

@@ -18,8 +18,21 @@ def alembic_config(url: str | None = None, connection: Connection | None = None)
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "head") -> list[str]:
+    """Migrate the schema; at the head, store the packaged policy profiles this release ships that the
+    database does not hold yet (through the same path as a bureau's own). Returns those newly stored."""
     command.upgrade(alembic_config(url=url), revision)
+    if revision != "head":
+        return []
+    from .db import make_engine, make_session_factory
+    from .services.profiles import register_packaged_profiles
+
+    engine = make_engine(url)
+    try:
+        return [f"{a.name} 第 {a.version} 版" for a in register_packaged_profiles(make_session_factory(engine))
+                if not a.replayed]
+    finally:
+        engine.dispose()
 
 
 def grant_app_role(url: str, role: str) -> None:

@@ -95,7 +95,7 @@ def simulate(sessions: sessionmaker, *, years: int, institutions: int, seed: int
         raise ServiceError("模拟年度数须在 1—20 之间", "years")
     if not 3 <= institutions <= 2000:
         raise ServiceError("模拟机构数须在 3—2,000 之间", "institutions")
-    check_region(region_code, "模拟统筹地区", "nantong-2025")
+    check_region(region_code, "模拟统筹地区")
     with sessions() as session:
         if session.scalar(select(Region.id).where(Region.code == region_code)) is not None:
             raise ServiceError(f"统筹地区 {region_code} 已存在：模拟须在新的数据库或新的地区编码上运行", "region_code")

@@ -11,6 +11,7 @@ from .document import IssuedDocument, RegionTemplate
 from .campaign import Application, Campaign, Determination, DeterminationAdvance, FundGateRecord
 from .institution import AnnualStanding, Bar, Institution, InstitutionCondition, MonthlyPayout, SecurityPledge
 from .policy_override import PolicyOverride
+from .policy_profile import StoredProfile
 from .recovery import (
     PreSettlement, PreSettlementSignOff, Receivable, RecoveryMovement, RecoveryTrigger, SettlementLine, SettlementRun,
 )
@@ -22,5 +23,5 @@ __all__ = [
     "Agreement", "AnnualStanding", "DataCorrection", "DataImport", "ImportUpload", "Application", "Bar", "BatchItem", "CalendarDay", "CalendarYear", "Campaign",
     "DEPARTMENT_CN", "Department", "Determination", "DeterminationAdvance", "FundGateRecord", "FundPositionRecord",
     "Institution", "InstitutionCondition", "IssuedDocument", "JobRun", "MonthlyPayout", "Notice", "PaymentBatch", "PaymentInstruction",
-    "PolicyOverride", "PreSettlement", "PreSettlementSignOff", "Receivable", "RecoveryMovement", "RecoveryTrigger", "Region", "RegionAccount", "RegionTemplate", "SettlementLine", "SettlementRun", "SecurityPledge", "SignOff", "Staff", "Transition",
+    "PolicyOverride", "PreSettlement", "PreSettlementSignOff", "Receivable", "RecoveryMovement", "RecoveryTrigger", "Region", "RegionAccount", "RegionTemplate", "SettlementLine", "SettlementRun", "SecurityPledge", "SignOff", "Staff", "StoredProfile", "Transition",
 ]

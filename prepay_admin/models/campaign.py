@@ -19,6 +19,9 @@ class Campaign(Base):
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
     year: Mapped[int]
     profile: Mapped[str] = mapped_column(String(40))
+    # the stored version it was opened with, kept for the whole year (a later version does not touch it)
+    profile_version: Mapped[int]
+    profile_sha256: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(20))  # open → list_fixed
     opened_by: Mapped[str] = mapped_column(String(60))
     opened_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)

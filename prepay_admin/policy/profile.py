@@ -50,6 +50,7 @@ class EligibilityRules:
     disqualifying_flags: frozenset[Flag]
     security_required: bool
     credit_guarantee_requires_state_run: bool
+    bar_years: int  # 21§(六): found to have obtained an advance by fraud, barred for this many years
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,6 @@ TRIGGER_CN = {
 }
 # 20§(二)3: the debt passes to whoever takes the institution over
 SUCCESSION_TRIGGERS = frozenset({TriggerKind.SPLIT_OR_MERGER, TriggerKind.OWNERSHIP_CHANGE})
-BAR_YEARS = 3  # 21§(六): 三年内不得申请
 
 
 @dataclass(frozen=True)
@@ -194,9 +193,9 @@ def trigger_owed(held: Decimal, already_owed: Decimal) -> Decimal:
     return max(held - already_owed, ZERO)
 
 
-def bar_until(found_on: dt.date, years: int = BAR_YEARS) -> dt.date:
-    """21§(六): barred for three years from the finding; the last barred day is the day before the
-    third anniversary (29 February falls back to 28 February)."""
+def bar_until(found_on: dt.date, years: int) -> dt.date:
+    """21§(六): barred for the profile's ``eligibility.bar_years`` (three under Nantong) from the finding;
+    the last barred day is the day before that anniversary (29 February falls back to 28 February)."""
     try:
         anniversary = found_on.replace(year=found_on.year + years)
     except ValueError:

@@ -1,6 +1,8 @@
 """Policy profiles: versioned data files, validated on load, with per-year overrides (14§).
 
-``load_profile("nantong-2025")`` reads ``nantong-2025.toml`` beside this file.
+A profile is a TOML text. The packaged ones (``nantong-2025.toml``, ``hebei-2024.toml`` beside this
+file) and a bureau's own are stored in the database, versioned, by one path (``services.profiles``);
+a region's year runs on the stored version its campaign was opened with.
 A per-year override (14§: in a public-health emergency the province may change
 conditions and scale) is a ``parameter path = JSON value`` recorded with its
 approval reference; it is applied on top of the file and validated again.
@@ -9,13 +11,14 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import tomllib
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from importlib import resources
 from typing import Any, Iterable
 
-from marshmallow import ValidationError, fields, post_load, validates_schema
+from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
 from accounting.chart import Role
 
@@ -104,6 +107,7 @@ class _EligibilitySchema(StrictSchema):
     disqualifying_flags = List(Choice([f.value for f in Flag]), required=True)
     security_required = StrictBoolean(required=True)
     credit_guarantee_requires_state_run = StrictBoolean(required=True)
+    bar_years = StrictInteger(minimum=0, maximum=10, required=True)
 
     @post_load
     def _make(self, d: dict, **_: Any) -> EligibilityRules:
@@ -118,6 +122,7 @@ class _EligibilitySchema(StrictSchema):
             disqualifying_flags=frozenset(Flag(f) for f in d["disqualifying_flags"]),
             security_required=d["security_required"],
             credit_guarantee_requires_state_run=d["credit_guarantee_requires_state_run"],
+            bar_years=d["bar_years"],
         )
 
 
@@ -237,9 +242,14 @@ class _OwnDefaultsSchema(StrictSchema):
     note = Text(required=True)
 
 
+PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+
+
 class _ProfileSchema(StrictSchema):
-    name = Text(required=True)
-    version = StrictInteger(minimum=1, required=True)
+    # a name says the region and the text's year (nantong-2025); a revision keeps it and adds a version
+    name = Text(max_length=40, required=True, validate=validate.Regexp(
+        PROFILE_NAME, error="须为小写字母、数字和连字符，1—40 个字符，以字母或数字开头（如 nantong-2025）"))
+    version = StrictInteger(minimum=1, maximum=9999, required=True)
     title = Text(required=True)
     source = Text(required=True)
     funds = Nested(_FundsSchema, required=True)
@@ -283,37 +293,79 @@ class _ProfileSchema(StrictSchema):
         return PolicyProfile(**d, citations=citations)
 
 
+PROFILE_BYTES_MAX = 256 * 1024  # a profile is a page of parameters; anything larger is not one
+
+
+def packaged_texts() -> dict[str, str]:
+    """The profiles shipped with the software (``*.toml`` beside this file), by name: registered in
+    the database at ``db upgrade`` through the same path as a bureau's own (``services.profiles``)."""
+    return {p.name.removesuffix(".toml"): p.read_text(encoding="utf-8")
+            for p in sorted(resources.files(__name__).iterdir(), key=lambda p: p.name) if p.name.endswith(".toml")}
+
+
 def available_profiles() -> list[str]:
-    return sorted(p.name.removesuffix(".toml") for p in resources.files(__name__).iterdir() if p.name.endswith(".toml"))
-
-
-def require_known(name: str) -> None:
-    """Refuse a profile name there is no file for, listing those there are."""
-    if name not in available_profiles():
-        raise ProfileError(name, [("/", f"没有名为 {name} 的政策参数方案（可选：{'、'.join(available_profiles())}）")])
+    """The names of the packaged profiles (a bureau's own are in the database: ``queries.profiles``)."""
+    return sorted(packaged_texts())
 
 
 def load_profile(name: str = DEFAULT_PROFILE, overrides: Iterable[Override] = ()) -> PolicyProfile:
-    """Read, override and validate a profile; raise ``ProfileError`` naming every bad parameter.
+    """A packaged profile as shipped, validated (tests and the what-if of a file use it; a region's
+    year is resolved from the stored versions by ``services.rules.effective_profile``)."""
+    texts = packaged_texts()
+    if name not in texts:
+        raise ProfileError(name, [("/", f"没有名为 {name} 的政策参数方案（可选：{'、'.join(sorted(texts))}）")])
+    return profile_from_text(texts[name], overrides)
+
+
+def decode_profile(data: bytes, label: str = "?") -> str:
+    """A profile file's bytes as text: UTF-8 (a BOM is allowed), at most ``PROFILE_BYTES_MAX``."""
+    if len(data) > PROFILE_BYTES_MAX:
+        raise ProfileError(label, [("/", f"文件过大（{len(data)} 字节），政策参数方案不超过 {PROFILE_BYTES_MAX} 字节")])
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ProfileError(label, [("/", f"文件须为 UTF-8 编码（第 {err.start + 1} 个字节无法解码）")]) from None
+
+
+def draft_profile(data: bytes, label: str = "?") -> PolicyProfile:
+    """A profile file staff are still writing, validated as a stored one would be but not stored: to try
+    their rules on their data (``compute --profile FILE.toml``) or compare them (``policy diff``)."""
+    return profile_from_text(decode_profile(data, label))
+
+
+_TOML_WHERE = re.compile(r"\(at line (\d+), column (\d+)\)|\(at end of document\)")
+
+
+def parse_toml(text: str, label: str = "?") -> dict[str, Any]:
+    """TOML to data; a syntax error names its line and column in Chinese (TOML stops at the first)."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        found = _TOML_WHERE.search(str(err))
+        where = "文件末尾" if found and found.group(1) is None else (
+            f"第 {found.group(1)} 行第 {found.group(2)} 列" if found else "")
+        raise ProfileError(label, [("/", f"TOML 语法错误（{where}）：{_TOML_WHERE.sub('', str(err)).strip()}")]) from None
+
+
+def profile_from_text(text: str, overrides: Iterable[Override] = ()) -> PolicyProfile:
+    """Read, override and validate a profile's text; raise ``ProfileError`` naming every bad parameter.
 
     Validating a profile costs milliseconds and every use case resolves its year's rules, so the
-    result is kept per file content and overrides: the same text with the same overrides is the same
-    frozen profile. An edited file is read afresh (its text is the key), and a bad one is never kept."""
-    require_known(name)
-    text = resources.files(__name__).joinpath(f"{name}.toml").read_text(encoding="utf-8")
+    result is kept per text and overrides: the same text with the same overrides is the same frozen
+    profile. A bad one is never kept."""
     overrides = tuple(overrides)
     key = (text, tuple((o.path, json.dumps(o.value, sort_keys=True, ensure_ascii=False), o.approval_ref)
                        for o in overrides))
     found = _VALIDATED.get(key)
     if found is None:
-        found = profile_from_data(tomllib.loads(text), overrides)
+        found = profile_from_data(parse_toml(text), overrides)
         if len(_VALIDATED) >= _VALIDATED_MAX:
             _VALIDATED.pop(next(iter(_VALIDATED)))
         _VALIDATED[key] = found
     return found
 
 
-_VALIDATED: dict[tuple, PolicyProfile] = {}  # (file text, overrides) → the profile they make
+_VALIDATED: dict[tuple, PolicyProfile] = {}  # (text, overrides) → the profile they make
 _VALIDATED_MAX = 256
 
 

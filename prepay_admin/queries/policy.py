@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from ..models import PolicyOverride
+from ..models import Campaign, PolicyOverride
 from ..policy.profile import PolicyProfile
-from ..services.rules import effective_profile
+from ..services.rules import effective_profile, profile_version_for
 from ..services.unit_of_work import find_region
 
 
@@ -31,6 +31,9 @@ class ProfileInForce:
     year: int
     profile: PolicyProfile
     history: tuple[OverrideRecord, ...]  # oldest first
+    version: int  # the stored version the year runs on (the campaign's, or before it opens the latest)
+    sha256: str
+    opened: bool  # a campaign keeps this version for the year; before it opens, a newer one would be taken
 
 
 def profile_in_force(sessions: sessionmaker, region_code: str, year: int) -> ProfileInForce:
@@ -41,4 +44,7 @@ def profile_in_force(sessions: sessionmaker, region_code: str, year: int) -> Pro
         latest = {r.parameter: r.id for r in rows}
         history = tuple(OverrideRecord(r.parameter, json.loads(r.value_json), r.approval_ref, r.recorded_by,
                                        r.recorded_at, latest[r.parameter] == r.id) for r in rows)
-        return ProfileInForce(region.code, year, effective_profile(session, region, year), history)
+        stored = profile_version_for(session, region, year)
+        opened = session.scalar(select(Campaign.id).where(Campaign.region_id == region.id, Campaign.year == year))
+        return ProfileInForce(region.code, year, effective_profile(session, region, year), history, stored.version,
+                              stored.sha256, opened is not None)

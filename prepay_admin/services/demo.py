@@ -26,7 +26,7 @@ from ..models import (
 from .demo_cycle import DEMO_STAFF, PlayedCycle, ensure_demo_staff, play_cycle
 from .demo_return import REPAYING_INDEX, play_two_years
 from .identity import grant_region_in
-from .regions import check_region, create_region_in
+from .regions import check_region, create_region_in, require_profile
 
 DEMO_REGION_CODE = "320600"
 DEMO_REGION_NAME = "南通市（演示）"
@@ -72,7 +72,9 @@ def load_demo(
     """
     if years not in (1, 2):
         raise ValueError("演示数据可走 1 或 2 个年度")
-    check_region(region_code, region_name, profile)  # before writing anything
+    check_region(region_code, region_name)  # before writing anything
+    with sessions() as session:
+        require_profile(session, profile)
     ensure_demo_staff(sessions)  # so the cycle can be walked by hand from the terminal too
     with sessions.begin() as session:
         existing = session.scalar(select(Region).where(Region.code == region_code))

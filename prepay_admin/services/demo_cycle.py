@@ -92,6 +92,7 @@ def play_cycle(sessions: sessionmaker, region_code: str, year: int, seed: int,
     done = _done(sessions, region_code, year)
     if done.campaign_state is None:
         open_campaign(sessions, region_code, year, "caiwu1")
+        done = _done(sessions, region_code, year)
 
     with sessions() as session:
         institutions = session.execute(
@@ -103,7 +104,7 @@ def play_cycle(sessions: sessionmaker, region_code: str, year: int, seed: int,
     for i, code in enumerate(applicants):
         if code not in done.applied:
             applications.apply(sessions, region_code, year, code, applications.clean_answers(),
-                               dt.date(year - 1, 12, 20 + i % 11), "jiesuan1")
+                               min(dt.date(year - 1, 12, 20 + i % 11), done.application_deadline), "jiesuan1")
 
     if not applicants:
         return PlayedCycle(0, 0, 0, 0, 0)
@@ -183,6 +184,7 @@ class _Done:
     """How far the year's campaign has been played: what a rerun of the demo need not do again."""
 
     campaign_state: str | None
+    application_deadline: dt.date | None  # the year's profile's (15§(一)): no demo application is later
     applied: frozenset[str]
     determined: bool
     list_fixed_on: dt.date | None
@@ -201,7 +203,7 @@ def _done(sessions: sessionmaker, region_code: str, year: int) -> _Done:
         region = session.scalar(select(Region).where(Region.code == region_code))
         campaign = session.scalar(select(Campaign).where(Campaign.region_id == region.id, Campaign.year == year))
         if campaign is None:
-            return _Done(None, frozenset(), False, None, None, False, {}, {}, None, (), False, [])
+            return _Done(None, None, frozenset(), False, None, None, False, {}, {}, None, (), False, [])
         applied = frozenset(session.scalars(select(Institution.code).join(
             Application, Application.institution_id == Institution.id).where(Application.campaign_id == campaign.id)))
         current = session.execute(
@@ -220,8 +222,10 @@ def _done(sessions: sessionmaker, region_code: str, year: int) -> _Done:
         levels = tuple(s.level for s in batch.valid_sign_offs(found)) if found else ()
         instructions = session.execute(select(PaymentInstruction.id, PaymentInstruction.state).where(
             PaymentInstruction.batch_id == found.id).order_by(PaymentInstruction.id)).all() if found else []
-        return _Done(campaign.state, applied, campaign.determination_run > 0, campaign.list_fixed_on,
-                     campaign.signing_deadline, effective_profile(session, region, year).eligibility.security_required,
+        profile = effective_profile(session, region, year)
+        return _Done(campaign.state, profile.calendar.application_deadline.in_campaign(year), applied,
+                     campaign.determination_run > 0, campaign.list_fixed_on,
+                     campaign.signing_deadline, profile.eligibility.security_required,
                      {code: state for code, state, _ in current}, finals,
                      found.id if found else None, levels, bool(instructions),
                      [i for i, state in instructions if state == PaymentState.PENDING])

@@ -20,3 +20,11 @@ class Busy(ServiceError):
 
     def __init__(self) -> None:
         super().__init__("数据库繁忙，请稍后重试", None)
+
+
+class ProfileRefused(ServiceError):
+    """A policy profile refused whole: ``problems`` are every (parameter path, message) found."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems
+        super().__init__("；".join(f"{p}: {m}" if p not in ("", "/") else m for p, m in problems), "profile")

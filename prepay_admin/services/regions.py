@@ -7,14 +7,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..models import AuditEvent, Region, RegionAccount
 from ..policy.facts import Fund
-from ..profiles import require_known
+from ..profiles import ProfileError
 from .books import open_region_books_in
 from .errors import ServiceError
-from .rules import effective_profile
+from .rules import effective_profile, stored_profile
 
 
-def check_region(code: str, name: str, profile: str) -> None:
-    require_known(profile)
+def require_profile(session: Session, profile: str) -> None:
+    """A region runs under a stored profile (packaged, or added by the bureau: ``policy add``)."""
+    try:
+        stored_profile(session, profile)
+    except ProfileError as err:
+        raise ServiceError(err.problems[0][1], "profile") from None
+
+
+def check_region(code: str, name: str) -> None:
     if not code.strip() or len(code) > 12 or not code.isascii() or not code.isdigit():
         raise ServiceError("统筹地区编码须为 1—12 位数字（行政区划代码）", "region_code")
     if not name.strip() or len(name) > 100:
@@ -23,7 +30,8 @@ def check_region(code: str, name: str, profile: str) -> None:
 
 def create_region_in(session: Session, code: str, name: str, profile: str, year: int) -> Region:
     """The region and its books (the chart of ``year``'s profile), inside the caller's transaction."""
-    check_region(code, name, profile)
+    check_region(code, name)
+    require_profile(session, profile)
     if session.scalar(select(Region.id).where(Region.code == code)) is not None:
         raise ServiceError(f"统筹地区 {code} 已存在", "region_code")
     region = Region(code=code, name=name.strip(), profile=profile)

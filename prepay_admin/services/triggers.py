@@ -87,8 +87,8 @@ def record_trigger(sessions: sessionmaker, region_code: str, institution_code: s
                                f"{ROUTE_CN[Route.TRIGGER]}：{TRIGGER_CN[kind]}", trigger_id=trigger.id):
                 owed[fund.value] = amount
         until = None
-        if kind == TriggerKind.FRAUD:  # 21§(六)
-            until = bar_until(occurred_on)
+        if kind == TriggerKind.FRAUD and step.profile.eligibility.bar_years:  # 21§(六)
+            until = bar_until(occurred_on, step.profile.eligibility.bar_years)
             session.add(Bar(institution_id=inst.id, since=occurred_on, until=until,
                             reason=f"以欺诈手段取得预付资格：{evidence}"[:500], decision_ref=decision_ref.strip()[:100]))
         return TriggerRecorded(trigger.id, inst.code, owed, stopped, voided, until)

@@ -56,9 +56,11 @@ def test_nothing_imports_the_application_factory_back_but_the_entry_points():
 
 ALLOWED_PROFILE_LOADERS = {
     "prepay_admin.services.rules",  # the one resolver of a region's year
+    "prepay_admin.services.profiles",  # validates a file whole before it is stored
+    "prepay_admin.queries.profiles",  # shows and compares stored versions as they are, with no year's overrides
     "prepay_admin.cli.compute",  # the what-if on a file, with no region and so no overrides
-    "prepay_admin.cli.policy",  # shows the packaged profiles as they are
 }
+PROFILE_LOADERS = {"load_profile", "profile_from_text", "profile_from_data", "draft_profile"}
 
 
 def test_exactly_one_function_resolves_the_effective_profile_of_a_regions_year():
@@ -68,7 +70,7 @@ def test_exactly_one_function_resolves_the_effective_profile_of_a_regions_year()
             if module.startswith("prepay_admin.profiles"):
                 continue
             tree = ast.parse(path.read_text(encoding="utf-8"))
-            if any(isinstance(n, ast.Call) and getattr(n.func, "id", getattr(n.func, "attr", None)) == "load_profile"
+            if any(isinstance(n, ast.Call) and getattr(n.func, "id", getattr(n.func, "attr", None)) in PROFILE_LOADERS
                    for n in ast.walk(tree)):
                 callers.add(module)
     assert callers <= ALLOWED_PROFILE_LOADERS, callers - ALLOWED_PROFILE_LOADERS

@@ -78,8 +78,8 @@ def test_20_a_trigger_claims_what_is_held_less_what_is_already_owed():
 
 
 def test_21_6_a_bar_lasts_three_years_to_the_day_before_the_anniversary():
-    assert bar_until(dt.date(2026, 5, 10)) == dt.date(2029, 5, 9)
-    assert bar_until(dt.date(2028, 2, 29)) == dt.date(2031, 2, 27)
+    assert bar_until(dt.date(2026, 5, 10), 3) == dt.date(2029, 5, 9)
+    assert bar_until(dt.date(2028, 2, 29), 3) == dt.date(2031, 2, 27)
 
 
 def test_receivables_age_in_bands():
