@@ -45,6 +45,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from .web.cycle import bp as cycle_bp
     from .web.determinations import bp as determinations_bp
     from .web.documents import bp as documents_bp
+    from .web.profiles import bp as profiles_bp
     from .web.imports import bp as imports_bp
     from .web.institutions import bp as institutions_bp
     from .web.ledger import bp as ledger_bp
@@ -68,7 +69,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(batches_bp)
     app.register_blueprint(cycle_bp)
     app.register_blueprint(audit_bp)
-    for blueprint in (determinations_bp, institutions_bp, ledger_bp, admin_bp, imports_bp, recovery_bp, documents_bp):
+    for blueprint in (determinations_bp, institutions_bp, ledger_bp, admin_bp, imports_bp, recovery_bp, documents_bp,
+                      profiles_bp):
         app.register_blueprint(blueprint)
     charts.install(app)
     for command in commands():

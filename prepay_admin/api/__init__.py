@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 from ..validation import YEAR_MAX, YEAR_MIN, Date, DecimalString, StrictBoolean, StrictInteger
 from ..web.converters import ID_MAX, IdConverter, YearConverter
 from .errors import json_error
-from . import books, documents, intake, recovery, registry, resources  # noqa: F401  (their routes join the blueprint)
+from . import books, documents, intake, profiles, recovery, registry, resources  # noqa: F401  (their routes join the blueprint)
 from .routing import blp
 from .schemas import DecimalOut, MoneyOut, Month
 

@@ -14,7 +14,7 @@ import click
 from accounting.errors import LedgerError
 
 from .. import clock, extensions
-from ..services.errors import ServiceError
+from ..services.errors import ProfileRefused, ServiceError
 from ..services.identity import authenticate_token, log_event
 from ..validation import (
     INPUT_BYTES_MAX,
@@ -41,7 +41,8 @@ OPTION_FOR_FIELD = {"on": "date", "today": "date", "submitted_on": "date", "paid
                     "court_document_ref": "court-document", "presettlement": "id", "budget_left": "budget-left",
                     "application_ref": "application", "document_ref": "document", "case_ref": "case",
                     "decision_ref": "decision", "paid_into": "into", "account_no": "account-no",
-                    "account_name": "account-name", "bank_name": "bank-name", "account": "region"}
+                    "account_name": "account-name", "bank_name": "bank-name", "account": "region",
+                    "profile_version": "profile-version"}
 
 
 def app_sessions():
@@ -97,6 +98,9 @@ def run_service(action: Callable[[], T]) -> T:
             actor = click.get_current_context().meta.get("prepay_user", operator())
             log_event(app_sessions(), actor, "refused", f"{' '.join(sys.argv[1:3])}：{err.message}")
         option = OPTION_FOR_FIELD.get(err.field, err.field)
+        if isinstance(err, ProfileRefused):  # a profile refused whole: every problem on its own line
+            fail([f"--{option}: 共 {len(err.problems)} 处错误，未作保存："]
+                 + [f"  {p}: {m}" if p not in ("", "/") else f"  {m}" for p, m in err.problems])
         fail(f"--{option}: {err.message}" if option else err.message)
 
 

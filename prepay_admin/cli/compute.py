@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
 from ..contract import ContractError, parse_input, result_as_dict, write_result
 from ..policy.engine import evaluate
+from ..policy.profile import PolicyProfile
 from ..profiles import DEFAULT_PROFILE, ProfileError, load_profile
+from ..queries.profiles import ProfileRef, resolve_profile
 from ..queries.evaluation import evaluate_region
 from ..tables import evaluation_table
 from ..queries.access import check_region
@@ -19,7 +22,9 @@ from .common import CODE, YEAR, acting_user, app_sessions, fail, read_bytes, run
 @click.option("--input", "input_path", help="测算输入 JSON 文件（UTF-8）")
 @click.option("--region", "region_code", type=CODE, help="统筹地区编码（从数据库读取）")
 @click.option("--year", type=YEAR, help="预付年度（与 --region 一起使用）")
-@click.option("--profile", "profile_name", default=None, help=f"政策参数方案（--input 默认 {DEFAULT_PROFILE}）")
+@click.option("--profile", "profile_name", default=None,
+              help=f"政策参数方案（与 --input 一起使用，默认 {DEFAULT_PROFILE}）：随软件发布的方案名称；"
+                   "名称@版本，读取数据库中已存的版本；或 .toml 文件（尚未新增的草稿，只作校验与测算）")
 @click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="json", show_default=True)
 @with_appcontext
 def compute(input_path: str | None, region_code: str | None, year: int | None, profile_name: str | None,
@@ -27,10 +32,7 @@ def compute(input_path: str | None, region_code: str | None, year: int | None, p
     if (input_path is None) == (region_code is None):
         fail("须且只能指定 --input 或 --region 之一")
     if input_path is not None:
-        try:
-            profile = load_profile(profile_name or DEFAULT_PROFILE)
-        except ProfileError as err:
-            fail(f"--profile: {err.problems[0][1]}")
+        profile = _profile_for_input(profile_name or DEFAULT_PROFILE)
         try:
             facts = parse_input(read_bytes(input_path, "input"))
         except ContractError as err:
@@ -50,3 +52,18 @@ def compute(input_path: str | None, region_code: str | None, year: int | None, p
         write_result(result_as_dict(evaluation), sys.stdout)
     else:
         click.echo(evaluation_table(evaluation))
+
+
+def _profile_for_input(text: str) -> PolicyProfile:
+    """A draft file or a profile shipped with the software by name (the what-if of a file needs no
+    database), or a stored version (``NAME@V``, a bureau's own included) from the database."""
+    if text.endswith(".toml"):
+        return run_service(lambda: resolve_profile(app_sessions(), ProfileRef(Path(text).name,
+                                                                               draft=read_bytes(text, "profile"))))
+    ref = run_service(lambda: ProfileRef.parse(text))
+    if ref.version is not None:
+        return run_service(lambda: resolve_profile(app_sessions(), ref))
+    try:
+        return load_profile(ref.name)
+    except ProfileError as err:
+        fail(f"--profile: {err.problems[0][1]}；数据库中已存的方案请写 名称@版本（policy list 可查），或写 .toml 文件")

@@ -17,6 +17,7 @@ from ..services import applications, batch as batches, determination, payment, s
 from ..services.campaign import open_campaign
 from ..tables import render
 from .common import (
+    CountType,
     CODE,
     DATE,
     ID,
@@ -43,14 +44,17 @@ def cycle() -> None:
     pass
 
 
-@cycle.command("open", help="开启年度预付并测算基金可支付月数（财务管理部门）")
+@cycle.command("open", help="开启年度预付并测算基金可支付月数（财务管理部门）；按统筹地区方案的最新版本，"
+                            "或 --profile-version 指定的版本，全年度沿用")
 @region_opt
 @year_opt
+@click.option("--profile-version", type=CountType(1, 9999), help="政策参数方案的版本（默认最新；policy list 可查）")
 @with_appcontext
-def open_(region_code, year) -> None:
+def open_(region_code, year, profile_version) -> None:
     user = acting_user()
-    opened = run_service(lambda: open_campaign(app_sessions(), region_code, year, user))
-    click.echo(f"已开启 {year} 年度预付（政策参数方案 {opened.profile}）。基金可支付月数：")
+    opened = run_service(lambda: open_campaign(app_sessions(), region_code, year, user, profile_version))
+    click.echo(f"已开启 {year} 年度预付（政策参数方案 {opened.profile} 第 {opened.profile_version} 版，"
+               f"SHA-256 {opened.profile_sha256[:12]}…）。基金可支付月数：")
     for g in opened.gates:
         verdict = "可以预付" if g.open else "不予预付：" + "；".join(g.reasons)
         click.echo(f"  {FUND_CN[g.fund]}：{g.payable_months} 个月，{verdict}")

@@ -6,7 +6,7 @@ from alembic import command
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ..migrate import alembic_config, grant_app_role as grant
+from ..migrate import alembic_config, grant_app_role as grant, upgrade as migrate_to
 from .common import fail
 
 
@@ -19,7 +19,9 @@ def db() -> None:
 @click.argument("revision", default="head")
 @with_appcontext
 def upgrade(revision: str) -> None:
-    command.upgrade(alembic_config(url=current_app.config["DATABASE_URL"]), revision)
+    added = migrate_to(current_app.config["DATABASE_URL"], revision)
+    if added:
+        click.echo(f"已存入随软件发布的政策参数方案：{'、'.join(added)}")
     click.echo("数据库结构已是最新。")
 
 

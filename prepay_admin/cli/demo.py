@@ -10,11 +10,11 @@ from flask.cli import with_appcontext
 from .. import clock
 
 from ..demo.files import write_demo_files
-from ..profiles import ProfileError, available_profiles
+from ..profiles import ProfileError
 from ..services.demo import DEMO_REGION_CODE, DEMO_REGION_NAME, load_demo
 from ..services.demo_cycle import DEMO_STAFF, demo_password
 from ..policy.departments import DEPARTMENT_CN
-from .common import YEAR, CountType, app_sessions, fail, run_service
+from .common import YEAR, CountType, TextType, app_sessions, fail, run_service
 
 
 @click.group(help="演示数据")
@@ -26,7 +26,8 @@ def demo() -> None:
 @click.option("--institutions", default=80, show_default=True, type=CountType(1, 1_000_000), help="机构数")
 @click.option("--seed", default=2026, show_default=True, type=int, help="随机种子（相同种子生成相同数据）")
 @click.option("--year", default=None, show_default="今年", type=YEAR, help="预付年度")
-@click.option("--profile", default="nantong-2025", show_default=True, type=click.Choice(available_profiles()))
+@click.option("--profile", default="nantong-2025", show_default=True, type=TextType(40),
+              help="已存的政策参数方案（prepay-admin policy list）")
 @click.option("--region-code", default=DEMO_REGION_CODE, show_default=True)
 @click.option("--region-name", default=DEMO_REGION_NAME, show_default=True)
 @click.option("--play-cycle/--no-play-cycle", default=None,

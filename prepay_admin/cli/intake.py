@@ -12,7 +12,6 @@ from .. import clock
 from ..intake.kinds import KINDS
 from ..intake.writing import data_csv, data_xlsx, template_xlsx
 from ..policy.facts import Fund
-from ..profiles import available_profiles
 from ..queries import access
 from ..queries.intake import exported, import_history
 from ..services.imports import ImportReport, import_file
@@ -127,7 +126,7 @@ def region() -> None:
 @region.command("create", help="创建统筹地区并开设职工、居民两个基金账套（运维命令，记录操作系统用户）")
 @click.option("--code", required=True, type=CODE, help="行政区划代码，如 320600")
 @click.option("--name", required=True, type=TEXT, help="名称，如 南通市")
-@click.option("--profile", required=True, type=click.Choice(available_profiles()), help="政策参数方案")
+@click.option("--profile", required=True, type=TextType(40), help="已存的政策参数方案（prepay-admin policy list）")
 @with_appcontext
 def create(code: str, name: str, profile: str) -> None:
     run_service(lambda: create_region(app_sessions(), code, name, profile, clock.today().year, operator()))

@@ -22,6 +22,7 @@ from ..policy.facts import SecurityKind
 from ..policy.reasons import FUND_CN
 from ..queries.access import granted_regions
 from ..queries.cycle import cycle_page
+from ..queries.profiles import region_versions
 from ..services import applications, batch as batches, determination, payment, signing
 from ..services.campaign import open_campaign
 from ..validation import Money, parse_date
@@ -120,7 +121,8 @@ def _page(region_code: str, year: int, status: int = 200, action_errors: dict[st
                         max(1, -(-page.window_count // PAGE_SIZE))),
              "instructions": (min(instruction_page, max(1, -(-page.instruction_count // PAGE_SIZE))),
                               max(1, -(-page.instruction_count // PAGE_SIZE)))}
-    return render_template("cycle.html", p=page, forms=forms, bound=bound, action_errors=action_errors or {},
+    versions = [] if page.opened else region_versions(extensions.sessions(), region_code, _user())
+    return render_template("cycle.html", p=page, forms=forms, versions=versions, bound=bound, action_errors=action_errors or {},
                            pages=pages, search=search or "",
                            fund_cn=FUND_CN, questions=questions,
                            security_form=SecurityForm, sign_form=SignForm, confirm_form=ConfirmForm,
@@ -161,7 +163,11 @@ def show(region_code: str, year: int):
 
 @bp.post("/open")
 def open_year(region_code: str, year: int):
-    return _act(lambda: open_campaign(extensions.sessions(), region_code, year, _user()), region_code, year,
+    raw = (request.form.get("profile_version") or "").strip()
+    if raw and not (raw.isascii() and raw.isdigit() and len(raw) <= 4 and int(raw) > 0):
+        return _page(region_code, year, 400, action_errors={"open": "政策参数方案版本无效"})
+    version = int(raw) if raw else None
+    return _act(lambda: open_campaign(extensions.sessions(), region_code, year, _user(), version), region_code, year,
                 "open", f"已开启 {year} 年度预付，基金可支付月数已测算。")
 
 

@@ -8,6 +8,7 @@ route cannot be added without saying whose it is.
 import datetime as dt
 import io
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -26,6 +27,7 @@ from tests.return_path_helpers import settlement_file
 from tests.screens import csrf_token, sign_in
 
 REGION, SIGNING = "320600", "320699"
+LAKESIDE = (Path(__file__).parents[1] / "data/profiles/lakeside-2026.toml").read_bytes()
 SETTLEMENT = "机构编码,结算年月,险种,基金支付金额,其中异地就医金额\nH32060000001,2026-01,职工,1000.00,0\n".encode()
 STAFF = {D.FUND_SETTLEMENT: "jiesuan1", D.FINANCE: "caiwu1", D.INTERNAL_AUDIT: "neishen1", D.INSPECTION: "jihe1",
          D.ADMINISTRATION: "yibaoju1", D.FINANCE_BUREAU: "caizhengju1", D.AUDITOR: "shenji1",
@@ -111,6 +113,8 @@ SCREENS = {
                                                    {"fund": "employee"}),
     "/documents/<region_code>/templates/<document_kind>": ({D.ADMINISTRATOR}, f"/documents/{REGION}/templates/agreement",
                                                   lambda: {"file": (io.BytesIO(_agreement_template()), "协议.docx")}),
+    # a region's own rules: the administrator adds a profile (issue 14)
+    "/admin/profiles": ({D.ADMINISTRATOR}, "/admin/profiles", lambda: {"file": (io.BytesIO(LAKESIDE), "lakeside.toml")}),
     "/recovery/<region_code>/presettlements/<id:presettlement_id>/pay": (
         {D.FINANCE}, f"/recovery/{REGION}/presettlements/1/pay", {"bank_ref": "B3", "paid_from": "expenditure",
                                                                   "day": "2026-06-01"}),
@@ -178,6 +182,8 @@ API = {
     "POST /api/v1/regions/<region_code>/documents": (
         {D.FUND_SETTLEMENT}, f"/api/v1/regions/{REGION}/documents",
         {"kind": "determination_notice", "year": 2026, "institution_code": "H32060000001"}),
+    "POST /api/v1/profiles": ({D.ADMINISTRATOR}, "/api/v1/profiles",
+                              lambda: {"file": (io.BytesIO(LAKESIDE), "lakeside.toml")}),
     # anyone checks a presented file against the register; it changes nothing
     "POST /api/v1/documents/verification": (ALL, "/api/v1/documents/verification", None),
     "GET /api/v1/regions/<region_code>/audit-trail": (
@@ -186,7 +192,8 @@ API = {
 TABLES = ("data_import", "monthly_payout", "import_upload", "transition", "application", "determination", "security_pledge", "agreement", "payment_instruction",
           "ledger_entry", "staff", "staff_region", "api_token", "policy_override", "calendar_day",
           "ledger_period_closure", "payment_batch_sign_off", "recovery_trigger", "receivable", "recovery_movement",
-          "settlement_run", "settlement_line", "institution_bar", "presettlement", "presettlement_sign_off", "issued_document", "region_template")
+          "settlement_run", "settlement_line", "institution_bar", "presettlement", "presettlement_sign_off", "issued_document", "region_template",
+          "policy_profile")
 
 
 @pytest.fixture
@@ -288,7 +295,7 @@ OVERSEERS = {D.AUDITOR, D.INTERNAL_AUDIT, D.ADMINISTRATOR}
 RESTRICTED_READS = {"/admin/users": {D.ADMINISTRATOR}, "/audit/<region_code>": OVERSEERS}
 PATHS = {"<region_code>": REGION, "<year:year>": "2026", "<id:batch_id>": "1", "<code>": "H32060000001",
          "<kind>": "institutions", "<id:receivable_id>": "1", "<id:run_id>": "1", "<id:presettlement_id>": "1",
-         "<document_kind>": "agreement"}
+         "<document_kind>": "agreement", "<name>": "nantong-2025", "<id:version>": "1"}
 PUBLIC = {"/login", "/static/<path:filename>", "/api/openapi.json", "/api/docs"}
 
 

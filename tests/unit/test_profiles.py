@@ -76,3 +76,22 @@ def test_14_a_validated_profile_is_reused_for_the_same_overrides_and_never_for_o
     for _ in range(2):  # a bad override is refused every time, never kept
         with pytest.raises(ProfileError):
             load_profile("nantong-2025", [Override("amount.minimum", "-1", "x")])
+
+
+def test_14_every_parameter_of_the_schema_is_documented_with_its_article():
+    """docs/policy-profiles.md states each parameter a profile holds: a new one cannot be added silently."""
+    from pathlib import Path
+
+    from marshmallow import fields
+
+    from prepay_admin.profiles import _ProfileSchema
+
+    doc = (Path(__file__).parents[2] / "docs/policy-profiles.md").read_text(encoding="utf-8")
+    paths = []
+    for key, field in _ProfileSchema().fields.items():
+        if isinstance(field, fields.Nested) and key not in ("own_defaults",):
+            paths += [f"{key}.{inner}" for inner in field.schema.fields]
+        else:
+            paths.append(key)
+    missing = [p for p in paths if f"`{p}`" not in doc and f"`{p}`, " not in doc and f"`[{p}]`" not in doc]
+    assert missing == []
