@@ -39,7 +39,7 @@ KINDS = {k.name: k for k in (
     DocumentKind("year_end_notice", "预付金年终处理通知", "17§、冀 二(四)", COMMON | {
         "institution", "lines", "instruction"}),
     DocumentKind("determination_notice", "预付金核定通知书", "15§(二)、12§—14§", COMMON | {
-        "institution", "verdict", "steps", "total", "total_words", "method", "reasons"}),
+        "institution", "verdict", "steps", "total", "total_words", "method", "reasons", "rounding_unit"}),
     DocumentKind("demand", "预付金收回通知", "20§(二)1", COMMON | {
         "institution", "demand_ref", "reason", "fund_cn", "amount", "amount_words", "due_on", "working_days",
         "pay_into", "demanded_on"}),

@@ -25,6 +25,14 @@ def _percent(value: Decimal) -> str:
     return f"{_num(value * 100)}%"
 
 
+UNIT_CN = {Decimal(10000): "万元", Decimal(1000): "千元", Decimal(100): "百元", Decimal(10): "十元", Decimal(1): "元"}
+
+
+def rounding_unit_cn(unit: Decimal) -> str:
+    """The profile's rounding unit as a table heading says it (13§: 取整到万元; another region's 千元)."""
+    return UNIT_CN.get(unit.normalize(), f"{_yuan(unit)} 元")
+
+
 def describe_method(profile: PolicyProfile) -> tuple[str, ...]:
     """The method as numbered sentences, in Chinese."""
     a = profile.amount

@@ -34,7 +34,7 @@ from ..models import (
 )
 from ..db import money_sum
 from ..policy.facts import Fund
-from ..policy.method import describe_method
+from ..policy.method import describe_method, rounding_unit_cn
 from ..policy.reasons import ASSESSMENT_CN, FUND_CN, LEVEL_CN
 from ..policy.recovery import ROUTE_CN, TRIGGER_CN
 from ..policy.transitions import DeterminationState
@@ -152,7 +152,8 @@ def _determination_notice(step: Step, year: int, code: str) -> tuple[str, Instit
     verdict = (f"予以预付，核定金额合计 {total:,.2f} 元（{in_words(total)}）。" if det.eligible and total > 0
                else "不予预付，原因见下表。")
     context = {"institution": _institution(inst), "verdict": verdict, "steps": steps, "total": total,
-               "total_words": in_words(total), "method": "".join(describe_method(step.profile)), "reasons": reasons}
+               "total_words": in_words(total), "method": "".join(describe_method(step.profile)), "reasons": reasons,
+               "rounding_unit": rounding_unit_cn(step.profile.amount.rounding_unit)}
     return f"{year}/{inst.code}", inst, context, {"determination_id": det.id, "run": det.run, "state": det.state}
 
 

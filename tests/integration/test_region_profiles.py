@@ -19,6 +19,7 @@ from prepay_admin.models import (
 from prepay_admin.policy.facts import Fund
 from prepay_admin.queries.policy import profile_in_force
 from prepay_admin.queries.profiles import ProfileRef, compare_profiles, list_profiles
+from prepay_admin.services import documents
 from prepay_admin.services.campaign import open_campaign
 from prepay_admin.services.demo import load_demo
 from prepay_admin.services.demo_cycle import ensure_demo_staff
@@ -274,3 +275,40 @@ def test_14_the_api_lists_adds_shows_and_compares_profiles(client, app):
     compared = client.get("/api/v1/profiles/comparison?a=hebei-2024@1&b=lakeside-2026", headers=reader).json
     assert {"path": "amount.rounding_unit", "a": "10000", "b": "1000"} in compared["differences"]
     assert client.get("/api/v1/profiles/lakeside-2026/9", headers=reader).status_code == 404
+
+
+def test_14_a_third_regions_year_shows_on_every_screen_and_in_its_documents(client, app):
+    sessions = app.extensions["prepay_sessions"]
+    ensure_demo_staff(sessions)
+    add_profile(sessions, LAKESIDE, "guanli1")
+    load_demo(sessions, institutions=20, seed=2026, year=2026, profile="lakeside-2026", years=2)
+    with sessions() as s:
+        signed = s.scalars(select(Institution.code).join(Determination, Determination.institution_id == Institution.id)
+                           .join(Campaign, Campaign.id == Determination.campaign_id)
+                           .where(Campaign.year == 2026, Determination.state == "paid").order_by(Institution.code)).first()
+        owing = s.scalar(select(Receivable.id).order_by(Receivable.id))
+    issued = [documents.issue(sessions, "agreement", REGION, "jiesuan1", year=2026, institution=signed),
+              documents.issue(sessions, "determination_notice", REGION, "jiesuan1", year=2026, institution=signed),
+              documents.issue(sessions, "public_list", REGION, "jiesuan1", year=2026),
+              documents.issue(sessions, "demand", REGION, "caiwu1", receivable_id=owing),
+              documents.issue(sessions, "statement", REGION, "caiwu1", institution=signed, fund=Fund.EMPLOYEE)]
+    assert all(d.sha256 and d.data for d in issued)
+    notice = docx_text(issued[1].data)
+    # the notice states the region's own method and heading, not the reference region's
+    assert "预付月数：各机构 1 个月" in notice and "各等级均为 100%" in notice and "取整到千元" in notice
+    assert "不足 50,000 元的不实行预付" in notice and "取整到万元" not in notice
+    sign_in(client, "jiesuan1")
+    for path in ("/?region=320600&year=2026", "/cycle/320600/2026", "/determinations/320600/2026",
+                 "/whatif/320600/2027", f"/institutions/320600/{signed}", "/ledger/320600", "/recovery/320600",
+                 "/admin/policy/320600/2026", "/admin/profiles/lakeside-2026/1"):
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+    assert "湖滨市定点医疗机构医保基金预付管理办法" in client.get("/admin/policy/320600/2026").get_data(as_text=True)
+    assert "1221" in client.get("/ledger/320600").get_data(as_text=True)
+
+
+def docx_text(data: bytes) -> str:
+    from docx import Document
+
+    return "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs) + "\n".join(
+        c.text for t in Document(io.BytesIO(data)).tables for r in t.rows for c in r.cells)
