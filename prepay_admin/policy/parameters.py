@@ -37,9 +37,9 @@ def parameters(profile: PolicyProfile) -> dict[str, str]:
     flat: dict[str, str] = {}
     for f in dataclasses.fields(profile):
         value = getattr(profile, f.name)
-        if f.name == "citations":
-            for code, article in sorted(value.articles.items()):
-                flat[f"articles.{code}"] = article
+        if f.name == "citations":  # every reason's citation, the profile's own defaults said so
+            for code in sorted(set(value.articles) | value.own_defaults):
+                flat[f"articles.{code}"] = value.article(code)
             if value.own_defaults:
                 flat["own_defaults.reasons"] = _written(sorted(value.own_defaults))
                 flat["own_defaults.note"] = value.own_default_note
