@@ -227,8 +227,10 @@ class _PresettlementSchema(StrictSchema):
 
 
 class _AccountSchema(StrictSchema):
-    code = Text(required=True)
-    name = Text(required=True)
+    # as the ledger's chart holds them (ledger_account.code, .name)
+    code = Text(max_length=20, required=True, validate=validate.Regexp(
+        r"[0-9A-Za-z.\-]{1,20}\Z", error="科目代码须为 1—20 位数字、字母、点或连字符"))
+    name = Text(max_length=60, required=True)
 
     @post_load
     def _make(self, d: dict, **_: Any) -> Account:
@@ -242,7 +244,7 @@ class _OwnDefaultsSchema(StrictSchema):
     note = Text(required=True)
 
 
-PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}\Z")  # marshmallow's Regexp matches from the start
 
 
 class _ProfileSchema(StrictSchema):
@@ -250,8 +252,8 @@ class _ProfileSchema(StrictSchema):
     name = Text(max_length=40, required=True, validate=validate.Regexp(
         PROFILE_NAME, error="须为小写字母、数字和连字符，1—40 个字符，以字母或数字开头（如 nantong-2025）"))
     version = StrictInteger(minimum=1, maximum=9999, required=True)
-    title = Text(required=True)
-    source = Text(required=True)
+    title = Text(max_length=200, required=True)
+    source = Text(max_length=200, required=True)
     funds = Nested(_FundsSchema, required=True)
     eligibility = Nested(_EligibilitySchema, required=True)
     amount = Nested(_AmountSchema, required=True)

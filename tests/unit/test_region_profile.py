@@ -93,3 +93,15 @@ def test_14_a_profile_name_is_a_lowercase_slug():
     with pytest.raises(ProfileError) as err:
         profile_from_text(TEXT.replace('name = "lakeside-2026"', 'name = "湖滨 2026"'))
     assert dict(err.value.problems)["name"].startswith("须为小写字母")
+
+
+def test_14_hostile_values_in_a_profile_file_are_each_named():
+    bad = (TEXT.replace('name = "lakeside-2026"', 'name = "lakeside-2026 ; x"')
+           .replace('version = 1', 'version = 99999')
+           .replace('advance = { code = "1221"', 'advance = { code = "1221; DROP TABLE"')
+           .replace('name = "其他支出" }', 'name = "' + "长" * 61 + '" }')
+           .replace('minimum = "50000"', "minimum = 1979-05-27"))
+    with pytest.raises(ProfileError) as err:
+        profile_from_text(bad)
+    assert sorted(dict(err.value.problems)) == ["accounts.advance.value.code", "accounts.other_expense.value.name",
+                                                "amount.minimum", "name", "version"]
