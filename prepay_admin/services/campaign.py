@@ -45,10 +45,9 @@ def open_campaign(sessions: sessionmaker, region_code: str, year: int, user: str
             raise ServiceError(f"{region.name} {year} 年度预付已开启", "year")
         try:
             stored = profile_version_for(session, region, year, profile_version)
-            step.use_profile(effective_profile(session, region, year, version=stored.version))
+            profile = effective_profile(session, region, year, version=stored.version)
         except ProfileError as err:
             raise ServiceError("；".join(m for _, m in err.problems), "profile_version") from None
-        profile = step.profile
         campaign = Campaign(region_id=region.id, year=year, profile=stored.name, profile_version=stored.version,
                             profile_sha256=stored.sha256, state=CampaignState.OPEN, opened_by=user)
         session.add(campaign)

@@ -49,11 +49,6 @@ class Step:
             self._profile = effective_profile(self.session, self.region, self.year)
         return self._profile
 
-    def use_profile(self, profile: PolicyProfile) -> None:
-        """The rules this step runs on, resolved by ``effective_profile`` for a year not opened yet on
-        the version staff chose (opening the campaign)."""
-        self._profile = profile
-
     def require(self, *departments: Department) -> None:
         """24§: each duty has its department; anyone else is refused."""
         if departments and self.actor.department not in departments:
