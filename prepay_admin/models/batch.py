@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, Money, UtcDateTime, enum_type, utcnow
@@ -30,7 +30,8 @@ class BatchItem(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("payment_batch.id"))
-    determination_id: Mapped[int] = mapped_column(ForeignKey("determination.id"))
+    # a confirmation finds its determination's items by it: without the index each one scanned every item
+    determination_id: Mapped[int] = mapped_column(ForeignKey("determination.id"), index=True)
     institution_code: Mapped[str] = mapped_column(String(20))
     institution_name: Mapped[str] = mapped_column(String(200))
     fund: Mapped[Fund] = mapped_column(enum_type(Fund, "fund"))
@@ -60,10 +61,13 @@ class SignOff(Base):
 class PaymentInstruction(Base):
     __tablename__ = "payment_instruction"
     # one bank transfer confirms one instruction: a reference is unique per paying account
-    __table_args__ = (UniqueConstraint("batch_item_id"), UniqueConstraint("paying_account", "bank_ref"))
+    # whether a batch has an instruction still pending is asked after every confirmation: by (batch, state),
+    # not by walking the batch's instructions already paid
+    __table_args__ = (UniqueConstraint("batch_item_id"), UniqueConstraint("paying_account", "bank_ref"),
+                      Index("ix_payment_instruction_batch_id_state", "batch_id", "state"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    batch_id: Mapped[int] = mapped_column(ForeignKey("payment_batch.id"), index=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("payment_batch.id"))
     batch_item_id: Mapped[int] = mapped_column(ForeignKey("payment_batch_item.id"))
     institution_code: Mapped[str] = mapped_column(String(20))
     fund: Mapped[Fund] = mapped_column(enum_type(Fund, "fund"))

@@ -83,7 +83,8 @@ class Determination(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id"))
     run: Mapped[int]
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id"))
-    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"))
+    # an institution's determinations of every year (a trigger stops its unpaid ones, its page lists them)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), index=True)
     state: Mapped[str] = mapped_column(String(20))
     eligible: Mapped[bool]
     months: Mapped[Decimal | None] = mapped_column(FixedPoint(2))
