@@ -38,9 +38,16 @@ PAYING_ACCOUNTS = (Role.EXPENDITURE_DEPOSIT, Role.FISCAL_SPECIAL_DEPOSIT)
 
 
 def recovered_sum():
-    """What came back of each receivable so far (all movement kinds)."""
+    """What came back of each receivable so far (all movement kinds), for a query over a whole region."""
     return (select(RecoveryMovement.receivable_id, money_sum(RecoveryMovement.amount).label("recovered"))
             .group_by(RecoveryMovement.receivable_id).subquery())
+
+
+def recovered_of_each():
+    """What came back of the receivable of the outer query, summed by its own index: for a query about a
+    few receivables (the grouped ``recovered_sum`` would sum every recovery of every region each time)."""
+    return (select(func.coalesce(func.sum(RecoveryMovement.amount), 0))
+            .where(RecoveryMovement.receivable_id == Receivable.id).scalar_subquery())
 
 
 def outstanding_of(session: Session, receivable: Receivable) -> Decimal:
@@ -59,9 +66,7 @@ def still_owed(sessions: sessionmaker, receivable_id: int) -> Decimal:
 
 def owed_by(session: Session, institution_id: int, fund: Fund) -> Decimal:
     """What an institution still owes in a fund over all its open receivables."""
-    done = recovered_sum()
-    return session.scalar(select(money_sum(Receivable.amount - func.coalesce(done.c.recovered, 0)))
-                          .outerjoin(done, done.c.receivable_id == Receivable.id)
+    return session.scalar(select(money_sum(Receivable.amount - recovered_of_each()))
                           .where(Receivable.institution_id == institution_id, Receivable.fund == fund,
                                  Receivable.state.in_(RECEIVABLE_OPEN_STATES)))
 
@@ -131,13 +136,12 @@ def settle_recovered(session: Session, ids: Iterable[int], actor: str, why: str)
     ids = list(ids)
     if not ids:
         return 0
-    done = recovered_sum()
     finished: list[tuple[int, str]] = []
     for i in range(0, len(ids), 1000):
         finished += session.execute(
-            select(Receivable.id, Receivable.state).join(done, done.c.receivable_id == Receivable.id)
+            select(Receivable.id, Receivable.state)
             .where(Receivable.id.in_(ids[i:i + 1000]), Receivable.state.in_(RECEIVABLE_OPEN_STATES),
-                   done.c.recovered >= Receivable.amount)).all()
+                   recovered_of_each() >= Receivable.amount)).all()
     if not finished:
         return 0
     session.execute(insert(Transition), [
