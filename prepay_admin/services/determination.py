@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import sessionmaker
 
+from accounting.schema import money_sum
+
 from ..contract import facts_as_dict
-from ..models import Application, Department, Determination, DeterminationAdvance, Institution
+from ..models import Application, Department, Determination, DeterminationAdvance, Institution, Transition
 from ..policy.engine import evaluate_institution
 from ..policy.solvency import FundGate
 from ..policy.transitions import (
@@ -59,9 +61,9 @@ def determine(sessions: sessionmaker, region_code: str, year: int, user: str,
             raise ServiceError("没有待核定的申请", "year")
         # the figures recorded when the campaign opened, not today's: the snapshot is frozen
         gates = tuple(FundGate(g.fund, g.payable_months, g.open, ()) for g in campaign.fund_gates)
-        for old in session.scalars(select(Determination).where(
-                Determination.campaign_id == campaign.id, Determination.state == DeterminationState.COMPUTED)):
-            step.transition(DETERMINATION, old, "supersede", "重新测算")
+        step.transition_many(DETERMINATION, Determination, session.scalars(select(Determination.id).where(
+            Determination.campaign_id == campaign.id, Determination.state == DeterminationState.COMPUTED)).all(),
+            DeterminationState.COMPUTED, "supersede", "重新测算")
         campaign.determination_run += 1
         codes = dict(session.execute(select(Institution.code, Institution.id).where(
             Institution.id.in_(list(applications)))).all())
@@ -76,35 +78,40 @@ def determine(sessions: sessionmaker, region_code: str, year: int, user: str,
                          profile.calendar.qualification_end.in_campaign(year))
         # a security registered earlier (an earlier year of a 3-year agreement) already caps this year
         pledges = pledges_valid_on(session, region, qualification[0])
-        eligible = pending = done = 0
-        total = Decimal("0.00")
+        # set-based: the determinations in one insert returning their ids, then their advances and their
+        # transitions in one insert each, so a province's run is a few statements, not a few per institution
+        judged_rows, rows = [], []
         for inst in facts.institutions:
             institution_id = codes.get(inst.code)
             if institution_id is None:
                 continue
             result = evaluate_institution(inst, year, gates, profile)
-            det = Determination(
+            judged_rows.append(result)
+            rows.append(dict(
                 campaign_id=campaign.id, run=campaign.determination_run, application_id=applications[institution_id].id,
                 institution_id=institution_id, state=DeterminationState.COMPUTED, eligible=result.eligible,
                 months=result.months, ratio=result.ratio, reasons_json=_reasons(result.reasons),
                 notes_json=_reasons(result.notes), facts_json=json.dumps(facts_as_dict(inst), ensure_ascii=False),
                 computed_by=user, qualification_start=qualification[0], qualification_end=qualification[1],
-                security_id=pledges[institution_id][0] if institution_id in pledges and result.eligible else None,
-            )
-            session.add(det)
-            session.flush()
-            step.record(DETERMINATION, det.id, "compute", None, DeterminationState.COMPUTED, f"第 {det.run} 次测算")
-            for a in result.advances:
-                session.add(DeterminationAdvance(
-                    determination_id=det.id, fund=a.fund, base=a.base, raw=a.raw, rounded=a.rounded,
-                    uncapped=a.uncapped, cap=a.cap, amount=a.amount, reasons_json=_reasons(a.reasons),
-                ))
-            eligible += result.eligible
-            pending += bool(result.notes)
-            total += result.total
-            done += 1
-            if done % 500 == 0 or done == len(codes):
-                progress(done, len(codes))
+                security_id=pledges[institution_id][0] if institution_id in pledges and result.eligible else None))
+            if len(rows) % 500 == 0:
+                progress(len(rows), len(codes))
+        ids = session.scalars(insert(Determination).returning(Determination.id, sort_by_parameter_order=True),
+                              rows).all() if rows else []
+        if ids:
+            session.execute(insert(DeterminationAdvance), [
+                dict(determination_id=det_id, fund=a.fund, base=a.base, raw=a.raw, rounded=a.rounded,
+                     uncapped=a.uncapped, cap=a.cap, amount=a.amount, reasons_json=_reasons(a.reasons))
+                for det_id, result in zip(ids, judged_rows) for a in result.advances])
+            session.execute(insert(Transition), [
+                dict(machine=DETERMINATION.name, object_id=det_id, action="compute", from_state=None,
+                     to_state=DeterminationState.COMPUTED, actor=step.actor.username,
+                     reason=f"第 {campaign.determination_run} 次测算") for det_id in ids])
+        progress(len(rows), len(codes))
+        eligible = sum(r.eligible for r in judged_rows)
+        pending = sum(bool(r.notes) for r in judged_rows)
+        total = sum((r.total for r in judged_rows), Decimal("0.00"))
+        done = len(rows)
         return Run(campaign.determination_run, done, eligible, pending, total)
 
 
@@ -118,15 +125,19 @@ def fix_list(sessions: sessionmaker, region_code: str, year: int, user: str, tod
         if campaign.determination_run == 0:
             raise ServiceError("尚未测算，不能确定名单", "year")
         step.transition(CAMPAIGN, campaign, "fix_list")
-        listed = 0
-        for det in session.scalars(select(Determination).where(
-                Determination.campaign_id == campaign.id, Determination.state == DeterminationState.COMPUTED)):
-            paid = sum((a.amount for a in det.advances), Decimal(0)) > 0
-            step.transition(DETERMINATION, det, "list" if paid else "leave_off")
-            listed += paid
-        for app in session.scalars(select(Application).where(
-                Application.campaign_id == campaign.id, Application.state == ApplicationState.SUBMITTED)):
-            step.transition(APPLICATION, app, "decide")
+        # set-based: who is listed in one aggregate, each outcome's moves in one insert and one update
+        computed = dict(session.execute(
+            select(Determination.id, money_sum(DeterminationAdvance.amount))
+            .outerjoin(DeterminationAdvance, DeterminationAdvance.determination_id == Determination.id)
+            .where(Determination.campaign_id == campaign.id, Determination.state == DeterminationState.COMPUTED)
+            .group_by(Determination.id).order_by(Determination.id)).all())
+        listed = step.transition_many(DETERMINATION, Determination, [i for i, t in computed.items() if t > 0],
+                                      DeterminationState.COMPUTED, "list")
+        step.transition_many(DETERMINATION, Determination, [i for i, t in computed.items() if t <= 0],
+                             DeterminationState.COMPUTED, "leave_off")
+        step.transition_many(APPLICATION, Application, session.scalars(select(Application.id).where(
+            Application.campaign_id == campaign.id, Application.state == ApplicationState.SUBMITTED)
+            .order_by(Application.id)).all(), ApplicationState.SUBMITTED, "decide")
         # 15§(三): the window's length is the year's (an override changes it)
         deadline = working_days_after(session, today, calendar.signing_working_days)
         campaign.list_fixed_on, campaign.list_fixed_by = today, user
