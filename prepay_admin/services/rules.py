@@ -40,25 +40,51 @@ def stored_profile(session: Session, name: str, version: int | None = None) -> S
     return found
 
 
+def year_profile(session: Session, region: Region, year: int, version: int | None = None,
+                 campaign: Campaign | None = None) -> tuple[str, int | None]:
+    """The name and version a year runs on: the campaign's, kept since it was opened; before it opens,
+    the region's profile at ``version`` (staff's choice when they open it; ``None``: the latest).
+    ``campaign``: the year's campaign where the caller holds it already (a campaign step)."""
+    opened = (campaign.profile, campaign.profile_version) if campaign is not None else session.execute(
+        select(Campaign.profile, Campaign.profile_version).where(
+            Campaign.region_id == region.id, Campaign.year == year)).first()
+    return tuple(opened) if opened is not None else (region.profile, version)
+
+
 def profile_version_for(session: Session, region: Region, year: int, version: int | None = None) -> StoredProfile:
-    """The campaign keeps the version it was opened with; before it opens, the region's profile at
-    ``version`` (staff's choice when they open it), by default the latest."""
-    opened = session.execute(select(Campaign.profile, Campaign.profile_version).where(
-        Campaign.region_id == region.id, Campaign.year == year)).first()
-    if opened is not None:
-        return stored_profile(session, opened.profile, opened.profile_version)
-    return stored_profile(session, region.profile, version)
+    """The stored version a year runs on (see ``year_profile``)."""
+    return stored_profile(session, *year_profile(session, region, year, version))
+
+
+def version_text(session: Session, name: str, version: int) -> str:
+    """A stored version's text. A stored version never changes (the database refuses it), so once read
+    it is kept per database: every step of a year resolves its rules without reading the text again."""
+    key = (str(session.get_bind().url), name, version)
+    text = _TEXTS.get(key)
+    if text is None:
+        text = stored_profile(session, name, version).content
+        if len(_TEXTS) >= _TEXTS_MAX:
+            _TEXTS.pop(next(iter(_TEXTS)))
+        _TEXTS[key] = text
+    return text
+
+
+_TEXTS: dict[tuple[str, str, int], str] = {}  # (database, name, version) → the stored text
+_TEXTS_MAX = 256
 
 
 def effective_profile(session: Session, region: Region, year: int, proposed: Override | None = None,
-                      version: int | None = None) -> PolicyProfile:
+                      version: int | None = None, campaign: Campaign | None = None) -> PolicyProfile:
     """The rules of a region's year: its profile version with the year's overrides applied (14§).
 
     With ``proposed``, the rules as they would be with that override in force (it replaces any of
     the same parameter): how a new override is validated before it is recorded. With ``version``, a
     year not opened yet resolved on that version of the region's profile (opening it on staff's choice).
+    With ``campaign``, the year's campaign the caller holds already.
     """
     overrides = overrides_in_force(session, region, year)
     if proposed is not None:
         overrides = [*(o for o in overrides if o.path != proposed.path), proposed]
-    return profile_from_text(profile_version_for(session, region, year, version).content, overrides)
+    name, exact = year_profile(session, region, year, version, campaign)
+    text = version_text(session, name, exact) if exact is not None else stored_profile(session, name).content
+    return profile_from_text(text, overrides)
