@@ -33,10 +33,6 @@ test: install
 
 bench: install
 	$(BIN)/python -m benchmarks
-	$(BIN)/python -m benchmarks.screens
-	$(BIN)/python -m benchmarks.intake
-	$(BIN)/python -m benchmarks.settlement
-	$(BIN)/python -m benchmarks.documents
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis

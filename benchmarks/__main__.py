@@ -2,11 +2,15 @@
 ratio, goal), on SQLite and on PostgreSQL where it is reachable.
 
     .venv/bin/python -m benchmarks [--sizes 1000,20000,100000] [--verify-institutions 20000]
-                                   [--database sqlite|postgresql]
+                                   [--import-institutions 100000] [--settlement-institutions 20000]
+                                   [--document-institutions 5000] [--database sqlite|postgresql]
 
 The region sizes are those of a city (1,000), a large city or small province (20,000) and a large
-province (100,000). The separate benchmarks (``benchmarks.screens``, ``.intake``, ``.settlement``,
-``.documents``) measure the played-year screens, imports, settlement runs and document batches.
+province (100,000): the landing pages and ``compute --region`` before a campaign, then the annual cycle
+and the screens of its played year. The bulk capabilities report in the same table: posting, ``ledger
+verify``, a month's settlement file imported, a month's settlement run (two regions, for linearity), a
+year's agreements and determination notices as batches. Each module also runs alone
+(``python -m benchmarks.cycle --sizes 1000``).
 """
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ import argparse
 import sys
 import time
 
-from . import console, cycle, landing, posting, verify
+from . import console, cycle, documents, intake, landing, posting, settlement, verify
 from .harness import print_table
 
 
@@ -23,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000,20000,100000", help="institutions per region, comma-separated")
     parser.add_argument("--verify-institutions", type=int, default=20_000, help="× 50 ledger lines")
     parser.add_argument("--entries", type=int, default=20_000, help="vouchers posted in bulk")
+    parser.add_argument("--import-institutions", type=int, default=100_000, help="× 2 rows of settlement")
+    parser.add_argument("--settlement-institutions", type=int, default=20_000, help="and a quarter of it")
+    parser.add_argument("--document-institutions", type=int, default=5_000, help="a played region")
     parser.add_argument("--database", choices=("sqlite", "postgresql"))
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -30,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     found = []
     for collect in (console.collect, lambda: posting.collect([args.entries], args.database),
                     lambda: verify.collect([args.verify_institutions], args.database),
+                    lambda: intake.collect([args.import_institutions], args.database),
+                    lambda: settlement.collect([args.settlement_institutions], args.database),
+                    lambda: documents.collect([args.document_institutions], args.database),
                     lambda: landing.collect(sizes, args.database), lambda: cycle.collect(sizes, args.database)):
         figures = collect()
         print_table(figures)  # as each part ends: a long run shows its figures before the last part is done

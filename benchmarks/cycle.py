@@ -14,21 +14,29 @@ commits as the cycle made. Linearity: the cost per institution at each size agai
 from __future__ import annotations
 
 import sys
+import time
 
-from .harness import Commits, Figure, command, high_water, insert_floor, on_each_database, timed, written_rows
+from .harness import Commits, Figure, command, high_water, insert_floor, on_each_database, p95, timed, written_rows
 
 GOAL_RATIO = 10.0  # within 10× the same-commits floor
 GOAL_LINEARITY = 1.15  # per-institution cost at each size within 1.15× the smallest size's
+SCREENS = {  # name → (path, the goal in seconds, through the API)
+    "dashboard (played year)": ("/?region=320600&year=2026", 0.300, False),
+    "determination list page": ("/determinations/320600/2026?page=7", 0.300, False),
+    "sign-off screen": ("/batches/1", 0.300, False),
+    "API determinations page": ("/api/v1/regions/320600/campaigns/2026/determinations?page=7&per_page=50", 0.100, True),
+}
+REQUESTS = 20
 
 
 def measure(database: str, url: str, n: int) -> dict:
-    from prepay_admin.app import create_console_app
+    from prepay_admin.app import create_app
     from prepay_admin.migrate import upgrade
     from prepay_admin.services.demo import load_demo
     from prepay_admin.services.demo_cycle import play_cycle
 
     upgrade(url)
-    app = create_console_app({"DATABASE_URL": url})
+    app = create_app({"DATABASE_URL": url, "WTF_CSRF_ENABLED": False})
     sessions, engine = app.extensions["prepay_sessions"], app.extensions["prepay_engine"]
     loaded, _ = timed(lambda: load_demo(sessions, institutions=n, seed=2026, year=2026, play=False, years=1))
     print(f"  {database} {n:,}: region loaded in {loaded:.1f} s", flush=True)
@@ -42,8 +50,28 @@ def measure(database: str, url: str, n: int) -> dict:
     same = insert_floor(sessions, rows, commits.count)
     print(f"  {database} {n:,}: cycle {took:.1f} s ({cycle.paid:,} payments), {total:,} rows in "
           f"{commits.count:,} commits; bare insert {one:.2f} s, with as many commits {same:.2f} s", flush=True)
+    screens = {name: screen_p95(app, path, api) for name, (path, _, api) in SCREENS.items()}
     engine.dispose()
-    return dict(n=n, took=took, rows=total, commits=commits.count, one=one, same=same)
+    return dict(n=n, took=took, rows=total, commits=commits.count, one=one, same=same, screens=screens)
+
+
+def screen_p95(app, path: str, api: bool) -> float:
+    from prepay_admin.services import identity
+
+    client = app.test_client()
+    headers = {}
+    if api:
+        headers = {"Authorization": f"Bearer {identity.issue_token(app.extensions['prepay_sessions'], 'jiesuan1', 'bench', 'bench')}"}
+    else:
+        client.post("/login", data={"username": "jiesuan1", "password": "jiesuan1-demo"})
+    samples = []
+    for i in range(3 + REQUESTS):
+        started = time.perf_counter()
+        response = client.get(path, headers=headers)
+        if i >= 3:
+            samples.append(time.perf_counter() - started)
+        assert response.status_code == 200, (path, response.status_code)
+    return p95(samples)
 
 
 def figures(database: str, runs: list[dict]) -> list[Figure]:
@@ -59,6 +87,9 @@ def figures(database: str, runs: list[dict]) -> list[Figure]:
             found.append(Figure("annual cycle per institution", database, size, run["took"] / run["n"],
                                 f"per institution at {smallest['n']:,}", smallest["took"] / smallest["n"],
                                 GOAL_LINEARITY))
+        for name, (_, goal, _) in SCREENS.items():
+            found.append(Figure(f"{name} p95", database, size, run["screens"][name], f"goal {goal * 1000:.0f} ms",
+                                goal, 1.0))
     return found
 
 

@@ -43,6 +43,11 @@ def timed(action: Callable[[], object]) -> tuple[float, object]:
     return time.perf_counter() - started, result
 
 
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
 def best_of(runs: int, action: Callable[[], object]) -> float:
     """The fastest of ``runs`` runs: a floor is what the machine can do, not what it did while busy."""
     return min(timed(action)[0] for _ in range(runs))
@@ -93,12 +98,17 @@ def _drop_pg(name: str) -> None:
 def print_table(figures: list[Figure]) -> bool:
     """The table ``make bench`` ends with; True when every goal is met."""
     header = ("figure", "database", "size", "project", "floor", "floor time", "ratio", "goal", "")
-    rows = [(f.what, f.database, f.size, f"{f.project_s:.3f} s", f.floor, f"{f.floor_s:.3f} s", f"{f.ratio:.2f}",
+    rows = [(f.what, f.database, f.size, _seconds(f.project_s), f.floor, _seconds(f.floor_s), f"{f.ratio:.2f}",
              "—" if f.goal is None else f"≤ {f.goal:g}", "met" if f.met else "MISSED") for f in figures]
     widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header))]
     for r in (header, tuple("-" * w for w in widths), *rows):
         print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip(), flush=True)
     return all(f.met for f in figures)
+
+
+def _seconds(value: float) -> str:
+    """Seconds, or milliseconds below a tenth of a second (a cost per institution, a page)."""
+    return f"{value:.3f} s" if value >= 0.1 else f"{value * 1000:.3f} ms"
 
 
 class Commits:

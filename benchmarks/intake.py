@@ -7,11 +7,10 @@ a bare ``executemany`` of the same rows into ``monthly_payout`` in one transacti
 run on the same database. Memory: the peak traced by ``tracemalloc`` while importing a file of a
 quarter of the rows and of all of them (streaming: it must not grow with the file).
 
-    .venv/bin/python -m benchmarks.intake [--institutions 100000] [--database-url URL]
+    .venv/bin/python -m benchmarks.intake [--institutions 100000] [--database sqlite|postgresql]
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import datetime as dt
 import sys
@@ -20,33 +19,27 @@ import time
 import tracemalloc
 from pathlib import Path
 
+from .harness import Figure, command, on_each_database, timed
+
 GOAL_RATIO = 3.0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--institutions", type=int, default=100_000)
-    parser.add_argument("--database-url", default=None)
-    parser.add_argument("--months", type=int, default=0, help="then import this many more monthly files, timed together")
-    args = parser.parse_args(argv)
-
+def measure(database: str, url: str, n: int) -> list[Figure]:
     from sqlalchemy import text
 
-    from prepay_admin.app import create_app
+    from prepay_admin.app import create_console_app
+    from prepay_admin.db import bulk_insert
     from prepay_admin.migrate import upgrade
     from prepay_admin.models import Institution
     from prepay_admin.services import identity
+    from prepay_admin.services.demo_cycle import ensure_demo_staff
     from prepay_admin.services.imports import import_file
     from prepay_admin.services.regions import create_region
-    from prepay_admin.db import bulk_insert
-    from prepay_admin.services.demo_cycle import ensure_demo_staff
 
     work = Path(tempfile.mkdtemp())
-    url = args.database_url or f"sqlite:///{work / 'bench.sqlite3'}"
     upgrade(url)
-    app = create_app({"DATABASE_URL": url})
+    app = create_console_app({"DATABASE_URL": url})
     sessions = app.extensions["prepay_sessions"]
-    n = args.institutions
     create_region(sessions, "320600", "南通市", "nantong-2025", 2026, "bench")
     ensure_demo_staff(sessions)
     identity.grant_region(sessions, "jiesuan1", "320600", "bench")
@@ -70,7 +63,6 @@ def main(argv: list[str] | None = None) -> int:
     big, small = work / "settlement.csv", work / "quarter.csv"
     write(big, "2026-01", n)
     write(small, "2026-02", n // 4)
-    print(f"{n:,} institutions, settlement file of {2 * n:,} rows ({big.stat().st_size / 2**20:.1f} MiB)", flush=True)
 
     # the floor: the same rows, bare executemany, one transaction (then removed)
     rows = [(ids[f"H3206{i:07d}"], dt.date(2026, 3, 1), fund, fen, oor) for i in range(1, n + 1)
@@ -84,43 +76,34 @@ def main(argv: list[str] | None = None) -> int:
     with sessions.begin() as session:
         session.execute(text("DELETE FROM monthly_payout WHERE month = :m"), {"m": dt.date(2026, 3, 1)})
 
-    started = time.perf_counter()
-    with big.open("rb") as stream:
-        report = import_file(sessions, "jiesuan1", "320600", "settlement", big.name, stream)
-    took = time.perf_counter() - started
-    assert report.applied and report.added == 2 * n, report.message
-    started = time.perf_counter()
-    with big.open("rb") as stream:
-        again = import_file(sessions, "jiesuan1", "320600", "settlement", big.name, stream)
-    repeat = time.perf_counter() - started
-    assert again.unchanged == 2 * n and not again.applied
+    def imported(path: Path, **options):
+        with path.open("rb") as stream:
+            return import_file(sessions, "jiesuan1", "320600", "settlement", path.name, stream, **options)
 
+    took, report = timed(lambda: imported(big))
+    assert report.applied and report.added == 2 * n, report.message
+    repeat, again = timed(lambda: imported(big))
+    assert again.unchanged == 2 * n and not again.applied
     peaks = {}
     for name, path in (("a quarter", small), ("all", big)):
         tracemalloc.start()
-        with path.open("rb") as stream:
-            import_file(sessions, "jiesuan1", "320600", "settlement", path.name, stream, dry_run=True)
+        imported(path, dry_run=True)
         peaks[name] = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
+    print(f"  {database} {n:,}: settlement file of {2 * n:,} rows ({big.stat().st_size / 2**20:.1f} MiB); the same "
+          f"file again {repeat:.2f} s (no change); peak memory of a dry run: a quarter of the rows "
+          f"{peaks['a quarter']:.1f} MiB, all {peaks['all']:.1f} MiB", flush=True)
+    app.extensions["prepay_engine"].dispose()
+    return [Figure("import (settlement file)", database, f"{2 * n:,} rows", took, "bare executemany, one transaction",
+                   floor, GOAL_RATIO)]
 
-    year_took = 0.0
-    for m in range(1, args.months + 1):
-        path = work / f"settlement-2025-{m:02d}.csv"
-        write(path, f"2025-{m:02d}", n)
-        started = time.perf_counter()
-        with path.open("rb") as stream:
-            assert import_file(sessions, "jiesuan1", "320600", "settlement", path.name, stream).applied
-        year_took += time.perf_counter() - started
-        path.unlink()
 
-    ratio = took / floor
-    print(f"bare executemany, one transaction: {floor:8.2f} s")
-    print(f"import (validate and write):       {took:8.2f} s   ratio {ratio:.2f} (goal ≤ {GOAL_RATIO})")
-    print(f"the same file again (no change):   {repeat:8.2f} s")
-    print(f"peak memory, dry run: a quarter of the rows {peaks['a quarter']:.1f} MiB, all {peaks['all']:.1f} MiB")
-    if args.months:
-        print(f"{args.months} more monthly files ({2 * n * args.months:,} rows):  {year_took:8.1f} s")
-    return 0 if ratio <= GOAL_RATIO else 1
+def collect(sizes: list[int], only: str | None = None) -> list[Figure]:
+    return on_each_database(only, sizes, measure)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return command(__doc__, "institutions", "100000", collect, argv)
 
 
 if __name__ == "__main__":

@@ -15,16 +15,11 @@ from __future__ import annotations
 import sys
 import time
 
-from .harness import Figure, best_of, command, on_each_database, timed
+from .harness import Figure, best_of, command, on_each_database, p95, timed
 
 GOAL_P95_S = 0.300
 GOAL_COMPUTE = 2.0
 REQUESTS = 20
-
-
-def p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def sql_floor(sessions) -> None:

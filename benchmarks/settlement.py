@@ -9,17 +9,16 @@ floor is a bare ``executemany`` of the same number of rows into the same tables 
 settlement lines, recovery movements), in the same run on the same database, rolled back. Linearity:
 the cost per institution of the small region against the large one.
 
-    .venv/bin/python -m benchmarks.settlement [--institutions 20000] [--database-url URL]
+    .venv/bin/python -m benchmarks.settlement [--institutions 20000] [--database sqlite|postgresql]
 """
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import sys
-import tempfile
 import time
 from decimal import Decimal
-from pathlib import Path
+
+from .harness import Figure, command, on_each_database, timed
 
 GOAL_RATIO = 3.0
 GOAL_LINEARITY = 1.5  # cost per institution of the large region at most 1.5 × the small one's
@@ -101,55 +100,47 @@ def _floor(sessions, n: int, owing: int) -> float:
     return elapsed
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--institutions", type=int, default=20_000)
-    parser.add_argument("--database-url", default=None)
-    args = parser.parse_args(argv)
-
-    from prepay_admin.app import create_app
+def measure(database: str, url: str, n: int) -> list[Figure]:
+    """Two regions, of N/4 and N institutions, on one fresh database; each one's run against its floor."""
+    from prepay_admin.app import create_console_app
     from prepay_admin.migrate import upgrade
     from prepay_admin.policy.facts import Fund
     from prepay_admin.services import identity, settlement
     from prepay_admin.services.demo_cycle import ensure_demo_staff
 
-    work = Path(tempfile.mkdtemp())
-    url = args.database_url or f"sqlite:///{work / 'bench.sqlite3'}"
     upgrade(url)
-    app = create_app({"DATABASE_URL": url})
+    app = create_console_app({"DATABASE_URL": url})
     sessions = app.extensions["prepay_sessions"]
     ensure_demo_staff(sessions)
-    n = args.institutions
     sizes = {"320600": n // 4, "320700": n}
     for code, size in sizes.items():
         _region(sessions, code, size)
         identity.grant_region(sessions, "caiwu1", code, "bench")
-    print(f"monthly settlement run, employee fund, {MONTH:%Y-%m}; a fifth of the institutions owe their advance",
-          flush=True)
-    per_institution = {}
-    ok = True
+    found, per_institution = [], {}
     for code, size in sizes.items():
-        started = time.perf_counter()
-        done = settlement.run_month(sessions, code, MONTH, Fund.EMPLOYEE, "caiwu1", SETTLED_ON)
-        elapsed = time.perf_counter() - started
+        took, done = timed(lambda: settlement.run_month(sessions, code, MONTH, Fund.EMPLOYEE, "caiwu1", SETTLED_ON))
         floor = _floor(sessions, size, size // 5 + 1)
-        ratio = elapsed / floor
-        per_institution[code] = elapsed / size
-        again = time.perf_counter()
-        replay = settlement.run_month(sessions, code, MONTH, Fund.EMPLOYEE, "caiwu1", SETTLED_ON)
-        replayed = time.perf_counter() - again
+        per_institution[code] = (took / size, size)
+        replayed, replay = timed(lambda: settlement.run_month(sessions, code, MONTH, Fund.EMPLOYEE, "caiwu1",
+                                                              SETTLED_ON))
         assert replay.replayed and replay.run_id == done.run_id
-        print(f"  {size:>7,} institutions: run {elapsed:6.2f} s, bare insert of its rows {floor:5.2f} s, "
-              f"ratio {ratio:4.2f} (goal ≤ {GOAL_RATIO}); withheld {done.withheld:,.2f}; rerun {replayed:.2f} s "
-              f"(posts nothing)", flush=True)
-        ok &= ratio <= GOAL_RATIO
-    small, large = per_institution["320600"], per_institution["320700"]
-    linear = large / small
-    print(f"  cost per institution: {small * 1e6:.0f} µs at {sizes['320600']:,}, {large * 1e6:.0f} µs at "
-          f"{sizes['320700']:,}: × {linear:.2f} (goal ≤ {GOAL_LINEARITY}: linear)")
-    ok &= linear <= GOAL_LINEARITY
-    print("all goals met" if ok else "GOAL MISSED")
-    return 0 if ok else 1
+        print(f"  {database} {size:,}: withheld {done.withheld:,.2f}; the run again {replayed:.2f} s (posts nothing)",
+              flush=True)
+        found.append(Figure("settlement run (a month)", database, f"{size:,} institutions", took,
+                            "bare insert of its rows", floor, GOAL_RATIO))
+    (small, small_n), (large, large_n) = per_institution["320600"], per_institution["320700"]
+    found.append(Figure("settlement run per institution", database, f"{large_n:,} institutions", large,
+                        f"per institution at {small_n:,}", small, GOAL_LINEARITY))
+    app.extensions["prepay_engine"].dispose()
+    return found
+
+
+def collect(sizes: list[int], only: str | None = None) -> list[Figure]:
+    return on_each_database(only, sizes, measure)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return command(__doc__, "institutions", "20000", collect, argv)
 
 
 if __name__ == "__main__":
