@@ -168,6 +168,11 @@ class Month(fields.Field):
         return month
 
 
+def Mapping(keys: fields.Field, values: fields.Field, **kwargs: Any) -> fields.Dict:
+    """A table of named values (a TOML table, a JSON object), with Chinese messages."""
+    return fields.Dict(keys=keys, values=values, error_messages=_msgs({"invalid": "须为表（名称 = 值）"}), **kwargs)
+
+
 def List(inner: fields.Field, **kwargs: Any) -> fields.List:
     return fields.List(inner, error_messages=_msgs({"invalid": "须为 JSON 数组"}), **kwargs)
 

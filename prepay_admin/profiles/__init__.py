@@ -43,6 +43,7 @@ from ..validation import (
     Choice,
     DecimalString,
     List,
+    Mapping,
     Nested,
     StrictBoolean,
     StrictInteger,
@@ -73,12 +74,18 @@ class Override:
     approval_ref: str
 
 
+class _Table(StrictSchema):
+    """A table of a profile file: unknown keys are errors, messages speak of TOML tables."""
+
+    error_messages = {"unknown": "未知字段", "type": "须为表（名称 = 值）"}
+
+
 def _percent() -> DecimalString:
     return DecimalString(places=4, minimum=Decimal(0), maximum=Decimal(1))
 
 
-class _FundsSchema(StrictSchema):
-    min_payable_months = fields.Dict(
+class _FundsSchema(_Table):
+    min_payable_months = Mapping(
         keys=Choice([f.value for f in Fund]), values=DecimalString(places=2, minimum=Decimal(0)), required=True
     )
     refuse_on_last_year_deficit = StrictBoolean(required=True)
@@ -96,7 +103,7 @@ class _FundsSchema(StrictSchema):
                          d["refuse_on_last_year_deficit"], d["refuse_on_projected_deficit"])
 
 
-class _EligibilitySchema(StrictSchema):
+class _EligibilitySchema(_Table):
     eligible_kinds = List(Choice([k.value for k in Kind]), required=True)
     min_level = StrictInteger(minimum=0, maximum=3, required=True)
     level_exempt_kinds = List(Choice([k.value for k in Kind]), required=True)
@@ -126,7 +133,7 @@ class _EligibilitySchema(StrictSchema):
         )
 
 
-class _BandSchema(StrictSchema):
+class _BandSchema(_Table):
     min_score = DecimalString(places=2, minimum=Decimal(0), maximum=Decimal(100), required=True)
     months = DecimalString(places=2, minimum=Decimal(0), maximum=Decimal(12), required=True)
 
@@ -135,13 +142,13 @@ class _BonusSchema(_BandSchema):
     share_above = _percent()
 
 
-class _AmountSchema(StrictSchema):
+class _AmountSchema(_Table):
     base_years = StrictInteger(minimum=1, maximum=3, required=True)
     base_excludes_out_of_region = StrictBoolean(required=True)
     base_months_from_settlement_start = StrictBoolean(required=True)
     months_by_score = List(Nested(_BandSchema), required=True)
     resident_share_bonus = Nested(_BonusSchema, load_default=None, allow_none=True)
-    ratio_by_grade = fields.Dict(keys=Choice([g.value for g in CreditGrade]), values=_percent(), required=True)
+    ratio_by_grade = Mapping(keys=Choice([g.value for g in CreditGrade]), values=_percent(), required=True)
     rounding_unit = DecimalString(places=2, minimum=Decimal("0.01"), required=True)
     rounding_mode = Choice(ROUNDING_MODES, required=True)
     minimum = DecimalString(places=2, minimum=Decimal(0), required=True)
@@ -177,7 +184,7 @@ class _AmountSchema(StrictSchema):
         )
 
 
-class _MonthDaySchema(StrictSchema):
+class _MonthDaySchema(_Table):
     month = StrictInteger(minimum=1, maximum=12, required=True)
     day = StrictInteger(minimum=1, maximum=31, required=True)
     year_offset = StrictInteger(minimum=-1, maximum=1, load_default=0)
@@ -192,7 +199,7 @@ class _MonthDaySchema(StrictSchema):
         return md
 
 
-class _CalendarSchema(StrictSchema):
+class _CalendarSchema(_Table):
     application_deadline = Nested(_MonthDaySchema, required=True)
     list_fixed_by = Nested(_MonthDaySchema, required=True)
     signing_working_days = StrictInteger(minimum=1, maximum=60, required=True)
@@ -206,7 +213,7 @@ class _CalendarSchema(StrictSchema):
         return CalendarRules(**d)
 
 
-class _YearEndSchema(StrictSchema):
+class _YearEndSchema(_Table):
     mode = Choice(["rollover", "recover"], required=True)
     refund_working_days = StrictInteger(minimum=1, maximum=60, required=True)
     withhold_settlement_until_recovered = StrictBoolean(required=True)
@@ -216,7 +223,7 @@ class _YearEndSchema(StrictSchema):
         return YearEndRules(**d)
 
 
-class _PresettlementSchema(StrictSchema):
+class _PresettlementSchema(_Table):
     enabled = StrictBoolean(required=True)
     max_share_of_incurred = DecimalString(places=4, minimum=Decimal(0), maximum=Decimal(1), required=True)
     eligible_kinds = List(Choice([k.value for k in Kind]), required=True)
@@ -226,7 +233,7 @@ class _PresettlementSchema(StrictSchema):
         return PresettlementRules(d["enabled"], d["max_share_of_incurred"], frozenset(Kind(k) for k in d["eligible_kinds"]))
 
 
-class _AccountSchema(StrictSchema):
+class _AccountSchema(_Table):
     # as the ledger's chart holds them (ledger_account.code, .name)
     code = Text(max_length=20, required=True, validate=validate.Regexp(
         r"[0-9A-Za-z.\-]{1,20}\Z", error="科目代码须为 1—20 位数字、字母、点或连字符"))
@@ -237,7 +244,7 @@ class _AccountSchema(StrictSchema):
         return Account(**d)
 
 
-class _OwnDefaultsSchema(StrictSchema):
+class _OwnDefaultsSchema(_Table):
     """Rules the source text does not contain, kept as the profile's own defaults."""
 
     reasons = List(Choice(REASON_CODES), required=True)
@@ -247,7 +254,7 @@ class _OwnDefaultsSchema(StrictSchema):
 PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,39}\Z")  # marshmallow's Regexp matches from the start
 
 
-class _ProfileSchema(StrictSchema):
+class _ProfileSchema(_Table):
     # a name says the region and the text's year (nantong-2025); a revision keeps it and adds a version
     name = Text(max_length=40, required=True, validate=validate.Regexp(
         PROFILE_NAME, error="须为小写字母、数字和连字符，1—40 个字符，以字母或数字开头（如 nantong-2025）"))
@@ -260,8 +267,8 @@ class _ProfileSchema(StrictSchema):
     calendar = Nested(_CalendarSchema, required=True)
     year_end = Nested(_YearEndSchema, required=True)
     presettlement = Nested(_PresettlementSchema, required=True)
-    accounts = fields.Dict(keys=fields.String(), values=Nested(_AccountSchema), required=True)
-    articles = fields.Dict(keys=Choice(REASON_CODES), values=fields.String(), required=True)
+    accounts = Mapping(keys=Text(max_length=40), values=Nested(_AccountSchema), required=True)
+    articles = Mapping(keys=Choice(REASON_CODES), values=Text(max_length=50), required=True)
     own_defaults = Nested(_OwnDefaultsSchema, load_default=None, allow_none=True)
 
     @validates_schema

@@ -105,3 +105,12 @@ def test_14_hostile_values_in_a_profile_file_are_each_named():
         profile_from_text(bad)
     assert sorted(dict(err.value.problems)) == ["accounts.advance.value.code", "accounts.other_expense.value.name",
                                                 "amount.minimum", "name", "version"]
+
+
+def test_14_every_problem_of_a_profile_file_is_said_in_chinese():
+    with pytest.raises(ProfileError) as err:
+        profile_from_text('name = "x"\nversion = 1\n[accounts]\nadvance = 3\n[articles]\nfund_closed = 9\n')
+    problems = dict(err.value.problems)
+    assert problems["accounts.advance.value"] == "须为表（名称 = 值）"
+    assert problems["articles.fund_closed.value"] == "须为字符串"
+    assert all(not message.isascii() for message in problems.values()), problems
