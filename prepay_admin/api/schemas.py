@@ -45,6 +45,8 @@ class BatchSummaryOut(Schema):
 class CampaignOut(Schema):
     year = fields.Integer()
     profile = fields.String()
+    profile_version = fields.Integer(metadata={"description": "开启时的方案版本，全年度沿用"})
+    profile_sha256 = fields.String()
     state = fields.String()
     signing_working_days = fields.Integer()
     signing_deadline = fields.Date(allow_none=True)

@@ -267,7 +267,7 @@ def void(instruction_id, reason) -> None:
 def status(region_code, year) -> None:
     run_service(lambda: access.check_region(app_sessions(), acting_user(), region_code))
     s = run_service(lambda: views.status(app_sessions(), region_code, year))
-    line = f"{year} 年度（{s.profile}）：{s.state}"
+    line = f"{year} 年度（{s.profile} 第 {s.profile_version} 版）：{s.state}"
     if s.signing_deadline:
         line += f"，签约期限 {s.signing_deadline}（{s.signing_working_days} 个工作日{'，暂定' if s.provisional else ''}）"
     click.echo(line + f"；须于 {s.pay_by} 前确认并拨付（15§(四)）")

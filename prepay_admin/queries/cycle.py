@@ -36,6 +36,8 @@ class BatchSummary:
 class CycleStatus:
     year: int
     profile: str
+    profile_version: int  # the stored version the campaign was opened with, kept for the year
+    profile_sha256: str
     state: str
     signing_working_days: int
     signing_deadline: dt.date | None
@@ -56,7 +58,8 @@ def status(sessions: sessionmaker, region_code: str, year: int) -> CycleStatus:
         batches = tuple(BatchSummary(b.id, BATCH.label(b.state), *sizes.get(b.id, (0, Decimal("0.00"))))
                         for b in session.scalars(select(PaymentBatch).where(PaymentBatch.campaign_id == campaign.id)
                                                  .order_by(PaymentBatch.id)))
-        return CycleStatus(year, campaign.profile, CAMPAIGN.label(campaign.state), calendar.signing_working_days,
+        return CycleStatus(year, campaign.profile, campaign.profile_version, campaign.profile_sha256,
+                           CAMPAIGN.label(campaign.state), calendar.signing_working_days,
                            campaign.signing_deadline, campaign.signing_deadline_provisional,
                            calendar.confirmed_and_paid_by.in_campaign(year),
                            tuple((DETERMINATION.label(s), n) for s, n in states.most_common()), batches)

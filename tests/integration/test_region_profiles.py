@@ -17,6 +17,7 @@ from prepay_admin.models import (
     Campaign, Determination, DeterminationAdvance, FundPositionRecord, Institution, MonthlyPayout, Receivable, StoredProfile,
 )
 from prepay_admin.policy.facts import Fund
+from prepay_admin.queries import cycle as cycle_views
 from prepay_admin.queries.policy import profile_in_force
 from prepay_admin.queries.profiles import ProfileRef, compare_profiles, list_profiles
 from prepay_admin.services import documents
@@ -123,9 +124,11 @@ def test_14_a_campaign_keeps_version_1_after_version_2_is_added_and_diff_shows_t
     diff = compare_profiles(sessions, ProfileRef("lakeside-2026", 1), ProfileRef("lakeside-2026", 2))
     assert [(d.path, d.left, d.right) for d in diff.differences] == [
         ("version", "1", "2"), ("amount.minimum", "50000", "80000")]
-    # staff may still open a year on the earlier version
+    # staff may still open a year on the earlier version, and the year's status says which it runs on
     opened = open_campaign(sessions, REGION, 2027, "caiwu1", profile_version=1)
     assert opened.profile_version == 1
+    assert (cycle_views.status(sessions, REGION, 2027).profile_version,
+            cycle_views.status(sessions, REGION, 2026).profile_sha256) == (1, first.sha256)
     with pytest.raises(ServiceError) as err:
         open_campaign(sessions, REGION, 2028, "caiwu1", profile_version=7)
     assert err.value.field == "profile_version" and "第 7 版" in err.value.message
