@@ -27,6 +27,10 @@ def done(page, text):
 def test_a_january_walked_on_screens_from_opening_to_the_confirmed_payment(anonymous_page, live_url):
     page = anonymous_page
     as_user(page, live_url, "caiwu1")
+    # the year is opened on a stored version of the region's rules, the latest offered first (issue 14)
+    expect(page.get_by_label("政策参数方案（全年度沿用）")).to_have_value("1")
+    expect(page.get_by_label("政策参数方案（全年度沿用）")).to_contain_text("nantong-2025 第 1 版（最新）")
+    page.screenshot(path=str(ARTIFACTS / "open-year.png"), full_page=False)
     page.get_by_role("button", name="开启 2026 年度预付").click()
     done(page, "已开启 2026 年度预付")
 
