@@ -65,8 +65,10 @@ def determine(sessions: sessionmaker, region_code: str, year: int, user: str,
             Determination.campaign_id == campaign.id, Determination.state == DeterminationState.COMPUTED)).all(),
             DeterminationState.COMPUTED, "supersede", "重新测算")
         campaign.determination_run += 1
-        codes = dict(session.execute(select(Institution.code, Institution.id).where(
-            Institution.id.in_(list(applications)))).all())
+        # by a join, not a list of ids: a province's applicants outnumber a statement's parameters
+        codes = dict(session.execute(select(Institution.code, Institution.id).join(
+            Application, Application.institution_id == Institution.id).where(
+            Application.campaign_id == campaign.id, Application.state == ApplicationState.SUBMITTED)).all())
         facts = region_facts(session, region, year, profile,
                              applied_on={i: a.submitted_on for i, a in applications.items()})
         judged = {inst.code for inst in facts.institutions}
