@@ -312,11 +312,6 @@ def packaged_texts() -> dict[str, str]:
             for p in sorted(resources.files(__name__).iterdir(), key=lambda p: p.name) if p.name.endswith(".toml")}
 
 
-def available_profiles() -> list[str]:
-    """The names of the packaged profiles (a bureau's own are in the database: ``queries.profiles``)."""
-    return sorted(packaged_texts())
-
-
 def load_profile(name: str = DEFAULT_PROFILE, overrides: Iterable[Override] = ()) -> PolicyProfile:
     """A packaged profile as shipped, validated (tests and the what-if of a file use it; a region's
     year is resolved from the stored versions by ``services.rules.effective_profile``)."""

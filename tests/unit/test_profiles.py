@@ -4,11 +4,11 @@ from decimal import Decimal as D
 import pytest
 
 from prepay_admin.policy.facts import CreditGrade
-from prepay_admin.profiles import Override, ProfileError, available_profiles, load_profile, profile_from_data
+from prepay_admin.profiles import Override, ProfileError, load_profile, packaged_texts, profile_from_data
 
 
 def test_both_reference_profiles_load_and_nantong_is_the_default():
-    assert {"nantong-2025", "hebei-2024"} <= set(available_profiles())
+    assert {"nantong-2025", "hebei-2024"} <= set(packaged_texts())
     assert load_profile().name == "nantong-2025"
 
 
