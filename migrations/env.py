@@ -24,14 +24,28 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
-    context.configure(
-        connection=connection,
-        target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",  # SQLite cannot ALTER most things
-        compare_type=True,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # SQLite cannot ALTER most things: batch mode copies a table and drops the old one, which foreign
+        # keys forbid once other tables' rows refer to it. They are off for the migration (the pragma
+        # only takes effect outside a transaction) and checked whole before it commits.
+        _foreign_keys(connection, "OFF")
+    try:
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=sqlite,
+                          compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if broken:
+                    raise RuntimeError(f"迁移后外键不一致：{broken[:5]}")
+    finally:
+        if sqlite:
+            _foreign_keys(connection, "ON")
+
+
+def _foreign_keys(connection, state: str) -> None:
+    connection.connection.driver_connection.execute(f"PRAGMA foreign_keys={state}")
 
 
 if context.is_offline_mode():
