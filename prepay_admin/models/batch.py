@@ -19,6 +19,9 @@ class PaymentBatch(Base):
     state: Mapped[str] = mapped_column(String(30))
     created_by: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # the hash of its lines as they stand (services.batch.hash_of), kept at each change so the sign-off
+    # screen names it without reading a province's lines; a signature recomputes it from the lines
+    content_hash: Mapped[str] = mapped_column(String(64))
 
     items: Mapped[list[BatchItem]] = relationship(order_by="BatchItem.id", cascade="all, delete-orphan")
     sign_offs: Mapped[list[SignOff]] = relationship(order_by="SignOff.id")

@@ -17,7 +17,7 @@ from ..policy.facts import Fund
 from ..policy.transitions import (
     BATCH, CAMPAIGN, DETERMINATION, IN_SIGNING_WINDOW, PAYMENT, BatchState, DeterminationState, PaymentState,
 )
-from ..services.batch import NEXT_LEVEL, batch_hash, get_batch
+from ..services.batch import NEXT_LEVEL, get_batch
 from ..services.rules import effective_profile
 from ..services.unit_of_work import find_campaign, find_region
 from .overview import batch_sizes, like
@@ -94,7 +94,7 @@ def batch_view(sessions: sessionmaker, batch_id: int) -> BatchView:
     with sessions() as session:
         b = get_batch(session, batch_id)
         level = NEXT_LEVEL.get(b.state)
-        return BatchView(b.id, BATCH.label(b.state), level.title if level else None, batch_hash(b), tuple(
+        return BatchView(b.id, BATCH.label(b.state), level.title if level else None, b.content_hash, tuple(
             BatchLine(i.institution_code, i.institution_name, i.fund.value, i.determined, i.held, i.amount,
                       i.bank_name, i.bank_account) for i in b.items))
 

@@ -12,7 +12,7 @@ from ..db import money_sum
 from ..models import DEPARTMENT_CN, BatchItem, Campaign, Region, Staff, Transition
 from ..policy.method import describe_method
 from ..policy.transitions import BATCH
-from ..services.batch import LEVELS, NEXT_LEVEL, get_batch, refusal_to_sign, stored_batch_hash
+from ..services.batch import LEVELS, NEXT_LEVEL, get_batch, refusal_to_sign
 from ..services.errors import NotFound
 from ..services.rules import effective_profile
 from .access import granted_regions
@@ -102,7 +102,7 @@ def sign_off_screen(sessions: sessionmaker, batch_id: int, username: str, page: 
         level = NEXT_LEVEL.get(batch.state)
         return SignOffScreen(
             batch.id, region.code, region.name, campaign.year, BATCH.label(batch.state),
-            level.title if level else None, stored_batch_hash(session, batch.id), totals, lines,
+            level.title if level else None, batch.content_hash, totals, lines,
             sum(t.items for t in totals),
             describe_method(effective_profile(session, region, campaign.year)),
             tuple(SignOffEntry(TITLES[s.level], names.get(s.signer, s.signer), s.signed_at, s.comment, s.batch_hash,

@@ -50,6 +50,7 @@ NEXT_LEVEL = {BatchState.DRAFT: LEVELS[0], BatchState.SUBMITTED: LEVELS[1], Batc
 
 HASHED = (BatchItem.institution_code, BatchItem.fund, BatchItem.amount, BatchItem.determined, BatchItem.bank_name,
           BatchItem.bank_account)
+HASHED_KEYS = tuple(column.key for column in HASHED)
 
 
 def batch_hash(batch: PaymentBatch) -> str:
@@ -84,7 +85,7 @@ def get_batch(session: Session, batch_id: int, *, lock: bool = False) -> Payment
 def current_hash(sessions: sessionmaker, batch_id: int) -> str:
     """The hash a signer sees on the sign-off screen (and names when signing)."""
     with sessions() as session:
-        return batch_hash(get_batch(session, batch_id))
+        return get_batch(session, batch_id).content_hash
 
 
 def batch_step(sessions: sessionmaker, batch_id: int, user: str):
@@ -114,7 +115,7 @@ def prepare(sessions: sessionmaker, region_code: str, year: int, user: str) -> i
         ).all()
         if not dets:
             raise ServiceError("没有已签约、尚未编入批次的机构", "year")
-        batch = PaymentBatch(campaign_id=campaign.id, state=BatchState.DRAFT, created_by=user)
+        batch = PaymentBatch(campaign_id=campaign.id, state=BatchState.DRAFT, created_by=user, content_hash="")
         session.add(batch)
         session.flush()
         step.record(BATCH, batch.id, "create", None, BatchState.DRAFT)
@@ -145,6 +146,7 @@ def prepare(sessions: sessionmaker, region_code: str, year: int, user: str) -> i
                     bank_account=inst.bank_account))
         if items:
             session.execute(insert(BatchItem), items)
+        batch.content_hash = hash_of(batch.id, ([i[k] for k in HASHED_KEYS] for i in items))
         session.expire(batch, ["items"])
         return batch.id
 
@@ -168,6 +170,8 @@ def take_out(step, batch: PaymentBatch, items: list[BatchItem], institution_code
     step.transition(BATCH, batch, "edit", f"移出 {institution_code}：{reason}")
     for item in items:
         batch.items.remove(item)
+    step.session.flush()
+    batch.content_hash = stored_batch_hash(step.session, batch.id)
     _void_sign_offs(batch, f"批次已修改：移出 {institution_code}")
 
 

@@ -69,6 +69,26 @@ def test_a_sign_off_on_a_batch_that_changed_since_it_was_seen_is_refused(session
     assert err.value.field == "hash"
 
 
+def test_24_the_batch_keeps_the_hash_of_its_lines_through_every_change(sessions, batch_id):
+    """The screen names the kept hash; it must be the one a signature recomputes from the lines."""
+    def kept_and_recomputed():
+        with sessions() as s:
+            found = s.get(PaymentBatch, batch_id)
+            return found.content_hash, batch.batch_hash(found), batch.stored_batch_hash(s, batch_id)
+
+    kept, recomputed, read = kept_and_recomputed()
+    assert kept == recomputed == read and len(kept) == 64
+    sign(sessions, batch_id, "jiesuan1", "提请审核")
+    with sessions() as s:
+        code = s.get(PaymentBatch, batch_id).items[0].institution_code
+    batch.remove_item(sessions, batch_id, code, "jiesuan1", "机构申请暂缓拨付")
+    changed, recomputed, read = kept_and_recomputed()
+    assert changed == recomputed == read and changed != kept
+    with pytest.raises(ServiceError) as err:  # what the first signer saw is no longer the batch
+        batch.sign_off(sessions, batch_id, "jiesuan1", "提请审核", kept)
+    assert err.value.field == "hash"
+
+
 def test_a_rejection_returns_the_batch_with_its_reason(sessions, batch_id):
     sign(sessions, batch_id, "jiesuan1")
     sign(sessions, batch_id, "neishen1")

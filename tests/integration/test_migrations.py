@@ -36,3 +36,33 @@ def test_downgrading_to_base_and_upgrading_again_works(backend):
         upgrade(url)
     finally:
         backend.drop(url)
+
+
+def test_migration_0013_hashes_the_batches_it_finds_as_the_service_does(backend):
+    """A database upgraded with batches in it: each gets the hash a signature recomputes from its lines."""
+    from alembic import command
+    from sqlalchemy import select, update
+
+    from prepay_admin.db import make_session_factory
+    from prepay_admin.models import PaymentBatch
+    from prepay_admin.services import batch
+    from prepay_admin.services.demo import load_demo
+
+    url = backend.empty_url()
+    try:
+        upgrade(url)
+        engine = make_engine(url)
+        sessions = make_session_factory(engine)
+        load_demo(sessions, institutions=40, seed=2026, year=2026, years=1)
+        with sessions.begin() as session:  # the kept hashes forgotten: the migration must find them again
+            session.execute(update(PaymentBatch).values(content_hash="x"))
+        engine.dispose()
+        command.downgrade(alembic_config(url=url), "0012")
+        upgrade(url)
+        engine = make_engine(url)
+        with make_session_factory(engine)() as session:
+            found = session.scalars(select(PaymentBatch)).all()
+            assert found and all(b.content_hash == batch.batch_hash(b) for b in found)
+        engine.dispose()
+    finally:
+        backend.drop(url)
