@@ -11,7 +11,7 @@ from accounting.errors import LedgerError
 
 from .. import extensions
 from ..services import identity
-from ..services.errors import NotFound, ProfileRefused, ServiceError
+from ..services.errors import NotFound, Refused, ServiceError
 from ..services.identity import Identity
 from ..services.idempotency import KeyReused
 
@@ -40,11 +40,11 @@ def call(action: Callable[[], Any]) -> Any:
         _abort(409, err.message, err.field)
     except NotFound as err:
         _abort(404, err.message, err.field)
-    except ProfileRefused as err:  # refused whole: every problem, by parameter
+    except Refused as err:  # refused whole: every problem, by parameter or by row and column
         errors: dict[str, list[str]] = {}
         for path, message in err.problems:
             errors.setdefault(path if path not in ("", "/") else "file", []).append(message)
-        abort(422, message=f"政策参数方案有 {len(err.problems)} 处错误，未作保存", errors=errors)
+        abort(422, message=err.summary, errors=errors)
     except (ServiceError, LedgerError) as err:
         if err.field == "region":  # another region's data is invisible, as if it did not exist
             _abort(404, "没有找到", None)

@@ -14,7 +14,7 @@ import click
 from accounting.errors import LedgerError
 
 from .. import clock, extensions
-from ..services.errors import ProfileRefused, ServiceError
+from ..services.errors import Refused, ServiceError
 from ..services.identity import authenticate_token, log_event
 from ..validation import (
     INPUT_BYTES_MAX,
@@ -98,7 +98,7 @@ def run_service(action: Callable[[], T]) -> T:
             actor = click.get_current_context().meta.get("prepay_user", operator())
             log_event(app_sessions(), actor, "refused", f"{' '.join(sys.argv[1:3])}：{err.message}")
         option = OPTION_FOR_FIELD.get(err.field, err.field)
-        if isinstance(err, ProfileRefused):  # a profile refused whole: every problem on its own line
+        if isinstance(err, Refused):  # refused whole: every problem on its own line
             fail([f"--{option}: 共 {len(err.problems)} 处错误，未作保存："]
                  + [f"  {p}: {m}" if p not in ("", "/") else f"  {m}" for p, m in err.problems])
         fail(f"--{option}: {err.message}" if option else err.message)

@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from ..policy.departments import DEPARTMENT_CN, Department
 from ..policy.facts import Assessment, CreditGrade, Flag, Fund, Kind, SecurityKind
-from .cells import CellError, amount, choice, date, month, score, text, year
+from .cells import CellError, amount, choice, date, month, score, text, whole, year
 from .codes import institution_code_problem, uscc_problem
 
 
@@ -168,6 +168,19 @@ KINDS = {k.name: k for k in (
         Column("其中异地就医金额", "out_of_region", amount, "元，不超过基金支付金额"),
     ), key=("institution_code", "month", "fund")),
 )}
+
+
+# 15§(四): the bank's return of a batch's transfers (代发回单), in the layout of the instructions the finance
+# department sent it (the two last columns blank); not a data import of the region, so not in KINDS
+PAYMENT_RETURN = ImportKind("payment_return", "拨付到账回单", Department.FINANCE, (
+    Column("指令编号", "instruction_id", partial(whole, low=1, high=2_000_000_000), "拨付指令的编号，勿改"),
+    CODE,
+    Column("险种", "fund", partial(choice, options=FUND_CN), "职工或居民", ("职工", "居民")),
+    Column("收款账号", "bank_account", _bank_account, "机构的银行账号，勿改"),
+    Column("金额", "amount", amount, "拨付金额（元），勿改"),
+    Column("银行流水号", "bank_ref", partial(text, max_length=100), "银行转账的交易流水号"),
+    Column("到账日期", "paid_on", date, "银行转账成功的日期"),
+), key=("instruction_id",))
 
 
 def row_problems(kind: ImportKind, record: dict[str, Any]) -> list[tuple[str, str]]:

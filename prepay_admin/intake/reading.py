@@ -103,6 +103,13 @@ def header_map(kind: ImportKind, header: list[Any]) -> dict[int, int]:
 def records(kind: ImportKind, stream: BinaryIO) -> Iterator[Parsed]:
     """Each data row of the file, read into a record or into its errors; blank rows are skipped."""
     all_rows = rows(stream)
+    try:
+        yield from _records(kind, all_rows)
+    finally:  # refused half-way: the reader lets go of the file now, not when collected
+        all_rows.close()
+
+
+def _records(kind: ImportKind, all_rows: Iterator[list[Any]]) -> Iterator[Parsed]:
     header = next(all_rows, None)
     if header is None or all(blank(v) for v in header):
         raise FileProblem("文件为空：第 1 行须为表头")

@@ -5,6 +5,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Iterator
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -118,6 +119,18 @@ def instructions(sessions: sessionmaker, batch_id: int) -> tuple[InstructionLine
     """Every payment instruction of a batch."""
     with sessions() as session:
         return _instruction_lines(session, [PaymentInstruction.batch_id == batch_id])
+
+
+def pending_instruction_records(sessions: sessionmaker, batch_id: int) -> Iterator[dict]:
+    """The batch's instructions still pending, as rows of the bank's sheet (``intake.kinds.PAYMENT_RETURN``,
+    reference and date left blank for the bank to fill): streamed, a province's batch included."""
+    with sessions() as session:
+        for row in session.execute(select(
+                PaymentInstruction.id.label("instruction_id"), PaymentInstruction.institution_code,
+                PaymentInstruction.fund, PaymentInstruction.bank_account, PaymentInstruction.amount).where(
+                PaymentInstruction.batch_id == batch_id, PaymentInstruction.state == PaymentState.PENDING)
+                .order_by(PaymentInstruction.id).execution_options(yield_per=2000)):
+            yield {**row._asdict(), "bank_ref": None, "paid_on": None}
 
 
 def _instruction_lines(session: Session, where: list, offset: int = 0, limit: int | None = None,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import sessionmaker
 from accounting.schema import money_sum
 
 from ..contract import facts_as_dict
-from ..models import Application, Department, Determination, DeterminationAdvance, Institution, Transition
+from ..models import Application, Department, Determination, DeterminationAdvance, Institution
 from ..policy.engine import evaluate_institution
 from ..policy.solvency import FundGate
 from ..policy.transitions import (
@@ -105,10 +105,8 @@ def determine(sessions: sessionmaker, region_code: str, year: int, user: str,
                 dict(determination_id=det_id, fund=a.fund, base=a.base, raw=a.raw, rounded=a.rounded,
                      uncapped=a.uncapped, cap=a.cap, amount=a.amount, reasons_json=_reasons(a.reasons))
                 for det_id, result in zip(ids, judged_rows) for a in result.advances])
-            session.execute(insert(Transition), [
-                dict(machine=DETERMINATION.name, object_id=det_id, action="compute", from_state=None,
-                     to_state=DeterminationState.COMPUTED, actor=step.actor.username,
-                     reason=f"第 {campaign.determination_run} 次测算") for det_id in ids])
+            step.created_many(DETERMINATION, ids, "compute", DeterminationState.COMPUTED,
+                              f"第 {campaign.determination_run} 次测算")
         progress(len(rows), len(codes))
         eligible = sum(r.eligible for r in judged_rows)
         pending = sum(bool(r.notes) for r in judged_rows)

@@ -22,9 +22,21 @@ class Busy(ServiceError):
         super().__init__("数据库繁忙，请稍后重试", None)
 
 
-class ProfileRefused(ServiceError):
+class Refused(ServiceError):
+    """An input refused whole, nothing written: ``problems`` are every (where, message) found — a
+    parameter's path, a file's row and column — and ``what`` names the input (政策参数方案, 到账回单)."""
+
+    def __init__(self, problems: list[tuple[str, str]], field: str, what: str):
+        self.problems, self.what = problems, what
+        super().__init__("；".join(f"{p}: {m}" if p not in ("", "/") else m for p, m in problems), field)
+
+    @property
+    def summary(self) -> str:
+        return f"{self.what}有 {len(self.problems)} 处错误，未作保存"
+
+
+class ProfileRefused(Refused):
     """A policy profile refused whole: ``problems`` are every (parameter path, message) found."""
 
     def __init__(self, problems: list[tuple[str, str]]):
-        self.problems = problems
-        super().__init__("；".join(f"{p}: {m}" if p not in ("", "/") else m for p, m in problems), "profile")
+        super().__init__(problems, "profile", "政策参数方案")

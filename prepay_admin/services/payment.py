@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -53,24 +53,20 @@ def issue(sessions: sessionmaker, batch_id: int, user: str, on: dt.date | None =
         missing = [level.title for level in LEVELS if level.name not in signed]
         if missing:
             raise ServiceError(f"批次内容与签字时不一致或缺少签字：{'、'.join(missing)}", "batch")
-        ids = []
         # 20§(二)2: an advance stopped by a recovery trigger after the sign-offs is not paid
         stopped = set(step.session.scalars(select(Determination.id).join(
             BatchItem, BatchItem.determination_id == Determination.id).where(
             BatchItem.batch_id == batch.id, Determination.state == DeterminationState.STOPPED)))
-        for item in batch.items:
-            if item.amount <= 0 or item.determination_id in stopped:
-                continue
-            instruction = PaymentInstruction(
-                batch_id=batch.id, batch_item_id=item.id, institution_code=item.institution_code, fund=item.fund,
-                amount=item.amount, bank_name=item.bank_name, bank_account=item.bank_account,
-                state=PaymentState.PENDING, issued_on=on)
-            step.session.add(instruction)
-            step.session.flush()
-            step.record(PAYMENT, instruction.id, "issue", None, PaymentState.PENDING)
-            ids.append(instruction.id)
+        # set-based: the instructions in one insert returning their ids, their transitions in another
+        rows = [dict(batch_id=batch.id, batch_item_id=item.id, institution_code=item.institution_code,
+                     fund=item.fund, amount=item.amount, bank_name=item.bank_name, bank_account=item.bank_account,
+                     state=PaymentState.PENDING, issued_on=on)
+                for item in batch.items if item.amount > 0 and item.determination_id not in stopped]
+        ids = step.session.scalars(insert(PaymentInstruction).returning(
+            PaymentInstruction.id, sort_by_parameter_order=True), rows).all() if rows else []
+        step.created_many(PAYMENT, list(ids), "issue", PaymentState.PENDING)
         complete_if_settled(step, batch)
-        return ids
+        return list(ids)
 
 
 def paying_account_key(region_code: str, fund: str, paid_from: Role) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import DataError, OperationalError
@@ -74,22 +74,36 @@ class Step:
         return target
 
     def transition_many(self, machine: Machine, model: type, ids: list[int], from_state: str, action: str,
-                        reason: str = "") -> int:
+                        reason: str | Mapping[int, str] = "") -> int:
         """Move many rows of one state by ``action`` at once (a bulk step over a region): the table is asked
-        once, every move is recorded in one insert, the rows change in one update per thousand."""
+        once, every move is recorded in one insert (``reason`` one for all, or each row's by id), the rows
+        change in one update per thousand. A row no longer in ``from_state`` (another request moved it
+        meanwhile) refuses the whole step: nothing is written, and it may be retried."""
         if not ids:
             return 0
         try:
             target = machine.next(from_state, action)
         except IllegalTransition as err:
             raise ServiceError(str(err), "state") from None
+        reasons = reason if isinstance(reason, Mapping) else dict.fromkeys(ids, reason)
         self.session.execute(insert(Transition), [
             dict(machine=machine.name, object_id=i, action=action, from_state=from_state, to_state=target,
-                 actor=self.actor.username, reason=reason[:500]) for i in ids])
+                 actor=self.actor.username, reason=reasons[i][:500]) for i in ids])
+        moved = 0
         for n in range(0, len(ids), 1000):
-            self.session.execute(update(model).where(model.id.in_(ids[n:n + 1000]), model.state == from_state)
-                                 .values(state=target).execution_options(synchronize_session=False))
-        return len(ids)
+            moved += self.session.execute(
+                update(model).where(model.id.in_(ids[n:n + 1000]), model.state == from_state)
+                .values(state=target).execution_options(synchronize_session=False)).rowcount
+        if moved != len(ids):
+            raise ServiceError(f"有 {len(ids) - moved} 条记录已被他人同时处理，本次未作保存，请刷新后重试", "state")
+        return moved
+
+    def created_many(self, machine: Machine, ids: list[int], action: str, to_state: str, reason: str = "") -> None:
+        """Record the creation of many rows (a bulk step's inserts) in one insert."""
+        if ids:
+            self.session.execute(insert(Transition), [
+                dict(machine=machine.name, object_id=i, action=action, from_state=None, to_state=to_state,
+                     actor=self.actor.username, reason=reason[:500]) for i in ids])
 
     def record(self, machine: Machine, object_id: int, action: str, from_state: str | None, to_state: str,
                reason: str = "") -> None:

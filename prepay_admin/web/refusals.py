@@ -9,7 +9,7 @@ from flask_login import current_user
 from accounting.errors import LedgerError
 
 from .. import extensions
-from ..services.errors import NotFound, ProfileRefused, ServiceError
+from ..services.errors import NotFound, Refused, ServiceError
 from ..services.identity import log_event
 
 
@@ -28,7 +28,7 @@ def attempt(action: Callable[[], Any], errors: list) -> tuple[bool, Any]:
     except (ServiceError, LedgerError) as err:
         if err.field in ("user", "region"):
             refuse(err.message)
-        if isinstance(err, ProfileRefused):  # refused whole: every problem on its own line
+        if isinstance(err, Refused):  # refused whole: every problem on its own line
             errors.extend(f"{p}: {m}" if p not in ("", "/") else m for p, m in err.problems)
         else:
             errors.append(err.message)

@@ -1,0 +1,200 @@
+"""15§(四): a batch's transfers confirmed at once from the bank's return file (代发回单).
+
+A province pays tens of thousands of instructions in one batch; the bank pays them as one batch
+transfer and returns, per instruction, its transaction reference and date. The finance department
+uploads that file in the layout of the instruction list it sent (``intake.kinds.PAYMENT_RETURN``) and
+every instruction in it is confirmed as ``payment.confirm`` would confirm it one by one — the same
+checks, the same voucher under the same idempotency key — in one transaction with a bounded number of
+statements per table. The file is taken whole or not at all: every problem is named by row and column.
+A row already confirmed with the same reference is replayed; uploading the file again changes nothing.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import BinaryIO
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.exc import IntegrityError
+
+from accounting import templates
+from accounting.chart import Role
+from accounting.ledger import get_book, post_many_in
+
+from .. import clock
+from ..intake.kinds import FUND_CN, PAYMENT_RETURN
+from ..intake.reading import FileProblem, records
+from ..models import BatchItem, Department, Determination, PaymentInstruction
+from ..policy.transitions import DETERMINATION, PAYMENT, DeterminationState, PaymentState
+from .batch import batch_step
+from .errors import Refused, ServiceError
+from .payment import PAYING_ACCOUNTS, complete_if_settled, paying_account_key
+
+ROWS_MAX = 200_000  # a province's batch is below 100,000 institutions, two funds each
+IDS_PER_QUERY = 1_000  # PostgreSQL takes at most 65,535 parameters a statement
+FUND_TEXT = {fund: name for name, fund in FUND_CN.items() if len(name) == 2}  # 职工, 居民
+
+
+@dataclass(frozen=True)
+class ReturnConfirmed:
+    batch_id: int
+    rows: int
+    confirmed: int  # newly confirmed and posted
+    replayed: int  # confirmed before with the same reference: nothing new
+    amount: Decimal  # of those newly confirmed
+
+
+def confirm_return(sessions, batch_id: int, stream: BinaryIO, user: str,
+                   paid_from: Role = Role.EXPENDITURE_DEPOSIT) -> ReturnConfirmed:
+    """Confirm every instruction of the bank's return file for batch ``batch_id``, posting each
+    Dr 暂付款—医保预付金 / Cr the paying account; ``Refused`` with every problem, nothing written."""
+    if paid_from not in PAYING_ACCOUNTS:
+        raise ServiceError("付款账户须为支出户存款或财政专户存款", "paid_from")
+    rows, problems = _read(stream)
+    context, found = batch_step(sessions, batch_id, user)
+    with context as step:
+        step.require(Department.FINANCE)
+        session, batch = step.session, found["batch"]
+        accounts = {fund: paying_account_key(step.region.code, fund.value, paid_from) for fund in FUND_TEXT}
+        known = _instructions(session, batch.id, [r["instruction_id"] for _, r in rows])
+        used = _references_used(session, accounts, rows)
+        fresh, replayed = [], 0
+        for number, row in rows:
+            found_problems = _row_problems(batch.id, row, known.get(row["instruction_id"]), accounts, used)
+            if found_problems is None:
+                replayed += 1
+            elif found_problems:
+                problems.extend((number, column, message) for column, message in found_problems)
+            else:
+                fresh.append(row)
+        if problems:
+            raise Refused([(f"第 {number} 行 {column}", message) for number, column, message in sorted(problems)],
+                          "file", "到账回单")
+        if not fresh:
+            return ReturnConfirmed(batch.id, len(rows), 0, replayed, Decimal("0.00"))
+
+        ids = [r["instruction_id"] for r in fresh]
+        step.transition_many(PAYMENT, PaymentInstruction, ids, PaymentState.PENDING, "confirm",
+                             {r["instruction_id"]: f"银行流水号 {r['bank_ref']}（到账回单）" for r in fresh})
+        posted: dict[int, int] = {}
+        by_fund: dict[object, list[dict]] = defaultdict(list)
+        for row in fresh:
+            by_fund[known[row["instruction_id"]].fund].append(row)
+        for fund, fund_rows in by_fund.items():
+            book = get_book(session, step.region.code, fund)
+            drafts = [(templates.advance_paid(
+                row["institution_code"], row["amount"], row["paid_on"], f"payment-instruction:{row['instruction_id']}",
+                paid_from=paid_from, summary=f"拨付 {row['institution_code']} {step.year} 年度医保预付金"
+                                             f"（银行流水 {row['bank_ref']}）"),
+                f"payment-instruction:{row['instruction_id']}") for row in fund_rows]
+            for row, done in zip(fund_rows, post_many_in(session, book.id, drafts, user)):
+                posted[row["instruction_id"]] = done.entry_id
+        try:  # a reference confirmed at the same moment by another request: the unique key decides
+            with session.begin_nested():
+                session.execute(update(PaymentInstruction).execution_options(synchronize_session=False), [
+                    dict(id=r["instruction_id"], bank_ref=r["bank_ref"], paid_on=r["paid_on"],
+                         paying_account=accounts[known[r["instruction_id"]].fund],
+                         ledger_entry_id=posted[r["instruction_id"]]) for r in fresh])
+        except IntegrityError:
+            raise ServiceError("回单中的银行流水号已用于另一笔拨付指令：一笔转账只能确认一笔拨付", "file") from None
+        _close_paid_determinations(step, batch.id, ids)
+        complete_if_settled(step, batch)
+        return ReturnConfirmed(batch.id, len(rows), len(fresh), replayed,
+                               sum((r["amount"] for r in fresh), Decimal("0.00")))
+
+
+def _read(stream: BinaryIO) -> tuple[list[tuple[int, dict]], list[tuple[int, str, str]]]:
+    """The file's rows that read well, each checked on its own and against the others, and every problem
+    found as (row, column, message); a file that cannot be read at all is refused at once."""
+    problems: list[tuple[int, str, str]] = []
+    rows: list[tuple[int, dict]] = []
+    firsts: dict[str, dict[tuple, int]] = {"指令编号": {}, "银行流水号": {}}
+    today = clock.today()
+    try:
+        for parsed in records(PAYMENT_RETURN, stream):
+            if parsed.row > ROWS_MAX + 1:
+                raise Refused([("文件", f"超过 {ROWS_MAX:,} 行：请按批次分文件上传")], "file", "到账回单")
+            problems.extend((e.row, e.column, e.message) for e in parsed.errors)
+            if parsed.record is None:
+                continue
+            record = parsed.record
+            if record["paid_on"] > today:
+                problems.append((parsed.row, "到账日期", f"{record['paid_on']} 晚于今天（北京时间 {today}）"))
+            for column, key in (("指令编号", (record["instruction_id"],)),
+                                ("银行流水号", (record["fund"], record["bank_ref"]))):
+                if key in firsts[column]:
+                    problems.append((parsed.row, column, f"与第 {firsts[column][key]} 行重复：一笔转账只能确认一笔拨付"))
+                firsts[column].setdefault(key, parsed.row)
+            rows.append((parsed.row, record))
+    except FileProblem as err:
+        raise Refused([("文件", str(err))], "file", "到账回单") from None
+    if not rows and not problems:
+        raise Refused([("文件", "回单中没有数据行")], "file", "到账回单")
+    return rows, problems
+
+
+def _instructions(session, batch_id: int, ids: list[int]) -> dict[int, object]:
+    """The instructions the file names, by id, in bounded lookups (a province's batch in 150 of them)."""
+    columns = (PaymentInstruction.id, PaymentInstruction.batch_id, PaymentInstruction.institution_code,
+               PaymentInstruction.fund, PaymentInstruction.bank_account, PaymentInstruction.amount,
+               PaymentInstruction.state, PaymentInstruction.issued_on, PaymentInstruction.bank_ref,
+               PaymentInstruction.paid_on)
+    found = {}
+    for i in range(0, len(ids), IDS_PER_QUERY):
+        found.update((row.id, row) for row in session.execute(
+            select(*columns).where(PaymentInstruction.id.in_(ids[i:i + IDS_PER_QUERY]))))
+    return found
+
+
+def _references_used(session, accounts: dict, rows: list[tuple[int, dict]]) -> dict[tuple, int]:
+    """(paying account, reference) → the instruction already confirmed with it, for the file's references."""
+    wanted = sorted({(accounts[r["fund"]], r["bank_ref"]) for _, r in rows})
+    used = {}
+    for i in range(0, len(wanted), IDS_PER_QUERY):
+        refs = [ref for _, ref in wanted[i:i + IDS_PER_QUERY]]
+        used.update(((account, ref), instruction_id) for account, ref, instruction_id in session.execute(
+            select(PaymentInstruction.paying_account, PaymentInstruction.bank_ref, PaymentInstruction.id).where(
+                PaymentInstruction.paying_account.in_(set(accounts.values())), PaymentInstruction.bank_ref.in_(refs))))
+    return used
+
+
+def _row_problems(batch_id: int, row: dict, instruction, accounts: dict, used: dict) -> list[tuple[str, str]] | None:
+    """What is wrong with one row against its instruction: [] to confirm it, None when it was confirmed
+    before with this very reference (a replay)."""
+    number = row["instruction_id"]
+    if instruction is None or instruction.batch_id != batch_id:
+        return [("指令编号", f"批次 {batch_id} 中没有拨付指令 {number}")]
+    for column, field, shown in (("机构编码", "institution_code", str), ("险种", "fund", FUND_TEXT.get),
+                                 ("收款账号", "bank_account", str), ("金额", "amount", lambda v: f"{v:,.2f}")):
+        if row[field] != getattr(instruction, field):
+            return [(column, f"与拨付指令 {number} 不符（指令为 {shown(getattr(instruction, field))}）")]
+    if instruction.state == PaymentState.PAID:
+        if instruction.bank_ref == row["bank_ref"]:
+            return None
+        return [("银行流水号", f"拨付指令 {number} 已于 {instruction.paid_on} 以流水号 {instruction.bank_ref} 确认拨付")]
+    if instruction.state != PaymentState.PENDING:
+        return [("指令编号", f"拨付指令 {number} 已作废，不能确认到账")]
+    problems = []
+    if row["paid_on"] < instruction.issued_on:
+        problems.append(("到账日期", f"{row['paid_on']} 早于拨付指令生成日 {instruction.issued_on}"))
+    other = used.get((accounts[row["fund"]], row["bank_ref"]))
+    if other is not None:
+        problems.append(("银行流水号", f"{row['bank_ref']} 已用于拨付指令 {other}：一笔转账只能确认一笔拨付"))
+    return problems
+
+
+def _close_paid_determinations(step, batch_id: int, ids: list[int]) -> None:
+    """A signed determination whose every instruction is now paid is paid (as ``payment.confirm`` does
+    one at a time): found in one query over the batch, moved in one update."""
+    session = step.session
+    unpaid = (select(PaymentInstruction.id).join(BatchItem, BatchItem.id == PaymentInstruction.batch_item_id)
+              .where(BatchItem.determination_id == Determination.id, PaymentInstruction.state != PaymentState.PAID))
+    confirmed_items = (select(BatchItem.determination_id).join(
+        PaymentInstruction, PaymentInstruction.batch_item_id == BatchItem.id).where(
+        BatchItem.batch_id == batch_id, PaymentInstruction.state == PaymentState.PAID))
+    paid = session.scalars(select(Determination.id).where(
+        Determination.state == DeterminationState.SIGNED, Determination.id.in_(confirmed_items),
+        ~exists(unpaid)).order_by(Determination.id)).all()
+    step.transition_many(DETERMINATION, Determination, list(paid), DeterminationState.SIGNED, "pay")
+

@@ -1,0 +1,165 @@
+"""15§(四): a batch's transfers confirmed at once from the bank's return file, as one by one, once."""
+import datetime as dt
+import io
+from decimal import Decimal as D
+
+import pytest
+from sqlalchemy import func, select
+
+from accounting.models import JournalEntry
+from accounting.verify import verify
+from prepay_admin.intake.kinds import PAYMENT_RETURN
+from prepay_admin.intake.writing import data_csv, data_xlsx
+from prepay_admin.models import Determination, PaymentBatch, PaymentInstruction, Transition
+from prepay_admin.queries.cycle import pending_instruction_records
+from prepay_admin.queries.ledger import audit
+from prepay_admin.services import batch, payment
+from prepay_admin.services.errors import Refused, ServiceError
+from prepay_admin.services.payment_return import confirm_return
+from tests.cycle_helpers import YEAR, listed_through_fixing, secure_and_sign
+
+PAID_ON = dt.date(YEAR, 1, 26)
+
+
+@pytest.fixture
+def issued(sessions):
+    """A signed-off batch of a dozen institutions with its instructions issued: (batch id, instruction ids)."""
+    rows = listed_through_fixing(sessions, institutions=40)
+    assert len(secure_and_sign(sessions, rows[:12])) >= 6
+    batch_id = batch.prepare(sessions, "320600", YEAR, "jiesuan1")
+    for user in ("jiesuan1", "neishen1", "yibaoju1", "caizhengju1"):
+        batch.sign_off(sessions, batch_id, user, "同意", batch.current_hash(sessions, batch_id))
+    return batch_id, payment.issue(sessions, batch_id, "caiwu1", dt.date(YEAR, 1, 23))
+
+
+def returned(sessions, batch_id, fill=lambda r: r, form="xlsx") -> io.BytesIO:
+    """The sheet sent to the bank, filled as the bank returns it."""
+    records = [fill({**r, "bank_ref": f"RET{r['instruction_id']:06d}", "paid_on": PAID_ON})
+               for r in pending_instruction_records(sessions, batch_id)]
+    out = io.BytesIO()
+    (data_xlsx if form == "xlsx" else data_csv)(PAYMENT_RETURN, [r for r in records if r is not None], out)
+    out.seek(0)
+    return out
+
+
+def counts(sessions):
+    with sessions() as s:
+        return (s.scalar(select(func.count()).select_from(JournalEntry)),
+                s.scalar(select(func.count()).select_from(Transition)),
+                dict(s.execute(select(PaymentInstruction.state, func.count()).group_by(PaymentInstruction.state)).all()))
+
+
+def test_15_4_the_banks_return_file_confirms_every_instruction_and_posts_each_once(sessions, issued):
+    batch_id, ids = issued
+    entries_before = counts(sessions)[0]
+    done = confirm_return(sessions, batch_id, returned(sessions, batch_id), "caiwu1")
+    with sessions() as s:
+        instructions = s.scalars(select(PaymentInstruction).where(PaymentInstruction.batch_id == batch_id)).all()
+        assert done.confirmed == len(ids) == len(instructions) and done.replayed == 0
+        assert done.amount == sum((i.amount for i in instructions), D(0))
+        assert all(i.state == "paid" and i.bank_ref == f"RET{i.id:06d}" and i.paid_on == PAID_ON
+                   and i.ledger_entry_id and i.paying_account.endswith("expenditure_deposit") for i in instructions)
+        assert s.get(PaymentBatch, batch_id).state == "paid"
+        assert set(s.scalars(select(Determination.state).where(Determination.state.in_(("signed", "paid"))))) == {"paid"}
+        reasons = s.scalars(select(Transition.reason).where(Transition.machine == "payment",
+                                                            Transition.action == "confirm")).all()
+        assert sorted(reasons) == sorted(f"银行流水号 RET{i:06d}（到账回单）" for i in ids)
+        assert verify(s) == []
+    assert counts(sessions)[0] == entries_before + len(ids)
+    assert audit(sessions, on=dt.date(YEAR, 1, 31)) == []
+
+
+def test_15_4_the_same_file_again_is_a_replay_and_writes_nothing(sessions, issued):
+    batch_id, ids = issued
+    first = returned(sessions, batch_id)
+    data = first.getvalue()
+    confirm_return(sessions, batch_id, first, "caiwu1")
+    before = counts(sessions)
+    again = confirm_return(sessions, batch_id, io.BytesIO(data), "caiwu1")
+    assert (again.confirmed, again.replayed, again.amount) == (0, len(ids), D("0.00"))
+    assert counts(sessions) == before
+
+
+def test_15_4_a_file_confirms_what_the_screen_left_and_a_confirmed_one_keeps_its_voucher(sessions, issued):
+    """One instruction confirmed by hand first, with the bank's reference: the file replays it."""
+    batch_id, ids = issued
+    data = returned(sessions, batch_id).getvalue()
+    by_hand = payment.confirm(sessions, ids[0], f"RET{ids[0]:06d}", PAID_ON, "caiwu1")
+    done = confirm_return(sessions, batch_id, io.BytesIO(data), "caiwu1")
+    assert (done.confirmed, done.replayed) == (len(ids) - 1, 1)
+    with sessions() as s:
+        assert s.get(PaymentInstruction, ids[0]).ledger_entry_id == by_hand.ledger_entry_id
+        assert verify(s) == []
+
+
+def test_15_4_a_file_with_bad_rows_is_refused_whole_naming_each_row_and_column(sessions, issued):
+    batch_id, ids = issued
+    sheet = list(pending_instruction_records(sessions, batch_id))
+    first = sheet[0]["instruction_id"]
+    # a reference is unique per paying account, and each fund pays from its own
+    second = next(r["instruction_id"] for r in sheet[1:] if r["fund"] == sheet[0]["fund"])
+    third = next(r["instruction_id"] for r in sheet[1:] if r["instruction_id"] != second)
+    rows = {r["instruction_id"]: n for n, r in enumerate(sheet, start=2)}
+
+    def tamper(r):
+        if r["instruction_id"] == first:
+            return {**r, "amount": r["amount"] + 1}  # not what was sent
+        if r["instruction_id"] == second:
+            return {**r, "bank_ref": f"RET{first:06d}"}  # one transfer for two instructions
+        if r["instruction_id"] == third:
+            return {**r, "paid_on": dt.date(YEAR, 1, 20)}  # before the instruction was issued
+        return r
+
+    before = counts(sessions)
+    with pytest.raises(Refused) as err:
+        confirm_return(sessions, batch_id, returned(sessions, batch_id, tamper), "caiwu1")
+    problems = dict(err.value.problems)
+    assert problems["第 2 行 金额"].startswith(f"与拨付指令 {first} 不符")
+    assert "与第 2 行重复" in problems[f"第 {rows[second]} 行 银行流水号"]
+    assert "早于拨付指令生成日" in problems[f"第 {rows[third]} 行 到账日期"]
+    assert err.value.summary == "到账回单有 3 处错误，未作保存"
+    assert counts(sessions) == before
+
+
+def test_15_4_a_return_naming_another_batchs_or_a_voided_instruction_is_refused(sessions, issued):
+    batch_id, ids = issued
+    payment.void(sessions, ids[-1], "caiwu1", "账户已销户")
+    data = returned(sessions, batch_id).getvalue()  # the voided one is no longer in the sheet
+    sheet = returned(sessions, batch_id, lambda r: {**r, "instruction_id": 999_999} if r["instruction_id"] == ids[0]
+                     else r)
+    with pytest.raises(Refused) as err:
+        confirm_return(sessions, batch_id, sheet, "caiwu1")
+    assert err.value.problems == [("第 2 行 指令编号", f"批次 {batch_id} 中没有拨付指令 999999")]
+    done = confirm_return(sessions, batch_id, io.BytesIO(data), "caiwu1")
+    assert done.confirmed == len(ids) - 1
+    with sessions() as s:
+        assert s.get(PaymentBatch, batch_id).state == "paid"  # the last pending one voided, the rest paid
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "文件为空"),
+    ("指令编号,机构编码\n1,H32060000001\n".encode(), "缺少列"),
+    (b"\x00\x01\x02garbage", "CSV"),
+    ("指令编号,机构编码,险种,收款账号,金额,银行流水号,到账日期\n".encode(), "没有数据行"),
+])
+def test_15_4_an_unreadable_or_empty_return_is_refused_with_its_reason(sessions, issued, content, message):
+    batch_id, _ = issued
+    with pytest.raises(Refused) as err:
+        confirm_return(sessions, batch_id, io.BytesIO(content), "caiwu1")
+    assert message in err.value.message
+
+
+def test_15_4_a_csv_return_in_gb18030_is_read_as_well(sessions, issued):
+    batch_id, ids = issued
+    text = returned(sessions, batch_id, form="csv").getvalue().decode("utf-8-sig")
+    done = confirm_return(sessions, batch_id, io.BytesIO(text.encode("gb18030")), "caiwu1")
+    assert done.confirmed == len(ids)
+
+
+def test_24_only_the_finance_department_confirms_a_return(sessions, issued):
+    batch_id, _ = issued
+    before = counts(sessions)
+    with pytest.raises(ServiceError) as err:
+        confirm_return(sessions, batch_id, returned(sessions, batch_id), "jiesuan1")
+    assert err.value.field == "user"
+    assert counts(sessions) == before
