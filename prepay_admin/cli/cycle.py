@@ -1,7 +1,9 @@
 """``prepay-admin cycle``: the annual cycle from the terminal, each step with a Chinese summary."""
 from __future__ import annotations
 
+import io
 import json
+from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
@@ -13,7 +15,9 @@ from ..policy.money import fmt_yuan_cn
 from ..policy.reasons import FUND_CN
 from ..queries import access
 from ..queries import cycle as views
-from ..services import applications, batch as batches, determination, payment, signing
+from ..intake.kinds import PAYMENT_RETURN
+from ..intake.writing import data_csv, data_xlsx
+from ..services import applications, batch as batches, determination, payment, payment_return, signing
 from ..services.campaign import open_campaign
 from ..tables import render
 from .common import (
@@ -27,8 +31,10 @@ from .common import (
     app_sessions,
     business_date,
     acting_user,
+    fail,
     read_json_file,
     run_service,
+    write_file,
 )
 
 region_opt = click.option("--region", "region_code", required=True, type=CODE, help="统筹地区编码")
@@ -233,7 +239,7 @@ def pay(batch_id, day) -> None:
     user = acting_user()
     ids = run_service(lambda: payment.issue(app_sessions(), batch_id, user, business_date(day)))
     _show_instructions(batch_id)
-    click.echo(f"已生成拨付指令 {len(ids)} 笔，待银行到账后逐笔确认（cycle confirm）。")
+    click.echo(f"已生成拨付指令 {len(ids)} 笔：导出交银行代发（cycle payment-sheet），到账后按回单批量确认（cycle confirm-return）或逐笔确认（cycle confirm）。")
 
 
 @cycle.command(help="确认拨付到账：记账 借 暂付款—医保预付金 / 贷 付款账户（重复确认只记一次）")
@@ -248,6 +254,41 @@ def confirm(instruction_id, bank_ref, paid_from, day) -> None:
     result = run_service(lambda: payment.confirm(app_sessions(), instruction_id, bank_ref, business_date(day), user,
                                                  PAYING[paid_from]))
     click.echo(f"拨付指令 {instruction_id} 已确认{'（此前已确认，未重复记账）' if result.replayed else ''}。")
+
+
+@cycle.command("payment-sheet", help="导出批次待确认的拨付指令（交银行代发；银行按同一格式填写银行流水号、到账日期后退回）")
+@batch_opt
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="输出 .xlsx 或 .csv 文件")
+@with_appcontext
+def payment_sheet(batch_id, out: Path) -> None:
+    run_service(lambda: access.check_batch(app_sessions(), acting_user(), batch_id))
+    if not out.parent.is_dir():
+        fail(f"--out: 文件夹 {out.parent} 不存在")
+    data = io.BytesIO()
+    records = list(views.pending_instruction_records(app_sessions(), batch_id))
+    (data_csv if out.suffix.lower() == ".csv" else data_xlsx)(PAYMENT_RETURN, records, data)
+    write_file(out, data.getvalue(), "out")
+    click.echo(f"已导出批次 {batch_id} 待确认的拨付指令 {len(records)} 笔：{out}")
+
+
+@cycle.command("confirm-return", help="按银行代发回单批量确认到账并记账（财务管理部门；整份文件有误则全部不保存，重复上传不重复记账）")
+@batch_opt
+@click.option("--file", "file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="银行回单 .xlsx 或 .csv（cycle payment-sheet 导出的格式，已填银行流水号、到账日期）")
+@click.option("--paid-from", type=click.Choice(list(PAYING)), default="expenditure", show_default=True,
+              help="付款账户：expenditure 支出户存款 / fiscal 财政专户存款")
+@with_appcontext
+def confirm_return(batch_id, file: Path, paid_from) -> None:
+    user = acting_user()
+    try:
+        stream = file.open("rb")
+    except OSError as err:
+        fail(f"--file: 无法读取文件 {file}（{err.strerror}）")
+    with stream:
+        done = run_service(lambda: payment_return.confirm_return(app_sessions(), batch_id, stream, user,
+                                                                 PAYING[paid_from]))
+    click.echo(f"批次 {batch_id} 回单 {done.rows} 行：确认到账并记账 {done.confirmed} 笔，合计 {fmt_yuan_cn(done.amount)}"
+               + (f"；{done.replayed} 笔此前已确认，未重复记账" if done.replayed else "") + "。")
 
 
 @cycle.command(help="作废拨付指令（须说明原因）")

@@ -33,6 +33,7 @@ from .payment import PAYING_ACCOUNTS, complete_if_settled, paying_account_key
 
 ROWS_MAX = 200_000  # a province's batch is below 100,000 institutions, two funds each
 IDS_PER_QUERY = 1_000  # PostgreSQL takes at most 65,535 parameters a statement
+COLUMN_ORDER = {column.header: n for n, column in enumerate(PAYMENT_RETURN.columns)}  # problems as the file reads
 FUND_TEXT = {fund: name for name, fund in FUND_CN.items() if len(name) == 2}  # 职工, 居民
 
 
@@ -69,7 +70,8 @@ def confirm_return(sessions, batch_id: int, stream: BinaryIO, user: str,
             else:
                 fresh.append(row)
         if problems:
-            raise Refused([(f"第 {number} 行 {column}", message) for number, column, message in sorted(problems)],
+            problems.sort(key=lambda p: (p[0], COLUMN_ORDER.get(p[1], len(COLUMN_ORDER))))
+            raise Refused([(f"第 {number} 行 {column}", message) for number, column, message in problems],
                           "file", "到账回单")
         if not fresh:
             return ReturnConfirmed(batch.id, len(rows), 0, replayed, Decimal("0.00"))

@@ -163,3 +163,41 @@ def test_24_only_the_finance_department_confirms_a_return(sessions, issued):
         confirm_return(sessions, batch_id, returned(sessions, batch_id), "jiesuan1")
     assert err.value.field == "user"
     assert counts(sessions) == before
+
+
+def test_15_4_from_the_terminal_the_sheet_goes_to_the_bank_and_its_return_confirms(sessions, issued, cli_runner,
+                                                                                     tmp_path):
+    from openpyxl import load_workbook
+
+    from tests.console import as_user
+
+    batch_id, ids = issued
+    sheet = tmp_path / "代发.xlsx"
+    out = cli_runner.invoke(args=["cycle", "payment-sheet", "--batch", str(batch_id), "--out", str(sheet)],
+                            env=as_user(cli_runner.app, "caiwu1"))
+    assert out.exit_code == 0 and f"待确认的拨付指令 {len(ids)} 笔" in out.output, out.output
+    book = load_workbook(sheet)
+    rows = list(book.active.iter_rows(values_only=True))
+    assert rows[0] == tuple(c.header for c in PAYMENT_RETURN.columns) and len(rows) == 1 + len(ids)
+    for row in book.active.iter_rows(min_row=2):  # the bank fills reference and date
+        row[5].value, row[6].value = f"B{row[0].value}", "2026-01-26"
+    book.save(sheet)
+    refused = cli_runner.invoke(args=["cycle", "confirm-return", "--batch", str(batch_id), "--file", str(sheet)],
+                                env=as_user(cli_runner.app, "jiesuan1"))
+    assert refused.exit_code == 2 and "财务管理部门" in refused.output
+    done = cli_runner.invoke(args=["cycle", "confirm-return", "--batch", str(batch_id), "--file", str(sheet)],
+                             env=as_user(cli_runner.app, "caiwu1"))
+    assert done.exit_code == 0 and f"确认到账并记账 {len(ids)} 笔" in done.output, done.output
+    again = cli_runner.invoke(args=["cycle", "confirm-return", "--batch", str(batch_id), "--file", str(sheet)],
+                              env=as_user(cli_runner.app, "caiwu1"))
+    assert again.exit_code == 0 and f"{len(ids)} 笔此前已确认，未重复记账" in again.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("指令编号,机构编码,险种,收款账号,金额,银行流水号,到账日期\nabc,H1,职工,1,1,R,2026-01-26\n",
+                   encoding="utf-8")
+    refused = cli_runner.invoke(args=["cycle", "confirm-return", "--batch", str(batch_id), "--file", str(bad)],
+                                env=as_user(cli_runner.app, "caiwu1"))
+    assert refused.exit_code == 2 and "--file: 共 3 处错误，未作保存" in refused.output
+    assert "第 2 行 指令编号: 须为整数\n  第 2 行 机构编码:" in refused.output and "Traceback" not in refused.output
+    missing = cli_runner.invoke(args=["cycle", "confirm-return", "--batch", str(batch_id), "--file",
+                                      str(tmp_path / "none.xlsx")], env=as_user(cli_runner.app, "caiwu1"))
+    assert missing.exit_code == 2 and "无法读取文件" in missing.output
