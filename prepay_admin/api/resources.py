@@ -6,6 +6,9 @@ rules are the services'.
 """
 from __future__ import annotations
 
+import hashlib
+import io
+
 from flask.views import MethodView
 from flask_smorest import abort
 
@@ -20,7 +23,7 @@ from ..queries.dashboard import dashboard
 from ..queries.overview import determination_page
 from ..queries.signoff import sign_off_screen
 from ..services import batch as batches
-from ..services import payment, signing
+from ..services import payment, payment_return, signing
 from ..services.applications import apply
 from ..services.idempotency import Answer
 from .auth import call, caller
@@ -37,6 +40,9 @@ from .schemas import (
     DashboardOut,
     DeterminationPageOut,
     InstructionOut,
+    PaymentReturnFileIn,
+    PaymentReturnFormIn,
+    ReturnConfirmedOut,
     Paging,
     RegionOut,
     RegisteredOut,
@@ -210,6 +216,27 @@ class Instructions(MethodView):
         """The batch's payment instructions, each to an institution's bank account."""
         call(lambda: check_batch(sessions(), caller().username, batch_id))
         return list(instructions(sessions(), batch_id))
+
+
+@blp.route("/batches/<id:batch_id>/payment-return")
+class PaymentReturn(MethodView):
+    @blp.arguments(PaymentReturnFormIn, location="form")
+    @blp.arguments(PaymentReturnFileIn, location="files")
+    @blp.response(200, ReturnConfirmedOut)
+    @blp.doc(parameters=[IDEMPOTENCY], responses=ERRORS)
+    def post(self, form, files, batch_id: int):
+        """The bank's return of the batch's transfers (财务管理部门): every instruction in it confirmed and
+        posted at once, as one by one; a bad file is a 422 naming each row and column, nothing written;
+        rows confirmed before with the same reference are counted as ``replayed``."""
+        call(lambda: check_batch(sessions(), caller().username, batch_id))
+        data = files["file"].read()
+
+        def run() -> Answer:
+            done = call(lambda: payment_return.confirm_return(sessions(), batch_id, io.BytesIO(data),
+                                                              caller().username, PAYING[form["paid_from"]]))
+            return Answer(200, ReturnConfirmedOut().dump(done))
+
+        return idempotent(run, {"form": form, "file": hashlib.sha256(data).hexdigest()})
 
 
 @blp.route("/payment-instructions/<id:instruction_id>/void")

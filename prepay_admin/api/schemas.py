@@ -142,6 +142,25 @@ class ConfirmIn(StrictSchema):
                               validate=validate.OneOf(["expenditure", "fiscal"], error="须为 expenditure 或 fiscal"))
 
 
+class PaymentReturnFormIn(StrictSchema):
+    paid_from = fields.String(load_default="expenditure",
+                              validate=validate.OneOf(["expenditure", "fiscal"], error="须为 expenditure 或 fiscal"),
+                              metadata={"description": "付款账户：expenditure 支出户存款 / fiscal 财政专户存款"})
+
+
+class PaymentReturnFileIn(Schema):
+    file = Upload(required=True, metadata={"description": "银行代发回单：.xlsx，或 UTF-8 / GB18030 编码的 .csv；表头为 "
+                                                          "指令编号、机构编码、险种、收款账号、金额、银行流水号、到账日期"})
+
+
+class ReturnConfirmedOut(Schema):
+    batch_id = fields.Integer()
+    rows = fields.Integer()
+    confirmed = fields.Integer(metadata={"description": "本次确认并记账的笔数"})
+    replayed = fields.Integer(metadata={"description": "此前已以相同流水号确认、未重复记账的笔数"})
+    amount = fields.Decimal(as_string=True, places=2, metadata={"description": "本次确认的金额（元）"})
+
+
 class ConfirmedOut(Schema):
     instruction_id = fields.Integer()
     ledger_entry_id = fields.Integer()

@@ -31,6 +31,7 @@ class BatchSummary:
     items: int
     amount: Decimal
     payable: bool = False  # all four levels have signed: payment instructions may be issued
+    paying: bool = False  # instructions issued and some still pending: the bank's return may be uploaded
 
 
 @dataclass(frozen=True)
@@ -230,5 +231,5 @@ def cycle_page(sessions: sessionmaker, region_code: str, year: int, page: int = 
             region.code, region.name, year, True, CAMPAIGN.label(campaign.state), campaign.determination_run,
             applications, campaign.list_fixed_on, campaign.signing_deadline, pay_by, tuple(window), window_count,
             tuple(BatchSummary(b.id, BATCH.label(b.state), *sizes.get(b.id, (0, Decimal("0.00"))),
-                               b.state == BatchState.APPROVED) for b in batch_rows),
+                               b.state == BatchState.APPROVED, b.state == BatchState.PAYING) for b in batch_rows),
             _instruction_lines(session, paid, (ipage - 1) * size, size, pending_first=True), instruction_count, fiscal)

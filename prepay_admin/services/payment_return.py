@@ -52,10 +52,10 @@ def confirm_return(sessions, batch_id: int, stream: BinaryIO, user: str,
     Dr 暂付款—医保预付金 / Cr the paying account; ``Refused`` with every problem, nothing written."""
     if paid_from not in PAYING_ACCOUNTS:
         raise ServiceError("付款账户须为支出户存款或财政专户存款", "paid_from")
-    rows, problems = _read(stream)
     context, found = batch_step(sessions, batch_id, user)
     with context as step:
-        step.require(Department.FINANCE)
+        step.require(Department.FINANCE)  # 24§ before the file is read: another department's upload is refused as such
+        rows, problems = _read(stream)
         session, batch = step.session, found["batch"]
         accounts = {fund: paying_account_key(step.region.code, fund.value, paid_from) for fund in FUND_TEXT}
         known = _instructions(session, batch.id, [r["instruction_id"] for _, r in rows])

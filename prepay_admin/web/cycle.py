@@ -7,9 +7,13 @@ with what was typed kept.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import io
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from marshmallow import ValidationError
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -20,14 +24,17 @@ from accounting.chart import Role
 from .. import clock, extensions
 from ..policy.facts import SecurityKind
 from ..policy.reasons import FUND_CN
-from ..queries.access import granted_regions
-from ..queries.cycle import cycle_page
+from ..intake.kinds import PAYMENT_RETURN
+from ..exports import XLSX
+from ..intake.writing import data_xlsx
+from ..queries.access import check_batch, granted_regions
+from ..queries.cycle import cycle_page, pending_instruction_records
 from ..queries.profiles import region_versions
-from ..services import applications, batch as batches, determination, payment, signing
+from ..services import applications, batch as batches, determination, payment, payment_return, signing
 from ..services.campaign import open_campaign
 from ..validation import Money, parse_date
 from .params import int_arg, text_arg
-from .refusals import attempt
+from .refusals import attempt, carry_out
 
 bp = Blueprint("cycle", __name__, url_prefix="/cycle/<region_code>/<year:year>")
 ASSESSMENTS = [SelectChoice("excellent", "优秀"), SelectChoice("good", "良好"), SelectChoice("pass", "合格"),
@@ -35,6 +42,7 @@ ASSESSMENTS = [SelectChoice("excellent", "优秀"), SelectChoice("good", "良好
 PAYING = {"expenditure": Role.EXPENDITURE_DEPOSIT, "fiscal": Role.FISCAL_SPECIAL_DEPOSIT}
 PAGE_SIZE = 50
 PAGE_MAX = 100_000
+PROBLEMS_SHOWN = 50  # of a refused return file, beside its field
 
 
 def _date_field(label: str) -> StringField:
@@ -92,6 +100,12 @@ class ConfirmForm(FlaskForm):
     day = _date_field("到账日期")
 
 
+class ReturnForm(FlaskForm):
+    file = FileField("银行代发回单（.xlsx 或 .csv）", validators=[FileRequired("请选择银行回单文件")])
+    paid_from = SelectField("付款账户", choices=[SelectChoice("expenditure", "支出户存款"),
+                                               SelectChoice("fiscal", "财政专户存款")])
+
+
 class VoidForm(FlaskForm):
     reason = StringField("作废原因", validators=[DataRequired("作废须说明原因"), Length(max=200)])
 
@@ -126,7 +140,7 @@ def _page(region_code: str, year: int, status: int = 200, action_errors: dict[st
                            pages=pages, search=search or "",
                            fund_cn=FUND_CN, questions=questions,
                            security_form=SecurityForm, sign_form=SignForm, confirm_form=ConfirmForm,
-                           void_form=VoidForm, pay_form=DateForm), status
+                           void_form=VoidForm, pay_form=DateForm, return_form=ReturnForm), status
 
 
 def _dated(form: FlaskForm, region_code: str, year: int, key: str):
@@ -263,6 +277,36 @@ def confirm(region_code: str, year: int, instruction_id: int):
     return _run(lambda: payment.confirm(extensions.sessions(), instruction_id, form.bank_ref.data.strip(), day,
                                         _user(), PAYING[form.paid_from.data]),
                 form, "bank_ref", region_code, year, key, f"拨付指令 {instruction_id} 已确认到账并记账。")
+
+
+@bp.get("/batches/<id:batch_id>/payment-sheet.xlsx")
+def payment_sheet(region_code: str, year: int, batch_id: int):
+    """The batch's pending instructions for the bank, in the layout its return comes back in."""
+    carry_out(lambda: check_batch(extensions.sessions(), _user(), batch_id))
+    out = io.BytesIO()
+    data_xlsx(PAYMENT_RETURN, pending_instruction_records(extensions.sessions(), batch_id), out)
+    name = f"拨付批次{batch_id}-代发清单.xlsx"
+    return Response(out.getvalue(), mimetype=XLSX, headers={
+        "Content-Disposition": f"attachment; filename=payment-sheet-{batch_id}.xlsx; filename*=UTF-8''{quote(name)}"})
+
+
+@bp.post("/batches/<id:batch_id>/return")
+def confirm_return(region_code: str, year: int, batch_id: int):
+    """The bank's return confirms the batch's instructions at once; a bad file lists every problem."""
+    form = ReturnForm()
+    key = f"return:{batch_id}"
+    if not form.validate_on_submit():
+        return _page(region_code, year, 400, **{key: form})
+    ok, done = attempt(lambda: payment_return.confirm_return(
+        extensions.sessions(), batch_id, form.file.data.stream, _user(), PAYING[form.paid_from.data]), form.file.errors)
+    if not ok:
+        if len(form.file.errors) > PROBLEMS_SHOWN:  # a whole batch gone wrong: the first ones say why
+            hidden = len(form.file.errors) - PROBLEMS_SHOWN
+            form.file.errors[PROBLEMS_SHOWN:] = [f"……另有 {hidden:,} 处错误未列出（共 {len(form.file.errors):,} 处）"]
+        return _page(region_code, year, 400, **{key: form})
+    flash(f"批次 {batch_id} 回单 {done.rows} 行：确认到账并记账 {done.confirmed} 笔，合计 {done.amount:,.2f} 元"
+          + (f"；{done.replayed} 笔此前已确认，未重复记账" if done.replayed else "") + "。")
+    return redirect(url_for("cycle.show", region_code=region_code, year=year))
 
 
 @bp.post("/instructions/<id:instruction_id>/void")

@@ -201,3 +201,81 @@ def test_15_4_from_the_terminal_the_sheet_goes_to_the_bank_and_its_return_confir
     missing = cli_runner.invoke(args=["cycle", "confirm-return", "--batch", str(batch_id), "--file",
                                       str(tmp_path / "none.xlsx")], env=as_user(cli_runner.app, "caiwu1"))
     assert missing.exit_code == 2 and "无法读取文件" in missing.output
+
+
+def test_15_4_on_the_cycle_screen_the_sheet_downloads_and_the_return_confirms(sessions, issued, client):
+    from openpyxl import load_workbook
+
+    from tests.screens import csrf_token, sign_in
+
+    batch_id, ids = issued
+    page = f"/cycle/320600/{YEAR}"
+    sign_in(client, "caiwu1")
+    shown = client.get(page).get_data(as_text=True)
+    assert "导出代发清单（交银行）" in shown and "按回单批量确认到账" in shown
+    sheet = client.get(f"{page}/batches/{batch_id}/payment-sheet.xlsx")
+    assert sheet.status_code == 200 and sheet.mimetype.endswith("spreadsheetml.sheet")
+    book = load_workbook(io.BytesIO(sheet.data))
+    assert book.active.max_row == 1 + len(ids)
+    for row in book.active.iter_rows(min_row=2):
+        row[5].value, row[6].value = f"S{row[0].value}", "2026-01-26"
+    filled = io.BytesIO()
+    book.save(filled)
+
+    def upload(data: bytes, name="回单.xlsx"):
+        return client.post(f"{page}/batches/{batch_id}/return", content_type="multipart/form-data", data={
+            "csrf_token": csrf_token(client, page), "paid_from": "expenditure", "file": (io.BytesIO(data), name)})
+
+    wrong = upload("指令编号,机构编码,险种,收款账号,金额,银行流水号,到账日期\n1,H32060000001,职工,12345678,1.00,X,2026-01-26\n"
+                   .encode(), "回单.csv")
+    text = wrong.get_data(as_text=True)
+    assert wrong.status_code == 400 and "第 2 行" in text and "不符" in text
+    done = upload(filled.getvalue())
+    assert done.status_code == 302
+    assert f"确认到账并记账 {len(ids)} 笔" in client.get(page).get_data(as_text=True)
+    with sessions() as s:
+        assert s.get(PaymentBatch, batch_id).state == "paid"
+    assert upload(b"").status_code == 400  # an empty file: said, nothing written
+
+
+def test_24_a_return_uploaded_by_another_department_is_a_recorded_403(sessions, issued, client):
+    from tests.screens import csrf_token, sign_in
+
+    batch_id, _ = issued
+    page = f"/cycle/320600/{YEAR}"
+    sign_in(client, "jiesuan1")
+    before = counts(sessions)
+    refused = client.post(f"{page}/batches/{batch_id}/return", content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(client, page), "paid_from": "expenditure",
+        "file": (returned(sessions, batch_id), "回单.xlsx")})
+    assert refused.status_code == 403 and counts(sessions) == before
+
+
+def test_15_4_through_the_api_a_return_confirms_once_and_a_bad_one_is_a_422_by_row(sessions, issued, app):
+    from tests.console import token_for
+
+    batch_id, ids = issued
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token_for(app, 'caiwu1')}"}
+    path = f"/api/v1/batches/{batch_id}/payment-return"
+
+    def post(data: bytes, key: str, who=headers):
+        return client.post(path, headers={**who, "Idempotency-Key": key}, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(data), "return.xlsx")})
+
+    bad = returned(sessions, batch_id, lambda r: {**r, "bank_account": "99999999"}).getvalue()
+    refused = post(bad, "r-1")
+    assert refused.status_code == 422 and refused.json["message"] == f"到账回单有 {len(ids)} 处错误，未作保存"
+    assert refused.json["errors"]["第 2 行 收款账号"][0].startswith(f"与拨付指令")
+    good = returned(sessions, batch_id).getvalue()
+    other = {"Authorization": f"Bearer {token_for(app, 'jiesuan1')}"}
+    assert post(good, "r-2", other).status_code == 403
+    done = post(good, "r-3")
+    assert done.status_code == 200 and done.json["confirmed"] == len(ids) and isinstance(done.json["amount"], str)
+    assert post(good, "r-3").json == done.json  # a retried request answers with its first result
+    again = post(good, "r-4")
+    assert again.status_code == 200 and (again.json["confirmed"], again.json["replayed"]) == (0, len(ids))
+    assert post(good, "r-3", headers).status_code == 200
+    assert client.post(f"/api/v1/batches/999999/payment-return", headers={**headers, "Idempotency-Key": "r-5"},
+                       content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(good), "return.xlsx")}).status_code == 404

@@ -29,6 +29,8 @@ from tests.screens import csrf_token, sign_in
 REGION, SIGNING = "320600", "320699"
 LAKESIDE = (Path(__file__).parents[1] / "data/profiles/lakeside-2026.toml").read_bytes()
 SETTLEMENT = "机构编码,结算年月,险种,基金支付金额,其中异地就医金额\nH32060000001,2026-01,职工,1000.00,0\n".encode()
+PAYMENT_RETURN_CSV = ("指令编号,机构编码,险种,收款账号,金额,银行流水号,到账日期\n"
+                      "1,H32060000001,职工,6222000000000001,100000.00,BK-9,2026-01-26\n").encode()
 STAFF = {D.FUND_SETTLEMENT: "jiesuan1", D.FINANCE: "caiwu1", D.INTERNAL_AUDIT: "neishen1", D.INSPECTION: "jihe1",
          D.ADMINISTRATION: "yibaoju1", D.FINANCE_BUREAU: "caizhengju1", D.AUDITOR: "shenji1",
          D.ADMINISTRATOR: "guanli1"}
@@ -54,6 +56,9 @@ SCREENS = {
     "/cycle/<region_code>/<year:year>/instructions/<id:instruction_id>/confirm": (
         {D.FINANCE}, f"{CYCLE}/instructions/1/confirm",
         {"bank_ref": "BK-9", "paid_from": "expenditure", "day": "2026-01-26"}),
+    "/cycle/<region_code>/<year:year>/batches/<id:batch_id>/return": (
+        {D.FINANCE}, f"{CYCLE}/batches/1/return",
+        lambda: {"paid_from": "expenditure", "file": (io.BytesIO(PAYMENT_RETURN_CSV), "回单.csv")}),
     "/cycle/<region_code>/<year:year>/instructions/<id:instruction_id>/void": (
         {D.FINANCE}, f"{CYCLE}/instructions/1/void", {"reason": "账号有误"}),
     # the batch of the signing region was submitted: the internal audit's level is due (24§(五))
@@ -137,6 +142,9 @@ API = {
     "POST /api/v1/payment-instructions/<id:instruction_id>/confirmation": (
         {D.FINANCE}, "/api/v1/payment-instructions/1/confirmation",
         {"bank_ref": "BK-9", "paid_on": "2026-01-26", "paid_from": "expenditure"}),
+    "POST /api/v1/batches/<id:batch_id>/payment-return": (
+        {D.FINANCE}, "/api/v1/batches/1/payment-return",
+        lambda: {"paid_from": "expenditure", "file": (io.BytesIO(PAYMENT_RETURN_CSV), "return.csv")}),
     "POST /api/v1/payment-instructions/<id:instruction_id>/void": (
         {D.FINANCE}, "/api/v1/payment-instructions/1/void", {"reason": "账号有误"}),
     "POST /api/v1/imports/<kind>": (
