@@ -5,6 +5,7 @@ So the ledger, the statements and the screens show real data from the first star
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,7 +26,10 @@ from ..models import (
 )
 from ..policy.facts import Kind, SecurityKind
 from ..policy.transitions import CampaignState, DeterminationState, PaymentState
-from . import applications, batch, deadlines, determination, payment, signing
+from ..intake.kinds import PAYMENT_RETURN
+from ..intake.writing import data_csv
+from ..queries.cycle import pending_instruction_records
+from . import applications, batch, deadlines, determination, payment, payment_return, signing
 from .campaign import open_campaign
 from .rules import effective_profile
 
@@ -167,12 +171,21 @@ def play_cycle(sessions: sessionmaker, region_code: str, year: int, seed: int,
     step("生成拨付指令并确认到账")
     paid_on = dt.date(year, 1, 23)
     pending = done.pending if done.issued else payment.issue(sessions, batch_id, "caiwu1", on=dt.date(year, 1, 22))
-    for instruction_id in pending:
-        payment.confirm(sessions, instruction_id, f"DEMO{year}{instruction_id:06d}", paid_on, "caiwu1")
+    if pending:  # the bank pays the batch and returns its references: confirmed from the return, at once
+        payment_return.confirm_return(sessions, batch_id, _bank_return(sessions, batch_id, year, paid_on), "caiwu1")
     with sessions() as session:
         paid = len(session.scalars(select(PaymentInstruction.id).where(
             PaymentInstruction.state == PaymentState.PAID, PaymentInstruction.batch_id == batch_id)).all())
     return PlayedCycle(len(applicants), len(listed), signed, given_up, paid)
+
+
+def _bank_return(sessions: sessionmaker, batch_id: int, year: int, paid_on: dt.date) -> io.BytesIO:
+    """The bank's return of the batch's pending transfers, as a bank fills the sheet it was sent."""
+    sheet = io.BytesIO()
+    data_csv(PAYMENT_RETURN, ({**r, "bank_ref": f"DEMO{year}{r['instruction_id']:06d}", "paid_on": paid_on}
+                              for r in pending_instruction_records(sessions, batch_id)), sheet)
+    sheet.seek(0)
+    return sheet
 
 
 SIGN_OFFS = (("prepared", "jiesuan1", "名单及额度经核定无误，提请审核"), ("reviewed", "neishen1", "拨付流程合规"),
