@@ -28,7 +28,6 @@ from ..policy.facts import Kind, SecurityKind
 from ..policy.transitions import CampaignState, DeterminationState, PaymentState
 from ..intake.kinds import PAYMENT_RETURN
 from ..intake.writing import data_csv
-from ..queries.cycle import pending_instruction_records
 from . import applications, batch, deadlines, determination, payment, payment_return, signing
 from .campaign import open_campaign
 from .rules import effective_profile
@@ -180,10 +179,17 @@ def play_cycle(sessions: sessionmaker, region_code: str, year: int, seed: int,
 
 
 def _bank_return(sessions: sessionmaker, batch_id: int, year: int, paid_on: dt.date) -> io.BytesIO:
-    """The bank's return of the batch's pending transfers, as a bank fills the sheet it was sent."""
+    """The bank's return of the batch's pending transfers: each as it was sent, with the bank's reference
+    and date (the layout of ``intake.kinds.PAYMENT_RETURN``)."""
+    with sessions() as session:
+        sent = session.execute(select(PaymentInstruction.id, PaymentInstruction.institution_code,
+                                      PaymentInstruction.fund, PaymentInstruction.bank_account,
+                                      PaymentInstruction.amount).where(
+            PaymentInstruction.batch_id == batch_id, PaymentInstruction.state == PaymentState.PENDING)).all()
     sheet = io.BytesIO()
-    data_csv(PAYMENT_RETURN, ({**r, "bank_ref": f"DEMO{year}{r['instruction_id']:06d}", "paid_on": paid_on}
-                              for r in pending_instruction_records(sessions, batch_id)), sheet)
+    data_csv(PAYMENT_RETURN, (dict(instruction_id=i, institution_code=code, fund=fund, bank_account=account,
+                                   amount=amount, bank_ref=f"DEMO{year}{i:06d}", paid_on=paid_on)
+                              for i, code, fund, account, amount in sent), sheet)
     sheet.seek(0)
     return sheet
 
