@@ -117,11 +117,11 @@ def register_security(sessions: sessionmaker, region_code: str, year: int, insti
         until = valid_until or agreement_end(step, inst)
         if until < det.qualification_end:
             raise ServiceError(f"担保、抵押有效期须至少覆盖本年度资格期（至 {det.qualification_end}）", "valid_until")
-        step.transition(DETERMINATION, det, "register_security", f"{registration_ref} {fmt_yuan_cn(value)} 元")
         pledge = SecurityPledge(institution_id=inst.id, kind=kind, value=value, registration_ref=registration_ref,
                                 valid_from=on, valid_until=until)
         step.session.add(pledge)
-        step.session.flush()
+        step.session.flush()  # the pledge's id first: the determination then changes in one update
+        step.transition(DETERMINATION, det, "register_security", f"{registration_ref} {fmt_yuan_cn(value)} 元")
         det.security_id = pledge.id
         capped = amt.cap_jointly(tuple(_stored_advance(a) for a in det.advances), Security(kind, value), step.profile)
         by_fund = {c.fund: c for c in capped}
@@ -187,7 +187,6 @@ def sign(sessions: sessionmaker, region_code: str, year: int, institution_code: 
         agreement = session.scalar(select(Agreement).where(
             Agreement.institution_id == inst.id, Agreement.state == AgreementState.ACTIVE,
             Agreement.first_year <= year, Agreement.last_year >= year))
-        step.transition(DETERMINATION, det, "sign")
         if agreement is None:
             years = profile.calendar.agreement_years
             agreement = Agreement(institution_id=inst.id, agreement_no=f"YF-{step.region.code}-{year}-{inst.code}",
@@ -197,6 +196,7 @@ def sign(sessions: sessionmaker, region_code: str, year: int, institution_code: 
             session.flush()
             step.record(AGREEMENT, agreement.id, "sign", None, AgreementState.ACTIVE,
                         f"有效期 {agreement.first_year}—{agreement.last_year} 年度")
+        step.transition(DETERMINATION, det, "sign")  # after the agreement's id: one update of the determination
         det.agreement_id = agreement.id
         return Signed(inst.code, agreement.agreement_no, agreement.first_year, agreement.last_year)
 
