@@ -26,6 +26,10 @@ class Campaign(Base):
     opened_by: Mapped[str] = mapped_column(String(60))
     opened_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     determination_run: Mapped[int] = mapped_column(default=0)
+    # the latest run's size and determined total (its advances' amounts), fixed when it is computed: the
+    # determination list of a province shows them on every page without counting 100,000 rows each time
+    run_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    run_total: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"), server_default="0")
     list_fixed_on: Mapped[dt.date | None] = mapped_column(Date)
     list_fixed_by: Mapped[str | None] = mapped_column(String(60))
     signing_deadline: Mapped[dt.date | None] = mapped_column(Date)

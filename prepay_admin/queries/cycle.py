@@ -54,8 +54,9 @@ def status(sessions: sessionmaker, region_code: str, year: int) -> CycleStatus:
         region = find_region(session, region_code)
         campaign = find_campaign(session, region, year)
         calendar = effective_profile(session, region, year).calendar
-        states = Counter(session.scalars(select(Determination.state).where(
-            Determination.campaign_id == campaign.id, Determination.run == campaign.determination_run)))
+        states = Counter(dict(session.execute(select(Determination.state, func.count()).where(
+            Determination.campaign_id == campaign.id, Determination.run == campaign.determination_run)
+            .group_by(Determination.state)).all()))
         sizes = batch_sizes(session, campaign.id)
         batches = tuple(BatchSummary(b.id, BATCH.label(b.state), *sizes.get(b.id, (0, Decimal("0.00"))))
                         for b in session.scalars(select(PaymentBatch).where(PaymentBatch.campaign_id == campaign.id)

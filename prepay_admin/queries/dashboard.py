@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import sessionmaker
 
-from ..models import Application, BatchItem, Campaign, Determination, FundPositionRecord, PaymentBatch
+from ..models import Application, BatchItem, Campaign, FundPositionRecord, PaymentBatch
 from ..policy.facts import Fund, FundPosition
 from ..policy.solvency import assess_fund
 from ..policy.transitions import ApplicationState, BatchState, DeterminationState as S
@@ -96,10 +96,7 @@ def dashboard(sessions: sessionmaker, region_code: str, year: int, today: dt.dat
         pipeline: tuple[Stage, ...] = ()
         deadlines = []
         if campaign is not None:
-            states = dict(session.execute(
-                select(Determination.state, func.count()).where(
-                    Determination.campaign_id == campaign.id, Determination.run == campaign.determination_run)
-                .group_by(Determination.state)).all())
+            states = overview.state_counts if overview else {}  # counted once, by the campaign's overview
             applied = session.scalar(select(func.count()).select_from(Application).where(
                 Application.campaign_id == campaign.id, Application.state != ApplicationState.WITHDRAWN))
             approved = session.scalar(

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from accounting import reports
@@ -63,7 +63,8 @@ class CampaignOverview:
     signing_deadline: dt.date | None
     provisional: bool
     pay_by: dt.date  # 15§(四): confirmed and paid by (the year's profile)
-    determinations: tuple[tuple[str, int], ...]
+    determinations: tuple[tuple[str, int], ...]  # by state, in words, most first
+    state_counts: dict[str, int]  # the same by DeterminationState, for those who count stages
     batches: tuple[BatchLine, ...]
     held: dict[Fund, Decimal]  # 暂付款—医保预付金 balance per fund book
     institutions_holding: int
@@ -77,8 +78,9 @@ def campaign_overview(sessions: sessionmaker, region_code: str, year: int) -> Ca
         if campaign is None:
             return None
         profile = effective_profile(session, region, year)
-        states = Counter(session.scalars(select(Determination.state).where(
-            Determination.campaign_id == campaign.id, Determination.run == campaign.determination_run)))
+        states = Counter(dict(session.execute(select(Determination.state, func.count()).where(
+            Determination.campaign_id == campaign.id, Determination.run == campaign.determination_run)
+            .group_by(Determination.state)).all()))
         names = {s.username: f"{s.name}（{DEPARTMENT_CN[s.department]}）" for s in session.scalars(select(Staff))}
         titles = {level.name: level.title for level in LEVELS}
         sizes = batch_sizes(session, campaign.id)
@@ -99,7 +101,8 @@ def campaign_overview(sessions: sessionmaker, region_code: str, year: int) -> Ca
             year, profile, gates, CAMPAIGN.label(campaign.state), campaign.list_fixed_on,
             campaign.signing_deadline, campaign.signing_deadline_provisional,
             profile.calendar.confirmed_and_paid_by.in_campaign(year),
-            tuple((DETERMINATION.label(s), n) for s, n in states.most_common()), batches, held, holders, notices,
+            tuple((DETERMINATION.label(s), n) for s, n in states.most_common()), dict(states), batches, held, holders,
+            notices,
         )
 
 
@@ -166,12 +169,14 @@ def determination_page(sessions: sessionmaker, region_code: str, year: int, page
         if where.search:
             latest.append(Institution.code.like(like(where.search), escape="\\")
                           | Institution.name.like(like(where.search), escape="\\"))
-        # how many, and their determined total, in one pass over the run
-        count, total = session.execute(
-            select(func.count(distinct(Determination.id)), money_sum(DeterminationAdvance.amount))
-            .select_from(Determination).join(Institution, Institution.id == Determination.institution_id)
-            .outerjoin(DeterminationAdvance, DeterminationAdvance.determination_id == Determination.id)
-            .where(*latest)).one()
+        if where.state or where.eligible is not None or where.search:  # how many, and their determined total
+            count = session.scalar(select(func.count()).select_from(Determination).join(
+                Institution, Institution.id == Determination.institution_id).where(*latest))
+            total = session.scalar(select(money_sum(DeterminationAdvance.amount)).join(
+                Determination, Determination.id == DeterminationAdvance.determination_id).join(
+                Institution, Institution.id == Determination.institution_id).where(*latest))
+        else:  # the whole run: as fixed when it was computed
+            count, total = campaign.run_count, campaign.run_total
         amount = (select(func.coalesce(func.sum(func.coalesce(DeterminationAdvance.final_amount,
                                                                 DeterminationAdvance.amount)), 0))
                   .where(DeterminationAdvance.determination_id == Determination.id).scalar_subquery())

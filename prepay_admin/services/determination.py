@@ -108,6 +108,8 @@ def determine(sessions: sessionmaker, region_code: str, year: int, user: str,
             step.created_many(DETERMINATION, ids, "compute", DeterminationState.COMPUTED,
                               f"第 {campaign.determination_run} 次测算")
         progress(len(rows), len(codes))
+        campaign.run_count = len(rows)
+        campaign.run_total = sum((a.amount for r in judged_rows for a in r.advances), Decimal("0.00"))
         eligible = sum(r.eligible for r in judged_rows)
         pending = sum(bool(r.notes) for r in judged_rows)
         total = sum((r.total for r in judged_rows), Decimal("0.00"))

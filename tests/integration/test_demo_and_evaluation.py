@@ -90,3 +90,27 @@ def test_a_second_demo_region_plays_its_own_institutions_only(sessions):
     assert second.cycle.applications <= 5 and second.cycle.paid <= 2 * 5
     assert first.cycle.paid > 0
     assert audit(sessions, on=dt.date(YEAR, 3, 31)) == []
+
+
+def test_15_the_runs_size_and_total_kept_with_the_campaign_are_what_the_run_holds(sessions):
+    """The determination list shows the kept figures unfiltered and counts live when filtered: they agree."""
+    from prepay_admin.queries.overview import DeterminationFilter, determination_page
+    from prepay_admin.services import determination
+    from prepay_admin.services.errors import ServiceError
+
+    load_demo(sessions, institutions=60, seed=2026, year=2026, years=1)
+    unfiltered = determination_page(sessions, "320600", 2026, 1, 20)
+    states = [DeterminationFilter(state=s) for s in ("paid", "given_up", "not_listed", "signed", "listed")]
+    parts = [determination_page(sessions, "320600", 2026, 1, 20, f) for f in states]
+    every = determination_page(sessions, "320600", 2026, 1, 0, DeterminationFilter(search="32"))
+    assert unfiltered.count == sum(p.count for p in parts) == every.count == len(every.rows) > 20
+    assert unfiltered.determined_total == sum(p.determined_total for p in parts) == every.determined_total > 0
+    assert unfiltered.determined_total == sum(a.amount for r in every.rows for a in r.advances)
+    eligible = determination_page(sessions, "320600", 2026, 1, 20, DeterminationFilter(eligible=True))
+    assert 0 < eligible.count < unfiltered.count
+    try:  # the list is fixed: no new run, the kept figures stay the run's
+        determination.determine(sessions, "320600", 2026, "jiesuan1")
+        raise AssertionError("a run after the list was fixed")
+    except ServiceError:
+        pass
+    assert determination_page(sessions, "320600", 2026, 1, 20).count == unfiltered.count

@@ -38,13 +38,14 @@ def test_downgrading_to_base_and_upgrading_again_works(backend):
         backend.drop(url)
 
 
-def test_migration_0013_hashes_the_batches_it_finds_as_the_service_does(backend):
-    """A database upgraded with batches in it: each gets the hash a signature recomputes from its lines."""
+def test_migrations_0013_and_0014_fill_what_they_add_as_the_services_do(backend):
+    """A played database upgraded again from 0012: each batch gets the hash a signature recomputes from its
+    lines (0013), each campaign its run's size and total as the determination kept them (0014)."""
     from alembic import command
     from sqlalchemy import select, update
 
     from prepay_admin.db import make_session_factory
-    from prepay_admin.models import PaymentBatch
+    from prepay_admin.models import Campaign, PaymentBatch
     from prepay_admin.services import batch
     from prepay_admin.services.demo import load_demo
 
@@ -54,6 +55,9 @@ def test_migration_0013_hashes_the_batches_it_finds_as_the_service_does(backend)
         engine = make_engine(url)
         sessions = make_session_factory(engine)
         load_demo(sessions, institutions=40, seed=2026, year=2026, years=1)
+        with make_session_factory(engine)() as session:
+            runs = [(c.run_count, c.run_total) for c in session.scalars(select(Campaign).order_by(Campaign.id))]
+        assert runs and all(n > 0 and total > 0 for n, total in runs)
         with sessions.begin() as session:  # the kept hashes forgotten: the migration must find them again
             session.execute(update(PaymentBatch).values(content_hash="x"))
         engine.dispose()
@@ -63,6 +67,8 @@ def test_migration_0013_hashes_the_batches_it_finds_as_the_service_does(backend)
         with make_session_factory(engine)() as session:
             found = session.scalars(select(PaymentBatch)).all()
             assert found and all(b.content_hash == batch.batch_hash(b) for b in found)
+            # 0014: each campaign's run counted again, as determine() kept it
+            assert [(c.run_count, c.run_total) for c in session.scalars(select(Campaign).order_by(Campaign.id))] == runs
         engine.dispose()
     finally:
         backend.drop(url)
