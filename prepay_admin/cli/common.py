@@ -99,7 +99,7 @@ def run_service(action: Callable[[], T]) -> T:
             log_event(app_sessions(), actor, "refused", f"{' '.join(sys.argv[1:3])}：{err.message}")
         option = OPTION_FOR_FIELD.get(err.field, err.field)
         if isinstance(err, Refused):  # refused whole: every problem on its own line
-            fail([f"--{option}: 共 {len(err.problems)} 处错误，未作保存："]
+            fail([f"--{option}: 共 {err.total:,} 处错误，未作保存："]
                  + [f"  {p}: {m}" if p not in ("", "/") else f"  {m}" for p, m in err.problems])
         fail(f"--{option}: {err.message}" if option else err.message)
 

@@ -26,13 +26,14 @@ class Refused(ServiceError):
     """An input refused whole, nothing written: ``problems`` are every (where, message) found — a
     parameter's path, a file's row and column — and ``what`` names the input (政策参数方案, 到账回单)."""
 
-    def __init__(self, problems: list[tuple[str, str]], field: str, what: str):
+    def __init__(self, problems: list[tuple[str, str]], field: str, what: str, total: int | None = None):
         self.problems, self.what = problems, what
+        self.total = len(problems) if total is None else total  # more than listed when the list was cut short
         super().__init__("；".join(f"{p}: {m}" if p not in ("", "/") else m for p, m in problems), field)
 
     @property
     def summary(self) -> str:
-        return f"{self.what}有 {len(self.problems)} 处错误，未作保存"
+        return f"{self.what}有 {self.total:,} 处错误，未作保存"
 
 
 class ProfileRefused(Refused):

@@ -32,6 +32,7 @@ from .errors import Refused, ServiceError
 from .payment import PAYING_ACCOUNTS, complete_if_settled, paying_account_key
 
 ROWS_MAX = 200_000  # a province's batch is below 100,000 institutions, two funds each
+PROBLEMS_MAX = 1_000  # named one by one; beyond, how many more
 IDS_PER_QUERY = 1_000  # PostgreSQL takes at most 65,535 parameters a statement
 COLUMN_ORDER = {column.header: n for n, column in enumerate(PAYMENT_RETURN.columns)}  # problems as the file reads
 FUND_TEXT = {fund: name for name, fund in FUND_CN.items() if len(name) == 2}  # 职工, 居民
@@ -71,8 +72,10 @@ def confirm_return(sessions, batch_id: int, stream: BinaryIO, user: str,
                 fresh.append(row)
         if problems:
             problems.sort(key=lambda p: (p[0], COLUMN_ORDER.get(p[1], len(COLUMN_ORDER))))
-            raise Refused([(f"第 {number} 行 {column}", message) for number, column, message in problems],
-                          "file", "到账回单")
+            named = [(f"第 {number} 行 {column}", message) for number, column, message in problems[:PROBLEMS_MAX]]
+            if len(problems) > PROBLEMS_MAX:  # a wrong file of a whole batch: the first ones say why
+                named.append(("文件", f"另有 {len(problems) - PROBLEMS_MAX:,} 处错误未列出（共 {len(problems):,} 处）"))
+            raise Refused(named, "file", "到账回单", len(problems))
         if not fresh:
             return ReturnConfirmed(batch.id, len(rows), 0, replayed, Decimal("0.00"))
 

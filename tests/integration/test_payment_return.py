@@ -279,3 +279,30 @@ def test_15_4_through_the_api_a_return_confirms_once_and_a_bad_one_is_a_422_by_r
     assert client.post(f"/api/v1/batches/999999/payment-return", headers={**headers, "Idempotency-Key": "r-5"},
                        content_type="multipart/form-data",
                        data={"file": (io.BytesIO(good), "return.xlsx")}).status_code == 404
+
+
+def test_15_4_a_wholly_wrong_return_names_the_first_thousand_problems_and_counts_the_rest(sessions, issued):
+    batch_id, _ = issued
+    header = "指令编号,机构编码,险种,收款账号,金额,银行流水号,到账日期\n"
+    rows = "".join(f"{900_000 + n},H32060000001,职工,6222000000000001,1.00,X{n},2026-01-26\n" for n in range(1_200))
+    with pytest.raises(Refused) as err:
+        confirm_return(sessions, batch_id, io.BytesIO((header + rows).encode()), "caiwu1")
+    assert len(err.value.problems) == 1_001 and err.value.total == 1_200
+    assert err.value.problems[-1] == ("文件", "另有 200 处错误未列出（共 1,200 处）")
+    assert err.value.summary == "到账回单有 1,200 处错误，未作保存"
+
+
+def test_15_4_two_uploads_of_one_return_at_once_post_each_payment_once(sessions, issued):
+    """A double click, or two clerks: the batch is locked, the second finds every row confirmed."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    batch_id, ids = issued
+    data = returned(sessions, batch_id).getvalue()
+    entries = counts(sessions)[0]
+    with ThreadPoolExecutor(4) as pool:
+        done = list(pool.map(lambda _: confirm_return(sessions, batch_id, io.BytesIO(data), "caiwu1"), range(4)))
+    assert sorted(d.confirmed for d in done) == [0, 0, 0, len(ids)]
+    assert sorted(d.replayed for d in done) == [0, len(ids), len(ids), len(ids)]
+    assert counts(sessions)[0] == entries + len(ids)
+    with sessions() as s:
+        assert verify(s) == []
