@@ -10,7 +10,7 @@ from typing import Callable
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..db import bulk_insert
+from ..db import bulk_insert, insert_many
 from ..demo.generator import InstitutionPlan, fund_positions, plan_region
 from ..policy.facts import Fund
 from ..models import (
@@ -128,14 +128,10 @@ def _fund_positions(session: Session, region_id: int, year: int, institutions: i
 
 
 def _insert_chunk(session: Session, region_id: int, year: int, plans: list[InstitutionPlan], years: int = 1) -> int:
-    ids = session.scalars(
-        insert(Institution).returning(Institution.id, sort_by_parameter_order=True),
-        [
-            dict(region_id=region_id, code=p.code, name=p.name, credit_code=p.credit_code, kind=p.kind, level=p.level, state_run=p.state_run,
-                 settled_since=p.settled_since, bank_name=p.bank_name, bank_account=p.bank_account)
-            for p in plans
-        ],
-    ).all()
+    ids = insert_many(session, Institution, [
+        dict(region_id=region_id, code=p.code, name=p.name, credit_code=p.credit_code, kind=p.kind, level=p.level,
+             state_run=p.state_run, settled_since=p.settled_since, bank_name=p.bank_name, bank_account=p.bank_account)
+        for p in plans], "code", Institution.region_id == region_id, Institution.code.in_([p.code for p in plans]))
     conn = session.connection()
     standing_years = range(year - years + 1, year + 1)
     conn.execute(insert(AnnualStanding), [

@@ -13,6 +13,7 @@ from sqlalchemy.orm import sessionmaker
 from accounting.schema import money_sum
 
 from ..contract import facts_as_dict
+from ..db import insert_many
 from ..models import Application, Department, Determination, DeterminationAdvance, Institution
 from ..policy.engine import evaluate_institution
 from ..policy.solvency import FundGate
@@ -80,7 +81,7 @@ def determine(sessions: sessionmaker, region_code: str, year: int, user: str,
                          profile.calendar.qualification_end.in_campaign(year))
         # a security registered earlier (an earlier year of a 3-year agreement) already caps this year
         pledges = pledges_valid_on(session, region, qualification[0])
-        # set-based: the determinations in one insert returning their ids, then their advances and their
+        # set-based: the determinations in one insert (their ids read back by institution), then their advances and
         # transitions in one insert each, so a province's run is a few statements, not a few per institution
         judged_rows, rows = [], []
         for inst in facts.institutions:
@@ -98,8 +99,8 @@ def determine(sessions: sessionmaker, region_code: str, year: int, user: str,
                 security_id=pledges[institution_id][0] if institution_id in pledges and result.eligible else None))
             if len(rows) % 500 == 0:
                 progress(len(rows), len(codes))
-        ids = session.scalars(insert(Determination).returning(Determination.id, sort_by_parameter_order=True),
-                              rows).all() if rows else []
+        ids = insert_many(session, Determination, rows, "institution_id",
+                          Determination.campaign_id == campaign.id, Determination.run == campaign.determination_run)
         if ids:
             session.execute(insert(DeterminationAdvance), [
                 dict(determination_id=det_id, fund=a.fund, base=a.base, raw=a.raw, rounded=a.rounded,

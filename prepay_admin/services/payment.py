@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,6 +20,7 @@ from accounting.chart import Role
 from accounting.ledger import get_book, post_in
 
 from .. import clock
+from ..db import insert_many
 from ..models import BatchItem, Campaign, Department, Determination, PaymentBatch, PaymentInstruction
 from ..policy.transitions import BATCH, DETERMINATION, PAYMENT, BatchState, DeterminationState, PaymentState
 from .batch import LEVELS, batch_hash, batch_step, valid_sign_offs
@@ -62,11 +63,11 @@ def issue(sessions: sessionmaker, batch_id: int, user: str, on: dt.date | None =
                      fund=item.fund, amount=item.amount, bank_name=item.bank_name, bank_account=item.bank_account,
                      state=PaymentState.PENDING, issued_on=on)
                 for item in batch.items if item.amount > 0 and item.determination_id not in stopped]
-        ids = step.session.scalars(insert(PaymentInstruction).returning(
-            PaymentInstruction.id, sort_by_parameter_order=True), rows).all() if rows else []
-        step.created_many(PAYMENT, list(ids), "issue", PaymentState.PENDING)
+        # a batch's instructions are issued once: each of its items has at most one
+        ids = insert_many(step.session, PaymentInstruction, rows, "batch_item_id", PaymentInstruction.batch_id == batch.id)
+        step.created_many(PAYMENT, ids, "issue", PaymentState.PENDING)
         complete_if_settled(step, batch)
-        return list(ids)
+        return ids
 
 
 def paying_account_key(region_code: str, fund: str, paid_from: Role) -> str:
