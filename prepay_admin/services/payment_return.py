@@ -17,6 +17,7 @@ from typing import BinaryIO
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
 
 from accounting import templates
 from accounting.chart import Role
@@ -47,7 +48,7 @@ class ReturnConfirmed:
     amount: Decimal  # of those newly confirmed
 
 
-def confirm_return(sessions, batch_id: int, stream: BinaryIO, user: str,
+def confirm_return(sessions: sessionmaker, batch_id: int, stream: BinaryIO, user: str,
                    paid_from: Role = Role.EXPENDITURE_DEPOSIT) -> ReturnConfirmed:
     """Confirm every instruction of the bank's return file for batch ``batch_id``, posting each
     Dr 暂付款—医保预付金 / Cr the paying account; ``Refused`` with every problem, nothing written."""
