@@ -19,6 +19,7 @@ from ..policy.transitions import (
     BATCH, CAMPAIGN, DETERMINATION, IN_SIGNING_WINDOW, PAYMENT, BatchState, DeterminationState, PaymentState,
 )
 from ..services.batch import NEXT_LEVEL, get_batch
+from ..services.payment_return import sent_rows
 from ..services.rules import effective_profile
 from ..services.unit_of_work import find_campaign, find_region
 from .overview import batch_sizes, like
@@ -124,15 +125,10 @@ def instructions(sessions: sessionmaker, batch_id: int) -> tuple[InstructionLine
 
 
 def pending_instruction_records(sessions: sessionmaker, batch_id: int) -> Iterator[dict]:
-    """The batch's instructions still pending, as rows of the bank's sheet (``intake.kinds.PAYMENT_RETURN``,
-    reference and date left blank for the bank to fill): streamed, a province's batch included."""
+    """The batch's instructions still pending, as rows of the bank's sheet (reference and date left blank
+    for the bank to fill): streamed, a province's batch included."""
     with sessions() as session:
-        for row in session.execute(select(
-                PaymentInstruction.id.label("instruction_id"), PaymentInstruction.institution_code,
-                PaymentInstruction.fund, PaymentInstruction.bank_account, PaymentInstruction.amount).where(
-                PaymentInstruction.batch_id == batch_id, PaymentInstruction.state == PaymentState.PENDING)
-                .order_by(PaymentInstruction.id).execution_options(yield_per=2000)):
-            yield {**row._asdict(), "bank_ref": None, "paid_on": None}
+        yield from sent_rows(session, batch_id)
 
 
 def _instruction_lines(session: Session, where: list, offset: int = 0, limit: int | None = None,

@@ -179,17 +179,11 @@ def play_cycle(sessions: sessionmaker, region_code: str, year: int, seed: int,
 
 
 def _bank_return(sessions: sessionmaker, batch_id: int, year: int, paid_on: dt.date) -> io.BytesIO:
-    """The bank's return of the batch's pending transfers: each as it was sent, with the bank's reference
-    and date (the layout of ``intake.kinds.PAYMENT_RETURN``)."""
-    with sessions() as session:
-        sent = session.execute(select(PaymentInstruction.id, PaymentInstruction.institution_code,
-                                      PaymentInstruction.fund, PaymentInstruction.bank_account,
-                                      PaymentInstruction.amount).where(
-            PaymentInstruction.batch_id == batch_id, PaymentInstruction.state == PaymentState.PENDING)).all()
+    """The bank's return of the batch's pending transfers: the sheet it was sent, filled in."""
     sheet = io.BytesIO()
-    data_csv(PAYMENT_RETURN, (dict(instruction_id=i, institution_code=code, fund=fund, bank_account=account,
-                                   amount=amount, bank_ref=f"DEMO{year}{i:06d}", paid_on=paid_on)
-                              for i, code, fund, account, amount in sent), sheet)
+    with sessions() as session:
+        data_csv(PAYMENT_RETURN, ({**r, "bank_ref": f"DEMO{year}{r['instruction_id']:06d}", "paid_on": paid_on}
+                                  for r in payment_return.sent_rows(session, batch_id)), sheet)
     sheet.seek(0)
     return sheet
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import BinaryIO
+from typing import BinaryIO, Iterator
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from accounting import templates
 from accounting.chart import Role
@@ -60,7 +60,7 @@ def confirm_return(sessions: sessionmaker, batch_id: int, stream: BinaryIO, user
         rows, problems = _read(stream)
         session, batch = step.session, found["batch"]
         accounts = {fund: paying_account_key(step.region.code, fund.value, paid_from) for fund in FUND_TEXT}
-        known = _instructions(session, batch.id, [r["instruction_id"] for _, r in rows])
+        known = _instructions(session, [r["instruction_id"] for _, r in rows])
         used = _references_used(session, accounts, rows)
         fresh, replayed = [], 0
         for number, row in rows:
@@ -110,6 +110,17 @@ def confirm_return(sessions: sessionmaker, batch_id: int, stream: BinaryIO, user
                                sum((r["amount"] for r in fresh), Decimal("0.00")))
 
 
+def sent_rows(session: Session, batch_id: int) -> Iterator[dict]:
+    """The batch's pending instructions as rows of the bank's sheet (``PAYMENT_RETURN``), streamed, with the
+    columns the bank fills (``bank_ref``, ``paid_on``) blank."""
+    for row in session.execute(select(
+            PaymentInstruction.id.label("instruction_id"), PaymentInstruction.institution_code,
+            PaymentInstruction.fund, PaymentInstruction.bank_account, PaymentInstruction.amount).where(
+            PaymentInstruction.batch_id == batch_id, PaymentInstruction.state == PaymentState.PENDING)
+            .order_by(PaymentInstruction.id).execution_options(yield_per=2000)):
+        yield {**row._asdict(), "bank_ref": None, "paid_on": None}
+
+
 def _read(stream: BinaryIO) -> tuple[list[tuple[int, dict]], list[tuple[int, str, str]]]:
     """The file's rows that read well, each checked on its own and against the others, and every problem
     found as (row, column, message); a file that cannot be read at all is refused at once."""
@@ -140,8 +151,9 @@ def _read(stream: BinaryIO) -> tuple[list[tuple[int, dict]], list[tuple[int, str
     return rows, problems
 
 
-def _instructions(session, batch_id: int, ids: list[int]) -> dict[int, object]:
-    """The instructions the file names, by id, in bounded lookups (a province's batch in 150 of them)."""
+def _instructions(session, ids: list[int]) -> dict[int, object]:
+    """The instructions the file names, by id, in bounded lookups (a province's batch in 150 of them);
+    whichever batch they belong to, so a row naming another batch's is told so."""
     columns = (PaymentInstruction.id, PaymentInstruction.batch_id, PaymentInstruction.institution_code,
                PaymentInstruction.fund, PaymentInstruction.bank_account, PaymentInstruction.amount,
                PaymentInstruction.state, PaymentInstruction.issued_on, PaymentInstruction.bank_ref,
