@@ -13,6 +13,7 @@ from hashlib import sha256
 import json
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 GENESIS = "0" * 64
 
@@ -63,9 +64,15 @@ def link_values(previous: str, book_id: int, voucher_year: int, voucher_no: int,
     line order. ``ledger verify`` streams a province's book through this, so it builds no objects."""
     body = [book_id, voucher_year, voucher_no, entry_date.isoformat(), period, summary, source_ref,
             idempotency_key, reverses_id, posted_by,
-            posted_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            lines, list(memo) if memo else None]
+            _utc_text(posted_at), lines, list(memo) if memo else None]
     return sha256((previous + _dumps(body)).encode()).hexdigest()
+
+
+@lru_cache(maxsize=1024)
+def _utc_text(posted_at: dt.datetime) -> str:
+    """A posting time as the chain writes it; the entries of one bulk posting share theirs, so a book's
+    walk formats each time once."""
+    return posted_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 _dumps = json.JSONEncoder(ensure_ascii=False).encode

@@ -97,6 +97,11 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
         return value
 
 
+def stored_fen(column: Any) -> Any:
+    """A money column as the integer fen it is stored as (sums and comparisons stay exact in SQL)."""
+    return type_coerce(column, BigInteger)
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 

@@ -3,54 +3,39 @@
 It trusts nothing the guards enforce: a breach planted past them (raw SQL with the triggers dropped)
 is found here. It is set-based, so that a province's book of millions of lines is checked in a few
 aggregate passes rather than object by object: each check is one SQL statement that returns only the
-offending rows, and the hash chain, which must be recomputed entry by entry, is one ordered stream of
-plain rows.
+offending rows, and the hash chain, which must be recomputed entry by entry, is streamed as plain
+rows, in other processes where the machine has the cores (``chain_verify``).
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterator
 
-from sqlalchemy import BigInteger, and_, case, func, or_, select, type_coerce
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from . import guards
-from .chain import GENESIS, link_values
+from .chain_verify import chain_check, voucher
 from .chart import NON_NEGATIVE_ROLES, PARTY_ROLES
-from .models import (
-    Book, ChainLink, JournalEntry, JournalLine, LedgerAccount, PeriodClosure, VoucherCounter, WriteOffMemo,
-)
-
-STREAM_ROWS = 20_000  # rows fetched at a time while the chain is recomputed
+from .errors import Breach
+from .models import Book, ChainLink, JournalEntry, JournalLine, LedgerAccount, PeriodClosure, VoucherCounter
+from .schema import stored_fen
 
 
-@dataclass(frozen=True)
-class Breach:
-    code: str
-    message: str
-
-
-def _voucher(year: int, no: int) -> str:
-    return f"记-{year}-{no:04d}"
-
-
-def _fen(column):
-    """A money column as the integer fen it is stored as (sums and comparisons stay exact in SQL)."""
-    return type_coerce(column, BigInteger)
-
-
-def verify(session: Session, chain_since: dict[int, tuple[int, str]] | None = None) -> list[Breach]:
+def verify(session: Session, chain_since: dict[int, tuple[int, str]] | None = None, jobs: int = 1) -> list[Breach]:
     """Every invariant; the hash chain of each book from its start, or, with ``chain_since`` (a
-    book's link number and hash already verified, see ``chain_heads``), only the links after it."""
+    book's link number and hash already verified, see ``chain_heads``), only the links after it.
+    With ``jobs`` above one, a long chain is recomputed by that many other processes while the set
+    checks run here (``chain_verify``)."""
     books = dict(session.execute(select(Book.id, Book.name)).all())
     breaches = [Breach("guard_missing", f"数据库保护触发器 {name} 不存在")
                 for name in guards.trigger_names(session.get_bind().dialect.name)
                 if name not in guards.installed(session.connection())]
-    for check in SET_CHECKS:
-        breaches.extend(check(session, books))
-    breaches.extend(chain_breaches(session, books, chain_since))
+    with chain_check(session, books, chain_since, jobs) as chain:
+        for check in SET_CHECKS:
+            breaches.extend(check(session, books))
+        breaches.extend(chain.breaches())
     return breaches
 
 
@@ -65,8 +50,8 @@ def chain_heads(session: Session) -> dict[int, tuple[int, str]]:
 def _entry_shape(session: Session, books: dict[int, str]) -> Iterator[Breach]:
     """Every entry has at least two lines, and its debits equal its credits (one GROUP BY)."""
     e, l = JournalEntry, JournalLine
-    lines, debit, credit = func.count(l.id), func.coalesce(func.sum(_fen(l.debit)), 0), \
-        func.coalesce(func.sum(_fen(l.credit)), 0)
+    lines, debit, credit = func.count(l.id), func.coalesce(func.sum(stored_fen(l.debit)), 0), \
+        func.coalesce(func.sum(stored_fen(l.credit)), 0)
     rows = session.execute(
         select(e.book_id, e.voucher_year, e.voucher_no, lines, debit, credit)
         .outerjoin(l, l.entry_id == e.id)
@@ -74,17 +59,17 @@ def _entry_shape(session: Session, books: dict[int, str]) -> Iterator[Breach]:
         .having(or_(lines < 2, debit != credit))
         .order_by(e.book_id, e.voucher_year, e.voucher_no))
     for book_id, year, no, count, dr, cr in rows:
-        voucher = f"{books[book_id]} {_voucher(year, no)}"
+        named = f"{books[book_id]} {voucher(year, no)}"
         if count < 2:
-            yield Breach("entry_too_few_lines", f"{voucher} 只有 {count} 条分录")
+            yield Breach("entry_too_few_lines", f"{named} 只有 {count} 条分录")
         if dr != cr:
-            yield Breach("entry_unbalanced", f"{voucher} 借方 {_yuan(dr)} ≠ 贷方 {_yuan(cr)}")
+            yield Breach("entry_unbalanced", f"{named} 借方 {_yuan(dr)} ≠ 贷方 {_yuan(cr)}")
 
 
 def _line_shape(session: Session, books: dict[int, str]) -> Iterator[Breach]:
     """Each line has one positive side, an account of its own book, and a party where the account keeps one."""
     e, l, a = JournalEntry, JournalLine, LedgerAccount
-    invalid = ~or_(and_(_fen(l.debit) > 0, _fen(l.credit) == 0), and_(_fen(l.credit) > 0, _fen(l.debit) == 0))
+    invalid = ~or_(and_(stored_fen(l.debit) > 0, stored_fen(l.credit) == 0), and_(stored_fen(l.credit) > 0, stored_fen(l.debit) == 0))
     foreign = or_(a.id.is_(None), a.book_id != e.book_id)
     no_party = and_(a.role.in_(PARTY_ROLES), or_(l.party.is_(None), l.party == ""))
     rows = session.execute(
@@ -94,7 +79,7 @@ def _line_shape(session: Session, books: dict[int, str]) -> Iterator[Breach]:
         .where(or_(invalid, foreign, no_party))
         .order_by(e.book_id, e.voucher_year, e.voucher_no, l.line_no))
     for book_id, year, no, line_no, bad_amount, bad_account, bad_party in rows:
-        where = f"{books[book_id]} {_voucher(year, no)} 第 {line_no} 行"
+        where = f"{books[book_id]} {voucher(year, no)} 第 {line_no} 行"
         if bad_amount:
             yield Breach("line_amount_invalid", f"{where}金额无效")
         if bad_account:
@@ -107,7 +92,7 @@ def _negative_sub_ledgers(session: Session, books: dict[int, str]) -> Iterator[B
     """21§(一): what an institution holds or owes never goes below zero, at any entry in posting order
     (a running sum per book, account and institution: one window query)."""
     e, l, a = JournalEntry, JournalLine, LedgerAccount
-    running = func.sum(_fen(l.debit) - _fen(l.credit)).over(
+    running = func.sum(stored_fen(l.debit) - stored_fen(l.credit)).over(
         partition_by=(e.book_id, a.role, l.party), order_by=(e.voucher_year, e.voucher_no, l.line_no))
     walk = (select(e.book_id, e.voucher_year, e.voucher_no, l.party, running.label("balance"))
             .join(l, l.entry_id == e.id).join(a, a.id == l.account_id)
@@ -115,7 +100,7 @@ def _negative_sub_ledgers(session: Session, books: dict[int, str]) -> Iterator[B
     rows = session.execute(select(walk).where(walk.c.balance < 0)
                            .order_by(walk.c.book_id, walk.c.voucher_year, walk.c.voucher_no))
     for book_id, year, no, party, balance in rows:
-        yield Breach("sub_ledger_negative", f"{books[book_id]} {party} 的余额在 {_voucher(year, no)} 后为 {_yuan(balance)}")
+        yield Breach("sub_ledger_negative", f"{books[book_id]} {party} 的余额在 {voucher(year, no)} 后为 {_yuan(balance)}")
 
 
 def _reversals(session: Session, books: dict[int, str]) -> Iterator[Breach]:
@@ -134,12 +119,12 @@ def _reversals(session: Session, books: dict[int, str]) -> Iterator[Breach]:
     lines: dict[int, list[tuple]] = defaultdict(list)
     for chunk in _chunks(sorted(wanted)):
         for entry_id, account_id, party, debit, credit in session.execute(
-                select(l.entry_id, l.account_id, l.party, _fen(l.debit), _fen(l.credit)).where(l.entry_id.in_(chunk))):
+                select(l.entry_id, l.account_id, l.party, stored_fen(l.debit), stored_fen(l.credit)).where(l.entry_id.in_(chunk))):
             lines[entry_id].append((account_id, party or "", debit, credit))
     for r in reversals:
         flipped = sorted((a, p, cr, dr) for a, p, dr, cr in lines.get(r.reverses_id, ()))
         if r.reverses_id not in lines or flipped != sorted(lines.get(r.id, ())):
-            yield Breach("reversal_mismatch", f"{books[r.book_id]} {_voucher(r.voucher_year, r.voucher_no)} 与其冲销的原凭证不对应")
+            yield Breach("reversal_mismatch", f"{books[r.book_id]} {voucher(r.voucher_year, r.voucher_no)} 与其冲销的原凭证不对应")
 
 
 def _closed_periods(session: Session, books: dict[int, str]) -> Iterator[Breach]:
@@ -151,7 +136,7 @@ def _closed_periods(session: Session, books: dict[int, str]) -> Iterator[Breach]
                       or_(c.reopened_at.is_(None), c.reopened_at > e.posted_at)))
         .order_by(e.book_id, e.voucher_year, e.voucher_no))
     for book_id, year, no, period in rows:
-        yield Breach("posted_in_closed_period", f"{books[book_id]} {_voucher(year, no)} 记入了已结账期间 {period}")
+        yield Breach("posted_in_closed_period", f"{books[book_id]} {voucher(year, no)} 记入了已结账期间 {period}")
 
 
 def _voucher_numbers(session: Session, books: dict[int, str]) -> Iterator[Breach]:
@@ -174,68 +159,9 @@ def _voucher_numbers(session: Session, books: dict[int, str]) -> Iterator[Breach
 def _book_totals(session: Session, books: dict[int, str]) -> Iterator[Breach]:
     e, l = JournalEntry, JournalLine
     for book_id, total in session.execute(
-            select(e.book_id, func.sum(_fen(l.debit) - _fen(l.credit))).join(l, l.entry_id == e.id)
-            .group_by(e.book_id).having(func.sum(_fen(l.debit) - _fen(l.credit)) != 0).order_by(e.book_id)):
+            select(e.book_id, func.sum(stored_fen(l.debit) - stored_fen(l.credit))).join(l, l.entry_id == e.id)
+            .group_by(e.book_id).having(func.sum(stored_fen(l.debit) - stored_fen(l.credit)) != 0).order_by(e.book_id)):
         yield Breach("book_unbalanced", f"{books[book_id]} 借贷合计相差 {_yuan(total)}")
-
-
-def chain_breaches(session: Session, books: dict[int, str],
-                   since: dict[int, tuple[int, str]] | None = None) -> list[Breach]:
-    """Recompute each book's hash chain from the rows as they are; name the first entry that does not
-    match (an entry or line edited, or removed, past the guards), and any entry outside the chain.
-
-    Two streams of plain rows (Core, amounts as the fen stored), both in chain order: the links with
-    their entries and memos, and the lines. Each entry's lines are taken from the second as its link
-    comes from the first, so nothing of the book is held in memory but the entry at hand, and no
-    entry's columns are read (and converted) once per line.
-
-    With ``since``, each book named there is taken up after the link verified before (a simulation
-    checking after every step), the others from their start."""
-    e, l, c, m = JournalEntry, JournalLine, ChainLink, WriteOffMemo
-    since = since or {}
-    found: list[Breach] = []
-    after = or_(c.book_id.not_in(list(since)), *(and_(c.book_id == b, c.seq > seq) for b, (seq, _) in since.items()))
-    stream = session.connection().execution_options(yield_per=STREAM_ROWS)
-    links = stream.execute(
-        select(c.book_id, c.seq, c.hash, c.entry_id, e.id, e.book_id, e.voucher_year, e.voucher_no, e.entry_date,
-               e.period, e.summary, e.source_ref, e.idempotency_key, e.reverses_id, e.posted_by, e.posted_at,
-               m.party, m.amount, m.court_document_ref, m.approval_ref)
-        .outerjoin(e, e.id == c.entry_id).outerjoin(m, m.entry_id == e.id)
-        .where(after).order_by(c.book_id, c.seq))
-    lines = iter(stream.execute(
-        select(l.entry_id, l.line_no, l.account_id, l.party, _fen(l.debit), _fen(l.credit))
-        .join(c, c.entry_id == l.entry_id).where(after).order_by(c.book_id, c.seq, l.line_no)))
-    line = next(lines, None)
-    book, previous, expected, broken = None, GENESIS, 0, set()
-    for head in links:
-        entry_id = head[3]
-        own = []
-        while line is not None and line[0] == entry_id:
-            own.append([line[1], line[2], line[3], line[4], line[5]])
-            line = next(lines, None)
-        book_id, seq, stored = head[0], head[1], head[2]
-        if book_id != book:
-            book = book_id
-            expected, previous = since.get(book_id, (0, GENESIS))
-        expected += 1
-        if book_id in broken:
-            continue
-        if head[4] is None or seq != expected:
-            found.append(Breach("chain_broken", f"{books[book_id]} 哈希链第 {expected} 环对应的凭证缺失或顺序被改动"))
-            broken.add(book_id)
-            continue
-        memo = None if head[16] is None else (head[16], f"{head[17]:.2f}", head[18], head[19])
-        if link_values(previous, *head[5:16], own, memo) != stored:
-            found.append(Breach("chain_broken", f"{books[book_id]} {_voucher(head[6], head[7])} 与哈希链不符：凭证或其分录在记账后被改动"))
-            broken.add(book_id)
-            continue
-        previous = stored
-    outside = session.execute(
-        select(e.book_id, e.voucher_year, e.voucher_no).outerjoin(c, c.entry_id == e.id)
-        .where(c.entry_id.is_(None)).order_by(e.book_id, e.voucher_year, e.voucher_no))
-    found.extend(Breach("entry_not_chained", f"{books[book_id]} {_voucher(year, no)} 不在哈希链中")
-                 for book_id, year, no in outside)
-    return found
 
 
 def _chunks(ids: list[int], size: int = 1000) -> Iterator[list[int]]:

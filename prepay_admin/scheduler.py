@@ -57,7 +57,7 @@ JOBS = (
 def verify_books(sessions: sessionmaker, day: dt.date) -> int:
     """The nightly ``ledger verify``: every breach found is told to staff in one notice of the day (on
     the landing page), so a difference is seen the morning after, not at the year's audit."""
-    breaches = audit(sessions, day)
+    breaches = audit(sessions, day, jobs=os.cpu_count() or 1)
     if breaches:
         named = "；".join(f"[{b.code}] {b.message}" for b in breaches[:BREACHES_NAMED])
         more = f" 等 {len(breaches)} 处" if len(breaches) > BREACHES_NAMED else ""

@@ -1,6 +1,7 @@
 """``prepay-admin ledger``: the books — reports, period closing and the nightly verification."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -16,7 +17,7 @@ from ..queries import access
 from ..queries import ledger as books
 from ..services.books import close_period as close, reopen_period as reopen
 from ..tables import render
-from .common import CODE, PERIOD, TEXT, app_sessions, acting_user, fail, run_service, write_file
+from .common import CODE, PERIOD, TEXT, CountType, app_sessions, acting_user, fail, run_service, write_file
 
 
 def _book_options(f):
@@ -157,9 +158,11 @@ def reopen_period(region_code, fund, reason) -> None:
 
 
 @ledger.command(help="重新校验全部账簿的不变量，并核对每家机构的预付金不超过其担保（每晚运行）；发现问题时以非零状态退出")
+@click.option("--jobs", type=CountType(1, 256), default=os.cpu_count() or 1, show_default="本机 CPU 核数",
+              help="重算哈希链的进程数（链长十万环以上时按账套和区段分给各进程）")
 @with_appcontext
-def verify() -> None:
-    breaches = books.audit(app_sessions())
+def verify(jobs) -> None:
+    breaches = books.audit(app_sessions(), jobs=jobs)
     for b in breaches:
         click.echo(f"[{b.code}] {b.message}", err=True)
     if breaches:

@@ -9,9 +9,10 @@ from sqlalchemy.orm import sessionmaker
 
 from accounting import reports
 from accounting.chart import Role
+from accounting.errors import Breach
 from accounting.ledger import closed_through, find_book, get_book
 from accounting.models import LedgerAccount, PeriodClosure
-from accounting.verify import Breach, verify
+from accounting.verify import verify
 
 from ..models import Institution
 from ..policy.facts import Fund
@@ -109,12 +110,12 @@ def closings(sessions: sessionmaker, region_code: str) -> tuple[BookClosing, ...
         return tuple(out)
 
 
-def audit(sessions: sessionmaker, on=None) -> list[Breach]:
-    """Every ledger invariant (``accounting.verify``) and the application's own: each institution's
-    sub-ledger ties to the records that produced it (RULES §7), and none holds more 暂付款—医保预付金
-    than the security valid for it (13§)."""
+def audit(sessions: sessionmaker, on=None, jobs: int = 1) -> list[Breach]:
+    """Every ledger invariant (``accounting.verify``, the hash chain by ``jobs`` processes) and the
+    application's own: each institution's sub-ledger ties to the records that produced it (RULES §7),
+    and none holds more 暂付款—医保预付金 than the security valid for it (13§)."""
     with sessions() as session:
-        return verify(session) + unreconciled(session) + uncovered_advances(session, on)
+        return verify(session, jobs=jobs) + unreconciled(session) + uncovered_advances(session, on)
 
 
 def anchors(sessions: sessionmaker) -> tuple[reports.Anchor, ...]:

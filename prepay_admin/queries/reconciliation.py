@@ -14,22 +14,18 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, exists, func, literal, select, type_coerce, union_all
+from sqlalchemy import exists, func, literal, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from accounting.chart import Role
+from accounting.errors import Breach
 from accounting.models import Book, JournalEntry, JournalLine, LedgerAccount
-from accounting.verify import Breach
+from accounting.schema import stored_fen
 
 from ..models import Institution, PaymentInstruction, PreSettlement, Receivable, RecoveryMovement, SettlementLine
 from ..policy.money import fmt_yuan_cn
 
 NAMED_VOUCHERS = 5  # vouchers named per institution; the count says how many more
-
-
-def _fen(column):
-    """A money column as the integer fen it is stored as: sums stay exact in SQL."""
-    return type_coerce(column, BigInteger)
 
 
 def _expected():
@@ -38,19 +34,19 @@ def _expected():
     successor, successor_inst = aliased(Receivable), aliased(Institution)
     return union_all(
         # 16§: a confirmed payment instruction paid the advance out
-        select(pi.ledger_entry_id.label("entry_id"), pi.institution_code.label("party"), _fen(pi.amount).label("fen"))
+        select(pi.ledger_entry_id.label("entry_id"), pi.institution_code.label("party"), stored_fen(pi.amount).label("fen"))
         .where(pi.ledger_entry_id.is_not(None)),
         # 26§: a paid pre-settlement is an advance on the month's settlement
-        select(ps.ledger_entry_id, Institution.code, _fen(ps.amount))
+        select(ps.ledger_entry_id, Institution.code, stored_fen(ps.amount))
         .join(Institution, Institution.id == ps.institution_id).where(ps.ledger_entry_id.is_not(None)),
         # 20§(二)2: a settlement line withholds what is owed back
-        select(sl.ledger_entry_id, sl.institution_code, -_fen(sl.withheld)),
+        select(sl.ledger_entry_id, sl.institution_code, -stored_fen(sl.withheld)),
         # 20§(二)1, 6: a refund or a write-off clears the institution's sub-ledger
-        select(rm.ledger_entry_id, Institution.code, -_fen(rm.amount))
+        select(rm.ledger_entry_id, Institution.code, -stored_fen(rm.amount))
         .join(rv, rv.id == rm.receivable_id).join(Institution, Institution.id == rv.institution_id)
         .where(rm.kind.in_(("refund", "write_off", "transfer")), rm.ledger_entry_id.is_not(None)),
         # 20§(二)3: the successor takes over what the institution held
-        select(rm.ledger_entry_id, successor_inst.code, _fen(rm.amount))
+        select(rm.ledger_entry_id, successor_inst.code, stored_fen(rm.amount))
         .join(successor, successor.transferred_from_id == rm.receivable_id)
         .join(successor_inst, successor_inst.id == successor.institution_id)
         .where(rm.kind == "transfer", rm.ledger_entry_id.is_not(None)),
@@ -64,7 +60,7 @@ def unreconciled(session: Session) -> list[Breach]:
     movements = union_all(
         # a reversal counts against the voucher it reverses: a voucher posted in error and reversed nets to nothing
         select(func.coalesce(moved.reverses_id, moved.id).label("entry_id"), l.party.label("party"),
-               (_fen(l.debit) - _fen(l.credit)).label("fen"))
+               (stored_fen(l.debit) - stored_fen(l.credit)).label("fen"))
         .join(moved, moved.id == l.entry_id).join(a, a.id == l.account_id).where(a.role == Role.ADVANCE),
         select(expected.c.entry_id, expected.c.party, -expected.c.fen),
     ).subquery()

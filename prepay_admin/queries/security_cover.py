@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from accounting import reports
 from accounting.chart import Role
+from accounting.errors import Breach
 from accounting.models import Book
-from accounting.verify import Breach
 
 from .. import clock
 from ..models import Institution, Region

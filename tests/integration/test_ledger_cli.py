@@ -75,6 +75,18 @@ def test_verify_passes_then_fails_on_a_planted_breach(app, cli_runner, monkeypat
     assert "[entry_too_few_lines]" in result.output and "[guard_missing]" in result.output
 
 
+def test_21_verify_recomputes_the_chain_in_as_many_processes_as_asked(app, cli_runner, monkeypatch):
+    from accounting import chain_verify
+
+    load_demo(app.extensions["prepay_sessions"], institutions=4, seed=1, year=2026, play=True)
+    monkeypatch.setattr(chain_verify, "PARALLEL_FROM", 0)  # the demo's short chains, cut into spans all the same
+    passed = cli_runner.invoke(args=["ledger", "verify", "--jobs", "3"])
+    assert passed.exit_code == 0, passed.output
+    for bad in ("0", "３", "many"):
+        refused = cli_runner.invoke(args=["ledger", "verify", "--jobs", bad])
+        assert refused.exit_code == 2 and "--jobs" in refused.output and "1—256" in refused.output, refused.output
+
+
 def test_7_verify_names_each_voucher_no_business_record_explains(app, cli_runner, monkeypatch):
     demo_with_postings(app, monkeypatch)  # two vouchers posted straight to the ledger, no instruction, no settlement
     result = cli_runner.invoke(args=["ledger", "verify"])
