@@ -34,6 +34,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _postgresql_settings)
     return engine
 
 
@@ -56,6 +58,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+PG_LOCK_TIMEOUT_MS = 10_000  # how long a statement waits for a row or table lock before "数据库繁忙"
+
+
+def _postgresql_settings(dbapi_connection: Any, _record: Any) -> None:
+    """Set once per connection, not per transaction: a step spends no round trip on it."""
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(f"SET lock_timeout = {PG_LOCK_TIMEOUT_MS}")
+    dbapi_connection.autocommit = autocommit
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:

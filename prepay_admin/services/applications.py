@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from marshmallow import ValidationError, validate
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import sessionmaker
 
 from ..models import Application, Department, Institution
@@ -50,6 +50,9 @@ class SelfCheckSchema(StrictSchema):
     signed_by = Text(required=True, validate=validate.Length(min=1, max=60, error="须为 1—60 个字符"))  # 医院负责人
 
 
+_SELF_CHECK = SelfCheckSchema()  # a schema keeps no state between loads: built once, not per application
+
+
 def clean_answers() -> dict[str, Any]:
     """The answers of an institution with nothing to declare (for the demo and for tests)."""
     answers: dict[str, Any] = {k: False for k in SELF_CHECK_QUESTIONS}
@@ -63,7 +66,7 @@ def apply(sessions: sessionmaker, region_code: str, year: int, institution_code:
           submitted_on: dt.date, user: str) -> int:
     """Record an application (基金结算部门 receives it); refused after the profile's deadline."""
     try:
-        clean = SelfCheckSchema().load(answers)
+        clean = _SELF_CHECK.load(answers)
     except ValidationError as err:
         raise ServiceError("；".join(f"{p}: {m}" for p, m in pointer_errors(err.messages)), "answers") from None
     with campaign_step(sessions, user, region_code, year, Department.FUND_SETTLEMENT) as step:
@@ -73,12 +76,14 @@ def apply(sessions: sessionmaker, region_code: str, year: int, institution_code:
         deadline = step.profile.calendar.application_deadline.in_campaign(year)
         if submitted_on > deadline:
             raise ServiceError(f"申请已于 {deadline} 截止（15§(一)），{submitted_on} 提交的申请不予受理", "submitted_on")
-        institution = session.scalar(select(Institution).where(
-            Institution.region_id == region.id, Institution.code == institution_code))
-        if institution is None:
+        found = session.execute(  # the institution, and its application of the year if it made one
+            select(Institution, Application.id).outerjoin(Application, and_(
+                Application.institution_id == Institution.id, Application.campaign_id == campaign.id))
+            .where(Institution.region_id == region.id, Institution.code == institution_code)).first()
+        if found is None:
             raise NotFound(f"没有定点医药机构 {institution_code}", "institution")
-        if session.scalar(select(Application).where(
-                Application.campaign_id == campaign.id, Application.institution_id == institution.id)):
+        institution, applied = found
+        if applied is not None:
             raise ServiceError(f"{institution.name} 已提交 {year} 年度申请", "institution")
         app = Application(campaign_id=campaign.id, institution_id=institution.id, state=ApplicationState.SUBMITTED,
                           submitted_on=submitted_on, self_check_json=json.dumps(clean, ensure_ascii=False),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 
 from ..models import Agreement, Campaign, Department, Determination, Institution, SecurityPledge
@@ -57,20 +57,22 @@ class Signed:
 
 def current_determination(session: Session, campaign: Campaign, institution_code: str, *,
                           lock: bool = False) -> tuple[Determination, Institution]:
-    """The institution's determination of the fixed list (its latest run).
+    """The institution's determination of the fixed list (its latest run), with its advances.
 
-    The institution first, by its region and code, then its determination by (campaign, run,
-    institution): both unique indexes, so the cost does not grow with the region (a join filtered
-    on the code lets SQLite scan every determination of the run)."""
-    inst = session.scalar(select(Institution).where(Institution.region_id == campaign.region_id,
-                                                    Institution.code == institution_code))
-    query = select(Determination).where(Determination.campaign_id == campaign.id,
-                                        Determination.run == campaign.determination_run,
-                                        Determination.institution_id == (inst.id if inst else None))
-    det = None if inst is None else session.scalar(query.with_for_update() if lock else query)
-    if det is None:
+    One statement: the institution's id by its unique (region, code), as a subquery evaluated once,
+    then the determination by its unique (campaign, run, institution). Its cost does not grow with the
+    region (``EXPLAIN`` on both databases): joined on the code instead, PostgreSQL's planner walks every
+    determination of the run. ``lock`` holds the determination's row, not the institution's."""
+    institution_id = select(Institution.id).where(Institution.region_id == campaign.region_id,
+                                                  Institution.code == institution_code).scalar_subquery()
+    query = (select(Determination, Institution).join(Institution, Institution.id == Determination.institution_id)
+             .where(Determination.institution_id == institution_id, Determination.campaign_id == campaign.id,
+                    Determination.run == campaign.determination_run)
+             .options(joinedload(Determination.advances)))
+    found = session.execute(query.with_for_update(of=Determination) if lock else query).unique().all()
+    if not found:
         raise NotFound(f"{institution_code} 不在 {campaign.year} 年度核定结果中", "institution")
-    return det, inst
+    return found[0][0], found[0][1]
 
 
 def _within_window(step: Step, on: dt.date) -> None:

@@ -140,13 +140,12 @@ def test_a_refused_override_writes_nothing(region, cli_runner):
 
 def test_a_write_that_waits_past_its_lock_timeout_says_the_database_is_busy(sessions, engine, monkeypatch):
     from prepay_admin.services import calendar as cal
-    from prepay_admin.services import unit_of_work
     from prepay_admin.services.demo_cycle import ensure_demo_staff
     from prepay_admin.services.errors import Busy
     import prepay_admin.db as db
 
     ensure_demo_staff(sessions)
-    monkeypatch.setattr(unit_of_work, "LOCK_TIMEOUT_MS", 200)
+    monkeypatch.setattr(db, "PG_LOCK_TIMEOUT_MS", 200)
     monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 200)
     impatient = db.make_session_factory(db.make_engine(str(engine.url.render_as_string(hide_password=False))))
     holder = engine.connect()
