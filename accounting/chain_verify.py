@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from .chain import GENESIS, link_values
-from .errors import Breach
+from .errors import Breach, LedgerError
 from .models import ChainLink, JournalEntry, JournalLine, WriteOffMemo
 from .schema import stored_fen
 
@@ -113,12 +113,14 @@ class ChainCheck:
 
 def _answer(worker: subprocess.Popen, said: IO[bytes]) -> list[Found]:
     """A worker's findings, once it has ended (what it says on standard error went to a file: a long
-    traceback cannot fill a pipe and stall it)."""
+    traceback cannot fill a pipe and stall it). A check that could not be made is refused, never
+    taken for a sound book."""
     out = worker.stdout.read()
     if worker.wait() != 0:
         said.seek(0)
         last = (said.read().decode(errors="replace").strip().splitlines() or ["（无输出）"])[-1]
-        raise RuntimeError(f"哈希链校验进程异常退出（{worker.returncode}）：{last[:500]}")
+        raise LedgerError("chain_check_failed", f"哈希链校验进程异常退出（{worker.returncode}）：{last[:500]}；"
+                                                "本次校验未完成（可用 --jobs 1 在本进程内校验）", "jobs")
     return [Found(book_id, seq, Breach(code, message)) for book_id, seq, code, message in json.loads(out)]
 
 
@@ -130,7 +132,7 @@ def _after(since: dict[int, tuple[int, str]]):
 
 def _groups(session: Session, since: dict[int, tuple[int, str]], jobs: int) -> list[list[Span]]:
     """The spans each of ``jobs`` processes recomputes: each book cut into spans of about a ``jobs``-th of
-    all the links, dealt longest first to the least loaded process. None (one stream is the better way)
+    all the links, dealt longest first to the least loaded process. Empty (one stream is the better way)
     for one process, a short chain, or a database no other process can open."""
     url = session.get_bind().url
     if jobs <= 1 or url.get_backend_name() not in ("sqlite", "postgresql") or url.database in (None, "", ":memory:"):

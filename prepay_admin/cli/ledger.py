@@ -162,7 +162,7 @@ def reopen_period(region_code, fund, reason) -> None:
               help="重算哈希链的进程数（链长十万环以上时按账套和区段分给各进程）")
 @with_appcontext
 def verify(jobs) -> None:
-    breaches = books.audit(app_sessions(), jobs=jobs)
+    breaches = run_service(lambda: books.audit(app_sessions(), jobs=jobs))
     for b in breaches:
         click.echo(f"[{b.code}] {b.message}", err=True)
     if breaches:

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select, text
 
 from accounting import chain_verify, guards, templates as t
+from accounting.errors import LedgerError
 from accounting.ledger import post_many_in
 from accounting.models import Book, ChainLink, JournalEntry
 from accounting.verify import chain_heads, verify
@@ -94,8 +95,9 @@ def test_21_spans_after_a_verified_head_check_only_the_later_links(engine, sessi
 def test_21_a_worker_that_cannot_reach_the_database_fails_the_check_loudly(sessions, books, in_spans, monkeypatch):
     """A check that could not be made is never reported as a sound book."""
     monkeypatch.setattr(chain_verify, "WORKER", ("-c", "import sys; sys.exit('连接失败')"))
-    with sessions() as s, pytest.raises(RuntimeError, match="连接失败"):
+    with sessions() as s, pytest.raises(LedgerError, match="连接失败") as refused:
         verify(s, jobs=2)
+    assert refused.value.code == "chain_check_failed" and refused.value.field == "jobs"
 
 
 def test_21_a_short_chain_is_walked_in_this_process(sessions, books):

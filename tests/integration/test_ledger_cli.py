@@ -85,6 +85,10 @@ def test_21_verify_recomputes_the_chain_in_as_many_processes_as_asked(app, cli_r
     for bad in ("0", "３", "many"):
         refused = cli_runner.invoke(args=["ledger", "verify", "--jobs", bad])
         assert refused.exit_code == 2 and "--jobs" in refused.output and "1—256" in refused.output, refused.output
+    monkeypatch.setattr(chain_verify, "WORKER", ("-c", "import sys; sys.exit('无法连接数据库')"))
+    failed = cli_runner.invoke(args=["ledger", "verify", "--jobs", "2"])
+    assert failed.exit_code == 2 and "Traceback" not in failed.output
+    assert "--jobs: 哈希链校验进程异常退出（1）：无法连接数据库；本次校验未完成" in failed.output, failed.output
 
 
 def test_7_verify_names_each_voucher_no_business_record_explains(app, cli_runner, monkeypatch):
