@@ -10,8 +10,9 @@ overwritten: for each parameter the latest recorded is in force.
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..models import Campaign, PolicyOverride, Region, StoredProfile
@@ -21,11 +22,32 @@ from ..profiles import Override, ProfileError, profile_from_text
 
 def overrides_in_force(session: Session, region: Region, year: int) -> list[Override]:
     """The latest override of each parameter for the year, in parameter order."""
-    latest: dict[str, PolicyOverride] = {}
-    for row in session.scalars(select(PolicyOverride).where(
-            PolicyOverride.region_id == region.id, PolicyOverride.year == year).order_by(PolicyOverride.id)):
-        latest[row.parameter] = row
-    return [Override(p, json.loads(r.value_json), r.approval_ref) for p, r in sorted(latest.items())]
+    return _in_force(session.execute(select(PolicyOverride.id, PolicyOverride.parameter, PolicyOverride.value_json,
+                                            PolicyOverride.approval_ref).where(
+        PolicyOverride.region_id == region.id, PolicyOverride.year == year)).all())
+
+
+def overrides_column(region_id: Any, year: int, dialect: str) -> Any:
+    """The year's overrides as one JSON array, a column a step's first statement reads with the region
+    (``overrides_from``): a step that needs its rules spends no round trip on them."""
+    o = PolicyOverride
+    row = (func.json_build_array if dialect == "postgresql" else func.json_array)(
+        o.id, o.parameter, o.value_json, o.approval_ref)
+    rows = func.json_agg(row) if dialect == "postgresql" else func.json_group_array(row)
+    return select(rows).where(o.region_id == region_id, o.year == year).scalar_subquery()
+
+
+def overrides_from(column: Any) -> list[Override]:
+    """``overrides_in_force`` from what ``overrides_column`` read (a text on SQLite, already a list on
+    PostgreSQL; nothing when there is none)."""
+    rows = json.loads(column) if isinstance(column, str) else column
+    return _in_force([tuple(r) for r in rows or ()])
+
+
+def _in_force(rows: list[tuple[int, str, str, str]]) -> list[Override]:
+    """(id, parameter, value as JSON, approval) → for each parameter the latest recorded, in parameter order."""
+    latest = {parameter: (value, approval) for _, parameter, value, approval in sorted(rows)}
+    return [Override(p, json.loads(value), approval) for p, (value, approval) in sorted(latest.items())]
 
 
 def stored_profile(session: Session, name: str, version: int | None = None) -> StoredProfile:
@@ -77,15 +99,18 @@ _TEXTS_MAX = 256
 
 
 def effective_profile(session: Session, region: Region, year: int, proposed: Override | None = None,
-                      version: int | None = None, campaign: Campaign | None = None) -> PolicyProfile:
+                      version: int | None = None, campaign: Campaign | None = None,
+                      overrides: list[Override] | None = None) -> PolicyProfile:
     """The rules of a region's year: its profile version with the year's overrides applied (14§).
 
     With ``proposed``, the rules as they would be with that override in force (it replaces any of
     the same parameter): how a new override is validated before it is recorded. With ``version``, a
     year not opened yet resolved on that version of the region's profile (opening it on staff's choice).
-    With ``campaign``, the year's campaign the caller holds already.
+    With ``campaign`` and ``overrides``, the year's campaign and overrides in force the caller read
+    already (a campaign step reads them with its region).
     """
-    overrides = overrides_in_force(session, region, year)
+    if overrides is None:
+        overrides = overrides_in_force(session, region, year)
     if proposed is not None:
         overrides = [*(o for o in overrides if o.path != proposed.path), proposed]
     name, exact = year_profile(session, region, year, version, campaign)

@@ -25,8 +25,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..models import DEPARTMENT_CN, Campaign, Department, Region, Staff, StaffRegion, Transition
 from ..policy.profile import PolicyProfile
 from ..policy.transitions import IllegalTransition, Machine
+from ..profiles import Override
 from .errors import Busy, NotFound, ServiceError
-from .rules import effective_profile
+from .rules import effective_profile, overrides_column, overrides_from
 
 
 @dataclass
@@ -36,6 +37,7 @@ class Step:
     region: Region | None = None
     year: int | None = None
     campaign: Campaign | None = None
+    overrides: list[Override] | None = None  # the year's overrides in force, where the step read them already
     _profile: PolicyProfile | None = field(default=None, repr=False)
 
     @property
@@ -44,7 +46,8 @@ class Step:
         if self._profile is None:
             if self.region is None or self.year is None:
                 raise RuntimeError("a step without a region's year has no profile")
-            self._profile = effective_profile(self.session, self.region, self.year, campaign=self.campaign)
+            self._profile = effective_profile(self.session, self.region, self.year, campaign=self.campaign,
+                                              overrides=self.overrides)
         return self._profile
 
     def require(self, *departments: Department) -> None:
@@ -181,11 +184,13 @@ def campaign_step(sessions: sessionmaker, user: str, region_code: str, year: int
 
 def _enter_region(session: Session, user: str, departments: tuple[Department, ...], region_code: str, year: int,
                   *, with_campaign: bool = False) -> tuple[Step, Campaign | None]:
-    """The actor, the region, whether the actor was granted it and (``with_campaign``) its campaign of ``year``,
-    read in one statement: every step of every institution begins here, so it costs one round trip, not four.
-    Checked in the order a person would be told: who they are, their department (24§), the region, their grant."""
+    """The actor, the region, whether the actor was granted it, the year's overrides in force (14§) and
+    (``with_campaign``) its campaign of ``year``, read in one statement: every step of every institution
+    begins here, so it costs one round trip, not five. Checked in the order a person would be told: who
+    they are, their department (24§), the region, their grant."""
     granted = StaffRegion.staff_id.is_not(None).label("granted")
-    query = (select(Staff, Region, granted).select_from(Staff)
+    overrides = overrides_column(Region.id, year, session.get_bind().dialect.name)
+    query = (select(Staff, Region, granted, overrides).select_from(Staff)
              .outerjoin(Region, Region.code == region_code)
              .outerjoin(StaffRegion, and_(StaffRegion.region_code == Region.code, StaffRegion.staff_id == Staff.id))
              .where(Staff.username == user))
@@ -200,8 +205,8 @@ def _enter_region(session: Session, user: str, departments: tuple[Department, ..
     if row[1] is None:
         raise NotFound(f"没有统筹地区 {region_code}", "region")
     step.enter(row[1], bool(row[2]))
-    step.year = year
-    return step, row[3] if with_campaign else None
+    step.year, step.overrides = year, overrides_from(row[3])
+    return step, row[4] if with_campaign else None
 
 
 @contextmanager
