@@ -111,8 +111,12 @@ def test_13_a_replacement_security_must_cover_what_the_institution_holds(session
 
 
 def test_14_an_override_of_the_signing_window_moves_the_deadline(sessions):
+    """Every step reads the year's overrides with its region: recorded twice, the later is in force; an
+    override of another year changes nothing."""
     region_ready(sessions, institutions=10)
+    record_override(sessions, REGION, YEAR, "calendar.signing_working_days", 10, "苏医保发〔2026〕0号", "caiwu1")
     record_override(sessions, REGION, YEAR, "calendar.signing_working_days", 3, "苏医保发〔2026〕1号", "caiwu1")
+    record_override(sessions, REGION, YEAR + 1, "calendar.signing_working_days", 2, "苏医保发〔2027〕1号", "caiwu1")
     apply_all(sessions)
     determination.determine(sessions, REGION, YEAR, "jiesuan1")
     fixed = determination.fix_list(sessions, REGION, YEAR, "jiesuan1", dt.date(YEAR, 1, 5))  # a Monday
@@ -121,23 +125,6 @@ def test_14_an_override_of_the_signing_window_moves_the_deadline(sessions):
     with pytest.raises(ServiceError) as err:
         signing.register_security(sessions, REGION, YEAR, code, kind, value, ref, dt.date(YEAR, 1, 9), "jiesuan2")
     assert "3 个工作日" in err.value.message and "7 个工作日" not in err.value.message
-
-
-def test_14_a_step_takes_the_latest_override_of_each_parameter_read_with_its_region(sessions):
-    """A campaign step reads the year's overrides in its first statement: recorded twice, the later is in
-    force; an override of another year changes nothing."""
-    region_ready(sessions, institutions=10)
-    record_override(sessions, REGION, YEAR, "calendar.signing_working_days", 10, "苏医保发〔2026〕5号", "caiwu1")
-    record_override(sessions, REGION, YEAR, "calendar.signing_working_days", 4, "苏医保发〔2026〕6号", "caiwu1")
-    record_override(sessions, REGION, YEAR + 1, "calendar.signing_working_days", 2, "苏医保发〔2027〕1号", "caiwu1")
-    apply_all(sessions)
-    determination.determine(sessions, REGION, YEAR, "jiesuan1")
-    fixed = determination.fix_list(sessions, REGION, YEAR, "jiesuan1", dt.date(YEAR, 1, 5))  # a Monday
-    assert (fixed.signing_working_days, fixed.signing_deadline) == (4, dt.date(YEAR, 1, 9))
-    code, kind, value, ref = listed(sessions)[0]
-    with pytest.raises(ServiceError) as err:
-        signing.register_security(sessions, REGION, YEAR, code, kind, value, ref, dt.date(YEAR, 1, 12), "jiesuan2")
-    assert "4 个工作日" in err.value.message
 
 
 def test_14_an_override_of_a_ratio_changes_the_determined_amounts(sessions):
