@@ -44,13 +44,14 @@ class ChainedEntry:
     memo: tuple[str, str, str, str] | None = None  # party, amount, court document, approval
 
 
-def _fen(amount: Decimal) -> int:
+def fen(amount: Decimal) -> int:
+    """An amount of yuan with at most two decimals as the integer fen the ledger stores and hashes."""
     return int(amount * 100)
 
 
 def link(previous: str, entry: ChainedEntry) -> str:
     """The link of ``entry`` after ``previous`` (``GENESIS`` for a book's first entry)."""
-    lines = [[l.line_no, l.account_id, l.party, _fen(l.debit), _fen(l.credit)]
+    lines = [[l.line_no, l.account_id, l.party, fen(l.debit), fen(l.credit)]
              for l in sorted(entry.lines, key=lambda l: l.line_no)]
     return link_values(previous, entry.book_id, entry.voucher_year, entry.voucher_no, entry.entry_date,
                        entry.period, entry.summary, entry.source_ref, entry.idempotency_key, entry.reverses_id,

@@ -22,7 +22,7 @@ from .schema import bind_processors, bulk_insert, money_sum, utcnow
 from .chart import NON_NEGATIVE_ROLES, Chart, Role
 from .entries import EntryDraft, LineDraft, content_hash, problems
 from .errors import LedgerError
-from .chain import GENESIS, ChainedEntry, ChainedLine, link
+from .chain import GENESIS, fen, link_values
 from .models import (
     Book, ChainLink, JournalEntry, JournalLine, LedgerAccount, PeriodClosure, VoucherCounter, WriteOffMemo,
     WriteOffRecovery,
@@ -248,30 +248,32 @@ def _insert(session: Session, book_id: int, draft: EntryDraft, key: str, digest:
         memo = _memo_for_recovery(session, book_id, draft.later_recovery)
         session.add(WriteOffRecovery(entry_id=entry.id, memo_id=memo.id, amount=draft.later_recovery.amount))
     session.flush()
-    _append_links(session, book_id, [(entry.id, _chained(book_id, year, counter.last_no, draft, key, user,
-                                                         entry.posted_at, reverses.id if reverses else None,
-                                                         accounts))])
+    lines = [[no, accounts[line.role].id, line.party, fen(line.debit), fen(line.credit)]
+             for no, line in enumerate(draft.lines, start=1)]
+    _append_links(session, book_id, [(entry.id, _link_values(book_id, year, counter.last_no, draft, draft.period, key,
+                                                             user, entry.posted_at, entry.reverses_id, lines))])
     return entry
 
 
-def _chained(book_id: int, year: int, voucher_no: int, draft: EntryDraft, key: str, user: str, posted_at,
-             reverses_id: int | None, accounts: dict[Role, LedgerAccount]) -> ChainedEntry:
+def _link_values(book_id: int, year: int, voucher_no: int, draft: EntryDraft, period: str, key: str, user: str,
+                 posted_at: dt.datetime, reverses_id: int | None, lines: list[list]) -> tuple:
+    """What ``chain.link_values`` hashes of a new entry after the previous link: ``lines`` are
+    ``[line_no, account_id, party, debit fen, credit fen]``, the rows just written."""
     memo = draft.memo
-    return ChainedEntry(
-        book_id, year, voucher_no, draft.entry_date, draft.period, draft.summary, draft.source_ref, key, reverses_id,
-        user, posted_at, tuple(ChainedLine(no, accounts[l.role].id, l.party, l.debit, l.credit)
-                               for no, l in enumerate(draft.lines, start=1)),
-        None if memo is None else (memo.party, f"{memo.amount:.2f}", memo.court_document_ref, memo.approval_ref))
+    return (book_id, year, voucher_no, draft.entry_date, period, draft.summary, draft.source_ref, key, reverses_id,
+            user, posted_at, lines,
+            None if memo is None else (memo.party, f"{memo.amount:.2f}", memo.court_document_ref, memo.approval_ref))
 
 
-def _append_links(session: Session, book_id: int, entries: list[tuple[int, ChainedEntry]]) -> None:
-    """Chain the new entries after the book's last link (under the book's lock: one chain per book)."""
+def _append_links(session: Session, book_id: int, entries: list[tuple[int, tuple]]) -> None:
+    """Chain the new entries, each given as its id and its ``_link_values``, after the book's last link
+    (under the book's lock: one chain per book)."""
     last = session.execute(select(ChainLink.seq, ChainLink.hash).where(ChainLink.book_id == book_id)
                            .order_by(ChainLink.seq.desc()).limit(1)).first()
     seq, previous = (last.seq, last.hash) if last else (0, GENESIS)
     rows = []
-    for entry_id, entry in entries:
-        seq, previous = seq + 1, link(previous, entry)
+    for entry_id, values in entries:
+        seq, previous = seq + 1, link_values(previous, *values)
         rows.append((entry_id, book_id, seq, previous))
     bulk_insert(session.connection(), ChainLink.__table__, ("entry_id", "book_id", "seq", "hash"), rows)
 
@@ -373,46 +375,51 @@ def _check_non_negative_many(session: Session, book_id: int, lines: list[LineDra
 
 def _insert_many(session: Session, book_id: int, drafts: list[tuple[EntryDraft, str]], digests: dict[str, str],
                  user: str, accounts: dict[Role, LedgerAccount]) -> dict[str, Posted]:
-    numbers: dict[str, int] = {}
-    for year in sorted({d.entry_date.year for d, _ in drafts}):
+    years = [d.entry_date.year for d, _ in drafts]
+    numbers: list[int] = []
+    counters: dict[int, VoucherCounter] = {}
+    for year in sorted(set(years)):
         counter = session.get(VoucherCounter, (book_id, year))
         if counter is None:
             counter = VoucherCounter(book_id=book_id, year=year, last_no=0)
             session.add(counter)
-        for draft, key in drafts:
-            if draft.entry_date.year == year:
-                counter.last_no += 1
-                numbers[key] = counter.last_no
+        counters[year] = counter
+    first = {year: counter.last_no for year, counter in counters.items()}
+    for year in years:  # each year's vouchers numbered on, in the order given
+        counters[year].last_no += 1
+        numbers.append(counters[year].last_no)
     session.flush()
     connection = session.connection()
     to_db = bind_processors(JournalEntry.__table__, ("entry_date", "posted_at"), connection.dialect)
     stamp = utcnow()
     now = to_db["posted_at"](stamp)
+    periods = [d.period for d, _ in drafts]
     # raw rows, as the database stores them (no RETURNING: it would go row by row on SQLite); the voucher
     # numbers just allotted are a contiguous range per year, so one query per year reads the new ids back
     bulk_insert(connection, JournalEntry.__table__,
                 ("book_id", "voucher_year", "voucher_no", "entry_date", "period", "summary", "source_ref",
                  "idempotency_key", "content_hash", "posted_by", "posted_at"),
-                [(book_id, d.entry_date.year, numbers[k], to_db["entry_date"](d.entry_date), d.period, d.summary,
-                  d.source_ref, k, digests[k], user, now) for d, k in drafts])
+                [(book_id, year, no, to_db["entry_date"](d.entry_date), period, d.summary, d.source_ref, k,
+                  digests[k], user, now) for (d, k), year, no, period in zip(drafts, years, numbers, periods)])
     by_number: dict[tuple[int, int], int] = {}
-    for year in {d.entry_date.year for d, _ in drafts}:
-        numbers_of_year = [numbers[k] for d, k in drafts if d.entry_date.year == year]
+    for year, counter in counters.items():
         by_number.update(((year, no), entry_id) for entry_id, no in session.execute(
             select(JournalEntry.id, JournalEntry.voucher_no).where(
                 JournalEntry.book_id == book_id, JournalEntry.voucher_year == year,
-                JournalEntry.voucher_no.between(min(numbers_of_year), max(numbers_of_year)))))
-    ids = [by_number[(d.entry_date.year, numbers[k])] for d, k in drafts]
-    # the lines, the bulk of the rows, as the database stores them (integer fen): COPY on PostgreSQL
+                JournalEntry.voucher_no.between(first[year] + 1, counter.last_no))))
+    ids = [by_number[(year, no)] for year, no in zip(years, numbers)]
+    # each entry's lines as stored (integer fen), written once and hashed into the chain from the same lists
+    account_ids = {role: account.id for role, account in accounts.items()}
+    lines = [[[no, account_ids[line.role], line.party, fen(line.debit), fen(line.credit)]
+              for no, line in enumerate(d.lines, start=1)] for d, _ in drafts]
     bulk_insert(session.connection(), JournalLine.__table__,
                 ("entry_id", "line_no", "account_id", "party", "debit", "credit"),
-                [(entry_id, no, accounts[line.role].id, line.party, int(line.debit * 100), int(line.credit * 100))
-                 for entry_id, (draft, _) in zip(ids, drafts) for no, line in enumerate(draft.lines, start=1)])
+                [(entry_id, *line) for entry_id, of_entry in zip(ids, lines) for line in of_entry])
     _append_links(session, book_id, [
-        (entry_id, _chained(book_id, d.entry_date.year, numbers[k], d, k, user, stamp, None, accounts))
-        for entry_id, (d, k) in zip(ids, drafts)])
-    return {k: Posted(entry_id, f"记-{d.entry_date.year}-{numbers[k]:04d}", False)
-            for entry_id, (d, k) in zip(ids, drafts)}
+        (entry_id, _link_values(book_id, year, no, d, period, k, user, stamp, None, of_entry))
+        for entry_id, (d, k), year, no, period, of_entry in zip(ids, drafts, years, numbers, periods, lines)])
+    return {k: Posted(entry_id, f"记-{year}-{no:04d}", False)
+            for entry_id, (_, k), year, no in zip(ids, drafts, years, numbers)}
 
 
 # -- reversal ----------------------------------------------------------------
