@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from .chain import GENESIS, link_values
+from .collector import collector_paused
 from .errors import Breach, LedgerError
 from .models import ChainLink, JournalEntry, JournalLine, WriteOffMemo
 from .schema import stored_fen
@@ -161,6 +162,7 @@ def _groups(session: Session, since: dict[int, tuple[int, str]], jobs: int) -> l
     return [g for g in groups if g]
 
 
+@collector_paused()
 def _serve() -> None:
     """A worker: read the database and the spans from standard input, write each span's first breaches."""
     request = json.load(sys.stdin)

@@ -23,6 +23,7 @@ from .chart import NON_NEGATIVE_ROLES, Chart, Role
 from .entries import EntryDraft, LineDraft, content_hash, problems
 from .errors import LedgerError
 from .chain import GENESIS, fen, link_values
+from .collector import collector_paused
 from .models import (
     Book, ChainLink, JournalEntry, JournalLine, LedgerAccount, PeriodClosure, VoucherCounter, WriteOffMemo,
     WriteOffRecovery,
@@ -299,6 +300,7 @@ def _memo_for_recovery(session: Session, book_id: int, recovery) -> WriteOffMemo
 KEYS_PER_QUERY = 1000  # keys or parties named in one IN (…): well inside every driver's limit
 
 
+@collector_paused()
 def post_many_in(session: Session, book_id: int, drafts: list[tuple[EntryDraft, str]], user: str) -> list[Posted]:
     """Post many entries of one book with a bounded number of statements (a region's monthly
     settlement): the same checks as ``post_in`` — a key per entry, balanced lines, open period,

@@ -17,12 +17,14 @@ from sqlalchemy.orm import Session
 
 from . import guards
 from .chain_verify import chain_check, voucher
+from .collector import collector_paused
 from .chart import NON_NEGATIVE_ROLES, PARTY_ROLES
 from .errors import Breach
 from .models import Book, ChainLink, JournalEntry, JournalLine, LedgerAccount, PeriodClosure, VoucherCounter
 from .schema import stored_fen
 
 
+@collector_paused()
 def verify(session: Session, chain_since: dict[int, tuple[int, str]] | None = None, jobs: int = 1) -> list[Breach]:
     """Every invariant; the hash chain of each book from its start, or, with ``chain_since`` (a
     book's link number and hash already verified, see ``chain_heads``), only the links after it.

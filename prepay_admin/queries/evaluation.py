@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import sessionmaker
 
+from accounting.collector import collector_paused
+
 from ..policy.engine import Evaluation, evaluate
 from ..policy.facts import RegionFacts
 from ..policy.profile import PolicyProfile
@@ -23,8 +25,11 @@ class RegionEvaluation:
 
 
 def evaluate_region(sessions: sessionmaker, region_code: str, year: int) -> RegionEvaluation:
-    with sessions() as session:
-        region = find_region(session, region_code)
-        profile = effective_profile(session, region, year)
-        facts = region_facts(session, region, year, profile)
-    return RegionEvaluation(region.code, region.name, facts, profile, evaluate(facts, profile))
+    """The what-if of a region's year: every institution's facts and the rules over them (a bulk read:
+    the collector is paused for it, see ``accounting.collector``)."""
+    with collector_paused():
+        with sessions() as session:
+            region = find_region(session, region_code)
+            profile = effective_profile(session, region, year)
+            facts = region_facts(session, region, year, profile)
+        return RegionEvaluation(region.code, region.name, facts, profile, evaluate(facts, profile))

@@ -10,6 +10,8 @@ from typing import Callable
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from accounting.collector import collector_paused
+
 from ..db import bulk_insert, insert_many
 from ..demo.generator import InstitutionPlan, fund_positions, plan_region
 from ..policy.facts import Fund
@@ -104,7 +106,7 @@ def _same_demo(session: Session, region: Region, seed: int, institutions: int, y
 def load_demo_region(sessions: sessionmaker, region_code: str, region_name: str, profile: str, year: int, years: int,
                  seed: int, institutions: int, progress: Callable[[int], None]) -> tuple[int, int]:
     """The region, its accounts, staff grants, fund positions and institutions: one transaction."""
-    with sessions.begin() as session:
+    with collector_paused(), sessions.begin() as session:
         region = create_region_in(session, region_code, region_name, profile, year)
         for fund, no in ((Fund.EMPLOYEE, "1"), (Fund.RESIDENT, "2")):  # the bureau's 支出户, named on demands
             session.add(RegionAccount(region_id=region.id, fund=fund, account_name=f"{region_name}医疗保险基金支出户",

@@ -8,6 +8,9 @@ and the *effective* profile with the year's overrides (14§), resolved once,
 here, by ``services.rules.effective_profile``. Transitions go through the
 step, so every move is recorded with who, when, from, to and why.
 
+A step runs with Python's cyclic collector paused (``accounting.collector``): a bulk step over a
+province allocates hundreds of thousands of objects that reference counting alone frees.
+
 Database trouble that is not the caller's fault becomes a ``ServiceError`` too:
 a lock held past the timeout reads "数据库繁忙，请稍后重试", never a raw
 ``OperationalError``.
@@ -21,6 +24,8 @@ from typing import Any, Callable, Iterator, Mapping
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from accounting.collector import collector_paused
 
 from ..models import DEPARTMENT_CN, Campaign, Department, Region, Staff, StaffRegion, Transition
 from ..policy.profile import PolicyProfile
@@ -155,7 +160,7 @@ def find_campaign(session: Session, region: Region, year: int, *, lock: bool = F
 @contextmanager
 def staff_step(sessions: sessionmaker, user: str, *departments: Department) -> Iterator[Step]:
     """A write by a member of staff of ``departments`` (none named: any member of staff)."""
-    with _translated_errors(), sessions.begin() as session:
+    with collector_paused(), _translated_errors(), sessions.begin() as session:
         step = Step(session, active_staff(session, user))
         step.require(*departments)
         yield step
@@ -165,7 +170,7 @@ def staff_step(sessions: sessionmaker, user: str, *departments: Department) -> I
 def region_step(sessions: sessionmaker, user: str, region_code: str, year: int,
                 *departments: Department) -> Iterator[Step]:
     """A write about a region's year, before or without its campaign (e.g. a 14§ override)."""
-    with _translated_errors(), sessions.begin() as session:
+    with collector_paused(), _translated_errors(), sessions.begin() as session:
         step, _ = _enter_region(session, user, departments, region_code, year)
         yield step
 
@@ -174,7 +179,7 @@ def region_step(sessions: sessionmaker, user: str, region_code: str, year: int,
 def campaign_step(sessions: sessionmaker, user: str, region_code: str, year: int, *departments: Department,
                   lock: bool = False) -> Iterator[Step]:
     """A step of a region's annual campaign; ``lock`` holds the campaign row for the whole step."""
-    with _translated_errors(), sessions.begin() as session:
+    with collector_paused(), _translated_errors(), sessions.begin() as session:
         step, campaign = _enter_region(session, user, departments, region_code, year, with_campaign=not lock)
         step.campaign = find_campaign(session, step.region, year, lock=True) if lock else campaign
         if step.campaign is None:
