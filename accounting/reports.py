@@ -183,10 +183,11 @@ def sub_ledger_summary(session: Session, book_ids: list[int], role: Role = Role.
                  .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
                  .where(LedgerAccount.book_id.in_(book_ids), LedgerAccount.role == role)
                  .group_by(LedgerAccount.book_id, JournalLine.party).having(balance != 0).subquery())
-    totals = dict(session.execute(select(per_party.c.book_id, money_sum(per_party.c.balance))
-                                  .group_by(per_party.c.book_id)).all())
-    holders = session.scalar(select(func.count(distinct(per_party.c.party))))
-    return {book_id: totals.get(book_id, ZERO) for book_id in book_ids}, holders
+    # one pass over the per-party balances for both figures: each book's total as a column of its own
+    *totals, holders = session.execute(select(
+        *(money_sum(case((per_party.c.book_id == book_id, per_party.c.balance), else_=0)) for book_id in book_ids),
+        func.count(distinct(per_party.c.party)))).one()
+    return dict(zip(book_ids, totals)), holders
 
 
 @dataclass(frozen=True)
