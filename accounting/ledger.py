@@ -249,11 +249,16 @@ def _insert(session: Session, book_id: int, draft: EntryDraft, key: str, digest:
         memo = _memo_for_recovery(session, book_id, draft.later_recovery)
         session.add(WriteOffRecovery(entry_id=entry.id, memo_id=memo.id, amount=draft.later_recovery.amount))
     session.flush()
-    lines = [[no, accounts[line.role].id, line.party, fen(line.debit), fen(line.credit)]
-             for no, line in enumerate(draft.lines, start=1)]
+    lines = _stored_lines(draft, {role: account.id for role, account in accounts.items()})
     _append_links(session, book_id, [(entry.id, _link_values(book_id, year, counter.last_no, draft, draft.period, key,
                                                              user, entry.posted_at, entry.reverses_id, lines))])
     return entry
+
+
+def _stored_lines(draft: EntryDraft, account_ids: dict[Role, int]) -> list[list]:
+    """A draft's lines as the ledger stores and hashes them: ``[line_no, account_id, party, debit fen, credit fen]``."""
+    return [[no, account_ids[line.role], line.party, fen(line.debit), fen(line.credit)]
+            for no, line in enumerate(draft.lines, start=1)]
 
 
 def _link_values(book_id: int, year: int, voucher_no: int, draft: EntryDraft, period: str, key: str, user: str,
@@ -412,8 +417,7 @@ def _insert_many(session: Session, book_id: int, drafts: list[tuple[EntryDraft, 
     ids = [by_number[(year, no)] for year, no in zip(years, numbers)]
     # each entry's lines as stored (integer fen), written once and hashed into the chain from the same lists
     account_ids = {role: account.id for role, account in accounts.items()}
-    lines = [[[no, account_ids[line.role], line.party, fen(line.debit), fen(line.credit)]
-              for no, line in enumerate(d.lines, start=1)] for d, _ in drafts]
+    lines = [_stored_lines(d, account_ids) for d, _ in drafts]
     bulk_insert(session.connection(), JournalLine.__table__,
                 ("entry_id", "line_no", "account_id", "party", "debit", "credit"),
                 [(entry_id, *line) for entry_id, of_entry in zip(ids, lines) for line in of_entry])

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from . import guards
 from .chain_verify import chain_check, voucher
-from .collector import collector_paused
 from .chart import NON_NEGATIVE_ROLES, PARTY_ROLES
+from .collector import collector_paused
 from .errors import Breach
 from .models import Book, ChainLink, JournalEntry, JournalLine, LedgerAccount, PeriodClosure, VoucherCounter
 from .schema import stored_fen
