@@ -27,9 +27,10 @@ def overrides_in_force(session: Session, region: Region, year: int) -> list[Over
         PolicyOverride.region_id == region.id, PolicyOverride.year == year)).all())
 
 
-def overrides_column(region_id: Any, year: int, dialect: str) -> Any:
+def overrides_column(region_id: Any, year: Any, dialect: str) -> Any:
     """The year's overrides as one JSON array, a column a step's first statement reads with the region
-    (``overrides_from``): a step that needs its rules spends no round trip on them."""
+    (``overrides_from``): a step that needs its rules spends no round trip on them. ``year`` is a
+    value or a bind parameter."""
     o = PolicyOverride
     row = (func.json_build_array if dialect == "postgresql" else func.json_array)(
         o.id, o.parameter, o.value_json, o.approval_ref)
