@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from marshmallow import ValidationError, validate
-from sqlalchemy import and_, select
+from sqlalchemy import Integer, String, and_, bindparam, select
 from sqlalchemy.orm import sessionmaker
 
 from ..models import Application, Department, Institution
@@ -76,10 +76,8 @@ def apply(sessions: sessionmaker, region_code: str, year: int, institution_code:
         deadline = step.profile.calendar.application_deadline.in_campaign(year)
         if submitted_on > deadline:
             raise ServiceError(f"申请已于 {deadline} 截止（15§(一)），{submitted_on} 提交的申请不予受理", "submitted_on")
-        found = session.execute(  # the institution, and its application of the year if it made one
-            select(Institution, Application.id).outerjoin(Application, and_(
-                Application.institution_id == Institution.id, Application.campaign_id == campaign.id))
-            .where(Institution.region_id == region.id, Institution.code == institution_code)).first()
+        found = session.execute(_INSTITUTION_AND_APPLICATION, {  # its application of the year, if it made one
+            "campaign_id": campaign.id, "region_id": region.id, "code": institution_code}).first()
         if found is None:
             raise NotFound(f"没有定点医药机构 {institution_code}", "institution")
         institution, applied = found
@@ -92,6 +90,15 @@ def apply(sessions: sessionmaker, region_code: str, year: int, institution_code:
         session.flush()
         step.record(APPLICATION, app.id, "submit", None, ApplicationState.SUBMITTED, f"{submitted_on} 提交")
         return app.id
+
+
+# built once with bind parameters: building the statement cost more than running it, per application
+_INSTITUTION_AND_APPLICATION = (
+    select(Institution, Application.id).outerjoin(Application, and_(
+        Application.institution_id == Institution.id,
+        Application.campaign_id == bindparam("campaign_id", type_=Integer)))
+    .where(Institution.region_id == bindparam("region_id", type_=Integer),
+           Institution.code == bindparam("code", type_=String)))
 
 
 def withdraw(sessions: sessionmaker, region_code: str, year: int, institution_code: str, user: str, reason: str) -> None:

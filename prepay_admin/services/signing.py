@@ -12,10 +12,10 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import Integer, Select, String, bindparam, select
 from sqlalchemy.orm import Session, joinedload, sessionmaker
-
 
 from ..models import Agreement, Campaign, Department, Determination, Institution, SecurityPledge
 from ..policy import amount as amt
@@ -63,16 +63,27 @@ def current_determination(session: Session, campaign: Campaign, institution_code
     then the determination by its unique (campaign, run, institution). Its cost does not grow with the
     region (``EXPLAIN`` on both databases): joined on the code instead, PostgreSQL's planner walks every
     determination of the run. ``lock`` holds the determination's row, not the institution's."""
-    institution_id = select(Institution.id).where(Institution.region_id == campaign.region_id,
-                                                  Institution.code == institution_code).scalar_subquery()
-    query = (select(Determination, Institution).join(Institution, Institution.id == Determination.institution_id)
-             .where(Determination.institution_id == institution_id, Determination.campaign_id == campaign.id,
-                    Determination.run == campaign.determination_run)
-             .options(joinedload(Determination.advances)))
-    found = session.execute(query.with_for_update(of=Determination) if lock else query).unique().all()
+    found = session.execute(_determination_of(lock), {
+        "region_id": campaign.region_id, "code": institution_code, "campaign_id": campaign.id,
+        "run": campaign.determination_run}).unique().all()
     if not found:
         raise NotFound(f"{institution_code} 不在 {campaign.year} 年度核定结果中", "institution")
     return found[0][0], found[0][1]
+
+
+@lru_cache(maxsize=None)
+def _determination_of(lock: bool) -> Select:
+    """``current_determination``'s statement, built once with its values as bind parameters: every
+    security and every signature of a region starts with it."""
+    institution_id = select(Institution.id).where(
+        Institution.region_id == bindparam("region_id", type_=Integer),
+        Institution.code == bindparam("code", type_=String)).scalar_subquery()
+    query = (select(Determination, Institution).join(Institution, Institution.id == Determination.institution_id)
+             .where(Determination.institution_id == institution_id,
+                    Determination.campaign_id == bindparam("campaign_id", type_=Integer),
+                    Determination.run == bindparam("run", type_=Integer))
+             .options(joinedload(Determination.advances)))
+    return query.with_for_update(of=Determination) if lock else query
 
 
 def _within_window(step: Step, on: dt.date) -> None:
@@ -101,11 +112,19 @@ def agreement_end(step: Step, inst: Institution) -> dt.date:
     """The last day a security must cover: the end of the qualification period of the
     agreement's last year (a running agreement's, else one signed this year)."""
     year, calendar = step.year, step.profile.calendar
-    running = step.session.scalar(select(Agreement.last_year).where(
-        Agreement.institution_id == inst.id, Agreement.state == AgreementState.ACTIVE,
-        Agreement.first_year <= year, Agreement.last_year >= year))
+    running = step.session.scalar(_running_agreement(Agreement.last_year), {"institution_id": inst.id, "year": year})
     last_year = running if running is not None else year + calendar.agreement_years - 1
     return calendar.qualification_end.in_campaign(last_year)
+
+
+@lru_cache(maxsize=None)
+def _running_agreement(what) -> Select:
+    """``what`` of the institution's agreement running in the year (16§: one agreement covers up to three
+    years), built once with bind parameters, as ``_determination_of``."""
+    year = bindparam("year", type_=Integer)
+    return select(what).where(Agreement.institution_id == bindparam("institution_id", type_=Integer),
+                              Agreement.state == AgreementState.ACTIVE,
+                              Agreement.first_year <= year, Agreement.last_year >= year)
 
 
 def register_security(sessions: sessionmaker, region_code: str, year: int, institution_code: str,
@@ -186,9 +205,7 @@ def sign(sessions: sessionmaker, region_code: str, year: int, institution_code: 
             # 13§: capped below the minimum; a larger security may still be registered in the window
             raise ServiceError("按登记的担保、抵押额度限额后预付金额不足最低额，不签订预付协议；"
                                "可在签约期内登记更高额度的担保、抵押", "institution")
-        agreement = session.scalar(select(Agreement).where(
-            Agreement.institution_id == inst.id, Agreement.state == AgreementState.ACTIVE,
-            Agreement.first_year <= year, Agreement.last_year >= year))
+        agreement = session.scalar(_running_agreement(Agreement), {"institution_id": inst.id, "year": year})
         if agreement is None:
             years = profile.calendar.agreement_years
             agreement = Agreement(institution_id=inst.id, agreement_no=f"YF-{step.region.code}-{year}-{inst.code}",
