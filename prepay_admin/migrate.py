@@ -35,6 +35,23 @@ def upgrade(url: str, revision: str = "head") -> list[str]:
         engine.dispose()
 
 
+def autovacuum_off(url: str) -> bool:
+    """True on a PostgreSQL server that runs with autovacuum off, which the operator must be told of:
+    psycopg prepares a statement the fifth time a connection runs it, and PostgreSQL keeps its plan
+    until the table is analyzed again, so on such a server a book that grew from empty is still planned
+    as empty (a bulk posting's idempotency lookup then scans the whole book). SQLite: False."""
+    from .db import make_engine
+
+    engine = make_engine(url)
+    try:
+        if engine.dialect.name != "postgresql":
+            return False
+        with engine.connect() as conn:
+            return conn.exec_driver_sql("SHOW autovacuum").scalar() != "on"
+    finally:
+        engine.dispose()
+
+
 def grant_app_role(url: str, role: str) -> None:
     """As the schema's owner, grant the application's role least privilege (``accounting.privileges``)."""
     from sqlalchemy.exc import DBAPIError

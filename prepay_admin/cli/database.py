@@ -6,7 +6,7 @@ from alembic import command
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ..migrate import alembic_config, grant_app_role as grant, upgrade as migrate_to
+from ..migrate import alembic_config, autovacuum_off, grant_app_role as grant, upgrade as migrate_to
 from .common import fail
 
 
@@ -23,6 +23,9 @@ def upgrade(revision: str) -> None:
     if added:
         click.echo(f"已存入随软件发布的政策参数方案：{'、'.join(added)}")
     click.echo("数据库结构已是最新。")
+    if autovacuum_off(current_app.config["DATABASE_URL"]):
+        click.echo("注意：该 PostgreSQL 服务器关闭了 autovacuum。表增长后统计信息和已准备语句的执行计划不会更新，"
+                   "批量记账、核验等会越来越慢；生产环境请开启（PostgreSQL 默认开启）。", err=True)
 
 
 @db.command(help="显示数据库当前的迁移版本")

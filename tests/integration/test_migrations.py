@@ -72,3 +72,16 @@ def test_migrations_0013_and_0014_fill_what_they_add_as_the_services_do(backend)
         engine.dispose()
     finally:
         backend.drop(url)
+
+
+def test_db_upgrade_warns_when_postgresql_runs_without_autovacuum(database_url, cli_runner):
+    """Without autovacuum a grown table keeps an empty table's statistics and prepared plans (README,
+    Serving in production): the operator who migrates is told, on PostgreSQL, only when it is off."""
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        off = engine.dialect.name == "postgresql" and conn.exec_driver_sql("SHOW autovacuum").scalar() != "on"
+    engine.dispose()
+    result = cli_runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "数据库结构已是最新" in result.output
+    assert ("关闭了 autovacuum" in result.output) == off
