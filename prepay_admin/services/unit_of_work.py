@@ -18,8 +18,8 @@ a lock held past the timeout reads "数据库繁忙，请稍后重试", never a 
 from __future__ import annotations
 
 from contextlib import contextmanager
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable, Iterator, Mapping
 
 from sqlalchemy import Integer, Select, String, and_, bindparam, insert, select, update
