@@ -92,14 +92,15 @@ class AutoAnalyze(threading.Thread):
     def where_needed(cls, url: str) -> "AutoAnalyze | None":
         from sqlalchemy import create_engine
 
+        from prepay_admin.migrate import autovacuum_off
+
+        if not autovacuum_off(url):
+            return None
         engine = create_engine(url)
         with engine.connect() as conn:
-            on = conn.exec_driver_sql("SHOW autovacuum").scalar() == "on"
             naptime = conn.exec_driver_sql(
                 "SELECT setting::float FROM pg_settings WHERE name = 'autovacuum_naptime'").scalar()
         engine.dispose()
-        if on:
-            return None
         print(f"  PostgreSQL runs with autovacuum off: the benchmark analyzes changed tables every "
               f"{naptime:.0f} s, as autovacuum would", flush=True)
         analyzer = cls(url, naptime)
@@ -108,6 +109,7 @@ class AutoAnalyze(threading.Thread):
 
     def run(self) -> None:
         from sqlalchemy import create_engine
+        from sqlalchemy.exc import DBAPIError
 
         engine = create_engine(self._url, isolation_level="AUTOCOMMIT")
         try:
@@ -120,7 +122,7 @@ class AutoAnalyze(threading.Thread):
                             break
                         try:
                             conn.exec_driver_sql(f'ANALYZE "{name}"')
-                        except Exception:  # noqa: BLE001 - a table dropped meanwhile (a floor's copy)
+                        except DBAPIError:  # a table dropped meanwhile (a floor's copy)
                             pass
         finally:
             engine.dispose()
