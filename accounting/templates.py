@@ -65,20 +65,21 @@ def written_off(party: str, amount: Decimal, on: dt.date, source_ref: str, court
 
 
 def monthly_settlement(party: str, payable: Decimal, withheld: Decimal, on: dt.date, source_ref: str, *,
-                       held: Decimal = ZERO, released: Decimal = ZERO,
+                       held: Decimal = ZERO, released: Decimal = ZERO, applied: Decimal = ZERO,
                        paid_from: Role = Role.EXPENDITURE_DEPOSIT, summary: str = "") -> EntryDraft:
     """17§, 20§(二)1: a month's settlement with what it withholds.
 
     Dr 社会保险待遇支出 (payable) and Dr 暂收款 (``released``: kept back earlier, paid now) /
     Cr 暂付款—医保预付金 (``withheld``), Cr 暂收款 (``held``: kept back until the advance is recovered,
-    HB 五) and Cr the paying account for the rest. Lines of zero are left out.
+    HB 五) and Cr the paying account for the rest; ``applied`` (part of ``withheld``): kept back
+    earlier and applied to the debt now, Dr 暂收款 (RULES §6). Lines of zero are left out.
     """
-    net = payable + released - withheld - held
-    if min(payable, withheld, held, released, net) < 0:
+    net = payable + released + applied - withheld - held
+    if min(payable, withheld, held, released, applied, net) < 0 or applied > withheld:
         raise ValueError("扣回与暂停拨付之和不能超过结算金额")
     lines = [
         LineDraft(Role.BENEFIT_EXPENSE, debit=payable),
-        LineDraft(Role.OVERPAID, debit=released, party=party),
+        LineDraft(Role.OVERPAID, debit=released + applied, party=party),
         LineDraft(Role.ADVANCE, credit=withheld, party=party),
         LineDraft(Role.OVERPAID, credit=held, party=party),
         LineDraft(_bank(paid_from), credit=net),

@@ -14,6 +14,7 @@ from .policy_override import PolicyOverride
 from .policy_profile import StoredProfile
 from .recovery import (
     PreSettlement, PreSettlementSignOff, Receivable, RecoveryMovement, RecoveryTrigger, SettlementLine, SettlementRun,
+    YearEndRun,
 )
 from .region import FundPositionRecord, Region, RegionAccount
 from .staff import DEPARTMENT_CN, ApiToken, Department, LoginAttempt, Staff, StaffRegion
@@ -23,5 +24,5 @@ __all__ = [
     "Agreement", "AnnualStanding", "DataCorrection", "DataImport", "ImportUpload", "Application", "Bar", "BatchItem", "CalendarDay", "CalendarYear", "Campaign",
     "DEPARTMENT_CN", "Department", "Determination", "DeterminationAdvance", "FundGateRecord", "FundPositionRecord",
     "Institution", "InstitutionCondition", "IssuedDocument", "JobRun", "MonthlyPayout", "Notice", "PaymentBatch", "PaymentInstruction",
-    "PolicyOverride", "PreSettlement", "PreSettlementSignOff", "Receivable", "RecoveryMovement", "RecoveryTrigger", "Region", "RegionAccount", "RegionTemplate", "SettlementLine", "SettlementRun", "SecurityPledge", "SignOff", "Staff", "StoredProfile", "Transition",
+    "PolicyOverride", "PreSettlement", "PreSettlementSignOff", "Receivable", "RecoveryMovement", "RecoveryTrigger", "Region", "RegionAccount", "RegionTemplate", "SettlementLine", "SettlementRun", "SecurityPledge", "SignOff", "Staff", "StoredProfile", "Transition", "YearEndRun",
 ]

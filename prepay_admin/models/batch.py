@@ -39,7 +39,8 @@ class BatchItem(Base):
     institution_name: Mapped[str] = mapped_column(String(200))
     fund: Mapped[Fund] = mapped_column(enum_type(Fund, "fund"))
     determined: Mapped[Decimal] = mapped_column(Money())  # the advance the institution should hold
-    held: Mapped[Decimal] = mapped_column(Money())  # what it holds already (17§ rollover)
+    # 17§ rollover: the part of the new advance it holds already of last year's (never above ``determined``)
+    held: Mapped[Decimal] = mapped_column(Money())
     amount: Mapped[Decimal] = mapped_column(Money())  # to pay now: determined − held
     bank_name: Mapped[str] = mapped_column(String(100))
     bank_account: Mapped[str] = mapped_column(String(40))

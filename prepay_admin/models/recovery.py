@@ -45,7 +45,10 @@ class Receivable(Base):
     fund: Mapped[Fund] = mapped_column(enum_type(Fund, "fund"))
     route: Mapped[Route] = mapped_column(enum_type(Route, "receivable_route"))
     method: Mapped[Method] = mapped_column(enum_type(Method, "repayment_method"))
-    origin: Mapped[str] = mapped_column(String(60))  # e.g. year-end:2026, trigger:5: one receivable per origin
+    origin: Mapped[str] = mapped_column(String(60))  # e.g. year-end:2026, trigger:5:2026: one receivable per origin
+    # the qualification year whose annual advance it claims back (RULES §5, §7); None for a monthly
+    # pre-settlement (26§), which is no annual advance
+    advance_year: Mapped[int | None]
     amount: Mapped[Decimal] = mapped_column(Money())
     since: Mapped[dt.date] = mapped_column(Date)  # the day it became owed, for ageing
     state: Mapped[str] = mapped_column(String(20))
@@ -125,6 +128,25 @@ class SettlementLine(Base):
     bank_name: Mapped[str] = mapped_column(String(100))
     bank_account: Mapped[str] = mapped_column(String(40))
     ledger_entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entry.id"))
+
+
+class YearEndRun(Base):
+    """A region's year end of one qualification year (17§, HB 二(四)). A run that left institutions
+    undecided (still in the next year's signing window) is ``complete`` only once a later run has
+    decided them; a complete year end is never run again."""
+
+    __tablename__ = "year_end_run"
+    __table_args__ = (UniqueConstraint("region_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+    year: Mapped[int]
+    mode: Mapped[str] = mapped_column(String(20))
+    complete: Mapped[bool]
+    first_run_on: Mapped[dt.date] = mapped_column(Date)
+    last_run_on: Mapped[dt.date] = mapped_column(Date)
+    run_by: Mapped[str] = mapped_column(String(60))
+    owed: Mapped[Decimal] = mapped_column(Money())  # what became owed back over its runs
 
 
 class PreSettlement(Base):

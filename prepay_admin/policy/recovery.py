@@ -36,7 +36,8 @@ ROUTE_CN = {
 
 
 class Method(StrEnum):
-    """17§: the bureau chooses per institution how a repayment is made."""
+    """17§: how a year end's difference (多退) is repaid, chosen per institution. Every other debt is
+    offset first, always (20§(二)1; RULES §6): a refund runs beside the offset, never instead of it."""
 
     OFFSET = "offset"  # 从月度结算款中扣减
     REFUND = "refund"  # 由机构交回
@@ -95,18 +96,21 @@ class MonthSettlement:
     """One institution's month in one fund: what is withheld, from which receivables, and paid."""
 
     payable: Decimal  # the month's fund settlement due to it (基金支付金额)
-    withheld: Decimal  # offset against what it owes back (Cr 暂付款—医保预付金)
+    withheld: Decimal  # offset against what it owes back (Cr 暂付款—医保预付金), ``applied`` included
     shares: tuple[Share, ...]
     held: Decimal  # HB 五: kept back until the advance is recovered (Cr 暂收款)
     released: Decimal  # kept back earlier, paid now that nothing is owed (Dr 暂收款)
     net: Decimal  # paid to its bank account (Cr 支出户存款)
     still_owed: Decimal  # carried to the next month
+    applied: Decimal = ZERO  # kept back earlier and applied to the debt now (Dr 暂收款 / Cr 暂付款)
 
     @property
     def reason(self) -> str:
         parts = []
         if self.withheld:
             parts.append(f"扣回预付金 {self.withheld:,.2f} 元")
+        if self.applied:
+            parts.append(f"其中以此前暂停拨付的结算款抵扣 {self.applied:,.2f} 元（冀 五）")
         if self.still_owed:
             parts.append(f"尚欠 {self.still_owed:,.2f} 元结转下月")
         if self.held:
@@ -117,29 +121,36 @@ class MonthSettlement:
 
 
 def settle_month(payable: Decimal, owed: Sequence[Owed], hold_until_recovered: bool = False,
-                 held_before: Decimal = ZERO, owed_by_refund: Decimal = ZERO) -> MonthSettlement:
+                 held_before: Decimal = ZERO, owed_by_refund: Decimal = ZERO,
+                 apply_held: bool = False) -> MonthSettlement:
     """17§, 20§: withhold what is owed from the month's payable, oldest receivable first, never more
     than the payable nor more than what is owed; what is left is paid, and what is still owed carries.
 
     ``hold_until_recovered`` (HB 五, an institution under a recovery trigger): while anything is still
     owed after the offset — including what it is to refund itself (``owed_by_refund``) — the rest of the
     payment is kept back too; once nothing is owed, what was kept back earlier (``held_before``) is paid
-    with the month's net.
+    with the month's net. ``apply_held`` (RULES §6: the refund's due date has passed unpaid): what was
+    kept back is applied to the debt first, as an offset, and only the surplus is ever released.
     """
     if payable < 0:
         raise ValueError("结算金额不能为负数")
-    left, shares = payable, []
+    pool = payable + (held_before if apply_held else ZERO)
+    left, shares = pool, []
     for item in sorted(owed, key=lambda o: (o.since, o.id)):
         take = min(left, item.outstanding)
         if take > 0:
             shares.append(Share(item.id, take))
             left -= take
-    withheld = payable - left
+    withheld = pool - left
+    applied = min(withheld, held_before) if apply_held else ZERO
+    left = payable - (withheld - applied)
     still_owed = sum((o.outstanding for o in owed), ZERO) - withheld
     owing = still_owed + owed_by_refund > 0
     held = left if hold_until_recovered and owing else ZERO
-    released = held_before if not owing and held_before > 0 else ZERO
-    return MonthSettlement(payable, withheld, tuple(shares), held, released, left - held + released, still_owed)
+    kept = held_before - applied
+    released = kept if not owing and kept > 0 else ZERO
+    return MonthSettlement(payable, withheld, tuple(shares), held, released, left - held + released, still_owed,
+                           applied)
 
 
 class YearEnd(StrEnum):
@@ -187,10 +198,12 @@ def plan_year_end(mode: str, held: Decimal, qualified: bool | None, new_amount: 
     return YearEndPlan(YearEnd.NOTHING, ZERO, None, "新核定额度与原预付相同")
 
 
-def trigger_owed(held: Decimal, already_owed: Decimal) -> Decimal:
-    """20§(二): under a trigger everything the institution still holds is owed back; what an earlier
-    receivable already claims is not claimed twice."""
-    return max(held - already_owed, ZERO)
+def waits_for_refund(route: Route, method: Method, due_on: dt.date | None, on: dt.date) -> bool:
+    """RULES §6, 17§ para 1, 20§(二)1: the deduction never stops while anything is owed; only a year
+    end's 多退 difference that the bureau chose to have refunded waits for the refund, and only until its
+    due date, after which the settlements withhold it again."""
+    return (route == Route.YEAR_END_DIFFERENCE and method == Method.REFUND and due_on is not None
+            and on <= due_on)
 
 
 def bar_until(found_on: dt.date, years: int) -> dt.date:

@@ -142,6 +142,8 @@ DETERMINATION = Machine("determination", "预付金核定", {
     (DeterminationState.LISTED, "give_up"): DeterminationState.GIVEN_UP,
     (DeterminationState.SECURED, "give_up"): DeterminationState.GIVEN_UP,
     (DeterminationState.SIGNED, "pay"): DeterminationState.PAID,
+    # 17§, 22§: covered by what it holds of last year's advance, it is rolled over when its batch is issued
+    (DeterminationState.SIGNED, "roll_over"): DeterminationState.PAID,
     # 20§(二)2: a recovery trigger stops an advance not yet paid
     (DeterminationState.LISTED, "stop"): DeterminationState.STOPPED,
     (DeterminationState.SECURED, "stop"): DeterminationState.STOPPED,
@@ -150,7 +152,7 @@ DETERMINATION = Machine("determination", "预付金核定", {
     "computed": "已测算", "superseded": "已重算作废", "listed": "已列入名单", "not_listed": "未列入名单",
     "secured": "已办理担保", "signed": "已签订协议", "given_up": "视作放弃", "paid": "已拨付",
     "stopped": "已停止拨付", "stop": "停止拨付", "supersede": "重新测算", "list": "列入名单", "leave_off": "不列入名单", "register_security": "登记担保、抵押",
-    "sign": "签订预付协议", "give_up": "视作放弃", "pay": "拨付",
+    "sign": "签订预付协议", "give_up": "视作放弃", "pay": "拨付", "roll_over": "滚动续用（无需补拨）",
 })
 
 # 16§: the prepayment agreement, normally three years

@@ -17,6 +17,7 @@ from accounting.verify import verify
 from ..models import BatchItem, PaymentInstruction, Region
 from ..policy.transitions import PaymentState
 from .receivables import ties
+from .positions import return_path_breaches
 from .reconciliation import unreconciled
 from .security_cover import uncovered_advances
 
@@ -29,7 +30,7 @@ def broken(sessions: sessionmaker, cover_on: dt.date | None,
     heads verified before (``accounting.verify.chain_heads``), every other invariant over everything."""
     pi, item = PaymentInstruction, BatchItem
     with sessions() as session:
-        breaches = verify(session, chain_since) + unreconciled(session)
+        breaches = verify(session, chain_since) + unreconciled(session) + return_path_breaches(session)
         if cover_on is not None:
             breaches += uncovered_advances(session, cover_on)
         found = [f"[{b.code}] {b.message}" for b in breaches]

@@ -18,6 +18,7 @@ from ..models import Institution
 from ..policy.facts import Fund
 from ..services.errors import NotFound
 from ..services.unit_of_work import find_region
+from .positions import return_path_breaches
 from .reconciliation import unreconciled
 from .security_cover import uncovered_advances
 
@@ -115,7 +116,8 @@ def audit(sessions: sessionmaker, on=None, jobs: int = 1) -> list[Breach]:
     application's own: each institution's sub-ledger ties to the records that produced it (RULES §7),
     and none holds more 暂付款—医保预付金 than the security valid for it (13§)."""
     with sessions() as session:
-        return verify(session, jobs=jobs) + unreconciled(session) + uncovered_advances(session, on)
+        return (verify(session, jobs=jobs) + unreconciled(session) + return_path_breaches(session)
+                + uncovered_advances(session, on))
 
 
 def anchors(sessions: sessionmaker) -> tuple[reports.Anchor, ...]:

@@ -8,18 +8,14 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from accounting import reports
-from accounting.chart import Role
 from accounting.errors import Breach
-from accounting.models import Book
 
 from .. import clock
 from ..models import Institution, Region
 from ..policy.amount import security_cap
 from ..policy.money import fmt_yuan_cn
-from ..policy.facts import Fund
 from ..services.facts import pledges_valid_on
-from ..services.receivables import owed_in_region
+from ..services.positions import positions
 from ..services.rules import effective_profile
 
 
@@ -28,7 +24,8 @@ def uncovered_advances(session: Session, on: dt.date | None = None) -> list[Brea
     valid on ``on`` (default: today in Beijing), or that holds one with no security where its
     region's rules require one.
 
-    In force: what it holds less what it already owes back. An advance being cleared (a year end's
+    In force: its advance positions' (``services.positions``), neither owed back nor a pre-settlement.
+    An advance being cleared (a year end's
     or a trigger's receivable) is recovered from the settlements after its qualification year and
     its security have ended (RULES §5, §6); it is watched as a debt (demands, overdue notices, the
     receivables' tie to the ledger), not as an advance the security must still cover."""
@@ -36,11 +33,10 @@ def uncovered_advances(session: Session, on: dt.date | None = None) -> list[Brea
     breaches = []
     for region in session.scalars(select(Region).order_by(Region.code)):
         ids = dict(session.execute(select(Institution.code, Institution.id).where(Institution.region_id == region.id)).all())
+        codes = {inst_id: code for code, inst_id in ids.items()}
         held: dict[str, Decimal] = defaultdict(Decimal)
-        for book in session.scalars(select(Book).where(Book.region_code == region.code)):
-            owed = owed_in_region(session, region.id, Fund(book.fund))
-            for party, balance in reports.party_balances(session, book.id, Role.ADVANCE).items():
-                held[party] += balance - owed.get(ids.get(party), Decimal(0))
+        for (inst_id, _, _), position in positions(session, region.id).items():
+            held[codes[inst_id]] += position.in_force
         held = {p: b for p, b in held.items() if b > 0}
         if not held:
             continue

@@ -16,10 +16,6 @@ from decimal import Decimal
 from sqlalchemy import exists, insert, select
 from sqlalchemy.orm import Session, object_session, sessionmaker
 
-from accounting.chart import Role
-from accounting.ledger import get_book
-from accounting.reports import party_balances
-
 from ..clock import utcnow
 from ..models import (
     DEPARTMENT_CN, BatchItem, Campaign, Department, Determination, DeterminationAdvance, Institution, PaymentBatch,
@@ -27,6 +23,7 @@ from ..models import (
 )
 from ..policy.transitions import BATCH, BatchState, DeterminationState
 from .errors import NotFound, ServiceError
+from .positions import in_force_of_year
 from .unit_of_work import campaign_step, campaign_step_of
 
 
@@ -102,8 +99,10 @@ def batch_step(sessions: sessionmaker, batch_id: int, user: str):
 def prepare(sessions: sessionmaker, region_code: str, year: int, user: str) -> int:
     """A draft batch of every signed determination not yet in a batch, one item per fund.
 
-    17§ rollover: an institution that still holds last year's advance is paid
-    only the difference (多退少补); what it should repay is left to the year-end work.
+    17§ rollover: an institution that still holds last year's advance is paid only the difference
+    (多退少补): the line rolls over what it holds of last year's advance (its position, never the
+    account's balance, which also carries pre-settlements and amounts owed back), at most the new
+    amount; what it should repay is the year end's to claim.
     """
     with campaign_step(sessions, user, region_code, year, Department.FUND_SETTLEMENT, lock=True) as step:
         session, region, campaign = step.session, step.region, step.campaign
@@ -129,7 +128,7 @@ def prepare(sessions: sessionmaker, region_code: str, year: int, user: str) -> i
                                    .order_by(DeterminationAdvance.determination_id, DeterminationAdvance.fund)):
             advances.setdefault(adv.determination_id, []).append(adv)
         rollover = step.profile.year_end.mode == "rollover"
-        held_by_fund = {fund: party_balances(session, get_book(session, region.code, fund).id, Role.ADVANCE)
+        held_by_fund = {fund: in_force_of_year(session, region.id, fund, campaign.year - 1)
                         for fund in {a.fund for advs in advances.values() for a in advs}} if rollover else {}
         items = []
         for det, inst in dets:
@@ -138,7 +137,7 @@ def prepare(sessions: sessionmaker, region_code: str, year: int, user: str) -> i
                 if determined <= 0:
                     continue
                 # 17§ rollover: the new advance replaces what is held; HB 二(四): paid afresh every year
-                held = held_by_fund.get(adv.fund, {}).get(inst.code, Decimal("0.00"))
+                held = min(held_by_fund.get(adv.fund, {}).get(inst.id, Decimal("0.00")), determined)
                 items.append(dict(
                     batch_id=batch.id, determination_id=det.id, institution_code=inst.code,
                     institution_name=inst.name, fund=adv.fund, determined=determined, held=held,

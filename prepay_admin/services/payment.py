@@ -66,8 +66,21 @@ def issue(sessions: sessionmaker, batch_id: int, user: str, on: dt.date | None =
         # a batch's instructions are issued once: each of its items has at most one
         ids = insert_many(step.session, PaymentInstruction, rows, "batch_item_id", PaymentInstruction.batch_id == batch.id)
         step.created_many(PAYMENT, ids, "issue", PaymentState.PENDING)
+        _roll_over(step, batch, stopped)
         complete_if_settled(step, batch)
         return ids
+
+
+def _roll_over(step: Step, batch: PaymentBatch, stopped: set[int]) -> None:
+    """17§, 22§: a determination whose every line is covered by what the institution holds needs no
+    payment: issuing the batch rolls its advance over, and it counts as paid (public list, dashboard,
+    pay-by reminders)."""
+    to_pay: dict[int, bool] = {}
+    for item in batch.items:
+        to_pay[item.determination_id] = to_pay.get(item.determination_id, False) or item.amount > 0
+    covered = sorted(det_id for det_id, pays in to_pay.items() if not pays and det_id not in stopped)
+    step.transition_many(DETERMINATION, Determination, covered, DeterminationState.SIGNED, "roll_over",
+                         "新核定额度已由原预付金覆盖，滚动续用（17§）")
 
 
 def paying_account_key(region_code: str, fund: str, paid_from: Role) -> str:

@@ -21,14 +21,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from accounting import templates
 from accounting.chart import Role
 from accounting.errors import LedgerError
-from accounting.ledger import get_book, party_balance, post_in
+from accounting.ledger import find_book, get_book, party_balance, post_in
 from accounting.models import JournalEntry
 
 from .. import clock
 from ..db import Money, money_sum
-from ..models import Department, Institution, Receivable, RecoveryMovement, Region, Transition
+from ..models import (
+    Department, Institution, MonthlyPayout, Receivable, RecoveryMovement, Region, SettlementRun, Transition,
+)
 from ..policy.facts import Fund
-from ..policy.recovery import Method, Route
+from ..policy.recovery import METHOD_CN, Method, Route
 from ..policy.transitions import RECEIVABLE, RECEIVABLE_OPEN_STATES, ReceivableState
 from .errors import NotFound, ServiceError
 from .unit_of_work import Step, staff_step
@@ -64,13 +66,6 @@ def still_owed(sessions: sessionmaker, receivable_id: int) -> Decimal:
         return outstanding_of(session, receivable)
 
 
-def owed_by(session: Session, institution_id: int, fund: Fund) -> Decimal:
-    """What an institution still owes in a fund over all its open receivables."""
-    return session.scalar(select(money_sum(Receivable.amount - recovered_of_each()))
-                          .where(Receivable.institution_id == institution_id, Receivable.fund == fund,
-                                 Receivable.state.in_(RECEIVABLE_OPEN_STATES)))
-
-
 def owed_in_region(session: Session, region_id: int, fund: Fund) -> dict[int, Decimal]:
     """What each institution of a region still owes in a fund: one grouped query."""
     done = recovered_sum()
@@ -83,8 +78,10 @@ def owed_in_region(session: Session, region_id: int, fund: Fund) -> dict[int, De
 
 def open_receivable(step: Step, institution: Institution, fund: Fund, route: Route, amount: Decimal, since: dt.date,
                     origin: str, reason: str, method: Method = Method.OFFSET,
-                    trigger_id: int | None = None, transferred_from_id: int | None = None) -> Receivable | None:
-    """Record what ``institution`` owes back from ``origin`` (once: the same origin again is found)."""
+                    trigger_id: int | None = None, transferred_from_id: int | None = None,
+                    advance_year: int | None = None) -> Receivable | None:
+    """Record what ``institution`` owes back from ``origin`` (once: the same origin again is found), as
+    a claim on year ``advance_year``'s annual advance (None: a monthly pre-settlement)."""
     existing = step.session.scalar(select(Receivable).where(
         Receivable.institution_id == institution.id, Receivable.fund == fund, Receivable.origin == origin))
     if existing is not None:
@@ -94,7 +91,7 @@ def open_receivable(step: Step, institution: Institution, fund: Fund, route: Rou
     receivable = Receivable(region_id=institution.region_id, institution_id=institution.id, fund=fund, route=route,
                             method=method, origin=origin, amount=amount, since=since, state=ReceivableState.OPEN,
                             reason=reason[:500], trigger_id=trigger_id, transferred_from_id=transferred_from_id,
-                            created_by=step.actor.username)
+                            advance_year=advance_year, created_by=step.actor.username)
     step.session.add(receivable)
     step.session.flush()
     step.record(RECEIVABLE, receivable.id, "create", None, ReceivableState.OPEN, reason)
@@ -111,7 +108,7 @@ class NewReceivable:
 
 
 def open_receivables(step: Step, region_id: int, rows: list[NewReceivable], since: dt.date, origin: str,
-                     method: Method = Method.OFFSET) -> int:
+                     method: Method = Method.OFFSET, *, advance_year: int) -> int:
     """Many receivables of one origin at once (a region's year end): one insert, one query for their ids,
     one insert of their transitions. The caller leaves out those recorded already."""
     if not rows:
@@ -121,7 +118,7 @@ def open_receivables(step: Step, region_id: int, rows: list[NewReceivable], sinc
     session.execute(insert(Receivable), [
         dict(region_id=region_id, institution_id=r.institution_id, fund=r.fund, route=r.route, method=method,
              origin=origin, amount=r.amount, since=since, state=ReceivableState.OPEN, reason=r.reason[:500],
-             created_by=actor, created_at=clock.utcnow()) for r in rows])
+             advance_year=advance_year, created_by=actor, created_at=clock.utcnow()) for r in rows])
     made = session.execute(select(Receivable.id, Receivable.reason).where(
         Receivable.region_id == region_id, Receivable.origin == origin, Receivable.id > before)).all()
     session.execute(insert(Transition), [
@@ -207,14 +204,48 @@ def _movement(step: Step, receivable: Receivable, kind: str, amount: Decimal, on
 # -- the bureau's choices ------------------------------------------------------
 
 def choose_method(sessions: sessionmaker, receivable_id: int, method: Method, user: str, reason: str = "") -> None:
-    """17§: the bureau chooses, per institution, whether a year-end difference is refunded or offset."""
+    """17§: a year end's 多退 difference may be refunded by the institution instead of withheld, until
+    the refund's due date (the profile's working days from today); every other debt is offset first,
+    always (20§(二)1, RULES §6), a refund running beside the offset."""
+    from .calendar import working_days_after
+
     with receivable_step(sessions, receivable_id, user, Department.FINANCE) as (step, receivable, _):
         if receivable.state not in RECEIVABLE_OPEN_STATES:
             raise ServiceError(f"该笔应收回当前状态为“{RECEIVABLE.label(receivable.state)}”，不能更改收回方式", "state")
+        if method == Method.REFUND and receivable.route != Route.YEAR_END_DIFFERENCE:
+            raise ServiceError("只有年终多退的差额可以选择由机构交回（17§）；其他应收回一律先从结算款中冲抵，"
+                               "机构交回与冲抵同时进行，交回款随时可以登记（20§(二)1）", "method")
         if receivable.method != method:
+            due = ""
+            if method == Method.REFUND and receivable.due_on is None:
+                deadline = working_days_after(step.session, clock.today(), step.profile.year_end.refund_working_days)
+                receivable.due_on = deadline.date
+                due = f"，须于 {deadline.date} 前交回，逾期恢复从结算款中冲抵"
             step.record(RECEIVABLE, receivable.id, "choose_method", receivable.state, receivable.state,
-                        f"收回方式改为{'冲抵结算款' if method == Method.OFFSET else '机构交回'}：{reason}")
+                        f"收回方式改为{METHOD_CN[method]}{due}：{reason}")
             receivable.method = method
+
+
+def settlements_could_cover(session: Session, receivable: Receivable) -> Decimal:
+    """RULES §6: what settlement payments to the institution could still withhold for the debt: months
+    of its settlement since the debt arose, imported and not yet run, and money held back from it
+    (HB 五). Nothing is taken to court or written off while this is above zero."""
+    run_months = select(SettlementRun.month).where(SettlementRun.region_id == receivable.region_id,
+                                                   SettlementRun.fund == receivable.fund)
+    pending = session.scalar(select(money_sum(MonthlyPayout.amount)).where(
+        MonthlyPayout.institution_id == receivable.institution_id, MonthlyPayout.fund == receivable.fund,
+        MonthlyPayout.month >= receivable.since.replace(day=1), MonthlyPayout.month.not_in(run_months)))
+    inst = session.get(Institution, receivable.institution_id)
+    book = find_book(session, session.get(Region, receivable.region_id).code, receivable.fund)
+    held = -party_balance(session, book.id, Role.OVERPAID, inst.code) if book is not None else ZERO
+    return pending + max(held, ZERO)
+
+
+def _refuse_while_settlements_cover(step: Step, receivable: Receivable, what: str) -> None:
+    cover = settlements_could_cover(step.session, receivable)
+    if cover > 0:
+        raise ServiceError(f"该机构尚有 {cover:,.2f} 元结算款待结算或暂停拨付，须先从中冲抵（20§(二)1）；"
+                           f"冲抵后仍有欠款方可{what}", "receivable")
 
 
 @dataclass(frozen=True)
@@ -321,7 +352,7 @@ def transfer_to_successor(sessions: sessionmaker, receivable_id: int, successor_
         taken = open_receivable(
             step, successor, receivable.fund, receivable.route, outstanding, on, f"succession:{receivable.id}",
             f"承继 {inst.code} {inst.name} 的应收回预付金（{document_ref}）", receivable.method,
-            trigger_id=receivable.trigger_id, transferred_from_id=receivable.id)
+            trigger_id=receivable.trigger_id, transferred_from_id=receivable.id, advance_year=receivable.advance_year)
         return Transferred(receivable.id, taken.id, successor.code, outstanding)
 
 
@@ -344,6 +375,7 @@ def take_to_court(sessions: sessionmaker, receivable_id: int, route: str, case_r
             raise ServiceError(f"催收期限至 {receivable.due_on}，期满仍未交回方可起诉或申报破产债权", "filed_on")
         if outstanding_of(step.session, receivable) <= 0:
             raise ServiceError("该笔应收回已无欠款", "receivable")
+        _refuse_while_settlements_cover(step, receivable, "起诉或申报破产债权")
         step.transition(RECEIVABLE, receivable, CASE_ACTIONS[route], f"{court} {case_ref}")
         receivable.case_ref, receivable.court, receivable.case_filed_on = case_ref, court, filed_on
         receivable.case_documents = documents
@@ -363,6 +395,7 @@ def write_off(sessions: sessionmaker, receivable_id: int, court_document_ref: st
         if replay is not None:
             return replay
         outstanding = outstanding_of(step.session, receivable)
+        _refuse_while_settlements_cover(step, receivable, "核销")
         step.transition(RECEIVABLE, receivable, "write_off", f"{court_document_ref}；{approval_ref}")
         draft = templates.written_off(inst.code, outstanding, on, key, court_document_ref, approval_ref)
         entry_id, _ = _post(step, receivable.fund, draft, key)
@@ -388,10 +421,6 @@ def recover_after_write_off(sessions: sessionmaker, receivable_id: int, amount: 
                                                     summary=f"收回 {inst.code} 已核销的医保预付金（银行流水 {bank_ref}）")
         entry_id, replayed = _post(step, receivable.fund, draft, key)
         return Recovered(receivable.id, amount, ZERO, entry_id, replayed)
-
-
-def held_advance(session: Session, region_code: str, fund: Fund, institution_code: str) -> Decimal:
-    return party_balance(session, get_book(session, region_code, fund).id, Role.ADVANCE, institution_code)
 
 
 def warn_overdue(sessions: sessionmaker, today: dt.date) -> int:

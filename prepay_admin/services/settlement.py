@@ -34,7 +34,7 @@ from ..models import (
     SettlementRun,
 )
 from ..policy.facts import Fund
-from ..policy.recovery import Method, Owed, Route, settle_month
+from ..policy.recovery import Method, Owed, Route, settle_month, waits_for_refund
 from ..policy.transitions import RECEIVABLE_OPEN_STATES
 from .errors import ServiceError
 from .receivables import recovered_sum, settle_recovered
@@ -95,19 +95,32 @@ def run_month(sessions: sessionmaker, region_code: str, month: dt.date, fund: Fu
             .order_by(Institution.code)).all()
         if not payables:
             raise ServiceError(f"{region.name} {month:%Y-%m} {fund.value} 的月度结算数据尚未导入", "month")
-        owed, owed_by_refund = _owed(session, region.id, fund)
+        owed, owed_by_refund = _owed(session, region.id, fund, settled_on)
         holding = _holding(session, region.id, fund, step.profile.year_end.withhold_settlement_until_recovered)
         held_before = _held_before(session, book.id)
+        overdue = _overdue(session, region.id, fund, settled_on)
+        # RULES §6: money held back from an institution with no settlement this month is still applied
+        # (or released) when its turn comes
+        settled = {row[0] for row in payables}
+        codes = {code: inst_id for inst_id, code in session.execute(
+            select(Institution.id, Institution.code).where(Institution.region_id == region.id)).all()}
+        idle = [codes[c] for c, amount in held_before.items() if amount > 0 and codes.get(c) not in settled]
+        if idle:
+            payables = sorted(list(payables) + [
+                (i, c, n, bn, ba, ZERO) for i, c, n, bn, ba in session.execute(
+                    select(Institution.id, Institution.code, Institution.name, Institution.bank_name,
+                           Institution.bank_account).where(Institution.id.in_(idle)))], key=lambda r: r[1])
 
         lines, drafts, shares = [], [], []
         for inst_id, code, name, bank_name, bank_account, payable in payables:
             month_ = settle_month(payable, owed.get(inst_id, ()), inst_id in holding, held_before.get(code, ZERO),
-                                  owed_by_refund.get(inst_id, ZERO))
-            if not month_.payable and not month_.released:
+                                  owed_by_refund.get(inst_id, ZERO), apply_held=inst_id in overdue)
+            if not month_.payable and not month_.released and not month_.applied:
                 continue  # nothing settled and nothing to pay: no voucher, no line
             key = f"settlement:{region.code}:{month:%Y-%m}:{fund.value}:{code}"
             drafts.append((templates.monthly_settlement(
                 code, payable, month_.withheld, settled_on, key, held=month_.held, released=month_.released,
+                applied=month_.applied,
                 summary=f"{code} {month:%Y年%m月}医保结算" + (f"（{month_.reason}）" if month_.reason else "")), key))
             lines.append(dict(run_id=run.id, institution_id=inst_id, institution_code=code, institution_name=name,
                               payable=payable, withheld=month_.withheld, held=month_.held, released=month_.released,
@@ -159,25 +172,26 @@ def _result(run: SettlementRun, region_code: str, replayed: bool) -> RunResult:
                      run.released, run.net, replayed)
 
 
-def _owed(session: Session, region_id: int, fund: Fund) -> tuple[dict[int, list[Owed]], dict[int, Decimal]]:
-    """Every open receivable with what is still owed on it, in one query: those recovered by offset
-    per institution, and the sum of those it is to refund itself."""
+def _owed(session: Session, region_id: int, fund: Fund, on: dt.date) -> tuple[dict[int, list[Owed]], dict[int, Decimal]]:
+    """Every open receivable with what is still owed on it, in one query: per institution, those the
+    month withholds (offset first, always: RULES §6), and the sum of those waiting for a refund (a
+    year end's 多退 difference before its due date, 17§)."""
     done = recovered_sum()
     rows = session.execute(
         select(Receivable.id, Receivable.institution_id, Receivable.since, Receivable.route, Receivable.method,
-               type_coerce(Receivable.amount - func.coalesce(done.c.recovered, 0), Money()))
+               Receivable.due_on, type_coerce(Receivable.amount - func.coalesce(done.c.recovered, 0), Money()))
         .outerjoin(done, done.c.receivable_id == Receivable.id)
         .where(Receivable.region_id == region_id, Receivable.fund == fund,
                Receivable.state.in_(RECEIVABLE_OPEN_STATES))).all()
     owed: dict[int, list[Owed]] = {}
     by_refund: dict[int, Decimal] = {}
-    for rid, inst_id, since, route, method, outstanding in rows:
+    for rid, inst_id, since, route, method, due_on, outstanding in rows:
         if outstanding <= 0:
             continue
-        if method == Method.OFFSET:
-            owed.setdefault(inst_id, []).append(Owed(rid, outstanding, since, Route(route)))
-        else:
+        if waits_for_refund(Route(route), Method(method), due_on, on):
             by_refund[inst_id] = by_refund.get(inst_id, ZERO) + outstanding
+        else:
+            owed.setdefault(inst_id, []).append(Owed(rid, outstanding, since, Route(route)))
     return owed, by_refund
 
 
@@ -189,6 +203,14 @@ def _holding(session: Session, region_id: int, fund: Fund, profile_holds: bool) 
         select(Receivable.institution_id).join(RecoveryTrigger, RecoveryTrigger.id == Receivable.trigger_id)
         .where(Receivable.region_id == region_id, Receivable.fund == fund, RecoveryTrigger.hold_settlement,
                Receivable.state.in_(RECEIVABLE_OPEN_STATES))))
+
+
+def _overdue(session: Session, region_id: int, fund: Fund, on: dt.date) -> set[int]:
+    """RULES §6: institutions with a debt whose refund was due before ``on`` and is still owed: what was
+    held back from them is applied to it."""
+    return set(session.scalars(select(Receivable.institution_id).where(
+        Receivable.region_id == region_id, Receivable.fund == fund, Receivable.state.in_(RECEIVABLE_OPEN_STATES),
+        Receivable.due_on.is_not(None), Receivable.due_on < on)))
 
 
 def _held_before(session: Session, book_id: int) -> dict[str, Decimal]:

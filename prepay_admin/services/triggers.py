@@ -20,13 +20,13 @@ from ..models import (
     Bar, BatchItem, Department, Determination, Institution, PaymentBatch, PaymentInstruction, Receivable,
     RecoveryTrigger,
 )
-from ..policy.facts import Fund
-from ..policy.recovery import ROUTE_CN, TRIGGER_CN, Route, TriggerKind, bar_until, trigger_owed
+from ..policy.recovery import ROUTE_CN, TRIGGER_CN, Route, TriggerKind, bar_until
 from ..policy.transitions import DETERMINATION, PAYMENT, BatchState, DeterminationState, PaymentState
 from .batch import take_out
 from .payment import complete_if_settled
 from .errors import NotFound, ServiceError
-from .receivables import held_advance, open_receivable, owed_by
+from .positions import positions
+from .receivables import open_receivable
 from .unit_of_work import find_region, staff_step
 
 STOPPABLE = (DeterminationState.LISTED, DeterminationState.SECURED, DeterminationState.SIGNED)
@@ -69,9 +69,11 @@ def record_trigger(sessions: sessionmaker, region_code: str, institution_code: s
             RecoveryTrigger.institution_id == inst.id, RecoveryTrigger.kind == kind,
             RecoveryTrigger.occurred_on == occurred_on, RecoveryTrigger.evidence == evidence))
         if again is not None:  # the same form sent twice (a retry, a double click): recorded once
-            owed = {r.fund.value: r.amount for r in session.scalars(
-                select(Receivable).where(Receivable.trigger_id == again.id, Receivable.institution_id == inst.id,
-                                         Receivable.route == Route.TRIGGER))}
+            owed = {}
+            for r in session.scalars(select(Receivable).where(
+                    Receivable.trigger_id == again.id, Receivable.institution_id == inst.id,
+                    Receivable.route == Route.TRIGGER)):
+                owed[r.fund.value] = owed.get(r.fund.value, Decimal("0.00")) + r.amount
             return TriggerRecorded(again.id, inst.code, owed, 0, 0, None, replayed=True)
         hold = step.profile.year_end.withhold_settlement_until_recovered
         trigger = RecoveryTrigger(institution_id=inst.id, kind=kind, occurred_on=occurred_on, evidence=evidence,
@@ -80,12 +82,16 @@ def record_trigger(sessions: sessionmaker, region_code: str, institution_code: s
         session.flush()
         why = f"收回情形：{TRIGGER_CN[kind]}（{evidence}）"
         stopped, voided = _stop_unpaid(step, inst, why)
-        owed = {}
-        for fund in Fund:
-            amount = trigger_owed(held_advance(session, step.region.code, fund, inst.code), owed_by(session, inst.id, fund))
-            if open_receivable(step, inst, fund, Route.TRIGGER, amount, occurred_on, f"trigger:{trigger.id}",
-                               f"{ROUTE_CN[Route.TRIGGER]}：{TRIGGER_CN[kind]}", trigger_id=trigger.id):
-                owed[fund.value] = amount
+        owed: dict[str, Decimal] = {}
+        # 20§(二): what it still holds of each year's advance becomes owed back; what was claimed
+        # already (a year end's difference) is not claimed twice, and a pre-settlement has its own
+        for (_, fund, year), position in positions(session, step.region.id, institution_id=inst.id).items():
+            if position.in_force <= 0:
+                continue
+            if open_receivable(step, inst, fund, Route.TRIGGER, position.in_force, occurred_on,
+                               f"trigger:{trigger.id}:{year}", f"{ROUTE_CN[Route.TRIGGER]}：{TRIGGER_CN[kind]}",
+                               trigger_id=trigger.id, advance_year=year):
+                owed[fund.value] = owed.get(fund.value, Decimal("0.00")) + position.in_force
         until = None
         if kind == TriggerKind.FRAUD and step.profile.eligibility.bar_years:  # 21§(六)
             until = bar_until(occurred_on, step.profile.eligibility.bar_years)

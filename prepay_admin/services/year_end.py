@@ -11,8 +11,11 @@ decides through ``year_end.mode``; no code asks which region it is:
 - ``recover`` (HB 二(四)): every advance is owed back before the year-end settlement, and the next
   year's advance is paid afresh.
 
-Safe to run again: each institution's year-end receivable is recorded once; those still in the next
-year's signing window are reported as undecided and settled by a later run.
+One year at a time (RULES §5): each institution's position of that year is read (what was advanced
+for it, less what was claimed back), never the account's balance, so the next year's advance, a
+pre-settlement or a debt of another origin is never claimed. Safe to run again: each institution's
+year-end receivable is recorded once; those still in the next year's signing window are reported as
+undecided and settled by a later run; a complete year end says so and changes nothing.
 """
 from __future__ import annotations
 
@@ -24,20 +27,18 @@ from decimal import Decimal
 from sqlalchemy import func, select, type_coerce
 from sqlalchemy.orm import sessionmaker
 
-from accounting.chart import Role
-from accounting.ledger import get_book
-from accounting.reports import party_balances
-
 from .. import clock
 from ..db import Money
 from ..models import (
-    Application, Campaign, Department, Determination, DeterminationAdvance, Institution, Receivable,
+    Application, Campaign, Department, Determination, DeterminationAdvance, Institution, Receivable, SettlementRun,
+    YearEndRun,
 )
 from ..policy.facts import Fund
-from ..policy.recovery import YearEnd, plan_year_end, trigger_owed
+from ..policy.recovery import YearEnd, plan_year_end
 from ..policy.transitions import ApplicationState, CampaignState, DeterminationState
 from .errors import ServiceError
-from .receivables import NewReceivable, open_receivables, owed_in_region
+from .positions import positions
+from .receivables import NewReceivable, open_receivables
 from .rules import effective_profile
 from .unit_of_work import region_step
 
@@ -53,41 +54,73 @@ class YearEndResult:
     outcomes: dict[str, int]  # YearEnd value -> institution-funds
     owed: Decimal  # what became owed back by this run
     undecided: tuple[str, ...] = field(default=())  # institutions still in the next year's signing window
+    already_done: bool = False  # the year end had been completed before: nothing changed
+    december_settled: tuple[str, ...] = field(default=())  # funds whose December was settled before it
 
 
 def close_year(sessions: sessionmaker, region_code: str, year: int, user: str, on: dt.date | None = None) -> YearEndResult:
+    """The year end of ``year``'s advances, and of nothing else (RULES §5: one year at a time).
+
+    It reads each institution's position of ``year`` (what it was advanced for that year, less what
+    was already claimed back of it), never the account's balance: a pre-settlement, an amount owed
+    back for another reason, or the next year's advance is not part of it. Run again, it decides only
+    those left undecided; once complete, it says so and changes nothing."""
     on = on or clock.today()
     if on > clock.today():
         raise ServiceError(f"业务日期 {on} 晚于今天", "on")
     with region_step(sessions, user, region_code, year, Department.FINANCE) as step:
         session, region = step.session, step.region
         mode = step.profile.year_end.mode
-        institutions = {i.code: i for i in session.scalars(select(Institution).where(Institution.region_id == region.id))}
+        run = session.scalar(select(YearEndRun).where(YearEndRun.region_id == region.id, YearEndRun.year == year)
+                             .with_for_update())
+        if run is not None and run.complete:
+            return YearEndResult(year, mode, {}, ZERO, already_done=True)
+        institutions = dict(session.execute(select(Institution.id, Institution.code)
+                                            .where(Institution.region_id == region.id)).all())
         next_year = _next_year_advances(step, year, on) if mode == "rollover" else {}
         origin = f"year-end:{year}"
         recorded = set(session.execute(select(Receivable.institution_id, Receivable.fund).where(
             Receivable.region_id == region.id, Receivable.origin == origin)).all())
         outcomes: Counter[str] = Counter()
         undecided, new = set(), []
-        for fund in Fund:
-            held = party_balances(session, get_book(session, region.code, fund).id, Role.ADVANCE)
-            already = owed_in_region(session, region.id, fund)
-            for code, balance in sorted(held.items()):
-                inst = institutions.get(code)
-                if inst is None or balance <= 0:
-                    continue
-                qualified, new_amount = next_year.get((inst.id, fund), (False, ZERO))
-                plan = plan_year_end(mode, balance, qualified, new_amount)
-                outcomes[plan.outcome.value] += 1
-                if plan.outcome == YearEnd.UNDECIDED:
-                    undecided.add(code)
-                if plan.route is None or (inst.id, fund) in recorded:
-                    continue
-                amount = min(plan.amount, trigger_owed(balance, already.get(inst.id, ZERO)))
-                if amount > 0:
-                    new.append(NewReceivable(inst.id, fund, plan.route, amount, f"{year} 年度预付金年终处理：{plan.why}"))
-        open_receivables(step, region.id, new, on, origin)
-        return YearEndResult(year, mode, dict(outcomes), sum((r.amount for r in new), ZERO), tuple(sorted(undecided)))
+        for (inst_id, fund, advance_year), position in positions(session, region.id).items():
+            if advance_year != year or position.old_advance <= 0:
+                continue
+            qualified, new_amount = next_year.get((inst_id, fund), (False, ZERO))
+            plan = plan_year_end(mode, position.old_advance, qualified, new_amount)
+            outcomes[plan.outcome.value] += 1
+            if plan.outcome == YearEnd.UNDECIDED:
+                undecided.add(institutions[inst_id])
+            if plan.route is None or (inst_id, fund) in recorded:
+                continue
+            amount = min(plan.amount, position.in_force)  # what was rolled on already is the next year's
+            if amount > 0:
+                new.append(NewReceivable(inst_id, fund, plan.route, amount, f"{year} 年度预付金年终处理：{plan.why}"))
+        open_receivables(step, region.id, new, on, origin, advance_year=year)
+        owed = sum((r.amount for r in new), ZERO)
+        if run is None:
+            run = YearEndRun(region_id=region.id, year=year, mode=mode, complete=False, first_run_on=on,
+                             last_run_on=on, run_by=user, owed=ZERO)
+            session.add(run)
+        run.complete, run.last_run_on, run.owed = not undecided, on, run.owed + owed
+        return YearEndResult(year, mode, dict(outcomes), owed, tuple(sorted(undecided)),
+                             december_settled=december_settled(session, region.id, year))
+
+
+def december_settled(session, region_id: int, year: int) -> tuple[str, ...]:
+    """RULES §5: the funds whose December of ``year`` was settled already, so that a clearance made now
+    is withheld from the next settlement instead (the screen and the command say so before)."""
+    return tuple(sorted(f.value for f in session.scalars(select(SettlementRun.fund).where(
+        SettlementRun.region_id == region_id, SettlementRun.month == dt.date(year, 12, 1)))))
+
+
+def due_year(session, region_id: int, today: dt.date) -> int:
+    """The year whose year end is due: the earliest year with advances paid whose year end is not
+    complete, else last year (the year-end form defaults to it, never to a year already done)."""
+    done = set(session.scalars(select(YearEndRun.year).where(YearEndRun.region_id == region_id,
+                                                             YearEndRun.complete)))
+    years = sorted({y for (_, _, y), p in positions(session, region_id).items() if p.advanced > 0} - done)
+    return years[0] if years and years[0] < today.year else today.year - 1
 
 
 def _next_year_advances(step, year: int, on: dt.date) -> dict[tuple[int, Fund], tuple[bool | None, Decimal]]:

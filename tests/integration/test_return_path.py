@@ -18,7 +18,7 @@ from prepay_admin.policy.recovery import TriggerKind
 from prepay_admin.services import receivables, settlement, triggers
 from prepay_admin.services.demo import load_demo
 from prepay_admin.services.errors import ServiceError
-from tests.return_path_helpers import REGION, books_sound, held, settlement_file
+from tests.return_path_helpers import REGION, books_sound, held, settlement_file, stopped_settling
 
 YEAR = 2026
 
@@ -117,6 +117,13 @@ def test_20_2_demand_refund_lawsuit_write_off_and_a_later_recovery(sessions, pla
         receivables.take_to_court(sessions, rid, "litigation", "（2026）苏0602民初88号", "崇川区人民法院",
                                   dt.date(YEAR, 10, 12), "起诉状", "caiwu1")
     assert early.value.field == "filed_on"
+    # RULES §6: nothing goes to court while settlements to the institution could still cover the debt
+    settlement_file(sessions, dt.date(YEAR, 7, 1))
+    with pytest.raises(ServiceError) as covered:
+        receivables.take_to_court(sessions, rid, "litigation", "（2026）苏0602民初88号", "崇川区人民法院",
+                                  dt.date(YEAR, 10, 20), "起诉状；证据清单", "caiwu1")
+    assert covered.value.field == "receivable" and "冲抵" in covered.value.message
+    stopped_settling(sessions, code, dt.date(YEAR, 6, 1))  # transferred in June: it settles no more
     receivables.take_to_court(sessions, rid, "litigation", "（2026）苏0602民初88号", "崇川区人民法院",
                               dt.date(YEAR, 10, 20), "起诉状；证据清单", "caiwu1")
     with pytest.raises(ServiceError) as missing:

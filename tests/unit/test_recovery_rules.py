@@ -6,8 +6,9 @@ from decimal import Decimal as D
 
 from hypothesis import given, strategies as st
 
+from prepay_admin.policy.positions import Position
 from prepay_admin.policy.recovery import (
-    Owed, Route, YearEnd, age_band, bar_until, plan_year_end, settle_month, trigger_owed,
+    Owed, Route, YearEnd, age_band, bar_until, plan_year_end, settle_month,
 )
 
 DAY = dt.date(2026, 3, 1)
@@ -73,8 +74,10 @@ def test_hb_2_4_every_advance_is_recovered_at_year_end_whatever_the_next_year():
 
 
 def test_20_a_trigger_claims_what_is_held_less_what_is_already_owed():
-    assert trigger_owed(D("900000"), D("200000")) == D("700000")
-    assert trigger_owed(D("100000"), D("200000")) == D("0.00")
+    """A trigger claims each year's advance in force: what was claimed already is not claimed twice."""
+    position = Position(1, "employee", 2026, paid=D("900000"), claimed=D("200000"))
+    assert position.in_force == D("700000")
+    assert Position(1, "employee", 2026, paid=D("100000"), claimed=D("100000")).in_force == D("0")
 
 
 def test_21_6_a_bar_lasts_three_years_to_the_day_before_the_anniversary():

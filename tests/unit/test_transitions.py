@@ -23,6 +23,7 @@ EXPECTED = {
         ("secured", "sign"): "signed", ("listed", "sign"): "signed",
         ("listed", "give_up"): "given_up", ("secured", "give_up"): "given_up",
         ("signed", "pay"): "paid",
+        ("signed", "roll_over"): "paid",
         # 20§(二)2: a recovery trigger stops an advance not yet paid
         ("listed", "stop"): "stopped", ("secured", "stop"): "stopped", ("signed", "stop"): "stopped",
     },

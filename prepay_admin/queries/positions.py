@@ -1,0 +1,122 @@
+"""The return path's invariants (RULES §5–§7), each one statement or one pass, as `ledger verify` and
+the simulation check them:
+
+- per institution and fund, what it holds on 暂付款—医保预付金 equals the sum over its qualification
+  years of the advance in force and what is owed back and not recovered, plus its open monthly
+  pre-settlements (``position_untied``);
+- no year's advance was claimed or rolled on beyond what was advanced, nor recovered beyond what was
+  claimed (``position_overdrawn``); a year end's claim is on its own year (``year_end_other_year``);
+- no settlement paid money to an institution while something it owed was left to carry
+  (``paid_while_owed``: offset first, always);
+- every confirmed payment equals a line of its batch, and the batch's lines still hash to what every
+  level signed (``payment_unsigned``).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from sqlalchemy import and_, func, or_, select, type_coerce
+from sqlalchemy.orm import Session
+
+from accounting import reports
+from accounting.chart import Role
+from accounting.errors import Breach
+from accounting.ledger import find_book
+
+from ..db import Money
+from ..models import (
+    BatchItem, Institution, PaymentInstruction, Receivable, RecoveryMovement, Region, SettlementLine, SettlementRun,
+    SignOff,
+)
+from ..policy.facts import Fund
+from ..policy.money import fmt_yuan_cn
+from ..policy.positions import problems
+from ..policy.recovery import Method, Route
+from ..policy.transitions import PaymentState
+from ..services.batch import LEVELS, stored_batch_hash
+from ..services.positions import held_by_institution, positions
+
+ZERO = Decimal("0.00")
+
+
+def position_breaches(session: Session) -> list[Breach]:
+    found: list[Breach] = []
+    for region_id, region_code, region_name in session.execute(
+            select(Region.id, Region.code, Region.name).order_by(Region.code)):
+        codes = dict(session.execute(select(Institution.id, Institution.code)
+                                     .where(Institution.region_id == region_id)).all())
+        expected = held_by_institution(session, region_id)
+        for fund in Fund:
+            book = find_book(session, region_code, fund)
+            balances = reports.party_balances(session, book.id, Role.ADVANCE) if book is not None else {}
+            ids = {code: inst_id for inst_id, code in codes.items()}
+            parties = set(balances) | {codes[i] for (i, f) in expected if f == fund}
+            for party in sorted(parties):
+                held = balances.get(party, ZERO)
+                should = expected.get((ids.get(party), fund), ZERO)
+                if held != should:
+                    found.append(Breach("position_untied",
+                                        f"{region_name} {party} {fund.value} 暂付款—医保预付金余额 {fmt_yuan_cn(held)} 元，"
+                                        f"按各年度预付金及应收回应为 {fmt_yuan_cn(should)} 元"))
+        for (inst_id, fund, year), position in positions(session, region_id).items():
+            for problem in problems([position]):
+                found.append(Breach("position_overdrawn", f"{region_name} {codes[inst_id]} {fund.value}：{problem}"))
+    for code, origin, year in session.execute(
+            select(Institution.code, Receivable.origin, Receivable.advance_year)
+            .join(Institution, Institution.id == Receivable.institution_id)
+            .where(Receivable.origin.like("year-end:%"))):
+        if origin != f"year-end:{year}":
+            found.append(Breach("year_end_other_year", f"{code} 的 {origin} 年终处理收回了 {year} 年度的预付金"))
+    return found
+
+
+def paid_while_owed(session: Session) -> list[Breach]:
+    """Offset first (20§(二)1, RULES §6): no settlement line paid money out (beyond releasing what was
+    held back) while a debt of the institution in that fund, recorded before the run and not waiting
+    for a refund before its due date (17§), was still owed after it. Read from the receivables and
+    their recoveries, not from what the run said about itself."""
+    sl, run, r, m = SettlementLine, SettlementRun, Receivable, RecoveryMovement
+    recovered = (select(func.coalesce(func.sum(m.amount), 0)).where(
+        m.receivable_id == r.id, or_(m.recorded_at < run.run_at, m.settlement_line_id == sl.id))
+        .correlate(r, run, sl).scalar_subquery())
+    waiting = and_(r.route == Route.YEAR_END_DIFFERENCE, r.method == Method.REFUND, r.due_on.is_not(None),
+                   run.settled_on <= r.due_on)
+    rows = session.execute(
+        select(run.month, run.fund, sl.institution_code, sl.net, type_coerce(r.amount - recovered, Money()))
+        .join(run, run.id == sl.run_id)
+        .join(r, and_(r.institution_id == sl.institution_id, r.fund == run.fund))
+        .where(sl.net > sl.released, r.created_at < run.run_at, ~waiting, r.amount > recovered)
+        .order_by(run.month, sl.institution_code))
+    return [Breach("paid_while_owed", f"{code} {month:%Y-%m} {fund} 结算拨付 {fmt_yuan_cn(net)} 元，"
+                                      f"同时尚欠 {fmt_yuan_cn(owed)} 元未从中冲抵（20§(二)1）")
+            for month, fund, code, net, owed in rows]
+
+
+def unsigned_payments(session: Session) -> list[Breach]:
+    """24§(五): every confirmed payment is a line of its batch, and the batch still hashes to what each
+    level signed (an edit of a paid line needs the signers' hashes too)."""
+    pi, item = PaymentInstruction, BatchItem
+    found = [Breach("payment_unsigned", f"拨付指令 {i} 与其批次行不符（{code}）")
+             for i, code in session.execute(
+                 select(pi.id, pi.institution_code).join(item, item.id == pi.batch_item_id)
+                 .where(pi.state == PaymentState.PAID,
+                        ~and_(item.batch_id == pi.batch_id, item.institution_code == pi.institution_code,
+                              item.fund == pi.fund, item.amount == pi.amount)))]
+    batches = session.scalars(select(pi.batch_id).where(pi.state == PaymentState.PAID).distinct()).all()
+    signed: dict[int, dict[str, str]] = defaultdict(dict)
+    if batches:
+        for batch_id, level, digest in session.execute(
+                select(SignOff.batch_id, SignOff.level, SignOff.batch_hash)
+                .where(SignOff.batch_id.in_(batches), SignOff.voided_at.is_(None))):
+            signed[batch_id][level] = digest
+    for batch_id in sorted(batches):
+        current = stored_batch_hash(session, batch_id)
+        unsigned = [level.title for level in LEVELS if signed[batch_id].get(level.name) != current]
+        if unsigned:
+            found.append(Breach("payment_unsigned", f"拨付批次 {batch_id} 的内容与签字时不符：{'、'.join(unsigned)}"))
+    return found
+
+
+def return_path_breaches(session: Session) -> list[Breach]:
+    return position_breaches(session) + paid_while_owed(session) + unsigned_payments(session)
