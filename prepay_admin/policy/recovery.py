@@ -126,15 +126,18 @@ def settle_month(payable: Decimal, owed: Sequence[Owed], hold_until_recovered: b
     """17§, 20§: withhold what is owed from the month's payable, oldest receivable first, never more
     than the payable nor more than what is owed; what is left is paid, and what is still owed carries.
 
-    ``hold_until_recovered`` (HB 五, an institution under a recovery trigger): while anything is still
-    owed after the offset — including what it is to refund itself (``owed_by_refund``) — the rest of the
-    payment is kept back too; once nothing is owed, what was kept back earlier (``held_before``) is paid
-    with the month's net. ``apply_held`` (RULES §6: the refund's due date has passed unpaid): what was
-    kept back is applied to the debt first, as an offset, and only the surplus is ever released.
+    ``hold_until_recovered`` (HB 五, an institution under a recovery trigger): while its refund is not
+    yet due, the whole month is kept back (nothing of it leaves the bureau); once the refund's due date
+    has passed unpaid (``apply_held``, RULES §6), what was kept back (``held_before``) and the month are
+    applied to the debt as an offset, and only a surplus is ever released, once nothing is owed
+    (including what it is to refund itself, ``owed_by_refund``).
     """
     if payable < 0:
         raise ValueError("结算金额不能为负数")
-    pool = payable + (held_before if apply_held else ZERO)
+    total = sum((o.outstanding for o in owed), ZERO)
+    if hold_until_recovered and not apply_held and total + owed_by_refund > 0:
+        return MonthSettlement(payable, ZERO, (), payable, ZERO, ZERO, total)
+    pool = payable + (held_before if hold_until_recovered else ZERO)
     left, shares = pool, []
     for item in sorted(owed, key=lambda o: (o.since, o.id)):
         take = min(left, item.outstanding)
@@ -142,9 +145,9 @@ def settle_month(payable: Decimal, owed: Sequence[Owed], hold_until_recovered: b
             shares.append(Share(item.id, take))
             left -= take
     withheld = pool - left
-    applied = min(withheld, held_before) if apply_held else ZERO
+    applied = min(withheld, held_before) if hold_until_recovered else ZERO
     left = payable - (withheld - applied)
-    still_owed = sum((o.outstanding for o in owed), ZERO) - withheld
+    still_owed = total - withheld
     owing = still_owed + owed_by_refund > 0
     held = left if hold_until_recovered and owing else ZERO
     kept = held_before - applied

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import sessionmaker
 
 from .. import clock
 from ..models import Determination, Institution, MonthlyPayout, Receivable, Region
 from ..policy.facts import Fund
-from ..policy.recovery import Method, Route, TriggerKind
+from ..policy.recovery import Route, TriggerKind
 from ..policy.transitions import DeterminationState, ReceivableState
 from . import receivables, settlement, triggers, year_end
 from .demo_cycle import play_cycle
@@ -81,18 +81,23 @@ def _receivable(sessions: sessionmaker, code: str, route: Route) -> int | None:
 
 def _lawsuit_story(sessions: sessionmaker, region_code: str, code: str, month: dt.date, step: Step,
                    check: Step) -> None:
-    """A change of ownership in March: demanded, sued in May, written off in November (20§(二)5–6).
-    Each step reads the receivable first, so that a rerun of an interrupted load goes on from there."""
+    """A change of ownership at the start of March, after which the institution settles no more: with
+    no settlement to withhold from, the debt is demanded in April, sued for in May and written off in November
+    (20§(二)1, 5–6: nothing goes to court while settlements could still cover it). Each step reads the
+    receivable first, so that a rerun of an interrupted load goes on from there."""
     year = month.year
     if month.month == 3:
         triggers.record_trigger(sessions, region_code, code, TriggerKind.OWNERSHIP_CHANGE, dt.date(year, 3, 4),
                                 f"股权转让协议及工商变更登记（{year}）", "jihe1")  # recorded once, however often sent
+        _stop_settling(sessions, region_code, code, dt.date(year, 2, 1))
+        step(f"{code} 收回情形：产权变更，此后不再结算")
+        check("触发收回")
+    elif month.month == 4:
         rid = _receivable(sessions, code, Route.TRIGGER)
         if _state(sessions, rid) == (ReceivableState.OPEN, False):
-            receivables.choose_method(sessions, rid, Method.REFUND, "caiwu1", "机构已转让，由其交回")
-            receivables.demand(sessions, rid, dt.date(year, 3, 6), "caiwu1")
-        step(f"{code} 收回情形：产权变更，发出催收通知")
-        check("触发收回并催收")
+            receivables.demand(sessions, rid, dt.date(year, 4, 13), "caiwu1")
+        step(f"{code} 已无结算款可冲抵，发出催收通知")
+        check("催收")
     elif month.month == 5:
         rid = _receivable(sessions, code, Route.TRIGGER)
         if _state(sessions, rid)[0] == ReceivableState.DEMANDED:
@@ -106,6 +111,15 @@ def _lawsuit_story(sessions: sessionmaker, region_code: str, code: str, month: d
                                   f"通政复〔{year}〕126号", dt.date(year, 11, 20), "caiwu1")
         step(f"{code} 执行不能，核销并记入备查簿")
         check("核销")
+
+
+def _stop_settling(sessions: sessionmaker, region_code: str, code: str, last: dt.date) -> None:
+    """The institution was transferred: no settlement data of it comes for the months after ``last``."""
+    with sessions.begin() as session:
+        inst_id = session.scalar(select(Institution.id).join(Region, Region.id == Institution.region_id)
+                                 .where(Region.code == region_code, Institution.code == code))
+        session.execute(delete(MonthlyPayout).where(MonthlyPayout.institution_id == inst_id,
+                                                    MonthlyPayout.month > last))
 
 
 def _state(sessions: sessionmaker, receivable_id: int) -> tuple[str, bool]:

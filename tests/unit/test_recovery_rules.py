@@ -31,28 +31,35 @@ def test_17_the_oldest_receivable_is_withheld_first():
     assert [(s.receivable_id, s.amount) for s in month.shares] == [(1, D("40000.00")), (2, D("10000.00"))]
 
 
-def test_hb5_settlements_are_kept_back_until_the_advance_is_recovered_then_paid():
+def test_hb5_settlements_are_kept_back_until_the_refund_is_due_then_applied_and_only_the_surplus_paid():
     owed = [Owed(1, D("100000.00"), DAY, Route.TRIGGER)]
-    kept = settle_month(D("60000.00"), owed, hold_until_recovered=True)
-    assert (kept.withheld, kept.held, kept.net) == (D("60000.00"), D("0.00"), D("0.00"))
-    small = settle_month(D("150000.00"), [Owed(1, D("100000.00"), DAY, Route.TRIGGER)], True, D("20000.00"))
-    assert (small.withheld, small.held, small.released, small.net) == (D("100000.00"), D("0"), D("20000.00"),
-                                                                       D("70000.00"))
-    partial = settle_month(D("150000.00"), [Owed(1, D("200000.00"), DAY, Route.TRIGGER)], True)
+    kept = settle_month(D("60000.00"), owed, hold_until_recovered=True)  # the refund is not due yet
+    assert (kept.withheld, kept.held, kept.net, kept.still_owed) == (D("0"), D("60000.00"), D("0"), D("100000.00"))
+    # RULES §6: the due date passed unpaid: what was kept back is applied first, the surplus released
+    due = settle_month(D("150000.00"), owed, True, D("60000.00"), apply_held=True)
+    assert (due.withheld, due.applied, due.held, due.released, due.net, due.still_owed) == (
+        D("100000.00"), D("60000.00"), D("0"), D("0"), D("110000.00"), D("0"))
+    surplus = settle_month(D("10000.00"), [Owed(1, D("50000.00"), DAY, Route.TRIGGER)], True, D("60000.00"),
+                           apply_held=True)
+    assert (surplus.withheld, surplus.applied, surplus.released, surplus.net) == (
+        D("50000.00"), D("50000.00"), D("10000.00"), D("20000.00"))
+    partial = settle_month(D("150000.00"), [Owed(1, D("200000.00"), DAY, Route.TRIGGER)], True, apply_held=True)
     assert (partial.withheld, partial.held, partial.net) == (D("150000.00"), D("0.00"), D("0.00"))
 
 
 @given(st.decimals(min_value=0, max_value=10**9, places=2),
        st.lists(st.decimals(min_value=D("0.01"), max_value=10**9, places=2), max_size=5),
-       st.booleans(), st.decimals(min_value=0, max_value=10**6, places=2))
-def test_17_withholding_and_payment_always_add_up_to_the_payable(payable, owed, hold, held_before):
+       st.booleans(), st.decimals(min_value=0, max_value=10**6, places=2), st.booleans())
+def test_17_withholding_and_payment_always_add_up_to_the_payable(payable, owed, hold, held_before, due):
     items = [Owed(i, amount, DAY, Route.TRIGGER) for i, amount in enumerate(owed)]
-    month = settle_month(payable, items, hold, held_before)
-    assert month.withheld + month.held + month.net == payable + month.released
-    assert month.withheld <= min(payable, sum(owed, D(0)))
+    month = settle_month(payable, items, hold, held_before, apply_held=due)
+    assert month.withheld + month.held + month.net == payable + month.released + month.applied
+    assert month.withheld <= min(payable + (held_before if hold else 0), sum(owed, D(0)))
     assert month.withheld + month.still_owed == sum(owed, D(0))
-    assert min(month.withheld, month.held, month.net, month.still_owed) >= 0
+    assert min(month.withheld, month.held, month.net, month.still_owed, month.applied) >= 0
     assert sum((s.amount for s in month.shares), D(0)) == month.withheld
+    if month.still_owed > 0:  # offset first: nothing is paid out while anything is owed
+        assert month.net == 0
 
 
 def test_17_rollover_repays_a_smaller_new_advance_and_tops_up_a_larger_one():
