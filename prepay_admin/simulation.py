@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Callable
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import delete, event, insert, select
 from sqlalchemy.orm import sessionmaker
 
 from accounting.verify import chain_heads
@@ -38,19 +38,21 @@ from accounting.verify import chain_heads
 from . import clock
 from .db import session_factories
 from .models import (
-    AnnualStanding, FundPositionRecord, Institution, PaymentInstruction, Receivable, Region,
+    AnnualStanding, FundPositionRecord, Institution, MonthlyPayout, PaymentInstruction, Receivable, Region,
+    SettlementRun,
 )
 from .policy.facts import Fund
-from .policy.recovery import Method, Route, TriggerKind
+from .policy.recovery import Method, PresettlementCase, Route, TriggerKind
 from .policy.transitions import PaymentState, ReceivableState
 from .queries.invariants import broken
-from .services import payment, receivables, settlement, triggers, year_end
+from .services import payment, presettlement, receivables, settlement, triggers, year_end
 from .services.demo import load_demo_region
 from .services.demo_cycle import ensure_demo_staff, play_cycle
 from .services.demo_return import next_year_payouts
 from .services.errors import ServiceError
 from .services.policy import record_override
 from .services.regions import check_region
+from .services.rules import effective_profile
 
 CRASH_RATE = 0.04  # of commits, with faults
 RETRIES_PER_PHASE = 200  # a phase that crashes this often in a row is a bug, not bad luck
@@ -81,6 +83,7 @@ class SimulationResult:
     payments: int = 0
     settlement_runs: int = 0
     triggers: int = 0
+    presettlements: int = 0
     broken_at: int | None = None  # the step after which an invariant did not hold
     problems: list[str] = field(default_factory=list)
 
@@ -90,7 +93,8 @@ class SimulationResult:
 
 
 def simulate(sessions: sessionmaker, *, years: int, institutions: int, seed: int, faults: bool = False,
-             region_code: str = "329900", progress: Callable[[str], None] = lambda s: None) -> SimulationResult:
+             region_code: str = "329900", profile: str = "nantong-2025",
+             progress: Callable[[str], None] = lambda s: None) -> SimulationResult:
     if not 1 <= years <= 20:
         raise ServiceError("模拟年度数须在 1—20 之间", "years")
     if not 3 <= institutions <= 2000:
@@ -102,7 +106,7 @@ def simulate(sessions: sessionmaker, *, years: int, institutions: int, seed: int
     run = _Run(sessions, random.Random(seed), faults, SimulationResult(seed, years, institutions, faults), progress)
     try:
         run.install()
-        run.play(region_code, years, institutions, seed)
+        run.play(region_code, years, institutions, seed, profile)
     except InvariantBroken as err:
         run.result.broken_at, run.result.problems = err.step, err.problems
     finally:
@@ -172,11 +176,11 @@ class _Run:
         raise RuntimeError("模拟故障注入后该步骤始终未能完成")
 
     # -- the years -------------------------------------------------------------------------------
-    def play(self, code: str, years: int, institutions: int, seed: int) -> None:
+    def play(self, code: str, years: int, institutions: int, seed: int, profile: str = "nantong-2025") -> None:
         last = clock.today().year
         first = last - years + 1
         self.phase(lambda: ensure_demo_staff(self.sessions))
-        self.phase(lambda: load_demo_region(self.sessions, code, "模拟统筹地区", "nantong-2025", first, 1, seed,
+        self.phase(lambda: load_demo_region(self.sessions, code, "模拟统筹地区", profile, first, 1, seed,
                                         institutions, lambda n: None))
         self.phase(lambda: next_year_payouts(self.sessions, code, first))  # the first year's own settlements
         self.progress(f"{code}：{institutions} 家机构，{first}—{last} 年")
@@ -197,10 +201,10 @@ class _Run:
             self.result.payments += cycle.paid
             self.progress(f"{year} 年度：申请 {cycle.applications}，名单 {cycle.listed}，签约 {cycle.signed}，"
                           f"拨付 {cycle.paid}（第 {self.result.steps} 步）")
-            if year > first:
-                self.phase(lambda: year_end.close_year(self.sessions, code, year - 1, "caiwu1",
-                                                       dt.date(year, 1, 26)))
+            if year > first:  # after the new year's payment: a late year end must claim its own year only
+                self.year_end(code, year - 1, dt.date(year, 1, 26))
                 self.settle(code, dt.date(year - 1, 12, 1), dt.date(year, 1, 27))
+                self.differences(code, year)
             self.cover_on = dt.date(year, 1, 31)
             self.retry_confirmations(year)
             for month in range(1, 12):
@@ -210,7 +214,13 @@ class _Run:
                 if self.rng.random() < 0.12:
                     triggered.update(dict.fromkeys(self.trigger(code, year, month), year))
                 self.stories(code, year, month)
+                if self.rng.random() < 0.15:
+                    self.presettle(code, dt.date(year, month, 1), dt.date(year, month, 28))
+                if year > first and month == 3 and self.rng.random() < 0.5:  # repeated: changes nothing
+                    self.year_end(code, year - 1, dt.date(year, 3, 2))
                 self.settle(code, dt.date(year, month, 1), on)
+            if year < last and self.rng.random() < 0.5:  # December's, still open when the next batch is made
+                self.presettle(code, dt.date(year, 12, 1), dt.date(year, 12, 20))
             self.check(whole_chain=True)
         self.progress(f"完成：{self.result.steps} 步，每步后核对全部不变量"
                       + (f"；注入崩溃 {self.result.crashes} 次、重试 {self.result.retries} 次、"
@@ -290,7 +300,68 @@ class _Run:
             self.expect(again.replayed, f"拨付指令 {instruction_id} 重试确认又入账一次")
             self.result.retries += 1
 
+    def year_end(self, code: str, year: int, on: dt.date) -> None:
+        """A year end, or its repetition: a complete one says so and changes nothing (RULES §5)."""
+        before = self._owed_total()
+        done = self.phase(lambda: year_end.close_year(self.sessions, code, year, "caiwu1", on))
+        if done.already_done:
+            self.expect(done.owed == 0 and self._owed_total() == before, f"{year} 年度年终处理重复办理又新增应收回")
+            self.result.retries += 1
+
+    def _owed_total(self) -> Decimal:
+        with self.sessions() as session:
+            return sum(session.scalars(select(Receivable.amount)), Decimal("0.00"))
+
+    def differences(self, code: str, year: int) -> None:
+        """17§: some year-end differences are to be refunded by their due date; some are refunded, the
+        others are withheld again once it passes."""
+        with self.sessions() as session:
+            ids = session.scalars(select(Receivable.id).where(
+                Receivable.route == Route.YEAR_END_DIFFERENCE, Receivable.state == ReceivableState.OPEN,
+                Receivable.method == Method.OFFSET, Receivable.origin == f"year-end:{year - 1}")
+                .order_by(Receivable.id)).all()
+        for rid in ids:
+            if self.rng.random() < 0.5:
+                self.phase(lambda: receivables.choose_method(self.sessions, rid, Method.REFUND, "caiwu1", "机构申请交回"))
+                owed = receivables.still_owed(self.sessions, rid)
+                if self.rng.random() < 0.5 and owed > 0 and dt.date(year, 1, 28) <= clock.today():
+                    self.phase(lambda: receivables.record_refund(
+                        self.sessions, rid, owed, dt.date(year, 1, 28), f"SIMD{year}{rid:06d}", "caiwu1"))
+
+    def presettle(self, code: str, month: dt.date, paid_on: dt.date) -> None:
+        """26§ 第一款: a pre-settlement of a month not yet settled, signed by the bureau's two levels and paid."""
+        if paid_on > clock.today():
+            return
+        with self.sessions() as session:
+            region = session.scalar(select(Region).where(Region.code == code))
+            if not effective_profile(session, region, month.year).presettlement.enabled:
+                return
+            # a hospital holding an advance, most often: its pre-settlement must never pass for the advance
+            codes = session.scalars(
+                select(Institution.code).join(Region, Region.id == Institution.region_id)
+                .join(PaymentInstruction, PaymentInstruction.institution_code == Institution.code)
+                .where(Region.code == code, PaymentInstruction.state == PaymentState.PAID).distinct()
+                .order_by(Institution.code)).all() or session.scalars(
+                select(Institution.code).join(Region, Region.id == Institution.region_id)
+                .where(Region.code == code).order_by(Institution.code)).all()
+            if session.scalar(select(SettlementRun.id).join(Region, Region.id == SettlementRun.region_id).where(
+                    Region.code == code, SettlementRun.month == month).limit(1)) is not None:
+                return
+        inst, fund = self.rng.choice(codes), self.rng.choice(list(Fund))
+        incurred = Decimal(self.rng.randrange(100_000, 2_000_000))
+        amount = (incurred * Decimal("0.5")).quantize(Decimal("0.01"))
+        proposed = self.phase(lambda: presettlement.propose(
+            self.sessions, code, inst, fund, month, PresettlementCase.CANNOT_SETTLE, incurred, amount, "jiesuan1",
+            budget_left=incurred, reason="结算系统改造"))
+        pid = proposed.presettlement_id
+        for signer in ("jiesuan2", "neishen1"):
+            self.phase(lambda: presettlement.sign_off(self.sessions, pid, signer, "同意",
+                                                      presettlement.current_hash(self.sessions, pid)))
+        self.phase(lambda: presettlement.pay(self.sessions, pid, f"SIMP{pid:06d}", paid_on, "caiwu1"))
+        self.result.presettlements += 1
+
     # -- recovery ----------------------------------------------------------------------------------
+
     def trigger(self, code: str, year: int, month: int) -> set[str]:
         """A trigger on an institution holding an advance; returns it (it applies no more)."""
         with self.sessions() as session:
@@ -317,6 +388,12 @@ class _Run:
             self.plans[rid] = self.rng.choice(("offset", "refund", "lawsuit"))
         return {chosen}
 
+    def stop_settling(self, receivable_id: int, since: dt.date) -> None:
+        with self.sessions.begin() as session:
+            inst_id = session.get(Receivable, receivable_id).institution_id
+            session.execute(delete(MonthlyPayout).where(MonthlyPayout.institution_id == inst_id,
+                                                        MonthlyPayout.month >= since))
+
     def stories(self, code: str, year: int, month: int) -> None:
         for rid, story in sorted(self.plans.items()):
             with self.sessions() as session:
@@ -326,7 +403,8 @@ class _Run:
                                                   ReceivableState.LITIGATION):
                 continue
             if not demanded:
-                self.phase(lambda: receivables.choose_method(self.sessions, rid, Method.REFUND, "caiwu1", "由机构交回"))
+                if story == "lawsuit":  # transferred or closed: it settles no more, nothing can be offset
+                    self.phase(lambda: self.stop_settling(rid, dt.date(year, month, 1)))
                 self.phase(lambda: receivables.demand(self.sessions, rid, dt.date(year, month, 6), "caiwu1"))
                 continue
             owed = receivables.still_owed(self.sessions, rid)

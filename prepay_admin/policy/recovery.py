@@ -67,7 +67,7 @@ TRIGGER_CN = {
     TriggerKind.ASSET_SEIZURE: "财产被保全",
     TriggerKind.UNFULFILLED_JUDGMENT: "未履行生效法律文书确认的经营性债务",
     TriggerKind.FRAUD: "隐瞒真实情况或以欺诈手段取得预付资格",
-    TriggerKind.MISUSE: "违反预付金使用或核算规定",
+    TriggerKind.MISUSE: "违反预付金使用、管理和核算相关规定",
     TriggerKind.OFF_PLATFORM_PURCHASE: "公立医疗机构未在省平台采购全部药品耗材",
     TriggerKind.OTHER_LOSS: "其他丧失预付资格的情形",
 }

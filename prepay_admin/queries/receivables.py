@@ -167,6 +167,21 @@ def ties(session: Session, region_id: int, region_code: str) -> tuple[FundTie, .
 
 
 @dataclass(frozen=True)
+class YearEndDue:
+    year: int  # the year whose year end is due (RULES §5: never a year already done)
+    december_settled: tuple[str, ...]  # funds whose December of that year was settled already
+
+
+def year_end_due(sessions: sessionmaker, region_code: str, today: dt.date) -> YearEndDue:
+    from ..services.year_end import december_settled, due_year
+
+    with sessions() as session:
+        region = find_region(session, region_code)
+        year = due_year(session, region.id, today)
+        return YearEndDue(year, december_settled(session, region.id, year))
+
+
+@dataclass(frozen=True)
 class MovementLine:
     kind_cn: str
     amount: Decimal

@@ -2,18 +2,19 @@
 and the ledger's period closing, done by the finance department (24§(一))."""
 from __future__ import annotations
 
-from decimal import Decimal
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from accounting.chart import Chart, Role
-from accounting.ledger import close_period_in, find_book, get_book, open_book_in, party_balance, reopen_period_in
+from accounting.chart import Chart
+from accounting.ledger import close_period_in, get_book, open_book_in, reopen_period_in
 from accounting.models import Book
 
+from .. import clock
 from ..models import Department
 from ..policy.facts import Fund
 from ..policy.profile import PolicyProfile
 from ..policy.reasons import FUND_CN
+from .errors import ServiceError
 from .unit_of_work import find_region, staff_step
 
 
@@ -31,17 +32,12 @@ def open_region_books_in(session: Session, region_code: str, region_name: str, p
     ]
 
 
-def outstanding_advance(session: Session, region_code: str, institution_code: str) -> Decimal:
-    """What an institution holds of 暂付款—医保预付金, both funds together (one security covers both)."""
-    total = Decimal("0.00")
-    for fund in Fund:
-        book = find_book(session, region_code, fund)
-        if book is not None:
-            total += party_balance(session, book.id, Role.ADVANCE, institution_code)
-    return total
-
-
 def close_period(sessions: sessionmaker, region_code: str, fund: Fund, period: str, user: str) -> str:
+    """Close the books through ``period`` (财务管理部门): only a month that has ended; closing one still
+    running, or a future one, would refuse every posting of today until it was reopened."""
+    current = f"{clock.today():%Y-%m}"
+    if period >= current:
+        raise ServiceError(f"期间 {period} 尚未结束，不能结账（本月为 {current}，可结账至上月）", "period")
     with staff_step(sessions, user, Department.FINANCE) as step:
         step.enter(find_region(step.session, region_code))  # only the books of a region granted to them
         return close_period_in(step.session, get_book(step.session, region_code, fund).id, period, user).period

@@ -125,6 +125,10 @@ def fix_list(sessions: sessionmaker, region_code: str, year: int, user: str, tod
         last_day = calendar.list_fixed_by.in_campaign(year)
         if today > last_day:
             raise ServiceError(f"名单须于 {last_day} 前确定（15§(二)），今天是 {today}", "today")
+        # RULES §4: applications are open until their deadline; the list is fixed from the day after
+        deadline = calendar.application_deadline.in_campaign(year)
+        if today <= deadline:
+            raise ServiceError(f"申请受理至 {deadline} 止，名单须在此后确定（15§(一)(二)），今天是 {today}", "today")
         if campaign.determination_run == 0:
             raise ServiceError("尚未测算，不能确定名单", "year")
         step.transition(CAMPAIGN, campaign, "fix_list")

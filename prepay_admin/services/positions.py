@@ -84,6 +84,12 @@ def in_force_of_year(session: Session, region_id: int, fund: Fund, year: int) ->
             if y == year and p.in_force > 0}
 
 
+def in_force_of_institution(session: Session, region_id: int, institution_id: int) -> Decimal:
+    """What an institution holds of its annual advances, both funds together (13§: one security covers
+    both), neither owed back nor a pre-settlement."""
+    return sum((p.in_force for p in positions(session, region_id, institution_id=institution_id).values()), ZERO)
+
+
 def presettlements_owed(session: Session, region_id: int) -> dict[tuple[int, Fund], Decimal]:
     """Per institution and fund, what its paid monthly pre-settlements still owe (26§): the part of
     暂付款 that is no annual advance."""

@@ -24,9 +24,9 @@ from ..policy.money import fmt_yuan_cn
 from ..policy.reasons import Reason
 from ..policy.transitions import AGREEMENT, DETERMINATION, AgreementState
 from ..validation import MONEY_MAX
-from .books import outstanding_advance
 from .errors import NotFound, ServiceError
 from .facts import pledges_valid_on
+from .positions import in_force_of_institution
 from .unit_of_work import Step, campaign_step, find_region, staff_step
 
 
@@ -180,7 +180,7 @@ def renew_security(sessions: sessionmaker, region_code: str, institution_code: s
         if inst is None:
             raise NotFound(f"没有定点医药机构 {institution_code}", "institution")
         _check_security(step, inst, kind, value, registration_ref)
-        held = outstanding_advance(step.session, step.region.code, inst.code)
+        held = in_force_of_institution(step.session, step.region.id, inst.id)
         cap = amt.security_cap(Security(kind, value), step.profile)
         if cap is not None and cap < held:
             raise ServiceError(f"{inst.name} 现持有预付金 {fmt_yuan_cn(held)} 元，新担保、抵押额度 {fmt_yuan_cn(cap)} 元"

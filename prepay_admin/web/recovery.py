@@ -161,11 +161,13 @@ def _list_page(region_code: str, status: int = 200, **forms):
     page = int_arg("page", 1, PAGE_MAX)
     found = _receivables(region_code, f, page)
     forms.setdefault("trigger", TriggerForm(formdata=None))
-    forms.setdefault("year_end", YearEndForm(formdata=None, year=str(clock.today().year - 1)))
+    due = views.year_end_due(extensions.sessions(), region_code, clock.today())
+    forms.setdefault("year_end", YearEndForm(formdata=None, year=str(due.year)))
     query = {k: v for k, v in f.items() if v}
     return render_template("recovery/list.html", region_code=region_code, region_name=regions()[region_code],
                            found=found, page=page, pages=max(1, -(-found.count // PAGE_SIZE)), filters=f,
                            query=query, forms=forms, funds=FUND_CN, department=current_user.identity.department,
+                           year_end_due=due,
                            departments=Department), status
 
 
@@ -208,8 +210,13 @@ def close_year(region_code: str):
                        form.year.errors)
     if not ok:
         return _list_page(region_code, 400, year_end=form)
+    if done.already_done:
+        flash(f"{raw} 年度年终处理已于此前办结，本次未作任何变更。")
+        return redirect(url_for("recovery.list_", region_code=region_code))
     pending = f"；签约期未满待定 {len(done.undecided)} 家" if done.undecided else ""
-    flash(f"{raw} 年度年终处理完成：新增应收回 {done.owed:,.2f} 元{pending}。")
+    december = (f"；{'、'.join(FUND_CN[Fund(f)] for f in done.december_settled)} {raw} 年 12 月已结算，"
+                f"应收回的款项从下一次月度结算起扣回") if done.december_settled else ""
+    flash(f"{raw} 年度年终处理完成：新增应收回 {done.owed:,.2f} 元{pending}{december}。")
     return redirect(url_for("recovery.list_", region_code=region_code))
 
 

@@ -41,7 +41,7 @@ def test_20_the_inspector_records_a_trigger_and_the_finance_clerk_demands_the_re
     page.goto(f"{live_url}/recovery/{RETURN_REGION}")
     section = page.locator("section", has=page.get_by_role("heading", name=re.compile("登记收回情形")))
     section.get_by_label("机构编码").fill("H32060000035")
-    section.get_by_label("收回情形（20§(一)）").select_option(label="违反预付金使用或核算规定")
+    section.get_by_label("收回情形（20§(一)）").select_option(label="违反预付金使用、管理和核算相关规定")
     section.get_by_label("依据文书或证据").fill("专项检查：预付金用于基本建设")
     section.get_by_label("发生日期").fill("2026-11-02")
     section.get_by_role("button", name="登记").click()

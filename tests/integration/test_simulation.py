@@ -5,11 +5,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
 
 from accounting import templates as t
 from accounting.ledger import get_book, post
 from prepay_admin.app import create_console_app
 from prepay_admin import simulation
+from prepay_admin.services.profiles import add_profile_in
 from prepay_admin.simulation import simulate
 
 
@@ -64,3 +68,38 @@ def test_13_the_command_runs_a_short_simulation_and_refuses_an_existing_region(a
     assert again.exit_code == 2 and "--region-code: 统筹地区 329900 已存在" in again.output
     bad = cli_runner.invoke(args=["simulate", "--years", "0"])
     assert bad.exit_code == 2 and "--years" in bad.output and "Traceback" not in bad.output
+
+
+LAKESIDE = Path(__file__).parents[1] / "data/profiles/lakeside-2026.toml"
+
+
+@pytest.mark.parametrize("profile", ["nantong-2025", "hebei-2024", "lakeside-2026"])
+def test_5_6_7_every_profile_keeps_the_positions_true_through_unusual_paths(sessions, profile):
+    """Refunds of year-end differences, pre-settlements open at the year end, triggers, lawsuits, Hebei
+    holds, late and repeated year ends: every return-path invariant after every step, under each profile."""
+    if profile == "lakeside-2026":
+        with sessions.begin() as s:
+            add_profile_in(s, LAKESIDE.read_text(encoding="utf-8"), "tests")
+    result = simulate(sessions, years=3, institutions=10, seed=5, faults=True, profile=profile)
+    assert result.ok, (result.broken_at, result.problems[:5])
+    assert result.triggers > 0 and result.settlement_runs > 0
+    assert result.presettlements > 0 or profile != "nantong-2025"  # the others do not pre-settle (25§)
+
+
+def test_17_the_old_held_equals_the_balance_is_caught_within_two_years(sessions, monkeypatch):
+    """A deliberately broken build: the batch reads what an institution holds as its 暂付款 balance (the
+    defect of finding 1), so a December pre-settlement still open in January passes for last year's
+    advance. The positions' invariant names it within the first two simulated years."""
+    from prepay_admin.services import batch
+    from prepay_admin.services.positions import held_by_institution
+
+    def balance_as_held(session, region_id, fund, year):
+        return {inst: amount for (inst, f), amount in held_by_institution(session, region_id).items() if f == fund}
+
+    monkeypatch.setattr(batch, "in_force_of_year", balance_as_held)
+    result = simulate(sessions, years=2, institutions=10, seed=BROKEN_SEED)
+    assert not result.ok
+    assert any("[position_overdrawn]" in p or "[position_untied]" in p for p in result.problems), result.problems[:3]
+
+
+BROKEN_SEED = 4  # its December pre-settlement is open when the next batch is prepared
