@@ -115,7 +115,10 @@ def play_cycle(sessions: sessionmaker, region_code: str, year: int, seed: int,
     if not done.determined:
         determination.determine(sessions, region_code, year, "jiesuan1")
     if done.campaign_state != CampaignState.LIST_FIXED:
-        determination.fix_list(sessions, region_code, year, "jiesuan1", dt.date(year, 1, 5))
+        # RULES §4: fixed the day after applications close (early January under Hebei), else on 5 January
+        fixed_on = max(dt.date(year, 1, 5), done.application_deadline + dt.timedelta(days=1)) \
+            if done.application_deadline else dt.date(year, 1, 5)
+        determination.fix_list(sessions, region_code, year, "jiesuan1", fixed_on)
 
     done = _done(sessions, region_code, year)
     listed = [code for code, state in done.determinations.items() if state != DeterminationState.NOT_LISTED]

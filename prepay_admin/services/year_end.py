@@ -120,7 +120,7 @@ def due_year(session, region_id: int, today: dt.date) -> int:
     done = set(session.scalars(select(YearEndRun.year).where(YearEndRun.region_id == region_id,
                                                              YearEndRun.complete)))
     years = sorted({y for (_, _, y), p in positions(session, region_id).items() if p.advanced > 0} - done)
-    return years[0] if years and years[0] < today.year else today.year - 1
+    return years[0] if years else today.year - 1
 
 
 def _next_year_advances(step, year: int, on: dt.date) -> dict[tuple[int, Fund], tuple[bool | None, Decimal]]:
