@@ -625,6 +625,8 @@ class YearEndOut(Schema):
     outcomes = fields.Dict(keys=fields.String(), values=fields.Integer())
     owed = MoneyOut()
     undecided = fields.List(fields.String())
+    already_done = fields.Boolean()  # RULES §5: the year end was complete before; nothing changed
+    december_settled = fields.List(fields.String())  # funds whose December was settled before it
 
 
 class SettlementRunIn(StrictSchema):

@@ -66,16 +66,6 @@ def still_owed(sessions: sessionmaker, receivable_id: int) -> Decimal:
         return outstanding_of(session, receivable)
 
 
-def owed_in_region(session: Session, region_id: int, fund: Fund) -> dict[int, Decimal]:
-    """What each institution of a region still owes in a fund: one grouped query."""
-    done = recovered_sum()
-    return dict(session.execute(
-        select(Receivable.institution_id, money_sum(Receivable.amount - func.coalesce(done.c.recovered, 0)))
-        .outerjoin(done, done.c.receivable_id == Receivable.id)
-        .where(Receivable.region_id == region_id, Receivable.fund == fund, Receivable.state.in_(RECEIVABLE_OPEN_STATES))
-        .group_by(Receivable.institution_id)).all())
-
-
 def open_receivable(step: Step, institution: Institution, fund: Fund, route: Route, amount: Decimal, since: dt.date,
                     origin: str, reason: str, method: Method = Method.OFFSET,
                     trigger_id: int | None = None, transferred_from_id: int | None = None,
