@@ -118,8 +118,10 @@ def _stop_settling(sessions: sessionmaker, region_code: str, code: str, last: dt
     with sessions.begin() as session:
         inst_id = session.scalar(select(Institution.id).join(Region, Region.id == Institution.region_id)
                                  .where(Region.code == region_code, Institution.code == code))
-        session.execute(delete(MonthlyPayout).where(MonthlyPayout.institution_id == inst_id,
-                                                    MonthlyPayout.month > last))
+        # the rest of that year only: a load resumed after the next year's settlements were written
+        # must not delete them (they are copied from this year's, already without these months)
+        session.execute(delete(MonthlyPayout).where(MonthlyPayout.institution_id == inst_id, MonthlyPayout.month > last,
+                                                    MonthlyPayout.month < dt.date(last.year + 1, 1, 1)))
 
 
 def _state(sessions: sessionmaker, receivable_id: int) -> tuple[str, bool]:

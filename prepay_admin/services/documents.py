@@ -224,8 +224,6 @@ def _demand(step: Step, receivable: Receivable) -> tuple[str, Institution, dict,
     recovered = session.scalar(select(money_sum(RecoveryMovement.amount)).where(
         RecoveryMovement.receivable_id == receivable.id))
     amount = receivable.amount - recovered
-    if amount <= 0:  # recovered, written off or passed to a successor: there is nothing to demand
-        raise ServiceError("该笔应收回已无欠款（已收回、核销或转由承继方承担），不再出具收回通知", "receivable")
     account = session.scalar(select(RegionAccount).where(RegionAccount.region_id == step.region.id,
                                                          RegionAccount.fund == receivable.fund))
     if account is None:
