@@ -4,7 +4,6 @@ department's actions on a receivable. Each mutating call takes an Idempotency-Ke
 the department (24§)."""
 from __future__ import annotations
 
-from decimal import Decimal
 
 from flask.views import MethodView
 from flask_smorest import abort
@@ -267,7 +266,6 @@ class Presettlements(MethodView):
             done = presettlement.propose(
                 sessions(), region_code, body["institution_code"], Fund(body["fund"]), body["month"],
                 PresettlementCase(body["case"]), body["incurred"], body["amount"], caller().username,
-                settled=body["settled"] if body["settled"] is not None else Decimal("0.00"),
                 budget_left=body["budget_left"], application_ref=body["application_ref"], reason=body["reason"])
             return Answer(201, ProposedOut().dump(done))
 

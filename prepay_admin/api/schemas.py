@@ -761,7 +761,6 @@ class PresettlementIn(StrictSchema):
                                                                 error="须为 cannot_settle 或 large_gap"))
     incurred = Money(required=True)
     amount = Money(required=True)
-    settled = Money(load_default=None)
     budget_left = Money(load_default=None)
     application_ref = Text(max_length=100, load_default="")
     reason = Text(max_length=500, load_default="")

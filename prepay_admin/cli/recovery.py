@@ -265,17 +265,16 @@ def presettlement() -> None:
               help="；".join(f"{c.value}={t}" for c, t in CASE_CN.items()))
 @click.option("--incurred", required=True, type=MONEY, help="基金实际发生金额（元）")
 @click.option("--amount", required=True, type=MONEY, help="预结金额（元）")
-@click.option("--settled", type=MONEY, default="0", show_default=True, help="该月已结算金额（第二款补差）")
 @click.option("--budget-left", type=MONEY, default=None, help="总额指标余额（第一款必填）")
 @click.option("--application", "application_ref", default="", help="机构书面申请文号（第二款必填）")
 @click.option("--reason", default="", help="说明")
 @with_appcontext
-def propose(region_code, institution, fund, month, case, incurred, amount, settled, budget_left, application_ref,
+def propose(region_code, institution, fund, month, case, incurred, amount, budget_left, application_ref,
             reason) -> None:
     user = acting_user()
     done = run_service(lambda: presettlements.propose(
         app_sessions(), region_code, institution, Fund(fund), _month(month), PresettlementCase(case), incurred,
-        amount, user, settled=settled, budget_left=budget_left, application_ref=application_ref, reason=reason))
+        amount, user, budget_left=budget_left, application_ref=application_ref, reason=reason))
     click.echo(f"已登记月度预结金 {done.presettlement_id}（上限 {fmt_yuan_cn(done.limit)}），"
                f"须经：{' → '.join(done.levels)}")
 

@@ -233,17 +233,21 @@ CASE_CN = {
 
 
 def presettlement_limit(case: PresettlementCase, incurred: Decimal, share: Decimal, settled: Decimal = ZERO,
-                        budget_left: Decimal | None = None) -> tuple[Decimal, str]:
+                        budget_left: Decimal | None = None, already: Decimal = ZERO) -> tuple[Decimal, str]:
     """26§: at most ``share`` (90%) of the fund amount actually incurred, rounded down to the fen; within
-    the total budget (第一款); for a large gap only the difference to what was settled (补差, 第二款)."""
+    the total budget (第一款); for a large gap only the difference to what was settled (补差, 第二款).
+    RULES §8: the limit is the month's, over every pre-settlement of it not rejected (``already``)."""
     cap = (incurred * share).quantize(Decimal("0.01"), rounding="ROUND_DOWN")
+    earlier = f"，本月已登记预结 {already:,.2f} 元" if already else ""
     if case == PresettlementCase.CANNOT_SETTLE:
         if budget_left is None:
             raise ValueError("须提供总额指标余额")
-        limit = min(cap, budget_left)
-        return max(limit, ZERO), f"实际发生 {incurred:,.2f} 元的 {share:.0%} 为 {cap:,.2f} 元，总额指标余额 {budget_left:,.2f} 元"
-    limit = cap - settled
-    return max(limit, ZERO), f"实际发生 {incurred:,.2f} 元的 {share:.0%} 为 {cap:,.2f} 元，已结算 {settled:,.2f} 元，补差"
+        limit = min(cap, budget_left) - already
+        return max(limit, ZERO), (f"实际发生 {incurred:,.2f} 元的 {share:.0%} 为 {cap:,.2f} 元，"
+                                  f"总额指标余额 {budget_left:,.2f} 元{earlier}")
+    limit = cap - settled - already
+    return max(limit, ZERO), (f"实际发生 {incurred:,.2f} 元的 {share:.0%} 为 {cap:,.2f} 元，"
+                              f"已结算 {settled:,.2f} 元（月度结算数据）{earlier}，补差")
 
 
 def age_in_days(since: dt.date, today: dt.date) -> int:

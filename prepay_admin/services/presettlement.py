@@ -28,7 +28,10 @@ from accounting.errors import LedgerError
 from accounting.ledger import get_book, post_in
 
 from .. import clock
-from ..models import DEPARTMENT_CN, Department, Institution, PreSettlement, PreSettlementSignOff, Region
+from ..db import money_sum
+from ..models import (
+    DEPARTMENT_CN, Department, Institution, MonthlyPayout, PreSettlement, PreSettlementSignOff, Region, SettlementRun,
+)
 from ..policy.facts import Fund
 from ..policy.recovery import CASE_CN, ROUTE_CN, Method, PresettlementCase, Route, presettlement_limit
 from ..policy.transitions import PRESETTLEMENT, PresettlementState
@@ -78,13 +81,16 @@ class Proposed:
 
 
 def propose(sessions: sessionmaker, region_code: str, institution_code: str, fund: Fund, month: dt.date,
-            case: PresettlementCase, incurred: Decimal, amount: Decimal, user: str, *, settled: Decimal = ZERO,
+            case: PresettlementCase, incurred: Decimal, amount: Decimal, user: str, *,
             budget_left: Decimal | None = None, application_ref: str = "", reason: str = "") -> Proposed:
-    """Record a pre-settlement for the bureau's levels to sign (基金结算部门)."""
+    """Record a pre-settlement for the bureau's levels to sign (基金结算部门).
+
+    RULES §8: the 90% is a limit per institution, fund and month over every pre-settlement of that month
+    not rejected; the first case (第一款) is for a month whose settlement has not run; in the second
+    (第二款) what was settled for the month is read from the settlement feed, never typed in."""
     if month.day != 1:
         raise ServiceError("预结月份须为某月第一天（YYYY-MM）", "month")
     incurred = _money(incurred, "incurred", "实际发生金额")
-    settled = _money(settled, "settled", "已结算金额")
     budget_left = _money(budget_left, "budget_left", "总额指标余额", optional=True)
     if amount is None or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
         raise ServiceError("预结金额须为正数，最多两位小数", "amount")
@@ -105,7 +111,18 @@ def propose(sessions: sessionmaker, region_code: str, institution_code: str, fun
             raise NotFound(f"本统筹地区没有机构 {institution_code}", "institution")
         if inst.kind not in rules.eligible_kinds:
             raise ServiceError(f"{inst.name} 的机构类型不实行月度预结金（25§）", "institution")
-        limit, note = presettlement_limit(case, incurred, rules.max_share_of_incurred, settled, budget_left)
+        session = step.session
+        run = session.scalar(select(SettlementRun.settled_on).where(
+            SettlementRun.region_id == step.region.id, SettlementRun.month == month, SettlementRun.fund == fund))
+        if case == PresettlementCase.CANNOT_SETTLE and run is not None:
+            raise ServiceError(f"{month:%Y-%m} 的月度结算已于 {run} 办理，不属于不能正常结算的情形（26§第一款）", "month")
+        settled = session.scalar(select(money_sum(MonthlyPayout.amount)).where(
+            MonthlyPayout.institution_id == inst.id, MonthlyPayout.month == month, MonthlyPayout.fund == fund)) \
+            if case == PresettlementCase.LARGE_GAP else ZERO
+        earlier = session.scalar(select(money_sum(PreSettlement.amount)).where(
+            PreSettlement.institution_id == inst.id, PreSettlement.fund == fund, PreSettlement.month == month,
+            PreSettlement.state != PresettlementState.REJECTED))
+        limit, note = presettlement_limit(case, incurred, rules.max_share_of_incurred, settled, budget_left, earlier)
         if amount > limit:
             raise ServiceError(f"预结金额 {amount:,.2f} 元超过上限 {limit:,.2f} 元（{note}，26§）", "amount")
         p = PreSettlement(region_id=step.region.id, institution_id=inst.id, fund=fund, month=month, case=case,

@@ -409,7 +409,6 @@ class ProposeForm(FlaskForm):
                         render_kw={"placeholder": "YYYY-MM"})
     case = SelectField("情形", choices=[SelectChoice(c.value, t) for c, t in CASE_CN.items()])
     incurred = _text("基金实际发生金额（元）", 30, "请填写实际发生金额")
-    settled = StringField("该月已结算金额（元，第二款）", validators=[Length(max=30)], default="0")
     budget_left = StringField("总额指标余额（元，第一款）", validators=[Length(max=30)])
     amount = _text("预结金额（元）", 30, "请填写预结金额")
     application_ref = StringField("机构书面申请文号（第二款）", validators=[Length(max=100)])
@@ -452,13 +451,13 @@ def propose(region_code: str):
     month = parse_month((form.month.data or "").strip())
     if month is None:
         form.month.errors.append("年月须为 YYYY-MM")
-    incurred, amount, settled = _money(form.incurred), _money(form.amount), _money(form.settled)
+    incurred, amount = _money(form.incurred), _money(form.amount)
     budget_left = _money(form.budget_left) if (form.budget_left.data or "").strip() else None
-    if None in (month, incurred, amount, settled) or (form.budget_left.errors):
+    if None in (month, incurred, amount) or (form.budget_left.errors):
         return _pre_list(region_code, 400, form)
     ok, done = attempt(lambda: presettlement.propose(
         extensions.sessions(), region_code, form.institution.data, Fund(form.fund.data), month,
-        PresettlementCase(form.case.data), incurred, amount, _user(), settled=settled, budget_left=budget_left,
+        PresettlementCase(form.case.data), incurred, amount, _user(), budget_left=budget_left,
         application_ref=form.application_ref.data or "", reason=form.reason.data or ""), form.amount.errors)
     if not ok:
         return _pre_list(region_code, 400, form)

@@ -186,15 +186,20 @@ def test_26_a_pre_settlement_is_capped_signed_level_by_level_paid_and_deducted_b
         pharmacy = s.scalar(select(Institution.code).where(Institution.kind == "pharmacy").order_by(Institution.code))
     month = dt.date(YEAR, 5, 1)
     args = (sessions, REGION, pharmacy, Fund.EMPLOYEE, month)
+    settlement_file(sessions, month, {pharmacy: D("30000.00")})  # RULES §8: what was settled comes from the feed
     with pytest.raises(ServiceError) as no_letter:
-        pre.propose(*args, Case.LARGE_GAP, D("100000.00"), D("50000.00"), "jiesuan1", settled=D("30000.00"))
+        pre.propose(*args, Case.LARGE_GAP, D("100000.00"), D("50000.00"), "jiesuan1")
     assert no_letter.value.field == "application_ref"
     with pytest.raises(ServiceError) as too_much:  # 90% of 100,000 less 30,000 settled: at most 60,000
-        pre.propose(*args, Case.LARGE_GAP, D("100000.00"), D("60000.01"), "jiesuan1", settled=D("30000.00"),
-                    application_ref="申请〔2026〕5号")
+        pre.propose(*args, Case.LARGE_GAP, D("100000.00"), D("60000.01"), "jiesuan1", application_ref="申请〔2026〕5号")
     assert too_much.value.field == "amount" and "60,000.00" in too_much.value.message
-    made = pre.propose(*args, Case.LARGE_GAP, D("100000.00"), D("60000.00"), "jiesuan1", settled=D("30000.00"),
-                       application_ref="申请〔2026〕5号")
+    first = pre.propose(*args, Case.LARGE_GAP, D("100000.00"), D("20000.00"), "jiesuan1",
+                        application_ref="申请〔2026〕5号")
+    with pytest.raises(ServiceError) as together:  # the 90% is the month's: two proposals may not add up to more
+        pre.propose(*args, Case.LARGE_GAP, D("100000.00"), D("40000.01"), "jiesuan1", application_ref="申请〔2026〕6号")
+    assert together.value.field == "amount" and "40,000.00" in together.value.message
+    made = pre.propose(*args, Case.LARGE_GAP, D("100000.00"), D("40000.00"), "jiesuan1",
+                       application_ref="申请〔2026〕6号")
     assert len(made.levels) == 4
     pid = made.presettlement_id
     seen = pre.current_hash(sessions, pid)
@@ -208,23 +213,30 @@ def test_26_a_pre_settlement_is_capped_signed_level_by_level_paid_and_deducted_b
         pre.sign_off(sessions, pid, user, "同意", seen)
     paid = pre.pay(sessions, pid, "B-PRE-1", dt.date(YEAR, 6, 3), "caiwu1")
     assert pre.pay(sessions, pid, "B-PRE-1", dt.date(YEAR, 6, 3), "caiwu1").replayed
-    assert held(sessions, pharmacy, Fund.EMPLOYEE) == D("60000.00")
+    assert held(sessions, pharmacy, Fund.EMPLOYEE) == D("40000.00")
+    assert first.presettlement_id != pid  # the draft counts against the month's limit until it is rejected
     books_sound(sessions)
 
-    settlement_file(sessions, month, {pharmacy: D("95000.00")})
     settlement.run_month(sessions, REGION, month, Fund.EMPLOYEE, "caiwu1", dt.date(YEAR, 6, 10))
+    assert held(sessions, pharmacy, Fund.EMPLOYEE) == D("10000.00")  # May's 30,000 withheld
+    settlement_file(sessions, dt.date(YEAR, 6, 1), {pharmacy: D("95000.00")})
+    settlement.run_month(sessions, REGION, dt.date(YEAR, 6, 1), Fund.EMPLOYEE, "caiwu1", dt.date(YEAR, 7, 10))
     assert held(sessions, pharmacy, Fund.EMPLOYEE) == 0
     with sessions() as s:
         assert s.get(Receivable, paid.receivable_id).state == "recovered"
     books_sound(sessions)
 
-    bureau_only = pre.propose(*args, Case.CANNOT_SETTLE, D("50000.00"), D("40000.00"), "jiesuan1",
+    with pytest.raises(ServiceError) as settled_month:  # 第一款 is for a month whose settlement has not run
+        pre.propose(*args, Case.CANNOT_SETTLE, D("50000.00"), D("40000.00"), "jiesuan1", budget_left=D("45000.00"))
+    assert settled_month.value.field == "month"
+    july = (sessions, REGION, pharmacy, Fund.EMPLOYEE, dt.date(YEAR, 7, 1))
+    bureau_only = pre.propose(*july, Case.CANNOT_SETTLE, D("50000.00"), D("40000.00"), "jiesuan1",
                               budget_left=D("45000.00"))
     assert len(bureau_only.levels) == 2
     seen = pre.current_hash(sessions, bureau_only.presettlement_id)
     pre.sign_off(sessions, bureau_only.presettlement_id, "jiesuan1", "提交", seen)
     pre.sign_off(sessions, bureau_only.presettlement_id, "neishen1", "同意", seen)
-    assert pre.pay(sessions, bureau_only.presettlement_id, "B-PRE-2", dt.date(YEAR, 6, 4), "caiwu1").receivable_id
+    assert pre.pay(sessions, bureau_only.presettlement_id, "B-PRE-2", dt.date(YEAR, 7, 20), "caiwu1").receivable_id
 
 
 def test_20_an_overdue_demand_is_warned_about_once_a_day_until_it_is_settled(sessions, played):

@@ -197,8 +197,11 @@ def test_26_a_pre_settlement_through_the_api(app, client):
             return client.get(path, headers=headers)
         return client.post(path, json=body, headers={**headers, "Idempotency-Key": key})
 
+    settlement_file(sessions, dt.date(2026, 5, 1), {code: D("100000.00")})  # what was settled: from the feed
     body = {"institution_code": code, "fund": "resident", "month": "2026-05", "case": "large_gap",
-            "incurred": "200000.00", "settled": "100000.00", "amount": "80000.00"}
+            "incurred": "200000.00", "amount": "80000.00"}
+    typed = call("jiesuan1", f"/api/v1/regions/{REGION}/presettlements", {**body, "settled": "0"}, "p-typed")
+    assert typed.status_code == 422 and "settled" in typed.json["errors"]  # RULES §8: never typed in
     missing = call("jiesuan1", f"/api/v1/regions/{REGION}/presettlements", body, "p0")
     assert missing.status_code == 422 and "application_ref" in missing.json["errors"]
     made = call("jiesuan1", f"/api/v1/regions/{REGION}/presettlements", {**body, "application_ref": "申请〔2026〕8号"}, "p1")

@@ -95,3 +95,17 @@ def test_21_6_a_bar_lasts_three_years_to_the_day_before_the_anniversary():
 def test_receivables_age_in_bands():
     assert [age_band(d) for d in (0, 30, 31, 200, 400)] == ["30 天以内", "30 天以内", "31—90 天", "181—365 天",
                                                            "一年以上"]
+
+
+def test_26_the_90_percent_is_the_months_over_every_pre_settlement_not_rejected():
+    from prepay_admin.policy.recovery import PresettlementCase, presettlement_limit
+
+    # 第一款: 90% of 100,000 within a budget of 95,000, 50,000 already proposed for the month
+    limit, note = presettlement_limit(PresettlementCase.CANNOT_SETTLE, D("100000.00"), D("0.9"),
+                                      budget_left=D("95000.00"), already=D("50000.00"))
+    assert limit == D("40000.00") and "本月已登记预结 50,000.00 元" in note
+    # 第二款: less what the feed says was settled and what was proposed before; never below zero
+    limit, _ = presettlement_limit(PresettlementCase.LARGE_GAP, D("100000.00"), D("0.9"), settled=D("30000.00"),
+                                   already=D("20000.00"))
+    assert limit == D("40000.00")
+    assert presettlement_limit(PresettlementCase.LARGE_GAP, D("100000.00"), D("0.9"), settled=D("95000.00"))[0] == 0
