@@ -33,7 +33,7 @@ def determinations_xlsx(region_name: str, year: int, page: DeterminationPage) ->
         "预付金核定名单", f"{region_name}　{year} 年度　第 {page.run} 次测算　共 {page.count} 家",
         ["机构编码", "机构名称", "类型", "状态", "月数", "比例", "基金", "预付基数", "核定金额", "按担保限额后", "说明"],
         rows, [14, 30, 12, 12, 7, 7, 16, 16, 16, 16, 60],
-        ["", "合计", "", "", "", "", "", None, page.determined_total, None, ""],
+        ["", "合计", "", "", "", "", "", None, page.computed_total, page.determined_total, ""],
     )
 
 

@@ -88,7 +88,7 @@ class Determinations(MethodView):
         if page is None:
             abort(404, message=f"{region_code} {year} 年度尚未测算", errors={})
         return {"run": page.run, "total": page.count, "page": paging["page"], "per_page": paging["per_page"],
-                "determined_total": page.determined_total, "items": page.rows}
+                "determined_total": page.determined_total, "computed_total": page.computed_total, "items": page.rows}
 
 
 @blp.route("/batches/<id:batch_id>")

@@ -83,7 +83,8 @@ class DeterminationPageOut(Schema):
     total = fields.Integer()
     page = fields.Integer()
     per_page = fields.Integer()
-    determined_total = MoneyOut()
+    determined_total = MoneyOut()  # 13§: after the security caps
+    computed_total = MoneyOut()  # as computed, before the caps
     items = fields.List(fields.Nested(DeterminationOut))
 
 

@@ -135,7 +135,8 @@ class DeterminationPage:
     run: int
     rows: tuple[DeterminedRow, ...]
     count: int
-    determined_total: Decimal
+    determined_total: Decimal  # 13§: after the security caps, both funds together (what is advanced)
+    computed_total: Decimal  # as computed, before the caps
 
 
 SORTS = ("code", "name", "amount", "months")  # the determination list's orders (amount and months: largest first)
@@ -169,14 +170,18 @@ def determination_page(sessions: sessionmaker, region_code: str, year: int, page
         if where.search:
             latest.append(Institution.code.like(like(where.search), escape="\\")
                           | Institution.name.like(like(where.search), escape="\\"))
+        capped = money_sum(func.coalesce(DeterminationAdvance.final_amount, DeterminationAdvance.amount))
         if where.state or where.eligible is not None or where.search:  # how many, and their determined total
             count = session.scalar(select(func.count()).select_from(Determination).join(
                 Institution, Institution.id == Determination.institution_id).where(*latest))
-            total = session.scalar(select(money_sum(DeterminationAdvance.amount)).join(
+            computed, total = session.execute(select(money_sum(DeterminationAdvance.amount), capped).join(
                 Determination, Determination.id == DeterminationAdvance.determination_id).join(
-                Institution, Institution.id == Determination.institution_id).where(*latest))
-        else:  # the whole run: as fixed when it was computed
-            count, total = campaign.run_count, campaign.run_total
+                Institution, Institution.id == Determination.institution_id).where(*latest)).one()
+        else:  # the whole run: its size and computed total as fixed when it was computed; the caps since
+            count, computed = campaign.run_count, campaign.run_total
+            total = session.scalar(select(capped).join(
+                Determination, Determination.id == DeterminationAdvance.determination_id)
+                .where(Determination.campaign_id == campaign.id, Determination.run == campaign.determination_run))
         amount = (select(func.coalesce(func.sum(func.coalesce(DeterminationAdvance.final_amount,
                                                                 DeterminationAdvance.amount)), 0))
                   .where(DeterminationAdvance.determination_id == Determination.id).scalar_subquery())
@@ -196,7 +201,7 @@ def determination_page(sessions: sessionmaker, region_code: str, year: int, page
                                         reason_texts(json.loads(a.final_reasons_json or a.reasons_json)))
                       for a in det.advances),
             ))
-        return DeterminationPage(campaign.determination_run, tuple(rows), count, total)
+        return DeterminationPage(campaign.determination_run, tuple(rows), count, total, computed)
 
 
 def batch_sizes(session: Session, campaign_id: int) -> dict[int, tuple[int, Decimal]]:

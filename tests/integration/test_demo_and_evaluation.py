@@ -105,7 +105,12 @@ def test_15_the_runs_size_and_total_kept_with_the_campaign_are_what_the_run_hold
     every = determination_page(sessions, "320600", 2026, 1, 0, DeterminationFilter(search="32"))
     assert unfiltered.count == sum(p.count for p in parts) == every.count == len(every.rows) > 20
     assert unfiltered.determined_total == sum(p.determined_total for p in parts) == every.determined_total > 0
-    assert unfiltered.determined_total == sum(a.amount for r in every.rows for a in r.advances)
+    assert unfiltered.computed_total == sum(p.computed_total for p in parts) == every.computed_total
+    assert unfiltered.computed_total == sum(a.amount for r in every.rows for a in r.advances)
+    # 13§, issue 27 finding 10: the headline total is after the security caps, as advanced
+    assert unfiltered.determined_total == sum(a.final_amount if a.final_amount is not None else a.amount
+                                              for r in every.rows for a in r.advances)
+    assert unfiltered.determined_total < unfiltered.computed_total  # the demo has institutions capped
     eligible = determination_page(sessions, "320600", 2026, 1, 20, DeterminationFilter(eligible=True))
     assert 0 < eligible.count < unfiltered.count
     try:  # the list is fixed: no new run, the kept figures stay the run's
