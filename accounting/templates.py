@@ -88,6 +88,15 @@ def monthly_settlement(party: str, payable: Decimal, withheld: Decimal, on: dt.d
                       tuple(line for line in lines if line.debit or line.credit))
 
 
+def held_applied(party: str, amount: Decimal, on: dt.date, source_ref: str, summary: str = "") -> EntryDraft:
+    """RULES §6 (HB 五): settlement money held back from the institution is applied to what it owes:
+    Dr 暂收款 / Cr 暂付款—医保预付金."""
+    return EntryDraft(on, summary or f"以暂停拨付的结算款抵扣 {party} 应收回的医保预付金", source_ref, (
+        LineDraft(Role.OVERPAID, debit=amount, party=party),
+        LineDraft(Role.ADVANCE, credit=amount, party=party),
+    ))
+
+
 def transferred_to_successor(party: str, successor: str, amount: Decimal, on: dt.date, source_ref: str,
                              document_ref: str) -> EntryDraft:
     """20§(二)3: the successor owes what the institution held: the sub-ledger moves from one to the other."""

@@ -22,6 +22,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("receivable", schema=None) as batch_op:
         batch_op.add_column(sa.Column("advance_year", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("refund_due_on", sa.Date(), nullable=True))
     op.create_table(
         "year_end_run",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -52,6 +53,9 @@ def upgrade() -> None:
     for _ in range(3):  # a successor's claims its source's year (a chain of successions, a few deep)
         op.execute("UPDATE receivable SET advance_year = (SELECT s.advance_year FROM receivable s "
                    "WHERE s.id = receivable.transferred_from_id) WHERE transferred_from_id IS NOT NULL")
+    # 17§: a 多退 difference to be refunded waited until its demand's date; it keeps that one date
+    op.execute("UPDATE receivable SET refund_due_on = due_on "
+               "WHERE route = 'year_end_difference' AND method = 'refund'")
     # 17§: a batch line rolls over at most the new advance; the rest was the year end's to claim
     op.execute("UPDATE payment_batch_item SET held = determined WHERE held > determined")
     op.execute(
@@ -66,4 +70,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("year_end_run")
     with op.batch_alter_table("receivable", schema=None) as batch_op:
+        batch_op.drop_column("refund_due_on")
         batch_op.drop_column("advance_year")

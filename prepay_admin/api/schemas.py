@@ -728,7 +728,8 @@ class SuccessionIn(StrictSchema):
 
 class SuccessionOut(Schema):
     receivable_id = fields.Integer()
-    successor_receivable_id = fields.Integer()
+    successor_receivable_id = fields.Integer(allow_none=True)
+    applied = MoneyOut()
     successor_code = fields.String()
     amount = MoneyOut()
 

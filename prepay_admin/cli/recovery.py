@@ -207,7 +207,12 @@ def successor(receivable_id, successor, document_ref, day) -> None:
     user = acting_user()
     done = run_service(lambda: receivables.transfer_to_successor(app_sessions(), receivable_id, successor,
                                                                  document_ref, business_date(day), user))
-    click.echo(f"已转由 {done.successor_code} 承担 {fmt_yuan_cn(done.amount)}（应收回 {done.successor_receivable_id}）")
+    if done.applied:
+        click.echo(f"先以暂停拨付的结算款抵扣 {fmt_yuan_cn(done.applied)}（冀 五）")
+    if done.successor_receivable_id is None:
+        click.echo("已全部抵扣，无须转由承继方承担")
+    else:
+        click.echo(f"已转由 {done.successor_code} 承担 {fmt_yuan_cn(done.amount)}（应收回 {done.successor_receivable_id}）")
 
 
 @recovery.command("court", help="逾期未交回：提起诉讼（litigation）或申报破产债权（bankruptcy）")

@@ -59,6 +59,9 @@ class Receivable(Base):
     demand_ref: Mapped[str | None] = mapped_column(String(60))
     demanded_on: Mapped[dt.date | None] = mapped_column(Date)
     due_on: Mapped[dt.date | None] = mapped_column(Date)
+    # 17§: a year end's 多退 difference the institution is to refund itself, by this day, set once when the
+    # method is chosen (a later demand does not move it); until then the settlements do not withhold it
+    refund_due_on: Mapped[dt.date | None] = mapped_column(Date)
     # 20§(二)4–5: the bankruptcy claim or lawsuit
     case_ref: Mapped[str | None] = mapped_column(String(100))
     court: Mapped[str | None] = mapped_column(String(100))

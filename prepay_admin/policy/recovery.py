@@ -137,7 +137,8 @@ def settle_month(payable: Decimal, owed: Sequence[Owed], hold_until_recovered: b
     total = sum((o.outstanding for o in owed), ZERO)
     if hold_until_recovered and not apply_held and total + owed_by_refund > 0:
         return MonthSettlement(payable, ZERO, (), payable, ZERO, ZERO, total)
-    pool = payable + (held_before if hold_until_recovered else ZERO)
+    usable = hold_until_recovered or apply_held  # held money goes to any debt whose refund is overdue
+    pool = payable + (held_before if usable else ZERO)
     left, shares = pool, []
     for item in sorted(owed, key=lambda o: (o.since, o.id)):
         take = min(left, item.outstanding)
@@ -145,7 +146,7 @@ def settle_month(payable: Decimal, owed: Sequence[Owed], hold_until_recovered: b
             shares.append(Share(item.id, take))
             left -= take
     withheld = pool - left
-    applied = min(withheld, held_before) if hold_until_recovered else ZERO
+    applied = min(withheld, held_before) if usable else ZERO
     left = payable - (withheld - applied)
     still_owed = total - withheld
     owing = still_owed + owed_by_refund > 0
@@ -201,12 +202,12 @@ def plan_year_end(mode: str, held: Decimal, qualified: bool | None, new_amount: 
     return YearEndPlan(YearEnd.NOTHING, ZERO, None, "新核定额度与原预付相同")
 
 
-def waits_for_refund(route: Route, method: Method, due_on: dt.date | None, on: dt.date) -> bool:
+def waits_for_refund(route: Route, method: Method, refund_due_on: dt.date | None, on: dt.date) -> bool:
     """RULES §6, 17§ para 1, 20§(二)1: the deduction never stops while anything is owed; only a year
-    end's 多退 difference that the bureau chose to have refunded waits for the refund, and only until its
-    due date, after which the settlements withhold it again."""
-    return (route == Route.YEAR_END_DIFFERENCE and method == Method.REFUND and due_on is not None
-            and on <= due_on)
+    end's 多退 difference that the bureau chose to have refunded waits for the refund, and only until the
+    refund's due date set then (a demand does not move it), after which the settlements withhold it again."""
+    return (route == Route.YEAR_END_DIFFERENCE and method == Method.REFUND and refund_due_on is not None
+            and on <= refund_due_on)
 
 
 def bar_until(found_on: dt.date, years: int) -> dt.date:

@@ -80,8 +80,8 @@ def paid_while_owed(session: Session) -> list[Breach]:
     recovered = (select(func.coalesce(func.sum(m.amount), 0)).where(
         m.receivable_id == r.id, or_(m.recorded_at < run.run_at, m.settlement_line_id == sl.id))
         .correlate(r, run, sl).scalar_subquery())
-    waiting = and_(r.route == Route.YEAR_END_DIFFERENCE, r.method == Method.REFUND, r.due_on.is_not(None),
-                   run.settled_on <= r.due_on)
+    waiting = and_(r.route == Route.YEAR_END_DIFFERENCE, r.method == Method.REFUND, r.refund_due_on.is_not(None),
+                   run.settled_on <= r.refund_due_on)
     rows = session.execute(
         select(run.month, run.fund, sl.institution_code, sl.net, type_coerce(r.amount - recovered, Money()))
         .join(run, run.id == sl.run_id)

@@ -45,6 +45,10 @@ def _expected():
         select(rm.ledger_entry_id, Institution.code, -stored_fen(rm.amount))
         .join(rv, rv.id == rm.receivable_id).join(Institution, Institution.id == rv.institution_id)
         .where(rm.kind.in_(("refund", "write_off", "transfer")), rm.ledger_entry_id.is_not(None)),
+        # RULES §6: money held back applied to the debt outside a settlement run (before a succession)
+        select(rm.ledger_entry_id, Institution.code, -stored_fen(rm.amount))
+        .join(rv, rv.id == rm.receivable_id).join(Institution, Institution.id == rv.institution_id)
+        .where(rm.kind == "offset", rm.settlement_line_id.is_(None), rm.ledger_entry_id.is_not(None)),
         # 20§(二)3: the successor takes over what the institution held
         select(rm.ledger_entry_id, successor_inst.code, stored_fen(rm.amount))
         .join(successor, successor.transferred_from_id == rm.receivable_id)

@@ -175,9 +175,10 @@ def play_two_years(sessions: sessionmaker, region_code: str, year: int, seed: in
         month = dt.date(first, m, 1)
         if trigger_b is not None:
             _lawsuit_story(sessions, region_code, trigger_b, month, step, check)
-        if trigger_a is not None and m == 6:  # asset seizure: the next settlements withhold it
+        if trigger_a is not None and m == 6:  # asset seizure early in July: June's settlement withholds it
+            # (under HB 五 it holds June's settlement back: the 5 working days to refund have not passed)
             triggers.record_trigger(sessions, region_code, trigger_a, TriggerKind.ASSET_SEIZURE,
-                                    dt.date(first, 6, 16), f"（{first}）苏0602财保77号民事裁定书", "jihe1")
+                                    dt.date(first, 7, 6), f"（{first}）苏0602财保77号民事裁定书", "jihe1")
             step(f"{trigger_a} 收回情形：财产被保全")
             check("触发收回")
         runs += _settle(sessions, region_code, month, step, check)

@@ -158,7 +158,7 @@ def import_file(sessions: sessionmaker, user: str, region_code: str, kind_name: 
             region = find_region(step.session, region_code)
             step.enter(region)
             # one import at a time per region: two concurrent files cannot both add the same row
-            step.session.execute(select(Region.id).where(Region.id == region.id).with_for_update())
+            step.lock_region()
             report = _run(step.session, region, kind, file_name, sha, stream, dry_run, correct, reason, user,
                           progress)
             if report.error_count or dry_run:

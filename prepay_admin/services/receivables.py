@@ -27,7 +27,8 @@ from accounting.models import JournalEntry
 from .. import clock
 from ..db import Money, money_sum
 from ..models import (
-    Department, Institution, MonthlyPayout, Receivable, RecoveryMovement, Region, SettlementRun, Transition,
+    Department, Institution, MonthlyPayout, Receivable, RecoveryMovement, Region, SettlementLine, SettlementRun,
+    Transition,
 )
 from ..policy.facts import Fund
 from ..policy.recovery import METHOD_CN, Method, Route
@@ -207,35 +208,48 @@ def choose_method(sessions: sessionmaker, receivable_id: int, method: Method, us
                                "机构交回与冲抵同时进行，交回款随时可以登记（20§(二)1）", "method")
         if receivable.method != method:
             due = ""
-            if method == Method.REFUND and receivable.due_on is None:
+            if method == Method.REFUND and receivable.refund_due_on is None:  # set once: never extended
                 deadline = working_days_after(step.session, clock.today(), step.profile.year_end.refund_working_days)
-                receivable.due_on = deadline.date
+                receivable.refund_due_on = deadline.date
+                receivable.due_on = receivable.due_on or deadline.date
                 due = f"，须于 {deadline.date} 前交回，逾期恢复从结算款中冲抵"
             step.record(RECEIVABLE, receivable.id, "choose_method", receivable.state, receivable.state,
                         f"收回方式改为{METHOD_CN[method]}{due}：{reason}")
             receivable.method = method
 
 
-def settlements_could_cover(session: Session, receivable: Receivable) -> Decimal:
-    """RULES §6: what settlement payments to the institution could still withhold for the debt: months
-    of its settlement since the debt arose, imported and not yet run, and money held back from it
-    (HB 五). Nothing is taken to court or written off while this is above zero."""
-    run_months = select(SettlementRun.month).where(SettlementRun.region_id == receivable.region_id,
-                                                   SettlementRun.fund == receivable.fund)
+def settlements_could_cover(session: Session, receivable: Receivable) -> str | None:
+    """RULES §6: why settlement payments to the institution could still withhold the debt, or None:
+    months of its settlement since the debt arose, imported and not yet run; money held back from it
+    (HB 五); or it is still being settled (a payment in the fund's latest run since the debt arose).
+    Nothing is taken to court or written off while there is such a reason."""
+    runs = select(SettlementRun.id, SettlementRun.month).where(SettlementRun.region_id == receivable.region_id,
+                                                               SettlementRun.fund == receivable.fund)
+    since = receivable.since.replace(day=1)
     pending = session.scalar(select(money_sum(MonthlyPayout.amount)).where(
         MonthlyPayout.institution_id == receivable.institution_id, MonthlyPayout.fund == receivable.fund,
-        MonthlyPayout.month >= receivable.since.replace(day=1), MonthlyPayout.month.not_in(run_months)))
+        MonthlyPayout.month >= since, MonthlyPayout.month.not_in(select(runs.subquery().c.month))))
+    if pending > 0:
+        return f"尚有 {pending:,.2f} 元结算款已导入、待结算"
     inst = session.get(Institution, receivable.institution_id)
     book = find_book(session, session.get(Region, receivable.region_id).code, receivable.fund)
     held = -party_balance(session, book.id, Role.OVERPAID, inst.code) if book is not None else ZERO
-    return pending + max(held, ZERO)
+    if held > 0:
+        return f"尚有暂停拨付的结算款 {held:,.2f} 元"
+    latest = session.execute(runs.order_by(SettlementRun.month.desc()).limit(1)).first()
+    if latest is not None and latest.month >= since:
+        paid = session.scalar(select(SettlementLine.payable).where(
+            SettlementLine.run_id == latest.id, SettlementLine.institution_id == receivable.institution_id))
+        if paid:
+            return f"仍按月结算（{latest.month:%Y-%m} 结算款 {paid:,.2f} 元）"
+    return None
 
 
 def _refuse_while_settlements_cover(step: Step, receivable: Receivable, what: str) -> None:
-    cover = settlements_could_cover(step.session, receivable)
-    if cover > 0:
-        raise ServiceError(f"该机构尚有 {cover:,.2f} 元结算款待结算或暂停拨付，须先从中冲抵（20§(二)1）；"
-                           f"冲抵后仍有欠款方可{what}", "receivable")
+    reason = settlements_could_cover(step.session, receivable)
+    if reason is not None:
+        raise ServiceError(f"该机构{reason}，须先从结算款中冲抵（20§(二)1）；不再有结算款可冲抵时方可{what}",
+                           "receivable")
 
 
 @dataclass(frozen=True)
@@ -313,15 +327,18 @@ def _replayed(step: Step, receivable: Receivable, key: str) -> Recovered | None:
 @dataclass(frozen=True)
 class Transferred:
     receivable_id: int
-    successor_receivable_id: int
+    successor_receivable_id: int | None  # None when what was held back covered the whole debt
     successor_code: str
-    amount: Decimal
+    amount: Decimal  # what the successor owes now
+    applied: Decimal = ZERO  # settlements held back from the institution, applied first (HB 五)
 
 
 def transfer_to_successor(sessions: sessionmaker, receivable_id: int, successor_code: str, document_ref: str,
                           on: dt.date, user: str) -> Transferred:
-    """20§(二)3: after a merger, split or change of ownership, the successor owes what remains; its
-    sub-ledger takes the balance over (Dr 暂付款 successor / Cr 暂付款 institution)."""
+    """20§(二)3: after a merger, split or change of ownership, the successor owes what remains (差额部分):
+    settlements held back from the institution (HB 五) are applied to the debt first, then the
+    successor's sub-ledger takes the rest over (Dr 暂付款 successor / Cr 暂付款 institution). The
+    successor's own settlements are not held for the institution's trigger."""
     document_ref = _text(document_ref, "document_ref", "承继依据文书")
     _business_date(on)
     with receivable_step(sessions, receivable_id, user, Department.FINANCE, on=on) as (step, receivable, inst):
@@ -334,6 +351,15 @@ def transfer_to_successor(sessions: sessionmaker, receivable_id: int, successor_
         outstanding = outstanding_of(step.session, receivable)
         if outstanding <= 0:
             raise ServiceError("该笔应收回已无欠款", "receivable")
+        applied = min(_held_back(step, receivable.fund, inst.code), outstanding)
+        if applied > 0:
+            key = f"receivable:{receivable.id}:held-applied"
+            entry_id, _ = _post(step, receivable.fund, templates.held_applied(inst.code, applied, on, key), key)
+            _movement(step, receivable, "offset", applied, on, "以暂停拨付的结算款抵扣（冀 五）", entry_id)
+            outstanding -= applied
+        if outstanding == 0:
+            settle_recovered(step.session, [receivable.id], step.actor.username, f"以暂停拨付的结算款抵扣 {applied:,.2f} 元")
+            return Transferred(receivable.id, None, successor.code, ZERO, applied)
         step.transition(RECEIVABLE, receivable, "transfer", f"由 {successor.code} {successor.name} 承继（{document_ref}）")
         key = f"receivable:{receivable.id}:transfer"
         draft = templates.transferred_to_successor(inst.code, successor.code, outstanding, on, key, document_ref)
@@ -342,8 +368,14 @@ def transfer_to_successor(sessions: sessionmaker, receivable_id: int, successor_
         taken = open_receivable(
             step, successor, receivable.fund, receivable.route, outstanding, on, f"succession:{receivable.id}",
             f"承继 {inst.code} {inst.name} 的应收回预付金（{document_ref}）", receivable.method,
-            trigger_id=receivable.trigger_id, transferred_from_id=receivable.id, advance_year=receivable.advance_year)
-        return Transferred(receivable.id, taken.id, successor.code, outstanding)
+            transferred_from_id=receivable.id, advance_year=receivable.advance_year)
+        return Transferred(receivable.id, taken.id, successor.code, outstanding, applied)
+
+
+def _held_back(step: Step, fund: Fund, code: str) -> Decimal:
+    """What was held back from the institution's settlements (HB 五): the credit balance of its 暂收款."""
+    return max(-party_balance(step.session, get_book(step.session, step.region.code, fund).id, Role.OVERPAID, code),
+               ZERO)
 
 
 CASE_ACTIONS = {"litigation": "sue", "bankruptcy": "claim_in_bankruptcy"}

@@ -75,6 +75,7 @@ def run_month(sessions: sessionmaker, region_code: str, month: dt.date, fund: Fu
         raise ServiceError(f"{month:%Y-%m} 的月度结算须在该月结束后办理（结算日期晚于 {month_end(month)}）", "settled_on")
     with region_step(sessions, user, region_code, month.year, Department.FINANCE) as step:
         session, region = step.session, step.region
+        step.lock_region()  # what is owed and held is read before the book is posted: one run at a time
         existing = _existing(session, region.id, month, fund)
         if existing is not None:
             return _result(existing, region.code, True)
@@ -179,7 +180,7 @@ def _owed(session: Session, region_id: int, fund: Fund, on: dt.date) -> tuple[di
     done = recovered_sum()
     rows = session.execute(
         select(Receivable.id, Receivable.institution_id, Receivable.since, Receivable.route, Receivable.method,
-               Receivable.due_on, type_coerce(Receivable.amount - func.coalesce(done.c.recovered, 0), Money()))
+               Receivable.refund_due_on, type_coerce(Receivable.amount - func.coalesce(done.c.recovered, 0), Money()))
         .outerjoin(done, done.c.receivable_id == Receivable.id)
         .where(Receivable.region_id == region_id, Receivable.fund == fund,
                Receivable.state.in_(RECEIVABLE_OPEN_STATES))).all()

@@ -23,6 +23,7 @@ from ..models import (
 from ..policy.recovery import ROUTE_CN, TRIGGER_CN, Route, TriggerKind, bar_until
 from ..policy.transitions import DETERMINATION, PAYMENT, BatchState, DeterminationState, PaymentState
 from .batch import take_out
+from .calendar import working_days_after
 from .payment import complete_if_settled
 from .errors import NotFound, ServiceError
 from .positions import positions
@@ -60,6 +61,7 @@ def record_trigger(sessions: sessionmaker, region_code: str, institution_code: s
         step.enter(find_region(step.session, region_code))
         step.year = occurred_on.year
         session = step.session
+        step.lock_region()  # a year end at the same time would claim the same advance in force
         inst = session.scalar(select(Institution).where(Institution.region_id == step.region.id,
                                                         Institution.code == (institution_code or "").strip().upper())
                               .with_for_update())
@@ -85,12 +87,18 @@ def record_trigger(sessions: sessionmaker, region_code: str, institution_code: s
         owed: dict[str, Decimal] = {}
         # 20§(二): what it still holds of each year's advance becomes owed back; what was claimed
         # already (a year end's difference) is not claimed twice, and a pre-settlement has its own
+        # 20§(二)1: what the settlements do not withhold is refunded within the profile's working days; under
+        # HB 五 the settlements are held until then, and applied once that day has passed
+        due = working_days_after(session, occurred_on, step.profile.year_end.refund_working_days).date \
+            if hold else None
         for (_, fund, year), position in positions(session, step.region.id, institution_id=inst.id).items():
             if position.in_force <= 0:
                 continue
-            if open_receivable(step, inst, fund, Route.TRIGGER, position.in_force, occurred_on,
-                               f"trigger:{trigger.id}:{year}", f"{ROUTE_CN[Route.TRIGGER]}：{TRIGGER_CN[kind]}",
-                               trigger_id=trigger.id, advance_year=year):
+            made = open_receivable(step, inst, fund, Route.TRIGGER, position.in_force, occurred_on,
+                                   f"trigger:{trigger.id}:{year}", f"{ROUTE_CN[Route.TRIGGER]}：{TRIGGER_CN[kind]}",
+                                   trigger_id=trigger.id, advance_year=year)
+            if made is not None:
+                made.due_on = due
                 owed[fund.value] = owed.get(fund.value, Decimal("0.00")) + position.in_force
         until = None
         if kind == TriggerKind.FRAUD and step.profile.eligibility.bar_years:  # 21§(六)

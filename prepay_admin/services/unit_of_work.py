@@ -72,6 +72,12 @@ class Step:
             raise ServiceError(f"{self.actor.name} 无权处理统筹地区 {region.name}（{region.code}）的业务", "region")
         self.region = region
 
+    def lock_region(self) -> None:
+        """One at a time per region, for the steps that read what institutions hold and change it (a
+        year end, a recovery trigger, a settlement run, an import): two of them at once would both read
+        the same advance in force and claim it twice. A write step on SQLite holds the database already."""
+        self.session.execute(select(Region.id).where(Region.id == self.region.id).with_for_update())
+
     def transition(self, machine: Machine, obj: Any, action: str, reason: str = "") -> str:
         """Move ``obj`` (anything with ``id`` and ``state``) by ``action``; refused unless the table allows it."""
         try:

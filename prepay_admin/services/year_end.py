@@ -30,18 +30,19 @@ from sqlalchemy.orm import sessionmaker
 from .. import clock
 from ..db import Money
 from ..models import (
-    Application, Campaign, Department, Determination, DeterminationAdvance, Institution, Receivable, SettlementRun,
-    YearEndRun,
+    Application, Campaign, Department, Determination, DeterminationAdvance, Institution, PaymentBatch,
+    PaymentInstruction, Receivable, SettlementRun, YearEndRun,
 )
 from ..policy.facts import Fund
 from ..policy.recovery import YearEnd, plan_year_end
-from ..policy.transitions import ApplicationState, CampaignState, DeterminationState
+from ..policy.transitions import ApplicationState, BatchState, CampaignState, DeterminationState, PaymentState
 from .errors import ServiceError
 from .positions import positions
 from .receivables import NewReceivable, open_receivables
 from .rules import effective_profile
 from .unit_of_work import region_step
 
+FIRST_YEAR = 2000  # no bureau ran a prepayment earlier
 QUALIFIED = (DeterminationState.SIGNED, DeterminationState.PAID)
 UNDECIDED = (DeterminationState.LISTED, DeterminationState.SECURED, DeterminationState.COMPUTED)
 ZERO = Decimal("0.00")
@@ -68,8 +69,13 @@ def close_year(sessions: sessionmaker, region_code: str, year: int, user: str, o
     on = on or clock.today()
     if on > clock.today():
         raise ServiceError(f"业务日期 {on} 晚于今天", "on")
+    if not FIRST_YEAR <= year <= on.year:
+        raise ServiceError(f"年度须在 {FIRST_YEAR}—{on.year} 之间", "year")
+    if on < dt.date(year, 12, 1):  # the year's advances are still running
+        raise ServiceError(f"{year} 年度的年终处理最早于 {year} 年 12 月 1 日办理", "year")
     with region_step(sessions, user, region_code, year, Department.FINANCE) as step:
         session, region = step.session, step.region
+        step.lock_region()  # a trigger or a second year end at the same time waits, then reads what this one claimed
         mode = step.profile.year_end.mode
         run = session.scalar(select(YearEndRun).where(YearEndRun.region_id == region.id, YearEndRun.year == year)
                              .with_for_update())
@@ -102,7 +108,9 @@ def close_year(sessions: sessionmaker, region_code: str, year: int, user: str, o
             run = YearEndRun(region_id=region.id, year=year, mode=mode, complete=False, first_run_on=on,
                              last_run_on=on, run_by=user, owed=ZERO)
             session.add(run)
-        run.complete, run.last_run_on, run.owed = not undecided, on, run.owed + owed
+        # complete once nobody is left undecided and nothing of the year's batches is still to be paid
+        run.complete = not undecided and not _payments_pending(session, region.id, year)
+        run.last_run_on, run.owed = on, run.owed + owed
         return YearEndResult(year, mode, dict(outcomes), owed, tuple(sorted(undecided)),
                              december_settled=december_settled(session, region.id, year))
 
@@ -114,12 +122,24 @@ def december_settled(session, region_id: int, year: int) -> tuple[str, ...]:
         SettlementRun.region_id == region_id, SettlementRun.month == dt.date(year, 12, 1)))))
 
 
+def _payments_pending(session, region_id: int, year: int) -> bool:
+    """Whether a payment instruction of the year's batches still waits for the bank."""
+    return session.scalar(select(PaymentInstruction.id).join(PaymentBatch, PaymentBatch.id == PaymentInstruction.batch_id)
+                          .join(Campaign, Campaign.id == PaymentBatch.campaign_id)
+                          .where(Campaign.region_id == region_id, Campaign.year == year,
+                                 PaymentInstruction.state == PaymentState.PENDING).limit(1)) is not None
+
+
 def due_year(session, region_id: int, today: dt.date) -> int:
-    """The year whose year end is due: the earliest year with advances paid whose year end is not
-    complete, else last year (the year-end form defaults to it, never to a year already done)."""
+    """The year whose year end is due: the earliest year whose batches were issued, whose December has
+    come and whose year end is not complete; else last year (the year-end form defaults to it, never
+    to a year already done nor to one still running). Two small reads, whatever the region's size."""
     done = set(session.scalars(select(YearEndRun.year).where(YearEndRun.region_id == region_id,
                                                              YearEndRun.complete)))
-    years = sorted({y for (_, _, y), p in positions(session, region_id).items() if p.advanced > 0} - done)
+    issued = set(session.scalars(select(Campaign.year).join(PaymentBatch, PaymentBatch.campaign_id == Campaign.id)
+                                 .where(Campaign.region_id == region_id,
+                                        PaymentBatch.state.in_((BatchState.PAYING, BatchState.PAID))).distinct()))
+    years = sorted(y for y in issued - done if dt.date(y, 12, 1) <= today)
     return years[0] if years else today.year - 1
 
 

@@ -305,7 +305,10 @@ def _successor(form, rid):
     def call():
         done = receivables.transfer_to_successor(extensions.sessions(), rid, form.successor.data, form.document_ref.data,
                                                  day, _user())
-        return f"已转由 {done.successor_code} 承担 {done.amount:,.2f} 元。"
+        applied = f"先以暂停拨付的结算款抵扣 {done.applied:,.2f} 元；" if done.applied else ""
+        if done.successor_receivable_id is None:
+            return f"{applied}已全部抵扣，无须转由承继方承担。"
+        return f"{applied}已转由 {done.successor_code} 承担 {done.amount:,.2f} 元。"
     return call
 
 

@@ -120,8 +120,8 @@ def test_hb_5_held_settlements_are_applied_once_the_refund_is_due_never_released
     """Finding 3: money held back from a triggered institution is applied to its debt once the refund's
     due date passes; only the surplus is released, and a write-off waits while held money could cover it."""
     code = _first_year_paid(sessions, "hebei-2024")[0]
-    triggers.record_trigger(sessions, REGION, code, TriggerKind.ASSET_SEIZURE, dt.date(SECOND, 2, 3), "财保 2 号",
-                            "jihe1")
+    triggers.record_trigger(sessions, REGION, code, TriggerKind.ASSET_SEIZURE, dt.date(SECOND, 2, 26), "财保 2 号",
+                            "jihe1")  # to be refunded within 5 working days: by 5 March
     with sessions() as s:
         rid = s.scalar(select(Receivable.id).where(Receivable.fund == Fund.EMPLOYEE))
     owed = receivables.still_owed(sessions, rid)
@@ -221,3 +221,30 @@ def test_21_a_period_that_has_not_ended_cannot_be_closed(sessions):
         assert refused.value.field == "period" and "尚未结束" in refused.value.message
     last_month = (today.replace(day=1) - dt.timedelta(days=1))
     assert books.close_period(sessions, REGION, Fund.EMPLOYEE, f"{last_month:%Y-%m}", "caiwu1") == f"{last_month:%Y-%m}"
+
+
+def test_20_2_3_a_successor_owes_what_held_back_settlements_did_not_cover_and_is_not_held_itself(sessions):
+    """RULES §6 with 20§(二)3 (HB 五): before a debt passes to the successor, what was held back from the
+    institution is applied to it; the successor owes only the difference, and its own settlements are
+    not held back for the other institution's trigger."""
+    codes = _first_year_paid(sessions, "hebei-2024")
+    code, successor = codes[0], codes[1]
+    triggers.record_trigger(sessions, REGION, code, TriggerKind.OWNERSHIP_CHANGE, dt.date(SECOND, 2, 26), "并购协议",
+                            "jihe1")
+    with sessions() as s:
+        rid = s.scalar(select(Receivable.id).where(Receivable.fund == Fund.EMPLOYEE))
+    owed = receivables.still_owed(sessions, rid)
+    half = (owed / 2).quantize(D("0.01"))
+    settlement_file(sessions, dt.date(SECOND, 2, 1), {code: half})
+    settlement.run_month(sessions, REGION, dt.date(SECOND, 2, 1), Fund.EMPLOYEE, "caiwu1", dt.date(SECOND, 3, 2))
+    done = receivables.transfer_to_successor(sessions, rid, successor, "并购协议及变更登记", dt.date(SECOND, 3, 3),
+                                             "caiwu1")
+    assert (done.applied, done.amount) == (half, owed - half) and done.successor_receivable_id
+    assert held(sessions, code, Fund.EMPLOYEE) == 0
+    settlement_file(sessions, dt.date(SECOND, 3, 1), {successor: D("50000.00")})
+    settlement.run_month(sessions, REGION, dt.date(SECOND, 3, 1), Fund.EMPLOYEE, "caiwu1", dt.date(SECOND, 4, 10))
+    with sessions() as s:
+        line = s.scalars(select(SettlementLine).where(SettlementLine.institution_code == successor)
+                         .order_by(SettlementLine.id)).all()[-1]
+    assert line.held == 0 and line.withheld == min(D("50000.00"), owed - half)
+    books_sound(sessions)
