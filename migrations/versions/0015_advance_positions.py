@@ -41,14 +41,18 @@ def upgrade() -> None:
     # a year end's receivable claims its own year
     op.execute("UPDATE receivable SET advance_year = CAST(substr(origin, 10, 4) AS INTEGER) "
                "WHERE origin LIKE 'year-end:%'")
-    # a trigger's: the latest year paid to the institution in that fund, on or before the trigger
+    # a trigger's: the latest year whose batch carried the institution's advance in that fund (paid or
+    # rolled over) and was issued by the trigger's day: a year before the trigger's, or the same year
+    # with an instruction of that batch issued on or before it
     op.execute(
-        "UPDATE receivable SET advance_year = (SELECT max(c.year) FROM payment_instruction pi "
-        "JOIN payment_batch_item bi ON bi.id = pi.batch_item_id "
+        "UPDATE receivable SET advance_year = (SELECT max(c.year) FROM payment_batch_item bi "
+        "JOIN payment_batch b ON b.id = bi.batch_id "
         "JOIN determination d ON d.id = bi.determination_id JOIN campaign c ON c.id = d.campaign_id "
         "JOIN recovery_trigger t ON t.id = receivable.trigger_id "
-        "WHERE d.institution_id = receivable.institution_id AND pi.fund = receivable.fund "
-        "AND pi.state = 'paid' AND pi.paid_on <= t.occurred_on) "
+        "WHERE d.institution_id = receivable.institution_id AND bi.fund = receivable.fund "
+        "AND b.state IN ('paying', 'paid') AND d.state <> 'stopped' "
+        "AND (c.year < CAST(" + _year_of("t.occurred_on") + " AS INTEGER) OR EXISTS (SELECT 1 FROM payment_instruction pi "
+        "WHERE pi.batch_id = b.id AND pi.issued_on <= t.occurred_on))) "
         "WHERE route = 'trigger' AND transferred_from_id IS NULL")
     for _ in range(3):  # a successor's claims its source's year (a chain of successions, a few deep)
         op.execute("UPDATE receivable SET advance_year = (SELECT s.advance_year FROM receivable s "
@@ -58,13 +62,52 @@ def upgrade() -> None:
                "WHERE route = 'year_end_difference' AND method = 'refund'")
     # 17§: a batch line rolls over at most the new advance; the rest was the year end's to claim
     op.execute("UPDATE payment_batch_item SET held = determined WHERE held > determined")
+    # a year end run before is complete unless the next year's signing window still leaves institutions
+    # undecided, or a payment of its year is still pending: then the next run decides the rest
     op.execute(
         "INSERT INTO year_end_run (region_id, year, mode, complete, first_run_on, last_run_on, run_by, owed) "
-        "SELECT region_id, CAST(substr(origin, 10, 4) AS INTEGER), 'migrated', "
-        + ("true" if op.get_bind().dialect.name == "postgresql" else "1") +
+        "SELECT region_id, CAST(substr(origin, 10, 4) AS INTEGER), 'migrated', " + _false() +
         ", min(since), max(since), min(created_by), sum(amount) "
         "FROM receivable WHERE origin LIKE 'year-end:%' "
         "GROUP BY region_id, CAST(substr(origin, 10, 4) AS INTEGER)")
+    op.execute(
+        "UPDATE year_end_run SET complete = " + _true() + " WHERE NOT EXISTS (SELECT 1 FROM determination d "
+        "JOIN campaign c ON c.id = d.campaign_id WHERE c.region_id = year_end_run.region_id "
+        "AND c.year = year_end_run.year + 1 AND d.run = c.determination_run "
+        "AND d.state IN ('computed', 'listed', 'secured')) AND NOT EXISTS (SELECT 1 FROM payment_instruction pi "
+        "JOIN payment_batch b ON b.id = pi.batch_id JOIN campaign c ON c.id = b.campaign_id "
+        "WHERE c.region_id = year_end_run.region_id AND c.year = year_end_run.year AND pi.state = 'pending')")
+    # 17§, 22§: a determination its issued batch paid nothing, covered by what the institution held, was
+    # rolled over: it counts as paid
+    covered = ("SELECT bi.determination_id FROM payment_batch_item bi JOIN payment_batch b ON b.id = bi.batch_id "
+               "WHERE b.state IN ('paying', 'paid') GROUP BY bi.determination_id HAVING max(bi.amount) = 0")
+    op.execute(
+        "INSERT INTO transition (machine, object_id, action, from_state, to_state, actor, at, reason) "
+        "SELECT 'determination', id, 'roll_over', 'signed', 'paid', 'migration-0015', " + _now() + ", "
+        "'新核定额度已由原预付金覆盖，滚动续用（17§，迁移补记）' FROM determination "
+        "WHERE state = 'signed' AND id IN (" + covered + ")")
+    op.execute("UPDATE determination SET state = 'paid' WHERE state = 'signed' AND id IN (" + covered + ")")
+
+
+def _postgresql() -> bool:
+    return op.get_bind().dialect.name == "postgresql"
+
+
+def _true() -> str:
+    return "true" if _postgresql() else "1"
+
+
+def _false() -> str:
+    return "false" if _postgresql() else "0"
+
+
+def _now() -> str:
+    """The moment, as the UtcDateTime column stores it on each database."""
+    return "now()" if _postgresql() else "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
+
+
+def _year_of(column: str) -> str:
+    return f"EXTRACT(YEAR FROM {column})" if _postgresql() else f"strftime('%Y', {column})"
 
 
 def downgrade() -> None:

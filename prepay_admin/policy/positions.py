@@ -2,8 +2,8 @@
 
 The account balance of 暂付款—医保预付金 mixes the annual advances of different years, monthly
 pre-settlements and amounts already owed back. Every step that needs "what the institution holds"
-reads this position instead (the batch's top-up, the year end, a recovery trigger, the public list,
-the dashboard, the statements), and ``ledger verify`` proves that the positions add up to the account.
+reads this position instead (the batch's top-up, the year end, a recovery trigger, a security's
+renewal and the security check), and ``ledger verify`` proves that the positions add up to the account.
 
 Per institution, fund and qualification year Y:
 

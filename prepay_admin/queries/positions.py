@@ -46,7 +46,8 @@ def position_breaches(session: Session) -> list[Breach]:
             select(Region.id, Region.code, Region.name).order_by(Region.code)):
         codes = dict(session.execute(select(Institution.id, Institution.code)
                                      .where(Institution.region_id == region_id)).all())
-        expected = held_by_institution(session, region_id)
+        region_positions = positions(session, region_id)
+        expected = held_by_institution(session, region_id, region_positions)
         for fund in Fund:
             book = find_book(session, region_code, fund)
             balances = reports.party_balances(session, book.id, Role.ADVANCE) if book is not None else {}
@@ -59,7 +60,7 @@ def position_breaches(session: Session) -> list[Breach]:
                     found.append(Breach("position_untied",
                                         f"{region_name} {party} {fund.value} 暂付款—医保预付金余额 {fmt_yuan_cn(held)} 元，"
                                         f"按各年度预付金及应收回应为 {fmt_yuan_cn(should)} 元"))
-        for (inst_id, fund, year), position in positions(session, region_id).items():
+        for (inst_id, fund, year), position in region_positions.items():
             for problem in problems([position]):
                 found.append(Breach("position_overdrawn", f"{region_name} {codes[inst_id]} {fund.value}：{problem}"))
     for code, origin, year in session.execute(
@@ -85,7 +86,7 @@ def paid_while_owed(session: Session) -> list[Breach]:
     rows = session.execute(
         select(run.month, run.fund, sl.institution_code, sl.net, type_coerce(r.amount - recovered, Money()))
         .join(run, run.id == sl.run_id)
-        .join(r, and_(r.institution_id == sl.institution_id, r.fund == run.fund))
+        .join(r, and_(r.region_id == run.region_id, r.institution_id == sl.institution_id, r.fund == run.fund))
         .where(sl.net > sl.released, r.created_at < run.run_at, ~waiting, r.amount > recovered)
         .order_by(run.month, sl.institution_code))
     return [Breach("paid_while_owed", f"{code} {month:%Y-%m} {fund} 结算拨付 {fmt_yuan_cn(net)} 元，"

@@ -101,10 +101,12 @@ def presettlements_owed(session: Session, region_id: int) -> dict[tuple[int, Fun
         .group_by(Receivable.institution_id, Receivable.fund)) if amount}
 
 
-def held_by_institution(session: Session, region_id: int) -> dict[tuple[int, Fund], Decimal]:
-    """What each institution's share of 暂付款 should be, from its positions and pre-settlements."""
+def held_by_institution(session: Session, region_id: int,
+                        known: dict[Key, Position] | None = None) -> dict[tuple[int, Fund], Decimal]:
+    """What each institution's share of 暂付款 should be, from its positions (``known``: read already)
+    and pre-settlements."""
     held: dict[tuple[int, Fund], Decimal] = defaultdict(lambda: ZERO)
-    for (inst_id, fund, _), p in positions(session, region_id).items():
+    for (inst_id, fund, _), p in (positions(session, region_id) if known is None else known).items():
         held[(inst_id, fund)] += p.held
     for key, amount in presettlements_owed(session, region_id).items():
         held[key] += amount
