@@ -100,6 +100,9 @@ def recovery() -> None:
 @with_appcontext
 def year_end_(region_code, year, day) -> None:
     user = acting_user()
+    for fund in run_service(lambda: views.december_settled_of(app_sessions(), region_code, year)):  # said before
+        click.echo(f"注意：{FUND_CN[Fund(fund)]} {year} 年 12 月已结算，本次年终处理形成的应收回从下一次月度结算起扣回"
+                   f"（17§）", err=True)
     done = run_service(lambda: year_end.close_year(app_sessions(), region_code, year, user, business_date(day)))
     names = {"top_up": "少补（由新年度批次拨付差额）", "repay_difference": "多退", "clear": "清算收回",
              "recover": "年度收回", "nothing": "无需处理", "undecided": "签约期未满，待定"}
@@ -107,8 +110,6 @@ def year_end_(region_code, year, day) -> None:
         click.echo(f"{year} 年度预付金年终处理已于此前办结，本次未作任何变更。")
         return
     click.echo(f"{year} 年度预付金年终处理（{'滚动结算' if done.mode == 'rollover' else '年度收回'}）：")
-    for fund in done.december_settled:
-        click.echo(f"  注意：{fund} {year} 年 12 月已结算，应收回的款项从下一次月度结算起扣回", err=True)
     for outcome, n in sorted(done.outcomes.items()):
         click.echo(f"  {names.get(outcome, outcome)}：{n} 笔")
     click.echo(f"  新增应收回 {fmt_yuan_cn(done.owed)}")

@@ -172,6 +172,16 @@ class YearEndDue:
     december_settled: tuple[str, ...]  # funds whose December of that year was settled already
 
 
+def december_settled_of(sessions: sessionmaker, region_code: str, year: int) -> tuple[str, ...]:
+    """The funds whose December of ``year`` was settled already (said before a year end is run)."""
+    from ..services.year_end import december_settled
+
+    if not 1 <= year <= 9998:
+        return ()
+    with sessions() as session:
+        return december_settled(session, find_region(session, region_code).id, year)
+
+
 def year_end_due(sessions: sessionmaker, region_code: str, today: dt.date) -> YearEndDue:
     from ..services.year_end import december_settled, due_year
 

@@ -248,3 +248,16 @@ def test_20_2_3_a_successor_owes_what_held_back_settlements_did_not_cover_and_is
                          .order_by(SettlementLine.id)).all()[-1]
     assert line.held == 0 and line.withheld == min(D("50000.00"), owed - half)
     books_sound(sessions)
+
+
+def test_5_a_year_end_is_for_a_year_whose_december_has_come(sessions):
+    """RULES §5: the year end of a year still running, of a year to come or of no year is refused,
+    naming the year, and changes nothing."""
+    _first_year_paid(sessions)
+    for year, on in ((FIRST, dt.date(FIRST, 11, 30)), (SECOND, dt.date(SECOND, 3, 2)), (0, dt.date(SECOND, 3, 2)),
+                     (SECOND + 1, dt.date(SECOND, 3, 2))):
+        with pytest.raises(ServiceError) as refused:
+            year_end.close_year(sessions, REGION, year, "caiwu1", on)
+        assert refused.value.field == "year", (year, refused.value.message)
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Receivable)) == 0
