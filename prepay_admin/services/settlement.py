@@ -102,15 +102,14 @@ def run_month(sessions: sessionmaker, region_code: str, month: dt.date, fund: Fu
         overdue = _overdue(session, region.id, fund, settled_on)
         # RULES §6: money held back from an institution with no settlement this month is still applied
         # (or released) when its turn comes
-        settled = {row[0] for row in payables}
-        codes = {code: inst_id for inst_id, code in session.execute(
-            select(Institution.id, Institution.code).where(Institution.region_id == region.id)).all()}
-        idle = [codes[c] for c, amount in held_before.items() if amount > 0 and codes.get(c) not in settled]
-        if idle:
+        settled = {row[1] for row in payables}
+        idle = sorted(c for c, amount in held_before.items() if amount > 0 and c not in settled)
+        if idle:  # few: those held back from and no longer settled
             payables = sorted(list(payables) + [
                 (i, c, n, bn, ba, ZERO) for i, c, n, bn, ba in session.execute(
                     select(Institution.id, Institution.code, Institution.name, Institution.bank_name,
-                           Institution.bank_account).where(Institution.id.in_(idle)))], key=lambda r: r[1])
+                           Institution.bank_account).where(Institution.region_id == region.id,
+                                                           Institution.code.in_(idle)))], key=lambda r: r[1])
 
         lines, drafts, shares = [], [], []
         for inst_id, code, name, bank_name, bank_account, payable in payables:
