@@ -78,7 +78,7 @@ class Triggers(MethodView):
         def run() -> Answer:
             done = triggers.record_trigger(sessions(), region_code, body["institution_code"], TriggerKind(body["kind"]),
                                            body["occurred_on"], body["evidence"], caller().username,
-                                           body["decision_ref"])
+                                           body["decision_ref"], body["decided_on"])
             return Answer(201, TriggerOut().dump(done))
 
         return idempotent(run)

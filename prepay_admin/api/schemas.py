@@ -604,6 +604,7 @@ class TriggerIn(StrictSchema):
     occurred_on = Date(required=True)
     evidence = Text(max_length=500, required=True)
     decision_ref = Text(max_length=100, load_default="")
+    decided_on = Date(load_default=None, metadata={"description": "取消预付资格决定的日期（fraud 必填；三年自该日起算）"})
 
 
 class TriggerOut(Schema):

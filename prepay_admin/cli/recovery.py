@@ -124,12 +124,13 @@ def year_end_(region_code, year, day) -> None:
               help="；".join(f"{k.value}={v}" for k, v in TRIGGER_CN.items()))
 @click.option("--evidence", required=True, type=TextType(500), help="依据文书或证据")
 @click.option("--decision", "decision_ref", default="", help="处理决定文号（欺诈取得资格时必填：三年内不得申请）")
+@click.option("--decided-on", type=DATE, default=None, help="取消预付资格决定的日期 YYYY-MM-DD（欺诈时必填，三年自该日起算）")
 @date_opt
 @with_appcontext
-def trigger(region_code, institution, kind, evidence, decision_ref, day) -> None:
+def trigger(region_code, institution, kind, evidence, decision_ref, decided_on, day) -> None:
     user = acting_user()
     done = run_service(lambda: triggers.record_trigger(app_sessions(), region_code, institution, TriggerKind(kind),
-                                                       business_date(day), evidence, user, decision_ref))
+                                                       business_date(day), evidence, user, decision_ref, decided_on))
     click.echo(f"已登记 {done.institution_code} 的收回情形（编号 {done.trigger_id}）："
                f"停止拨付 {done.stopped} 项，作废拨付指令 {done.voided} 笔")
     for fund, amount in done.owed.items():

@@ -47,7 +47,10 @@ class TriggerRecorded:
 
 
 def record_trigger(sessions: sessionmaker, region_code: str, institution_code: str, kind: TriggerKind,
-                   occurred_on: dt.date, evidence: str, user: str, decision_ref: str = "") -> TriggerRecorded:
+                   occurred_on: dt.date, evidence: str, user: str, decision_ref: str = "",
+                   decided_on: dt.date | None = None) -> TriggerRecorded:
+    """``decision_ref`` and ``decided_on``: the decision that cancels the qualification (21§(六)); the
+    three-year bar runs from its day (RULES §2, turn 3), the day the fraud happened being evidence."""
     evidence = (evidence or "").strip()
     if not evidence:
         raise ServiceError("须填写依据文书或证据", "evidence")
@@ -57,6 +60,10 @@ def record_trigger(sessions: sessionmaker, region_code: str, institution_code: s
         raise ServiceError(f"发生日期 {occurred_on} 晚于今天", "occurred_on")
     if kind == TriggerKind.FRAUD and not (decision_ref or "").strip():
         raise ServiceError("以欺诈手段取得预付资格须填写处理决定文号（21§(六)：三年内不得申请）", "decision_ref")
+    if kind == TriggerKind.FRAUD and decided_on is None:
+        raise ServiceError("须填写取消预付资格决定的日期：三年自该日起算（21§(六)）", "decided_on")
+    if decided_on is not None and not occurred_on <= decided_on <= clock.today():
+        raise ServiceError(f"决定日期须在发生日期 {occurred_on} 与今天之间", "decided_on")
     with staff_step(sessions, user, Department.INSPECTION) as step:
         step.enter(find_region(step.session, region_code))
         step.year = occurred_on.year
@@ -85,12 +92,12 @@ def record_trigger(sessions: sessionmaker, region_code: str, institution_code: s
         why = f"收回情形：{TRIGGER_CN[kind]}（{evidence}）"
         stopped, voided = _stop_unpaid(step, inst, why)
         owed: dict[str, Decimal] = {}
-        # 20§(二): what it still holds of each year's advance becomes owed back; what was claimed
-        # already (a year end's difference) is not claimed twice, and a pre-settlement has its own
         # 20§(二)1: what the settlements do not withhold is refunded within the profile's working days; under
         # HB 五 the settlements are held until then, and applied once that day has passed
         due = working_days_after(session, occurred_on, step.profile.year_end.refund_working_days).date \
             if hold else None
+        # 20§(二): what it still holds of each year's advance becomes owed back; what was claimed
+        # already (a year end's difference) is not claimed twice, and a pre-settlement has its own
         for (_, fund, year), position in positions(session, step.region.id, institution_id=inst.id).items():
             if position.in_force <= 0:
                 continue
@@ -101,9 +108,9 @@ def record_trigger(sessions: sessionmaker, region_code: str, institution_code: s
                 made.due_on = due
                 owed[fund.value] = owed.get(fund.value, Decimal("0.00")) + position.in_force
         until = None
-        if kind == TriggerKind.FRAUD and step.profile.eligibility.bar_years:  # 21§(六)
-            until = bar_until(occurred_on, step.profile.eligibility.bar_years)
-            session.add(Bar(institution_id=inst.id, since=occurred_on, until=until,
+        if kind == TriggerKind.FRAUD and step.profile.eligibility.bar_years:  # 21§(六), from the decision's day
+            until = bar_until(decided_on, step.profile.eligibility.bar_years)
+            session.add(Bar(institution_id=inst.id, since=decided_on, until=until,
                             reason=f"以欺诈手段取得预付资格：{evidence}"[:500], decision_ref=decision_ref.strip()[:100]))
         return TriggerRecorded(trigger.id, inst.code, owed, stopped, voided, until)
 

@@ -51,6 +51,8 @@ class TriggerForm(FlaskForm):
     kind = SelectField("收回情形（20§(一)）", choices=[SelectChoice(k.value, v) for k, v in TRIGGER_CN.items()])
     evidence = _text("依据文书或证据", 500, "须填写依据")
     decision_ref = StringField("处理决定文号（欺诈取得资格时必填）", validators=[Length(max=100)])
+    decided_on = StringField("决定日期（欺诈时必填，三年自该日起算）", validators=[Length(max=10)],
+                             render_kw={"placeholder": "YYYY-MM-DD"})
     day = _date_field("发生日期")
 
 
@@ -183,11 +185,12 @@ def list_(region_code: str):
 def trigger(region_code: str):
     form = TriggerForm()
     day = _date(form.day) if form.validate_on_submit() else None
-    if day is None:
+    decided = _date(form.decided_on) if (form.decided_on.data or "").strip() else None
+    if day is None or form.decided_on.errors:
         return _list_page(region_code, 400, trigger=form)
     ok, done = attempt(lambda: triggers.record_trigger(
         extensions.sessions(), region_code, form.institution.data, TriggerKind(form.kind.data), day,
-        form.evidence.data, _user(), form.decision_ref.data or ""), form.institution.errors)
+        form.evidence.data, _user(), form.decision_ref.data or "", decided), form.institution.errors)
     if not ok:
         return _list_page(region_code, 400, trigger=form)
     owed = "，".join(f"{FUND_CN[f]} {a:,.2f} 元" for f, a in done.owed.items()) or "无持有的预付金"

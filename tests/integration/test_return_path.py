@@ -90,9 +90,12 @@ def test_20_only_the_inspection_department_records_a_trigger_and_evidence_is_req
 
 
 def test_21_6_a_fraud_finding_bars_the_institution_for_three_years(sessions, played):
-    done = triggers.record_trigger(sessions, REGION, played[1], TriggerKind.FRAUD, dt.date(YEAR, 5, 10),
-                                   "专项检查发现虚假财务报表", "jihe1", decision_ref="通医保〔2026〕9号")
-    assert done.barred_until == dt.date(2029, 5, 9)
+    args = (sessions, REGION, played[1], TriggerKind.FRAUD, dt.date(YEAR, 3, 10), "专项检查发现虚假财务报表", "jihe1")
+    with pytest.raises(ServiceError) as undated:  # RULES §2 (turn 3): the bar runs from the decision's day
+        triggers.record_trigger(*args, decision_ref="通医保〔2026〕9号")
+    assert undated.value.field == "decided_on"
+    done = triggers.record_trigger(*args, decision_ref="通医保〔2026〕9号", decided_on=dt.date(YEAR, 5, 10))
+    assert done.barred_until == dt.date(2029, 5, 9)  # three years from the decision, not from 10 March
     with sessions() as s:
         assert s.scalar(select(Bar.until).join(Institution, Institution.id == Bar.institution_id)
                         .where(Institution.code == played[1], Bar.decision_ref == "通医保〔2026〕9号")) == dt.date(2029, 5, 9)
