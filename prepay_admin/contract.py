@@ -114,6 +114,11 @@ class _BarSchema(StrictSchema):
         return Bar(d["since"], d["until"])
 
 
+class _FlagSourceSchema(StrictSchema):
+    flag = Choice([f.value for f in Flag], required=True)
+    source = Text(required=True)
+
+
 class _InstitutionSchema(StrictSchema):
     code = Text(required=True)
     name = Text(required=True)
@@ -129,6 +134,14 @@ class _InstitutionSchema(StrictSchema):
     payouts = List(Nested(_PayoutSchema), load_default=list)
     security = Nested(_SecuritySchema, required=True, allow_none=True)
     applied_on = Date(load_default=None, allow_none=True)
+    flag_sources = List(Nested(_FlagSourceSchema), load_default=list)
+    declared_assessment = Choice([a.value for a in Assessment], load_default=None, allow_none=True)
+
+    @validates_schema
+    def _sourced_flags_hold(self, data: dict, **_: Any) -> None:
+        missing = sorted({s["flag"] for s in data.get("flag_sources", ())} - set(data.get("flags", ())))
+        if missing:
+            raise ValidationError(f"flag_sources 中的情形须同时列入 flags：{'、'.join(missing)}", "flag_sources")
 
     @post_load
     def _make(self, d: dict, **_: Any) -> InstitutionFacts:
@@ -138,6 +151,8 @@ class _InstitutionSchema(StrictSchema):
             performance_score=d["performance_score"], credit_grade=CreditGrade(d["credit_grade"]),
             flags=frozenset(Flag(f) for f in d["flags"]), bar=d["bar"],
             payouts=tuple(d["payouts"]), security=d["security"], applied_on=d["applied_on"],
+            flag_sources=tuple((Flag(s["flag"]), s["source"]) for s in d["flag_sources"]),
+            declared_assessment=None if d["declared_assessment"] is None else Assessment(d["declared_assessment"]),
         )
 
 
@@ -266,4 +281,6 @@ def facts_as_dict(inst: InstitutionFacts) -> dict[str, Any]:
         "security": None if inst.security is None else {"kind": inst.security.kind.value,
                                                         "value": fmt_money(inst.security.value)},
         "applied_on": None if inst.applied_on is None else inst.applied_on.isoformat(),
+        "flag_sources": [{"flag": f.value, "source": s} for f, s in inst.flag_sources],
+        "declared_assessment": None if inst.declared_assessment is None else inst.declared_assessment.value,
     }

@@ -1,17 +1,23 @@
 """The advance position (RULES §5, §7): each receivable names the qualification year whose annual
 advance it claims (``advance_year``; none for a monthly pre-settlement), a batch line's ``held`` is the
 part of the new advance rolled over (never above the amount determined), and a region's year end is
-recorded once per year (``year_end_run``).
+recorded once per year (``year_end_run``); a 多退 difference keeps its refund date
+(``refund_due_on``); 稽核's evidence that a self-declared or trigger-borne condition does not apply is
+kept (``condition_lift``, RULES §2).
 
 Existing data moves into the positions: a year end's receivable claims its own year; a trigger's the
-latest year the institution was paid for on or before the trigger; a successor's, its source's. A
-year end that left nobody undecided is complete.
+latest year whose issued batch carried the institution's advance by the trigger's day; a successor's,
+its source's. A year end is complete unless the next year's signing window leaves institutions
+undecided or a payment of its year is pending. Determinations an issued batch paid nothing are
+rolled over.
 
 Revision ID: 0015
 Revises: 0014
 """
 import sqlalchemy as sa
 from alembic import op
+
+import accounting.schema
 
 revision = "0015"
 down_revision = "0014"
@@ -38,6 +44,23 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_year_end_run")),
         sa.UniqueConstraint("region_id", "year", name=op.f("uq_year_end_run_region_id_year")),
     )
+    op.create_table(
+        "condition_lift",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("institution_id", sa.Integer(), nullable=False),
+        sa.Column("condition", sa.String(length=40), nullable=False),
+        sa.Column("source", sa.String(length=20), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=True),
+        sa.Column("evidence", sa.String(length=500), nullable=False),
+        sa.Column("lifted_on", sa.Date(), nullable=False),
+        sa.Column("lifted_by", sa.String(length=60), nullable=False),
+        sa.Column("recorded_at", accounting.schema.UtcDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["institution_id"], ["institution.id"],
+                                name=op.f("fk_condition_lift_institution_id_institution")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_condition_lift")),
+    )
+    with op.batch_alter_table("condition_lift", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_condition_lift_institution_id"), ["institution_id"], unique=False)
     # a year end's receivable claims its own year
     op.execute("UPDATE receivable SET advance_year = CAST(substr(origin, 10, 4) AS INTEGER) "
                "WHERE origin LIKE 'year-end:%'")
@@ -111,6 +134,7 @@ def _year_of(column: str) -> str:
 
 
 def downgrade() -> None:
+    op.drop_table("condition_lift")
     op.drop_table("year_end_run")
     with op.batch_alter_table("receivable", schema=None) as batch_op:
         batch_op.drop_column("refund_due_on")

@@ -14,12 +14,13 @@ from .. import clock
 from ..policy.facts import Fund
 from ..policy.recovery import Method, PresettlementCase, TriggerKind
 from ..queries import receivables as views
-from ..services import presettlement, receivables, settlement, triggers, year_end
+from ..services import conditions, presettlement, receivables, settlement, triggers, year_end
 from ..services.errors import NotFound
 from ..services.idempotency import Answer
 from .auth import call, caller
 from .routing import ERRORS, IDEMPOTENCY, blp, idempotent, region, sessions
 from .schemas import (
+    ConditionLiftIn, ConditionLiftOut,
     AfterWriteOffIn, CourtCaseIn, DemandIn, DemandOut, MethodIn, Paging, PresettlementIn, PresettlementLineOut,
     PresettlementOut, PresettlementPaidOut, PresettlementPayIn, PresettlementSignIn, ProposedOut, ReceivableDetailOut,
     ReceivablePageOut, ReceivableQuery, RecoveredOut, RefundIn, RejectIn, RunLineOut, RunSheetOut, SettlementRunIn,
@@ -80,6 +81,25 @@ class Triggers(MethodView):
                                            body["occurred_on"], body["evidence"], caller().username,
                                            body["decision_ref"], body["decided_on"])
             return Answer(201, TriggerOut().dump(done))
+
+        return idempotent(run)
+
+
+@blp.route("/regions/<region_code>/condition-lifts")
+class ConditionLifts(MethodView):
+    @blp.arguments(ConditionLiftIn)
+    @blp.response(201, ConditionLiftOut)
+    @blp.doc(parameters=[IDEMPOTENCY], responses=ERRORS)
+    def post(self, body, region_code: str):
+        """Record 稽核's evidence that a condition declared on an application's self-check (for its year) or
+        carried by a recovery trigger does not apply (RULES §2, 10§)."""
+        region(region_code)
+
+        def run() -> Answer:
+            done = conditions.lift(sessions(), region_code, body["institution_code"], body["condition"],
+                                   body["source"], body["evidence"], caller().username, year=body["year"],
+                                   lifted_on=body["lifted_on"])
+            return Answer(201, ConditionLiftOut().dump(done))
 
         return idempotent(run)
 

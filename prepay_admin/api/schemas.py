@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate
 
+from ..policy.conditions import LIFTABLE
 from ..policy.facts import Fund, SecurityKind
 from ..policy.recovery import TriggerKind
 from ..policy.transitions import MACHINES
@@ -614,6 +615,25 @@ class TriggerOut(Schema):
     stopped = fields.Integer()
     voided = fields.Integer()
     barred_until = fields.Date(allow_none=True)
+
+
+class ConditionLiftIn(StrictSchema):
+    institution_code = Text(max_length=20, required=True)
+    condition = fields.String(required=True, validate=validate.OneOf(sorted(LIFTABLE), error="须为可解除的 10§ 情形之一"))
+    source = fields.String(required=True, validate=validate.OneOf(["self_check", "trigger"],
+                                                                  error="须为 self_check 或 trigger"))
+    year = StrictInteger(minimum=2000, maximum=2100, load_default=None, allow_none=True)
+    evidence = Text(max_length=500, required=True)
+    lifted_on = Date(load_default=None)
+
+
+class ConditionLiftOut(Schema):
+    lift_id = fields.Integer()
+    institution_code = fields.String()
+    condition = fields.String()
+    source = fields.String()
+    year = fields.Integer(allow_none=True)
+    lifted_on = fields.Date()
 
 
 class YearEndIn(StrictSchema):

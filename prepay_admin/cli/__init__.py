@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "settlement": ("recovery", "settlement_", "月度结算：扣回预付金、银行支付清单"),
     "recovery": ("recovery", "recovery", "预付金收回：年终处理、触发收回、催收、诉讼与核销"),
     "presettlement": ("recovery", "presettlement", "月度预结金（26§）"),
+    "conditions": ("conditions", "conditions", "机构情形：解除申请人自查或收回情形带来的情形（稽核）"),
     "docs": ("documents", "docs", "文书：协议、通知书、公示、对账单；登记与核验"),
     "simulate": ("simulate", "simulate", "模拟若干年度（可注入故障），每步核对资金不变量"),
 }

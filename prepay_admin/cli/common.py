@@ -42,7 +42,7 @@ OPTION_FOR_FIELD = {"on": "date", "today": "date", "submitted_on": "date", "paid
                     "application_ref": "application", "document_ref": "document", "case_ref": "case",
                     "decision_ref": "decision", "paid_into": "into", "account_no": "account-no",
                     "account_name": "account-name", "bank_name": "bank-name", "account": "region",
-                    "profile_version": "profile-version", "decided_on": "decided-on"}
+                    "profile_version": "profile-version", "decided_on": "decided-on", "lifted_on": "date"}
 
 
 def app_sessions():

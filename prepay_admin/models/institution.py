@@ -71,6 +71,23 @@ class InstitutionCondition(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
+class ConditionLift(Base):
+    """RULES §2 (turn 3): evidence recorded by 稽核 that a condition declared on the applicant's self-check
+    (for one campaign year) or carried by a recovery trigger (from this day on) does not apply."""
+
+    __tablename__ = "condition_lift"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), index=True)
+    condition: Mapped[str] = mapped_column(String(40))  # a condition flag, or "assessment"
+    source: Mapped[str] = mapped_column(String(20))  # self_check or trigger
+    year: Mapped[int | None]  # the campaign year of a self-check's lift
+    evidence: Mapped[str] = mapped_column(String(500))
+    lifted_on: Mapped[dt.date] = mapped_column(Date)
+    lifted_by: Mapped[str] = mapped_column(String(60))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
 class Bar(Base):
     """21§(六): obtained an advance with false statements: barred from ``since`` through ``until``
     (the last barred day, included)."""

@@ -71,9 +71,20 @@ def judge(inst: InstitutionFacts, year: int, profile: PolicyProfile) -> Eligibil
     ):
         reasons.append(reason("security_kind_not_allowed", a))
 
-    # 10§(二)(四)(五)(六): conditions that hold against the institution
+    # RULES §2 (turn 3): the applicant's own declaration of a failed assessment refuses like the bureau's record
+    declared = inst.declared_assessment
+    if declared is not None and declared not in rules.assessments_allowed and inst.assessment in rules.assessments_allowed:
+        allowed = "、".join(ASSESSMENT_CN[x] for x in sorted(rules.assessments_allowed, key=_assessment_rank))
+        found = reason("assessment_below_required", a, assessment_cn=ASSESSMENT_CN[declared], allowed_cn=allowed)
+        reasons.append(Reason(found.code, found.article, f"{found.message}（申请人自查）"))
+
+    # 10§(二)(四)(五)(六): conditions that hold against the institution: recorded by 稽核, declared by the
+    # applicant (申请人自查) or carried by a recovery trigger, each said where it comes from
+    sources = dict(inst.flag_sources)
     for flag in sorted(inst.flags & rules.disqualifying_flags):
-        reasons.append(reason(flag.value, a))
+        found = reason(flag.value, a)
+        reasons.append(Reason(found.code, found.article, f"{found.message}（{sources[flag]}）")
+                       if flag in sources else found)
 
     # 21§(六): "三年内不得申请" — barred if the bar is in force on the day of the application
     day = judgment_day(inst, year, profile)

@@ -111,6 +111,10 @@ class InstitutionFacts:
     payouts: tuple[Payout, ...] = ()
     security: Security | None = None  # the security valid on the qualification start, if one is registered
     applied_on: dt.date | None = None  # the application's date; None in a what-if
+    # RULES §2 (turn 3): where a flag comes from when not 稽核's register (申请人自查, a recovery trigger),
+    # said in its reason; and the last assessment the applicant declared on its self-check
+    flag_sources: tuple[tuple[Flag, str], ...] = ()
+    declared_assessment: Assessment | None = None
 
 
 @dataclass(frozen=True)

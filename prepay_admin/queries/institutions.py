@@ -16,9 +16,12 @@ from accounting import reports
 from accounting.ledger import find_book
 
 from ..models import (
-    Agreement, AnnualStanding, Application, Bar, Campaign, Determination, Institution, InstitutionCondition,
-    PaymentBatch, PaymentInstruction, SecurityPledge, Transition,
+    Agreement, AnnualStanding, Application, Bar, Campaign, ConditionLift, Determination, Institution,
+    InstitutionCondition, PaymentBatch, PaymentInstruction, RecoveryTrigger, SecurityPledge, Transition,
 )
+from ..policy.conditions import ASSESSMENT, DECLARING_ANSWERS, SELF_CHECK, TRIGGER, TRIGGER_CONDITIONS
+from ..policy.recovery import TRIGGER_CN, TriggerKind
+from ..services.conditions import condition_label
 from ..policy.facts import Fund
 from ..policy.reasons import ASSESSMENT_CN, LEVEL_CN, MESSAGES
 from ..policy.transitions import AGREEMENT, DETERMINATION, PAYMENT
@@ -142,6 +145,18 @@ class PaymentLine:
 
 
 @dataclass(frozen=True)
+class RaisedLine:
+    """A condition of 10§ raised by the applicant's self-check or by a recovery trigger (RULES §2)."""
+
+    condition: str  # the key to lift it by
+    condition_cn: str
+    source: str  # self_check or trigger
+    origin: str  # "2026 年度申请自查" or the trigger, with its day
+    year: int | None  # the application's year
+    lifted: str | None  # who lifted it, when, on what evidence
+
+
+@dataclass(frozen=True)
 class InstitutionPage:
     region_code: str
     region_name: str
@@ -156,6 +171,7 @@ class InstitutionPage:
     payments: tuple[PaymentLine, ...]
     statements: dict[Fund, reports.AccountDetail]  # 暂付款—医保预付金 sub-ledger per fund book
     history: tuple[TrailLine, ...]
+    raised: tuple[RaisedLine, ...] = ()
 
 
 def institution_page(sessions: sessionmaker, region_code: str, code: str, today: dt.date) -> InstitutionPage:
@@ -194,7 +210,41 @@ def institution_page(sessions: sessionmaker, region_code: str, code: str, today:
             tuple(PaymentLine(p.id, p.fund, p.amount, PAYMENT.label(p.state), p.issued_on, p.paid_on, p.bank_ref) for p in payments),
             _statements(session, region.code, inst.code, determinations, today),
             trail_lines(session, [_about(inst, determinations, agreements, payments)], limit=200),
+            _raised(session, inst),
         )
+
+
+def _raised(session: Session, inst: Institution) -> tuple[RaisedLine, ...]:
+    """What its applications' self-checks declared and its triggers carry, each with its lift if any."""
+    lifts = session.scalars(select(ConditionLift).where(ConditionLift.institution_id == inst.id)
+                            .order_by(ConditionLift.lifted_on, ConditionLift.id)).all()
+    lines = []
+    for year, text in session.execute(select(Campaign.year, Application.self_check_json)
+                                      .join(Campaign, Campaign.id == Application.campaign_id)
+                                      .where(Application.institution_id == inst.id).order_by(Campaign.year.desc())):
+        answers = json.loads(text)
+        declared = sorted({flag.value for question, (answer, flag) in DECLARING_ANSWERS.items()
+                           if answers.get(question) is answer})
+        if answers.get("last_assessment") == "fail":
+            declared.append(ASSESSMENT)
+        for condition in declared:
+            lift = next((l for l in lifts if l.source == SELF_CHECK and l.year == year and l.condition == condition),
+                        None)
+            lines.append(RaisedLine(condition, condition_label(condition), SELF_CHECK, f"{year} 年度申请自查", year,
+                                    _lifted(lift)))
+    for kind, occurred_on in session.execute(select(RecoveryTrigger.kind, RecoveryTrigger.occurred_on).where(
+            RecoveryTrigger.institution_id == inst.id, RecoveryTrigger.kind.in_(list(TRIGGER_CONDITIONS)))
+            .order_by(RecoveryTrigger.occurred_on.desc())):
+        flag = TRIGGER_CONDITIONS[TriggerKind(kind)]
+        lift = next((l for l in lifts if l.source == TRIGGER and l.condition == flag.value
+                     and l.lifted_on >= occurred_on), None)
+        lines.append(RaisedLine(flag.value, condition_label(flag.value), TRIGGER,
+                                f"收回情形：{TRIGGER_CN[TriggerKind(kind)]}（{occurred_on}）", None, _lifted(lift)))
+    return tuple(lines)
+
+
+def _lifted(lift) -> str | None:
+    return None if lift is None else f"{lift.lifted_on} 由 {lift.lifted_by} 解除：{lift.evidence}"
 
 
 def _batches_of(region_id: int):

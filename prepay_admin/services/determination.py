@@ -101,11 +101,12 @@ def determine(sessions: sessionmaker, region_code: str, year: int, user: str,
                 progress(len(rows), len(codes))
         ids = insert_many(session, Determination, rows, "institution_id",
                           Determination.campaign_id == campaign.id, Determination.run == campaign.determination_run)
+        advances = [dict(determination_id=det_id, fund=a.fund, base=a.base, raw=a.raw, rounded=a.rounded,
+                         uncapped=a.uncapped, cap=a.cap, amount=a.amount, reasons_json=_reasons(a.reasons))
+                    for det_id, result in zip(ids, judged_rows) for a in result.advances]
+        if advances:  # an empty list would insert one row of defaults: a run where nobody is eligible has none
+            session.execute(insert(DeterminationAdvance), advances)
         if ids:
-            session.execute(insert(DeterminationAdvance), [
-                dict(determination_id=det_id, fund=a.fund, base=a.base, raw=a.raw, rounded=a.rounded,
-                     uncapped=a.uncapped, cap=a.cap, amount=a.amount, reasons_json=_reasons(a.reasons))
-                for det_id, result in zip(ids, judged_rows) for a in result.advances])
             step.created_many(DETERMINATION, ids, "compute", DeterminationState.COMPUTED,
                               f"第 {campaign.determination_run} 次测算")
         progress(len(rows), len(codes))

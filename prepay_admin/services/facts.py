@@ -2,16 +2,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..db import money_sum
-from ..models import AnnualStanding, Bar, FundPositionRecord, Institution, InstitutionCondition, MonthlyPayout, Region, SecurityPledge
+from ..models import (
+    AnnualStanding, Application, Bar, Campaign, ConditionLift, FundPositionRecord, Institution, InstitutionCondition,
+    MonthlyPayout, RecoveryTrigger, Region, SecurityPledge,
+)
 from ..policy.amount import base_window
+from ..policy.conditions import TRIGGER_CONDITIONS, Lift, Raised
+from ..policy.conditions import raised as raised_for
+from ..policy.facts import Assessment, FundPosition, InstitutionFacts, Payout, RegionFacts, Security
 from ..policy.facts import Bar as BarFacts
-from ..policy.facts import FundPosition, InstitutionFacts, Payout, RegionFacts, Security
+from ..policy.recovery import TriggerKind
+from ..policy.transitions import ApplicationState
 from ..policy.profile import PolicyProfile
 from .errors import NotFound
 
@@ -45,6 +53,34 @@ def pledges_valid_on(session: Session, region: Region, day: dt.date) -> dict[int
     ):
         held[inst_id] = (pledge_id, Security(kind, value))
     return held
+
+
+def _raised_conditions(connection, region: Region, year: int, applied_on: dict[int, dt.date],
+                       deadline: dt.date) -> dict[int, Raised]:
+    """RULES §2 (turn 3): per institution, the conditions its self-check of ``year`` declares and its
+    recovery triggers carry, less what 稽核 lifted with evidence (few rows: applications of the year,
+    triggers and lifts)."""
+    answers = {inst_id: json.loads(text) for inst_id, text in connection.execute(
+        select(Application.institution_id, Application.self_check_json)
+        .join(Campaign, Campaign.id == Application.campaign_id)
+        .where(Campaign.region_id == region.id, Campaign.year == year,
+               Application.state != ApplicationState.WITHDRAWN))}
+    triggered: dict[int, list] = defaultdict(list)
+    for inst_id, kind, occurred_on in connection.execute(
+            select(RecoveryTrigger.institution_id, RecoveryTrigger.kind, RecoveryTrigger.occurred_on)
+            .join(Institution, Institution.id == RecoveryTrigger.institution_id)
+            .where(Institution.region_id == region.id, RecoveryTrigger.kind.in_(list(TRIGGER_CONDITIONS)))):
+        triggered[inst_id].append((TriggerKind(kind), occurred_on))
+    lifts: dict[int, list[Lift]] = defaultdict(list)
+    for inst_id, condition, source, lift_year, lifted_on in connection.execute(
+            select(ConditionLift.institution_id, ConditionLift.condition, ConditionLift.source, ConditionLift.year,
+                   ConditionLift.lifted_on)
+            .join(Institution, Institution.id == ConditionLift.institution_id)
+            .where(Institution.region_id == region.id)):
+        lifts[inst_id].append(Lift(condition, source, lift_year, lifted_on))
+    return {inst_id: raised_for(answers.get(inst_id), year, triggered.get(inst_id, ()), lifts.get(inst_id, ()),
+                                applied_on.get(inst_id, deadline))
+            for inst_id in set(answers) | set(triggered)}
 
 
 def region_facts(session: Session, region: Region, year: int, profile: PolicyProfile,
@@ -99,6 +135,7 @@ def region_facts(session: Session, region: Region, year: int, profile: PolicyPro
 
     # Columns, not ORM objects, here and below: a region may hold 100,000 institutions.
     securities = pledges_valid_on(session, region, qualification_start)
+    raised = _raised_conditions(connection, region, year, applied_on, deadline)
 
     institutions = []
     for row in connection.execute(
@@ -109,6 +146,9 @@ def region_facts(session: Session, region: Region, year: int, profile: PolicyPro
         .where(Institution.region_id == region.id, AnnualStanding.year == year)
         .order_by(Institution.code)
     ).all():
+        own = raised.get(row.id)
+        if own is not None:  # RULES §2: the applicant's declaration and its triggers' facts are conditions too
+            flags[row.id] |= {flag for flag, _ in own.flags}
         institutions.append(InstitutionFacts(
             code=row.code, name=row.name, kind=row.kind, level=row.level, state_run=row.state_run,
             settled_since=row.settled_since, assessment=row.assessment,
@@ -116,6 +156,8 @@ def region_facts(session: Session, region: Region, year: int, profile: PolicyPro
             flags=frozenset(flags.get(row.id, ())), bar=bars.get(row.id),
             payouts=tuple(payouts.get(row.id, ())), security=securities.get(row.id, (None, None))[1],
             applied_on=applied_on.get(row.id),
+            flag_sources=own.flags if own is not None else (),
+            declared_assessment=Assessment(own.declared_assessment) if own and own.declared_assessment else None,
         ))
     return RegionFacts(year, region.code, region.name, fund_positions(session, region, year), tuple(institutions))
 

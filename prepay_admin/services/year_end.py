@@ -69,11 +69,11 @@ def close_year(sessions: sessionmaker, region_code: str, year: int, user: str, o
     on = on or clock.today()
     if on > clock.today():
         raise ServiceError(f"业务日期 {on} 晚于今天", "on")
-    if not FIRST_YEAR <= year <= on.year:
-        raise ServiceError(f"年度须在 {FIRST_YEAR}—{on.year} 之间", "year")
-    if on < dt.date(year, 12, 1):  # the year's advances are still running
-        raise ServiceError(f"{year} 年度的年终处理最早于 {year} 年 12 月 1 日办理", "year")
-    with region_step(sessions, user, region_code, year, Department.FINANCE) as step:
+    with region_step(sessions, user, region_code, year, Department.FINANCE) as step:  # who, then what
+        if not FIRST_YEAR <= year <= on.year:
+            raise ServiceError(f"年度须在 {FIRST_YEAR}—{on.year} 之间", "year")
+        if on < dt.date(year, 12, 1):  # the year's advances are still running
+            raise ServiceError(f"{year} 年度的年终处理最早于 {year} 年 12 月 1 日办理", "year")
         session, region = step.session, step.region
         step.lock_region()  # a trigger or a second year end at the same time waits, then reads what this one claimed
         mode = step.profile.year_end.mode

@@ -261,3 +261,56 @@ def test_5_a_year_end_is_for_a_year_whose_december_has_come(sessions):
         assert refused.value.field == "year", (year, refused.value.message)
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(Receivable)) == 0
+
+
+def test_10_2_a_declared_failure_and_a_triggers_seizure_refuse_until_inspection_lifts_them(sessions):
+    """Findings 7 and 13 (RULES §2, turn 3): an applicant that declares an asset seizure or a failed
+    assessment on its self-check is refused citing 10§ and 申请人自查; a trigger's asset seizure stays a
+    condition of the next year; each refuses until 稽核 records the evidence that it does not apply."""
+    from prepay_admin.policy.facts import Flag
+    from prepay_admin.services import applications, conditions
+    from prepay_admin.services.campaign import open_campaign
+
+    codes = _first_year_paid(sessions)
+    declaring, failing, seized = codes[0], codes[1], codes[2]
+    triggers.record_trigger(sessions, REGION, seized, TriggerKind.ASSET_SEIZURE, dt.date(FIRST, 11, 3), "财保 9 号",
+                            "jihe1")
+    open_campaign(sessions, REGION, SECOND, "caiwu1")
+    answers = {declaring: {**applications.clean_answers(), "asset_seizure": True},
+               failing: {**applications.clean_answers(), "last_assessment": "fail"},
+               seized: applications.clean_answers()}
+    for code, answer in answers.items():
+        applications.apply(sessions, REGION, SECOND, code, answer, dt.date(FIRST, 12, 20), "jiesuan1")
+
+    def reasons_of(code):
+        determination.determine(sessions, REGION, SECOND, "jiesuan1")
+        with sessions() as s:
+            det = s.scalar(select(Determination).join(Institution, Institution.id == Determination.institution_id)
+                           .join(Campaign, Campaign.id == Determination.campaign_id)
+                           .where(Institution.code == code, Campaign.year == SECOND)
+                           .order_by(Determination.run.desc()).limit(1))
+            return det.eligible, det.reasons_json
+
+    eligible, why = reasons_of(declaring)
+    assert not eligible and "存在财产被保全情形（申请人自查）" in why and "10§(二)" in why
+    eligible, why = reasons_of(failing)
+    assert not eligible and "不合格" in why and "申请人自查" in why
+    eligible, why = reasons_of(seized)
+    assert not eligible and "收回情形：财产被保全" in why
+
+    with pytest.raises(ServiceError) as wrong_department:
+        conditions.lift(sessions, REGION, declaring, Flag.ASSET_SEIZURE.value, "self_check", "法院解除保全", "caiwu1",
+                        year=SECOND)
+    assert wrong_department.value.field == "user"
+    with pytest.raises(ServiceError) as no_evidence:
+        conditions.lift(sessions, REGION, declaring, Flag.ASSET_SEIZURE.value, "self_check", " ", "jihe1", year=SECOND)
+    assert no_evidence.value.field == "evidence"
+    conditions.lift(sessions, REGION, declaring, Flag.ASSET_SEIZURE.value, "self_check",
+                    "（2025）苏0602执保12号之二解除保全裁定书", "jihe1", year=SECOND, lifted_on=dt.date(FIRST, 12, 22))
+    conditions.lift(sessions, REGION, failing, "assessment", "self_check", "考核结果通报：良好，自查填报有误",
+                    "jihe1", year=SECOND, lifted_on=dt.date(FIRST, 12, 22))
+    conditions.lift(sessions, REGION, seized, Flag.ASSET_SEIZURE.value, "trigger", "保全已解除",
+                    "jihe1", lifted_on=dt.date(FIRST, 12, 15))
+    for code in (declaring, failing, seized):
+        eligible, why = reasons_of(code)
+        assert "申请人自查" not in why and "收回情形" not in why, (code, why)

@@ -91,6 +91,9 @@ SCREENS = {
     # the return path: triggers are the inspection department's (24§(三)), the money the finance department's
     "/recovery/<region_code>/triggers": ({D.INSPECTION}, f"/recovery/{REGION}/triggers", {
         "institution": "H32060000001", "kind": "misuse", "evidence": "挪用预付金", "day": "2026-03-02"}),
+    # RULES §2: lifting a self-declared or trigger-borne condition is 稽核's (24§(三))
+    "/institutions/<region_code>/<code>/lift": ({D.INSPECTION}, f"/institutions/{REGION}/H32060000001/lift", {
+        "condition": "asset_seizure", "source": "trigger", "evidence": "法院解除保全裁定"}),
     "/recovery/<region_code>/year-end": ({D.FINANCE}, f"/recovery/{REGION}/year-end", {"year": "2026",
                                                                                        "day": "2026-03-02"}),
     "/recovery/<region_code>/settlements": ({D.FINANCE}, f"/recovery/{REGION}/settlements", {
@@ -153,6 +156,9 @@ API = {
     "POST /api/v1/regions/<region_code>/recovery-triggers": (
         {D.INSPECTION}, f"/api/v1/regions/{REGION}/recovery-triggers",
         {"institution_code": "H32060000001", "kind": "misuse", "occurred_on": "2026-03-02", "evidence": "挪用"}),
+    "POST /api/v1/regions/<region_code>/condition-lifts": (
+        {D.INSPECTION}, f"/api/v1/regions/{REGION}/condition-lifts",
+        {"institution_code": "H32060000001", "condition": "asset_seizure", "source": "trigger", "evidence": "解除保全"}),
     "POST /api/v1/regions/<region_code>/year-ends": (
         {D.FINANCE}, f"/api/v1/regions/{REGION}/year-ends", {"year": 2026, "on": "2026-03-02"}),
     "POST /api/v1/regions/<region_code>/settlement-runs": (
