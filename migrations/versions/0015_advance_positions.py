@@ -29,6 +29,7 @@ def upgrade() -> None:
     with op.batch_alter_table("receivable", schema=None) as batch_op:
         batch_op.add_column(sa.Column("advance_year", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("refund_due_on", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("demanded_amount", sa.BigInteger(), nullable=True))
     op.create_table(
         "year_end_run",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -137,5 +138,6 @@ def downgrade() -> None:
     op.drop_table("condition_lift")
     op.drop_table("year_end_run")
     with op.batch_alter_table("receivable", schema=None) as batch_op:
+        batch_op.drop_column("demanded_amount")
         batch_op.drop_column("refund_due_on")
         batch_op.drop_column("advance_year")

@@ -58,6 +58,7 @@ class Receivable(Base):
     # 20§(二)1: the demand to refund within the profile's working days
     demand_ref: Mapped[str | None] = mapped_column(String(60))
     demanded_on: Mapped[dt.date | None] = mapped_column(Date)
+    demanded_amount: Mapped[Decimal | None] = mapped_column(Money())  # what the demand asked for, as issued
     due_on: Mapped[dt.date | None] = mapped_column(Date)
     # 17§: a year end's 多退 difference the institution is to refund itself, by this day, set once when the
     # method is chosen (a later demand does not move it); until then the settlements do not withhold it

@@ -223,7 +223,11 @@ def _demand(step: Step, receivable: Receivable) -> tuple[str, Institution, dict,
         raise ServiceError("该笔应收回尚未发出催收通知，请先办理催收", "receivable")
     recovered = session.scalar(select(money_sum(RecoveryMovement.amount)).where(
         RecoveryMovement.receivable_id == receivable.id))
-    amount = receivable.amount - recovered
+    outstanding = receivable.amount - recovered
+    # the notice as it was issued: the amount its demand asked for (a copy issued later says the same)
+    amount = receivable.demanded_amount if receivable.demanded_amount is not None else outstanding
+    if amount <= 0:
+        raise ServiceError("该笔应收回已无欠款，没有可出具的收回通知", "receivable")
     account = session.scalar(select(RegionAccount).where(RegionAccount.region_id == step.region.id,
                                                          RegionAccount.fund == receivable.fund))
     if account is None:
@@ -235,8 +239,8 @@ def _demand(step: Step, receivable: Receivable) -> tuple[str, Institution, dict,
                "working_days": step.profile.year_end.refund_working_days,
                "pay_into": f"户名 {account.account_name}，开户行 {account.bank_name}，账号 {account.account_no}",
                "demanded_on": receivable.demanded_on.isoformat()}
-    return f"receivable/{receivable.id}", inst, context, {"receivable_id": receivable.id,
-                                                         "outstanding": f"{amount:.2f}"}
+    return f"receivable/{receivable.id}", inst, context, {"receivable_id": receivable.id, "demanded": f"{amount:.2f}",
+                                                         "outstanding": f"{outstanding:.2f}"}
 
 
 def _public_list(step: Step, year: int, days: int) -> tuple[str, None, dict, dict]:

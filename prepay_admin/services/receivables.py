@@ -274,7 +274,7 @@ def demand(sessions: sessionmaker, receivable_id: int, on: dt.date, user: str) -
         step.transition(RECEIVABLE, receivable, "demand", f"尚欠 {outstanding:,.2f} 元")
         deadline = working_days_after(step.session, on, step.profile.year_end.refund_working_days)
         receivable.demand_ref = f"CS-{step.region.code}-{receivable.id:06d}-{on:%Y%m%d}"
-        receivable.demanded_on, receivable.due_on = on, deadline.date
+        receivable.demanded_on, receivable.due_on, receivable.demanded_amount = on, deadline.date, outstanding
         return Demanded(receivable.id, receivable.demand_ref, outstanding, deadline.date, deadline.provisional)
 
 

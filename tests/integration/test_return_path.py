@@ -135,6 +135,12 @@ def test_20_2_demand_refund_lawsuit_write_off_and_a_later_recovery(sessions, pla
     receivables.write_off(sessions, rid, "（2026）苏0602执55号之一", "通政复〔2026〕31号", dt.date(YEAR, 11, 20), "caiwu1")
     books_sound(sessions)
     assert held(sessions, code, Fund.EMPLOYEE) == 0
+    # issue 27 finding 14: a copy of the demand issued after the write-off says what was demanded, never 0.00
+    from prepay_admin.services import documents
+    from tests.integration.test_region_profiles import docx_text
+
+    copy = docx_text(documents.issue(sessions, "demand", REGION, "caiwu1", receivable_id=rid).data)
+    assert f"{owed:,.2f}" in copy
     receivables.recover_after_write_off(sessions, rid, D("5000.00"), dt.date(YEAR, 11, 24), "B20261124007", "caiwu1")
     books_sound(sessions)
     with sessions() as s:
