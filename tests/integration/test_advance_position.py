@@ -4,13 +4,14 @@ Each test is a finding of the return path's review (issue 27), on both databases
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal as D
 
 import pytest
 from sqlalchemy import func, select
 
 from prepay_admin.models import (
-    AnnualStanding, BatchItem, FundPositionRecord, Campaign, Determination, Institution, Receivable, Region, SettlementLine, Transition,
+    AnnualStanding, BatchItem, FundPositionRecord, IssuedDocument, Campaign, Determination, Institution, Receivable, Region, SettlementLine, Transition,
 )
 from prepay_admin.policy.facts import Fund
 from prepay_admin.policy.recovery import Method, PresettlementCase, TriggerKind
@@ -314,3 +315,25 @@ def test_10_2_a_declared_failure_and_a_triggers_seizure_refuse_until_inspection_
     for code in (declaring, failing, seized):
         eligible, why = reasons_of(code)
         assert "申请人自查" not in why and "收回情形" not in why, (code, why)
+
+
+@pytest.mark.parametrize("profile", ["nantong-2025", "hebei-2024"])
+def test_22_the_public_list_of_each_year_is_what_was_advanced_for_it(sessions, profile):
+    """Issue 27: played over two years, each year's public list (22§(一)) totals, per fund, exactly what the
+    positions say was advanced for that year (paid or rolled over), and no determination is left signed
+    and unpaid (no false overdue on the dashboard and the pay-by reminders)."""
+    from prepay_admin.services import documents
+
+    load_demo(sessions, institutions=12, seed=2026, year=SECOND, years=2, profile=profile)
+    with sessions() as s:
+        region_id = s.scalar(select(Region.id).where(Region.code == REGION))
+        every = positions(s, region_id)
+        assert s.scalar(select(func.count()).select_from(Determination).where(
+            Determination.state == DeterminationState.SIGNED)) == 0
+    for year in (FIRST, SECOND):
+        issued = documents.issue(sessions, "public_list", REGION, "jiesuan1", year=year)
+        with sessions() as s:
+            totals = json.loads(s.get(IssuedDocument, issued.id).source_json)["totals"]
+        for fund in Fund:
+            advanced = sum((p.advanced for (_, f, y), p in every.items() if f == fund and y == year), D("0.00"))
+            assert D(totals[fund.value]) == advanced > 0, (year, fund)
