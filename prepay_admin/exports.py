@@ -83,8 +83,8 @@ def settlement_run_xlsx(run: RunSheet) -> bytes:
     """The bank's payment list of a monthly settlement: one transfer per line, totals that tie to the ledger."""
     r = run.run
     return sheet(
-        "月度结算支付清单",
-        f"{run.region_name}　{r.month:%Y年%m月}　{FUND_CN[r.fund]}　结算日期 {r.settled_on}　"
+        "年度清算支付清单" if r.kind == "annual_clearing" else "月度结算支付清单",
+        f"{run.region_name}　{r.label}　{FUND_CN[r.fund]}　结算日期 {r.settled_on}　"
         f"与账簿{'一致' if run.ties else '不一致'}",
         ["机构编码", "机构名称", "开户银行", "银行账号", "结算金额", "扣回预付金", "暂停拨付", "补付", "实付金额", "尚欠", "说明"],
         [[l.code, l.name, l.bank_name, l.bank_account, l.payable, l.withheld, l.held, l.released, l.net, l.still_owed,

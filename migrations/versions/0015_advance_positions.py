@@ -62,6 +62,24 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("condition_lift", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_condition_lift_institution_id"), ["institution_id"], unique=False)
+    # RULES §5: the annual clearing settlement, a payment apart from the monthly ones, carries a deduction too
+    op.create_table(
+        "annual_clearing",
+        sa.Column("institution_id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("fund", sa.Enum("employee", "resident", name="fund", native_enum=False, create_constraint=True,
+                                  length=32), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.CheckConstraint("amount >= 0", name=op.f("ck_annual_clearing_amount_not_negative")),
+        sa.ForeignKeyConstraint(["institution_id"], ["institution.id"],
+                                name=op.f("fk_annual_clearing_institution_id_institution")),
+        sa.PrimaryKeyConstraint("institution_id", "year", "fund", name=op.f("pk_annual_clearing")),
+    )
+    with op.batch_alter_table("settlement_run", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("kind", sa.String(length=20), server_default="monthly", nullable=False))
+        batch_op.drop_constraint("uq_settlement_run_region_id_month_fund", type_="unique")
+        batch_op.create_unique_constraint(op.f("uq_settlement_run_region_id_month_fund_kind"),
+                                          ["region_id", "month", "fund", "kind"])
     # a year end's receivable claims its own year
     op.execute("UPDATE receivable SET advance_year = CAST(substr(origin, 10, 4) AS INTEGER) "
                "WHERE origin LIKE 'year-end:%'")
@@ -135,6 +153,11 @@ def _year_of(column: str) -> str:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("settlement_run", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_settlement_run_region_id_month_fund_kind", type_="unique")
+        batch_op.create_unique_constraint(op.f("uq_settlement_run_region_id_month_fund"), ["region_id", "month", "fund"])
+        batch_op.drop_column("kind")
+    op.drop_table("annual_clearing")
     op.drop_table("condition_lift")
     op.drop_table("year_end_run")
     with op.batch_alter_table("receivable", schema=None) as batch_op:

@@ -20,7 +20,7 @@ from ..services.idempotency import Answer
 from .auth import call, caller
 from .routing import ERRORS, IDEMPOTENCY, blp, idempotent, region, sessions
 from .schemas import (
-    ConditionLiftIn, ConditionLiftOut,
+    ClearingRunIn, ConditionLiftIn, ConditionLiftOut,
     AfterWriteOffIn, CourtCaseIn, DemandIn, DemandOut, MethodIn, Paging, PresettlementIn, PresettlementLineOut,
     PresettlementOut, PresettlementPaidOut, PresettlementPayIn, PresettlementSignIn, ProposedOut, ReceivableDetailOut,
     ReceivablePageOut, ReceivableQuery, RecoveredOut, RefundIn, RejectIn, RunLineOut, RunSheetOut, SettlementRunIn,
@@ -139,6 +139,24 @@ class SettlementRuns(MethodView):
         def run() -> Answer:
             done = settlement.run_month(sessions(), region_code, body["month"], Fund(body["fund"]), caller().username,
                                         body["settled_on"])
+            return Answer(201, SettlementRunOut().dump(done))
+
+        return idempotent(run)
+
+
+@blp.route("/regions/<region_code>/clearing-runs")
+class ClearingRuns(MethodView):
+    @blp.arguments(ClearingRunIn)
+    @blp.response(201, SettlementRunOut)
+    @blp.doc(parameters=[IDEMPOTENCY], responses=ERRORS)
+    def post(self, body, region_code: str):
+        """Settle a year's annual clearing (年度清算款) of one fund, withholding what is owed first, as a
+        month's settlement does (财务管理部门, RULES §5); a year is cleared once."""
+        region(region_code)
+
+        def run() -> Answer:
+            done = settlement.run_clearing(sessions(), region_code, body["year"], Fund(body["fund"]),
+                                           caller().username, body["settled_on"])
             return Answer(201, SettlementRunOut().dump(done))
 
         return idempotent(run)

@@ -657,9 +657,16 @@ class SettlementRunIn(StrictSchema):
     settled_on = Date(required=True)
 
 
+class ClearingRunIn(StrictSchema):
+    year = StrictInteger(minimum=2000, maximum=2100, required=True)
+    fund = fields.String(required=True, validate=validate.OneOf([f.value for f in Fund], error="须为 employee 或 resident"))
+    settled_on = Date(required=True)
+
+
 class SettlementRunOut(Schema):
     run_id = fields.Integer(attribute="run_id")
     month = fields.Date()
+    kind = fields.String()  # monthly, or annual_clearing (then month is the year's last day)
     fund = fields.String()
     institutions = fields.Integer()
     payable = MoneyOut()
@@ -673,6 +680,8 @@ class SettlementRunOut(Schema):
 class RunLineOut(Schema):
     id = fields.Integer()
     month = fields.Date()
+    kind = fields.String()
+    label = fields.String()
     fund = fields.String()
     settled_on = fields.Date()
     institutions = fields.Integer()

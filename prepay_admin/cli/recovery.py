@@ -39,6 +39,25 @@ def settlement_() -> None:
     pass
 
 
+@settlement_.command("clearing", help="办理某年度某险种的年度清算（须先导入年度清算数据）：与月度结算一样先扣回所欠预付金")
+@region_opt
+@click.option("--year", required=True, type=YEAR, help="清算年度")
+@click.option("--fund", required=True, type=FUNDS, help="险种")
+@date_opt
+@click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False, path_type=Path), help="同时导出银行支付清单")
+@with_appcontext
+def clearing(region_code, year, fund, day, xlsx_path) -> None:
+    user = acting_user()
+    done = run_service(lambda: settlement.run_clearing(app_sessions(), region_code, year, Fund(fund), user,
+                                                       business_date(day)))
+    head = "该年度已清算，未重复记账" if done.replayed else "已办理年度清算"
+    click.echo(f"{head}：{year} 年度 {FUND_CN[Fund(fund)]}，{done.institutions} 家机构")
+    click.echo(f"  清算金额 {fmt_yuan_cn(done.payable)}，扣回预付金 {fmt_yuan_cn(done.withheld)}，"
+               f"暂停拨付 {fmt_yuan_cn(done.held)}，补付 {fmt_yuan_cn(done.released)}，实付 {fmt_yuan_cn(done.net)}")
+    if xlsx_path:
+        _write_payment_list(done.run_id, xlsx_path)
+
+
 @settlement_.command("run", help="办理某月某险种的月度结算（须先导入该月结算数据；重复办理不会重复记账）")
 @region_opt
 @click.option("--month", required=True, type=PERIOD, help="结算年月 YYYY-MM")
@@ -72,7 +91,7 @@ def list_(region_code) -> None:
     run_service(lambda: access.check_region(app_sessions(), acting_user(), region_code))
     runs = run_service(lambda: views.settlement_runs(app_sessions(), region_code))
     click.echo(render(["编号", "结算年月", "险种", "结算日期", "机构数", "结算金额", "扣回", "实付"],
-                      [[str(r.id), f"{r.month:%Y-%m}", FUND_CN[Fund(r.fund)], r.settled_on.isoformat(), str(r.institutions),
+                      [[str(r.id), r.label, FUND_CN[Fund(r.fund)], r.settled_on.isoformat(), str(r.institutions),
                         fmt_yuan_cn(r.payable), fmt_yuan_cn(r.withheld), fmt_yuan_cn(r.net)] for r in runs],
                       right=[4, 5, 6, 7]))
 

@@ -167,6 +167,12 @@ KINDS = {k.name: k for k in (
         Column("基金支付金额", "amount", amount, "当月医保基金支付（元）"),
         Column("其中异地就医金额", "out_of_region", amount, "元，不超过基金支付金额"),
     ), key=("institution_code", "month", "fund")),
+    ImportKind("clearing", "年度清算", Department.FUND_SETTLEMENT, (
+        CODE,
+        Column("清算年度", "year", year, "如 2025"),
+        Column("险种", "fund", partial(choice, options=FUND_CN), "职工或居民", ("职工", "居民")),
+        Column("年度清算金额", "amount", amount, "年度清算应支付给机构的医保基金（元）；与月度结算一样扣回所欠预付金"),
+    ), key=("institution_code", "year", "fund")),
 )}
 
 

@@ -10,7 +10,8 @@ from .data_import import DataCorrection, DataImport, ImportUpload
 from .document import IssuedDocument, RegionTemplate
 from .campaign import Application, Campaign, Determination, DeterminationAdvance, FundGateRecord
 from .institution import (
-    AnnualStanding, Bar, ConditionLift, Institution, InstitutionCondition, MonthlyPayout, SecurityPledge,
+    AnnualClearing, AnnualStanding, Bar, ConditionLift, Institution, InstitutionCondition, MonthlyPayout,
+    SecurityPledge,
 )
 from .policy_override import PolicyOverride
 from .policy_profile import StoredProfile
@@ -23,7 +24,7 @@ from .staff import DEPARTMENT_CN, ApiToken, Department, LoginAttempt, Staff, Sta
 
 __all__ = [
     "ApiRequest", "ApiToken", "AuditEvent", "LoginAttempt", "StaffRegion",
-    "Agreement", "AnnualStanding", "DataCorrection", "DataImport", "ImportUpload", "Application", "Bar", "BatchItem", "CalendarDay", "CalendarYear", "Campaign", "ConditionLift",
+    "Agreement", "AnnualClearing", "AnnualStanding", "DataCorrection", "DataImport", "ImportUpload", "Application", "Bar", "BatchItem", "CalendarDay", "CalendarYear", "Campaign", "ConditionLift",
     "DEPARTMENT_CN", "Department", "Determination", "DeterminationAdvance", "FundGateRecord", "FundPositionRecord",
     "Institution", "InstitutionCondition", "IssuedDocument", "JobRun", "MonthlyPayout", "Notice", "PaymentBatch", "PaymentInstruction",
     "PolicyOverride", "PreSettlement", "PreSettlementSignOff", "Receivable", "RecoveryMovement", "RecoveryTrigger", "Region", "RegionAccount", "RegionTemplate", "SettlementLine", "SettlementRun", "SecurityPledge", "SignOff", "Staff", "StoredProfile", "Transition", "YearEndRun",

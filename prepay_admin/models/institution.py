@@ -102,6 +102,20 @@ class Bar(Base):
     decision_ref: Mapped[str] = mapped_column(String(100))  # 处理决定文号
 
 
+class AnnualClearing(Base):
+    """A year's annual clearing settlement (年度清算款) of an institution in one fund: a settlement payment
+    apart from the monthly ones, which carries a deduction as they do (17§, 20§(二)1; RULES §5). It is
+    no part of the base of an advance (12§ reads the monthly payouts)."""
+
+    __tablename__ = "annual_clearing"
+    __table_args__ = (CheckConstraint("amount >= 0", name="amount_not_negative"),)
+
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    fund: Mapped[Fund] = mapped_column(enum_type(Fund, "fund"), primary_key=True)
+    amount: Mapped[Decimal] = mapped_column(Money())
+
+
 class MonthlyPayout(Base):
     """A month's fund payout to an institution and its out-of-region part (12§).
 

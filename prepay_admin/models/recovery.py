@@ -94,12 +94,14 @@ class SettlementRun(Base):
     """A region's monthly settlement of one fund, run once: a rerun finds this row and posts nothing."""
 
     __tablename__ = "settlement_run"
-    __table_args__ = (UniqueConstraint("region_id", "month", "fund"),)
+    __table_args__ = (UniqueConstraint("region_id", "month", "fund", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
-    month: Mapped[dt.date] = mapped_column(Date)  # first day of the settled month
+    month: Mapped[dt.date] = mapped_column(Date)  # first day of the settled month; a clearing: its year's last day
     fund: Mapped[Fund] = mapped_column(enum_type(Fund, "fund"))
+    # monthly, or annual_clearing: the year's clearing settlement (年度清算款, RULES §5), which withholds too
+    kind: Mapped[str] = mapped_column(String(20), default="monthly", server_default="monthly")
     settled_on: Mapped[dt.date] = mapped_column(Date)  # the business date of its vouchers
     institutions: Mapped[int]
     payable: Mapped[Decimal] = mapped_column(Money())

@@ -24,6 +24,7 @@ from ..policy.facts import Fund
 from ..policy.recovery import CASE_CN, METHOD_CN, ROUTE_CN, TRIGGER_CN, age_band, age_in_days
 from ..policy.transitions import PRESETTLEMENT, RECEIVABLE, RECEIVABLE_OPEN_STATES
 from ..services.errors import NotFound
+from ..services.settlement import run_label
 from ..services.unit_of_work import find_region
 from .audit_trail import TrailLine, staff_names, trail_lines
 from .overview import like
@@ -259,13 +260,19 @@ class RunLine:
     released: Decimal
     net: Decimal
     run_by: str
+    kind: str = "monthly"
+
+    @property
+    def label(self) -> str:
+        """What was settled: a month (2026-03 月度结算) or a year's clearing (2025 年度清算)."""
+        return run_label(self.kind, self.month)
 
 
 def settlement_runs(sessions: sessionmaker, region_code: str) -> tuple[RunLine, ...]:
     with sessions() as session:
         region = find_region(session, region_code)
         return tuple(RunLine(r.id, r.month, r.fund.value, r.settled_on, r.institutions, r.payable, r.withheld, r.held,
-                             r.released, r.net, r.run_by)
+                             r.released, r.net, r.run_by, r.kind)
                      for r in session.scalars(select(SettlementRun).where(SettlementRun.region_id == region.id)
                                               .order_by(SettlementRun.month.desc(), SettlementRun.fund)))
 
@@ -328,7 +335,7 @@ def settlement_run(sessions: sessionmaker, run_id: int, *, page: int = 1, size: 
                    LedgerAccount.role.in_((Role.EXPENDITURE_DEPOSIT, Role.FISCAL_SPECIAL_DEPOSIT, Role.ADVANCE)))
             .group_by(LedgerAccount.role)).all())
         run = RunLine(r.id, r.month, r.fund.value, r.settled_on, r.institutions, r.payable, r.withheld, r.held,
-                      r.released, r.net, r.run_by)
+                      r.released, r.net, r.run_by, r.kind)
         bank = posted.get(Role.EXPENDITURE_DEPOSIT, ZERO) + posted.get(Role.FISCAL_SPECIAL_DEPOSIT, ZERO)
         return RunSheet(run, region.code, region.name, lines, count, bank, posted.get(Role.ADVANCE, ZERO))
 

@@ -26,8 +26,8 @@ from ..intake.kinds import KINDS, ImportKind
 from ..intake.reading import FileProblem, RowError, records
 from ..db import bulk_insert
 from ..models import (
-    AnnualStanding, Bar, DataCorrection, DataImport, Determination, FundPositionRecord, ImportUpload, Institution,
-    InstitutionCondition, MonthlyPayout, Region, SecurityPledge,
+    AnnualClearing, AnnualStanding, Bar, DataCorrection, DataImport, Determination, FundPositionRecord, ImportUpload,
+    Institution, InstitutionCondition, MonthlyPayout, Region, SecurityPledge,
 )
 from .errors import NotFound, ServiceError
 from .unit_of_work import find_region, staff_step
@@ -60,6 +60,7 @@ TARGETS = {
                                                            "last_year_current_balance", "projected_current_balance"),
                     True),
     "settlement": Target(MonthlyPayout, ("institution_id", "month", "fund"), ("amount", "out_of_region")),
+    "clearing": Target(AnnualClearing, ("institution_id", "year", "fund"), ("amount",)),
 }
 
 

@@ -27,8 +27,8 @@ from accounting.models import JournalEntry
 from .. import clock
 from ..db import Money, money_sum
 from ..models import (
-    Department, Institution, MonthlyPayout, Receivable, RecoveryMovement, Region, SettlementLine, SettlementRun,
-    Transition,
+    AnnualClearing, Department, Institution, MonthlyPayout, Receivable, RecoveryMovement, Region, SettlementLine,
+    SettlementRun, Transition,
 )
 from ..policy.facts import Fund
 from ..policy.recovery import METHOD_CN, Method, Route
@@ -229,8 +229,14 @@ def settlements_could_cover(session: Session, receivable: Receivable) -> str | N
     pending = session.scalar(select(money_sum(MonthlyPayout.amount)).where(
         MonthlyPayout.institution_id == receivable.institution_id, MonthlyPayout.fund == receivable.fund,
         MonthlyPayout.month >= since, MonthlyPayout.month.not_in(select(runs.subquery().c.month))))
+    cleared = [day.year for day in session.scalars(select(SettlementRun.month).where(
+        SettlementRun.region_id == receivable.region_id, SettlementRun.fund == receivable.fund,
+        SettlementRun.kind == "annual_clearing"))]
+    pending += session.scalar(select(money_sum(AnnualClearing.amount)).where(
+        AnnualClearing.institution_id == receivable.institution_id, AnnualClearing.fund == receivable.fund,
+        AnnualClearing.year >= receivable.since.year, AnnualClearing.year.not_in(cleared)))
     if pending > 0:
-        return f"尚有 {pending:,.2f} 元结算款已导入、待结算"
+        return f"尚有 {pending:,.2f} 元结算款（月度结算或年度清算）已导入、待结算"
     inst = session.get(Institution, receivable.institution_id)
     book = find_book(session, session.get(Region, receivable.region_id).code, receivable.fund)
     held = -party_balance(session, book.id, Role.OVERPAID, inst.code) if book is not None else ZERO

@@ -30,7 +30,7 @@ from accounting.models import JournalLine, LedgerAccount
 from .. import clock
 from ..db import Money, bind_processors, bulk_insert, money_sum
 from ..models import (
-    Department, Institution, MonthlyPayout, Receivable, RecoveryMovement, RecoveryTrigger, SettlementLine,
+    AnnualClearing, Department, Institution, MonthlyPayout, Receivable, RecoveryMovement, RecoveryTrigger, SettlementLine,
     SettlementRun,
 )
 from ..policy.facts import Fund
@@ -56,6 +56,18 @@ class RunResult:
     released: Decimal
     net: Decimal
     replayed: bool  # the month had been run already: nothing new was posted
+    kind: str = "monthly"  # or annual_clearing
+
+    @property
+    def label(self) -> str:
+        return run_label(self.kind, self.month)
+
+
+MONTHLY, CLEARING = "monthly", "annual_clearing"
+
+
+def run_label(kind: str, month: dt.date) -> str:
+    return f"{month.year} 年度清算" if kind == CLEARING else f"{month:%Y-%m} 月度结算"
 
 
 def month_end(month: dt.date) -> dt.date:
@@ -73,29 +85,59 @@ def run_month(sessions: sessionmaker, region_code: str, month: dt.date, fund: Fu
         raise ServiceError(f"结算日期 {settled_on} 晚于今天（北京时间 {clock.today()}）", "settled_on")
     if settled_on <= month_end(month):
         raise ServiceError(f"{month:%Y-%m} 的月度结算须在该月结束后办理（结算日期晚于 {month_end(month)}）", "settled_on")
+    return _run(sessions, region_code, month, fund, user, settled_on, MONTHLY)
+
+
+def run_clearing(sessions: sessionmaker, region_code: str, year: int, fund: Fund, user: str,
+                 settled_on: dt.date | None = None) -> RunResult:
+    """Settle ``year``'s annual clearing (年度清算款) of ``fund``: like a month, it withholds what is owed
+    back first (17§, 20§(二)1: 从月度结算或年度清算款项中扣回; HB 二(四): 一并纳入年终清算)."""
+    settled_on = settled_on or clock.today()
+    if not 2000 <= year <= 2100:
+        raise ServiceError("清算年度须在 2000—2100 之间", "year")
+    if settled_on > clock.today():
+        raise ServiceError(f"结算日期 {settled_on} 晚于今天（北京时间 {clock.today()}）", "settled_on")
+    if settled_on <= dt.date(year, 12, 31):
+        raise ServiceError(f"{year} 年度清算须在该年度结束后办理（结算日期晚于 {year}-12-31）", "settled_on")
+    return _run(sessions, region_code, clearing_day(year), fund, user, settled_on, CLEARING)
+
+
+def clearing_day(year: int) -> dt.date:
+    """The ``month`` a clearing run is kept under: the year's last day, which no monthly run (the first of
+    a month) shares, and which orders it after that year's December."""
+    return dt.date(year, 12, 31)
+
+
+def _run(sessions: sessionmaker, region_code: str, month: dt.date, fund: Fund, user: str, settled_on: dt.date,
+         kind: str) -> RunResult:
+    label = run_label(kind, month)
     with region_step(sessions, user, region_code, month.year, Department.FINANCE) as step:
         session, region = step.session, step.region
         step.lock_region()  # what is owed and held is read before the book is posted: one run at a time
-        existing = _existing(session, region.id, month, fund)
+        existing = _existing(session, region.id, month, fund, kind)
         if existing is not None:
             return _result(existing, region.code, True)
-        run = SettlementRun(region_id=region.id, month=month, fund=fund, settled_on=settled_on, institutions=0,
-                            payable=ZERO, withheld=ZERO, held=ZERO, released=ZERO, net=ZERO, run_by=user)
+        run = SettlementRun(region_id=region.id, month=month, fund=fund, kind=kind, settled_on=settled_on,
+                            institutions=0, payable=ZERO, withheld=ZERO, held=ZERO, released=ZERO, net=ZERO,
+                            run_by=user)
         try:
             with session.begin_nested():
                 session.add(run)
                 session.flush()
         except IntegrityError:  # run at the same time: the other run committed first
-            return _result(_existing(session, region.id, month, fund), region.code, True)
+            return _result(_existing(session, region.id, month, fund, kind), region.code, True)
         book = get_book(session, region.code, fund)
+        feed = AnnualClearing if kind == CLEARING else MonthlyPayout
+        when = (AnnualClearing.year == month.year) if kind == CLEARING else (MonthlyPayout.month == month)
         payables = session.execute(
             select(Institution.id, Institution.code, Institution.name, Institution.bank_name, Institution.bank_account,
-                   MonthlyPayout.amount)
-            .join(MonthlyPayout, MonthlyPayout.institution_id == Institution.id)
-            .where(Institution.region_id == region.id, MonthlyPayout.month == month, MonthlyPayout.fund == fund)
+                   feed.amount)
+            .join(feed, feed.institution_id == Institution.id)
+            .where(Institution.region_id == region.id, when, feed.fund == fund)
             .order_by(Institution.code)).all()
         if not payables:
-            raise ServiceError(f"{region.name} {month:%Y-%m} {fund.value} 的月度结算数据尚未导入", "month")
+            raise ServiceError(f"{region.name} {label} {fund.value} 的结算数据尚未导入",
+                               "year" if kind == CLEARING else "month")
         owed, owed_by_refund = _owed(session, region.id, fund, settled_on)
         holding = _holding(session, region.id, fund, step.profile.year_end.withhold_settlement_until_recovered)
         held_before = _held_before(session, book.id)
@@ -117,11 +159,12 @@ def run_month(sessions: sessionmaker, region_code: str, month: dt.date, fund: Fu
                                   owed_by_refund.get(inst_id, ZERO), apply_held=inst_id in overdue)
             if not month_.payable and not month_.released and not month_.applied:
                 continue  # nothing settled and nothing to pay: no voucher, no line
-            key = f"settlement:{region.code}:{month:%Y-%m}:{fund.value}:{code}"
+            key = (f"clearing:{region.code}:{month.year}:{fund.value}:{code}" if kind == CLEARING
+                   else f"settlement:{region.code}:{month:%Y-%m}:{fund.value}:{code}")
+            summary = f"{code} {month.year}年度医保清算" if kind == CLEARING else f"{code} {month:%Y年%m月}医保结算"
             drafts.append((templates.monthly_settlement(
                 code, payable, month_.withheld, settled_on, key, held=month_.held, released=month_.released,
-                applied=month_.applied,
-                summary=f"{code} {month:%Y年%m月}医保结算" + (f"（{month_.reason}）" if month_.reason else "")), key))
+                applied=month_.applied, summary=summary + (f"（{month_.reason}）" if month_.reason else "")), key))
             lines.append(dict(run_id=run.id, institution_id=inst_id, institution_code=code, institution_name=name,
                               payable=payable, withheld=month_.withheld, held=month_.held, released=month_.released,
                               net=month_.net, still_owed=month_.still_owed, note=month_.reason[:300],
@@ -138,12 +181,12 @@ def run_month(sessions: sessionmaker, region_code: str, month: dt.date, fund: Fu
                                    .where(SettlementLine.run_id == run.id)).all())
         line_ids = [ids[line["institution_id"]] for line in lines]
         movements = [dict(receivable_id=share.receivable_id, kind="offset", amount=share.amount, on=settled_on,
-                          ref=f"{month:%Y-%m} 月度结算", ledger_entry_id=line["ledger_entry_id"],
+                          ref=label, ledger_entry_id=line["ledger_entry_id"],
                           settlement_line_id=line_id, recorded_by=user, recorded_at=clock.utcnow())
                      for line, line_id, line_shares in zip(lines, line_ids, shares) for share in line_shares]
         if movements:
             session.execute(insert(RecoveryMovement), movements)
-        settle_recovered(session, {m["receivable_id"] for m in movements}, user, f"{month:%Y-%m} 月度结算扣回完毕")
+        settle_recovered(session, {m["receivable_id"] for m in movements}, user, f"{label}扣回完毕")
         run.institutions = len(lines)
         for field in ("payable", "withheld", "held", "released", "net"):
             setattr(run, field, sum((line[field] for line in lines), ZERO))
@@ -162,14 +205,15 @@ def _write_lines(session: Session, lines: list[dict]) -> None:
                 [tuple(to_db[c](line[c]) for c in LINE_COLUMNS) for line in lines])
 
 
-def _existing(session: Session, region_id: int, month: dt.date, fund: Fund) -> SettlementRun | None:
+def _existing(session: Session, region_id: int, month: dt.date, fund: Fund, kind: str) -> SettlementRun | None:
     return session.scalar(select(SettlementRun).where(
-        SettlementRun.region_id == region_id, SettlementRun.month == month, SettlementRun.fund == fund))
+        SettlementRun.region_id == region_id, SettlementRun.month == month, SettlementRun.fund == fund,
+        SettlementRun.kind == kind))
 
 
 def _result(run: SettlementRun, region_code: str, replayed: bool) -> RunResult:
     return RunResult(run.id, region_code, run.month, run.fund, run.institutions, run.payable, run.withheld, run.held,
-                     run.released, run.net, replayed)
+                     run.released, run.net, replayed, run.kind)
 
 
 def _owed(session: Session, region_id: int, fund: Fund, on: dt.date) -> tuple[dict[int, list[Owed]], dict[int, Decimal]]:

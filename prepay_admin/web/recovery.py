@@ -61,6 +61,12 @@ class YearEndForm(FlaskForm):
     day = _date_field("办理日期")
 
 
+class ClearingForm(FlaskForm):
+    year = StringField("清算年度", validators=[DataRequired("请填写年度"), Length(max=4)], render_kw={"placeholder": "YYYY"})
+    fund = SelectField("险种", choices=FUNDS)
+    day = _date_field("结算日期")
+
+
 class RunForm(FlaskForm):
     month = StringField("结算年月", validators=[DataRequired("请填写结算年月"), Length(max=7)],
                         render_kw={"placeholder": "YYYY-MM"})
@@ -358,10 +364,12 @@ _FIELD = {"method": "method", "demand": "day", "refund": "amount", "successor": 
 
 # -- monthly settlement runs -------------------------------------------------------
 
-def _runs_page(region_code: str, status: int = 200, form: RunForm | None = None):
+def _runs_page(region_code: str, status: int = 200, form: RunForm | None = None,
+               clearing: ClearingForm | None = None):
     return render_template("recovery/settlements.html", region_code=region_code, region_name=regions()[region_code],
                            runs=views.settlement_runs(extensions.sessions(), region_code),
                            form=form or RunForm(formdata=None), funds=FUND_CN,
+                           clearing=clearing or ClearingForm(formdata=None, year=str(clock.today().year - 1)),
                            finance=current_user.identity.department == Department.FINANCE), status
 
 
@@ -388,6 +396,26 @@ def run(region_code: str):
     return redirect(url_for("recovery.sheet", region_code=region_code, run_id=done.run_id))
 
 
+@bp.post("/settlements/clearing")
+def run_clearing(region_code: str):
+    """RULES §5: the year's annual clearing settlement, which withholds what is owed as a month's does."""
+    form = ClearingForm()
+    day = _date(form.day) if form.validate_on_submit() else None
+    raw = (form.year.data or "").strip()
+    if day is not None and not (raw.isascii() and raw.isdigit() and len(raw) == 4):
+        form.year.errors.append("年度须为四位数字")
+        day = None
+    if day is None:
+        return _runs_page(region_code, 400, clearing=form)
+    ok, done = attempt(lambda: settlement.run_clearing(extensions.sessions(), region_code, int(raw),
+                                                       Fund(form.fund.data), _user(), day), form.year.errors)
+    if not ok:
+        return _runs_page(region_code, 400, clearing=form)
+    flash(("该年度已清算，未重复记账：" if done.replayed else "已办理年度清算：")
+          + f"{done.institutions} 家，扣回预付金 {done.withheld:,.2f} 元，实付 {done.net:,.2f} 元。")
+    return redirect(url_for("recovery.sheet", region_code=region_code, run_id=done.run_id))
+
+
 @bp.get("/settlements/<id:run_id>")
 def sheet(region_code: str, run_id: int):
     try:
@@ -398,7 +426,7 @@ def sheet(region_code: str, run_id: int):
         abort(404)
     if choice_arg("format", {"xlsx"}) == "xlsx":
         whole = views.settlement_run(extensions.sessions(), run_id, size=0, payments_only=True)
-        return _download(settlement_run_xlsx(whole), f"payments-{region_code}-{found.run.month:%Y-%m}-{found.run.fund}")
+        return _download(settlement_run_xlsx(whole), f"payments-{region_code}-{found.run.month:%Y-%m-%d}-{found.run.fund}")
     page, q = int_arg("page", 1, PAGE_MAX), text_arg("q") or ""
     shown = views.settlement_run(extensions.sessions(), run_id, page=page, size=100, search=q or None)
     return render_template("recovery/sheet.html", region_code=region_code, region_name=regions()[region_code],

@@ -4,6 +4,7 @@ Each test is a finding of the return path's review (issue 27), on both databases
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from decimal import Decimal as D
 
@@ -337,3 +338,27 @@ def test_22_the_public_list_of_each_year_is_what_was_advanced_for_it(sessions, p
         for fund in Fund:
             advanced = sum((p.advanced for (_, f, y), p in every.items() if f == fund and y == year), D("0.00"))
             assert D(totals[fund.value]) == advanced > 0, (year, fund)
+
+
+def test_17_the_annual_clearing_settlement_withholds_what_is_owed_as_a_month_does(sessions):
+    """Finding 13 (RULES §5, 20§(二)1 从月度结算或年度清算款项中扣回): the settlement feed's annual clearing
+    carries a deduction; it is run once per year and fund, from its own import kind."""
+    from prepay_admin.services.imports import import_file
+
+    code = _first_year_paid(sessions)[0]
+    triggers.record_trigger(sessions, REGION, code, TriggerKind.MISUSE, dt.date(FIRST, 11, 3), "挪用预付金", "jihe1")
+    with sessions() as s:
+        rid = s.scalar(select(Receivable.id).where(Receivable.fund == Fund.EMPLOYEE))
+    owed = receivables.still_owed(sessions, rid)
+    csv = f"机构编码,清算年度,险种,年度清算金额\n{code},{FIRST},职工,{owed + D('12345.67')}\n".encode()
+    report = import_file(sessions, "jiesuan1", REGION, "clearing", "清算.csv", io.BytesIO(csv))
+    assert report.added == 1
+    with pytest.raises(ServiceError) as early:  # a year is cleared once it has ended
+        settlement.run_clearing(sessions, REGION, SECOND, Fund.EMPLOYEE, "caiwu1", dt.date(SECOND, 3, 1))
+    assert early.value.field == "settled_on"
+    done = settlement.run_clearing(sessions, REGION, FIRST, Fund.EMPLOYEE, "caiwu1", dt.date(SECOND, 2, 10))
+    assert (done.kind, done.withheld, done.net) == ("annual_clearing", owed, D("12345.67"))
+    again = settlement.run_clearing(sessions, REGION, FIRST, Fund.EMPLOYEE, "caiwu1", dt.date(SECOND, 2, 10))
+    assert again.replayed and again.run_id == done.run_id
+    assert receivables.still_owed(sessions, rid) == 0
+    books_sound(sessions)

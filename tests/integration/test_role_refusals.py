@@ -98,6 +98,8 @@ SCREENS = {
                                                                                        "day": "2026-03-02"}),
     "/recovery/<region_code>/settlements": ({D.FINANCE}, f"/recovery/{REGION}/settlements", {
         "month": "2026-03", "fund": "employee", "day": "2026-04-10"}),
+    "/recovery/<region_code>/settlements/clearing": ({D.FINANCE}, f"/recovery/{REGION}/settlements/clearing", {
+        "year": "2025", "fund": "employee", "day": "2026-02-10"}),
     "/recovery/<region_code>/<id:receivable_id>/<action>": ({D.FINANCE}, f"/recovery/{REGION}/1/demand",
                                                             {"day": "2026-04-09"}),
     # 26§: recorded by fund settlement; pre-settlement 1 was submitted, the internal audit's level is due
@@ -156,6 +158,9 @@ API = {
     "POST /api/v1/regions/<region_code>/recovery-triggers": (
         {D.INSPECTION}, f"/api/v1/regions/{REGION}/recovery-triggers",
         {"institution_code": "H32060000001", "kind": "misuse", "occurred_on": "2026-03-02", "evidence": "挪用"}),
+    "POST /api/v1/regions/<region_code>/clearing-runs": (
+        {D.FINANCE}, f"/api/v1/regions/{REGION}/clearing-runs",
+        {"year": 2025, "fund": "employee", "settled_on": "2026-02-10"}),
     "POST /api/v1/regions/<region_code>/condition-lifts": (
         {D.INSPECTION}, f"/api/v1/regions/{REGION}/condition-lifts",
         {"institution_code": "H32060000001", "condition": "asset_seizure", "source": "trigger", "evidence": "解除保全"}),
