@@ -122,6 +122,7 @@ class _Run:
         self.crashing = faults
         self.checking = False
         self.plans: dict[int, str] = {}
+        self.ceased: dict[int, dt.date] = {}  # institution → the month from which it settles no more
         self.heads: dict[int, tuple[int, str]] | None = None  # each book's chain head verified so far  # each triggered receivable's story: offset, refund, or lawsuit and write-off
 
     # -- the hooks: a crash before a commit, every invariant after it ------------------------------
@@ -234,6 +235,11 @@ class _Run:
                                                                    FundPositionRecord.year == year)) is None:
                 self._copy_facts(session, region, year)
         next_year_payouts(self.sessions, code, year)  # once: it finds the year's settlements written
+        if self.ceased:  # those transferred or closed settle no more
+            with self.sessions.begin() as session:
+                for inst_id, since in self.ceased.items():
+                    session.execute(delete(MonthlyPayout).where(MonthlyPayout.institution_id == inst_id,
+                                                                MonthlyPayout.month >= since))
 
     def _copy_facts(self, session, region: Region, year: int) -> None:
         for p in session.scalars(select(FundPositionRecord).where(FundPositionRecord.region_id == region.id,
@@ -389,10 +395,13 @@ class _Run:
         return {chosen}
 
     def stop_settling(self, receivable_id: int, since: dt.date) -> None:
+        """The institution was transferred or closed: no settlement data of it comes from ``since`` on,
+        in the years that follow either (``next_year_facts`` leaves it out)."""
         with self.sessions.begin() as session:
             inst_id = session.get(Receivable, receivable_id).institution_id
+            self.ceased[inst_id] = min(since, self.ceased.get(inst_id, since))
             session.execute(delete(MonthlyPayout).where(MonthlyPayout.institution_id == inst_id,
-                                                        MonthlyPayout.month >= since))
+                                                        MonthlyPayout.month >= self.ceased[inst_id]))
 
     def stories(self, code: str, year: int, month: int) -> None:
         for rid, story in sorted(self.plans.items()):
