@@ -58,3 +58,28 @@ def test_20_the_inspector_records_a_trigger_and_the_finance_clerk_demands_the_re
     section.get_by_role("button", name="发出催收通知").click()
     expect(page.get_by_role("status")).to_contain_text(re.compile("须于 2026-11-10 前交回"))
     page.screenshot(path=str(ARTIFACTS / "demand.png"), full_page=True)
+
+
+def test_10_the_inspector_lifts_a_triggers_seizure_with_its_evidence_on_the_institutions_page(anonymous_page, live_url):
+    """RULES §2: a trigger's asset seizure stays a condition of 10§ until 稽核 records why it no longer
+    applies, beside the condition on the institution's page."""
+    page = anonymous_page
+    sign_in(page, live_url, "jihe1")
+    page.wait_for_url(f"{live_url}/")
+    page.goto(f"{live_url}/recovery/{RETURN_REGION}")
+    section = page.locator("section", has=page.get_by_role("heading", name=re.compile("登记收回情形")))
+    section.get_by_label("机构编码").fill("H32060000034")
+    section.get_by_label("收回情形（20§(一)）").select_option(label="财产被保全")
+    section.get_by_label("依据文书或证据").fill("（2026）苏0602财保31号民事裁定书")
+    section.get_by_label("发生日期").fill("2026-11-02")
+    section.get_by_role("button", name="登记").click()
+    expect(page.get_by_role("status")).to_contain_text("已登记 H32060000034 的收回情形")
+
+    page.goto(f"{live_url}/institutions/{RETURN_REGION}/H32060000034")
+    row = page.get_by_role("row", name=re.compile("收回情形：财产被保全"))
+    expect(row).to_contain_text("适用中")
+    row.get_by_label("依据").fill("（2026）苏0602执保31号之二解除保全裁定书")
+    row.get_by_role("button", name="登记不适用").click()
+    expect(page.get_by_role("status")).to_contain_text("不再适用")
+    expect(page.get_by_role("row", name=re.compile("收回情形：财产被保全"))).to_contain_text("由 jihe1 解除")
+    page.screenshot(path=str(ARTIFACTS / "condition-lifted.png"), full_page=True)
