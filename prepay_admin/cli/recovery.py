@@ -50,12 +50,7 @@ def clearing(region_code, year, fund, day, xlsx_path) -> None:
     user = acting_user()
     done = run_service(lambda: settlement.run_clearing(app_sessions(), region_code, year, Fund(fund), user,
                                                        business_date(day)))
-    head = "该年度已清算，未重复记账" if done.replayed else "已办理年度清算"
-    click.echo(f"{head}：{year} 年度 {FUND_CN[Fund(fund)]}，{done.institutions} 家机构")
-    click.echo(f"  清算金额 {fmt_yuan_cn(done.payable)}，扣回预付金 {fmt_yuan_cn(done.withheld)}，"
-               f"暂停拨付 {fmt_yuan_cn(done.held)}，补付 {fmt_yuan_cn(done.released)}，实付 {fmt_yuan_cn(done.net)}")
-    if xlsx_path:
-        _write_payment_list(done.run_id, xlsx_path)
+    _report_run(done, xlsx_path)
 
 
 @settlement_.command("run", help="办理某月某险种的月度结算（须先导入该月结算数据；重复办理不会重复记账）")
@@ -69,8 +64,13 @@ def run(region_code, month, fund, day, xlsx_path) -> None:
     user = acting_user()
     done = run_service(lambda: settlement.run_month(app_sessions(), region_code, _month(month), Fund(fund), user,
                                                     business_date(day)))
-    head = "该月已结算，未重复记账" if done.replayed else "已办理月度结算"
-    click.echo(f"{head}：{month} {FUND_CN[Fund(fund)]}，{done.institutions} 家机构")
+    _report_run(done, xlsx_path)
+
+
+def _report_run(done: settlement.RunResult, xlsx_path: Path | None) -> None:
+    """What a month's run or a year's clearing did, and its payment list if asked for."""
+    head = "已办理过，未重复记账" if done.replayed else "已办理"
+    click.echo(f"{done.label}{head}：{FUND_CN[done.fund]}，{done.institutions} 家机构")
     click.echo(f"  结算金额 {fmt_yuan_cn(done.payable)}，扣回预付金 {fmt_yuan_cn(done.withheld)}，"
                f"暂停拨付 {fmt_yuan_cn(done.held)}，补付 {fmt_yuan_cn(done.released)}，实付 {fmt_yuan_cn(done.net)}")
     if xlsx_path:
