@@ -38,7 +38,7 @@ from accounting.verify import chain_heads
 from . import clock
 from .db import session_factories
 from .models import (
-    AnnualStanding, FundPositionRecord, Institution, MonthlyPayout, PaymentInstruction, Receivable, Region,
+    AnnualClearing, AnnualStanding, FundPositionRecord, Institution, MonthlyPayout, PaymentInstruction, Receivable, Region,
     SettlementRun,
 )
 from .policy.facts import Fund
@@ -205,6 +205,8 @@ class _Run:
             if year > first:  # after the new year's payment: a late year end must claim its own year only
                 self.year_end(code, year - 1, dt.date(year, 1, 26))
                 self.settle(code, dt.date(year - 1, 12, 1), dt.date(year, 1, 27))
+                if self.rng.random() < 0.5:
+                    self.clearing(code, year - 1, dt.date(year, 1, 28))
                 self.differences(code, year)
             self.cover_on = dt.date(year, 1, 31)
             self.retry_confirmations(year)
@@ -305,6 +307,34 @@ class _Run:
             again = self.phase(lambda: payment.confirm(self.sessions, instruction_id, bank_ref, paid_on, "caiwu1"))
             self.expect(again.replayed, f"拨付指令 {instruction_id} 重试确认又入账一次")
             self.result.retries += 1
+
+    def clearing(self, code: str, year: int, on: dt.date) -> None:
+        """The year's annual clearing settlement for some institutions (17§, 20§(二)1): withheld from first."""
+        draw = self.rng.randrange(1 << 30)
+
+        def write() -> None:
+            rng = random.Random(draw)
+            with self.sessions.begin() as session:
+                region_id = session.scalar(select(Region.id).where(Region.code == code))
+                done = session.scalar(select(AnnualClearing.year).join(
+                    Institution, Institution.id == AnnualClearing.institution_id).where(
+                    Institution.region_id == region_id, AnnualClearing.year == year).limit(1))
+                if done is not None:
+                    return
+                ids = session.scalars(select(Institution.id).where(Institution.region_id == region_id)
+                                      .order_by(Institution.id)).all()
+                session.execute(insert(AnnualClearing), [
+                    dict(institution_id=i, year=year, fund=fund, amount=Decimal(rng.randrange(1_000_000, 50_000_000)) / 100)
+                    for i in ids if rng.random() < 0.5 for fund in Fund])
+
+        self.phase(write)
+        for fund in Fund:
+            try:
+                self.phase(lambda: settlement.run_clearing(self.sessions, code, year, fund, "caiwu1", on))
+            except ServiceError as err:
+                if err.field != "year":  # a fund nobody cleared has no data: nothing to run
+                    raise
+            self.result.settlement_runs += 1
 
     def year_end(self, code: str, year: int, on: dt.date) -> None:
         """A year end, or its repetition: a complete one says so and changes nothing (RULES §5)."""

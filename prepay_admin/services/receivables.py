@@ -221,7 +221,7 @@ def choose_method(sessions: sessionmaker, receivable_id: int, method: Method, us
 def settlements_could_cover(session: Session, receivable: Receivable) -> str | None:
     """RULES §6: why settlement payments to the institution could still withhold the debt, or None:
     months of its settlement since the debt arose, imported and not yet run; money held back from it
-    (HB 五); or it is still being settled (a payment in the fund's latest run since the debt arose).
+    (HB 五); or it is still being settled (a payment in the fund's latest monthly run since the debt arose).
     Nothing is taken to court or written off while there is such a reason."""
     runs = select(SettlementRun.id, SettlementRun.month).where(SettlementRun.region_id == receivable.region_id,
                                                                SettlementRun.fund == receivable.fund)
@@ -242,7 +242,9 @@ def settlements_could_cover(session: Session, receivable: Receivable) -> str | N
     held = -party_balance(session, book.id, Role.OVERPAID, inst.code) if book is not None else ZERO
     if held > 0:
         return f"尚有暂停拨付的结算款 {held:,.2f} 元"
-    latest = session.execute(runs.order_by(SettlementRun.month.desc()).limit(1)).first()
+    # still settled month by month (a year's clearing is a one-off: what it could cover, it withheld)
+    latest = session.execute(runs.where(SettlementRun.kind == "monthly")
+                             .order_by(SettlementRun.month.desc()).limit(1)).first()
     if latest is not None and latest.month >= since:
         paid = session.scalar(select(SettlementLine.payable).where(
             SettlementLine.run_id == latest.id, SettlementLine.institution_id == receivable.institution_id))
