@@ -7,7 +7,9 @@
   unfulfilled court-confirmed debt) stays in force as a condition for later determinations.
 
 Either is lifted only by evidence recorded by 稽核 that it does not apply (who, when, why): a
-declaration for its campaign year, a trigger's fact from the day of the lift on.
+declaration for its campaign year, a trigger's fact by a lift recorded after the trigger (an older lift
+never ends a newer trigger). What is in force is judged when the determination is made: a trigger
+recorded after the application still refuses.
 """
 from __future__ import annotations
 
@@ -52,6 +54,57 @@ class Lift:
     source: str  # SELF_CHECK or TRIGGER
     year: int | None  # the campaign year a declaration's lift is for
     lifted_on: dt.date
+    recorded_at: dt.datetime  # a trigger's fact is lifted only by a lift recorded after the trigger
+    lifted_by: str = ""
+    evidence: str = ""
+
+
+@dataclass(frozen=True)
+class Trigger:
+    kind: TriggerKind
+    occurred_on: dt.date
+    recorded_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class RaisedItem:
+    """One condition raised by a declaration or a trigger, with the lift that ended it, if any."""
+
+    condition: str  # a Flag value, or ASSESSMENT
+    source: str
+    origin: str  # where it comes from, said in the reason and on the institution's page
+    year: int | None  # a declaration's campaign year
+    lift: Lift | None
+
+
+def declared(answers: Mapping[str, Any], year: int, lifts: Iterable[Lift],
+             assessments_allowed: Iterable[str]) -> list[RaisedItem]:
+    """What the self-check of the year's application declares (an assessment below those allowed too),
+    each with the lift 稽核 recorded for that year."""
+    lifts, allowed = list(lifts), set(assessments_allowed)
+    conditions = sorted({flag.value for question, (declaring, flag) in DECLARING_ANSWERS.items()
+                         if answers.get(question) is declaring})
+    if answers.get("last_assessment") is not None and answers["last_assessment"] not in allowed:
+        conditions.append(ASSESSMENT)
+    return [RaisedItem(c, SELF_CHECK, SOURCES[SELF_CHECK], year,
+                       next((l for l in lifts if l.source == SELF_CHECK and l.year == year and l.condition == c), None))
+            for c in conditions]
+
+
+def carried(triggers: Iterable[Trigger], lifts: Iterable[Lift]) -> list[RaisedItem]:
+    """What recovery triggers carry (in force for every later determination), each with the first lift of
+    its condition recorded after the trigger was (an older lift never ends a newer trigger)."""
+    lifts = sorted(lifts, key=lambda l: l.recorded_at)
+    items = []
+    for t in sorted(triggers, key=lambda t: t.recorded_at):
+        flag = TRIGGER_CONDITIONS.get(t.kind)
+        if flag is None:
+            continue
+        lift = next((l for l in lifts if l.source == TRIGGER and l.condition == flag.value
+                     and l.recorded_at > t.recorded_at), None)
+        items.append(RaisedItem(flag.value, TRIGGER, f"{SOURCES[TRIGGER]}：{TRIGGER_CN[t.kind]}，{t.occurred_on.isoformat()}",
+                                None, lift))
+    return items
 
 
 @dataclass(frozen=True)
@@ -59,27 +112,23 @@ class Raised:
     """The conditions an institution's own declaration and its triggers raise for a campaign year."""
 
     flags: tuple[tuple[Flag, str], ...]  # each flag with where it comes from, for the reason's message
-    declared_assessment: str | None  # the last assessment the applicant declared, unless lifted
+    declared_assessment: str | None  # the last assessment the applicant declared below those allowed, unless lifted
 
 
-def raised(answers: Mapping[str, Any] | None, year: int, triggers: Iterable[tuple[TriggerKind, dt.date]],
-           lifts: Iterable[Lift], day: dt.date) -> Raised:
-    """What the self-check ``answers`` of the year's application and the ``triggers`` recorded on or
-    before ``day`` (the judgment day) raise, less what 稽核 lifted with evidence."""
+def raised(answers: Mapping[str, Any] | None, year: int, triggers: Iterable[Trigger], lifts: Iterable[Lift],
+           assessments_allowed: Iterable[str]) -> Raised:
+    """What is in force for a determination of ``year``: the year's self-check declarations and every
+    trigger's fact recorded so far, less what 稽核 lifted with evidence."""
     lifts = list(lifts)
-    lifted_declarations = {l.condition for l in lifts if l.source == SELF_CHECK and l.year == year}
+    items = (declared(answers, year, lifts, assessments_allowed) if answers is not None else []) \
+        + carried(triggers, lifts)
     found: dict[Flag, str] = {}
-    for question, (declaring, flag) in DECLARING_ANSWERS.items():
-        if answers is not None and answers.get(question) is declaring and flag.value not in lifted_declarations:
-            found.setdefault(flag, SOURCES[SELF_CHECK])
-    for kind, occurred_on in sorted(triggers, key=lambda t: t[1]):
-        flag = TRIGGER_CONDITIONS.get(kind)
-        if flag is None or occurred_on > day:
+    assessment = None
+    for item in items:
+        if item.lift is not None:
             continue
-        if any(l.source == TRIGGER and l.condition == flag.value and occurred_on <= l.lifted_on <= day for l in lifts):
-            continue
-        found[flag] = f"{SOURCES[TRIGGER]}：{TRIGGER_CN[kind]}，{occurred_on.isoformat()}"
-    declared = None
-    if answers is not None and ASSESSMENT not in lifted_declarations:
-        declared = answers.get("last_assessment")
-    return Raised(tuple(sorted(found.items())), declared)
+        if item.condition == ASSESSMENT:
+            assessment = answers["last_assessment"] if answers is not None else None
+        else:
+            found.setdefault(Flag(item.condition), item.origin)
+    return Raised(tuple(sorted(found.items())), assessment)

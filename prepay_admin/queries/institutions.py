@@ -16,12 +16,13 @@ from accounting import reports
 from accounting.ledger import find_book
 
 from ..models import (
-    Agreement, AnnualStanding, Application, Bar, Campaign, ConditionLift, Determination, Institution,
-    InstitutionCondition, PaymentBatch, PaymentInstruction, RecoveryTrigger, SecurityPledge, Transition,
+    Agreement, AnnualStanding, Application, Bar, Campaign, Determination, Institution, InstitutionCondition,
+    PaymentBatch, PaymentInstruction, Region, SecurityPledge, Transition,
 )
-from ..policy.conditions import ASSESSMENT, DECLARING_ANSWERS, SELF_CHECK, TRIGGER, TRIGGER_CONDITIONS
-from ..policy.recovery import TRIGGER_CN, TriggerKind
+from ..policy.conditions import SELF_CHECK
 from ..services.conditions import condition_label
+from ..services.facts import raised_of_institution
+from ..services.rules import effective_profile
 from ..policy.facts import Fund
 from ..policy.reasons import ASSESSMENT_CN, LEVEL_CN, MESSAGES
 from ..policy.transitions import AGREEMENT, DETERMINATION, PAYMENT
@@ -215,32 +216,13 @@ def institution_page(sessions: sessionmaker, region_code: str, code: str, today:
 
 
 def _raised(session: Session, inst: Institution) -> tuple[RaisedLine, ...]:
-    """What its applications' self-checks declared and its triggers carry, each with its lift if any."""
-    lifts = session.scalars(select(ConditionLift).where(ConditionLift.institution_id == inst.id)
-                            .order_by(ConditionLift.lifted_on, ConditionLift.id)).all()
-    lines = []
-    for year, text in session.execute(select(Campaign.year, Application.self_check_json)
-                                      .join(Campaign, Campaign.id == Application.campaign_id)
-                                      .where(Application.institution_id == inst.id).order_by(Campaign.year.desc())):
-        answers = json.loads(text)
-        declared = sorted({flag.value for question, (answer, flag) in DECLARING_ANSWERS.items()
-                           if answers.get(question) is answer})
-        if answers.get("last_assessment") == "fail":
-            declared.append(ASSESSMENT)
-        for condition in declared:
-            lift = next((l for l in lifts if l.source == SELF_CHECK and l.year == year and l.condition == condition),
-                        None)
-            lines.append(RaisedLine(condition, condition_label(condition), SELF_CHECK, f"{year} 年度申请自查", year,
-                                    _lifted(lift)))
-    for kind, occurred_on in session.execute(select(RecoveryTrigger.kind, RecoveryTrigger.occurred_on).where(
-            RecoveryTrigger.institution_id == inst.id, RecoveryTrigger.kind.in_(list(TRIGGER_CONDITIONS)))
-            .order_by(RecoveryTrigger.occurred_on.desc())):
-        flag = TRIGGER_CONDITIONS[TriggerKind(kind)]
-        lift = next((l for l in lifts if l.source == TRIGGER and l.condition == flag.value
-                     and l.lifted_on >= occurred_on), None)
-        lines.append(RaisedLine(flag.value, condition_label(flag.value), TRIGGER,
-                                f"收回情形：{TRIGGER_CN[TriggerKind(kind)]}（{occurred_on}）", None, _lifted(lift)))
-    return tuple(lines)
+    """What its applications' self-checks declared and its triggers carry, each with its lift if any:
+    the same rule the determination applies (``services.facts.raised_of_institution``)."""
+    region = session.get(Region, inst.region_id)
+    allowed = lambda year: effective_profile(session, region, year).eligibility.assessments_allowed  # noqa: E731
+    return tuple(RaisedLine(i.condition, condition_label(i.condition), i.source,
+                            f"{i.year} 年度申请自查" if i.source == SELF_CHECK else i.origin, i.year, _lifted(i.lift))
+                 for i in raised_of_institution(session, region, inst.id, allowed))
 
 
 def _lifted(lift) -> str | None:

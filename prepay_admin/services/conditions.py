@@ -14,6 +14,8 @@ from ..models import AuditEvent, ConditionLift, Department, Institution
 from ..policy.conditions import ASSESSMENT, LIFTABLE, SELF_CHECK, SOURCES, TRIGGER
 from ..policy.reasons import MESSAGES
 from .errors import NotFound, ServiceError
+from .facts import raised_of_institution
+from .rules import effective_profile
 from .unit_of_work import find_region, staff_step
 
 
@@ -57,6 +59,13 @@ def lift(sessions: sessionmaker, region_code: str, institution_code: str, condit
             Institution.region_id == step.region.id, Institution.code == (institution_code or "").strip().upper()))
         if inst is None:
             raise NotFound(f"本统筹地区没有机构 {institution_code}", "institution")
+        allowed = lambda y: effective_profile(step.session, step.region, y).eligibility.assessments_allowed  # noqa: E731
+        open_items = [i for i in raised_of_institution(step.session, step.region, inst.id, allowed)
+                      if i.lift is None and i.condition == condition and i.source == source
+                      and (source == TRIGGER or i.year == year)]
+        if not open_items:  # nothing is lifted before it is raised, nor twice
+            raise ServiceError(f"{inst.name} 没有尚在适用的“{condition_label(condition)}”（{SOURCES[source]}"
+                               f"{f'，{year} 年度' if source == SELF_CHECK else ''}），无须解除", "condition")
         row = ConditionLift(institution_id=inst.id, condition=condition, source=source,
                             year=year if source == SELF_CHECK else None, evidence=evidence, lifted_on=lifted_on,
                             lifted_by=user)

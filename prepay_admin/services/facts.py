@@ -14,7 +14,7 @@ from ..models import (
     MonthlyPayout, RecoveryTrigger, Region, SecurityPledge,
 )
 from ..policy.amount import base_window
-from ..policy.conditions import TRIGGER_CONDITIONS, Lift, Raised
+from ..policy.conditions import TRIGGER_CONDITIONS, Lift, Raised, RaisedItem, Trigger, carried, declared
 from ..policy.conditions import raised as raised_for
 from ..policy.facts import Assessment, FundPosition, InstitutionFacts, Payout, RegionFacts, Security
 from ..policy.facts import Bar as BarFacts
@@ -55,32 +55,64 @@ def pledges_valid_on(session: Session, region: Region, day: dt.date) -> dict[int
     return held
 
 
-def _raised_conditions(connection, region: Region, year: int, applied_on: dict[int, dt.date],
-                       deadline: dt.date) -> dict[int, Raised]:
+def raised_of_institution(session: Session, region: Region, institution_id: int,
+                          assessments_allowed_of) -> list[RaisedItem]:
+    """Every condition the institution's self-checks (one per campaign year, withdrawn ones left out) and
+    its triggers have raised, each with its lift: the institution's page and the lift's own check.
+    ``assessments_allowed_of(year)``: the assessments the year's rules allow."""
+    lifts = [lift_of(row) for row in session.execute(
+        lifts_query().where(ConditionLift.institution_id == institution_id).order_by(ConditionLift.id))]
+    items: list[RaisedItem] = []
+    for year, text in session.execute(
+            select(Campaign.year, Application.self_check_json).join(Campaign, Campaign.id == Application.campaign_id)
+            .where(Application.institution_id == institution_id, Application.state != ApplicationState.WITHDRAWN)
+            .order_by(Campaign.year.desc())):
+        items += declared(json.loads(text), year, lifts, assessments_allowed_of(year))
+    triggers = [Trigger(TriggerKind(kind), occurred_on, _utc(recorded_at)) for kind, occurred_on, recorded_at in
+                session.execute(select(RecoveryTrigger.kind, RecoveryTrigger.occurred_on, RecoveryTrigger.recorded_at)
+                                .where(RecoveryTrigger.institution_id == institution_id,
+                                       RecoveryTrigger.kind.in_(list(TRIGGER_CONDITIONS))))]
+    return items + carried(triggers, lifts)[::-1]
+
+
+def _raised_conditions(connection, region: Region, year: int, assessments_allowed) -> dict[int, Raised]:
     """RULES §2 (turn 3): per institution, the conditions its self-check of ``year`` declares and its
     recovery triggers carry, less what 稽核 lifted with evidence (few rows: applications of the year,
-    triggers and lifts)."""
+    triggers and lifts). Judged as they stand when the determination is made."""
     answers = {inst_id: json.loads(text) for inst_id, text in connection.execute(
         select(Application.institution_id, Application.self_check_json)
         .join(Campaign, Campaign.id == Application.campaign_id)
         .where(Campaign.region_id == region.id, Campaign.year == year,
                Application.state != ApplicationState.WITHDRAWN))}
-    triggered: dict[int, list] = defaultdict(list)
-    for inst_id, kind, occurred_on in connection.execute(
-            select(RecoveryTrigger.institution_id, RecoveryTrigger.kind, RecoveryTrigger.occurred_on)
+    triggered: dict[int, list[Trigger]] = defaultdict(list)
+    for inst_id, kind, occurred_on, recorded_at in connection.execute(
+            select(RecoveryTrigger.institution_id, RecoveryTrigger.kind, RecoveryTrigger.occurred_on,
+                   RecoveryTrigger.recorded_at)
             .join(Institution, Institution.id == RecoveryTrigger.institution_id)
             .where(Institution.region_id == region.id, RecoveryTrigger.kind.in_(list(TRIGGER_CONDITIONS)))):
-        triggered[inst_id].append((TriggerKind(kind), occurred_on))
+        triggered[inst_id].append(Trigger(TriggerKind(kind), occurred_on, _utc(recorded_at)))
     lifts: dict[int, list[Lift]] = defaultdict(list)
-    for inst_id, condition, source, lift_year, lifted_on in connection.execute(
-            select(ConditionLift.institution_id, ConditionLift.condition, ConditionLift.source, ConditionLift.year,
-                   ConditionLift.lifted_on)
-            .join(Institution, Institution.id == ConditionLift.institution_id)
-            .where(Institution.region_id == region.id)):
-        lifts[inst_id].append(Lift(condition, source, lift_year, lifted_on))
+    for row in connection.execute(lifts_query().join(Institution, Institution.id == ConditionLift.institution_id)
+                                  .where(Institution.region_id == region.id)):
+        lifts[row.institution_id].append(lift_of(row))
     return {inst_id: raised_for(answers.get(inst_id), year, triggered.get(inst_id, ()), lifts.get(inst_id, ()),
-                                applied_on.get(inst_id, deadline))
+                                assessments_allowed)
             for inst_id in set(answers) | set(triggered)}
+
+
+def lifts_query():
+    """稽核's lifts with what ``lift_of`` needs (one definition for the facts and the institution's page)."""
+    return select(ConditionLift.institution_id, ConditionLift.condition, ConditionLift.source, ConditionLift.year,
+                  ConditionLift.lifted_on, ConditionLift.recorded_at, ConditionLift.lifted_by, ConditionLift.evidence)
+
+
+def lift_of(row) -> Lift:
+    return Lift(row.condition, row.source, row.year, row.lifted_on, _utc(row.recorded_at), row.lifted_by, row.evidence)
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """Core rows of a UtcDateTime column come back aware; compare them as such."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def region_facts(session: Session, region: Region, year: int, profile: PolicyProfile,
@@ -135,7 +167,7 @@ def region_facts(session: Session, region: Region, year: int, profile: PolicyPro
 
     # Columns, not ORM objects, here and below: a region may hold 100,000 institutions.
     securities = pledges_valid_on(session, region, qualification_start)
-    raised = _raised_conditions(connection, region, year, applied_on, deadline)
+    raised = _raised_conditions(connection, region, year, profile.eligibility.assessments_allowed)
 
     institutions = []
     for row in connection.execute(

@@ -28,7 +28,6 @@ from accounting.errors import LedgerError
 from accounting.ledger import get_book, post_in
 
 from .. import clock
-from ..db import money_sum
 from ..models import (
     DEPARTMENT_CN, Department, Institution, MonthlyPayout, PreSettlement, PreSettlementSignOff, Region, SettlementRun,
 )
@@ -112,16 +111,24 @@ def propose(sessions: sessionmaker, region_code: str, institution_code: str, fun
         if inst.kind not in rules.eligible_kinds:
             raise ServiceError(f"{inst.name} 的机构类型不实行月度预结金（25§）", "institution")
         session = step.session
+        step.lock_region()  # two proposals of one month at once must not both read the other as absent
         run = session.scalar(select(SettlementRun.settled_on).where(
             SettlementRun.region_id == step.region.id, SettlementRun.month == month, SettlementRun.fund == fund))
         if case == PresettlementCase.CANNOT_SETTLE and run is not None:
             raise ServiceError(f"{month:%Y-%m} 的月度结算已于 {run} 办理，不属于不能正常结算的情形（26§第一款）", "month")
-        settled = session.scalar(select(money_sum(MonthlyPayout.amount)).where(
-            MonthlyPayout.institution_id == inst.id, MonthlyPayout.month == month, MonthlyPayout.fund == fund)) \
-            if case == PresettlementCase.LARGE_GAP else ZERO
-        earlier = session.scalar(select(money_sum(PreSettlement.amount)).where(
+        settled = ZERO
+        if case == PresettlementCase.LARGE_GAP:  # what was settled comes from the month's settlement data
+            settled = session.scalar(select(MonthlyPayout.amount).where(
+                MonthlyPayout.institution_id == inst.id, MonthlyPayout.month == month, MonthlyPayout.fund == fund))
+            if settled is None:
+                raise ServiceError(f"{month:%Y-%m} 的月度结算数据尚未导入：第二款的补差须以已结算金额为准（26§）", "month")
+        others = session.execute(select(PreSettlement.amount, PreSettlement.incurred).where(
             PreSettlement.institution_id == inst.id, PreSettlement.fund == fund, PreSettlement.month == month,
-            PreSettlement.state != PresettlementState.REJECTED))
+            PreSettlement.state != PresettlementState.REJECTED)).all()
+        if others and any(other_incurred != incurred for _, other_incurred in others):
+            raise ServiceError(f"本月已登记的预结金按实际发生 {others[0].incurred:,.2f} 元测算，同月须按同一实际发生额"
+                               f"（如有更正，请先退回原申请）", "incurred")
+        earlier = sum((amount for amount, _ in others), ZERO)
         limit, note = presettlement_limit(case, incurred, rules.max_share_of_incurred, settled, budget_left, earlier)
         if amount > limit:
             raise ServiceError(f"预结金额 {amount:,.2f} 元超过上限 {limit:,.2f} 元（{note}，26§）", "amount")

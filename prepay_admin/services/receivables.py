@@ -234,7 +234,7 @@ def settlements_could_cover(session: Session, receivable: Receivable) -> str | N
         SettlementRun.kind == "annual_clearing"))]
     pending += session.scalar(select(money_sum(AnnualClearing.amount)).where(
         AnnualClearing.institution_id == receivable.institution_id, AnnualClearing.fund == receivable.fund,
-        AnnualClearing.year >= receivable.since.year, AnnualClearing.year.not_in(cleared)))
+        AnnualClearing.year.not_in(cleared)))  # any year's clearing not yet run still pays it
     if pending > 0:
         return f"尚有 {pending:,.2f} 元结算款（月度结算或年度清算）已导入、待结算"
     inst = session.get(Institution, receivable.institution_id)

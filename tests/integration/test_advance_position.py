@@ -267,22 +267,26 @@ def test_5_a_year_end_is_for_a_year_whose_december_has_come(sessions):
 
 def test_10_2_a_declared_failure_and_a_triggers_seizure_refuse_until_inspection_lifts_them(sessions):
     """Findings 7 and 13 (RULES §2, turn 3): an applicant that declares an asset seizure or a failed
-    assessment on its self-check is refused citing 10§ and 申请人自查; a trigger's asset seizure stays a
-    condition of the next year; each refuses until 稽核 records the evidence that it does not apply."""
+    assessment on its self-check is refused citing 10§ and 申请人自查; a trigger's asset seizure, even one
+    recorded after the application, stays a condition of later determinations; each refuses until 稽核
+    records the evidence that it does not apply, and a lift never ends a trigger recorded after it."""
     from prepay_admin.policy.facts import Flag
     from prepay_admin.services import applications, conditions
     from prepay_admin.services.campaign import open_campaign
 
     codes = _first_year_paid(sessions)
     declaring, failing, seized = codes[0], codes[1], codes[2]
-    triggers.record_trigger(sessions, REGION, seized, TriggerKind.ASSET_SEIZURE, dt.date(FIRST, 11, 3), "财保 9 号",
-                            "jihe1")
     open_campaign(sessions, REGION, SECOND, "caiwu1")
     answers = {declaring: {**applications.clean_answers(), "asset_seizure": True},
                failing: {**applications.clean_answers(), "last_assessment": "fail"},
                seized: applications.clean_answers()}
     for code, answer in answers.items():
         applications.apply(sessions, REGION, SECOND, code, answer, dt.date(FIRST, 12, 20), "jiesuan1")
+    with pytest.raises(ServiceError) as nothing:  # nothing is lifted before it is raised
+        conditions.lift(sessions, REGION, seized, Flag.ASSET_SEIZURE.value, "trigger", "预先解除", "jihe1")
+    assert nothing.value.field == "condition"
+    triggers.record_trigger(sessions, REGION, seized, TriggerKind.ASSET_SEIZURE, dt.date(FIRST, 12, 28), "财保 9 号",
+                            "jihe1")  # after its application: it still counts
 
     def reasons_of(code):
         determination.determine(sessions, REGION, SECOND, "jiesuan1")
@@ -308,14 +312,20 @@ def test_10_2_a_declared_failure_and_a_triggers_seizure_refuse_until_inspection_
         conditions.lift(sessions, REGION, declaring, Flag.ASSET_SEIZURE.value, "self_check", " ", "jihe1", year=SECOND)
     assert no_evidence.value.field == "evidence"
     conditions.lift(sessions, REGION, declaring, Flag.ASSET_SEIZURE.value, "self_check",
-                    "（2025）苏0602执保12号之二解除保全裁定书", "jihe1", year=SECOND, lifted_on=dt.date(FIRST, 12, 22))
+                    "（2025）苏0602执保12号之二解除保全裁定书", "jihe1", year=SECOND)
     conditions.lift(sessions, REGION, failing, "assessment", "self_check", "考核结果通报：良好，自查填报有误",
-                    "jihe1", year=SECOND, lifted_on=dt.date(FIRST, 12, 22))
-    conditions.lift(sessions, REGION, seized, Flag.ASSET_SEIZURE.value, "trigger", "保全已解除",
-                    "jihe1", lifted_on=dt.date(FIRST, 12, 15))
+                    "jihe1", year=SECOND)
+    conditions.lift(sessions, REGION, seized, Flag.ASSET_SEIZURE.value, "trigger", "保全已解除", "jihe1")
+    with pytest.raises(ServiceError) as twice:
+        conditions.lift(sessions, REGION, seized, Flag.ASSET_SEIZURE.value, "trigger", "再次解除", "jihe1")
+    assert twice.value.field == "condition"
     for code in (declaring, failing, seized):
         eligible, why = reasons_of(code)
         assert "申请人自查" not in why and "收回情形" not in why, (code, why)
+    triggers.record_trigger(sessions, REGION, seized, TriggerKind.ASSET_SEIZURE, dt.date(FIRST, 12, 30), "财保 10 号",
+                            "jihe1")  # a new seizure after the lift: the old lift does not end it
+    eligible, why = reasons_of(seized)
+    assert not eligible and "收回情形：财产被保全" in why
 
 
 @pytest.mark.parametrize("profile", ["nantong-2025", "hebei-2024"])

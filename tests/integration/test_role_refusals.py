@@ -229,8 +229,8 @@ def region(app):
     triggers.record_trigger(sessions, REGION, paid, TriggerKind.ASSET_SEIZURE, dt.date(2026, 2, 2), "财保1号", "jihe1")
     settlement_file(sessions, dt.date(2026, 2, 1))
     settlement.run_month(sessions, REGION, dt.date(2026, 2, 1), Fund.EMPLOYEE, "caiwu1", dt.date(2026, 3, 10))
-    proposed = presettlement.propose(sessions, REGION, paid, Fund.EMPLOYEE, dt.date(2026, 5, 1), PresettlementCase.LARGE_GAP,
-                                     Decimal("100000.00"), Decimal("50000.00"), "jiesuan1", application_ref="申请1号")
+    proposed = presettlement.propose(sessions, REGION, paid, Fund.EMPLOYEE, dt.date(2026, 2, 1), PresettlementCase.LARGE_GAP,
+                                     Decimal("100000.00"), Decimal("30000.00"), "jiesuan1", application_ref="申请1号")
     presettlement.sign_off(sessions, proposed.presettlement_id, "jiesuan1", "提交",
                            presettlement.current_hash(sessions, proposed.presettlement_id))
     previewed = preview_upload(sessions, "jiesuan1", REGION, "settlement", "settlement.csv", SETTLEMENT)

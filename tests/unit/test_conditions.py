@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from prepay_admin.policy.conditions import Lift, raised
+from prepay_admin.policy.conditions import Lift, Trigger, raised
 from prepay_admin.policy.facts import Flag
 from prepay_admin.policy.recovery import TriggerKind
 
-DAY = dt.date(2025, 12, 20)
+UTC = dt.timezone.utc
+ALLOWED = ("excellent", "good")
+
+
+def _at(day: int) -> dt.datetime:
+    return dt.datetime(2025, 12, day, 9, tzinfo=UTC)
 
 
 def _answers(**declared):
@@ -19,24 +24,28 @@ def _answers(**declared):
 
 
 def test_10_a_declared_failure_is_a_condition_citing_the_self_check():
-    found = raised(_answers(asset_seizure=True, traceability_codes_uploaded=False), 2026, (), (), DAY)
+    found = raised(_answers(asset_seizure=True, traceability_codes_uploaded=False), 2026, (), (), ALLOWED)
     assert dict(found.flags) == {Flag.ASSET_SEIZURE: "申请人自查", Flag.TRACEABILITY_INCOMPLETE: "申请人自查"}
-    assert raised(_answers(), 2026, (), (), DAY).flags == ()
-    assert raised(_answers(last_assessment="fail"), 2026, (), (), DAY).declared_assessment == "fail"
+    assert raised(_answers(), 2026, (), (), ALLOWED).flags == ()
+    assert raised(_answers(last_assessment="pass"), 2026, (), (), ALLOWED).declared_assessment == "pass"
+    assert raised(_answers(last_assessment="pass"), 2026, (), (), ("excellent", "good", "pass")) \
+        .declared_assessment is None  # Hebei: 合格以上
 
 
 def test_10_a_declaration_is_lifted_for_its_own_year_only():
-    lift = Lift("asset_seizure", "self_check", 2026, DAY)
-    assert raised(_answers(asset_seizure=True), 2026, (), [lift], DAY).flags == ()
-    assert raised(_answers(asset_seizure=True), 2027, (), [lift], DAY).flags != ()
+    lift = Lift("asset_seizure", "self_check", 2026, dt.date(2025, 12, 22), _at(22))
+    assert raised(_answers(asset_seizure=True), 2026, (), [lift], ALLOWED).flags == ()
+    assert raised(_answers(asset_seizure=True), 2027, (), [lift], ALLOWED).flags != ()
 
 
-def test_20_a_triggers_seizure_holds_from_its_day_until_a_lift_after_it():
-    trigger = [(TriggerKind.ASSET_SEIZURE, dt.date(2025, 11, 3))]
-    assert dict(raised(None, 2026, trigger, (), DAY).flags) == {Flag.ASSET_SEIZURE: "收回情形：财产被保全，2025-11-03"}
-    assert raised(None, 2026, trigger, (), dt.date(2025, 11, 2)).flags == ()  # not yet on the judgment day
-    before = Lift("asset_seizure", "trigger", None, dt.date(2025, 10, 1))  # an older lift does not lift a new seizure
-    assert raised(None, 2026, trigger, [before], DAY).flags != ()
-    after = Lift("asset_seizure", "trigger", None, dt.date(2025, 12, 1))
-    assert raised(None, 2026, trigger, [after], DAY).flags == ()
-    assert raised(None, 2026, [(TriggerKind.MISUSE, dt.date(2025, 11, 3))], (), DAY).flags == ()  # not a 10§ fact
+def test_20_a_triggers_seizure_holds_until_a_lift_recorded_after_it():
+    trigger = [Trigger(TriggerKind.ASSET_SEIZURE, dt.date(2025, 11, 3), _at(3))]
+    assert dict(raised(None, 2026, trigger, (), ALLOWED).flags) == {
+        Flag.ASSET_SEIZURE: "收回情形：财产被保全，2025-11-03"}
+    older = Lift("asset_seizure", "trigger", None, dt.date(2025, 12, 10), _at(2))  # recorded before the trigger
+    assert raised(None, 2026, trigger, [older], ALLOWED).flags != ()
+    after = Lift("asset_seizure", "trigger", None, dt.date(2025, 12, 1), _at(5))
+    assert raised(None, 2026, trigger, [after], ALLOWED).flags == ()
+    again = trigger + [Trigger(TriggerKind.ASSET_SEIZURE, dt.date(2025, 12, 8), _at(8))]  # a new seizure after it
+    assert raised(None, 2026, again, [after], ALLOWED).flags != ()
+    assert raised(None, 2026, [Trigger(TriggerKind.MISUSE, dt.date(2025, 11, 3), _at(3))], (), ALLOWED).flags == ()
