@@ -21,8 +21,9 @@ from sqlalchemy.orm import sessionmaker
 
 from .clock import TIMEZONE, today, utcnow
 from .models import JobRun
-from .queries.ledger import audit
+from .queries.ledger import audit, verified_heads
 from .services import deadlines, receivables
+from .services.books import remember_verified_heads
 
 CATCH_UP_DAYS = 7
 BREACHES_NAMED = 3  # in the notice; `prepay-admin ledger verify` lists them all
@@ -56,8 +57,16 @@ JOBS = (
 
 def verify_books(sessions: sessionmaker, day: dt.date) -> int:
     """The nightly ``ledger verify``: every breach found is told to staff in one notice of the day (on
-    the landing page), so a difference is seen the morning after, not at the year's audit."""
-    breaches = audit(sessions, day, jobs=os.cpu_count() or 1)
+    the landing page), so a difference is seen the morning after, not at the year's audit.
+
+    The hash chain is recomputed after the heads the last clean night verified, so a night's chain work
+    grows with the day's new entries; on Sundays and the 1st of each month it is recomputed whole, as
+    ``prepay-admin ledger verify`` always does. Every other invariant is checked over everything."""
+    whole = day.weekday() == 6 or day.day == 1
+    breaches = audit(sessions, day, jobs=os.cpu_count() or 1,
+                     chain_since=None if whole else (verified_heads(sessions) or None))
+    if not breaches:
+        remember_verified_heads(sessions, day)
     if breaches:
         named = "；".join(f"[{b.code}] {b.message}" for b in breaches[:BREACHES_NAMED])
         more = f" 等 {len(breaches)} 处" if len(breaches) > BREACHES_NAMED else ""

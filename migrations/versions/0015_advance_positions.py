@@ -62,6 +62,17 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("condition_lift", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_condition_lift_institution_id"), ["institution_id"], unique=False)
+    # the nightly check takes the hash chain up after the heads it verified the night before
+    op.create_table(
+        "verified_head",
+        sa.Column("book_id", sa.Integer(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("hash", sa.String(length=64), nullable=False),
+        sa.Column("verified_on", sa.Date(), nullable=False),
+        sa.Column("verified_at", accounting.schema.UtcDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["book_id"], ["ledger_book.id"], name=op.f("fk_verified_head_book_id_ledger_book")),
+        sa.PrimaryKeyConstraint("book_id", name=op.f("pk_verified_head")),
+    )
     # RULES §5: the annual clearing settlement, a payment apart from the monthly ones, carries a deduction too
     op.create_table(
         "annual_clearing",
@@ -153,6 +164,7 @@ def _year_of(column: str) -> str:
 
 
 def downgrade() -> None:
+    op.drop_table("verified_head")
     with op.batch_alter_table("settlement_run", schema=None) as batch_op:
         batch_op.drop_constraint("uq_settlement_run_region_id_month_fund_kind", type_="unique")
         batch_op.create_unique_constraint(op.f("uq_settlement_run_region_id_month_fund"), ["region_id", "month", "fund"])

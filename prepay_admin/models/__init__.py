@@ -3,7 +3,7 @@ from accounting import models as ledger  # noqa: F401  (the ledger's tables shar
 
 from .agreement import Agreement
 from .api_request import ApiRequest
-from .audit import AuditEvent, JobRun, Notice, Transition
+from .audit import AuditEvent, JobRun, Notice, Transition, VerifiedHead
 from .batch import BatchItem, PaymentBatch, PaymentInstruction, SignOff
 from .calendar import CalendarDay, CalendarYear
 from .data_import import DataCorrection, DataImport, ImportUpload
@@ -27,5 +27,5 @@ __all__ = [
     "Agreement", "AnnualClearing", "AnnualStanding", "DataCorrection", "DataImport", "ImportUpload", "Application", "Bar", "BatchItem", "CalendarDay", "CalendarYear", "Campaign", "ConditionLift",
     "DEPARTMENT_CN", "Department", "Determination", "DeterminationAdvance", "FundGateRecord", "FundPositionRecord",
     "Institution", "InstitutionCondition", "IssuedDocument", "JobRun", "MonthlyPayout", "Notice", "PaymentBatch", "PaymentInstruction",
-    "PolicyOverride", "PreSettlement", "PreSettlementSignOff", "Receivable", "RecoveryMovement", "RecoveryTrigger", "Region", "RegionAccount", "RegionTemplate", "SettlementLine", "SettlementRun", "SecurityPledge", "SignOff", "Staff", "StoredProfile", "Transition", "YearEndRun",
+    "PolicyOverride", "PreSettlement", "PreSettlementSignOff", "Receivable", "RecoveryMovement", "RecoveryTrigger", "Region", "RegionAccount", "RegionTemplate", "SettlementLine", "SettlementRun", "SecurityPledge", "SignOff", "Staff", "StoredProfile", "Transition", "VerifiedHead", "YearEndRun",
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, UtcDateTime, utcnow
@@ -64,3 +64,18 @@ class AuditEvent(Base):
     actor: Mapped[str] = mapped_column(String(60))  # a username, or the OS login of an operator
     kind: Mapped[str] = mapped_column(String(30))  # refused, login, login_failed, operator, token
     detail: Mapped[str] = mapped_column(String(500))
+
+
+class VerifiedHead(Base):
+    """Each book's hash-chain head as the last nightly check that found nothing verified it: the next
+    night recomputes only the links after it (the whole chain on Sundays, the 1st of the month, and by
+    ``prepay-admin ledger verify``). What protects it against the database's owner are the anchors kept
+    outside the database (``ledger anchors``)."""
+
+    __tablename__ = "verified_head"
+
+    book_id: Mapped[int] = mapped_column(ForeignKey("ledger_book.id"), primary_key=True)
+    seq: Mapped[int]
+    hash: Mapped[str] = mapped_column(String(64))
+    verified_on: Mapped[dt.date] = mapped_column(Date)
+    verified_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -14,7 +14,7 @@ from accounting.ledger import closed_through, find_book, get_book
 from accounting.models import LedgerAccount, PeriodClosure
 from accounting.verify import verify
 
-from ..models import Institution
+from ..models import Institution, VerifiedHead
 from ..policy.facts import Fund
 from ..services.errors import NotFound
 from ..services.unit_of_work import find_region
@@ -111,13 +111,22 @@ def closings(sessions: sessionmaker, region_code: str) -> tuple[BookClosing, ...
         return tuple(out)
 
 
-def audit(sessions: sessionmaker, on=None, jobs: int = 1) -> list[Breach]:
-    """Every ledger invariant (``accounting.verify``, the hash chain by ``jobs`` processes) and the
-    application's own: each institution's sub-ledger ties to the records that produced it (RULES §7),
-    and none holds more 暂付款—医保预付金 than the security valid for it (13§)."""
+def audit(sessions: sessionmaker, on=None, jobs: int = 1,
+          chain_since: dict[int, tuple[int, str]] | None = None) -> list[Breach]:
+    """Every ledger invariant (``accounting.verify``, the hash chain by ``jobs`` processes, from each
+    book's start or, with ``chain_since``, after the heads verified before) and the application's own:
+    each institution's sub-ledger ties to the records that produced it (RULES §7), the advance positions
+    tie to it (RULES §5–§7), and none holds more 暂付款—医保预付金 than the security valid for it (13§)."""
     with sessions() as session:
-        return (verify(session, jobs=jobs) + unreconciled(session) + return_path_breaches(session)
+        return (verify(session, chain_since, jobs=jobs) + unreconciled(session) + return_path_breaches(session)
                 + uncovered_advances(session, on))
+
+
+def verified_heads(sessions: sessionmaker) -> dict[int, tuple[int, str]]:
+    """Each book's chain head as the last clean nightly check verified it."""
+    with sessions() as session:
+        return {book: (seq, digest) for book, seq, digest in session.execute(
+            select(VerifiedHead.book_id, VerifiedHead.seq, VerifiedHead.hash))}
 
 
 def anchors(sessions: sessionmaker) -> tuple[reports.Anchor, ...]:

@@ -2,15 +2,17 @@
 and the ledger's period closing, done by the finance department (24§(一))."""
 from __future__ import annotations
 
+import datetime as dt
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from accounting.chart import Chart
 from accounting.ledger import close_period_in, get_book, open_book_in, reopen_period_in
 from accounting.models import Book
+from accounting.verify import chain_heads
 
 from .. import clock
-from ..models import Department
+from ..models import Department, VerifiedHead
 from ..policy.facts import Fund
 from ..policy.profile import PolicyProfile
 from ..policy.reasons import FUND_CN
@@ -30,6 +32,17 @@ def open_region_books_in(session: Session, region_code: str, region_name: str, p
         open_book_in(session, region_code, fund, f"{region_name}{FUND_CN[fund]}", chart, fiscal_special_allowed)
         for fund in Fund
     ]
+
+
+def remember_verified_heads(sessions: sessionmaker, day: dt.date) -> None:
+    """After a clean nightly check: each book's chain head as verified, for the next night to start from."""
+    with sessions.begin() as session:
+        for book_id, (seq, digest) in chain_heads(session).items():
+            row = session.get(VerifiedHead, book_id)
+            if row is None:
+                session.add(VerifiedHead(book_id=book_id, seq=seq, hash=digest, verified_on=day))
+            else:
+                row.seq, row.hash, row.verified_on, row.verified_at = seq, digest, day, clock.utcnow()
 
 
 def close_period(sessions: sessionmaker, region_code: str, fund: Fund, period: str, user: str) -> str:

@@ -118,3 +118,29 @@ def test_21_the_nightly_ledger_check_tells_staff_of_a_difference_once(sessions):
     with sessions() as s:
         notices = s.scalars(select(Notice).where(Notice.kind == "ledger_breach")).all()
     assert len(notices) == 1 and "H32060000002" in notices[0].message and "[sub_ledger_unreconciled]" in notices[0].message
+
+
+def test_21_the_nightly_check_takes_the_chain_up_after_the_heads_it_verified(sessions, monkeypatch):
+    """Issue 27: a night recomputes the hash chain only after the heads the last clean night verified (its
+    work grows with the day's entries); Sundays and the 1st of the month recompute it whole."""
+    from prepay_admin.models import VerifiedHead
+    from prepay_admin.services.demo import load_demo
+
+    load_demo(sessions, institutions=4, seed=1, year=2026, years=1)
+    thursday = dt.date(2026, 11, 5)
+    assert scheduler.run_job(sessions, JOB["ledger_verify"], thursday, "a") == 0
+    with sessions() as s:
+        heads = {h.book_id: (h.seq, h.hash) for h in s.scalars(select(VerifiedHead))}
+    assert heads and all(seq > 0 for seq, _ in heads.values())
+
+    seen = []
+    real = scheduler.audit
+
+    def audit(sessions_, day, jobs=1, chain_since=None):
+        seen.append((day, chain_since))
+        return real(sessions_, day, jobs=jobs, chain_since=chain_since)
+
+    monkeypatch.setattr(scheduler, "audit", audit)
+    assert scheduler.run_job(sessions, JOB["ledger_verify"], dt.date(2026, 11, 6), "a") == 0  # a Friday
+    assert scheduler.run_job(sessions, JOB["ledger_verify"], dt.date(2026, 11, 8), "a") == 0  # a Sunday
+    assert seen == [(dt.date(2026, 11, 6), heads), (dt.date(2026, 11, 8), None)]
