@@ -15,11 +15,19 @@ class Role(StrEnum):
     INCOME_DEPOSIT = "income_deposit"  # 收入户存款
     EXPENDITURE_DEPOSIT = "expenditure_deposit"  # 支出户存款
     FISCAL_SPECIAL_DEPOSIT = "fiscal_special_deposit"  # 财政专户存款
-    ADVANCE = "advance"  # 暂付款—医保预付金 (sub-ledger per institution)
-    RECEIVABLE = "receivable"  # 暂付款—预付金待收回: what an institution owes back
-    OVERPAID = "overpaid"  # 暂收款—预付金多缴: what the bureau owes an institution
+    ADVANCE = "advance"  # 暂付款—医保预付金 (sub-ledger per institution): annual advances only
+    PRESETTLEMENT = "presettlement"  # 暂付款—月度预结金 (sub-ledger per institution): 26§ pre-settlements
+    OVERPAID = "overpaid"  # 暂收款—预付金多缴: legacy (held settlements before RULES §7 turn 3), kept for history
+    FUND_BALANCE = "fund_balance"  # 基金结余: the counterpart of the book's opening balance
     BENEFIT_EXPENSE = "benefit_expense"  # 社会保险待遇支出
     OTHER_EXPENSE = "other_expense"  # 其他支出
+    OTHER_INCOME = "other_income"  # 其他收入: recovered after a write-off of an earlier year
+
+
+# Roles only books opened before their replacement have: never posted to again, never required of a chart.
+LEGACY_ROLES = frozenset({Role.OVERPAID})
+# Roles every chart must map to a code: every role a posting template uses.
+REQUIRED_ROLES = tuple(role for role in Role if role not in LEGACY_ROLES)
 
 
 class Side(StrEnum):
@@ -27,13 +35,21 @@ class Side(StrEnum):
     CREDIT = "credit"
 
 
-NORMAL_SIDE: Mapping[Role, Side] = {role: Side.DEBIT for role in Role} | {Role.OVERPAID: Side.CREDIT}
+NORMAL_SIDE: Mapping[Role, Side] = {role: Side.DEBIT for role in Role} | {
+    role: Side.CREDIT for role in (Role.OVERPAID, Role.FUND_BALANCE, Role.OTHER_INCOME)}
 
 # Accounts kept per institution (往来明细): every line on them names the institution.
-PARTY_ROLES = frozenset({Role.ADVANCE, Role.RECEIVABLE, Role.OVERPAID})
+PARTY_ROLES = frozenset({Role.ADVANCE, Role.PRESETTLEMENT, Role.OVERPAID})
 
 # 21§(一): the debit balance of these is what an institution holds or owes; it never goes below zero.
-NON_NEGATIVE_ROLES = frozenset({Role.ADVANCE, Role.RECEIVABLE})
+NON_NEGATIVE_ROLES = frozenset({Role.ADVANCE, Role.PRESETTLEMENT})
+
+# RULES §7 (turn 3): the book's assets; none of them may ever run a credit balance (the deposits are
+# funded from the opening balance, see ``templates.funded``).
+ASSET_ROLES = frozenset({Role.INCOME_DEPOSIT, Role.EXPENDITURE_DEPOSIT, Role.FISCAL_SPECIAL_DEPOSIT,
+                         Role.ADVANCE, Role.PRESETTLEMENT})
+# 暂付款: what institutions hold of the fund, per detail account
+HELD_ROLES = (Role.ADVANCE, Role.PRESETTLEMENT)
 
 
 @dataclass(frozen=True)
@@ -53,7 +69,7 @@ class Chart:
 
     def __post_init__(self) -> None:
         roles = [a.role for a in self.accounts]
-        missing = sorted(set(Role) - set(roles))
+        missing = sorted(set(REQUIRED_ROLES) - set(roles))
         if missing:
             raise ValueError(f"科目表缺少科目：{missing}")
         if len(set(roles)) != len(roles):

@@ -46,7 +46,12 @@ def open_book_in(session: Session, region_code: str, fund: str, name: str, chart
                  fiscal_special_allowed: bool = True) -> Book:
     """Open a region's book for a fund with its chart; an existing one is returned unchanged."""
     book = find_book(session, region_code, fund)
-    if book is not None:
+    if book is not None:  # a chart that gained a role (RULES §7, turn 3) adds its account to the book
+        have = set(session.scalars(select(LedgerAccount.role).where(LedgerAccount.book_id == book.id)))
+        for spec in chart.accounts:
+            if spec.role not in have:
+                session.add(LedgerAccount(book_id=book.id, role=spec.role, code=spec.code, name=spec.name))
+        session.flush()
         return book
     book = Book(region_code=region_code, fund=fund, name=name, fiscal_special_allowed=fiscal_special_allowed)
     session.add(book)

@@ -175,6 +175,14 @@ def party_balances(session: Session, book_id: int, role: Role = Role.ADVANCE) ->
     return {p: b for p, b in sorted(balances.items()) if b != 0}
 
 
+def account_balance(session: Session, book_id: int, role: Role) -> Decimal:
+    """An account's debit balance (negative: a credit balance)."""
+    return session.scalar(
+        select(money_sum(JournalLine.debit - JournalLine.credit))
+        .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
+        .where(LedgerAccount.book_id == book_id, LedgerAccount.role == role))
+
+
 def sub_ledger_summary(session: Session, book_ids: list[int], role: Role = Role.ADVANCE) -> tuple[dict[int, Decimal], int]:
     """A sub-ledger account's balance in each book, and how many parties hold a nonzero part of it in
     any of them, by aggregates (a dashboard must not fetch every institution's balance)."""

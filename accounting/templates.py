@@ -7,18 +7,21 @@
 | recovered by refund            | 支出户存款 or 财政专户存款     | 暂付款—医保预付金             |
 | written off                    | 其他支出                      | 暂付款—医保预付金             |
 
-and the monthly settlement that carries a recovery (RULES §7, §5): Dr 社会保险待遇支出 for the whole
-payable, Cr 暂付款—医保预付金 for what is withheld, Cr the paying account for the net.
+RULES §7 (turn 3): a pre-settlement has its own detail account (暂付款—月度预结金) with the same
+pattern; a settlement posts only what it withholds (and held money when released or applied: it is no
+expense while held); the book opens with the fund's balance in the special account, which funds what
+the expenditure account pays out, so no asset account runs a credit balance.
 """
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
-from .chart import Role
+from .chart import HELD_ROLES, Role
 from .entries import ZERO, EntryDraft, LaterRecovery, LineDraft, WriteOffMemo
 
 BANK_ROLES = frozenset({Role.EXPENDITURE_DEPOSIT, Role.FISCAL_SPECIAL_DEPOSIT})
+WHAT_IS_HELD = {Role.ADVANCE: "医保预付金", Role.PRESETTLEMENT: "月度预结金"}
 
 
 def _bank(role: Role) -> Role:
@@ -27,94 +30,130 @@ def _bank(role: Role) -> Role:
     return role
 
 
+def _held(role: Role) -> Role:
+    """RULES §7 (turn 3): what an institution holds is on one of two detail accounts of 暂付款."""
+    if role not in HELD_ROLES:
+        raise ValueError(f"预付款项科目须为暂付款—医保预付金或暂付款—月度预结金，不能是 {role}")
+    return role
+
+
+def opening_balance(amount: Decimal, on: dt.date, source_ref: str, summary: str,
+                    into: Role = Role.FISCAL_SPECIAL_DEPOSIT) -> EntryDraft:
+    """RULES §7 (turn 3): the book opens with the fund's balance in the finance bureau's special account
+    (the 9§ figures' cumulative surplus; a book without one: in the expenditure account):
+    Dr 财政专户存款 / Cr 基金结余. What the book pays out is funded from it (``funded``), so no deposit
+    ever runs a credit balance."""
+    return EntryDraft(on, summary, source_ref, (
+        LineDraft(_bank(into), debit=amount),
+        LineDraft(Role.FUND_BALANCE, credit=amount),
+    ))
+
+
+def funded(amount: Decimal, on: dt.date, source_ref: str, summary: str = "") -> EntryDraft:
+    """24§(五): the finance bureau transfers what a payment needs from the special account into the
+    expenditure account (用款): Dr 支出户存款 / Cr 财政专户存款."""
+    return EntryDraft(on, summary or "财政专户拨入支出户（预付款项用款）", source_ref, (
+        LineDraft(Role.EXPENDITURE_DEPOSIT, debit=amount),
+        LineDraft(Role.FISCAL_SPECIAL_DEPOSIT, credit=amount),
+    ))
+
+
 def advance_paid(party: str, amount: Decimal, on: dt.date, source_ref: str,
-                 paid_from: Role = Role.EXPENDITURE_DEPOSIT, summary: str = "") -> EntryDraft:
-    """21§(二): 拨付预付金（或补足差额）: Dr 暂付款—医保预付金 / Cr 支出户存款 or 财政专户存款."""
-    return EntryDraft(on, summary or f"拨付 {party} 医保预付金", source_ref, (
-        LineDraft(Role.ADVANCE, debit=amount, party=party),
+                 paid_from: Role = Role.EXPENDITURE_DEPOSIT, summary: str = "",
+                 account: Role = Role.ADVANCE) -> EntryDraft:
+    """21§(二): 拨付预付金（或补足差额）: Dr 暂付款—医保预付金 / Cr 支出户存款 or 财政专户存款; a
+    pre-settlement (26§) on its own detail account, 暂付款—月度预结金 (RULES §7)."""
+    return EntryDraft(on, summary or f"拨付 {party} {WHAT_IS_HELD[_held(account)]}", source_ref, (
+        LineDraft(account, debit=amount, party=party),
         LineDraft(_bank(paid_from), credit=amount),
     ))
 
 
-def recovered_by_offset(party: str, amount: Decimal, on: dt.date, source_ref: str, summary: str = "") -> EntryDraft:
-    """21§(二): 冲抵结算款收回: Dr 社会保险待遇支出 / Cr 暂付款—医保预付金."""
-    return EntryDraft(on, summary or f"{party} 医保预付金冲抵结算款收回", source_ref, (
+def recovered_by_offset(party: str, amount: Decimal, on: dt.date, source_ref: str, summary: str = "",
+                        account: Role = Role.ADVANCE) -> EntryDraft:
+    """21§(二): 冲抵结算款收回: Dr 社会保险待遇支出 / Cr 暂付款—医保预付金 (or —月度预结金)."""
+    return EntryDraft(on, summary or f"{party} {WHAT_IS_HELD[_held(account)]}冲抵结算款收回", source_ref, (
+        LineDraft(Role.BENEFIT_EXPENSE, debit=amount),
+        LineDraft(account, credit=amount, party=party),
+    ))
+
+
+def recovered_by_refund(party: str, amount: Decimal, on: dt.date, source_ref: str,
+                        paid_into: Role = Role.EXPENDITURE_DEPOSIT, summary: str = "",
+                        account: Role = Role.ADVANCE) -> EntryDraft:
+    """21§(二): 定点医疗机构交回: Dr 支出户存款 or 财政专户存款 / Cr 暂付款—医保预付金 (or —月度预结金)."""
+    return EntryDraft(on, summary or f"{party} 交回{WHAT_IS_HELD[_held(account)]}", source_ref, (
+        LineDraft(_bank(paid_into), debit=amount),
+        LineDraft(account, credit=amount, party=party),
+    ))
+
+
+def written_off(party: str, amount: Decimal, on: dt.date, source_ref: str, court_document_ref: str,
+                approval_ref: str, summary: str = "", account: Role = Role.ADVANCE) -> EntryDraft:
+    """21§(三), 20§(二)6: 核销: Dr 其他支出 / Cr 暂付款—医保预付金, kept in the memo register."""
+    if not court_document_ref.strip() or not approval_ref.strip():
+        raise ValueError("核销须有法院出具的法律文书和人民政府批准文号")
+    return EntryDraft(on, summary or f"核销 {party} 无法收回的{WHAT_IS_HELD[_held(account)]}", source_ref, (
+        LineDraft(Role.OTHER_EXPENSE, debit=amount),
+        LineDraft(account, credit=amount, party=party),
+    ), memo=WriteOffMemo(party, amount, court_document_ref, approval_ref))
+
+
+def monthly_settlement(party: str, withheld: Decimal, on: dt.date, source_ref: str, *,
+                       withheld_presettlement: Decimal = ZERO, released: Decimal = ZERO,
+                       paid_from: Role = Role.EXPENDITURE_DEPOSIT, summary: str = "") -> EntryDraft | None:
+    """17§, 20§(二)1, 26§: what a settlement (monthly or the annual clearing) posts to this book: only
+    what touches the prepayment accounts (RULES §7, turn 3; the settlement itself is the settlement
+    system's). ``withheld`` (of the annual advance, held money applied included) and
+    ``withheld_presettlement`` are offsets, Dr 社会保险待遇支出 / Cr 暂付款—医保预付金 / —月度预结金;
+    ``released``, money held back earlier (HB 五) and paid now, becomes an expense only now:
+    Dr 社会保险待遇支出 / Cr the paying account. Money held back is no expense and not posted: it is kept
+    in the register of held payments. Nothing to post: None.
+    """
+    if min(withheld, withheld_presettlement, released) < 0:
+        raise ValueError("扣回与解除暂停拨付的金额不能为负数")
+    lines = [
+        LineDraft(Role.BENEFIT_EXPENSE, debit=withheld + withheld_presettlement + released),
+        LineDraft(Role.ADVANCE, credit=withheld, party=party),
+        LineDraft(Role.PRESETTLEMENT, credit=withheld_presettlement, party=party),
+        LineDraft(_bank(paid_from), credit=released),
+    ]
+    lines = [line for line in lines if line.debit or line.credit]
+    if not lines:
+        return None
+    return EntryDraft(on, summary or f"{party} 月度结算", source_ref, tuple(lines))
+
+
+def held_applied(party: str, amount: Decimal, on: dt.date, source_ref: str, summary: str = "") -> EntryDraft:
+    """RULES §6 (HB 五): settlement money held back from the institution (no expense while held, RULES §7)
+    is applied to what it owes: Dr 社会保险待遇支出 / Cr 暂付款—医保预付金."""
+    return EntryDraft(on, summary or f"以暂停拨付的结算款抵扣 {party} 应收回的医保预付金", source_ref, (
         LineDraft(Role.BENEFIT_EXPENSE, debit=amount),
         LineDraft(Role.ADVANCE, credit=amount, party=party),
     ))
 
 
-def recovered_by_refund(party: str, amount: Decimal, on: dt.date, source_ref: str,
-                        paid_into: Role = Role.EXPENDITURE_DEPOSIT, summary: str = "") -> EntryDraft:
-    """21§(二): 定点医疗机构交回: Dr 支出户存款 or 财政专户存款 / Cr 暂付款—医保预付金."""
-    return EntryDraft(on, summary or f"{party} 交回医保预付金", source_ref, (
-        LineDraft(_bank(paid_into), debit=amount),
-        LineDraft(Role.ADVANCE, credit=amount, party=party),
-    ))
-
-
-def written_off(party: str, amount: Decimal, on: dt.date, source_ref: str, court_document_ref: str,
-                approval_ref: str, summary: str = "") -> EntryDraft:
-    """21§(三), 20§(二)6: 核销: Dr 其他支出 / Cr 暂付款—医保预付金, kept in the memo register."""
-    if not court_document_ref.strip() or not approval_ref.strip():
-        raise ValueError("核销须有法院出具的法律文书和人民政府批准文号")
-    return EntryDraft(on, summary or f"核销 {party} 无法收回的医保预付金", source_ref, (
-        LineDraft(Role.OTHER_EXPENSE, debit=amount),
-        LineDraft(Role.ADVANCE, credit=amount, party=party),
-    ), memo=WriteOffMemo(party, amount, court_document_ref, approval_ref))
-
-
-def monthly_settlement(party: str, payable: Decimal, withheld: Decimal, on: dt.date, source_ref: str, *,
-                       held: Decimal = ZERO, released: Decimal = ZERO, applied: Decimal = ZERO,
-                       paid_from: Role = Role.EXPENDITURE_DEPOSIT, summary: str = "") -> EntryDraft:
-    """17§, 20§(二)1: a month's settlement with what it withholds.
-
-    Dr 社会保险待遇支出 (payable) and Dr 暂收款 (``released``: kept back earlier, paid now) /
-    Cr 暂付款—医保预付金 (``withheld``), Cr 暂收款 (``held``: kept back until the advance is recovered,
-    HB 五) and Cr the paying account for the rest; ``applied`` (part of ``withheld``): kept back
-    earlier and applied to the debt now, Dr 暂收款 (RULES §6). Lines of zero are left out.
-    """
-    net = payable + released + applied - withheld - held
-    if min(payable, withheld, held, released, applied, net) < 0 or applied > withheld:
-        raise ValueError("扣回与暂停拨付之和不能超过结算金额")
-    lines = [
-        LineDraft(Role.BENEFIT_EXPENSE, debit=payable),
-        LineDraft(Role.OVERPAID, debit=released + applied, party=party),
-        LineDraft(Role.ADVANCE, credit=withheld, party=party),
-        LineDraft(Role.OVERPAID, credit=held, party=party),
-        LineDraft(_bank(paid_from), credit=net),
-    ]
-    return EntryDraft(on, summary or f"{party} 月度结算", source_ref,
-                      tuple(line for line in lines if line.debit or line.credit))
-
-
-def held_applied(party: str, amount: Decimal, on: dt.date, source_ref: str, summary: str = "") -> EntryDraft:
-    """RULES §6 (HB 五): settlement money held back from the institution is applied to what it owes:
-    Dr 暂收款 / Cr 暂付款—医保预付金."""
-    return EntryDraft(on, summary or f"以暂停拨付的结算款抵扣 {party} 应收回的医保预付金", source_ref, (
-        LineDraft(Role.OVERPAID, debit=amount, party=party),
-        LineDraft(Role.ADVANCE, credit=amount, party=party),
-    ))
-
-
 def transferred_to_successor(party: str, successor: str, amount: Decimal, on: dt.date, source_ref: str,
-                             document_ref: str) -> EntryDraft:
+                             document_ref: str, account: Role = Role.ADVANCE) -> EntryDraft:
     """20§(二)3: the successor owes what the institution held: the sub-ledger moves from one to the other."""
     if not document_ref.strip():
         raise ValueError("承继须有合并、分立或产权变更的文书")
-    return EntryDraft(on, f"{party} 的医保预付金转由 {successor} 承担（{document_ref}）", source_ref, (
-        LineDraft(Role.ADVANCE, debit=amount, party=successor),
-        LineDraft(Role.ADVANCE, credit=amount, party=party),
+    return EntryDraft(on, f"{party} 的{WHAT_IS_HELD[_held(account)]}转由 {successor} 承担（{document_ref}）", source_ref, (
+        LineDraft(account, debit=amount, party=successor),
+        LineDraft(account, credit=amount, party=party),
     ))
 
 
 def recovered_after_write_off(party: str, amount: Decimal, on: dt.date, source_ref: str, write_off_entry_id: int,
-                              paid_into: Role = Role.EXPENDITURE_DEPOSIT, summary: str = "") -> EntryDraft:
-    """20§(二)6: money recovered after a write-off: Dr the bank / Cr 其他支出, registered in the memo
-    register against the write-off."""
+                              paid_into: Role = Role.EXPENDITURE_DEPOSIT, summary: str = "",
+                              written_off_on: dt.date | None = None) -> EntryDraft:
+    """20§(二)6: money recovered after a write-off, registered in the memo register against it:
+    Dr the bank / Cr 其他支出 in the write-off's own year, Cr 其他收入 in a later one (RULES §7: the
+    expense's year is closed)."""
+    later = written_off_on is not None and on.year > written_off_on.year
     return EntryDraft(on, summary or f"收回 {party} 已核销的医保预付金", source_ref, (
         LineDraft(_bank(paid_into), debit=amount),
-        LineDraft(Role.OTHER_EXPENSE, credit=amount),
+        LineDraft(Role.OTHER_INCOME if later else Role.OTHER_EXPENSE, credit=amount),
     ), later_recovery=LaterRecovery(write_off_entry_id, party, amount))
 
 

@@ -41,8 +41,9 @@ def build(sessions, code: str, n: int) -> int:
                        f"bench:{p}") for p in chunk]
             for month in range(MONTHS):
                 on = dt.date(2025 + (month + 1) // 12, (month + 1) % 12 + 1, 10)
-                drafts += [(templates.monthly_settlement(p, Decimal("20000.00"), Decimal("1000.00"), on,
-                                                         f"bench:{p}:{month}"), f"bench:{p}:{month}") for p in chunk]
+                drafts += [(templates.monthly_settlement(p, Decimal("1000.00"), on, f"bench:{p}:{month}",
+                                                         released=Decimal("19000.00")), f"bench:{p}:{month}")
+                           for p in chunk]  # three lines: the offset and held money released
             post_many_in(session, book, drafts, "bench")
     return n * (2 + 3 * MONTHS)
 

@@ -18,19 +18,27 @@ def alembic_config(url: str | None = None, connection: Connection | None = None)
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> list[str]:
+def upgrade(url: str, revision: str = "head", report=None) -> list[str]:
     """Migrate the schema; at the head, store the packaged policy profiles this release ships that the
-    database does not hold yet (through the same path as a bureau's own). Returns those newly stored."""
+    database does not hold yet (through the same path as a bureau's own), and bring books kept before
+    RULES §7 (turn 3) onto its chart (``services.books.adopt_turn3_chart``, each step told to ``report``).
+    Returns the profiles newly stored."""
     command.upgrade(alembic_config(url=url), revision)
     if revision != "head":
         return []
     from .db import make_engine, make_session_factory
     from .services.profiles import register_packaged_profiles
 
+    from .services.books import adopt_turn3_chart
+
     engine = make_engine(url)
     try:
-        return [f"{a.name} 第 {a.version} 版" for a in register_packaged_profiles(make_session_factory(engine))
-                if not a.replayed]
+        sessions = make_session_factory(engine)
+        stored = [f"{a.name} 第 {a.version} 版" for a in register_packaged_profiles(sessions) if not a.replayed]
+        for line in adopt_turn3_chart(sessions):  # data that only the ledger may write: after the schema
+            if report is not None:
+                report(line)
+        return stored
     finally:
         engine.dispose()
 

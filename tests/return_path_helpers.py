@@ -30,9 +30,10 @@ def books_sound(sessions, region: str = REGION) -> None:
             assert sum((r.closing for r in tb.rows), Decimal(0)) == 0
 
 
-def held(sessions, code: str, fund: Fund, region: str = REGION) -> Decimal:
+def held(sessions, code: str, fund: Fund, region: str = REGION, role: Role = Role.ADVANCE) -> Decimal:
+    """What the institution holds on a detail account of 暂付款 (RULES §7: the annual advance's by default)."""
     with sessions() as s:
-        return reports.party_balances(s, get_book(s, region, fund).id, Role.ADVANCE).get(code, Decimal("0.00"))
+        return reports.party_balances(s, get_book(s, region, fund).id, role).get(code, Decimal("0.00"))
 
 
 def stopped_settling(sessions, code: str, after: dt.date, region: str = REGION) -> None:

@@ -19,7 +19,8 @@ def db() -> None:
 @click.argument("revision", default="head")
 @with_appcontext
 def upgrade(revision: str) -> None:
-    added = migrate_to(current_app.config["DATABASE_URL"], revision)
+    added = migrate_to(current_app.config["DATABASE_URL"], revision,
+                       report=lambda line: click.echo(f"账套按新科目口径调整：{line}"))
     if added:
         click.echo(f"已存入随软件发布的政策参数方案：{'、'.join(added)}")
     click.echo("数据库结构已是最新。")

@@ -133,7 +133,36 @@ class SettlementLine(Base):
     note: Mapped[str] = mapped_column(String(300))
     bank_name: Mapped[str] = mapped_column(String(100))
     bank_account: Mapped[str] = mapped_column(String(40))
-    ledger_entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entry.id"))
+    # the voucher of what the line posts to this book (RULES §7): none when it withholds and releases nothing
+    ledger_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"))
+
+
+class HeldPayment(Base):
+    """The register of held payments (RULES §7, HB 五): settlement money kept back from an institution
+    under a trigger is no expense while it is held, so it is not in the book; each movement is here.
+    ``kind``: held (kept back by a run), released (paid out, now an expense), applied (offset against
+    what it owes), carried (kept back before this register, moved here from 暂收款 at the upgrade).
+    What is still held is held + carried − released − applied."""
+
+    __tablename__ = "held_payment"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),
+                      Index("ix_held_payment_region_fund_institution", "region_id", "fund", "institution_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"))
+    fund: Mapped[Fund] = mapped_column(enum_type(Fund, "fund"))
+    kind: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[Decimal] = mapped_column(Money())
+    on: Mapped[dt.date] = mapped_column(Date)
+    ref: Mapped[str] = mapped_column(String(100))
+    settlement_line_id: Mapped[int | None] = mapped_column(ForeignKey("settlement_line.id"))
+    ledger_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"))
+    recorded_by: Mapped[str] = mapped_column(String(60))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+HELD_SIGN = {"held": 1, "carried": 1, "released": -1, "applied": -1}
 
 
 class YearEndRun(Base):

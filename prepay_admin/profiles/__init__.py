@@ -18,9 +18,9 @@ from decimal import Decimal
 from importlib import resources
 from typing import Any, Iterable
 
-from marshmallow import ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import ValidationError, fields, post_load, pre_load, validate, validates_schema
 
-from accounting.chart import Role
+from accounting.chart import REQUIRED_ROLES, Role
 
 from ..policy.facts import Assessment, CreditGrade, Flag, Fund, Kind
 from ..policy.money import ROUNDING_MODES
@@ -53,7 +53,29 @@ from ..validation import (
 )
 
 DEFAULT_PROFILE = "nantong-2025"
-REQUIRED_ACCOUNTS = tuple(role.value for role in Role)  # every role a posting template uses
+REQUIRED_ACCOUNTS = tuple(role.value for role in REQUIRED_ROLES)  # every role a posting template uses
+
+# RULES §7 (turn 3) changed the chart: a profile written before it (a stored version is never changed)
+# names ``receivable`` (暂付款—预付金待收回, never posted to) and lacks the three new accounts. Read as:
+# the pre-settlements' detail account takes the unused account's code, and 其他收入 and 基金结余 take
+# the codes of 社会保险基金会计制度 unless the profile names its own. A new version should name all.
+LEGACY_ACCOUNT_DEFAULTS = {
+    "other_income": {"code": "409", "name": "其他收入"},
+    "fund_balance": {"code": "301", "name": "基金结余"},
+}
+
+
+def with_turn3_accounts(accounts: dict) -> dict:
+    """A profile's ``[accounts]`` table as the chart of RULES §7 (turn 3) reads it (pure)."""
+    if not isinstance(accounts, dict):
+        return accounts
+    out = dict(accounts)
+    legacy = out.pop("receivable", None)
+    if "presettlement" not in out and isinstance(legacy, dict) and "code" in legacy:
+        out["presettlement"] = {"code": legacy["code"], "name": "暂付款—月度预结金"}
+    for role, account in LEGACY_ACCOUNT_DEFAULTS.items():
+        out.setdefault(role, dict(account))
+    return out
 
 
 class ProfileError(ValueError):
@@ -271,6 +293,12 @@ class _ProfileSchema(_Table):
     articles = Mapping(keys=Choice(REASON_CODES), values=Text(max_length=50), required=True)
     own_defaults = Nested(_OwnDefaultsSchema, load_default=None, allow_none=True)
 
+    @pre_load
+    def _turn3_chart(self, data: Any, **_: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("accounts"), dict):
+            data = dict(data, accounts=with_turn3_accounts(data["accounts"]))
+        return data
+
     @validates_schema
     def _consistent(self, data: dict, **_: Any) -> None:
         problems: dict[str, list[str]] = {}
@@ -278,6 +306,12 @@ class _ProfileSchema(_Table):
         missing = [a for a in REQUIRED_ACCOUNTS if a not in accounts]
         if missing:
             problems["accounts"] = [f"缺少科目 {missing}"]
+        unknown = sorted(set(accounts) - {role.value for role in Role})
+        if unknown:
+            problems["accounts"] = problems.get("accounts", []) + [f"未知的科目用途 {unknown}"]
+        codes = [a.code for a in accounts.values() if hasattr(a, "code")]
+        if len(set(codes)) != len(codes):
+            problems["accounts"] = problems.get("accounts", []) + ["科目代码有重复"]
         articles = data.get("articles") or {}
         own = set((data.get("own_defaults") or {}).get("reasons") or ())
         missing = sorted(set(REASON_CODES) - set(articles) - own)

@@ -2,14 +2,15 @@
 the simulation check them:
 
 - per institution and fund, what it holds on 暂付款—医保预付金 equals the sum over its qualification
-  years of the advance in force and what is owed back and not recovered, plus its open monthly
-  pre-settlements (``position_untied``);
+  years of the advance in force and what is owed back and not recovered, and what it holds on
+  暂付款—月度预结金 equals its open monthly pre-settlements (``position_untied``);
 - no year's advance was claimed or rolled on beyond what was advanced, nor recovered beyond what was
   claimed (``position_overdrawn``); a year end's claim is on its own year (``year_end_other_year``);
 - no settlement paid money to an institution while something it owed was left to carry
   (``paid_while_owed``: offset first, always);
 - every confirmed payment equals a line of its batch, and the batch's lines still hash to what every
-  level signed (``payment_unsigned``).
+  level signed (``payment_unsigned``);
+- no asset account of a book has a credit balance: what it pays out was funded (``asset_in_credit``).
 """
 from __future__ import annotations
 
@@ -20,9 +21,11 @@ from sqlalchemy import and_, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from accounting import reports
-from accounting.chart import Role
+from accounting.chart import ASSET_ROLES, PARTY_ROLES, Role
 from accounting.errors import Breach
 from accounting.ledger import find_book
+from accounting.models import Book, JournalLine, LedgerAccount
+from accounting.schema import stored_fen
 
 from ..db import Money
 from ..models import (
@@ -35,7 +38,9 @@ from ..policy.positions import problems
 from ..policy.recovery import Method, Route
 from ..policy.transitions import PaymentState
 from ..services.batch import LEVELS, stored_batch_hash
-from ..services.positions import held_by_institution, positions
+from ..services.positions import held_by_institution, positions, presettlements_owed
+
+ACCOUNT_CN = {Role.ADVANCE: "暂付款—医保预付金", Role.PRESETTLEMENT: "暂付款—月度预结金"}
 
 ZERO = Decimal("0.00")
 
@@ -47,19 +52,21 @@ def position_breaches(session: Session) -> list[Breach]:
         codes = dict(session.execute(select(Institution.id, Institution.code)
                                      .where(Institution.region_id == region_id)).all())
         region_positions = positions(session, region_id)
-        expected = held_by_institution(session, region_id, region_positions)
-        for fund in Fund:
-            book = find_book(session, region_code, fund)
-            balances = reports.party_balances(session, book.id, Role.ADVANCE) if book is not None else {}
-            ids = {code: inst_id for inst_id, code in codes.items()}
-            parties = set(balances) | {codes[i] for (i, f) in expected if f == fund}
-            for party in sorted(parties):
-                held = balances.get(party, ZERO)
-                should = expected.get((ids.get(party), fund), ZERO)
-                if held != should:
-                    found.append(Breach("position_untied",
-                                        f"{region_name} {party} {fund.value} 暂付款—医保预付金余额 {fmt_yuan_cn(held)} 元，"
-                                        f"按各年度预付金及应收回应为 {fmt_yuan_cn(should)} 元"))
+        ids = {code: inst_id for inst_id, code in codes.items()}
+        for role, expected, basis in (
+                (Role.ADVANCE, held_by_institution(session, region_id, region_positions), "按各年度预付金及应收回"),
+                (Role.PRESETTLEMENT, presettlements_owed(session, region_id), "按未扣回的月度预结金")):
+            for fund in Fund:
+                book = find_book(session, region_code, fund)
+                balances = reports.party_balances(session, book.id, role) if book is not None else {}
+                parties = set(balances) | {codes[i] for (i, f) in expected if f == fund}
+                for party in sorted(parties):
+                    held = balances.get(party, ZERO)
+                    should = expected.get((ids.get(party), fund), ZERO)
+                    if held != should:
+                        found.append(Breach("position_untied",
+                                            f"{region_name} {party} {fund.value} {ACCOUNT_CN[role]}余额 {fmt_yuan_cn(held)} 元，"
+                                            f"{basis}应为 {fmt_yuan_cn(should)} 元"))
         for (inst_id, fund, year), position in region_positions.items():
             for problem in problems([position]):
                 found.append(Breach("position_overdrawn", f"{region_name} {codes[inst_id]} {fund.value}：{problem}"))
@@ -119,5 +126,21 @@ def unsigned_payments(session: Session) -> list[Breach]:
     return found
 
 
+def assets_in_credit(session: Session) -> list[Breach]:
+    """RULES §7 (turn 3): no asset account of a book has a credit balance. The deposits are funded before
+    they pay (the opening balance of 财政专户存款, and the transfer into 支出户存款 with each payment);
+    暂付款 is checked per institution by the ledger itself. (Books kept before that rule ran their
+    deposits into credit on the way; their upgrade funded them, so the balance is what is checked.)"""
+    l, a = JournalLine, LedgerAccount
+    balance = func.sum(stored_fen(l.debit) - stored_fen(l.credit))
+    deposits = tuple(r for r in ASSET_ROLES if r not in PARTY_ROLES)
+    return [Breach("asset_in_credit", f"{name} {account} 为贷方余额 {fmt_yuan_cn(Decimal(-fen) / 100)} 元"
+                                      f"（资产科目不得出现贷方余额：支付前须有资金来源）")
+            for name, account, fen in session.execute(
+                select(Book.name, a.name, balance).join(l, l.account_id == a.id).join(Book, Book.id == a.book_id)
+                .where(a.role.in_(deposits)).group_by(Book.name, a.id, a.name).having(balance < 0)
+                .order_by(Book.name, a.name))]
+
+
 def return_path_breaches(session: Session) -> list[Breach]:
-    return position_breaches(session) + paid_while_owed(session) + unsigned_payments(session)
+    return position_breaches(session) + paid_while_owed(session) + unsigned_payments(session) + assets_in_credit(session)

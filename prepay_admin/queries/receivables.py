@@ -11,7 +11,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from accounting import reports
-from accounting.chart import Role
+from accounting.chart import HELD_ROLES, Role
 from accounting.ledger import find_book
 from accounting.models import JournalLine, LedgerAccount
 
@@ -151,7 +151,10 @@ def ties(session: Session, region_id: int, region_code: str) -> tuple[FundTie, .
         .group_by(RecoveryMovement.receivable_id).subquery()
     for fund in Fund:
         book = find_book(session, region_code, fund)
-        balances = reports.party_balances(session, book.id, Role.ADVANCE) if book is not None else {}
+        balances: dict[str, Decimal] = {}
+        for role in HELD_ROLES if book is not None else ():  # receivables are owed on both detail accounts
+            for party, amount in reports.party_balances(session, book.id, role).items():
+                balances[party] = balances.get(party, ZERO) + amount
         owed_rows = session.execute(
             select(Institution.code, money_sum(Receivable.amount - func.coalesce(done.c.amount, 0)))
             .join(Institution, Institution.id == Receivable.institution_id)
@@ -299,12 +302,13 @@ class RunSheet:
     region_name: str
     lines: tuple[PaymentLine, ...]
     count: int
-    ledger_net: Decimal  # credited to the paying accounts by the run's vouchers
-    ledger_withheld: Decimal  # credited to 暂付款—医保预付金 by them
+    # credited to the paying accounts by the run's vouchers: RULES §7 (turn 3) posts only held money released
+    ledger_net: Decimal
+    ledger_withheld: Decimal  # credited to 暂付款 (医保预付金 and 月度预结金) by them
 
     @property
     def ties(self) -> bool:
-        return self.ledger_net == self.run.net and self.ledger_withheld == self.run.withheld
+        return self.ledger_net == self.run.released and self.ledger_withheld == self.run.withheld
 
 
 def settlement_run(sessions: sessionmaker, run_id: int, *, page: int = 1, size: int = 100,
@@ -332,12 +336,13 @@ def settlement_run(sessions: sessionmaker, run_id: int, *, page: int = 1, size: 
             select(LedgerAccount.role, money_sum(JournalLine.credit))
             .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
             .where(JournalLine.entry_id.in_(select(SettlementLine.ledger_entry_id).where(SettlementLine.run_id == r.id)),
-                   LedgerAccount.role.in_((Role.EXPENDITURE_DEPOSIT, Role.FISCAL_SPECIAL_DEPOSIT, Role.ADVANCE)))
+                   LedgerAccount.role.in_((Role.EXPENDITURE_DEPOSIT, Role.FISCAL_SPECIAL_DEPOSIT, *HELD_ROLES)))
             .group_by(LedgerAccount.role)).all())
         run = RunLine(r.id, r.month, r.fund.value, r.settled_on, r.institutions, r.payable, r.withheld, r.held,
                       r.released, r.net, r.run_by, r.kind)
         bank = posted.get(Role.EXPENDITURE_DEPOSIT, ZERO) + posted.get(Role.FISCAL_SPECIAL_DEPOSIT, ZERO)
-        return RunSheet(run, region.code, region.name, lines, count, bank, posted.get(Role.ADVANCE, ZERO))
+        return RunSheet(run, region.code, region.name, lines, count, bank,
+                        sum((posted.get(role, ZERO) for role in HELD_ROLES), ZERO))
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from decimal import Decimal
 from sqlalchemy import exists, func, literal, select, union_all
 from sqlalchemy.orm import Session, aliased
 
-from accounting.chart import Role
+from accounting.chart import HELD_ROLES
 from accounting.errors import Breach
 from accounting.models import Book, JournalEntry, JournalLine, LedgerAccount
 from accounting.schema import stored_fen
@@ -65,7 +65,7 @@ def unreconciled(session: Session) -> list[Breach]:
         # a reversal counts against the voucher it reverses: a voucher posted in error and reversed nets to nothing
         select(func.coalesce(moved.reverses_id, moved.id).label("entry_id"), l.party.label("party"),
                (stored_fen(l.debit) - stored_fen(l.credit)).label("fen"))
-        .join(moved, moved.id == l.entry_id).join(a, a.id == l.account_id).where(a.role == Role.ADVANCE),
+        .join(moved, moved.id == l.entry_id).join(a, a.id == l.account_id).where(a.role.in_(HELD_ROLES)),
         select(expected.c.entry_id, expected.c.party, -expected.c.fen),
     ).subquery()
     difference = func.sum(movements.c.fen)

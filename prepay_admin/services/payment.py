@@ -24,6 +24,7 @@ from ..db import insert_many
 from ..models import BatchItem, Campaign, Department, Determination, PaymentBatch, PaymentInstruction
 from ..policy.transitions import BATCH, DETERMINATION, PAYMENT, BatchState, DeterminationState, PaymentState
 from .batch import LEVELS, batch_hash, batch_step, valid_sign_offs
+from .books import fund_payment_in
 from .errors import NotFound, ServiceError
 from .unit_of_work import Step, campaign_step_of
 
@@ -136,6 +137,7 @@ def confirm(sessions: sessionmaker, instruction_id: int, bank_ref: str, paid_on:
         draft = templates.advance_paid(
             instruction.institution_code, instruction.amount, paid_on, key, paid_from=paid_from,
             summary=f"拨付 {instruction.institution_code} {step.year} 年度医保预付金（银行流水 {bank_ref}）")
+        fund_payment_in(session, book.id, instruction.amount, paid_on, key, user, paid_from)  # RULES §7
         instruction.ledger_entry_id = post_in(session, book.id, draft, key, user).entry_id
         session.flush()
         _close_determination_if_paid(step, instruction)

@@ -10,6 +10,8 @@ A row already confirmed with the same reference is replayed; uploading the file 
 """
 from __future__ import annotations
 
+import hashlib
+
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
@@ -29,6 +31,7 @@ from ..intake.reading import FileProblem, records
 from ..models import BatchItem, Department, Determination, PaymentInstruction
 from ..policy.transitions import DETERMINATION, PAYMENT, DeterminationState, PaymentState
 from .batch import batch_step
+from .books import fund_payment_in
 from .errors import Refused, ServiceError
 from .payment import PAYING_ACCOUNTS, complete_if_settled, paying_account_key
 
@@ -89,6 +92,11 @@ def confirm_return(sessions: sessionmaker, batch_id: int, stream: BinaryIO, user
             by_fund[known[row["instruction_id"]].fund].append(row)
         for fund, fund_rows in by_fund.items():
             book = get_book(session, step.region.code, fund)
+            paid_ids = ",".join(str(r["instruction_id"]) for r in sorted(fund_rows, key=lambda r: r["instruction_id"]))
+            fund_payment_in(session, book.id, sum((r["amount"] for r in fund_rows), Decimal("0.00")),
+                            min(r["paid_on"] for r in fund_rows),
+                            f"payment-return:{batch.id}:{hashlib.sha256(paid_ids.encode()).hexdigest()[:16]}", user,
+                            paid_from)  # RULES §7: the transfer that funds these payments
             drafts = [(templates.advance_paid(
                 row["institution_code"], row["amount"], row["paid_on"], f"payment-instruction:{row['instruction_id']}",
                 paid_from=paid_from, summary=f"拨付 {row['institution_code']} {step.year} 年度医保预付金"

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from sqlalchemy import func, select, type_coerce
+from sqlalchemy import case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from ..db import Money, money_sum
 from ..models import (
-    BatchItem, Campaign, Determination, PaymentBatch, PaymentInstruction, Receivable, RecoveryMovement,
+    BatchItem, Campaign, Determination, HeldPayment, PaymentBatch, PaymentInstruction, Receivable, RecoveryMovement,
 )
 from ..policy.facts import Fund
 from ..policy.positions import ZERO, Position
@@ -101,13 +101,27 @@ def presettlements_owed(session: Session, region_id: int) -> dict[tuple[int, Fun
         .group_by(Receivable.institution_id, Receivable.fund)) if amount}
 
 
+def held_back(session: Session, region_id: int, fund: Fund | None = None,
+              institution_id: int | None = None) -> dict[tuple[int, Fund], Decimal]:
+    """HB 五, RULES §7: per institution and fund, the settlement money held back from it and neither
+    released nor applied yet, from the register of held payments (it is not in the book while held)."""
+    h = HeldPayment
+    signed = case((h.kind.in_(("held", "carried")), h.amount), else_=-h.amount)
+    where = [h.region_id == region_id]
+    if fund is not None:
+        where.append(h.fund == fund)
+    if institution_id is not None:
+        where.append(h.institution_id == institution_id)
+    return {(inst_id, Fund(f)): amount for inst_id, f, amount in session.execute(
+        select(h.institution_id, h.fund, type_coerce(func.sum(signed), Money())).where(*where)
+        .group_by(h.institution_id, h.fund)) if amount and amount > 0}
+
+
 def held_by_institution(session: Session, region_id: int,
                         known: dict[Key, Position] | None = None) -> dict[tuple[int, Fund], Decimal]:
-    """What each institution's share of 暂付款 should be, from its positions (``known``: read already)
-    and pre-settlements."""
+    """What each institution's share of 暂付款—医保预付金 should be, from its positions (``known``: read
+    already): its advances in force and what it owes back of them (RULES §7)."""
     held: dict[tuple[int, Fund], Decimal] = defaultdict(lambda: ZERO)
     for (inst_id, fund, _), p in (positions(session, region_id) if known is None else known).items():
         held[(inst_id, fund)] += p.held
-    for key, amount in presettlements_owed(session, region_id).items():
-        held[key] += amount
     return dict(held)

@@ -35,6 +35,7 @@ from ..policy.facts import Fund
 from ..policy.recovery import CASE_CN, ROUTE_CN, Method, PresettlementCase, Route, presettlement_limit
 from ..policy.transitions import PRESETTLEMENT, PresettlementState
 from .batch import LEVELS, Level
+from .books import fund_payment_in
 from .errors import NotFound, ServiceError
 from .receivables import PAYING_ACCOUNTS, open_receivable
 from .unit_of_work import Step, region_step, staff_step
@@ -235,9 +236,12 @@ def pay(sessions: sessionmaker, presettlement_id: int, bank_ref: str, paid_on: d
         step.transition(PRESETTLEMENT, p, "pay", f"银行流水号 {bank_ref}")
         key = f"presettlement:{p.id}"
         draft = templates.advance_paid(inst.code, p.amount, paid_on, key, paid_from=paid_from,
+                                       account=Role.PRESETTLEMENT,  # RULES §7: its own detail account
                                        summary=f"拨付 {inst.code} {p.month:%Y年%m月}月度预结金（银行流水 {bank_ref}）")
         try:
-            posted = post_in(step.session, get_book(step.session, step.region.code, p.fund).id, draft, key, user)
+            book_id = get_book(step.session, step.region.code, p.fund).id
+            fund_payment_in(step.session, book_id, p.amount, paid_on, key, user, paid_from)
+            posted = post_in(step.session, book_id, draft, key, user)
         except LedgerError as err:
             raise ServiceError(err.message, err.field) from None
         owed = open_receivable(step, inst, p.fund, Route.PRESETTLEMENT, p.amount, paid_on, key,

@@ -21,19 +21,20 @@ from sqlalchemy.orm import Session, sessionmaker
 from accounting import templates
 from accounting.chart import Role
 from accounting.errors import LedgerError
-from accounting.ledger import find_book, get_book, party_balance, post_in
+from accounting.ledger import get_book, post_in
 from accounting.models import JournalEntry
 
 from .. import clock
 from ..db import Money, money_sum
 from ..models import (
-    AnnualClearing, Department, Institution, MonthlyPayout, Receivable, RecoveryMovement, Region, SettlementLine,
+    AnnualClearing, Department, HeldPayment, Institution, MonthlyPayout, Receivable, RecoveryMovement, Region, SettlementLine,
     SettlementRun, Transition,
 )
 from ..policy.facts import Fund
 from ..policy.recovery import METHOD_CN, Method, Route
 from ..policy.transitions import RECEIVABLE, RECEIVABLE_OPEN_STATES, ReceivableState
 from .errors import NotFound, ServiceError
+from .positions import held_back
 from .unit_of_work import Step, staff_step
 
 ZERO = Decimal("0.00")
@@ -185,6 +186,12 @@ def _post(step: Step, fund: Fund, draft, key: str) -> tuple[int, bool]:
     return posted.entry_id, posted.replayed
 
 
+def account_of(receivable: Receivable) -> Role:
+    """RULES §7 (turn 3): the detail account of 暂付款 a receivable is owed on: a monthly pre-settlement's
+    on 暂付款—月度预结金, an annual advance's on 暂付款—医保预付金."""
+    return Role.PRESETTLEMENT if receivable.route == Route.PRESETTLEMENT else Role.ADVANCE
+
+
 def _movement(step: Step, receivable: Receivable, kind: str, amount: Decimal, on: dt.date, ref: str,
               entry_id: int | None) -> None:
     step.session.add(RecoveryMovement(receivable_id=receivable.id, kind=kind, amount=amount, on=on, ref=ref,
@@ -237,9 +244,8 @@ def settlements_could_cover(session: Session, receivable: Receivable) -> str | N
         AnnualClearing.year.not_in(cleared)))  # any year's clearing not yet run still pays it
     if pending > 0:
         return f"尚有 {pending:,.2f} 元结算款（月度结算或年度清算）已导入、待结算"
-    inst = session.get(Institution, receivable.institution_id)
-    book = find_book(session, session.get(Region, receivable.region_id).code, receivable.fund)
-    held = -party_balance(session, book.id, Role.OVERPAID, inst.code) if book is not None else ZERO
+    held = held_back(session, receivable.region_id, receivable.fund, receivable.institution_id).get(
+        (receivable.institution_id, receivable.fund), ZERO)
     if held > 0:
         return f"尚有暂停拨付的结算款 {held:,.2f} 元"
     # still settled month by month (a year's clearing is a one-off: what it could cover, it withheld)
@@ -314,8 +320,10 @@ def record_refund(sessions: sessionmaker, receivable_id: int, amount: Decimal, p
             raise ServiceError(f"该笔应收回当前状态为“{RECEIVABLE.label(receivable.state)}”，不能登记交回", "state")
         outstanding = outstanding_of(step.session, receivable)
         _amount(amount, outstanding)
-        draft = templates.recovered_by_refund(inst.code, amount, paid_on, key, paid_into=paid_into,
-                                              summary=f"{inst.code} 交回医保预付金（银行流水 {bank_ref}）")
+        account = account_of(receivable)
+        draft = templates.recovered_by_refund(
+            inst.code, amount, paid_on, key, paid_into=paid_into, account=account,
+            summary=f"{inst.code} 交回{templates.WHAT_IS_HELD[account]}（银行流水 {bank_ref}）")
         entry_id, _ = _post(step, receivable.fund, draft, key)
         _movement(step, receivable, "refund", amount, paid_on, bank_ref, entry_id)
         settle_recovered(step.session, [receivable.id], step.actor.username, f"交回 {amount:,.2f} 元")
@@ -359,18 +367,23 @@ def transfer_to_successor(sessions: sessionmaker, receivable_id: int, successor_
         outstanding = outstanding_of(step.session, receivable)
         if outstanding <= 0:
             raise ServiceError("该笔应收回已无欠款", "receivable")
-        applied = min(_held_back(step, receivable.fund, inst.code), outstanding)
+        held = held_back(step.session, receivable.region_id, receivable.fund, inst.id).get((inst.id, receivable.fund), ZERO)
+        applied = min(held, outstanding) if account_of(receivable) == Role.ADVANCE else ZERO
         if applied > 0:
             key = f"receivable:{receivable.id}:held-applied"
             entry_id, _ = _post(step, receivable.fund, templates.held_applied(inst.code, applied, on, key), key)
             _movement(step, receivable, "offset", applied, on, "以暂停拨付的结算款抵扣（冀 五）", entry_id)
+            step.session.add(HeldPayment(region_id=receivable.region_id, institution_id=inst.id, fund=receivable.fund,
+                                         kind="applied", amount=applied, on=on, ref="承继前抵扣（冀 五）",
+                                         ledger_entry_id=entry_id, recorded_by=step.actor.username))
             outstanding -= applied
         if outstanding == 0:
             settle_recovered(step.session, [receivable.id], step.actor.username, f"以暂停拨付的结算款抵扣 {applied:,.2f} 元")
             return Transferred(receivable.id, None, successor.code, ZERO, applied)
         step.transition(RECEIVABLE, receivable, "transfer", f"由 {successor.code} {successor.name} 承继（{document_ref}）")
         key = f"receivable:{receivable.id}:transfer"
-        draft = templates.transferred_to_successor(inst.code, successor.code, outstanding, on, key, document_ref)
+        draft = templates.transferred_to_successor(inst.code, successor.code, outstanding, on, key, document_ref,
+                                                   account=account_of(receivable))
         entry_id, _ = _post(step, receivable.fund, draft, key)
         _movement(step, receivable, "transfer", outstanding, on, document_ref, entry_id)
         taken = open_receivable(
@@ -378,12 +391,6 @@ def transfer_to_successor(sessions: sessionmaker, receivable_id: int, successor_
             f"承继 {inst.code} {inst.name} 的应收回预付金（{document_ref}）", receivable.method,
             transferred_from_id=receivable.id, advance_year=receivable.advance_year)
         return Transferred(receivable.id, taken.id, successor.code, outstanding, applied)
-
-
-def _held_back(step: Step, fund: Fund, code: str) -> Decimal:
-    """What was held back from the institution's settlements (HB 五): the credit balance of its 暂收款."""
-    return max(-party_balance(step.session, get_book(step.session, step.region.code, fund).id, Role.OVERPAID, code),
-               ZERO)
 
 
 CASE_ACTIONS = {"litigation": "sue", "bankruptcy": "claim_in_bankruptcy"}
@@ -427,7 +434,8 @@ def write_off(sessions: sessionmaker, receivable_id: int, court_document_ref: st
         outstanding = outstanding_of(step.session, receivable)
         _refuse_while_settlements_cover(step, receivable, "核销")
         step.transition(RECEIVABLE, receivable, "write_off", f"{court_document_ref}；{approval_ref}")
-        draft = templates.written_off(inst.code, outstanding, on, key, court_document_ref, approval_ref)
+        draft = templates.written_off(inst.code, outstanding, on, key, court_document_ref, approval_ref,
+                                      account=account_of(receivable))
         entry_id, _ = _post(step, receivable.fund, draft, key)
         _movement(step, receivable, "write_off", outstanding, on, court_document_ref[:100], entry_id)
         return Recovered(receivable.id, outstanding, ZERO, entry_id, False)
@@ -448,7 +456,8 @@ def recover_after_write_off(sessions: sessionmaker, receivable_id: int, amount: 
         if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
             raise ServiceError("金额须为正数，最多两位小数", "amount")
         draft = templates.recovered_after_write_off(inst.code, amount, paid_on, key, written.ledger_entry_id,
-                                                    summary=f"收回 {inst.code} 已核销的医保预付金（银行流水 {bank_ref}）")
+                                                    summary=f"收回 {inst.code} 已核销的医保预付金（银行流水 {bank_ref}）",
+                                                    written_off_on=written.on)
         entry_id, replayed = _post(step, receivable.fund, draft, key)
         return Recovered(receivable.id, amount, ZERO, entry_id, replayed)
 

@@ -3,9 +3,12 @@
 After the month's settlement file is imported (the ``settlement`` kind of data intake), the finance
 department runs the month: for every institution, the payable is the fund's settlement due to it;
 what it owes back by offset is withheld (never more than the payable, never more than owed, the rest
-carried to the next month); the net is paid to its bank account. Each line posts one voucher
-(RULES §7: Dr 社会保险待遇支出 for the payable; Cr 暂付款—医保预付金 for the offset; Cr the paying
-account for the net). The bank's payment list is the lines with a net to pay.
+carried to the next month); the net is paid to its bank account. The book records only what touches
+the prepayment accounts (RULES §7, turn 3): a line that withholds posts Dr 社会保险待遇支出 /
+Cr 暂付款—医保预付金 (or —月度预结金); money held back (HB 五) is no expense and goes to the register
+of held payments, and is posted when it is released (Dr 社会保险待遇支出 / Cr 支出户存款) or applied
+(as an offset). The settlement itself is the settlement system's. The bank's payment list is the
+lines with a net to pay.
 
 Set-based: the run reads its inputs with one query per table and writes each table with one insert,
 so its cost grows with the region and not with a round trip per institution. A run is unique per
@@ -22,21 +25,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from accounting import templates
-from accounting.chart import Role
 from accounting.errors import LedgerError
 from accounting.ledger import get_book, post_many_in
-from accounting.models import JournalLine, LedgerAccount
 
 from .. import clock
-from ..db import Money, bind_processors, bulk_insert, money_sum
+from ..db import Money, bind_processors, bulk_insert
 from ..models import (
-    AnnualClearing, Department, Institution, MonthlyPayout, Receivable, RecoveryMovement, RecoveryTrigger, SettlementLine,
+    AnnualClearing, Department, HeldPayment, Institution, MonthlyPayout, Receivable, RecoveryMovement, RecoveryTrigger, SettlementLine,
     SettlementRun,
 )
 from ..policy.facts import Fund
 from ..policy.recovery import Method, Owed, Route, settle_month, waits_for_refund
 from ..policy.transitions import RECEIVABLE_OPEN_STATES
+from .books import fund_payment_in
 from .errors import ServiceError
+from .positions import held_back
 from .receivables import recovered_sum, settle_recovered
 from .unit_of_work import region_step
 
@@ -139,43 +142,53 @@ def _run(sessions: sessionmaker, region_code: str, month: dt.date, fund: Fund, u
             raise ServiceError(f"{region.name} {label} {fund.value} 的结算数据尚未导入",
                                "year" if kind == CLEARING else "month")
         owed, owed_by_refund = _owed(session, region.id, fund, settled_on)
+        presettlements = {o.id for items in owed.values() for o in items if o.route == Route.PRESETTLEMENT}
         holding = _holding(session, region.id, fund, step.profile.year_end.withhold_settlement_until_recovered)
-        held_before = _held_before(session, book.id)
+        held_before = {inst_id: amount for (inst_id, _), amount in held_back(session, region.id, fund).items()}
         overdue = _overdue(session, region.id, fund, settled_on)
         # RULES §6: money held back from an institution with no settlement this month is still applied
         # (or released) when its turn comes
-        settled = {row[1] for row in payables}
-        idle = sorted(c for c, amount in held_before.items() if amount > 0 and c not in settled)
+        settled = {row[0] for row in payables}
+        idle = sorted(i for i in held_before if i not in settled)
         if idle:  # few: those held back from and no longer settled
             payables = sorted(list(payables) + [
                 (i, c, n, bn, ba, ZERO) for i, c, n, bn, ba in session.execute(
                     select(Institution.id, Institution.code, Institution.name, Institution.bank_name,
-                           Institution.bank_account).where(Institution.region_id == region.id,
-                                                           Institution.code.in_(idle)))], key=lambda r: r[1])
+                           Institution.bank_account).where(Institution.id.in_(idle)))], key=lambda r: r[1])
 
-        lines, drafts, shares = [], [], []
+        lines, drafts, shares, months = [], [], [], []
         for inst_id, code, name, bank_name, bank_account, payable in payables:
-            month_ = settle_month(payable, owed.get(inst_id, ()), inst_id in holding, held_before.get(code, ZERO),
+            month_ = settle_month(payable, owed.get(inst_id, ()), inst_id in holding, held_before.get(inst_id, ZERO),
                                   owed_by_refund.get(inst_id, ZERO), apply_held=inst_id in overdue)
             if not month_.payable and not month_.released and not month_.applied:
                 continue  # nothing settled and nothing to pay: no voucher, no line
             key = (f"clearing:{region.code}:{month.year}:{fund.value}:{code}" if kind == CLEARING
                    else f"settlement:{region.code}:{month:%Y-%m}:{fund.value}:{code}")
             summary = f"{code} {month.year}年度医保清算" if kind == CLEARING else f"{code} {month:%Y年%m月}医保结算"
-            drafts.append((templates.monthly_settlement(
-                code, payable, month_.withheld, settled_on, key, held=month_.held, released=month_.released,
-                applied=month_.applied, summary=summary + (f"（{month_.reason}）" if month_.reason else "")), key))
+            of_presettlements = sum((sh.amount for sh in month_.shares if sh.receivable_id in presettlements), ZERO)
+            # RULES §7: only what touches the prepayment accounts is posted; held money is in the register
+            draft = templates.monthly_settlement(
+                code, month_.withheld - of_presettlements, settled_on, key, withheld_presettlement=of_presettlements,
+                released=month_.released, summary=summary + (f"（{month_.reason}）" if month_.reason else ""))
+            if draft is not None:
+                drafts.append((draft, key))
             lines.append(dict(run_id=run.id, institution_id=inst_id, institution_code=code, institution_name=name,
                               payable=payable, withheld=month_.withheld, held=month_.held, released=month_.released,
                               net=month_.net, still_owed=month_.still_owed, note=month_.reason[:300],
-                              bank_name=bank_name, bank_account=bank_account))
+                              bank_name=bank_name, bank_account=bank_account, ledger_entry_id=None,
+                              posts=draft is not None))
             shares.append(month_.shares)
+            months.append(month_)
+        released = sum((m.released for m in months), ZERO)
         try:
-            posted = post_many_in(session, book.id, drafts, user)
+            fund_payment_in(session, book.id, released, settled_on, f"{label}:{region.code}:{fund.value}:released",
+                            user)  # the released held money leaves the expenditure account
+            posted = iter(post_many_in(session, book.id, drafts, user))
         except LedgerError as err:
             raise ServiceError(err.message, err.field) from None
-        for line, entry in zip(lines, posted):
-            line["ledger_entry_id"] = entry.entry_id
+        for line in lines:
+            if line.pop("posts"):
+                line["ledger_entry_id"] = next(posted).entry_id
         _write_lines(session, lines)
         ids = dict(session.execute(select(SettlementLine.institution_id, SettlementLine.id)
                                    .where(SettlementLine.run_id == run.id)).all())
@@ -186,6 +199,15 @@ def _run(sessions: sessionmaker, region_code: str, month: dt.date, fund: Fund, u
                      for line, line_id, line_shares in zip(lines, line_ids, shares) for share in line_shares]
         if movements:
             session.execute(insert(RecoveryMovement), movements)
+        # HB 五, RULES §7: the register of held payments
+        register = [dict(region_id=region.id, institution_id=line["institution_id"], fund=fund, kind=kind_, amount=amount,
+                         on=settled_on, ref=label[:100], settlement_line_id=line_id,
+                         ledger_entry_id=line["ledger_entry_id"], recorded_by=user, recorded_at=clock.utcnow())
+                    for line, line_id, m in zip(lines, line_ids, months)
+                    for kind_, amount in (("held", m.held), ("released", m.released), ("applied", m.applied))
+                    if amount > 0]
+        if register:
+            session.execute(insert(HeldPayment), register)
         settle_recovered(session, {m["receivable_id"] for m in movements}, user, f"{label}扣回完毕")
         run.institutions = len(lines)
         for field in ("payable", "withheld", "held", "released", "net"):
@@ -257,11 +279,3 @@ def _overdue(session: Session, region_id: int, fund: Fund, on: dt.date) -> set[i
         Receivable.due_on.is_not(None), Receivable.due_on < on)))
 
 
-def _held_before(session: Session, book_id: int) -> dict[str, Decimal]:
-    """What was kept back earlier per institution (the credit balance of 暂收款)."""
-    rows = session.execute(
-        select(JournalLine.party, money_sum(JournalLine.credit - JournalLine.debit))
-        .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
-        .where(LedgerAccount.book_id == book_id, LedgerAccount.role == Role.OVERPAID)
-        .group_by(JournalLine.party)).all()
-    return {party: balance for party, balance in rows if balance > 0}

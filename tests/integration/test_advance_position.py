@@ -11,6 +11,7 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import func, select
 
+from accounting.chart import Role
 from prepay_admin.models import (
     AnnualStanding, BatchItem, FundPositionRecord, IssuedDocument, Campaign, Determination, Institution, Receivable, Region, SettlementLine, Transition,
 )
@@ -78,7 +79,9 @@ def test_17_a_pre_settlement_is_not_part_of_the_advance_held(sessions):
     advance = {code: _positions(sessions, code)[(Fund.EMPLOYEE, FIRST)].in_force for code in codes}
     for code in codes:
         _presettle(sessions, code, Fund.EMPLOYEE, dt.date(FIRST, 12, 1), D("290000.00"), dt.date(FIRST, 12, 20))
-        assert held(sessions, code, Fund.EMPLOYEE) == advance[code] + D("290000.00")
+        # RULES §7 (turn 3): the pre-settlement is on its own detail account, the advance alone on its own
+        assert held(sessions, code, Fund.EMPLOYEE) == advance[code]
+        assert held(sessions, code, Fund.EMPLOYEE, role=Role.PRESETTLEMENT) == D("290000.00")
     play_cycle(sessions, REGION, SECOND, 2026)
     with sessions() as s:
         items = s.execute(select(BatchItem).join(Determination, Determination.id == BatchItem.determination_id)

@@ -6,13 +6,13 @@ from schemathesis import checks
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy import func, select
 
-from accounting.models import JournalEntry
 from prepay_admin.models import PaymentInstruction, SignOff
 from prepay_admin.services import batch as batches
 from prepay_admin.services import payment
 from prepay_admin.services.demo import load_demo
 from tests.console import token_for
 from tests.cycle_helpers import REGION, YEAR, listed_through_fixing, secure_and_sign
+from tests.ledger_helpers import vouchers
 
 
 def auth(app, user):
@@ -112,7 +112,8 @@ def test_a_confirmation_through_the_api_posts_once(client, app, batch_id):
     b = client.post(f"/api/v1/payment-instructions/{first}/confirmation", json=body, headers=headers)
     assert a.status_code == b.status_code == 200 and a.json == b.json
     with sessions() as s:
-        assert s.scalar(select(func.count()).select_from(JournalEntry)) == 1
+        assert vouchers(s, "payment-instruction:") == 2  # the payment, and (RULES §7) the transfer funding it
+        assert vouchers(s, f"payment-instruction:{first}:funding") == 1
         assert s.get(PaymentInstruction, first).state == "paid"
 
 

@@ -4,6 +4,7 @@ staff of another region never sees this region's data."""
 import pytest
 
 from prepay_admin.policy.departments import Department
+from prepay_admin.profiles import load_profile
 from prepay_admin.services import identity
 from prepay_admin.services.demo import load_demo
 from tests.console import token_for
@@ -13,7 +14,8 @@ PUBLIC = {"/login", "/static/<path:filename>", "/api/openapi.json", "/api/docs"}
 VALUES = {"region_code": "320600", "year": "2026", "batch_id": "1", "instruction_id": "1", "token_id": "1",
           "code": "H32060000001", "username": "jiesuan1", "kind": "settlement", "upload_id": "1",
           "receivable_id": "1", "run_id": "1", "action": "demand", "presettlement_id": "1",
-          "document_kind": "agreement", "name": "nantong-2025", "version": "1"}
+          "document_kind": "agreement", "name": "nantong-2025",
+          "version": str(load_profile("nantong-2025").version)}  # the packaged version a fresh database holds
 
 
 def routes(app):

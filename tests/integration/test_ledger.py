@@ -267,8 +267,8 @@ def test_21_many_entries_posted_at_once_read_back_as_one_by_one_and_keep_every_c
     from accounting.ledger import post_many_in
 
     post(sessions, book, t.advance_paid("H1", D("1000.00"), dt.date(2026, 1, 23), "pay"), "pay", "caiwu1")
-    drafts = [(t.monthly_settlement(p, D("500.00"), D("200.00") if p == "H1" else D("0.00"), dt.date(2026, 4, 10),
-                                    f"s:{p}"), f"s:{p}") for p in ("H1", "H2", "H3")]
+    drafts = [(t.monthly_settlement(p, D("200.00") if p == "H1" else D("0.00"), dt.date(2026, 4, 10), f"s:{p}",
+                                    released=D("300.00")), f"s:{p}") for p in ("H1", "H2", "H3")]
     with sessions.begin() as s:
         posted = post_many_in(s, book, drafts, "caiwu1")
     assert [p.voucher for p in posted] == ["记-2026-0002", "记-2026-0003", "记-2026-0004"]
@@ -279,8 +279,8 @@ def test_21_many_entries_posted_at_once_read_back_as_one_by_one_and_keep_every_c
         assert party_balance(s, book, Role.ADVANCE, "H1") == D("800.00")
     with sessions.begin() as s:
         assert all(p.replayed for p in post_many_in(s, book, drafts, "caiwu1"))
-    changed = [(t.monthly_settlement("H2", D("501.00"), D("0.00"), dt.date(2026, 4, 10), "s:H2"), "s:H2")]
-    too_much = [(t.monthly_settlement("H1", D("5000.00"), D("900.00"), dt.date(2026, 4, 10), "s2:H1"), "s2:H1")]
+    changed = [(t.monthly_settlement("H2", D("0.00"), dt.date(2026, 4, 10), "s:H2", released=D("301.00")), "s:H2")]
+    too_much = [(t.monthly_settlement("H1", D("900.00"), dt.date(2026, 4, 10), "s2:H1"), "s2:H1")]
     for bad, code in ((changed, "idempotency_conflict"), (too_much, "balance_insufficient")):
         with pytest.raises(LedgerError) as refused, sessions.begin() as s:
             post_many_in(s, book, bad, "caiwu1")

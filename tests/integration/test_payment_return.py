@@ -6,7 +6,6 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import func, select
 
-from accounting.models import JournalEntry
 from accounting.verify import verify
 from prepay_admin.intake.kinds import PAYMENT_RETURN
 from prepay_admin.intake.writing import data_csv, data_xlsx
@@ -17,6 +16,7 @@ from prepay_admin.services import batch, payment
 from prepay_admin.services.errors import Refused, ServiceError
 from prepay_admin.services.payment_return import confirm_return
 from tests.cycle_helpers import YEAR, listed_through_fixing, secure_and_sign
+from tests.ledger_helpers import vouchers
 
 PAID_ON = dt.date(YEAR, 1, 26)
 
@@ -43,8 +43,9 @@ def returned(sessions, batch_id, fill=lambda r: r, form="xlsx") -> io.BytesIO:
 
 
 def counts(sessions):
+    """Payment vouchers (RULES §7, turn 3: and the transfers that fund them), transitions, instructions."""
     with sessions() as s:
-        return (s.scalar(select(func.count()).select_from(JournalEntry)),
+        return (vouchers(s, "payment-instruction:"),
                 s.scalar(select(func.count()).select_from(Transition)),
                 dict(s.execute(select(PaymentInstruction.state, func.count()).group_by(PaymentInstruction.state)).all()))
 
@@ -66,6 +67,10 @@ def test_15_4_the_banks_return_file_confirms_every_instruction_and_posts_each_on
         assert sorted(reasons) == sorted(f"银行流水号 RET{i:06d}（到账回单）" for i in ids)
         assert verify(s) == []
     assert counts(sessions)[0] == entries_before + len(ids)
+    with sessions() as s:  # one transfer from the special account funds the return, per fund's book
+        funds = s.scalar(select(func.count(PaymentInstruction.fund.distinct()))
+                         .where(PaymentInstruction.batch_id == batch_id))
+        assert vouchers(s, "payment-return:") == funds
     assert audit(sessions, on=dt.date(YEAR, 1, 31)) == []
 
 

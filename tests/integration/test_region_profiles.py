@@ -17,6 +17,7 @@ from prepay_admin.models import (
     Campaign, Determination, DeterminationAdvance, FundPositionRecord, Institution, MonthlyPayout, Receivable, StoredProfile,
 )
 from prepay_admin.policy.facts import Fund
+from prepay_admin.profiles import load_profile
 from prepay_admin.queries import cycle as cycle_views
 from prepay_admin.queries.policy import profile_in_force
 from prepay_admin.queries.profiles import ProfileRef, compare_profiles, list_profiles
@@ -32,6 +33,7 @@ from tests.screens import csrf_token, sign_in
 
 LAKESIDE = (Path(__file__).parents[1] / "data/profiles/lakeside-2026.toml").read_bytes()
 REGION = "320600"
+PACKAGED = {name: load_profile(name).version for name in ("nantong-2025", "hebei-2024")}  # as shipped
 
 
 def revised(minimum: str = "80000", version: int = 2) -> bytes:
@@ -52,7 +54,7 @@ def staff(sessions):
 
 def test_14_the_packaged_profiles_are_stored_at_db_upgrade_with_their_hash(sessions):
     found = {(p.name, p.version): p for p in list_profiles(sessions, "guanli1")}
-    assert set(found) == {("nantong-2025", 1), ("hebei-2024", 1)}
+    assert set(found) == {("nantong-2025", PACKAGED["nantong-2025"]), ("hebei-2024", PACKAGED["hebei-2024"])}
     assert all(p.added_by == "packaged" and len(p.sha256) == 64 and p.latest for p in found.values())
 
 
@@ -199,7 +201,7 @@ def test_14_policy_add_show_list_and_diff_on_the_console(app, cli_runner, monkey
     assert added.exit_code == 0 and added.output.startswith("已新增政策参数方案 lakeside-2026 第 1 版"), added.output
     assert "未重复保存" in cli_runner.invoke(args=["policy", "add", str(good)]).output
     listed = cli_runner.invoke(args=["policy", "list"]).output
-    assert "lakeside-2026\t第 1 版（最新）\t湖滨市" in listed and "nantong-2025\t第 1 版（最新）" in listed
+    assert "lakeside-2026\t第 1 版（最新）\t湖滨市" in listed and f"nantong-2025\t第 {PACKAGED['nantong-2025']} 版（最新）" in listed
     shown = cli_runner.invoke(args=["policy", "show", "lakeside-2026", "--version", "1"]).output
     assert "amount.minimum = 50000" in shown.splitlines() and "accounts.advance = 1221 暂付款—医保预付金" in shown
     assert cli_runner.invoke(args=["policy", "show", "lakeside-2026", "--format", "toml"]).output.encode() == LAKESIDE
@@ -249,7 +251,7 @@ def test_14_the_administrator_adds_a_profile_on_screen_and_everyone_reads_and_co
     sign_in(client, "shenji1")  # the auditor reads and compares, and is offered no upload
     listing = client.get("/admin/profiles").get_data(as_text=True)
     assert "lakeside-2026" in listing and "校验并新增" not in listing
-    compared = client.get("/admin/profiles/diff?a=nantong-2025@1&b=lakeside-2026@1").get_data(as_text=True)
+    compared = client.get(f"/admin/profiles/diff?a=nantong-2025@{PACKAGED['nantong-2025']}&b=lakeside-2026@1").get_data(as_text=True)
     assert "项参数不同" in compared and "year_end.mode" in compared
     assert client.get("/admin/profiles/diff?a=nantong-2025@x&b=x").status_code == 400
     assert client.get("/admin/profiles/nowhere/1").status_code == 404
@@ -272,10 +274,10 @@ def test_14_the_api_lists_adds_shows_and_compares_profiles(client, app):
     again = post(LAKESIDE, "p-2")  # the same file under another key
     assert again.status_code == 200 and again.json["replayed"]
     listed = client.get("/api/v1/profiles", headers=reader).json
-    assert {(p["name"], p["version"]) for p in listed} == {("nantong-2025", 1), ("hebei-2024", 1), ("lakeside-2026", 1)}
+    assert {(p["name"], p["version"]) for p in listed} == {*PACKAGED.items(), ("lakeside-2026", 1)}
     one = client.get("/api/v1/profiles/lakeside-2026/1", headers=reader).json
     assert {"path": "amount.minimum", "value": "50000"} in one["parameters"] and one["content"].encode() == LAKESIDE
-    compared = client.get("/api/v1/profiles/comparison?a=hebei-2024@1&b=lakeside-2026", headers=reader).json
+    compared = client.get(f"/api/v1/profiles/comparison?a=hebei-2024@{PACKAGED['hebei-2024']}&b=lakeside-2026", headers=reader).json
     assert {"path": "amount.rounding_unit", "a": "10000", "b": "1000"} in compared["differences"]
     assert client.get("/api/v1/profiles/lakeside-2026/9", headers=reader).status_code == 404
 

@@ -222,15 +222,17 @@ def test_26_a_pre_settlement_is_capped_signed_level_by_level_paid_and_deducted_b
         pre.sign_off(sessions, pid, user, "同意", seen)
     paid = pre.pay(sessions, pid, "B-PRE-1", dt.date(YEAR, 6, 3), "caiwu1")
     assert pre.pay(sessions, pid, "B-PRE-1", dt.date(YEAR, 6, 3), "caiwu1").replayed
-    assert held(sessions, pharmacy, Fund.EMPLOYEE) == D("40000.00")
+    # RULES §7 (turn 3): on its own detail account, 暂付款—月度预结金
+    assert held(sessions, pharmacy, Fund.EMPLOYEE, role=Role.PRESETTLEMENT) == D("40000.00")
+    assert held(sessions, pharmacy, Fund.EMPLOYEE) == 0
     assert first.presettlement_id != pid  # the draft counts against the month's limit until it is rejected
     books_sound(sessions)
 
     settlement.run_month(sessions, REGION, month, Fund.EMPLOYEE, "caiwu1", dt.date(YEAR, 6, 10))
-    assert held(sessions, pharmacy, Fund.EMPLOYEE) == D("10000.00")  # May's 30,000 withheld
+    assert held(sessions, pharmacy, Fund.EMPLOYEE, role=Role.PRESETTLEMENT) == D("10000.00")  # May's 30,000 withheld
     settlement_file(sessions, dt.date(YEAR, 6, 1), {pharmacy: D("95000.00")})
     settlement.run_month(sessions, REGION, dt.date(YEAR, 6, 1), Fund.EMPLOYEE, "caiwu1", dt.date(YEAR, 7, 10))
-    assert held(sessions, pharmacy, Fund.EMPLOYEE) == 0
+    assert held(sessions, pharmacy, Fund.EMPLOYEE, role=Role.PRESETTLEMENT) == 0
     with sessions() as s:
         assert s.get(Receivable, paid.receivable_id).state == "recovered"
     books_sound(sessions)

@@ -17,6 +17,7 @@ from prepay_admin.models import AuditEvent
 from prepay_admin.policy.departments import Department as D
 from prepay_admin.policy.facts import Fund
 from prepay_admin.policy.recovery import PresettlementCase, TriggerKind
+from prepay_admin.profiles import load_profile
 from prepay_admin.services import batch as batches, presettlement, settlement, triggers
 from prepay_admin.services.applications import clean_answers
 from prepay_admin.services.imports import preview_upload
@@ -314,7 +315,8 @@ OVERSEERS = {D.AUDITOR, D.INTERNAL_AUDIT, D.ADMINISTRATOR}
 RESTRICTED_READS = {"/admin/users": {D.ADMINISTRATOR}, "/audit/<region_code>": OVERSEERS}
 PATHS = {"<region_code>": REGION, "<year:year>": "2026", "<id:batch_id>": "1", "<code>": "H32060000001",
          "<kind>": "institutions", "<id:receivable_id>": "1", "<id:run_id>": "1", "<id:presettlement_id>": "1",
-         "<document_kind>": "agreement", "<name>": "nantong-2025", "<id:version>": "1"}
+         "<document_kind>": "agreement", "<name>": "nantong-2025",
+         "<id:version>": str(load_profile("nantong-2025").version)}
 PUBLIC = {"/login", "/static/<path:filename>", "/api/openapi.json", "/api/docs"}
 
 

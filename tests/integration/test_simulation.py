@@ -91,10 +91,14 @@ def test_17_the_old_held_equals_the_balance_is_caught_within_two_years(sessions,
     defect of finding 1), so a December pre-settlement still open in January passes for last year's
     advance. The positions' invariant names it within the first two simulated years."""
     from prepay_admin.services import batch
-    from prepay_admin.services.positions import held_by_institution
+    from prepay_admin.services.positions import held_by_institution, presettlements_owed
 
-    def balance_as_held(session, region_id, fund, year):
-        return {inst: amount for (inst, f), amount in held_by_institution(session, region_id).items() if f == fund}
+    def balance_as_held(session, region_id, fund, year):  # the whole 暂付款: advances and pre-settlements
+        held = {inst: amount for (inst, f), amount in held_by_institution(session, region_id).items() if f == fund}
+        for (inst, f), amount in presettlements_owed(session, region_id).items():
+            if f == fund:
+                held[inst] = held.get(inst, 0) + amount
+        return held
 
     monkeypatch.setattr(batch, "in_force_of_year", balance_as_held)
     result = simulate(sessions, years=2, institutions=10, seed=BROKEN_SEED)

@@ -86,3 +86,60 @@ def test_the_content_hash_tells_a_retry_from_a_different_request():
 def test_a_chart_must_name_every_role_once():
     with pytest.raises(ValueError):
         Chart.from_mapping({"advance": ("1", "暂付款")})
+
+
+# RULES §7 (turn 3): the chart of what is held, what is released and what funds the payments
+
+def test_26_a_pre_settlement_is_paid_and_recovered_on_its_own_detail_account():
+    paid = t.advance_paid("P1", D("9"), DAY, "ps", account=Role.PRESETTLEMENT)
+    assert sides(paid) == [(Role.PRESETTLEMENT, "Dr", D("9"), "P1"), (Role.EXPENDITURE_DEPOSIT, "Cr", D("9"), None)]
+    assert "月度预结金" in paid.summary
+    assert sides(t.recovered_by_refund("P1", D("9"), DAY, "r", account=Role.PRESETTLEMENT))[1] == (
+        Role.PRESETTLEMENT, "Cr", D("9"), "P1")
+
+
+def test_21_a_held_template_refuses_an_account_that_is_not_a_detail_of_the_advance():
+    with pytest.raises(ValueError):
+        t.advance_paid("H1", D("5"), DAY, "p", account=Role.BENEFIT_EXPENSE)
+
+
+def test_17_a_settlement_posts_only_what_touches_the_prepayment_accounts():
+    draft = t.monthly_settlement("H1", D("30"), DAY, "s", withheld_presettlement=D("20"), released=D("5"))
+    assert sides(draft) == [(Role.BENEFIT_EXPENSE, "Dr", D("55"), None), (Role.ADVANCE, "Cr", D("30"), "H1"),
+                            (Role.PRESETTLEMENT, "Cr", D("20"), "H1"), (Role.EXPENDITURE_DEPOSIT, "Cr", D("5"), None)]
+    assert problems(draft) == []
+
+
+def test_hb_5_a_month_that_withholds_and_releases_nothing_posts_nothing():
+    """The payable and its net are the settlement system's; money held back is no expense while held
+    (it is kept in the register of held payments), so such a month has no voucher here."""
+    assert t.monthly_settlement("H1", D("0"), DAY, "s") is None
+
+
+def test_hb_5_held_money_applied_is_an_expense_and_an_offset_now():
+    assert sides(t.held_applied("H1", D("5"), DAY, "h")) == [
+        (Role.BENEFIT_EXPENSE, "Dr", D("5"), None), (Role.ADVANCE, "Cr", D("5"), "H1")]
+
+
+def test_20_2_6_money_recovered_in_the_write_offs_year_reduces_other_expense():
+    draft = t.recovered_after_write_off("H1", D("5"), dt.date(2026, 11, 1), "a", 7, written_off_on=dt.date(2026, 3, 1))
+    assert sides(draft)[1] == (Role.OTHER_EXPENSE, "Cr", D("5"), None)
+
+
+def test_20_2_6_money_recovered_in_a_later_year_is_other_income():
+    draft = t.recovered_after_write_off("H1", D("5"), dt.date(2027, 2, 1), "a", 7, written_off_on=dt.date(2026, 3, 1))
+    assert sides(draft)[1] == (Role.OTHER_INCOME, "Cr", D("5"), None)
+
+
+def test_21_the_book_opens_with_the_fund_balance_and_funds_the_expenditure_account_from_it():
+    assert sides(t.opening_balance(D("100"), DAY, "o", "建账")) == [
+        (Role.FISCAL_SPECIAL_DEPOSIT, "Dr", D("100"), None), (Role.FUND_BALANCE, "Cr", D("100"), None)]
+    assert sides(t.funded(D("7"), DAY, "f")) == [
+        (Role.EXPENDITURE_DEPOSIT, "Dr", D("7"), None), (Role.FISCAL_SPECIAL_DEPOSIT, "Cr", D("7"), None)]
+
+
+def test_a_chart_need_not_name_a_legacy_role():
+    from accounting.chart import REQUIRED_ROLES
+
+    chart = Chart.from_mapping({role.value: (str(i), role.value) for i, role in enumerate(REQUIRED_ROLES)})
+    assert Role.OVERPAID not in {a.role for a in chart.accounts}

@@ -95,3 +95,36 @@ def test_14_every_parameter_of_the_schema_is_documented_with_its_article():
             paths.append(key)
     missing = [p for p in paths if f"`{p}`" not in doc and f"`{p}`, " not in doc and f"`[{p}]`" not in doc]
     assert missing == []
+
+
+def _nantong_raw():
+    import tomllib
+    from importlib import resources
+
+    return tomllib.loads(resources.files("prepay_admin.profiles").joinpath("nantong-2025.toml").read_text("utf-8"))
+
+
+def test_21_a_profile_written_before_the_new_chart_still_reads_with_its_accounts_carried_over():
+    """RULES §7 (turn 3): a stored version is never changed, so a version that names the old 暂付款—预付金
+    待收回 and lacks the new accounts reads as the new chart: the pre-settlements' detail account takes
+    the unused account's code, 其他收入 and 基金结余 the codes of 社会保险基金会计制度."""
+    raw = _nantong_raw()
+    accounts = raw["accounts"]
+    for role in ("presettlement", "other_income", "fund_balance"):
+        del accounts[role]
+    accounts["receivable"] = {"code": "110102", "name": "暂付款—预付金待收回"}
+    accounts["overpaid"] = {"code": "210101", "name": "暂收款—预付金多缴"}
+    profile = profile_from_data(raw)
+    assert (profile.accounts["presettlement"].code, profile.accounts["presettlement"].name) == ("110102", "暂付款—月度预结金")
+    assert profile.accounts["other_income"].code == "409" and profile.accounts["fund_balance"].code == "301"
+    assert "receivable" not in profile.accounts
+
+
+def test_21_an_unknown_account_role_or_a_code_used_twice_is_refused():
+    raw = _nantong_raw()
+    raw["accounts"]["suspense"] = {"code": "9", "name": "待处理"}
+    raw["accounts"]["other_income"] = {"code": "5301", "name": "其他收入"}
+    with pytest.raises(ProfileError) as err:
+        profile_from_data(raw)
+    said = " ".join(m for _, m in err.value.problems)
+    assert "suspense" in said and "重复" in said

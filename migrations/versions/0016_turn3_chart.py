@@ -1,0 +1,91 @@
+"""The chart of RULES §7 (turn 3): pre-settlements get their own detail account (暂付款—月度预结金), which
+takes over the never-used 暂付款—预付金待收回 (its code kept); the roles 基金结余 and 其他收入 are added
+(each book gets their accounts from its region's profile when it is next opened: see
+``services.books.adopt_turn3_chart``); 暂收款—预付金多缴 stays for history only. Money held back from a
+settlement (HB 五) is no longer booked while held: the register of held payments (``held_payment``)
+keeps it. A settlement line posts only what it withholds or releases, so it may have no voucher.
+
+The entries that move existing balances to the new accounts are posted after the schema, through the
+ledger, by ``prepay_admin.migrate.upgrade`` (``services.books.adopt_turn3_chart``): a migration cannot
+extend the hash chain.
+
+Revision ID: 0016
+Revises: 0015
+"""
+import sqlalchemy as sa
+from alembic import op
+
+import accounting.schema
+
+revision = "0016"
+down_revision = "0015"
+branch_labels = None
+depends_on = None
+
+OLD = ("income_deposit", "expenditure_deposit", "fiscal_special_deposit", "advance", "receivable", "overpaid",
+       "benefit_expense", "other_expense")
+NEW = ("income_deposit", "expenditure_deposit", "fiscal_special_deposit", "advance", "presettlement", "overpaid",
+       "fund_balance", "benefit_expense", "other_expense", "other_income")
+
+
+def _role(values) -> sa.Enum:
+    return sa.Enum(*values, name="account_role", native_enum=False, create_constraint=True, length=32)
+
+
+def _alter_role(old, new) -> None:
+    with op.batch_alter_table("ledger_account", schema=None) as batch_op:
+        batch_op.alter_column("role", existing_type=_role(old), type_=_role(new), existing_nullable=False)
+
+
+def upgrade() -> None:
+    both = OLD + tuple(v for v in NEW if v not in OLD)
+    _alter_role(OLD, both)
+    op.execute("UPDATE ledger_account SET role = 'presettlement', name = '暂付款—月度预结金' "
+               "WHERE role = 'receivable' AND NOT EXISTS "
+               "(SELECT 1 FROM ledger_line l WHERE l.account_id = ledger_account.id)")
+    _alter_role(both, NEW)
+    with op.batch_alter_table("settlement_line", schema=None) as batch_op:
+        batch_op.alter_column("ledger_entry_id", existing_type=sa.Integer(), nullable=True)
+    op.create_table(
+        "held_payment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("region_id", sa.Integer(), nullable=False),
+        sa.Column("institution_id", sa.Integer(), nullable=False),
+        sa.Column("fund", sa.Enum("employee", "resident", name="fund", native_enum=False, create_constraint=True,
+                                  length=32), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("on", sa.Date(), nullable=False),
+        sa.Column("ref", sa.String(length=100), nullable=False),
+        sa.Column("settlement_line_id", sa.Integer(), nullable=True),
+        sa.Column("ledger_entry_id", sa.Integer(), nullable=True),
+        sa.Column("recorded_by", sa.String(length=60), nullable=False),
+        sa.Column("recorded_at", accounting.schema.UtcDateTime(), nullable=False),
+        sa.CheckConstraint("amount > 0", name=op.f("ck_held_payment_amount_positive")),
+        sa.ForeignKeyConstraint(["institution_id"], ["institution.id"],
+                                name=op.f("fk_held_payment_institution_id_institution")),
+        sa.ForeignKeyConstraint(["ledger_entry_id"], ["ledger_entry.id"],
+                                name=op.f("fk_held_payment_ledger_entry_id_ledger_entry")),
+        sa.ForeignKeyConstraint(["region_id"], ["region.id"], name=op.f("fk_held_payment_region_id_region")),
+        sa.ForeignKeyConstraint(["settlement_line_id"], ["settlement_line.id"],
+                                name=op.f("fk_held_payment_settlement_line_id_settlement_line")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_held_payment")),
+    )
+    op.create_index("ix_held_payment_region_fund_institution", "held_payment",
+                    ["region_id", "fund", "institution_id"], unique=False)
+
+
+def downgrade() -> None:
+    """Back to 0015 without losing an entry: accounts of the new roles that hold lines (the opening
+    balance on 基金结余, a pre-settlement on its own account) stay, so the role's CHECK keeps every value,
+    and settlement lines without a voucher keep ``ledger_entry_id`` nullable. Accounts nothing was
+    posted to go back to what 0015 had."""
+    op.drop_index("ix_held_payment_region_fund_institution", table_name="held_payment")
+    op.drop_table("held_payment")
+    both = OLD + tuple(v for v in NEW if v not in OLD)
+    _alter_role(NEW, both)
+    op.execute("DELETE FROM ledger_account WHERE role IN ('fund_balance', 'other_income') AND NOT EXISTS "
+               "(SELECT 1 FROM ledger_line l WHERE l.account_id = ledger_account.id)")
+    op.execute("UPDATE ledger_account SET role = 'receivable', name = '暂付款—预付金待收回' "
+               "WHERE role = 'presettlement' AND NOT EXISTS "
+               "(SELECT 1 FROM ledger_line l WHERE l.account_id = ledger_account.id)")
