@@ -97,6 +97,8 @@ class YearEndRules:
     mode: str  # "rollover" (滚动结算) or "recover" (每年收回)
     refund_working_days: int
     withhold_settlement_until_recovered: bool
+    court_action: str = "提起诉讼"  # 20§(二)5; Hebei: 依法申请强制执行 (HB 五)
+    recovery_article: str = "第二十条"  # the article of the text a demand cites
 
 
 @dataclass(frozen=True)

@@ -239,6 +239,10 @@ class _YearEndSchema(_Table):
     mode = Choice(["rollover", "recover"], required=True)
     refund_working_days = StrictInteger(minimum=1, maximum=60, required=True)
     withhold_settlement_until_recovered = StrictBoolean(required=True)
+    # 20§(二)5 提起诉讼 / HB 五 依法申请强制执行: the wording of the court route, and the article the
+    # demand cites (defaults: the Nantong text's, for versions stored before these were parameters)
+    court_action = Text(max_length=40, load_default="提起诉讼")
+    recovery_article = Text(max_length=40, load_default="第二十条")
 
     @post_load
     def _make(self, d: dict, **_: Any) -> YearEndRules:

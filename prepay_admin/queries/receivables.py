@@ -220,6 +220,7 @@ class ReceivableDetail:
     movements: tuple[MovementLine, ...]
     history: tuple[TrailLine, ...]
     actions: tuple[str, ...]  # what the receivable's state allows next
+    court_action: str = "提起诉讼"  # the profile's wording of the court route (HB 五: 依法申请强制执行)
 
 
 def receivable_detail(sessions: sessionmaker, receivable_id: int, today: dt.date) -> ReceivableDetail:
@@ -245,9 +246,12 @@ def receivable_detail(sessions: sessionmaker, receivable_id: int, today: dt.date
         region = session.get(Region, r.region_id)
         case_text = f"{r.court} {r.case_ref}（{r.case_filed_on} 立案）" if r.case_ref else None
         year_end_of = int(r.origin.split(":")[1]) if r.origin.startswith("year-end:") else None
+        from ..services.rules import effective_profile
+
+        court_action = effective_profile(session, region, r.since.year).year_end.court_action
         return ReceivableDetail(line, r.reason, region.code, trigger, r.demand_ref, r.demanded_on, case_text,
                                 r.case_documents, r.transferred_from_id, year_end_of, movements, history,
-                                RECEIVABLE.actions_from(r.state))
+                                RECEIVABLE.actions_from(r.state), court_action)
 
 
 @dataclass(frozen=True)

@@ -238,7 +238,10 @@ def _demand(step: Step, receivable: Receivable) -> tuple[str, Institution, dict,
                "amount": amount, "amount_words": in_words(amount), "due_on": receivable.due_on.isoformat(),
                "working_days": step.profile.year_end.refund_working_days,
                "pay_into": f"户名 {account.account_name}，开户行 {account.bank_name}，账号 {account.account_no}",
-               "demanded_on": receivable.demanded_on.isoformat()}
+               "demanded_on": receivable.demanded_on.isoformat(),
+               # the text's article and court route (20§, 提起诉讼; HB 五, 依法申请强制执行)
+               "recovery_article": step.profile.year_end.recovery_article,
+               "court_action": step.profile.year_end.court_action}
     return f"receivable/{receivable.id}", inst, context, {"receivable_id": receivable.id, "demanded": f"{amount:.2f}",
                                                          "outstanding": f"{outstanding:.2f}"}
 

@@ -466,20 +466,24 @@ def warn_overdue(sessions: sessionmaker, today: dt.date) -> int:
     """20§(二)1, 4–5: a daily notice for each demand whose deadline has passed with money still owed,
     so that the finance department refunds, sues or claims in bankruptcy; once per receivable and day."""
     from .deadlines import notify
+    from .rules import effective_profile
 
     written = 0
     with sessions.begin() as session:
         done = recovered_sum()
         rows = session.execute(
             select(Receivable.id, Receivable.due_on, Receivable.demand_ref, Institution.code, Institution.name,
-                   Region.name, type_coerce(Receivable.amount - func.coalesce(done.c.recovered, 0), Money()))
+                   Region, type_coerce(Receivable.amount - func.coalesce(done.c.recovered, 0), Money()))
             .join(Institution, Institution.id == Receivable.institution_id)
             .join(Region, Region.id == Receivable.region_id)
             .outerjoin(done, done.c.receivable_id == Receivable.id)
             .where(Receivable.state == ReceivableState.DEMANDED, Receivable.due_on < today)).all()
+        court_action: dict[int, str] = {}
         for rid, due, ref, code, name, region, outstanding in rows:
             if outstanding > 0:
+                if region.id not in court_action:  # the text's wording: 提起诉讼 (20§(二)5) or 依法申请强制执行 (HB 五)
+                    court_action[region.id] = effective_profile(session, region, today.year).year_end.court_action
                 written += notify(session, f"overdue:{rid}:{today}", "warning",
-                                  f"{region} {code} {name} 未按催收通知 {ref} 于 {due} 前交回，尚欠 {outstanding:,.2f} 元"
-                                  f"（逾期 {(today - due).days} 天）：可提起诉讼或申报破产债权（20§(二)）")
+                                  f"{region.name} {code} {name} 未按催收通知 {ref} 于 {due} 前交回，尚欠 {outstanding:,.2f} 元"
+                                  f"（逾期 {(today - due).days} 天）：可{court_action[region.id]}或申报破产债权（20§(二)）")
     return written

@@ -245,6 +245,9 @@ def _detail_page(region_code: str, receivable_id: int, status: int = 200, **form
     detail = _detail(region_code, receivable_id)
     for name, form_class in ACTION_FORMS.items():
         forms.setdefault(name, form_class(formdata=None))
+    # the court route as the region's text words it (20§(二)5 提起诉讼; HB 五 依法申请强制执行)
+    forms["court"].route.choices = [SelectChoice("litigation", detail.court_action),
+                                    SelectChoice("bankruptcy", "申报破产债权")]
     return render_template("recovery/detail.html", region_code=region_code, region_name=regions()[region_code],
                            d=detail, forms=forms, funds=FUND_CN,
                            finance=current_user.identity.department == Department.FINANCE), status

@@ -12,19 +12,24 @@ import pytest
 from sqlalchemy import func, select
 
 from accounting.chart import Role
+from accounting.models import JournalLine, LedgerAccount
 from prepay_admin.models import (
     AnnualStanding, BatchItem, FundPositionRecord, IssuedDocument, Campaign, Determination, Institution, Receivable, Region, SettlementLine, Transition,
 )
 from prepay_admin.policy.facts import Fund
 from prepay_admin.policy.recovery import Method, PresettlementCase, TriggerKind
 from prepay_admin.policy.transitions import DeterminationState
-from prepay_admin.services import books, determination, presettlement, receivables, settlement, triggers, year_end
+from prepay_admin.services import (
+    books, determination, documents, presettlement, receivables, settlement, triggers, year_end,
+)
 from prepay_admin.services.demo import load_demo
 from prepay_admin.services.demo_cycle import play_cycle
 from prepay_admin.services.demo_return import next_year_payouts
 from prepay_admin.services.errors import ServiceError
-from prepay_admin.services.positions import positions
+from prepay_admin.services.positions import held_back, positions
+from prepay_admin.queries.receivables import receivable_detail
 from tests.cycle_helpers import region_ready
+from tests.documents_helpers import docx_text
 from tests.return_path_helpers import REGION, books_sound, held, settlement_file
 
 FIRST, SECOND = 2025, 2026
@@ -135,7 +140,17 @@ def test_hb_5_held_settlements_are_applied_once_the_refund_is_due_never_released
     with sessions() as s:
         kept = s.scalar(select(SettlementLine).where(SettlementLine.institution_code == code))
     assert (kept.held, kept.withheld, kept.net) == (owed + D("1000.00"), 0, 0)  # the refund is not due yet
+    # RULES §7 (turn 3): no expense while held: nothing posted, the money is in the register of held payments
+    assert kept.ledger_entry_id is None
+    with sessions() as s:
+        inst_id = s.scalar(select(Institution.id).where(Institution.code == code))
+        region_id = s.scalar(select(Region.id).where(Region.code == REGION))
+        assert held_back(s, region_id, Fund.EMPLOYEE) == {(inst_id, Fund.EMPLOYEE): owed + D("1000.00")}
     receivables.demand(sessions, rid, dt.date(SECOND, 3, 3), "caiwu1")
+    # HB 五: the demand and the screen word the court route as the Hebei text does
+    text = docx_text(documents.issue(sessions, "demand", REGION, "caiwu1", receivable_id=rid).data)
+    assert "依法申请强制执行" in text and "提起诉讼" not in text and "第二十条" not in text
+    assert receivable_detail(sessions, rid, dt.date(SECOND, 3, 3)).court_action == "依法申请强制执行"
     with pytest.raises(ServiceError) as waits:
         receivables.take_to_court(sessions, rid, "litigation", "（2026）冀01民初1号", "法院", dt.date(SECOND, 3, 20),
                                   "起诉状", "caiwu1")
@@ -147,6 +162,14 @@ def test_hb_5_held_settlements_are_applied_once_the_refund_is_due_never_released
                             .order_by(SettlementLine.id)).all()[-1]
     assert applied.withheld == owed and applied.released == D("1000.00") and applied.net == D("1500.00")
     assert receivables.still_owed(sessions, rid) == 0
+    with sessions() as s:  # applied and released, the held money becomes an expense now; the register is empty
+        lines = {(r.value, "Dr" if dr else "Cr", dr or cr) for r, dr, cr in s.execute(
+            select(LedgerAccount.role, JournalLine.debit, JournalLine.credit)
+            .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
+            .where(JournalLine.entry_id == applied.ledger_entry_id))}
+        assert lines == {("benefit_expense", "Dr", owed + D("1000.00")), ("advance", "Cr", owed),
+                         ("expenditure_deposit", "Cr", D("1000.00"))}
+        assert held_back(s, region_id, Fund.EMPLOYEE) == {}
     books_sound(sessions)
 
 

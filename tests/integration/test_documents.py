@@ -17,17 +17,13 @@ from prepay_admin.policy.recovery import TriggerKind
 from prepay_admin.services import documents, receivables, triggers
 from prepay_admin.services.demo import load_demo
 from prepay_admin.services.errors import ServiceError
+from tests.documents_helpers import docx_text
 
 REGION, YEAR = "320600", 2026
 HOSTILE = 'A&B <医院> "第一" \'分院\''
 
 
-def text_of(data: bytes) -> str:
-    doc = Document(io.BytesIO(data))
-    cells = [c.text for t in doc.tables for r in t.rows for c in r.cells]
-    text = "\n".join([p.text for p in doc.paragraphs] + cells)
-    assert "{{" not in text and "{%" not in text and "}}" not in text  # no tag left
-    return text
+text_of = docx_text
 
 
 @pytest.fixture

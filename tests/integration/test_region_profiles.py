@@ -28,6 +28,7 @@ from prepay_admin.services.demo_cycle import ensure_demo_staff
 from prepay_admin.services.errors import ProfileRefused, ServiceError
 from prepay_admin.services.profiles import add_profile
 from tests.console import token_for
+from tests.documents_helpers import docx_text
 from tests.return_path_helpers import books_sound
 from tests.screens import csrf_token, sign_in
 
@@ -310,10 +311,3 @@ def test_14_a_third_regions_year_shows_on_every_screen_and_in_its_documents(clie
         assert response.status_code == 200, (path, response.status_code)
     assert "湖滨市定点医疗机构医保基金预付管理办法" in client.get("/admin/policy/320600/2026").get_data(as_text=True)
     assert "1221" in client.get("/ledger/320600").get_data(as_text=True)
-
-
-def docx_text(data: bytes) -> str:
-    from docx import Document
-
-    return "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs) + "\n".join(
-        c.text for t in Document(io.BytesIO(data)).tables for r in t.rows for c in r.cells)

@@ -101,7 +101,7 @@ def test_21_6_a_fraud_finding_bars_the_institution_for_three_years(sessions, pla
                         .where(Institution.code == played[1], Bar.decision_ref == "通医保〔2026〕9号")) == dt.date(2029, 5, 9)
 
 
-def test_20_2_demand_refund_lawsuit_write_off_and_a_later_recovery(sessions, played):
+def test_20_2_demand_refund_lawsuit_write_off_and_a_later_recovery(sessions, played, monkeypatch):
     code = played[2]
     triggers.record_trigger(sessions, REGION, code, TriggerKind.OWNERSHIP_CHANGE, dt.date(YEAR, 6, 1), "股权转让协议", "jihe1")
     with sessions() as s:
@@ -137,7 +137,7 @@ def test_20_2_demand_refund_lawsuit_write_off_and_a_later_recovery(sessions, pla
     assert held(sessions, code, Fund.EMPLOYEE) == 0
     # issue 27 finding 14: a copy of the demand issued after the write-off says what was demanded, never 0.00
     from prepay_admin.services import documents
-    from tests.integration.test_region_profiles import docx_text
+    from tests.documents_helpers import docx_text
 
     copy = docx_text(documents.issue(sessions, "demand", REGION, "caiwu1", receivable_id=rid).data)
     assert f"{owed:,.2f}" in copy
@@ -147,6 +147,20 @@ def test_20_2_demand_refund_lawsuit_write_off_and_a_later_recovery(sessions, pla
         (memo,) = reports.writeoff_register(s, get_book(s, REGION, Fund.EMPLOYEE).id)
     assert (memo.party, memo.amount, memo.recovered_later) == (code, owed - part, D("5000.00"))
     assert memo.approval_ref == "通政复〔2026〕31号"
+    # RULES §7 (turn 3): in the write-off's year the recovery reduces 其他支出; in a later one (the
+    # expense's year is closed) it is 其他收入
+    from prepay_admin import clock
+
+    monkeypatch.setattr(clock, "today", lambda: dt.date(YEAR + 1, 2, 1))
+    receivables.recover_after_write_off(sessions, rid, D("700.00"), dt.date(YEAR + 1, 1, 28), "B20270128001", "caiwu1")
+    with sessions() as s:
+        book = get_book(s, REGION, Fund.EMPLOYEE).id
+        rows = {r.role: r for r in reports.trial_balance(s, book, "2000-01", "2100-12").rows}
+        assert rows["other_income"].closing == D("-700.00")  # a credit balance of 700.00
+        assert rows["other_expense"].credit == D("5000.00")
+        (memo,) = reports.writeoff_register(s, book)
+    assert memo.recovered_later == D("5700.00")
+    books_sound(sessions)
 
 
 def test_20_the_return_path_from_the_terminal(app, cli_runner, tmp_path):
