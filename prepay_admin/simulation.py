@@ -193,7 +193,7 @@ class _Run:
                 minimum = self.rng.choice(("80000", "100000", "150000"))
                 self.phase(lambda: record_override(self.sessions, code, year, "amount.minimum", minimum,
                                                    f"苏医保复〔{year}〕{self.rng.randint(1, 99)}号", "yibaoju1"))
-            returned = frozenset(self.rng.sample(["reviewed", "administration", "finance_bureau"],
+            returned = frozenset(self.rng.sample(["declared", "reviewed", "administration", "finance_bureau"],
                                                  self.rng.choice((0, 0, 1, 2))))
             cycle_seed = self.rng.randrange(1 << 30)
             self.cover_on = None  # while the list turns over, last year's advances wait for the year end

@@ -4,6 +4,7 @@ takes over the never-used 暂付款—预付金待收回 (its code kept); the ro
 ``services.books.adopt_turn3_chart``); 暂收款—预付金多缴 stays for history only. Money held back from a
 settlement (HB 五) is no longer booked while held: the register of held payments (``held_payment``)
 keeps it. A settlement line posts only what it withholds or releases, so it may have no voucher.
+The sign-off levels are the profile's (RULES §4): a batch or pre-settlement in review is ``signing``.
 
 The entries that move existing balances to the new accounts are posted after the schema, through the
 ledger, by ``prepay_admin.migrate.upgrade`` (``services.books.adopt_turn3_chart``): a migration cannot
@@ -73,6 +74,11 @@ def upgrade() -> None:
     )
     op.create_index("ix_held_payment_region_fund_institution", "held_payment",
                     ["region_id", "fund", "institution_id"], unique=False)
+    # RULES §4 (turn 3): the levels are the profile's chain; a batch or pre-settlement in review is
+    # "signing", whichever level signed last (the signatures say which)
+    for table in ("payment_batch", "presettlement"):
+        op.execute(f"UPDATE {table} SET state = 'signing' "
+                   "WHERE state IN ('submitted', 'reviewed', 'administration_confirmed')")
 
 
 def downgrade() -> None:
@@ -82,6 +88,13 @@ def downgrade() -> None:
     posted to go back to what 0015 had."""
     op.drop_index("ix_held_payment_region_fund_institution", table_name="held_payment")
     op.drop_table("held_payment")
+    legacy = {1: "submitted", 2: "reviewed", 3: "administration_confirmed"}
+    for n, state in legacy.items():
+        op.execute(f"UPDATE payment_batch SET state = '{state}' WHERE state = 'signing' AND (SELECT count(*) "
+                   "FROM payment_batch_sign_off s WHERE s.batch_id = payment_batch.id AND s.voided_at IS NULL) "
+                   f"= {n}")
+        op.execute(f"UPDATE presettlement SET state = '{state}' WHERE state = 'signing' AND (SELECT count(*) "
+                   f"FROM presettlement_sign_off s WHERE s.presettlement_id = presettlement.id) = {n}")
     both = OLD + tuple(v for v in NEW if v not in OLD)
     _alter_role(NEW, both)
     op.execute("DELETE FROM ledger_account WHERE role IN ('fund_balance', 'other_income') AND NOT EXISTS "

@@ -231,7 +231,7 @@ def remove(batch_id, institution, reason) -> None:
     click.echo(f"已从批次 {batch_id} 移出 {institution}，须重新提交审核。")
 
 
-@cycle.command(help="四级审核完成后生成拨付指令（财务管理部门）")
+@cycle.command(help="各级审核完成后生成拨付指令（财务管理部门）")
 @batch_opt
 @date_opt
 @with_appcontext

@@ -12,6 +12,7 @@ from typing import Mapping
 
 from .facts import Assessment, CreditGrade, Flag, Fund, Kind
 from .reasons import Citations
+from .signoff import DEFAULT_RULES, SignOffRules
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ class PolicyProfile:
     accounts: Mapping[str, Account]
     citations: Citations
     overrides: tuple[str, ...] = ()  # "path=value (approval ref)" lines applied on top of the file
+    signoff: SignOffRules = DEFAULT_RULES  # 24§(五), RULES §4: the levels of the review
 
     def months_for(self, score: Decimal) -> Decimal:
         """13§: months by score band (0 when no band applies)."""

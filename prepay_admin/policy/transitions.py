@@ -43,12 +43,17 @@ class AgreementState(StrEnum):
 
 class BatchState(StrEnum):
     DRAFT = "draft"
-    SUBMITTED = "submitted"
-    REVIEWED = "reviewed"
-    ADMINISTRATION_CONFIRMED = "administration_confirmed"
+    SIGNING = "signing"  # in review: the levels of the profile's chain sign in turn (24§(五), RULES §4)
     APPROVED = "approved"
     PAYING = "paying"
     PAID = "paid"
+
+
+# states of the fixed four-level review before the chain became profile data: kept in the audit trail
+LEGACY_SIGNING_LABELS = {"submitted": "已提交（待内审）", "reviewed": "内审通过（待医保局确认）",
+                         "administration_confirmed": "医保局已确认（待财政局确认）", "submit": "提交",
+                         "review": "内审审核", "confirm_administration": "医保行政部门确认",
+                         "confirm_finance": "财政部门确认", "review_and_approve": "审核通过"}
 
 
 class PaymentState(StrEnum):
@@ -162,26 +167,21 @@ AGREEMENT = Machine("agreement", "预付协议", {
 }, {"active": "有效", "expired": "已到期", "terminated": "已解除", "expire": "到期", "terminate": "解除"})
 
 # 15§(四), 24§(五): the payment batch and its sign-offs
+# 24§(五), RULES §4: the first level submits, each next one signs, the last approves; which department
+# signs which level, and how many there are, is the profile's chain (``policy.signoff``)
 BATCH = Machine("batch", "拨付批次", {
     (BatchState.DRAFT, "edit"): BatchState.DRAFT,
-    (BatchState.DRAFT, "submit"): BatchState.SUBMITTED,
-    (BatchState.SUBMITTED, "review"): BatchState.REVIEWED,
-    (BatchState.REVIEWED, "confirm_administration"): BatchState.ADMINISTRATION_CONFIRMED,
-    (BatchState.ADMINISTRATION_CONFIRMED, "confirm_finance"): BatchState.APPROVED,
-    (BatchState.SUBMITTED, "reject"): BatchState.DRAFT,
-    (BatchState.REVIEWED, "reject"): BatchState.DRAFT,
-    (BatchState.ADMINISTRATION_CONFIRMED, "reject"): BatchState.DRAFT,
-    (BatchState.SUBMITTED, "edit"): BatchState.DRAFT,
-    (BatchState.REVIEWED, "edit"): BatchState.DRAFT,
-    (BatchState.ADMINISTRATION_CONFIRMED, "edit"): BatchState.DRAFT,
+    (BatchState.DRAFT, "sign"): BatchState.SIGNING,
+    (BatchState.SIGNING, "sign"): BatchState.SIGNING,
+    (BatchState.SIGNING, "approve"): BatchState.APPROVED,
+    (BatchState.SIGNING, "reject"): BatchState.DRAFT,
+    (BatchState.SIGNING, "edit"): BatchState.DRAFT,
     (BatchState.APPROVED, "issue"): BatchState.PAYING,
     (BatchState.PAYING, "complete"): BatchState.PAID,
 }, {
-    "draft": "编制中", "submitted": "已提交（待内审）", "reviewed": "内审通过（待医保局确认）",
-    "administration_confirmed": "医保局已确认（待财政局确认）", "approved": "财政局已确认", "paying": "拨付中",
-    "paid": "已拨付", "edit": "修改批次", "submit": "提交", "review": "内审审核", "reject": "退回",
-    "confirm_administration": "医保行政部门确认", "confirm_finance": "财政部门确认", "issue": "生成拨付指令",
-    "complete": "拨付完成",
+    "draft": "编制中", "signing": "审核中", "approved": "已审批（待拨付）", "paying": "拨付中",
+    "paid": "已拨付", "edit": "修改批次", "sign": "签字", "approve": "签字（审批完成）", "reject": "退回",
+    "issue": "生成拨付指令", "complete": "拨付完成", **LEGACY_SIGNING_LABELS,
 })
 
 # 15§(四): one payment instruction to an institution's bank account
@@ -192,9 +192,7 @@ PAYMENT = Machine("payment", "拨付指令", {
 
 class PresettlementState(StrEnum):
     DRAFT = "draft"
-    SUBMITTED = "submitted"
-    REVIEWED = "reviewed"
-    ADMINISTRATION_CONFIRMED = "administration_confirmed"
+    SIGNING = "signing"  # in review along the profile's chain (26§, RULES §4)
     APPROVED = "approved"
     REJECTED = "rejected"
     PAID = "paid"
@@ -203,21 +201,17 @@ class PresettlementState(StrEnum):
 # 26§: a monthly pre-settlement; the second case needs the administration's and the finance bureau's
 # approval after the bureau's review (the batch's levels), the first only the bureau's own two
 PRESETTLEMENT = Machine("presettlement", "月度预结金", {
-    (PresettlementState.DRAFT, "submit"): PresettlementState.SUBMITTED,
-    (PresettlementState.SUBMITTED, "review"): PresettlementState.REVIEWED,
-    (PresettlementState.SUBMITTED, "review_and_approve"): PresettlementState.APPROVED,
-    (PresettlementState.REVIEWED, "confirm_administration"): PresettlementState.ADMINISTRATION_CONFIRMED,
-    (PresettlementState.ADMINISTRATION_CONFIRMED, "confirm_finance"): PresettlementState.APPROVED,
-    (PresettlementState.SUBMITTED, "reject"): PresettlementState.REJECTED,
-    (PresettlementState.REVIEWED, "reject"): PresettlementState.REJECTED,
-    (PresettlementState.ADMINISTRATION_CONFIRMED, "reject"): PresettlementState.REJECTED,
+    (PresettlementState.DRAFT, "sign"): PresettlementState.SIGNING,
+    (PresettlementState.SIGNING, "sign"): PresettlementState.SIGNING,
+    (PresettlementState.SIGNING, "approve"): PresettlementState.APPROVED,
+    (PresettlementState.SIGNING, "reject"): PresettlementState.REJECTED,
     (PresettlementState.APPROVED, "pay"): PresettlementState.PAID,
 }, {
-    "draft": "待提交", "submitted": "已提交（待审核）", "reviewed": "经办机构已审核（待医保局审批）",
-    "administration_confirmed": "医保局已审批（待财政局审批）", "approved": "已批准（待拨付）", "rejected": "已退回",
-    "paid": "已拨付", "submit": "提交", "review": "审核", "review_and_approve": "审核通过",
-    "confirm_administration": "医保行政部门审批", "confirm_finance": "财政部门审批", "reject": "退回", "pay": "拨付",
-    "create": "登记申请",
+    "draft": "待提交", "signing": "审核中", "approved": "已批准（待拨付）", "rejected": "已退回",
+    "paid": "已拨付", "sign": "签字", "approve": "签字（审批完成）", "reject": "退回", "pay": "拨付",
+    "create": "登记申请", **LEGACY_SIGNING_LABELS,
+    "reviewed": "经办机构已审核（待医保局审批）", "administration_confirmed": "医保局已审批（待财政局审批）",
+    "submitted": "已提交（待审核）", "confirm_administration": "医保行政部门审批", "confirm_finance": "财政部门审批",
 })
 
 # RULES §5, §6: what an institution owes back, from the day it arises to recovery or write-off

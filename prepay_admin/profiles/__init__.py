@@ -37,7 +37,9 @@ from ..policy.profile import (
     ScoreBand,
     YearEndRules,
 )
+from ..policy.departments import Department
 from ..policy.reasons import MESSAGES as REASON_CODES
+from ..policy.signoff import DEFAULT_RULES, SIGNING_DEPARTMENTS, Chain, Level, SignOffRules, chain_problems
 from ..policy.reasons import Citations
 from ..validation import (
     Choice,
@@ -259,6 +261,36 @@ class _PresettlementSchema(_Table):
         return PresettlementRules(d["enabled"], d["max_share_of_incurred"], frozenset(Kind(k) for k in d["eligible_kinds"]))
 
 
+class _LevelSchema(_Table):
+    department = Choice([d.value for d in SIGNING_DEPARTMENTS], required=True)
+    title = Text(max_length=40, required=True)
+
+    @post_load
+    def _make(self, d: dict, **_: Any) -> Level:
+        return Level(Department(d["department"]), d["title"])
+
+
+class _SignOffSchema(_Table):
+    """24§(五), RULES §4: the levels of the review, in order (each signs the hash of what it read)."""
+
+    batch = List(Nested(_LevelSchema), required=True)
+    presettlement_bureau = List(Nested(_LevelSchema), required=True)
+
+    @validates_schema
+    def _chains(self, data: dict, **_: Any) -> None:
+        problems = {}
+        for key, confirmed in (("batch", True), ("presettlement_bureau", False)):
+            found = chain_problems(data.get(key) or [], ends_with_confirmation=confirmed)
+            if found:
+                problems[key] = found
+        if problems:
+            raise ValidationError(problems)
+
+    @post_load
+    def _make(self, d: dict, **_: Any) -> SignOffRules:
+        return SignOffRules(Chain(tuple(d["batch"])), Chain(tuple(d["presettlement_bureau"])))
+
+
 class _AccountSchema(_Table):
     # as the ledger's chart holds them (ledger_account.code, .name)
     code = Text(max_length=20, required=True, validate=validate.Regexp(
@@ -293,6 +325,7 @@ class _ProfileSchema(_Table):
     calendar = Nested(_CalendarSchema, required=True)
     year_end = Nested(_YearEndSchema, required=True)
     presettlement = Nested(_PresettlementSchema, required=True)
+    signoff = Nested(_SignOffSchema, load_default=DEFAULT_RULES)  # versions stored before it: the old chain
     accounts = Mapping(keys=Text(max_length=40), values=Nested(_AccountSchema), required=True)
     articles = Mapping(keys=Choice(REASON_CODES), values=Text(max_length=50), required=True)
     own_defaults = Nested(_OwnDefaultsSchema, load_default=None, allow_none=True)

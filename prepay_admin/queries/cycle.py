@@ -18,7 +18,7 @@ from ..policy.facts import Fund
 from ..policy.transitions import (
     BATCH, CAMPAIGN, DETERMINATION, IN_SIGNING_WINDOW, PAYMENT, BatchState, DeterminationState, PaymentState,
 )
-from ..services.batch import NEXT_LEVEL, get_batch
+from ..services.batch import chain_of, get_batch, next_level
 from ..services.payment_return import sent_rows
 from ..services.rules import effective_profile
 from ..services.unit_of_work import find_campaign, find_region
@@ -31,7 +31,7 @@ class BatchSummary:
     state: str
     items: int
     amount: Decimal
-    payable: bool = False  # all four levels have signed: payment instructions may be issued
+    payable: bool = False  # every level of the chain signed: payment instructions may be issued
     paying: bool = False  # instructions issued and some still pending: the bank's return may be uploaded
 
 
@@ -97,7 +97,7 @@ class BatchView:
 def batch_view(sessions: sessionmaker, batch_id: int) -> BatchView:
     with sessions() as session:
         b = get_batch(session, batch_id)
-        level = NEXT_LEVEL.get(b.state)
+        level = next_level(b, chain_of(session, session.get(Campaign, b.campaign_id)))
         return BatchView(b.id, BATCH.label(b.state), level.title if level else None, b.content_hash, tuple(
             BatchLine(i.institution_code, i.institution_name, i.fund.value, i.determined, i.held, i.amount,
                       i.bank_name, i.bank_account) for i in b.items))

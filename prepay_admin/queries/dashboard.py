@@ -71,7 +71,7 @@ REACHED = {
 }
 APPROVED_BATCH = (BatchState.APPROVED, BatchState.PAYING, BatchState.PAID)
 STAGE_CN = {"applied": "已申请", "listed": "列入名单", "secured": "已办理担保", "signed": "已签协议",
-            "approved": "四级审核通过", "paid": "已拨付", "given_up": "视作放弃"}
+            "approved": "逐级审核通过", "paid": "已拨付", "given_up": "视作放弃"}
 
 
 def dashboard(sessions: sessionmaker, region_code: str, year: int, today: dt.date) -> Dashboard:

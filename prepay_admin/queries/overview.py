@@ -22,7 +22,7 @@ from ..models import (
 from ..policy.facts import Fund
 from ..policy.profile import PolicyProfile
 from ..policy.transitions import BATCH, CAMPAIGN, DETERMINATION, DeterminationState
-from ..services.batch import LEVELS, valid_sign_offs
+from ..services.batch import valid_sign_offs
 from ..services.rules import effective_profile
 from ..services.unit_of_work import find_region
 
@@ -82,11 +82,11 @@ def campaign_overview(sessions: sessionmaker, region_code: str, year: int) -> Ca
             Determination.campaign_id == campaign.id, Determination.run == campaign.determination_run)
             .group_by(Determination.state)).all()))
         names = {s.username: f"{s.name}（{DEPARTMENT_CN[s.department]}）" for s in session.scalars(select(Staff))}
-        titles = {level.name: level.title for level in LEVELS}
+        chain = profile.signoff.batch
         sizes = batch_sizes(session, campaign.id)
         batches = tuple(
             BatchLine(b.id, BATCH.label(b.state), *sizes.get(b.id, (0, Decimal("0.00"))),
-                      tuple(SignOffLine(titles[o.level], names.get(o.signer, o.signer), o.signed_at, o.comment)
+                      tuple(SignOffLine(chain.title_of(o.level), names.get(o.signer, o.signer), o.signed_at, o.comment)
                             for o in valid_sign_offs(b)))
             for b in session.scalars(select(PaymentBatch).where(PaymentBatch.campaign_id == campaign.id)
                                      .order_by(PaymentBatch.id))

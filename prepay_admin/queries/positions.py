@@ -29,15 +29,16 @@ from accounting.schema import stored_fen
 
 from ..db import Money
 from ..models import (
-    BatchItem, Institution, PaymentInstruction, Receivable, RecoveryMovement, Region, SettlementLine, SettlementRun,
-    SignOff,
+    BatchItem, Campaign, Institution, PaymentBatch, PaymentInstruction, Receivable, RecoveryMovement, Region,
+    SettlementLine, SettlementRun, SignOff,
 )
 from ..policy.facts import Fund
 from ..policy.money import fmt_yuan_cn
 from ..policy.positions import problems
 from ..policy.recovery import Method, Route
 from ..policy.transitions import PaymentState
-from ..services.batch import LEVELS, stored_batch_hash
+from ..policy.signoff import Chain
+from ..services.batch import chain_of, stored_batch_hash
 from ..services.positions import held_by_institution, positions, presettlements_owed
 
 ACCOUNT_CN = {Role.ADVANCE: "暂付款—医保预付金", Role.PRESETTLEMENT: "暂付款—月度预结金"}
@@ -118,9 +119,13 @@ def unsigned_payments(session: Session) -> list[Breach]:
                 select(SignOff.batch_id, SignOff.level, SignOff.batch_hash)
                 .where(SignOff.batch_id.in_(batches), SignOff.voided_at.is_(None))):
             signed[batch_id][level] = digest
-    for batch_id in sorted(batches):
+    chains: dict[int, Chain] = {}
+    for batch_id, campaign_id in (session.execute(select(PaymentBatch.id, PaymentBatch.campaign_id)
+                                                  .where(PaymentBatch.id.in_(batches))) if batches else ()):
+        if campaign_id not in chains:  # RULES §4: the levels of the profile the batch's year runs on
+            chains[campaign_id] = chain_of(session, session.get(Campaign, campaign_id))
         current = stored_batch_hash(session, batch_id)
-        unsigned = [level.title for level in LEVELS if signed[batch_id].get(level.name) != current]
+        unsigned = [level.title for level in chains[campaign_id].levels if signed[batch_id].get(level.name) != current]
         if unsigned:
             found.append(Breach("payment_unsigned", f"拨付批次 {batch_id} 的内容与签字时不符：{'、'.join(unsigned)}"))
     return found

@@ -392,10 +392,22 @@ class PresettlementDetail:
     history: tuple[TrailLine, ...]
 
 
-def _presettlement_line(p, code: str, name: str) -> PresettlementLine:
+def _chain(session: Session, p: PreSettlement, known: dict | None = None):
+    """The pre-settlement's levels: its case's chain in the profile of its region's year (RULES §4)."""
+    from ..services.presettlement import chain_of
+    from ..services.rules import effective_profile
+
+    known = {} if known is None else known
+    key = (p.region_id, p.month.year)
+    if key not in known:
+        known[key] = effective_profile(session, session.get(Region, p.region_id), p.month.year)
+    return chain_of(known[key], p.case)
+
+
+def _presettlement_line(session: Session, p, code: str, name: str, known: dict | None = None) -> PresettlementLine:
     from ..services.presettlement import next_level
 
-    level = next_level(p)
+    level = next_level(session, p, _chain(session, p, known))
     return PresettlementLine(p.id, code, name, p.fund.value, p.month, CASE_CN[p.case], p.incurred, p.settled,
                              p.budget_left, p.amount, p.state, PRESETTLEMENT.label(p.state),
                              level.title if level else None)
@@ -407,11 +419,12 @@ def presettlements(sessions: sessionmaker, region_code: str) -> tuple[Presettlem
         rows = session.execute(select(PreSettlement, Institution.code, Institution.name)
                                .join(Institution, Institution.id == PreSettlement.institution_id)
                                .where(PreSettlement.region_id == region.id).order_by(PreSettlement.id.desc()))
-        return tuple(_presettlement_line(p, code, name) for p, code, name in rows)
+        known: dict = {}
+        return tuple(_presettlement_line(session, p, code, name, known) for p, code, name in rows)
 
 
 def presettlement_detail(sessions: sessionmaker, presettlement_id: int) -> PresettlementDetail:
-    from ..services.presettlement import hash_of, levels_of
+    from ..services.presettlement import hash_of
 
     with sessions() as session:
         p = session.get(PreSettlement, presettlement_id)
@@ -419,12 +432,13 @@ def presettlement_detail(sessions: sessionmaker, presettlement_id: int) -> Prese
             raise NotFound(f"没有月度预结金 {presettlement_id}", "presettlement")
         inst = session.get(Institution, p.institution_id)
         names = staff_names(session)
-        signs = tuple(SignOffLine(s.level, names.get(s.signer, s.signer), s.signed_at, s.comment)
+        chain = _chain(session, p)
+        signs = tuple(SignOffLine(chain.title_of(s.level), names.get(s.signer, s.signer), s.signed_at, s.comment)
                       for s in session.scalars(select(PreSettlementSignOff).where(
                           PreSettlementSignOff.presettlement_id == p.id).order_by(PreSettlementSignOff.id)))
         history = trail_lines(session, [Transition.machine == PRESETTLEMENT.name, Transition.object_id == p.id])
         region = session.get(Region, p.region_id)
-        return PresettlementDetail(_presettlement_line(p, inst.code, inst.name), region.code, p.limit_note,
+        return PresettlementDetail(_presettlement_line(session, p, inst.code, inst.name), region.code, p.limit_note,
                                    p.application_ref, p.reason, p.bank_name, p.bank_account,
-                                   tuple(level.title for level in levels_of(p.case)), signs, hash_of(p, inst.code),
+                                   tuple(level.title for level in chain.levels), signs, hash_of(p, inst.code),
                                    p.paid_on, p.bank_ref, p.receivable_id, history)

@@ -12,13 +12,12 @@ from ..db import money_sum
 from ..models import DEPARTMENT_CN, BatchItem, Campaign, Region, Staff, Transition
 from ..policy.method import describe_method
 from ..policy.transitions import BATCH
-from ..services.batch import LEVELS, NEXT_LEVEL, get_batch, refusal_to_sign
+from ..services.batch import chain_of, get_batch, next_level, refusal_to_sign, valid_sign_offs
 from ..services.errors import NotFound
 from ..services.rules import effective_profile
 from .access import granted_regions
 from .cycle import BatchLine
 
-TITLES = {level.name: level.title for level in LEVELS}
 LINES_PER_PAGE = 100
 
 
@@ -66,6 +65,7 @@ class SignOffScreen:
     changes: tuple[Change, ...]  # edits and rejections: what changed since a level signed
     can_sign: bool
     cannot_sign_because: str | None
+    chain: tuple[tuple[str, bool], ...] = ()  # the profile's levels (RULES §4), each with whether it has signed
 
     @property
     def total(self) -> Decimal:
@@ -84,7 +84,8 @@ def sign_off_screen(sessions: sessionmaker, batch_id: int, username: str, page: 
             raise NotFound(f"没有拨付批次 {batch_id}", "batch")
         viewer = session.scalar(select(Staff).where(Staff.username == username))
         names = {s.username: f"{s.name}（{DEPARTMENT_CN[s.department]}）" for s in session.scalars(select(Staff))}
-        refusal = refusal_to_sign(batch, viewer)
+        chain = chain_of(session, campaign)
+        refusal = refusal_to_sign(batch, viewer, chain)
         lines = tuple(BatchLine(i.institution_code, i.institution_name, i.fund.value, i.determined, i.held, i.amount,
                                 i.bank_name, i.bank_account)
                       for i in session.scalars(_page(select(BatchItem).where(BatchItem.batch_id == batch.id)
@@ -99,15 +100,16 @@ def sign_off_screen(sessions: sessionmaker, batch_id: int, username: str, page: 
             for t in session.scalars(select(Transition).where(
                 Transition.machine == BATCH.name, Transition.object_id == batch.id,
                 Transition.action.in_(("edit", "reject"))).order_by(Transition.id)))
-        level = NEXT_LEVEL.get(batch.state)
+        level = next_level(batch, chain)
         return SignOffScreen(
             batch.id, region.code, region.name, campaign.year, BATCH.label(batch.state),
             level.title if level else None, batch.content_hash, totals, lines,
             sum(t.items for t in totals),
             describe_method(effective_profile(session, region, campaign.year)),
-            tuple(SignOffEntry(TITLES[s.level], names.get(s.signer, s.signer), s.signed_at, s.comment, s.batch_hash,
+            tuple(SignOffEntry(chain.title_of(s.level), names.get(s.signer, s.signer), s.signed_at, s.comment, s.batch_hash,
                                s.void_reason) for s in batch.sign_offs),
             changes, refusal is None, None if refusal is None else refusal.message,
+            tuple((lv.title, lv.name in {o.level for o in valid_sign_offs(batch)}) for lv in chain.levels),
         )
 
 

@@ -1,10 +1,10 @@
-"""15§(四), 24§(五): the payment batch and its four sign-offs.
+"""15§(四), 24§(五): the payment batch and its sign-offs.
 
-The fund-settlement department prepares and submits (1), internal audit reviews
-(2), the insurance administration confirms (3), the finance bureau confirms (4).
-Each sign-off is bound to the hash of the exact batch it saw; any change to the
-batch voids the sign-offs already given and returns it to draft. Nobody signs
-two levels of one batch, so nobody approves a batch they prepared.
+The levels are the profile's chain (RULES §4, ``policy.signoff``): Nantong's is the fund-settlement
+department's preparation, the finance department's 审核申报, internal audit, the insurance
+administration's and the finance bureau's confirmation. Each sign-off is bound to the hash of the
+exact batch it saw; any change to the batch voids the sign-offs already given and returns it to
+draft. Nobody signs two levels of one batch, so nobody approves a batch they prepared.
 """
 from __future__ import annotations
 
@@ -18,31 +18,39 @@ from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from ..clock import utcnow
 from ..models import (
-    DEPARTMENT_CN, BatchItem, Campaign, Department, Determination, DeterminationAdvance, Institution, PaymentBatch,
+    BatchItem, Campaign, Department, Determination, DeterminationAdvance, Institution, PaymentBatch, Region,
     SignOff, Staff,
 )
+from ..policy.signoff import Chain, Level
 from ..policy.transitions import BATCH, BatchState, DeterminationState
 from .errors import NotFound, ServiceError
 from .positions import in_force_of_year
 from .unit_of_work import campaign_step, campaign_step_of
 
 
-@dataclass(frozen=True)
-class Level:
-    name: str
-    action: str  # the batch transition it makes
-    department: Department
-    title: str
+def chain_of(session: Session, campaign: Campaign) -> Chain:
+    """The batch's chain: the profile its campaign runs on, with the year's overrides (RULES §4)."""
+    from .rules import effective_profile
+
+    return effective_profile(session, session.get(Region, campaign.region_id), campaign.year,
+                             campaign=campaign).signoff.batch
 
 
-LEVELS = (
-    Level("prepared", "submit", Department.FUND_SETTLEMENT, "基金结算部门编制提交"),
-    Level("reviewed", "review", Department.INTERNAL_AUDIT, "内审部门审核"),
-    Level("administration", "confirm_administration", Department.ADMINISTRATION, "医保行政部门确认"),
-    Level("finance_bureau", "confirm_finance", Department.FINANCE_BUREAU, "财政部门确认"),
-)
-NEXT_LEVEL = {BatchState.DRAFT: LEVELS[0], BatchState.SUBMITTED: LEVELS[1], BatchState.REVIEWED: LEVELS[2],
-              BatchState.ADMINISTRATION_CONFIRMED: LEVELS[3]}
+def chain_for(sessions: sessionmaker, batch_id: int) -> Chain:
+    with sessions() as session:
+        return chain_of(session, session.get(Campaign, get_batch(session, batch_id).campaign_id))
+
+
+def signed_levels(batch: PaymentBatch) -> list[tuple[str, str]]:
+    """(level, signer) of the batch's valid sign-offs, in the order given."""
+    return [(s.level, s.signer) for s in valid_sign_offs(batch)]
+
+
+def next_level(batch: PaymentBatch, chain: Chain) -> Level | None:
+    """The level whose turn it is (None: not in review, or signed by every level)."""
+    if batch.state not in (BatchState.DRAFT, BatchState.SIGNING):
+        return None
+    return chain.next([name for name, _ in signed_levels(batch)])
 
 
 HASHED = (BatchItem.institution_code, BatchItem.fund, BatchItem.amount, BatchItem.determined, BatchItem.bank_name,
@@ -192,14 +200,15 @@ def sign_off(sessions: sessionmaker, batch_id: int, user: str, comment: str, see
     context, found = batch_step(sessions, batch_id, user)
     with context as step:
         batch = found["batch"]
-        refusal = refusal_to_sign(batch, step.actor)
+        chain = step.profile.signoff.batch
+        refusal = refusal_to_sign(batch, step.actor, chain)
         if refusal is not None:
             raise ServiceError(refusal.message, refusal.field)
-        level = NEXT_LEVEL[batch.state]
+        level = next_level(batch, chain)
         current = batch_hash(batch)
         if seen_hash.strip().lower() != current:
             raise ServiceError("批次内容已变更或摘要不符，请重新查看后再签", "hash")
-        step.transition(BATCH, batch, level.action, comment)
+        step.transition(BATCH, batch, "approve" if chain.is_last(level) else "sign", f"{level.title}：{comment}")
         step.session.add(SignOff(batch_id=batch.id, level=level.name, signer=user, comment=comment,
                                  batch_hash=current))
         return Signed(batch.id, level.name, level.title, current)
@@ -211,25 +220,20 @@ class Refusal:
     field: str
 
 
-def refusal_to_sign(batch: PaymentBatch, person: Staff) -> Refusal | None:
+def refusal_to_sign(batch: PaymentBatch, person: Staff, chain: Chain) -> Refusal | None:
     """Why ``person`` may not sign the batch's next level now (None: they may).
 
-    24§(五): the level's own department signs, in order, on a batch with items; nobody signs
-    two levels of one batch, so whoever prepared it never approves it. The screen shows
-    this reason instead of the action; the service refuses with it.
+    24§(五): the level's own department signs, in the chain's order, on a batch with items; nobody
+    signs two levels of one batch, so whoever prepared it never approves it (``policy.signoff``).
+    The screen shows this reason instead of the action; the service refuses with it.
     """
-    level = NEXT_LEVEL.get(batch.state)
-    if level is None:
+    if batch.state not in (BatchState.DRAFT, BatchState.SIGNING):
         return Refusal(f"批次当前状态为“{BATCH.label(batch.state)}”，没有待签的审核环节", "state")
-    if person.department != level.department:
-        return Refusal(f"{person.name}（{DEPARTMENT_CN[person.department]}）无权执行此操作，"
-                       f"“{level.title}”须由{DEPARTMENT_CN[level.department]}办理", "user")
+    found = chain.refusal(signed_levels(batch), person.department, person.username, person.name)
+    if found is not None:
+        return Refusal(*found)
     if not has_items(batch):
         return Refusal("批次中没有拨付项目", "batch")
-    signed = [s for s in valid_sign_offs(batch) if s.signer == person.username]
-    if signed:
-        return Refusal(f"{person.name} 已在本批次“{_level(signed[0].level).title}”环节签字，"
-                       f"同一人不能在两个环节签字", "user")
     return None
 
 
@@ -247,8 +251,8 @@ def reject(sessions: sessionmaker, batch_id: int, user: str, reason: str) -> Non
     context, found = batch_step(sessions, batch_id, user)
     with context as step:
         batch = found["batch"]
-        level = NEXT_LEVEL.get(batch.state)
-        if level is None or batch.state == BatchState.DRAFT:
+        level = next_level(batch, step.profile.signoff.batch)
+        if level is None or batch.state != BatchState.SIGNING:
             raise ServiceError(f"批次当前状态为“{BATCH.label(batch.state)}”，不能退回", "state")
         step.require(level.department)
         step.transition(BATCH, batch, "reject", reason)
@@ -260,6 +264,3 @@ def _void_sign_offs(batch: PaymentBatch, why: str) -> None:
     for s in valid_sign_offs(batch):
         s.voided_at, s.void_reason = now, why
 
-
-def _level(name: str) -> Level:
-    return next(level for level in LEVELS if level.name == name)

@@ -79,7 +79,7 @@ def play_cycle(sessions: sessionmaker, region_code: str, year: int, seed: int,
                keep: frozenset[str] = frozenset(), return_at: frozenset[str] = frozenset(),
                draw: str = "cycle") -> PlayedCycle:
     """December applications, January determination, signing (one institution lets its window pass,
-    never one in ``keep``), the four sign-offs and payment, dated as they would have been. Institutions
+    never one in ``keep``), the sign-offs of the profile's chain and payment, dated as they would have been. Institutions
     in ``skip`` do not apply. A level in ``return_at`` (``reviewed``, ``administration``,
     ``finance_bureau``) first returns the batch, voiding the sign-offs given (24§(五)), and it is signed
     again from the first level. ``seed`` is the region's (each institution's plan, and so its security
@@ -156,12 +156,14 @@ def play_cycle(sessions: sessionmaker, region_code: str, year: int, seed: int,
     given_up = sum(state == DeterminationState.GIVEN_UP for state in done.determinations.values())
     if not signed:
         return PlayedCycle(len(applicants), len(listed), 0, given_up, 0)
-    step("拨付批次四级审核")
+    step("拨付批次逐级审核")
     batch_id = done.batch_id if done.batch_id is not None else batch.prepare(sessions, region_code, year, "jiesuan1")
     seen = batch.current_hash(sessions, batch_id)  # each signer names the batch it saw
+    levels = batch.chain_for(sessions, batch_id).levels  # the profile's chain (RULES §4)
     signed_levels, to_return = len(done.signed_levels), set(return_at)
-    while signed_levels < len(SIGN_OFFS):
-        level, user, comment = SIGN_OFFS[signed_levels]
+    while signed_levels < len(levels):
+        level = levels[signed_levels].name
+        user, comment = SIGNERS[levels[signed_levels].department]
         if level in to_return and signed_levels > 0:
             to_return.discard(level)
             batch.reject(sessions, batch_id, user, "附件材料不全，退回补正后重新报送")
@@ -191,8 +193,11 @@ def _bank_return(sessions: sessionmaker, batch_id: int, year: int, paid_on: dt.d
     return sheet
 
 
-SIGN_OFFS = (("prepared", "jiesuan1", "名单及额度经核定无误，提请审核"), ("reviewed", "neishen1", "拨付流程合规"),
-             ("administration", "yibaoju1", "同意拨付（盖章）"), ("finance_bureau", "caizhengju1", "同意拨付（盖章）"))
+# who of the demo's staff signs a level of each department, and what they write
+SIGNERS = {Department.FUND_SETTLEMENT: ("jiesuan1", "名单及额度经核定无误，提请审核"),
+           Department.FINANCE: ("caiwu1", "资金来源已落实，申报拨付"), Department.INTERNAL_AUDIT: ("neishen1", "拨付流程合规"),
+           Department.ADMINISTRATION: ("yibaoju1", "同意拨付（盖章）"),
+           Department.FINANCE_BUREAU: ("caizhengju1", "同意拨付（盖章）")}
 
 
 @dataclass(frozen=True)

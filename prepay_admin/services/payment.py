@@ -23,7 +23,7 @@ from .. import clock
 from ..db import insert_many
 from ..models import BatchItem, Campaign, Department, Determination, PaymentBatch, PaymentInstruction
 from ..policy.transitions import BATCH, DETERMINATION, PAYMENT, BatchState, DeterminationState, PaymentState
-from .batch import LEVELS, batch_hash, batch_step, valid_sign_offs
+from .batch import batch_hash, batch_step, valid_sign_offs
 from .books import fund_payment_in
 from .errors import NotFound, ServiceError
 from .unit_of_work import Step, campaign_step_of
@@ -49,10 +49,10 @@ def issue(sessions: sessionmaker, batch_id: int, user: str, on: dt.date | None =
         step.require(Department.FINANCE)
         batch = found["batch"]
         step.transition(BATCH, batch, "issue")
-        # 24§(五): nothing is paid unless all four levels signed this very batch
+        # 24§(五): nothing is paid unless every level of the chain signed this very batch
         current = batch_hash(batch)
-        signed = {s.level for s in valid_sign_offs(batch) if s.batch_hash == current}
-        missing = [level.title for level in LEVELS if level.name not in signed]
+        signed = [s.level for s in valid_sign_offs(batch) if s.batch_hash == current]
+        missing = step.profile.signoff.batch.missing(signed)
         if missing:
             raise ServiceError(f"批次内容与签字时不一致或缺少签字：{'、'.join(missing)}", "batch")
         # 20§(二)2: an advance stopped by a recovery trigger after the sign-offs is not paid

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Iterator
 
 from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from accounting import templates
 from accounting.chart import Role
@@ -29,32 +29,50 @@ from accounting.ledger import get_book, post_in
 
 from .. import clock
 from ..models import (
-    DEPARTMENT_CN, Department, Institution, MonthlyPayout, PreSettlement, PreSettlementSignOff, Region, SettlementRun,
+    Department, Institution, MonthlyPayout, PreSettlement, PreSettlementSignOff, Region, SettlementRun,
 )
 from ..policy.facts import Fund
+from ..policy.profile import PolicyProfile
 from ..policy.recovery import CASE_CN, ROUTE_CN, Method, PresettlementCase, Route, presettlement_limit
+from ..policy.signoff import Chain, Level
 from ..policy.transitions import PRESETTLEMENT, PresettlementState
-from .batch import LEVELS, Level
 from .books import fund_payment_in
 from .errors import NotFound, ServiceError
 from .receivables import PAYING_ACCOUNTS, open_receivable
 from .unit_of_work import Step, region_step, staff_step
 
 ZERO = Decimal("0.00")
-# 26§ 第一款: the bureau's own levels; 第二款: up to the finance bureau, as a batch (24§(五))
-BUREAU_LEVELS = (LEVELS[0], Level("reviewed", "review_and_approve", Department.INTERNAL_AUDIT, "内审部门审核通过"))
-NEXT = {PresettlementState.DRAFT: 0, PresettlementState.SUBMITTED: 1, PresettlementState.REVIEWED: 2,
-        PresettlementState.ADMINISTRATION_CONFIRMED: 3}
 
 
-def levels_of(case: PresettlementCase) -> tuple[Level, ...]:
-    return BUREAU_LEVELS if case == PresettlementCase.CANNOT_SETTLE else LEVELS
+def chain_of(profile: PolicyProfile, case: PresettlementCase) -> Chain:
+    """26§ 第一款: the bureau's own levels; 第二款: up to the finance bureau, as a batch (24§(五)); both
+    the profile's (RULES §4), signed by the same mechanism as a batch (``policy.signoff``)."""
+    return profile.signoff.presettlement_bureau if case == PresettlementCase.CANNOT_SETTLE else profile.signoff.batch
 
 
-def next_level(p: PreSettlement) -> Level | None:
-    index = NEXT.get(p.state)
-    levels = levels_of(p.case)
-    return levels[index] if index is not None and index < len(levels) else None
+def chain_for(sessions: sessionmaker, presettlement_id: int) -> Chain:
+    """The levels of a pre-settlement (read)."""
+    with sessions() as session:
+        p = session.get(PreSettlement, presettlement_id)
+        if p is None:
+            raise NotFound(f"没有月度预结金 {presettlement_id}", "presettlement")
+        from .rules import effective_profile
+
+        return chain_of(effective_profile(session, session.get(Region, p.region_id), p.month.year), p.case)
+
+
+def signed_levels(session: Session, p: PreSettlement) -> list[tuple[str, str]]:
+    """(level, signer) of its signatures, in order (a rejected one is not signed again: a new
+    application starts afresh)."""
+    return [(s.level, s.signer) for s in session.scalars(
+        select(PreSettlementSignOff).where(PreSettlementSignOff.presettlement_id == p.id)
+        .order_by(PreSettlementSignOff.id))]
+
+
+def next_level(session: Session, p: PreSettlement, chain: Chain) -> Level | None:
+    if p.state not in (PresettlementState.DRAFT, PresettlementState.SIGNING):
+        return None
+    return chain.next([name for name, _ in signed_levels(session, p)])
 
 
 def hash_of(p: PreSettlement, code: str) -> str:
@@ -141,7 +159,7 @@ def propose(sessions: sessionmaker, region_code: str, institution_code: str, fun
         step.session.add(p)
         step.session.flush()
         step.record(PRESETTLEMENT, p.id, "create", None, PresettlementState.DRAFT, f"{CASE_CN[case]}：{amount:,.2f} 元")
-        return Proposed(p.id, limit, tuple(level.title for level in levels_of(case)))
+        return Proposed(p.id, limit, tuple(level.title for level in chain_of(step.profile, case).levels))
 
 
 @contextmanager
@@ -163,18 +181,14 @@ def current_hash(sessions: sessionmaker, presettlement_id: int) -> str:
         return hash_of(p, session.get(Institution, p.institution_id).code)
 
 
-def refusal_to_sign(p: PreSettlement, signer_department: Department, signer: str, signer_name: str,
-                    signed: list[PreSettlementSignOff]) -> ServiceError | None:
-    """Why this member of staff may not sign the next level now (24§(五); maker ≠ checker)."""
-    level = next_level(p)
-    if level is None:
+def refusal_to_sign(p: PreSettlement, chain: Chain, signed: list[tuple[str, str]], signer_department: Department,
+                    signer: str, signer_name: str) -> ServiceError | None:
+    """Why this member of staff may not sign the next level now (24§(五); maker ≠ checker): the same
+    rule as a batch's (``policy.signoff.Chain.refusal``)."""
+    if p.state not in (PresettlementState.DRAFT, PresettlementState.SIGNING):
         return ServiceError(f"月度预结金当前状态为“{PRESETTLEMENT.label(p.state)}”，没有待签的环节", "state")
-    if signer_department != level.department:
-        return ServiceError(f"{signer_name}（{DEPARTMENT_CN[signer_department]}）无权执行此操作，"
-                            f"“{level.title}”须由{DEPARTMENT_CN[level.department]}办理", "user")
-    if any(s.signer == signer for s in signed):
-        return ServiceError(f"{signer_name} 已在本笔预结金签字，同一人不能在两个环节签字", "user")
-    return None
+    found = chain.refusal(signed, signer_department, signer, signer_name)
+    return ServiceError(*found) if found is not None else None
 
 
 def sign_off(sessions: sessionmaker, presettlement_id: int, user: str, comment: str, seen_hash: str) -> str:
@@ -182,16 +196,17 @@ def sign_off(sessions: sessionmaker, presettlement_id: int, user: str, comment: 
     if len(comment or "") > 500:
         raise ServiceError("意见不能超过 500 个字符", "comment")
     with _step(sessions, presettlement_id, user) as (step, p, inst):
-        signed = list(step.session.scalars(select(PreSettlementSignOff).where(
-            PreSettlementSignOff.presettlement_id == p.id)))
-        refusal = refusal_to_sign(p, step.actor.department, user, step.actor.name, signed)
+        chain = chain_of(step.profile, p.case)
+        signed = signed_levels(step.session, p)
+        refusal = refusal_to_sign(p, chain, signed, step.actor.department, user, step.actor.name)
         if refusal is not None:
             raise refusal
         current = hash_of(p, inst.code)
         if (seen_hash or "").strip().lower() != current:
             raise ServiceError("预结金内容已变更或摘要不符，请重新查看后再签", "hash")
-        level = next_level(p)
-        step.transition(PRESETTLEMENT, p, level.action, comment or "")
+        level = next_level(step.session, p, chain)
+        step.transition(PRESETTLEMENT, p, "approve" if chain.is_last(level) else "sign",
+                        f"{level.title}：{comment or ''}")
         step.session.add(PreSettlementSignOff(presettlement_id=p.id, level=level.name, signer=user,
                                               comment=comment or "", seen_hash=current))
         return level.title
@@ -202,8 +217,8 @@ def reject(sessions: sessionmaker, presettlement_id: int, user: str, reason: str
     if not (reason or "").strip():
         raise ServiceError("退回须说明原因", "reason")
     with _step(sessions, presettlement_id, user) as (step, p, _):
-        level = next_level(p)
-        if level is None or p.state == PresettlementState.DRAFT:
+        level = next_level(step.session, p, chain_of(step.profile, p.case))
+        if level is None or p.state != PresettlementState.SIGNING:
             raise ServiceError(f"月度预结金当前状态为“{PRESETTLEMENT.label(p.state)}”，不能退回", "state")
         step.require(level.department)
         step.transition(PRESETTLEMENT, p, "reject", reason)

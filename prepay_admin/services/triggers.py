@@ -31,8 +31,7 @@ from .receivables import open_receivable
 from .unit_of_work import find_region, staff_step
 
 STOPPABLE = (DeterminationState.LISTED, DeterminationState.SECURED, DeterminationState.SIGNED)
-UNISSUED_BATCH = (BatchState.DRAFT, BatchState.SUBMITTED, BatchState.REVIEWED, BatchState.ADMINISTRATION_CONFIRMED,
-                  BatchState.APPROVED)
+UNISSUED_BATCH = (BatchState.DRAFT, BatchState.SIGNING, BatchState.APPROVED)
 
 
 @dataclass(frozen=True)

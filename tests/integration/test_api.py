@@ -13,6 +13,7 @@ from prepay_admin.services.demo import load_demo
 from tests.console import token_for
 from tests.cycle_helpers import REGION, YEAR, listed_through_fixing, secure_and_sign
 from tests.ledger_helpers import vouchers
+from tests.signing_helpers import batch_signers, presettlement_signers
 
 
 def auth(app, user):
@@ -77,11 +78,12 @@ def test_a_sign_off_names_the_hash_and_a_replay_under_its_key_signs_once(client,
     assert other.status_code == 409
     with app.extensions["prepay_sessions"]() as s:
         assert s.scalar(select(func.count()).select_from(SignOff)) == 1
+    # RULES §4: Nantong's next level is 财务管理部门审核申报 (24§(一)), before internal audit
     refused = client.post(f"/api/v1/batches/{batch_id}/sign-offs", json=body,
-                          headers={**auth(app, "caiwu1"), "Idempotency-Key": "sign-2"})
-    assert refused.status_code == 403 and "须由内审部门办理" in refused.json["message"]
+                          headers={**auth(app, "neishen1"), "Idempotency-Key": "sign-2"})
+    assert refused.status_code == 403 and "须由财务管理部门办理" in refused.json["message"]
     wrong = client.post(f"/api/v1/batches/{batch_id}/sign-offs", json={**body, "batch_hash": "0" * 64},
-                        headers={**auth(app, "neishen1"), "Idempotency-Key": "sign-3"})
+                        headers={**auth(app, "caiwu1"), "Idempotency-Key": "sign-3"})
     assert wrong.status_code == 422 and "hash" in wrong.json["errors"]
 
 
@@ -102,7 +104,7 @@ def test_bad_input_is_a_json_error_naming_the_field(client, app, batch_id):
 def test_a_confirmation_through_the_api_posts_once(client, app, batch_id):
     sessions = app.extensions["prepay_sessions"]
     seen = batches.current_hash(sessions, batch_id)
-    for user in ("jiesuan1", "neishen1", "yibaoju1", "caizhengju1"):
+    for user in batch_signers(sessions, batch_id):
         batches.sign_off(sessions, batch_id, user, "同意", seen)
     import datetime as dt
     first = payment.issue(sessions, batch_id, "caiwu1", dt.date(YEAR, 1, 23))[0]

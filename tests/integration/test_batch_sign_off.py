@@ -1,4 +1,5 @@
-"""24§(五): four sign-offs, each bound to the batch it saw; maker ≠ checker; nothing paid before the last."""
+"""24§(五), RULES §4: the profile's levels (Nantong: 编制 → 财务审核申报 → 内审 → 医保行政 → 财政) sign in
+order, each bound to the batch it saw; maker ≠ checker; nothing paid before the last."""
 import pytest
 from sqlalchemy import select
 
@@ -7,6 +8,7 @@ from prepay_admin.models.staff import Department
 from prepay_admin.services import batch, payment
 from prepay_admin.services.errors import ServiceError
 from tests.cycle_helpers import REGION, YEAR, listed_through_fixing, secure_and_sign
+from tests.signing_helpers import batch_signers
 
 
 @pytest.fixture
@@ -26,9 +28,16 @@ def state(sessions, batch_id):
         return s.get(PaymentBatch, batch_id).state
 
 
+def next_level(sessions, batch_id):
+    from prepay_admin.queries.cycle import batch_view
+
+    return batch_view(sessions, batch_id).next_level
+
+
 def test_a_batch_edited_after_two_sign_offs_needs_them_again(sessions, batch_id):
     sign(sessions, batch_id, "jiesuan1", "提请审核")
-    sign(sessions, batch_id, "neishen1", "合规")
+    assert next_level(sessions, batch_id) == "财务管理部门审核申报"  # 24§(一), Nantong's chain
+    sign(sessions, batch_id, "caiwu1", "资金已落实")
     with sessions() as s:
         code = s.get(PaymentBatch, batch_id).items[0].institution_code
     batch.remove_item(sessions, batch_id, code, "jiesuan1", "机构申请暂缓拨付")
@@ -39,28 +48,28 @@ def test_a_batch_edited_after_two_sign_offs_needs_them_again(sessions, batch_id)
     with pytest.raises(ServiceError):
         sign(sessions, batch_id, "yibaoju1")  # the administration's turn has not come back
     sign(sessions, batch_id, "jiesuan1", "重新提交")
-    sign(sessions, batch_id, "neishen1", "重新审核")
-    assert state(sessions, batch_id) == "reviewed"
+    sign(sessions, batch_id, "caiwu1", "重新审核申报")
+    assert state(sessions, batch_id) == "signing" and next_level(sessions, batch_id) == "内审部门监督审核"
 
 
 def test_the_same_person_cannot_sign_at_two_levels(sessions, batch_id):
     with sessions.begin() as s:  # an official who also holds a review role must still sign only once
-        s.get(Staff, s.scalar(select(Staff.id).where(Staff.username == "jiesuan2"))).department = Department.INTERNAL_AUDIT
+        s.get(Staff, s.scalar(select(Staff.id).where(Staff.username == "jiesuan2"))).department = Department.FINANCE
     sign(sessions, batch_id, "jiesuan1")
     with sessions.begin() as s:
-        s.scalar(select(Staff).where(Staff.username == "jiesuan1")).department = Department.INTERNAL_AUDIT
+        s.scalar(select(Staff).where(Staff.username == "jiesuan1")).department = Department.FINANCE
     with pytest.raises(ServiceError) as err:
         sign(sessions, batch_id, "jiesuan1")
     assert "同一人不能在两个环节签字" in err.value.message
     sign(sessions, batch_id, "jiesuan2")
-    assert state(sessions, batch_id) == "reviewed"
+    assert state(sessions, batch_id) == "signing" and next_level(sessions, batch_id) == "内审部门监督审核"
 
 
 def test_a_level_is_signed_only_by_its_department(sessions, batch_id):
     sign(sessions, batch_id, "jiesuan1")
     with pytest.raises(ServiceError) as err:
         sign(sessions, batch_id, "caizhengju1")
-    assert "内审部门" in err.value.message
+    assert "须由财务管理部门办理" in err.value.message
 
 
 def test_a_sign_off_on_a_batch_that_changed_since_it_was_seen_is_refused(sessions, batch_id):
@@ -90,8 +99,8 @@ def test_24_the_batch_keeps_the_hash_of_its_lines_through_every_change(sessions,
 
 
 def test_a_rejection_returns_the_batch_with_its_reason(sessions, batch_id):
-    sign(sessions, batch_id, "jiesuan1")
-    sign(sessions, batch_id, "neishen1")
+    for user in ("jiesuan1", "caiwu1", "neishen1"):
+        sign(sessions, batch_id, user)
     with pytest.raises(ServiceError):
         batch.reject(sessions, batch_id, "yibaoju1", " ")
     batch.reject(sessions, batch_id, "yibaoju1", "额度与公示名单不一致")
@@ -101,10 +110,11 @@ def test_a_rejection_returns_the_batch_with_its_reason(sessions, batch_id):
 
 
 def test_nothing_is_paid_before_the_last_sign_off(sessions, batch_id):
-    for user in ("jiesuan1", "neishen1", "yibaoju1"):
+    *before, last = batch_signers(sessions, batch_id)
+    for user in before:
         sign(sessions, batch_id, user)
         with pytest.raises(ServiceError) as err:
             payment.issue(sessions, batch_id, "caiwu1")
         assert "不能执行“生成拨付指令”" in err.value.message
-    sign(sessions, batch_id, "caizhengju1")
+    sign(sessions, batch_id, last)
     assert payment.issue(sessions, batch_id, "caiwu1")

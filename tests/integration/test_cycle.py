@@ -43,6 +43,7 @@ def test_a_whole_january_from_applications_to_payment_matches_the_ledger(session
 
     batch_id = batch.prepare(sessions, REGION, YEAR, "jiesuan1")
     sign(sessions, batch_id, "jiesuan1", "提请审核")
+    sign(sessions, batch_id, "caiwu1", "资金已落实，审核申报")  # 24§(一): Nantong's chain (RULES §4)
     sign(sessions, batch_id, "neishen1", "流程合规")
     sign(sessions, batch_id, "yibaoju1", "确认（盖章）")
     sign(sessions, batch_id, "caizhengju1", "确认（盖章）")

@@ -8,6 +8,7 @@ from prepay_admin.models import PaymentInstruction
 from prepay_admin.services.demo import load_demo
 from prepay_admin.services.demo_cycle import ensure_demo_staff
 from tests.console import as_user
+from tests.signing_helpers import batch_signers
 
 
 def run(cli_runner, user, *args):
@@ -60,10 +61,10 @@ def test_the_cycle_from_the_terminal(app, cli_runner, tmp_path):
     assert submitted.exit_code == 0 and "批次 1 已提交" in submitted.output
     assert run(cli_runner, "jiesuan1", "approve", "--batch", "1", "--hash", seen).output.startswith("张敏（基金结算部门）无权执行此操作")
     # 24§(五): a signer names the batch they saw; another hash is refused
-    wrong = run(cli_runner, "neishen1", "approve", "--batch", "1", "--hash", "0" * 64)
+    wrong = run(cli_runner, "caiwu1", "approve", "--batch", "1", "--hash", "0" * 64)
     assert wrong.exit_code == 2 and wrong.output.startswith("--hash: ")
-    assert run(cli_runner, "neishen1", "approve", "--batch", "1").exit_code == 2  # no hash, no signature
-    for user in ("neishen1", "yibaoju1", "caizhengju1"):
+    assert run(cli_runner, "caiwu1", "approve", "--batch", "1").exit_code == 2  # no hash, no signature
+    for user in batch_signers(sessions, 1)[1:]:  # RULES §4: the profile's levels, 财务 审核申报 next
         assert run(cli_runner, user, "approve", "--batch", "1", "--hash", seen).exit_code == 0
     paid = run(cli_runner, "caiwu1", "pay", "--batch", "1", "--date", "2026-01-23")
     assert paid.exit_code == 0 and "已生成拨付指令" in paid.output

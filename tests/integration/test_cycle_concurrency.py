@@ -13,6 +13,7 @@ from prepay_admin.models import Determination, PaymentInstruction, Transition
 from prepay_admin.services import batch, deadlines, payment
 from tests.cycle_helpers import REGION, YEAR, listed_codes, listed_through_fixing, secure_and_sign
 from tests.integration.test_ledger_concurrency import at_once
+from tests.signing_helpers import batch_signers, presettlement_signers
 
 pytestmark = pytest.mark.postgresql_only
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,7 +28,7 @@ def test_fifty_concurrent_confirmations_of_one_payment_post_one_entry(sessions):
     rows = listed_through_fixing(sessions, institutions=30)
     secure_and_sign(sessions, rows[:2])
     batch_id = batch.prepare(sessions, REGION, YEAR, "jiesuan1")
-    for user in ("jiesuan1", "neishen1", "yibaoju1", "caizhengju1"):
+    for user in batch_signers(sessions, batch_id):
         sign(sessions, batch_id, user)
     first = payment.issue(sessions, batch_id, "caiwu1", dt.date(YEAR, 1, 23))[0]
     results, errors = at_once(50, lambda i: payment.confirm(sessions, first, "BANK-0001", dt.date(YEAR, 1, 26), "caiwu1"))
@@ -75,7 +76,7 @@ def test_15_4_two_instructions_confirmed_at_once_with_one_bank_reference_pay_onc
     rows = listed_through_fixing(sessions, institutions=30)
     secure_and_sign(sessions, rows[:4])
     batch_id = batch.prepare(sessions, REGION, YEAR, "jiesuan1")
-    for user in ("jiesuan1", "neishen1", "yibaoju1", "caizhengju1"):
+    for user in batch_signers(sessions, batch_id):
         sign(sessions, batch_id, user)
     issued = payment.issue(sessions, batch_id, "caiwu1", dt.date(YEAR, 1, 23))
     with sessions() as s:

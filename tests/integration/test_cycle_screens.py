@@ -9,6 +9,7 @@ from prepay_admin.models import Application, AuditEvent, PaymentInstruction
 from prepay_admin.services.demo import load_demo
 from tests.screens import csrf_token, sign_in
 from tests.ledger_helpers import vouchers
+from tests.signing_helpers import batch_signers, presettlement_signers
 
 BASE = "/cycle/320600/2026"
 
@@ -49,7 +50,7 @@ def test_a_january_on_screens_from_opening_to_confirmed_payment(client, region):
     assert post(client, "/prepare").status_code == 302
     batch_page = client.get("/batches/1").get_data(as_text=True)
     seen = re.search(r'name="seen_hash" type="hidden" value="([0-9a-f]{64})"', batch_page).group(1)
-    for user in ("jiesuan1", "neishen1", "yibaoju1", "caizhengju1"):
+    for user in batch_signers(region, 1):
         switch(client, user)
         response = client.post("/batches/1/sign", data={"csrf_token": csrf_token(client, "/batches/1"),
                                                          "seen_hash": seen, "comment": "同意"})

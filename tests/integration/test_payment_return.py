@@ -17,6 +17,7 @@ from prepay_admin.services.errors import Refused, ServiceError
 from prepay_admin.services.payment_return import confirm_return
 from tests.cycle_helpers import YEAR, listed_through_fixing, secure_and_sign
 from tests.ledger_helpers import vouchers
+from tests.signing_helpers import batch_signers, presettlement_signers
 
 PAID_ON = dt.date(YEAR, 1, 26)
 
@@ -27,7 +28,7 @@ def issued(sessions):
     rows = listed_through_fixing(sessions, institutions=40)
     assert len(secure_and_sign(sessions, rows[:12])) >= 6
     batch_id = batch.prepare(sessions, "320600", YEAR, "jiesuan1")
-    for user in ("jiesuan1", "neishen1", "yibaoju1", "caizhengju1"):
+    for user in batch_signers(sessions, batch_id):
         batch.sign_off(sessions, batch_id, user, "同意", batch.current_hash(sessions, batch_id))
     return batch_id, payment.issue(sessions, batch_id, "caiwu1", dt.date(YEAR, 1, 23))
 

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from prepay_admin.services.demo import load_demo
 from tests.ledger_helpers import vouchers
+from tests.signing_helpers import batch_signers, presettlement_signers
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -96,7 +97,7 @@ def test_13_two_hosts_on_one_database_pay_a_confirmation_sent_to_both_at_once_on
     secure_and_sign(sessions, rows[:1])
     batch_id = batch.prepare(sessions, REGION, YEAR, "jiesuan1")
     seen = batch.current_hash(sessions, batch_id)
-    for user in ("jiesuan1", "neishen1", "yibaoju1", "caizhengju1"):
+    for user in batch_signers(sessions, batch_id):
         batch.sign_off(sessions, batch_id, user, "同意", seen)
     first = payment.issue(sessions, batch_id, "caiwu1", dt.date(YEAR, 1, 23))[0]
     token = token_for(app, "caiwu1")

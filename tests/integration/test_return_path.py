@@ -19,6 +19,7 @@ from prepay_admin.services import receivables, settlement, triggers
 from prepay_admin.services.demo import load_demo
 from prepay_admin.services.errors import ServiceError
 from tests.return_path_helpers import REGION, books_sound, held, settlement_file, stopped_settling
+from tests.signing_helpers import batch_signers, presettlement_signers
 
 YEAR = 2026
 
@@ -223,7 +224,7 @@ def test_26_a_pre_settlement_is_capped_signed_level_by_level_paid_and_deducted_b
     assert together.value.field == "amount" and "40,000.00" in together.value.message
     made = pre.propose(*args, Case.LARGE_GAP, D("100000.00"), D("40000.00"), "jiesuan1",
                        application_ref="申请〔2026〕6号")
-    assert len(made.levels) == 4
+    assert len(made.levels) == 5  # 26§ 第二款 "as a batch": Nantong's chain (RULES §4)
     pid = made.presettlement_id
     seen = pre.current_hash(sessions, pid)
     pre.sign_off(sessions, pid, "jiesuan1", "提交", seen)
@@ -232,7 +233,7 @@ def test_26_a_pre_settlement_is_capped_signed_level_by_level_paid_and_deducted_b
     assert twice.value.field == "user"
     with pytest.raises(ServiceError):
         pre.pay(sessions, pid, "B-PRE-1", dt.date(YEAR, 6, 3), "caiwu1")  # not approved yet
-    for user in ("neishen1", "yibaoju1", "caizhengju1"):
+    for user in presettlement_signers(sessions, pid)[1:]:
         pre.sign_off(sessions, pid, user, "同意", seen)
     paid = pre.pay(sessions, pid, "B-PRE-1", dt.date(YEAR, 6, 3), "caiwu1")
     assert pre.pay(sessions, pid, "B-PRE-1", dt.date(YEAR, 6, 3), "caiwu1").replayed
@@ -299,7 +300,7 @@ def test_20_a_trigger_after_the_instructions_were_issued_voids_them_and_the_batc
     rows = listed_through_fixing(sessions, institutions=30)
     signed = secure_and_sign(sessions, rows[:2])
     batch_id = batch.prepare(sessions, REGION, YEAR, "jiesuan1")
-    for user in ("jiesuan1", "neishen1", "yibaoju1", "caizhengju1"):
+    for user in batch_signers(sessions, batch_id):
         batch.sign_off(sessions, batch_id, user, "同意", batch.current_hash(sessions, batch_id))
     ids = payment.issue(sessions, batch_id, "caiwu1", dt.date(YEAR, 1, 22))
     with sessions() as s:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from prepay_admin.models import Determination, Institution
 from prepay_admin.services.demo import load_demo
+from tests.signing_helpers import presettlement_signers
 from tests.return_path_helpers import REGION, books_sound, settlement_file
 from tests.screens import csrf_token, sign_in
 
@@ -159,7 +160,7 @@ def test_26_a_pre_settlement_recorded_signed_and_paid_on_screen(app, client):
     assert over.status_code == 400 and "超过上限 72,000.00" in over.get_data(as_text=True)
     made = client.post(base, data={"csrf_token": token, **form, "amount": "72000.00"}, follow_redirects=True)
     page = made.get_data(as_text=True)
-    assert made.status_code == 200 and "基金结算部门编制提交 → 内审部门审核通过" in page
+    assert made.status_code == 200 and "基金结算部门编制 → 内审部门审核通过" in page  # the profile's chain
     url = made.request.path
     seen = re.search(r"<code>([0-9a-f]{64})</code>", page).group(1)
     assert client.post(f"{url}/sign", data={"csrf_token": token, "seen_hash": seen, "comment": "提交"},
@@ -205,10 +206,11 @@ def test_26_a_pre_settlement_through_the_api(app, client):
     missing = call("jiesuan1", f"/api/v1/regions/{REGION}/presettlements", body, "p0")
     assert missing.status_code == 422 and "application_ref" in missing.json["errors"]
     made = call("jiesuan1", f"/api/v1/regions/{REGION}/presettlements", {**body, "application_ref": "申请〔2026〕8号"}, "p1")
-    assert made.status_code == 201 and made.json["limit"] == "80000.00" and len(made.json["levels"]) == 4
+    # 26§ 第二款, RULES §4: up to the finance bureau, on the profile's chain (Nantong's five levels)
+    assert made.status_code == 201 and made.json["limit"] == "80000.00" and len(made.json["levels"]) == 5
     pid = made.json["presettlement_id"]
     seen = call("shenji1", f"/api/v1/presettlements/{pid}").json["hash"]
-    for n, user in enumerate(("jiesuan1", "neishen1", "yibaoju1", "caizhengju1")):
+    for n, user in enumerate(presettlement_signers(app.extensions["prepay_sessions"], pid)):
         signed = call(user, f"/api/v1/presettlements/{pid}/sign-offs", {"hash": seen, "comment": "同意"}, f"s{n}")
         assert signed.status_code == 201, signed.json
     paid = call("caiwu1", f"/api/v1/presettlements/{pid}/payment", {"bank_ref": "B-API-1", "paid_on": "2026-06-02"}, "pay")

@@ -19,6 +19,7 @@ from prepay_admin.services.facts import pledges_valid_on
 from prepay_admin.services.policy import record_override
 from prepay_admin.services.unit_of_work import find_region
 from tests.cycle_helpers import REGION, YEAR, listed, listed_through_fixing, region_ready
+from tests.signing_helpers import batch_signers, presettlement_signers
 
 
 def apply_all(sessions, codes=None):
@@ -33,7 +34,7 @@ def apply_all(sessions, codes=None):
 def pay_batch(sessions, on=dt.date(YEAR, 1, 23)):
     batch_id = batch.prepare(sessions, REGION, YEAR, "jiesuan1")
     seen = batch.current_hash(sessions, batch_id)
-    for user in ("jiesuan1", "neishen1", "yibaoju1", "caizhengju1"):
+    for user in batch_signers(sessions, batch_id):
         batch.sign_off(sessions, batch_id, user, "同意", seen)
     return payment.issue(sessions, batch_id, "caiwu1", on)
 

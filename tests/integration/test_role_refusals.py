@@ -63,8 +63,8 @@ SCREENS = {
     "/cycle/<region_code>/<year:year>/instructions/<id:instruction_id>/void": (
         {D.FINANCE}, f"{CYCLE}/instructions/1/void", {"reason": "账号有误"}),
     # the batch of the signing region was submitted: the internal audit's level is due (24§(五))
-    "/batches/<id:batch_id>/sign": ({D.INTERNAL_AUDIT}, "/batches/2/sign", {"comment": "同意", "seen_hash": "0" * 64}),
-    "/batches/<id:batch_id>/reject": ({D.INTERNAL_AUDIT}, "/batches/2/reject", {"reason": "金额有误"}),
+    "/batches/<id:batch_id>/sign": ({D.FINANCE}, "/batches/2/sign", {"comment": "同意", "seen_hash": "0" * 64}),
+    "/batches/<id:batch_id>/reject": ({D.FINANCE}, "/batches/2/reject", {"reason": "金额有误"}),
     "/ledger/<region_code>/closing/close": ({D.FINANCE}, f"/ledger/{REGION}/closing/close",
                                             {"fund": "employee", "period": "2026-01"}),
     "/ledger/<region_code>/closing/reopen": ({D.FINANCE}, f"/ledger/{REGION}/closing/reopen",
@@ -108,9 +108,9 @@ SCREENS = {
         "institution": "H32060000001", "fund": "employee", "month": "2026-05", "case": "large_gap",
         "incurred": "100000.00", "settled": "0", "amount": "50000.00", "application_ref": "申请2号"}),
     "/recovery/<region_code>/presettlements/<id:presettlement_id>/sign": (
-        {D.INTERNAL_AUDIT}, f"/recovery/{REGION}/presettlements/1/sign", {"comment": "同意", "seen_hash": "0" * 64}),
+        {D.FINANCE}, f"/recovery/{REGION}/presettlements/1/sign", {"comment": "同意", "seen_hash": "0" * 64}),
     "/recovery/<region_code>/presettlements/<id:presettlement_id>/reject": (
-        {D.INTERNAL_AUDIT}, f"/recovery/{REGION}/presettlements/1/reject", {"reason": "金额有误"}),
+        {D.FINANCE}, f"/recovery/{REGION}/presettlements/1/reject", {"reason": "金额有误"}),
     # documents: the agreement, notices and the public list are fund settlement's; demands and statements finance's
     "/documents/<region_code>/<year:year>/<code>/<kind>": ({D.FUND_SETTLEMENT},
                                                           f"/documents/{REGION}/2026/H32060000001/determination_notice", {}),
@@ -144,7 +144,7 @@ API = {
         {D.FUND_SETTLEMENT}, f"/api/v1/regions/{REGION}/campaigns/2026/agreements",
         {"institution_code": "H32060000001", "signed_on": "2026-01-08"}),
     "POST /api/v1/batches/<id:batch_id>/sign-offs": (
-        {D.INTERNAL_AUDIT}, "/api/v1/batches/2/sign-offs", {"batch_hash": "0" * 64, "comment": "同意"}),
+        {D.FINANCE}, "/api/v1/batches/2/sign-offs", {"batch_hash": "0" * 64, "comment": "同意"}),
     "POST /api/v1/payment-instructions/<id:instruction_id>/confirmation": (
         {D.FINANCE}, "/api/v1/payment-instructions/1/confirmation",
         {"bank_ref": "BK-9", "paid_on": "2026-01-26", "paid_from": "expenditure"}),
@@ -194,9 +194,9 @@ API = {
         {"institution_code": "H32060000001", "fund": "employee", "month": "2026-05", "case": "large_gap",
          "incurred": "100000.00", "amount": "50000.00", "application_ref": "申请3号"}),
     "POST /api/v1/presettlements/<id:presettlement_id>/sign-offs": (
-        {D.INTERNAL_AUDIT}, "/api/v1/presettlements/1/sign-offs", {"hash": "0" * 64, "comment": "同意"}),
+        {D.FINANCE}, "/api/v1/presettlements/1/sign-offs", {"hash": "0" * 64, "comment": "同意"}),
     "POST /api/v1/presettlements/<id:presettlement_id>/rejection": (
-        {D.INTERNAL_AUDIT}, "/api/v1/presettlements/1/rejection", {"reason": "金额有误"}),
+        {D.FINANCE}, "/api/v1/presettlements/1/rejection", {"reason": "金额有误"}),
     "POST /api/v1/presettlements/<id:presettlement_id>/payment": (
         {D.FINANCE}, "/api/v1/presettlements/1/payment", {"bank_ref": "B4", "paid_on": "2026-06-01"}),
     "POST /api/v1/regions/<region_code>/documents": (
@@ -219,7 +219,7 @@ TABLES = ("data_import", "monthly_payout", "import_upload", "transition", "appli
 @pytest.fixture
 def region(app):
     """A played year (batch 1 paid, instruction 1 confirmed), and a second region whose batch 2 was
-    submitted and waits for the internal audit."""
+    submitted and waits for the next level of the chain (Nantong: 财务管理部门审核申报, RULES §4)."""
     sessions = app.extensions["prepay_sessions"]
     load_demo(sessions, institutions=12, seed=2026, year=2026)
     batch = batch_awaiting_sign_off(sessions, SIGNING, "南通市（签字演示）", institutions=12, applicants=5, signed=2)

@@ -10,6 +10,7 @@ from prepay_admin.services import batch as batches
 from prepay_admin.services.demo import load_demo
 from tests.cycle_helpers import REGION, YEAR, listed_through_fixing, secure_and_sign
 from tests.screens import csrf_token, sign_in
+from tests.signing_helpers import batch_signers, presettlement_signers
 
 
 @pytest.fixture
@@ -23,8 +24,8 @@ def form_hash(page: str) -> str:
     return re.search(r'name="seen_hash" type="hidden" value="([0-9a-f]{64})"', page).group(1)
 
 
-def test_the_four_levels_sign_on_screen_each_naming_the_hash_it_saw(client, app, batch_id):
-    for user in ("jiesuan1", "neishen1", "yibaoju1", "caizhengju1"):
+def test_each_level_of_the_chain_signs_on_screen_naming_the_hash_it_saw(client, app, batch_id):
+    for user in batch_signers(app.extensions["prepay_sessions"], batch_id):
         sign_in(client, user)
         page = client.get(f"/batches/{batch_id}").get_data(as_text=True)
         assert "计算方法" in page and "以上年月均医保基金支付额为基数" in page and "拨付明细" in page
@@ -34,7 +35,8 @@ def test_the_four_levels_sign_on_screen_each_naming_the_hash_it_saw(client, app,
         assert done.status_code == 302, done.get_data(as_text=True)
         client.post("/logout", data={"csrf_token": csrf_token(client, "/password")})
     with app.extensions["prepay_sessions"]() as s:
-        assert s.scalar(select(func.count()).select_from(SignOff).where(SignOff.voided_at.is_(None))) == 4
+        assert s.scalar(select(func.count()).select_from(SignOff).where(SignOff.voided_at.is_(None))) == len(
+            batch_signers(app.extensions["prepay_sessions"], batch_id))
 
 
 def test_a_clerk_sees_why_they_cannot_sign_and_a_forged_sign_off_is_refused_with_403(client, app, batch_id):
@@ -44,10 +46,11 @@ def test_a_clerk_sees_why_they_cannot_sign_and_a_forged_sign_off_is_refused_with
     client.post(f"/batches/{batch_id}/sign", data={"csrf_token": token, "seen_hash": form_hash(page),
                                                    "comment": "提请审核"})
     page = client.get(f"/batches/{batch_id}").get_data(as_text=True)
-    assert "同意并签字" not in page and "须由内审部门办理" in page
+    assert "同意并签字" not in page and "须由财务管理部门办理" in page  # RULES §4: Nantong's next level
+    assert "✓ 基金结算部门编制" in page and "财务管理部门审核申报（待签）" in page  # the chain, and where it stands
     forged = client.post(f"/batches/{batch_id}/sign", data={"csrf_token": token, "seen_hash": "0" * 64,
                                                             "comment": "越权"})
-    assert forged.status_code == 403 and "须由内审部门办理" in forged.get_data(as_text=True)
+    assert forged.status_code == 403 and "须由财务管理部门办理" in forged.get_data(as_text=True)
     with app.extensions["prepay_sessions"]() as s:
         assert s.scalar(select(func.count()).select_from(SignOff)) == 1
         assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.kind == "refused")) == 1
@@ -69,7 +72,7 @@ def test_a_rejection_needs_a_reason_and_voids_what_was_signed(client, app, batch
     client.post(f"/batches/{batch_id}/sign", data={"csrf_token": csrf_token(client, f"/batches/{batch_id}"),
                                                    "seen_hash": form_hash(page), "comment": "提请审核"})
     client.post("/logout", data={"csrf_token": csrf_token(client, "/password")})
-    sign_in(client, "neishen1")
+    sign_in(client, "caiwu1")  # the level whose turn it is returns it: 财务管理部门审核申报
     empty = client.post(f"/batches/{batch_id}/reject", data={"csrf_token": csrf_token(client, f"/batches/{batch_id}"),
                                                              "reason": ""})
     assert empty.status_code == 400 and "退回须说明原因" in empty.get_data(as_text=True)

@@ -20,7 +20,7 @@ def test_the_dashboard_shows_the_funds_months_the_pipeline_the_deadlines_and_wha
     assert response.status_code == 200
     assert "南通市（演示）" in page and "职工医保统筹基金" in page and "可以预付" in page
     assert "基金可支付月数与门槛（9§）" in page and "门槛 12" in page and "门槛 6" in page  # 9§ thresholds
-    assert "各环节机构数（家）" in page and "四级审核通过" in page and "视作放弃" in page
+    assert "各环节机构数（家）" in page and "逐级审核通过" in page and "视作放弃" in page
     assert "确认并拨付预付金（15§(四)）" in page and "签约、办理担保截止（15§(三)）" in page
     assert page.count("（已办结）") == 2  # the played year: every listed institution signed or gave up, all paid
     assert "年度预付进度" in page and "财政部门确认" in page and "暂付款—医保预付金余额" in page

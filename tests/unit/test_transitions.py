@@ -28,12 +28,11 @@ EXPECTED = {
         ("listed", "stop"): "stopped", ("secured", "stop"): "stopped", ("signed", "stop"): "stopped",
     },
     "agreement": {("active", "expire"): "expired", ("active", "terminate"): "terminated"},
+    # 24§(五), RULES §4: the levels and their order are the profile's chain (tests/unit/test_signoff.py);
+    # the table only says that signing ends in approval, and that a change or a return starts again
     "batch": {
-        ("draft", "edit"): "draft", ("draft", "submit"): "submitted", ("submitted", "review"): "reviewed",
-        ("reviewed", "confirm_administration"): "administration_confirmed",
-        ("administration_confirmed", "confirm_finance"): "approved",
-        ("submitted", "reject"): "draft", ("reviewed", "reject"): "draft", ("administration_confirmed", "reject"): "draft",
-        ("submitted", "edit"): "draft", ("reviewed", "edit"): "draft", ("administration_confirmed", "edit"): "draft",
+        ("draft", "edit"): "draft", ("draft", "sign"): "signing", ("signing", "sign"): "signing",
+        ("signing", "approve"): "approved", ("signing", "reject"): "draft", ("signing", "edit"): "draft",
         ("approved", "issue"): "paying", ("paying", "complete"): "paid",
     },
     "payment": {("pending", "confirm"): "paid", ("pending", "void"): "voided"},
@@ -48,12 +47,8 @@ EXPECTED = {
     },
     # 26§: the first case the bureau approves itself; the second goes up to the finance bureau
     "presettlement": {
-        ("draft", "submit"): "submitted", ("submitted", "review"): "reviewed",
-        ("submitted", "review_and_approve"): "approved",
-        ("reviewed", "confirm_administration"): "administration_confirmed",
-        ("administration_confirmed", "confirm_finance"): "approved",
-        ("submitted", "reject"): "rejected", ("reviewed", "reject"): "rejected",
-        ("administration_confirmed", "reject"): "rejected", ("approved", "pay"): "paid",
+        ("draft", "sign"): "signing", ("signing", "sign"): "signing", ("signing", "approve"): "approved",
+        ("signing", "reject"): "rejected", ("approved", "pay"): "paid",
     },
 }
 BY_NAME = {m.name: m for m in MACHINES}
@@ -91,15 +86,16 @@ def test_15_3_only_a_listed_or_secured_institution_can_be_deemed_to_have_given_u
     assert {s for (s, a) in DETERMINATION.table if a == "give_up"} == {"listed", "secured"}
 
 
-def test_24_5_the_batch_reaches_approval_only_through_the_four_levels_in_order():
-    state = "draft"
-    for action in ["submit", "review", "confirm_administration", "confirm_finance"]:
-        state = BATCH.next(state, action)
-    assert state == "approved"
+def test_24_5_the_batch_reaches_approval_only_by_signing():
+    assert BATCH.next(BATCH.next(BATCH.next("draft", "sign"), "sign"), "approve") == "approved"
     with pytest.raises(IllegalTransition):
-        BATCH.next("reviewed", "confirm_finance")  # no level may be skipped
+        BATCH.next("draft", "approve")  # the maker alone never approves
     with pytest.raises(IllegalTransition):
         BATCH.next("draft", "issue")  # nothing is paid before the last sign-off
+
+
+def test_a_state_of_the_old_fixed_review_keeps_its_label_in_the_audit_trail():
+    assert BATCH.label("reviewed") == "内审通过（待医保局确认）" and BATCH.label("confirm_finance") == "财政部门确认"
 
 
 def test_final_states_allow_nothing():
