@@ -71,8 +71,9 @@ def test_a_january_walked_on_screens_from_opening_to_the_confirmed_payment(anony
     done(page, "已编制拨付批次")
     page.screenshot(path=str(ARTIFACTS / "january-cycle.png"), full_page=True)
 
-    for user, level in (("jiesuan1", "基金结算部门编制提交"), ("neishen1", "内审部门审核"),
-                        ("yibaoju1", "医保行政部门确认"), ("caizhengju1", "财政部门确认")):
+    for user, level in (("jiesuan1", "基金结算部门编制"), ("caiwu1", "财务管理部门审核申报"),
+                        ("neishen1", "内审部门监督审核"), ("yibaoju1", "医保行政部门确认盖章"),
+                        ("caizhengju1", "财政部门确认盖章")):
         as_user(page, live_url, user)
         page.get_by_role("link", name=re.compile("拨付批次")).first.click()
         expect(page.get_by_role("heading", name=level)).to_be_visible()

@@ -15,7 +15,7 @@ def test_staff_see_the_dashboard_with_its_charts_deadlines_and_sign_offs(page, l
     expect(page.get_by_role("img", name="预付金余额（按基金）")).to_be_visible()
     expect(page.get_by_text("确认并拨付预付金（15§(四)）")).to_be_visible()
     sign_offs = page.locator("table", has_text="审核环节").first
-    for level in ("基金结算部门编制提交", "内审部门审核", "医保行政部门确认", "财政部门确认"):
+    for level in ("基金结算部门编制", "财务管理部门审核申报", "内审部门监督审核", "医保行政部门确认盖章", "财政部门确认盖章"):
         expect(sign_offs).to_contain_text(level)
     expect(page.get_by_text(re.compile(r"暂付款—医保预付金余额：职工 [\d,]+\.\d{2} 元"))).to_be_visible()
     expect(page.get_by_text(re.compile("须于 2026-01-31 前确认并拨付"))).to_be_visible()  # 15§(四)

@@ -347,3 +347,31 @@ def test_21_entries_posted_before_the_chain_are_chained_by_the_migration(databas
     post(sessions, book, t.advance_paid("H3", D("500.00"), dt.date(2026, 1, 24), "p-3"), "p-3", "caiwu1")
     with sessions() as s:
         assert verify(s) == []
+
+
+def test_21_the_nightly_set_checks_read_only_what_was_posted_after_the_verified_heads(engine, sessions, book):
+    """Issue 27: the nightly verify checks what changed since the last verified anchor. An entry planted
+    unbalanced among the verified ones is left to the full check (Sundays and the 1st); one planted
+    among the new ones is named, and a new recovery that takes an institution below zero is measured
+    from where the verified entries left it."""
+    from accounting.verify import chain_heads
+
+    pay(sessions, book, amount="100000")
+    with sessions() as s:
+        heads = chain_heads(s)
+    with engine.begin() as conn:
+        guards.remove(conn)
+        conn.exec_driver_sql("UPDATE ledger_line SET credit = 9900000 WHERE credit = 10000000")  # old: unbalanced
+        guards.install(conn)
+    with sessions() as s:
+        assert {b.code for b in verify(s)} >= {"entry_unbalanced", "chain_broken"}
+        assert [b.code for b in verify(s, heads)] == []  # not re-read: the full check's
+    post(sessions, book, t.recovered_by_offset("H1", D("60000"), FEB, "s1"), "off-1", "财务甲")
+    with engine.begin() as conn:
+        guards.remove(conn)
+        conn.exec_driver_sql("UPDATE ledger_line SET credit = 14000000 WHERE credit = 6000000")  # new: 140,000
+        guards.install(conn)
+    with sessions() as s:
+        codes = [b.code for b in verify(s, heads)]
+    # 100,000 held before the heads, 140,000 recovered after: below zero, unbalanced, its link broken
+    assert {"entry_unbalanced", "sub_ledger_negative", "book_unbalanced", "chain_broken"} <= set(codes)
