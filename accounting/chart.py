@@ -18,7 +18,7 @@ class Role(StrEnum):
     ADVANCE = "advance"  # 暂付款—医保预付金 (sub-ledger per institution): annual advances only
     PRESETTLEMENT = "presettlement"  # 暂付款—月度预结金 (sub-ledger per institution): 26§ pre-settlements
     OVERPAID = "overpaid"  # 暂收款—预付金多缴: legacy (held settlements before RULES §7 turn 3), kept for history
-    FUND_BALANCE = "fund_balance"  # 基金结余: the counterpart of the book's opening balance
+    FUNDING = "funding"  # 预付款项资金往来: what the fund's main accounts allotted to pay out of this book
     BENEFIT_EXPENSE = "benefit_expense"  # 社会保险待遇支出
     OTHER_EXPENSE = "other_expense"  # 其他支出
     OTHER_INCOME = "other_income"  # 其他收入: recovered after a write-off of an earlier year
@@ -36,7 +36,7 @@ class Side(StrEnum):
 
 
 NORMAL_SIDE: Mapping[Role, Side] = {role: Side.DEBIT for role in Role} | {
-    role: Side.CREDIT for role in (Role.OVERPAID, Role.FUND_BALANCE, Role.OTHER_INCOME)}
+    role: Side.CREDIT for role in (Role.OVERPAID, Role.FUNDING, Role.OTHER_INCOME)}
 
 # Accounts kept per institution (往来明细): every line on them names the institution.
 PARTY_ROLES = frozenset({Role.ADVANCE, Role.PRESETTLEMENT, Role.OVERPAID})
@@ -44,8 +44,8 @@ PARTY_ROLES = frozenset({Role.ADVANCE, Role.PRESETTLEMENT, Role.OVERPAID})
 # 21§(一): the debit balance of these is what an institution holds or owes; it never goes below zero.
 NON_NEGATIVE_ROLES = frozenset({Role.ADVANCE, Role.PRESETTLEMENT})
 
-# RULES §7 (turn 3): the book's assets; none of them may ever run a credit balance (the deposits are
-# funded from the opening balance, see ``templates.funded``).
+# RULES §7 (turn 3): the book's assets; none of them may run a credit balance (what a deposit pays out
+# is funded first, see ``templates.funded``).
 ASSET_ROLES = frozenset({Role.INCOME_DEPOSIT, Role.EXPENDITURE_DEPOSIT, Role.FISCAL_SPECIAL_DEPOSIT,
                          Role.ADVANCE, Role.PRESETTLEMENT})
 # 暂付款: what institutions hold of the fund, per detail account

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, aliased
 
 from .schema import money_sum
 
-from .chart import Role
+from .chart import HELD_ROLES, Role
 from .errors import LedgerError
 from .models import Book, ChainLink, JournalEntry, JournalLine, LedgerAccount, WriteOffMemo, WriteOffRecovery
 
@@ -128,15 +128,21 @@ class AccountDetail:
         return self.opening + self.debit - self.credit
 
 
-def account_detail(session: Session, book_id: int, role: Role, from_period: str, to_period: str,
+def account_detail(session: Session, book_id: int, role: Role | tuple[Role, ...], from_period: str, to_period: str,
                    party: str | None = None) -> AccountDetail:
-    """明细账: an account's movements in voucher order with a running balance; ``party`` for one sub-ledger."""
+    """明细账: an account's movements in voucher order with a running balance; ``party`` for one sub-ledger.
+    Several roles (the detail accounts of 暂付款): their movements together, under their codes joined."""
     check_range(from_period, to_period)
+    roles = role if isinstance(role, tuple) else (role,)
     book = session.get(Book, book_id)
-    account = session.scalar(select(LedgerAccount).where(LedgerAccount.book_id == book_id, LedgerAccount.role == role))
-    if book is None or account is None:
+    accounts = session.scalars(select(LedgerAccount).where(LedgerAccount.book_id == book_id,
+                                                           LedgerAccount.role.in_(roles))
+                               .order_by(LedgerAccount.code)).all()
+    if book is None or not accounts:
         raise LedgerError("book_not_found", f"账套 {book_id} 没有科目 {role}", "book")
-    conditions = [JournalLine.account_id == account.id]
+    account = accounts[0] if len(accounts) == 1 else LedgerAccount(
+        code="、".join(a.code for a in accounts), name="、".join(a.name for a in accounts))
+    conditions = [JournalLine.account_id.in_([a.id for a in accounts])]
     if party is not None:
         conditions.append(JournalLine.party == party)
     opening = session.scalar(
@@ -159,8 +165,9 @@ def account_detail(session: Session, book_id: int, role: Role, from_period: str,
 
 
 def institution_statement(session: Session, book_id: int, party: str, from_period: str, to_period: str) -> AccountDetail:
-    """对账单: one institution's 暂付款—医保预付金 sub-ledger, to reconcile with the hospital (21§(一))."""
-    return account_detail(session, book_id, Role.ADVANCE, from_period, to_period, party=party)
+    """对账单: one institution's sub-ledgers of 暂付款 (医保预付金 and 月度预结金, RULES §7), to reconcile
+    with the hospital (21§(一)): a pharmacy's pre-settlements are on it as well as a hospital's advance."""
+    return account_detail(session, book_id, HELD_ROLES, from_period, to_period, party=party)
 
 
 def party_balances(session: Session, book_id: int, role: Role = Role.ADVANCE) -> dict[str, Decimal]:

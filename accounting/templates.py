@@ -9,8 +9,8 @@
 
 RULES §7 (turn 3): a pre-settlement has its own detail account (暂付款—月度预结金) with the same
 pattern; a settlement posts only what it withholds (and held money when released or applied: it is no
-expense while held); the book opens with the fund's balance in the special account, which funds what
-the expenditure account pays out, so no asset account runs a credit balance.
+expense while held); what a deposit pays out is funded first by the fund's main accounts (Cr
+预付款项资金往来), so no asset account runs a credit balance.
 """
 from __future__ import annotations
 
@@ -37,24 +37,15 @@ def _held(role: Role) -> Role:
     return role
 
 
-def opening_balance(amount: Decimal, on: dt.date, source_ref: str, summary: str,
-                    into: Role = Role.FISCAL_SPECIAL_DEPOSIT) -> EntryDraft:
-    """RULES §7 (turn 3): the book opens with the fund's balance in the finance bureau's special account
-    (the 9§ figures' cumulative surplus; a book without one: in the expenditure account):
-    Dr 财政专户存款 / Cr 基金结余. What the book pays out is funded from it (``funded``), so no deposit
-    ever runs a credit balance."""
-    return EntryDraft(on, summary, source_ref, (
+def funded(amount: Decimal, on: dt.date, source_ref: str, summary: str = "",
+           into: Role = Role.EXPENDITURE_DEPOSIT) -> EntryDraft:
+    """RULES §7 (turn 3): the book records what touches the prepayment accounts, and the money that
+    funds it: before a deposit pays out, the fund's main accounts allot the amount to it (用款, 24§(五)):
+    Dr 支出户存款 (or 财政专户存款) / Cr 预付款项资金往来. So no deposit runs a credit balance, and the
+    clearing account says, at any time, how much the prepayments have drawn on the fund."""
+    return EntryDraft(on, summary or "拨入预付款项用款", source_ref, (
         LineDraft(_bank(into), debit=amount),
-        LineDraft(Role.FUND_BALANCE, credit=amount),
-    ))
-
-
-def funded(amount: Decimal, on: dt.date, source_ref: str, summary: str = "") -> EntryDraft:
-    """24§(五): the finance bureau transfers what a payment needs from the special account into the
-    expenditure account (用款): Dr 支出户存款 / Cr 财政专户存款."""
-    return EntryDraft(on, summary or "财政专户拨入支出户（预付款项用款）", source_ref, (
-        LineDraft(Role.EXPENDITURE_DEPOSIT, debit=amount),
-        LineDraft(Role.FISCAL_SPECIAL_DEPOSIT, credit=amount),
+        LineDraft(Role.FUNDING, credit=amount),
     ))
 
 
@@ -124,12 +115,13 @@ def monthly_settlement(party: str, withheld: Decimal, on: dt.date, source_ref: s
     return EntryDraft(on, summary or f"{party} 月度结算", source_ref, tuple(lines))
 
 
-def held_applied(party: str, amount: Decimal, on: dt.date, source_ref: str, summary: str = "") -> EntryDraft:
+def held_applied(party: str, amount: Decimal, on: dt.date, source_ref: str, summary: str = "",
+                 account: Role = Role.ADVANCE) -> EntryDraft:
     """RULES §6 (HB 五): settlement money held back from the institution (no expense while held, RULES §7)
-    is applied to what it owes: Dr 社会保险待遇支出 / Cr 暂付款—医保预付金."""
-    return EntryDraft(on, summary or f"以暂停拨付的结算款抵扣 {party} 应收回的医保预付金", source_ref, (
+    is applied to what it owes: Dr 社会保险待遇支出 / Cr 暂付款 (the debt's detail account)."""
+    return EntryDraft(on, summary or f"以暂停拨付的结算款抵扣 {party} 应收回的{WHAT_IS_HELD[_held(account)]}", source_ref, (
         LineDraft(Role.BENEFIT_EXPENSE, debit=amount),
-        LineDraft(Role.ADVANCE, credit=amount, party=party),
+        LineDraft(account, credit=amount, party=party),
     ))
 
 

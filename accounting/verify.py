@@ -108,8 +108,8 @@ def _line_shape(session: Session, books: dict[int, str], new=None) -> Iterator[B
 def _negative_sub_ledgers(session: Session, books: dict[int, str], new=None) -> Iterator[Breach]:
     """21§(一): what an institution holds or owes never goes below zero, at any entry in posting order
     (a running sum per book, account and institution: one window query). Over the new entries, the
-    sum runs on from where the old ones left each institution they touch (posting order is the
-    voucher order: a new entry's number is above every old one's of its book and year)."""
+    walk covers the institutions they touch, over their whole history in voucher order (so a new
+    entry dated into an earlier year is placed where the full check places it)."""
     e, l, a = JournalEntry, JournalLine, LedgerAccount
     fen = stored_fen(l.debit) - stored_fen(l.credit)
     held = and_(a.role.in_(NON_NEGATIVE_ROLES), l.party.is_not(None), l.party != "")
@@ -121,16 +121,10 @@ def _negative_sub_ledgers(session: Session, books: dict[int, str], new=None) -> 
     else:
         touched = (select(a.id.label("account_id"), l.party).join(l, l.account_id == a.id)
                    .where(held, l.entry_id.in_(new)).distinct().subquery())
-        before = (select(a.book_id, a.role, l.party, func.sum(fen).label("fen"))
-                  .join(l, l.account_id == a.id)
-                  .join(touched, and_(touched.c.account_id == a.id, touched.c.party == l.party))
-                  .where(l.entry_id.not_in(new)).group_by(a.book_id, a.role, l.party).subquery())
-        walk = (select(e.book_id, e.voucher_year, e.voucher_no, l.party,
-                       (func.coalesce(before.c.fen, 0) + running).label("balance"))
+        walk = (select(e.book_id, e.voucher_year, e.voucher_no, l.party, running.label("balance"))
                 .join(l, l.entry_id == e.id).join(a, a.id == l.account_id)
-                .outerjoin(before, and_(before.c.book_id == e.book_id, before.c.role == a.role,
-                                        before.c.party == l.party))
-                .where(held, e.id.in_(new)).subquery())
+                .join(touched, and_(touched.c.account_id == a.id, touched.c.party == l.party))
+                .where(held).subquery())
     rows = session.execute(select(walk).where(walk.c.balance < 0)
                            .order_by(walk.c.book_id, walk.c.voucher_year, walk.c.voucher_no))
     for book_id, year, no, party, balance in rows:

@@ -42,7 +42,7 @@ KINDS = {k.name: k for k in (
         "institution", "verdict", "steps", "total", "total_words", "method", "reasons", "rounding_unit"}),
     DocumentKind("demand", "预付金收回通知", "20§(二)1", COMMON | {
         "institution", "demand_ref", "reason", "fund_cn", "amount", "amount_words", "due_on", "working_days",
-        "pay_into", "demanded_on", "court_action", "recovery_article"}),
+        "pay_into", "demanded_on", "court_clause", "recovery_article", "owed_what"}),
     DocumentKind("public_list", "预付金公示", "22§(一)", COMMON | {
         "method", "rows", "totals", "published_on", "days"}, per_institution=False),
     DocumentKind("statement", "预付金对账单", "21§(一)", COMMON | {

@@ -24,9 +24,10 @@ def upgrade(url: str, revision: str = "head", report=None) -> list[str]:
     RULES §7 (turn 3) onto its chart (``services.books.adopt_turn3_chart``, each step told to ``report``).
     Returns the profiles newly stored."""
     command.upgrade(alembic_config(url=url), revision)
-    if revision != "head":
-        return []
     from .db import make_engine, make_session_factory
+
+    if revision != "head" and not _at_head(url):  # an explicit revision that is the head is the head
+        return []
     from .services.profiles import register_packaged_profiles
 
     from .services.books import adopt_turn3_chart
@@ -39,6 +40,21 @@ def upgrade(url: str, revision: str = "head", report=None) -> list[str]:
             if report is not None:
                 report(line)
         return stored
+    finally:
+        engine.dispose()
+
+
+def _at_head(url: str) -> bool:
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from .db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return set(MigrationContext.configure(conn).get_current_heads()) == set(
+                ScriptDirectory.from_config(alembic_config()).get_heads())
     finally:
         engine.dispose()
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import sessionmaker
 
 from .clock import TIMEZONE, today, utcnow
 from .models import JobRun
-from .queries.ledger import audit, verified_heads
+from .queries.ledger import audit, current_heads, verified_heads
 from .services import deadlines, receivables
 from .services.books import remember_verified_heads
 
@@ -59,14 +59,17 @@ def verify_books(sessions: sessionmaker, day: dt.date) -> int:
     """The nightly ``ledger verify``: every breach found is told to staff in one notice of the day (on
     the landing page), so a difference is seen the morning after, not at the year's audit.
 
-    The hash chain is recomputed after the heads the last clean night verified, so a night's chain work
-    grows with the day's new entries; on Sundays and the 1st of each month it is recomputed whole, as
-    ``prepay-admin ledger verify`` always does. Every other invariant is checked over everything."""
+    The hash chain and the ledger's set checks are taken up after the heads the last clean night
+    verified, so a night's work grows with the day's new entries; on Sundays and the 1st of each month
+    the whole book is checked, as ``prepay-admin ledger verify`` always does. The return path's
+    invariants are checked over everything. The heads remembered are those read before the check, so
+    an entry posted while it ran is checked the next night, never taken as verified unread."""
     whole = day.weekday() == 6 or day.day == 1
+    before = current_heads(sessions)
     breaches = audit(sessions, day, jobs=os.cpu_count() or 1,
                      chain_since=None if whole else (verified_heads(sessions) or None))
     if not breaches:
-        remember_verified_heads(sessions, day)
+        remember_verified_heads(sessions, day, before)
     if breaches:
         named = "；".join(f"[{b.code}] {b.message}" for b in breaches[:BREACHES_NAMED])
         more = f" 等 {len(breaches)} 处" if len(breaches) > BREACHES_NAMED else ""

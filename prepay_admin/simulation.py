@@ -41,6 +41,7 @@ from .models import (
     AnnualClearing, AnnualStanding, FundPositionRecord, Institution, MonthlyPayout, PaymentInstruction, Receivable, Region,
     SettlementRun,
 )
+from .policy.departments import Department
 from .policy.facts import Fund
 from .policy.recovery import Method, PresettlementCase, Route, TriggerKind
 from .policy.transitions import PaymentState, ReceivableState
@@ -55,6 +56,10 @@ from .services.regions import check_region
 from .services.rules import effective_profile
 
 CRASH_RATE = 0.04  # of commits, with faults
+# who signs a pre-settlement's levels (jiesuan1 proposes it, so another of the department prepares it)
+PRESETTLEMENT_SIGNERS = {Department.FUND_SETTLEMENT: "jiesuan2", Department.FINANCE: "caiwu1",
+                         Department.INTERNAL_AUDIT: "neishen1", Department.ADMINISTRATION: "yibaoju1",
+                         Department.FINANCE_BUREAU: "caizhengju1"}
 RETRIES_PER_PHASE = 200  # a phase that crashes this often in a row is a bug, not bad luck
 STORY_KINDS = (TriggerKind.ASSET_SEIZURE, TriggerKind.OWNERSHIP_CHANGE, TriggerKind.AGREEMENT_SUSPENDED,
                TriggerKind.UNFULFILLED_JUDGMENT, TriggerKind.MISUSE)
@@ -323,9 +328,11 @@ class _Run:
                     return
                 ids = session.scalars(select(Institution.id).where(Institution.region_id == region_id)
                                       .order_by(Institution.id)).all()
-                session.execute(insert(AnnualClearing), [
-                    dict(institution_id=i, year=year, fund=fund, amount=Decimal(rng.randrange(1_000_000, 50_000_000)) / 100)
-                    for i in ids if rng.random() < 0.5 for fund in Fund])
+                rows = [dict(institution_id=i, year=year, fund=fund,
+                             amount=Decimal(rng.randrange(1_000_000, 50_000_000)) / 100)
+                        for i in ids if rng.random() < 0.5 for fund in Fund]
+                if rows:  # none drawn: no clearing this year (an empty insert would write a row of nothing)
+                    session.execute(insert(AnnualClearing), rows)
 
         self.phase(write)
         for fund in Fund:
@@ -390,7 +397,8 @@ class _Run:
             self.sessions, code, inst, fund, month, PresettlementCase.CANNOT_SETTLE, incurred, amount, "jiesuan1",
             budget_left=incurred, reason="结算系统改造"))
         pid = proposed.presettlement_id
-        for signer in ("jiesuan2", "neishen1"):
+        for level in presettlement.chain_for(self.sessions, pid).levels:  # the profile's chain (RULES §4)
+            signer = PRESETTLEMENT_SIGNERS[level.department]
             self.phase(lambda: presettlement.sign_off(self.sessions, pid, signer, "同意",
                                                       presettlement.current_hash(self.sessions, pid)))
         self.phase(lambda: presettlement.pay(self.sessions, pid, f"SIMP{pid:06d}", paid_on, "caiwu1"))

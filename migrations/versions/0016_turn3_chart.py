@@ -1,5 +1,5 @@
 """The chart of RULES §7 (turn 3): pre-settlements get their own detail account (暂付款—月度预结金), which
-takes over the never-used 暂付款—预付金待收回 (its code kept); the roles 基金结余 and 其他收入 are added
+takes over the never-used 暂付款—预付金待收回 (its code kept); the roles 预付款项资金往来 and 其他收入 are added
 (each book gets their accounts from its region's profile when it is next opened: see
 ``services.books.adopt_turn3_chart``); 暂收款—预付金多缴 stays for history only. Money held back from a
 settlement (HB 五) is no longer booked while held: the register of held payments (``held_payment``)
@@ -17,6 +17,9 @@ import sqlalchemy as sa
 from alembic import op
 
 import accounting.schema
+from accounting import guards
+
+HELD_APPEND_ONLY = "暂停拨付登记簿只增不改：已登记的暂停、解除或抵扣不能修改或删除"
 
 revision = "0016"
 down_revision = "0015"
@@ -26,7 +29,7 @@ depends_on = None
 OLD = ("income_deposit", "expenditure_deposit", "fiscal_special_deposit", "advance", "receivable", "overpaid",
        "benefit_expense", "other_expense")
 NEW = ("income_deposit", "expenditure_deposit", "fiscal_special_deposit", "advance", "presettlement", "overpaid",
-       "fund_balance", "benefit_expense", "other_expense", "other_income")
+       "funding", "benefit_expense", "other_expense", "other_income")
 
 
 def _role(values) -> sa.Enum:
@@ -47,6 +50,10 @@ def upgrade() -> None:
     _alter_role(both, NEW)
     with op.batch_alter_table("settlement_line", schema=None) as batch_op:
         batch_op.alter_column("ledger_entry_id", existing_type=sa.Integer(), nullable=True)
+        batch_op.add_column(sa.Column("applied", sa.BigInteger(), server_default="0", nullable=False))
+    # what a line applied of held money: its net less what the month itself left to pay
+    op.execute("UPDATE settlement_line SET applied = net - payable + withheld + held - released "
+               "WHERE net - payable + withheld + held - released > 0")
     op.create_table(
         "held_payment",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -74,6 +81,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_held_payment_region_fund_institution", "held_payment",
                     ["region_id", "fund", "institution_id"], unique=False)
+    guards.guard_table(op.get_bind(), "held_payment", HELD_APPEND_ONLY)
     # RULES §4 (turn 3): the levels are the profile's chain; a batch or pre-settlement in review is
     # "signing", whichever level signed last (the signatures say which)
     for table in ("payment_batch", "presettlement"):
@@ -81,13 +89,25 @@ def upgrade() -> None:
                    "WHERE state IN ('submitted', 'reviewed', 'administration_confirmed')")
 
 
+def _refuse_when_adopted() -> None:
+    """Money held in the register would be lost with its table: refused. (Entries posted to the new
+    accounts stay; 0015's code cannot read a book that has them: restore a backup to run it.)"""
+    held = op.get_bind().exec_driver_sql("SELECT count(*) FROM held_payment").scalar()
+    if held:
+        raise RuntimeError("不能降级到 0015：暂停拨付登记簿中已有登记，降级会丢失这些金额（请从备份恢复）")
+
+
 def downgrade() -> None:
-    """Back to 0015 without losing an entry: accounts of the new roles that hold lines (the opening
-    balance on 基金结余, a pre-settlement on its own account) stay, so the role's CHECK keeps every value,
+    """Back to 0015 without losing an entry: accounts of the new roles that hold lines (a funding on
+    预付款项资金往来, a pre-settlement on its own account) stay, so the role's CHECK keeps every value,
     and settlement lines without a voucher keep ``ledger_entry_id`` nullable. Accounts nothing was
-    posted to go back to what 0015 had."""
+    posted to go back to what 0015 had. Refused while money is held in the register."""
+    _refuse_when_adopted()
+    guards.unguard_table(op.get_bind(), "held_payment")
     op.drop_index("ix_held_payment_region_fund_institution", table_name="held_payment")
     op.drop_table("held_payment")
+    with op.batch_alter_table("settlement_line", schema=None) as batch_op:
+        batch_op.drop_column("applied")
     legacy = {1: "submitted", 2: "reviewed", 3: "administration_confirmed"}
     for n, state in legacy.items():
         op.execute(f"UPDATE payment_batch SET state = '{state}' WHERE state = 'signing' AND (SELECT count(*) "
@@ -97,7 +117,7 @@ def downgrade() -> None:
                    f"FROM presettlement_sign_off s WHERE s.presettlement_id = presettlement.id) = {n}")
     both = OLD + tuple(v for v in NEW if v not in OLD)
     _alter_role(NEW, both)
-    op.execute("DELETE FROM ledger_account WHERE role IN ('fund_balance', 'other_income') AND NOT EXISTS "
+    op.execute("DELETE FROM ledger_account WHERE role IN ('funding', 'other_income') AND NOT EXISTS "
                "(SELECT 1 FROM ledger_line l WHERE l.account_id = ledger_account.id)")
     op.execute("UPDATE ledger_account SET role = 'receivable', name = '暂付款—预付金待收回' "
                "WHERE role = 'presettlement' AND NOT EXISTS "

@@ -128,6 +128,8 @@ class SettlementLine(Base):
     withheld: Mapped[Decimal] = mapped_column(Money())
     held: Mapped[Decimal] = mapped_column(Money())
     released: Mapped[Decimal] = mapped_column(Money())
+    # of ``withheld``: money held back earlier and applied to the debt now (HB 五, RULES §6)
+    applied: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"), server_default="0")
     net: Mapped[Decimal] = mapped_column(Money())
     still_owed: Mapped[Decimal] = mapped_column(Money())
     note: Mapped[str] = mapped_column(String(300))

@@ -14,6 +14,10 @@ from .facts import Assessment, CreditGrade, Flag, Fund, Kind
 from .reasons import Citations
 from .signoff import DEFAULT_RULES, SignOffRules
 
+# the Nantong text's articles for each reason money is owed back (the default of a profile naming none)
+DEFAULT_RECOVERY_ARTICLES = {"year_end_difference": "第十七条", "clearance": "第十七条",
+                             "annual_recovery": "第十七条", "trigger": "第二十条", "presettlement": "第二十六条"}
+
 
 @dataclass(frozen=True)
 class ScoreBand:
@@ -99,7 +103,11 @@ class YearEndRules:
     refund_working_days: int
     withhold_settlement_until_recovered: bool
     court_action: str = "提起诉讼"  # 20§(二)5; Hebei: 依法申请强制执行 (HB 五)
-    recovery_article: str = "第二十条"  # the article of the text a demand cites
+    court_clause: str = "依法申报破产债权或提起诉讼"  # what a demand says follows an unpaid refund
+    recovery_articles: Mapping[str, str] = None  # route → the article a demand cites (DEFAULT_RECOVERY_ARTICLES)
+
+    def recovery_article(self, route: str) -> str:
+        return (self.recovery_articles or DEFAULT_RECOVERY_ARTICLES).get(route, "第二十条")
 
 
 @dataclass(frozen=True)

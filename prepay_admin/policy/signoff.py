@@ -78,12 +78,24 @@ class Chain:
         return None
 
 
+BUREAU_DEPARTMENTS = (Department.FUND_SETTLEMENT, Department.FINANCE, Department.INTERNAL_AUDIT)
+
+
 def chain_problems(levels: Sequence[Level], *, ends_with_confirmation: bool) -> list[str]:
     """What a profile's chain may not be: fewer than two levels (maker ≠ checker), a department twice
-    or one that does not sign, not begun by 基金结算部门 (24§(二): it prepares); a payment's chain must
-    end with the administration's and the finance bureau's confirmation (24§(五), 15§(四))."""
+    or one that does not sign, not begun by 基金结算部门 (24§(二): it prepares), without 内审 (24§(四):
+    the oversight of the payment process); a payment's chain must end with the administration's and
+    the finance bureau's confirmation (24§(五), 15§(四)); the bureau's own chain (26§ 第一款) is
+    signed inside the bureau, and the finance department, which pays, does not approve it last."""
     found = []
     departments = [level.department for level in levels]
+    if Department.INTERNAL_AUDIT not in departments:
+        found.append("须有内审部门的环节（24§(四)）")
+    if not ends_with_confirmation:
+        if any(d not in BUREAU_DEPARTMENTS for d in departments):
+            found.append("经办机构自行审核的环节只能由基金结算、财务管理和内审部门签字（26§ 第一款）")
+        if departments and departments[-1] == Department.FINANCE:
+            found.append("最后一个环节不能是拨付资金的财务管理部门")
     if len(levels) < 2:
         found.append("至少须有两个环节（编制与审核不能是同一人）")
     if len(set(departments)) != len(departments):

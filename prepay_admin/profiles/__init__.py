@@ -25,6 +25,7 @@ from accounting.chart import REQUIRED_ROLES, Role
 from ..policy.facts import Assessment, CreditGrade, Flag, Fund, Kind
 from ..policy.money import ROUNDING_MODES
 from ..policy.profile import (
+    DEFAULT_RECOVERY_ARTICLES,
     Account,
     AmountRules,
     CalendarRules,
@@ -38,6 +39,7 @@ from ..policy.profile import (
     YearEndRules,
 )
 from ..policy.departments import Department
+from ..policy.recovery import Route
 from ..policy.reasons import MESSAGES as REASON_CODES
 from ..policy.signoff import DEFAULT_RULES, SIGNING_DEPARTMENTS, Chain, Level, SignOffRules, chain_problems
 from ..policy.reasons import Citations
@@ -58,12 +60,13 @@ DEFAULT_PROFILE = "nantong-2025"
 REQUIRED_ACCOUNTS = tuple(role.value for role in REQUIRED_ROLES)  # every role a posting template uses
 
 # RULES §7 (turn 3) changed the chart: a profile written before it (a stored version is never changed)
-# names ``receivable`` (暂付款—预付金待收回, never posted to) and lacks the three new accounts. Read as:
-# the pre-settlements' detail account takes the unused account's code, and 其他收入 and 基金结余 take
-# the codes of 社会保险基金会计制度 unless the profile names its own. A new version should name all.
+# names ``receivable`` (暂付款—预付金待收回, never posted to) and lacks the new accounts. Read as: the
+# pre-settlements' detail account takes the unused account's code, and 其他收入 and 预付款项资金往来
+# take the codes the packaged profiles give them (a code the profile uses already gets a digit more).
+# A new version should name all.
 LEGACY_ACCOUNT_DEFAULTS = {
-    "other_income": {"code": "409", "name": "其他收入"},
-    "fund_balance": {"code": "301", "name": "基金结余"},
+    "other_income": {"code": "4301", "name": "其他收入"},
+    "funding": {"code": "2901", "name": "预付款项资金往来"},
 }
 
 
@@ -75,8 +78,14 @@ def with_turn3_accounts(accounts: dict) -> dict:
     legacy = out.pop("receivable", None)
     if "presettlement" not in out and isinstance(legacy, dict) and "code" in legacy:
         out["presettlement"] = {"code": legacy["code"], "name": "暂付款—月度预结金"}
+    used = {a.get("code") for a in out.values() if isinstance(a, dict)}
     for role, account in LEGACY_ACCOUNT_DEFAULTS.items():
-        out.setdefault(role, dict(account))
+        if role not in out:
+            code = account["code"]
+            while code in used:
+                code += "9"
+            out[role] = {"code": code, "name": account["name"]}
+            used.add(code)
     return out
 
 
@@ -244,7 +253,11 @@ class _YearEndSchema(_Table):
     # 20§(二)5 提起诉讼 / HB 五 依法申请强制执行: the wording of the court route, and the article the
     # demand cites (defaults: the Nantong text's, for versions stored before these were parameters)
     court_action = Text(max_length=40, load_default="提起诉讼")
-    recovery_article = Text(max_length=40, load_default="第二十条")
+    # what a demand says follows when nothing is refunded (after "从你单位此后的结算款中扣回，并")
+    court_clause = Text(max_length=200, load_default="依法申报破产债权或提起诉讼")
+    # the article a demand cites, by why the money is owed (RULES §5, §6, §8)
+    recovery_articles = Mapping(keys=Choice([r.value for r in Route]), values=Text(max_length=40),
+                                load_default=dict(DEFAULT_RECOVERY_ARTICLES))
 
     @post_load
     def _make(self, d: dict, **_: Any) -> YearEndRules:
@@ -465,12 +478,20 @@ def profile_from_data(raw: dict[str, Any], overrides: Iterable[Override] = ()) -
     return profile
 
 
+# 14§ lets the province change conditions and scale for a year; who reviews a payment is governance
+# (24§, RULES §4): changed only by a new version of the profile, never by a year's override of its
+# own signers, and never under a batch already in review.
+NOT_OVERRIDABLE = {"signoff": "审核环节不能通过年度调整修改（14§ 调整的是预付条件和规模），须新增政策参数方案版本"}
+
+
 def _apply(data: dict[str, Any], override: Override) -> str | None:
     """Set ``section.parameter`` in ``data``; a path the schema does not know is refused."""
     parts = override.path.split(".")
     if len(parts) != 2:
         return "参数路径须为“节.参数”，如 amount.minimum"
     section, key = parts
+    if section in NOT_OVERRIDABLE:
+        return NOT_OVERRIDABLE[section]
     schema_field = _ProfileSchema().fields.get(section)
     if not isinstance(schema_field, fields.Nested) or key not in schema_field.schema.fields:
         return "没有这个参数"

@@ -122,6 +122,14 @@ def audit(sessions: sessionmaker, on=None, jobs: int = 1,
                 + uncovered_advances(session, on))
 
 
+def current_heads(sessions: sessionmaker) -> dict[int, tuple[int, str]]:
+    """Each book's chain head now (what a check about to begin will have covered)."""
+    from accounting.verify import chain_heads
+
+    with sessions() as session:
+        return chain_heads(session)
+
+
 def verified_heads(sessions: sessionmaker) -> dict[int, tuple[int, str]]:
     """Each book's chain head as the last clean nightly check verified it."""
     with sessions() as session:

@@ -10,7 +10,8 @@ the simulation check them:
   (``paid_while_owed``: offset first, always);
 - every confirmed payment equals a line of its batch, and the batch's lines still hash to what every
   level signed (``payment_unsigned``);
-- no asset account of a book has a credit balance: what it pays out was funded (``asset_in_credit``).
+- no asset account of a book has a credit balance: what it pays out was funded (``asset_in_credit``);
+- the register of held payments ties to the settlement lines and vouchers that made it (``held_untied``).
 """
 from __future__ import annotations
 
@@ -27,9 +28,9 @@ from accounting.ledger import find_book
 from accounting.models import Book, JournalLine, LedgerAccount
 from accounting.schema import stored_fen
 
-from ..db import Money
+from ..db import Money, money_sum
 from ..models import (
-    BatchItem, Campaign, Institution, PaymentBatch, PaymentInstruction, Receivable, RecoveryMovement, Region,
+    BatchItem, Campaign, HeldPayment, Institution, PaymentBatch, PaymentInstruction, Receivable, RecoveryMovement, Region,
     SettlementLine, SettlementRun, SignOff,
 )
 from ..policy.facts import Fund
@@ -147,5 +148,43 @@ def assets_in_credit(session: Session) -> list[Breach]:
                 .order_by(Book.name, a.name))]
 
 
+def held_untied(session: Session) -> list[Breach]:
+    """HB 五, RULES §7: the register of held payments (money held back is no expense, so it is not in the
+    book) ties to what made it: per institution and fund, what it says was held, released and applied
+    by settlement runs equals what those runs' lines say; whatever else it holds (applied before a
+    succession, carried from 暂收款 at the upgrade) names its voucher; and it never holds less than
+    nothing. A row forged into it (the register pays out what it says is held) breaks this."""
+    h, sl, run = HeldPayment, SettlementLine, SettlementRun
+    names = dict(session.execute(select(Institution.id, Institution.code)).all())
+    register: dict[tuple, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    for inst_id, fund, kind, from_runs, amount in session.execute(
+            select(h.institution_id, h.fund, h.kind, h.settlement_line_id.is_not(None), money_sum(h.amount))
+            .group_by(h.institution_id, h.fund, h.kind, h.settlement_line_id.is_not(None))):
+        register[(inst_id, Fund(fund))][f"{kind}{'' if from_runs else ':other'}"] += amount
+    lines: dict[tuple, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    for inst_id, fund, held, released, applied in session.execute(
+            select(sl.institution_id, run.fund, money_sum(sl.held), money_sum(sl.released), money_sum(sl.applied))
+            .join(run, run.id == sl.run_id).group_by(sl.institution_id, run.fund)):
+        lines[(inst_id, Fund(fund))].update(held=held, released=released, applied=applied)
+    found = []
+    for key in sorted(set(register) | set(lines), key=lambda k: (names.get(k[0], ""), k[1].value)):
+        r, l = register[key], lines[key]
+        who = f"{names.get(key[0], key[0])} {key[1].value}"
+        for kind, label in (("held", "暂停拨付"), ("released", "解除暂停拨付"), ("applied", "抵扣")):
+            if r[kind] != l[kind]:
+                found.append(Breach("held_untied", f"{who} 登记簿记{label} {fmt_yuan_cn(r[kind])} 元，"
+                                                   f"结算明细为 {fmt_yuan_cn(l[kind])} 元"))
+        if r["held:other"] or r["released:other"]:
+            found.append(Breach("held_untied", f"{who} 登记簿有不属于任何结算的暂停或解除记录"))
+        if r["held"] + r["carried:other"] - r["released"] - r["applied"] - r["applied:other"] < 0:
+            found.append(Breach("held_untied", f"{who} 登记簿余额为负"))
+    for inst_id, fund, kind in session.execute(
+            select(h.institution_id, h.fund, h.kind).where(h.settlement_line_id.is_(None), h.ledger_entry_id.is_(None))
+            .distinct()):
+        found.append(Breach("held_untied", f"{names.get(inst_id, inst_id)} {fund} 登记簿的{kind}记录没有对应凭证"))
+    return found
+
+
 def return_path_breaches(session: Session) -> list[Breach]:
-    return position_breaches(session) + paid_while_owed(session) + unsigned_payments(session) + assets_in_credit(session)
+    return (position_breaches(session) + paid_while_owed(session) + unsigned_payments(session)
+            + assets_in_credit(session) + held_untied(session))

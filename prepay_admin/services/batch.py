@@ -251,9 +251,11 @@ def reject(sessions: sessionmaker, batch_id: int, user: str, reason: str) -> Non
     context, found = batch_step(sessions, batch_id, user)
     with context as step:
         batch = found["batch"]
-        level = next_level(batch, step.profile.signoff.batch)
-        if level is None or batch.state != BatchState.SIGNING:
+        chain = step.profile.signoff.batch
+        if batch.state != BatchState.SIGNING:
             raise ServiceError(f"批次当前状态为“{BATCH.label(batch.state)}”，不能退回", "state")
+        # the level whose turn it is; if the chain no longer begins with what was signed, its preparer
+        level = next_level(batch, chain) or chain.levels[0]
         step.require(level.department)
         step.transition(BATCH, batch, "reject", reason)
         _void_sign_offs(batch, f"退回：{reason}")

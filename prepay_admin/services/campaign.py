@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from .. import clock
 from ..models import Campaign, Department, FundGateRecord
 from ..policy.solvency import assess_fund
 from ..policy.transitions import CAMPAIGN, CampaignState
 from ..profiles import ProfileError
-from .books import open_balance_in, open_region_books_in
+from .books import open_region_books_in
 from .errors import ServiceError
 from .facts import fund_positions
 from .rules import effective_profile, profile_version_for
@@ -69,8 +68,6 @@ def open_campaign(sessions: sessionmaker, region_code: str, year: int, user: str
             ))
             gates.append(GateResult(position.fund.value, str(gate.payable_months), gate.open,
                                     tuple(r.message for r in gate.reasons)))
-        # RULES §7 (turn 3): the books carry the year's chart, and open with the fund's balance once
-        books = {book.fund: book for book in open_region_books_in(session, region.code, region.name, profile)}
-        for position in fund_positions(session, region, year):
-            open_balance_in(session, books[position.fund.value], position.cumulative_surplus, year, clock.today(), user)
+        # RULES §7 (turn 3): the books carry the chart of the year's profile
+        open_region_books_in(session, region.code, region.name, profile)
         return Opened(campaign.id, stored.name, stored.version, stored.sha256, tuple(gates))

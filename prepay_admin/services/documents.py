@@ -36,7 +36,7 @@ from ..db import money_sum
 from ..policy.facts import Fund
 from ..policy.method import describe_method, rounding_unit_cn
 from ..policy.reasons import ASSESSMENT_CN, FUND_CN, LEVEL_CN
-from ..policy.recovery import ROUTE_CN, TRIGGER_CN
+from ..policy.recovery import ROUTE_CN, TRIGGER_CN, Route
 from ..policy.transitions import DeterminationState
 from .applications import SELF_CHECK_QUESTIONS
 from .errors import NotFound, ServiceError
@@ -240,8 +240,10 @@ def _demand(step: Step, receivable: Receivable) -> tuple[str, Institution, dict,
                "pay_into": f"户名 {account.account_name}，开户行 {account.bank_name}，账号 {account.account_no}",
                "demanded_on": receivable.demanded_on.isoformat(),
                # the text's article and court route (20§, 提起诉讼; HB 五, 依法申请强制执行)
-               "recovery_article": step.profile.year_end.recovery_article,
-               "court_action": step.profile.year_end.court_action}
+               "recovery_article": step.profile.year_end.recovery_article(receivable.route),
+               "court_clause": step.profile.year_end.court_clause,
+               # what is owed back: a monthly pre-settlement (26§) or the annual advance
+               "owed_what": "月度预结金" if receivable.route == Route.PRESETTLEMENT else "预付金"}
     return f"receivable/{receivable.id}", inst, context, {"receivable_id": receivable.id, "demanded": f"{amount:.2f}",
                                                          "outstanding": f"{outstanding:.2f}"}
 

@@ -217,8 +217,10 @@ def reject(sessions: sessionmaker, presettlement_id: int, user: str, reason: str
     if not (reason or "").strip():
         raise ServiceError("退回须说明原因", "reason")
     with _step(sessions, presettlement_id, user) as (step, p, _):
-        level = next_level(step.session, p, chain_of(step.profile, p.case))
-        if level is None or p.state != PresettlementState.SIGNING:
+        chain = chain_of(step.profile, p.case)
+        # the level whose turn it is; if the chain no longer begins with what was signed, its preparer
+        level = next_level(step.session, p, chain) or chain.levels[0]
+        if p.state != PresettlementState.SIGNING:
             raise ServiceError(f"月度预结金当前状态为“{PRESETTLEMENT.label(p.state)}”，不能退回", "state")
         step.require(level.department)
         step.transition(PRESETTLEMENT, p, "reject", reason)

@@ -144,9 +144,15 @@ def settle_recovered(session: Session, ids: Iterable[int], actor: str, why: str)
 
 @contextmanager
 def receivable_step(sessions: sessionmaker, receivable_id: int, user: str, *departments: Department,
-                    on: dt.date | None = None) -> Iterator[tuple[Step, Receivable, Institution]]:
-    """A step on one receivable: the row locked, its region entered, the profile of ``on``'s year."""
+                    on: dt.date | None = None,
+                    lock_region: bool = False) -> Iterator[tuple[Step, Receivable, Institution]]:
+    """A step on one receivable: the row locked, its region entered, the profile of ``on``'s year. With
+    ``lock_region``, the region's lock is taken first (as a settlement run takes it, before the rows)."""
     with staff_step(sessions, user, *departments) as step:
+        if lock_region:
+            region_id = step.session.scalar(select(Receivable.region_id).where(Receivable.id == receivable_id))
+            if region_id is not None:
+                step.session.execute(select(Region.id).where(Region.id == region_id).with_for_update())
         receivable = step.session.scalar(select(Receivable).where(Receivable.id == receivable_id).with_for_update())
         if receivable is None:
             raise NotFound(f"没有应收回记录 {receivable_id}", "receivable")
@@ -357,7 +363,9 @@ def transfer_to_successor(sessions: sessionmaker, receivable_id: int, successor_
     successor's own settlements are not held for the institution's trigger."""
     document_ref = _text(document_ref, "document_ref", "承继依据文书")
     _business_date(on)
-    with receivable_step(sessions, receivable_id, user, Department.FINANCE, on=on) as (step, receivable, inst):
+    # a settlement run reads and applies what is held too: the region's lock, taken first, as it does
+    with receivable_step(sessions, receivable_id, user, Department.FINANCE, on=on, lock_region=True) as (
+            step, receivable, inst):
         successor = step.session.scalar(select(Institution).where(
             Institution.region_id == receivable.region_id, Institution.code == (successor_code or "").strip().upper()))
         if successor is None:
@@ -368,10 +376,11 @@ def transfer_to_successor(sessions: sessionmaker, receivable_id: int, successor_
         if outstanding <= 0:
             raise ServiceError("该笔应收回已无欠款", "receivable")
         held = held_back(step.session, receivable.region_id, receivable.fund, inst.id).get((inst.id, receivable.fund), ZERO)
-        applied = min(held, outstanding) if account_of(receivable) == Role.ADVANCE else ZERO
+        applied = min(held, outstanding)  # RULES §6: held money goes to any debt, a pre-settlement's too
         if applied > 0:
             key = f"receivable:{receivable.id}:held-applied"
-            entry_id, _ = _post(step, receivable.fund, templates.held_applied(inst.code, applied, on, key), key)
+            entry_id, _ = _post(step, receivable.fund, templates.held_applied(
+                inst.code, applied, on, key, account=account_of(receivable)), key)
             _movement(step, receivable, "offset", applied, on, "以暂停拨付的结算款抵扣（冀 五）", entry_id)
             step.session.add(HeldPayment(region_id=receivable.region_id, institution_id=inst.id, fund=receivable.fund,
                                          kind="applied", amount=applied, on=on, ref="承继前抵扣（冀 五）",
@@ -485,5 +494,5 @@ def warn_overdue(sessions: sessionmaker, today: dt.date) -> int:
                     court_action[region.id] = effective_profile(session, region, today.year).year_end.court_action
                 written += notify(session, f"overdue:{rid}:{today}", "warning",
                                   f"{region.name} {code} {name} 未按催收通知 {ref} 于 {due} 前交回，尚欠 {outstanding:,.2f} 元"
-                                  f"（逾期 {(today - due).days} 天）：可{court_action[region.id]}或申报破产债权（20§(二)）")
+                                  f"（逾期 {(today - due).days} 天）：可{court_action[region.id]}或申报破产债权")
     return written

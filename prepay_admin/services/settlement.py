@@ -174,7 +174,7 @@ def _run(sessions: sessionmaker, region_code: str, month: dt.date, fund: Fund, u
                 drafts.append((draft, key))
             lines.append(dict(run_id=run.id, institution_id=inst_id, institution_code=code, institution_name=name,
                               payable=payable, withheld=month_.withheld, held=month_.held, released=month_.released,
-                              net=month_.net, still_owed=month_.still_owed, note=month_.reason[:300],
+                              applied=month_.applied, net=month_.net, still_owed=month_.still_owed, note=month_.reason[:300],
                               bank_name=bank_name, bank_account=bank_account, ledger_entry_id=None,
                               posts=draft is not None))
             shares.append(month_.shares)
@@ -216,7 +216,7 @@ def _run(sessions: sessionmaker, region_code: str, month: dt.date, fund: Fund, u
 
 
 LINE_COLUMNS = ("run_id", "institution_id", "institution_code", "institution_name", "payable", "withheld", "held",
-                "released", "net", "still_owed", "note", "bank_name", "bank_account", "ledger_entry_id")
+                "released", "applied", "net", "still_owed", "note", "bank_name", "bank_account", "ledger_entry_id")
 
 
 def _write_lines(session: Session, lines: list[dict]) -> None:

@@ -30,6 +30,7 @@ from prepay_admin.services.positions import held_back, positions
 from prepay_admin.queries.receivables import receivable_detail
 from tests.cycle_helpers import region_ready
 from tests.documents_helpers import docx_text
+from tests.signing_helpers import presettlement_signers
 from tests.return_path_helpers import REGION, books_sound, held, settlement_file
 
 FIRST, SECOND = 2025, 2026
@@ -71,7 +72,7 @@ def _first_year_paid(sessions, profile: str = "nantong-2025") -> list[str]:
 def _presettle(sessions, code: str, fund: Fund, month: dt.date, amount: D, paid_on: dt.date) -> None:
     done = presettlement.propose(sessions, REGION, code, fund, month, PresettlementCase.CANNOT_SETTLE,
                                  amount * 2, amount, "jiesuan1", budget_left=amount * 2, reason="结算系统改造")
-    for signer in ("jiesuan2", "neishen1"):
+    for signer in presettlement_signers(sessions, done.presettlement_id):
         presettlement.sign_off(sessions, done.presettlement_id, signer, "同意",
                                presettlement.current_hash(sessions, done.presettlement_id))
     presettlement.pay(sessions, done.presettlement_id, f"P{done.presettlement_id}", paid_on, "caiwu1")

@@ -240,6 +240,9 @@ def test_26_a_pre_settlement_is_capped_signed_level_by_level_paid_and_deducted_b
     # RULES §7 (turn 3): on its own detail account, 暂付款—月度预结金
     assert held(sessions, pharmacy, Fund.EMPLOYEE, role=Role.PRESETTLEMENT) == D("40000.00")
     assert held(sessions, pharmacy, Fund.EMPLOYEE) == 0
+    with sessions() as s:  # 21§(一): the pharmacy's statement shows it (a pharmacy holds no annual advance)
+        statement = reports.institution_statement(s, get_book(s, REGION, Fund.EMPLOYEE).id, pharmacy, "2026-01", "2026-12")
+    assert statement.closing == D("40000.00") and "月度预结金" in statement.account_name
     assert first.presettlement_id != pid  # the draft counts against the month's limit until it is rejected
     books_sound(sessions)
 
@@ -258,10 +261,10 @@ def test_26_a_pre_settlement_is_capped_signed_level_by_level_paid_and_deducted_b
     july = (sessions, REGION, pharmacy, Fund.EMPLOYEE, dt.date(YEAR, 7, 1))
     bureau_only = pre.propose(*july, Case.CANNOT_SETTLE, D("50000.00"), D("40000.00"), "jiesuan1",
                               budget_left=D("45000.00"))
-    assert len(bureau_only.levels) == 2
+    assert len(bureau_only.levels) == 3  # 26§ 第一款: Nantong's bureau chain, 财务 审核申报 among them
     seen = pre.current_hash(sessions, bureau_only.presettlement_id)
-    pre.sign_off(sessions, bureau_only.presettlement_id, "jiesuan1", "提交", seen)
-    pre.sign_off(sessions, bureau_only.presettlement_id, "neishen1", "同意", seen)
+    for user in presettlement_signers(sessions, bureau_only.presettlement_id):
+        pre.sign_off(sessions, bureau_only.presettlement_id, user, "同意", seen)
     assert pre.pay(sessions, bureau_only.presettlement_id, "B-PRE-2", dt.date(YEAR, 7, 20), "caiwu1").receivable_id
 
 

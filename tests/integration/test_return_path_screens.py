@@ -160,19 +160,24 @@ def test_26_a_pre_settlement_recorded_signed_and_paid_on_screen(app, client):
     assert over.status_code == 400 and "超过上限 72,000.00" in over.get_data(as_text=True)
     made = client.post(base, data={"csrf_token": token, **form, "amount": "72000.00"}, follow_redirects=True)
     page = made.get_data(as_text=True)
-    assert made.status_code == 200 and "基金结算部门编制 → 内审部门审核通过" in page  # the profile's chain
+    # the profile's chain (26§ 第一款: the bureau's own levels, RULES §4)
+    assert made.status_code == 200 and "基金结算部门编制 → 财务管理部门审核申报 → 内审部门审核通过" in page
     url = made.request.path
     seen = re.search(r"<code>([0-9a-f]{64})</code>", page).group(1)
     assert client.post(f"{url}/sign", data={"csrf_token": token, "seen_hash": seen, "comment": "提交"},
                        follow_redirects=True).status_code == 200
     again = client.post(f"{url}/sign", data={"csrf_token": token, "seen_hash": seen, "comment": "再签"})
-    assert again.status_code == 403  # maker ≠ checker: the next level is the internal audit's
+    assert again.status_code == 403  # maker ≠ checker: the next level is the finance department's
     client.post("/logout", data={"csrf_token": token})
 
-    sign_in(client, "neishen1")
+    sign_in(client, "caiwu1")
     token = csrf_token(client, url)
     stale = client.post(f"{url}/sign", data={"csrf_token": token, "seen_hash": "0" * 64, "comment": "同意"})
     assert stale.status_code == 400 and "摘要不符" in stale.get_data(as_text=True)
+    client.post(f"{url}/sign", data={"csrf_token": token, "seen_hash": seen, "comment": "审核申报"})
+    client.post("/logout", data={"csrf_token": token})
+    sign_in(client, "neishen1")
+    token = csrf_token(client, url)
     client.post(f"{url}/sign", data={"csrf_token": token, "seen_hash": seen, "comment": "同意"})
     client.post("/logout", data={"csrf_token": token})
 

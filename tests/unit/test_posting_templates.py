@@ -131,11 +131,10 @@ def test_20_2_6_money_recovered_in_a_later_year_is_other_income():
     assert sides(draft)[1] == (Role.OTHER_INCOME, "Cr", D("5"), None)
 
 
-def test_21_the_book_opens_with_the_fund_balance_and_funds_the_expenditure_account_from_it():
-    assert sides(t.opening_balance(D("100"), DAY, "o", "建账")) == [
-        (Role.FISCAL_SPECIAL_DEPOSIT, "Dr", D("100"), None), (Role.FUND_BALANCE, "Cr", D("100"), None)]
+def test_21_what_a_deposit_pays_out_is_first_allotted_by_the_funds_main_accounts():
     assert sides(t.funded(D("7"), DAY, "f")) == [
-        (Role.EXPENDITURE_DEPOSIT, "Dr", D("7"), None), (Role.FISCAL_SPECIAL_DEPOSIT, "Cr", D("7"), None)]
+        (Role.EXPENDITURE_DEPOSIT, "Dr", D("7"), None), (Role.FUNDING, "Cr", D("7"), None)]
+    assert sides(t.funded(D("7"), DAY, "f", into=Role.FISCAL_SPECIAL_DEPOSIT))[0][0] == Role.FISCAL_SPECIAL_DEPOSIT
 
 
 def test_a_chart_need_not_name_a_legacy_role():

@@ -107,16 +107,16 @@ def _nantong_raw():
 def test_21_a_profile_written_before_the_new_chart_still_reads_with_its_accounts_carried_over():
     """RULES §7 (turn 3): a stored version is never changed, so a version that names the old 暂付款—预付金
     待收回 and lacks the new accounts reads as the new chart: the pre-settlements' detail account takes
-    the unused account's code, 其他收入 and 基金结余 the codes of 社会保险基金会计制度."""
+    the unused account's code, 其他收入 and 预付款项资金往来 the packaged profiles' codes."""
     raw = _nantong_raw()
     accounts = raw["accounts"]
-    for role in ("presettlement", "other_income", "fund_balance"):
+    for role in ("presettlement", "other_income", "funding"):
         del accounts[role]
     accounts["receivable"] = {"code": "110102", "name": "暂付款—预付金待收回"}
     accounts["overpaid"] = {"code": "210101", "name": "暂收款—预付金多缴"}
     profile = profile_from_data(raw)
     assert (profile.accounts["presettlement"].code, profile.accounts["presettlement"].name) == ("110102", "暂付款—月度预结金")
-    assert profile.accounts["other_income"].code == "409" and profile.accounts["fund_balance"].code == "301"
+    assert profile.accounts["other_income"].code == "4301" and profile.accounts["funding"].code == "2901"
     assert "receivable" not in profile.accounts
 
 
@@ -128,3 +128,10 @@ def test_21_an_unknown_account_role_or_a_code_used_twice_is_refused():
         profile_from_data(raw)
     said = " ".join(m for _, m in err.value.problems)
     assert "suspense" in said and "重复" in said
+
+
+def test_21_a_default_code_the_old_profile_uses_already_gets_a_digit_more():
+    from prepay_admin.profiles import with_turn3_accounts
+
+    accounts = with_turn3_accounts({"other_expense": {"code": "4301", "name": "其他支出"}})
+    assert accounts["other_income"]["code"] == "43019"

@@ -76,3 +76,26 @@ def test_a_profile_stored_before_the_chain_was_a_parameter_runs_on_the_old_four_
     raw = tomllib.loads(resources.files("prepay_admin.profiles").joinpath("nantong-2025.toml").read_text("utf-8"))
     del raw["signoff"]
     assert profile_from_data(raw).signoff.batch == DEFAULT_BATCH
+
+
+def test_24_4_every_chain_has_the_internal_audit_and_the_bureaus_own_stays_in_the_bureau():
+    assert any("内审" in p for p in chain_problems(
+        [Level(D.FUND_SETTLEMENT, "编制"), Level(D.ADMINISTRATION, "确认"), Level(D.FINANCE_BUREAU, "确认")],
+        ends_with_confirmation=True))
+    outside = chain_problems([Level(D.FUND_SETTLEMENT, "编制"), Level(D.INTERNAL_AUDIT, "审核"),
+                              Level(D.FINANCE_BUREAU, "确认")], ends_with_confirmation=False)
+    assert any("26§" in p for p in outside)
+    payer_last = chain_problems([Level(D.FUND_SETTLEMENT, "编制"), Level(D.INTERNAL_AUDIT, "审核"),
+                                 Level(D.FINANCE, "审批")], ends_with_confirmation=False)
+    assert any("财务管理部门" in p for p in payer_last)
+
+
+def test_14_a_years_override_cannot_change_who_signs():
+    from prepay_admin.profiles import Override
+
+    with pytest.raises(ProfileError) as err:
+        load_profile("nantong-2025", [Override("signoff.batch", [
+            {"department": "fund_settlement", "title": "编制"}, {"department": "internal_audit", "title": "审核"},
+            {"department": "administration", "title": "确认"}, {"department": "finance_bureau", "title": "确认"}],
+            "某医保〔2026〕1号")])
+    assert "新增政策参数方案版本" in err.value.problems[0][1]
