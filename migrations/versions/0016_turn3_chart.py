@@ -81,12 +81,52 @@ def upgrade() -> None:
     )
     op.create_index("ix_held_payment_region_fund_institution", "held_payment",
                     ["region_id", "fund", "institution_id"], unique=False)
+    _register_what_was_held()
     guards.guard_table(op.get_bind(), "held_payment", HELD_APPEND_ONLY)
     # RULES §4 (turn 3): the levels are the profile's chain; a batch or pre-settlement in review is
     # "signing", whichever level signed last (the signatures say which)
     for table in ("payment_batch", "presettlement"):
         op.execute(f"UPDATE {table} SET state = 'signing' "
                    "WHERE state IN ('submitted', 'reviewed', 'administration_confirmed')")
+
+
+def _register_what_was_held() -> None:
+    """The register starts with what the settlement runs held, released and applied before it, and with
+    held money applied before a succession (its voucher keyed ``…:held-applied``): its balance is then
+    what 暂收款 held, which the upgrade moves out of the book (``services.books.adopt_turn3_chart``)."""
+    import datetime as dt
+
+    held = sa.table("held_payment", *(sa.column(c) for c in (
+        "region_id", "institution_id", "fund", "kind", "amount", "on", "ref", "settlement_line_id",
+        "ledger_entry_id", "recorded_by", "recorded_at")))
+    line = sa.table("settlement_line", *(sa.column(c) for c in (
+        "id", "run_id", "institution_id", "held", "released", "applied", "ledger_entry_id")))
+    run = sa.table("settlement_run", sa.column("id"), sa.column("region_id"), sa.column("fund"),
+                   sa.column("settled_on"), sa.column("month"))
+    now = sa.literal(dt.datetime.now(dt.timezone.utc), accounting.schema.UtcDateTime())
+    for kind in ("held", "released", "applied"):
+        amount = getattr(line.c, kind)
+        op.execute(held.insert().from_select(
+            ["region_id", "institution_id", "fund", "kind", "amount", "on", "ref", "settlement_line_id",
+             "ledger_entry_id", "recorded_by", "recorded_at"],
+            sa.select(run.c.region_id, line.c.institution_id, run.c.fund, sa.literal(kind), amount,
+                      run.c.settled_on, sa.literal("升级前的结算"), line.c.id, line.c.ledger_entry_id,
+                      sa.literal("db-upgrade"), now)
+            .select_from(line.join(run, run.c.id == line.c.run_id)).where(amount > 0)))
+    movement = sa.table("recovery_movement", sa.column("receivable_id"), sa.column("amount"), sa.column("on"),
+                        sa.column("ledger_entry_id"))
+    receivable = sa.table("receivable", sa.column("id"), sa.column("region_id"), sa.column("institution_id"),
+                          sa.column("fund"))
+    entry = sa.table("ledger_entry", sa.column("id"), sa.column("idempotency_key"))
+    op.execute(held.insert().from_select(
+        ["region_id", "institution_id", "fund", "kind", "amount", "on", "ref", "settlement_line_id",
+         "ledger_entry_id", "recorded_by", "recorded_at"],
+        sa.select(receivable.c.region_id, receivable.c.institution_id, receivable.c.fund, sa.literal("applied"),
+                  movement.c.amount, movement.c.on, sa.literal("承继前抵扣（升级前）"), sa.literal(None),
+                  movement.c.ledger_entry_id, sa.literal("db-upgrade"), now)
+        .select_from(movement.join(receivable, receivable.c.id == movement.c.receivable_id)
+                     .join(entry, entry.c.id == movement.c.ledger_entry_id))
+        .where(entry.c.idempotency_key.like("%:held-applied"))))
 
 
 def _refuse_when_adopted() -> None:

@@ -143,8 +143,8 @@ class HeldPayment(Base):
     """The register of held payments (RULES §7, HB 五): settlement money kept back from an institution
     under a trigger is no expense while it is held, so it is not in the book; each movement is here.
     ``kind``: held (kept back by a run), released (paid out, now an expense), applied (offset against
-    what it owes), carried (kept back before this register, moved here from 暂收款 at the upgrade).
-    What is still held is held + carried − released − applied."""
+    what it owes). Migration 0016 registered what the runs before it held, released and applied.
+    What is still held is held − released − applied."""
 
     __tablename__ = "held_payment"
     __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),

@@ -93,13 +93,13 @@ def adopt_turn3_chart(sessions: sessionmaker) -> list[str]:
        暂付款—预付金待收回 in the migration; 预付款项资金往来 and 其他收入 are added).
     2. Open pre-settlements move to their own detail account: Dr 暂付款—月度预结金 / Cr 暂付款—医保预付金.
     3. Settlement money held back (HB 五) was booked as an expense and a credit of 暂收款; it is no
-       expense while held: Dr 暂收款 / Cr 社会保险待遇支出, the amounts carried into the register of
-       held payments (each row naming this voucher). Held money is recent: the year of its holding.
+       expense while held: Dr 暂收款 / Cr 社会保险待遇支出 (held money is recent). The register of held
+       payments was filled by the migration from the runs that held, released and applied it.
     4. What the deposits paid out before (advances, and the settlements' nets, which the book then
        posted whole) is recorded as funded by the fund's main accounts: Dr the deposit / Cr
        预付款项资金往来, for its credit balance. The earlier years' postings stay as they were made.
     """
-    from ..models import Campaign, HeldPayment, Institution, Region
+    from ..models import Campaign, Institution, Region
     from .positions import presettlements_owed
     from .rules import effective_profile
 
@@ -133,13 +133,10 @@ def adopt_turn3_chart(sessions: sessionmaker) -> list[str]:
                 for code, balance in sorted(reports.party_balances(session, book.id, Role.OVERPAID).items()):
                     if balance < 0 and code in ids:
                         held = -balance
-                        entry_id = post(EntryDraft(today, f"{code} 暂停拨付的结算款转入暂停拨付登记簿，不作支出", "adopt", (
+                        post(EntryDraft(today, f"{code} 暂停拨付的结算款转入暂停拨付登记簿，不作支出", "adopt", (
                             LineDraft(Role.OVERPAID, debit=held, party=code),
                             LineDraft(Role.BENEFIT_EXPENSE, credit=held))),
                             f"adopt:held:{book.id}:{code}:{held:.2f}", f"{code} 暂停拨付 {held:,.2f} 元转入登记簿")
-                        session.add(HeldPayment(region_id=region.id, institution_id=ids[code], fund=fund, kind="carried",
-                                                amount=held, on=today, ref="升级前暂收款余额", ledger_entry_id=entry_id,
-                                                recorded_by=ADOPTED_BY))
                 for bank in (Role.EXPENDITURE_DEPOSIT, Role.FISCAL_SPECIAL_DEPOSIT):
                     short = -(reports.account_balance(session, book.id, bank) or ZERO)
                     if short > 0:

@@ -8,6 +8,7 @@ import re
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
+from prepay_admin.profiles import load_profile
 from tests.browser.conftest import ARTIFACTS, JANUARY_REGION, sign_in
 
 CYCLE = f"/cycle/{JANUARY_REGION}/2026"
@@ -30,8 +31,9 @@ def test_a_january_walked_on_screens_from_opening_to_the_confirmed_payment(anony
     page = anonymous_page
     as_user(page, live_url, "caiwu1")
     # the year is opened on a stored version of the region's rules, the latest offered first (issue 14)
-    expect(page.get_by_label("政策参数方案（全年度沿用）")).to_have_value("1")
-    expect(page.get_by_label("政策参数方案（全年度沿用）")).to_contain_text("nantong-2025 第 1 版（最新）")
+    version = load_profile("nantong-2025").version  # the packaged version a fresh database holds
+    expect(page.get_by_label("政策参数方案（全年度沿用）")).to_have_value(str(version))
+    expect(page.get_by_label("政策参数方案（全年度沿用）")).to_contain_text(f"nantong-2025 第 {version} 版（最新）")
     page.screenshot(path=str(ARTIFACTS / "open-year.png"), full_page=False)
     page.get_by_role("button", name="开启 2026 年度预付").click()
     done(page, "已开启 2026 年度预付")

@@ -147,6 +147,7 @@ def test_hb_5_held_settlements_are_applied_once_the_refund_is_due_never_released
         inst_id = s.scalar(select(Institution.id).where(Institution.code == code))
         region_id = s.scalar(select(Region.id).where(Region.code == REGION))
         assert held_back(s, region_id, Fund.EMPLOYEE) == {(inst_id, Fund.EMPLOYEE): owed + D("1000.00")}
+    books_sound(sessions)
     receivables.demand(sessions, rid, dt.date(SECOND, 3, 3), "caiwu1")
     # HB 五: the demand and the screen word the court route as the Hebei text does
     text = docx_text(documents.issue(sessions, "demand", REGION, "caiwu1", receivable_id=rid).data)
@@ -399,3 +400,31 @@ def test_17_the_annual_clearing_settlement_withholds_what_is_owed_as_a_month_doe
     assert again.replayed and again.run_id == done.run_id
     assert receivables.still_owed(sessions, rid) == 0
     books_sound(sessions)
+
+
+def test_hb_5_the_register_of_held_payments_cannot_be_rewritten_and_a_forged_row_is_named(sessions, engine):
+    """The register pays out what it says is held: the database refuses to change or delete a row of it,
+    and a row added past the services (held money no settlement held) breaks ``held_untied``."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from prepay_admin.models import HeldPayment
+    from prepay_admin.queries.positions import held_untied
+
+    code = _first_year_paid(sessions, "hebei-2024")[0]
+    triggers.record_trigger(sessions, REGION, code, TriggerKind.ASSET_SEIZURE, dt.date(SECOND, 2, 26), "财保 9 号",
+                            "jihe1")
+    settlement_file(sessions, dt.date(SECOND, 2, 1), {code: D("5000.00")})
+    settlement.run_month(sessions, REGION, dt.date(SECOND, 2, 1), Fund.EMPLOYEE, "caiwu1", dt.date(SECOND, 3, 2))
+    with sessions() as s:
+        assert held_untied(s) == []
+        row = s.scalar(select(HeldPayment))
+        inst_id, region_id = row.institution_id, row.region_id
+    for statement in ("UPDATE held_payment SET amount = amount * 10", "DELETE FROM held_payment"):
+        with pytest.raises(DBAPIError), engine.begin() as conn:
+            conn.execute(text(statement))
+    with sessions.begin() as s:  # forged: 123,456.00 "held" that no run held
+        s.add(HeldPayment(region_id=region_id, institution_id=inst_id, fund=Fund.EMPLOYEE, kind="held",
+                          amount=D("123456.00"), on=dt.date(SECOND, 3, 2), ref="伪造", recorded_by="x"))
+    with sessions() as s:
+        assert {b.code for b in held_untied(s)} == {"held_untied"}  # the sums differ; a row no run made
