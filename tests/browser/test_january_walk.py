@@ -78,7 +78,7 @@ def test_a_january_walked_on_screens_from_opening_to_the_confirmed_payment(anony
                         ("caizhengju1", "财政部门确认盖章")):
         as_user(page, live_url, user)
         page.get_by_role("link", name=re.compile("拨付批次")).first.click()
-        expect(page.get_by_role("heading", name=level)).to_be_visible()
+        expect(page.get_by_role("heading", name=level, exact=True)).to_be_visible()
         page.get_by_label("审核意见").fill(f"{level}：同意")
         page.get_by_role("button", name="同意并签字").click()
         done(page, f"已签字：{level}")

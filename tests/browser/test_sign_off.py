@@ -14,7 +14,7 @@ def test_each_level_of_the_chain_signs_the_batch_on_screen(anonymous_page, live_
         sign_in(page, live_url, user)
         page.goto(f"{live_url}/?region={SIGNING_REGION}&year=2026")
         page.get_by_role("link", name=re.compile("拨付批次")).first.click()
-        expect(page.get_by_role("heading", name=level)).to_be_visible()
+        expect(page.get_by_role("heading", name=level, exact=True)).to_be_visible()
         expect(page.get_by_text("计算方法")).to_be_visible()
         if n == 1:
             expect(page.get_by_text("✓ 基金结算部门编制")).to_be_visible()  # where the chain stands

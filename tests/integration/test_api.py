@@ -13,7 +13,7 @@ from prepay_admin.services.demo import load_demo
 from tests.console import token_for
 from tests.cycle_helpers import REGION, YEAR, listed_through_fixing, secure_and_sign
 from tests.ledger_helpers import vouchers
-from tests.signing_helpers import batch_signers, presettlement_signers
+from tests.signing_helpers import batch_signers
 
 
 def auth(app, user):

@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import func, select
 
 from accounting.models import JournalEntry
-from prepay_admin.models import Determination, PaymentInstruction, Transition
+from prepay_admin.models import Determination, PaymentInstruction, SettlementLine, Transition
 from prepay_admin.services import batch, deadlines, payment
 from tests.cycle_helpers import REGION, YEAR, listed_codes, listed_through_fixing, secure_and_sign
 from tests.integration.test_ledger_concurrency import at_once
-from tests.signing_helpers import batch_signers, presettlement_signers
+from tests.ledger_helpers import vouchers
+from tests.signing_helpers import batch_signers
 
 pytestmark = pytest.mark.postgresql_only
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +37,7 @@ def test_fifty_concurrent_confirmations_of_one_payment_post_one_entry(sessions):
     assert len({r.ledger_entry_id for r in results}) == 1
     assert sum(1 for r in results if not r.replayed) == 1
     with sessions() as s:
-        assert s.scalar(select(func.count()).select_from(JournalEntry)) == 1
+        assert vouchers(s, "payment-instruction:") == 2  # the payment and (RULES §7) its funding, once each
         assert s.get(PaymentInstruction, first).state == "paid"
         assert s.scalar(select(func.count()).select_from(Transition).where(
             Transition.machine == "payment", Transition.action == "confirm")) == 1
@@ -88,7 +89,7 @@ def test_15_4_two_instructions_confirmed_at_once_with_one_bank_reference_pay_onc
     assert len(results) == 1 and len(errors) == 1 and isinstance(errors[0], ServiceError)
     assert errors[0].field == "bank_ref"
     with sessions() as s:
-        assert s.scalar(select(func.count()).select_from(JournalEntry)) == 1
+        assert vouchers(s, "payment-instruction:") == 2  # the payment and (RULES §7) its funding, once each
 
 
 def test_17_a_settlement_month_run_fifty_times_at_once_posts_one_set_of_entries(sessions):
@@ -109,6 +110,9 @@ def test_17_a_settlement_month_run_fifty_times_at_once_posts_one_set_of_entries(
                                                                 "caiwu1", dt.date(YEAR, 4, 8)))
     assert errors == []
     assert len({r.run_id for r in results}) == 1 and sum(1 for r in results if not r.replayed) == 1
-    with sessions() as s:
-        assert s.scalar(select(func.count()).select_from(JournalEntry)) == before + results[0].institutions
+    with sessions() as s:  # RULES §7: a line posts only what it withholds or releases (and that is funded)
+        posted = s.scalar(select(func.count(SettlementLine.ledger_entry_id.distinct()))
+                          .where(SettlementLine.run_id == results[0].run_id))
+        funding = vouchers(s, "") - before - posted
+        assert posted >= 1 and funding in (0, 1)  # the triggered institution's offset; a release's funding
     books_sound(sessions)

@@ -17,7 +17,7 @@ from prepay_admin.services.errors import Refused, ServiceError
 from prepay_admin.services.payment_return import confirm_return
 from tests.cycle_helpers import YEAR, listed_through_fixing, secure_and_sign
 from tests.ledger_helpers import vouchers
-from tests.signing_helpers import batch_signers, presettlement_signers
+from tests.signing_helpers import batch_signers
 
 PAID_ON = dt.date(YEAR, 1, 26)
 

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from prepay_admin.services.demo import load_demo
 from tests.ledger_helpers import vouchers
-from tests.signing_helpers import batch_signers, presettlement_signers
+from tests.signing_helpers import batch_signers
 
 ROOT = Path(__file__).resolve().parents[2]
 

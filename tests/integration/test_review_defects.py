@@ -19,7 +19,7 @@ from prepay_admin.services.facts import pledges_valid_on
 from prepay_admin.services.policy import record_override
 from prepay_admin.services.unit_of_work import find_region
 from tests.cycle_helpers import REGION, YEAR, listed, listed_through_fixing, region_ready
-from tests.signing_helpers import batch_signers, presettlement_signers
+from tests.signing_helpers import batch_signers
 
 
 def apply_all(sessions, codes=None):

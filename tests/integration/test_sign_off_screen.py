@@ -10,7 +10,7 @@ from prepay_admin.services import batch as batches
 from prepay_admin.services.demo import load_demo
 from tests.cycle_helpers import REGION, YEAR, listed_through_fixing, secure_and_sign
 from tests.screens import csrf_token, sign_in
-from tests.signing_helpers import batch_signers, presettlement_signers
+from tests.signing_helpers import batch_signers
 
 
 @pytest.fixture
