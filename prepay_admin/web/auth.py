@@ -6,6 +6,8 @@ the console.
 """
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -96,7 +98,11 @@ def password():
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path of this site (never //host or a scheme): no open redirect after sign-in."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("web.index")
+    """Only a path of this site (never //host or a scheme): no open redirect after sign-in. Browsers drop
+    tabs and line breaks from a URL (issue 28: ``/\t/evil.example`` became ``//evil.example``), so a
+    target with any control character, space or backslash is no path of ours either."""
+    if (not target or "\\" in target or any(ord(c) < 0x21 or c == "\x7f" for c in target)
+            or not target.startswith("/") or target.startswith("//")):
+        return url_for("web.index")
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else url_for("web.index")
