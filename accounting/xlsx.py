@@ -14,6 +14,13 @@ from .reports import AccountDetail, MemoRow, TrialBalance, side
 MONEY_FORMAT = "#,##0.00"
 
 
+def text_only(cell) -> None:
+    """Issue 28 finding 2: a text a user entered (an institution's name ``=HYPERLINK(…)``) is written as
+    text, never as a formula: openpyxl would take a string starting with ``=`` for one."""
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+
+
 def sheet(title: str, subtitle: str, headers: Sequence[str], rows: Sequence[Sequence[object]],
            widths: Sequence[int], total: Sequence[object] | None = None) -> bytes:
     """One table on one sheet: a title and a subtitle above, bold headers, borders, amounts to fen.
@@ -46,8 +53,11 @@ def sheet(title: str, subtitle: str, headers: Sequence[str], rows: Sequence[Sequ
         ws.append(list(total))
         for cell in ws[ws.max_row]:
             cell.font = Font(bold=True)
-    for row in ws.iter_rows(min_row=3, max_row=ws.max_row):
+    for row in ws.iter_rows(min_row=1, max_row=ws.max_row):
         for cell in row:
+            text_only(cell)
+            if cell.row < 3:
+                continue
             cell.border = border
             if isinstance(cell.value, (int, Decimal)) and not isinstance(cell.value, bool):
                 cell.number_format = MONEY_FORMAT

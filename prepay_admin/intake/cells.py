@@ -39,6 +39,8 @@ def text(value: Any, max_length: int) -> str:
     if not isinstance(value, str):
         raise CellError("须为文本")
     value = value.strip()
+    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@":
+        value = value[1:]  # the apostrophe an export put before a formula-like text (issue 28): read back as written
     if not value:
         raise CellError("不能为空")
     if len(value) > max_length:

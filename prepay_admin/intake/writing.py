@@ -7,6 +7,7 @@ import csv
 import io
 from typing import Any, BinaryIO, Iterable
 
+from accounting.xlsx import text_only
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
@@ -55,12 +56,30 @@ def _cells(kind: ImportKind, record: dict[str, Any]) -> list[Any]:
 
 def data_xlsx(kind: ImportKind, records: Iterable[dict[str, Any]], out: BinaryIO) -> None:
     """Records in the template's layout, streamed (write-only: memory does not grow with the rows)."""
+    from openpyxl.cell import WriteOnlyCell
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(kind.title)
     sheet.append([c.header for c in kind.columns])
     for record in records:
-        sheet.append([str(v) if hasattr(v, "as_tuple") else v for v in _cells(kind, record)])
+        row = []
+        for value in _cells(kind, record):
+            cell = WriteOnlyCell(sheet, value=str(value) if hasattr(value, "as_tuple") else value)
+            text_only(cell)  # issue 28: text stays text, never a formula
+            row.append(cell)
+        sheet.append(row)
     book.save(out)
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: Any) -> Any:
+    """Issue 28 finding 2: a text cell a spreadsheet would take for a formula (starting with = + - @,
+    tab or CR) is neutralised with a leading apostrophe, as OWASP advises; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def data_csv(kind: ImportKind, records: Iterable[dict[str, Any]], out: BinaryIO) -> None:
@@ -69,6 +88,6 @@ def data_csv(kind: ImportKind, records: Iterable[dict[str, Any]], out: BinaryIO)
     writer = csv.writer(text)
     writer.writerow([c.header for c in kind.columns])
     for record in records:
-        writer.writerow(_cells(kind, record))
+        writer.writerow([csv_text(v) for v in _cells(kind, record)])
     text.flush()
     text.detach()
