@@ -297,10 +297,10 @@ def _classify(connection, region: Region, kind: ImportKind, target: Target, rows
             if len(tally.changes) < CHANGES_LISTED:
                 tally.changes.append(ChangeLine(row_no, label, _header(kind, f), _shown(getattr(recorded, f)),
                                                 _shown(after)))
-        if not correct:
-            fields = "、".join(_header(kind, f) for f in differs)
+        if not correct:  # (``fields`` stays the compared columns: a second changed row read it again)
+            named = "、".join(_header(kind, f) for f in differs)
             tally.error(RowError(row_no, _header(kind, next(iter(differs))),
-                                 f"与已登记数据不一致（{fields}）；如确需更正，请以“更正”方式导入并说明原因"))
+                                 f"与已登记数据不一致（{named}）；如确需更正，请以“更正”方式导入并说明原因"))
         elif getattr(recorded, "id", None) in used:
             tally.error(RowError(row_no, "登记编号", "该担保、抵押已被预付金核定使用，不能更正；请办理续保或替换"))
         else:

@@ -57,6 +57,7 @@ def institutions_csv(*rows: str) -> bytes:
     return (head + "\n".join(rows) + "\n").encode("utf-8")
 
 
+SECOND_USCC = "12320600000000002A"  # a valid 统一社会信用代码 (GB 32100-2015 check character)
 GOOD_INSTITUTION = "H32060100001,导入市人民医院,123206000000000017,医院,二级,是,2018-03-01,中国银行导入支行,6216600000000001"
 
 
@@ -325,3 +326,17 @@ def test_the_console_writes_templates_imports_with_a_dry_run_refuses_a_bad_file_
     assert run("export", "institutions", "--region", IMPORTED, "--out", str(out)).exit_code == 0
     assert load_workbook(out).active["A2"].value == "H32060100001"
     assert run("export", "settlement", "--region", IMPORTED, "--out", str(out)).exit_code == 2  # a month is needed
+
+
+def test_28_a_file_that_would_change_two_recorded_rows_is_refused_row_by_row_not_crashed(region):
+    """Issue 28 finding 9: the second changed row read the error's text as the columns to compare (a
+    KeyError, HTTP 500). Every changed row is named, nothing is written."""
+    second = "H32060100002,导入市中医院,{uscc},医院,二级,是,2019-05-01,中国银行导入支行,6216600000000002"
+    second = second.format(uscc=SECOND_USCC)
+    imported(region, "institutions", institutions_csv(GOOD_INSTITUTION, second))
+    before = counts(region)
+    both = institutions_csv(GOOD_INSTITUTION.replace("导入市人民医院", "导入市第一人民医院"),
+                            second.replace("导入市中医院", "导入市第二中医院"))
+    refused = imported(region, "institutions", both)
+    assert refused.error_count == 2 and all("与已登记数据不一致（机构名称）" in e.message for e in refused.errors)
+    assert counts(region) == before
