@@ -21,6 +21,9 @@ class Staff(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))  # werkzeug scrypt; none: cannot sign in
     active: Mapped[bool] = mapped_column(default=True, server_default="1")
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    # issue 28: a screen session carries this; signing out, a password change, a reset or disabling the
+    # account bumps it, so every session (and a copied cookie) of the account ends
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class StaffRegion(Base):

@@ -37,6 +37,7 @@ class Identity:
     name: str
     department: Department
     regions: tuple[str, ...]
+    generation: int = 0  # the account's session generation when this identity was read
 
     @property
     def department_cn(self) -> str:
@@ -46,7 +47,8 @@ class Identity:
 def identity_of(session: Session, person: Staff) -> Identity:
     regions = tuple(session.scalars(select(StaffRegion.region_code).where(StaffRegion.staff_id == person.id)
                                     .order_by(StaffRegion.region_code)))
-    return Identity(person.id, person.username, person.name, person.department, regions)
+    return Identity(person.id, person.username, person.name, person.department, regions,
+                    person.session_generation or 0)
 
 
 def _check_password(password: str) -> None:
@@ -109,6 +111,7 @@ def set_password_in(session: Session, username: str, password: str, by: str) -> 
     _check_password(password)
     person = find_staff(session, username)
     person.password_hash, person.password_changed_at = generate_password_hash(password), utcnow()
+    person.session_generation = (person.session_generation or 0) + 1  # every other session ends (issue 28)
     session.add(AuditEvent(actor=by, kind="operator", detail=f"设置 {username} 的密码"))
 
 
@@ -132,6 +135,7 @@ def disable_user_in(session: Session, username: str, by: str) -> None:
     """A disabled account cannot sign in, and its tokens stop working."""
     person = find_staff(session, username)
     person.active = False
+    person.session_generation = (person.session_generation or 0) + 1
     for token in session.scalars(select(ApiToken).where(ApiToken.staff_id == person.id,
                                                         ApiToken.revoked_at.is_(None))):
         token.revoked_at = utcnow()
@@ -181,11 +185,25 @@ def anyone_can_sign_in(sessions: sessionmaker) -> bool:
                               .limit(1)) is not None
 
 
-def identity_by_id(sessions: sessionmaker, staff_id: int) -> Identity | None:
-    """The signed-in member of staff, or None when the account is gone or disabled."""
+def identity_by_id(sessions: sessionmaker, staff_id: int, generation: int | None = None) -> Identity | None:
+    """The signed-in member of staff, or None when the account is gone or disabled, or (``generation``:
+    the one the session was opened under) when the account's sessions were ended since."""
     with sessions() as session:
         person = session.get(Staff, staff_id)
-        return identity_of(session, person) if person is not None and person.active else None
+        if person is None or not person.active:
+            return None
+        if generation is not None and generation != (person.session_generation or 0):
+            return None
+        return identity_of(session, person)
+
+
+def end_sessions(sessions: sessionmaker, username: str) -> None:
+    """Signing out ends every session of the account (issue 28: a cookie copied before still worked)."""
+    with sessions.begin() as session:
+        person = session.scalar(select(Staff).where(Staff.username == username))
+        if person is not None:
+            person.session_generation = (person.session_generation or 0) + 1
+            session.add(AuditEvent(actor=username, kind="logout", detail="退出登录，结束该账号的全部会话"))
 
 
 # -- tokens ------------------------------------------------------------------------------------------

@@ -33,14 +33,16 @@ class WebUser(UserMixin):
         self.identity = who
 
     def get_id(self) -> str:
-        return str(self.identity.id)
+        """The account and its session generation (issue 28): a session ends when the account's does."""
+        return f"{self.identity.id}.{self.identity.generation}"
 
 
 @login_manager.user_loader
 def _load(user_id: str) -> WebUser | None:
-    if not user_id.isascii() or not user_id.isdigit():
+    account, _, generation = user_id.partition(".")
+    if not (account + generation).isascii() or not account.isdigit() or not generation.isdigit():
         return None
-    who = identity.identity_by_id(extensions.sessions(), int(user_id))
+    who = identity.identity_by_id(extensions.sessions(), int(account), int(generation))
     return None if who is None else WebUser(who)
 
 
@@ -75,7 +77,9 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """A POST with the CSRF token (checked for every POST by CSRFProtect), never a GET a link could trigger."""
+    """A POST with the CSRF token (checked for every POST by CSRFProtect), never a GET a link could trigger.
+    Every session of the account ends with it: a cookie copied before no longer signs anyone in."""
+    identity.end_sessions(extensions.sessions(), current_user.identity.username)
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
@@ -90,7 +94,8 @@ def password():
         try:
             identity.change_own_password(extensions.sessions(), current_user.identity.username,
                                          form.old_password.data, form.new_password.data)
-            done = True
+            done = True  # every other session of the account ended; this one goes on, under the new generation
+            login_user(WebUser(identity.identity_by_id(extensions.sessions(), current_user.identity.id)))
         except ServiceError as err:
             field = "old_password" if err.field == "old_password" else "new_password"
             getattr(form, field).errors.append(err.message)
