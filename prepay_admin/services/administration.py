@@ -28,13 +28,20 @@ def _check_regions(step: Step, regions: tuple[str, ...]) -> None:
 
 
 def _managed(step: Step, username: str) -> Staff:
-    """A member of staff the administrator may manage: one who shares a region with them, or has none."""
+    """A member of staff the administrator may manage: one every region of whom the administrator
+    manages too, or one with no region (issue 28: an administrator of B reset the password of, and
+    issued a token for, a user granted A and B, and used it in A). Someone who shares no region with
+    the administrator is not found; someone who also works in another region is refused, saying so."""
     person = step.session.scalar(select(Staff).where(Staff.username == username))
     if person is None:
         raise NotFound(f"用户 {username} 不存在", "username")
     theirs = set(step.session.scalars(select(StaffRegion.region_code).where(StaffRegion.staff_id == person.id)))
-    if theirs and not theirs & _own_regions(step):
+    own = _own_regions(step)
+    if theirs and not theirs & own:
         raise NotFound(f"用户 {username} 不存在", "username")
+    if theirs - own:
+        raise ServiceError(f"用户 {username} 还被授予了您不管辖的统筹地区，须由管辖其全部统筹地区的管理员办理",
+                           "username")
     if person.id == step.actor.id:
         raise ServiceError("不能在此管理本人账号（修改本人密码请用“修改密码”）", "username")
     return person

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..models import AuditEvent, Department, StoredProfile
+from ..models import AuditEvent, Department, Region, StaffRegion, StoredProfile
 from ..profiles import ProfileError, decode_profile, packaged_texts, profile_from_text
 from .errors import ProfileRefused
 from .unit_of_work import staff_step
@@ -38,13 +38,28 @@ def add_profile(sessions: sessionmaker, data: bytes, user: str) -> ProfileAdded:
     """管理员 adds a profile file (TOML, UTF-8); ``ProfileRefused`` lists every problem, nothing stored."""
     with staff_step(sessions, user, Department.ADMINISTRATOR) as step:
         try:
-            added = add_profile_in(step.session, decode_profile(data, "上传的文件"), step.actor.username)
+            text = decode_profile(data, "上传的文件")
+            _may_revise(step, profile_from_text(text).name)
+            added = add_profile_in(step.session, text, step.actor.username)
         except ProfileError as err:
             raise ProfileRefused(err.problems) from None
         if not added.replayed:
             step.session.add(AuditEvent(actor=step.actor.username, kind="profile", detail=(
                 f"新增政策参数方案 {added.name} 第 {added.version} 版（{added.title}，SHA-256 {added.sha256}）")[:500]))
         return added
+
+
+def _may_revise(step, name: str) -> None:
+    """RULES §9 (turn 3, whose rules): a profile's versions belong to the regions that run it; only an
+    administrator of every one of them may add a version (issue 28: region B's administrator added a
+    version of A's profile, every grade at 100%, which A's next year would have opened on). A new name
+    is the adding administrator's own."""
+    running = set(step.session.scalars(select(Region.code).where(Region.profile == name)))
+    own = set(step.session.scalars(select(StaffRegion.region_code).where(StaffRegion.staff_id == step.actor.id)))
+    outside = sorted(running - own)
+    if outside:
+        raise ProfileError(name, [("name", f"政策参数方案 {name} 由统筹地区 {'、'.join(outside)} 使用，"
+                                           f"须由管辖这些统筹地区的管理员新增版本")])
 
 
 def add_profile_in(session: Session, text: str, by: str) -> ProfileAdded:
