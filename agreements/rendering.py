@@ -16,6 +16,8 @@ import zipfile
 from typing import Any
 
 from docxtpl import DocxTemplate
+
+from .package import PackageProblem, check_package
 from lxml import etree
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
@@ -91,6 +93,10 @@ def unsafe_expressions(source: str, env) -> list[str]:
 def _template(data: bytes) -> DocxTemplate:
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise TemplateProblem("模板不是 .docx 文件")
+    try:
+        check_package(data)  # issue 28: sizes, parts and DTDs checked before anything is inflated
+    except PackageProblem as err:
+        raise TemplateProblem(f"模板无法使用：{err}") from None
     try:
         return DocxTemplate(io.BytesIO(data))
     except (KeyError, ValueError, zipfile.BadZipFile) as err:

@@ -11,6 +11,8 @@ from typing import Any, BinaryIO, Iterator
 
 from openpyxl import load_workbook
 
+from agreements.package import PackageProblem, check_package
+
 from .cells import CellError, blank
 from .kinds import ImportKind, row_problems
 
@@ -47,6 +49,10 @@ def rows(stream: BinaryIO) -> Iterator[list[Any]]:
 
 
 def _xlsx_rows(stream: BinaryIO) -> Iterator[list[Any]]:
+    try:
+        check_package(stream)  # issue 28: sizes, parts and DTDs checked before openpyxl inflates anything
+    except PackageProblem as err:
+        raise FileProblem(f"无法读取该 Excel 文件：{err}") from None
     try:
         book = load_workbook(stream, read_only=True, data_only=True)
     except Exception:  # a damaged or disguised file: openpyxl raises many kinds
