@@ -16,7 +16,7 @@ from .institution import (
 from .policy_override import PolicyOverride
 from .policy_profile import StoredProfile
 from .recovery import (
-    HELD_SIGN, HeldPayment, PreSettlement, PreSettlementSignOff, Receivable, RecoveryMovement, RecoveryTrigger, SettlementLine, SettlementRun,
+    HeldPayment, PreSettlement, PreSettlementSignOff, Receivable, RecoveryMovement, RecoveryTrigger, SettlementLine, SettlementRun,
     YearEndRun,
 )
 from .region import FundPositionRecord, Region, RegionAccount
@@ -25,7 +25,7 @@ from .staff import DEPARTMENT_CN, ApiToken, Department, LoginAttempt, Staff, Sta
 __all__ = [
     "ApiRequest", "ApiToken", "AuditEvent", "LoginAttempt", "StaffRegion",
     "Agreement", "AnnualClearing", "AnnualStanding", "DataCorrection", "DataImport", "ImportUpload", "Application", "Bar", "BatchItem", "CalendarDay", "CalendarYear", "Campaign", "ConditionLift",
-    "DEPARTMENT_CN", "Department", "Determination", "DeterminationAdvance", "FundGateRecord", "FundPositionRecord", "HELD_SIGN", "HeldPayment",
+    "DEPARTMENT_CN", "Department", "Determination", "DeterminationAdvance", "FundGateRecord", "FundPositionRecord", "HeldPayment",
     "Institution", "InstitutionCondition", "IssuedDocument", "JobRun", "MonthlyPayout", "Notice", "PaymentBatch", "PaymentInstruction",
     "PolicyOverride", "PreSettlement", "PreSettlementSignOff", "Receivable", "RecoveryMovement", "RecoveryTrigger", "Region", "RegionAccount", "RegionTemplate", "SettlementLine", "SettlementRun", "SecurityPledge", "SignOff", "Staff", "StoredProfile", "Transition", "VerifiedHead", "YearEndRun",
 ]

@@ -164,8 +164,6 @@ class HeldPayment(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
-HELD_SIGN = {"held": 1, "carried": 1, "released": -1, "applied": -1}
-
 
 class YearEndRun(Base):
     """A region's year end of one qualification year (17§, HB 二(四)). A run that left institutions

@@ -151,9 +151,8 @@ def assets_in_credit(session: Session) -> list[Breach]:
 def held_untied(session: Session) -> list[Breach]:
     """HB 五, RULES §7: the register of held payments (money held back is no expense, so it is not in the
     book) ties to what made it: per institution and fund, what it says was held, released and applied
-    by settlement runs equals what those runs' lines say; whatever else it holds (applied before a
-    succession, carried from 暂收款 at the upgrade) names its voucher; and it never holds less than
-    nothing. A row forged into it (the register pays out what it says is held) breaks this."""
+    by settlement runs equals what those runs' lines say; whatever else it holds (held money applied
+    before a succession) names its voucher; and it never holds less than nothing. A row forged into it (the register pays out what it says is held) breaks this."""
     h, sl, run = HeldPayment, SettlementLine, SettlementRun
     names = dict(session.execute(select(Institution.id, Institution.code)).all())
     register: dict[tuple, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
@@ -176,7 +175,7 @@ def held_untied(session: Session) -> list[Breach]:
                                                    f"结算明细为 {fmt_yuan_cn(l[kind])} 元"))
         if r["held:other"] or r["released:other"]:
             found.append(Breach("held_untied", f"{who} 登记簿有不属于任何结算的暂停或解除记录"))
-        if r["held"] + r["carried:other"] - r["released"] - r["applied"] - r["applied:other"] < 0:
+        if r["held"] - r["released"] - r["applied"] - r["applied:other"] < 0:
             found.append(Breach("held_untied", f"{who} 登记簿余额为负"))
     for inst_id, fund, kind in session.execute(
             select(h.institution_id, h.fund, h.kind).where(h.settlement_line_id.is_(None), h.ledger_entry_id.is_(None))

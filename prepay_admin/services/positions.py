@@ -106,7 +106,7 @@ def held_back(session: Session, region_id: int, fund: Fund | None = None,
     """HB 五, RULES §7: per institution and fund, the settlement money held back from it and neither
     released nor applied yet, from the register of held payments (it is not in the book while held)."""
     h = HeldPayment
-    signed = case((h.kind.in_(("held", "carried")), h.amount), else_=-h.amount)
+    signed = case((h.kind == "held", h.amount), else_=-h.amount)
     where = [h.region_id == region_id]
     if fund is not None:
         where.append(h.fund == fund)
