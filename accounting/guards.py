@@ -118,6 +118,58 @@ def guard_table(conn: Connection, table: str, message: str = APPEND_ONLY_MESSAGE
                              f"BEGIN SELECT RAISE(ABORT, '{message}'); END")
 
 
+# Issue 28 (finding 5): the records that prove who did what, and what was issued, may only be added to.
+# A sign-off is voided, and a document superseded, by filling the columns named here once, from empty;
+# no other change, no deletion. The application's role gets UPDATE on those columns only.
+HISTORY_TABLES: dict[str, tuple[str, ...]] = {
+    "audit_event": (),
+    "transition": (),
+    "presettlement_sign_off": (),
+    "payment_batch_sign_off": ("voided_at", "void_reason"),
+    "issued_document": ("superseded_by_id",),
+}
+HISTORY_MESSAGE = "历史记录只增不改：审计日志、状态变更、签批和已出具文书的登记不能修改或删除"
+
+
+def history_trigger_names(dialect: str) -> list[str]:
+    ops = ("update", "delete", "truncate") if dialect == "postgresql" else ("update", "delete")
+    return [f"{t}_no_{op}" for t in HISTORY_TABLES for op in ops]
+
+
+def guard_history(conn: Connection, table: str) -> None:
+    """Make ``table`` append-only but for its supersession columns (``HISTORY_TABLES``), each settable
+    once from empty, all in the same statement."""
+    supersede = HISTORY_TABLES[table]
+    if not supersede:
+        guard_table(conn, table, HISTORY_MESSAGE)
+        return
+    if conn.dialect.name == "postgresql":
+        unset = " AND ".join(f"OLD.{c} IS NULL" for c in supersede)
+        keep = " - ".join(["to_jsonb(NEW)"] + [f"'{c}'" for c in supersede])
+        was = " - ".join(["to_jsonb(OLD)"] + [f"'{c}'" for c in supersede])
+        _pg(conn, f"""
+            CREATE OR REPLACE FUNCTION {table}_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'UPDATE' AND {unset} AND {keep} = {was} THEN
+                    RETURN NEW;
+                END IF;
+                RAISE EXCEPTION '{HISTORY_MESSAGE}（% %）', TG_OP, TG_TABLE_NAME USING ERRCODE = 'restrict_violation';
+            END $$""")
+        for op in ("update", "delete"):
+            _pg(conn, f"CREATE TRIGGER {table}_no_{op} BEFORE {op.upper()} ON {table} "
+                      f"FOR EACH ROW EXECUTE FUNCTION {table}_refuse_change()")
+        _pg(conn, f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                  f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_refuse_change()")
+        return
+    columns = [row[1] for row in conn.exec_driver_sql(f"PRAGMA table_info({table})")]
+    changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in columns if c not in supersede)
+    refilled = " OR ".join(f"OLD.{c} IS NOT NULL" for c in supersede)
+    conn.exec_driver_sql(f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} WHEN {changed} OR {refilled} "
+                         f"BEGIN SELECT RAISE(ABORT, '{HISTORY_MESSAGE}'); END")
+    conn.exec_driver_sql(f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+                         f"BEGIN SELECT RAISE(ABORT, '{HISTORY_MESSAGE}'); END")
+
+
 def unguard_table(conn: Connection, table: str) -> None:
     for op in ("update", "delete", "truncate"):
         if op == "truncate" and conn.dialect.name != "postgresql":

@@ -2,8 +2,10 @@
 never change or remove what was posted, nor touch the guards.
 
 Migrations run as the schema's owner (who owns the tables and their triggers); the application runs as
-another role, granted here: SELECT and INSERT on the append-only ledger tables, SELECT, INSERT, UPDATE and
-DELETE on every other table, USAGE on the sequences — and nothing else. Not owning the tables, it can
+another role, granted here: SELECT and INSERT on the append-only ledger tables and on the history
+(audit trail, transitions, sign-offs, the register of issued documents), UPDATE only of the columns that
+record a sign-off's voiding or a document's supersession, SELECT, INSERT, UPDATE and DELETE on every other
+table, USAGE on the sequences — and nothing else. Not owning the tables, it can
 neither drop nor disable a trigger; not a superuser, it cannot set ``session_replication_role``.
 """
 from __future__ import annotations
@@ -12,7 +14,7 @@ import re
 
 from sqlalchemy.engine import Connection
 
-from .guards import APPEND_ONLY_TABLES
+from .guards import APPEND_ONLY_TABLES, HISTORY_TABLES
 
 ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -35,4 +37,7 @@ def grant_application_role(conn: Connection, role: str, schema: str = "public") 
     for table in tables:
         rights = "SELECT, INSERT" if table in guarded else "SELECT, INSERT, UPDATE, DELETE"
         conn.exec_driver_sql(f'GRANT {rights} ON "{schema}"."{table}" TO "{role}"')
+        if table in guarded and HISTORY_TABLES.get(table):  # a supersession is recorded in these only
+            columns = ", ".join(f'"{c}"' for c in HISTORY_TABLES[table])
+            conn.exec_driver_sql(f'GRANT UPDATE ({columns}) ON "{schema}"."{table}" TO "{role}"')
     conn.exec_driver_sql(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO "{role}"')

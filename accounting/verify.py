@@ -34,9 +34,10 @@ def verify(session: Session, chain_since: dict[int, tuple[int, str]] | None = No
     A book not in ``chain_since`` is checked whole. With ``jobs`` above one, a long chain is
     recomputed by that many other processes while the set checks run here (``chain_verify``)."""
     books = dict(session.execute(select(Book.id, Book.name)).all())
+    dialect, present = session.get_bind().dialect.name, guards.installed(session.connection())
     breaches = [Breach("guard_missing", f"数据库保护触发器 {name} 不存在")
-                for name in guards.trigger_names(session.get_bind().dialect.name)
-                if name not in guards.installed(session.connection())]
+                for name in guards.trigger_names(dialect) + guards.history_trigger_names(dialect)
+                if name not in present]
     new = None if chain_since is None else _entries_after(chain_since)
     with chain_check(session, books, chain_since, jobs) as chain:
         for check in SET_CHECKS:

@@ -58,7 +58,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf = CSRFProtect(app)
     login_manager.init_app(app)
     api.install(app, csrf)
-    security.install(app)
+    security.install(app, hsts=config.production())
+    proxies = config.trusted_proxies()
+    if proxies:  # the client's address and scheme as the trusted proxies saw them (issue 28)
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)  # type: ignore[method-assign]
 
     @app.errorhandler(HTTPException)  # registered after the API's own: JSON under /api, pages elsewhere
     def _error(err: HTTPException):

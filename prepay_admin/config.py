@@ -1,7 +1,8 @@
 """Configuration from the environment, with defaults that work on a fresh machine.
 
 In production (``PREPAY_ENV=production``) nothing secret has a default: the app refuses to
-start without ``SECRET_KEY``, and its cookies are sent over HTTPS only.
+start without ``SECRET_KEY``, its cookies are sent over HTTPS only, and HTTPS answers carry HSTS.
+Behind reverse proxies, ``PREPAY_TRUSTED_PROXIES`` says how many to believe.
 """
 from __future__ import annotations
 
@@ -49,6 +50,17 @@ def secret_key() -> str:
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_hex(32))
     return path.read_text().strip()
+
+
+def trusted_proxies() -> int:
+    """``PREPAY_TRUSTED_PROXIES``: how many reverse proxies stand in front of the app (default 0). Only
+    then are the client's address and scheme read from their ``X-Forwarded-For`` / ``-Proto`` headers:
+    the sign-in limit per address counts the real client, not the proxy, and a header a client forged
+    itself is never believed."""
+    raw = os.environ.get("PREPAY_TRUSTED_PROXIES", "0").strip() or "0"
+    if not (raw.isascii() and raw.isdigit() and int(raw) <= 5):
+        raise ConfigError(f"PREPAY_TRUSTED_PROXIES 须为 0—5 的整数（前置反向代理的层数），现为“{raw}”")
+    return int(raw)
 
 
 UPLOAD_BYTES_MAX = 64 * 1024 * 1024  # a month's settlement of 100,000 institutions is about 12 MiB as .xlsx

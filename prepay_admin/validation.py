@@ -25,6 +25,27 @@ MESSAGES = {
 }
 
 
+# what the fields below accept, as the OpenAPI document states it (issue 28: the document must be no
+# looser than the validation); ECMA-262 patterns, anchored
+YEAR_PATTERN = "(20[0-9]{2}|2100)"
+assert (YEAR_MIN, YEAR_MAX) == (2000, 2100), "YEAR_PATTERN states 2000—2100"
+MONTH_PATTERN = f"^{YEAR_PATTERN}-(0[1-9]|1[0-2])$"
+DATE_PATTERN = f"^{YEAR_PATTERN}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"  # with format: date, a real day
+
+
+def decimal_pattern(places: int, minimum: Decimal | None, maximum: Decimal | None) -> str:
+    """A pattern no looser than ``DecimalString``'s check: the sign only where negatives are allowed, the
+    integer part one digit shorter than the maximum's (or the maximum itself, where it is whole)."""
+    sign = "-?" if minimum is None or minimum < 0 else ""
+    fraction = r"(\.[0-9]{1,%d})?" % places if places else ""
+    if maximum is None or maximum != maximum.to_integral_value():
+        return f"^{sign}[0-9]{{1,{INTEGER_DIGITS_MAX}}}{fraction}$"
+    whole = str(int(abs(maximum)))
+    shorter = f"[0-9]{{1,{len(whole) - 1}}}{fraction}" if len(whole) > 1 else ""
+    exact = whole + (r"(\.0{1,%d})?" % places if places else "")
+    return f"^{sign}({shorter}|{exact})$" if shorter else f"^{sign}{exact}$"
+
+
 class StrictSchema(Schema):
     """Unknown fields are errors; messages are Chinese."""
 
@@ -52,6 +73,9 @@ class DecimalString(fields.Field):
         # ASCII digits only: full-width or Arabic-Indic digits are not money (re's \d would take them)
         self.pattern = re.compile(r"-?[0-9]{1,%d}(\.[0-9]{1,%d})?" % (INTEGER_DIGITS_MAX, places) if places
                                   else r"-?[0-9]{1,%d}" % INTEGER_DIGITS_MAX)
+
+    def openapi(self) -> dict[str, Any]:
+        return {"pattern": decimal_pattern(self.places, self.minimum, self.maximum)}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Decimal:
         if not isinstance(value, str):
@@ -83,6 +107,9 @@ class StrictInteger(fields.Field):
         kwargs.setdefault("error_messages", _msgs())
         super().__init__(**kwargs)
         self.minimum, self.maximum = minimum, maximum
+
+    def openapi(self) -> dict[str, Any]:
+        return {k: v for k, v in (("minimum", self.minimum), ("maximum", self.maximum)) if v is not None}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -147,6 +174,9 @@ class Date(fields.Field):
         kwargs.setdefault("error_messages", _msgs())
         super().__init__(**kwargs)
 
+    def openapi(self) -> dict[str, Any]:
+        return {"pattern": DATE_PATTERN}
+
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dt.date:
         day = parse_date(value)
         if day is None:
@@ -160,6 +190,9 @@ class Month(fields.Field):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("error_messages", _msgs())
         super().__init__(**kwargs)
+
+    def openapi(self) -> dict[str, Any]:
+        return {"pattern": MONTH_PATTERN}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dt.date:
         month = parse_month(value)

@@ -6,17 +6,22 @@ from flask import Flask, render_template
 from flask_smorest import Api
 from flask_wtf.csrf import CSRFProtect
 
-from ..validation import YEAR_MAX, YEAR_MIN, Date, DecimalString, StrictBoolean, StrictInteger
+from ..validation import YEAR_MAX, YEAR_MIN, Date, DecimalString, Month, StrictBoolean, StrictInteger
 from ..web.converters import ID_MAX, IdConverter, YearConverter
 from .errors import json_error
 from . import books, documents, intake, profiles, recovery, registry, resources  # noqa: F401  (their routes join the blueprint)
 from .routing import blp
-from .schemas import DecimalOut, MoneyOut, Month
+from .schemas import DecimalOut, MoneyOut
 
 
 class PrepayApi(Api):
     def handle_http_exception(self, error):
         return json_error(error)
+
+
+def _accepted(self, field, **kwargs) -> dict:
+    """apispec: a strict input field documents exactly what its check accepts (its own ``openapi()``)."""
+    return field.openapi() if isinstance(field, (Date, DecimalString, Month, StrictInteger)) else {}
 
 
 def install(app: Flask, csrf: CSRFProtect) -> Api:
@@ -36,6 +41,7 @@ def install(app: Flask, csrf: CSRFProtect) -> Api:
     api.register_field(MoneyOut, "string", None)
     api.register_field(DecimalOut, "string", None)
     api.register_field(Month, "string", None)
+    api.ma_plugin.converter.add_attribute_function(_accepted)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
     csrf.exempt(blp)  # bearer tokens, no cookies: nothing for a cross-site form to ride on

@@ -40,4 +40,16 @@ def json_error(err: HTTPException):
     message = data.get("message") or description or MESSAGES.get(err.code, "请求有误")
     response = jsonify({"code": err.code, "message": message, "errors": errors})
     response.status_code = err.code or 400
+    carry_headers(err, response)
     return response
+
+
+def carry_headers(err: HTTPException, response) -> None:
+    """The headers the error itself carries (a 405's ``Allow``, a 401's ``WWW-Authenticate``, a 429's
+    ``Retry-After``), which a rendered error page or JSON body would otherwise drop (issue 28)."""
+    for name, value in err.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    extra = getattr(err, "data", None) or {}
+    for name, value in (extra.get("headers") or {}).items():
+        response.headers[name] = value

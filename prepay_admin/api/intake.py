@@ -14,22 +14,21 @@ from ..services.idempotency import Answer
 from ..services.imports import import_file
 from .auth import call, caller
 from .routing import ERRORS, IDEMPOTENCY, blp, idempotent, region, sessions
-from .schemas import ImportFileIn, ImportFormIn, ImportReportOut
+from .schemas import ImportIn, ImportReportOut
 
 
 @blp.route("/imports/<kind>")
 class Import(MethodView):
-    @blp.arguments(ImportFormIn, location="form")
-    @blp.arguments(ImportFileIn, location="files")
+    @blp.arguments(ImportIn, location="multipart")
     @blp.response(200, ImportReportOut)
     @blp.doc(parameters=[IDEMPOTENCY], responses=ERRORS)
-    def post(self, form, files, kind: str):
+    def post(self, form, kind: str):
         """Import one file of ``kind`` (institutions, standings, conditions, bars, securities, funds,
         settlement) into the region, all or nothing; the answer is the import report."""
         if kind not in KINDS:
             abort(404, message=f"没有“{kind[:40]}”这种导入", errors={})
         region(form["region"])
-        upload = files["file"]
+        upload = form["file"]
         data = upload.read()
 
         def run() -> Answer:
@@ -44,4 +43,5 @@ class Import(MethodView):
                                     "report": body})
             return Answer(200, body)
 
-        return idempotent(run, {"form": form, "file": hashlib.sha256(data).hexdigest()})
+        return idempotent(run, {"form": {k: v for k, v in form.items() if k != "file"},
+                                "file": hashlib.sha256(data).hexdigest()})

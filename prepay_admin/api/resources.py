@@ -40,8 +40,7 @@ from .schemas import (
     DashboardOut,
     DeterminationPageOut,
     InstructionOut,
-    PaymentReturnFileIn,
-    PaymentReturnFormIn,
+    PaymentReturnIn,
     ReturnConfirmedOut,
     Paging,
     RegionOut,
@@ -220,23 +219,22 @@ class Instructions(MethodView):
 
 @blp.route("/batches/<id:batch_id>/payment-return")
 class PaymentReturn(MethodView):
-    @blp.arguments(PaymentReturnFormIn, location="form")
-    @blp.arguments(PaymentReturnFileIn, location="files")
+    @blp.arguments(PaymentReturnIn, location="multipart")
     @blp.response(200, ReturnConfirmedOut)
     @blp.doc(parameters=[IDEMPOTENCY], responses=ERRORS)
-    def post(self, form, files, batch_id: int):
+    def post(self, form, batch_id: int):
         """The bank's return of the batch's transfers (财务管理部门): every instruction in it confirmed and
         posted at once, as one by one; a bad file is a 422 naming each row and column, nothing written;
         rows confirmed before with the same reference are counted as ``replayed``."""
         call(lambda: check_batch(sessions(), caller().username, batch_id))
-        data = files["file"].read()
+        data = form["file"].read()
 
         def run() -> Answer:
             done = call(lambda: payment_return.confirm_return(sessions(), batch_id, io.BytesIO(data),
                                                               caller().username, PAYING[form["paid_from"]]))
             return Answer(200, ReturnConfirmedOut().dump(done))
 
-        return idempotent(run, {"form": form, "file": hashlib.sha256(data).hexdigest()})
+        return idempotent(run, {"form": {"paid_from": form["paid_from"]}, "file": hashlib.sha256(data).hexdigest()})
 
 
 @blp.route("/payment-instructions/<id:instruction_id>/void")

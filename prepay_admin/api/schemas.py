@@ -8,7 +8,7 @@ from ..policy.conditions import LIFTABLE
 from ..policy.facts import Fund, SecurityKind
 from ..policy.recovery import TriggerKind
 from ..policy.transitions import MACHINES
-from ..validation import Choice, Date, Money, StrictInteger, StrictSchema, Text
+from ..validation import Choice, Date, Money, Month, StrictInteger, StrictSchema, Text
 
 class MoneyOut(fields.Decimal):
     """Yuan as a string with two decimals ("1234.56"), documented as such (not as a JSON number)."""
@@ -144,15 +144,12 @@ class ConfirmIn(StrictSchema):
                               validate=validate.OneOf(["expenditure", "fiscal"], error="须为 expenditure 或 fiscal"))
 
 
-class PaymentReturnFormIn(StrictSchema):
+class PaymentReturnIn(StrictSchema):
+    file = Upload(required=True, metadata={"description": "银行代发回单：.xlsx，或 UTF-8 / GB18030 编码的 .csv；表头为 "
+                                                          "指令编号、机构编码、险种、收款账号、金额、银行流水号、到账日期"})
     paid_from = fields.String(load_default="expenditure",
                               validate=validate.OneOf(["expenditure", "fiscal"], error="须为 expenditure 或 fiscal"),
                               metadata={"description": "付款账户：expenditure 支出户存款 / fiscal 财政专户存款"})
-
-
-class PaymentReturnFileIn(Schema):
-    file = Upload(required=True, metadata={"description": "银行代发回单：.xlsx，或 UTF-8 / GB18030 编码的 .csv；表头为 "
-                                                          "指令编号、机构编码、险种、收款账号、金额、银行流水号、到账日期"})
 
 
 class ReturnConfirmedOut(Schema):
@@ -466,11 +463,8 @@ class DashboardOut(Schema):
     outstanding = fields.Dict(keys=fields.String(), values=MoneyOut())
 
 
-class ImportFileIn(Schema):
+class ImportIn(StrictSchema):
     file = Upload(required=True, metadata={"description": ".xlsx，或 UTF-8 / GB18030 编码的 .csv；第 1 行为模板表头"})
-
-
-class ImportFormIn(StrictSchema):
     region = Text(max_length=12, required=True, metadata={"description": "统筹地区编码"})
     dry_run = fields.Boolean(load_default=False, metadata={"description": "试导入：只检查，不写入"})
     correct = fields.Boolean(load_default=False, metadata={"description": "更正导入：允许更改已登记数据，须 reason"})
@@ -512,18 +506,6 @@ class ImportReportOut(Schema):
 
 
 # -- the return path (RULES §5, §6) ---------------------------------------------
-
-class Month(fields.Field):
-    """A settled month written ``YYYY-MM``."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        from ..validation import parse_month
-
-        month = parse_month(value)
-        if month is None:
-            raise ValidationError("须为年月，格式 YYYY-MM")
-        return month
-
 
 class ReceivableQuery(Paging):
     status = fields.String(load_default="owing", validate=validate.OneOf(["owing", "settled", "all"],

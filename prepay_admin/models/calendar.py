@@ -3,18 +3,32 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, String
+from sqlalchemy import Date, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, UtcDateTime, utcnow
 
+_NATIONAL = text("region_code IS NULL")
+_REGIONAL = text("region_code IS NOT NULL")
+
 
 class CalendarDay(Base):
-    """A day whose status the bureau sets: a holiday, or a weekend day worked (调休)."""
+    """A day whose status is set over the library: a holiday, or a weekend day worked (调休).
+
+    RULES §9 (turn 3, whose rules): a national entry (no region: the State Council's arrangement for a
+    year the library does not cover yet) is shared by every region; a bureau's own adjustment belongs to
+    its region, and only that region's deadlines count on it."""
 
     __tablename__ = "calendar_day"
+    __table_args__ = (
+        Index("uq_calendar_day_national", "day", unique=True, sqlite_where=_NATIONAL, postgresql_where=_NATIONAL),
+        Index("uq_calendar_day_regional", "region_code", "day", unique=True, sqlite_where=_REGIONAL,
+              postgresql_where=_REGIONAL),
+    )
 
-    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("region.code"))
     workday: Mapped[bool]
     note: Mapped[str] = mapped_column(String(100))
     recorded_by: Mapped[str] = mapped_column(String(60))

@@ -56,7 +56,8 @@ class LoginAttempt(Base):
     """Each sign-in attempt: the rate limit counts recent failures here, shared by every web process."""
 
     __tablename__ = "login_attempt"
-    __table_args__ = (Index("ix_login_attempt_username_at", "username", "at"),)
+    __table_args__ = (Index("ix_login_attempt_username_at", "username", "at"),
+                      Index("ix_login_attempt_remote_at", "remote", "at"))  # failures per address (issue 28)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(60))

@@ -147,7 +147,7 @@ def fix_list(sessions: sessionmaker, region_code: str, year: int, user: str, tod
             Application.campaign_id == campaign.id, Application.state == ApplicationState.SUBMITTED)
             .order_by(Application.id)).all(), ApplicationState.SUBMITTED, "decide")
         # 15§(三): the window's length is the year's (an override changes it)
-        deadline = working_days_after(session, today, calendar.signing_working_days)
+        deadline = working_days_after(session, step.region.code, today, calendar.signing_working_days)
         campaign.list_fixed_on, campaign.list_fixed_by = today, user
         campaign.signing_deadline, campaign.signing_deadline_provisional = deadline.date, deadline.provisional
         return ListFixed(today, listed, calendar.signing_working_days, deadline.date, deadline.provisional)

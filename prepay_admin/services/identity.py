@@ -25,6 +25,7 @@ from .unit_of_work import find_region, find_staff
 PASSWORD_MIN = 10
 LOCKOUT_FAILURES = 5  # failed sign-ins of one username …
 LOCKOUT_WINDOW = dt.timedelta(minutes=15)  # … within this window lock it for the rest of the window
+ADDRESS_FAILURES = 30  # failed sign-ins from one address, across usernames, within the window
 TOKEN_PREFIX = "pa_"
 
 
@@ -115,15 +116,22 @@ def set_password_in(session: Session, username: str, password: str, by: str) -> 
     session.add(AuditEvent(actor=by, kind="operator", detail=f"设置 {username} 的密码"))
 
 
-def change_own_password(sessions: sessionmaker, username: str, old: str, new: str) -> None:
-    """A member of staff changes their own password, proving the old one."""
-    with sessions.begin() as session:
-        person = find_staff(session, username)
-        if not person.password_hash or not check_password_hash(person.password_hash, old):
-            raise ServiceError("原密码不正确", "old_password")
+def change_own_password(sessions: sessionmaker, username: str, old: str, new: str, remote: str) -> None:
+    """A member of staff changes their own password, proving the old one: a wrong old password counts
+    as a failed sign-in (issue 28: a stolen session could otherwise guess it without limit)."""
     if old == new:
         raise ServiceError("新密码不能与原密码相同", "new_password")
-    set_password(sessions, username, new, username)
+    _check_password(new)
+    try:
+        with sessions.begin() as session:
+            wrong = _guarded_check(session, username, old, remote, "password_check") is None
+            if not wrong:
+                set_password_in(session, username, new, username)
+    except _Locked as locked:
+        log_event(sessions, username, "login_locked", f"修改密码，来自 {remote}")
+        raise ServiceError(locked.message, "old_password") from None
+    if wrong:
+        raise ServiceError("原密码不正确", "old_password")
 
 
 def disable_user(sessions: sessionmaker, username: str, by: str) -> None:
@@ -160,22 +168,44 @@ def grant_region_in(session: Session, username: str, region_code: str, by: str) 
 
 def sign_in(sessions: sessionmaker, username: str, password: str, remote: str) -> Identity:
     """Check a password, under the rate limit; every attempt is recorded."""
-    since = utcnow() - LOCKOUT_WINDOW
-    with sessions() as session:
-        failures = session.scalar(select(func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.username == username[:60], LoginAttempt.at >= since, LoginAttempt.ok.is_(False)))
-    if failures >= LOCKOUT_FAILURES:
+    try:
+        with sessions.begin() as session:
+            person = _guarded_check(session, username, password, remote, "login")
+            if person is not None:
+                return identity_of(session, person)
+    except _Locked:
         log_event(sessions, username, "login_locked", f"来自 {remote}")
-        raise ServiceError(f"登录失败次数过多，请 {LOCKOUT_WINDOW.seconds // 60} 分钟后再试", "username")
-    with sessions.begin() as session:
-        person = session.scalar(select(Staff).where(Staff.username == username[:60]))
-        ok = (person is not None and person.active and person.password_hash is not None
-              and check_password_hash(person.password_hash, password))
-        session.add(LoginAttempt(username=username[:60], remote=remote[:64], ok=ok))
-        session.add(AuditEvent(actor=username[:60], kind="login" if ok else "login_failed", detail=f"来自 {remote}"))
-        if ok:
-            return identity_of(session, person)
+        raise
     raise ServiceError("用户名或密码不正确", "password")
+
+
+class _Locked(ServiceError):
+    """Too many failures: the refusal is recorded (in its own transaction), not the attempt."""
+
+
+def _guarded_check(session: Session, username: str, password: str, remote: str, kind: str) -> Staff | None:
+    """Issue 28 (finding 7): count the recent failures and check the password in one transaction, one
+    attempt of a username at a time (30 concurrent guesses got 19 checks when the count and the attempt
+    were two transactions), and count failures from the address across usernames too. A guess of the old
+    password on the change-password screen counts like a failed sign-in. Returns the member of staff when
+    the password is right; records the attempt either way."""
+    name, remote = username[:60], remote[:64]
+    if session.get_bind().dialect.name == "postgresql":  # SQLite: the write transaction is IMMEDIATE already
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext("login:" + name))))
+    since = utcnow() - LOCKOUT_WINDOW
+    failed = select(func.count()).select_from(LoginAttempt).where(LoginAttempt.at >= since,
+                                                                  LoginAttempt.ok.is_(False))
+    minutes = LOCKOUT_WINDOW.seconds // 60
+    if session.scalar(failed.where(LoginAttempt.username == name)) >= LOCKOUT_FAILURES:
+        raise _Locked(f"登录失败次数过多，请 {minutes} 分钟后再试", "username")
+    if session.scalar(failed.where(LoginAttempt.remote == remote)) >= ADDRESS_FAILURES:
+        raise _Locked(f"来自该地址的登录失败次数过多，请 {minutes} 分钟后再试", "username")
+    person = session.scalar(select(Staff).where(Staff.username == name))
+    ok = (person is not None and person.active and person.password_hash is not None
+          and check_password_hash(person.password_hash, password))
+    session.add(LoginAttempt(username=name, remote=remote, ok=ok))
+    session.add(AuditEvent(actor=name, kind=kind if ok else f"{kind}_failed", detail=f"来自 {remote}"))
+    return person if ok else None
 
 
 def anyone_can_sign_in(sessions: sessionmaker) -> bool:

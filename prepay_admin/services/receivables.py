@@ -222,7 +222,7 @@ def choose_method(sessions: sessionmaker, receivable_id: int, method: Method, us
         if receivable.method != method:
             due = ""
             if method == Method.REFUND and receivable.refund_due_on is None:  # set once: never extended
-                deadline = working_days_after(step.session, clock.today(), step.profile.year_end.refund_working_days)
+                deadline = working_days_after(step.session, step.region.code, clock.today(), step.profile.year_end.refund_working_days)
                 receivable.refund_due_on = deadline.date
                 receivable.due_on = receivable.due_on or deadline.date
                 due = f"，须于 {deadline.date} 前交回，逾期恢复从结算款中冲抵"
@@ -292,7 +292,7 @@ def demand(sessions: sessionmaker, receivable_id: int, on: dt.date, user: str) -
         if outstanding <= 0:
             raise ServiceError("该笔应收回已无欠款，无须催收", "receivable")
         step.transition(RECEIVABLE, receivable, "demand", f"尚欠 {outstanding:,.2f} 元")
-        deadline = working_days_after(step.session, on, step.profile.year_end.refund_working_days)
+        deadline = working_days_after(step.session, step.region.code, on, step.profile.year_end.refund_working_days)
         receivable.demand_ref = f"CS-{step.region.code}-{receivable.id:06d}-{on:%Y%m%d}"
         receivable.demanded_on, receivable.due_on, receivable.demanded_amount = on, deadline.date, outstanding
         return Demanded(receivable.id, receivable.demand_ref, outstanding, deadline.date, deadline.provisional)

@@ -93,7 +93,7 @@ def record_trigger(sessions: sessionmaker, region_code: str, institution_code: s
         owed: dict[str, Decimal] = {}
         # 20§(二)1: what the settlements do not withhold is refunded within the profile's working days; under
         # HB 五 the settlements are held until then, and applied once that day has passed
-        due = working_days_after(session, occurred_on, step.profile.year_end.refund_working_days).date \
+        due = working_days_after(session, step.region.code, occurred_on, step.profile.year_end.refund_working_days).date \
             if hold else None
         # 20§(二): what it still holds of each year's advance becomes owed back; what was claimed
         # already (a year end's difference) is not claimed twice, and a pre-settlement has its own

@@ -63,11 +63,15 @@ class OverrideForm(FlaskForm):
     approval_ref = StringField("批准文号", validators=[DataRequired("调整参数须记录批准文号（14§）"), Length(max=200)])
 
 
+NATIONAL = "national"  # the scope field's value for a national entry (RULES §9: shared by every region)
+
+
 class DayForm(FlaskForm):
+    scope = SelectField("适用范围", validate_choice=False)  # the service checks the grant (403 with its reason)
     day = StringField("日期", validators=[DataRequired("请填写日期"), Length(max=10)],
                       render_kw={"placeholder": "YYYY-MM-DD"})
     workday = BooleanField("当天上班（调休工作日）；不勾选表示放假")
-    note = StringField("依据", validators=[DataRequired("须说明依据"), Length(max=200)])
+    note = StringField("依据", validators=[DataRequired("须说明依据"), Length(max=100)])
 
 
 @bp.before_request
@@ -224,28 +228,43 @@ def override(region_code: str, year: int):
 
 # -- the holiday calendar --------------------------------------------------------------------------
 
-def _calendar_page(year: int, status: int = 200, form: DayForm | None = None):
-    return render_template("admin/calendar.html", c=year_calendar(extensions.sessions(), year), year=year,
-                           years=range(clock.today().year - 1, clock.today().year + 2),
-                           form=form or DayForm(formdata=None)), status
+def _calendar_page(year: int, region_code: str, status: int = 200, form: DayForm | None = None):
+    granted = regions()
+    form = form or DayForm(formdata=None, scope=region_code)
+    form.scope.choices = [SelectChoice(code, f"{name}（本地区调整）") for code, name in granted.items()] + [
+        SelectChoice(NATIONAL, "全国统一安排（所有统筹地区）")]
+    return render_template("admin/calendar.html", c=year_calendar(extensions.sessions(), year, region_code or None),
+                           year=year, region_code=region_code, granted=granted,
+                           years=range(clock.today().year - 1, clock.today().year + 2), form=form), status
+
+
+def _calendar_region() -> str:
+    """The region whose calendar is shown: the one asked for, if granted; else the first granted."""
+    granted = regions()
+    asked = request.args.get("region", "")
+    return asked if asked in granted else next(iter(granted), "")
 
 
 @bp.get("/calendar")
 def calendar():
-    return _calendar_page(int_arg("year", clock.today().year, YEAR_MAX))
+    return _calendar_page(int_arg("year", clock.today().year, YEAR_MAX), _calendar_region())
 
 
 @bp.post("/calendar")
 def set_calendar_day():
     form = DayForm()
+    shown = form.scope.data if form.scope.data in regions() else _calendar_region()
     if not form.validate_on_submit():
-        return _calendar_page(clock.today().year, 400, form)
+        return _calendar_page(clock.today().year, shown, 400, form)
     day = parse_date(form.day.data.strip())
     if day is None:
         form.day.errors.append(f"日期格式须为 YYYY-MM-DD（{YEAR_MIN}—{YEAR_MAX} 年）")
-        return _calendar_page(clock.today().year, 400, form)
-    return _submit(lambda: set_day(extensions.sessions(), day, form.workday.data, form.note.data.strip(), _me()),
-                   form, "note", f"已记录 {day}：{'上班' if form.workday.data else '放假'}。",
-                   lambda: _calendar_page(day.year, 400, form),
-                   lambda _: redirect(url_for("admin.calendar", year=day.year)))
+        return _calendar_page(clock.today().year, shown, 400, form)
+    owner = None if form.scope.data == NATIONAL else form.scope.data
+    return _submit(lambda: set_day(extensions.sessions(), day, form.workday.data, form.note.data.strip(), _me(),
+                                   owner),
+                   form, "note", f"已记录 {day}：{'上班' if form.workday.data else '放假'}"
+                                 f"（{'全国统一安排' if owner is None else regions().get(owner, owner)}）。",
+                   lambda: _calendar_page(day.year, shown, 400, form),
+                   lambda _: redirect(url_for("admin.calendar", year=day.year, region=shown)))
 

@@ -93,7 +93,7 @@ def password():
     if form.validate_on_submit():
         try:
             identity.change_own_password(extensions.sessions(), current_user.identity.username,
-                                         form.old_password.data, form.new_password.data)
+                                         form.old_password.data, form.new_password.data, request.remote_addr or "?")
             done = True  # every other session of the account ended; this one goes on, under the new generation
             login_user(WebUser(identity.identity_by_id(extensions.sessions(), current_user.identity.id)))
         except ServiceError as err:

@@ -1,7 +1,7 @@
 """Response headers every screen carries: no inline script, no framing, no MIME sniffing, a referrer policy."""
 from __future__ import annotations
 
-from flask import Flask, Response, render_template
+from flask import Flask, Response, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 HEADERS = {
@@ -23,14 +23,25 @@ def html_error(err: HTTPException):
     title = TITLES.get(err.code, "出错了")
     message = err.description if err.code in (400, 403) and err.description and not err.description.isascii() \
         else title
-    return render_template("error.html", code=err.code, title=title, message=message), err.code
+    from ..api.errors import carry_headers
+
+    response = make_response(render_template("error.html", code=err.code, title=title, message=message), err.code)
+    carry_headers(err, response)
+    return response
 
 
-def install(app: Flask) -> None:
+HSTS = "max-age=31536000"  # a year: browsers that saw HTTPS once never fall back to plain HTTP
+
+
+def install(app: Flask, hsts: bool = False) -> None:
+    """``hsts`` (production): HTTPS answers tell the browser to use nothing else (where TLS ends at a
+    proxy, ``PREPAY_TRUSTED_PROXIES`` lets the app see the scheme the client used)."""
     @app.after_request
     def _headers(response: Response) -> Response:
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
+        if hsts and request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         if response.mimetype.startswith(("text/css", "image/", "application/javascript")):
             response.headers["Cache-Control"] = "public, max-age=3600"
         response.headers.pop("Server", None)

@@ -156,7 +156,7 @@ def test_a_write_that_waits_past_its_lock_timeout_says_the_database_is_busy(sess
         else:  # another transaction holds the table
             holder.exec_driver_sql("LOCK TABLE calendar_day IN ACCESS EXCLUSIVE MODE")
         with pytest.raises(Busy) as err:
-            cal.set_day(impatient, dt.date(2026, 10, 10), False, "临时休息", "jiesuan1")
+            cal.set_day(impatient, dt.date(2026, 10, 10), False, "临时休息", "jiesuan1", None)
         assert err.value.message == "数据库繁忙，请稍后重试"
     finally:
         holder.rollback()

@@ -161,7 +161,7 @@ def test_24_an_override_a_calendar_entry_and_a_period_closing_check_who_acts(ses
         record_override(sessions, REGION, YEAR, "amount.minimum", "50000", "苏医保发〔2026〕3号", "jiesuan1")
     assert err.value.field == "user"
     with pytest.raises(ServiceError):
-        cal.set_day(sessions, dt.date(YEAR, 10, 10), False, "临时休息", "neishen1")
+        cal.set_day(sessions, dt.date(YEAR, 10, 10), False, "临时休息", "neishen1", REGION)
     with pytest.raises(ServiceError):
         books.close_period(sessions, REGION, Fund.EMPLOYEE, f"{YEAR}-01", "jiesuan1")
     with pytest.raises(ServiceError):

@@ -83,7 +83,7 @@ SCREENS = {
                                                 {"parameter": "amount.minimum", "value": '"50000"',
                                                  "approval_ref": "苏医保〔2026〕9号"}),
     "/admin/calendar": ({D.FUND_SETTLEMENT, D.FINANCE, D.ADMINISTRATOR}, "/admin/calendar",
-                        {"day": "2027-10-08", "note": "国办发明电〔2026〕1号"}),
+                        {"scope": REGION, "day": "2027-10-08", "note": "国办发明电〔2026〕1号"}),
     # data intake: the department that owns the kind (the monthly settlement: fund settlement)
     "/imports/<region_code>/<kind>/preview": ({D.FUND_SETTLEMENT}, f"/imports/{REGION}/settlement/preview",
                                               lambda: {"file": (io.BytesIO(SETTLEMENT), "settlement.csv")}),

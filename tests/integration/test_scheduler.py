@@ -8,7 +8,7 @@ from prepay_admin.models import Campaign, Determination, JobRun, Notice
 from prepay_admin.services import calendar as cal
 from prepay_admin.services import deadlines
 from tests.console import token_for
-from tests.cycle_helpers import listed_codes, YEAR, listed_through_fixing, region_ready
+from tests.cycle_helpers import REGION, listed_codes, YEAR, listed_through_fixing, region_ready
 
 JOB = {j.name: j for j in scheduler.JOBS}
 
@@ -48,18 +48,18 @@ def test_a_provisional_deadline_is_never_swept_but_staff_are_told(sessions):
 
 def test_the_bureaus_own_calendar_entries_override_the_library(sessions):
     region_ready(sessions, institutions=3)
-    cal.set_day(sessions, dt.date(2026, 1, 7), False, "本地临时停诊日", "jiesuan1")
+    cal.set_day(sessions, dt.date(2026, 1, 7), False, "本地临时停诊日", "jiesuan1", REGION)
     with sessions() as s:
-        assert cal.working_days_after(s, dt.date(2026, 1, 5), 7).date == dt.date(2026, 1, 15)
+        assert cal.working_days_after(s, REGION, dt.date(2026, 1, 5), 7).date == dt.date(2026, 1, 15)
 
 
 def test_an_entered_year_is_not_provisional(sessions):
     region_ready(sessions, institutions=3)
     with sessions() as s:
-        assert cal.working_days_after(s, dt.date(2027, 1, 5), 7).provisional
+        assert cal.working_days_after(s, REGION, dt.date(2027, 1, 5), 7).provisional
     cal.mark_year_entered(sessions, 2027, "国办发明电〔2026〕X号", "jiesuan1")
     with sessions() as s:
-        assert not cal.working_days_after(s, dt.date(2027, 1, 5), 7).provisional
+        assert not cal.working_days_after(s, REGION, dt.date(2027, 1, 5), 7).provisional
 
 
 def test_a_job_run_is_claimed_once_per_period(sessions):
