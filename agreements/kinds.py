@@ -1,4 +1,5 @@
-"""The documents the bureau issues, each with its packaged template and the data it is filled with.
+"""A document kind's template contract: its title, its article, its packaged template and the data it
+is filled with. The kinds the bureau issues are registered in ``prepay_admin.services.documents``.
 
 ``provides`` is the document's data contract: the top-level names its context holds. A region's own
 edited template may use any of them and nothing else (checked on upload), so that a document is never
@@ -18,9 +19,10 @@ class DocumentKind:
     article: str
     provides: frozenset[str]
     per_institution: bool = True
+    template: bytes | None = None  # its own template (a kind registered with one); else the packaged file
 
     def packaged_template(self) -> bytes:
-        return _packaged(self.name)
+        return self.template if self.template is not None else _packaged(self.name)
 
 
 @lru_cache(maxsize=None)
@@ -29,23 +31,3 @@ def _packaged(name: str) -> bytes:
 
 
 COMMON = frozenset({"bureau", "rules_title", "region", "year", "issued_on"})
-
-KINDS = {k.name: k for k in (
-    DocumentKind("agreement", "预付金预付协议", "16§", COMMON | {
-        "agreement_no", "institution", "advances", "total", "total_words", "security", "first_year", "last_year",
-        "agreement_years", "triggers", "refund_working_days", "repayment_method", "signed_on"}),
-    DocumentKind("application_form", "预付金使用申请表", "15§(一)、附件", COMMON | {
-        "institution", "level_cn", "credit_grade", "answers", "signed_by", "submitted_on"}),
-    DocumentKind("year_end_notice", "预付金年终处理通知", "17§、冀 二(四)", COMMON | {
-        "institution", "lines", "instruction"}),
-    DocumentKind("determination_notice", "预付金核定通知书", "15§(二)、12§—14§", COMMON | {
-        "institution", "verdict", "steps", "total", "total_words", "method", "reasons", "rounding_unit"}),
-    DocumentKind("demand", "预付金收回通知", "20§(二)1", COMMON | {
-        "institution", "demand_ref", "reason", "fund_cn", "amount", "amount_words", "due_on", "working_days",
-        "pay_into", "demanded_on", "court_clause", "recovery_article", "owed_what"}),
-    DocumentKind("public_list", "预付金公示", "22§(一)", COMMON | {
-        "method", "rows", "totals", "published_on", "days"}, per_institution=False),
-    DocumentKind("statement", "预付金对账单", "21§(一)", COMMON | {
-        "institution", "book", "account", "from_period", "to_period", "movements", "opening", "debit", "credit",
-        "closing", "closing_words"}),
-)}

@@ -20,9 +20,11 @@ class Documents(MethodView):
     @blp.response(201, DocumentOut)
     @blp.doc(parameters=[IDEMPOTENCY], responses=ERRORS)
     def post(self, body, region_code: str):
-        """Generate a document from the data held and register it (its department, 24§): ``agreement`` and
-        ``determination_notice`` need ``year`` and ``institution_code``; ``demand`` a ``receivable_id``;
-        ``public_list`` a ``year``; ``statement`` an ``institution_code`` (``fund``, ``from_period``, ``to_period``)."""
+        """Generate a document of any registered kind from the data held and register it (its department,
+        24§). What it needs follows its kind's scope: one institution's of a year (``agreement``,
+        ``application_form``, ``determination_notice``, ``year_end_notice``) ``year`` and ``institution_code``;
+        a debt's (``demand``) ``receivable_id``; the region's of a year (``public_list``) ``year`` (``days``);
+        an institution's over months (``statement``) ``institution_code`` (``fund``, ``from_period``, ``to_period``)."""
         region(region_code)
 
         def run() -> Answer:

@@ -8,8 +8,8 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import abort
 
-from accounting.chart import Role
 
+from ..policy.accounts import DEPOSIT_ACCOUNTS
 from .. import clock
 from ..policy.facts import Fund
 from ..policy.recovery import Method, PresettlementCase, TriggerKind
@@ -27,7 +27,6 @@ from .schemas import (
     SettlementRunOut, SuccessionIn, SuccessionOut, TriggerIn, TriggerOut, WriteOffIn, YearEndIn, YearEndOut,
 )
 
-ACCOUNTS = {"expenditure": Role.EXPENDITURE_DEPOSIT, "fiscal": Role.FISCAL_SPECIAL_DEPOSIT}
 
 
 def _receivable(receivable_id: int) -> views.ReceivableDetail:
@@ -222,7 +221,7 @@ class Refunds(MethodView):
         """The institution paid back: Dr 支出户存款 / Cr 暂付款—医保预付金, once per bank reference."""
         return _act(receivable_id, 201, RecoveredOut, lambda: receivables.record_refund(
             sessions(), receivable_id, body["amount"], body["paid_on"], body["bank_ref"], caller().username,
-            ACCOUNTS[body["paid_into"]]))
+            DEPOSIT_ACCOUNTS[body["paid_into"]]))
 
 
 @blp.route("/receivables/<id:receivable_id>/succession")
@@ -361,7 +360,7 @@ class PresettlementPayment(MethodView):
 
         def run() -> Answer:
             done = presettlement.pay(sessions(), presettlement_id, body["bank_ref"], body["paid_on"],
-                                     caller().username, ACCOUNTS[body["paid_from"]])
+                                     caller().username, DEPOSIT_ACCOUNTS[body["paid_from"]])
             return Answer(201, PresettlementPaidOut().dump(done))
 
         return idempotent(run)

@@ -12,8 +12,8 @@ import io
 from flask.views import MethodView
 from flask_smorest import abort
 
-from accounting.chart import Role
 
+from ..policy.accounts import DEPOSIT_ACCOUNTS
 from .. import clock
 from ..policy.facts import SecurityKind
 from ..queries.access import check_batch, granted_regions
@@ -53,7 +53,6 @@ from .schemas import (
     VoidIn,
 )
 
-PAYING = {"expenditure": Role.EXPENDITURE_DEPOSIT, "fiscal": Role.FISCAL_SPECIAL_DEPOSIT}
 
 
 @blp.route("/regions")
@@ -128,7 +127,7 @@ class Confirmation(MethodView):
         """The bank has paid: the finance department confirms, and the ledger posts, once."""
         def run() -> Answer:
             done = payment.confirm(sessions(), instruction_id, body["bank_ref"], body["paid_on"],
-                                   caller().username, PAYING[body["paid_from"]])
+                                   caller().username, DEPOSIT_ACCOUNTS[body["paid_from"]])
             return Answer(200, ConfirmedOut().dump(done))
 
         return idempotent(run)
@@ -231,7 +230,7 @@ class PaymentReturn(MethodView):
 
         def run() -> Answer:
             done = call(lambda: payment_return.confirm_return(sessions(), batch_id, io.BytesIO(data),
-                                                              caller().username, PAYING[form["paid_from"]]))
+                                                              caller().username, DEPOSIT_ACCOUNTS[form["paid_from"]]))
             return Answer(200, ReturnConfirmedOut().dump(done))
 
         return idempotent(run, {"form": {"paid_from": form["paid_from"]}, "file": hashlib.sha256(data).hexdigest()})

@@ -2,13 +2,29 @@
 from __future__ import annotations
 
 from flask_smorest.fields import Upload
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from ..policy.conditions import LIFTABLE
 from ..policy.facts import Fund, SecurityKind
-from ..policy.recovery import TriggerKind
+from ..policy.recovery import COURT_ROUTES, TriggerKind
 from ..policy.transitions import MACHINES
+from ..policy.accounts import DEFAULT_DEPOSIT_ACCOUNT, DEPOSIT_ACCOUNTS, DEPOSIT_ACCOUNTS_TEXT
+from ..policy.reasons import FUND_CN
+from ..services.documents import REGISTRY
 from ..validation import Choice, Date, Money, Month, StrictInteger, StrictSchema, Text
+
+def FundChoice(**kwargs) -> fields.String:
+    """A fund by its key (one vocabulary: ``policy.facts.Fund``)."""
+    return fields.String(validate=validate.OneOf([f.value for f in Fund], error=f"须为 {' 或 '.join(f.value for f in Fund)}"),
+                         metadata={"description": "、".join(f"{f.value} {FUND_CN[f]}" for f in Fund)}, **kwargs)
+
+
+def DepositAccount(what: str) -> fields.String:
+    """The fund's deposit account paid from or into (one vocabulary: ``policy.accounts``)."""
+    return fields.String(load_default=DEFAULT_DEPOSIT_ACCOUNT, validate=validate.OneOf(
+        list(DEPOSIT_ACCOUNTS), error=f"须为 {' 或 '.join(DEPOSIT_ACCOUNTS)}"),
+        metadata={"description": f"{what}：{DEPOSIT_ACCOUNTS_TEXT}"})
+
 
 class MoneyOut(fields.Decimal):
     """Yuan as a string with two decimals ("1234.56"), documented as such (not as a JSON number)."""
@@ -140,16 +156,13 @@ class SignedOut(Schema):
 class ConfirmIn(StrictSchema):
     bank_ref = Text(max_length=100, required=True)
     paid_on = Date(required=True)
-    paid_from = fields.String(load_default="expenditure",
-                              validate=validate.OneOf(["expenditure", "fiscal"], error="须为 expenditure 或 fiscal"))
+    paid_from = DepositAccount("付款账户")
 
 
 class PaymentReturnIn(StrictSchema):
     file = Upload(required=True, metadata={"description": "银行代发回单：.xlsx，或 UTF-8 / GB18030 编码的 .csv；表头为 "
                                                           "指令编号、机构编码、险种、收款账号、金额、银行流水号、到账日期"})
-    paid_from = fields.String(load_default="expenditure",
-                              validate=validate.OneOf(["expenditure", "fiscal"], error="须为 expenditure 或 fiscal"),
-                              metadata={"description": "付款账户：expenditure 支出户存款 / fiscal 财政专户存款"})
+    paid_from = DepositAccount("付款账户")
 
 
 class ReturnConfirmedOut(Schema):
@@ -366,8 +379,7 @@ class VoidedOut(Schema):
 
 
 class BookQuery(StrictSchema):
-    fund = fields.String(load_default="employee", validate=validate.OneOf([f.value for f in Fund],
-                                                                           error="须为 employee 或 resident"))
+    fund = FundChoice(load_default=Fund.EMPLOYEE.value)
     from_period = fields.String(data_key="from", required=True, validate=validate.Regexp(
         r"^[0-9]{4}-[0-9]{2}$", error="须为 YYYY-MM"))
     to_period = fields.String(data_key="to", required=True, validate=validate.Regexp(
@@ -510,7 +522,7 @@ class ImportReportOut(Schema):
 class ReceivableQuery(Paging):
     status = fields.String(load_default="owing", validate=validate.OneOf(["owing", "settled", "all"],
                                                                           error="须为 owing、settled 或 all"))
-    fund = fields.String(load_default=None, validate=validate.OneOf([f.value for f in Fund], error="须为 employee 或 resident"))
+    fund = FundChoice(load_default=None)
     overdue = fields.Boolean(load_default=False)
     q = Text(max_length=60, load_default=None)
 
@@ -635,13 +647,13 @@ class YearEndOut(Schema):
 
 class SettlementRunIn(StrictSchema):
     month = Month(required=True, metadata={"example": "2026-03"})
-    fund = fields.String(required=True, validate=validate.OneOf([f.value for f in Fund], error="须为 employee 或 resident"))
+    fund = FundChoice(required=True)
     settled_on = Date(required=True)
 
 
 class ClearingRunIn(StrictSchema):
     year = StrictInteger(minimum=2000, maximum=2100, required=True)
-    fund = fields.String(required=True, validate=validate.OneOf([f.value for f in Fund], error="须为 employee 或 resident"))
+    fund = FundChoice(required=True)
     settled_on = Date(required=True)
 
 
@@ -715,8 +727,7 @@ class RefundIn(StrictSchema):
     amount = Money(required=True)
     paid_on = Date(required=True)
     bank_ref = Text(max_length=100, required=True)
-    paid_into = fields.String(load_default="expenditure",
-                              validate=validate.OneOf(["expenditure", "fiscal"], error="须为 expenditure 或 fiscal"))
+    paid_into = DepositAccount("收款账户")
 
 
 class RecoveredOut(Schema):
@@ -747,8 +758,8 @@ class SuccessionOut(Schema):
 
 
 class CourtCaseIn(StrictSchema):
-    route = fields.String(required=True, validate=validate.OneOf(["litigation", "bankruptcy"],
-                                                                 error="须为 litigation 或 bankruptcy"))
+    route = fields.String(required=True, validate=validate.OneOf(list(COURT_ROUTES), error=f"须为 {' 或 '.join(COURT_ROUTES)}"),
+                          metadata={"description": "、".join(f"{k} {v}" for k, v in COURT_ROUTES.items())})
     case_ref = Text(max_length=100, required=True)
     court = Text(max_length=100, required=True)
     filed_on = Date(required=True)
@@ -769,7 +780,7 @@ class AfterWriteOffIn(StrictSchema):
 
 class PresettlementIn(StrictSchema):
     institution_code = Text(max_length=20, required=True)
-    fund = fields.String(required=True, validate=validate.OneOf([f.value for f in Fund], error="须为 employee 或 resident"))
+    fund = FundChoice(required=True)
     month = Month(required=True)
     case = fields.String(required=True, validate=validate.OneOf(["cannot_settle", "large_gap"],
                                                                 error="须为 cannot_settle 或 large_gap"))
@@ -834,8 +845,7 @@ class RejectIn(StrictSchema):
 class PresettlementPayIn(StrictSchema):
     bank_ref = Text(max_length=100, required=True)
     paid_on = Date(required=True)
-    paid_from = fields.String(load_default="expenditure",
-                              validate=validate.OneOf(["expenditure", "fiscal"], error="须为 expenditure 或 fiscal"))
+    paid_from = DepositAccount("付款账户")
 
 
 class PresettlementPaidOut(Schema):
@@ -853,15 +863,37 @@ class ErrorOut(Schema):
 
 # -- documents (16§, 15§(二), 20§(二)1, 21§(一), 22§(一)) ----------------------------
 
+class RegisteredKind(validate.OneOf):
+    """One of the registered document kinds, read from the registry (and documented as its enum) when
+    used: a kind registered later is accepted and listed without a change here (issue 29)."""
+
+    def __init__(self) -> None:
+        super().__init__((), error="须为已登记的文书类型之一：{choices}")
+
+    @property
+    def choices(self):
+        return tuple(REGISTRY)
+
+    @choices.setter
+    def choices(self, _value) -> None:
+        pass
+
+    @property
+    def choices_text(self):
+        return "、".join(REGISTRY)
+
+    @choices_text.setter
+    def choices_text(self, _value) -> None:
+        pass
+
+
 class DocumentIn(StrictSchema):
-    kind = fields.String(required=True, validate=validate.OneOf(
-        ["agreement", "determination_notice", "demand", "public_list", "statement"],
-        error="须为 agreement、determination_notice、demand、public_list 或 statement"))
+    kind = fields.String(required=True, validate=RegisteredKind(),
+                         metadata={"description": "文书类型；所需参数见其类型（year、institution_code、receivable_id 等）"})
     year = StrictInteger(minimum=2000, maximum=2100, load_default=None)
     institution_code = Text(max_length=20, load_default=None)
     receivable_id = StrictInteger(minimum=1, maximum=2_147_483_647, load_default=None)
-    fund = fields.String(load_default="employee", validate=validate.OneOf([f.value for f in Fund],
-                                                                          error="须为 employee 或 resident"))
+    fund = FundChoice(load_default=Fund.EMPLOYEE.value)
     from_period = Month(load_default=None)
     to_period = Month(load_default=None)
     days = StrictInteger(minimum=1, maximum=60, load_default=7)

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from accounting.chart import Role
 
+from ..policy.accounts import DEFAULT_DEPOSIT_ACCOUNT, DEPOSIT_ACCOUNTS, DEPOSIT_ACCOUNTS_TEXT
 from ..policy.facts import SecurityKind
 from ..policy.money import fmt_yuan_cn
 from ..policy.reasons import FUND_CN
@@ -42,7 +42,6 @@ year_opt = click.option("--year", required=True, type=YEAR, help="预付年度")
 inst_opt = click.option("--institution", required=True, type=CODE, help="定点医疗机构编码")
 date_opt = click.option("--date", "day", type=DATE, help="业务日期 YYYY-MM-DD，默认今天（北京时间）")
 batch_opt = click.option("--batch", "batch_id", required=True, type=ID, help="拨付批次号")
-PAYING = {"expenditure": Role.EXPENDITURE_DEPOSIT, "fiscal": Role.FISCAL_SPECIAL_DEPOSIT}
 
 
 @click.group(help="年度预付：申请、核定、签约、审核、拨付（以 prepay-admin login 登录的用户身份办理）")
@@ -245,14 +244,14 @@ def pay(batch_id, day) -> None:
 @cycle.command(help="确认拨付到账：记账 借 暂付款—医保预付金 / 贷 付款账户（重复确认只记一次）")
 @click.option("--instruction", "instruction_id", required=True, type=ID)
 @click.option("--bank-ref", required=True, type=TEXT, help="银行交易流水号（同一付款账户内唯一）")
-@click.option("--paid-from", type=click.Choice(list(PAYING)), default="expenditure", show_default=True,
-              help="付款账户：expenditure 支出户存款 / fiscal 财政专户存款")
+@click.option("--paid-from", type=click.Choice(list(DEPOSIT_ACCOUNTS)), default=DEFAULT_DEPOSIT_ACCOUNT, show_default=True,
+              help=f"付款账户：{DEPOSIT_ACCOUNTS_TEXT}")
 @date_opt
 @with_appcontext
 def confirm(instruction_id, bank_ref, paid_from, day) -> None:
     user = acting_user()
     result = run_service(lambda: payment.confirm(app_sessions(), instruction_id, bank_ref, business_date(day), user,
-                                                 PAYING[paid_from]))
+                                                 DEPOSIT_ACCOUNTS[paid_from]))
     click.echo(f"拨付指令 {instruction_id} 已确认{'（此前已确认，未重复记账）' if result.replayed else ''}。")
 
 
@@ -275,8 +274,8 @@ def payment_sheet(batch_id, out: Path) -> None:
 @batch_opt
 @click.option("--file", "file", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="银行回单 .xlsx 或 .csv（cycle payment-sheet 导出的格式，已填银行流水号、到账日期）")
-@click.option("--paid-from", type=click.Choice(list(PAYING)), default="expenditure", show_default=True,
-              help="付款账户：expenditure 支出户存款 / fiscal 财政专户存款")
+@click.option("--paid-from", type=click.Choice(list(DEPOSIT_ACCOUNTS)), default=DEFAULT_DEPOSIT_ACCOUNT, show_default=True,
+              help=f"付款账户：{DEPOSIT_ACCOUNTS_TEXT}")
 @with_appcontext
 def confirm_return(batch_id, file: Path, paid_from) -> None:
     user = acting_user()
@@ -286,7 +285,7 @@ def confirm_return(batch_id, file: Path, paid_from) -> None:
         fail(f"--file: 无法读取文件 {file}（{err.strerror}）")
     with stream:
         done = run_service(lambda: payment_return.confirm_return(app_sessions(), batch_id, stream, user,
-                                                                 PAYING[paid_from]))
+                                                                 DEPOSIT_ACCOUNTS[paid_from]))
     click.echo(f"批次 {batch_id} 回单 {done.rows} 行：确认到账并记账 {done.confirmed} 笔，合计 {fmt_yuan_cn(done.amount)}"
                + (f"；{done.replayed} 笔此前已确认，未重复记账" if done.replayed else "") + "。")
 

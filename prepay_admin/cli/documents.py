@@ -52,76 +52,73 @@ def _written(issued: documents.Issued, out: Path | None) -> None:
 pdf_opt = click.option("--pdf", is_flag=True, help="同时生成 PDF（需本机安装 LibreOffice）")
 
 
-# one institution's document of a year: (command, document kind, help)
-INSTITUTION_YEAR = (
-    ("agreement", "agreement", "预付金预付协议（16§，基金结算部门）"),
-    ("notice", "determination_notice", "预付金核定通知书：逐步列出测算过程及全部原因（15§(二)）"),
-    ("form", "application_form", "预付金使用申请表（附件），按机构资料及自查情况填写"),
-    ("year-end-notice", "year_end_notice",
-     "预付金年终处理通知（17§：少补、多退或清算；冀 二(四)：年度收回；财务管理部门）；--year 为到期的预付年度"),
-)
+# one command per registered kind, its options those of the kind's scope (issue 29: the registry is the list)
+SCOPE_OPTIONS = {
+    documents.Scope.INSTITUTION_YEAR: (year_opt, inst_opt),
+    documents.Scope.RECEIVABLE: (click.option("--receivable", "receivable_id", required=True, type=ID),),
+    documents.Scope.REGION_YEAR: (year_opt, click.option("--days", default=7, show_default=True,
+                                                         type=CountType(1, 60), help="公示期（日）")),
+    documents.Scope.PERIOD: (
+        inst_opt, click.option("--fund", type=click.Choice([f.value for f in Fund]), default="employee",
+                               show_default=True),
+        click.option("--from", "from_period", type=PERIOD, help="起始期间 YYYY-MM，默认今年 1 月"),
+        click.option("--to", "to_period", type=PERIOD, help="截止期间 YYYY-MM，默认本月")),
+}
 
 
-def _institution_year_command(name: str, kind: str, text: str) -> None:
-    @docs.command(name, help=text)
-    @region_opt
-    @year_opt
-    @inst_opt
-    @click.option("--out", type=OUT, help="输出文件，默认为登记的文件名")
-    @pdf_opt
-    @with_appcontext
-    def command(region_code, year, institution, out, pdf) -> None:
-        user = acting_user()
-        _written(run_service(lambda: documents.issue(app_sessions(), kind, region_code, user, year=year,
-                                                     institution=institution)), out)
-
-
-for _name, _kind, _text in INSTITUTION_YEAR:
-    _institution_year_command(_name, _kind, _text)
-
-
-@docs.command(help="预付金收回通知（20§(二)1，财务管理部门；须已发出催收）")
-@region_opt
-@click.option("--receivable", "receivable_id", required=True, type=ID)
-@click.option("--out", type=OUT)
-@pdf_opt
-@with_appcontext
-def demand(region_code, receivable_id, out, pdf) -> None:
+def _issue(kind: str, region_code: str, out: Path | None, **asked) -> None:
     user = acting_user()
-    _written(run_service(lambda: documents.issue(app_sessions(), "demand", region_code, user,
-                                                 receivable_id=receivable_id)), out)
+    if "fund" in asked:
+        asked["fund"] = Fund(asked["fund"])
+    _written(run_service(lambda: documents.issue(app_sessions(), kind, region_code, user, **asked)), out)
 
 
-@docs.command("public-list", help="年度预付金公示（22§(一)）：计算方法与各机构各基金金额")
+def _kind_command(entry: documents.Registered) -> None:
+    def command(region_code, out, pdf, **asked) -> None:
+        _issue(entry.name, region_code, out, **asked)
+
+    for option in reversed((region_opt, *SCOPE_OPTIONS[entry.scope],
+                            click.option("--out", type=OUT, help="输出文件，默认为登记的文件名"), pdf_opt)):
+        command = option(command)
+    docs.command(entry.command, help=entry.help)(with_appcontext(command))
+
+
+for _entry in documents.REGISTRY.values():
+    _kind_command(_entry)
+
+
+class KindType(click.ParamType):
+    """A registered document kind, read from the registry when the command runs."""
+
+    name = "KIND"
+
+    def convert(self, value, param, ctx):
+        if value not in documents.REGISTRY:
+            self.fail(f"没有文书类型 {value}（可选：{'、'.join(documents.REGISTRY)}）", param, ctx)
+        return value
+
+
+@docs.command(short_help="生成任一登记在册的文书（按其类型填写所需选项）", help="生成任一登记在册的文书：按其类型填写所需选项（" + "；".join(
+    f"{scope.value}：{needs}" for scope, needs in documents.SCOPE_NEEDS.items()) + "）")
+@click.argument("kind", type=KindType())
 @region_opt
-@year_opt
+@click.option("--year", type=YEAR, help="年度")
+@click.option("--institution", type=CODE, help="机构编码")
+@click.option("--receivable", "receivable_id", type=ID, help="应收回记录编号")
+@click.option("--fund", type=click.Choice([f.value for f in Fund]), default="employee", show_default=True)
+@click.option("--from", "from_period", type=PERIOD)
+@click.option("--to", "to_period", type=PERIOD)
 @click.option("--days", default=7, show_default=True, type=CountType(1, 60), help="公示期（日）")
 @click.option("--out", type=OUT)
 @pdf_opt
 @with_appcontext
-def public_list(region_code, year, days, out, pdf) -> None:
-    user = acting_user()
-    _written(run_service(lambda: documents.issue(app_sessions(), "public_list", region_code, user, year=year,
-                                                 days=days)), out)
-
-
-@docs.command(help="对账单（21§(一)，财务管理部门），附机构签章回执")
-@region_opt
-@inst_opt
-@click.option("--fund", type=click.Choice([f.value for f in Fund]), default="employee", show_default=True)
-@click.option("--from", "from_period", type=PERIOD, help="起始期间 YYYY-MM，默认今年 1 月")
-@click.option("--to", "to_period", type=PERIOD, help="截止期间 YYYY-MM，默认本月")
-@click.option("--out", type=OUT)
-@pdf_opt
-@with_appcontext
-def statement(region_code, institution, fund, from_period, to_period, out, pdf) -> None:
-    user = acting_user()
-    _written(run_service(lambda: documents.issue(app_sessions(), "statement", region_code, user, institution=institution,
-                                                 fund=Fund(fund), from_period=from_period, to_period=to_period)), out)
+def issue(kind, region_code, year, institution, receivable_id, fund, from_period, to_period, days, out, pdf) -> None:
+    _issue(kind, region_code, out, year=year, institution=institution, receivable_id=receivable_id, fund=fund,
+           from_period=from_period, to_period=to_period, days=days)
 
 
 @docs.command(help="成批生成某年度全部预付协议或核定通知书（.zip），逐份登记")
-@click.argument("kind", type=click.Choice(documents.BATCHABLE))
+@click.argument("kind", type=click.Choice(documents.batchable()))
 @region_opt
 @year_opt
 @click.option("--out", type=OUT, required=True, help="输出的 .zip")
@@ -152,7 +149,7 @@ def verify(file) -> None:
 
 @docs.command(help="上传本统筹地区自行修改的模板（管理员）；只能使用该文书提供的变量")
 @region_opt
-@click.argument("kind", type=click.Choice(sorted(documents.ISSUER)))
+@click.argument("kind", type=KindType())
 @click.argument("file")
 @with_appcontext
 def template(region_code, kind, file) -> None:

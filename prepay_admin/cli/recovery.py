@@ -7,14 +7,14 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from accounting.chart import Role
 
+from ..policy.accounts import DEFAULT_DEPOSIT_ACCOUNT, DEPOSIT_ACCOUNTS
 from .. import clock
 from ..exports import receivables_xlsx, settlement_run_xlsx
 from ..policy.facts import Fund
 from ..policy.money import fmt_yuan_cn
 from ..policy.reasons import FUND_CN
-from ..policy.recovery import CASE_CN, TRIGGER_CN, Method, PresettlementCase, TriggerKind
+from ..policy.recovery import CASE_CN, COURT_ROUTES, TRIGGER_CN, Method, PresettlementCase, TriggerKind
 from ..queries import access
 from ..queries import receivables as views
 from ..services import presettlement as presettlements, receivables, settlement, triggers, year_end
@@ -27,7 +27,6 @@ region_opt = click.option("--region", "region_code", required=True, type=CODE, h
 date_opt = click.option("--date", "day", type=DATE, help="业务日期 YYYY-MM-DD，默认今天（北京时间）")
 receivable_opt = click.option("--receivable", "receivable_id", required=True, type=ID, help="应收回记录编号")
 FUNDS = click.Choice([f.value for f in Fund])
-ACCOUNTS = {"expenditure": Role.EXPENDITURE_DEPOSIT, "fiscal": Role.FISCAL_SPECIAL_DEPOSIT}
 
 
 def _month(value: str) -> dt.date:
@@ -207,13 +206,13 @@ def demand(receivable_id, day) -> None:
 @receivable_opt
 @click.option("--amount", required=True, type=MONEY, help="交回金额（元）")
 @click.option("--bank-ref", required=True, type=TextType(100), help="银行交易流水号")
-@click.option("--into", "paid_into", type=click.Choice(list(ACCOUNTS)), default="expenditure", show_default=True)
+@click.option("--into", "paid_into", type=click.Choice(list(DEPOSIT_ACCOUNTS)), default=DEFAULT_DEPOSIT_ACCOUNT, show_default=True)
 @date_opt
 @with_appcontext
 def refund(receivable_id, amount, bank_ref, paid_into, day) -> None:
     user = acting_user()
     done = run_service(lambda: receivables.record_refund(app_sessions(), receivable_id, amount, business_date(day),
-                                                         bank_ref, user, ACCOUNTS[paid_into]))
+                                                         bank_ref, user, DEPOSIT_ACCOUNTS[paid_into]))
     head = "该笔交回已登记过" if done.replayed else "已登记交回"
     click.echo(f"{head} {fmt_yuan_cn(done.amount)}，尚欠 {fmt_yuan_cn(done.outstanding)}")
 
@@ -236,9 +235,9 @@ def successor(receivable_id, successor, document_ref, day) -> None:
         click.echo(f"已转由 {done.successor_code} 承担 {fmt_yuan_cn(done.amount)}（应收回 {done.successor_receivable_id}）")
 
 
-@recovery.command("court", help="逾期未交回：提起诉讼（litigation）或申报破产债权（bankruptcy）")
+@recovery.command("court", help="逾期未交回：" + "或".join(f"{v}（{k}）" for k, v in COURT_ROUTES.items()))
 @receivable_opt
-@click.option("--route", required=True, type=click.Choice(list(receivables.CASE_ACTIONS)))
+@click.option("--route", required=True, type=click.Choice(list(COURT_ROUTES)))
 @click.option("--case", "case_ref", required=True, type=TextType(100), help="案号")
 @click.option("--court", required=True, type=TextType(100), help="受理法院")
 @click.option("--documents", required=True, type=TextType(2000), help="案件文书（起诉状、证据清单等）")
@@ -329,13 +328,13 @@ def reject(presettlement_id, reason) -> None:
 @presettlement.command("pay", help="确认拨付（财务管理部门）：记账，并在此后的月度结算中扣回")
 @click.option("--id", "presettlement_id", required=True, type=ID)
 @click.option("--bank-ref", required=True, type=TextType(100), help="银行交易流水号")
-@click.option("--from", "paid_from", type=click.Choice(list(ACCOUNTS)), default="expenditure", show_default=True)
+@click.option("--from", "paid_from", type=click.Choice(list(DEPOSIT_ACCOUNTS)), default=DEFAULT_DEPOSIT_ACCOUNT, show_default=True)
 @date_opt
 @with_appcontext
 def pay(presettlement_id, bank_ref, paid_from, day) -> None:
     user = acting_user()
     done = run_service(lambda: presettlements.pay(app_sessions(), presettlement_id, bank_ref, business_date(day), user,
-                                                  ACCOUNTS[paid_from]))
+                                                  DEPOSIT_ACCOUNTS[paid_from]))
     click.echo(f"{'已拨付过' if done.replayed else '已拨付'}，待扣回记录 {done.receivable_id}")
 
 

@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from ..policy.departments import DEPARTMENT_CN, Department
 from ..policy.facts import Assessment, CreditGrade, Flag, Fund, Kind, SecurityKind
+from ..policy.reasons import ASSESSMENT_CN as ASSESSMENT_NAMES
 from .cells import CellError, amount, choice, date, month, score, text, whole, year
 from .codes import institution_code_problem, uscc_problem
 
@@ -43,8 +44,7 @@ KIND_CN = {"医院": Kind.HOSPITAL, "社区卫生服务中心": Kind.COMMUNITY_H
            "门诊部": Kind.CLINIC, "零售药店": Kind.PHARMACY, "定点零售药店": Kind.PHARMACY}
 LEVEL_CN = {"未定级": 0, "一级": 1, "二级": 2, "三级": 3}
 YES_NO = {"是": True, "否": False}
-ASSESSMENT_CN = {"优秀": Assessment.EXCELLENT, "良好": Assessment.GOOD, "合格": Assessment.PASS,
-                 "不合格": Assessment.FAIL}
+ASSESSMENT_CN = {name: Assessment(key) for key, name in ASSESSMENT_NAMES.items()}  # 优秀 → excellent …
 GRADE = {g.value: g for g in CreditGrade}
 # 10§: the eight conditions, by the short names staff use
 FLAG_CN = {

@@ -60,6 +60,12 @@ class TriggerKind(StrEnum):
     OTHER_LOSS = "other_loss"
 
 
+# 20§(二)4–5: where a debt not refunded by its deadline goes, and the state each leads to (the wording of
+# a lawsuit is the region's text's: ``year_end.court_action``)
+COURT_ROUTES = {"litigation": "提起诉讼", "bankruptcy": "申报破产债权"}
+COURT_ACTIONS = {"litigation": "sue", "bankruptcy": "claim_in_bankruptcy"}
+assert set(COURT_ROUTES) == set(COURT_ACTIONS)
+
 TRIGGER_CN = {
     TriggerKind.AGREEMENT_SUSPENDED: "中止或解除医保服务协议",
     TriggerKind.SPLIT_OR_MERGER: "分立、合并",

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
-from agreements.kinds import KINDS
 
+from ..services.documents import REGISTRY, registered
 from ..models import Institution, IssuedDocument, RegionTemplate
-from ..services.errors import NotFound
 from ..services.unit_of_work import find_region
 from .audit_trail import staff_names
 
@@ -37,7 +36,7 @@ def templates_in_use(sessions: sessionmaker, region_code: str) -> tuple[Template
             latest[t.kind] = t
         names = staff_names(session)
         out = []
-        for kind in KINDS.values():
+        for kind in (entry.kind for entry in REGISTRY.values()):
             own = latest.get(kind.name)
             out.append(TemplateInUse(kind.name, kind.title, kind.article, own is not None,
                                      own.sha256 if own else hashlib.sha256(kind.packaged_template()).hexdigest(),
@@ -48,9 +47,7 @@ def templates_in_use(sessions: sessionmaker, region_code: str) -> tuple[Template
 
 def template_file(sessions: sessionmaker, region_code: str, kind_name: str) -> bytes:
     """The template a region's documents of ``kind_name`` are filled from now (to edit in Word or WPS)."""
-    kind = KINDS.get(kind_name)
-    if kind is None:
-        raise NotFound(f"没有文书类型 {kind_name}", "kind")
+    kind = registered(kind_name).kind
     with sessions() as session:
         region = find_region(session, region_code)
         own = session.scalar(select(RegionTemplate.content).where(RegionTemplate.region_id == region.id,
@@ -92,6 +89,6 @@ def register(sessions: sessionmaker, region_code: str, page: int = 1, size: int 
         rows = session.execute(
             select(IssuedDocument, Institution.name).outerjoin(Institution, Institution.id == IssuedDocument.institution_id)
             .where(*where).order_by(IssuedDocument.id.desc()).offset((page - 1) * size).limit(size))
-        return Register(tuple(RegisterLine(d.id, d.kind, KINDS[d.kind].title if d.kind in KINDS else d.kind, d.subject,
+        return Register(tuple(RegisterLine(d.id, d.kind, REGISTRY[d.kind].title if d.kind in REGISTRY else d.kind, d.subject,
                                            name, d.file_name, d.sha256, names.get(d.generated_by, d.generated_by),
                                            d.generated_at, d.superseded_by_id) for d, name in rows), count)

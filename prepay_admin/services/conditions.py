@@ -13,6 +13,7 @@ from .. import clock
 from ..models import AuditEvent, ConditionLift, Department, Institution
 from ..policy.conditions import ASSESSMENT, LIFTABLE, SELF_CHECK, SOURCES, TRIGGER
 from ..policy.reasons import MESSAGES
+from .dates import not_after_today
 from .errors import NotFound, ServiceError
 from .facts import raised_of_institution
 from .rules import effective_profile
@@ -51,8 +52,7 @@ def lift(sessions: sessionmaker, region_code: str, institution_code: str, condit
         raise ServiceError("须填写不适用该情形的依据（谁出具、何时、为何）", "evidence")
     if len(evidence) > 500:
         raise ServiceError("依据不能超过 500 个字符", "evidence")
-    if lifted_on > clock.today():
-        raise ServiceError(f"解除日期 {lifted_on} 晚于今天", "lifted_on")
+    not_after_today(lifted_on, "lifted_on", "解除日期")
     with staff_step(sessions, user, Department.INSPECTION) as step:
         step.enter(find_region(step.session, region_code))
         inst = step.session.scalar(select(Institution).where(

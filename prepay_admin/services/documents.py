@@ -14,16 +14,18 @@ import io
 import json
 import re
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from accounting import reports
 from accounting.ledger import get_book
-from agreements.kinds import KINDS, DocumentKind
+from agreements.kinds import COMMON, DocumentKind
 from agreements.rendering import Compiled, TemplateProblem, variables
 from agreements.words import in_words
 
@@ -44,16 +46,85 @@ from .unit_of_work import Step, find_campaign, find_region, region_step, staff_s
 
 ZERO = Decimal("0.00")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-# 24§: the department that issues each document
-ISSUER = {"agreement": Department.FUND_SETTLEMENT, "determination_notice": Department.FUND_SETTLEMENT,
-          "application_form": Department.FUND_SETTLEMENT, "year_end_notice": Department.FINANCE,
-          "public_list": Department.FUND_SETTLEMENT, "demand": Department.FINANCE, "statement": Department.FINANCE}
 SECURITY_CN = {"pledge": "资产抵押", "credit_guarantee": "信用担保"}
 REPAYMENT = {"rollover": "预付金实行滚动结算：次年度继续符合条件的，按新核定额度多退少补；不再符合条件或放弃的，"
                          "从当年 12 月及以后的月度结算款中扣回，不足部分由乙方交回（17§）。",
              "recover": "预付金每年年终收回：在年度清算前由乙方交回或从结算款中冲抵，下一年度重新核定拨付（冀 二(四)）。"}
-BATCHABLE = ("agreement", "determination_notice")
 MAX_BYTES = 20 * 2**20  # a presented file or an uploaded template larger than this is not one of ours
+
+
+# -- the registry of document kinds ---------------------------------------------------
+# One entry per kind (issue 29): its template contract, the department that issues it (24§), what it is
+# about (its scope, which says what a request must name), its builder and, where a year's documents are
+# issued at once, whose. The service dispatches through it and every shell lists from it: adding a kind
+# touches its entry, its template and its builder only.
+
+class Scope(StrEnum):
+    INSTITUTION_YEAR = "institution_year"  # one institution's document of a year: year, institution
+    RECEIVABLE = "receivable"  # a debt's: receivable_id
+    REGION_YEAR = "region_year"  # the region's of a year: year (and days, a publication's period)
+    PERIOD = "period"  # one institution's over months: institution, fund, from_period, to_period
+
+
+# what each scope asks for, in Chinese, for the shells' help texts
+SCOPE_NEEDS = {Scope.INSTITUTION_YEAR: "年度、机构编码", Scope.RECEIVABLE: "应收回记录编号",
+               Scope.REGION_YEAR: "年度（公示期天数）", Scope.PERIOD: "机构编码、账套、起止期间"}
+
+
+@dataclass(frozen=True)
+class DocumentRequest:
+    """What a request for a document names; the kind's scope says which of these it needs."""
+
+    year: int | None = None
+    institution: str | None = None
+    receivable_id: int | None = None
+    fund: Fund = Fund.EMPLOYEE
+    from_period: str | None = None
+    to_period: str | None = None
+    days: int = 7
+
+
+Built = tuple[str, "Institution | None", dict, dict]  # subject, institution, context, source
+
+
+@dataclass(frozen=True)
+class Registered:
+    kind: DocumentKind  # title, article and the template's data contract
+    issuer: Department  # 24§
+    scope: Scope
+    build: Callable[[Step, DocumentRequest], Built]
+    command: str  # the console's command
+    help: str
+    campaign: bool = True  # needs the year's campaign
+    batch_states: tuple[DeterminationState, ...] | None = None  # a year's at once: of these (() every one)
+
+    @property
+    def name(self) -> str:
+        return self.kind.name
+
+    @property
+    def title(self) -> str:
+        return self.kind.title
+
+
+REGISTRY: dict[str, Registered] = {}
+
+
+def register(entry: Registered) -> Registered:
+    """Add a kind to the registry (the built-in ones below; a test's fixture kind)."""
+    REGISTRY[entry.name] = entry
+    return entry
+
+
+def registered(kind_name: str) -> Registered:
+    entry = REGISTRY.get(kind_name)
+    if entry is None:
+        raise NotFound(f"没有文书类型 {kind_name}（可选：{'、'.join(REGISTRY)}）", "kind")
+    return entry
+
+
+def batchable() -> tuple[str, ...]:
+    return tuple(name for name, entry in REGISTRY.items() if entry.batch_states is not None)
 
 
 @dataclass(frozen=True)
@@ -330,50 +401,46 @@ def issue(sessions: sessionmaker, kind_name: str, region_code: str, user: str, *
           institution: str | None = None, receivable_id: int | None = None, fund: Fund | None = None,
           from_period: str | None = None, to_period: str | None = None, days: int = 7) -> Issued:
     """Generate one document and register it (its department: 24§)."""
-    kind = KINDS.get(kind_name)
-    if kind is None:
-        raise NotFound(f"没有文书类型 {kind_name}", "kind")
+    entry = registered(kind_name)
+    request = DocumentRequest(year, institution, receivable_id, fund or Fund.EMPLOYEE, from_period, to_period, days)
     if not 1 <= days <= 60:
         raise ServiceError("公示期须为 1—60 日", "days")
-    if kind_name == "demand":
-        return _issue_demand(sessions, kind, region_code, receivable_id, user)
-    if kind_name == "statement":
-        with region_step(sessions, user, region_code, clock.today().year, ISSUER[kind_name]) as step:
-            subject, inst, context, source = _statement(step, fund or Fund.EMPLOYEE, institution or "",
-                                                        from_period or f"{clock.today():%Y}-01",
-                                                        to_period or f"{clock.today():%Y-%m}")
-            return _register(step, kind, subject, inst, None, context, source, template_for(step.session, step.region, kind))
-    if year is None:
+    with _scoped_step(sessions, entry, region_code, user, request) as step:
+        subject, inst, context, source = entry.build(step, request)
+        return _register(step, entry.kind, subject, inst, step.year if entry.scope in (
+            Scope.INSTITUTION_YEAR, Scope.REGION_YEAR) else None, context, source,
+            template_for(step.session, step.region, entry.kind))
+
+
+@contextmanager
+def _scoped_step(sessions: sessionmaker, entry: Registered, region_code: str, user: str,
+                 request: DocumentRequest) -> Iterator[Step]:
+    """The step a kind's scope runs in: a debt's region and year are the debt's; a period's year is this
+    one; the others name their year (and, where the kind needs it, its campaign)."""
+    if entry.scope == Scope.RECEIVABLE:
+        if request.receivable_id is None:
+            raise ServiceError("须指定应收回记录", "receivable")
+        with staff_step(sessions, user, entry.issuer) as step:
+            receivable = step.session.get(Receivable, request.receivable_id)
+            if receivable is None:
+                raise NotFound(f"没有应收回记录 {request.receivable_id}", "receivable")
+            region = step.session.get(Region, receivable.region_id)
+            if region.code != region_code:
+                raise NotFound(f"{region_code} 没有应收回记录 {request.receivable_id}", "receivable")
+            step.enter(region)
+            step.year = (receivable.demanded_on or clock.today()).year
+            yield step
+        return
+    if entry.scope == Scope.PERIOD:
+        with region_step(sessions, user, region_code, clock.today().year, entry.issuer) as step:
+            yield step
+        return
+    if request.year is None:
         raise ServiceError("须指定年度", "year")
-    if kind_name == "year_end_notice":
-        with region_step(sessions, user, region_code, year, ISSUER[kind_name]) as step:
-            subject, inst, context, source = _year_end_notice(step, year, institution or "")
-            return _register(step, kind, subject, inst, year, context, source, template_for(step.session, step.region, kind))
-    with region_step(sessions, user, region_code, year, ISSUER[kind_name]) as step:
-        step.campaign = find_campaign(step.session, step.region, year)
-        build: Callable = {"agreement": lambda: _agreement(step, year, institution or ""),
-                           "application_form": lambda: _application_form(step, year, institution or ""),
-                           "determination_notice": lambda: _determination_notice(step, year, institution or ""),
-                           "public_list": lambda: _public_list(step, year, days)}[kind_name]
-        subject, inst, context, source = build()
-        return _register(step, kind, subject, inst, year, context, source, template_for(step.session, step.region, kind))
-
-
-def _issue_demand(sessions: sessionmaker, kind: DocumentKind, region_code: str, receivable_id: int | None,
-                  user: str) -> Issued:
-    if receivable_id is None:
-        raise ServiceError("须指定应收回记录", "receivable")
-    with staff_step(sessions, user, ISSUER["demand"]) as step:
-        receivable = step.session.get(Receivable, receivable_id)
-        if receivable is None:
-            raise NotFound(f"没有应收回记录 {receivable_id}", "receivable")
-        region = step.session.get(Region, receivable.region_id)
-        if region.code != region_code:
-            raise NotFound(f"{region_code} 没有应收回记录 {receivable_id}", "receivable")
-        step.enter(region)
-        step.year = (receivable.demanded_on or clock.today()).year
-        subject, inst, context, source = _demand(step, receivable)
-        return _register(step, kind, subject, inst, None, context, source, template_for(step.session, region, kind))
+    with region_step(sessions, user, region_code, request.year, entry.issuer) as step:
+        if entry.campaign:
+            step.campaign = find_campaign(step.session, step.region, request.year)
+        yield step
 
 
 @dataclass(frozen=True)
@@ -386,29 +453,28 @@ class Batch:
 
 def issue_batch(sessions: sessionmaker, kind_name: str, region_code: str, year: int, user: str,
                 progress: Callable[[int, int], None] = lambda done, total: None) -> Batch:
-    """Every agreement (of the signed) or determination notice (of every determination) of a year, as one zip,
-    each registered; in one step, so a failure issues none."""
-    if kind_name not in BATCHABLE:
-        raise ServiceError(f"成批生成只适用于：{'、'.join(KINDS[k].title for k in BATCHABLE)}", "kind")
-    kind = KINDS[kind_name]
-    with region_step(sessions, user, region_code, year, ISSUER[kind_name]) as step:
+    """Every document of a kind issued a year at once (the agreements of the signed, the determination
+    notices of every determination), as one zip, each registered; in one step, so a failure issues none."""
+    entry = registered(kind_name)
+    if entry.batch_states is None:
+        raise ServiceError(f"成批生成只适用于：{'、'.join(REGISTRY[k].title for k in batchable())}", "kind")
+    kind = entry.kind
+    with region_step(sessions, user, region_code, year, entry.issuer) as step:
         step.campaign = find_campaign(step.session, step.region, year)
-        states = ((DeterminationState.SIGNED, DeterminationState.PAID) if kind_name == "agreement" else None)
         query = (select(Institution.code).join(Determination, Determination.institution_id == Institution.id)
                  .where(Determination.campaign_id == step.campaign.id,
                         Determination.run == step.campaign.determination_run).order_by(Institution.code))
-        if states:
-            query = query.where(Determination.state.in_(states))
+        if entry.batch_states:
+            query = query.where(Determination.state.in_(entry.batch_states))
         codes = step.session.scalars(query).all()
         if not codes:
             raise ServiceError(f"{year} 年度没有可生成{kind.title}的机构", "year")
         template = template_for(step.session, step.region, kind)
         compiled = _compiled(kind, template)  # prepared once for the whole batch
-        builder = _agreement if kind_name == "agreement" else _determination_notice
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
             for done, code in enumerate(codes, start=1):
-                subject, inst, context, source = builder(step, year, code)
+                subject, inst, context, source = entry.build(step, DocumentRequest(year=year, institution=code))
                 issued = _register(step, kind, subject, inst, year, context, source, template, compiled)
                 archive.writestr(issued.file_name, issued.data)
                 progress(done, len(codes))
@@ -437,16 +503,14 @@ def verify(sessions: sessionmaker, data: bytes) -> Verified | None:
         if row is None:
             return None
         doc, region_code = row
-        return Verified(doc.id, doc.kind, KINDS[doc.kind].title if doc.kind in KINDS else doc.kind, region_code,
+        return Verified(doc.id, doc.kind, REGISTRY[doc.kind].title if doc.kind in REGISTRY else doc.kind, region_code,
                         doc.subject, doc.file_name, doc.generated_by, doc.generated_at, doc.superseded_by_id)
 
 
 def upload_template(sessions: sessionmaker, region_code: str, kind_name: str, data: bytes, user: str) -> list[str]:
     """A region's own edited template (管理员): refused unless every variable it uses is one the document
     provides. Returns the variables it uses."""
-    kind = KINDS.get(kind_name)
-    if kind is None:
-        raise NotFound(f"没有文书类型 {kind_name}", "kind")
+    kind = registered(kind_name).kind
     with staff_step(sessions, user, Department.ADMINISTRATOR) as step:
         step.enter(find_region(step.session, region_code))
         if len(data) > MAX_BYTES:
@@ -462,3 +526,52 @@ def upload_template(sessions: sessionmaker, region_code: str, kind_name: str, da
         step.session.add(RegionTemplate(region_id=step.region.id, kind=kind.name, content=data,
                                         sha256=hashlib.sha256(data).hexdigest(), uploaded_by=user))
     return sorted(used)
+
+
+# -- the kinds the bureau issues --------------------------------------------------------
+
+_SIGNED = (DeterminationState.SIGNED, DeterminationState.PAID)
+register(Registered(
+    DocumentKind("agreement", "预付金预付协议", "16§", COMMON | {
+        "agreement_no", "institution", "advances", "total", "total_words", "security", "first_year", "last_year",
+        "agreement_years", "triggers", "refund_working_days", "repayment_method", "signed_on"}),
+    Department.FUND_SETTLEMENT, Scope.INSTITUTION_YEAR, lambda step, r: _agreement(step, r.year, r.institution or ""),
+    "agreement", "预付金预付协议（16§，基金结算部门）", batch_states=_SIGNED))
+register(Registered(
+    DocumentKind("application_form", "预付金使用申请表", "15§(一)、附件", COMMON | {
+        "institution", "level_cn", "credit_grade", "answers", "signed_by", "submitted_on"}),
+    Department.FUND_SETTLEMENT, Scope.INSTITUTION_YEAR,
+    lambda step, r: _application_form(step, r.year, r.institution or ""),
+    "form", "预付金使用申请表（附件），按机构资料及自查情况填写"))
+register(Registered(
+    DocumentKind("year_end_notice", "预付金年终处理通知", "17§、冀 二(四)", COMMON | {
+        "institution", "lines", "instruction"}),
+    Department.FINANCE, Scope.INSTITUTION_YEAR, lambda step, r: _year_end_notice(step, r.year, r.institution or ""),
+    "year-end-notice", "预付金年终处理通知（17§：少补、多退或清算；冀 二(四)：年度收回；财务管理部门）；"
+                       "--year 为到期的预付年度", campaign=False))
+register(Registered(
+    DocumentKind("determination_notice", "预付金核定通知书", "15§(二)、12§—14§", COMMON | {
+        "institution", "verdict", "steps", "total", "total_words", "method", "reasons", "rounding_unit"}),
+    Department.FUND_SETTLEMENT, Scope.INSTITUTION_YEAR,
+    lambda step, r: _determination_notice(step, r.year, r.institution or ""),
+    "notice", "预付金核定通知书：逐步列出测算过程及全部原因（15§(二)）", batch_states=()))
+register(Registered(
+    DocumentKind("demand", "预付金收回通知", "20§(二)1", COMMON | {
+        "institution", "demand_ref", "reason", "fund_cn", "amount", "amount_words", "due_on", "working_days",
+        "pay_into", "demanded_on", "court_clause", "recovery_article", "owed_what"}),
+    Department.FINANCE, Scope.RECEIVABLE,
+    lambda step, r: _demand(step, step.session.get(Receivable, r.receivable_id)),
+    "demand", "预付金收回通知（20§(二)1，财务管理部门；须已发出催收）"))
+register(Registered(
+    DocumentKind("public_list", "预付金公示", "22§(一)", COMMON | {
+        "method", "rows", "totals", "published_on", "days"}, per_institution=False),
+    Department.FUND_SETTLEMENT, Scope.REGION_YEAR, lambda step, r: _public_list(step, r.year, r.days),
+    "public-list", "年度预付金公示（22§(一)）：计算方法与各机构各基金金额"))
+register(Registered(
+    DocumentKind("statement", "预付金对账单", "21§(一)", COMMON | {
+        "institution", "book", "account", "from_period", "to_period", "movements", "opening", "debit", "credit",
+        "closing", "closing_words"}),
+    Department.FINANCE, Scope.PERIOD,
+    lambda step, r: _statement(step, r.fund, r.institution or "", r.from_period or f"{clock.today():%Y}-01",
+                               r.to_period or f"{clock.today():%Y-%m}"),
+    "statement", "对账单（21§(一)，财务管理部门），附机构签章回执"))

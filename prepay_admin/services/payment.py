@@ -19,17 +19,19 @@ from accounting import templates
 from accounting.chart import Role
 from accounting.ledger import get_book, post_in
 
+from ..policy.accounts import DEPOSIT_ACCOUNTS
 from .. import clock
 from ..db import insert_many
 from ..models import BatchItem, Campaign, Department, Determination, PaymentBatch, PaymentInstruction
 from ..policy.transitions import BATCH, DETERMINATION, PAYMENT, BatchState, DeterminationState, PaymentState
 from .batch import batch_hash, batch_step, valid_sign_offs
 from .books import fund_payment_in
+from .dates import not_after_today
 from .errors import NotFound, ServiceError
 from .unit_of_work import Step, campaign_step_of
 
 # RULES §7: an advance is paid from one of these
-PAYING_ACCOUNTS = (Role.EXPENDITURE_DEPOSIT, Role.FISCAL_SPECIAL_DEPOSIT)
+PAYING_ACCOUNTS = tuple(DEPOSIT_ACCOUNTS.values())  # RULES §7: the accounts money leaves and enters by
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,7 @@ class Confirmed:
 def issue(sessions: sessionmaker, batch_id: int, user: str, on: dt.date | None = None) -> list[int]:
     """After the last sign-off (财务管理部门): one pending instruction per item with something to pay."""
     on = on or clock.today()
-    if on > clock.today():
-        raise ServiceError(f"业务日期 {on} 晚于今天", "on")
+    not_after_today(on, "on")
     context, found = batch_step(sessions, batch_id, user)
     with context as step:
         step.require(Department.FINANCE)
@@ -102,8 +103,7 @@ def confirm(sessions: sessionmaker, instruction_id: int, bank_ref: str, paid_on:
         raise ServiceError("须填写银行交易流水号（不超过 100 个字符）", "bank_ref")
     if paid_from not in PAYING_ACCOUNTS:
         raise ServiceError("付款账户须为支出户存款或财政专户存款", "paid_from")
-    if paid_on > clock.today():
-        raise ServiceError(f"到账日期 {paid_on} 晚于今天（北京时间 {clock.today()}）", "paid_on")
+    not_after_today(paid_on, "paid_on", "到账日期")
     found: dict[str, PaymentInstruction] = {}
 
     def find(session: Session) -> Campaign:

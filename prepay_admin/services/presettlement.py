@@ -27,7 +27,6 @@ from accounting.chart import Role
 from accounting.errors import LedgerError
 from accounting.ledger import get_book, post_in
 
-from .. import clock
 from ..models import (
     Department, Institution, MonthlyPayout, PreSettlement, PreSettlementSignOff, Region, SettlementRun,
 )
@@ -37,6 +36,7 @@ from ..policy.recovery import CASE_CN, ROUTE_CN, Method, PresettlementCase, Rout
 from ..policy.signoff import Chain, Level
 from ..policy.transitions import PRESETTLEMENT, PresettlementState
 from .books import fund_payment_in
+from .dates import not_after_today
 from .errors import NotFound, ServiceError
 from .receivables import PAYING_ACCOUNTS, open_receivable
 from .unit_of_work import Step, region_step, staff_step
@@ -242,8 +242,7 @@ def pay(sessions: sessionmaker, presettlement_id: int, bank_ref: str, paid_on: d
         raise ServiceError("须填写银行交易流水号（不超过 100 个字符）", "bank_ref")
     if paid_from not in PAYING_ACCOUNTS:
         raise ServiceError("付款账户须为支出户存款或财政专户存款", "paid_from")
-    if paid_on > clock.today():
-        raise ServiceError(f"到账日期 {paid_on} 晚于今天", "paid_on")
+    not_after_today(paid_on, "paid_on", "到账日期")
     with _step(sessions, presettlement_id, user) as (step, p, inst):
         step.require(Department.FINANCE)
         if p.state == PresettlementState.PAID:

@@ -24,6 +24,7 @@ from accounting.errors import LedgerError
 from accounting.ledger import get_book, post_in
 from accounting.models import JournalEntry
 
+from ..policy.accounts import DEPOSIT_ACCOUNTS
 from .. import clock
 from ..db import Money, money_sum
 from ..models import (
@@ -31,14 +32,15 @@ from ..models import (
     SettlementRun, Transition,
 )
 from ..policy.facts import Fund
-from ..policy.recovery import METHOD_CN, Method, Route
+from ..policy.recovery import COURT_ACTIONS, COURT_ROUTES, METHOD_CN, Method, Route
 from ..policy.transitions import RECEIVABLE, RECEIVABLE_OPEN_STATES, ReceivableState
+from .dates import not_after_today
 from .errors import NotFound, ServiceError
 from .positions import held_back
 from .unit_of_work import Step, staff_step
 
 ZERO = Decimal("0.00")
-PAYING_ACCOUNTS = (Role.EXPENDITURE_DEPOSIT, Role.FISCAL_SPECIAL_DEPOSIT)
+PAYING_ACCOUNTS = tuple(DEPOSIT_ACCOUNTS.values())  # RULES §7: the accounts money leaves and enters by
 
 
 def recovered_sum():
@@ -162,8 +164,7 @@ def receivable_step(sessions: sessionmaker, receivable_id: int, user: str, *depa
 
 
 def _business_date(on: dt.date, field: str = "on") -> None:
-    if on > clock.today():
-        raise ServiceError(f"业务日期 {on} 晚于今天（北京时间 {clock.today()}）", field)
+    not_after_today(on, field)
 
 
 def _text(value: str, field: str, label: str, limit: int = 100) -> str:
@@ -402,7 +403,7 @@ def transfer_to_successor(sessions: sessionmaker, receivable_id: int, successor_
         return Transferred(receivable.id, taken.id, successor.code, outstanding, applied)
 
 
-CASE_ACTIONS = {"litigation": "sue", "bankruptcy": "claim_in_bankruptcy"}
+CASE_ACTIONS = COURT_ACTIONS
 
 
 def take_to_court(sessions: sessionmaker, receivable_id: int, route: str, case_ref: str, court: str, filed_on: dt.date,
@@ -410,7 +411,7 @@ def take_to_court(sessions: sessionmaker, receivable_id: int, route: str, case_r
     """20§(二)4–5: a debt not refunded by the demand's deadline goes to a bankruptcy claim or a lawsuit,
     with the case and its documents recorded."""
     if route not in CASE_ACTIONS:
-        raise ServiceError("途径须为 litigation（诉讼）或 bankruptcy（破产债权申报）", "route")
+        raise ServiceError("途径须为 " + " 或 ".join(f"{k}（{v}）" for k, v in COURT_ROUTES.items()), "route")
     case_ref = _text(case_ref, "case_ref", "案号")
     court = _text(court, "court", "受理法院")
     documents = _text(documents, "documents", "案件文书", 2000)

@@ -38,6 +38,7 @@ from ..policy.facts import Fund
 from ..policy.recovery import Method, Owed, Route, settle_month, waits_for_refund
 from ..policy.transitions import RECEIVABLE_OPEN_STATES
 from .books import fund_payment_in
+from .dates import not_after_today
 from .errors import ServiceError
 from .positions import held_back
 from .receivables import recovered_sum, settle_recovered
@@ -84,8 +85,7 @@ def run_month(sessions: sessionmaker, region_code: str, month: dt.date, fund: Fu
     settled_on = settled_on or clock.today()
     if month.day != 1:
         raise ServiceError("结算年月须为某月的第一天（YYYY-MM）", "month")
-    if settled_on > clock.today():
-        raise ServiceError(f"结算日期 {settled_on} 晚于今天（北京时间 {clock.today()}）", "settled_on")
+    not_after_today(settled_on, "settled_on", "结算日期")
     if settled_on <= month_end(month):
         raise ServiceError(f"{month:%Y-%m} 的月度结算须在该月结束后办理（结算日期晚于 {month_end(month)}）", "settled_on")
     return _run(sessions, region_code, month, fund, user, settled_on, MONTHLY)
@@ -98,8 +98,7 @@ def run_clearing(sessions: sessionmaker, region_code: str, year: int, fund: Fund
     settled_on = settled_on or clock.today()
     if not 2000 <= year <= 2100:
         raise ServiceError("清算年度须在 2000—2100 之间", "year")
-    if settled_on > clock.today():
-        raise ServiceError(f"结算日期 {settled_on} 晚于今天（北京时间 {clock.today()}）", "settled_on")
+    not_after_today(settled_on, "settled_on", "结算日期")
     if settled_on <= dt.date(year, 12, 31):
         raise ServiceError(f"{year} 年度清算须在该年度结束后办理（结算日期晚于 {year}-12-31）", "settled_on")
     return _run(sessions, region_code, clearing_day(year), fund, user, settled_on, CLEARING)

@@ -25,6 +25,7 @@ from ..policy.transitions import DETERMINATION, PAYMENT, BatchState, Determinati
 from .batch import take_out
 from .calendar import working_days_after
 from .payment import complete_if_settled
+from .dates import not_after_today
 from .errors import NotFound, ServiceError
 from .positions import positions
 from .receivables import open_receivable
@@ -55,8 +56,7 @@ def record_trigger(sessions: sessionmaker, region_code: str, institution_code: s
         raise ServiceError("须填写依据文书或证据", "evidence")
     if len(evidence) > 500:
         raise ServiceError("依据不能超过 500 个字符", "evidence")
-    if occurred_on > clock.today():
-        raise ServiceError(f"发生日期 {occurred_on} 晚于今天", "occurred_on")
+    not_after_today(occurred_on, "occurred_on", "发生日期")
     if kind == TriggerKind.FRAUD and not (decision_ref or "").strip():
         raise ServiceError("以欺诈手段取得预付资格须填写处理决定文号（21§(六)：三年内不得申请）", "decision_ref")
     if kind == TriggerKind.FRAUD and decided_on is None:

@@ -36,6 +36,7 @@ from ..models import (
 from ..policy.facts import Fund
 from ..policy.recovery import YearEnd, plan_year_end
 from ..policy.transitions import ApplicationState, BatchState, CampaignState, DeterminationState, PaymentState
+from .dates import not_after_today
 from .errors import ServiceError
 from .positions import positions
 from .receivables import NewReceivable, open_receivables
@@ -67,8 +68,7 @@ def close_year(sessions: sessionmaker, region_code: str, year: int, user: str, o
     back for another reason, or the next year's advance is not part of it. Run again, it decides only
     those left undecided; once complete, it says so and changes nothing."""
     on = on or clock.today()
-    if on > clock.today():
-        raise ServiceError(f"业务日期 {on} 晚于今天", "on")
+    not_after_today(on, "on")
     with region_step(sessions, user, region_code, year, Department.FINANCE) as step:  # who, then what
         if not FIRST_YEAR <= year <= on.year:
             raise ServiceError(f"年度须在 {FIRST_YEAR}—{on.year} 之间", "year")

@@ -19,11 +19,11 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from accounting.chart import Role
 
+from ..policy.accounts import DEPOSIT_ACCOUNT_CN, DEPOSIT_ACCOUNTS
 from .. import clock, extensions
 from ..policy.facts import SecurityKind
-from ..policy.reasons import FUND_CN
+from ..policy.reasons import ASSESSMENT_CN, FUND_CN
 from ..intake.kinds import PAYMENT_RETURN
 from ..exports import XLSX
 from ..intake.writing import data_xlsx
@@ -37,9 +37,8 @@ from .params import int_arg, text_arg
 from .refusals import attempt, carry_out
 
 bp = Blueprint("cycle", __name__, url_prefix="/cycle/<region_code>/<year:year>")
-ASSESSMENTS = [SelectChoice("excellent", "优秀"), SelectChoice("good", "良好"), SelectChoice("pass", "合格"),
-               SelectChoice("fail", "不合格")]
-PAYING = {"expenditure": Role.EXPENDITURE_DEPOSIT, "fiscal": Role.FISCAL_SPECIAL_DEPOSIT}
+ASSESSMENTS = [SelectChoice(key, name) for key, name in ASSESSMENT_CN.items()]
+ACCOUNT_CHOICES = [SelectChoice(key, name) for key, name in DEPOSIT_ACCOUNT_CN.items()]
 PAGE_SIZE = 50
 PAGE_MAX = 100_000
 PROBLEMS_SHOWN = 50  # of a refused return file, beside its field
@@ -95,15 +94,13 @@ class SignForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     bank_ref = StringField("银行流水号", validators=[DataRequired("请填写银行流水号"), Length(max=100)])
-    paid_from = SelectField("付款账户", choices=[SelectChoice("expenditure", "支出户存款"),
-                                               SelectChoice("fiscal", "财政专户存款")])
+    paid_from = SelectField("付款账户", choices=ACCOUNT_CHOICES)
     day = _date_field("到账日期")
 
 
 class ReturnForm(FlaskForm):
     file = FileField("银行代发回单（.xlsx 或 .csv）", validators=[FileRequired("请选择银行回单文件")])
-    paid_from = SelectField("付款账户", choices=[SelectChoice("expenditure", "支出户存款"),
-                                               SelectChoice("fiscal", "财政专户存款")])
+    paid_from = SelectField("付款账户", choices=ACCOUNT_CHOICES)
 
 
 class VoidForm(FlaskForm):
@@ -275,7 +272,7 @@ def confirm(region_code: str, year: int, instruction_id: int):
     if refused:
         return refused
     return _run(lambda: payment.confirm(extensions.sessions(), instruction_id, form.bank_ref.data.strip(), day,
-                                        _user(), PAYING[form.paid_from.data]),
+                                        _user(), DEPOSIT_ACCOUNTS[form.paid_from.data]),
                 form, "bank_ref", region_code, year, key, f"拨付指令 {instruction_id} 已确认到账并记账。")
 
 
@@ -298,7 +295,7 @@ def confirm_return(region_code: str, year: int, batch_id: int):
     if not form.validate_on_submit():
         return _page(region_code, year, 400, **{key: form})
     ok, done = attempt(lambda: payment_return.confirm_return(
-        extensions.sessions(), batch_id, form.file.data.stream, _user(), PAYING[form.paid_from.data]), form.file.errors)
+        extensions.sessions(), batch_id, form.file.data.stream, _user(), DEPOSIT_ACCOUNTS[form.paid_from.data]), form.file.errors)
     if not ok:
         if len(form.file.errors) > PROBLEMS_SHOWN:  # a whole batch gone wrong: the first ones say why
             hidden = len(form.file.errors) - PROBLEMS_SHOWN

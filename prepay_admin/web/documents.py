@@ -14,15 +14,14 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional
 
-from agreements.kinds import KINDS
-
 from .. import extensions
 from ..policy.departments import Department
 from ..policy.facts import Fund
 from ..policy.reasons import FUND_CN
 from ..queries import documents as views
 from ..services import documents
-from ..validation import parse_month
+from ..validation import YEAR_MAX, YEAR_MIN, parse_month
+from .converters import ID_MAX
 from .params import choice_arg, int_arg, regions, require_granted_region
 from .refusals import attempt, carry_out
 
@@ -75,11 +74,42 @@ def _issued(issued: documents.Issued) -> Response:
 @bp.post("/<region_code>/<year:year>/<code>/<kind>")
 def institution_document(region_code: str, year: int, code: str, kind: str):
     """One institution's document of a year: agreement, application form, determination or year-end notice."""
-    if kind not in ("agreement", "application_form", "determination_notice", "year_end_notice") or len(code) > 20:
+    entry = documents.REGISTRY.get(kind)
+    if entry is None or entry.scope != documents.Scope.INSTITUTION_YEAR or len(code) > 20:
         abort(404)
     _button()
     return _issued(carry_out(lambda: documents.issue(extensions.sessions(), kind, region_code, _user(), year=year,
                                                      institution=code)))
+
+
+class IssueForm(FlaskForm):
+    """Any registered kind, with what its scope asks for (the fields a scope does not use are ignored)."""
+
+    kind = StringField("文书", validators=[Length(max=40)])
+    year = IntegerField("年度", validators=[Optional(), NumberRange(YEAR_MIN, YEAR_MAX, f"年度须为 {YEAR_MIN}—{YEAR_MAX}")])
+    institution = StringField("机构编码", validators=[Length(max=20)])
+    receivable = IntegerField("应收回记录编号", validators=[Optional(), NumberRange(1, ID_MAX, "编号无效")])
+    fund = SelectField("账套", choices=[SelectChoice(f.value, FUND_CN[f]) for f in Fund], default=Fund.EMPLOYEE.value)
+    from_period = StringField("起始期间", validators=[Length(max=7)], render_kw={"placeholder": "YYYY-MM"})
+    to_period = StringField("截止期间", validators=[Length(max=7)], render_kw={"placeholder": "YYYY-MM"})
+    days = IntegerField("公示期（日）", default=7, validators=[Optional(), NumberRange(1, 60, "公示期须为 1—60 日")])
+
+
+@bp.post("/<region_code>/issue")
+def issue(region_code: str):
+    """Any registered document kind (issue 29: a kind added to the registry is offered here unchanged)."""
+    form = IssueForm()
+    if not form.validate_on_submit():
+        abort(400, description="；".join(e for errors in form.errors.values() for e in errors))
+    if form.kind.data not in documents.REGISTRY:
+        abort(404)
+    periods = [(form.from_period.data or "").strip() or None, (form.to_period.data or "").strip() or None]
+    if any(p is not None and parse_month(p) is None for p in periods):
+        abort(400, description="期间须为 YYYY-MM")
+    return _issued(carry_out(lambda: documents.issue(
+        extensions.sessions(), form.kind.data, region_code, _user(), year=form.year.data,
+        institution=(form.institution.data or "").strip() or None, receivable_id=form.receivable.data,
+        fund=Fund(form.fund.data), from_period=periods[0], to_period=periods[1], days=form.days.data or 7)))
 
 
 @bp.post("/<region_code>/<year:year>/public-list")
@@ -93,7 +123,7 @@ def public_list(region_code: str, year: int):
 
 @bp.post("/<region_code>/<year:year>/batch/<kind>")
 def batch(region_code: str, year: int, kind: str):
-    if kind not in documents.BATCHABLE:
+    if kind not in documents.batchable():
         abort(404)
     _button()
     done = carry_out(lambda: documents.issue_batch(extensions.sessions(), kind, region_code, year, _user()))
@@ -138,12 +168,15 @@ class TemplateForm(FlaskForm):
 
 def _templates_page(region_code: str, status: int = 200, errors: dict | None = None):
     page = int_arg("page", 1, 100_000)
-    kind = choice_arg("kind", set(KINDS))
+    kind = choice_arg("kind", set(documents.REGISTRY))
     found = views.register(extensions.sessions(), region_code, page, REGISTER_PAGE, kind)
     return render_template("documents/index.html", region_code=region_code, region_name=regions()[region_code],
                            templates=views.templates_in_use(extensions.sessions(), region_code), found=found,
                            page=page, pages=max(1, -(-found.count // REGISTER_PAGE)), query={"kind": kind} if kind else {},
-                           kinds=KINDS, kind=kind, forms={k: TemplateForm(formdata=None) for k in KINDS},
+                           kinds=documents.REGISTRY, kind=kind,
+                           forms={k: TemplateForm(formdata=None) for k in documents.REGISTRY},
+                           scopes={scope: [e for e in documents.REGISTRY.values() if e.scope == scope]
+                                   for scope in documents.Scope}, Scope=documents.Scope, issue_form=IssueForm(formdata=None),
                            errors=errors or {},
                            administrator=current_user.identity.department == Department.ADMINISTRATOR), status
 
@@ -156,7 +189,7 @@ def index(region_code: str):
 
 @bp.get("/<region_code>/templates/<document_kind>")
 def template_file(region_code: str, document_kind: str):
-    if document_kind not in KINDS:
+    if document_kind not in documents.REGISTRY:
         abort(404)
     return _send(f"{document_kind}-{region_code}.docx",
                  views.template_file(extensions.sessions(), region_code, document_kind), documents.DOCX)
@@ -167,7 +200,7 @@ def upload_template(region_code: str, document_kind: str):
     """A region's own edited template (管理员): refused, with the names, if it uses a variable the document
     does not provide."""
     kind = document_kind
-    if kind not in KINDS:
+    if kind not in documents.REGISTRY:
         abort(404)
     form = TemplateForm()
     if not form.validate_on_submit():
@@ -178,5 +211,5 @@ def upload_template(region_code: str, document_kind: str):
                        problems)
     if not ok:
         return _templates_page(region_code, 400, {kind: problems})
-    flash(f"已启用{KINDS[kind].title}的新模板（使用变量：{'、'.join(used)}）。")
+    flash(f"已启用{documents.REGISTRY[kind].title}的新模板（使用变量：{'、'.join(used)}）。")
     return redirect(url_for("documents.index", region_code=region_code))

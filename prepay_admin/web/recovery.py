@@ -15,14 +15,14 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from accounting.chart import Role
 
+from ..policy.accounts import DEPOSIT_ACCOUNT_CN, DEPOSIT_ACCOUNTS
 from .. import clock, extensions
 from ..exports import XLSX, receivables_xlsx, settlement_run_xlsx
 from ..policy.departments import Department
 from ..policy.facts import Fund
 from ..policy.reasons import FUND_CN
-from ..policy.recovery import CASE_CN, METHOD_CN, TRIGGER_CN, Method, PresettlementCase, TriggerKind
+from ..policy.recovery import CASE_CN, COURT_ROUTES, METHOD_CN, TRIGGER_CN, Method, PresettlementCase, TriggerKind
 from ..queries import receivables as views
 from ..services import presettlement, receivables, settlement, triggers, year_end
 from ..services.errors import NotFound
@@ -32,8 +32,7 @@ from .refusals import attempt
 
 bp = Blueprint("recovery", __name__, url_prefix="/recovery/<region_code>")
 FUNDS = [SelectChoice(f.value, FUND_CN[f]) for f in Fund]
-ACCOUNTS = {"expenditure": Role.EXPENDITURE_DEPOSIT, "fiscal": Role.FISCAL_SPECIAL_DEPOSIT}
-ACCOUNT_CHOICES = [SelectChoice("expenditure", "支出户存款"), SelectChoice("fiscal", "财政专户存款")]
+ACCOUNT_CHOICES = [SelectChoice(key, name) for key, name in DEPOSIT_ACCOUNT_CN.items()]
 PAGE_SIZE, PAGE_MAX = 50, 100_000
 
 
@@ -97,7 +96,7 @@ class SuccessorForm(FlaskForm):
 
 
 class CourtForm(FlaskForm):
-    route = SelectField("途径", choices=[SelectChoice("litigation", "提起诉讼"), SelectChoice("bankruptcy", "申报破产债权")])
+    route = SelectField("途径", choices=[SelectChoice(k, v) for k, v in COURT_ROUTES.items()])
     case_ref = _text("案号", 100, "请填写案号")
     court = _text("受理法院", 100, "请填写法院")
     documents = TextAreaField("案件文书", validators=[DataRequired("请列明案件文书"), Length(max=2000)])
@@ -246,8 +245,8 @@ def _detail_page(region_code: str, receivable_id: int, status: int = 200, **form
     for name, form_class in ACTION_FORMS.items():
         forms.setdefault(name, form_class(formdata=None))
     # the court route as the region's text words it (20§(二)5 提起诉讼; HB 五 依法申请强制执行)
-    forms["court"].route.choices = [SelectChoice("litigation", detail.court_action),
-                                    SelectChoice("bankruptcy", "申报破产债权")]
+    forms["court"].route.choices = [SelectChoice(k, detail.court_action if k == "litigation" else v)
+                                    for k, v in COURT_ROUTES.items()]
     return render_template("recovery/detail.html", region_code=region_code, region_name=regions()[region_code],
                            d=detail, forms=forms, funds=FUND_CN,
                            finance=current_user.identity.department == Department.FINANCE), status
@@ -304,7 +303,7 @@ def _refund(form, rid):
 
     def call():
         done = receivables.record_refund(extensions.sessions(), rid, amount, day, form.bank_ref.data, _user(),
-                                         ACCOUNTS[form.paid_into.data])
+                                         DEPOSIT_ACCOUNTS[form.paid_into.data])
         return f"{'该笔交回已登记过' if done.replayed else '已登记交回'} {done.amount:,.2f} 元，尚欠 {done.outstanding:,.2f} 元。"
     return call
 
@@ -557,5 +556,5 @@ def pay_presettlement(region_code: str, presettlement_id: int):
         return _pre_detail(region_code, presettlement_id, 400, pay=form)
     return _pre_act(region_code, presettlement_id, "pay", form, "bank_ref",
                     lambda: presettlement.pay(extensions.sessions(), presettlement_id, form.bank_ref.data, day,
-                                              _user(), ACCOUNTS[form.paid_from.data]),
+                                              _user(), DEPOSIT_ACCOUNTS[form.paid_from.data]),
                     "已确认拨付，将在此后的月度结算中扣回。")

@@ -10,7 +10,7 @@ import pytest
 from docx import Document
 from sqlalchemy import select, update
 
-from agreements.kinds import KINDS
+from prepay_admin.services.documents import REGISTRY
 from prepay_admin.models import Determination, Institution, IssuedDocument, Receivable
 from prepay_admin.policy.facts import Fund
 from prepay_admin.policy.recovery import TriggerKind
@@ -116,7 +116,7 @@ def test_a_regions_template_using_an_unknown_variable_is_refused_and_a_missing_o
 def test_every_template_with_a_variable_missing_names_it():
     from agreements.rendering import TemplateProblem, render, variables
 
-    for kind in KINDS.values():
+    for kind in (entry.kind for entry in REGISTRY.values()):
         template = kind.packaged_template()
         missing = sorted(variables(template))[0]
         context = {name: {} for name in variables(template) if name != missing}
@@ -270,7 +270,7 @@ def test_the_register_and_the_templates_on_screen_an_administrator_replaces_one(
     page = client.get(f"/documents/{REGION}").get_data(as_text=True)
     assert "预付金公示" in page and "系统模板" in page and "上传并启用" not in page
     template = client.get(f"/documents/{REGION}/templates/agreement")
-    assert template.status_code == 200 and template.data == KINDS["agreement"].packaged_template()
+    assert template.status_code == 200 and template.data == REGISTRY["agreement"].kind.packaged_template()
     client.post("/logout", data={"csrf_token": csrf_token(client, "/password")})
 
     sign_in(client, "guanli1")
@@ -283,7 +283,7 @@ def test_the_register_and_the_templates_on_screen_an_administrator_replaces_one(
                           data={"csrf_token": token, "file": (io.BytesIO(data.getvalue()), "bad.docx")})
     assert refused.status_code == 400 and "bribe" in refused.get_data(as_text=True)
     done = client.post(f"/documents/{REGION}/templates/agreement", follow_redirects=True,
-                       data={"csrf_token": token, "file": (io.BytesIO(KINDS["agreement"].packaged_template()), "a.docx")})
+                       data={"csrf_token": token, "file": (io.BytesIO(REGISTRY["agreement"].kind.packaged_template()), "a.docx")})
     assert "已启用预付金预付协议的新模板" in done.get_data(as_text=True) and "本地区模板" in done.get_data(as_text=True)
 
 

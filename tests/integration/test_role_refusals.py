@@ -27,6 +27,8 @@ from tests.cycle_helpers import batch_awaiting_sign_off
 from tests.return_path_helpers import settlement_file
 from tests.screens import csrf_token, sign_in
 
+pytestmark = pytest.mark.slow  # left out of make test-fast
+
 REGION, SIGNING = "320600", "320699"
 LAKESIDE = (Path(__file__).parents[1] / "data/profiles/lakeside-2026.toml").read_bytes()
 SETTLEMENT = "机构编码,结算年月,险种,基金支付金额,其中异地就医金额\nH32060000001,2026-01,职工,1000.00,0\n".encode()
@@ -114,6 +116,9 @@ SCREENS = {
     # documents: the agreement, notices and the public list are fund settlement's; demands and statements finance's
     "/documents/<region_code>/<year:year>/<code>/<kind>": ({D.FUND_SETTLEMENT},
                                                           f"/documents/{REGION}/2026/H32060000001/determination_notice", {}),
+    "/documents/<region_code>/issue": ({D.FUND_SETTLEMENT}, f"/documents/{REGION}/issue",
+                                       {"kind": "determination_notice", "year": "2026",
+                                        "institution": "H32060000001"}),
     "/documents/<region_code>/<year:year>/public-list": ({D.FUND_SETTLEMENT}, f"/documents/{REGION}/2026/public-list",
                                                          {"days": "7"}),
     "/documents/<region_code>/<year:year>/batch/<kind>": ({D.FUND_SETTLEMENT},
@@ -241,9 +246,9 @@ def region(app):
 
 
 def _agreement_template() -> bytes:
-    from agreements.kinds import KINDS
+    from prepay_admin.services.documents import REGISTRY
 
-    return KINDS["agreement"].packaged_template()
+    return REGISTRY["agreement"].kind.packaged_template()
 
 
 def _paid_code(sessions) -> str:
