@@ -115,12 +115,22 @@ class Backend:
             self.admin.dispose()
 
 
+# ``make test-fast``: only these backends (e.g. ``sqlite``); unset, both (``make test`` and CI never set it)
+ONLY_BACKENDS = {b for b in os.environ.get("PREPAY_TEST_BACKENDS", "").split(",") if b}
+SLOW_PATHS = ("tests/browser/",)  # every browser test is slow: a Chromium per test
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests marked ``postgresql_only`` run only in their PostgreSQL variant (deselected, not skipped)."""
+    """Tests marked ``postgresql_only`` run only in their PostgreSQL variant (deselected, not skipped);
+    with ``PREPAY_TEST_BACKENDS``, only the variants of those backends run; browser tests are ``slow``."""
     keep, drop = [], []
     for item in items:
+        if any(path in item.nodeid for path in SLOW_PATHS):
+            item.add_marker(pytest.mark.slow)
         backend = getattr(getattr(item, "callspec", None), "params", {}).get("backend")
-        (drop if item.get_closest_marker("postgresql_only") and backend != "postgresql" else keep).append(item)
+        unwanted = (item.get_closest_marker("postgresql_only") and backend != "postgresql") or (
+            ONLY_BACKENDS and backend is not None and backend not in ONLY_BACKENDS)
+        (drop if unwanted else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

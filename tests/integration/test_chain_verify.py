@@ -14,6 +14,8 @@ from accounting.verify import chain_heads, verify
 from prepay_admin.policy.facts import Fund
 from tests.ledger_helpers import open_book
 
+pytestmark = pytest.mark.slow  # left out of make test-fast
+
 ON = dt.date(2026, 1, 25)
 ENTRIES = 12  # per book
 JOBS = 6  # a sixth of the 24 links each: every book's chain is cut after its links 4 and 8

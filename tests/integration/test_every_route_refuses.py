@@ -10,6 +10,8 @@ from prepay_admin.services.demo import load_demo
 from tests.console import token_for
 from tests.screens import csrf_token, sign_in
 
+pytestmark = pytest.mark.slow  # left out of make test-fast
+
 PUBLIC = {"/login", "/static/<path:filename>", "/api/openapi.json", "/api/docs"}
 VALUES = {"region_code": "320600", "year": "2026", "batch_id": "1", "instruction_id": "1", "token_id": "1",
           "code": "H32060000001", "username": "jiesuan1", "kind": "settlement", "upload_id": "1",

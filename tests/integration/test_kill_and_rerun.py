@@ -27,6 +27,8 @@ from prepay_admin.db import Base
 from prepay_admin.models import Institution, IssuedDocument
 from prepay_admin.queries.ledger import audit
 
+pytestmark = pytest.mark.slow  # left out of make test-fast
+
 INSTITUTIONS, SEED, YEAR = 12, 5, 2026
 KILLS_PER_CHAIN, CHAINS = 6, 2  # 12 kill points per database, 24 over both
 LOAD = ["demo", "load", "--institutions", str(INSTITUTIONS), "--seed", str(SEED), "--year", str(YEAR), "--years", "2"]

@@ -27,13 +27,25 @@ def test_upgrading_an_empty_database_leaves_no_autogenerate_diff(backend):
 
 
 def test_downgrading_to_base_and_upgrading_again_works(backend):
+    """And leaves the schema the models describe, guards included (issue 29: a downgrade that forgot
+    something would only show in the next migration)."""
     from alembic import command
+
+    from accounting import guards
 
     url = backend.empty_url()
     try:
         upgrade(url)
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            triggers = guards.installed(conn)
         command.downgrade(alembic_config(url=url), "base")
         upgrade(url)
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+            assert guards.installed(conn) == triggers
+        engine.dispose()
     finally:
         backend.drop(url)
 

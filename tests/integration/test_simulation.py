@@ -16,6 +16,8 @@ from prepay_admin import simulation
 from prepay_admin.services.profiles import add_profile_in
 from prepay_admin.simulation import simulate
 
+pytestmark = pytest.mark.slow  # left out of make test-fast
+
 
 def sessions_for(url):
     app = create_console_app({"DATABASE_URL": url})
