@@ -9,11 +9,11 @@ plain values.
 from __future__ import annotations
 
 import datetime as dt
-from hashlib import sha256
 import json
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from hashlib import sha256
 
 GENESIS = "0" * 64
 

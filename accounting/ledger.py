@@ -17,17 +17,23 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .schema import bind_processors, bulk_insert, money_sum, utcnow
-
+from .chain import GENESIS, fen, link_values
 from .chart import NON_NEGATIVE_ROLES, Chart, Role
+from .collector import collector_paused
 from .entries import EntryDraft, LineDraft, content_hash, problems
 from .errors import LedgerError
-from .chain import GENESIS, fen, link_values
-from .collector import collector_paused
 from .models import (
-    Book, ChainLink, JournalEntry, JournalLine, LedgerAccount, PeriodClosure, VoucherCounter, WriteOffMemo,
+    Book,
+    ChainLink,
+    JournalEntry,
+    JournalLine,
+    LedgerAccount,
+    PeriodClosure,
+    VoucherCounter,
+    WriteOffMemo,
     WriteOffRecovery,
 )
+from .schema import bind_processors, bulk_insert, money_sum, utcnow
 from .templates import reversal
 
 ZERO = Decimal("0.00")

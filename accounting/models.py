@@ -8,9 +8,8 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .schema import Base, Money, UtcDateTime, enum_type, utcnow
-
 from .chart import Role
+from .schema import Base, Money, UtcDateTime, enum_type, utcnow
 
 
 class Book(Base):

@@ -12,11 +12,10 @@ from decimal import Decimal
 from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import Session, aliased
 
-from .schema import money_sum
-
 from .chart import HELD_ROLES, Role
 from .errors import LedgerError
 from .models import Book, ChainLink, JournalEntry, JournalLine, LedgerAccount, WriteOffMemo, WriteOffRecovery
+from .schema import money_sum
 
 ZERO = Decimal("0.00")
 

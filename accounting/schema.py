@@ -12,8 +12,8 @@ from enum import Enum
 from typing import Any, Iterable, Sequence
 
 from sqlalchemy import BigInteger, MetaData, Table, func, type_coerce
-from sqlalchemy.engine import Connection
 from sqlalchemy import Enum as SAEnum
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import DateTime, TypeDecorator
 

@@ -16,11 +16,11 @@ import zipfile
 from typing import Any
 
 from docxtpl import DocxTemplate
-
-from .package import PackageProblem, check_package
-from lxml import etree
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from lxml import etree
+
+from .package import PackageProblem, check_package
 
 
 class TemplateProblem(ValueError):

@@ -77,8 +77,8 @@ def post_month(sessions, code: str, n: int) -> int:
 def figures(database: str, url: str, n: int) -> list[Figure]:
     from sqlalchemy import select
 
-    from accounting.models import Book
     from accounting.chain_verify import chain_check
+    from accounting.models import Book
     from accounting.verify import SET_CHECKS, verify
     from prepay_admin.app import create_console_app
     from prepay_admin.migrate import upgrade

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from prepay_admin import config as app_config
 from accounting import models as ledger_models  # noqa: F401  (registers the ledger's tables)
+from prepay_admin import config as app_config
 from prepay_admin import models  # noqa: F401  (registers every table)
 from prepay_admin.db import Base, make_engine
 

@@ -45,10 +45,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from .web.cycle import bp as cycle_bp
     from .web.determinations import bp as determinations_bp
     from .web.documents import bp as documents_bp
-    from .web.profiles import bp as profiles_bp
     from .web.imports import bp as imports_bp
     from .web.institutions import bp as institutions_bp
     from .web.ledger import bp as ledger_bp
+    from .web.profiles import bp as profiles_bp
     from .web.recovery import bp as recovery_bp
 
     app = create_console_app({**config.web_settings(), **(overrides or {})})

@@ -20,6 +20,7 @@ from accounting.schema import (  # noqa: F401  (re-exported for the models and t
     utcnow,
 )
 
+
 def normalize_url(url: str) -> str:
     """Accept ``postgresql://`` and ``postgres://`` and use the psycopg 3 driver."""
     parsed = make_url(url)

@@ -28,9 +28,8 @@ def upgrade(url: str, revision: str = "head", report=None) -> list[str]:
 
     if revision != "head" and not _at_head(url):  # an explicit revision that is the head is the head
         return []
-    from .services.profiles import register_packaged_profiles
-
     from .services.books import adopt_turn3_chart
+    from .services.profiles import register_packaged_profiles
 
     engine = make_engine(url)
     try:

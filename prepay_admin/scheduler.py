@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import socket
 import os
+import socket
 from dataclasses import dataclass
 from typing import Callable
 

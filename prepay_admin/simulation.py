@@ -38,7 +38,14 @@ from accounting.verify import chain_heads
 from . import clock
 from .db import session_factories
 from .models import (
-    AnnualClearing, AnnualStanding, FundPositionRecord, Institution, MonthlyPayout, PaymentInstruction, Receivable, Region,
+    AnnualClearing,
+    AnnualStanding,
+    FundPositionRecord,
+    Institution,
+    MonthlyPayout,
+    PaymentInstruction,
+    Receivable,
+    Region,
     SettlementRun,
 )
 from .policy.departments import Department

@@ -9,9 +9,9 @@ from prepay_admin.demo.generator import plan_institution
 from prepay_admin.models import Determination, Institution
 from prepay_admin.services import applications, determination, signing
 from prepay_admin.services.campaign import open_campaign
-from prepay_admin.services.unit_of_work import find_campaign, find_region
 from prepay_admin.services.demo import load_demo
 from prepay_admin.services.demo_cycle import ensure_demo_staff
+from prepay_admin.services.unit_of_work import find_campaign, find_region
 
 YEAR = 2026
 REGION = "320600"

@@ -4,10 +4,10 @@ Revision ID: 0001
 Revises: 
 Create Date: 2026-11-22 21:51:39.460771
 """
-from alembic import op
 import sqlalchemy as sa
-import prepay_admin.db
+from alembic import op
 
+import prepay_admin.db
 
 revision = '0001'
 down_revision = None

@@ -4,12 +4,11 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-22 22:07:22.957866
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
+
 import prepay_admin.db
-
 from accounting import guards
-
 
 revision = '0002'
 down_revision = '0001'

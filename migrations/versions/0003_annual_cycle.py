@@ -4,10 +4,10 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-22 22:17:50.889191
 """
-from alembic import op
 import sqlalchemy as sa
-import prepay_admin.db
+from alembic import op
 
+import prepay_admin.db
 
 revision = '0003'
 down_revision = '0002'

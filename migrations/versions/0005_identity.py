@@ -4,8 +4,8 @@ and the 管理员 department.
 Revision ID: 0005
 Revises: 0004
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from accounting.schema import UtcDateTime
 

@@ -4,8 +4,8 @@ record, corrections' earlier versions, uploads awaiting confirmation.
 Revision ID: 0007
 Revises: 0006
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from accounting.schema import UtcDateTime
 

@@ -5,12 +5,11 @@ in the memo register (append-only).
 Revision ID: 0008
 Revises: 0007
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import accounting.schema
 from accounting import guards
-
 
 revision = '0008'
 down_revision = '0007'

@@ -4,11 +4,10 @@ fund that demands name.
 Revision ID: 0009
 Revises: 0008
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import accounting.schema
-
 
 revision = '0009'
 down_revision = '0008'

@@ -6,8 +6,8 @@ Revises: 0009
 """
 from collections import defaultdict
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from accounting import guards
 from accounting.chain import GENESIS, ChainedEntry, ChainedLine, link

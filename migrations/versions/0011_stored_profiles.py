@@ -7,8 +7,8 @@ Revises: 0010
 """
 import hashlib
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import accounting.schema
 from accounting import guards

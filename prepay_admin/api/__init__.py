@@ -8,8 +8,8 @@ from flask_wtf.csrf import CSRFProtect
 
 from ..validation import YEAR_MAX, YEAR_MIN, Date, DecimalString, Month, StrictBoolean, StrictInteger
 from ..web.converters import ID_MAX, IdConverter, YearConverter
-from .errors import json_error
 from . import books, documents, intake, profiles, recovery, registry, resources  # noqa: F401  (their routes join the blueprint)
+from .errors import json_error
 from .routing import blp
 from .schemas import DecimalOut, MoneyOut
 

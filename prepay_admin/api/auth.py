@@ -12,8 +12,8 @@ from accounting.errors import LedgerError
 from .. import extensions
 from ..services import identity
 from ..services.errors import NotFound, Refused, ServiceError
-from ..services.identity import Identity
 from ..services.idempotency import KeyReused
+from ..services.identity import Identity
 
 
 def authenticate() -> None:

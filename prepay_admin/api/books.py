@@ -13,7 +13,6 @@ from .routing import ERRORS, blp, region, sessions
 from .schemas import BookQuery, StatementOut, TrailOut, TrailQuery, TrialBalanceOut
 
 
-
 @blp.route("/regions/<region_code>/ledger/trial-balance")
 class TrialBalance(MethodView):
     @blp.arguments(BookQuery, location="query")

@@ -4,13 +4,11 @@ department's actions on a receivable. Each mutating call takes an Idempotency-Ke
 the department (24§)."""
 from __future__ import annotations
 
-
 from flask.views import MethodView
 from flask_smorest import abort
 
-
-from ..policy.accounts import DEPOSIT_ACCOUNTS
 from .. import clock
+from ..policy.accounts import DEPOSIT_ACCOUNTS
 from ..policy.facts import Fund
 from ..policy.recovery import Method, PresettlementCase, TriggerKind
 from ..queries import receivables as views
@@ -20,13 +18,40 @@ from ..services.idempotency import Answer
 from .auth import call, caller
 from .routing import ERRORS, IDEMPOTENCY, blp, idempotent, region, sessions
 from .schemas import (
-    ClearingRunIn, ConditionLiftIn, ConditionLiftOut,
-    AfterWriteOffIn, CourtCaseIn, DemandIn, DemandOut, MethodIn, Paging, PresettlementIn, PresettlementLineOut,
-    PresettlementOut, PresettlementPaidOut, PresettlementPayIn, PresettlementSignIn, ProposedOut, ReceivableDetailOut,
-    ReceivablePageOut, ReceivableQuery, RecoveredOut, RefundIn, RejectIn, RunLineOut, RunSheetOut, SettlementRunIn,
-    SettlementRunOut, SuccessionIn, SuccessionOut, TriggerIn, TriggerOut, WriteOffIn, YearEndIn, YearEndOut,
+    AfterWriteOffIn,
+    ClearingRunIn,
+    ConditionLiftIn,
+    ConditionLiftOut,
+    CourtCaseIn,
+    DemandIn,
+    DemandOut,
+    MethodIn,
+    Paging,
+    PresettlementIn,
+    PresettlementLineOut,
+    PresettlementOut,
+    PresettlementPaidOut,
+    PresettlementPayIn,
+    PresettlementSignIn,
+    ProposedOut,
+    ReceivableDetailOut,
+    ReceivablePageOut,
+    ReceivableQuery,
+    RecoveredOut,
+    RefundIn,
+    RejectIn,
+    RunLineOut,
+    RunSheetOut,
+    SettlementRunIn,
+    SettlementRunOut,
+    SuccessionIn,
+    SuccessionOut,
+    TriggerIn,
+    TriggerOut,
+    WriteOffIn,
+    YearEndIn,
+    YearEndOut,
 )
-
 
 
 def _receivable(receivable_id: int) -> views.ReceivableDetail:

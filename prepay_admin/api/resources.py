@@ -12,9 +12,8 @@ import io
 from flask.views import MethodView
 from flask_smorest import abort
 
-
-from ..policy.accounts import DEPOSIT_ACCOUNTS
 from .. import clock
+from ..policy.accounts import DEPOSIT_ACCOUNTS
 from ..policy.facts import SecurityKind
 from ..queries.access import check_batch, granted_regions
 from ..queries.applications import applications
@@ -40,11 +39,11 @@ from .schemas import (
     DashboardOut,
     DeterminationPageOut,
     InstructionOut,
-    PaymentReturnIn,
-    ReturnConfirmedOut,
     Paging,
+    PaymentReturnIn,
     RegionOut,
     RegisteredOut,
+    ReturnConfirmedOut,
     SecurityIn,
     SignedAgreementOut,
     SignedOut,
@@ -52,7 +51,6 @@ from .schemas import (
     VoidedOut,
     VoidIn,
 )
-
 
 
 @blp.route("/regions")

@@ -14,6 +14,7 @@ from ..services.idempotency import fingerprint, once
 from .auth import authenticate, call, caller
 from .schemas import ErrorOut
 
+
 class _Parser(FlaskParser):
     """webargs' parser with one more location, ``multipart``: a multipart/form-data body's fields and
     files read by one schema, so the OpenAPI document describes both (two ``arguments`` of one request

@@ -4,14 +4,15 @@ from __future__ import annotations
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
+from ..policy.accounts import DEFAULT_DEPOSIT_ACCOUNT, DEPOSIT_ACCOUNTS, DEPOSIT_ACCOUNTS_TEXT
 from ..policy.conditions import LIFTABLE
 from ..policy.facts import Fund, SecurityKind
+from ..policy.reasons import FUND_CN
 from ..policy.recovery import COURT_ROUTES, TriggerKind
 from ..policy.transitions import MACHINES
-from ..policy.accounts import DEFAULT_DEPOSIT_ACCOUNT, DEPOSIT_ACCOUNTS, DEPOSIT_ACCOUNTS_TEXT
-from ..policy.reasons import FUND_CN
 from ..services.documents import REGISTRY
 from ..validation import Choice, Date, Money, Month, StrictInteger, StrictSchema, Text
+
 
 def FundChoice(**kwargs) -> fields.String:
     """A fund by its key (one vocabulary: ``policy.facts.Fund``)."""

@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 
 from ..queries.calendar import year_calendar
 from ..services import calendar as cal
-from .common import DATE, TEXT, YEAR, app_sessions, acting_user, run_service
+from .common import DATE, TEXT, YEAR, acting_user, app_sessions, run_service
 
 
 @click.group(help="节假日安排（法定节假日与调休，本单位可补充）")

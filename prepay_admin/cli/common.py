@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Callable, NoReturn, TypeVar
 
 import click
+
 from accounting.errors import LedgerError
 
 from .. import clock, extensions

@@ -11,10 +11,10 @@ from ..contract import ContractError, parse_input, result_as_dict, write_result
 from ..policy.engine import evaluate
 from ..policy.profile import PolicyProfile
 from ..profiles import DEFAULT_PROFILE, ProfileError, load_profile
-from ..queries.profiles import ProfileRef, resolve_profile
-from ..queries.evaluation import evaluate_region
-from ..tables import evaluation_table
 from ..queries.access import check_region
+from ..queries.evaluation import evaluate_region
+from ..queries.profiles import ProfileRef, resolve_profile
+from ..tables import evaluation_table
 from .common import CODE, YEAR, acting_user, app_sessions, fail, read_bytes, run_service
 
 

@@ -8,29 +8,29 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-
+from ..intake.kinds import PAYMENT_RETURN
+from ..intake.writing import data_csv, data_xlsx
 from ..policy.accounts import DEFAULT_DEPOSIT_ACCOUNT, DEPOSIT_ACCOUNTS, DEPOSIT_ACCOUNTS_TEXT
 from ..policy.facts import SecurityKind
 from ..policy.money import fmt_yuan_cn
 from ..policy.reasons import FUND_CN
 from ..queries import access
 from ..queries import cycle as views
-from ..intake.kinds import PAYMENT_RETURN
-from ..intake.writing import data_csv, data_xlsx
-from ..services import applications, batch as batches, determination, payment, payment_return, signing
+from ..services import applications, determination, payment, payment_return, signing
+from ..services import batch as batches
 from ..services.campaign import open_campaign
 from ..tables import render
 from .common import (
-    CountType,
     CODE,
     DATE,
     ID,
     MONEY,
     TEXT,
     YEAR,
+    CountType,
+    acting_user,
     app_sessions,
     business_date,
-    acting_user,
     fail,
     read_json_file,
     run_service,

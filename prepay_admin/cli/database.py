@@ -6,7 +6,9 @@ from alembic import command
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ..migrate import alembic_config, autovacuum_off, grant_app_role as grant, upgrade as migrate_to
+from ..migrate import alembic_config, autovacuum_off
+from ..migrate import grant_app_role as grant
+from ..migrate import upgrade as migrate_to
 from .common import fail
 
 

@@ -8,12 +8,11 @@ import click
 from flask.cli import with_appcontext
 
 from .. import clock
-
 from ..demo.files import write_demo_files
+from ..policy.departments import DEPARTMENT_CN
 from ..profiles import ProfileError
 from ..services.demo import DEMO_REGION_CODE, DEMO_REGION_NAME, load_demo
 from ..services.demo_cycle import DEMO_STAFF, demo_password
-from ..policy.departments import DEPARTMENT_CN
 from .common import YEAR, CountType, TextType, app_sessions, fail, run_service
 
 

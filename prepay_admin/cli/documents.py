@@ -12,7 +12,20 @@ from agreements.words import in_words
 
 from ..policy.facts import Fund
 from ..services import documents
-from .common import CODE, ID, MONEY, PERIOD, YEAR, CountType, acting_user, app_sessions, fail, read_bytes, run_service, write_file
+from .common import (
+    CODE,
+    ID,
+    MONEY,
+    PERIOD,
+    YEAR,
+    CountType,
+    acting_user,
+    app_sessions,
+    fail,
+    read_bytes,
+    run_service,
+    write_file,
+)
 
 region_opt = click.option("--region", "region_code", required=True, type=CODE, help="统筹地区编码")
 year_opt = click.option("--year", required=True, type=YEAR, help="预付年度")

@@ -18,7 +18,7 @@ from ..services.imports import ImportReport, import_file
 from ..services.regions import create_region, set_account
 from ..tables import render
 from ..validation import parse_month
-from .common import CODE, PERIOD, TEXT, TextType, app_sessions, acting_user, fail, operator, run_service, write_file
+from .common import CODE, PERIOD, TEXT, TextType, acting_user, app_sessions, fail, operator, run_service, write_file
 
 PROGRESS_EVERY = 50_000
 

@@ -15,9 +15,10 @@ from ..policy.facts import Fund
 from ..policy.money import fmt_yuan_cn
 from ..queries import access
 from ..queries import ledger as books
-from ..services.books import close_period as close, reopen_period as reopen
+from ..services.books import close_period as close
+from ..services.books import reopen_period as reopen
 from ..tables import render
-from .common import CODE, PERIOD, TEXT, CountType, app_sessions, acting_user, fail, run_service, write_file
+from .common import CODE, PERIOD, TEXT, CountType, acting_user, app_sessions, fail, run_service, write_file
 
 
 def _book_options(f):

@@ -7,20 +7,31 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-
-from ..policy.accounts import DEFAULT_DEPOSIT_ACCOUNT, DEPOSIT_ACCOUNTS
 from .. import clock
 from ..exports import receivables_xlsx, settlement_run_xlsx
+from ..policy.accounts import DEFAULT_DEPOSIT_ACCOUNT, DEPOSIT_ACCOUNTS
 from ..policy.facts import Fund
 from ..policy.money import fmt_yuan_cn
 from ..policy.reasons import FUND_CN
 from ..policy.recovery import CASE_CN, COURT_ROUTES, TRIGGER_CN, Method, PresettlementCase, TriggerKind
 from ..queries import access
 from ..queries import receivables as views
-from ..services import presettlement as presettlements, receivables, settlement, triggers, year_end
+from ..services import presettlement as presettlements
+from ..services import receivables, settlement, triggers, year_end
 from ..tables import render
 from .common import (
-    CODE, DATE, ID, MONEY, PERIOD, YEAR, TextType, acting_user, app_sessions, business_date, run_service, write_file,
+    CODE,
+    DATE,
+    ID,
+    MONEY,
+    PERIOD,
+    YEAR,
+    TextType,
+    acting_user,
+    app_sessions,
+    business_date,
+    run_service,
+    write_file,
 )
 
 region_opt = click.option("--region", "region_code", required=True, type=CODE, help="统筹地区编码")

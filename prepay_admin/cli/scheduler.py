@@ -7,8 +7,8 @@ import logging
 import click
 from flask.cli import with_appcontext
 
-from .. import scheduler as sched
 from .. import clock
+from .. import scheduler as sched
 from .common import DATE, app_sessions
 
 

@@ -7,12 +7,13 @@ import csv
 import io
 from typing import Any, BinaryIO, Iterable
 
-from accounting.xlsx import text_only
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+
+from accounting.xlsx import text_only
 
 from .kinds import ImportKind
 

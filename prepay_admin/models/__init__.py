@@ -6,17 +6,30 @@ from .api_request import ApiRequest
 from .audit import AuditEvent, JobRun, Notice, Transition, VerifiedHead
 from .batch import BatchItem, PaymentBatch, PaymentInstruction, SignOff
 from .calendar import CalendarDay, CalendarYear
+from .campaign import Application, Campaign, Determination, DeterminationAdvance, FundGateRecord
 from .data_import import DataCorrection, DataImport, ImportUpload
 from .document import IssuedDocument, RegionTemplate
-from .campaign import Application, Campaign, Determination, DeterminationAdvance, FundGateRecord
 from .institution import (
-    AnnualClearing, AnnualStanding, Bar, ConditionLift, Institution, InstitutionCondition, MonthlyPayout,
+    AnnualClearing,
+    AnnualStanding,
+    Bar,
+    ConditionLift,
+    Institution,
+    InstitutionCondition,
+    MonthlyPayout,
     SecurityPledge,
 )
 from .policy_override import PolicyOverride
 from .policy_profile import StoredProfile
 from .recovery import (
-    HeldPayment, PreSettlement, PreSettlementSignOff, Receivable, RecoveryMovement, RecoveryTrigger, SettlementLine, SettlementRun,
+    HeldPayment,
+    PreSettlement,
+    PreSettlementSignOff,
+    Receivable,
+    RecoveryMovement,
+    RecoveryTrigger,
+    SettlementLine,
+    SettlementRun,
     YearEndRun,
 )
 from .region import FundPositionRecord, Region, RegionAccount

@@ -22,6 +22,7 @@ from marshmallow import ValidationError, fields, post_load, pre_load, validate, 
 
 from accounting.chart import REQUIRED_ROLES, Role
 
+from ..policy.departments import Department
 from ..policy.facts import Assessment, CreditGrade, Flag, Fund, Kind
 from ..policy.money import ROUNDING_MODES
 from ..policy.profile import (
@@ -38,11 +39,10 @@ from ..policy.profile import (
     ScoreBand,
     YearEndRules,
 )
-from ..policy.departments import Department
-from ..policy.recovery import Route
 from ..policy.reasons import MESSAGES as REASON_CODES
-from ..policy.signoff import DEFAULT_RULES, SIGNING_DEPARTMENTS, Chain, Level, SignOffRules, chain_problems
 from ..policy.reasons import Citations
+from ..policy.recovery import Route
+from ..policy.signoff import DEFAULT_RULES, SIGNING_DEPARTMENTS, Chain, Level, SignOffRules, chain_problems
 from ..validation import (
     Choice,
     DecimalString,

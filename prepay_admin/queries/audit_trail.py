@@ -9,8 +9,18 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..models import (
-    DEPARTMENT_CN, Agreement, Application, AuditEvent, Campaign, Determination, Institution, PaymentBatch,
-    PaymentInstruction, Region, Staff, Transition,
+    DEPARTMENT_CN,
+    Agreement,
+    Application,
+    AuditEvent,
+    Campaign,
+    Determination,
+    Institution,
+    PaymentBatch,
+    PaymentInstruction,
+    Region,
+    Staff,
+    Transition,
 )
 from ..policy.transitions import MACHINES
 

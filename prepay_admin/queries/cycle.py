@@ -16,7 +16,14 @@ from accounting.models import Book, LedgerAccount
 from ..models import Application, Campaign, Determination, Institution, PaymentBatch, PaymentInstruction, Region
 from ..policy.facts import Fund
 from ..policy.transitions import (
-    BATCH, CAMPAIGN, DETERMINATION, IN_SIGNING_WINDOW, PAYMENT, BatchState, DeterminationState, PaymentState,
+    BATCH,
+    CAMPAIGN,
+    DETERMINATION,
+    IN_SIGNING_WINDOW,
+    PAYMENT,
+    BatchState,
+    DeterminationState,
+    PaymentState,
 )
 from ..services.batch import chain_of, get_batch, next_level
 from ..services.payment_return import sent_rows

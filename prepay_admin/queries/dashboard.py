@@ -15,7 +15,8 @@ from sqlalchemy.orm import sessionmaker
 from ..models import Application, BatchItem, Campaign, FundPositionRecord, PaymentBatch
 from ..policy.facts import Fund, FundPosition
 from ..policy.solvency import assess_fund
-from ..policy.transitions import ApplicationState, BatchState, DeterminationState as S
+from ..policy.transitions import ApplicationState, BatchState
+from ..policy.transitions import DeterminationState as S
 from ..services.rules import effective_profile
 from ..services.unit_of_work import find_region
 from .overview import CampaignOverview, campaign_overview

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
-
-from ..services.documents import REGISTRY, registered
 from ..models import Institution, IssuedDocument, RegionTemplate
+from ..services.documents import REGISTRY, registered
 from ..services.unit_of_work import find_region
 from .audit_trail import staff_names
 

@@ -16,17 +16,28 @@ from accounting import reports
 from accounting.ledger import find_book
 
 from ..models import (
-    Agreement, AnnualStanding, Application, Bar, Campaign, Determination, Institution, InstitutionCondition,
-    PaymentBatch, PaymentInstruction, Region, SecurityPledge, Transition,
+    Agreement,
+    AnnualStanding,
+    Application,
+    Bar,
+    Campaign,
+    Determination,
+    Institution,
+    InstitutionCondition,
+    PaymentBatch,
+    PaymentInstruction,
+    Region,
+    SecurityPledge,
+    Transition,
 )
 from ..policy.conditions import SELF_CHECK
-from ..services.conditions import condition_label
-from ..services.facts import raised_of_institution
-from ..services.rules import effective_profile
 from ..policy.facts import Fund
 from ..policy.reasons import ASSESSMENT_CN, LEVEL_CN, MESSAGES
 from ..policy.transitions import AGREEMENT, DETERMINATION, PAYMENT
+from ..services.conditions import condition_label
 from ..services.errors import NotFound
+from ..services.facts import raised_of_institution
+from ..services.rules import effective_profile
 from ..services.unit_of_work import find_region
 from .audit_trail import TrailLine, trail_lines
 from .overview import DeterminedAdvance, like, reason_texts

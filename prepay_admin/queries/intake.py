@@ -11,8 +11,8 @@ from sqlalchemy.orm import sessionmaker
 
 from ..intake.kinds import KINDS
 from ..models import DataCorrection, DataImport, Institution
-from ..services.imports import TARGETS, kind_of
 from ..services.errors import ServiceError
+from ..services.imports import TARGETS, kind_of
 from ..services.unit_of_work import find_region
 
 EXPORT_BATCH = 5000

@@ -16,8 +16,8 @@ from accounting.verify import verify
 
 from ..models import BatchItem, PaymentInstruction, Region
 from ..policy.transitions import PaymentState
-from .receivables import ties
 from .positions import return_path_breaches
+from .receivables import ties
 from .reconciliation import unreconciled
 from .security_cover import uncovered_advances
 

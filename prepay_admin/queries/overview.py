@@ -16,8 +16,17 @@ from accounting.ledger import find_book
 
 from ..db import money_sum
 from ..models import (
-    DEPARTMENT_CN, BatchItem, Campaign, Determination, DeterminationAdvance, FundPositionRecord, Institution, Notice, PaymentBatch,
-    Region, Staff,
+    DEPARTMENT_CN,
+    BatchItem,
+    Campaign,
+    Determination,
+    DeterminationAdvance,
+    FundPositionRecord,
+    Institution,
+    Notice,
+    PaymentBatch,
+    Region,
+    Staff,
 )
 from ..policy.facts import Fund
 from ..policy.profile import PolicyProfile

@@ -30,15 +30,25 @@ from accounting.schema import stored_fen
 
 from ..db import Money, money_sum
 from ..models import (
-    BatchItem, Campaign, HeldPayment, Institution, PaymentBatch, PaymentInstruction, Receivable, RecoveryMovement, Region,
-    SettlementLine, SettlementRun, SignOff,
+    BatchItem,
+    Campaign,
+    HeldPayment,
+    Institution,
+    PaymentBatch,
+    PaymentInstruction,
+    Receivable,
+    RecoveryMovement,
+    Region,
+    SettlementLine,
+    SettlementRun,
+    SignOff,
 )
 from ..policy.facts import Fund
 from ..policy.money import fmt_yuan_cn
 from ..policy.positions import problems
 from ..policy.recovery import Method, Route
-from ..policy.transitions import PaymentState
 from ..policy.signoff import Chain
+from ..policy.transitions import PaymentState
 from ..services.batch import chain_of, stored_batch_hash
 from ..services.positions import held_by_institution, positions, presettlements_owed
 

@@ -17,8 +17,16 @@ from accounting.models import JournalLine, LedgerAccount
 
 from ..db import money_sum
 from ..models import (
-    Institution, PreSettlement, PreSettlementSignOff, Receivable, RecoveryMovement, RecoveryTrigger, Region,
-    SettlementLine, SettlementRun, Transition,
+    Institution,
+    PreSettlement,
+    PreSettlementSignOff,
+    Receivable,
+    RecoveryMovement,
+    RecoveryTrigger,
+    Region,
+    SettlementLine,
+    SettlementRun,
+    Transition,
 )
 from ..policy.facts import Fund
 from ..policy.recovery import CASE_CN, METHOD_CN, ROUTE_CN, TRIGGER_CN, age_band, age_in_days

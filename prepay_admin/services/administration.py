@@ -9,9 +9,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+from ..clock import utcnow
 from ..models import ApiToken, AuditEvent, Staff, StaffRegion
 from ..policy.departments import Department
-from ..clock import utcnow
 from . import identity
 from .errors import NotFound, ServiceError
 from .unit_of_work import Step, staff_step

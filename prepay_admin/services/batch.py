@@ -18,8 +18,16 @@ from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from ..clock import utcnow
 from ..models import (
-    BatchItem, Campaign, Department, Determination, DeterminationAdvance, Institution, PaymentBatch, Region,
-    SignOff, Staff,
+    BatchItem,
+    Campaign,
+    Department,
+    Determination,
+    DeterminationAdvance,
+    Institution,
+    PaymentBatch,
+    Region,
+    SignOff,
+    Staff,
 )
 from ..policy.signoff import Chain, Level
 from ..policy.transitions import BATCH, BatchState, DeterminationState

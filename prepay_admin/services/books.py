@@ -3,12 +3,10 @@ and the ledger's period closing, done by the finance department (24§(一))."""
 from __future__ import annotations
 
 import datetime as dt
-
-from sqlalchemy.orm import Session, sessionmaker
-
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from accounting import reports, templates
 from accounting.chart import Chart, Role

@@ -14,7 +14,6 @@ from accounting.collector import collector_paused
 
 from ..db import bulk_insert, insert_many
 from ..demo.generator import InstitutionPlan, fund_positions, plan_region
-from ..policy.facts import Fund
 from ..models import (
     AnnualStanding,
     Bar,
@@ -25,6 +24,7 @@ from ..models import (
     Region,
     RegionAccount,
 )
+from ..policy.facts import Fund
 from .demo_cycle import DEMO_STAFF, PlayedCycle, ensure_demo_staff, play_cycle
 from .demo_return import REPAYING_INDEX, play_two_years
 from .identity import grant_region_in

@@ -18,16 +18,23 @@ from werkzeug.security import generate_password_hash
 
 from ..clock import utcnow
 from ..db import money_sum
-
 from ..demo.generator import plan_institution
+from ..intake.kinds import PAYMENT_RETURN
+from ..intake.writing import data_csv
 from ..models import (
-    Application, Campaign, Department, Determination, DeterminationAdvance, Institution, PaymentBatch,
-    PaymentInstruction, Region, Staff,
+    Application,
+    Campaign,
+    Department,
+    Determination,
+    DeterminationAdvance,
+    Institution,
+    PaymentBatch,
+    PaymentInstruction,
+    Region,
+    Staff,
 )
 from ..policy.facts import Kind, SecurityKind
 from ..policy.transitions import CampaignState, DeterminationState, PaymentState
-from ..intake.kinds import PAYMENT_RETURN
-from ..intake.writing import data_csv
 from . import applications, batch, deadlines, determination, payment, payment_return, signing
 from .campaign import open_campaign
 from .rules import effective_profile

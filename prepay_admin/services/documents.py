@@ -16,8 +16,8 @@ import re
 import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
-from enum import StrEnum
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any, Callable, Iterator
 
 from sqlalchemy import select
@@ -30,11 +30,24 @@ from agreements.rendering import Compiled, TemplateProblem, variables
 from agreements.words import in_words
 
 from .. import clock
-from ..models import (
-    Agreement, AnnualStanding, Application, BatchItem, Campaign, Department, Determination, Institution,
-    IssuedDocument, Receivable, RecoveryMovement, Region, RegionAccount, RegionTemplate, SecurityPledge,
-)
 from ..db import money_sum
+from ..models import (
+    Agreement,
+    AnnualStanding,
+    Application,
+    BatchItem,
+    Campaign,
+    Department,
+    Determination,
+    Institution,
+    IssuedDocument,
+    Receivable,
+    RecoveryMovement,
+    Region,
+    RegionAccount,
+    RegionTemplate,
+    SecurityPledge,
+)
 from ..policy.facts import Fund
 from ..policy.method import describe_method, rounding_unit_cn
 from ..policy.reasons import ASSESSMENT_CN, FUND_CN, LEVEL_CN

@@ -10,17 +10,27 @@ from sqlalchemy.orm import Session
 
 from ..db import money_sum
 from ..models import (
-    AnnualStanding, Application, Bar, Campaign, ConditionLift, FundPositionRecord, Institution, InstitutionCondition,
-    MonthlyPayout, RecoveryTrigger, Region, SecurityPledge,
+    AnnualStanding,
+    Application,
+    Bar,
+    Campaign,
+    ConditionLift,
+    FundPositionRecord,
+    Institution,
+    InstitutionCondition,
+    MonthlyPayout,
+    RecoveryTrigger,
+    Region,
+    SecurityPledge,
 )
 from ..policy.amount import base_window
 from ..policy.conditions import TRIGGER_CONDITIONS, Lift, Raised, RaisedItem, Trigger, carried, declared
 from ..policy.conditions import raised as raised_for
 from ..policy.facts import Assessment, FundPosition, InstitutionFacts, Payout, RegionFacts, Security
 from ..policy.facts import Bar as BarFacts
+from ..policy.profile import PolicyProfile
 from ..policy.recovery import TriggerKind
 from ..policy.transitions import ApplicationState
-from ..policy.profile import PolicyProfile
 from .errors import NotFound
 
 

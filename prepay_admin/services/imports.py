@@ -22,12 +22,23 @@ from typing import Any, BinaryIO, Callable
 from sqlalchemy import Column, Integer, MetaData, String, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..db import bulk_insert
 from ..intake.kinds import KINDS, ImportKind
 from ..intake.reading import FileProblem, RowError, records
-from ..db import bulk_insert
 from ..models import (
-    AnnualClearing, AnnualStanding, Bar, DataCorrection, DataImport, Determination, FundPositionRecord, ImportUpload,
-    Institution, InstitutionCondition, MonthlyPayout, Region, SecurityPledge,
+    AnnualClearing,
+    AnnualStanding,
+    Bar,
+    DataCorrection,
+    DataImport,
+    Determination,
+    FundPositionRecord,
+    ImportUpload,
+    Institution,
+    InstitutionCondition,
+    MonthlyPayout,
+    Region,
+    SecurityPledge,
 )
 from .errors import NotFound, ServiceError
 from .unit_of_work import find_region, staff_step

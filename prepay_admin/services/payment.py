@@ -19,10 +19,10 @@ from accounting import templates
 from accounting.chart import Role
 from accounting.ledger import get_book, post_in
 
-from ..policy.accounts import DEPOSIT_ACCOUNTS
 from .. import clock
 from ..db import insert_many
 from ..models import BatchItem, Campaign, Department, Determination, PaymentBatch, PaymentInstruction
+from ..policy.accounts import DEPOSIT_ACCOUNTS
 from ..policy.transitions import BATCH, DETERMINATION, PAYMENT, BatchState, DeterminationState, PaymentState
 from .batch import batch_hash, batch_step, valid_sign_offs
 from .books import fund_payment_in

@@ -11,7 +11,6 @@ A row already confirmed with the same reference is replayed; uploading the file 
 from __future__ import annotations
 
 import hashlib
-
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal

@@ -14,7 +14,14 @@ from sqlalchemy.orm import Session
 
 from ..db import Money, money_sum
 from ..models import (
-    BatchItem, Campaign, Determination, HeldPayment, PaymentBatch, PaymentInstruction, Receivable, RecoveryMovement,
+    BatchItem,
+    Campaign,
+    Determination,
+    HeldPayment,
+    PaymentBatch,
+    PaymentInstruction,
+    Receivable,
+    RecoveryMovement,
 )
 from ..policy.facts import Fund
 from ..policy.positions import ZERO, Position

@@ -28,7 +28,13 @@ from accounting.errors import LedgerError
 from accounting.ledger import get_book, post_in
 
 from ..models import (
-    Department, Institution, MonthlyPayout, PreSettlement, PreSettlementSignOff, Region, SettlementRun,
+    Department,
+    Institution,
+    MonthlyPayout,
+    PreSettlement,
+    PreSettlementSignOff,
+    Region,
+    SettlementRun,
 )
 from ..policy.facts import Fund
 from ..policy.profile import PolicyProfile

@@ -24,13 +24,22 @@ from accounting.errors import LedgerError
 from accounting.ledger import get_book, post_in
 from accounting.models import JournalEntry
 
-from ..policy.accounts import DEPOSIT_ACCOUNTS
 from .. import clock
 from ..db import Money, money_sum
 from ..models import (
-    AnnualClearing, Department, HeldPayment, Institution, MonthlyPayout, Receivable, RecoveryMovement, Region, SettlementLine,
-    SettlementRun, Transition,
+    AnnualClearing,
+    Department,
+    HeldPayment,
+    Institution,
+    MonthlyPayout,
+    Receivable,
+    RecoveryMovement,
+    Region,
+    SettlementLine,
+    SettlementRun,
+    Transition,
 )
+from ..policy.accounts import DEPOSIT_ACCOUNTS
 from ..policy.facts import Fund
 from ..policy.recovery import COURT_ACTIONS, COURT_ROUTES, METHOD_CN, Method, Route
 from ..policy.transitions import RECEIVABLE, RECEIVABLE_OPEN_STATES, ReceivableState

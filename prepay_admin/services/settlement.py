@@ -31,7 +31,15 @@ from accounting.ledger import get_book, post_many_in
 from .. import clock
 from ..db import Money, bind_processors, bulk_insert
 from ..models import (
-    AnnualClearing, Department, HeldPayment, Institution, MonthlyPayout, Receivable, RecoveryMovement, RecoveryTrigger, SettlementLine,
+    AnnualClearing,
+    Department,
+    HeldPayment,
+    Institution,
+    MonthlyPayout,
+    Receivable,
+    RecoveryMovement,
+    RecoveryTrigger,
+    SettlementLine,
     SettlementRun,
 )
 from ..policy.facts import Fund

@@ -17,16 +17,23 @@ from sqlalchemy.orm import sessionmaker
 
 from .. import clock
 from ..models import (
-    Bar, BatchItem, Department, Determination, Institution, PaymentBatch, PaymentInstruction, Receivable,
+    Bar,
+    BatchItem,
+    Department,
+    Determination,
+    Institution,
+    PaymentBatch,
+    PaymentInstruction,
+    Receivable,
     RecoveryTrigger,
 )
 from ..policy.recovery import ROUTE_CN, TRIGGER_CN, Route, TriggerKind, bar_until
 from ..policy.transitions import DETERMINATION, PAYMENT, BatchState, DeterminationState, PaymentState
 from .batch import take_out
 from .calendar import working_days_after
-from .payment import complete_if_settled
 from .dates import not_after_today
 from .errors import NotFound, ServiceError
+from .payment import complete_if_settled
 from .positions import positions
 from .receivables import open_receivable
 from .unit_of_work import find_region, staff_step

@@ -30,8 +30,17 @@ from sqlalchemy.orm import sessionmaker
 from .. import clock
 from ..db import Money
 from ..models import (
-    Application, Campaign, Department, Determination, DeterminationAdvance, Institution, PaymentBatch,
-    PaymentInstruction, Receivable, SettlementRun, YearEndRun,
+    Application,
+    Campaign,
+    Department,
+    Determination,
+    DeterminationAdvance,
+    Institution,
+    PaymentBatch,
+    PaymentInstruction,
+    Receivable,
+    SettlementRun,
+    YearEndRun,
 )
 from ..policy.facts import Fund
 from ..policy.recovery import YearEnd, plan_year_end

@@ -22,7 +22,7 @@ from ..queries.policy import profile_in_force
 from ..services import administration
 from ..services.calendar import set_day
 from ..services.policy import record_override
-from ..validation import InputError, YEAR_MAX, YEAR_MIN, parse_date, read_json
+from ..validation import YEAR_MAX, YEAR_MIN, InputError, parse_date, read_json
 from .params import int_arg, regions
 from .refusals import attempt, carry_out, refuse
 

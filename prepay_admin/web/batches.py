@@ -9,8 +9,8 @@ from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from .. import extensions
-from ..policy.reasons import FUND_CN
 from ..exports import XLSX, batch_xlsx
+from ..policy.reasons import FUND_CN
 from ..queries.signoff import LINES_PER_PAGE, sign_off_screen
 from ..services import batch as batches
 from ..services.errors import NotFound, ServiceError

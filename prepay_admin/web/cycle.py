@@ -19,18 +19,18 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-
-from ..policy.accounts import DEPOSIT_ACCOUNT_CN, DEPOSIT_ACCOUNTS
 from .. import clock, extensions
+from ..exports import XLSX
+from ..intake.kinds import PAYMENT_RETURN
+from ..intake.writing import data_xlsx
+from ..policy.accounts import DEPOSIT_ACCOUNT_CN, DEPOSIT_ACCOUNTS
 from ..policy.facts import SecurityKind
 from ..policy.reasons import ASSESSMENT_CN, FUND_CN
-from ..intake.kinds import PAYMENT_RETURN
-from ..exports import XLSX
-from ..intake.writing import data_xlsx
 from ..queries.access import check_batch, granted_regions
 from ..queries.cycle import cycle_page, pending_instruction_records
 from ..queries.profiles import region_versions
-from ..services import applications, batch as batches, determination, payment, payment_return, signing
+from ..services import applications, determination, payment, payment_return, signing
+from ..services import batch as batches
 from ..services.campaign import open_campaign
 from ..validation import Money, parse_date
 from .params import int_arg, text_arg

@@ -15,10 +15,9 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-
-from ..policy.accounts import DEPOSIT_ACCOUNT_CN, DEPOSIT_ACCOUNTS
 from .. import clock, extensions
 from ..exports import XLSX, receivables_xlsx, settlement_run_xlsx
+from ..policy.accounts import DEPOSIT_ACCOUNT_CN, DEPOSIT_ACCOUNTS
 from ..policy.departments import Department
 from ..policy.facts import Fund
 from ..policy.reasons import FUND_CN

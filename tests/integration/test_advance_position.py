@@ -14,24 +14,41 @@ from sqlalchemy import func, select
 from accounting.chart import Role
 from accounting.models import JournalLine, LedgerAccount
 from prepay_admin.models import (
-    AnnualStanding, BatchItem, FundPositionRecord, IssuedDocument, Campaign, Determination, Institution, Receivable, Region, SettlementLine, Transition,
+    AnnualStanding,
+    BatchItem,
+    Campaign,
+    Determination,
+    FundPositionRecord,
+    Institution,
+    IssuedDocument,
+    Receivable,
+    Region,
+    SettlementLine,
+    Transition,
 )
 from prepay_admin.policy.facts import Fund
 from prepay_admin.policy.recovery import Method, PresettlementCase, TriggerKind
 from prepay_admin.policy.transitions import DeterminationState
+from prepay_admin.queries.receivables import receivable_detail
 from prepay_admin.services import (
-    books, determination, documents, presettlement, receivables, settlement, triggers, year_end,
+    books,
+    determination,
+    documents,
+    presettlement,
+    receivables,
+    settlement,
+    triggers,
+    year_end,
 )
 from prepay_admin.services.demo import load_demo
 from prepay_admin.services.demo_cycle import play_cycle
 from prepay_admin.services.demo_return import next_year_payouts
 from prepay_admin.services.errors import ServiceError
 from prepay_admin.services.positions import held_back, positions
-from prepay_admin.queries.receivables import receivable_detail
 from tests.cycle_helpers import region_ready
 from tests.documents_helpers import docx_text
-from tests.signing_helpers import presettlement_signers
 from tests.return_path_helpers import REGION, books_sound, held, settlement_file
+from tests.signing_helpers import presettlement_signers
 
 FIRST, SECOND = 2025, 2026
 

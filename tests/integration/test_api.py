@@ -2,8 +2,8 @@
 another region invisible, and the OpenAPI document fuzzed by schemathesis."""
 import pytest
 import schemathesis
-from schemathesis import checks
 from hypothesis import HealthCheck, given, settings
+from schemathesis import checks
 from sqlalchemy import func, select
 
 from prepay_admin.models import PaymentInstruction, SignOff
@@ -151,10 +151,11 @@ def test_the_api_never_answers_500_nor_breaks_its_schema(app, batch_id):
 
 
 def test_15_an_application_security_and_agreement_through_the_api_are_idempotent(client, app):
+    import datetime as dt
+
     from prepay_admin.services import applications, determination
     from prepay_admin.services.campaign import open_campaign
     from tests.cycle_helpers import listed, region_ready
-    import datetime as dt
 
     sessions = app.extensions["prepay_sessions"]
     region_ready(sessions, institutions=12)

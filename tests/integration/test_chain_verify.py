@@ -6,7 +6,8 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import select, text
 
-from accounting import chain_verify, guards, templates as t
+from accounting import chain_verify, guards
+from accounting import templates as t
 from accounting.errors import LedgerError
 from accounting.ledger import post_many_in
 from accounting.models import Book, ChainLink, JournalEntry

@@ -10,14 +10,21 @@ from accounting import reports
 from accounting.ledger import get_book
 from accounting.verify import verify
 from prepay_admin import scheduler
-from prepay_admin.models import (Agreement, Application, Determination, DeterminationAdvance, Institution, PaymentBatch,
-                                 Transition)
+from prepay_admin.models import (
+    Agreement,
+    Application,
+    Determination,
+    DeterminationAdvance,
+    Institution,
+    PaymentBatch,
+    Transition,
+)
 from prepay_admin.policy.facts import Fund, SecurityKind
+from prepay_admin.queries.ledger import audit
 from prepay_admin.services import applications, batch, determination, payment, signing
 from prepay_admin.services.campaign import open_campaign
-from prepay_admin.services.unit_of_work import find_campaign, find_region
 from prepay_admin.services.errors import ServiceError
-from prepay_admin.queries.ledger import audit
+from prepay_admin.services.unit_of_work import find_campaign, find_region
 from tests.cycle_helpers import REGION, YEAR, listed_codes, listed_through_fixing, region_ready, secure_and_sign
 
 JOB = {j.name: j for j in scheduler.JOBS}

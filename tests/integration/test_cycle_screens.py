@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from prepay_admin.models import Application, AuditEvent, PaymentInstruction
 from prepay_admin.services.demo import load_demo
-from tests.screens import csrf_token, sign_in
 from tests.ledger_helpers import vouchers
+from tests.screens import csrf_token, sign_in
 from tests.signing_helpers import batch_signers
 
 BASE = "/cycle/320600/2026"

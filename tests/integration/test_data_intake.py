@@ -12,7 +12,6 @@ from sqlalchemy import func, select, table, text
 
 from prepay_admin.demo.files import ORDER, write_demo_files
 from prepay_admin.models import DataCorrection, DataImport, Determination, Institution, Region
-from prepay_admin.policy.departments import Department
 from prepay_admin.services import applications, determination, identity
 from prepay_admin.services.campaign import open_campaign
 from prepay_admin.services.demo import load_demo

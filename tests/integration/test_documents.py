@@ -10,12 +10,12 @@ import pytest
 from docx import Document
 from sqlalchemy import select, update
 
-from prepay_admin.services.documents import REGISTRY
 from prepay_admin.models import Determination, Institution, IssuedDocument, Receivable
 from prepay_admin.policy.facts import Fund
 from prepay_admin.policy.recovery import TriggerKind
 from prepay_admin.services import documents, receivables, triggers
 from prepay_admin.services.demo import load_demo
+from prepay_admin.services.documents import REGISTRY
 from prepay_admin.services.errors import ServiceError
 from tests.documents_helpers import docx_text
 

@@ -139,10 +139,10 @@ def test_a_refused_override_writes_nothing(region, cli_runner):
 
 
 def test_a_write_that_waits_past_its_lock_timeout_says_the_database_is_busy(sessions, engine, monkeypatch):
+    import prepay_admin.db as db
     from prepay_admin.services import calendar as cal
     from prepay_admin.services.demo_cycle import ensure_demo_staff
     from prepay_admin.services.errors import Busy
-    import prepay_admin.db as db
 
     ensure_demo_staff(sessions)
     monkeypatch.setattr(db, "PG_LOCK_TIMEOUT_MS", 200)

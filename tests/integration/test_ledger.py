@@ -8,7 +8,8 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from accounting import guards, reports, templates as t, xlsx
+from accounting import guards, reports, xlsx
+from accounting import templates as t
 from accounting.chart import Role
 from accounting.errors import LedgerError
 from accounting.ledger import close_period, party_balance, post, reopen_period, reverse

@@ -3,15 +3,15 @@ import datetime as dt
 from decimal import Decimal as D
 
 from openpyxl import load_workbook
+from sqlalchemy import select
 
-from accounting import guards, templates as t
+from accounting import guards
+from accounting import templates as t
 from accounting.ledger import get_book, post
-from prepay_admin.policy.facts import Fund
 from prepay_admin.models import Institution, SecurityPledge
-from prepay_admin.policy.facts import SecurityKind
+from prepay_admin.policy.facts import Fund, SecurityKind
 from prepay_admin.services.demo import load_demo
 from tests.console import token_for
-from sqlalchemy import select
 
 
 def demo_with_postings(app, monkeypatch):

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 from sqlalchemy import func, select
 
-from accounting import reports, templates as t
+from accounting import reports
+from accounting import templates as t
 from accounting.chart import Role
 from accounting.errors import LedgerError
 from accounting.ledger import close_period, post, reopen_period, reverse

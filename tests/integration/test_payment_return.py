@@ -272,7 +272,7 @@ def test_15_4_through_the_api_a_return_confirms_once_and_a_bad_one_is_a_422_by_r
     bad = returned(sessions, batch_id, lambda r: {**r, "bank_account": "99999999"}).getvalue()
     refused = post(bad, "r-1")
     assert refused.status_code == 422 and refused.json["message"] == f"到账回单有 {len(ids)} 处错误，未作保存"
-    assert refused.json["errors"]["第 2 行 收款账号"][0].startswith(f"与拨付指令")
+    assert refused.json["errors"]["第 2 行 收款账号"][0].startswith("与拨付指令")
     good = returned(sessions, batch_id).getvalue()
     other = {"Authorization": f"Bearer {token_for(app, 'jiesuan1')}"}
     assert post(good, "r-2", other).status_code == 403
@@ -282,7 +282,7 @@ def test_15_4_through_the_api_a_return_confirms_once_and_a_bad_one_is_a_422_by_r
     again = post(good, "r-4")
     assert again.status_code == 200 and (again.json["confirmed"], again.json["replayed"]) == (0, len(ids))
     assert post(good, "r-3", headers).status_code == 200
-    assert client.post(f"/api/v1/batches/999999/payment-return", headers={**headers, "Idempotency-Key": "r-5"},
+    assert client.post("/api/v1/batches/999999/payment-return", headers={**headers, "Idempotency-Key": "r-5"},
                        content_type="multipart/form-data",
                        data={"file": (io.BytesIO(good), "return.xlsx")}).status_code == 404
 

@@ -4,9 +4,9 @@ import pytest
 from sqlalchemy import func, select
 
 from prepay_admin.models import PolicyOverride
+from prepay_admin.queries.evaluation import evaluate_region
 from prepay_admin.services.demo import load_demo
 from prepay_admin.services.errors import ServiceError
-from prepay_admin.queries.evaluation import evaluate_region
 from prepay_admin.services.policy import record_override
 
 

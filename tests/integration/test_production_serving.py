@@ -86,8 +86,6 @@ def test_13_two_hosts_on_one_database_pay_a_confirmation_sent_to_both_at_once_on
     import json
     from concurrent.futures import ThreadPoolExecutor
 
-    from sqlalchemy import func, select
-
     from prepay_admin.services import batch, payment
     from tests.console import token_for
     from tests.cycle_helpers import REGION, YEAR, listed_through_fixing, secure_and_sign

@@ -2,11 +2,11 @@
 that produced it (payment instructions, settlement lines, refunds, write-offs, transfers), and names
 any difference with its vouchers."""
 import datetime as dt
-from decimal import Decimal as D
 
 from sqlalchemy import select
 
-from accounting import guards, templates as t
+from accounting import guards
+from accounting import templates as t
 from accounting.ledger import get_book, post, reverse
 from prepay_admin.models import PaymentInstruction
 from prepay_admin.policy.facts import Fund

@@ -3,7 +3,8 @@ versioned, never changed; a campaign keeps the version it was opened with; two v
 parameter by parameter; a third region's rules, written only for the test, run the whole year."""
 import datetime as dt
 import io
-from decimal import ROUND_HALF_UP, Decimal as D
+from decimal import ROUND_HALF_UP
+from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,14 @@ from accounting.chart import Role
 from accounting.ledger import get_book
 from accounting.models import LedgerAccount
 from prepay_admin.models import (
-    Campaign, Determination, DeterminationAdvance, FundPositionRecord, Institution, MonthlyPayout, Receivable, StoredProfile,
+    Campaign,
+    Determination,
+    DeterminationAdvance,
+    FundPositionRecord,
+    Institution,
+    MonthlyPayout,
+    Receivable,
+    StoredProfile,
 )
 from prepay_admin.policy.facts import Fund
 from prepay_admin.profiles import load_profile

@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from prepay_admin.models import Determination, Institution
 from prepay_admin.services.demo import load_demo
-from tests.signing_helpers import presettlement_signers
 from tests.return_path_helpers import REGION, books_sound, settlement_file
 from tests.screens import csrf_token, sign_in
+from tests.signing_helpers import presettlement_signers
 
 BASE = f"/recovery/{REGION}"
 

@@ -18,10 +18,11 @@ from prepay_admin.policy.departments import Department as D
 from prepay_admin.policy.facts import Fund
 from prepay_admin.policy.recovery import PresettlementCase, TriggerKind
 from prepay_admin.profiles import load_profile
-from prepay_admin.services import batch as batches, presettlement, settlement, triggers
+from prepay_admin.services import batch as batches
+from prepay_admin.services import presettlement, settlement, triggers
 from prepay_admin.services.applications import clean_answers
-from prepay_admin.services.imports import preview_upload
 from prepay_admin.services.demo import load_demo
+from prepay_admin.services.imports import preview_upload
 from tests.console import token_for
 from tests.cycle_helpers import batch_awaiting_sign_off
 from tests.return_path_helpers import settlement_file

@@ -8,7 +8,7 @@ from prepay_admin.models import Campaign, Determination, JobRun, Notice
 from prepay_admin.services import calendar as cal
 from prepay_admin.services import deadlines
 from tests.console import token_for
-from tests.cycle_helpers import REGION, listed_codes, YEAR, listed_through_fixing, region_ready
+from tests.cycle_helpers import REGION, YEAR, listed_codes, listed_through_fixing, region_ready
 
 JOB = {j.name: j for j in scheduler.JOBS}
 

@@ -3,7 +3,6 @@ concurrent duplicates injected, and every money invariant checked after every co
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -11,8 +10,8 @@ import pytest
 
 from accounting import templates as t
 from accounting.ledger import get_book, post
-from prepay_admin.app import create_console_app
 from prepay_admin import simulation
+from prepay_admin.app import create_console_app
 from prepay_admin.services.profiles import add_profile_in
 from prepay_admin.simulation import simulate
 

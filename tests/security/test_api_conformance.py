@@ -3,9 +3,9 @@ document is as strict as the validation, so no request the document allows is re
 (a refusal by business rule, such as an institution that does not exist, is the service's answer)."""
 import pytest
 import schemathesis
-from prepay_admin.api.routing import blp
 from hypothesis import HealthCheck, given, settings
 
+from prepay_admin.api.routing import blp
 from prepay_admin.services import batch as batches
 from tests.console import token_for
 from tests.cycle_helpers import REGION, YEAR, listed_through_fixing, secure_and_sign

@@ -1,6 +1,6 @@
 """The documents' templates and their data contracts (no database)."""
-from prepay_admin.services.documents import REGISTRY
 from agreements.rendering import TemplateProblem, render, variables
+from prepay_admin.services.documents import REGISTRY
 
 
 def test_every_packaged_template_asks_only_for_what_its_document_provides():

@@ -5,7 +5,8 @@ import io
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from prepay_admin.intake import cells
 from prepay_admin.intake.codes import institution_code_problem, uscc_check_character, uscc_problem

@@ -4,9 +4,9 @@ from decimal import Decimal as D
 
 import pytest
 
+from accounting import templates as t
 from accounting.chart import Chart, Role
 from accounting.entries import EntryDraft, LineDraft, content_hash, problems
-from accounting import templates as t
 
 DAY = dt.date(2026, 1, 25)
 

@@ -4,11 +4,18 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal as D
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from prepay_admin.policy.positions import Position
 from prepay_admin.policy.recovery import (
-    Owed, Route, YearEnd, age_band, bar_until, plan_year_end, settle_month,
+    Owed,
+    Route,
+    YearEnd,
+    age_band,
+    bar_until,
+    plan_year_end,
+    settle_month,
 )
 
 DAY = dt.date(2026, 3, 1)
