@@ -35,6 +35,12 @@ class Console(click.Group):
             return commands.load(name)
         return None
 
+    def make_context(self, info_name, args, parent=None, **extra):
+        """A new ScriptInfo per run: it keeps the app it loaded, which a second run in one process (a test's)
+        must not inherit with another run's DATABASE_URL."""
+        extra.setdefault("obj", ScriptInfo(create_app=create_console_app, set_debug_flag=False))
+        return super().make_context(info_name, args, parent, **extra)
+
     def invoke(self, ctx: click.Context):
         """A database without the schema is one line saying what to run, not a traceback."""
         try:
@@ -61,5 +67,4 @@ def _missing_schema(err: Exception) -> bool:
         "no such table" in text or ("relation" in text and "does not exist" in text))
 
 
-cli = Console(help="医保基金预付金管理（prepay-admin）",
-              context_settings={"obj": ScriptInfo(create_app=create_console_app, set_debug_flag=False)})
+cli = Console(help="医保基金预付金管理（prepay-admin）")
