@@ -131,9 +131,15 @@ HISTORY_TABLES: dict[str, tuple[str, ...]] = {
 HISTORY_MESSAGE = "历史记录只增不改：审计日志、状态变更、签批和已出具文书的登记不能修改或删除"
 
 
+# other records that may only be superseded, guarded by the migrations that made them (0011, 0016)
+SUPERSEDED_ONLY = ("policy_profile", "held_payment")
+
+
 def history_trigger_names(dialect: str) -> list[str]:
+    """The guards ``verify`` expects besides the ledger's: the history, and the stored profiles and the
+    register of held payments."""
     ops = ("update", "delete", "truncate") if dialect == "postgresql" else ("update", "delete")
-    return [f"{t}_no_{op}" for t in HISTORY_TABLES for op in ops]
+    return [f"{t}_no_{op}" for t in (*HISTORY_TABLES, *SUPERSEDED_ONLY) for op in ops]
 
 
 def guard_history(conn: Connection, table: str) -> None:

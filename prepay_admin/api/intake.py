@@ -23,8 +23,8 @@ class Import(MethodView):
     @blp.response(200, ImportReportOut)
     @blp.doc(parameters=[IDEMPOTENCY], responses=ERRORS)
     def post(self, form, kind: str):
-        """Import one file of ``kind`` (institutions, standings, conditions, bars, securities, funds,
-        settlement) into the region, all or nothing; the answer is the import report."""
+        """Import one file of ``kind`` (one of the intake's kinds, ``prepay_admin.intake.kinds``: institutions,
+        standings, settlements and the others) into the region, all or nothing; the answer is the import report."""
         if kind not in KINDS:
             abort(404, message=f"没有“{kind[:40]}”这种导入", errors={})
         region(form["region"])

@@ -104,11 +104,11 @@ class MonthSettlement:
     payable: Decimal  # the month's fund settlement due to it (基金支付金额)
     withheld: Decimal  # offset against what it owes back (Cr 暂付款—医保预付金), ``applied`` included
     shares: tuple[Share, ...]
-    held: Decimal  # HB 五: kept back until the advance is recovered (Cr 暂收款)
-    released: Decimal  # kept back earlier, paid now that nothing is owed (Dr 暂收款)
+    held: Decimal  # HB 五: kept back until the advance is recovered (the register of held payments; no voucher)
+    released: Decimal  # kept back earlier, paid now that nothing is owed (Dr 社会保险待遇支出 / Cr 支出户存款)
     net: Decimal  # paid to its bank account (Cr 支出户存款)
     still_owed: Decimal  # carried to the next month
-    applied: Decimal = ZERO  # kept back earlier and applied to the debt now (Dr 暂收款 / Cr 暂付款)
+    applied: Decimal = ZERO  # kept back earlier and applied to the debt now (Dr 社会保险待遇支出 / Cr 暂付款)
 
     @property
     def reason(self) -> str:

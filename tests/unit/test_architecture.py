@@ -99,3 +99,47 @@ def test_workflow_states_are_named_not_bare_strings(package):
                 if isinstance(v, ast.Constant) and v.value in STATES:
                     offenders.append(f"{module}:{node.lineno} {v.value!r}")
     assert offenders == []
+
+
+def test_29_every_import_kind_has_exactly_one_target_and_every_target_a_kind():
+    """The intake's kinds are the list the shells offer; the service writes each through its target."""
+    from prepay_admin.intake.kinds import KINDS
+    from prepay_admin.services.imports import TARGETS
+
+    assert set(TARGETS) == set(KINDS)
+
+
+def test_29_the_document_kinds_are_listed_only_in_the_registry():
+    """Issue 29: kinds were listed in five places and the API's list drifted; now the registry is the list."""
+    names = ("application_form", "year_end_notice", "determination_notice")
+    offenders = []
+    for package in ("prepay_admin", "agreements"):
+        for module, path in _all(package):
+            if module == "prepay_admin.services.documents":
+                continue
+            text = path.read_text(encoding="utf-8")
+            offenders += [f"{module}: {name}" for name in names if f'"{name}"' in text]
+    assert offenders == []
+
+
+def test_29_the_readme_layout_names_every_module_of_the_house():
+    """The README's layout table matches the tree: every top-level module and package, and every screen
+    module, is named there (issue 29: seven screen modules and the intake were missing)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Layout"):]
+    layout = layout[:layout.index("\n## ", 4)]
+    missing = []
+    for top in ("prepay_admin", "accounting", "agreements"):
+        for entry in sorted((ROOT / top).iterdir()):
+            if entry.name.startswith(("_", ".")) or entry.suffix not in ("", ".py") or entry.name in (
+                    "templates", "static"):
+                continue
+            named = f"{top}/{entry.name}" + ("/" if entry.is_dir() else "")
+            if top != "prepay_admin":
+                named = f"{top}/"  # the independent packages are described whole
+            if named not in layout:
+                missing.append(named)
+    for entry in sorted((ROOT / "prepay_admin/web").glob("*.py")):
+        if entry.name != "__init__.py" and f"web/{entry.name}" not in layout:
+            missing.append(f"web/{entry.name}")
+    assert sorted(set(missing)) == []
