@@ -1,6 +1,6 @@
 """A region's designated institutions: the searchable list, and everything about one of them —
 its data, annual standings, conditions and bars (10§, 21§(六)), securities (13§), determinations with
-their breakdown and reasons, agreements (16§), its sub-ledger per fund (19§, 21§(一)) and the history
+their breakdown and reasons, agreements (16§), its sub-ledger per fund (21§(一)) and the history
 of its transitions."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The books on screen (19§, 21§(一)): trial balance, general-ledger detail, institution statements,
+"""The books on screen (21§(一)): trial balance, general-ledger detail, institution statements,
 the write-off memo register and period closing, each downloadable as .xlsx.
 
 Everyone granted the region reads them; only the finance department closes or reopens a period
