@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Iterator
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow.types import ErrorMessages
 
 # Bounds on outside input (documented in docs/compute-contract.md): beyond them a value is a typo or an attack.
 MONEY_MAX = Decimal("10000000000000")  # 10^13 yuan
@@ -55,11 +56,11 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
-def _msgs(extra: dict[str, str] | None = None) -> dict[str, str]:
+def _msgs(extra: dict[str, str] | None = None) -> ErrorMessages:
     return {**MESSAGES, **(extra or {})}
 
 
-class DecimalString(fields.Field):
+class DecimalString(fields.Field[Decimal]):
     """A decimal written as a JSON string ("1234.56"): floats and ints are refused
     because JSON numbers may have passed through binary floating point."""
 
@@ -102,7 +103,7 @@ def Money(**kwargs: Any) -> DecimalString:
     return DecimalString(places=2, minimum=-MONEY_MAX if signed else Decimal(0), maximum=MONEY_MAX, **kwargs)
 
 
-class StrictInteger(fields.Field):
+class StrictInteger(fields.Field[int]):
     def __init__(self, *, minimum: int | None = None, maximum: int | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("error_messages", _msgs())
         super().__init__(**kwargs)
@@ -121,7 +122,7 @@ class StrictInteger(fields.Field):
         return value
 
 
-class StrictBoolean(fields.Field):
+class StrictBoolean(fields.Field[bool]):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("error_messages", _msgs())
         super().__init__(**kwargs)
@@ -167,7 +168,7 @@ def parse_month(value: str) -> dt.date | None:
     return dt.date(year, month, 1)
 
 
-class Date(fields.Field):
+class Date(fields.Field[dt.date]):
     """A date written ``YYYY-MM-DD`` (ASCII digits, years 2000–2100)."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -184,7 +185,7 @@ class Date(fields.Field):
         return day
 
 
-class Month(fields.Field):
+class Month(fields.Field[dt.date]):
     """A calendar month written "YYYY-MM", read as the first day of that month."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -201,12 +202,12 @@ class Month(fields.Field):
         return month
 
 
-def Mapping(keys: fields.Field, values: fields.Field, **kwargs: Any) -> fields.Dict:
+def Mapping(keys: fields.Field[Any], values: fields.Field[Any], **kwargs: Any) -> fields.Dict:
     """A table of named values (a TOML table, a JSON object), with Chinese messages."""
     return fields.Dict(keys=keys, values=values, error_messages=_msgs({"invalid": "须为表（名称 = 值）"}), **kwargs)
 
 
-def List(inner: fields.Field, **kwargs: Any) -> fields.List:
+def List(inner: fields.Field[Any], **kwargs: Any) -> fields.List[Any]:
     return fields.List(inner, error_messages=_msgs({"invalid": "须为 JSON 数组"}), **kwargs)
 
 

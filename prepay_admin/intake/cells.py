@@ -11,7 +11,7 @@ import datetime as dt
 import math
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any, Mapping
+from typing import Any, Mapping, cast
 
 AMOUNT_MAX = Decimal("999999999999.99")  # hundreds of billions: more than any fund holds
 _DATE_FORMS = (re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})"), re.compile(r"([0-9]{4})/([0-9]{1,2})/([0-9]{1,2})"),
@@ -33,7 +33,7 @@ def blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def text(value: Any, max_length: int) -> str:
+def text(value: object, max_length: int) -> str:
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         value = _number_text(value)
     if not isinstance(value, str):
@@ -106,7 +106,7 @@ def amount(value: Any, *, negative: bool = False) -> Decimal:
     if not raw.isascii() or not _AMOUNT.fullmatch(raw):
         raise CellError(f"“{str(value)[:20]}”不是有效金额（阿拉伯数字，最多两位小数）")
     number = Decimal(raw)
-    if -number.as_tuple().exponent > 2:
+    if -cast(int, number.as_tuple().exponent) > 2:  # finite: the pattern admits digits only
         raise CellError(f"金额 {raw} 超过两位小数")
     if number < 0 and not negative:
         raise CellError("金额不能为负数")

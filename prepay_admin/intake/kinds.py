@@ -101,7 +101,7 @@ class ImportKind:
         return next(c for c in self.columns if c.field == field)
 
 
-def _choices(options: dict) -> tuple[str, ...]:
+def _choices(options: dict[str, Any]) -> tuple[str, ...]:
     return tuple(options)
 
 

@@ -7,7 +7,7 @@ import codecs
 import csv
 import io
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Iterator
+from typing import Any, BinaryIO, Generator, Iterator
 
 from openpyxl import load_workbook
 
@@ -38,7 +38,7 @@ class Parsed:
     errors: tuple[RowError, ...]
 
 
-def rows(stream: BinaryIO) -> Iterator[list[Any]]:
+def rows(stream: BinaryIO) -> Generator[list[Any], None, None]:
     """Every row of the first sheet (or of the CSV), header included, as raw cells."""
     head = stream.read(len(XLSX_MAGIC))
     stream.seek(0)

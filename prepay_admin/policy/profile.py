@@ -104,7 +104,7 @@ class YearEndRules:
     withhold_settlement_until_recovered: bool
     court_action: str = "提起诉讼"  # 20§(二)5; Hebei: 依法申请强制执行 (HB 五)
     court_clause: str = "依法申报破产债权或提起诉讼"  # what a demand says follows an unpaid refund
-    recovery_articles: Mapping[str, str] = None  # route → the article a demand cites (DEFAULT_RECOVERY_ARTICLES)
+    recovery_articles: Mapping[str, str] | None = None  # route → the article a demand cites (DEFAULT_RECOVERY_ARTICLES)
 
     def recovery_article(self, route: str) -> str:
         return (self.recovery_articles or DEFAULT_RECOVERY_ARTICLES).get(route, "第二十条")
@@ -116,7 +116,7 @@ class PresettlementRules:
 
     enabled: bool
     max_share_of_incurred: Decimal  # 不超过实际发生数的 90%
-    eligible_kinds: frozenset  # 定点医疗机构、定点零售药店
+    eligible_kinds: frozenset[Kind]  # 定点医疗机构、定点零售药店
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ LEGACY_ACCOUNT_DEFAULTS = {
 }
 
 
-def with_turn3_accounts(accounts: dict) -> dict:
+def with_turn3_accounts(accounts: dict[str, Any]) -> dict[str, Any]:
     """A profile's ``[accounts]`` table as the chart of RULES §7 (turn 3) reads it (pure)."""
     if not isinstance(accounts, dict):
         return accounts
@@ -125,13 +125,13 @@ class _FundsSchema(_Table):
     refuse_on_projected_deficit = StrictBoolean(required=True)
 
     @validates_schema
-    def _both_funds(self, data: dict, **_: Any) -> None:
+    def _both_funds(self, data: dict[str, Any], **_: Any) -> None:
         missing = {f.value for f in Fund} - set(data.get("min_payable_months", {}))
         if missing:
             raise ValidationError(f"缺少基金 {sorted(missing)} 的可支付月数下限", "min_payable_months")
 
     @post_load
-    def _make(self, d: dict, **_: Any) -> FundRules:
+    def _make(self, d: dict[str, Any], **_: Any) -> FundRules:
         return FundRules({Fund(k): v for k, v in d["min_payable_months"].items()},
                          d["refuse_on_last_year_deficit"], d["refuse_on_projected_deficit"])
 
@@ -150,7 +150,7 @@ class _EligibilitySchema(_Table):
     bar_years = StrictInteger(minimum=0, maximum=10, required=True)
 
     @post_load
-    def _make(self, d: dict, **_: Any) -> EligibilityRules:
+    def _make(self, d: dict[str, Any], **_: Any) -> EligibilityRules:
         return EligibilityRules(
             eligible_kinds=frozenset(Kind(k) for k in d["eligible_kinds"]),
             min_level=d["min_level"],
@@ -190,7 +190,7 @@ class _AmountSchema(_Table):
     minimum_after_cap = StrictBoolean(required=True)
 
     @validates_schema
-    def _bands(self, data: dict, **_: Any) -> None:
+    def _bands(self, data: dict[str, Any], **_: Any) -> None:
         bands = data.get("months_by_score") or []
         if not bands:
             raise ValidationError("至少需要一个分数档", "months_by_score")
@@ -199,7 +199,7 @@ class _AmountSchema(_Table):
             raise ValidationError("分数档须按 min_score 严格递增", "months_by_score")
 
     @post_load
-    def _make(self, d: dict, **_: Any) -> AmountRules:
+    def _make(self, d: dict[str, Any], **_: Any) -> AmountRules:
         bonus = d["resident_share_bonus"]
         return AmountRules(
             base_years=d["base_years"],
@@ -223,7 +223,7 @@ class _MonthDaySchema(_Table):
     year_offset = StrictInteger(minimum=-1, maximum=1, load_default=0)
 
     @post_load
-    def _make(self, d: dict, **_: Any) -> MonthDay:
+    def _make(self, d: dict[str, Any], **_: Any) -> MonthDay:
         md = MonthDay(d["month"], d["day"], d["year_offset"])
         try:
             md.in_campaign(2001)  # a non-leap year: 2-29 is refused too
@@ -242,7 +242,7 @@ class _CalendarSchema(_Table):
     agreement_years = StrictInteger(minimum=1, maximum=5, required=True)
 
     @post_load
-    def _make(self, d: dict, **_: Any) -> CalendarRules:
+    def _make(self, d: dict[str, Any], **_: Any) -> CalendarRules:
         return CalendarRules(**d)
 
 
@@ -260,7 +260,7 @@ class _YearEndSchema(_Table):
                                 load_default=dict(DEFAULT_RECOVERY_ARTICLES))
 
     @post_load
-    def _make(self, d: dict, **_: Any) -> YearEndRules:
+    def _make(self, d: dict[str, Any], **_: Any) -> YearEndRules:
         return YearEndRules(**d)
 
 
@@ -270,7 +270,7 @@ class _PresettlementSchema(_Table):
     eligible_kinds = List(Choice([k.value for k in Kind]), required=True)
 
     @post_load
-    def _make(self, d: dict, **_: Any) -> PresettlementRules:
+    def _make(self, d: dict[str, Any], **_: Any) -> PresettlementRules:
         return PresettlementRules(d["enabled"], d["max_share_of_incurred"], frozenset(Kind(k) for k in d["eligible_kinds"]))
 
 
@@ -279,7 +279,7 @@ class _LevelSchema(_Table):
     title = Text(max_length=40, required=True)
 
     @post_load
-    def _make(self, d: dict, **_: Any) -> Level:
+    def _make(self, d: dict[str, Any], **_: Any) -> Level:
         return Level(Department(d["department"]), d["title"])
 
 
@@ -290,7 +290,7 @@ class _SignOffSchema(_Table):
     presettlement_bureau = List(Nested(_LevelSchema), required=True)
 
     @validates_schema
-    def _chains(self, data: dict, **_: Any) -> None:
+    def _chains(self, data: dict[str, Any], **_: Any) -> None:
         problems = {}
         for key, confirmed in (("batch", True), ("presettlement_bureau", False)):
             found = chain_problems(data.get(key) or [], ends_with_confirmation=confirmed)
@@ -300,7 +300,7 @@ class _SignOffSchema(_Table):
             raise ValidationError(problems)
 
     @post_load
-    def _make(self, d: dict, **_: Any) -> SignOffRules:
+    def _make(self, d: dict[str, Any], **_: Any) -> SignOffRules:
         return SignOffRules(Chain(tuple(d["batch"])), Chain(tuple(d["presettlement_bureau"])))
 
 
@@ -311,7 +311,7 @@ class _AccountSchema(_Table):
     name = Text(max_length=60, required=True)
 
     @post_load
-    def _make(self, d: dict, **_: Any) -> Account:
+    def _make(self, d: dict[str, Any], **_: Any) -> Account:
         return Account(**d)
 
 
@@ -350,7 +350,7 @@ class _ProfileSchema(_Table):
         return data
 
     @validates_schema
-    def _consistent(self, data: dict, **_: Any) -> None:
+    def _consistent(self, data: dict[str, Any], **_: Any) -> None:
         problems: dict[str, list[str]] = {}
         accounts = data.get("accounts") or {}
         missing = [a for a in REQUIRED_ACCOUNTS if a not in accounts]
@@ -380,7 +380,7 @@ class _ProfileSchema(_Table):
             raise ValidationError(problems)
 
     @post_load
-    def _make(self, d: dict, **_: Any) -> PolicyProfile:
+    def _make(self, d: dict[str, Any], **_: Any) -> PolicyProfile:
         own = d.pop("own_defaults") or {"reasons": [], "note": ""}
         citations = Citations(d.pop("articles"), frozenset(own["reasons"]), own["note"])
         return PolicyProfile(**d, citations=citations)
@@ -453,7 +453,7 @@ def profile_from_text(text: str, overrides: Iterable[Override] = ()) -> PolicyPr
     return found
 
 
-_VALIDATED: dict[tuple, PolicyProfile] = {}  # (text, overrides) → the profile they make
+_VALIDATED: dict[tuple[str, tuple[tuple[str, str, str], ...]], PolicyProfile] = {}  # (text, overrides) → the profile they make
 _VALIDATED_MAX = 256
 
 

@@ -79,7 +79,9 @@ class Scope(StrEnum):
     PERIOD = "period"  # one institution's over months: institution, fund, from_period, to_period
 
 
-# what each scope asks for, in Chinese, for the shells' help texts
+# each scope as staff would name it, and what it asks for, in Chinese (the shells' headings and help texts)
+SCOPE_CN = {Scope.INSTITUTION_YEAR: "单个机构的年度文书", Scope.RECEIVABLE: "一笔应收回的文书",
+            Scope.REGION_YEAR: "本地区的年度文书", Scope.PERIOD: "单个机构的期间对账"}
 SCOPE_NEEDS = {Scope.INSTITUTION_YEAR: "年度、机构编码", Scope.RECEIVABLE: "应收回记录编号",
                Scope.REGION_YEAR: "年度（公示期天数）", Scope.PERIOD: "机构编码、账套、起止期间"}
 

@@ -67,7 +67,7 @@ NATIONAL = "national"  # the scope field's value for a national entry (RULES §9
 
 
 class DayForm(FlaskForm):
-    scope = SelectField("适用范围", validate_choice=False)  # the service checks the grant (403 with its reason)
+    scope = SelectField("适用范围", validate_choice=False, render_kw={"class": "wide"})  # the service checks the grant (403 with its reason)
     day = StringField("日期", validators=[DataRequired("请填写日期"), Length(max=10)],
                       render_kw={"placeholder": "YYYY-MM-DD"})
     workday = BooleanField("当天上班（调休工作日）；不勾选表示放假")

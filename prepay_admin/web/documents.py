@@ -176,7 +176,7 @@ def _templates_page(region_code: str, status: int = 200, errors: dict | None = N
                            kinds=documents.REGISTRY, kind=kind,
                            forms={k: TemplateForm(formdata=None) for k in documents.REGISTRY},
                            scopes={scope: [e for e in documents.REGISTRY.values() if e.scope == scope]
-                                   for scope in documents.Scope}, Scope=documents.Scope, issue_form=IssueForm(formdata=None),
+                                   for scope in documents.Scope}, Scope=documents.Scope, scope_cn=documents.SCOPE_CN, issue_form=IssueForm(formdata=None),
                            errors=errors or {},
                            administrator=current_user.identity.department == Department.ADMINISTRATOR), status
 
