@@ -39,6 +39,7 @@ test-fast: install
 
 lint: install
 	$(BIN)/ruff check prepay_admin accounting agreements migrations tests benchmarks wsgi.py
+	$(BIN)/mypy
 
 # refresh the pinned versions and hashes from pyproject.toml's ranges (every November at least: chinesecalendar
 # carries the next year's holidays), then run make test

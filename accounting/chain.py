@@ -14,8 +14,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from hashlib import sha256
+from typing import Any
 
 GENESIS = "0" * 64
+
+# what ``link_values`` hashes of an entry after the previous link, in its order: the entry's own columns
+# (book_id … posted_at), then its lines and its write-off memo
+EntryValues = tuple[int, int, int, dt.date, str, str, str, str, int | None, str, dt.datetime]
+LinkValues = tuple[int, int, int, dt.date, str, str, str, str, int | None, str, dt.datetime,
+                   list[list[Any]], tuple[str, str, str, str] | None]
 
 
 @dataclass(frozen=True)
@@ -60,7 +67,8 @@ def link(previous: str, entry: ChainedEntry) -> str:
 
 def link_values(previous: str, book_id: int, voucher_year: int, voucher_no: int, entry_date: dt.date,
                 period: str, summary: str, source_ref: str, idempotency_key: str, reverses_id: int | None,
-                posted_by: str, posted_at: dt.datetime, lines: list[list], memo) -> str:
+                posted_by: str, posted_at: dt.datetime, lines: list[list[Any]],
+                memo: tuple[str, str, str, str] | None) -> str:
     """``link`` over plain values: ``lines`` are ``[line_no, account_id, party, debit fen, credit fen]`` in
     line order. ``ledger verify`` streams a province's book through this, so it builds no objects."""
     body = [book_id, voucher_year, voucher_no, entry_date.isoformat(), period, summary, source_ref,

@@ -15,17 +15,17 @@ import json
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any, cast
 
-from sqlalchemy import Engine, and_, create_engine, func, or_, select
+from sqlalchemy import ColumnElement, Engine, and_, create_engine, func, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from .chain import GENESIS, link_values
+from .chain import GENESIS, EntryValues, link_values
 from .collector import collector_paused
 from .errors import Breach, LedgerError
 from .models import ChainLink, JournalEntry, JournalLine, WriteOffMemo
@@ -74,13 +74,15 @@ def chain_check(session: Session, books: dict[int, str], since: dict[int, tuple[
     if not groups:
         yield ChainCheck(session, books, since, [])
         return
-    url = session.get_bind().url.render_as_string(hide_password=False)
-    workers = []
+    # the application's sessions are bound to an Engine (a Connection has no url)
+    url = cast(Engine, session.get_bind()).url.render_as_string(hide_password=False)
+    workers: list[tuple[subprocess.Popen[str], IO[bytes]]] = []
     try:
         for spans in groups:
-            said = tempfile.TemporaryFile()
+            said: IO[bytes] = tempfile.TemporaryFile()
             worker = subprocess.Popen([sys.executable, *WORKER], stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, stderr=said, text=True)
+            assert worker.stdin is not None  # stdin=PIPE
             worker.stdin.write(json.dumps({"url": url, "books": list(books.items()),
                                            "spans": [dataclasses.astuple(span) for span in spans]}))
             worker.stdin.close()
@@ -96,7 +98,7 @@ def chain_check(session: Session, books: dict[int, str], since: dict[int, tuple[
 
 class ChainCheck:
     def __init__(self, session: Session, books: dict[int, str], since: dict[int, tuple[int, str]],
-                 workers: list[tuple[subprocess.Popen, IO[bytes]]]) -> None:
+                 workers: list[tuple[subprocess.Popen[str], IO[bytes]]]) -> None:
         self._session, self._books, self._since, self._workers = session, books, since, workers
 
     def breaches(self) -> list[Breach]:
@@ -112,10 +114,11 @@ class ChainCheck:
         return broken + list(_outside_chain(self._session, self._books))
 
 
-def _answer(worker: subprocess.Popen, said: IO[bytes]) -> list[Found]:
+def _answer(worker: subprocess.Popen[str], said: IO[bytes]) -> list[Found]:
     """A worker's findings, once it has ended (what it says on standard error went to a file: a long
     traceback cannot fill a pipe and stall it). A check that could not be made is refused, never
     taken for a sound book."""
+    assert worker.stdout is not None  # stdout=PIPE
     out = worker.stdout.read()
     if worker.wait() != 0:
         said.seek(0)
@@ -125,7 +128,7 @@ def _answer(worker: subprocess.Popen, said: IO[bytes]) -> list[Found]:
     return [Found(book_id, seq, Breach(code, message)) for book_id, seq, code, message in json.loads(out)]
 
 
-def _after(since: dict[int, tuple[int, str]]):
+def _after(since: dict[int, tuple[int, str]]) -> ColumnElement[bool]:
     """The links not verified before: every link of a book ``since`` does not name, the later ones of those it does."""
     c = ChainLink
     return or_(c.book_id.not_in(list(since)), *(and_(c.book_id == b, c.seq > seq) for b, (seq, _) in since.items()))
@@ -135,7 +138,7 @@ def _groups(session: Session, since: dict[int, tuple[int, str]], jobs: int) -> l
     """The spans each of ``jobs`` processes recomputes: each book cut into spans of about a ``jobs``-th of
     all the links, dealt longest first to the least loaded process. Empty (one stream is the better way)
     for one process, a short chain, or a database no other process can open."""
-    url = session.get_bind().url
+    url = cast(Engine, session.get_bind()).url  # an Engine, as in chain_check
     if jobs <= 1 or url.get_backend_name() not in ("sqlite", "postgresql") or url.database in (None, "", ":memory:"):
         return []
     c = ChainLink
@@ -183,6 +186,7 @@ def _walk_span(engine: Engine, books: dict[int, str], span: Span) -> list[Found]
         if previous is None:
             previous = connection.scalar(select(c.hash).where(c.book_id == span.book_id, c.seq == span.after))
             if previous is None:  # the link the span starts after is gone: a single walk names it there
+                assert span.after is not None  # a span without its previous hash starts after a numbered link
                 return [Found(span.book_id, span.after, _missing(books[span.book_id], span.after))]
         where = [c.book_id == span.book_id]
         if span.after is not None:
@@ -192,7 +196,8 @@ def _walk_span(engine: Engine, books: dict[int, str], span: Span) -> list[Found]
         return _walk(connection, books, and_(*where), lambda book: (span.after or 0, previous))
 
 
-def _walk(connection: Connection, books: dict[int, str], where, start) -> list[Found]:
+def _walk(connection: Connection, books: dict[int, str], where: ColumnElement[bool],
+          start: Callable[[int], tuple[int, str]]) -> list[Found]:
     """Recompute the links ``where`` selects, each book taken up at ``start(book)`` (the number of the link
     before and its stored hash); the first breach of each book.
 
@@ -212,11 +217,13 @@ def _walk(connection: Connection, books: dict[int, str], where, start) -> list[F
         select(l.entry_id, l.line_no, l.account_id, l.party, stored_fen(l.debit), stored_fen(l.credit))
         .join(c, c.entry_id == l.entry_id).where(where).order_by(c.book_id, c.seq, l.line_no)))
     line = next(lines, None)
-    book, previous, expected, broken = None, GENESIS, 0, set()
+    book: int | None = None
+    previous, expected = GENESIS, 0
+    broken: set[int] = set()
     found: list[Found] = []
     for head in links:
         entry_id = head[3]
-        own = []
+        own: list[list[Any]] = []
         while line is not None and line[0] == entry_id:
             own.append([line[1], line[2], line[3], line[4], line[5]])
             line = next(lines, None)
@@ -232,7 +239,7 @@ def _walk(connection: Connection, books: dict[int, str], where, start) -> list[F
             broken.add(book_id)
             continue
         memo = None if head[16] is None else (head[16], f"{head[17]:.2f}", head[18], head[19])
-        if link_values(previous, *head[5:16], own, memo) != stored:
+        if link_values(previous, *cast(EntryValues, head[5:16]), own, memo) != stored:
             found.append(Found(book_id, seq, Breach(
                 "chain_broken", f"{books[book_id]} {voucher(head[6], head[7])} 与哈希链不符：凭证或其分录在记账后被改动")))
             broken.add(book_id)

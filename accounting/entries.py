@@ -96,7 +96,7 @@ def problems(draft: EntryDraft) -> list[str]:
 
 def content_hash(draft: EntryDraft, reverses: int | None = None) -> str:
     """A fingerprint of what an entry says, to tell a retry from a different request under one key."""
-    canonical = {
+    canonical: dict[str, object] = {
         "date": draft.entry_date.isoformat(),
         "summary": draft.summary,
         "source": draft.source_ref,

@@ -12,15 +12,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .chain import GENESIS, fen, link_values
+from .chain import GENESIS, LinkValues, fen, link_values
 from .chart import NON_NEGATIVE_ROLES, Chart, Role
 from .collector import collector_paused
-from .entries import EntryDraft, LineDraft, content_hash, problems
+from .entries import EntryDraft, LaterRecovery, LineDraft, content_hash, problems
 from .errors import LedgerError
 from .models import (
     Book,
@@ -98,7 +99,7 @@ def closed_through(session: Session, book_id: int) -> str | None:
         PeriodClosure.book_id == book_id, PeriodClosure.reopened_at.is_(None)))
 
 
-def close_period(sessions: sessionmaker, book_id: int, period: str, user: str) -> PeriodClosure:
+def close_period(sessions: sessionmaker[Session], book_id: int, period: str, user: str) -> PeriodClosure:
     with sessions.begin() as session:
         return close_period_in(session, book_id, period, user)
 
@@ -115,7 +116,7 @@ def close_period_in(session: Session, book_id: int, period: str, user: str) -> P
     return closure
 
 
-def reopen_period(sessions: sessionmaker, book_id: int, user: str, reason: str) -> PeriodClosure:
+def reopen_period(sessions: sessionmaker[Session], book_id: int, user: str, reason: str) -> PeriodClosure:
     with sessions.begin() as session:
         return reopen_period_in(session, book_id, user, reason)
 
@@ -150,16 +151,16 @@ def check_period(period: str) -> None:
 
 def party_balance(session: Session, book_id: int, role: Role, party: str) -> Decimal:
     """Debit balance of an institution's sub-ledger on one account."""
-    return session.scalar(
+    return cast(Decimal, session.scalar(  # an aggregate's one row; money_sum is never NULL
         select(money_sum(JournalLine.debit - JournalLine.credit))
         .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
         .where(LedgerAccount.book_id == book_id, LedgerAccount.role == role, JournalLine.party == party)
-    )
+    ))
 
 
 # -- posting -----------------------------------------------------------------
 
-def post(sessions: sessionmaker, book_id: int, draft: EntryDraft, key: str, user: str) -> Posted:
+def post(sessions: sessionmaker[Session], book_id: int, draft: EntryDraft, key: str, user: str) -> Posted:
     with sessions.begin() as session:
         return post_in(session, book_id, draft, key, user)
 
@@ -266,14 +267,14 @@ def _insert(session: Session, book_id: int, draft: EntryDraft, key: str, digest:
     return entry
 
 
-def _stored_lines(draft: EntryDraft, account_ids: dict[Role, int]) -> list[list]:
+def _stored_lines(draft: EntryDraft, account_ids: dict[Role, int]) -> list[list[Any]]:
     """A draft's lines as the ledger stores and hashes them: ``[line_no, account_id, party, debit fen, credit fen]``."""
     return [[no, account_ids[line.role], line.party, fen(line.debit), fen(line.credit)]
             for no, line in enumerate(draft.lines, start=1)]
 
 
 def _link_values(book_id: int, year: int, voucher_no: int, draft: EntryDraft, period: str, key: str, user: str,
-                 posted_at: dt.datetime, reverses_id: int | None, lines: list[list]) -> tuple:
+                 posted_at: dt.datetime, reverses_id: int | None, lines: list[list[Any]]) -> LinkValues:
     """What ``chain.link_values`` hashes of a new entry after the previous link: ``lines`` are
     ``[line_no, account_id, party, debit fen, credit fen]``, the rows just written."""
     memo = draft.memo
@@ -282,7 +283,7 @@ def _link_values(book_id: int, year: int, voucher_no: int, draft: EntryDraft, pe
             None if memo is None else (memo.party, f"{memo.amount:.2f}", memo.court_document_ref, memo.approval_ref))
 
 
-def _append_links(session: Session, book_id: int, entries: list[tuple[int, tuple]]) -> None:
+def _append_links(session: Session, book_id: int, entries: list[tuple[int, LinkValues]]) -> None:
     """Chain the new entries, each given as its id and its ``_link_values``, after the book's last link
     (under the book's lock: one chain per book)."""
     last = session.execute(select(ChainLink.seq, ChainLink.hash).where(ChainLink.book_id == book_id)
@@ -292,10 +293,11 @@ def _append_links(session: Session, book_id: int, entries: list[tuple[int, tuple
     for entry_id, values in entries:
         seq, previous = seq + 1, link_values(previous, *values)
         rows.append((entry_id, book_id, seq, previous))
-    bulk_insert(session.connection(), ChainLink.__table__, ("entry_id", "book_id", "seq", "hash"), rows)
+    # a mapped class's __table__ is typed FromClause; the ledger's are Tables
+    bulk_insert(session.connection(), cast(Table, ChainLink.__table__), ("entry_id", "book_id", "seq", "hash"), rows)
 
 
-def _memo_for_recovery(session: Session, book_id: int, recovery) -> WriteOffMemo:
+def _memo_for_recovery(session: Session, book_id: int, recovery: LaterRecovery) -> WriteOffMemo:
     """The write-off a later recovery is registered against: of this book and party, and never
     recovering more than was written off."""
     memo = session.scalar(select(WriteOffMemo).join(JournalEntry, JournalEntry.id == WriteOffMemo.entry_id).where(
@@ -303,7 +305,8 @@ def _memo_for_recovery(session: Session, book_id: int, recovery) -> WriteOffMemo
     if memo is None or memo.party != recovery.party:
         raise LedgerError("write_off_not_found", f"{recovery.party} 没有凭证 {recovery.write_off_entry_id} 的核销记录",
                           "write_off")
-    before = session.scalar(select(money_sum(WriteOffRecovery.amount)).where(WriteOffRecovery.memo_id == memo.id))
+    before = cast(Decimal, session.scalar(  # an aggregate's one row; money_sum is never NULL
+        select(money_sum(WriteOffRecovery.amount)).where(WriteOffRecovery.memo_id == memo.id)))
     if before + recovery.amount > memo.amount:
         raise LedgerError("recovered_beyond_write_off",
                           f"核销金额 {memo.amount:,.2f} 元，已收回 {before:,.2f} 元，不能再收回 {recovery.amount:,.2f} 元",
@@ -408,13 +411,14 @@ def _insert_many(session: Session, book_id: int, drafts: list[tuple[EntryDraft, 
         numbers.append(counters[year].last_no)
     session.flush()
     connection = session.connection()
-    to_db = bind_processors(JournalEntry.__table__, ("entry_date", "posted_at"), connection.dialect)
+    # a mapped class's __table__ is typed FromClause; the ledger's are Tables
+    to_db = bind_processors(cast(Table, JournalEntry.__table__), ("entry_date", "posted_at"), connection.dialect)
     stamp = utcnow()
     now = to_db["posted_at"](stamp)
     periods = [d.period for d, _ in drafts]
     # raw rows, as the database stores them (no RETURNING: it would go row by row on SQLite); the voucher
     # numbers just allotted are a contiguous range per year, so one query per year reads the new ids back
-    bulk_insert(connection, JournalEntry.__table__,
+    bulk_insert(connection, cast(Table, JournalEntry.__table__),
                 ("book_id", "voucher_year", "voucher_no", "entry_date", "period", "summary", "source_ref",
                  "idempotency_key", "content_hash", "posted_by", "posted_at"),
                 [(book_id, year, no, to_db["entry_date"](d.entry_date), period, d.summary, d.source_ref, k,
@@ -429,7 +433,7 @@ def _insert_many(session: Session, book_id: int, drafts: list[tuple[EntryDraft, 
     # each entry's lines as stored (integer fen), written once and hashed into the chain from the same lists
     account_ids = {role: account.id for role, account in accounts.items()}
     lines = [_stored_lines(d, account_ids) for d, _ in drafts]
-    bulk_insert(session.connection(), JournalLine.__table__,
+    bulk_insert(session.connection(), cast(Table, JournalLine.__table__),
                 ("entry_id", "line_no", "account_id", "party", "debit", "credit"),
                 [(entry_id, *line) for entry_id, of_entry in zip(ids, lines) for line in of_entry])
     _append_links(session, book_id, [
@@ -441,7 +445,7 @@ def _insert_many(session: Session, book_id: int, drafts: list[tuple[EntryDraft, 
 
 # -- reversal ----------------------------------------------------------------
 
-def reverse(sessions: sessionmaker, entry_id: int, on: dt.date, key: str, user: str, reason: str) -> Posted:
+def reverse(sessions: sessionmaker[Session], entry_id: int, on: dt.date, key: str, user: str, reason: str) -> Posted:
     with sessions.begin() as session:
         return reverse_in(session, entry_id, on, key, user, reason)
 

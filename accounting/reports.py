@@ -8,8 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Callable, cast
 
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import ColumnElement, case, distinct, func, select
 from sqlalchemy.orm import Session, aliased
 
 from .chart import HELD_ROLES, Role
@@ -44,7 +45,7 @@ class TrialBalance:
 
     @property
     def totals(self) -> TrialBalanceRow:
-        s = lambda attr: sum((getattr(r, attr) for r in self.rows), ZERO)  # noqa: E731
+        s: Callable[[str], Decimal] = lambda attr: sum((getattr(r, attr) for r in self.rows), ZERO)  # noqa: E731
         return TrialBalanceRow("", "合计", s("opening"), s("debit"), s("credit"), s("closing"))
 
     @property
@@ -141,14 +142,14 @@ def account_detail(session: Session, book_id: int, role: Role | tuple[Role, ...]
         raise LedgerError("book_not_found", f"账套 {book_id} 没有科目 {role}", "book")
     account = accounts[0] if len(accounts) == 1 else LedgerAccount(
         code="、".join(a.code for a in accounts), name="、".join(a.name for a in accounts))
-    conditions = [JournalLine.account_id.in_([a.id for a in accounts])]
+    conditions: list[ColumnElement[bool]] = [JournalLine.account_id.in_([a.id for a in accounts])]
     if party is not None:
         conditions.append(JournalLine.party == party)
-    opening = session.scalar(
+    opening = cast(Decimal, session.scalar(  # an aggregate's one row; money_sum is never NULL
         select(money_sum(JournalLine.debit - JournalLine.credit))
         .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
         .where(*conditions, JournalEntry.period < from_period)
-    )
+    ))
     balance = opening
     movements = []
     for line, entry in session.execute(
@@ -177,16 +178,16 @@ def party_balances(session: Session, book_id: int, role: Role = Role.ADVANCE) ->
         .where(LedgerAccount.book_id == book_id, LedgerAccount.role == role)
         .group_by(JournalLine.party)
     )
-    balances = dict(rows.all())
+    balances: dict[str, Decimal] = dict(rows.all())
     return {p: b for p, b in sorted(balances.items()) if b != 0}
 
 
 def account_balance(session: Session, book_id: int, role: Role) -> Decimal:
     """An account's debit balance (negative: a credit balance)."""
-    return session.scalar(
+    return cast(Decimal, session.scalar(  # an aggregate's one row; money_sum is never NULL
         select(money_sum(JournalLine.debit - JournalLine.credit))
         .join(LedgerAccount, LedgerAccount.id == JournalLine.account_id)
-        .where(LedgerAccount.book_id == book_id, LedgerAccount.role == role))
+        .where(LedgerAccount.book_id == book_id, LedgerAccount.role == role)))
 
 
 def sub_ledger_summary(session: Session, book_ids: list[int], role: Role = Role.ADVANCE) -> tuple[dict[int, Decimal], int]:

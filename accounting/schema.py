@@ -123,7 +123,9 @@ def bulk_insert(connection: Connection, table: Table, columns: Sequence[str], ro
     """
     names = ", ".join(columns)
     if connection.dialect.name == "postgresql":
-        cursor = connection.connection.driver_connection.cursor()
+        driver = connection.connection.driver_connection
+        assert driver is not None  # a connection in use holds its driver's connection
+        cursor = driver.cursor()
         with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
-from typing import Iterator
+from typing import Any, Iterator, TypeVar, Unpack
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Select, SQLColumnExpression, Subquery, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from . import guards
@@ -22,6 +22,8 @@ from .collector import collector_paused
 from .errors import Breach
 from .models import Book, ChainLink, JournalEntry, JournalLine, LedgerAccount, PeriodClosure, VoucherCounter
 from .schema import stored_fen
+
+_Query = TypeVar("_Query", bound=Select[Unpack[tuple[Any, ...]]])
 
 
 @collector_paused()
@@ -46,14 +48,14 @@ def verify(session: Session, chain_since: dict[int, tuple[int, str]] | None = No
     return breaches
 
 
-def _entries_after(heads: dict[int, tuple[int, str]]):
+def _entries_after(heads: dict[int, tuple[int, str]]) -> Select[int]:
     """The ids of the entries posted after each book's verified link (every entry of a book without one)."""
     c = ChainLink
     after = [and_(c.book_id == book_id, c.seq > seq) for book_id, (seq, _) in sorted(heads.items())]
     return select(c.entry_id).where(or_(c.book_id.not_in(list(heads)), *after)) if heads else select(c.entry_id)
 
 
-def _new_only(query, column, new):
+def _new_only(query: _Query, column: SQLColumnExpression[int], new: Select[int] | None) -> _Query:
     return query if new is None else query.where(column.in_(new))
 
 
@@ -65,7 +67,7 @@ def chain_heads(session: Session) -> dict[int, tuple[int, str]]:
         select(c.book_id, c.seq, c.hash).join(last, and_(last.c.book_id == c.book_id, last.c.seq == c.seq)))}
 
 
-def _entry_shape(session: Session, books: dict[int, str], new=None) -> Iterator[Breach]:
+def _entry_shape(session: Session, books: dict[int, str], new: Select[int] | None = None) -> Iterator[Breach]:
     """Every entry has at least two lines, and its debits equal its credits (one GROUP BY)."""
     e, l = JournalEntry, JournalLine
     lines, debit, credit = func.count(l.id), func.coalesce(func.sum(stored_fen(l.debit)), 0), \
@@ -84,7 +86,7 @@ def _entry_shape(session: Session, books: dict[int, str], new=None) -> Iterator[
             yield Breach("entry_unbalanced", f"{named} 借方 {_yuan(dr)} ≠ 贷方 {_yuan(cr)}")
 
 
-def _line_shape(session: Session, books: dict[int, str], new=None) -> Iterator[Breach]:
+def _line_shape(session: Session, books: dict[int, str], new: Select[int] | None = None) -> Iterator[Breach]:
     """Each line has one positive side, an account of its own book, and a party where the account keeps one."""
     e, l, a = JournalEntry, JournalLine, LedgerAccount
     invalid = ~or_(and_(stored_fen(l.debit) > 0, stored_fen(l.credit) == 0), and_(stored_fen(l.credit) > 0, stored_fen(l.debit) == 0))
@@ -106,7 +108,7 @@ def _line_shape(session: Session, books: dict[int, str], new=None) -> Iterator[B
             yield Breach("line_without_party", f"{where}往来科目未注明机构")
 
 
-def _negative_sub_ledgers(session: Session, books: dict[int, str], new=None) -> Iterator[Breach]:
+def _negative_sub_ledgers(session: Session, books: dict[int, str], new: Select[int] | None = None) -> Iterator[Breach]:
     """21§(一): what an institution holds or owes never goes below zero, at any entry in posting order
     (a running sum per book, account and institution: one window query). Over the new entries, the
     walk covers the institutions they touch, over their whole history in voucher order (so a new
@@ -132,7 +134,7 @@ def _negative_sub_ledgers(session: Session, books: dict[int, str], new=None) -> 
         yield Breach("sub_ledger_negative", f"{books[book_id]} {party} 的余额在 {voucher(year, no)} 后为 {_yuan(balance)}")
 
 
-def _reversals(session: Session, books: dict[int, str], new=None) -> Iterator[Breach]:
+def _reversals(session: Session, books: dict[int, str], new: Select[int] | None = None) -> Iterator[Breach]:
     """A reversal mirrors its original line for line, and nothing is reversed twice. Reversals are few:
     their lines and their originals' are read, and only theirs (only the new ones', over new entries)."""
     e, l = JournalEntry, JournalLine
@@ -148,7 +150,7 @@ def _reversals(session: Session, books: dict[int, str], new=None) -> Iterator[Br
     if not reversals:
         return
     wanted = {r.id for r in reversals} | {r.reverses_id for r in reversals}
-    lines: dict[int, list[tuple]] = defaultdict(list)
+    lines: dict[int, list[tuple[int, str, int, int]]] = defaultdict(list)
     for chunk in _chunks(sorted(wanted)):
         for entry_id, account_id, party, debit, credit in session.execute(
                 select(l.entry_id, l.account_id, l.party, stored_fen(l.debit), stored_fen(l.credit)).where(l.entry_id.in_(chunk))):
@@ -159,7 +161,7 @@ def _reversals(session: Session, books: dict[int, str], new=None) -> Iterator[Br
             yield Breach("reversal_mismatch", f"{books[r.book_id]} {voucher(r.voucher_year, r.voucher_no)} 与其冲销的原凭证不对应")
 
 
-def _closed_periods(session: Session, books: dict[int, str], new=None) -> Iterator[Breach]:
+def _closed_periods(session: Session, books: dict[int, str], new: Select[int] | None = None) -> Iterator[Breach]:
     """Nothing is posted into a period that was closed when it was posted."""
     e, c = JournalEntry, PeriodClosure
     rows = session.execute(
@@ -171,11 +173,12 @@ def _closed_periods(session: Session, books: dict[int, str], new=None) -> Iterat
         yield Breach("posted_in_closed_period", f"{books[book_id]} {voucher(year, no)} 记入了已结账期间 {period}")
 
 
-def _voucher_numbers(session: Session, books: dict[int, str], new=None) -> Iterator[Breach]:
+def _voucher_numbers(session: Session, books: dict[int, str], new: Select[int] | None = None) -> Iterator[Breach]:
     """Voucher numbers run 1, 2, … without a gap per book and year, and the counter stands at the last
     (over new entries: the books and years they were numbered in, counted by the index)."""
     e, v = JournalEntry, VoucherCounter
     years = None if new is None else select(e.book_id, e.voucher_year).where(e.id.in_(new)).distinct().subquery()
+    numbers: Select[int, int, int, int, int, int] | Subquery  # the counts per book and year, then their subquery
     numbers = select(e.book_id, e.voucher_year, func.count().label("n"), func.min(e.voucher_no).label("low"),
                      func.max(e.voucher_no).label("high"), func.count(func.distinct(e.voucher_no)).label("distinct_"))
     if years is not None:
@@ -192,7 +195,7 @@ def _voucher_numbers(session: Session, books: dict[int, str], new=None) -> Itera
             yield Breach("voucher_counter_mismatch", f"{books[book_id]} {year} 年凭证号计数器与凭证不符")
 
 
-def _book_totals(session: Session, books: dict[int, str], new=None) -> Iterator[Breach]:
+def _book_totals(session: Session, books: dict[int, str], new: Select[int] | None = None) -> Iterator[Breach]:
     """Each book's debits equal its credits (over new entries: theirs do, the old ones having been)."""
     e, l = JournalEntry, JournalLine
     for book_id, total in session.execute(

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
-from typing import Sequence
+from typing import Any, Sequence
 
 from .reports import AccountDetail, MemoRow, TrialBalance, side
 
 MONEY_FORMAT = "#,##0.00"
 
 
-def text_only(cell) -> None:
+def text_only(cell: Any) -> None:  # an openpyxl cell
     """Issue 28 finding 2: a text a user entered (an institution's name ``=HYPERLINK(…)``) is written as
     text, never as a formula: openpyxl would take a string starting with ``=`` for one."""
     if isinstance(cell.value, str):

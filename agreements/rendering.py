@@ -16,8 +16,9 @@ import zipfile
 from typing import Any
 
 from docxtpl import DocxTemplate
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2 import Environment, StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from lxml import etree
 
 from .package import PackageProblem, check_package
@@ -57,16 +58,16 @@ def _environment() -> ImmutableSandboxedEnvironment:
     return env
 
 
-def unsafe_expressions(source: str, env) -> list[str]:
+def unsafe_expressions(source: str, env: Environment) -> list[str]:
     """What in a template's Jinja source is not a plain variable, attribute, filter, test, condition or
     loop over the document's own data: calls, attributes or keys starting with ``_``, filters and tests
     outside the lists, ``set``, ``macro``, ``import``, ``include`` and the like. Each named as written."""
     found: list[str] = []
 
-    def say(node, what: str) -> None:
+    def say(node: nodes.Node, what: str) -> None:
         found.append(f"第 {node.lineno} 行：{what}")
 
-    def walk(node) -> None:
+    def walk(node: nodes.Node) -> None:
         if isinstance(node, nodes.Call):
             say(node, "不允许调用函数或方法（…()）")
         elif isinstance(node, nodes.Getattr) and node.attr.startswith("_"):

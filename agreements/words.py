@@ -50,7 +50,8 @@ def _integer(number: int) -> str:
         return ""
     digits = [int(d) for d in str(number)]
     top = len(digits) - 1
-    out, zeros_from = [], None  # the highest position of the pending run of zeros
+    out: list[str] = []
+    zeros_from: int | None = None  # the highest position of the pending run of zeros
     for i, digit in enumerate(digits):
         position = top - i
         if digit == 0:
