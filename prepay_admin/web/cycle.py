@@ -19,7 +19,7 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from .. import clock, extensions
+from .. import extensions
 from ..exports import XLSX
 from ..intake.kinds import PAYMENT_RETURN
 from ..intake.writing import data_xlsx
@@ -32,7 +32,8 @@ from ..queries.profiles import region_versions
 from ..services import applications, determination, payment, payment_return, signing
 from ..services import batch as batches
 from ..services.campaign import open_campaign
-from ..validation import Money, parse_date
+from ..validation import Money
+from .forms import date_field, read_date, username
 from .params import int_arg, text_arg
 from .refusals import attempt, carry_out
 
@@ -44,21 +45,13 @@ PAGE_MAX = 100_000
 PROBLEMS_SHOWN = 50  # of a refused return file, beside its field
 
 
-def _date_field(label: str) -> StringField:
-    return StringField(label, validators=[DataRequired("请填写日期"), Length(max=10)],
-                       default=lambda: clock.today().isoformat(), render_kw={"placeholder": "YYYY-MM-DD"})
 
 
-def _as_date(field: StringField):
-    day = parse_date((field.data or "").strip())
-    if day is None:
-        field.errors.append("日期格式须为 YYYY-MM-DD（2000—2100 年）")
-    return day
 
 
 class ApplyForm(FlaskForm):
     institution = StringField("机构编码", validators=[DataRequired("请填写机构编码"), Length(max=20)])
-    submitted_on = _date_field("申请日期")
+    submitted_on = date_field("申请日期")
     last_assessment = SelectField("上一年度绩效考核评价结果", choices=ASSESSMENTS, default="good")
     signed_by = StringField("医院负责人", validators=[DataRequired("请填写负责人"), Length(max=60)])
     commitment = BooleanField("承诺对所提交资料的真实性负责")
@@ -71,7 +64,7 @@ for _key, _question in applications.SELF_CHECK_QUESTIONS.items():
 
 
 class DateForm(FlaskForm):
-    day = _date_field("日期")
+    day = date_field("日期")
 
 
 class ActionForm(FlaskForm):
@@ -84,18 +77,18 @@ class SecurityForm(FlaskForm):
                                       SelectChoice(SecurityKind.CREDIT_GUARANTEE.value, "信用担保")])
     value = StringField("金额（元）", validators=[DataRequired("请填写金额"), Length(max=30)])
     ref = StringField("登记或担保函编号", validators=[DataRequired("请填写编号"), Length(max=100)])
-    day = _date_field("登记日期")
+    day = date_field("登记日期")
 
 
 class SignForm(FlaskForm):
     institution = HiddenField()
-    day = _date_field("签约日期")
+    day = date_field("签约日期")
 
 
 class ConfirmForm(FlaskForm):
     bank_ref = StringField("银行流水号", validators=[DataRequired("请填写银行流水号"), Length(max=100)])
     paid_from = SelectField("付款账户", choices=ACCOUNT_CHOICES)
-    day = _date_field("到账日期")
+    day = date_field("到账日期")
 
 
 class ReturnForm(FlaskForm):
@@ -115,8 +108,6 @@ def _granted() -> None:
         abort(404)
 
 
-def _user() -> str:
-    return current_user.identity.username
 
 
 def _page(region_code: str, year: int, status: int = 200, action_errors: dict[str, str] | None = None, **bound):
@@ -132,7 +123,7 @@ def _page(region_code: str, year: int, status: int = 200, action_errors: dict[st
                         max(1, -(-page.window_count // PAGE_SIZE))),
              "instructions": (min(instruction_page, max(1, -(-page.instruction_count // PAGE_SIZE))),
                               max(1, -(-page.instruction_count // PAGE_SIZE)))}
-    versions = [] if page.opened else region_versions(extensions.sessions(), region_code, _user())
+    versions = [] if page.opened else region_versions(extensions.sessions(), region_code, username())
     return render_template("cycle.html", p=page, forms=forms, versions=versions, bound=bound, action_errors=action_errors or {},
                            pages=pages, search=search or "",
                            fund_cn=FUND_CN, questions=questions,
@@ -142,7 +133,7 @@ def _page(region_code: str, year: int, status: int = 200, action_errors: dict[st
 
 def _dated(form: FlaskForm, region_code: str, year: int, key: str):
     """A submitted form with a date: (the date, None), or (None, the page with the form's errors)."""
-    day = _as_date(form.day) if form.validate_on_submit() else None
+    day = read_date(form.day) if form.validate_on_submit() else None
     return (day, None) if day is not None else (None, _page(region_code, year, 400, **{key: form}))
 
 
@@ -178,7 +169,7 @@ def open_year(region_code: str, year: int):
     if raw and not (raw.isascii() and raw.isdigit() and len(raw) <= 4 and int(raw) > 0):
         return _page(region_code, year, 400, action_errors={"open": "政策参数方案版本无效"})
     version = int(raw) if raw else None
-    return _act(lambda: open_campaign(extensions.sessions(), region_code, year, _user(), version), region_code, year,
+    return _act(lambda: open_campaign(extensions.sessions(), region_code, year, username(), version), region_code, year,
                 "open", f"已开启 {year} 年度预付，基金可支付月数已测算。")
 
 
@@ -187,20 +178,20 @@ def apply(region_code: str, year: int):
     form = ApplyForm()
     if not form.validate_on_submit():
         return _page(region_code, year, 400, apply=form)
-    day = _as_date(form.submitted_on)
+    day = read_date(form.submitted_on)
     if day is None:
         return _page(region_code, year, 400, apply=form)
     answers = {key: getattr(form, key).data for key in applications.SELF_CHECK_QUESTIONS if key != "last_assessment"}
     answers.update(last_assessment=form.last_assessment.data, commitment=form.commitment.data,
                    signed_by=form.signed_by.data.strip())
     code = form.institution.data.strip()
-    return _run(lambda: applications.apply(extensions.sessions(), region_code, year, code, answers, day, _user()),
+    return _run(lambda: applications.apply(extensions.sessions(), region_code, year, code, answers, day, username()),
                 form, "institution", region_code, year, "apply", f"已受理 {code} 的申请。")
 
 
 @bp.post("/determine")
 def determine(region_code: str, year: int):
-    return _act(lambda: determination.determine(extensions.sessions(), region_code, year, _user()), region_code,
+    return _act(lambda: determination.determine(extensions.sessions(), region_code, year, username()), region_code,
                 year, "determine", "已按申请测算核定。")
 
 
@@ -210,7 +201,7 @@ def fix_list(region_code: str, year: int):
     day, refused = _dated(form, region_code, year, "fix")
     if refused:
         return refused
-    return _run(lambda: determination.fix_list(extensions.sessions(), region_code, year, _user(), day), form, "day",
+    return _run(lambda: determination.fix_list(extensions.sessions(), region_code, year, username(), day), form, "day",
                 region_code, year, "fix", "名单已确定，签约期开始。")
 
 
@@ -220,7 +211,7 @@ def security(region_code: str, year: int):
     key = f"security:{form.institution.data}"
     if not form.validate_on_submit():
         return _page(region_code, year, 400, **{key: form})
-    day = _as_date(form.day)
+    day = read_date(form.day)
     try:
         value = Money().deserialize(form.value.data.strip())
     except ValidationError as err:
@@ -231,7 +222,7 @@ def security(region_code: str, year: int):
     code = form.institution.data
     return _run(lambda: signing.register_security(extensions.sessions(), region_code, year, code,
                                                   SecurityKind(form.kind.data), value, form.ref.data.strip(), day,
-                                                  _user()),
+                                                  username()),
                 form, "value", region_code, year, key, f"已登记 {code} 的担保、抵押，预付金额已按其额度限额。")
 
 
@@ -243,13 +234,13 @@ def sign(region_code: str, year: int):
     if refused:
         return refused
     code = form.institution.data
-    return _run(lambda: signing.sign(extensions.sessions(), region_code, year, code, day, _user()),
+    return _run(lambda: signing.sign(extensions.sessions(), region_code, year, code, day, username()),
                 form, "day", region_code, year, key, f"{code} 已签订预付协议。")
 
 
 @bp.post("/prepare")
 def prepare(region_code: str, year: int):
-    return _act(lambda: batches.prepare(extensions.sessions(), region_code, year, _user()), region_code, year,
+    return _act(lambda: batches.prepare(extensions.sessions(), region_code, year, username()), region_code, year,
                 "prepare", "已编制拨付批次，请打开批次核对后提交。")
 
 
@@ -260,7 +251,7 @@ def pay(region_code: str, year: int, batch_id: int):
     day, refused = _dated(form, region_code, year, key)
     if refused:
         return refused
-    return _run(lambda: payment.issue(extensions.sessions(), batch_id, _user(), day), form, "day",
+    return _run(lambda: payment.issue(extensions.sessions(), batch_id, username(), day), form, "day",
                 region_code, year, key, f"批次 {batch_id} 已生成拨付指令。")
 
 
@@ -272,14 +263,14 @@ def confirm(region_code: str, year: int, instruction_id: int):
     if refused:
         return refused
     return _run(lambda: payment.confirm(extensions.sessions(), instruction_id, form.bank_ref.data.strip(), day,
-                                        _user(), DEPOSIT_ACCOUNTS[form.paid_from.data]),
+                                        username(), DEPOSIT_ACCOUNTS[form.paid_from.data]),
                 form, "bank_ref", region_code, year, key, f"拨付指令 {instruction_id} 已确认到账并记账。")
 
 
 @bp.get("/batches/<id:batch_id>/payment-sheet.xlsx")
 def payment_sheet(region_code: str, year: int, batch_id: int):
     """The batch's pending instructions for the bank, in the layout its return comes back in."""
-    carry_out(lambda: check_batch(extensions.sessions(), _user(), batch_id))
+    carry_out(lambda: check_batch(extensions.sessions(), username(), batch_id))
     out = io.BytesIO()
     data_xlsx(PAYMENT_RETURN, pending_instruction_records(extensions.sessions(), batch_id), out)
     name = f"拨付批次{batch_id}-代发清单.xlsx"
@@ -295,7 +286,7 @@ def confirm_return(region_code: str, year: int, batch_id: int):
     if not form.validate_on_submit():
         return _page(region_code, year, 400, **{key: form})
     ok, done = attempt(lambda: payment_return.confirm_return(
-        extensions.sessions(), batch_id, form.file.data.stream, _user(), DEPOSIT_ACCOUNTS[form.paid_from.data]), form.file.errors)
+        extensions.sessions(), batch_id, form.file.data.stream, username(), DEPOSIT_ACCOUNTS[form.paid_from.data]), form.file.errors)
     if not ok:
         if len(form.file.errors) > PROBLEMS_SHOWN:  # a whole batch gone wrong: the first ones say why
             hidden = len(form.file.errors) - PROBLEMS_SHOWN
@@ -312,5 +303,5 @@ def void(region_code: str, year: int, instruction_id: int):
     key = f"void:{instruction_id}"
     if not form.validate_on_submit():
         return _page(region_code, year, 400, **{key: form})
-    return _run(lambda: payment.void(extensions.sessions(), instruction_id, _user(), form.reason.data.strip()),
+    return _run(lambda: payment.void(extensions.sessions(), instruction_id, username(), form.reason.data.strip()),
                 form, "reason", region_code, year, key, f"拨付指令 {instruction_id} 已作废。")

@@ -4,8 +4,6 @@ against the register. The service checks the department (24§): a refusal is a r
 """
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -22,6 +20,7 @@ from ..queries import documents as views
 from ..services import documents
 from ..validation import YEAR_MAX, YEAR_MIN, parse_month
 from .converters import ID_MAX
+from .forms import send_file, username
 from .params import choice_arg, int_arg, regions, require_granted_region
 from .refusals import attempt, carry_out
 
@@ -53,13 +52,8 @@ def _granted() -> None:
     require_granted_region()
 
 
-def _user() -> str:
-    return current_user.identity.username
 
 
-def _send(name: str, data: bytes, mimetype: str) -> Response:
-    return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f"attachment; filename={quote(name)}; filename*=UTF-8''{quote(name)}"})
 
 
 def _button() -> None:
@@ -68,7 +62,7 @@ def _button() -> None:
 
 
 def _issued(issued: documents.Issued) -> Response:
-    return _send(issued.file_name, issued.data, documents.DOCX)
+    return send_file(issued.file_name, issued.data, documents.DOCX)
 
 
 @bp.post("/<region_code>/<year:year>/<code>/<kind>")
@@ -78,7 +72,7 @@ def institution_document(region_code: str, year: int, code: str, kind: str):
     if entry is None or entry.scope != documents.Scope.INSTITUTION_YEAR or len(code) > 20:
         abort(404)
     _button()
-    return _issued(carry_out(lambda: documents.issue(extensions.sessions(), kind, region_code, _user(), year=year,
+    return _issued(carry_out(lambda: documents.issue(extensions.sessions(), kind, region_code, username(), year=year,
                                                      institution=code)))
 
 
@@ -107,7 +101,7 @@ def issue(region_code: str):
     if any(p is not None and parse_month(p) is None for p in periods):
         abort(400, description="期间须为 YYYY-MM")
     return _issued(carry_out(lambda: documents.issue(
-        extensions.sessions(), form.kind.data, region_code, _user(), year=form.year.data,
+        extensions.sessions(), form.kind.data, region_code, username(), year=form.year.data,
         institution=(form.institution.data or "").strip() or None, receivable_id=form.receivable.data,
         fund=Fund(form.fund.data), from_period=periods[0], to_period=periods[1], days=form.days.data or 7)))
 
@@ -117,7 +111,7 @@ def public_list(region_code: str, year: int):
     form = PublicListForm()
     if not form.validate_on_submit():
         abort(400, description="；".join(e for errors in form.errors.values() for e in errors))
-    return _issued(carry_out(lambda: documents.issue(extensions.sessions(), "public_list", region_code, _user(),
+    return _issued(carry_out(lambda: documents.issue(extensions.sessions(), "public_list", region_code, username(),
                                                      year=year, days=form.days.data or 7)))
 
 
@@ -126,14 +120,14 @@ def batch(region_code: str, year: int, kind: str):
     if kind not in documents.batchable():
         abort(404)
     _button()
-    done = carry_out(lambda: documents.issue_batch(extensions.sessions(), kind, region_code, year, _user()))
-    return _send(done.zip_name, done.data, "application/zip")
+    done = carry_out(lambda: documents.issue_batch(extensions.sessions(), kind, region_code, year, username()))
+    return send_file(done.zip_name, done.data, "application/zip")
 
 
 @bp.post("/<region_code>/receivables/<id:receivable_id>/demand")
 def demand(region_code: str, receivable_id: int):
     _button()
-    return _issued(carry_out(lambda: documents.issue(extensions.sessions(), "demand", region_code, _user(),
+    return _issued(carry_out(lambda: documents.issue(extensions.sessions(), "demand", region_code, username(),
                                                      receivable_id=receivable_id)))
 
 
@@ -145,7 +139,7 @@ def statement(region_code: str, code: str):
     periods = [(form.from_period.data or "").strip() or None, (form.to_period.data or "").strip() or None]
     if any(p is not None and parse_month(p) is None for p in periods):
         abort(400, description="期间须为 YYYY-MM")
-    return _issued(carry_out(lambda: documents.issue(extensions.sessions(), "statement", region_code, _user(),
+    return _issued(carry_out(lambda: documents.issue(extensions.sessions(), "statement", region_code, username(),
                                                      institution=code, fund=Fund(form.fund.data),
                                                      from_period=periods[0], to_period=periods[1])))
 
@@ -191,7 +185,7 @@ def index(region_code: str):
 def template_file(region_code: str, document_kind: str):
     if document_kind not in documents.REGISTRY:
         abort(404)
-    return _send(f"{document_kind}-{region_code}.docx",
+    return send_file(f"{document_kind}-{region_code}.docx",
                  views.template_file(extensions.sessions(), region_code, document_kind), documents.DOCX)
 
 
@@ -207,7 +201,7 @@ def upload_template(region_code: str, document_kind: str):
         return _templates_page(region_code, 400, {kind: [e for errs in form.errors.values() for e in errs]})
     problems: list[str] = []
     ok, used = attempt(lambda: documents.upload_template(extensions.sessions(), region_code, kind,
-                                                         form.file.data.read(documents.MAX_BYTES + 1), _user()),
+                                                         form.file.data.read(documents.MAX_BYTES + 1), username()),
                        problems)
     if not ok:
         return _templates_page(region_code, 400, {kind: problems})

@@ -6,7 +6,7 @@ Everyone granted the region reads them; only the finance department closes or re
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
@@ -18,12 +18,12 @@ from accounting.chart import Role
 from accounting.errors import LedgerError
 
 from .. import clock, extensions
-from ..exports import XLSX
 from ..policy.facts import Fund
 from ..policy.reasons import FUND_CN
 from ..queries import ledger as books
 from ..services.books import close_period, reopen_period
 from ..services.errors import ServiceError
+from .forms import send_xlsx
 from .params import choice_arg, regions, require_granted_region, text_arg
 from .refusals import attempt
 
@@ -65,8 +65,6 @@ def _read(query):
         abort(400, description=err.message)
 
 
-def _download(body: bytes, name: str) -> Response:
-    return Response(body, mimetype=XLSX, headers={"Content-Disposition": f"attachment; filename={name}.xlsx"})
 
 
 def _wants_xlsx() -> bool:
@@ -84,7 +82,7 @@ def trial_balance(region_code: str):
     fund, (start, end) = _fund(), _periods()
     tb = _read(lambda: books.trial_balance(extensions.sessions(), region_code, fund, start, end))
     if _wants_xlsx():
-        return _download(xlsx.trial_balance_xlsx(tb), f"trial-balance-{region_code}-{fund}-{start}-{end}")
+        return send_xlsx(xlsx.trial_balance_xlsx(tb), f"trial-balance-{region_code}-{fund}-{start}-{end}")
     return render_template("ledger/trial_balance.html", tb=tb, **_common(region_code, fund, start, end))
 
 
@@ -95,7 +93,7 @@ def detail(region_code: str):
     party = text_arg("institution")
     d = _read(lambda: books.account_detail(extensions.sessions(), region_code, fund, role, start, end, party))
     if _wants_xlsx():
-        return _download(xlsx.account_detail_xlsx(d), f"detail-{region_code}-{fund}-{role}-{start}-{end}")
+        return send_xlsx(xlsx.account_detail_xlsx(d), f"detail-{region_code}-{fund}-{role}-{start}-{end}")
     accounts = _read(lambda: books.accounts(extensions.sessions(), region_code, fund))
     return render_template("ledger/detail.html", d=d, accounts=accounts, role=role, institution=party or "",
                            **_common(region_code, fund, start, end))
@@ -108,7 +106,7 @@ def statement(region_code: str, code: str):
         abort(404)
     d = _read(lambda: books.statement(extensions.sessions(), region_code, fund, code, start, end))
     if _wants_xlsx():
-        return _download(xlsx.account_detail_xlsx(d), f"statement-{code}-{fund}-{start}-{end}")
+        return send_xlsx(xlsx.account_detail_xlsx(d), f"statement-{code}-{fund}-{start}-{end}")
     return render_template("ledger/detail.html", d=d, accounts=(), role=Role.ADVANCE, institution=code,
                            statement=True, **_common(region_code, fund, start, end))
 
@@ -118,7 +116,7 @@ def writeoffs(region_code: str):
     fund = _fund()
     register = _read(lambda: books.writeoffs(extensions.sessions(), region_code, fund))
     if _wants_xlsx():
-        return _download(xlsx.writeoff_register_xlsx(register.book, register.rows), f"writeoffs-{region_code}-{fund}")
+        return send_xlsx(xlsx.writeoff_register_xlsx(register.book, register.rows), f"writeoffs-{region_code}-{fund}")
     return render_template("ledger/writeoffs.html", register=register, **_common(region_code, fund, "", ""))
 
 
