@@ -11,7 +11,7 @@ from ..web.converters import ID_MAX, IdConverter, YearConverter
 from . import books, documents, intake, profiles, recovery, registry, resources  # noqa: F401  (their routes join the blueprint)
 from .errors import json_error
 from .routing import blp
-from .schemas import DecimalOut, MoneyOut
+from .schemas.common import DecimalOut, MoneyOut
 
 
 class PrepayApi(Api):

@@ -10,7 +10,7 @@ from ..queries import ledger as books
 from ..queries.audit_trail import audit_trail
 from .auth import call, caller, refuse
 from .routing import ERRORS, blp, region, sessions
-from .schemas import BookQuery, StatementOut, TrailOut, TrailQuery, TrialBalanceOut
+from .schemas.books import BookQuery, StatementOut, TrailOut, TrailQuery, TrialBalanceOut
 
 
 @blp.route("/regions/<region_code>/ledger/trial-balance")

@@ -11,7 +11,7 @@ from ..services import documents
 from ..services.idempotency import Answer
 from .auth import call, caller
 from .routing import ERRORS, IDEMPOTENCY, blp, idempotent, region, sessions
-from .schemas import DocumentIn, DocumentOut, VerifiedOut, VerifyFileIn
+from .schemas.documents import DocumentIn, DocumentOut, VerifiedOut, VerifyFileIn
 
 
 @blp.route("/regions/<region_code>/documents")

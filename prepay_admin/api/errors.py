@@ -16,7 +16,7 @@ def field_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     if isinstance(messages, dict):
         for key, value in messages.items():
-            name = prefix if key in ("json", "query", "path", "headers", "_schema") else (
+            name = prefix if key in ("json", "query", "path", "headers", "form", "files", "multipart", "_schema") else (
                 f"{prefix}.{key}" if prefix else str(key))
             for k, v in field_errors(value, name).items():
                 out.setdefault(k, []).extend(v)

@@ -14,7 +14,7 @@ from ..services.idempotency import Answer
 from ..services.imports import import_file
 from .auth import call, caller
 from .routing import ERRORS, IDEMPOTENCY, blp, idempotent, region, sessions
-from .schemas import ImportIn, ImportReportOut
+from .schemas.intake import ImportIn, ImportReportOut
 
 
 @blp.route("/imports/<kind>")

@@ -14,7 +14,7 @@ from ..services.idempotency import Answer
 from ..services.profiles import add_profile
 from .auth import call, caller
 from .routing import ERRORS, IDEMPOTENCY, blp, idempotent, sessions
-from .schemas import ComparisonOut, ProfileAddedOut, ProfileDetailOut, ProfileFileIn, ProfileOut, ProfilePairIn
+from .schemas.profiles import ComparisonOut, ProfileAddedOut, ProfileDetailOut, ProfileFileIn, ProfileOut, ProfilePairIn
 
 
 @blp.route("/profiles")

@@ -17,7 +17,8 @@ from ..services.errors import NotFound
 from ..services.idempotency import Answer
 from .auth import call, caller
 from .routing import ERRORS, IDEMPOTENCY, blp, idempotent, region, sessions
-from .schemas import (
+from .schemas.common import Paging
+from .schemas.recovery import (
     AfterWriteOffIn,
     ClearingRunIn,
     ConditionLiftIn,
@@ -26,7 +27,6 @@ from .schemas import (
     DemandIn,
     DemandOut,
     MethodIn,
-    Paging,
     PresettlementIn,
     PresettlementLineOut,
     PresettlementOut,

@@ -8,7 +8,7 @@ from .. import clock
 from ..queries.institutions import institution_list, institution_page
 from .auth import call
 from .routing import ERRORS, blp, region, sessions
-from .schemas import InstitutionDetailOut, InstitutionPageOut, SearchPaging
+from .schemas.registry import InstitutionDetailOut, InstitutionPageOut, SearchPaging
 
 
 @blp.route("/regions/<region_code>/institutions")

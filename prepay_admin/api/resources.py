@@ -27,7 +27,8 @@ from ..services.applications import apply
 from ..services.idempotency import Answer
 from .auth import call, caller
 from .routing import ERRORS, IDEMPOTENCY, blp, idempotent, region, sessions
-from .schemas import (
+from .schemas.common import Paging
+from .schemas.resources import (
     AgreementIn,
     ApplicationIn,
     ApplicationPageOut,
@@ -39,7 +40,6 @@ from .schemas import (
     DashboardOut,
     DeterminationPageOut,
     InstructionOut,
-    Paging,
     PaymentReturnIn,
     RegionOut,
     RegisteredOut,

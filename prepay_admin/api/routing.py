@@ -12,7 +12,7 @@ from .. import extensions
 from ..queries.access import check_region
 from ..services.idempotency import fingerprint, once
 from .auth import authenticate, call, caller
-from .schemas import ErrorOut
+from .schemas.common import ErrorOut
 
 
 class _Parser(FlaskParser):
