@@ -128,6 +128,17 @@ HISTORY_TABLES: dict[str, tuple[str, ...]] = {
     "payment_batch_sign_off": ("voided_at", "void_reason"),
     "issued_document": ("superseded_by_id",),
 }
+# what a supersession must look like (the review of issue 28: "any value, once" let a row be marked
+# superseded by itself, or a sign-off half-voided so that it could never be voided): a void names its
+# time and reason together; a document is superseded only by a later one of its region, kind and subject
+SUPERSESSION = {
+    "payment_batch_sign_off": "NEW.voided_at IS NOT NULL AND NEW.void_reason IS NOT NULL",
+    "issued_document": ("NEW.superseded_by_id > OLD.id AND EXISTS (SELECT 1 FROM issued_document later "
+                        "WHERE later.id = NEW.superseded_by_id AND later.region_id = OLD.region_id "
+                        "AND later.kind = OLD.kind AND later.subject = OLD.subject)"),
+}
+# The SQLite guard lists the table's columns when it is installed: a migration that adds a column to one
+# of these tables must reinstall its guard (unguard_table, then guard_history).
 HISTORY_MESSAGE = "历史记录只增不改：审计日志、状态变更、签批和已出具文书的登记不能修改或删除"
 
 
@@ -151,12 +162,16 @@ def guard_history(conn: Connection, table: str) -> None:
         return
     if conn.dialect.name == "postgresql":
         unset = " AND ".join(f"OLD.{c} IS NULL" for c in supersede)
-        keep = " - ".join(["to_jsonb(NEW)"] + [f"'{c}'" for c in supersede])
-        was = " - ".join(["to_jsonb(OLD)"] + [f"'{c}'" for c in supersede])
+        keep = " OPERATOR(pg_catalog.-) ".join(["pg_catalog.to_jsonb(NEW)"] + [f"'{c}'::text" for c in supersede])
+        was = " OPERATOR(pg_catalog.-) ".join(["pg_catalog.to_jsonb(OLD)"] + [f"'{c}'::text" for c in supersede])
+        # pg_catalog first: a function or operator the application's role created in the schema cannot
+        # stand in for the built-in ones (CVE-2018-1058)
         _pg(conn, f"""
-            CREATE OR REPLACE FUNCTION {table}_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+            CREATE OR REPLACE FUNCTION {table}_refuse_change() RETURNS trigger LANGUAGE plpgsql
+            SET search_path = pg_catalog, public AS $$
             BEGIN
-                IF TG_OP = 'UPDATE' AND {unset} AND {keep} = {was} THEN
+                IF TG_OP = 'UPDATE' AND {unset} AND ({keep}) OPERATOR(pg_catalog.=) ({was})
+                   AND {SUPERSESSION[table]} THEN
                     RETURN NEW;
                 END IF;
                 RAISE EXCEPTION '{HISTORY_MESSAGE}（% %）', TG_OP, TG_TABLE_NAME USING ERRCODE = 'restrict_violation';
@@ -170,7 +185,8 @@ def guard_history(conn: Connection, table: str) -> None:
     columns = [row[1] for row in conn.exec_driver_sql(f"PRAGMA table_info({table})")]
     changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in columns if c not in supersede)
     refilled = " OR ".join(f"OLD.{c} IS NOT NULL" for c in supersede)
-    conn.exec_driver_sql(f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} WHEN {changed} OR {refilled} "
+    conn.exec_driver_sql(f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+                         f"WHEN {changed} OR {refilled} OR NOT ({SUPERSESSION[table]}) "
                          f"BEGIN SELECT RAISE(ABORT, '{HISTORY_MESSAGE}'); END")
     conn.exec_driver_sql(f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
                          f"BEGIN SELECT RAISE(ABORT, '{HISTORY_MESSAGE}'); END")

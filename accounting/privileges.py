@@ -33,6 +33,10 @@ def grant_application_role(conn: Connection, role: str, schema: str = "public") 
         "JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE n.nspname = %(s)s AND t.tgname = c.relname || '_no_update'", {"s": schema})}
     conn.exec_driver_sql(f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"')
+    # nobody but the owner creates objects in the schema (PostgreSQL ≤ 14 let PUBLIC): no function of the
+    # role's can shadow one the guards call
+    conn.exec_driver_sql(f'REVOKE CREATE ON SCHEMA "{schema}" FROM PUBLIC')
+    conn.exec_driver_sql(f'REVOKE CREATE ON SCHEMA "{schema}" FROM "{role}"')
     conn.exec_driver_sql(f'REVOKE ALL ON ALL TABLES IN SCHEMA "{schema}" FROM "{role}"')
     for table in tables:
         rights = "SELECT, INSERT" if table in guarded else "SELECT, INSERT, UPDATE, DELETE"

@@ -56,6 +56,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # a REPLACE deletes the row it replaces: with recursive triggers on, that delete fires the append-only
+    # guards like any other (issue 28's review: REPLACE INTO audit_event rewrote history)
+    cursor.execute("PRAGMA recursive_triggers=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()

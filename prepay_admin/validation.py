@@ -35,16 +35,49 @@ DATE_PATTERN = f"^{YEAR_PATTERN}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"  # w
 
 
 def decimal_pattern(places: int, minimum: Decimal | None, maximum: Decimal | None) -> str:
-    """A pattern no looser than ``DecimalString``'s check: the sign only where negatives are allowed, the
-    integer part one digit shorter than the maximum's (or the maximum itself, where it is whole)."""
-    sign = "-?" if minimum is None or minimum < 0 else ""
+    """A pattern that accepts only what ``DecimalString``'s check accepts (issue 28: the OpenAPI document
+    must not be looser than the validation), and all of it but leading zeros: the sign only where the range
+    is symmetric about zero, the integer part up to a whole maximum (that maximum itself with a zero
+    fraction only), zero left out where the minimum is the smallest positive amount. A range it cannot
+    state exactly is refused, so that no field documents more than it takes."""
     fraction = r"(\.[0-9]{1,%d})?" % places if places else ""
-    if maximum is None or maximum != maximum.to_integral_value():
-        return f"^{sign}[0-9]{{1,{INTEGER_DIGITS_MAX}}}{fraction}$"
-    whole = str(int(abs(maximum)))
-    shorter = f"[0-9]{{1,{len(whole) - 1}}}{fraction}" if len(whole) > 1 else ""
-    exact = whole + (r"(\.0{1,%d})?" % places if places else "")
-    return f"^{sign}({shorter}|{exact})$" if shorter else f"^{sign}{exact}$"
+    zero_fraction = r"(\.0{1,%d})?" % places if places else ""
+    if maximum is None:
+        if minimum is not None:
+            raise ValueError("a minimum without a maximum is not stated as a pattern")
+        return f"^-?[0-9]{{1,{INTEGER_DIGITS_MAX}}}{fraction}$"
+    if maximum != maximum.to_integral_value() or maximum <= 0:
+        raise ValueError(f"a maximum of {maximum} is not stated as a pattern")
+    below = [f"({alternative}){fraction}" for alternative in _integers_below(int(maximum))]
+    magnitude = "|".join(below + [f"{int(maximum)}{zero_fraction}"])
+    if minimum is not None and minimum < 0:
+        if minimum != -maximum:
+            raise ValueError(f"a range of {minimum}—{maximum} is not stated as a pattern")
+        return f"^-?({magnitude})$"
+    if minimum is None or minimum == 0:
+        return f"^({magnitude})$"
+    if places and minimum == Decimal(1).scaleb(-places):  # the smallest positive amount: any but zero
+        nonzero = "|".join("0" * lead + "[1-9]" + (f"[0-9]{{0,{places - 1 - lead}}}" if places - 1 - lead else "")
+                           for lead in range(places))
+        positive = [f"({alternative}){fraction}" for alternative in _integers_below(int(maximum)) if alternative != "0"]
+        return f"^(0\\.({nonzero})|{'|'.join(positive + [f'{int(maximum)}{zero_fraction}'])})$"
+    raise ValueError(f"a minimum of {minimum} is not stated as a pattern")
+
+
+def _integers_below(bound: int) -> list[str]:
+    """Patterns that together match the integers 0 … bound - 1, written without leading zeros."""
+    digits = str(bound)
+    out = ["0"] if bound > 0 else []
+    for length in range(1, len(digits)):  # every shorter number
+        out.append("[1-9]" + (f"[0-9]{{{length - 1}}}" if length > 1 else ""))
+    for i, d in enumerate(digits):  # as long as the bound: equal up to i, smaller at i, anything after
+        low = 1 if i == 0 else 0
+        if int(d) > low:
+            rest = len(digits) - i - 1
+            out.append(digits[:i] + f"[{low}-{int(d) - 1}]" + (f"[0-9]{{{rest}}}" if rest else ""))
+    if len(digits) == 1:  # a one-digit bound: 0 and 1 … bound - 1
+        return ["0"] + ([f"[1-{bound - 1}]"] if bound > 1 else [])
+    return out
 
 
 class StrictSchema(Schema):

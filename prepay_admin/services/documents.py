@@ -441,7 +441,7 @@ def _scoped_step(sessions: sessionmaker, entry: Registered, region_code: str, us
                 raise NotFound(f"没有应收回记录 {request.receivable_id}", "receivable")
             region = step.session.get(Region, receivable.region_id)
             if region.code != region_code:
-                raise NotFound(f"{region_code} 没有应收回记录 {request.receivable_id}", "receivable")
+                raise NotFound(f"没有应收回记录 {request.receivable_id}", "receivable")  # another's: as if none
             step.enter(region)
             step.year = (receivable.demanded_on or clock.today()).year
             yield step

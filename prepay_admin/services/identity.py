@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,7 +26,8 @@ from .unit_of_work import find_region, find_staff
 PASSWORD_MIN = 10
 LOCKOUT_FAILURES = 5  # failed sign-ins of one username …
 LOCKOUT_WINDOW = dt.timedelta(minutes=15)  # … within this window lock it for the rest of the window
-ADDRESS_FAILURES = 30  # failed sign-ins from one address, across usernames, within the window
+ADDRESS_FAILURES = 30  # failed sign-ins from one address, across usernames, within the window …
+KNOWN_ADDRESS = dt.timedelta(days=90)  # … unless the username signed in from that address this lately
 TOKEN_PREFIX = "pa_"
 
 
@@ -179,6 +181,12 @@ def sign_in(sessions: sessionmaker, username: str, password: str, remote: str) -
     raise ServiceError("用户名或密码不正确", "password")
 
 
+@lru_cache(maxsize=1)
+def _decoy_hash() -> str:
+    """A hash no password matches, checked for a name that has none, at the same cost as a real one."""
+    return generate_password_hash(secrets.token_urlsafe(32))
+
+
 class _Locked(ServiceError):
     """Too many failures: the refusal is recorded (in its own transaction), not the attempt."""
 
@@ -198,11 +206,17 @@ def _guarded_check(session: Session, username: str, password: str, remote: str, 
     minutes = LOCKOUT_WINDOW.seconds // 60
     if session.scalar(failed.where(LoginAttempt.username == name)) >= LOCKOUT_FAILURES:
         raise _Locked(f"登录失败次数过多，请 {minutes} 分钟后再试", "username")
-    if session.scalar(failed.where(LoginAttempt.remote == remote)) >= ADDRESS_FAILURES:
+    if session.scalar(failed.where(LoginAttempt.remote == remote)) >= ADDRESS_FAILURES and not session.scalar(
+            select(LoginAttempt.id).where(LoginAttempt.username == name, LoginAttempt.remote == remote,
+                                          LoginAttempt.ok.is_(True), LoginAttempt.at >= utcnow() - KNOWN_ADDRESS)
+            .limit(1)):
+        # a bureau's staff share one address behind its NAT: one guesser there must not lock them all out,
+        # so a member of staff who signed in from this address lately may still try (their own limit holds)
         raise _Locked(f"来自该地址的登录失败次数过多，请 {minutes} 分钟后再试", "username")
     person = session.scalar(select(Staff).where(Staff.username == name))
-    ok = (person is not None and person.active and person.password_hash is not None
-          and check_password_hash(person.password_hash, password))
+    usable = person is not None and person.active and person.password_hash is not None
+    # a password is checked whoever is named, so that the answer's time does not tell which names exist
+    ok = check_password_hash(person.password_hash if usable else _decoy_hash(), password) and usable
     session.add(LoginAttempt(username=name, remote=remote, ok=ok))
     session.add(AuditEvent(actor=name, kind=kind if ok else f"{kind}_failed", detail=f"来自 {remote}"))
     return person if ok else None

@@ -55,3 +55,24 @@ def test_28_no_request_the_openapi_document_allows_is_refused_by_validation(app,
 
         fuzz()
     assert not failures, "\n".join(sorted(set(f.split(" <- ")[0] for f in failures))) + "\n" + "\n".join(failures[:20])
+
+
+def test_28_a_text_part_under_the_files_name_is_refused_not_read(client, app):
+    from prepay_admin.services.demo_cycle import ensure_demo_staff
+
+    ensure_demo_staff(app.extensions["prepay_sessions"])
+    token = {"Authorization": f"Bearer {token_for(app, 'jiesuan1')}", "Idempotency-Key": "text-as-file"}
+    answer = client.post("/api/v1/imports/institutions", data={"region": REGION, "file": "abc"}, headers=token,
+                         content_type="multipart/form-data")
+    assert answer.status_code == 422 and "file" in answer.json["errors"]
+
+
+def test_28_a_nul_character_in_a_path_or_query_is_a_400_on_both_databases(client, app):
+    from prepay_admin.services.demo_cycle import ensure_demo_staff
+
+    ensure_demo_staff(app.extensions["prepay_sessions"])
+    token = {"Authorization": f"Bearer {token_for(app, 'guanli1')}"}
+    for path in ("/api/v1/profiles/%00", "/api/v1/regions?q=%00"):
+        answer = client.get(path, headers=token)
+        assert answer.status_code == 400 and answer.json["code"] == 400, path
+    assert client.get("/login?next=%00").status_code == 400

@@ -122,3 +122,25 @@ def test_28_the_application_role_can_neither_erase_nor_rewrite_history(played, e
         with engine.begin() as conn:
             conn.exec_driver_sql(f"DROP OWNED BY {role}")
             conn.exec_driver_sql(f"DROP ROLE {role}")
+
+
+@pytest.mark.parametrize("forgery", [
+    "UPDATE issued_document SET superseded_by_id = id WHERE superseded_by_id IS NULL",  # superseded by itself
+    "UPDATE payment_batch_sign_off SET void_reason = 'half' WHERE voided_at IS NULL",  # a half void
+    "UPDATE payment_batch_sign_off SET voided_at = CURRENT_TIMESTAMP WHERE voided_at IS NULL",
+])
+def test_28_a_supersession_must_name_a_later_document_and_a_void_its_time_and_reason(played, engine, forgery):
+    with pytest.raises(DatabaseError):
+        with engine.begin() as conn:
+            conn.exec_driver_sql(forgery)
+
+
+def test_28_sqlite_replace_cannot_rewrite_history(played, engine):
+    """REPLACE deletes the row it replaces; with recursive triggers on, the guard sees that delete."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("REPLACE is SQLite's")
+    with pytest.raises(DatabaseError):
+        with engine.begin() as conn:
+            first = conn.exec_driver_sql("SELECT MIN(id) FROM audit_event").scalar()
+            conn.exec_driver_sql(f"REPLACE INTO audit_event (id, at, actor, kind, detail) "
+                                 f"VALUES ({first}, CURRENT_TIMESTAMP, 'mallory', 'login', 'forged')")

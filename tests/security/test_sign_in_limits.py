@@ -119,3 +119,27 @@ def test_28_a_screen_guess_of_the_old_password_is_counted(app, client):
                                                 "old_password": "guessed-wrong-1", "new_password": "new-pass-word-2"})
         assert answer.status_code == 400
     assert "次数过多" in answer.get_data(as_text=True)
+
+
+def test_28_one_guesser_behind_the_bureaus_address_does_not_lock_out_its_staff(staff):
+    """The staff share one address behind the bureau's NAT: a member of staff who signed in from it lately
+    still gets in after a guesser there reached the address's limit (their own limit still holds)."""
+    office = "10.20.0.1"
+    assert identity.sign_in(staff, "caiwu1", "caiwu1-demo", office).username == "caiwu1"
+    for n in range(identity.ADDRESS_FAILURES):
+        with pytest.raises(ServiceError):
+            identity.sign_in(staff, f"guess{n}", "wrong-password-1", office)
+    assert identity.sign_in(staff, "caiwu1", "caiwu1-demo", office).username == "caiwu1"
+    with pytest.raises(ServiceError) as stranger:  # a name never signed in from there is refused
+        identity.sign_in(staff, "jiesuan1", "jiesuan1-demo", office)
+    assert "该地址" in stranger.value.message
+
+
+def test_28_an_unknown_name_costs_a_password_check_like_a_known_one(staff, monkeypatch):
+    checked = []
+    real = identity.check_password_hash
+    monkeypatch.setattr(identity, "check_password_hash", lambda h, p: checked.append(h) or real(h, p))
+    for name in ("nobody-at-all", "jiesuan1"):
+        with pytest.raises(ServiceError):
+            identity.sign_in(staff, name, "wrong-password-1", "10.3.3.3")
+    assert len(checked) == 2  # the time of the answer does not say which names exist
