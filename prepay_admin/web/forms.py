@@ -53,11 +53,11 @@ def username() -> str:
     return current_user.identity.username
 
 
-def send_file(data: bytes, name: str, mimetype: str) -> Response:
+def send_file(name: str, data: bytes, mimetype: str) -> Response:
     """A download, its Chinese file name kept (RFC 5987)."""
     return Response(data, mimetype=mimetype, headers={
         "Content-Disposition": f"attachment; filename={quote(name)}; filename*=UTF-8''{quote(name)}"})
 
 
 def send_xlsx(data: bytes, stem: str) -> Response:
-    return send_file(data, f"{stem}.xlsx", XLSX)
+    return send_file(f"{stem}.xlsx", data, XLSX)
