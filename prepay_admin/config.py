@@ -57,10 +57,13 @@ def trusted_proxies() -> int:
     then are the client's address and scheme read from their ``X-Forwarded-For`` / ``-Proto`` headers:
     the sign-in limit per address counts the real client, not the proxy, and a header a client forged
     itself is never believed."""
+    from .validation import parse_count
+
     raw = os.environ.get("PREPAY_TRUSTED_PROXIES", "0").strip() or "0"
-    if not (raw.isascii() and raw.isdigit() and int(raw) <= 5):
+    count = parse_count(raw, 0, 5)
+    if count is None:
         raise ConfigError(f"PREPAY_TRUSTED_PROXIES 须为 0—5 的整数（前置反向代理的层数），现为“{raw}”")
-    return int(raw)
+    return count
 
 
 UPLOAD_BYTES_MAX = 64 * 1024 * 1024  # a month's settlement of 100,000 institutions is about 12 MiB as .xlsx

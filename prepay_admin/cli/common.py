@@ -24,6 +24,7 @@ from ..validation import (
     YEAR_MIN,
     InputError,
     Money,
+    parse_count,
     parse_date,
     parse_month,
     read_json,
@@ -192,10 +193,10 @@ class IdType(_Strict):
     def convert(self, value, param, ctx) -> int:
         if isinstance(value, int):
             return value
-        if not (isinstance(value, str) and value.isascii() and value.isdigit() and 0 < len(value) <= 10
-                and 0 < int(value) <= ID_MAX):
+        number = parse_count(value, 1, ID_MAX)
+        if number is None:
             self.fail_cn(f"“{value[:30]}”不是有效的编号（1—{ID_MAX} 的整数）", param, ctx)
-        return int(value)
+        return number
 
 
 class CountType(_Strict):

@@ -9,6 +9,7 @@ from ..policy.departments import OVERSEERS, WHOLE_SERVICE
 from ..policy.transitions import MACHINES
 from ..queries.access import granted_regions
 from ..queries.audit_trail import PAGE, audit_trail
+from ..validation import parse_count
 from .refusals import refuse
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -37,10 +38,10 @@ def trail(region_code: str):
     if machine is not None and machine not in {m.name for m in MACHINES}:
         abort(400, description="流程类型无效")
     actor = (request.args.get("actor") or "").strip()[:60] or None
-    raw = request.args.get("page", "1")
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6 and int(raw) >= 1):
+    page = parse_count(request.args.get("page", "1"), 1, 999_999)
+    if page is None:
         abort(400, description="页码无效")
-    view = audit_trail(extensions.sessions(), region_code, int(raw), machine, actor,
+    view = audit_trail(extensions.sessions(), region_code, page, machine, actor,
                        include_events=current_user.identity.department in WHOLE_SERVICE)
     pages = max(1, -(-view.total // PAGE))
     return render_template("audit.html", t=view, machines=MACHINES, machine=machine, actor=actor or "",

@@ -32,7 +32,7 @@ from ..queries.profiles import region_versions
 from ..services import applications, determination, payment, payment_return, signing
 from ..services import batch as batches
 from ..services.campaign import open_campaign
-from ..validation import Money
+from ..validation import Money, parse_count
 from .forms import date_field, read_date, username
 from .params import int_arg, text_arg
 from .refusals import attempt, carry_out
@@ -166,9 +166,9 @@ def show(region_code: str, year: int):
 @bp.post("/open")
 def open_year(region_code: str, year: int):
     raw = (request.form.get("profile_version") or "").strip()
-    if raw and not (raw.isascii() and raw.isdigit() and len(raw) <= 4 and int(raw) > 0):
+    version = parse_count(raw, 1, 9999) if raw else None
+    if raw and version is None:
         return _page(region_code, year, 400, action_errors={"open": "政策参数方案版本无效"})
-    version = int(raw) if raw else None
     return _act(lambda: open_campaign(extensions.sessions(), region_code, year, username(), version), region_code, year,
                 "open", f"已开启 {year} 年度预付，基金可支付月数已测算。")
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from .. import extensions
 from ..queries.access import granted_regions
+from ..validation import parse_count
 
 TEXT_MAX = 60
 
@@ -17,9 +18,10 @@ def int_arg(name: str, default: int, maximum: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6 and 1 <= int(raw) <= maximum):
+    value = parse_count(raw, 1, maximum)
+    if value is None:
         abort(400, description=f"参数 {name} 无效")
-    return int(raw)
+    return value
 
 
 def choice_arg(name: str, choices, default: str | None = None) -> str | None:
