@@ -32,3 +32,15 @@ def uscc_problem(code: str) -> str | None:
     if uscc_check_character(code[:17]) != code[17]:
         return f"统一社会信用代码校验码错误（应为 {uscc_check_character(code[:17])}）"
     return None
+
+
+BANK_ACCOUNT_DIGITS = (8, 32)
+
+
+def bank_account_problem(account: str) -> str | None:
+    """Why ``account`` (spaces already removed) is no bank account number, or None: 8–32 ASCII digits, the
+    one rule for an institution's account on import and the bureau's own on the console."""
+    low, high = BANK_ACCOUNT_DIGITS
+    if not (account.isascii() and account.isdigit() and low <= len(account) <= high):
+        return f"银行账号须为 {low}—{high} 位数字"
+    return None

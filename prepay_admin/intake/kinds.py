@@ -14,7 +14,7 @@ from ..policy.departments import DEPARTMENT_CN, Department
 from ..policy.facts import Assessment, CreditGrade, Flag, Fund, Kind, SecurityKind
 from ..policy.reasons import ASSESSMENT_CN as ASSESSMENT_NAMES
 from .cells import CellError, amount, choice, date, month, score, text, whole, year
-from .codes import institution_code_problem, uscc_problem
+from .codes import bank_account_problem, institution_code_problem, uscc_problem
 
 
 def _institution_code(value: Any) -> str:
@@ -35,8 +35,9 @@ def _uscc(value: Any) -> str:
 
 def _bank_account(value: Any) -> str:
     account = text(value, 40).replace(" ", "")
-    if not (account.isascii() and account.isdigit() and 8 <= len(account) <= 32):
-        raise CellError("银行账号须为 8—32 位数字")
+    problem = bank_account_problem(account)
+    if problem:
+        raise CellError(problem)
     return account
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..intake.codes import bank_account_problem
 from ..models import AuditEvent, Region, RegionAccount
 from ..policy.facts import Fund
 from ..profiles import ProfileError
@@ -52,8 +53,9 @@ def set_account(sessions: sessionmaker, code: str, fund: Fund, account_name: str
     """The bureau's 支出户 of a fund, into which advances are paid back (named on every demand); replaces
     the earlier one, recorded with the OS login (an operator's command)."""
     account_no = account_no.replace(" ", "")
-    if not (account_no.isascii() and account_no.isdigit() and 8 <= len(account_no) <= 32):
-        raise ServiceError("银行账号须为 8—32 位数字", "account_no")
+    problem = bank_account_problem(account_no)
+    if problem:
+        raise ServiceError(problem, "account_no")
     for value, field, label in ((account_name, "account_name", "户名"), (bank_name, "bank_name", "开户行")):
         if not value.strip() or len(value) > 100:
             raise ServiceError(f"{label}须为 1—100 个字符", field)
