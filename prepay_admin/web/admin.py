@@ -23,7 +23,7 @@ from ..services import administration
 from ..services.calendar import set_day
 from ..services.policy import record_override
 from ..validation import YEAR_MAX, YEAR_MIN, InputError, parse_date, read_json
-from .forms import username
+from .forms import username as _me  # the signed-in administrator (routes here name users `username`)
 from .params import int_arg, regions
 from .refusals import attempt, carry_out, refuse
 
@@ -94,7 +94,7 @@ def _users_page(status: int = 200, **bound):
     forms.update(bound)
     forms["user"].region.choices = _region_choices()
     new_token = session.pop("new_token", None)  # shown once, right after it was issued
-    return render_template("admin/users.html", s=staffing(extensions.sessions(), username()), forms=forms,
+    return render_template("admin/users.html", s=staffing(extensions.sessions(), _me()), forms=forms,
                            bound=bound, reset_form=PasswordResetForm, grant_form=GrantForm,
                            region_choices=_region_choices(), new_token=new_token), status
 
@@ -126,7 +126,7 @@ def create_user():
         return _users_page(400, user=form)
     username = form.username.data.strip()
     return _submit(lambda: administration.create_user(
-        extensions.sessions(), username(), username, form.name.data.strip(), Department(form.department.data),
+        extensions.sessions(), _me(), username, form.name.data.strip(), Department(form.department.data),
         form.password.data, (form.region.data,)), form, "username", f"已创建用户 {username}。",
         lambda: _users_page(400, user=form), _to_users)
 
@@ -136,7 +136,7 @@ def reset_password(username: str):
     form = PasswordResetForm()
     if not form.validate_on_submit():
         return _users_page(400, **{f"reset:{username}": form})
-    return _submit(lambda: administration.reset_password(extensions.sessions(), username(), username, form.password.data),
+    return _submit(lambda: administration.reset_password(extensions.sessions(), _me(), username, form.password.data),
                    form, "password", f"已重设 {username} 的密码。",
                    lambda: _users_page(400, **{f"reset:{username}": form}), _to_users)
 
@@ -147,7 +147,7 @@ def grant(username: str):
     form.region.choices = _region_choices()
     if not form.validate_on_submit():
         return _users_page(400, **{f"grant:{username}": form})
-    return _submit(lambda: administration.grant(extensions.sessions(), username(), username, form.region.data),
+    return _submit(lambda: administration.grant(extensions.sessions(), _me(), username, form.region.data),
                    form, "region", f"已授予 {username} 统筹地区 {form.region.data}。",
                    lambda: _users_page(400, **{f"grant:{username}": form}), _to_users)
 
@@ -157,7 +157,7 @@ def disable(username: str):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    carry_out(lambda: administration.disable(extensions.sessions(), username(), username))
+    carry_out(lambda: administration.disable(extensions.sessions(), _me(), username))
     flash(f"已停用 {username}，其令牌同时失效。")
     return _to_users()
 
@@ -172,7 +172,7 @@ def issue_token():
         session["new_token"] = token
         return _to_users()
 
-    return _submit(lambda: administration.issue_token(extensions.sessions(), username(), username, form.name.data),
+    return _submit(lambda: administration.issue_token(extensions.sessions(), _me(), username, form.name.data),
                    form, "username", f"已为 {username} 签发令牌，请立即复制保存，离开本页后不再显示。",
                    lambda: _users_page(400, token=form), shown_once)
 
@@ -181,7 +181,7 @@ def issue_token():
 def revoke_token(token_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
-    carry_out(lambda: administration.revoke_token(extensions.sessions(), username(), token_id))
+    carry_out(lambda: administration.revoke_token(extensions.sessions(), _me(), token_id))
     flash(f"令牌 {token_id} 已吊销。")
     return _to_users()
 
@@ -219,7 +219,7 @@ def override(region_code: str, year: int):
         return _policy_page(region_code, year, 400, form)
     parameter = form.parameter.data.strip()
     return _submit(lambda: record_override(extensions.sessions(), region_code, year, parameter, value,
-                                           form.approval_ref.data.strip(), username()),
+                                           form.approval_ref.data.strip(), _me()),
                    form, "parameter", f"已记录 {year} 年度参数调整：{parameter}。",
                    lambda: _policy_page(region_code, year, 400, form),
                    lambda _: redirect(url_for("admin.policy", region_code=region_code, year=year)))
@@ -260,7 +260,7 @@ def set_calendar_day():
         form.day.errors.append(f"日期格式须为 YYYY-MM-DD（{YEAR_MIN}—{YEAR_MAX} 年）")
         return _calendar_page(clock.today().year, shown, 400, form)
     owner = None if form.scope.data == NATIONAL else form.scope.data
-    return _submit(lambda: set_day(extensions.sessions(), day, form.workday.data, form.note.data.strip(), username(),
+    return _submit(lambda: set_day(extensions.sessions(), day, form.workday.data, form.note.data.strip(), _me(),
                                    owner),
                    form, "note", f"已记录 {day}：{'上班' if form.workday.data else '放假'}"
                                  f"（{'全国统一安排' if owner is None else regions().get(owner, owner)}）。",
