@@ -7,7 +7,7 @@ import base64
 from flask.views import MethodView
 
 from ..policy.facts import Fund
-from ..services import documents
+from ..services import document_register, documents
 from ..services.idempotency import Answer
 from .auth import call, caller
 from .routing import ERRORS, IDEMPOTENCY, blp, idempotent, region, sessions
@@ -47,5 +47,5 @@ class Verification(MethodView):
     @blp.doc(responses=ERRORS)
     def post(self, files):
         """Whether a presented file is one the bureau issued (byte for byte), and which. Changes nothing."""
-        found = call(lambda: documents.verify(sessions(), files["file"].read(documents.MAX_BYTES + 1)))
+        found = call(lambda: document_register.verify(sessions(), files["file"].read(document_register.MAX_BYTES + 1)))
         return {"issued": False} if found is None else {"issued": True, **found.__dict__}

@@ -11,7 +11,7 @@ from agreements.pdf import PdfUnavailable, to_pdf
 from agreements.words import in_words
 
 from ..policy.facts import Fund
-from ..services import documents
+from ..services import document_register, documents
 from .common import (
     CODE,
     ID,
@@ -152,7 +152,7 @@ def batch(kind, region_code, year, out) -> None:
 @click.argument("file")
 @with_appcontext
 def verify(file) -> None:
-    found = documents.verify(app_sessions(), read_bytes(file, "FILE"))
+    found = document_register.verify(app_sessions(), read_bytes(file, "FILE"))
     if found is None:
         fail("FILE: 不是本经办机构登记出具的文书（或已被改动）", status=1)
     state = f"，已被第 {found.superseded_by_id} 号取代" if found.superseded_by_id else "，为现行版本"
@@ -167,6 +167,6 @@ def verify(file) -> None:
 @with_appcontext
 def template(region_code, kind, file) -> None:
     user = acting_user()
-    used = run_service(lambda: documents.upload_template(app_sessions(), region_code, kind, read_bytes(file, "FILE"),
+    used = run_service(lambda: document_register.upload_template(app_sessions(), region_code, kind, read_bytes(file, "FILE"),
                                                          user))
     click.echo(f"已启用新模板，使用变量：{'、'.join(used)}")

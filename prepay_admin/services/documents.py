@@ -8,7 +8,6 @@ later is one the bureau issued, and which.
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import io
 import json
@@ -26,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from accounting import reports
 from accounting.ledger import get_book
 from agreements.kinds import COMMON, DocumentKind
-from agreements.rendering import Compiled, TemplateProblem, variables
+from agreements.rendering import Compiled, TemplateProblem
 from agreements.words import in_words
 
 from .. import clock
@@ -55,7 +54,7 @@ from ..policy.recovery import ROUTE_CN, TRIGGER_CN, Route
 from ..policy.transitions import DeterminationState
 from .applications import SELF_CHECK_QUESTIONS
 from .errors import NotFound, ServiceError
-from .unit_of_work import Step, find_campaign, find_region, region_step, staff_step
+from .unit_of_work import Step, find_campaign, region_step, staff_step
 
 ZERO = Decimal("0.00")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -63,7 +62,6 @@ SECURITY_CN = {"pledge": "资产抵押", "credit_guarantee": "信用担保"}
 REPAYMENT = {"rollover": "预付金实行滚动结算：次年度继续符合条件的，按新核定额度多退少补；不再符合条件或放弃的，"
                          "从当年 12 月及以后的月度结算款中扣回，不足部分由乙方交回（17§）。",
              "recover": "预付金每年年终收回：在年度清算前由乙方交回或从结算款中冲抵，下一年度重新核定拨付（冀 二(四)）。"}
-MAX_BYTES = 20 * 2**20  # a presented file or an uploaded template larger than this is not one of ours
 
 
 # -- the registry of document kinds ---------------------------------------------------
@@ -494,53 +492,6 @@ def issue_batch(sessions: sessionmaker, kind_name: str, region_code: str, year: 
                 archive.writestr(issued.file_name, issued.data)
                 progress(done, len(codes))
         return Batch(kind_name, len(codes), f"{kind_name}-{region_code}-{year}.zip", out.getvalue())
-
-
-@dataclass(frozen=True)
-class Verified:
-    id: int
-    kind: str
-    title: str
-    region_code: str
-    subject: str
-    file_name: str
-    generated_by: str
-    generated_at: dt.datetime
-    superseded_by_id: int | None
-
-
-def verify(sessions: sessionmaker, data: bytes) -> Verified | None:
-    """Whether a presented file is one the bureau issued (byte for byte), and which; None if not."""
-    digest = hashlib.sha256(data).hexdigest()
-    with sessions() as session:
-        row = session.execute(select(IssuedDocument, Region.code).join(Region, Region.id == IssuedDocument.region_id)
-                              .where(IssuedDocument.sha256 == digest).order_by(IssuedDocument.id).limit(1)).first()
-        if row is None:
-            return None
-        doc, region_code = row
-        return Verified(doc.id, doc.kind, REGISTRY[doc.kind].title if doc.kind in REGISTRY else doc.kind, region_code,
-                        doc.subject, doc.file_name, doc.generated_by, doc.generated_at, doc.superseded_by_id)
-
-
-def upload_template(sessions: sessionmaker, region_code: str, kind_name: str, data: bytes, user: str) -> list[str]:
-    """A region's own edited template (管理员): refused unless every variable it uses is one the document
-    provides. Returns the variables it uses."""
-    kind = registered(kind_name).kind
-    with staff_step(sessions, user, Department.ADMINISTRATOR) as step:
-        step.enter(find_region(step.session, region_code))
-        if len(data) > MAX_BYTES:
-            raise ServiceError("模板文件不能超过 20 MiB", "file")
-        try:
-            used = variables(data)
-        except TemplateProblem as err:
-            raise ServiceError(str(err), "file") from None
-        unknown = sorted(used - kind.provides)
-        if unknown:
-            raise ServiceError(f"模板使用了{kind.title}没有的变量：{'、'.join(unknown)}"
-                               f"（可用：{'、'.join(sorted(kind.provides))}）", "file")
-        step.session.add(RegionTemplate(region_id=step.region.id, kind=kind.name, content=data,
-                                        sha256=hashlib.sha256(data).hexdigest(), uploaded_by=user))
-    return sorted(used)
 
 
 # -- the kinds the bureau issues --------------------------------------------------------

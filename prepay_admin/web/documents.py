@@ -17,7 +17,7 @@ from ..policy.departments import Department
 from ..policy.facts import Fund
 from ..policy.reasons import FUND_CN
 from ..queries import documents as views
-from ..services import documents
+from ..services import document_register, documents
 from ..validation import YEAR_MAX, YEAR_MIN, parse_month
 from .converters import ID_MAX
 from .forms import send_file, username
@@ -152,7 +152,7 @@ def verify():
     if request.method == "POST":
         if not form.validate_on_submit():
             return render_template("documents/verify.html", form=form, checked=False, found=None), 400
-        found, checked = documents.verify(extensions.sessions(), form.file.data.read(documents.MAX_BYTES + 1)), True
+        found, checked = document_register.verify(extensions.sessions(), form.file.data.read(document_register.MAX_BYTES + 1)), True
     return render_template("documents/verify.html", form=form, checked=checked, found=found)
 
 
@@ -200,8 +200,8 @@ def upload_template(region_code: str, document_kind: str):
     if not form.validate_on_submit():
         return _templates_page(region_code, 400, {kind: [e for errs in form.errors.values() for e in errs]})
     problems: list[str] = []
-    ok, used = attempt(lambda: documents.upload_template(extensions.sessions(), region_code, kind,
-                                                         form.file.data.read(documents.MAX_BYTES + 1), username()),
+    ok, used = attempt(lambda: document_register.upload_template(extensions.sessions(), region_code, kind,
+                                                         form.file.data.read(document_register.MAX_BYTES + 1), username()),
                        problems)
     if not ok:
         return _templates_page(region_code, 400, {kind: problems})

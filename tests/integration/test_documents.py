@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from prepay_admin.models import Determination, Institution, IssuedDocument, Receivable
 from prepay_admin.policy.facts import Fund
 from prepay_admin.policy.recovery import TriggerKind
-from prepay_admin.services import documents, receivables, triggers
+from prepay_admin.services import document_register, documents, receivables, triggers
 from prepay_admin.services.demo import load_demo
 from prepay_admin.services.documents import REGISTRY
 from prepay_admin.services.errors import ServiceError
@@ -83,11 +83,11 @@ def test_the_register_proves_what_was_issued_and_a_changed_byte_is_not_recognise
     first = documents.issue(sessions, "agreement", REGION, "jiesuan1", year=YEAR, institution=played)
     second = documents.issue(sessions, "agreement", REGION, "jiesuan1", year=YEAR, institution=played)
     assert second.supersedes == first.id
-    found = documents.verify(sessions, first.data)
+    found = document_register.verify(sessions, first.data)
     assert found.id == first.id and found.superseded_by_id == second.id and found.title == "预付金预付协议"
     changed = bytearray(second.data)
     changed[len(changed) // 2] ^= 1
-    assert documents.verify(sessions, bytes(changed)) is None
+    assert document_register.verify(sessions, bytes(changed)) is None
     with sessions() as s:
         doc = s.get(IssuedDocument, second.id)
         assert '"determination_id"' in doc.source_json and doc.generated_by == "jiesuan1"
@@ -101,13 +101,13 @@ def test_a_regions_template_using_an_unknown_variable_is_refused_and_a_missing_o
     data = io.BytesIO()
     bad.save(data)
     with pytest.raises(ServiceError) as refused:
-        documents.upload_template(sessions, REGION, "agreement", data.getvalue(), "guanli1")
+        document_register.upload_template(sessions, REGION, "agreement", data.getvalue(), "guanli1")
     assert "salary_of_director" in refused.value.message
     good = New()
     good.add_paragraph("本地区协议：{{ institution.name }}，{{ total_words }}")
     data = io.BytesIO()
     good.save(data)
-    assert documents.upload_template(sessions, REGION, "agreement", data.getvalue(), "guanli1") == ["institution",
+    assert document_register.upload_template(sessions, REGION, "agreement", data.getvalue(), "guanli1") == ["institution",
                                                                                                    "total_words"]
     own = documents.issue(sessions, "agreement", REGION, "jiesuan1", year=YEAR, institution=played)
     assert text_of(own.data).startswith("本地区协议：" + HOSTILE)
