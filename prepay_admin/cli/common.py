@@ -33,18 +33,40 @@ from ..validation import (
 T = TypeVar("T")
 ID_MAX = 2**31 - 1  # the databases' integer keys
 
-# a service's field name → the command-line option that carries it (None: the message says enough)
-OPTION_FOR_FIELD = {"on": "date", "today": "date", "submitted_on": "date", "paid_on": "date",
-                    "registration_ref": "ref", "bank_ref": "bank-ref", "paid_from": "paid-from",
-                    "valid_until": "valid-until", "approval": "approval", "parameter": "set", "region_code": "region-code", "user": None, "token": None,
-                    "region_name": "region-name", "state": None,
-                    # the return path's services name their fields as the API does
-                    "settled_on": "date", "occurred_on": "date", "filed_on": "date", "approval_ref": "approval",
-                    "court_document_ref": "court-document", "presettlement": "id", "budget_left": "budget-left",
-                    "application_ref": "application", "document_ref": "document", "case_ref": "case",
-                    "decision_ref": "decision", "paid_into": "into", "account_no": "account-no",
-                    "account_name": "account-name", "bank_name": "bank-name", "account": "region",
-                    "profile_version": "profile-version", "decided_on": "decided-on", "lifted_on": "date"}
+# A service names the parameter it refuses (``ServiceError.field``); the console finds the option that
+# carries it (issue 29: a table of thirty entries did this by hand, and drifted): see ``option_for``.
+NO_OPTION = ("user", "token", "state")  # who may act, or where the object stands: the message says enough
+DATE_FIELDS = ("on", "today")  # and every ``*_on``: the business date of the command's date option
+
+
+def option_for(field: str | None) -> str | None:
+    """The command-line option (or argument) that carries the service's parameter ``field``: the option
+    whose parameter has that name, else one whose name begins or ends with it (``region`` →
+    ``region_code``, ``hash`` → ``seen_hash``), for a date the command's date option, else an argument
+    of that name; the field's own name as an option when nothing carries it (a file read under that
+    name); None when the message says enough."""
+    if field is None or field in NO_OPTION:
+        return None
+    ctx = click.get_current_context(silent=True)
+    params = ctx.command.params if ctx is not None else []
+    options = [p for p in params if isinstance(p, click.Option) and p.opts and p.name]
+    for matches in (lambda n: n == field, lambda n: n.startswith(f"{field}_"), lambda n: n.endswith(f"_{field}")):
+        found = [option for option in options if matches(option.name)]
+        if len(found) == 1:
+            return _flag(found[0])
+    if field in DATE_FIELDS or field.endswith("_on"):
+        dates = [option for option in options if isinstance(option.type, DateType)]
+        if len(dates) == 1:
+            return _flag(dates[0])
+    for param in params:
+        if isinstance(param, click.Argument) and param.name == field:
+            return param.human_readable_name
+    return field.replace("_", "-")
+
+
+def _flag(option: click.Option) -> str:
+    longs = [o for o in option.opts if o.startswith("--")]
+    return (longs or option.opts)[0].lstrip("-")
 
 
 def app_sessions():
@@ -99,11 +121,12 @@ def run_service(action: Callable[[], T]) -> T:
         if err.field in REFUSALS:
             actor = click.get_current_context().meta.get("prepay_user", operator())
             log_event(app_sessions(), actor, "refused", f"{' '.join(sys.argv[1:3])}：{err.message}")
-        option = OPTION_FOR_FIELD.get(err.field, err.field)
+        option = option_for(err.field)
+        prefix = "" if option is None else (f"{option}: " if option.isupper() else f"--{option}: ")
         if isinstance(err, Refused):  # refused whole: every problem on its own line
-            fail([f"--{option}: 共 {err.total:,} 处错误，未作保存："]
+            fail([f"{prefix}共 {err.total:,} 处错误，未作保存："]
                  + [f"  {p}: {m}" if p not in ("", "/") else f"  {m}" for p, m in err.problems])
-        fail(f"--{option}: {err.message}" if option else err.message)
+        fail(f"{prefix}{err.message}")
 
 
 def business_date(value: dt.date | None) -> dt.date:

@@ -120,14 +120,14 @@ def fix_list(region_code, year, day) -> None:
 @inst_opt
 @click.option("--kind", type=click.Choice([k.value for k in SecurityKind]), required=True)
 @click.option("--value", required=True, type=MONEY, help="担保、抵押金额（元）")
-@click.option("--ref", required=True, type=TEXT, help="抵押登记或担保函编号")
+@click.option("--ref", "registration_ref", required=True, type=TEXT, help="抵押登记或担保函编号")
 @click.option("--valid-until", type=DATE, help="有效期截止日，默认协议期满（资格期末）")
 @date_opt
 @with_appcontext
-def register_security(region_code, year, institution, kind, value, ref, valid_until, day) -> None:
+def register_security(region_code, year, institution, kind, value, registration_ref, valid_until, day) -> None:
     user = acting_user()
     done = run_service(lambda: signing.register_security(
-        app_sessions(), region_code, year, institution, SecurityKind(kind), value, ref, business_date(day), user,
+        app_sessions(), region_code, year, institution, SecurityKind(kind), value, registration_ref, business_date(day), user,
         valid_until))
     parts = [f"{FUND_CN[a.fund]} {fmt_yuan_cn(a.final)} 元" for a in done.amounts]
     click.echo(f"已登记 {institution} 的担保、抵押 {fmt_yuan_cn(done.value)} 元（有效期 {done.valid_from} 至 "
@@ -139,14 +139,14 @@ def register_security(region_code, year, institution, kind, value, ref, valid_un
 @inst_opt
 @click.option("--kind", type=click.Choice([k.value for k in SecurityKind]), required=True)
 @click.option("--value", required=True, type=MONEY, help="担保、抵押金额（元）")
-@click.option("--ref", required=True, type=TEXT, help="抵押登记或担保函编号")
+@click.option("--ref", "registration_ref", required=True, type=TEXT, help="抵押登记或担保函编号")
 @click.option("--valid-from", required=True, type=DATE)
 @click.option("--valid-until", required=True, type=DATE)
 @with_appcontext
-def renew_security(region_code, institution, kind, value, ref, valid_from, valid_until) -> None:
+def renew_security(region_code, institution, kind, value, registration_ref, valid_from, valid_until) -> None:
     user = acting_user()
     done = run_service(lambda: signing.renew_security(app_sessions(), region_code, institution, SecurityKind(kind),
-                                                      value, ref, valid_from, valid_until, user))
+                                                      value, registration_ref, valid_from, valid_until, user))
     click.echo(f"已登记 {institution} 的担保、抵押 {fmt_yuan_cn(done.value)} 元，有效期 {done.valid_from} 至 {done.valid_until}。")
 
 

@@ -112,11 +112,11 @@ def _shown(value: str | None) -> str:
 @policy.command(help="记录某年度的参数调整（14§，须有批准文号），如 --set amount.minimum='\"50000\"'")
 @click.option("--region", "region_code", required=True, type=CODE, help="统筹地区编码")
 @click.option("--year", required=True, type=YEAR)
-@click.option("--set", "assignment", required=True, help="参数=JSON 值")
+@click.option("--set", "parameter", required=True, help="参数=JSON 值")
 @click.option("--approval", required=True, type=TEXT, help="批准文号")
 @with_appcontext
-def override(region_code: str, year: int, assignment: str, approval: str) -> None:
-    path, sep, raw = assignment.partition("=")
+def override(region_code: str, year: int, parameter: str, approval: str) -> None:
+    path, sep, raw = parameter.partition("=")
     if not sep or not path.strip():
         fail("--set: 格式须为 参数=JSON 值，如 amount.minimum='\"50000\"'")
     try:
