@@ -2,16 +2,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal as D
 
 from sqlalchemy import select
 
+from accounting.chart import Role
+from accounting.ledger import get_book, party_balance
 from prepay_admin.demo.generator import plan_institution
 from prepay_admin.models import Determination, Institution
-from prepay_admin.services import applications, determination, signing
+from prepay_admin.policy.facts import Fund
+from prepay_admin.services import applications, batch, determination, payment, signing
 from prepay_admin.services.campaign import open_campaign
 from prepay_admin.services.demo import load_demo
 from prepay_admin.services.demo_cycle import ensure_demo_staff
 from prepay_admin.services.unit_of_work import find_campaign, find_region
+from tests.signing_helpers import batch_signers
 
 YEAR = 2026
 REGION = "320600"
@@ -90,3 +95,28 @@ def batch_awaiting_sign_off(sessions, region_code: str, region_name: str, instit
                                   "jiesuan2")
         signing.sign(sessions, region_code, YEAR, code, dt.date(YEAR, 1, 8), "jiesuan2")
     return batch.prepare(sessions, region_code, YEAR, "jiesuan1")
+
+
+def apply_all(sessions, codes=None) -> None:
+    """Open the year and apply for every institution (or ``codes``) with clean answers."""
+    open_campaign(sessions, REGION, YEAR, "caiwu1")
+    with sessions() as s:
+        codes = codes or s.scalars(select(Institution.code).order_by(Institution.code)).all()
+    for code in codes:
+        applications.apply(sessions, REGION, YEAR, code, applications.clean_answers(), dt.date(YEAR - 1, 12, 28),
+                           "jiesuan1")
+
+
+def pay_batch(sessions, on=dt.date(YEAR, 1, 23)):
+    """Prepare the year's batch, sign it at every level of its chain, and issue its instructions."""
+    batch_id = batch.prepare(sessions, REGION, YEAR, "jiesuan1")
+    seen = batch.current_hash(sessions, batch_id)
+    for user in batch_signers(sessions, batch_id):
+        batch.sign_off(sessions, batch_id, user, "同意", seen)
+    return payment.issue(sessions, batch_id, "caiwu1", on)
+
+
+def advance_held(sessions, code) -> D:
+    """What ``code`` holds on 暂付款—医保预付金, both funds together."""
+    with sessions() as s:
+        return sum((party_balance(s, get_book(s, REGION, f).id, Role.ADVANCE, code) for f in Fund), D(0))
