@@ -23,9 +23,10 @@ from ..services import administration
 from ..services.calendar import set_day
 from ..services.policy import record_override
 from ..validation import YEAR_MAX, YEAR_MIN, InputError, parse_date, read_json
+from .forms import submit
 from .forms import username as _me  # the signed-in administrator (routes here name users `username`)
 from .params import int_arg, regions
-from .refusals import attempt, carry_out, refuse
+from .refusals import carry_out, refuse
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 DEPARTMENTS = [SelectChoice(d.value, DEPARTMENT_CN[d]) for d in Department]
@@ -102,11 +103,7 @@ def _users_page(status: int = 200, **bound):
 def _submit(action, form: FlaskForm, field: str, done: str, refused, succeeded):
     """Call a service: on success flash ``done`` and answer ``succeeded(result)``; a refusal answers
     ``refused()``, the form shown again with the message beside ``field`` (403 for who may not act)."""
-    ok, result = attempt(action, getattr(form, field).errors)
-    if not ok:
-        return refused()
-    flash(done)
-    return succeeded(result)
+    return submit(action, getattr(form, field).errors, done, refused, succeeded)
 
 
 def _to_users(_result=None):

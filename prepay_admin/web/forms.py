@@ -1,13 +1,15 @@
 """What the screens' forms and downloads share (issue 29: each was written in two to four modules): the
 date, money and text fields, reading a date or an amount back with the error beside its field, the
-signed-in member of staff, and a file sent for download."""
+signed-in member of staff, submitting to a service (the form again with its errors, or a flash and a
+redirect), and a file sent for download."""
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any, Callable
 from urllib.parse import quote
 
-from flask import Response
+from flask import Response, flash
 from flask_login import current_user
 from marshmallow import ValidationError
 from wtforms import StringField
@@ -16,6 +18,7 @@ from wtforms.validators import DataRequired, Length
 from .. import clock
 from ..exports import XLSX
 from ..validation import YEAR_MAX, YEAR_MIN, Money, parse_date
+from .refusals import attempt
 
 DATE_MESSAGE = f"日期格式须为 YYYY-MM-DD（{YEAR_MIN}—{YEAR_MAX} 年）"
 
@@ -61,3 +64,15 @@ def send_file(name: str, data: bytes, mimetype: str) -> Response:
 
 def send_xlsx(data: bytes, stem: str) -> Response:
     return send_file(f"{stem}.xlsx", data, XLSX)
+
+
+def submit(action: Callable[[], Any], errors: list[str], done: str, refused: Callable[[], Any],
+           then: Callable[[Any], Any]) -> Any:
+    """Call a service as the signed-in member of staff: on success flash ``done`` and answer
+    ``then(result)`` (a redirect, after a POST); a refusal of who or where is a recorded 403; any other
+    refusal is added to ``errors`` (a field's, shown beside it) and ``refused()`` shows the form again."""
+    ok, result = attempt(action, errors)
+    if not ok:
+        return refused()
+    flash(done)
+    return then(result)

@@ -6,7 +6,7 @@ Everyone granted the region reads them; only the finance department closes or re
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
@@ -23,9 +23,8 @@ from ..policy.reasons import FUND_CN
 from ..queries import ledger as books
 from ..services.books import close_period, reopen_period
 from ..services.errors import ServiceError
-from .forms import send_xlsx
+from .forms import send_xlsx, submit
 from .params import choice_arg, regions, require_granted_region, text_arg
-from .refusals import attempt
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger/<region_code>")
 FUNDS = [SelectChoice(f.value, FUND_CN[f]) for f in Fund]
@@ -134,11 +133,8 @@ def closing(region_code: str):
 
 
 def _run(action, form: FlaskForm, field: str, region_code: str, key: str, done: str):
-    ok, _ = attempt(action, getattr(form, field).errors)
-    if not ok:
-        return _closing_page(region_code, 400, **{key: form})
-    flash(done)
-    return redirect(url_for("ledger.closing", region_code=region_code))
+    return submit(action, getattr(form, field).errors, done, lambda: _closing_page(region_code, 400, **{key: form}),
+                  lambda _: redirect(url_for("ledger.closing", region_code=region_code)))
 
 
 @bp.post("/closing/close")

@@ -18,7 +18,7 @@ from ...queries import receivables as views
 from ...services import presettlement
 from ...services.errors import NotFound
 from ...validation import parse_month
-from ..forms import date_field, read_date, read_money, text_field, username
+from ..forms import date_field, read_date, read_money, submit, text_field, username
 from ..params import regions
 from ..refusals import attempt
 from . import ACCOUNT_CHOICES, FUNDS, bp
@@ -112,11 +112,10 @@ def _pre_act(region_code: str, presettlement_id: int, key: str, form: FlaskForm,
     _pre_detail(region_code, presettlement_id)  # 404 for another region's
     if not form.validate_on_submit():
         return _pre_detail(region_code, presettlement_id, 400, **{key: form})
-    ok, _ = attempt(call, getattr(form, field).errors)
-    if not ok:
-        return _pre_detail(region_code, presettlement_id, 400, **{key: form})
-    flash(done)
-    return redirect(url_for("recovery.presettlement_", region_code=region_code, presettlement_id=presettlement_id))
+    return submit(call, getattr(form, field).errors, done,
+                  lambda: _pre_detail(region_code, presettlement_id, 400, **{key: form}),
+                  lambda _: redirect(url_for("recovery.presettlement_", region_code=region_code,
+                                             presettlement_id=presettlement_id)))
 
 
 @bp.post("/presettlements/<id:presettlement_id>/sign")
