@@ -7,6 +7,7 @@ import base64
 from flask.views import MethodView
 
 from ..policy.facts import Fund
+from ..queries.documents import issued_file
 from ..services import document_register, documents
 from ..services.idempotency import Answer
 from .auth import call, caller
@@ -38,6 +39,19 @@ class Documents(MethodView):
                 "supersedes": done.supersedes, "content_base64": base64.b64encode(done.data).decode()}))
 
         return idempotent(run)
+
+
+@blp.route("/regions/<region_code>/documents/<id:document_id>")
+class IssuedDocument(MethodView):
+    @blp.response(200, DocumentOut)
+    @blp.doc(responses=ERRORS)
+    def get(self, region_code: str, document_id: int):
+        """A document of the region's register as it was issued (base64 .docx), for any caller granted the
+        region; changes nothing. A document registered before the register kept files is a 404 saying so."""
+        region(region_code)
+        found = call(lambda: issued_file(sessions(), region_code, document_id))
+        return {"id": found.id, "kind": found.kind, "file_name": found.file_name, "sha256": found.sha256,
+                "supersedes": None, "content_base64": base64.b64encode(found.data).decode()}
 
 
 @blp.route("/documents/verification")

@@ -11,6 +11,8 @@ from agreements.pdf import PdfUnavailable, to_pdf
 from agreements.words import in_words
 
 from ..policy.facts import Fund
+from ..queries.access import check_region
+from ..queries.documents import issued_file
 from ..services import document_register, documents
 from .common import (
     CODE,
@@ -128,6 +130,24 @@ class KindType(click.ParamType):
 def issue(kind, region_code, year, institution, receivable_id, fund, from_period, to_period, days, out, pdf) -> None:
     _issue(kind, region_code, out, year=year, institution=institution, receivable_id=receivable_id, fund=fund,
            from_period=from_period, to_period=to_period, days=days)
+
+
+@docs.command("download", help="下载文书登记簿中某份文书出具时的原件（不重新生成；本统筹地区的各部门均可）")
+@region_opt
+@click.option("--document", "document_id", required=True, type=ID, help="文书登记编号")
+@click.option("--out", type=OUT, help="输出文件，默认为登记的文件名")
+@with_appcontext
+def download(region_code, document_id, out) -> None:
+    user = acting_user()
+    def read():
+        check_region(app_sessions(), user, region_code)  # only a region the user was granted
+        return issued_file(app_sessions(), region_code, document_id)
+
+    found = run_service(read)
+    path = out or Path(found.file_name)
+    write_file(path, found.data, "out")
+    later = f"，已被第 {found.superseded_by_id} 号取代" if found.superseded_by_id else ""
+    click.echo(f"已下载 {path}（文书登记第 {found.id} 号{later}，SHA-256 {found.sha256}）")
 
 
 @docs.command(help="成批生成某年度全部预付协议或核定通知书（.zip），逐份登记")

@@ -30,6 +30,9 @@ class IssuedDocument(Base):
     generated_by: Mapped[str] = mapped_column(String(60))
     generated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("issued_document.id"))
+    # the file as issued (issue 30: every role of the region reads it without issuing it again); None for
+    # documents registered before the register kept files (0019). Loaded only when asked for.
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
 
 class RegionTemplate(Base):

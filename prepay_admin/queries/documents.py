@@ -10,6 +10,7 @@ from sqlalchemy.orm import sessionmaker
 
 from ..models import Institution, IssuedDocument, RegionTemplate
 from ..services.documents import REGISTRY, registered
+from ..services.errors import NotFound
 from ..services.unit_of_work import find_region
 from .audit_trail import staff_names
 
@@ -67,6 +68,7 @@ class RegisterLine:
     generated_by: str
     generated_at: dt.datetime
     superseded_by_id: int | None
+    kept: bool = True  # the file as issued is in the register (documents before 0019: only its hash)
 
 
 @dataclass(frozen=True)
@@ -86,8 +88,34 @@ def register(sessions: sessionmaker, region_code: str, page: int = 1, size: int 
         count = session.scalar(select(func.count()).select_from(IssuedDocument).where(*where))
         names = staff_names(session)
         rows = session.execute(
-            select(IssuedDocument, Institution.name).outerjoin(Institution, Institution.id == IssuedDocument.institution_id)
+            select(IssuedDocument, Institution.name, IssuedDocument.content.is_not(None))
+            .outerjoin(Institution, Institution.id == IssuedDocument.institution_id)
             .where(*where).order_by(IssuedDocument.id.desc()).offset((page - 1) * size).limit(size))
         return Register(tuple(RegisterLine(d.id, d.kind, REGISTRY[d.kind].title if d.kind in REGISTRY else d.kind, d.subject,
                                            name, d.file_name, d.sha256, names.get(d.generated_by, d.generated_by),
-                                           d.generated_at, d.superseded_by_id) for d, name in rows), count)
+                                           d.generated_at, d.superseded_by_id, bool(kept))
+                              for d, name, kept in rows), count)
+
+
+@dataclass(frozen=True)
+class IssuedFile:
+    id: int
+    kind: str
+    file_name: str
+    sha256: str
+    data: bytes
+    superseded_by_id: int | None
+
+
+def issued_file(sessions: sessionmaker, region_code: str, document_id: int) -> IssuedFile:
+    """A document of the region's register, as it was issued (issue 30: every role of the region reads
+    what it signs or checks, without issuing it again). Another region's is not found."""
+    with sessions() as session:
+        region = find_region(session, region_code)
+        doc = session.get(IssuedDocument, document_id)
+        if doc is None or doc.region_id != region.id:
+            raise NotFound(f"文书登记簿中没有第 {document_id} 号", "document")
+        if doc.content is None:
+            raise NotFound(f"第 {document_id} 号文书登记于文书存档之前，未留存文件；"
+                           f"其 SHA-256 为 {doc.sha256}，请向出具部门索取", "document")
+        return IssuedFile(doc.id, doc.kind, doc.file_name, doc.sha256, doc.content, doc.superseded_by_id)

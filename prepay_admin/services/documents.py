@@ -402,7 +402,8 @@ def _register(step: Step, kind: DocumentKind, subject: str, inst: Institution | 
     doc = IssuedDocument(region_id=step.region.id, kind=kind.name, subject=subject,
                          institution_id=inst.id if inst else None, year=year, file_name=name, sha256=digest,
                          source_json=json.dumps(source, ensure_ascii=False, default=str),
-                         template_sha256=hashlib.sha256(template).hexdigest(), generated_by=step.actor.username)
+                         template_sha256=hashlib.sha256(template).hexdigest(), generated_by=step.actor.username,
+                         content=data)
     step.session.add(doc)
     step.session.flush()
     if earlier is not None:

@@ -144,6 +144,14 @@ def statement(region_code: str, code: str):
                                                      from_period=periods[0], to_period=periods[1])))
 
 
+@bp.get("/<region_code>/issued/<id:document_id>")
+def issued(region_code: str, document_id: int):
+    """A document of the register as it was issued, for every role of the region (the levels that sign a
+    batch read its agreements here; issuing stays with the department that issues)."""
+    found = carry_out(lambda: views.issued_file(extensions.sessions(), region_code, document_id))
+    return send_file(found.file_name, found.data, documents.DOCX)
+
+
 @bp.route("/verify", methods=["GET", "POST"])
 def verify():
     """Whether a presented file is one the bureau issued, and which (anyone signed in)."""

@@ -335,7 +335,7 @@ OVERSEERS = {D.AUDITOR, D.INTERNAL_AUDIT, D.ADMINISTRATOR}
 RESTRICTED_READS = {"/admin/users": {D.ADMINISTRATOR}, "/audit/<region_code>": OVERSEERS}
 PATHS = {"<region_code>": REGION, "<year:year>": "2026", "<id:batch_id>": "1", "<code>": "H32060000001",
          "<kind>": "institutions", "<id:receivable_id>": "1", "<id:run_id>": "1", "<id:presettlement_id>": "1",
-         "<document_kind>": "agreement", "<name>": "nantong-2025",
+         "<document_kind>": "agreement", "<name>": "nantong-2025", "<id:document_id>": "1",
          "<id:version>": str(load_profile("nantong-2025").version)}
 PUBLIC = {"/login", "/static/<path:filename>", "/api/openapi.json", "/api/docs"}
 
