@@ -177,7 +177,9 @@ def _templates_page(region_code: str, status: int = 200, errors: dict | None = N
                            page=page, pages=max(1, -(-found.count // REGISTER_PAGE)), query={"kind": kind} if kind else {},
                            kinds=documents.REGISTRY, kind=kind,
                            forms={k: TemplateForm(formdata=None) for k in documents.REGISTRY},
-                           scopes={scope: [e for e in documents.REGISTRY.values() if e.scope == scope]
+                           # only what the user's department issues (24§): the others read the register
+                           scopes={scope: [e for e in documents.REGISTRY.values() if e.scope == scope
+                                           and e.issuer == current_user.identity.department]
                                    for scope in documents.Scope}, Scope=documents.Scope, scope_cn=documents.SCOPE_CN, issue_form=IssueForm(formdata=None),
                            errors=errors or {},
                            administrator=current_user.identity.department == Department.ADMINISTRATOR), status
