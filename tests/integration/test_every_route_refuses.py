@@ -16,7 +16,7 @@ PUBLIC = {"/login", "/static/<path:filename>", "/api/openapi.json", "/api/docs"}
 VALUES = {"region_code": "320600", "year": "2026", "batch_id": "1", "instruction_id": "1", "token_id": "1",
           "code": "H32060000001", "username": "jiesuan1", "kind": "settlement", "upload_id": "1",
           "receivable_id": "1", "run_id": "1", "action": "demand", "presettlement_id": "1",
-          "document_kind": "agreement", "name": "nantong-2025",
+          "document_kind": "agreement", "name": "nantong-2025", "document_id": "1",
           "version": str(load_profile("nantong-2025").version)}  # the packaged version a fresh database holds
 
 

@@ -19,7 +19,7 @@ from prepay_admin.policy.facts import Fund
 from prepay_admin.policy.recovery import PresettlementCase, TriggerKind
 from prepay_admin.profiles import load_profile
 from prepay_admin.services import batch as batches
-from prepay_admin.services import presettlement, settlement, triggers
+from prepay_admin.services import documents, presettlement, settlement, triggers
 from prepay_admin.services.applications import clean_answers
 from prepay_admin.services.demo import load_demo
 from prepay_admin.services.imports import preview_upload
@@ -243,6 +243,7 @@ def region(app):
     previewed = preview_upload(sessions, "jiesuan1", REGION, "settlement", "settlement.csv", SETTLEMENT)
     assert previewed.upload_id == 1  # an upload awaiting confirmation
     token_for(app, "jiesuan1")  # token 1, for the revoke route
+    documents.issue(sessions, "public_list", REGION, "jiesuan1", year=2026)  # document 1, read by everyone
     return sessions
 
 
