@@ -43,6 +43,20 @@ def upgrade(url: str, revision: str = "head", report=None) -> list[str]:
         engine.dispose()
 
 
+def current_revision(url: str) -> str | None:
+    """The revision the database is at (None: no schema yet)."""
+    from alembic.migration import MigrationContext
+
+    from .db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
+
+
 def _at_head(url: str) -> bool:
     from alembic.migration import MigrationContext
     from alembic.script import ScriptDirectory

@@ -6,7 +6,7 @@ from alembic import command
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ..migrate import alembic_config, autovacuum_off
+from ..migrate import alembic_config, autovacuum_off, current_revision
 from ..migrate import grant_app_role as grant
 from ..migrate import upgrade as migrate_to
 from .common import fail
@@ -21,11 +21,18 @@ def db() -> None:
 @click.argument("revision", default="head")
 @with_appcontext
 def upgrade(revision: str) -> None:
-    added = migrate_to(current_app.config["DATABASE_URL"], revision,
-                       report=lambda line: click.echo(f"账套按新科目口径调整：{line}"))
+    url = current_app.config["DATABASE_URL"]
+    before = current_revision(url)
+    added = migrate_to(url, revision, report=lambda line: click.echo(f"账套按新科目口径调整：{line}"))
+    after = current_revision(url)
     if added:
         click.echo(f"已存入随软件发布的政策参数方案：{'、'.join(added)}")
-    click.echo("数据库结构已是最新。")
+    if before == after:  # issue 30: a new database's first upgrade said "already up to date"
+        click.echo(f"数据库结构已是最新（版本 {after}），无需升级。")
+    elif before is None:
+        click.echo(f"已创建数据库结构（版本 {after}）。")
+    else:
+        click.echo(f"数据库结构已从版本 {before} 升级到 {after}。")
     if autovacuum_off(current_app.config["DATABASE_URL"]):
         click.echo("注意：该 PostgreSQL 服务器关闭了 autovacuum。表增长后统计信息和已准备语句的执行计划不会更新，"
                    "批量记账、核验等会越来越慢；生产环境请开启（PostgreSQL 默认开启）。", err=True)

@@ -36,6 +36,11 @@ HSTS = "max-age=31536000"  # a year: browsers that saw HTTPS once never fall bac
 def install(app: Flask, hsts: bool = False) -> None:
     """``hsts`` (production): HTTPS answers tell the browser to use nothing else (where TLS ends at a
     proxy, ``PREPAY_TRUSTED_PROXIES`` lets the app see the scheme the client used)."""
+    @app.get("/favicon.ico")
+    def _favicon():
+        """Browsers ask for /favicon.ico whatever the page links: the site's icon (SVG), not a 404."""
+        return app.send_static_file("favicon.svg")
+
     @app.before_request
     def _no_nul() -> None:
         """A NUL character cannot be stored nor looked up in PostgreSQL's text: a path, query or form value

@@ -12,7 +12,7 @@ from tests.screens import csrf_token, sign_in
 
 pytestmark = pytest.mark.slow  # left out of make test-fast
 
-PUBLIC = {"/login", "/static/<path:filename>", "/api/openapi.json", "/api/docs"}
+PUBLIC = {"/login", "/static/<path:filename>", "/favicon.ico", "/api/openapi.json", "/api/docs"}
 VALUES = {"region_code": "320600", "year": "2026", "batch_id": "1", "instruction_id": "1", "token_id": "1",
           "code": "H32060000001", "username": "jiesuan1", "kind": "settlement", "upload_id": "1",
           "receivable_id": "1", "run_id": "1", "action": "demand", "presettlement_id": "1",

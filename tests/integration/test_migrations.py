@@ -97,3 +97,20 @@ def test_db_upgrade_warns_when_postgresql_runs_without_autovacuum(database_url, 
     assert result.exit_code == 0, result.output
     assert "数据库结构已是最新" in result.output
     assert ("关闭了 autovacuum" in result.output) == off
+
+
+def test_30_the_first_upgrade_of_a_new_database_says_it_created_the_schema(backend, monkeypatch):
+    """Issue 30: a new database's first db upgrade said "数据库结构已是最新" after creating the schema."""
+    from click.testing import CliRunner
+
+    from prepay_admin.console import cli
+
+    url = backend.empty_url()
+    try:
+        monkeypatch.setenv("DATABASE_URL", url)
+        first = CliRunner().invoke(cli, ["db", "upgrade"])
+        assert first.exit_code == 0 and "已创建数据库结构" in first.output, first.output
+        again = CliRunner().invoke(cli, ["db", "upgrade"])
+        assert again.exit_code == 0 and "数据库结构已是最新" in again.output
+    finally:
+        backend.drop(url)

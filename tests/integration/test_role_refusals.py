@@ -338,7 +338,7 @@ PATHS = {"<region_code>": REGION, "<year:year>": "2026", "<id:batch_id>": "1", "
          "<kind>": "institutions", "<id:receivable_id>": "1", "<id:run_id>": "1", "<id:presettlement_id>": "1",
          "<document_kind>": "agreement", "<name>": "nantong-2025", "<id:document_id>": "1",
          "<id:version>": str(load_profile("nantong-2025").version)}
-PUBLIC = {"/login", "/static/<path:filename>", "/api/openapi.json", "/api/docs"}
+PUBLIC = {"/login", "/static/<path:filename>", "/favicon.ico", "/api/openapi.json", "/api/docs"}
 
 
 def test_24_every_screen_is_read_by_every_department_of_the_region_but_users_and_the_audit_trail(client, app, region):

@@ -107,3 +107,14 @@ def test_in_production_the_app_refuses_to_start_without_a_secret_key(monkeypatch
         create_app()
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     assert create_app().config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_30_the_sign_in_page_focuses_one_field_and_never_writes_none(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert 'autofocus="None"' not in page and page.count("autofocus") == 1
+
+
+def test_30_the_site_has_an_icon(client):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert "favicon.svg" in client.get("/login").get_data(as_text=True)
