@@ -5,6 +5,7 @@ the ledger itself never leaves ``Decimal``.
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 from decimal import Decimal
 from typing import Any, Sequence
@@ -59,8 +60,14 @@ def sheet(title: str, subtitle: str, headers: Sequence[str], rows: Sequence[Sequ
             if cell.row < 3:
                 continue
             cell.border = border
-            if isinstance(cell.value, (int, Decimal)) and not isinstance(cell.value, bool):
+            if isinstance(cell.value, Decimal):
                 cell.number_format = MONEY_FORMAT
+            elif isinstance(cell.value, int) and not isinstance(cell.value, bool):
+                cell.number_format = "0"  # an id, a count, days: never "1.00" (issue 30)
+            elif isinstance(cell.value, dt.datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            elif isinstance(cell.value, dt.date):
+                cell.number_format = "yyyy-mm-dd"  # a date the spreadsheet can sort and compute with
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A4"

@@ -61,9 +61,9 @@ def batch_xlsx(screen: SignOffScreen) -> bytes:
 
 def receivables_xlsx(region_name: str, page: ReceivablePage) -> bytes:
     """The receivables view with ageing (RULES §5, §6), and each fund's tie to the ledger below it."""
-    rows = [[r.id, r.code, r.name, FUND_CN[r.fund], r.route_cn, r.method_cn, r.since.isoformat(), r.amount,
+    rows = [[r.id, r.code, r.name, FUND_CN[r.fund], r.route_cn, r.method_cn, r.since, r.amount,
              r.recovered, r.written_off, r.transferred, r.outstanding, r.state_cn,
-             r.due_on.isoformat() if r.due_on else "", r.overdue_days or "", r.age_band] for r in page.rows]
+             r.due_on or "", r.overdue_days or "", r.age_band] for r in page.rows]
     for tie in page.ties:
         rows.append(["", "", f"{FUND_CN[tie.fund]}：暂付款余额", "", "", "", "", None, None, None, None, tie.advance_balance,
                      "其中应收回", "", "", ""])
