@@ -12,7 +12,7 @@ from sqlalchemy.orm import sessionmaker
 from ..models import Application, Department, Institution
 from ..policy.transitions import APPLICATION, ApplicationState, CampaignState
 from ..validation import Choice, StrictBoolean, StrictSchema, Text, pointer_errors
-from .errors import NotFound, ServiceError
+from .errors import NotFound, Refused, ServiceError
 from .unit_of_work import campaign_step
 
 # The attachment of the Nantong text: 定点医疗机构自查情况, in its order.
@@ -62,13 +62,22 @@ def clean_answers() -> dict[str, Any]:
     return answers
 
 
+class AnswersRefused(Refused):
+    """The application form's answers refused, each by its question (``/commitment``), so that a screen
+    shows it beside its box; its summary says them plainly (a few questions, not a file)."""
+
+    @property
+    def summary(self) -> str:
+        return "；".join(message for _, message in self.problems)
+
+
 def apply(sessions: sessionmaker, region_code: str, year: int, institution_code: str, answers: dict[str, Any],
           submitted_on: dt.date, user: str) -> int:
     """Record an application (基金结算部门 receives it); refused after the profile's deadline."""
     try:
         clean = _SELF_CHECK.load(answers)
     except ValidationError as err:
-        raise ServiceError("；".join(f"{p}: {m}" for p, m in pointer_errors(err.messages)), "answers") from None
+        raise AnswersRefused(list(pointer_errors(err.messages)), "answers", "申请表的自查答复") from None
     with campaign_step(sessions, user, region_code, year, Department.FUND_SETTLEMENT) as step:
         session, region, campaign = step.session, step.region, step.campaign
         if campaign.state != CampaignState.OPEN:

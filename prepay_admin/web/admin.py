@@ -23,7 +23,7 @@ from ..services import administration
 from ..services.calendar import set_day
 from ..services.policy import record_override
 from ..validation import YEAR_MAX, YEAR_MIN, InputError, parse_date, read_json
-from .forms import submit
+from .forms import submit_form
 from .forms import username as _me  # the signed-in administrator (routes here name users `username`)
 from .params import int_arg, regions
 from .refusals import carry_out, refuse
@@ -103,7 +103,7 @@ def _users_page(status: int = 200, **bound):
 def _submit(action, form: FlaskForm, field: str, done: str, refused, succeeded):
     """Call a service: on success flash ``done`` and answer ``succeeded(result)``; a refusal answers
     ``refused()``, the form shown again with the message beside ``field`` (403 for who may not act)."""
-    return submit(action, getattr(form, field).errors, done, refused, succeeded)
+    return submit_form(action, form, field, done, refused, succeeded)
 
 
 def _to_users(_result=None):

@@ -33,7 +33,7 @@ from ..services import applications, determination, payment, payment_return, sig
 from ..services import batch as batches
 from ..services.campaign import open_campaign
 from ..validation import Money, parse_count
-from .forms import date_field, read_date, submit, username
+from .forms import date_field, read_date, submit, submit_form, username
 from .params import int_arg, text_arg
 from .refusals import attempt, carry_out
 
@@ -139,8 +139,8 @@ def _dated(form: FlaskForm, region_code: str, year: int, key: str):
 
 def _run(action, form, field: str, region_code: str, year: int, key: str, done: str):
     """Call a service; 403 for who may not act, the message beside ``field`` for anything else."""
-    return submit(action, getattr(form, field).errors, done, lambda: _page(region_code, year, 400, **{key: form}),
-                  lambda _: redirect(url_for("cycle.show", region_code=region_code, year=year)))
+    return submit_form(action, form, field, done, lambda: _page(region_code, year, 400, **{key: form}),
+                       lambda _: redirect(url_for("cycle.show", region_code=region_code, year=year)))
 
 
 def _act(action, region_code: str, year: int, key: str, done: str):

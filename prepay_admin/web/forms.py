@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Length
 from .. import clock
 from ..exports import XLSX
 from ..validation import YEAR_MAX, YEAR_MIN, Money, parse_date
-from .refusals import attempt
+from .refusals import attempt, attempt_on
 
 DATE_MESSAGE = f"日期格式须为 YYYY-MM-DD（{YEAR_MIN}—{YEAR_MAX} 年）"
 
@@ -72,6 +72,16 @@ def submit(action: Callable[[], Any], errors: list[str], done: str, refused: Cal
     ``then(result)`` (a redirect, after a POST); a refusal of who or where is a recorded 403; any other
     refusal is added to ``errors`` (a field's, shown beside it) and ``refused()`` shows the form again."""
     ok, result = attempt(action, errors)
+    if not ok:
+        return refused()
+    flash(done)
+    return then(result)
+
+
+def submit_form(action: Callable[[], Any], form: Any, default: str, done: str, refused: Callable[[], Any],
+                then: Callable[[Any], Any]) -> Any:
+    """``submit`` for a form: each refusal beside the field the service names (``attempt_on``)."""
+    ok, result = attempt_on(action, form, default)
     if not ok:
         return refused()
     flash(done)

@@ -46,3 +46,34 @@ def carry_out(action: Callable[[], Any]) -> Any:
         if err.field in ("user", "region"):
             refuse(err.message)
         abort(400, description=err.message)
+
+
+def attempt_on(action: Callable[[], Any], form: Any, default: str) -> tuple[bool, Any]:
+    """As ``attempt``, each refusal beside the form field the service names (issue 30: "/commitment: 须承诺…"
+    appeared under 机构编码, a short password under 用户名): the field of that name, else one whose name
+    begins or ends with it, else ``default``, the message then naming what it is about."""
+    try:
+        return True, action()
+    except (ServiceError, LedgerError) as err:
+        if err.field in ("user", "region"):
+            refuse(err.message)
+        problems = err.problems if isinstance(err, Refused) else [(err.field or "", err.message)]
+        for path, message in problems:
+            name = (path or "").strip("/").split("/")[-1]
+            field = _field_named(form, name)
+            if field is None:
+                getattr(form, default).errors.append(f"{path}: {message}" if path not in ("", "/", None)
+                                                     and name != default else message)
+            else:
+                field.errors.append(message)
+        return False, None
+
+
+def _field_named(form: Any, name: str) -> Any:
+    if not name:
+        return None
+    fields = {f.name: f for f in form}
+    if name in fields:
+        return fields[name]
+    near = [f for key, f in fields.items() if key.startswith(f"{name}_") or key.endswith(f"_{name}")]
+    return near[0] if len(near) == 1 else None

@@ -128,3 +128,33 @@ def test_15_the_signing_window_is_searched_and_paged(client, app):
     assert "名单内机构 1 家（符合“H32060000001”）" in found or "名单内机构 0 家" in found
     assert client.get(BASE + "?page=abc").status_code == 400
     assert client.get(BASE + "?q=" + "x" * 61).status_code == 400
+
+
+def test_30_a_refusal_stands_beside_the_field_it_is_about(client, app):
+    """Issue 30 (item 10): "/commitment: 须承诺…" appeared under 机构编码; a short password under 用户名."""
+    import re
+
+    from prepay_admin.services.campaign import open_campaign
+    from tests.cycle_helpers import REGION, YEAR, region_ready
+    from tests.screens import csrf_token, sign_in
+
+    sessions = app.extensions["prepay_sessions"]
+    region_ready(sessions, institutions=3)
+    open_campaign(sessions, REGION, YEAR, "caiwu1")
+    sign_in(client, "jiesuan1")
+    base = f"/cycle/{REGION}/{YEAR}"
+    page = client.post(f"{base}/apply", data={"csrf_token": csrf_token(client, base), "institution": "H32060000001",
+                                              "submitted_on": f"{YEAR - 1}-12-28", "last_assessment": "good",
+                                              "signed_by": "张三"})  # the commitment left unticked
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400
+    assert re.search(r'f?commitment[^>]*>[^<]*</label>\s*<p class="error" role="alert">[^<]*须承诺', html), html[-2000:]
+    assert "/commitment" not in html
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/password")})
+    sign_in(client, "guanli1")
+    made = client.post("/admin/users", data={"csrf_token": csrf_token(client, "/admin/users"), "username": "newone",
+                                             "name": "新人", "department": "finance", "region": REGION,
+                                             "password": "short1"})
+    text = made.get_data(as_text=True)
+    assert made.status_code == 400
+    assert re.search(r'id="password-error"[^>]*>密码须为', text), text[-1500:]
