@@ -149,7 +149,8 @@ def _line(r: Receivable, code: str, name: str, recovered, written_off, transferr
     return ReceivableLine(r.id, code, name, r.fund.value, r.route.value, ROUTE_CN[r.route], METHOD_CN[r.method],
                           r.since, r.amount, recovered, written_off, transferred, outstanding, r.state,
                           RECEIVABLE.label(r.state), r.due_on, (today - r.due_on).days if late else 0, age,
-                          age_band(age), last_on)
+                          # a settled debt has no age (issue 30: settled ones still showed 账龄)
+                          age_band(age) if r.state in RECEIVABLE_OPEN_STATES and outstanding > 0 else "—", last_on)
 
 
 def ties(session: Session, region_id: int, region_code: str) -> tuple[FundTie, ...]:

@@ -223,3 +223,17 @@ def test_26_a_pre_settlement_through_the_api(app, client):
     listed = call("shenji1", f"/api/v1/regions/{REGION}/presettlements")
     assert listed.json[0]["state"] == "paid"
     books_sound(sessions)
+
+
+def test_30_a_settled_debt_shows_no_age(sessions):
+    """Issue 30 (item 10): settled receivables still showed 账龄 and 逾期."""
+    import datetime as dt
+
+    from prepay_admin.policy.transitions import RECEIVABLE_OPEN_STATES
+    from prepay_admin.queries.receivables import receivables
+
+    load_demo(sessions, institutions=6, seed=2026, year=2026, years=2)
+    page = receivables(sessions, REGION, dt.date(2026, 12, 31), status="all", page=1, size=500)
+    settled = [r for r in page.rows if r.state not in RECEIVABLE_OPEN_STATES]
+    assert settled and all(r.age_band == "—" and r.overdue_days == 0 for r in settled)
+    assert all(r.age_band != "—" for r in page.rows if r.state in RECEIVABLE_OPEN_STATES and r.outstanding > 0)
