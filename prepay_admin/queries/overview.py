@@ -229,6 +229,14 @@ def reason_texts(reasons: list[dict]) -> tuple[str, ...]:
     return tuple(f"{r['message']}（{r['article']}）" for r in reasons)
 
 
+def latest_year(sessions: sessionmaker, region_code: str) -> int | None:
+    """The newest year of a region with fund figures: the year the dashboard opens on, and the one the
+    navigation offers on a page that is about no year (issue 30)."""
+    with sessions() as session:
+        return session.scalar(select(func.max(FundPositionRecord.year)).join(
+            Region, Region.id == FundPositionRecord.region_id).where(Region.code == region_code))
+
+
 def region_years(sessions: sessionmaker) -> tuple[dict[str, list[int]], dict[str, str]]:
     """Each region's years with fund figures (newest first), and the regions' names, by code."""
     with sessions() as session:

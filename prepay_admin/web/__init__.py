@@ -15,7 +15,7 @@ from ..policy.departments import Department
 from ..policy.money import fmt_yuan_cn
 from ..policy.reasons import FUND_CN
 from ..queries.dashboard import dashboard
-from ..queries.overview import region_years
+from ..queries.overview import latest_year, region_years
 from .params import int_arg, regions
 
 bp = Blueprint("web", __name__)
@@ -44,7 +44,10 @@ def _region_in_view() -> dict:
     who = current_user.identity if current_user.is_authenticated else None
     region = args.get("region_code") or request.args.get("region") or (who.regions[0] if who and who.regions else None)
     year = args.get("year") or _year_arg()
-    return {"nav_region": region, "nav_year": year, "nav_policy_year": year or clock.today().year,
+    # a page about no year (receivables, the books, documents) still offers the year's screens: the newest
+    # year with fund figures, the one the dashboard opens on (issue 30: the bar dropped them)
+    nav_year = year or (latest_year(extensions.sessions(), region) if region and who is not None else None)
+    return {"nav_region": region, "nav_year": nav_year, "nav_policy_year": year or clock.today().year,
             "nav_admin": who is not None and who.department == Department.ADMINISTRATOR}
 
 

@@ -84,3 +84,15 @@ def test_24_the_finance_department_closes_a_period_and_reopens_it_with_a_reason(
                                                                    "reason": "补记一笔"}, follow_redirects=True)
     page = reopened.get_data(as_text=True)
     assert "已撤销最近一次结账" in page and "补记一笔" in page and "尚未结账" in page
+
+
+def test_30_a_page_about_no_year_still_offers_the_years_screens(client, app):
+    """Issue 30 (item 10): the navigation dropped 年度预付办理, 核定名单 and 试算 on pages about no year."""
+    from prepay_admin.services.demo import load_demo
+    from tests.screens import sign_in
+
+    load_demo(app.extensions["prepay_sessions"], institutions=3, seed=2026, year=2026, play=False)
+    sign_in(client, "caiwu1")
+    for path in ("/recovery/320600", "/documents/320600", "/institutions/320600"):
+        page = client.get(path).get_data(as_text=True)
+        assert "/cycle/320600/2026" in page and "核定名单" in page, path
