@@ -114,9 +114,17 @@ def test_28_the_application_role_can_neither_erase_nor_rewrite_history(played, e
         with engine.begin() as conn:  # what the application does remains possible
             conn.exec_driver_sql(f"SET LOCAL ROLE {role}")
             conn.exec_driver_sql("INSERT INTO audit_event (at, actor, kind, detail) VALUES (now(), 'a', 'login', 'x')")
-            done = conn.exec_driver_sql(
-                "UPDATE issued_document SET superseded_by_id = (SELECT MAX(id) FROM issued_document) "
-                "WHERE id = (SELECT MIN(id) FROM issued_document) AND superseded_by_id IS NULL")
+            # issuing a document again: the new one is registered, the one it replaces points to it
+            first = conn.exec_driver_sql("SELECT MIN(id) FROM issued_document WHERE superseded_by_id IS NULL"
+                                         ).scalar()
+            later = conn.exec_driver_sql(
+                "INSERT INTO issued_document (region_id, kind, subject, institution_id, year, file_name, sha256, "
+                "source_json, template_sha256, generated_by, generated_at) "
+                "SELECT region_id, kind, subject, institution_id, year, file_name, sha256, source_json, "
+                f"template_sha256, generated_by, now() FROM issued_document WHERE id = {first} RETURNING id"
+            ).scalar()
+            done = conn.exec_driver_sql(f"UPDATE issued_document SET superseded_by_id = {later} "
+                                        f"WHERE id = {first} AND superseded_by_id IS NULL")
             assert done.rowcount == 1
     finally:
         with engine.begin() as conn:
