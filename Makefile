@@ -1,5 +1,5 @@
 # Two commands do all set-up on a fresh machine with python3 (>= 3.11) and make:
-#   make run    install, migrate the SQLite database, load the demo region, serve on :5000
+#   make run    install, migrate the SQLite database, load the demo region, serve on :5000 with the scheduler
 #   make test   install and run the whole suite (PostgreSQL too where reachable; required under CI=true)
 #   make test-fast   the quick loop: unit and SQLite tests, without those marked slow
 PYTHON ?= python3
@@ -27,7 +27,12 @@ migrate: install
 demo: migrate
 	$(BIN)/prepay-admin demo load
 
+# the web server and, beside it, the scheduler (reminders, overdue demands, the nightly ledger verify: the
+# to-do list's notices); Ctrl-C stops both. SCHEDULER=0 serves the screens alone.
+SCHEDULER ?= 1
 run: demo
+	@if [ "$(SCHEDULER)" = 1 ]; then $(BIN)/prepay-admin scheduler run & sched=$$!; \
+	  trap 'kill $$sched 2>/dev/null; wait $$sched 2>/dev/null' EXIT INT TERM; fi; \
 	$(BIN)/prepay-admin run --host $(HOST) --port $(PORT)
 
 test: install

@@ -21,6 +21,7 @@ from sqlalchemy.orm import sessionmaker
 
 from .clock import TIMEZONE, today, utcnow
 from .models import JobRun
+from .policy.departments import Department
 from .queries.ledger import audit, current_heads, verified_heads
 from .services import deadlines, receivables
 from .services.books import remember_verified_heads
@@ -76,7 +77,8 @@ def verify_books(sessions: sessionmaker, day: dt.date) -> int:
         with sessions.begin() as session:
             deadlines.notify(session, f"ledger-verify:{day}", "ledger_breach",
                              f"{day} 账簿夜间校验发现问题：{named}{more}。请财务管理部门会同稽核核查"
-                             f"（prepay-admin ledger verify 列出全部）"[:500])
+                             f"（prepay-admin ledger verify 列出全部）"[:500],
+                             region_id=None, department=Department.FINANCE)
     return len(breaches)
 
 

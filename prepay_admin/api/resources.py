@@ -21,6 +21,7 @@ from ..queries.cycle import instructions, status
 from ..queries.dashboard import dashboard
 from ..queries.overview import determination_page
 from ..queries.signoff import sign_off_screen
+from ..queries.todo import todo_list
 from ..services import batch as batches
 from ..services import payment, payment_return, signing
 from ..services.applications import apply
@@ -44,6 +45,7 @@ from .schemas.resources import (
     RegionOut,
     RegisteredOut,
     ReturnConfirmedOut,
+    TodoListOut,
     SecurityIn,
     SignedAgreementOut,
     SignedOut,
@@ -140,6 +142,19 @@ class Dashboard(MethodView):
         region(region_code)
         board = call(lambda: dashboard(sessions(), region_code, year, clock.today()))
         return {**board.__dict__, "outstanding": {str(k): v for k, v in board.outstanding.items()}}
+
+
+@blp.route("/regions/<region_code>/todo")
+class Todo(MethodView):
+    @blp.response(200, TodoListOut)
+    @blp.doc(responses=ERRORS)
+    def get(self, region_code: str):
+        """What waits in the region (待办): each department's work with its count, deadline and article, the
+        caller's own apart, and the scheduler's notices of the last week addressed to the caller."""
+        region(region_code)
+        me = caller()
+        found = call(lambda: todo_list(sessions(), region_code, clock.today(), me.department))
+        return {**found.__dict__, "mine": found.of(me.department)}
 
 
 @blp.route("/regions/<region_code>/campaigns/<year:year>/applications")

@@ -51,6 +51,10 @@ class Notice(Base):
     kind: Mapped[str] = mapped_column(String(30))  # reminder, warning
     message: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # whom it is for (issue 30, the to-do list): the region it is about (None: the whole service) and the
+    # department that acts on it (None: everyone of the region)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"), index=True)
+    department: Mapped[str | None] = mapped_column(String(30))
 
 
 class AuditEvent(Base):

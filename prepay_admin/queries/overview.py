@@ -23,7 +23,6 @@ from ..models import (
     DeterminationAdvance,
     FundPositionRecord,
     Institution,
-    Notice,
     PaymentBatch,
     Region,
     Staff,
@@ -34,6 +33,7 @@ from ..policy.transitions import BATCH, CAMPAIGN, DETERMINATION, DeterminationSt
 from ..services.batch import valid_sign_offs
 from ..services.rules import effective_profile
 from ..services.unit_of_work import find_region
+from .todo import notices_for
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def campaign_overview(sessions: sessionmaker, region_code: str, year: int) -> Ca
         books = {fund: find_book(session, region.code, fund) for fund in Fund}
         balances, holders = reports.sub_ledger_summary(session, [b.id for b in books.values() if b], Role.ADVANCE)
         held = {fund: balances[b.id] if b else Decimal("0.00") for fund, b in books.items()}
-        notices = tuple(session.scalars(select(Notice.message).order_by(Notice.id.desc()).limit(10)))
+        notices = tuple(n.message for n in notices_for(session, region.id, None, limit=10))
         gates = tuple(GateLine(g.fund, g.payable_months, g.open, reason_texts(json.loads(g.reasons_json)),
                                names.get(g.computed_by, g.computed_by)) for g in campaign.fund_gates)
         return CampaignOverview(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..clock import utcnow
 from ..models import Campaign, Determination, Institution, Notice, PaymentBatch, Region
+from ..policy.departments import Department
 from ..policy.transitions import DETERMINATION, IN_SIGNING_WINDOW, BatchState, CampaignState, DeterminationState
 from .calendar import year_known
 from .rules import effective_profile
@@ -47,7 +48,8 @@ def sweep(sessions: sessionmaker, today: dt.date, actor: str = "scheduler") -> S
                 if candidates:
                     notify(session, f"provisional-sweep:{campaign.id}", "warning",
                            f"{campaign.year} 年度签约期限 {campaign.signing_deadline} 为暂定（节假日安排未载入），"
-                           f"{len(candidates)} 家机构未被自动视作放弃，请载入节假日安排后核对")
+                           f"{len(candidates)} 家机构未被自动视作放弃，请载入节假日安排后核对",
+                           region_id=campaign.region_id, department=Department.FUND_SETTLEMENT)
                 continue
             for det_id, state in candidates:
                 target = DETERMINATION.next(state, "give_up")
@@ -77,7 +79,8 @@ def remind(sessions: sessionmaker, today: dt.date, within_days: int = 3) -> int:
         for det, inst, campaign in rows:
             todo = "办理担保、抵押手续并签订预付协议" if det.state == DeterminationState.LISTED else "签订预付协议"
             written += notify(session, f"remind:{det.id}:{today}", "reminder",
-                              f"{inst.name}（{inst.code}）须于 {campaign.signing_deadline} 前{todo}，逾期视作放弃")
+                              f"{inst.name}（{inst.code}）须于 {campaign.signing_deadline} 前{todo}，逾期视作放弃",
+                              region_id=campaign.region_id, department=Department.FUND_SETTLEMENT)
     return written
 
 
@@ -104,7 +107,8 @@ def remind_payment(sessions: sessionmaker, today: dt.date, within_days: int = 7)
             when = "已逾期" if today > due else f"还有 {(due - today).days} 天"
             written += notify(session, f"pay-by:{campaign.id}:{today}", "warning" if today > due else "reminder",
                               f"{region.name} {campaign.year} 年度预付金须于 {due} 前完成审核确认并拨付（{when}）："
-                              f"尚有 {unpaid} 家机构未拨付、{open_batches} 个批次未完成")
+                              f"尚有 {unpaid} 家机构未拨付、{open_batches} 个批次未完成",
+                              region_id=region.id, department=None)
     return written
 
 
@@ -117,15 +121,19 @@ def check_calendar(sessions: sessionmaker, today: dt.date) -> bool:
             return False
         notify(session, f"calendar:{today.year + 1}:{today}", "warning",
                f"{today.year + 1} 年节假日安排尚未载入：签约期限将按周一至周五暂定。"
-               f"请升级日历库或录入国务院办公厅通知的节假日安排")
+               f"请升级日历库或录入国务院办公厅通知的节假日安排", region_id=None, department=Department.ADMINISTRATOR)
         return True
 
 
-def notify(session: Session, key: str, kind: str, message: str) -> int:
-    """Write a notice once per key, whoever else is writing it (returns 1 if this call wrote it)."""
+def notify(session: Session, key: str, kind: str, message: str, *, region_id: int | None,
+           department: Department | None) -> int:
+    """Write a notice once per key, whoever else is writing it (returns 1 if this call wrote it). It is
+    addressed to a region (None: the whole service) and the department that acts on it (None: everyone),
+    whose to-do lists show it."""
     dialect = session.get_bind().dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Notice)
-    written = session.execute(insert.values(key=key, kind=kind, message=message, created_at=utcnow())
+    written = session.execute(insert.values(key=key, kind=kind, message=message, created_at=utcnow(),
+                                            region_id=region_id, department=department)
                               .on_conflict_do_nothing(index_elements=["key"]).returning(Notice.id)).first()
     return 0 if written is None else 1
 

@@ -504,5 +504,6 @@ def warn_overdue(sessions: sessionmaker, today: dt.date) -> int:
                     court_action[region.id] = effective_profile(session, region, today.year).year_end.court_action
                 written += notify(session, f"overdue:{rid}:{today}", "warning",
                                   f"{region.name} {code} {name} 未按催收通知 {ref} 于 {due} 前交回，尚欠 {outstanding:,.2f} 元"
-                                  f"（逾期 {(today - due).days} 天）：可{court_action[region.id]}或申报破产债权")
+                                  f"（逾期 {(today - due).days} 天）：可{court_action[region.id]}或申报破产债权",
+                                  region_id=region.id, department=Department.FINANCE)
     return written

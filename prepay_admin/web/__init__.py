@@ -5,17 +5,18 @@ The landing page is the dashboard of a region's year; the other screens hang off
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from accounting.reports import side
 
 from .. import clock, extensions
-from ..policy.departments import Department
+from ..policy.departments import DEPARTMENT_CN, Department
 from ..policy.money import fmt_yuan_cn
 from ..policy.reasons import FUND_CN
 from ..queries.dashboard import dashboard
 from ..queries.overview import latest_year, region_years
+from ..queries.todo import todo_list
 from .params import int_arg, regions
 
 bp = Blueprint("web", __name__)
@@ -61,6 +62,24 @@ def _side(value) -> str:
     return side(value)
 
 
+# where each kind of work is done (``queries.todo.Todo.screen``)
+SCREENS = {
+    "cycle": lambda region, ids: url_for("cycle.show", region_code=region, year=ids["year"]),
+    "batch": lambda region, ids: url_for("batches.show", batch_id=ids["batch_id"]),
+    "presettlement": lambda region, ids: url_for("recovery.presettlement_", region_code=region,
+                                                 presettlement_id=ids["presettlement_id"]),
+    "settlements": lambda region, ids: url_for("recovery.runs", region_code=region),
+    "receivables": lambda region, ids: url_for("recovery.list_", region_code=region),
+    "imports": lambda region, ids: url_for("imports.index", region_code=region),
+    "calendar": lambda region, ids: url_for("admin.calendar"),
+}
+
+
+@bp.app_template_global()
+def todo_url(region_code: str, item) -> str:
+    return SCREENS[item.screen](region_code, item.ids)
+
+
 @bp.get("/")
 def index():
     years_by_region, names = region_years(extensions.sessions())
@@ -73,7 +92,10 @@ def index():
         abort(404)
     years = years_by_region[code]
     year = int_arg("year", years[0] if years else 0, 2100)
-    common = dict(regions=names, years_by_region=years_by_region, region_code=code, year=year)
+    me = current_user.identity
+    todo = todo_list(extensions.sessions(), code, clock.today(), me.department)
+    common = dict(regions=names, years_by_region=years_by_region, region_code=code, year=year, todo=todo,
+                  mine=todo.of(me.department), department_cn=DEPARTMENT_CN, me=me)
     if year not in years:
         return render_template("index.html", selected=None, message="该统筹地区还没有基金结余数据。", **common)
     board = dashboard(extensions.sessions(), code, year, clock.today())

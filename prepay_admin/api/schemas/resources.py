@@ -241,6 +241,37 @@ class DeadlineOut(Schema):
     done = fields.Boolean()
 
 
+class TodoOut(Schema):
+    department = fields.String(metadata={"description": "whose duty it is (24§)"})
+    key = fields.String(metadata={"description": "the kind of work: open_year, fund_figures, determine, fix_list, "
+                                                 "security, agreement, prepare, submit_batch, sign_batch, "
+                                                 "return_batch, pay_batch, confirm, sign_presettlement, "
+                                                 "pay_presettlement, settle, receivables, overdue, calendar"})
+    label = fields.String()
+    count = fields.Integer()
+    screen = fields.String()
+    ids = fields.Dict(keys=fields.String(), values=fields.Integer())
+    due = fields.Date(allow_none=True)
+    days_left = fields.Integer(allow_none=True)
+    article = fields.String()
+
+
+class NoticeOut(Schema):
+    at = fields.DateTime()
+    kind = fields.String()
+    message = fields.String()
+
+
+class TodoListOut(Schema):
+    region_code = fields.String()
+    region_name = fields.String()
+    today = fields.Date()
+    mine = fields.List(fields.Nested(TodoOut), metadata={"description": "what waits for the caller's department"})
+    items = fields.List(fields.Nested(TodoOut), metadata={"description": "what waits in the region, every department's"})
+    notices = fields.List(fields.Nested(NoticeOut), metadata={"description": "the scheduler's notices of the last "
+                                                                            "week for the caller's department"})
+
+
 class DashboardOut(Schema):
     region_name = fields.String()
     year = fields.Integer()

@@ -1,0 +1,279 @@
+"""What waits for whom (待办): per region, each piece of work that is due, the department whose duty it is
+(24§), how many it concerns, by when, and the screen where it is done; and the scheduler's notices
+addressed to the region and department.
+
+Every item is a count of a state the services define (an application submitted, a batch whose next
+level is a department's, an instruction pending, a receivable demanded and overdue): nothing here decides
+what a step may do, only where a department's attention is due. The screens link each item by its
+``screen``; the API returns the same items.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import func, or_, select, type_coerce
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..db import Money
+from ..models import (
+    Application,
+    BatchItem,
+    Campaign,
+    Determination,
+    FundPositionRecord,
+    Institution,
+    MonthlyPayout,
+    Notice,
+    PaymentBatch,
+    PaymentInstruction,
+    PreSettlement,
+    Receivable,
+    Region,
+    SettlementRun,
+)
+from ..policy.departments import Department
+from ..policy.transitions import (
+    ApplicationState,
+    BatchState,
+    CampaignState,
+    DeterminationState,
+    PaymentState,
+    PresettlementState,
+    ReceivableState,
+)
+from ..services.batch import chain_of, next_level
+from ..services.calendar import year_known
+from ..services.receivables import recovered_sum
+from ..services.unit_of_work import find_region
+
+NOTICE_DAYS = 7  # the scheduler's notices of the last week are shown; older ones are in the audit of jobs
+NOTICES_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class Todo:
+    department: Department  # whose duty it is (24§)
+    key: str  # what kind of work: one per item kind, stable for tests and the API
+    label: str  # what to do, in the words of the texts
+    count: int  # how many objects wait
+    screen: str  # where it is done: cycle, batch, presettlement, receivables, settlements, imports, calendar
+    ids: dict = field(default_factory=dict)  # the screen's parameters: year, batch_id, presettlement_id
+    due: dt.date | None = None
+    days_left: int | None = None  # calendar days from today; negative: overdue
+    article: str = ""
+
+
+@dataclass(frozen=True)
+class NoticeLine:
+    at: dt.datetime
+    kind: str  # reminder, warning, ledger_breach
+    message: str
+
+
+@dataclass(frozen=True)
+class TodoList:
+    region_code: str
+    region_name: str
+    today: dt.date
+    items: tuple[Todo, ...]  # every department's, in the order of the year's work
+    notices: tuple[NoticeLine, ...]
+
+    def of(self, department: Department) -> tuple[Todo, ...]:
+        return tuple(t for t in self.items if t.department == department)
+
+
+def notices_for(session: Session, region_id: int, department: Department | None, since: dt.datetime | None = None,
+                limit: int = NOTICES_SHOWN) -> tuple[NoticeLine, ...]:
+    """The scheduler's notices for the region (or the whole service) and the department (or everyone)."""
+    query = select(Notice.created_at, Notice.kind, Notice.message).where(
+        or_(Notice.region_id == region_id, Notice.region_id.is_(None)))
+    if department is not None:
+        query = query.where(or_(Notice.department == department.value, Notice.department.is_(None)))
+    if since is not None:
+        query = query.where(Notice.created_at >= since)
+    return tuple(NoticeLine(*row) for row in session.execute(query.order_by(Notice.id.desc()).limit(limit)))
+
+
+def todo_list(sessions: sessionmaker, region_code: str, today: dt.date,
+              department: Department | None = None) -> TodoList:
+    """What waits in the region, for every department (``items``); the notices of the last week, for
+    ``department`` if given."""
+    with sessions() as session:
+        region = find_region(session, region_code)
+        items: list[Todo] = []
+        items += _years_to_open(session, region, today)
+        for campaign in session.scalars(select(Campaign).where(Campaign.region_id == region.id)
+                                        .order_by(Campaign.year)):
+            items += _campaign_work(session, campaign, today)
+        items += _signatures_due(session, region)
+        items += _presettlement_work(session, region)
+        items += _settlements_to_run(session, region)
+        items += _receivable_work(session, region, today)
+        if today.month >= 11 and not year_known(session, today.year + 1):
+            items.append(Todo(Department.ADMINISTRATOR, "calendar", f"载入 {today.year + 1} 年节假日安排（签约期限按工作日计算）",
+                              1, "calendar", {}, dt.date(today.year, 12, 31), (dt.date(today.year, 12, 31) - today).days,
+                              "15§(三)"))
+        since = dt.datetime.combine(today - dt.timedelta(days=NOTICE_DAYS), dt.time(), tzinfo=dt.timezone.utc)
+        return TodoList(region.code, region.name, today, tuple(i for i in items if i.count),
+                        notices_for(session, region.id, department, since))
+
+
+def _days(due: dt.date | None, today: dt.date) -> int | None:
+    return None if due is None else (due - today).days
+
+
+def _years_to_open(session: Session, region: Region, today: dt.date) -> list[Todo]:
+    """9§, 15§: a year with the fund's figures and no campaign yet, up to next year, is the finance
+    department's to open (the earliest first: the year that is due)."""
+    opened = select(Campaign.year).where(Campaign.region_id == region.id)
+    years = session.scalars(select(FundPositionRecord.year).where(
+        FundPositionRecord.region_id == region.id, FundPositionRecord.year <= today.year + 1,
+        FundPositionRecord.year.not_in(opened)).distinct().order_by(FundPositionRecord.year)).all()
+    items = [Todo(Department.FINANCE, "open_year", f"开启 {y} 年度预付（测算基金可支付月数）", 1, "cycle", {"year": y},
+                  article="9§、15§") for y in years[:1]]
+    coming = today.year + 1
+    if today.month >= 10 and not years and not session.scalar(select(func.count()).select_from(FundPositionRecord).where(
+            FundPositionRecord.region_id == region.id, FundPositionRecord.year == coming)):
+        # the next year cannot be opened before its fund figures are in (9§): say so in the autumn
+        items.append(Todo(Department.FINANCE, "fund_figures", f"导入 {coming} 年度基金结余数据（开启 {coming} 年度预付的前提）",
+                          1, "imports", {}, article="9§"))
+    return items
+
+
+def _campaign_work(session: Session, campaign: Campaign, today: dt.date) -> list[Todo]:
+    year, ids = campaign.year, {"year": campaign.year}
+    items: list[Todo] = []
+    if campaign.state == CampaignState.OPEN:
+        submitted = session.scalar(select(func.count()).select_from(Application).where(
+            Application.campaign_id == campaign.id, Application.state == ApplicationState.SUBMITTED))
+        items.append(Todo(Department.FUND_SETTLEMENT, "determine", f"{year} 年度：{submitted} 份预付申请待审核核定",
+                          submitted, "cycle", ids, article="10§、12§、15§(二)"))
+    states = dict(session.execute(select(Determination.state, func.count()).where(
+        Determination.campaign_id == campaign.id, Determination.run == campaign.determination_run)
+        .group_by(Determination.state)).all())
+    if campaign.state == CampaignState.OPEN and states.get(DeterminationState.COMPUTED):
+        n = states[DeterminationState.COMPUTED]
+        items.append(Todo(Department.FUND_SETTLEMENT, "fix_list", f"{year} 年度：已核定 {n} 家，待确定预付名单",
+                          n, "cycle", ids, article="15§(二)"))
+    if campaign.state == CampaignState.LIST_FIXED:
+        due = campaign.signing_deadline
+        listed, secured = states.get(DeterminationState.LISTED, 0), states.get(DeterminationState.SECURED, 0)
+        items.append(Todo(Department.FUND_SETTLEMENT, "security", f"{year} 年度：{listed} 家待办理担保、抵押手续",
+                          listed, "cycle", ids, due, _days(due, today), "13§、15§(三)"))
+        items.append(Todo(Department.FUND_SETTLEMENT, "agreement", f"{year} 年度：{secured} 家已办理担保，待签订预付协议",
+                          secured, "cycle", ids, due, _days(due, today), "15§(三)"))
+        unbatched = session.scalar(select(func.count()).select_from(Determination).where(
+            Determination.campaign_id == campaign.id, Determination.state == DeterminationState.SIGNED,
+            Determination.id.not_in(select(BatchItem.determination_id))))
+        items.append(Todo(Department.FUND_SETTLEMENT, "prepare", f"{year} 年度：{unbatched} 家已签协议，待编制拨付批次",
+                          unbatched, "cycle", ids, article="24§(二)"))
+    for batch_id, state in session.execute(select(PaymentBatch.id, PaymentBatch.state).where(
+            PaymentBatch.campaign_id == campaign.id, PaymentBatch.state.in_((BatchState.DRAFT, BatchState.APPROVED,
+                                                                             BatchState.PAYING)))):
+        if state == BatchState.DRAFT:
+            items.append(Todo(Department.FUND_SETTLEMENT, "submit_batch", f"拨付批次 {batch_id}：待核对并提交逐级审核",
+                              1, "batch", {"batch_id": batch_id}, article="24§(五)"))
+        elif state == BatchState.APPROVED:
+            items.append(Todo(Department.FINANCE, "pay_batch", f"拨付批次 {batch_id}：逐级审核已通过，待下达拨付指令",
+                              1, "cycle", ids, article="15§(四)、24§(一)"))
+        else:
+            pending = session.scalar(select(func.count()).select_from(PaymentInstruction).where(
+                PaymentInstruction.batch_id == batch_id, PaymentInstruction.state == PaymentState.PENDING))
+            items.append(Todo(Department.FINANCE, "confirm", f"拨付批次 {batch_id}：{pending} 笔拨付指令待确认到账（银行回单）",
+                              pending, "cycle", ids, article="24§(一)"))
+    return items
+
+
+def _signatures_due(session: Session, region: Region) -> list[Todo]:
+    """24§(五), RULES §4: a batch in review waits for the department of its chain's next level."""
+    items = []
+    chains: dict[int, object] = {}
+    for batch, campaign in session.execute(select(PaymentBatch, Campaign).join(Campaign)
+                                           .where(Campaign.region_id == region.id,
+                                                  PaymentBatch.state == BatchState.SIGNING)
+                                           .order_by(PaymentBatch.id)):
+        if campaign.id not in chains:
+            chains[campaign.id] = chain_of(session, campaign)
+        level = next_level(batch, chains[campaign.id])  # type: ignore[arg-type]
+        if level is not None:
+            items.append(Todo(level.department, "sign_batch", f"拨付批次 {batch.id}（{campaign.year} 年度）待“{level.title}”签字",
+                              1, "batch", {"batch_id": batch.id}, article="24§(五)"))
+        else:  # the profile's chain changed while it was in review: its preparer returns it
+            items.append(Todo(Department.FUND_SETTLEMENT, "return_batch",
+                              f"拨付批次 {batch.id}：审核环节已随政策参数方案变更，须退回后重新签字",
+                              1, "batch", {"batch_id": batch.id}, article="24§(五)"))
+    return items
+
+
+def _presettlement_work(session: Session, region: Region) -> list[Todo]:
+    """26§: a pre-settlement in review waits for its chain's next level; an approved one for payment."""
+    from ..services.presettlement import next_level as presettlement_next
+    from .receivables import _chain
+
+    items = []
+    known: dict = {}
+    for p, code in session.execute(select(PreSettlement, Institution.code).join(Institution)
+                                   .where(PreSettlement.region_id == region.id,
+                                          PreSettlement.state.in_((PresettlementState.DRAFT,
+                                                                   PresettlementState.SIGNING,
+                                                                   PresettlementState.APPROVED)))
+                                   .order_by(PreSettlement.id)):
+        ids = {"presettlement_id": p.id}
+        what = f"月度预结算 {p.id}（{code}，{p.month:%Y年%m月}）"
+        if p.state == PresettlementState.APPROVED:
+            items.append(Todo(Department.FINANCE, "pay_presettlement", f"{what}：审核已通过，待拨付", 1,
+                              "presettlement", ids, article="26§"))
+            continue
+        level = presettlement_next(session, p, _chain(session, p, known))
+        if level is not None:
+            items.append(Todo(level.department, "sign_presettlement", f"{what}：待“{level.title}”签字", 1,
+                              "presettlement", ids, article="26§"))
+    return items
+
+
+def _settlements_to_run(session: Session, region: Region) -> list[Todo]:
+    """17§, 20§(二)1: a month whose settlement data is imported, after the last month settled (or, before
+    any, from the month the first advance was paid), waits for the finance department's run, which
+    withholds what is owed back."""
+    items = []
+    first_paid = session.scalar(select(func.min(PaymentInstruction.paid_on)).join(PaymentBatch)
+                                .join(Campaign).where(Campaign.region_id == region.id))
+    for fund, last in session.execute(
+            select(MonthlyPayout.fund, func.max(SettlementRun.month))
+            .join(Institution, Institution.id == MonthlyPayout.institution_id)
+            .outerjoin(SettlementRun, (SettlementRun.region_id == region.id) & (SettlementRun.fund == MonthlyPayout.fund)
+                       & (SettlementRun.kind == "monthly"))
+            .where(Institution.region_id == region.id).group_by(MonthlyPayout.fund)):
+        start = last if last is not None else (first_paid.replace(day=1) if first_paid else None)
+        if start is None:
+            continue
+        months = session.scalars(
+            select(MonthlyPayout.month).join(Institution, Institution.id == MonthlyPayout.institution_id)
+            .where(Institution.region_id == region.id, MonthlyPayout.fund == fund,
+                   MonthlyPayout.month > start if last is not None else MonthlyPayout.month >= start)
+            .distinct().order_by(MonthlyPayout.month)).all()
+        if months:
+            label = "职工" if fund.value == "employee" else "居民"
+            items.append(Todo(Department.FINANCE, "settle", f"{label}医保：{len(months)} 个月的结算数据已导入、尚未结算"
+                              f"（最早 {months[0]:%Y年%m月}）", len(months), "settlements", {}, article="17§、20§(二)1"))
+    return items
+
+
+def _receivable_work(session: Session, region: Region, today: dt.date) -> list[Todo]:
+    """20§(二): money owed and not demanded yet; demands overdue (sue, or claim in bankruptcy)."""
+    done = recovered_sum()
+    outstanding = type_coerce(Receivable.amount - func.coalesce(done.c.recovered, 0), Money())
+    rows = session.execute(select(Receivable.state, Receivable.due_on, outstanding)
+                           .outerjoin(done, done.c.receivable_id == Receivable.id)
+                           .where(Receivable.region_id == region.id,
+                                  Receivable.state.in_((ReceivableState.OPEN, ReceivableState.DEMANDED)))).all()
+    open_ = sum(1 for state, _, owed in rows if state == ReceivableState.OPEN and owed > Decimal("0"))
+    overdue = [due for state, due, owed in rows
+               if state == ReceivableState.DEMANDED and due is not None and due < today and owed > Decimal("0")]
+    first = min(overdue) if overdue else None
+    return [Todo(Department.FINANCE, "receivables", f"{open_} 笔应收预付金尚未催收（结算扣回、通知交回或催收）",
+                 open_, "receivables", {}, article="17§、20§(二)1"),
+            Todo(Department.FINANCE, "overdue", f"{len(overdue)} 笔催收逾期未交回（可提起诉讼或申报破产债权）",
+                 len(overdue), "receivables", {}, first, _days(first, today), "20§(二)4–5")]

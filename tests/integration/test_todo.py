@@ -1,0 +1,125 @@
+"""Issue 30: the landing page lists, for each department, exactly what waits for it (待办), and links it to
+the screen where it is done; the scheduler's notices go to the region and department they are for."""
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from prepay_admin import clock
+from prepay_admin.models import Determination, Notice, Region
+from prepay_admin.policy.departments import Department
+from prepay_admin.policy.transitions import DeterminationState
+from prepay_admin.queries.todo import todo_list
+from prepay_admin.services import batch
+from prepay_admin.services.deadlines import notify, remind
+from prepay_admin.services.demo import load_demo
+from prepay_admin.services.demo_cycle import SIGNERS
+from tests.cycle_helpers import YEAR, batch_awaiting_sign_off
+from tests.screens import sign_in
+from tests.signing_helpers import batch_signers
+
+REGION = "320699"
+ON = dt.date(YEAR, 1, 9)
+STAFF = {Department.FUND_SETTLEMENT: "jiesuan1", Department.FINANCE: "caiwu1", Department.INTERNAL_AUDIT: "neishen1",
+         Department.ADMINISTRATION: "yibaoju1", Department.FINANCE_BUREAU: "caizhengju1",
+         Department.INSPECTION: "jihe1", Department.AUDITOR: "shenji1", Department.ADMINISTRATOR: "guanli1"}
+
+
+@pytest.fixture
+def prepared(sessions):
+    """A January stopped at a prepared batch: 3 institutions signed and batched, the others listed to secure."""
+    batch_id = batch_awaiting_sign_off(sessions, REGION, "南通市（待办演示）")
+    return sessions, batch_id
+
+
+def _listed(sessions) -> int:
+    with sessions() as s:
+        return s.scalar(select(func.count()).select_from(Determination).where(
+            Determination.state == DeterminationState.LISTED))
+
+
+def _keys(sessions, department):
+    return sorted(t.key for t in todo_list(sessions, REGION, ON).of(department))
+
+
+def test_24_each_department_is_shown_only_its_own_work(prepared):
+    sessions, batch_id = prepared
+    work = todo_list(sessions, REGION, ON)
+    mine = {d: sorted(t.key for t in work.of(d)) for d in Department}
+    assert mine[Department.FUND_SETTLEMENT] == ["security", "submit_batch"]  # 15§(三), 24§(二)
+    assert all(not mine[d] for d in Department if d != Department.FUND_SETTLEMENT), mine
+    security = next(t for t in work.items if t.key == "security")
+    assert security.count == _listed(sessions) and security.days_left == (security.due - ON).days
+    assert f"{security.count} 家待办理担保" in security.label and security.article == "13§、15§(三)"
+
+
+def test_24_a_batch_in_review_waits_for_the_department_of_its_next_level_only(prepared):
+    sessions, batch_id = prepared
+    for signer in batch_signers(sessions, batch_id):
+        department = next(d for d, (who, _) in SIGNERS.items() if who == signer)
+        waiting = {d for d in Department if "sign_batch" in _keys(sessions, d)
+                   or (d == Department.FUND_SETTLEMENT and "submit_batch" in _keys(sessions, d))}
+        assert waiting == {department}, (signer, waiting)
+        batch.sign_off(sessions, batch_id, signer, "同意", batch.current_hash(sessions, batch_id))
+    assert _keys(sessions, Department.FINANCE) == ["pay_batch"]  # every level signed: the finance department pays
+    assert not any("sign_batch" in _keys(sessions, d) for d in Department)
+
+
+def test_15_a_year_with_fund_figures_and_no_campaign_waits_for_the_finance_department(sessions):
+    load_demo(sessions, institutions=6, seed=2026, year=YEAR, region_code=REGION, region_name="一月", play=False)
+    items = todo_list(sessions, REGION, dt.date(YEAR - 1, 12, 1)).of(Department.FINANCE)
+    assert [(t.key, t.ids) for t in items] == [("open_year", {"year": YEAR})]
+
+
+def test_20_a_notice_is_shown_to_its_region_and_department_only(prepared):
+    sessions, _ = prepared
+    load_demo(sessions, institutions=4, seed=2026, year=YEAR, region_code="320698", region_name="另一地区", play=False)
+    with sessions.begin() as s:
+        other = s.scalar(select(Region.id).where(Region.code == "320698"))
+        notify(s, "t:other", "warning", "另一地区的催收提醒", region_id=other, department=Department.FINANCE)
+        notify(s, "t:all", "warning", "全系统的提醒", region_id=None, department=None)
+    day = dt.date(YEAR, 1, 12)  # two days before the signing window closes
+    assert remind(sessions, day) > 0  # the signing window's reminders: this region's fund-settlement department
+    since = dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc) - dt.timedelta(days=1)
+    with sessions() as s:
+        assert s.scalar(select(Notice.department).where(Notice.key.like("remind:%"))) == "fund_settlement"
+        s.execute(Notice.__table__.update().values(created_at=since))
+    seen = {d: [n.message for n in todo_list(sessions, REGION, day, d).notices] for d in Department}
+    assert "另一地区的催收提醒" not in sum(seen.values(), [])
+    assert all("全系统的提醒" in m for m in seen.values())
+    assert any("逾期视作放弃" in m for m in seen[Department.FUND_SETTLEMENT])
+    assert not any("逾期视作放弃" in m for m in seen[Department.FINANCE])
+
+
+@pytest.mark.parametrize("department", list(Department))
+def test_24_the_landing_page_lists_what_waits_for_the_signed_in_department(prepared, app, client, monkeypatch,
+                                                                             department):
+    monkeypatch.setattr(clock, "today", lambda: ON)
+    sign_in(client, STAFF[department])
+    page = client.get(f"/?region={REGION}").get_data(as_text=True)
+    mine = page.split('id="todo-title"')[1].split("<details")[0]
+    if department == Department.FUND_SETTLEMENT:
+        assert f"{_listed(prepared[0])} 家待办理担保、抵押手续" in mine and f'href="/cycle/{REGION}/{YEAR}"' in mine
+        assert f"拨付批次 {prepared[1]}：待核对并提交逐级审核" in mine and f'href="/batches/{prepared[1]}"' in mine
+    elif department == Department.AUDITOR:
+        assert "审计只查阅、不办理业务" in mine
+    else:
+        assert "目前没有等待" in mine
+    if department != Department.FUND_SETTLEMENT:
+        assert "其他部门的待办（2 项）" in page  # what waits elsewhere is seen, not offered
+
+
+def test_24_the_api_gives_each_caller_its_own_work_and_the_region_s(prepared, app, client, monkeypatch):
+    from tests.console import token_for
+
+    monkeypatch.setattr(clock, "today", lambda: ON)
+    for username, keys in (("jiesuan1", ["security", "submit_batch"]), ("neishen1", [])):
+        answer = client.get(f"/api/v1/regions/{REGION}/todo",
+                            headers={"Authorization": f"Bearer {token_for(app, username)}"})
+        assert answer.status_code == 200, answer.get_json()
+        body = answer.get_json()
+        assert sorted(t["key"] for t in body["mine"]) == keys
+        assert sorted(t["key"] for t in body["items"]) == ["security", "submit_batch"]
+        assert all(t["department"] == "fund_settlement" for t in body["items"])
+    assert client.get("/api/v1/regions/110100/todo",
+                      headers={"Authorization": f"Bearer {token_for(app, 'jiesuan1')}"}).status_code in (403, 404)
