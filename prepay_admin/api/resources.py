@@ -45,11 +45,11 @@ from .schemas.resources import (
     RegionOut,
     RegisteredOut,
     ReturnConfirmedOut,
-    TodoListOut,
     SecurityIn,
     SignedAgreementOut,
     SignedOut,
     SignOffIn,
+    TodoListOut,
     VoidedOut,
     VoidIn,
 )

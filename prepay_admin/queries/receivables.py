@@ -26,6 +26,7 @@ from ..models import (
     Region,
     SettlementLine,
     SettlementRun,
+    Staff,
     Transition,
 )
 from ..policy.facts import Fund
@@ -399,6 +400,10 @@ class PresettlementDetail:
     bank_ref: str | None
     receivable_id: int | None
     history: tuple[TrailLine, ...]
+    # as the viewer (``presettlement_detail(..., username)``) sees it: whether they sign the next level now, and
+    # if not, why (another department's level, or a level they signed already: 24§(五), maker ≠ checker)
+    can_sign: bool = False
+    sign_refusal: str | None = None
 
 
 def _chain(session: Session, p: PreSettlement, known: dict | None = None):
@@ -432,8 +437,8 @@ def presettlements(sessions: sessionmaker, region_code: str) -> tuple[Presettlem
         return tuple(_presettlement_line(session, p, code, name, known) for p, code, name in rows)
 
 
-def presettlement_detail(sessions: sessionmaker, presettlement_id: int) -> PresettlementDetail:
-    from ..services.presettlement import hash_of
+def presettlement_detail(sessions: sessionmaker, presettlement_id: int, username: str | None = None) -> PresettlementDetail:
+    from ..services.presettlement import hash_of, refusal_to_sign, signed_levels
 
     with sessions() as session:
         p = session.get(PreSettlement, presettlement_id)
@@ -447,7 +452,14 @@ def presettlement_detail(sessions: sessionmaker, presettlement_id: int) -> Prese
                           PreSettlementSignOff.presettlement_id == p.id).order_by(PreSettlementSignOff.id)))
         history = trail_lines(session, [Transition.machine == PRESETTLEMENT.name, Transition.object_id == p.id])
         region = session.get(Region, p.region_id)
+        refusal = None
+        viewer = session.scalar(select(Staff).where(Staff.username == username)) if username else None
+        if viewer is not None:
+            refused = refusal_to_sign(p, chain, signed_levels(session, p), viewer.department, viewer.username,
+                                      viewer.name)
+            refusal = None if refused is None else refused.message
         return PresettlementDetail(_presettlement_line(session, p, inst.code, inst.name), region.code, p.limit_note,
                                    p.application_ref, p.reason, p.bank_name, p.bank_account,
                                    tuple(level.title for level in chain.levels), signs, hash_of(p, inst.code),
-                                   p.paid_on, p.bank_ref, p.receivable_id, history)
+                                   p.paid_on, p.bank_ref, p.receivable_id, history,
+                                   viewer is not None and refusal is None, refusal)

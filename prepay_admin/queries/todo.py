@@ -46,6 +46,7 @@ from ..policy.transitions import (
 from ..services.batch import chain_of, next_level
 from ..services.calendar import year_known
 from ..services.receivables import recovered_sum
+from ..services.rules import effective_profile
 from ..services.unit_of_work import find_region
 
 NOTICE_DAYS = 7  # the scheduler's notices of the last week are shown; older ones are in the audit of jobs
@@ -107,7 +108,7 @@ def todo_list(sessions: sessionmaker, region_code: str, today: dt.date,
         for campaign in session.scalars(select(Campaign).where(Campaign.region_id == region.id)
                                         .order_by(Campaign.year)):
             items += _campaign_work(session, campaign, today)
-        items += _signatures_due(session, region)
+        items += _signatures_due(session, region, today)
         items += _presettlement_work(session, region)
         items += _settlements_to_run(session, region)
         items += _receivable_work(session, region, today)
@@ -144,6 +145,7 @@ def _years_to_open(session: Session, region: Region, today: dt.date) -> list[Tod
 
 def _campaign_work(session: Session, campaign: Campaign, today: dt.date) -> list[Todo]:
     year, ids = campaign.year, {"year": campaign.year}
+    pay_by = _pay_by(session, campaign)
     items: list[Todo] = []
     if campaign.state == CampaignState.OPEN:
         submitted = session.scalar(select(func.count()).select_from(Application).where(
@@ -168,25 +170,31 @@ def _campaign_work(session: Session, campaign: Campaign, today: dt.date) -> list
             Determination.campaign_id == campaign.id, Determination.state == DeterminationState.SIGNED,
             Determination.id.not_in(select(BatchItem.determination_id))))
         items.append(Todo(Department.FUND_SETTLEMENT, "prepare", f"{year} 年度：{unbatched} 家已签协议，待编制拨付批次",
-                          unbatched, "cycle", ids, article="24§(二)"))
+                          unbatched, "cycle", ids, pay_by, _days(pay_by, today), "24§(二)、15§(四)"))
     for batch_id, state in session.execute(select(PaymentBatch.id, PaymentBatch.state).where(
             PaymentBatch.campaign_id == campaign.id, PaymentBatch.state.in_((BatchState.DRAFT, BatchState.APPROVED,
                                                                              BatchState.PAYING)))):
         if state == BatchState.DRAFT:
             items.append(Todo(Department.FUND_SETTLEMENT, "submit_batch", f"拨付批次 {batch_id}：待核对并提交逐级审核",
-                              1, "batch", {"batch_id": batch_id}, article="24§(五)"))
+                              1, "batch", {"batch_id": batch_id}, pay_by, _days(pay_by, today), "24§(五)、15§(四)"))
         elif state == BatchState.APPROVED:
             items.append(Todo(Department.FINANCE, "pay_batch", f"拨付批次 {batch_id}：逐级审核已通过，待下达拨付指令",
-                              1, "cycle", ids, article="15§(四)、24§(一)"))
+                              1, "cycle", ids, pay_by, _days(pay_by, today), "15§(四)、24§(一)"))
         else:
             pending = session.scalar(select(func.count()).select_from(PaymentInstruction).where(
                 PaymentInstruction.batch_id == batch_id, PaymentInstruction.state == PaymentState.PENDING))
             items.append(Todo(Department.FINANCE, "confirm", f"拨付批次 {batch_id}：{pending} 笔拨付指令待确认到账（银行回单）",
-                              pending, "cycle", ids, article="24§(一)"))
+                              pending, "cycle", ids, pay_by, _days(pay_by, today), "15§(四)、24§(一)"))
     return items
 
 
-def _signatures_due(session: Session, region: Region) -> list[Todo]:
+def _pay_by(session: Session, campaign: Campaign) -> dt.date:
+    """15§(四): the day by which the year's list is confirmed and paid (the profile's, or the year's override)."""
+    region = session.get(Region, campaign.region_id)
+    return effective_profile(session, region, campaign.year).calendar.confirmed_and_paid_by.in_campaign(campaign.year)
+
+
+def _signatures_due(session: Session, region: Region, today: dt.date) -> list[Todo]:
     """24§(五), RULES §4: a batch in review waits for the department of its chain's next level."""
     items = []
     chains: dict[int, object] = {}
@@ -197,9 +205,10 @@ def _signatures_due(session: Session, region: Region) -> list[Todo]:
         if campaign.id not in chains:
             chains[campaign.id] = chain_of(session, campaign)
         level = next_level(batch, chains[campaign.id])  # type: ignore[arg-type]
+        pay_by = _pay_by(session, campaign)
         if level is not None:
             items.append(Todo(level.department, "sign_batch", f"拨付批次 {batch.id}（{campaign.year} 年度）待“{level.title}”签字",
-                              1, "batch", {"batch_id": batch.id}, article="24§(五)"))
+                              1, "batch", {"batch_id": batch.id}, pay_by, _days(pay_by, today), "24§(五)、15§(四)"))
         else:  # the profile's chain changed while it was in review: its preparer returns it
             items.append(Todo(Department.FUND_SETTLEMENT, "return_batch",
                               f"拨付批次 {batch.id}：审核环节已随政策参数方案变更，须退回后重新签字",

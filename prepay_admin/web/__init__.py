@@ -17,6 +17,7 @@ from ..policy.reasons import FUND_CN
 from ..queries.dashboard import dashboard
 from ..queries.overview import latest_year, region_years
 from ..queries.todo import todo_list
+from . import duties
 from .params import int_arg, regions
 
 bp = Blueprint("web", __name__)
@@ -73,6 +74,11 @@ SCREENS = {
     "imports": lambda region, ids: url_for("imports.index", region_code=region),
     "calendar": lambda region, ids: url_for("admin.calendar"),
 }
+
+
+bp.add_app_template_global(duties.may, "may")
+bp.add_app_template_global(duties.duty_open, "duty_open")
+bp.add_app_template_global(duties.duty_close, "duty_close")
 
 
 @bp.app_template_global()

@@ -8,6 +8,7 @@ route cannot be added without saying whose it is.
 import datetime as dt
 import io
 from decimal import Decimal
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -358,3 +359,87 @@ def test_24_every_screen_is_read_by_every_department_of_the_region_but_users_and
             status = client.get(path).status_code
             allowed = department in RESTRICTED_READS.get(rule, ALL)
             assert status == (200 if allowed else 403), (rule, department, status)
+
+
+def test_24_the_screens_say_the_duties_the_services_enforce(app):
+    """The screens' table of duties (``web/duties.py``) is the table above, which the services prove."""
+    from prepay_admin.web import duties
+
+    endpoints = {rule.rule: rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods
+                 and not rule.rule.startswith("/api/")}
+    assert set(endpoints.values()) == set(duties.DUTIES) | duties.BY_THE_OBJECT | duties.SELF_SERVICE
+    for rule, (departments, _, _) in SCREENS.items():
+        if endpoints[rule] in duties.DUTIES:
+            assert duties.DUTIES[endpoints[rule]] == departments, rule
+
+
+class _Forms(HTMLParser):
+    """The POST forms of a page that can be submitted: not inside a disabled fieldset."""
+
+    def __init__(self):
+        super().__init__()
+        self.enabled: list[str] = []
+        self.disabled: list[str] = []
+        self._fieldsets: list[bool] = []
+        self._form: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and (a.get("method") or "").lower() == "post":
+            self._form = a.get("action") or ""
+        elif tag == "fieldset" and self._form is not None:
+            self._fieldsets.append("disabled" in a)
+        elif tag == "button" and self._form is not None:
+            (self.disabled if any(self._fieldsets) or "disabled" in a else self.enabled).append(self._form)
+
+    def handle_endtag(self, tag):
+        if tag == "fieldset" and self._fieldsets:
+            self._fieldsets.pop()
+        elif tag == "form":
+            self._form, self._fieldsets = None, []
+
+
+def test_24_no_screen_offers_a_department_an_action_it_does_not_take(client, app, region):
+    """Every screen of the region, read by each department: each button it can press is an action of its
+    department; another department's is shown disabled, saying whose it is."""
+    from werkzeug.routing import RequestRedirect
+
+    from prepay_admin.web import duties
+
+    concrete = {path: departments for departments, path, _ in SCREENS.values()}
+    adapter = app.url_map.bind("localhost")
+    screens = [rule.rule for rule in app.url_map.iter_rules() if "GET" in rule.methods
+               and not rule.rule.startswith("/api/") and rule.rule not in PUBLIC | {"/password"}
+               and "." not in rule.rule.rsplit("/", 1)[-1]]  # downloads have no forms
+    pages = set()
+    for rule in screens:
+        for name, value in PATHS.items():
+            rule = rule.replace(name, value)
+        pages.add(rule)
+    pages |= {"/batches/2", f"/cycle/{SIGNING}/2026", f"/?region={SIGNING}", f"/recovery/{REGION}/presettlements/1"}
+    wrong, offered, shown_disabled = [], 0, 0
+    for n, (department, username) in enumerate(STAFF.items()):
+        if n:
+            client.post("/logout", data={"csrf_token": csrf_token(client, "/password")})
+        sign_in(client, username)
+        for page in sorted(pages):
+            answer = client.get(page)
+            if answer.status_code != 200 or "text/html" not in answer.content_type:
+                continue
+            forms = _Forms()
+            forms.feed(answer.get_data(as_text=True))
+            shown_disabled += len(forms.disabled)
+            for action in forms.enabled:
+                path = (action or page).split("?")[0]
+                try:
+                    endpoint, args = adapter.match(path, method="POST")
+                except RequestRedirect:
+                    continue
+                if endpoint in duties.SELF_SERVICE:
+                    continue
+                allowed = duties.departments_for(endpoint, args.get("kind")) or concrete.get(path)
+                offered += 1
+                if allowed is None or department not in allowed:
+                    wrong.append((department.value, page, path))
+    assert not wrong, "\n".join(" ".join(w) for w in sorted(set(wrong)))
+    assert offered > 50 and shown_disabled > 50  # the pages were read, and others' actions were shown

@@ -90,7 +90,7 @@ def propose(region_code: str):
 
 def _pre_detail(region_code: str, presettlement_id: int, status: int = 200, **forms):
     try:
-        d = views.presettlement_detail(extensions.sessions(), presettlement_id)
+        d = views.presettlement_detail(extensions.sessions(), presettlement_id, username())
     except NotFound:
         abort(404)
     if d.region_code != region_code:
