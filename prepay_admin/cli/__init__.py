@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "login": ("identity", "login", "登录：保存登录凭证，此后命令以该用户身份办理"),
     "logout": ("identity", "logout", "退出登录：吊销并删除保存的登录凭证"),
     "whoami": ("identity", "whoami", "显示当前以谁的身份办理"),
+    "todo": ("todo", "todo", "我的待办：本部门等待办理的事项"),
     "compute": ("compute", "compute", "测算预付金（JSON 文件或数据库中的统筹地区）"),
     "policy": ("policy", "policy", "政策参数方案"),
     "ledger": ("ledger", "ledger", "会计核算：暂付款—医保预付金账簿"),

@@ -93,8 +93,15 @@ def acting_user() -> str:
             token = token_file().read_text(encoding="utf-8").strip()
         if not token:
             fail("未登录：请先运行 prepay-admin login（或设置环境变量 PREPAY_TOKEN）")
-        ctx.meta["prepay_user"] = run_service(lambda: authenticate_token(app_sessions(), token)).username
+        who = run_service(lambda: authenticate_token(app_sessions(), token))
+        ctx.meta["prepay_user"], ctx.meta["prepay_identity"] = who.username, who
     return ctx.meta["prepay_user"]
+
+
+def acting_identity():
+    """The member of staff a business command acts as, with their department and regions."""
+    acting_user()
+    return click.get_current_context().meta["prepay_identity"]
 
 
 def operator() -> str:

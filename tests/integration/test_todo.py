@@ -123,3 +123,16 @@ def test_24_the_api_gives_each_caller_its_own_work_and_the_region_s(prepared, ap
         assert all(t["department"] == "fund_settlement" for t in body["items"])
     assert client.get("/api/v1/regions/110100/todo",
                       headers={"Authorization": f"Bearer {token_for(app, 'jiesuan1')}"}).status_code in (403, 404)
+
+
+def test_24_the_console_lists_my_work_like_the_landing_page(prepared, app, cli_runner, monkeypatch):
+    from tests.console import as_user
+
+    monkeypatch.setattr(clock, "today", lambda: ON)
+    out = cli_runner.invoke(args=["todo", "--region", REGION], env=as_user(app, "jiesuan1"))
+    assert out.exit_code == 0, out.output
+    assert "基金结算部门的待办：2 项" in out.output and f"拨付批次 {prepared[1]}：待核对并提交逐级审核" in out.output
+    quiet = cli_runner.invoke(args=["todo", "--region", REGION, "--all"], env=as_user(app, "shenji1"))
+    assert "审计的待办：0 项" in quiet.output and "〔基金结算部门〕" in quiet.output
+    elsewhere = cli_runner.invoke(args=["todo", "--region", "110100"], env=as_user(app, "jiesuan1"))
+    assert elsewhere.exit_code != 0 and "Traceback" not in elsewhere.output
