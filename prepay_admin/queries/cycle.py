@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterator
 
@@ -237,3 +237,63 @@ def cycle_page(sessions: sessionmaker, region_code: str, year: int, page: int = 
             tuple(BatchSummary(b.id, BATCH.label(b.state), *sizes.get(b.id, (0, Decimal("0.00"))),
                                b.state == BatchState.APPROVED, b.state == BatchState.PAYING) for b in batch_rows),
             _instruction_lines(session, paid, (ipage - 1) * size, size, pending_first=True), instruction_count, fiscal)
+
+
+@dataclass(frozen=True)
+class Prerequisite:
+    """What a year's cycle needs before (or as) it runs, whether it is there, and where to provide it."""
+
+    key: str
+    label: str
+    met: bool
+    detail: str
+    screen: str  # imports, profiles, calendar (as a to-do item's)
+    article: str
+    required: bool  # opening the year is refused without it (the others are needed at a later step)
+    ids: dict = field(default_factory=dict)
+
+
+def prerequisites(sessions: sessionmaker, region_code: str, year: int) -> tuple[Prerequisite, ...]:
+    """Before a year is opened (15§): the fund figures it opens on (9§, required), the profile in force, the
+    standings its eligibility reads (10§), last year's monthly payouts its amounts come from (12§), and the
+    holiday calendar its signing window counts in (15§(三))."""
+    from ..models import AnnualStanding, FundPositionRecord, MonthlyPayout
+    from ..policy.reasons import FUND_CN
+    from ..profiles import ProfileError
+    from ..services.calendar import year_known
+    from ..services.rules import profile_version_for
+
+    with sessions() as session:
+        region = find_region(session, region_code)
+        funds = set(session.scalars(select(FundPositionRecord.fund).where(
+            FundPositionRecord.region_id == region.id, FundPositionRecord.year == year)))
+        missing = [FUND_CN[f.value] for f in Fund if f not in funds]
+        institutions = session.scalar(select(func.count()).select_from(Institution)
+                                      .where(Institution.region_id == region.id))
+        standings = session.scalar(select(func.count()).select_from(AnnualStanding).join(Institution)
+                                   .where(Institution.region_id == region.id, AnnualStanding.year == year))
+        months = session.scalar(select(func.count(func.distinct(MonthlyPayout.month))).join(Institution)
+                                .where(Institution.region_id == region.id,
+                                       MonthlyPayout.month >= dt.date(year - 1, 1, 1),
+                                       MonthlyPayout.month < dt.date(year, 1, 1)))
+        try:
+            stored = profile_version_for(session, region, year)
+            profile = (True, f"{stored.name} 第 {stored.version} 版")
+        except ProfileError as err:  # reported, not raised: the page says what is missing
+            profile = (False, "；".join(m for _, m in err.problems))
+        known = year_known(session, year)
+    return (
+        Prerequisite("funds", f"{year} 年度基金结余数据（职工、居民）", not missing,
+                     "已导入" if not missing else f"缺少：{'、'.join(missing)}（数据导入“基金收支”，财务管理部门）",
+                     "imports", "9§", True),
+        Prerequisite("profile", f"{year} 年度适用的政策参数方案", profile[0], profile[1], "profiles", "RULES §4",
+                     True),
+        Prerequisite("institutions", "定点医药机构名录", institutions > 0, f"{institutions} 家", "imports", "4§", False),
+        Prerequisite("standings", f"{year} 年度考核与评价结果", standings > 0,
+                     f"{standings} 家机构已导入（核定资格时使用）" if standings else "尚未导入（核定资格时使用）",
+                     "imports", "10§", False),
+        Prerequisite("payouts", f"{year - 1} 年度月度基金支付数据", months >= 12,
+                     f"已导入 {months}/12 个月（测算预付额度时使用）", "imports", "12§", False),
+        Prerequisite("calendar", f"{year} 年节假日安排", known,
+                     "已载入" if known else "尚未载入：签约期限将按周一至周五暂定", "calendar", "15§(三)", False),
+    )

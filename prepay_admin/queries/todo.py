@@ -34,6 +34,7 @@ from ..models import (
     SettlementRun,
 )
 from ..policy.departments import Department
+from ..policy.facts import Fund
 from ..policy.transitions import (
     ApplicationState,
     BatchState,
@@ -243,10 +244,21 @@ def _presettlement_work(session: Session, region: Region) -> list[Todo]:
 
 
 def _settlements_to_run(session: Session, region: Region) -> list[Todo]:
-    """17§, 20§(二)1: a month whose settlement data is imported, after the last month settled (or, before
-    any, from the month the first advance was paid), waits for the finance department's run, which
-    withholds what is owed back."""
+    """17§, 20§(二)1: a month whose settlement data is imported waits for the finance department's run,
+    which withholds what is owed back."""
     items = []
+    for fund, months in _months_to_settle(session, region).items():
+        label = "职工" if fund.value == "employee" else "居民"
+        items.append(Todo(Department.FINANCE, "settle", f"{label}医保：{len(months)} 个月的结算数据已导入、尚未结算"
+                          f"（最早 {months[0]:%Y年%m月}）", len(months), "settlements", {}, article="17§、20§(二)1"))
+    return items
+
+
+def _months_to_settle(session: Session, region: Region) -> dict[Fund, list[dt.date]]:
+    """Per fund, the months whose settlement data is imported after the last month settled (or, before
+    any, from the month the first advance was paid: earlier months are the data advances are computed
+    from, not settlements to withhold from)."""
+    due: dict[Fund, list[dt.date]] = {}
     first_paid = session.scalar(select(func.min(PaymentInstruction.paid_on)).join(PaymentBatch)
                                 .join(Campaign).where(Campaign.region_id == region.id))
     for fund, last in session.execute(
@@ -264,10 +276,15 @@ def _settlements_to_run(session: Session, region: Region) -> list[Todo]:
                    MonthlyPayout.month > start if last is not None else MonthlyPayout.month >= start)
             .distinct().order_by(MonthlyPayout.month)).all()
         if months:
-            label = "职工" if fund.value == "employee" else "居民"
-            items.append(Todo(Department.FINANCE, "settle", f"{label}医保：{len(months)} 个月的结算数据已导入、尚未结算"
-                              f"（最早 {months[0]:%Y年%m月}）", len(months), "settlements", {}, article="17§、20§(二)1"))
-    return items
+            due[fund] = list(months)
+    return due
+
+
+def next_settlement(sessions: sessionmaker, region_code: str) -> tuple[dt.date, Fund] | None:
+    """The month (and fund) the settlement form offers: the earliest imported and not yet settled."""
+    with sessions() as session:
+        due = _months_to_settle(session, find_region(session, region_code))
+    return min(((months[0], fund) for fund, months in due.items()), default=None, key=lambda m: (m[0], m[1].value))
 
 
 def _receivable_work(session: Session, region: Region, today: dt.date) -> list[Todo]:

@@ -73,6 +73,7 @@ SCREENS = {
     "receivables": lambda region, ids: url_for("recovery.list_", region_code=region),
     "imports": lambda region, ids: url_for("imports.index", region_code=region),
     "calendar": lambda region, ids: url_for("admin.calendar"),
+    "profiles": lambda region, ids: url_for("profiles.index"),
 }
 
 
@@ -101,6 +102,7 @@ def index():
     me = current_user.identity
     todo = todo_list(extensions.sessions(), code, clock.today(), me.department)
     common = dict(regions=names, years_by_region=years_by_region, region_code=code, year=year, todo=todo,
+                  today=clock.today(),
                   mine=todo.of(me.department), department_cn=DEPARTMENT_CN, me=me)
     if year not in years:
         return render_template("index.html", selected=None, message="该统筹地区还没有基金结余数据。", **common)

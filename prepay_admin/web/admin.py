@@ -23,7 +23,7 @@ from ..services import administration
 from ..services.calendar import set_day
 from ..services.policy import record_override
 from ..validation import YEAR_MAX, YEAR_MIN, InputError, parse_date, read_json
-from .forms import submit_form
+from .forms import confirm_field, submit_form
 from .forms import username as _me  # the signed-in administrator (routes here name users `username`)
 from .params import int_arg, regions
 from .refusals import carry_out, refuse
@@ -51,6 +51,10 @@ class GrantForm(FlaskForm):
 class TokenForm(FlaskForm):
     username = StringField("代表的用户", validators=[DataRequired("请填写用户名"), Length(max=60)])
     name = StringField("用途（如：结算平台接口）", validators=[DataRequired("请填写用途"), Length(max=100)])
+
+
+class DisableForm(FlaskForm):
+    confirm = confirm_field("停用该用户", "其令牌同时失效，不可撤销")
 
 
 class ActionForm(FlaskForm):
@@ -151,9 +155,12 @@ def grant(username: str):
 
 @bp.post("/users/<username>/disable")
 def disable(username: str):
-    form = ActionForm()
+    form = DisableForm()
     if not form.validate_on_submit():
-        abort(400)
+        if form.csrf_token.errors or not form.confirm.errors:
+            abort(400)
+        flash(f"未停用 {username}：{form.confirm.errors[0]}", "error")
+        return _to_users()
     carry_out(lambda: administration.disable(extensions.sessions(), _me(), username))
     flash(f"已停用 {username}，其令牌同时失效。")
     return _to_users()

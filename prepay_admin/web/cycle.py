@@ -27,13 +27,13 @@ from ..policy.accounts import DEPOSIT_ACCOUNT_CN, DEPOSIT_ACCOUNTS
 from ..policy.facts import SecurityKind
 from ..policy.reasons import ASSESSMENT_CN, FUND_CN
 from ..queries.access import check_batch, granted_regions
-from ..queries.cycle import cycle_page, pending_instruction_records
+from ..queries.cycle import cycle_page, pending_instruction_records, prerequisites
 from ..queries.profiles import region_versions
 from ..services import applications, determination, payment, payment_return, signing
 from ..services import batch as batches
 from ..services.campaign import open_campaign
 from ..validation import Money, parse_count
-from .forms import date_field, read_date, submit, submit_form, username
+from .forms import confirm_field, date_field, read_date, submit, submit_form, username
 from .params import int_arg, text_arg
 from .refusals import attempt, carry_out
 
@@ -65,6 +65,10 @@ for _key, _question in applications.SELF_CHECK_QUESTIONS.items():
 
 class DateForm(FlaskForm):
     day = date_field("日期")
+
+
+class FixListForm(DateForm):
+    confirm = confirm_field("预付名单并开始签约期")
 
 
 class ActionForm(FlaskForm):
@@ -116,7 +120,7 @@ def _page(region_code: str, year: int, status: int = 200, action_errors: dict[st
     window_page, instruction_page = int_arg("page", 1, PAGE_MAX), int_arg("ipage", 1, PAGE_MAX)
     search = text_arg("q")
     page = cycle_page(extensions.sessions(), region_code, year, window_page, instruction_page, search, PAGE_SIZE)
-    forms = {"apply": ApplyForm(formdata=None), "fix": DateForm(formdata=None)}
+    forms = {"apply": ApplyForm(formdata=None), "fix": FixListForm(formdata=None)}
     forms.update(bound)
     questions = [(k, q) for k, q in applications.SELF_CHECK_QUESTIONS.items() if k != "last_assessment"]
     pages = {"window": (min(window_page, max(1, -(-page.window_count // PAGE_SIZE))),
@@ -124,7 +128,9 @@ def _page(region_code: str, year: int, status: int = 200, action_errors: dict[st
              "instructions": (min(instruction_page, max(1, -(-page.instruction_count // PAGE_SIZE))),
                               max(1, -(-page.instruction_count // PAGE_SIZE)))}
     versions = [] if page.opened else region_versions(extensions.sessions(), region_code, username())
+    needs = () if page.opened else prerequisites(extensions.sessions(), region_code, year)
     return render_template("cycle.html", p=page, forms=forms, versions=versions, bound=bound, action_errors=action_errors or {},
+                           needs=needs, blocked=[n for n in needs if n.required and not n.met],
                            pages=pages, search=search or "",
                            fund_cn=FUND_CN, questions=questions,
                            security_form=SecurityForm, sign_form=SignForm, confirm_form=ConfirmForm,
@@ -191,7 +197,7 @@ def determine(region_code: str, year: int):
 
 @bp.post("/fix-list")
 def fix_list(region_code: str, year: int):
-    form = DateForm()
+    form = FixListForm()
     day, refused = _dated(form, region_code, year, "fix")
     if refused:
         return refused

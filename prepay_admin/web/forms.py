@@ -12,7 +12,7 @@ from urllib.parse import quote
 from flask import Response, flash
 from flask_login import current_user
 from marshmallow import ValidationError
-from wtforms import StringField
+from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length
 
 from .. import clock
@@ -21,6 +21,13 @@ from ..validation import YEAR_MAX, YEAR_MIN, Money, parse_date
 from .refusals import attempt, attempt_on
 
 DATE_MESSAGE = f"日期格式须为 YYYY-MM-DD（{YEAR_MIN}—{YEAR_MAX} 年）"
+
+
+def confirm_field(what: str, undo: str = "不可撤销") -> BooleanField:
+    """A step that cannot be undone asks for a tick first, beside its button (issue 30: fixing the list,
+    the year end, closing a period, disabling a user). No script: an unticked form comes back with the
+    message beside the box, and nothing is done."""
+    return BooleanField(f"我已核对，确认{what}（{undo}）", validators=[DataRequired(f"请先勾选确认{what}（{undo}）")])
 
 
 def date_field(label: str = "日期") -> StringField:

@@ -23,7 +23,7 @@ from ..policy.reasons import FUND_CN
 from ..queries import ledger as books
 from ..services.books import close_period, reopen_period
 from ..services.errors import ServiceError
-from .forms import send_xlsx, submit
+from .forms import confirm_field, send_xlsx, submit
 from .params import choice_arg, regions, require_granted_region, text_arg
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger/<region_code>")
@@ -34,6 +34,7 @@ class CloseForm(FlaskForm):
     fund = SelectField("账套", choices=FUNDS)
     period = StringField("结账期间", validators=[DataRequired("请填写期间"), Length(max=7)],
                          render_kw={"placeholder": "YYYY-MM"})
+    confirm = confirm_field("结账", "结账后该期间及以前不能再记账，更正须说明原因反结账")
 
 
 class ReopenForm(FlaskForm):

@@ -56,6 +56,9 @@ def test_a_january_walked_on_screens_from_opening_to_the_confirmed_payment(anony
     page.get_by_role("button", name="按申请测算核定").click()
     done(page, "已按申请测算核定")
     page.get_by_label("日期", exact=True).fill("2026-01-05")
+    page.get_by_role("button", name="确定名单，开始签约期").click()  # not ticked: nothing is fixed
+    expect(page.get_by_text("请先勾选确认预付名单并开始签约期（不可撤销）")).to_be_visible()
+    page.get_by_label("我已核对，确认预付名单并开始签约期（不可撤销）").check()
     page.get_by_role("button", name="确定名单，开始签约期").click()
     done(page, "名单已确定")
 

@@ -52,7 +52,10 @@ def test_an_administrator_creates_a_member_of_staff_who_can_then_sign_in(client,
 def test_an_administrator_resets_a_password_grants_a_region_and_disables_an_account(client, region):
     sign_in(client, "guanli1")
     assert post(client, "/admin/users/jihe1/password", password="brand-new-password-1").status_code == 302
-    assert post(client, "/admin/users/jihe1/disable").status_code == 302
+    unticked = post(client, "/admin/users/jihe1/disable")  # a step that cannot be undone asks for a tick
+    assert unticked.status_code == 302 and "请先勾选确认停用该用户" in client.get("/admin/users").get_data(as_text=True)
+    assert sign_in(client.application.test_client(), "jihe1", "brand-new-password-1").status_code == 302  # still active
+    assert post(client, "/admin/users/jihe1/disable", confirm="y").status_code == 302
     assert "已停用" in client.get("/admin/users").get_data(as_text=True)
     client.post("/logout", data={"csrf_token": csrf_token(client, "/password")})
     assert sign_in(client, "jihe1", "brand-new-password-1").status_code == 400  # disabled: cannot sign in
@@ -61,7 +64,7 @@ def test_an_administrator_resets_a_password_grants_a_region_and_disables_an_acco
 def test_an_administrator_cannot_reach_another_bureaus_staff(client, region):
     sign_in(client, "ntadmin", "nantong-admin-pass-1")
     for path, data in (("/admin/users/hbclerk/password", {"password": "brand-new-password-1"}),
-                       ("/admin/users/hbclerk/disable", {}), ("/admin/users/hbclerk/grant", {"region": "320600"})):
+                       ("/admin/users/hbclerk/disable", {"confirm": "y"}), ("/admin/users/hbclerk/grant", {"region": "320600"})):
         response = post(client, path, **data)
         assert response.status_code in (400, 404), path
         assert "hbclerk" not in client.get("/admin/users").get_data(as_text=True)
@@ -116,6 +119,6 @@ def test_the_holiday_calendar_records_a_day_with_its_source(client, region):
 
 def test_an_unknown_member_of_staff_or_token_is_not_found_not_a_refusal(client, region):
     sign_in(client, "guanli1")
-    assert post(client, "/admin/users/nobody/disable").status_code == 404
+    assert post(client, "/admin/users/nobody/disable", confirm="y").status_code == 404
     assert post(client, "/admin/users/nobody/password", password="brand-new-password-1").status_code == 400
     assert post(client, "/admin/tokens/99999/revoke").status_code == 404

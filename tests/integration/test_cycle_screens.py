@@ -41,7 +41,7 @@ def test_a_january_on_screens_from_opening_to_confirmed_payment(client, region):
     for code in ("H32060000001", "H32060000002"):
         assert post(client, "/apply", institution=code, **APPLY).status_code == 302
     assert post(client, "/determine").status_code == 302
-    assert post(client, "/fix-list", day="2026-01-05").status_code == 302
+    assert post(client, "/fix-list", day="2026-01-05", confirm="y").status_code == 302
     page = client.get(BASE).get_data(as_text=True)
     assert "待办理担保" in page
     assert post(client, "/security", institution="H32060000002", kind="pledge", value="1500000", ref="通抵押〔2026〕2号",
@@ -83,7 +83,7 @@ def test_bad_input_is_shown_beside_its_field_and_what_was_typed_is_kept(client, 
         assert s.scalar(select(func.count()).select_from(Application)) == 0
     post(client, "/apply", institution="H32060000002", **APPLY)
     post(client, "/determine")
-    post(client, "/fix-list", day="2026-01-05")
+    post(client, "/fix-list", day="2026-01-05", confirm="y")
     bad = post(client, "/security", institution="H32060000002", kind="pledge", value="1.234", ref="x", day="2026-01-07")
     body = bad.get_data(as_text=True)
     assert bad.status_code == 400 and "小数位不超过 2 位" in body and 'value="1.234"' in body
@@ -113,7 +113,7 @@ def test_a_refused_button_says_why_beside_it(client, region):
     assert nothing.status_code == 400 and "没有待核定的申请" in nothing.get_data(as_text=True)
     post(client, "/apply", institution="H32060000002", **APPLY)
     post(client, "/determine")
-    post(client, "/fix-list", day="2026-01-05")
+    post(client, "/fix-list", day="2026-01-05", confirm="y")
     unsigned = post(client, "/prepare")
     assert unsigned.status_code == 400 and "没有已签约、尚未编入批次的机构" in unsigned.get_data(as_text=True)
 

@@ -70,12 +70,16 @@ def test_24_the_finance_department_closes_a_period_and_reopens_it_with_a_reason(
     sign_in(client, "caiwu1")
     token = csrf_token(client, "/ledger/320600/closing")
     bad = client.post("/ledger/320600/closing/close", data={"csrf_token": token, "fund": "employee",
-                                                             "period": "2026-1"})
+                                                             "period": "2026-1", "confirm": "y"})
     assert bad.status_code == 400
     body = bad.get_data(as_text=True)
     assert "会计期间“2026-1”须为 YYYY-MM" in body and 'value="2026-1"' in body  # beside the field, kept
+    unticked = client.post("/ledger/320600/closing/close", data={"csrf_token": token, "fund": "employee",
+                                                                  "period": "2026-01"})
+    assert unticked.status_code == 400 and "请先勾选确认结账" in unticked.get_data(as_text=True)
     closed = client.post("/ledger/320600/closing/close", data={"csrf_token": token, "fund": "employee",
-                                                                "period": "2026-01"}, follow_redirects=True)
+                                                                "period": "2026-01", "confirm": "y"},
+                         follow_redirects=True)
     assert "已结账至 2026-01" in closed.get_data(as_text=True)
     unexplained = client.post("/ledger/320600/closing/reopen", data={"csrf_token": token, "fund": "employee",
                                                                       "reason": ""})

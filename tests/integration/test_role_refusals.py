@@ -49,7 +49,7 @@ SCREENS = {
         "institution": "H32060000001", "submitted_on": "2025-12-28", "last_assessment": "good", "signed_by": "院长",
         "commitment": "y"}),
     "/cycle/<region_code>/<year:year>/determine": ({D.FUND_SETTLEMENT}, f"{CYCLE}/determine", {}),
-    "/cycle/<region_code>/<year:year>/fix-list": ({D.FUND_SETTLEMENT}, f"{CYCLE}/fix-list", DAY),
+    "/cycle/<region_code>/<year:year>/fix-list": ({D.FUND_SETTLEMENT}, f"{CYCLE}/fix-list", {**DAY, "confirm": "y"}),
     "/cycle/<region_code>/<year:year>/security": ({D.FUND_SETTLEMENT}, f"{CYCLE}/security", {
         "institution": "H32060000001", "kind": "pledge", "value": "2000000.00", "ref": "抵押〔2026〕1号",
         **DAY}),
@@ -70,7 +70,7 @@ SCREENS = {
     "/batches/<id:batch_id>/sign": ({D.FINANCE}, "/batches/2/sign", {"comment": "同意", "seen_hash": "0" * 64}),
     "/batches/<id:batch_id>/reject": ({D.FINANCE}, "/batches/2/reject", {"reason": "金额有误"}),
     "/ledger/<region_code>/closing/close": ({D.FINANCE}, f"/ledger/{REGION}/closing/close",
-                                            {"fund": "employee", "period": "2026-01"}),
+                                            {"fund": "employee", "period": "2026-01", "confirm": "y"}),
     "/ledger/<region_code>/closing/reopen": ({D.FINANCE}, f"/ledger/{REGION}/closing/reopen",
                                              {"fund": "employee", "reason": "补记"}),
     "/admin/users": ({D.ADMINISTRATOR}, "/admin/users", {
@@ -79,7 +79,7 @@ SCREENS = {
     "/admin/users/<username>/password": ({D.ADMINISTRATOR}, "/admin/users/jihe1/password",
                                          {"password": "another-password-1"}),
     "/admin/users/<username>/grant": ({D.ADMINISTRATOR}, "/admin/users/jihe1/grant", {"region": SIGNING}),
-    "/admin/users/<username>/disable": ({D.ADMINISTRATOR}, "/admin/users/jihe1/disable", {}),
+    "/admin/users/<username>/disable": ({D.ADMINISTRATOR}, "/admin/users/jihe1/disable", {"confirm": "y"}),
     "/admin/tokens": ({D.ADMINISTRATOR}, "/admin/tokens", {"username": "jihe1", "name": "结算平台"}),
     "/admin/tokens/<id:token_id>/revoke": ({D.ADMINISTRATOR}, "/admin/tokens/1/revoke", {}),
     "/admin/policy/<region_code>/<year:year>": ({D.ADMINISTRATION, D.FINANCE, D.ADMINISTRATOR},
@@ -100,7 +100,7 @@ SCREENS = {
     "/institutions/<region_code>/<code>/lift": ({D.INSPECTION}, f"/institutions/{REGION}/H32060000001/lift", {
         "condition": "asset_seizure", "source": "trigger", "evidence": "法院解除保全裁定"}),
     "/recovery/<region_code>/year-end": ({D.FINANCE}, f"/recovery/{REGION}/year-end", {"year": "2026",
-                                                                                       "day": "2026-03-02"}),
+                                                                                       "day": "2026-03-02", "confirm": "y"}),
     "/recovery/<region_code>/settlements": ({D.FINANCE}, f"/recovery/{REGION}/settlements", {
         "month": "2026-03", "fund": "employee", "day": "2026-04-10"}),
     "/recovery/<region_code>/settlements/clearing": ({D.FINANCE}, f"/recovery/{REGION}/settlements/clearing", {

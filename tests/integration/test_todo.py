@@ -136,3 +136,29 @@ def test_24_the_console_lists_my_work_like_the_landing_page(prepared, app, cli_r
     assert "审计的待办：0 项" in quiet.output and "〔基金结算部门〕" in quiet.output
     elsewhere = cli_runner.invoke(args=["todo", "--region", "110100"], env=as_user(app, "jiesuan1"))
     assert elsewhere.exit_code != 0 and "Traceback" not in elsewhere.output
+
+
+def test_15_a_year_not_opened_lists_what_it_needs_and_where_to_provide_it(app, client, sessions):
+    load_demo(sessions, institutions=6, seed=2026, year=YEAR, region_code=REGION, region_name="一月", play=False)
+    sign_in(client, "caiwu1")
+    page = client.get(f"/cycle/{REGION}/{YEAR + 1}").get_data(as_text=True)
+    assert f"{YEAR + 1} 年度基金结余数据（职工、居民）（开启必需）" in page and "缺少：" in page
+    assert f'href="/imports/{REGION}">去导入</a>' in page
+    assert "须先备齐" in page and 'type="submit" disabled>开启' in page
+    ready = client.get(f"/cycle/{REGION}/{YEAR}").get_data(as_text=True)
+    assert "须先备齐" not in ready and "✓ 2026 年度基金结余数据" in ready
+    assert f'href="/cycle/{REGION}/{YEAR + 1}">准备 {YEAR + 1} 年度' in client.get(f"/?region={REGION}").get_data(
+        as_text=True)
+
+
+def test_17_the_settlement_form_offers_the_month_that_is_due(app, client, sessions):
+    from prepay_admin.queries.todo import next_settlement
+
+    load_demo(sessions, institutions=6, seed=2026, year=YEAR, region_code=REGION, region_name="两年", years=2)
+    due = next_settlement(sessions, REGION)
+    assert due is not None  # the demo imports months it has not settled yet
+    sign_in(client, "caiwu1")
+    page = client.get(f"/recovery/{REGION}/settlements").get_data(as_text=True)
+    assert f'value="{due[0]:%Y-%m}"' in page
+    assert any(t.key == "settle" and f"最早 {due[0]:%Y年%m月}" in t.label
+               for t in todo_list(sessions, REGION, dt.date(2026, 12, 7)).of(Department.FINANCE))

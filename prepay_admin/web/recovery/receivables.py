@@ -19,7 +19,7 @@ from ...policy.recovery import COURT_ROUTES, METHOD_CN, TRIGGER_CN, Method, Trig
 from ...queries import receivables as views
 from ...services import receivables, triggers, year_end
 from ...services.errors import NotFound
-from ..forms import date_field, read_date, read_money, send_xlsx, text_field, username
+from ..forms import confirm_field, date_field, read_date, read_money, send_xlsx, text_field, username
 from ..params import choice_arg, int_arg, regions, text_arg
 from ..refusals import attempt
 from . import ACCOUNT_CHOICES, PAGE_MAX, PAGE_SIZE, bp
@@ -38,6 +38,7 @@ class TriggerForm(FlaskForm):
 class YearEndForm(FlaskForm):
     year = StringField("到期的预付年度", validators=[DataRequired("请填写年度"), Length(max=4)])
     day = date_field("办理日期")
+    confirm = confirm_field("办理该年度的年终处理（多退少补、清算收回，17§）")
 
 
 

@@ -13,6 +13,7 @@ from ...policy.departments import Department
 from ...policy.facts import Fund
 from ...policy.reasons import FUND_CN
 from ...queries import receivables as views
+from ...queries.todo import next_settlement
 from ...services import settlement
 from ...services.errors import NotFound
 from ...validation import parse_month
@@ -38,11 +39,19 @@ class RunForm(FlaskForm):
 
 # -- monthly settlement runs -------------------------------------------------------
 
+def _run_form(region_code: str) -> RunForm:
+    """The form offers the month that is due: the earliest imported and not yet settled (issue 30)."""
+    due = next_settlement(extensions.sessions(), region_code)
+    if due is None:
+        return RunForm(formdata=None)
+    return RunForm(formdata=None, month=f"{due[0]:%Y-%m}", fund=due[1].value)
+
+
 def _runs_page(region_code: str, status: int = 200, form: RunForm | None = None,
                clearing: ClearingForm | None = None):
     return render_template("recovery/settlements.html", region_code=region_code, region_name=regions()[region_code],
                            runs=views.settlement_runs(extensions.sessions(), region_code),
-                           form=form or RunForm(formdata=None), funds=FUND_CN,
+                           form=form or _run_form(region_code), funds=FUND_CN,
                            clearing=clearing or ClearingForm(formdata=None, year=str(clock.today().year - 1)),
                            finance=current_user.identity.department == Department.FINANCE), status
 
