@@ -9,7 +9,19 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask import Flask
 
-from ..policy.money import fmt_yuan_cn
+from ..policy.money import fmt_wan, fmt_yuan_cn
+
+
+def months_cn(value) -> str:
+    """Months as the texts write them: 1.5 个月, 12 个月 (no trailing zeros)."""
+    text = f"{Decimal(value).normalize():f}"
+    return f"{text} 个月"
+
+
+def percent(value) -> str:
+    """A ratio as 90% (四舍五入 to two decimals of a percent, trailing zeros dropped)."""
+    text = f"{(Decimal(value) * 100).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP).normalize():f}"
+    return f"{text}%"
 
 
 def bar(value, maximum, width: int) -> int:
@@ -22,13 +34,13 @@ def bar(value, maximum, width: int) -> int:
 
 def fund_row(gate, fund_cn):
     """9§: a fund's payable months, with its threshold as a tick."""
-    return (fund_cn[gate.fund], gate.payable_months, f"{gate.payable_months} 个月（门槛 {gate.threshold}）",
+    return (fund_cn[gate.fund], gate.payable_months, f"{months_cn(gate.payable_months)}（门槛 {months_cn(gate.threshold)}）",
             gate.threshold, "ok" if gate.open else "no")
 
 
 def money_row(item, fund_cn):
     fund, amount = item
-    return (fund_cn[fund], amount, f"{fmt_yuan_cn(amount)} 元", None, fund)
+    return (fund_cn[fund], amount, f"{fmt_wan(amount)} 万元", None, fund)  # summaries in 万元 (issue 30)
 
 
 def stage_row(stage):
@@ -36,5 +48,5 @@ def stage_row(stage):
 
 
 def install(app: Flask) -> None:
-    for f in (bar, fund_row, money_row, stage_row):
+    for f in (bar, fund_row, money_row, stage_row, months_cn, percent, fmt_wan):
         app.add_template_filter(f)

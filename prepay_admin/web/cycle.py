@@ -14,7 +14,6 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from marshmallow import ValidationError
 from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
@@ -32,8 +31,8 @@ from ..queries.profiles import region_versions
 from ..services import applications, determination, payment, payment_return, signing
 from ..services import batch as batches
 from ..services.campaign import open_campaign
-from ..validation import Money, parse_count
-from .forms import confirm_field, date_field, read_date, submit, submit_form, username
+from ..validation import parse_count
+from .forms import confirm_field, date_field, read_date, read_money, submit, submit_form, username
 from .params import int_arg, text_arg
 from .refusals import attempt, carry_out
 
@@ -211,12 +210,7 @@ def security(region_code: str, year: int):
     key = f"security:{form.institution.data}"
     if not form.validate_on_submit():
         return _page(region_code, year, 400, **{key: form})
-    day = read_date(form.day)
-    try:
-        value = Money().deserialize(form.value.data.strip())
-    except ValidationError as err:
-        form.value.errors.append(err.messages[0])
-        value = None
+    day, value = read_date(form.day), read_money(form.value)
     if day is None or value is None:
         return _page(region_code, year, 400, **{key: form})
     code = form.institution.data

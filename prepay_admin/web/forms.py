@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length
 
 from .. import clock
 from ..exports import XLSX
+from ..policy.money import typed_amount
 from ..validation import YEAR_MAX, YEAR_MIN, Money, parse_date
 from .refusals import attempt, attempt_on
 
@@ -50,9 +51,14 @@ def read_date(field: StringField) -> dt.date | None:
 
 
 def read_money(field: StringField) -> Decimal | None:
-    """The field's amount in yuan (the API's rule), or None with the reason beside the field."""
+    """The field's amount in yuan as staff type it ("1,000,000.00", full-width digits, "100万":
+    ``policy.money.typed_amount``), then the API's rule; or None with the reason beside the field."""
+    plain, why = typed_amount(field.data or "")
+    if plain is None:
+        field.errors.append(why or "金额无效")
+        return None
     try:
-        return Money().deserialize((field.data or "").strip())
+        return Money().deserialize(plain)
     except ValidationError as err:
         field.errors.append(str(err.messages[0]))
         return None

@@ -17,7 +17,8 @@ def test_staff_see_the_dashboard_with_its_charts_deadlines_and_sign_offs(page, l
     sign_offs = page.locator("table", has_text="审核环节").first
     for level in ("基金结算部门编制", "财务管理部门审核申报", "内审部门监督审核", "医保行政部门确认盖章", "财政部门确认盖章"):
         expect(sign_offs).to_contain_text(level)
-    expect(page.get_by_text(re.compile(r"暂付款—医保预付金余额：职工 [\d,]+\.\d{2} 元"))).to_be_visible()
+    # summaries in 万元, with the exact amount beside (issue 30)
+    expect(page.get_by_text(re.compile(r"暂付款—医保预付金余额：职工 [\d,]+\.\d{2} 万元（[\d,]+\.\d{2} 元）"))).to_be_visible()
     expect(page.get_by_text(re.compile("须于 2026-01-31 前确认并拨付"))).to_be_visible()  # 15§(四)
     page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
 

@@ -182,6 +182,10 @@ def test_15_an_application_security_and_agreement_through_the_api_are_idempotent
     determination.determine(sessions, REGION, YEAR, "jiesuan1")
     determination.fix_list(sessions, REGION, YEAR, "jiesuan1", dt.date(YEAR, 1, 5))
     code, kind, value, ref = listed(sessions)[0]
+    typed = client.post(f"{base}/securities", headers={**auth(app, "jiesuan2"), "Idempotency-Key": "sec-0"},
+                        json={"institution_code": code, "kind": kind, "value": "100万",
+                              "registration_ref": ref, "registered_on": "2026-01-08"})
+    assert typed.status_code in (400, 422) and "value" in typed.json["errors"]  # the API stays strict (issue 30)
     secured = client.post(f"{base}/securities", headers={**auth(app, "jiesuan2"), "Idempotency-Key": "sec-1"},
                           json={"institution_code": code, "kind": kind, "value": str(value),
                                 "registration_ref": ref, "registered_on": "2026-01-08"})

@@ -44,8 +44,10 @@ def test_a_january_on_screens_from_opening_to_confirmed_payment(client, region):
     assert post(client, "/fix-list", day="2026-01-05", confirm="y").status_code == 302
     page = client.get(BASE).get_data(as_text=True)
     assert "待办理担保" in page
-    assert post(client, "/security", institution="H32060000002", kind="pledge", value="1500000", ref="通抵押〔2026〕2号",
+    # issue 30: the amount as staff type it, in 万 with full-width digits
+    assert post(client, "/security", institution="H32060000002", kind="pledge", value="１５０万", ref="通抵押〔2026〕2号",
                 day="2026-01-07").status_code == 302
+    assert "1,500,000.00" in client.get("/institutions/320600/H32060000002").get_data(as_text=True)
     assert post(client, "/sign", institution="H32060000002", day="2026-01-07").status_code == 302
     assert post(client, "/prepare").status_code == 302
     batch_page = client.get("/batches/1").get_data(as_text=True)

@@ -79,10 +79,11 @@ def test_20_a_trigger_a_settlement_and_a_demand_on_screen(app, client):
     no_refs = client.post(f"{BASE}/1/write-off", data={"csrf_token": token, "court_document_ref": "（2026）执1号",
                                                        "approval_ref": "", "day": "2026-04-20"})
     assert no_refs.status_code == 400 and "核销须有人民政府批准文号" in no_refs.get_data(as_text=True)
-    refund = client.post(f"{BASE}/1/refund", data={"csrf_token": token, "amount": "1,000", "bank_ref": "B1",
+    refund = client.post(f"{BASE}/1/refund", data={"csrf_token": token, "amount": "1,00", "bank_ref": "B1",
                                                    "paid_into": "expenditure", "day": "2026-04-10"})
-    assert refund.status_code == 400
-    refund = client.post(f"{BASE}/1/refund", data={"csrf_token": token, "amount": "1000.00", "bank_ref": "B1",
+    assert refund.status_code == 400 and "千分位逗号须每三位一组" in refund.get_data(as_text=True)
+    # issue 30: as staff type it (thousands separated, full-width)
+    refund = client.post(f"{BASE}/1/refund", data={"csrf_token": token, "amount": "１,０００.００", "bank_ref": "B1",
                                                    "paid_into": "expenditure", "day": "2026-04-10"},
                          follow_redirects=True)
     assert "已登记交回 1,000.00" in refund.get_data(as_text=True)
