@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask import Flask
 
-from ..policy.money import fmt_wan, fmt_yuan_cn
+from ..policy.money import fmt_wan
 
 
 def months_cn(value) -> str:
