@@ -71,6 +71,16 @@ def sheet(title: str, subtitle: str, headers: Sequence[str], rows: Sequence[Sequ
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A4"
+    # printed as a bureau files it (issue 30): A4, landscape when wide, every column on the page's width,
+    # the title and the headers repeated on each page, page numbers in the footer
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if sum(widths) > 100 else "portrait"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:3"
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -4,11 +4,15 @@ Amounts stay ``Decimal`` and become number cells formatted to fen.
 """
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from accounting.xlsx import sheet
 
+from .clock import TIMEZONE
+from .policy.departments import DEPARTMENT_CN
 from .policy.reasons import FUND_CN, KIND_CN
+from .queries.audit_trail import Trail, TrailFilter
 from .queries.institutions import InstitutionList
 from .queries.overview import DeterminationPage
 from .queries.receivables import ReceivablePage, RunSheet
@@ -93,4 +97,24 @@ def settlement_run_xlsx(run: RunSheet) -> bytes:
         ["", "合计", "", "", sum((l.payable for l in run.lines), ZERO), sum((l.withheld for l in run.lines), ZERO),
          sum((l.held for l in run.lines), ZERO), sum((l.released for l in run.lines), ZERO),
          sum((l.net for l in run.lines), ZERO), None, ""],
+    )
+
+
+def audit_trail_xlsx(region_name: str, where: TrailFilter, trail: Trail, today: dt.date) -> bytes:
+    """The audit trail as filtered on the screen: the region's transitions, and for those who oversee the
+    whole service the sign-ins, refusals and operator commands, newest first, times in Beijing."""
+    def beijing(at: dt.datetime) -> dt.datetime:
+        return at.astimezone(TIMEZONE).replace(tzinfo=None)
+
+    rows = [[beijing(t.at), t.who, t.what, t.subject, t.object_id, t.action, t.from_state or "", t.to_state, t.reason]
+            for t in trail.lines]
+    rows += [[beijing(e.at), e.actor, e.kind, "", "", "", "", "", e.detail] for e in trail.events]
+    rows.sort(key=lambda r: r[0], reverse=True)
+    said = [f"{k} {v}" for k, v in (("流程", where.machine), ("人员", where.actor), ("部门", where.department and
+            DEPARTMENT_CN[where.department]), ("机构", where.institution), ("自", where.since), ("至", where.until),
+            ("事件", where.event)) if v]
+    return sheet(
+        "审计记录", f"{region_name}　导出于 {today}　{'　'.join(said) or '全部'}　共 {len(rows)} 条",
+        ["时间", "操作人", "流程或事件", "对象", "编号", "操作", "原状态", "新状态", "原因或内容"],
+        rows, [17, 18, 14, 36, 8, 16, 14, 14, 50],
     )

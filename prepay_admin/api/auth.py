@@ -57,6 +57,11 @@ def _abort(status: int, message: str, field: str | None) -> NoReturn:
     abort(status, message=message, errors={field: [message]} if field else {})
 
 
+def bad_input(message: str, field: str) -> NoReturn:
+    """A request the schema let through that is still wrong as a whole (e.g. dates out of order): 400."""
+    _abort(400, message, field)
+
+
 def refuse(message: str) -> NoReturn:
     """A department without the duty: 403, recorded."""
     identity.log_event(extensions.sessions(), caller().username, "refused", f"{request.method} {request.path}：{message}")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from ..policy.departments import OVERSEERS
+from ..policy.departments import OVERSEERS, Department
 from ..policy.facts import Fund
 from ..queries import ledger as books
-from ..queries.audit_trail import audit_trail
-from .auth import call, caller, refuse
+from ..queries.audit_trail import TrailFilter, audit_trail
+from .auth import bad_input, call, caller, refuse
 from .routing import ERRORS, blp, region, sessions
 from .schemas.books import BookQuery, StatementOut, TrailOut, TrailQuery, TrialBalanceOut
 
@@ -49,4 +49,9 @@ class AuditTrail(MethodView):
         region(region_code)
         if caller().department not in OVERSEERS:
             refuse("审计记录仅供审计、内审和管理员查看")
-        return audit_trail(sessions(), region_code, query["page"], query["machine"], query["actor"])
+        where = TrailFilter(machine=query["machine"], actor=query["actor"], institution=query["institution"],
+                            department=Department(query["department"]) if query["department"] else None,
+                            since=query["since"], until=query["until"])
+        if where.since and where.until and where.since > where.until:
+            bad_input("起始日期不能晚于截止日期", "since")
+        return audit_trail(sessions(), region_code, query["page"], where=where, size=query["per_page"])

@@ -131,7 +131,8 @@ CAMPAIGN = Machine("campaign", "年度预付", {
 APPLICATION = Machine("application", "预付金申请", {
     (ApplicationState.SUBMITTED, "withdraw"): ApplicationState.WITHDRAWN,
     (ApplicationState.SUBMITTED, "decide"): ApplicationState.DECIDED,
-}, {"submitted": "已提交", "withdrawn": "已撤回", "decided": "已核定", "withdraw": "撤回", "decide": "核定名单"})
+}, {"submitted": "已提交", "withdrawn": "已撤回", "decided": "已核定", "withdraw": "撤回", "decide": "核定名单",
+    "submit": "受理申请"})
 
 # 15§(二)(三): the determination of one institution's advance, up to signing
 DETERMINATION = Machine("determination", "预付金核定", {
@@ -158,13 +159,15 @@ DETERMINATION = Machine("determination", "预付金核定", {
     "secured": "已办理担保", "signed": "已签订协议", "given_up": "视作放弃", "paid": "已拨付",
     "stopped": "已停止拨付", "stop": "停止拨付", "supersede": "重新测算", "list": "列入名单", "leave_off": "不列入名单", "register_security": "登记担保、抵押",
     "sign": "签订预付协议", "give_up": "视作放弃", "pay": "拨付", "roll_over": "滚动续用（无需补拨）",
+    "compute": "测算核定",
 })
 
 # 16§: the prepayment agreement, normally three years
 AGREEMENT = Machine("agreement", "预付协议", {
     (AgreementState.ACTIVE, "expire"): AgreementState.EXPIRED,
     (AgreementState.ACTIVE, "terminate"): AgreementState.TERMINATED,
-}, {"active": "有效", "expired": "已到期", "terminated": "已解除", "expire": "到期", "terminate": "解除"})
+}, {"active": "有效", "expired": "已到期", "terminated": "已解除", "expire": "到期", "terminate": "解除",
+    "sign": "签订协议"})
 
 # 15§(四), 24§(五): the payment batch and its sign-offs
 # 24§(五), RULES §4: the first level submits, each next one signs, the last approves; which department
@@ -181,14 +184,15 @@ BATCH = Machine("batch", "拨付批次", {
 }, {
     "draft": "编制中", "signing": "审核中", "approved": "已审批（待拨付）", "paying": "拨付中",
     "paid": "已拨付", "edit": "修改批次", "sign": "签字", "approve": "签字（审批完成）", "reject": "退回",
-    "issue": "生成拨付指令", "complete": "拨付完成", **LEGACY_SIGNING_LABELS,
+    "issue": "生成拨付指令", "complete": "拨付完成", "create": "编制批次", **LEGACY_SIGNING_LABELS,
 })
 
 # 15§(四): one payment instruction to an institution's bank account
 PAYMENT = Machine("payment", "拨付指令", {
     (PaymentState.PENDING, "confirm"): PaymentState.PAID,
     (PaymentState.PENDING, "void"): PaymentState.VOIDED,
-}, {"pending": "待拨付", "paid": "已拨付", "voided": "已作废", "confirm": "确认到账", "void": "作废"})
+}, {"pending": "待拨付", "paid": "已拨付", "voided": "已作废", "confirm": "确认到账", "void": "作废",
+    "issue": "生成拨付指令"})
 
 class PresettlementState(StrEnum):
     DRAFT = "draft"

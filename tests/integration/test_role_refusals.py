@@ -334,7 +334,8 @@ def diff(before: dict[str, int], after: dict[str, int]) -> dict[str, tuple[int, 
 
 
 OVERSEERS = {D.AUDITOR, D.INTERNAL_AUDIT, D.ADMINISTRATOR}
-RESTRICTED_READS = {"/admin/users": {D.ADMINISTRATOR}, "/audit/<region_code>": OVERSEERS}
+RESTRICTED_READS = {"/admin/users": {D.ADMINISTRATOR}, "/audit/<region_code>": OVERSEERS,
+                    "/audit/<region_code>/trail.xlsx": OVERSEERS}
 PATHS = {"<region_code>": REGION, "<year:year>": "2026", "<id:batch_id>": "1", "<code>": "H32060000001",
          "<kind>": "institutions", "<id:receivable_id>": "1", "<id:run_id>": "1", "<id:presettlement_id>": "1",
          "<document_kind>": "agreement", "<name>": "nantong-2025", "<id:document_id>": "1",

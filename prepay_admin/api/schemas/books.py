@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from ...policy.departments import Department
 from ...policy.facts import Fund
 from ...policy.transitions import MACHINES
-from ...validation import StrictSchema, Text
+from ...validation import Date, StrictSchema, Text
 from .common import FundChoice, MoneyOut, Paging, TrailLineOut
 
 
@@ -63,7 +64,12 @@ class StatementOut(Schema):
 class TrailQuery(Paging):
     machine = fields.String(load_default=None, validate=validate.OneOf([m.name for m in MACHINES],
                                                                         error="流程类型无效"))
-    actor = Text(max_length=60, load_default=None)
+    actor = Text(max_length=60, load_default=None, metadata={"description": "a username or part of a name"})
+    department = fields.String(load_default=None, validate=validate.OneOf([d.value for d in Department],
+                                                                          error="部门无效"))
+    institution = Text(max_length=60, load_default=None, metadata={"description": "part of a code or a name"})
+    since = Date(load_default=None, metadata={"description": "Beijing date, inclusive"})
+    until = Date(load_default=None, metadata={"description": "Beijing date, inclusive"})
 
 
 class TrailOut(Schema):

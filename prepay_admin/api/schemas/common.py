@@ -63,6 +63,7 @@ class TrailLineOut(Schema):
     from_state = fields.String(allow_none=True)
     to_state = fields.String()
     reason = fields.String()
+    subject = fields.String(metadata={"description": "what the object is, by code and name (the audit trail's)"})
 
 
 class ErrorOut(Schema):
