@@ -30,3 +30,11 @@ def check_batch(sessions: sessionmaker, username: str, batch_id: int) -> None:
     if code is None:
         raise NotFound(f"没有拨付批次 {batch_id}", "batch")
     check_region(sessions, username, code)
+
+
+def people(sessions: sessionmaker) -> dict[str, str]:
+    """Every member of staff as people read them, 名字（部门）, by username (issue 30: names, not usernames)."""
+    from .audit_trail import staff_names
+
+    with sessions() as session:
+        return staff_names(session)

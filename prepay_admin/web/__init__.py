@@ -5,7 +5,7 @@ The landing page is the dashboard of a region's year; the other screens hang off
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, g, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from accounting.reports import side
@@ -15,6 +15,7 @@ from ..policy.departments import DEPARTMENT_CN, Department
 from ..policy.money import fmt_yuan_cn
 from ..policy.reasons import FUND_CN
 from ..queries.dashboard import dashboard
+from ..queries.access import people
 from ..queries.overview import latest_year, region_years
 from ..queries.todo import todo_list
 from . import duties
@@ -32,6 +33,16 @@ def _signed_in() -> None:
 @bp.app_template_filter("yuan")
 def _yuan(value) -> str:
     return fmt_yuan_cn(value)
+
+
+@bp.app_template_filter("person")
+def _person(username: str | None) -> str:
+    """A username as people read it, 名字（部门）; once per request (an operator's OS login stays as it is)."""
+    if not username:
+        return ""
+    if "people" not in g:
+        g.people = people(extensions.sessions())
+    return g.people.get(username, username)
 
 
 @bp.app_template_filter("beijing")
