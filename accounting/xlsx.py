@@ -28,14 +28,28 @@ def sheet(title: str, subtitle: str, headers: Sequence[str], rows: Sequence[Sequ
 
     openpyxl is imported here, when a workbook is asked for: a console command that prints its
     report to the terminal does not pay for it at start."""
+    return workbook([(title, subtitle, headers, rows, widths, total)])
+
+
+def workbook(tables: Sequence[tuple]) -> bytes:
+    """One sheet per table (title, subtitle, headers, rows, widths, total), each laid out as ``sheet``."""
     from openpyxl import Workbook
+
+    wb = Workbook()
+    for n, table in enumerate(tables):
+        _fill(wb.active if n == 0 else wb.create_sheet(), *table)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _fill(ws: Any, title: str, subtitle: str, headers: Sequence[str], rows: Sequence[Sequence[object]],
+          widths: Sequence[int], total: Sequence[object] | None = None) -> None:
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
     thin = Side(style="thin", color="999999")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    wb = Workbook()
-    ws = wb.active
     ws.title = title[:31]
     ws.append([title])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
@@ -81,9 +95,6 @@ def sheet(title: str, subtitle: str, headers: Sequence[str], rows: Sequence[Sequ
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.5
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
 
 
 def trial_balance_xlsx(tb: TrialBalance) -> bytes:

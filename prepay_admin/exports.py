@@ -7,12 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from accounting.xlsx import sheet
+from accounting.xlsx import sheet, workbook
 
 from .clock import TIMEZONE
 from .policy.departments import DEPARTMENT_CN
 from .policy.reasons import FUND_CN, KIND_CN
 from .queries.audit_trail import Trail, TrailFilter
+from .queries.cycle import BankList
 from .queries.institutions import InstitutionList
 from .queries.overview import DeterminationPage
 from .queries.receivables import ReceivablePage, RunSheet
@@ -118,3 +119,17 @@ def audit_trail_xlsx(region_name: str, where: TrailFilter, trail: Trail, today: 
         ["时间", "操作人", "流程或事件", "对象", "编号", "操作", "原状态", "新状态", "原因或内容"],
         rows, [17, 18, 14, 36, 8, 16, 14, 14, 50],
     )
+
+
+def bank_list_xlsx(region_name: str, year: int, batch_id: int, lists: tuple[BankList, ...]) -> bytes:
+    """15§(四): the 代发清单 the bank pays from, one sheet per paying account: 收款户名, 开户行, account, the
+    amount as a number, the purpose printed on the statement, and the total the account is debited."""
+    return workbook([(
+        f"代发清单-{bank.fund}", f"{region_name}　{year} 年度　拨付批次 {batch_id}　付款账户：{bank.paying_account}"
+                              f"　共 {len(bank.lines)} 笔",
+        ["序号", "收款户名", "开户行", "收款账号", "金额（元）", "用途", "指令编号", "机构编码"],
+        [[line.number, line.payee, line.bank_name, line.bank_account, line.amount, line.purpose,
+          line.instruction_id, line.institution_code] for line in bank.lines],
+        [6, 34, 26, 26, 18, 30, 10, 16],
+        ["", "合计", "", f"{len(bank.lines)} 笔", bank.total, "", "", ""],
+    ) for bank in lists])

@@ -210,7 +210,9 @@ class _Run:
             cycle_seed = self.rng.randrange(1 << 30)
             self.cover_on = None  # while the list turns over, last year's advances wait for the year end
             cycle = self.phase(lambda: play_cycle(self.sessions, code, year, seed, skip=frozenset(c for c, y in triggered.items() if y >= year - 1),
-                                                  return_at=returned, draw=f"simulation/{cycle_seed}"))
+                                                  return_at=returned, draw=f"simulation/{cycle_seed}",
+                                                  # 退票, re-issued: drawn apart, so that a seed's other paths stay
+                                                  bounce=random.Random(f"{cycle_seed}/bounce").choice((0, 0, 1, 2))))
             self.result.payments += cycle.paid
             self.progress(f"{year} 年度：申请 {cycle.applications}，名单 {cycle.listed}，签约 {cycle.signed}，"
                           f"拨付 {cycle.paid}（第 {self.result.steps} 步）")

@@ -40,10 +40,13 @@ from .schemas.resources import (
     ConfirmIn,
     DashboardOut,
     DeterminationPageOut,
+    FailureIn,
     InstructionOut,
     PaymentReturnIn,
     RegionOut,
     RegisteredOut,
+    ReissuedOut,
+    ReissueIn,
     ReturnConfirmedOut,
     SecurityIn,
     SignedAgreementOut,
@@ -247,6 +250,35 @@ class PaymentReturn(MethodView):
             return Answer(200, ReturnConfirmedOut().dump(done))
 
         return idempotent(run, {"form": {"paid_from": form["paid_from"]}, "file": hashlib.sha256(data).hexdigest()})
+
+
+@blp.route("/payment-instructions/<id:instruction_id>/failure")
+class Failure(MethodView):
+    @blp.arguments(FailureIn)
+    @blp.response(200, VoidedOut)
+    @blp.doc(parameters=[IDEMPOTENCY], responses=ERRORS)
+    def post(self, body, instruction_id: int):
+        """退票: the bank returned the transfer unpaid; the finance department records its reason (nothing is posted)."""
+        def run() -> Answer:
+            payment.bounce(sessions(), instruction_id, body["reason"], caller().username)
+            return Answer(200, {"instruction_id": instruction_id, "state": "failed"})
+
+        return idempotent(run)
+
+
+@blp.route("/payment-instructions/<id:instruction_id>/reissue")
+class Reissue(MethodView):
+    @blp.arguments(ReissueIn)
+    @blp.response(200, ReissuedOut)
+    @blp.doc(parameters=[IDEMPOTENCY], responses=ERRORS)
+    def post(self, body, instruction_id: int):
+        """A returned instruction sent again, for the same amount, to the account the institution has registered now."""
+        def run() -> Answer:
+            done = payment.reissue(sessions(), instruction_id, caller().username, body["note"], body["on"])
+            return Answer(200, {"instruction_id": done.instruction_id, "state": "pending", "bank_name": done.bank_name,
+                                "bank_account": done.bank_account, "changed": done.changed})
+
+        return idempotent(run)
 
 
 @blp.route("/payment-instructions/<id:instruction_id>/void")

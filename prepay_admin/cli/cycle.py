@@ -287,7 +287,30 @@ def confirm_return(batch_id, file: Path, paid_from) -> None:
         done = run_service(lambda: payment_return.confirm_return(app_sessions(), batch_id, stream, user,
                                                                  DEPOSIT_ACCOUNTS[paid_from]))
     click.echo(f"批次 {batch_id} 回单 {done.rows} 行：确认到账并记账 {done.confirmed} 笔，合计 {fmt_yuan_cn(done.amount)}"
+               + (f"；银行退票 {done.failed} 笔，已标记，待更正账户后重新拨付" if done.failed else "")
                + (f"；{done.replayed} 笔此前已确认，未重复记账" if done.replayed else "") + "。")
+
+
+@cycle.command(help="登记银行退票：拨付指令未到账（账户销户、户名不符等），不记账，待重新拨付或作废")
+@click.option("--instruction", "instruction_id", required=True, type=ID)
+@click.option("--reason", required=True, type=TEXT, help="银行的退票原因")
+@with_appcontext
+def bounce(instruction_id, reason) -> None:
+    user = acting_user()
+    run_service(lambda: payment.bounce(app_sessions(), instruction_id, reason, user))
+    click.echo(f"拨付指令 {instruction_id} 已登记银行退票：{reason}。")
+
+
+@cycle.command(help="重新拨付被退票的指令：同一金额，付至机构现登记的账户（账户有误的先以更正导入更新机构信息）")
+@click.option("--instruction", "instruction_id", required=True, type=ID)
+@click.option("--note", required=True, type=TEXT, help="重新拨付的依据，如机构账户变更函")
+@date_opt
+@with_appcontext
+def reissue(instruction_id, note, day) -> None:
+    user = acting_user()
+    done = run_service(lambda: payment.reissue(app_sessions(), instruction_id, user, note, day))
+    click.echo(f"拨付指令 {instruction_id} 已重新拨付至 {done.bank_name} {done.bank_account}"
+               f"{'（账户已变更）' if done.changed else '（原账户）'}，待银行到账后确认。")
 
 
 @cycle.command(help="作废拨付指令（须说明原因）")

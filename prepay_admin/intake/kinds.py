@@ -13,6 +13,7 @@ from typing import Any, Callable
 from ..policy.departments import DEPARTMENT_CN, Department
 from ..policy.facts import Assessment, CreditGrade, Flag, Fund, Kind, SecurityKind
 from ..policy.reasons import ASSESSMENT_CN as ASSESSMENT_NAMES
+from ..policy.transitions import PaymentState
 from .cells import CellError, amount, choice, date, month, score, text, whole, year
 from .codes import bank_account_problem, institution_code_problem, uscc_problem
 
@@ -179,20 +180,34 @@ KINDS = {k.name: k for k in (
 
 # 15§(四): the bank's return of a batch's transfers (代发回单), in the layout of the instructions the finance
 # department sent it (the two last columns blank); not a data import of the region, so not in KINDS
+PAYMENT_OUTCOMES = {"成功": PaymentState.PAID, "失败": PaymentState.FAILED, "退票": PaymentState.FAILED}
 PAYMENT_RETURN = ImportKind("payment_return", "拨付到账回单", Department.FINANCE, (
     Column("指令编号", "instruction_id", partial(whole, low=1, high=2_000_000_000), "拨付指令的编号，勿改"),
     CODE,
     Column("险种", "fund", partial(choice, options=FUND_CN), "职工或居民", ("职工", "居民")),
     Column("收款账号", "bank_account", _bank_account, "机构的银行账号，勿改"),
     Column("金额", "amount", amount, "拨付金额（元），勿改"),
-    Column("银行流水号", "bank_ref", partial(text, max_length=100), "银行转账的交易流水号"),
-    Column("到账日期", "paid_on", date, "银行转账成功的日期"),
+    Column("银行流水号", "bank_ref", partial(text, max_length=100), "银行转账的交易流水号（退票的可空）",
+           required=False),
+    Column("到账日期", "paid_on", date, "银行转账成功的日期（退票的可空）", required=False),
+    # 退票 (issue 30): the bank's result per row; blank is 成功 when a reference and a date are given
+    Column("处理结果", "outcome", partial(choice, options=PAYMENT_OUTCOMES), "成功或失败（退票）", ("成功", "失败"),
+           required=False),
+    Column("失败原因", "failure", partial(text, max_length=200), "银行退票的原因，如账户已销户、户名不符", required=False),
 ), key=("instruction_id",))
 
 
 def row_problems(kind: ImportKind, record: dict[str, Any]) -> list[tuple[str, str]]:
     """Checks across the cells of one row: (header, message)."""
     problems = []
+    if kind.name == "payment_return":
+        if record.get("outcome") == PaymentState.FAILED:
+            if not record.get("failure"):
+                problems.append(("失败原因", "处理结果为失败（退票）时须填写银行的失败原因"))
+        else:
+            problems += [(header, f"到账成功的须填写{header}") for header, field in (("银行流水号", "bank_ref"),
+                                                                             ("到账日期", "paid_on"))
+                         if record.get(field) is None]
     if kind.name == "bars" and record["until"] < record["since"]:
         problems.append(("截止日期", "截止日期早于起始日期"))
     if kind.name == "securities" and record["valid_until"] < record["valid_from"]:

@@ -100,10 +100,10 @@ def header_map(kind: ImportKind, header: list[Any]) -> dict[int, int]:
         if name and name in seen:
             raise FileProblem(f"表头“{name}”重复出现")
         seen.setdefault(name, i)
-    missing = [c.header for c in kind.columns if c.header not in seen]
+    missing = [c.header for c in kind.columns if c.header not in seen and c.required]
     if missing:
         raise FileProblem(f"缺少列：{'、'.join(missing)}（请使用“{kind.title}”导入模板的表头）")
-    return {n: seen[c.header] for n, c in enumerate(kind.columns)}
+    return {n: seen.get(c.header, -1) for n, c in enumerate(kind.columns)}  # -1: an optional column left out
 
 
 def records(kind: ImportKind, stream: BinaryIO) -> Iterator[Parsed]:
@@ -120,17 +120,21 @@ def _records(kind: ImportKind, all_rows: Iterator[list[Any]]) -> Iterator[Parsed
     if header is None or all(blank(v) for v in header):
         raise FileProblem("文件为空：第 1 行须为表头")
     where = header_map(kind, header)
-    readers = [(where[n], column.field, column.read, column.header) for n, column in enumerate(kind.columns)]
+    readers = [(where[n], column.field, column.read, column.header, column.required)
+               for n, column in enumerate(kind.columns)]
     for number, values in enumerate(all_rows, start=2):
         if not values or (blank(values[0]) and all(blank(v) for v in values)):
             continue
         record: dict[str, Any] = {}
         errors = []
         width = len(values)
-        for i, field, read, header_ in readers:
-            value = values[i] if i < width else None
+        for i, field, read, header_, required in readers:
+            value = values[i] if 0 <= i < width else None
             if value is None or (value.__class__ is str and not value.strip()):
-                errors.append(RowError(number, header_, "不能为空"))
+                if required:
+                    errors.append(RowError(number, header_, "不能为空"))
+                else:
+                    record[field] = None
                 continue
             try:
                 record[field] = read(value)

@@ -84,3 +84,6 @@ class PaymentInstruction(Base):
     paying_account: Mapped[str | None] = mapped_column(String(60))  # region/fund/role of the account credited
     paid_on: Mapped[dt.date | None] = mapped_column(Date)
     ledger_entry_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_entry.id"))
+    # 退票: the bank's reason the last time it returned this instruction unpaid (cleared when re-issued;
+    # the transitions keep every return and every account it was sent to)
+    failure_reason: Mapped[str | None] = mapped_column(String(200))

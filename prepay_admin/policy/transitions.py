@@ -60,6 +60,11 @@ class PaymentState(StrEnum):
     PENDING = "pending"
     PAID = "paid"
     VOIDED = "voided"
+    FAILED = "failed"  # 退票: the bank did not pay it (account closed, name mismatch); re-issued or voided
+
+
+# an instruction the bank has not paid and that is not given up: its batch is not settled while one is
+UNSETTLED_PAYMENTS = (PaymentState.PENDING, PaymentState.FAILED)
 
 
 class ReceivableState(StrEnum):
@@ -191,8 +196,13 @@ BATCH = Machine("batch", "拨付批次", {
 PAYMENT = Machine("payment", "拨付指令", {
     (PaymentState.PENDING, "confirm"): PaymentState.PAID,
     (PaymentState.PENDING, "void"): PaymentState.VOIDED,
+    # 15§(四): the bank returns it unpaid (退票) with its reason; it is sent again to the institution's
+    # corrected account, or given up
+    (PaymentState.PENDING, "bounce"): PaymentState.FAILED,
+    (PaymentState.FAILED, "reissue"): PaymentState.PENDING,
+    (PaymentState.FAILED, "void"): PaymentState.VOIDED,
 }, {"pending": "待拨付", "paid": "已拨付", "voided": "已作废", "confirm": "确认到账", "void": "作废",
-    "issue": "生成拨付指令"})
+    "issue": "生成拨付指令", "failed": "银行退票", "bounce": "登记退票", "reissue": "重新拨付"})
 
 class PresettlementState(StrEnum):
     DRAFT = "draft"

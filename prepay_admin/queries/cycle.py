@@ -21,6 +21,7 @@ from ..policy.transitions import (
     DETERMINATION,
     IN_SIGNING_WINDOW,
     PAYMENT,
+    UNSETTLED_PAYMENTS,
     BatchState,
     DeterminationState,
     PaymentState,
@@ -123,6 +124,9 @@ class InstructionLine:
     bank_ref: str | None = None
     paid_on: dt.date | None = None
     paid_from: str | None = None  # the paying account's code and name, e.g. 100202 支出户存款
+    failed: bool = False  # returned unpaid by the bank (退票): may be re-issued or voided
+    failure_reason: str | None = None
+    bank_name: str = ""
 
 
 def instructions(sessions: sessionmaker, batch_id: int) -> tuple[InstructionLine, ...]:
@@ -141,7 +145,7 @@ def pending_instruction_records(sessions: sessionmaker, batch_id: int) -> Iterat
 def _instruction_lines(session: Session, where: list, offset: int = 0, limit: int | None = None,
                        pending_first: bool = False) -> tuple[InstructionLine, ...]:
     rows = session.scalars(select(PaymentInstruction).where(*where).order_by(
-        *((PaymentInstruction.state != PaymentState.PENDING,) if pending_first else ()), PaymentInstruction.id)
+        *((PaymentInstruction.state.not_in(UNSETTLED_PAYMENTS),) if pending_first else ()), PaymentInstruction.id)
         .offset(offset).limit(limit)).all()
     if not rows:
         return ()
@@ -153,7 +157,8 @@ def _instruction_lines(session: Session, where: list, offset: int = 0, limit: in
         .where(Book.region_code == region_code))}
     return tuple(InstructionLine(p.id, p.institution_code, p.fund.value, p.amount, p.bank_account,
                                  PAYMENT.label(p.state), p.issued_on, p.state == PaymentState.PENDING,
-                                 p.bank_ref, p.paid_on, names.get(p.paying_account or "")) for p in rows)
+                                 p.bank_ref, p.paid_on, names.get(p.paying_account or ""),
+                                 p.state == PaymentState.FAILED, p.failure_reason, p.bank_name) for p in rows)
 
 
 @dataclass(frozen=True)
@@ -297,3 +302,58 @@ def prerequisites(sessions: sessionmaker, region_code: str, year: int) -> tuple[
         Prerequisite("calendar", f"{year} 年节假日安排", known,
                      "已载入" if known else "尚未载入：签约期限将按周一至周五暂定", "calendar", "15§(三)", False),
     )
+
+
+@dataclass(frozen=True)
+class BankLine:
+    number: int  # 序号
+    payee: str  # 收款户名: the institution's name
+    bank_name: str  # 开户行
+    bank_account: str
+    amount: Decimal
+    purpose: str  # 用途 (附言): what the bank prints on the statement
+    instruction_id: int
+    institution_code: str
+
+
+@dataclass(frozen=True)
+class BankList:
+    """One paying account's 代发清单: what the bank is asked to pay from it, with its total."""
+
+    fund: str
+    paying_account: str  # the book's deposit account money leaves from: 科目 code and name
+    lines: tuple[BankLine, ...]
+    total: Decimal
+
+
+def bank_lists(sessions: sessionmaker, batch_id: int, paid_from) -> tuple[str, int, tuple[BankList, ...]]:
+    """15§(四): a batch's instructions waiting for the bank, one list per paying account (each fund's book
+    pays from its own deposit account), as (region name, year, lists). ``paid_from``: the ledger role."""
+    from ..policy.reasons import FUND_CN
+
+    with sessions() as session:
+        batch = get_batch(session, batch_id)
+        campaign = session.get(Campaign, batch.campaign_id)
+        region = session.get(Region, campaign.region_id)
+        rows = session.execute(
+            select(PaymentInstruction.id, PaymentInstruction.institution_code, Institution.name,
+                   PaymentInstruction.fund, PaymentInstruction.bank_name, PaymentInstruction.bank_account,
+                   PaymentInstruction.amount)
+            .join(Institution, (Institution.code == PaymentInstruction.institution_code)
+                  & (Institution.region_id == region.id))
+            .where(PaymentInstruction.batch_id == batch.id, PaymentInstruction.state == PaymentState.PENDING)
+            .order_by(PaymentInstruction.fund, PaymentInstruction.id)).all()
+        lists = []
+        for fund in Fund:
+            mine = [r for r in rows if r.fund == fund]
+            if not mine:
+                continue
+            book = find_book(session, region.code, fund)
+            account = session.scalar(select(LedgerAccount).where(LedgerAccount.book_id == book.id,
+                                                                 LedgerAccount.role == paid_from)) if book else None
+            named = f"{book.name if book else region.name} · {account.code} {account.name}" if account else "（未设置）"
+            lines = tuple(BankLine(n, r.name, r.bank_name, r.bank_account, r.amount,
+                                   f"{campaign.year}年度医保预付金 指令{r.id}", r.id, r.institution_code)
+                          for n, r in enumerate(mine, start=1))
+            lists.append(BankList(FUND_CN[fund.value], named, lines, sum((r.amount for r in mine), Decimal("0.00"))))
+        return region.name, campaign.year, tuple(lists)

@@ -42,13 +42,14 @@ from ..models import (
     SettlementLine,
     SettlementRun,
     SignOff,
+    Transition,
 )
 from ..policy.facts import Fund
 from ..policy.money import fmt_yuan_cn
 from ..policy.positions import problems
 from ..policy.recovery import Method, Route
 from ..policy.signoff import Chain
-from ..policy.transitions import PaymentState
+from ..policy.transitions import PAYMENT, PaymentState
 from ..services.batch import chain_of, stored_batch_hash
 from ..services.positions import held_by_institution, positions, presettlements_owed
 
@@ -123,6 +124,15 @@ def unsigned_payments(session: Session) -> list[Breach]:
                  .where(pi.state == PaymentState.PAID,
                         ~and_(item.batch_id == pi.batch_id, item.institution_code == pi.institution_code,
                               item.fund == pi.fund, item.amount == pi.amount)))]
+    # paid to another account than the one signed for only when the bank returned it and it was re-issued
+    # to the institution's corrected account (15§(四), issue 30): its transitions say so
+    reissued = select(Transition.object_id).where(Transition.machine == PAYMENT.name, Transition.action == "reissue")
+    found += [Breach("payment_unsigned", f"拨付指令 {i} 付至 {account}，与签字的批次行账户不符，且无银行退票后的重新拨付记录"
+                                         f"（{code}）")
+              for i, code, account in session.execute(
+                  select(pi.id, pi.institution_code, pi.bank_account).join(item, item.id == pi.batch_item_id)
+                  .where(pi.state == PaymentState.PAID, pi.bank_account != item.bank_account,
+                         pi.id.not_in(reissued)))]
     batches = session.scalars(select(pi.batch_id).where(pi.state == PaymentState.PAID).distinct()).all()
     signed: dict[int, dict[str, str]] = defaultdict(dict)
     if batches:

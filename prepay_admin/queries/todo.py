@@ -186,6 +186,11 @@ def _campaign_work(session: Session, campaign: Campaign, today: dt.date) -> list
                 PaymentInstruction.batch_id == batch_id, PaymentInstruction.state == PaymentState.PENDING))
             items.append(Todo(Department.FINANCE, "confirm", f"拨付批次 {batch_id}：{pending} 笔拨付指令待确认到账（银行回单）",
                               pending, "cycle", ids, pay_by, _days(pay_by, today), "15§(四)、24§(一)"))
+            returned = session.scalar(select(func.count()).select_from(PaymentInstruction).where(
+                PaymentInstruction.batch_id == batch_id, PaymentInstruction.state == PaymentState.FAILED))
+            items.append(Todo(Department.FINANCE, "reissue", f"拨付批次 {batch_id}：{returned} 笔被银行退票，"
+                              f"待更正机构账户后重新拨付或作废", returned, "cycle", ids, pay_by, _days(pay_by, today),
+                              "15§(四)"))
     return items
 
 

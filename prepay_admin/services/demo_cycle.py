@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import random
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from decimal import Decimal
 from functools import lru_cache
 from typing import Callable
@@ -32,9 +33,10 @@ from ..models import (
     PaymentInstruction,
     Region,
     Staff,
+    Transition,
 )
 from ..policy.facts import Kind, SecurityKind
-from ..policy.transitions import CampaignState, DeterminationState, PaymentState
+from ..policy.transitions import PAYMENT, CampaignState, DeterminationState, PaymentState
 from . import applications, batch, deadlines, determination, payment, payment_return, signing
 from .campaign import open_campaign
 from .rules import effective_profile
@@ -84,12 +86,13 @@ def ensure_demo_staff(sessions: sessionmaker) -> None:
 def play_cycle(sessions: sessionmaker, region_code: str, year: int, seed: int,
                step: Callable[[str], None] = lambda s: None, skip: frozenset[str] = frozenset(),
                keep: frozenset[str] = frozenset(), return_at: frozenset[str] = frozenset(),
-               draw: str = "cycle") -> PlayedCycle:
+               draw: str = "cycle", bounce: int = 0) -> PlayedCycle:
     """December applications, January determination, signing (one institution lets its window pass,
     never one in ``keep``), the sign-offs of the profile's chain and payment, dated as they would have been. Institutions
     in ``skip`` do not apply. A level in ``return_at`` (``reviewed``, ``administration``,
     ``finance_bureau``) first returns the batch, voiding the sign-offs given (24§(五)), and it is signed
-    again from the first level. ``seed`` is the region's (each institution's plan, and so its security
+    again from the first level. The bank returns the first ``bounce`` transfers unpaid (退票); they are
+    re-issued to the account confirmed with the bank and paid from a second return. ``seed`` is the region's (each institution's plan, and so its security
     offer, is regenerated from it); ``draw`` names the draw of who applies.
 
     Each step is its own use case and commits on its own, so a load killed half-way has played some of
@@ -182,19 +185,33 @@ def play_cycle(sessions: sessionmaker, region_code: str, year: int, seed: int,
     step("生成拨付指令并确认到账")
     paid_on = dt.date(year, 1, 23)
     pending = done.pending if done.issued else payment.issue(sessions, batch_id, "caiwu1", on=dt.date(year, 1, 22))
+    returned = list(done.returned)
     if pending:  # the bank pays the batch and returns its references: confirmed from the return, at once
-        payment_return.confirm_return(sessions, batch_id, _bank_return(sessions, batch_id, year, paid_on), "caiwu1")
+        failed = set() if done.bounced_before else set(pending[:bounce])  # 退票, once per batch
+        # a rerun after a return: what is pending now was re-issued, and is paid with the second return
+        day = dt.date(year, 1, 26) if done.bounced_before else paid_on
+        payment_return.confirm_return(sessions, batch_id, _bank_return(sessions, batch_id, year, day, failed), "caiwu1")
+        returned += sorted(failed)
+    for instruction_id in returned:  # the account confirmed with the bank: sent again (15§(四))
+        payment.reissue(sessions, instruction_id, "caiwu1", "经与开户银行核实，原账户已恢复，重新拨付", dt.date(year, 1, 24))
+    if returned:
+        payment_return.confirm_return(sessions, batch_id, _bank_return(sessions, batch_id, year, dt.date(year, 1, 26)),
+                                      "caiwu1")
     with sessions() as session:
         paid = len(session.scalars(select(PaymentInstruction.id).where(
             PaymentInstruction.state == PaymentState.PAID, PaymentInstruction.batch_id == batch_id)).all())
     return PlayedCycle(len(applicants), len(listed), signed, given_up, paid)
 
 
-def _bank_return(sessions: sessionmaker, batch_id: int, year: int, paid_on: dt.date) -> io.BytesIO:
-    """The bank's return of the batch's pending transfers: the sheet it was sent, filled in."""
+def _bank_return(sessions: sessionmaker, batch_id: int, year: int, paid_on: dt.date,
+                 failed: frozenset[int] | set[int] = frozenset()) -> io.BytesIO:
+    """The bank's return of the batch's pending transfers: the sheet it was sent, filled in; those in
+    ``failed`` returned unpaid (退票)."""
     sheet = io.BytesIO()
     with sessions() as session:
-        data_csv(PAYMENT_RETURN, ({**r, "bank_ref": f"DEMO{year}{r['instruction_id']:06d}", "paid_on": paid_on}
+        data_csv(PAYMENT_RETURN, ({**r, "outcome": PaymentState.FAILED, "failure": "账户状态异常（银行退票）"}
+                                  if r["instruction_id"] in failed else
+                                  {**r, "bank_ref": f"DEMO{year}{r['instruction_id']:06d}", "paid_on": paid_on}
                                   for r in payment_return.sent_rows(session, batch_id)), sheet)
     sheet.seek(0)
     return sheet
@@ -224,6 +241,8 @@ class _Done:
     signed_levels: tuple[str, ...]
     issued: bool
     pending: list[int]  # instructions issued and not yet confirmed
+    returned: list[int] = dataclass_field(default_factory=list)  # returned unpaid by the bank, not re-issued yet
+    bounced_before: bool = False  # the bank has returned one of the batch's transfers before
 
 
 def _done(sessions: sessionmaker, region_code: str, year: int) -> _Done:
@@ -256,4 +275,8 @@ def _done(sessions: sessionmaker, region_code: str, year: int) -> _Done:
                      campaign.signing_deadline, profile.eligibility.security_required,
                      {code: state for code, state, _ in current}, finals,
                      found.id if found else None, levels, bool(instructions),
-                     [i for i, state in instructions if state == PaymentState.PENDING])
+                     [i for i, state in instructions if state == PaymentState.PENDING],
+                     [i for i, state in instructions if state == PaymentState.FAILED],
+                     bool(instructions) and session.scalar(select(Transition.id).where(
+                         Transition.machine == PAYMENT.name, Transition.action == "bounce",
+                         Transition.object_id.in_([i for i, _ in instructions])).limit(1)) is not None)

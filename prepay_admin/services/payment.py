@@ -21,9 +21,18 @@ from accounting.ledger import get_book, post_in
 
 from .. import clock
 from ..db import insert_many
-from ..models import BatchItem, Campaign, Department, Determination, PaymentBatch, PaymentInstruction
+from ..intake.codes import bank_account_problem
+from ..models import BatchItem, Campaign, Department, Determination, Institution, PaymentBatch, PaymentInstruction
 from ..policy.accounts import DEPOSIT_ACCOUNTS
-from ..policy.transitions import BATCH, DETERMINATION, PAYMENT, BatchState, DeterminationState, PaymentState
+from ..policy.transitions import (
+    BATCH,
+    DETERMINATION,
+    PAYMENT,
+    UNSETTLED_PAYMENTS,
+    BatchState,
+    DeterminationState,
+    PaymentState,
+)
 from .batch import batch_hash, batch_step, valid_sign_offs
 from .books import fund_payment_in
 from .dates import not_after_today
@@ -160,6 +169,79 @@ def void(sessions: sessionmaker, instruction_id: int, user: str, reason: str) ->
         complete_if_settled(step, step.session.get(PaymentBatch, found["instruction"].batch_id))
 
 
+def _instruction_step(sessions: sessionmaker, instruction_id: int, user: str):
+    """A step on one instruction, row-locked, in its batch's campaign: (context, found)."""
+    found: dict[str, PaymentInstruction] = {}
+
+    def find(session: Session) -> Campaign:
+        found["instruction"] = _locked_instruction(session, instruction_id)
+        return session.get(Campaign, session.get(PaymentBatch, found["instruction"].batch_id).campaign_id)
+
+    return campaign_step_of(sessions, user, find), found
+
+
+def bounce(sessions: sessionmaker, instruction_id: int, reason: str, user: str) -> bool:
+    """15§(四): the bank returned the transfer unpaid (退票: the account closed, the name not matching):
+    the instruction is marked failed with the bank's reason, nothing is posted (money never left), and
+    its batch is not settled until it is re-issued or voided. True if this call recorded it (a repeat
+    with the same reason changes nothing)."""
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 200:
+        raise ServiceError("须填写银行退票原因（不超过 200 个字符）", "reason")
+    context, found = _instruction_step(sessions, instruction_id, user)
+    with context as step:
+        step.require(Department.FINANCE)
+        instruction = found["instruction"]
+        if instruction.state == PaymentState.FAILED and instruction.failure_reason == reason:
+            return False
+        if instruction.state != PaymentState.PENDING:
+            raise ServiceError(f"拨付指令 {instruction_id} 当前为“{PAYMENT.label(instruction.state)}”，"
+                               f"只有待拨付的指令才能登记退票", "instruction")
+        step.transition(PAYMENT, instruction, "bounce",
+                        f"银行退票：{reason}（{instruction.bank_name} {instruction.bank_account}）")
+        instruction.failure_reason = reason
+        return True
+
+
+@dataclass(frozen=True)
+class Reissued:
+    instruction_id: int
+    bank_name: str
+    bank_account: str
+    changed: bool  # sent to another account than the one the bank returned
+
+
+def reissue(sessions: sessionmaker, instruction_id: int, user: str, note: str, on: dt.date | None = None) -> Reissued:
+    """15§(四): a returned instruction is sent again, for the same amount, to the account the institution
+    has registered now (corrected by an import correction with its reason, as any institution data): the
+    register of institutions is the one definition of where an institution is paid. The same account
+    again needs the note to say why (e.g. the bank's fault, confirmed with it)."""
+    on = on or clock.today()
+    not_after_today(on, "on")
+    note = (note or "").strip()
+    if not note or len(note) > 200:
+        raise ServiceError("须说明重新拨付的依据（如机构账户变更函、与银行核实情况，不超过 200 个字符）", "note")
+    context, found = _instruction_step(sessions, instruction_id, user)
+    with context as step:
+        step.require(Department.FINANCE)
+        instruction = found["instruction"]
+        if instruction.state != PaymentState.FAILED:
+            raise ServiceError(f"拨付指令 {instruction_id} 当前为“{PAYMENT.label(instruction.state)}”，"
+                               f"只有银行退票的指令才能重新拨付", "instruction")
+        inst = step.session.scalar(select(Institution).where(Institution.region_id == step.region.id,
+                                                             Institution.code == instruction.institution_code))
+        problem = bank_account_problem(inst.bank_account)
+        if problem:
+            raise ServiceError(f"机构 {inst.code} 登记的账号不可用（{problem}）：请先更正机构信息", "instruction")
+        changed = (inst.bank_name, inst.bank_account) != (instruction.bank_name, instruction.bank_account)
+        step.transition(PAYMENT, instruction, "reissue",
+                        f"{'改付' if changed else '原账户重付'} {inst.bank_name} {inst.bank_account}"
+                        f"（原 {instruction.bank_name} {instruction.bank_account}，退票原因：{instruction.failure_reason}）：{note}")
+        instruction.bank_name, instruction.bank_account = inst.bank_name, inst.bank_account
+        instruction.failure_reason, instruction.issued_on = None, on
+        return Reissued(instruction.id, inst.bank_name, inst.bank_account, changed)
+
+
 def _locked_instruction(session: Session, instruction_id: int) -> PaymentInstruction:
     """The instruction, row-locked: concurrent confirmations of it queue here."""
     instruction = session.scalar(select(PaymentInstruction).where(
@@ -180,8 +262,9 @@ def _close_determination_if_paid(step: Step, instruction: PaymentInstruction) ->
 
 
 def complete_if_settled(step: Step, batch: PaymentBatch) -> None:
-    """A paying batch with no instruction pending any more is paid (its last one confirmed or voided)."""
+    """A paying batch with no instruction pending or returned unpaid any more is paid (its last one
+    confirmed or voided)."""
     pending = step.session.scalar(select(PaymentInstruction.id).where(
-        PaymentInstruction.batch_id == batch.id, PaymentInstruction.state == PaymentState.PENDING).limit(1))
+        PaymentInstruction.batch_id == batch.id, PaymentInstruction.state.in_(UNSETTLED_PAYMENTS)).limit(1))
     if batch.state == BatchState.PAYING and pending is None:
         step.transition(BATCH, batch, "complete")

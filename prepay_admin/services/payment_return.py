@@ -46,8 +46,9 @@ class ReturnConfirmed:
     batch_id: int
     rows: int
     confirmed: int  # newly confirmed and posted
-    replayed: int  # confirmed before with the same reference: nothing new
+    replayed: int  # confirmed (or returned) before with the same reference (reason): nothing new
     amount: Decimal  # of those newly confirmed
+    failed: int = 0  # newly returned unpaid by the bank (退票): marked failed, nothing posted
 
 
 def confirm_return(sessions: sessionmaker, batch_id: int, stream: BinaryIO, user: str,
@@ -64,7 +65,7 @@ def confirm_return(sessions: sessionmaker, batch_id: int, stream: BinaryIO, user
         accounts = {fund: paying_account_key(step.region.code, fund.value, paid_from) for fund in FUND_TEXT}
         known = _instructions(session, [r["instruction_id"] for _, r in rows])
         used = _references_used(session, accounts, rows)
-        fresh, replayed = [], 0
+        fresh, bounced, replayed = [], [], 0
         for number, row in rows:
             found_problems = _row_problems(batch.id, row, known.get(row["instruction_id"]), accounts, used)
             if found_problems is None:
@@ -72,15 +73,22 @@ def confirm_return(sessions: sessionmaker, batch_id: int, stream: BinaryIO, user
             elif found_problems:
                 problems.extend((number, column, message) for column, message in found_problems)
             else:
-                fresh.append(row)
+                (bounced if row["outcome"] == PaymentState.FAILED else fresh).append(row)
         if problems:
             problems.sort(key=lambda p: (p[0], COLUMN_ORDER.get(p[1], len(COLUMN_ORDER))))
             named = [(f"第 {number} 行 {column}", message) for number, column, message in problems[:PROBLEMS_MAX]]
             if len(problems) > PROBLEMS_MAX:  # a wrong file of a whole batch: the first ones say why
                 named.append(("文件", f"另有 {len(problems) - PROBLEMS_MAX:,} 处错误未列出（共 {len(problems):,} 处）"))
             raise Refused(named, "file", "到账回单", len(problems))
+        if bounced:  # 退票: nothing left the fund; the batch waits until each is re-issued or voided
+            step.transition_many(PAYMENT, PaymentInstruction, [r["instruction_id"] for r in bounced],
+                                 PaymentState.PENDING, "bounce",
+                                 {r["instruction_id"]: f"银行退票：{r['failure']}（{r['bank_account']}，到账回单）"
+                                  for r in bounced})
+            session.execute(update(PaymentInstruction).execution_options(synchronize_session=False), [
+                dict(id=r["instruction_id"], failure_reason=r["failure"]) for r in bounced])
         if not fresh:
-            return ReturnConfirmed(batch.id, len(rows), 0, replayed, Decimal("0.00"))
+            return ReturnConfirmed(batch.id, len(rows), 0, replayed, Decimal("0.00"), len(bounced))
 
         ids = [r["instruction_id"] for r in fresh]
         step.transition_many(PAYMENT, PaymentInstruction, ids, PaymentState.PENDING, "confirm",
@@ -114,7 +122,7 @@ def confirm_return(sessions: sessionmaker, batch_id: int, stream: BinaryIO, user
         _close_paid_determinations(step, batch.id, ids)
         complete_if_settled(step, batch)
         return ReturnConfirmed(batch.id, len(rows), len(fresh), replayed,
-                               sum((r["amount"] for r in fresh), Decimal("0.00")))
+                               sum((r["amount"] for r in fresh), Decimal("0.00")), len(bounced))
 
 
 def sent_rows(session: Session, batch_id: int) -> Iterator[dict]:
@@ -125,7 +133,7 @@ def sent_rows(session: Session, batch_id: int) -> Iterator[dict]:
             PaymentInstruction.fund, PaymentInstruction.bank_account, PaymentInstruction.amount).where(
             PaymentInstruction.batch_id == batch_id, PaymentInstruction.state == PaymentState.PENDING)
             .order_by(PaymentInstruction.id).execution_options(yield_per=2000)):
-        yield {**row._asdict(), "bank_ref": None, "paid_on": None}
+        yield {**row._asdict(), "bank_ref": None, "paid_on": None, "outcome": None, "failure": None}
 
 
 def _read(stream: BinaryIO) -> tuple[list[tuple[int, dict]], list[tuple[int, str, str]]]:
@@ -143,10 +151,12 @@ def _read(stream: BinaryIO) -> tuple[list[tuple[int, dict]], list[tuple[int, str
             if parsed.record is None:
                 continue
             record = parsed.record
-            if record["paid_on"] > today:
+            if record["paid_on"] is not None and record["paid_on"] > today:
                 problems.append((parsed.row, "到账日期", f"{record['paid_on']} 晚于今天（北京时间 {today}）"))
             for column, key in (("指令编号", (record["instruction_id"],)),
                                 ("银行流水号", (record["fund"], record["bank_ref"]))):
+                if key[-1] is None:  # a returned transfer has no reference
+                    continue
                 if key in firsts[column]:
                     problems.append((parsed.row, column, f"与第 {firsts[column][key]} 行重复：一笔转账只能确认一笔拨付"))
                 firsts[column].setdefault(key, parsed.row)
@@ -164,7 +174,7 @@ def _instructions(session, ids: list[int]) -> dict[int, object]:
     columns = (PaymentInstruction.id, PaymentInstruction.batch_id, PaymentInstruction.institution_code,
                PaymentInstruction.fund, PaymentInstruction.bank_account, PaymentInstruction.amount,
                PaymentInstruction.state, PaymentInstruction.issued_on, PaymentInstruction.bank_ref,
-               PaymentInstruction.paid_on)
+               PaymentInstruction.paid_on, PaymentInstruction.failure_reason)
     found = {}
     for i in range(0, len(ids), IDS_PER_QUERY):
         found.update((row.id, row) for row in session.execute(
@@ -174,7 +184,7 @@ def _instructions(session, ids: list[int]) -> dict[int, object]:
 
 def _references_used(session, accounts: dict, rows: list[tuple[int, dict]]) -> dict[tuple, int]:
     """(paying account, reference) → the instruction already confirmed with it, for the file's references."""
-    wanted = sorted({(accounts[r["fund"]], r["bank_ref"]) for _, r in rows})
+    wanted = sorted({(accounts[r["fund"]], r["bank_ref"]) for _, r in rows if r["bank_ref"] is not None})
     used = {}
     for i in range(0, len(wanted), IDS_PER_QUERY):
         refs = [ref for _, ref in wanted[i:i + IDS_PER_QUERY]]
@@ -194,6 +204,14 @@ def _row_problems(batch_id: int, row: dict, instruction, accounts: dict, used: d
                                  ("收款账号", "bank_account", str), ("金额", "amount", lambda v: f"{v:,.2f}")):
         if row[field] != getattr(instruction, field):
             return [(column, f"与拨付指令 {number} 不符（指令为 {shown(getattr(instruction, field))}）")]
+    if row["outcome"] == PaymentState.FAILED:  # 退票
+        if instruction.state == PaymentState.FAILED and instruction.failure_reason == row["failure"]:
+            return None
+        if instruction.state != PaymentState.PENDING:
+            return [("处理结果", f"拨付指令 {number} 当前为“{PAYMENT.label(instruction.state)}”，不能登记退票")]
+        return []
+    if instruction.state == PaymentState.FAILED:
+        return [("处理结果", f"拨付指令 {number} 已被银行退票（{instruction.failure_reason}）：须先重新拨付")]
     if instruction.state == PaymentState.PAID:
         if instruction.bank_ref == row["bank_ref"]:
             return None

@@ -28,7 +28,7 @@ from ..models import (
     RecoveryTrigger,
 )
 from ..policy.recovery import ROUTE_CN, TRIGGER_CN, Route, TriggerKind, bar_until
-from ..policy.transitions import DETERMINATION, PAYMENT, BatchState, DeterminationState, PaymentState
+from ..policy.transitions import DETERMINATION, PAYMENT, UNSETTLED_PAYMENTS, BatchState, DeterminationState
 from .batch import take_out
 from .calendar import working_days_after
 from .dates import not_after_today
@@ -133,7 +133,7 @@ def _stop_unpaid(step, inst: Institution, why: str) -> tuple[int, int]:
         return 0, 0
     pending = session.scalars(
         select(PaymentInstruction).join(BatchItem, BatchItem.id == PaymentInstruction.batch_item_id)
-        .where(BatchItem.determination_id.in_(det_ids), PaymentInstruction.state == PaymentState.PENDING)).all()
+        .where(BatchItem.determination_id.in_(det_ids), PaymentInstruction.state.in_(UNSETTLED_PAYMENTS))).all()
     for instruction in pending:
         step.transition(PAYMENT, instruction, "void", why)
     session.flush()

@@ -44,7 +44,7 @@ from ..models import (
 )
 from ..policy.facts import Fund
 from ..policy.recovery import YearEnd, plan_year_end
-from ..policy.transitions import ApplicationState, BatchState, CampaignState, DeterminationState, PaymentState
+from ..policy.transitions import UNSETTLED_PAYMENTS, ApplicationState, BatchState, CampaignState, DeterminationState
 from .dates import not_after_today
 from .errors import ServiceError
 from .positions import positions
@@ -136,7 +136,7 @@ def _payments_pending(session, region_id: int, year: int) -> bool:
     return session.scalar(select(PaymentInstruction.id).join(PaymentBatch, PaymentBatch.id == PaymentInstruction.batch_id)
                           .join(Campaign, Campaign.id == PaymentBatch.campaign_id)
                           .where(Campaign.region_id == region_id, Campaign.year == year,
-                                 PaymentInstruction.state == PaymentState.PENDING).limit(1)) is not None
+                                 PaymentInstruction.state.in_(UNSETTLED_PAYMENTS)).limit(1)) is not None
 
 
 def due_year(session, region_id: int, today: dt.date) -> int:

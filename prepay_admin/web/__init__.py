@@ -14,8 +14,8 @@ from .. import clock, extensions
 from ..policy.departments import DEPARTMENT_CN, Department
 from ..policy.money import fmt_yuan_cn
 from ..policy.reasons import FUND_CN
-from ..queries.dashboard import dashboard
 from ..queries.access import people
+from ..queries.dashboard import dashboard
 from ..queries.overview import latest_year, region_years
 from ..queries.todo import todo_list
 from . import duties

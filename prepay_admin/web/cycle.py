@@ -19,21 +19,21 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from .. import extensions
-from ..exports import XLSX
+from ..exports import XLSX, bank_list_xlsx
 from ..intake.kinds import PAYMENT_RETURN
 from ..intake.writing import data_xlsx
 from ..policy.accounts import DEPOSIT_ACCOUNT_CN, DEPOSIT_ACCOUNTS
 from ..policy.facts import SecurityKind
 from ..policy.reasons import ASSESSMENT_CN, FUND_CN
 from ..queries.access import check_batch, granted_regions
-from ..queries.cycle import cycle_page, pending_instruction_records, prerequisites
+from ..queries.cycle import bank_lists, cycle_page, pending_instruction_records, prerequisites
 from ..queries.profiles import region_versions
 from ..services import applications, determination, payment, payment_return, signing
 from ..services import batch as batches
 from ..services.campaign import open_campaign
 from ..validation import parse_count
-from .forms import confirm_field, date_field, read_date, read_money, submit, submit_form, username
-from .params import int_arg, text_arg
+from .forms import confirm_field, date_field, read_date, read_money, send_xlsx, submit, submit_form, username
+from .params import choice_arg, int_arg, text_arg
 from .refusals import attempt, carry_out
 
 bp = Blueprint("cycle", __name__, url_prefix="/cycle/<region_code>/<year:year>")
@@ -68,6 +68,17 @@ class DateForm(FlaskForm):
 
 class FixListForm(DateForm):
     confirm = confirm_field("预付名单并开始签约期")
+
+
+class BounceForm(FlaskForm):
+    failure = StringField("退票原因", validators=[DataRequired("须填写银行退票原因"), Length(max=200)],
+                          render_kw={"placeholder": "如：账户已销户、户名不符"})
+
+
+class ReissueForm(FlaskForm):
+    note = StringField("重新拨付依据", validators=[DataRequired("须说明重新拨付的依据"), Length(max=200)],
+                       render_kw={"placeholder": "如：机构账户变更函〔2026〕3号"})
+    day = date_field("日期")
 
 
 class ActionForm(FlaskForm):
@@ -133,7 +144,8 @@ def _page(region_code: str, year: int, status: int = 200, action_errors: dict[st
                            pages=pages, search=search or "",
                            fund_cn=FUND_CN, questions=questions,
                            security_form=SecurityForm, sign_form=SignForm, confirm_form=ConfirmForm,
-                           void_form=VoidForm, pay_form=DateForm, return_form=ReturnForm), status
+                           void_form=VoidForm, pay_form=DateForm, return_form=ReturnForm, bounce_form=BounceForm,
+                           reissue_form=ReissueForm, paying_accounts=DEPOSIT_ACCOUNT_CN), status
 
 
 def _dated(form: FlaskForm, region_code: str, year: int, key: str):
@@ -287,8 +299,41 @@ def confirm_return(region_code: str, year: int, batch_id: int):
             form.file.errors[PROBLEMS_SHOWN:] = [f"……另有 {hidden:,} 处错误未列出（共 {len(form.file.errors):,} 处）"]
         return _page(region_code, year, 400, **{key: form})
     flash(f"批次 {batch_id} 回单 {done.rows} 行：确认到账并记账 {done.confirmed} 笔，合计 {done.amount:,.2f} 元"
+          + (f"；银行退票 {done.failed} 笔，已标记，待更正账户后重新拨付" if done.failed else "")
           + (f"；{done.replayed} 笔此前已确认，未重复记账" if done.replayed else "") + "。")
     return redirect(url_for("cycle.show", region_code=region_code, year=year))
+
+
+@bp.get("/batches/<id:batch_id>/bank-list.xlsx")
+def bank_list(region_code: str, year: int, batch_id: int):
+    """15§(四): the 代发清单 the bank pays from, one sheet per paying account, with its 合计."""
+    carry_out(lambda: check_batch(extensions.sessions(), username(), batch_id))
+    paid_from = DEPOSIT_ACCOUNTS[choice_arg("paid_from", list(DEPOSIT_ACCOUNTS), "expenditure") or "expenditure"]
+    region_name, campaign_year, lists = bank_lists(extensions.sessions(), batch_id, paid_from)
+    return send_xlsx(bank_list_xlsx(region_name, campaign_year, batch_id, lists), f"拨付批次{batch_id}-银行代发清单")
+
+
+@bp.post("/instructions/<id:instruction_id>/bounce")
+def bounce(region_code: str, year: int, instruction_id: int):
+    """退票: the bank returned the transfer unpaid, with its reason (nothing is posted)."""
+    form = BounceForm()
+    key = f"bounce:{instruction_id}"
+    if not form.validate_on_submit():
+        return _page(region_code, year, 400, **{key: form})
+    return _run(lambda: payment.bounce(extensions.sessions(), instruction_id, form.failure.data.strip(), username()),
+                form, "failure", region_code, year, key, f"拨付指令 {instruction_id} 已登记银行退票。")
+
+
+@bp.post("/instructions/<id:instruction_id>/reissue")
+def reissue(region_code: str, year: int, instruction_id: int):
+    """A returned instruction sent again, to the account the institution has registered now."""
+    form = ReissueForm()
+    key = f"reissue:{instruction_id}"
+    day, refused = _dated(form, region_code, year, key)
+    if refused:
+        return refused
+    return _run(lambda: payment.reissue(extensions.sessions(), instruction_id, username(), form.note.data.strip(), day),
+                form, "note", region_code, year, key, f"拨付指令 {instruction_id} 已重新拨付，待银行到账后确认。")
 
 
 @bp.post("/instructions/<id:instruction_id>/void")

@@ -32,6 +32,8 @@ DUTIES: dict[str, frozenset[Department]] = {
     "cycle.confirm": frozenset({D.FINANCE}),
     "cycle.confirm_return": frozenset({D.FINANCE}),
     "cycle.void": frozenset({D.FINANCE}),
+    "cycle.bounce": frozenset({D.FINANCE}),  # 15§(四): the bank's return
+    "cycle.reissue": frozenset({D.FINANCE}),
     "institutions.lift": frozenset({D.INSPECTION}),  # 24§(三)
     "ledger.close": frozenset({D.FINANCE}),
     "ledger.reopen": frozenset({D.FINANCE}),

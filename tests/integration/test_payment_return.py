@@ -218,7 +218,7 @@ def test_15_4_on_the_cycle_screen_the_sheet_downloads_and_the_return_confirms(se
     page = f"/cycle/320600/{YEAR}"
     sign_in(client, "caiwu1")
     shown = client.get(page).get_data(as_text=True)
-    assert "导出代发清单（交银行）" in shown and "按回单批量确认到账" in shown
+    assert "导出银行代发清单（按付款账户，含合计）" in shown and "导出回单模板" in shown and "按回单批量确认到账" in shown
     sheet = client.get(f"{page}/batches/{batch_id}/payment-sheet.xlsx")
     assert sheet.status_code == 200 and sheet.mimetype.endswith("spreadsheetml.sheet")
     book = load_workbook(io.BytesIO(sheet.data))
@@ -312,3 +312,59 @@ def test_15_4_two_uploads_of_one_return_at_once_post_each_payment_once(sessions,
     assert counts(sessions)[0] == entries + len(ids)
     with sessions() as s:
         assert verify(s) == []
+
+
+def test_15_4_a_transfer_the_bank_returns_unpaid_is_failed_reissued_to_the_corrected_account_and_paid_once(
+        sessions, issued):
+    """退票 (issue 30): the return marks the row failed with the bank's reason and posts nothing; the batch
+    is not paid while it waits; it is re-issued to the account the institution has registered since and
+    confirmed once; the books and the invariants hold at every step."""
+    from prepay_admin.models import BatchItem, Institution
+    from prepay_admin.policy.transitions import BatchState, DeterminationState, PaymentState
+    from prepay_admin.queries.invariants import broken
+
+    batch_id, ids = issued
+    first = ids[0]
+    entries_before = counts(sessions)[0]
+    done = confirm_return(sessions, batch_id, returned(sessions, batch_id, lambda r: {
+        **r, "bank_ref": None, "paid_on": None, "outcome": "failed", "failure": "账户已销户"}
+        if r["instruction_id"] == first else r), "caiwu1")
+    assert (done.confirmed, done.failed) == (len(ids) - 1, 1)
+    assert counts(sessions)[0] == entries_before + len(ids) - 1  # nothing posted for the returned one
+    with sessions() as s:
+        failed = s.get(PaymentInstruction, first)
+        det = s.get(Determination, s.get(BatchItem, failed.batch_item_id).determination_id)
+        assert (failed.state, failed.failure_reason, failed.ledger_entry_id) == ("failed", "账户已销户", None)
+        assert det.state == DeterminationState.SIGNED  # not paid
+        assert s.get(PaymentBatch, batch_id).state == BatchState.PAYING  # the batch waits for it
+        code, old_account = failed.institution_code, failed.bank_account
+    assert broken(sessions, None) == []
+    with pytest.raises(ServiceError, match="只有待拨付的指令才能登记退票"):
+        payment.bounce(sessions, ids[1], "户名不符", "caiwu1")  # already paid: the bank paid it
+    with pytest.raises(ServiceError, match="须说明"):
+        payment.reissue(sessions, first, "caiwu1", " ")
+    # the institution's account corrected in its register (as a correction import does), then re-issued
+    with sessions.begin() as s:
+        s.execute(Institution.__table__.update().where(Institution.code == code)
+                  .values(bank_account="6222000011112222", bank_name="中国银行南通分行"))
+    sent = payment.reissue(sessions, first, "caiwu1", "机构账户变更函（通医〔2026〕3号）", dt.date(YEAR, 1, 27))
+    assert sent.changed and sent.bank_account == "6222000011112222" and sent.bank_account != old_account
+    with pytest.raises(ServiceError, match="只有银行退票的指令才能重新拨付"):
+        payment.reissue(sessions, first, "caiwu1", "再次")
+    paid = payment.confirm(sessions, first, "RET-AGAIN-1", dt.date(YEAR, 1, 28), "caiwu1")
+    with sessions() as s:
+        assert s.get(PaymentInstruction, first).state == PaymentState.PAID
+        assert s.get(PaymentBatch, batch_id).state == BatchState.PAID
+        assert s.get(Determination, det.id).state == DeterminationState.PAID
+    assert not paid.replayed and broken(sessions, None) == []
+
+
+def test_24_5_a_payment_to_an_account_nobody_signed_for_is_named_by_the_invariants(sessions, issued):
+    from prepay_admin.queries.invariants import broken
+
+    batch_id, ids = issued
+    confirm_return(sessions, batch_id, returned(sessions, batch_id), "caiwu1")
+    with sessions.begin() as s:  # forged: a paid instruction's account changed with no bank return behind it
+        s.execute(PaymentInstruction.__table__.update().where(PaymentInstruction.id == ids[0])
+                  .values(bank_account="6222999999999999"))
+    assert any("payment_unsigned" in b and "与签字的批次行账户不符" in b for b in broken(sessions, None))

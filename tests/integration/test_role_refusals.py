@@ -64,6 +64,11 @@ SCREENS = {
     "/cycle/<region_code>/<year:year>/batches/<id:batch_id>/return": (
         {D.FINANCE}, f"{CYCLE}/batches/1/return",
         lambda: {"paid_from": "expenditure", "file": (io.BytesIO(PAYMENT_RETURN_CSV), "回单.csv")}),
+    # 15§(四): the bank's return of a transfer unpaid (退票), and its re-issue
+    "/cycle/<region_code>/<year:year>/instructions/<id:instruction_id>/bounce": (
+        {D.FINANCE}, f"{CYCLE}/instructions/1/bounce", {"failure": "账户已销户"}),
+    "/cycle/<region_code>/<year:year>/instructions/<id:instruction_id>/reissue": (
+        {D.FINANCE}, f"{CYCLE}/instructions/1/reissue", {"note": "机构账户变更函", "day": "2026-01-26"}),
     "/cycle/<region_code>/<year:year>/instructions/<id:instruction_id>/void": (
         {D.FINANCE}, f"{CYCLE}/instructions/1/void", {"reason": "账号有误"}),
     # the batch of the signing region was submitted: the internal audit's level is due (24§(五))
@@ -158,6 +163,10 @@ API = {
     "POST /api/v1/batches/<id:batch_id>/payment-return": (
         {D.FINANCE}, "/api/v1/batches/1/payment-return",
         lambda: {"paid_from": "expenditure", "file": (io.BytesIO(PAYMENT_RETURN_CSV), "return.csv")}),
+    "POST /api/v1/payment-instructions/<id:instruction_id>/failure": (
+        {D.FINANCE}, "/api/v1/payment-instructions/1/failure", {"reason": "账户已销户"}),
+    "POST /api/v1/payment-instructions/<id:instruction_id>/reissue": (
+        {D.FINANCE}, "/api/v1/payment-instructions/1/reissue", {"note": "机构账户变更函"}),
     "POST /api/v1/payment-instructions/<id:instruction_id>/void": (
         {D.FINANCE}, "/api/v1/payment-instructions/1/void", {"reason": "账号有误"}),
     "POST /api/v1/imports/<kind>": (

@@ -35,7 +35,9 @@ EXPECTED = {
         ("signing", "approve"): "approved", ("signing", "reject"): "draft", ("signing", "edit"): "draft",
         ("approved", "issue"): "paying", ("paying", "complete"): "paid",
     },
-    "payment": {("pending", "confirm"): "paid", ("pending", "void"): "voided"},
+    # issue 30: the bank returns a transfer unpaid (退票); it is re-issued or given up
+    "payment": {("pending", "confirm"): "paid", ("pending", "void"): "voided", ("pending", "bounce"): "failed",
+                ("failed", "reissue"): "pending", ("failed", "void"): "voided"},
     # RULES §5, §6; 20§(二): demand, then lawsuit or bankruptcy claim, then write-off; a successor takes it over
     "receivable": {
         ("open", "demand"): "demanded", ("demanded", "demand"): "demanded",

@@ -214,6 +214,23 @@ class VoidIn(StrictSchema):
     reason = Text(max_length=200, required=True)
 
 
+class FailureIn(StrictSchema):
+    reason = Text(max_length=200, required=True, metadata={"description": "the bank's reason (退票), e.g. 账户已销户"})
+
+
+class ReissueIn(StrictSchema):
+    note = Text(max_length=200, required=True, metadata={"description": "why it is sent again (the account change)"})
+    on = Date(load_default=None, metadata={"description": "the day it is re-issued (default today, Beijing)"})
+
+
+class ReissuedOut(Schema):
+    instruction_id = fields.Integer()
+    state = fields.String()
+    bank_name = fields.String()
+    bank_account = fields.String()
+    changed = fields.Boolean(metadata={"description": "sent to another account than the one the bank returned"})
+
+
 class VoidedOut(Schema):
     instruction_id = fields.Integer()
     state = fields.String()
@@ -246,7 +263,7 @@ class TodoOut(Schema):
     key = fields.String(metadata={"description": "the kind of work: open_year, fund_figures, determine, fix_list, "
                                                  "security, agreement, prepare, submit_batch, sign_batch, "
                                                  "return_batch, pay_batch, confirm, sign_presettlement, "
-                                                 "pay_presettlement, settle, receivables, overdue, calendar"})
+                                                 "reissue, pay_presettlement, settle, receivables, overdue, calendar"})
     label = fields.String()
     count = fields.Integer()
     screen = fields.String()
