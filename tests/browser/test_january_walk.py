@@ -90,31 +90,50 @@ def test_a_january_walked_on_screens_from_opening_to_the_confirmed_payment(anony
     page.get_by_label("日期", exact=True).last.fill("2026-01-23")
     page.get_by_role("button", name="生成拨付指令").click()
     done(page, "已生成拨付指令")
-    # one instruction per fund: the first confirmed by hand, the other from the bank's return (15§(四))
-    expect(page.get_by_role("button", name="确认", exact=True)).to_have_count(2)
-    form = page.locator("form", has=page.get_by_role("button", name="确认", exact=True)).first
-    form.get_by_label("银行流水号").fill("BK20260126000")
-    form.get_by_label("到账日期").fill("2026-01-26")
-    form.get_by_role("button", name="确认", exact=True).click()
-    done(page, "已确认到账并记账")
-    expect(page.get_by_text(re.compile("支出户存款；BK20260126000；2026-01-26"))).to_be_visible()  # the paying account
+    # one instruction per fund. The bank is sent its list per paying account (15§(四)); its return pays one
+    # and returns the other unpaid (退票, issue 30), which is re-issued and confirmed by hand
     with page.expect_download() as download:
-        page.get_by_role("link", name="导出代发清单（交银行）").click()
+        page.get_by_role("link", name="导出银行代发清单（按付款账户，含合计）").click()
+    bank = tmp_path / "bank.xlsx"
+    download.value.save_as(bank)
+    sheets = load_workbook(bank)
+    assert len(sheets.sheetnames) == 2 and all(n.startswith("代发清单-") for n in sheets.sheetnames)
+    for ws in sheets.worksheets:
+        assert "付款账户" in ws["A2"].value and [c.value for c in ws[3]][:5] == ["序号", "收款户名", "开户行", "收款账号",
+                                                                              "金额（元）"]
+        assert ws.cell(ws.max_row, 2).value == "合计" and ws.cell(ws.max_row, 5).value == ws.cell(4, 5).value > 0
+    with page.expect_download() as download:
+        page.get_by_role("link", name="导出回单模板").click()
     sheet = tmp_path / download.value.suggested_filename
     download.value.save_as(sheet)
-    assert sheet.name == "拨付批次5-代发清单.xlsx" or sheet.suffix == ".xlsx"
     book = load_workbook(sheet)
     rows = list(book.active.iter_rows(min_row=2))
-    assert len(rows) == 1  # what is still pending
-    rows[0][5].value, rows[0][6].value = "BK20260126001", "2026-01-26"  # as the bank returns it
+    assert len(rows) == 2  # what is pending
+    returned_id = rows[0][0].value
+    rows[0][7].value, rows[0][8].value = "失败", "户名不符"  # as the bank returns it
+    rows[1][5].value, rows[1][6].value = "BK20260126001", "2026-01-26"
     returned = tmp_path / "回单.xlsx"
     book.save(returned)
     page.get_by_label("银行代发回单（.xlsx 或 .csv）").set_input_files(str(returned))
     page.screenshot(path=str(ARTIFACTS / "payment-return.png"), full_page=False)
     page.get_by_role("button", name="按回单批量确认到账").click()
     done(page, "确认到账并记账 1 笔")
-    expect(page.get_by_role("button", name="确认", exact=True)).to_have_count(0)
+    expect(page.get_by_role("status")).to_contain_text("银行退票 1 笔")
     expect(page.get_by_text(re.compile("BK20260126001；2026-01-26"))).to_be_visible()
+    failed_row = page.locator("tr", has_text="户名不符")
+    expect(failed_row).to_contain_text("银行退票")
+    page.screenshot(path=str(ARTIFACTS / "payment-returned-unpaid.png"), full_page=True)
+    failed_row.get_by_label("重新拨付依据").fill("经与开户银行核实，户名已更正")
+    failed_row.get_by_label("日期").fill("2026-01-27")
+    failed_row.get_by_role("button", name="按机构现登记账户重新拨付").click()
+    done(page, f"拨付指令 {returned_id} 已重新拨付")
+    form = page.locator("form", has=page.get_by_role("button", name="确认", exact=True)).first
+    form.get_by_label("银行流水号").fill("BK20260127000")
+    form.get_by_label("到账日期").fill("2026-01-27")
+    form.get_by_role("button", name="确认", exact=True).click()
+    done(page, "已确认到账并记账")
+    expect(page.get_by_role("button", name="确认", exact=True)).to_have_count(0)
+    expect(page.get_by_text(re.compile("支出户存款；BK20260127000；2026-01-27"))).to_be_visible()  # the paying account
     page.goto(f"{live_url}/?region={JANUARY_REGION}&year=2026")
     expect(page.get_by_text(re.compile("已拨付 1 家"))).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "january-dashboard.png"), full_page=True)
