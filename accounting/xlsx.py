@@ -31,7 +31,7 @@ def sheet(title: str, subtitle: str, headers: Sequence[str], rows: Sequence[Sequ
     return workbook([(title, subtitle, headers, rows, widths, total)])
 
 
-def workbook(tables: Sequence[tuple]) -> bytes:
+def workbook(tables: Sequence[tuple[Any, ...]]) -> bytes:
     """One sheet per table (title, subtitle, headers, rows, widths, total), each laid out as ``sheet``."""
     from openpyxl import Workbook
 

@@ -22,6 +22,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from lxml import etree
 
 from .package import PackageProblem, check_package
+from .typeset import FILTERS, cite
 
 
 class TemplateProblem(ValueError):
@@ -35,7 +36,8 @@ class TemplateProblem(ValueError):
 # the filters a template may use: formatting only (no call reaches an object's methods)
 ALLOWED_FILTERS = frozenset({"yuan", "e", "escape", "default", "d", "length", "count", "first", "last", "join",
                              "upper", "lower", "trim", "replace", "round", "int", "string", "truncate", "center",
-                             "format", "sum", "sort", "list"})  # not "safe": every value stays escaped
+                             "format", "sum", "sort", "list",
+                             "cn_date", "cite", "short_title"})  # not "safe": every value stays escaped
 ALLOWED_TESTS = frozenset({"defined", "undefined", "none", "number", "string", "sameas", "eq", "ne", "lt", "le",
                            "gt", "ge", "odd", "even", "divisibleby", "in"})
 # statements of a document template: output, conditions and loops over the document's own data
@@ -54,6 +56,7 @@ def _environment() -> ImmutableSandboxedEnvironment:
     env.globals.clear()
     env.filters = {name: f for name, f in env.filters.items() if name in ALLOWED_FILTERS}
     env.filters["yuan"] = lambda value: f"{value:,.2f}"
+    env.filters.update(FILTERS)  # issue 30: 2026年12月7日, 第二十一条第（五）项, 实施细则
     env.tests = {name: t for name, t in env.tests.items() if name in ALLOWED_TESTS}
     return env
 
@@ -142,6 +145,7 @@ class Compiled:
             raise TemplateProblem(f"模板第 {err.lineno} 行标记有误：{err.message}") from None
 
     def render(self, context: dict[str, Any]) -> bytes:
+        context = in_words(context)
         if self._whole:
             return _render_whole(self._template, context)
         try:
@@ -163,6 +167,20 @@ class Compiled:
                 package.writestr(info, data)
             package.writestr("word/document.xml", document.encode("utf-8"))
         return out.getvalue()
+
+
+def in_words(value: Any) -> Any:
+    """The document's data with the code's article shorthand in the texts' words (21§(五) → 第二十一条第（五）项,
+    issue 30): a reason or a method's wording reads as the document cites its rules."""
+    if isinstance(value, str):
+        return cite(value) if "§" in value else value
+    if isinstance(value, dict):
+        return {key: in_words(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [in_words(item) for item in value]
+    if isinstance(value, tuple) and not hasattr(value, "_fields"):
+        return tuple(in_words(item) for item in value)
+    return value
 
 
 def _render_whole(template: bytes, context: dict[str, Any]) -> bytes:

@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from .. import extensions
+from .. import clock, extensions
 from ..exports import XLSX, batch_xlsx
 from ..policy.reasons import FUND_CN
 from ..queries.signoff import LINES_PER_PAGE, sign_off_screen
@@ -51,7 +51,7 @@ def _render(batch_id: int, sign: SignForm, reject: RejectForm, status: int = 200
     sign.seen_hash.data = screen.hash  # the signer vouches for the whole batch: every page, the download
     pages = max(1, -(-screen.line_count // LINES_PER_PAGE))
     return render_template("batch.html", s=screen, sign=sign, reject=reject, fund_cn=FUND_CN, page=min(page, pages),
-                           pages=pages), status
+                           pages=pages, now=clock.utcnow()), status
 
 
 @bp.get("/<id:batch_id>")
