@@ -12,6 +12,7 @@ from accounting.xlsx import sheet, workbook
 from .clock import TIMEZONE
 from .policy.departments import DEPARTMENT_CN
 from .policy.reasons import FUND_CN, KIND_CN
+from .queries.applications import ApplicationPage
 from .queries.audit_trail import Trail, TrailFilter
 from .queries.cycle import BankList
 from .queries.institutions import InstitutionList
@@ -133,3 +134,14 @@ def bank_list_xlsx(region_name: str, year: int, batch_id: int, lists: tuple[Bank
         [6, 34, 26, 26, 18, 30, 10, 16],
         ["", "合计", "", f"{len(bank.lines)} 笔", bank.total, "", "", ""],
     ) for bank in lists])
+
+
+def applications_xlsx(region_name: str, year: int, page: ApplicationPage) -> bytes:
+    """受理台账 (15§(一)): each application received, with what its self-check declares."""
+    return sheet(
+        "受理台账", f"{region_name}　{year} 年度　共受理 {page.total} 份",
+        ["序号", "受理日期", "机构编码", "机构名称", "医院负责人", "自查申报的情形", "状态", "经办人"],
+        [[n, a.submitted_on, a.institution_code, a.institution_name, a.signed_by, "；".join(a.declared) or "无",
+          a.state, a.recorded_by] for n, a in enumerate(page.items, start=1)],
+        [6, 12, 16, 30, 10, 50, 10, 12],
+    )

@@ -24,6 +24,7 @@ class ApplicationLine:
     signed_by: str
     recorded_by: str
     self_check: dict[str, Any]
+    declared: tuple[str, ...] = ()  # what the self-check declares against it (10§), in the form's words
 
 
 @dataclass(frozen=True)
@@ -43,4 +44,26 @@ def applications(sessions: sessionmaker, region_code: str, year: int, page: int,
             .offset((page - 1) * size).limit(size))
         return ApplicationPage(tuple(
             ApplicationLine(a.id, i.code, i.name, APPLICATION.label(a.state), a.submitted_on, a.signed_by,
-                            a.recorded_by, json.loads(a.self_check_json)) for a, i in rows), total)
+                            a.recorded_by, answers, declared(answers))
+            for a, i in rows for answers in [json.loads(a.self_check_json)]), total)
+
+
+def declared(answers: dict[str, Any]) -> tuple[str, ...]:
+    """The self-check's answers that speak against the application (10§): each question whose answer is not
+    an institution's with nothing to declare, as the form asks it."""
+    from ..services.applications import SELF_CHECK_QUESTIONS, clean_answers
+
+    clean = clean_answers()
+    return tuple(f"{question}：{_answer(question, answers.get(key))}" for key, question in SELF_CHECK_QUESTIONS.items()
+                 if key in answers and answers.get(key) != clean.get(key))
+
+
+def _answer(question: str, value: Any) -> str:
+    from ..policy.reasons import ASSESSMENT_CN
+
+    if isinstance(value, bool):
+        for asks, yes, no in (("有无", "有", "无"), ("能否", "能", "不能"), ("是否", "是", "否")):
+            if asks in question:
+                return yes if value else no
+        return "是" if value else "否"
+    return ASSESSMENT_CN.get(value, str(value))

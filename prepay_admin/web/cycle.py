@@ -19,7 +19,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from .. import extensions
-from ..exports import XLSX, bank_list_xlsx
+from ..exports import XLSX, applications_xlsx, bank_list_xlsx
+from ..queries.applications import applications as applications_page
 from ..intake.kinds import PAYMENT_RETURN
 from ..intake.writing import data_xlsx
 from ..policy.accounts import DEPOSIT_ACCOUNT_CN, DEPOSIT_ACCOUNTS
@@ -33,7 +34,7 @@ from ..services import batch as batches
 from ..services.campaign import open_campaign
 from ..validation import parse_count
 from .forms import confirm_field, date_field, read_date, read_money, send_xlsx, submit, submit_form, username
-from .params import choice_arg, int_arg, text_arg
+from .params import choice_arg, int_arg, regions, text_arg
 from .refusals import attempt, carry_out
 
 bp = Blueprint("cycle", __name__, url_prefix="/cycle/<region_code>/<year:year>")
@@ -41,6 +42,7 @@ ASSESSMENTS = [SelectChoice(key, name) for key, name in ASSESSMENT_CN.items()]
 ACCOUNT_CHOICES = [SelectChoice(key, name) for key, name in DEPOSIT_ACCOUNT_CN.items()]
 PAGE_SIZE = 50
 PAGE_MAX = 100_000
+EXPORT_ROWS = 200_000  # a province's applications in one workbook
 PROBLEMS_SHOWN = 50  # of a refused return file, beside its field
 
 
@@ -172,6 +174,26 @@ def _act(action, region_code: str, year: int, key: str, done: str):
 @bp.get("")
 def show(region_code: str, year: int):
     return _page(region_code, year)
+
+
+@bp.get("/applications")
+def register(region_code: str, year: int):
+    """受理台账 (15§(一)): every application received, in the order of codes, with what its self-check
+    declares, before and after determination."""
+    page = int_arg("page", 1, PAGE_MAX)
+    found = carry_out(lambda: applications_page(extensions.sessions(), region_code, year, page, PAGE_SIZE))
+    pages = max(1, -(-found.total // PAGE_SIZE))
+    if page > pages:
+        found = carry_out(lambda: applications_page(extensions.sessions(), region_code, year, pages, PAGE_SIZE))
+    return render_template("applications.html", region_code=region_code, year=year, found=found,
+                           page=min(page, pages), pages=pages, offset=(min(page, pages) - 1) * PAGE_SIZE,
+                           region_name=regions()[region_code])
+
+
+@bp.get("/applications.xlsx")
+def register_xlsx(region_code: str, year: int):
+    found = carry_out(lambda: applications_page(extensions.sessions(), region_code, year, 1, EXPORT_ROWS))
+    return send_xlsx(applications_xlsx(regions()[region_code], year, found), f"受理台账-{region_code}-{year}")
 
 
 @bp.post("/open")

@@ -162,3 +162,26 @@ def test_17_the_settlement_form_offers_the_month_that_is_due(app, client, sessio
     assert f'value="{due[0]:%Y-%m}"' in page
     assert any(t.key == "settle" and f"最早 {due[0]:%Y年%m月}" in t.label
                for t in todo_list(sessions, REGION, dt.date(2026, 12, 7)).of(Department.FINANCE))
+
+
+def test_15_1_the_register_of_received_applications_lists_each_with_what_it_declares(app, client, sessions):
+    import io
+
+    import openpyxl
+
+    from prepay_admin.services import applications
+    from prepay_admin.services.campaign import open_campaign
+
+    load_demo(sessions, institutions=6, seed=2026, year=YEAR, region_code=REGION, region_name="一月", play=False)
+    open_campaign(sessions, REGION, YEAR, "caiwu1")
+    seized = {**applications.clean_answers(), "asset_seizure": True}
+    applications.apply(sessions, REGION, YEAR, "H32060000001", applications.clean_answers(), dt.date(YEAR - 1, 12, 28),
+                       "jiesuan1")
+    applications.apply(sessions, REGION, YEAR, "H32060000002", seized, dt.date(YEAR - 1, 12, 29), "jiesuan1")
+    sign_in(client, "shenji1")  # everyone reads the register
+    page = client.get(f"/cycle/{REGION}/{YEAR}/applications").get_data(as_text=True)
+    assert "共受理 2 份" in page and "有无财产被保全的情形：有" in page and "张敏（基金结算部门）" in page
+    book = openpyxl.load_workbook(io.BytesIO(client.get(f"/cycle/{REGION}/{YEAR}/applications.xlsx").data))
+    rows = list(book.active.iter_rows(min_row=4, values_only=True))
+    assert [r[2] for r in rows] == ["H32060000001", "H32060000002"] and rows[0][5] == "无"
+    assert "有无财产被保全的情形：有" in rows[1][5]
