@@ -20,6 +20,7 @@ from ..queries.applications import applications
 from ..queries.cycle import instructions, status
 from ..queries.dashboard import dashboard
 from ..queries.overview import determination_page
+from ..queries.search import search
 from ..queries.signoff import sign_off_screen
 from ..queries.todo import todo_list
 from ..services import batch as batches
@@ -48,6 +49,8 @@ from .schemas.resources import (
     ReissuedOut,
     ReissueIn,
     ReturnConfirmedOut,
+    SearchOut,
+    SearchQuery,
     SecurityIn,
     SignedAgreementOut,
     SignedOut,
@@ -145,6 +148,17 @@ class Dashboard(MethodView):
         region(region_code)
         board = call(lambda: dashboard(sessions(), region_code, year, clock.today()))
         return {**board.__dict__, "outstanding": {str(k): v for k, v in board.outstanding.items()}}
+
+
+@blp.route("/regions/<region_code>/search")
+class Search(MethodView):
+    @blp.arguments(SearchQuery, location="query")
+    @blp.response(200, SearchOut)
+    @blp.doc(responses=ERRORS)
+    def get(self, query, region_code: str):
+        """One search: institutions, receivables, vouchers, issued documents, agreements and batches of the region."""
+        region(region_code)
+        return {"items": call(lambda: search(sessions(), region_code, query["q"]))}
 
 
 @blp.route("/regions/<region_code>/todo")

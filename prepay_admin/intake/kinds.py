@@ -194,6 +194,8 @@ PAYMENT_RETURN = ImportKind("payment_return", "拨付到账回单", Department.F
     Column("处理结果", "outcome", partial(choice, options=PAYMENT_OUTCOMES), "成功或失败（退票）", ("成功", "失败"),
            required=False),
     Column("失败原因", "failure", partial(text, max_length=200), "银行退票的原因，如账户已销户、户名不符", required=False),
+    Column("发送次数", "attempt", partial(whole, low=1, high=99), "第几次发送给银行（重新拨付后为 2、3……），勿改",
+           required=False),
 ), key=("instruction_id",))
 
 

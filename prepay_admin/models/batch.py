@@ -87,3 +87,6 @@ class PaymentInstruction(Base):
     # 退票: the bank's reason the last time it returned this instruction unpaid (cleared when re-issued;
     # the transitions keep every return and every account it was sent to)
     failure_reason: Mapped[str | None] = mapped_column(String(200))
+    # how many times it was sent to the bank: a return names the sending it answers (an old return file
+    # uploaded again cannot bounce, nor confirm, the instruction sent again)
+    attempt: Mapped[int] = mapped_column(default=1, server_default="1")

@@ -338,7 +338,7 @@ def bank_lists(sessions: sessionmaker, batch_id: int, paid_from) -> tuple[str, i
         rows = session.execute(
             select(PaymentInstruction.id, PaymentInstruction.institution_code, Institution.name,
                    PaymentInstruction.fund, PaymentInstruction.bank_name, PaymentInstruction.bank_account,
-                   PaymentInstruction.amount)
+                   PaymentInstruction.amount, PaymentInstruction.attempt)
             .join(Institution, (Institution.code == PaymentInstruction.institution_code)
                   & (Institution.region_id == region.id))
             .where(PaymentInstruction.batch_id == batch.id, PaymentInstruction.state == PaymentState.PENDING)
@@ -353,7 +353,8 @@ def bank_lists(sessions: sessionmaker, batch_id: int, paid_from) -> tuple[str, i
                                                                  LedgerAccount.role == paid_from)) if book else None
             named = f"{book.name if book else region.name} · {account.code} {account.name}" if account else "（未设置）"
             lines = tuple(BankLine(n, r.name, r.bank_name, r.bank_account, r.amount,
-                                   f"{campaign.year}年度医保预付金 指令{r.id}", r.id, r.institution_code)
+                                   f"{campaign.year}年度医保预付金 指令{r.id}"
+                                   + (f" 第{r.attempt}次发送" if r.attempt > 1 else ""), r.id, r.institution_code)
                           for n, r in enumerate(mine, start=1))
             lists.append(BankList(FUND_CN[fund.value], named, lines, sum((r.amount for r in mine), Decimal("0.00"))))
         return region.name, campaign.year, tuple(lists)

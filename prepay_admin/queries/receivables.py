@@ -33,6 +33,7 @@ from ..policy.facts import Fund
 from ..policy.recovery import CASE_CN, METHOD_CN, ROUTE_CN, TRIGGER_CN, age_band, age_in_days
 from ..policy.transitions import PRESETTLEMENT, RECEIVABLE, RECEIVABLE_OPEN_STATES
 from ..services.errors import NotFound
+from ..services.receivables import overdue_on
 from ..services.settlement import run_label
 from ..services.unit_of_work import find_region
 from .audit_trail import TrailLine, staff_names, trail_lines
@@ -117,8 +118,7 @@ def receivables(sessions: sessionmaker, region_code: str, today: dt.date, *, sta
             where.append(Receivable.state.not_in(RECEIVABLE_OPEN_STATES))
         if fund is not None:
             where.append(Receivable.fund == fund)
-        overdue = (Receivable.state.in_(RECEIVABLE_OPEN_STATES), Receivable.due_on.is_not(None),
-                   Receivable.due_on < today)
+        overdue = overdue_on(today)
         if overdue_only:
             where.extend(overdue)
         if search:

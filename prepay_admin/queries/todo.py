@@ -46,7 +46,7 @@ from ..policy.transitions import (
 )
 from ..services.batch import chain_of, next_level
 from ..services.calendar import year_known
-from ..services.receivables import recovered_sum
+from ..services.receivables import overdue_on, recovered_sum
 from ..services.rules import effective_profile
 from ..services.unit_of_work import find_region
 
@@ -296,13 +296,12 @@ def _receivable_work(session: Session, region: Region, today: dt.date) -> list[T
     """20§(二): money owed and not demanded yet; demands overdue (sue, or claim in bankruptcy)."""
     done = recovered_sum()
     outstanding = type_coerce(Receivable.amount - func.coalesce(done.c.recovered, 0), Money())
-    rows = session.execute(select(Receivable.state, Receivable.due_on, outstanding)
+    rows = session.execute(select(Receivable.state, outstanding)
                            .outerjoin(done, done.c.receivable_id == Receivable.id)
-                           .where(Receivable.region_id == region.id,
-                                  Receivable.state.in_((ReceivableState.OPEN, ReceivableState.DEMANDED)))).all()
-    open_ = sum(1 for state, _, owed in rows if state == ReceivableState.OPEN and owed > Decimal("0"))
-    overdue = [due for state, due, owed in rows
-               if state == ReceivableState.DEMANDED and due is not None and due < today and owed > Decimal("0")]
+                           .where(Receivable.region_id == region.id, Receivable.state == ReceivableState.OPEN)).all()
+    open_ = sum(1 for state, owed in rows if owed > Decimal("0"))
+    overdue = list(session.scalars(select(Receivable.due_on).where(Receivable.region_id == region.id,
+                                                                   *overdue_on(today))))
     first = min(overdue) if overdue else None
     return [Todo(Department.FINANCE, "receivables", f"{open_} 笔应收预付金尚未催收（结算扣回、通知交回或催收）",
                  open_, "receivables", {}, article="17§、20§(二)1"),

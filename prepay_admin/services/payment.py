@@ -22,7 +22,15 @@ from accounting.ledger import get_book, post_in
 from .. import clock
 from ..db import insert_many
 from ..intake.codes import bank_account_problem
-from ..models import BatchItem, Campaign, Department, Determination, Institution, PaymentBatch, PaymentInstruction
+from ..models import (
+    BatchItem,
+    Campaign,
+    Department,
+    Determination,
+    Institution,
+    PaymentBatch,
+    PaymentInstruction,
+)
 from ..policy.accounts import DEPOSIT_ACCOUNTS
 from ..policy.transitions import (
     BATCH,
@@ -228,8 +236,22 @@ def reissue(sessions: sessionmaker, instruction_id: int, user: str, note: str, o
         if instruction.state != PaymentState.FAILED:
             raise ServiceError(f"拨付指令 {instruction_id} 当前为“{PAYMENT.label(instruction.state)}”，"
                                f"只有银行退票的指令才能重新拨付", "instruction")
-        inst = step.session.scalar(select(Institution).where(Institution.region_id == step.region.id,
-                                                             Institution.code == instruction.institution_code))
+        session = step.session
+        if on < instruction.issued_on:  # a confirmation is never dated before its sending
+            raise ServiceError(f"重新拨付日期 {on} 早于该指令上次发送的日期 {instruction.issued_on}", "on")
+        # 17§: once a later year's advance is being paid to the institution, this year's is not sent again
+        item = session.get(BatchItem, instruction.batch_item_id)
+        campaign = session.get(Campaign, session.get(PaymentBatch, instruction.batch_id).campaign_id)
+        later = session.scalar(select(Campaign.year).join(PaymentBatch, PaymentBatch.campaign_id == Campaign.id)
+                               .join(BatchItem, BatchItem.batch_id == PaymentBatch.id)
+                               .where(Campaign.region_id == campaign.region_id, Campaign.year > campaign.year,
+                                      BatchItem.institution_code == item.institution_code, BatchItem.fund == item.fund)
+                               .limit(1))
+        if later is not None:
+            raise ServiceError(f"{item.institution_code} 的 {later} 年度预付金已编制拨付批次：{campaign.year} 年度退票的款项"
+                               f"不再重新拨付，请作废该指令（新年度的拨付按多退少补计算，17§）", "instruction")
+        inst = session.scalar(select(Institution).where(Institution.region_id == step.region.id,
+                                                        Institution.code == instruction.institution_code))
         problem = bank_account_problem(inst.bank_account)
         if problem:
             raise ServiceError(f"机构 {inst.code} 登记的账号不可用（{problem}）：请先更正机构信息", "instruction")
@@ -239,6 +261,7 @@ def reissue(sessions: sessionmaker, instruction_id: int, user: str, note: str, o
                         f"（原 {instruction.bank_name} {instruction.bank_account}，退票原因：{instruction.failure_reason}）：{note}")
         instruction.bank_name, instruction.bank_account = inst.bank_name, inst.bank_account
         instruction.failure_reason, instruction.issued_on = None, on
+        instruction.attempt += 1  # a return of the earlier sending no longer applies
         return Reissued(instruction.id, inst.bank_name, inst.bank_account, changed)
 
 

@@ -130,7 +130,8 @@ def sent_rows(session: Session, batch_id: int) -> Iterator[dict]:
     columns the bank fills (``bank_ref``, ``paid_on``) blank."""
     for row in session.execute(select(
             PaymentInstruction.id.label("instruction_id"), PaymentInstruction.institution_code,
-            PaymentInstruction.fund, PaymentInstruction.bank_account, PaymentInstruction.amount).where(
+            PaymentInstruction.fund, PaymentInstruction.bank_account, PaymentInstruction.amount,
+            PaymentInstruction.attempt).where(
             PaymentInstruction.batch_id == batch_id, PaymentInstruction.state == PaymentState.PENDING)
             .order_by(PaymentInstruction.id).execution_options(yield_per=2000)):
         yield {**row._asdict(), "bank_ref": None, "paid_on": None, "outcome": None, "failure": None}
@@ -174,7 +175,7 @@ def _instructions(session, ids: list[int]) -> dict[int, object]:
     columns = (PaymentInstruction.id, PaymentInstruction.batch_id, PaymentInstruction.institution_code,
                PaymentInstruction.fund, PaymentInstruction.bank_account, PaymentInstruction.amount,
                PaymentInstruction.state, PaymentInstruction.issued_on, PaymentInstruction.bank_ref,
-               PaymentInstruction.paid_on, PaymentInstruction.failure_reason)
+               PaymentInstruction.paid_on, PaymentInstruction.failure_reason, PaymentInstruction.attempt)
     found = {}
     for i in range(0, len(ids), IDS_PER_QUERY):
         found.update((row.id, row) for row in session.execute(
@@ -204,6 +205,10 @@ def _row_problems(batch_id: int, row: dict, instruction, accounts: dict, used: d
                                  ("收款账号", "bank_account", str), ("金额", "amount", lambda v: f"{v:,.2f}")):
         if row[field] != getattr(instruction, field):
             return [(column, f"与拨付指令 {number} 不符（指令为 {shown(getattr(instruction, field))}）")]
+    sending = row.get("attempt") or 1
+    if sending != instruction.attempt:  # a return of an earlier sending: the instruction was sent again since
+        return [("发送次数", f"回单是第 {sending} 次发送的结果，拨付指令 {number} 已重新拨付（第 {instruction.attempt} 次发送）："
+                           f"请使用重新拨付后导出的回单模板")]
     if row["outcome"] == PaymentState.FAILED:  # 退票
         if instruction.state == PaymentState.FAILED and instruction.failure_reason == row["failure"]:
             return None

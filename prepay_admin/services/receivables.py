@@ -52,6 +52,12 @@ ZERO = Decimal("0.00")
 PAYING_ACCOUNTS = tuple(DEPOSIT_ACCOUNTS.values())  # RULES §7: the accounts money leaves and enters by
 
 
+def overdue_on(on: dt.date) -> tuple:
+    """The one definition of a debt overdue on ``on`` (20§(二), RULES §6): still open, its refund due before
+    that day. The receivables screen, the settlement runs and the to-do list all ask this."""
+    return (Receivable.state.in_(RECEIVABLE_OPEN_STATES), Receivable.due_on.is_not(None), Receivable.due_on < on)
+
+
 def recovered_sum():
     """What came back of each receivable so far (all movement kinds), for a query over a whole region."""
     return (select(RecoveryMovement.receivable_id, money_sum(RecoveryMovement.amount).label("recovered"))

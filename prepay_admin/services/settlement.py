@@ -49,7 +49,7 @@ from .books import fund_payment_in
 from .dates import not_after_today
 from .errors import ServiceError
 from .positions import held_back
-from .receivables import recovered_sum, settle_recovered
+from .receivables import overdue_on, recovered_sum, settle_recovered
 from .unit_of_work import region_step
 
 ZERO = Decimal("0.00")
@@ -282,7 +282,6 @@ def _overdue(session: Session, region_id: int, fund: Fund, on: dt.date) -> set[i
     """RULES §6: institutions with a debt whose refund was due before ``on`` and is still owed: what was
     held back from them is applied to it."""
     return set(session.scalars(select(Receivable.institution_id).where(
-        Receivable.region_id == region_id, Receivable.fund == fund, Receivable.state.in_(RECEIVABLE_OPEN_STATES),
-        Receivable.due_on.is_not(None), Receivable.due_on < on)))
+        Receivable.region_id == region_id, Receivable.fund == fund, *overdue_on(on))))
 
 

@@ -17,9 +17,10 @@ from ..policy.reasons import FUND_CN
 from ..queries.access import people
 from ..queries.dashboard import dashboard
 from ..queries.overview import latest_year, region_years
+from ..queries.search import search
 from ..queries.todo import todo_list
 from . import duties
-from .params import int_arg, regions
+from .params import int_arg, regions, text_arg
 
 bp = Blueprint("web", __name__)
 
@@ -85,6 +86,13 @@ SCREENS = {
     "imports": lambda region, ids: url_for("imports.index", region_code=region),
     "calendar": lambda region, ids: url_for("admin.calendar"),
     "profiles": lambda region, ids: url_for("profiles.index"),
+    "institution": lambda region, ids: url_for("institutions.show", region_code=region, code=ids["code"]),
+    "receivable": lambda region, ids: url_for("recovery.show", region_code=region, receivable_id=ids["receivable_id"]),
+    "statement": lambda region, ids: url_for("ledger.statement", region_code=region, code=ids["code"],
+                                             fund=ids["fund"], **{"from": ids["period"], "to": ids["period"]}),
+    "books": lambda region, ids: url_for("ledger.trial_balance", region_code=region,
+                                         **{"from": ids["period"], "to": ids["period"]}),
+    "document": lambda region, ids: url_for("documents.issued", region_code=region, document_id=ids["document_id"]),
 }
 
 
@@ -96,6 +104,16 @@ bp.add_app_template_global(duties.duty_close, "duty_close")
 @bp.app_template_global()
 def todo_url(region_code: str, item) -> str:
     return SCREENS[item.screen](region_code, item.ids)
+
+
+@bp.get("/search/<region_code>")
+def search_region(region_code: str):
+    """One search box: institution, receivable, voucher, document, agreement or batch (issue 30)."""
+    if region_code not in regions():
+        abort(404)
+    q = text_arg("q") or ""
+    hits = search(extensions.sessions(), region_code, q)
+    return render_template("search.html", region_code=region_code, region_name=regions()[region_code], q=q, hits=hits)
 
 
 @bp.get("/")

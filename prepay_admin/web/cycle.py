@@ -20,13 +20,13 @@ from wtforms.validators import DataRequired, Length
 
 from .. import extensions
 from ..exports import XLSX, applications_xlsx, bank_list_xlsx
-from ..queries.applications import applications as applications_page
 from ..intake.kinds import PAYMENT_RETURN
 from ..intake.writing import data_xlsx
 from ..policy.accounts import DEPOSIT_ACCOUNT_CN, DEPOSIT_ACCOUNTS
 from ..policy.facts import SecurityKind
 from ..policy.reasons import ASSESSMENT_CN, FUND_CN
 from ..queries.access import check_batch, granted_regions
+from ..queries.applications import applications as applications_page
 from ..queries.cycle import bank_lists, cycle_page, pending_instruction_records, prerequisites
 from ..queries.profiles import region_versions
 from ..services import applications, determination, payment, payment_return, signing

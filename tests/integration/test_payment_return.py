@@ -343,6 +343,8 @@ def test_15_4_a_transfer_the_bank_returns_unpaid_is_failed_reissued_to_the_corre
         payment.bounce(sessions, ids[1], "户名不符", "caiwu1")  # already paid: the bank paid it
     with pytest.raises(ServiceError, match="须说明"):
         payment.reissue(sessions, first, "caiwu1", " ")
+    with pytest.raises(ServiceError, match="早于"):  # not dated before it was sent and returned
+        payment.reissue(sessions, first, "caiwu1", "变更函", dt.date(YEAR, 1, 20))
     # the institution's account corrected in its register (as a correction import does), then re-issued
     with sessions.begin() as s:
         s.execute(Institution.__table__.update().where(Institution.code == code)
@@ -351,6 +353,13 @@ def test_15_4_a_transfer_the_bank_returns_unpaid_is_failed_reissued_to_the_corre
     assert sent.changed and sent.bank_account == "6222000011112222" and sent.bank_account != old_account
     with pytest.raises(ServiceError, match="只有银行退票的指令才能重新拨付"):
         payment.reissue(sessions, first, "caiwu1", "再次")
+    # the earlier return uploaded again changes nothing now: it answers the first sending, not this one
+    stale = io.BytesIO()
+    data_csv(PAYMENT_RETURN, [{**r, "outcome": "failed", "failure": "账户已销户", "bank_ref": None, "paid_on": None,
+                               "attempt": 1} for r in pending_instruction_records(sessions, batch_id)], stale)
+    stale.seek(0)
+    with pytest.raises(Refused, match="已重新拨付"):
+        confirm_return(sessions, batch_id, stale, "caiwu1")
     paid = payment.confirm(sessions, first, "RET-AGAIN-1", dt.date(YEAR, 1, 28), "caiwu1")
     with sessions() as s:
         assert s.get(PaymentInstruction, first).state == PaymentState.PAID
@@ -368,3 +377,24 @@ def test_24_5_a_payment_to_an_account_nobody_signed_for_is_named_by_the_invarian
         s.execute(PaymentInstruction.__table__.update().where(PaymentInstruction.id == ids[0])
                   .values(bank_account="6222999999999999"))
     assert any("payment_unsigned" in b and "与签字的批次行账户不符" in b for b in broken(sessions, None))
+
+
+def test_17_a_transfer_returned_is_not_sent_again_once_the_next_years_advance_is_batched(sessions):
+    """17§ (issue 30 review): the next year's batch pays the whole new advance to an institution that
+    never received this year's; re-sending this year's too would pay it twice: refused, void it instead."""
+    from prepay_admin.models import BatchItem, Campaign
+    from prepay_admin.services.demo import load_demo
+
+    load_demo(sessions, institutions=10, seed=2026, year=YEAR, years=2)
+    with sessions.begin() as s:  # a first year's transfer the bank returned (state set as a bounce leaves it)
+        first_year = s.scalar(select(Campaign.year).order_by(Campaign.year).limit(1))
+        later = (select(BatchItem.institution_code).join(PaymentBatch, PaymentBatch.id == BatchItem.batch_id)
+                 .join(Campaign, Campaign.id == PaymentBatch.campaign_id).where(Campaign.year > first_year))
+        instruction = s.scalar(select(PaymentInstruction).join(PaymentBatch).join(Campaign)
+                               .where(Campaign.year == first_year, PaymentInstruction.institution_code.in_(later))
+                               .order_by(PaymentInstruction.id).limit(1))
+        s.execute(PaymentInstruction.__table__.update().where(PaymentInstruction.id == instruction.id).values(
+            state="failed", failure_reason="账户已销户", ledger_entry_id=None, bank_ref=None, paid_on=None))
+        instruction_id = instruction.id
+    with pytest.raises(ServiceError, match="不再重新拨付"):
+        payment.reissue(sessions, instruction_id, "caiwu1", "账户变更函", dt.date(first_year + 1, 2, 1))

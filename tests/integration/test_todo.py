@@ -185,3 +185,22 @@ def test_15_1_the_register_of_received_applications_lists_each_with_what_it_decl
     rows = list(book.active.iter_rows(min_row=4, values_only=True))
     assert [r[2] for r in rows] == ["H32060000001", "H32060000002"] and rows[0][5] == "无"
     assert "有无财产被保全的情形：有" in rows[1][5]
+
+
+def test_30_one_search_box_finds_an_institution_a_voucher_a_document_and_a_batch(app, client, sessions):
+    from prepay_admin.services import documents
+
+    load_demo(sessions, institutions=8, seed=2026, year=YEAR, region_code=REGION, region_name="查找")
+    issued = documents.issue(sessions, "public_list", REGION, "jiesuan1", year=YEAR)
+    sign_in(client, "shenji1")
+
+    def found(q):
+        return client.get(f"/search/{REGION}", query_string={"q": q}).get_data(as_text=True)
+
+    assert f'href="/institutions/{REGION}/H32060000001"' in found("H32060000001")
+    assert "记-2026-0001" in found("记-2026-0001") and "凭证" in found("2026-1")
+    assert f'href="/documents/{REGION}/issued/{issued.id}"' in found(issued.sha256[:12])
+    assert 'href="/batches/1"' in found("1")
+    assert "没有找到" in found("%_%") or "机构" in found("%_%")  # LIKE's wildcards are searched as text
+    assert client.get("/search/110100", query_string={"q": "H"}).status_code == 404  # another region's: none
+    assert 'class="nav-search"' in client.get(f"/institutions/{REGION}").get_data(as_text=True)

@@ -273,6 +273,23 @@ class TodoOut(Schema):
     article = fields.String()
 
 
+class SearchQuery(StrictSchema):
+    q = Text(max_length=60, required=True, metadata={"description": "a code or name, a receivable or batch number, "
+                                                                   "a voucher (记-2026-0012), a document, an agreement"})
+
+
+class HitOut(Schema):
+    kind = fields.String()
+    title = fields.String()
+    detail = fields.String()
+    screen = fields.String()
+    ids = fields.Dict(keys=fields.String(), values=fields.Raw())
+
+
+class SearchOut(Schema):
+    items = fields.List(fields.Nested(HitOut))
+
+
 class NoticeOut(Schema):
     at = fields.DateTime()
     kind = fields.String()
