@@ -30,8 +30,8 @@ def fmt_yuan_cn(value: Decimal) -> str:
     return f"{to_cents(value):,.2f}"
 
 
-_GROUPED = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d*)?$")
-_PLAIN = re.compile(r"^-?\d+(\.\d*)?$")
+_GROUPED = re.compile(r"^-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?$")  # ASCII digits only: full-width ones are
+_PLAIN = re.compile(r"^-?[0-9]+(\.[0-9]*)?$")  # normalised first (NFKC), other scripts' refused
 TEN_THOUSAND = Decimal(10000)
 
 

@@ -32,7 +32,7 @@ from .overview import like
 
 LABELS = {m.name: m for m in MACHINES}
 PAGE = 100
-EXPORT_MAX = 200_000  # rows of one .xlsx export; narrow the filter for more
+EXPORT_MAX = 50_000  # rows of one .xlsx export (a worker's seconds and memory); narrow the filter for more
 
 # what the audit events are, in the staff's words (issue 30: the screen showed login / refused / token)
 EVENT_CN = {

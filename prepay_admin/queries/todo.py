@@ -33,7 +33,7 @@ from ..models import (
     Region,
     SettlementRun,
 )
-from ..policy.departments import Department
+from ..policy.departments import WHOLE_SERVICE, Department
 from ..policy.facts import Fund
 from ..policy.transitions import (
     ApplicationState,
@@ -88,9 +88,13 @@ class TodoList:
 
 def notices_for(session: Session, region_id: int, department: Department | None, since: dt.datetime | None = None,
                 limit: int = NOTICES_SHOWN) -> tuple[NoticeLine, ...]:
-    """The scheduler's notices for the region (or the whole service) and the department (or everyone)."""
+    """The scheduler's notices for the region and the department (or everyone). A notice about no one region
+    (the nightly verify of every book, next year's calendar, those written before notices were addressed)
+    may name any region's institutions: only those who oversee the whole service (审计, 管理员) see it."""
+    whole_service = department in WHOLE_SERVICE
     query = select(Notice.created_at, Notice.kind, Notice.message).where(
-        or_(Notice.region_id == region_id, Notice.region_id.is_(None)))
+        or_(Notice.region_id == region_id, Notice.region_id.is_(None)) if whole_service else
+        Notice.region_id == region_id)
     if department is not None:
         query = query.where(or_(Notice.department == department.value, Notice.department.is_(None)))
     if since is not None:

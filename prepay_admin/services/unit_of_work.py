@@ -69,7 +69,8 @@ class Step:
         if granted is None:
             granted = self.session.get(StaffRegion, (self.actor.id, region.code)) is not None
         if not granted:
-            raise ServiceError(f"{self.actor.name} 无权处理统筹地区 {region.name}（{region.code}）的业务", "region")
+            # names nothing of the other region: the object may have been reached by its id (issue 30 review)
+            raise ServiceError(f"{self.actor.name} 未被授权办理该统筹地区的业务", "region")
         self.region = region
 
     def lock_region(self) -> None:

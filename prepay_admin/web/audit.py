@@ -16,6 +16,7 @@ from .params import choice_arg, regions, text_arg
 from .refusals import refuse
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
+FILTER_ARGS = ("machine", "actor", "department", "institution", "since", "until", "event")
 
 
 @bp.app_context_processor
@@ -68,7 +69,7 @@ def trail(region_code: str):
     view = audit_trail(extensions.sessions(), region_code, page, where=where,
                        include_events=current_user.identity.department in WHOLE_SERVICE)
     pages = max(1, -(-max(view.total, view.events_total) // PAGE))
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    args = {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}  # never url_for's own keywords
     return render_template("audit.html", t=view, machines=MACHINES, f=where, pages=pages, args=args,
                            departments=DEPARTMENT_CN, events=EVENT_CN, region_name=regions()[region_code],
                            whole_service=current_user.identity.department in WHOLE_SERVICE)
@@ -81,5 +82,7 @@ def export(region_code: str):
     where = _filter()
     view = audit_trail(extensions.sessions(), region_code, 1, where=where, size=EXPORT_MAX,
                        include_events=current_user.identity.department in WHOLE_SERVICE)
+    if max(view.total, view.events_total) > EXPORT_MAX:
+        abort(400, description=f"符合条件的记录超过 {EXPORT_MAX:,} 条：请按日期、机构或人员缩小范围后再导出")
     return send_xlsx(audit_trail_xlsx(regions()[region_code], where, view, clock.today()),
                      f"审计记录-{region_code}-{clock.today():%Y%m%d}")

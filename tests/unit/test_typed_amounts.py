@@ -22,6 +22,7 @@ def test_30_an_amount_is_read_as_staff_type_it(typed, plain):
 @pytest.mark.parametrize("typed, why", [
     ("1,00", "千分位"), ("10,0000", "千分位"), ("1万2", "须为金额"),
     ("一百万", "须为金额"), ("1e6", "须为金额"), ("", "须为金额"), ("=1+1", "须为金额"),
+    ("١٢٣٤٥٦", "须为金额"), ("٣,٠٠٠万", "千分位"),  # other scripts' digits are no amount here (review)
 ])
 def test_30_an_amount_that_would_be_a_guess_is_refused_with_the_reason(typed, why):
     plain, reason = typed_amount(typed)
