@@ -49,6 +49,7 @@ from .schemas.resources import (
     ReissuedOut,
     ReissueIn,
     ReturnConfirmedOut,
+    ReviewIn,
     SearchOut,
     SearchQuery,
     SecurityIn,
@@ -291,6 +292,20 @@ class Reissue(MethodView):
             done = payment.reissue(sessions(), instruction_id, caller().username, body["note"], body["on"])
             return Answer(200, {"instruction_id": done.instruction_id, "state": "pending", "bank_name": done.bank_name,
                                 "bank_account": done.bank_account, "changed": done.changed})
+
+        return idempotent(run)
+
+
+@blp.route("/payment-instructions/<id:instruction_id>/reissue-approval")
+class ReissueApproval(MethodView):
+    @blp.arguments(ReviewIn)
+    @blp.response(200, VoidedOut)
+    @blp.doc(parameters=[IDEMPOTENCY], responses=ERRORS)
+    def post(self, body, instruction_id: int):
+        """24§(四): 内审 reviews a re-issue (never its maker); only then is it sent to the bank and confirmed."""
+        def run() -> Answer:
+            payment.approve_reissue(sessions(), instruction_id, caller().username, body["comment"])
+            return Answer(200, {"instruction_id": instruction_id, "state": "pending"})
 
         return idempotent(run)
 

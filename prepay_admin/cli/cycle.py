@@ -310,7 +310,17 @@ def reissue(instruction_id, note, day) -> None:
     user = acting_user()
     done = run_service(lambda: payment.reissue(app_sessions(), instruction_id, user, note, day))
     click.echo(f"拨付指令 {instruction_id} 已重新拨付至 {done.bank_name} {done.bank_account}"
-               f"{'（账户已变更）' if done.changed else '（原账户）'}，待银行到账后确认。")
+               f"{'（账户已变更）' if done.changed else '（原账户）'}，待内审部门复核后发送银行。")
+
+
+@cycle.command("approve-reissue", help="内审复核重新拨付（24§(四)）：复核同意后方可发送银行、确认到账；经办人不能复核自己的")
+@click.option("--instruction", "instruction_id", required=True, type=ID)
+@click.option("--comment", required=True, type=TEXT, help="复核意见")
+@with_appcontext
+def approve_reissue(instruction_id, comment) -> None:
+    user = acting_user()
+    run_service(lambda: payment.approve_reissue(app_sessions(), instruction_id, user, comment))
+    click.echo(f"拨付指令 {instruction_id} 的重新拨付已复核同意，可发送银行。")
 
 
 @cycle.command(help="作废拨付指令（须说明原因）")

@@ -90,3 +90,7 @@ class PaymentInstruction(Base):
     # how many times it was sent to the bank: a return names the sending it answers (an old return file
     # uploaded again cannot bounce, nor confirm, the instruction sent again)
     attempt: Mapped[int] = mapped_column(default=1, server_default="1")
+    # a re-issue (maker: 财务) goes to the bank only after 内审 reviewed it (checker, 24§(四)): a signed payment
+    # is not redirected by one person (issue 30 review)
+    reissued_by: Mapped[str | None] = mapped_column(String(60))
+    reissue_approved_by: Mapped[str | None] = mapped_column(String(60))

@@ -200,9 +200,12 @@ PAYMENT = Machine("payment", "拨付指令", {
     # corrected account, or given up
     (PaymentState.PENDING, "bounce"): PaymentState.FAILED,
     (PaymentState.FAILED, "reissue"): PaymentState.PENDING,
+    # 24§(四): 内审 reviews a re-issue before it is sent (the account it goes to, the evidence)
+    (PaymentState.PENDING, "approve_reissue"): PaymentState.PENDING,
     (PaymentState.FAILED, "void"): PaymentState.VOIDED,
 }, {"pending": "待拨付", "paid": "已拨付", "voided": "已作废", "confirm": "确认到账", "void": "作废",
-    "issue": "生成拨付指令", "failed": "银行退票", "bounce": "登记退票", "reissue": "重新拨付"})
+    "issue": "生成拨付指令", "failed": "银行退票", "bounce": "登记退票", "reissue": "重新拨付",
+    "approve_reissue": "内审复核同意重新拨付"})
 
 class PresettlementState(StrEnum):
     DRAFT = "draft"

@@ -27,6 +27,7 @@ from ..policy.transitions import (
     PaymentState,
 )
 from ..services.batch import chain_of, get_batch, next_level
+from ..services.payment import awaits_review, sendable
 from ..services.payment_return import sent_rows
 from ..services.rules import effective_profile
 from ..services.unit_of_work import find_campaign, find_region
@@ -127,6 +128,7 @@ class InstructionLine:
     failed: bool = False  # returned unpaid by the bank (退票): may be re-issued or voided
     failure_reason: str | None = None
     bank_name: str = ""
+    awaiting_review: bool = False  # re-issued, waiting for 内审's review before it is sent
 
 
 def instructions(sessions: sessionmaker, batch_id: int) -> tuple[InstructionLine, ...]:
@@ -158,7 +160,8 @@ def _instruction_lines(session: Session, where: list, offset: int = 0, limit: in
     return tuple(InstructionLine(p.id, p.institution_code, p.fund.value, p.amount, p.bank_account,
                                  PAYMENT.label(p.state), p.issued_on, p.state == PaymentState.PENDING,
                                  p.bank_ref, p.paid_on, names.get(p.paying_account or ""),
-                                 p.state == PaymentState.FAILED, p.failure_reason, p.bank_name) for p in rows)
+                                 p.state == PaymentState.FAILED, p.failure_reason, p.bank_name,
+                                 p.state == PaymentState.PENDING and awaits_review(p)) for p in rows)
 
 
 @dataclass(frozen=True)
@@ -341,7 +344,8 @@ def bank_lists(sessions: sessionmaker, batch_id: int, paid_from) -> tuple[str, i
                    PaymentInstruction.amount, PaymentInstruction.attempt)
             .join(Institution, (Institution.code == PaymentInstruction.institution_code)
                   & (Institution.region_id == region.id))
-            .where(PaymentInstruction.batch_id == batch.id, PaymentInstruction.state == PaymentState.PENDING)
+            .where(PaymentInstruction.batch_id == batch.id, PaymentInstruction.state == PaymentState.PENDING,
+                   sendable())  # a re-issue awaiting 内审's review is not sent
             .order_by(PaymentInstruction.fund, PaymentInstruction.id)).all()
         lists = []
         for fund in Fund:

@@ -42,14 +42,13 @@ from ..models import (
     SettlementLine,
     SettlementRun,
     SignOff,
-    Transition,
 )
 from ..policy.facts import Fund
 from ..policy.money import fmt_yuan_cn
 from ..policy.positions import problems
 from ..policy.recovery import Method, Route
 from ..policy.signoff import Chain
-from ..policy.transitions import PAYMENT, PaymentState
+from ..policy.transitions import PaymentState
 from ..services.batch import chain_of, stored_batch_hash
 from ..services.positions import held_by_institution, positions, presettlements_owed
 
@@ -125,14 +124,18 @@ def unsigned_payments(session: Session) -> list[Breach]:
                         ~and_(item.batch_id == pi.batch_id, item.institution_code == pi.institution_code,
                               item.fund == pi.fund, item.amount == pi.amount)))]
     # paid to another account than the one signed for only when the bank returned it and it was re-issued
-    # to the institution's corrected account (15§(四), issue 30): its transitions say so
-    reissued = select(Transition.object_id).where(Transition.machine == PAYMENT.name, Transition.action == "reissue")
-    found += [Breach("payment_unsigned", f"拨付指令 {i} 付至 {account}，与签字的批次行账户不符，且无银行退票后的重新拨付记录"
+    # to the institution's corrected account, reviewed by 内审, not by its maker (15§(四), 24§(四), issue 30);
+    # a re-issue is never paid unreviewed, whatever its account
+    reviewed = and_(pi.reissued_by.is_not(None), pi.reissue_approved_by.is_not(None),
+                    pi.reissue_approved_by != pi.reissued_by)
+    found += [Breach("payment_unsigned", f"拨付指令 {i} 付至 {bank} {account}，与签字的批次行不符，且无经内审复核的重新拨付"
                                          f"（{code}）")
-              for i, code, account in session.execute(
-                  select(pi.id, pi.institution_code, pi.bank_account).join(item, item.id == pi.batch_item_id)
-                  .where(pi.state == PaymentState.PAID, pi.bank_account != item.bank_account,
-                         pi.id.not_in(reissued)))]
+              for i, code, bank, account in session.execute(
+                  select(pi.id, pi.institution_code, pi.bank_name, pi.bank_account)
+                  .join(item, item.id == pi.batch_item_id)
+                  .where(pi.state == PaymentState.PAID,
+                         or_(pi.bank_account != item.bank_account, pi.bank_name != item.bank_name,
+                             pi.reissued_by.is_not(None)), ~reviewed))]
     batches = session.scalars(select(pi.batch_id).where(pi.state == PaymentState.PAID).distinct()).all()
     signed: dict[int, dict[str, str]] = defaultdict(dict)
     if batches:

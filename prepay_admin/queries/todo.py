@@ -192,6 +192,12 @@ def _campaign_work(session: Session, campaign: Campaign, today: dt.date) -> list
                               pending, "cycle", ids, pay_by, _days(pay_by, today), "15§(四)、24§(一)"))
             returned = session.scalar(select(func.count()).select_from(PaymentInstruction).where(
                 PaymentInstruction.batch_id == batch_id, PaymentInstruction.state == PaymentState.FAILED))
+            reviews = session.scalar(select(func.count()).select_from(PaymentInstruction).where(
+                PaymentInstruction.batch_id == batch_id, PaymentInstruction.state == PaymentState.PENDING,
+                PaymentInstruction.reissued_by.is_not(None), PaymentInstruction.reissue_approved_by.is_(None)))
+            items.append(Todo(Department.INTERNAL_AUDIT, "review_reissue", f"拨付批次 {batch_id}：{reviews} 笔重新拨付待复核"
+                              f"（账户、依据），复核后方可发送银行", reviews, "cycle", ids, pay_by, _days(pay_by, today),
+                              "24§(四)、15§(四)"))
             items.append(Todo(Department.FINANCE, "reissue", f"拨付批次 {batch_id}：{returned} 笔被银行退票，"
                               f"待更正机构账户后重新拨付或作废", returned, "cycle", ids, pay_by, _days(pay_by, today),
                               "15§(四)"))

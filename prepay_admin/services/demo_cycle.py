@@ -186,17 +186,18 @@ def play_cycle(sessions: sessionmaker, region_code: str, year: int, seed: int,
     paid_on = dt.date(year, 1, 23)
     pending = done.pending if done.issued else payment.issue(sessions, batch_id, "caiwu1", on=dt.date(year, 1, 22))
     returned = list(done.returned)
-    if pending:  # the bank pays the batch and returns its references: confirmed from the return, at once
-        failed = set() if done.bounced_before else set(pending[:bounce])  # 退票, once per batch
-        # a rerun after a return: what is pending now was re-issued, and is paid with the second return
-        day = dt.date(year, 1, 26) if done.bounced_before else paid_on
-        payment_return.confirm_return(sessions, batch_id, _bank_return(sessions, batch_id, year, day, failed), "caiwu1")
+    if pending and not done.bounced_before:  # the bank pays the batch and returns it: confirmed at once
+        failed = set(pending[:bounce])  # 退票, once per batch
+        sheet, _ = _bank_return(sessions, batch_id, year, paid_on, failed)
+        payment_return.confirm_return(sessions, batch_id, sheet, "caiwu1")
         returned += sorted(failed)
-    for instruction_id in returned:  # the account confirmed with the bank: sent again (15§(四))
+    for instruction_id in returned:  # the account confirmed with the bank: sent again (15§(四)), once 内审 reviewed it
         payment.reissue(sessions, instruction_id, "caiwu1", "经与开户银行核实，原账户已恢复，重新拨付", dt.date(year, 1, 24))
-    if returned:
-        payment_return.confirm_return(sessions, batch_id, _bank_return(sessions, batch_id, year, dt.date(year, 1, 26)),
-                                      "caiwu1")
+    for instruction_id in done.unreviewed + returned:
+        payment.approve_reissue(sessions, instruction_id, "neishen1", "已核对银行核实记录，同意重新拨付")
+    sheet, rows = _bank_return(sessions, batch_id, year, dt.date(year, 1, 26))  # what was sent again
+    if rows:
+        payment_return.confirm_return(sessions, batch_id, sheet, "caiwu1")
     with sessions() as session:
         paid = len(session.scalars(select(PaymentInstruction.id).where(
             PaymentInstruction.state == PaymentState.PAID, PaymentInstruction.batch_id == batch_id)).all())
@@ -204,17 +205,18 @@ def play_cycle(sessions: sessionmaker, region_code: str, year: int, seed: int,
 
 
 def _bank_return(sessions: sessionmaker, batch_id: int, year: int, paid_on: dt.date,
-                 failed: frozenset[int] | set[int] = frozenset()) -> io.BytesIO:
-    """The bank's return of the batch's pending transfers: the sheet it was sent, filled in; those in
-    ``failed`` returned unpaid (退票)."""
+                 failed: frozenset[int] | set[int] = frozenset()) -> tuple[io.BytesIO, int]:
+    """The bank's return of the batch's pending transfers: the sheet it was sent, filled in, and its rows;
+    those in ``failed`` returned unpaid (退票)."""
     sheet = io.BytesIO()
     with sessions() as session:
-        data_csv(PAYMENT_RETURN, ({**r, "outcome": PaymentState.FAILED, "failure": "账户状态异常（银行退票）"}
-                                  if r["instruction_id"] in failed else
-                                  {**r, "bank_ref": f"DEMO{year}{r['instruction_id']:06d}", "paid_on": paid_on}
-                                  for r in payment_return.sent_rows(session, batch_id)), sheet)
+        rows = [{**r, "outcome": PaymentState.FAILED, "failure": "账户状态异常（银行退票）"} if r["instruction_id"] in failed
+                else {**r, "paid_on": paid_on,
+                      "bank_ref": f"DEMO{year}{r['instruction_id']:06d}" + (f"-{r['attempt']}" if r["attempt"] > 1 else "")}
+                for r in payment_return.sent_rows(session, batch_id)]
+    data_csv(PAYMENT_RETURN, rows, sheet)
     sheet.seek(0)
-    return sheet
+    return sheet, len(rows)
 
 
 # who of the demo's staff signs a level of each department, and what they write
@@ -243,6 +245,7 @@ class _Done:
     pending: list[int]  # instructions issued and not yet confirmed
     returned: list[int] = dataclass_field(default_factory=list)  # returned unpaid by the bank, not re-issued yet
     bounced_before: bool = False  # the bank has returned one of the batch's transfers before
+    unreviewed: list[int] = dataclass_field(default_factory=list)  # re-issued, not yet reviewed by 内审
 
 
 def _done(sessions: sessionmaker, region_code: str, year: int) -> _Done:
@@ -267,6 +270,10 @@ def _done(sessions: sessionmaker, region_code: str, year: int) -> _Done:
         found = session.scalar(select(PaymentBatch).where(PaymentBatch.campaign_id == campaign.id)
                                .order_by(PaymentBatch.id.desc()).limit(1))
         levels = tuple(s.level for s in batch.valid_sign_offs(found)) if found else ()
+        unreviewed = list(session.scalars(select(PaymentInstruction.id).where(
+            PaymentInstruction.batch_id == found.id, PaymentInstruction.state == PaymentState.PENDING,
+            PaymentInstruction.reissued_by.is_not(None), PaymentInstruction.reissue_approved_by.is_(None)))) \
+            if found else []
         instructions = session.execute(select(PaymentInstruction.id, PaymentInstruction.state).where(
             PaymentInstruction.batch_id == found.id).order_by(PaymentInstruction.id)).all() if found else []
         profile = effective_profile(session, region, year)
@@ -279,4 +286,5 @@ def _done(sessions: sessionmaker, region_code: str, year: int) -> _Done:
                      [i for i, state in instructions if state == PaymentState.FAILED],
                      bool(instructions) and session.scalar(select(Transition.id).where(
                          Transition.machine == PAYMENT.name, Transition.action == "bounce",
-                         Transition.object_id.in_([i for i, _ in instructions])).limit(1)) is not None)
+                         Transition.object_id.in_([i for i, _ in instructions])).limit(1)) is not None,
+                     unreviewed)

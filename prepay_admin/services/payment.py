@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -137,6 +137,8 @@ def confirm(sessions: sessionmaker, instruction_id: int, bank_ref: str, paid_on:
             return Confirmed(instruction.id, instruction.ledger_entry_id, True)
         if paid_on < instruction.issued_on:
             raise ServiceError(f"到账日期 {paid_on} 早于拨付指令生成日 {instruction.issued_on}", "paid_on")
+        if awaits_review(instruction):
+            raise ServiceError(f"拨付指令 {instruction.id} 的重新拨付待内审部门复核，复核前不得发送银行或确认到账", "instruction")
         account = paying_account_key(step.region.code, instruction.fund.value, paid_from)
         used = session.scalar(select(PaymentInstruction.id).where(
             PaymentInstruction.paying_account == account, PaymentInstruction.bank_ref == bank_ref))
@@ -262,7 +264,37 @@ def reissue(sessions: sessionmaker, instruction_id: int, user: str, note: str, o
         instruction.bank_name, instruction.bank_account = inst.bank_name, inst.bank_account
         instruction.failure_reason, instruction.issued_on = None, on
         instruction.attempt += 1  # a return of the earlier sending no longer applies
+        instruction.reissued_by, instruction.reissue_approved_by = step.actor.username, None
         return Reissued(instruction.id, inst.bank_name, inst.bank_account, changed)
+
+
+def approve_reissue(sessions: sessionmaker, instruction_id: int, user: str, comment: str) -> None:
+    """24§(四): 内审 reviews a re-issued instruction (the account it now goes to, the note and the evidence)
+    before it is sent to the bank; its maker never reviews it."""
+    comment = (comment or "").strip()
+    if not comment or len(comment) > 200:
+        raise ServiceError("须填写复核意见（不超过 200 个字符）", "comment")
+    context, found = _instruction_step(sessions, instruction_id, user)
+    with context as step:
+        step.require(Department.INTERNAL_AUDIT)
+        instruction = found["instruction"]
+        if instruction.state != PaymentState.PENDING or not awaits_review(instruction):
+            raise ServiceError(f"拨付指令 {instruction_id} 没有待复核的重新拨付", "instruction")
+        if instruction.reissued_by == step.actor.username:
+            raise ServiceError("重新拨付的经办人不能复核自己经办的指令", "user")
+        step.transition(PAYMENT, instruction, "approve_reissue",
+                        f"复核同意付至 {instruction.bank_name} {instruction.bank_account}：{comment}")
+        instruction.reissue_approved_by = step.actor.username
+
+
+def awaits_review(instruction) -> bool:
+    """A re-issue 内审 has not reviewed yet: it is neither sent to the bank nor confirmed."""
+    return instruction.reissued_by is not None and instruction.reissue_approved_by is None
+
+
+def sendable():
+    """The SQL condition of an instruction the bank may be sent (not a re-issue awaiting review)."""
+    return or_(PaymentInstruction.reissued_by.is_(None), PaymentInstruction.reissue_approved_by.is_not(None))
 
 
 def _locked_instruction(session: Session, instruction_id: int) -> PaymentInstruction:

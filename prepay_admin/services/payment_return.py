@@ -32,7 +32,7 @@ from ..policy.transitions import DETERMINATION, PAYMENT, DeterminationState, Pay
 from .batch import batch_step
 from .books import fund_payment_in
 from .errors import Refused, ServiceError
-from .payment import PAYING_ACCOUNTS, complete_if_settled, paying_account_key
+from .payment import PAYING_ACCOUNTS, awaits_review, complete_if_settled, paying_account_key, sendable
 
 ROWS_MAX = 200_000  # a province's batch is below 100,000 institutions, two funds each
 PROBLEMS_MAX = 1_000  # named one by one; beyond, how many more
@@ -132,7 +132,7 @@ def sent_rows(session: Session, batch_id: int) -> Iterator[dict]:
             PaymentInstruction.id.label("instruction_id"), PaymentInstruction.institution_code,
             PaymentInstruction.fund, PaymentInstruction.bank_account, PaymentInstruction.amount,
             PaymentInstruction.attempt).where(
-            PaymentInstruction.batch_id == batch_id, PaymentInstruction.state == PaymentState.PENDING)
+            PaymentInstruction.batch_id == batch_id, PaymentInstruction.state == PaymentState.PENDING, sendable())
             .order_by(PaymentInstruction.id).execution_options(yield_per=2000)):
         yield {**row._asdict(), "bank_ref": None, "paid_on": None, "outcome": None, "failure": None}
 
@@ -175,7 +175,8 @@ def _instructions(session, ids: list[int]) -> dict[int, object]:
     columns = (PaymentInstruction.id, PaymentInstruction.batch_id, PaymentInstruction.institution_code,
                PaymentInstruction.fund, PaymentInstruction.bank_account, PaymentInstruction.amount,
                PaymentInstruction.state, PaymentInstruction.issued_on, PaymentInstruction.bank_ref,
-               PaymentInstruction.paid_on, PaymentInstruction.failure_reason, PaymentInstruction.attempt)
+               PaymentInstruction.paid_on, PaymentInstruction.failure_reason, PaymentInstruction.attempt,
+               PaymentInstruction.reissued_by, PaymentInstruction.reissue_approved_by)
     found = {}
     for i in range(0, len(ids), IDS_PER_QUERY):
         found.update((row.id, row) for row in session.execute(
@@ -209,6 +210,8 @@ def _row_problems(batch_id: int, row: dict, instruction, accounts: dict, used: d
     if sending != instruction.attempt:  # a return of an earlier sending: the instruction was sent again since
         return [("发送次数", f"回单是第 {sending} 次发送的结果，拨付指令 {number} 已重新拨付（第 {instruction.attempt} 次发送）："
                            f"请使用重新拨付后导出的回单模板")]
+    if awaits_review(instruction):
+        return [("指令编号", f"拨付指令 {number} 的重新拨付待内审部门复核，复核前不得发送银行或确认到账")]
     if row["outcome"] == PaymentState.FAILED:  # 退票
         if instruction.state == PaymentState.FAILED and instruction.failure_reason == row["failure"]:
             return None

@@ -83,6 +83,11 @@ class ReissueForm(FlaskForm):
     day = date_field("日期")
 
 
+class ReviewForm(FlaskForm):
+    comment = StringField("复核意见", validators=[DataRequired("须填写复核意见"), Length(max=200)],
+                          render_kw={"placeholder": "如：已核对账户变更函及银行核实记录"})
+
+
 class ActionForm(FlaskForm):
     """A button with nothing to fill in: only its CSRF token."""
 
@@ -147,7 +152,7 @@ def _page(region_code: str, year: int, status: int = 200, action_errors: dict[st
                            fund_cn=FUND_CN, questions=questions,
                            security_form=SecurityForm, sign_form=SignForm, confirm_form=ConfirmForm,
                            void_form=VoidForm, pay_form=DateForm, return_form=ReturnForm, bounce_form=BounceForm,
-                           reissue_form=ReissueForm, paying_accounts=DEPOSIT_ACCOUNT_CN), status
+                           reissue_form=ReissueForm, review_form=ReviewForm, paying_accounts=DEPOSIT_ACCOUNT_CN), status
 
 
 def _dated(form: FlaskForm, region_code: str, year: int, key: str):
@@ -355,7 +360,19 @@ def reissue(region_code: str, year: int, instruction_id: int):
     if refused:
         return refused
     return _run(lambda: payment.reissue(extensions.sessions(), instruction_id, username(), form.note.data.strip(), day),
-                form, "note", region_code, year, key, f"拨付指令 {instruction_id} 已重新拨付，待银行到账后确认。")
+                form, "note", region_code, year, key, f"拨付指令 {instruction_id} 已重新拨付，待内审部门复核后发送银行。")
+
+
+@bp.post("/instructions/<id:instruction_id>/approve-reissue")
+def approve_reissue(region_code: str, year: int, instruction_id: int):
+    """24§(四): 内审 reviews a re-issue before it is sent to the bank."""
+    form = ReviewForm()
+    key = f"review:{instruction_id}"
+    if not form.validate_on_submit():
+        return _page(region_code, year, 400, **{key: form})
+    return _run(lambda: payment.approve_reissue(extensions.sessions(), instruction_id, username(),
+                                                form.comment.data.strip()),
+                form, "comment", region_code, year, key, f"拨付指令 {instruction_id} 的重新拨付已复核同意，可发送银行。")
 
 
 @bp.post("/instructions/<id:instruction_id>/void")

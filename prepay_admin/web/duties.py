@@ -34,6 +34,7 @@ DUTIES: dict[str, frozenset[Department]] = {
     "cycle.void": frozenset({D.FINANCE}),
     "cycle.bounce": frozenset({D.FINANCE}),  # 15§(四): the bank's return
     "cycle.reissue": frozenset({D.FINANCE}),
+    "cycle.approve_reissue": frozenset({D.INTERNAL_AUDIT}),  # 24§(四): a re-issue reviewed before it is sent
     "institutions.lift": frozenset({D.INSPECTION}),  # 24§(三)
     "ledger.close": frozenset({D.FINANCE}),
     "ledger.reopen": frozenset({D.FINANCE}),

@@ -127,6 +127,15 @@ def test_a_january_walked_on_screens_from_opening_to_the_confirmed_payment(anony
     failed_row.get_by_label("日期").fill("2026-01-27")
     failed_row.get_by_role("button", name="按机构现登记账户重新拨付").click()
     done(page, f"拨付指令 {returned_id} 已重新拨付")
+    expect(page.get_by_text("重新拨付待内审部门复核")).to_be_visible()
+    as_user(page, live_url, "neishen1")  # 24§(四): 内审 reviews the re-issue before it goes to the bank
+    page.goto(f"{live_url}/cycle/{JANUARY_REGION}/2026")
+    review = page.locator("tr", has_text="重新拨付待内审部门复核")
+    review.get_by_label("复核意见").fill("已核对银行核实记录，同意重新拨付")
+    review.get_by_role("button", name="复核同意重新拨付").click()
+    done(page, "已复核同意")
+    as_user(page, live_url, "caiwu1")
+    page.goto(f"{live_url}/cycle/{JANUARY_REGION}/2026")
     form = page.locator("form", has=page.get_by_role("button", name="确认", exact=True)).first
     form.get_by_label("银行流水号").fill("BK20260127000")
     form.get_by_label("到账日期").fill("2026-01-27")

@@ -353,6 +353,14 @@ def test_15_4_a_transfer_the_bank_returns_unpaid_is_failed_reissued_to_the_corre
     assert sent.changed and sent.bank_account == "6222000011112222" and sent.bank_account != old_account
     with pytest.raises(ServiceError, match="只有银行退票的指令才能重新拨付"):
         payment.reissue(sessions, first, "caiwu1", "再次")
+    # 24§(四): a re-issue is neither sent nor confirmed before 内审 reviews it, and never by its maker
+    assert first not in [r["instruction_id"] for r in pending_instruction_records(sessions, batch_id)]
+    with pytest.raises(ServiceError, match="待内审部门复核"):
+        payment.confirm(sessions, first, "RET-EARLY", dt.date(YEAR, 1, 28), "caiwu1")
+    with pytest.raises(ServiceError, match="无权|须由内审"):
+        payment.approve_reissue(sessions, first, "caiwu1", "自己复核")
+    payment.approve_reissue(sessions, first, "neishen1", "已核对账户变更函（通医〔2026〕3号）")
+    assert first in [r["instruction_id"] for r in pending_instruction_records(sessions, batch_id)]
     # the earlier return uploaded again changes nothing now: it answers the first sending, not this one
     stale = io.BytesIO()
     data_csv(PAYMENT_RETURN, [{**r, "outcome": "failed", "failure": "账户已销户", "bank_ref": None, "paid_on": None,
@@ -366,6 +374,10 @@ def test_15_4_a_transfer_the_bank_returns_unpaid_is_failed_reissued_to_the_corre
         assert s.get(PaymentBatch, batch_id).state == BatchState.PAID
         assert s.get(Determination, det.id).state == DeterminationState.PAID
     assert not paid.replayed and broken(sessions, None) == []
+    with sessions.begin() as s:  # forged: the review erased: a re-issue paid unreviewed is named
+        s.execute(PaymentInstruction.__table__.update().where(PaymentInstruction.id == first)
+                  .values(reissue_approved_by=None))
+    assert any("payment_unsigned" in b and "经内审复核" in b for b in broken(sessions, None))
 
 
 def test_24_5_a_payment_to_an_account_nobody_signed_for_is_named_by_the_invariants(sessions, issued):
@@ -376,7 +388,7 @@ def test_24_5_a_payment_to_an_account_nobody_signed_for_is_named_by_the_invarian
     with sessions.begin() as s:  # forged: a paid instruction's account changed with no bank return behind it
         s.execute(PaymentInstruction.__table__.update().where(PaymentInstruction.id == ids[0])
                   .values(bank_account="6222999999999999"))
-    assert any("payment_unsigned" in b and "与签字的批次行账户不符" in b for b in broken(sessions, None))
+    assert any("payment_unsigned" in b and "与签字的批次行不符" in b for b in broken(sessions, None))
 
 
 def test_17_a_transfer_returned_is_not_sent_again_once_the_next_years_advance_is_batched(sessions):

@@ -69,6 +69,8 @@ SCREENS = {
         {D.FINANCE}, f"{CYCLE}/instructions/1/bounce", {"failure": "账户已销户"}),
     "/cycle/<region_code>/<year:year>/instructions/<id:instruction_id>/reissue": (
         {D.FINANCE}, f"{CYCLE}/instructions/1/reissue", {"note": "机构账户变更函", "day": "2026-01-26"}),
+    "/cycle/<region_code>/<year:year>/instructions/<id:instruction_id>/approve-reissue": (
+        {D.INTERNAL_AUDIT}, f"{CYCLE}/instructions/1/approve-reissue", {"comment": "已核对账户变更函"}),
     "/cycle/<region_code>/<year:year>/instructions/<id:instruction_id>/void": (
         {D.FINANCE}, f"{CYCLE}/instructions/1/void", {"reason": "账号有误"}),
     # the batch of the signing region was submitted: the internal audit's level is due (24§(五))
@@ -167,6 +169,8 @@ API = {
         {D.FINANCE}, "/api/v1/payment-instructions/1/failure", {"reason": "账户已销户"}),
     "POST /api/v1/payment-instructions/<id:instruction_id>/reissue": (
         {D.FINANCE}, "/api/v1/payment-instructions/1/reissue", {"note": "机构账户变更函"}),
+    "POST /api/v1/payment-instructions/<id:instruction_id>/reissue-approval": (
+        {D.INTERNAL_AUDIT}, "/api/v1/payment-instructions/1/reissue-approval", {"comment": "已核对账户变更函"}),
     "POST /api/v1/payment-instructions/<id:instruction_id>/void": (
         {D.FINANCE}, "/api/v1/payment-instructions/1/void", {"reason": "账号有误"}),
     "POST /api/v1/imports/<kind>": (

@@ -37,7 +37,8 @@ EXPECTED = {
     },
     # issue 30: the bank returns a transfer unpaid (退票); it is re-issued or given up
     "payment": {("pending", "confirm"): "paid", ("pending", "void"): "voided", ("pending", "bounce"): "failed",
-                ("failed", "reissue"): "pending", ("failed", "void"): "voided"},
+                ("failed", "reissue"): "pending", ("failed", "void"): "voided",
+                ("pending", "approve_reissue"): "pending"},
     # RULES §5, §6; 20§(二): demand, then lawsuit or bankruptcy claim, then write-off; a successor takes it over
     "receivable": {
         ("open", "demand"): "demanded", ("demanded", "demand"): "demanded",

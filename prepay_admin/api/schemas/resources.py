@@ -223,6 +223,10 @@ class ReissueIn(StrictSchema):
     on = Date(load_default=None, metadata={"description": "the day it is re-issued (default today, Beijing)"})
 
 
+class ReviewIn(StrictSchema):
+    comment = Text(max_length=200, required=True, metadata={"description": "内审's review of the re-issue"})
+
+
 class ReissuedOut(Schema):
     instruction_id = fields.Integer()
     state = fields.String()
@@ -263,7 +267,7 @@ class TodoOut(Schema):
     key = fields.String(metadata={"description": "the kind of work: open_year, fund_figures, determine, fix_list, "
                                                  "security, agreement, prepare, submit_batch, sign_batch, "
                                                  "return_batch, pay_batch, confirm, sign_presettlement, "
-                                                 "reissue, pay_presettlement, settle, receivables, overdue, calendar"})
+                                                 "reissue, review_reissue, pay_presettlement, settle, receivables, overdue, calendar"})
     label = fields.String()
     count = fields.Integer()
     screen = fields.String()
