@@ -28,7 +28,7 @@ from ..models import (
 from ..policy.departments import Department
 from ..policy.reasons import FUND_CN
 from ..policy.transitions import MACHINES
-from .overview import like
+from .matching import like
 
 LABELS = {m.name: m for m in MACHINES}
 PAGE = 100

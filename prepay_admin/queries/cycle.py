@@ -31,7 +31,8 @@ from ..services.payment import awaits_review, sendable
 from ..services.payment_return import sent_rows
 from ..services.rules import effective_profile
 from ..services.unit_of_work import find_campaign, find_region
-from .overview import batch_sizes, like
+from .matching import like
+from .overview import batch_sizes
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,8 @@ from ..services.facts import raised_of_institution
 from ..services.rules import effective_profile
 from ..services.unit_of_work import find_region
 from .audit_trail import TrailLine, trail_lines
-from .overview import DeterminedAdvance, like, reason_texts
+from .matching import like
+from .overview import DeterminedAdvance, reason_texts
 
 SECURITY_CN = {"pledge": "资产抵押", "credit_guarantee": "信用担保"}
 

@@ -33,6 +33,7 @@ from ..policy.transitions import BATCH, CAMPAIGN, DETERMINATION, DeterminationSt
 from ..services.batch import valid_sign_offs
 from ..services.rules import effective_profile
 from ..services.unit_of_work import find_region
+from .matching import like
 from .todo import notices_for
 
 
@@ -218,11 +219,6 @@ def batch_sizes(session: Session, campaign_id: int) -> dict[int, tuple[int, Deci
     return {batch_id: (n, amount) for batch_id, n, amount in session.execute(
         select(BatchItem.batch_id, func.count(), money_sum(BatchItem.amount)).join(PaymentBatch)
         .where(PaymentBatch.campaign_id == campaign_id).group_by(BatchItem.batch_id))}
-
-
-def like(text: str) -> str:
-    """A LIKE pattern matching ``text`` anywhere, its own wildcards taken literally (escape ``\\``)."""
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def reason_texts(reasons: list[dict]) -> tuple[str, ...]:

@@ -37,7 +37,7 @@ from ..services.receivables import overdue_on
 from ..services.settlement import run_label
 from ..services.unit_of_work import find_region
 from .audit_trail import TrailLine, staff_names, trail_lines
-from .overview import like
+from .matching import like
 
 ZERO = Decimal("0.00")
 MOVEMENT_CN = {"offset": "冲抵结算款", "refund": "机构交回", "write_off": "核销", "transfer": "转由承继方承担"}

@@ -14,7 +14,7 @@ from accounting.models import Book, JournalEntry, JournalLine
 from ..models import Agreement, Campaign, Institution, IssuedDocument, PaymentBatch, Receivable
 from ..policy.reasons import FUND_CN
 from ..services.unit_of_work import find_region
-from .overview import like
+from .matching import like
 
 PER_KIND = 20
 QUERY_MAX = 60
