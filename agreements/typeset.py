@@ -27,14 +27,10 @@ BODY_FONT = "仿宋"  # 仿宋_GB2312 on older Windows; WPS and Word map it
 TITLE_FONT = "方正小标宋简体"
 BODY_SIZE = Pt(16)  # 三号
 TITLE_SIZE = Pt(22)  # 二号
-TABLE_SIZE = Pt(10.5)  # 五号: a 9-column calculation fits the 156 mm 版心
 MARGINS = {"top_margin": Mm(37), "bottom_margin": Mm(35), "left_margin": Mm(28), "right_margin": Mm(26)}
 DATE_TAGS = ("issued_on", "signed_on", "published_on", "demanded_on", "due_on", "submitted_on",
              "security.valid_from", "security.valid_until")  # a table's date column stays 2026-01-26: compact
 ARTICLE_TAGS = ("r.article", "recovery_article")
-# a column whose header says it holds money or a count is right-aligned; these never break
-NUMERIC_HEADERS = ("元", "金额", "借方", "贷方", "余额", "月数", "比例", "基数", "合计")
-UNBROKEN_HEADERS = NUMERIC_HEADERS + ("编码", "日期", "凭证号", "序号", "账号")
 
 _DIGITS = "零一二三四五六七八九"
 _ARTICLE = re.compile(r"(\d{1,3})§(?:\(([一二三四五六七八九十]+)\))?(\d{1,2})?")
@@ -103,8 +99,8 @@ def _east_asian(run_or_style: Any, font: str, size: Any) -> None:
         fonts.set(qn(attribute), font)
 
 
-def _cell_property(cell: Any, name: str, **attributes: str) -> None:
-    properties = cell._tc.get_or_add_tcPr()
+def _property(properties: Any, name: str, **attributes: str) -> None:
+    """Set ``name`` (e.g. ``w:noWrap``) with ``attributes`` in a cell's or a table's properties, once."""
     element = properties.find(qn(name))
     if element is None:
         element = OxmlElement(name)
@@ -181,15 +177,8 @@ def _table(table: Any, width: float) -> None:
     if all(n is not None for n in needs):  # nothing to stretch: spread what is left evenly
         widths = [w + (width - sum(widths)) / len(widths) for w in widths]
     twips = [str(int(w * DXA_PER_MM)) for w in widths]
-    properties = table._tbl.tblPr
-    for name, attributes in (("w:tblLayout", {"w:type": "fixed"}),
-                             ("w:tblW", {"w:type": "dxa", "w:w": str(sum(int(t) for t in twips))})):
-        element = properties.find(qn(name))
-        if element is None:
-            element = OxmlElement(name)
-            properties.append(element)
-        for key, value in attributes.items():
-            element.set(qn(key), value)
+    _property(table._tbl.tblPr, "w:tblLayout", **{"w:type": "fixed"})
+    _property(table._tbl.tblPr, "w:tblW", **{"w:type": "dxa", "w:w": str(sum(int(t) for t in twips))})
     grid = table._tbl.tblGrid
     for column in list(grid):
         grid.remove(column)
@@ -201,10 +190,10 @@ def _table(table: Any, width: float) -> None:
         for column, cell in enumerate(row.cells):
             if column >= len(twips):
                 continue
-            _cell_property(cell, "w:tcW", **{"w:type": "dxa", "w:w": twips[column]})
+            _property(cell._tc.get_or_add_tcPr(), "w:tcW", **{"w:type": "dxa", "w:w": twips[column]})
             numeric = needs[column] is not None and not any(k in headers[column] for k in ("编码", "凭证号", "日期"))
             if needs[column] is not None:
-                _cell_property(cell, "w:noWrap")
+                _property(cell._tc.get_or_add_tcPr(), "w:noWrap")
             for paragraph in cell.paragraphs:
                 _rewrite_runs(paragraph)
                 if numeric and row._tr is not table.rows[0]._tr:

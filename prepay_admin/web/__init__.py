@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from accounting.reports import side
 
 from .. import clock, extensions
-from ..policy.departments import DEPARTMENT_CN, Department
+from ..policy.departments import DEPARTMENT_CN, WHOLE_SERVICE, Department
 from ..policy.money import fmt_yuan_cn
 from ..policy.reasons import FUND_CN
 from ..queries.access import people
@@ -132,7 +132,8 @@ def index():
     todo = todo_list(extensions.sessions(), code, clock.today(), me.department)
     common = dict(regions=names, years_by_region=years_by_region, region_code=code, year=year, todo=todo,
                   today=clock.today(),
-                  mine=todo.of(me.department), department_cn=DEPARTMENT_CN, me=me)
+                  mine=todo.of(me.department), department_cn=DEPARTMENT_CN, me=me,
+                  reads_only=me.department == Department.AUDITOR, oversees_all=me.department in WHOLE_SERVICE)
     if year not in years:
         return render_template("index.html", selected=None, message="该统筹地区还没有基金结余数据。", **common)
     board = dashboard(extensions.sessions(), code, year, clock.today())
