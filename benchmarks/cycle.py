@@ -27,7 +27,9 @@ SCREENS = {  # name → (path, the goal in seconds, through the API)
     "dashboard (played year)": ("/?region=320600&year=2026", 0.300, False),
     "determination list page": ("/determinations/320600/2026?page=7", 0.300, False),
     "sign-off screen": ("/batches/1", 0.300, False),
+    "what-if page": ("/whatif/320600/2026?page=7", 0.300, False),
     "API determinations page": ("/api/v1/regions/320600/campaigns/2026/determinations?page=7&per_page=50", 0.100, True),
+    "API to-do list": ("/api/v1/regions/320600/todo", 0.100, True),
 }
 REQUESTS = 20
 

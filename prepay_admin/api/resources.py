@@ -53,8 +53,11 @@ from .schemas.resources import (
     SearchOut,
     SearchQuery,
     SecurityIn,
+    SelectedConfirmationIn,
     SignedAgreementOut,
     SignedOut,
+    SigningWindowIn,
+    SigningWindowOut,
     SignOffIn,
     TodoListOut,
     VoidedOut,
@@ -233,6 +236,47 @@ class Agreements(MethodView):
             done = signing.sign(sessions(), region_code, year, body["institution_code"], body["signed_on"],
                                 caller().username)
             return Answer(201, SignedAgreementOut().dump(done))
+
+        return idempotent(run)
+
+
+@blp.route("/regions/<region_code>/campaigns/<year:year>/signing-window")
+class SigningWindow(MethodView):
+    @blp.arguments(SigningWindowIn)
+    @blp.response(200, SigningWindowOut)
+    @blp.doc(parameters=[IDEMPOTENCY], responses=ERRORS)
+    def post(self, body, region_code: str, year: int):
+        """批量办理 (15§(三), 13§, 16§): the listed institutions' securities registered (one letter or
+        registration, each for its determined advance) and/or their agreements signed, in one step, one
+        transition per institution; a 422 names every institution refused, and nothing is written."""
+        region(region_code)
+        security = body["security"]
+
+        def run() -> Answer:
+            done = signing.register_and_sign(
+                sessions(), region_code, year, body["institution_codes"], body["on"], caller().username,
+                security=(SecurityKind(security["kind"]), security["registration_ref"]) if security else None,
+                sign=body["sign"])
+            return Answer(200, SigningWindowOut().dump(done))
+
+        return idempotent(run)
+
+
+@blp.route("/batches/<id:batch_id>/selected-confirmation")
+class SelectedConfirmation(MethodView):
+    @blp.arguments(SelectedConfirmationIn)
+    @blp.response(200, ReturnConfirmedOut)
+    @blp.doc(parameters=[IDEMPOTENCY], responses=ERRORS)
+    def post(self, body, batch_id: int):
+        """The selected instructions confirmed and posted from one batch transfer of the bank (财务管理部门), each
+        recorded with the transfer's reference and its number; all or nothing, a replay posts nothing."""
+        call(lambda: check_batch(sessions(), caller().username, batch_id))
+
+        def run() -> Answer:
+            done = payment_return.confirm_selected(sessions(), batch_id, body["instruction_ids"], body["bank_ref"],
+                                                   body["paid_on"], caller().username,
+                                                   DEPOSIT_ACCOUNTS[body["paid_from"]])
+            return Answer(200, ReturnConfirmedOut().dump(done))
 
         return idempotent(run)
 

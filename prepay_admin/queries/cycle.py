@@ -130,6 +130,7 @@ class InstructionLine:
     failure_reason: str | None = None
     bank_name: str = ""
     awaiting_review: bool = False  # re-issued, waiting for 内审's review before it is sent
+    batch_id: int = 0
 
 
 def instructions(sessions: sessionmaker, batch_id: int) -> tuple[InstructionLine, ...]:
@@ -162,7 +163,35 @@ def _instruction_lines(session: Session, where: list, offset: int = 0, limit: in
                                  PAYMENT.label(p.state), p.issued_on, p.state == PaymentState.PENDING,
                                  p.bank_ref, p.paid_on, names.get(p.paying_account or ""),
                                  p.state == PaymentState.FAILED, p.failure_reason, p.bank_name,
-                                 p.state == PaymentState.PENDING and awaits_review(p)) for p in rows)
+                                 p.state == PaymentState.PENDING and awaits_review(p), p.batch_id) for p in rows)
+
+
+def window_codes(sessions: sessionmaker, region_code: str, year: int, states: tuple[str, ...],
+                 search: str | None = None) -> list[str]:
+    """The codes of the signing window's institutions in ``states`` whose code or name contains ``search``:
+    a bulk step's "all that the search finds" (the region access is the caller's check)."""
+    with sessions() as session:
+        region = find_region(session, region_code)
+        campaign = session.scalar(select(Campaign).where(Campaign.region_id == region.id, Campaign.year == year))
+        if campaign is None:
+            return []
+        where = [Determination.campaign_id == campaign.id, Determination.run == campaign.determination_run,
+                 Determination.state.in_(states)]
+        if search:
+            where.append(Institution.code.like(like(search), escape="\\")
+                         | Institution.name.like(like(search), escape="\\"))
+        return list(session.scalars(select(Institution.code).join(Determination, Determination.institution_id == Institution.id)
+                                    .where(*where).order_by(Institution.code)))
+
+
+def sendable_instruction_ids(sessions: sessionmaker, batch_id: int, search: str | None = None) -> list[int]:
+    """The batch's instructions awaiting the bank (pending, not waiting for a review) whose institution's code
+    contains ``search``: a bulk confirmation's "all that the search finds"."""
+    with sessions() as session:
+        where = [PaymentInstruction.batch_id == batch_id, PaymentInstruction.state == PaymentState.PENDING, sendable()]
+        if search:
+            where.append(PaymentInstruction.institution_code.like(like(search), escape="\\"))
+        return list(session.scalars(select(PaymentInstruction.id).where(*where).order_by(PaymentInstruction.id)))
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ A row already confirmed with the same reference is replayed; uploading the file 
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from ..models import BatchItem, Department, Determination, PaymentInstruction
 from ..policy.transitions import DETERMINATION, PAYMENT, DeterminationState, PaymentState
 from .batch import batch_step
 from .books import fund_payment_in
+from .dates import not_after_today
 from .errors import Refused, ServiceError
 from .payment import PAYING_ACCOUNTS, awaits_review, complete_if_settled, paying_account_key, sendable
 
@@ -61,68 +63,114 @@ def confirm_return(sessions: sessionmaker, batch_id: int, stream: BinaryIO, user
     with context as step:
         step.require(Department.FINANCE)  # 24§ before the file is read: another department's upload is refused as such
         rows, problems = _read(stream)
-        session, batch = step.session, found["batch"]
-        accounts = {fund: paying_account_key(step.region.code, fund.value, paid_from) for fund in FUND_TEXT}
-        known = _instructions(session, [r["instruction_id"] for _, r in rows])
-        used = _references_used(session, accounts, rows)
-        fresh, bounced, replayed = [], [], 0
-        for number, row in rows:
-            found_problems = _row_problems(batch.id, row, known.get(row["instruction_id"]), accounts, used)
-            if found_problems is None:
-                replayed += 1
-            elif found_problems:
-                problems.extend((number, column, message) for column, message in found_problems)
-            else:
-                (bounced if row["outcome"] == PaymentState.FAILED else fresh).append(row)
-        if problems:
-            problems.sort(key=lambda p: (p[0], COLUMN_ORDER.get(p[1], len(COLUMN_ORDER))))
-            named = [(f"第 {number} 行 {column}", message) for number, column, message in problems[:PROBLEMS_MAX]]
-            if len(problems) > PROBLEMS_MAX:  # a wrong file of a whole batch: the first ones say why
-                named.append(("文件", f"另有 {len(problems) - PROBLEMS_MAX:,} 处错误未列出（共 {len(problems):,} 处）"))
-            raise Refused(named, "file", "到账回单", len(problems))
-        if bounced:  # 退票: nothing left the fund; the batch waits until each is re-issued or voided
-            step.transition_many(PAYMENT, PaymentInstruction, [r["instruction_id"] for r in bounced],
-                                 PaymentState.PENDING, "bounce",
-                                 {r["instruction_id"]: f"银行退票：{r['failure']}（{r['bank_account']}，到账回单）"
-                                  for r in bounced})
-            session.execute(update(PaymentInstruction).execution_options(synchronize_session=False), [
-                dict(id=r["instruction_id"], failure_reason=r["failure"]) for r in bounced])
-        if not fresh:
-            return ReturnConfirmed(batch.id, len(rows), 0, replayed, Decimal("0.00"), len(bounced))
+        return _confirm_rows(step, found["batch"], rows, problems, paid_from, user)
 
-        ids = [r["instruction_id"] for r in fresh]
-        step.transition_many(PAYMENT, PaymentInstruction, ids, PaymentState.PENDING, "confirm",
-                             {r["instruction_id"]: f"银行流水号 {r['bank_ref']}（到账回单）" for r in fresh})
-        posted: dict[int, int] = {}
-        by_fund: dict[object, list[dict]] = defaultdict(list)
-        for row in fresh:
-            by_fund[known[row["instruction_id"]].fund].append(row)
-        for fund, fund_rows in by_fund.items():
-            book = get_book(session, step.region.code, fund)
-            paid_ids = ",".join(str(r["instruction_id"]) for r in sorted(fund_rows, key=lambda r: r["instruction_id"]))
-            fund_payment_in(session, book.id, sum((r["amount"] for r in fund_rows), Decimal("0.00")),
-                            min(r["paid_on"] for r in fund_rows),
-                            f"payment-return:{batch.id}:{hashlib.sha256(paid_ids.encode()).hexdigest()[:16]}", user,
-                            paid_from)  # RULES §7: the transfer that funds these payments
-            drafts = [(templates.advance_paid(
-                row["institution_code"], row["amount"], row["paid_on"], f"payment-instruction:{row['instruction_id']}",
-                paid_from=paid_from, summary=f"拨付 {row['institution_code']} {step.year} 年度医保预付金"
-                                             f"（银行流水 {row['bank_ref']}）"),
-                f"payment-instruction:{row['instruction_id']}") for row in fund_rows]
-            for row, done in zip(fund_rows, post_many_in(session, book.id, drafts, user)):
-                posted[row["instruction_id"]] = done.entry_id
-        try:  # a reference confirmed at the same moment by another request: the unique key decides
-            with session.begin_nested():
-                session.execute(update(PaymentInstruction).execution_options(synchronize_session=False), [
-                    dict(id=r["instruction_id"], bank_ref=r["bank_ref"], paid_on=r["paid_on"],
-                         paying_account=accounts[known[r["instruction_id"]].fund],
-                         ledger_entry_id=posted[r["instruction_id"]]) for r in fresh])
-        except IntegrityError:
-            raise ServiceError("回单中的银行流水号已用于另一笔拨付指令：一笔转账只能确认一笔拨付", "file") from None
-        _close_paid_determinations(step, batch.id, ids)
-        complete_if_settled(step, batch)
-        return ReturnConfirmed(batch.id, len(rows), len(fresh), replayed,
-                               sum((r["amount"] for r in fresh), Decimal("0.00")), len(bounced))
+
+def confirm_selected(sessions: sessionmaker, batch_id: int, instruction_ids: list[int], bank_ref: str,
+                     paid_on: dt.date, user: str, paid_from: Role = Role.EXPENDITURE_DEPOSIT) -> ReturnConfirmed:
+    """Confirm the selected instructions of batch ``batch_id`` from the bank's batch transfer (批量代发) in one
+    step, each as ``payment.confirm`` would: its reference is the transfer's, ``bank_ref``, with the
+    instruction's number (``bank_ref-123``), one voucher per instruction. The same checks as a return file,
+    all or nothing; a selection confirmed before with the same reference is replayed."""
+    if paid_from not in PAYING_ACCOUNTS:
+        raise ServiceError("付款账户须为支出户存款或财政专户存款", "paid_from")
+    bank_ref = bank_ref.strip()
+    if not bank_ref or len(bank_ref) > 80:
+        raise ServiceError("须填写银行代发批次流水号（不超过 80 个字符）", "bank_ref")
+    not_after_today(paid_on, "paid_on", "到账日期")
+    wanted = sorted(set(instruction_ids))
+    if not wanted:
+        raise ServiceError("请选择拨付指令", "instruction")
+    if len(wanted) > ROWS_MAX:
+        raise ServiceError(f"一次最多确认 {ROWS_MAX:,} 笔", "instruction")
+    context, found = batch_step(sessions, batch_id, user)
+    with context as step:
+        step.require(Department.FINANCE)
+        known = _instructions(step.session, wanted)
+        rows = [(number, {"instruction_id": number, "institution_code": i.institution_code, "fund": i.fund,
+                          "bank_account": i.bank_account, "amount": i.amount, "attempt": i.attempt,
+                          "bank_ref": selected_reference(bank_ref, number), "paid_on": paid_on, "outcome": None,
+                          "failure": None} if (i := known.get(number)) else
+                 {"instruction_id": number, "institution_code": None, "fund": None, "bank_account": None,
+                  "amount": None, "attempt": None, "bank_ref": None, "paid_on": paid_on, "outcome": None,
+                  "failure": None}) for number in wanted]
+        return _confirm_rows(step, found["batch"], rows, [], paid_from, user, selected=True)
+
+
+def selected_reference(bank_ref: str, instruction_id: int) -> str:
+    """The reference an instruction confirmed from a selection is recorded with: the batch transfer's and
+    its own number, so that each transfer confirms one instruction."""
+    return f"{bank_ref}-{instruction_id}"
+
+
+def _confirm_rows(step, batch, rows: list[tuple[int, dict]], problems: list[tuple[int, str, str]], paid_from: Role,
+                  user: str, selected: bool = False) -> ReturnConfirmed:
+    """The rows of a return (or a selection) checked against their instructions and confirmed, whole or not."""
+    session = step.session
+    accounts = {fund: paying_account_key(step.region.code, fund.value, paid_from) for fund in FUND_TEXT}
+    known = _instructions(session, [r["instruction_id"] for _, r in rows])
+    used = _references_used(session, accounts, [(n, r) for n, r in rows if r["fund"] is not None])
+    fresh, bounced, replayed = [], [], 0
+    for number, row in rows:
+        found_problems = _row_problems(batch.id, row, known.get(row["instruction_id"]), accounts, used)
+        if found_problems is None:
+            replayed += 1
+        elif found_problems:
+            problems.extend((number, column, message) for column, message in found_problems)
+        else:
+            (bounced if row["outcome"] == PaymentState.FAILED else fresh).append(row)
+    if problems:
+        problems.sort(key=lambda p: (p[0], COLUMN_ORDER.get(p[1], len(COLUMN_ORDER))))
+        named = [(f"拨付指令 {number}" if selected else f"第 {number} 行 {column}", message)
+                 for number, column, message in problems[:PROBLEMS_MAX]]
+        if len(problems) > PROBLEMS_MAX:  # a wrong file of a whole batch: the first ones say why
+            named.append(("文件", f"另有 {len(problems) - PROBLEMS_MAX:,} 处错误未列出（共 {len(problems):,} 处）"))
+        raise Refused(named, "instruction" if selected else "file", "所选拨付指令" if selected else "到账回单",
+                      len(problems))
+    if bounced:  # 退票: nothing left the fund; the batch waits until each is re-issued or voided
+        step.transition_many(PAYMENT, PaymentInstruction, [r["instruction_id"] for r in bounced],
+                             PaymentState.PENDING, "bounce",
+                             {r["instruction_id"]: f"银行退票：{r['failure']}（{r['bank_account']}，到账回单）"
+                              for r in bounced})
+        session.execute(update(PaymentInstruction).execution_options(synchronize_session=False), [
+            dict(id=r["instruction_id"], failure_reason=r["failure"]) for r in bounced])
+    if not fresh:
+        return ReturnConfirmed(batch.id, len(rows), 0, replayed, Decimal("0.00"), len(bounced))
+
+    ids = [r["instruction_id"] for r in fresh]
+    step.transition_many(PAYMENT, PaymentInstruction, ids, PaymentState.PENDING, "confirm",
+                         {r["instruction_id"]: f"银行流水号 {r['bank_ref']}（{'批量确认' if selected else '到账回单'}）"
+                          for r in fresh})
+    posted: dict[int, int] = {}
+    by_fund: dict[object, list[dict]] = defaultdict(list)
+    for row in fresh:
+        by_fund[known[row["instruction_id"]].fund].append(row)
+    for fund, fund_rows in by_fund.items():
+        book = get_book(session, step.region.code, fund)
+        paid_ids = ",".join(str(r["instruction_id"]) for r in sorted(fund_rows, key=lambda r: r["instruction_id"]))
+        fund_payment_in(session, book.id, sum((r["amount"] for r in fund_rows), Decimal("0.00")),
+                        min(r["paid_on"] for r in fund_rows),
+                        f"payment-return:{batch.id}:{hashlib.sha256(paid_ids.encode()).hexdigest()[:16]}", user,
+                        paid_from)  # RULES §7: the transfer that funds these payments
+        drafts = [(templates.advance_paid(
+            row["institution_code"], row["amount"], row["paid_on"], f"payment-instruction:{row['instruction_id']}",
+            paid_from=paid_from, summary=f"拨付 {row['institution_code']} {step.year} 年度医保预付金"
+                                         f"（银行流水 {row['bank_ref']}）"),
+            f"payment-instruction:{row['instruction_id']}") for row in fund_rows]
+        for row, done in zip(fund_rows, post_many_in(session, book.id, drafts, user)):
+            posted[row["instruction_id"]] = done.entry_id
+    try:  # a reference confirmed at the same moment by another request: the unique key decides
+        with session.begin_nested():
+            session.execute(update(PaymentInstruction).execution_options(synchronize_session=False), [
+                dict(id=r["instruction_id"], bank_ref=r["bank_ref"], paid_on=r["paid_on"],
+                     paying_account=accounts[known[r["instruction_id"]].fund],
+                     ledger_entry_id=posted[r["instruction_id"]]) for r in fresh])
+    except IntegrityError:
+        raise ServiceError("回单中的银行流水号已用于另一笔拨付指令：一笔转账只能确认一笔拨付", "file") from None
+    _close_paid_determinations(step, batch.id, ids)
+    complete_if_settled(step, batch)
+    return ReturnConfirmed(batch.id, len(rows), len(fresh), replayed,
+                           sum((r["amount"] for r in fresh), Decimal("0.00")), len(bounced))
 
 
 def sent_rows(session: Session, batch_id: int) -> Iterator[dict]:

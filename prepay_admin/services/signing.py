@@ -15,16 +15,17 @@ from decimal import Decimal
 from functools import lru_cache
 
 from sqlalchemy import Integer, Select, String, bindparam, select
-from sqlalchemy.orm import Session, joinedload, sessionmaker
+from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..models import Agreement, Campaign, Department, Determination, Institution, SecurityPledge
 from ..policy import amount as amt
 from ..policy.facts import Security, SecurityKind
 from ..policy.money import fmt_yuan_cn
 from ..policy.reasons import Reason
-from ..policy.transitions import AGREEMENT, DETERMINATION, AgreementState
+from ..policy.transitions import AGREEMENT, DETERMINATION, AgreementState, DeterminationState
 from ..validation import MONEY_MAX
-from .errors import NotFound, ServiceError
+from .errors import NotFound, Refused, ServiceError
 from .facts import pledges_valid_on
 from .positions import in_force_of_institution
 from .unit_of_work import Step, campaign_step, find_region, staff_step
@@ -111,10 +112,8 @@ def _check_security(step: Step, inst: Institution, kind: SecurityKind, value: De
 def agreement_end(step: Step, inst: Institution) -> dt.date:
     """The last day a security must cover: the end of the qualification period of the
     agreement's last year (a running agreement's, else one signed this year)."""
-    year, calendar = step.year, step.profile.calendar
-    running = step.session.scalar(_running_agreement(Agreement.last_year), {"institution_id": inst.id, "year": year})
-    last_year = running if running is not None else year + calendar.agreement_years - 1
-    return calendar.qualification_end.in_campaign(last_year)
+    return _security_until(step, step.session.scalar(_running_agreement(Agreement.last_year),
+                                                     {"institution_id": inst.id, "year": step.year}))
 
 
 @lru_cache(maxsize=None)
@@ -144,15 +143,27 @@ def register_security(sessions: sessionmaker, region_code: str, year: int, insti
         step.session.flush()  # the pledge's id first: the determination then changes in one update
         step.transition(DETERMINATION, det, "register_security", f"{registration_ref} {fmt_yuan_cn(value)} 元")
         det.security_id = pledge.id
-        capped = amt.cap_jointly(tuple(_stored_advance(a) for a in det.advances), Security(kind, value), step.profile)
-        by_fund = {c.fund: c for c in capped}
-        amounts = []
-        for a in det.advances:
-            final = by_fund[a.fund]
-            a.final_amount, a.final_cap = final.amount, final.cap
-            a.final_reasons_json = json.dumps([r.as_dict() for r in final.reasons], ensure_ascii=False)
-            amounts.append(FundAmount(a.fund.value, a.amount, final.amount, tuple(r.message for r in final.reasons)))
-        return Registered(inst.code, value, on, until, tuple(amounts))
+        return Registered(inst.code, value, on, until, _cap_by_security(step, det, Security(kind, value)))
+
+
+def _cap_by_security(step: Step, det: Determination, security: Security) -> tuple[FundAmount, ...]:
+    """13§: the determination's advances capped again, both funds together, by the security registered."""
+    capped = amt.cap_jointly(tuple(_stored_advance(a) for a in det.advances), security, step.profile)
+    by_fund = {c.fund: c for c in capped}
+    amounts = []
+    for a in det.advances:
+        final = by_fund[a.fund]
+        a.final_amount, a.final_cap = final.amount, final.cap
+        a.final_reasons_json = json.dumps([r.as_dict() for r in final.reasons], ensure_ascii=False)
+        amounts.append(FundAmount(a.fund.value, a.amount, final.amount, tuple(r.message for r in final.reasons)))
+    return tuple(amounts)
+
+
+def _security_until(step: Step, running_last_year: int | None) -> dt.date:
+    """The last day a security must cover (``agreement_end``), from the running agreement's last year."""
+    calendar = step.profile.calendar
+    last_year = running_last_year if running_last_year is not None else step.year + calendar.agreement_years - 1
+    return calendar.qualification_end.in_campaign(last_year)
 
 
 def _stored_advance(a) -> amt.Advance:
@@ -195,22 +206,15 @@ def renew_security(sessions: sessionmaker, region_code: str, institution_code: s
 def sign(sessions: sessionmaker, region_code: str, year: int, institution_code: str, on: dt.date, user: str) -> Signed:
     """Sign the prepayment agreement; an agreement still running covers this year too (16§)."""
     with campaign_step(sessions, user, region_code, year, Department.FUND_SETTLEMENT) as step:
-        session, profile = step.session, step.profile
+        session = step.session
         det, inst = current_determination(session, step.campaign, institution_code, lock=True)
         _within_window(step, on)
-        if det.security_id is None and profile.eligibility.security_required:
-            raise ServiceError("须先办理担保、抵押手续再签订预付协议（10§(二)、15§(三)）", "institution")
-        final = sum((a.final_amount if a.final_amount is not None else a.amount for a in det.advances), Decimal(0))
-        if final <= 0:
-            # 13§: capped below the minimum; a larger security may still be registered in the window
-            raise ServiceError("按登记的担保、抵押额度限额后预付金额不足最低额，不签订预付协议；"
-                               "可在签约期内登记更高额度的担保、抵押", "institution")
+        refusal = _sign_refusal(step, det)
+        if refusal:
+            raise ServiceError(refusal, "institution")
         agreement = session.scalar(_running_agreement(Agreement), {"institution_id": inst.id, "year": year})
         if agreement is None:
-            years = profile.calendar.agreement_years
-            agreement = Agreement(institution_id=inst.id, agreement_no=f"YF-{step.region.code}-{year}-{inst.code}",
-                                  first_year=year, last_year=year + years - 1, signed_on=on, signed_by=user,
-                                  state=AgreementState.ACTIVE)
+            agreement = _new_agreement(step, inst, on)
             session.add(agreement)
             session.flush()
             step.record(AGREEMENT, agreement.id, "sign", None, AgreementState.ACTIVE,
@@ -220,3 +224,154 @@ def sign(sessions: sessionmaker, region_code: str, year: int, institution_code: 
         return Signed(inst.code, agreement.agreement_no, agreement.first_year, agreement.last_year)
 
 
+def _sign_refusal(step: Step, det: Determination) -> str | None:
+    """Why the determination cannot be signed now (None: it can), as ``sign`` and the bulk signing say."""
+    if det.state not in (DeterminationState.LISTED, DeterminationState.SECURED):
+        return f"当前为“{DETERMINATION.label(det.state)}”，不能签订预付协议"
+    if det.security_id is None and step.profile.eligibility.security_required:
+        return "须先办理担保、抵押手续再签订预付协议（10§(二)、15§(三)）"
+    final = sum((a.final_amount if a.final_amount is not None else a.amount for a in det.advances), Decimal(0))
+    if final <= 0:
+        # 13§: capped below the minimum; a larger security may still be registered in the window
+        return "按登记的担保、抵押额度限额后预付金额不足最低额，不签订预付协议；可在签约期内登记更高额度的担保、抵押"
+    return None
+
+
+def _new_agreement(step: Step, inst: Institution, on: dt.date) -> Agreement:
+    """16§: an agreement for the agreement years from this one."""
+    year, years = step.year, step.profile.calendar.agreement_years
+    return Agreement(institution_id=inst.id, agreement_no=f"YF-{step.region.code}-{year}-{inst.code}",
+                     first_year=year, last_year=year + years - 1, signed_on=on, signed_by=step.actor.username,
+                     state=AgreementState.ACTIVE)
+
+
+BULK_MAX = 20_000  # a selection is at most the institutions of a list filtered on screen
+
+
+@dataclass(frozen=True)
+class WindowDone:
+    """What one bulk step of the signing window did (批量办理)."""
+
+    secured: tuple[str, ...]  # institutions whose security was registered
+    signed: tuple[str, ...]  # institutions that signed (an agreement still running covers some: 16§)
+    agreements: int  # new agreements among them
+
+
+def register_and_sign(sessions: sessionmaker, region_code: str, year: int, codes: list[str], on: dt.date, user: str,
+                      *, security: tuple[SecurityKind, str] | None = None, sign: bool = True) -> WindowDone:
+    """15§(三), 13§, 16§ for a selection of listed institutions in one step (批量办理): each institution's
+    security registered — ``security`` is its kind and the reference of the letter or registration that
+    covers them, for the value of its determined advance — and/or its agreement signed, as
+    ``register_security`` and ``sign`` would one by one: the same checks, a transition recorded per
+    institution. All or nothing: every institution refused is named, and nothing is written.
+
+    Set-based: the selection's determinations are read and locked in one statement per thousand, the
+    pledges and agreements inserted in batches, the transitions recorded in one insert per state."""
+    wanted = list(dict.fromkeys(c.strip() for c in codes if c.strip()))
+    if not wanted:
+        raise ServiceError("请选择机构", "institution")
+    if len(wanted) > BULK_MAX:
+        raise ServiceError(f"一次最多办理 {BULK_MAX:,} 家机构", "institution")
+    if security is None and not sign:
+        raise ServiceError("请选择登记担保或签订协议", "action")
+    if security is not None and (not security[1].strip() or len(security[1]) > 100):
+        raise ServiceError("须填写抵押登记或担保函编号（不超过 100 个字符）", "registration_ref")
+    with campaign_step(sessions, user, region_code, year, Department.FUND_SETTLEMENT) as step:
+        _within_window(step, on)
+        found = _selection(step, wanted)
+        problems = [(f"机构 {code}", f"不在 {year} 年度核定结果中") for code in wanted if code not in found]
+        running = _running_agreements(step, [inst.id for _, inst in found.values()])
+        values: dict[str, Decimal] = {}
+        if security is not None:
+            kind, ref = security
+            for code, (det, inst) in found.items():
+                values[code] = sum((a.amount for a in det.advances), Decimal(0))
+                try:
+                    if det.state not in (DeterminationState.LISTED, DeterminationState.SECURED):
+                        raise ServiceError(f"当前为“{DETERMINATION.label(det.state)}”，不能登记担保、抵押", "state")
+                    _check_security(step, inst, kind, values[code], ref)
+                    if _security_until(step, running.get(inst.id)) < det.qualification_end:
+                        raise ServiceError(f"担保、抵押有效期须至少覆盖本年度资格期（至 {det.qualification_end}）", "on")
+                except ServiceError as err:
+                    problems.append((f"机构 {code}", err.message))
+        if problems:
+            raise Refused(problems, "institution", "所选机构")
+        secured = _register_many(step, found, values, security, on, running) if security is not None else ()
+        signed, agreements = _sign_many(step, found, on, running) if sign else ((), 0)
+        return WindowDone(secured, signed, agreements)
+
+
+def _selection(step: Step, codes: list[str]) -> dict[str, tuple[Determination, Institution]]:
+    """The selection's determinations of the fixed list, locked, with their advances, by code."""
+    found = {}
+    for n in range(0, len(codes), 1000):
+        for det, inst in step.session.execute(
+                select(Determination, Institution).join(Institution, Institution.id == Determination.institution_id)
+                .where(Institution.region_id == step.region.id, Institution.code.in_(codes[n:n + 1000]),
+                       Determination.campaign_id == step.campaign.id,
+                       Determination.run == step.campaign.determination_run)
+                .options(selectinload(Determination.advances)).with_for_update(of=Determination)):
+            found[inst.code] = (det, inst)
+    return found
+
+
+def _running_agreements(step: Step, institution_ids: list[int]) -> dict[int, int]:
+    """Institution id → the last year of its agreement running in the step's year (16§)."""
+    running = {}
+    for n in range(0, len(institution_ids), 1000):
+        running.update(step.session.execute(
+            select(Agreement.institution_id, Agreement.last_year).where(
+                Agreement.institution_id.in_(institution_ids[n:n + 1000]), Agreement.state == AgreementState.ACTIVE,
+                Agreement.first_year <= step.year, Agreement.last_year >= step.year)).all())
+    return running
+
+
+def _register_many(step: Step, found: dict, values: dict[str, Decimal], security: tuple[SecurityKind, str],
+                   on: dt.date, running: dict[int, int]) -> tuple[str, ...]:
+    kind, ref = security
+    pledges = {code: SecurityPledge(institution_id=inst.id, kind=kind, value=values[code], registration_ref=ref,
+                                    valid_from=on, valid_until=_security_until(step, running.get(inst.id)))
+               for code, (_, inst) in found.items()}
+    step.session.add_all(pledges.values())
+    step.session.flush()  # one insert per batch of rows, the ids returned
+    by_state: dict[str, list[int]] = {}
+    for code, (det, _) in found.items():
+        by_state.setdefault(det.state, []).append(det.id)
+    reasons = {det.id: f"{ref} {fmt_yuan_cn(values[code])} 元（批量办理）" for code, (det, _) in found.items()}
+    for state, ids in by_state.items():
+        step.transition_many(DETERMINATION, Determination, ids, state, "register_security", reasons)
+    for code, (det, _) in found.items():
+        det.security_id = pledges[code].id
+        set_committed_value(det, "state", DeterminationState.SECURED)  # as the update above left it
+        _cap_by_security(step, det, Security(kind, values[code]))
+    step.session.flush()
+    return tuple(found)
+
+
+def _sign_many(step: Step, found: dict, on: dt.date, running: dict[int, int]) -> tuple[tuple[str, ...], int]:
+    problems = [(f"机构 {code}", refusal) for code, (det, _) in found.items() if (refusal := _sign_refusal(step, det))]
+    if problems:
+        raise Refused(problems, "institution", "所选机构")
+    session = step.session
+    new = {code: _new_agreement(step, inst, on) for code, (_, inst) in found.items() if inst.id not in running}
+    session.add_all(new.values())
+    session.flush()
+    if new:
+        first = next(iter(new.values()))
+        step.created_many(AGREEMENT, [a.id for a in new.values()], "sign", AgreementState.ACTIVE,
+                          f"有效期 {first.first_year}—{first.last_year} 年度（批量办理）")
+    agreement_of = dict(session.execute(
+        select(Agreement.institution_id, Agreement.id).where(
+            Agreement.institution_id.in_([inst.id for _, inst in found.values() if inst.id in running]),
+            Agreement.state == AgreementState.ACTIVE, Agreement.first_year <= step.year,
+            Agreement.last_year >= step.year)).all()) if running else {}
+    by_state: dict[str, list[int]] = {}
+    for code, (det, inst) in found.items():
+        by_state.setdefault(det.state, []).append(det.id)
+    for state, ids in by_state.items():
+        step.transition_many(DETERMINATION, Determination, ids, state, "sign", "批量办理")
+    for code, (det, inst) in found.items():
+        det.agreement_id = new[code].id if code in new else agreement_of[inst.id]
+        set_committed_value(det, "state", DeterminationState.SIGNED)
+    session.flush()
+    return tuple(found), len(new)

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, HiddenField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
@@ -25,9 +25,17 @@ from ..intake.writing import data_xlsx
 from ..policy.accounts import DEPOSIT_ACCOUNT_CN, DEPOSIT_ACCOUNTS
 from ..policy.facts import SecurityKind
 from ..policy.reasons import ASSESSMENT_CN, FUND_CN
+from ..policy.transitions import DeterminationState
 from ..queries.access import check_batch, granted_regions
 from ..queries.applications import applications as applications_page
-from ..queries.cycle import bank_lists, cycle_page, pending_instruction_records, prerequisites
+from ..queries.cycle import (
+    bank_lists,
+    cycle_page,
+    pending_instruction_records,
+    prerequisites,
+    sendable_instruction_ids,
+    window_codes,
+)
 from ..queries.profiles import region_versions
 from ..services import applications, determination, payment, payment_return, signing
 from ..services import batch as batches
@@ -117,6 +125,31 @@ class ReturnForm(FlaskForm):
     paid_from = SelectField("付款账户", choices=ACCOUNT_CHOICES)
 
 
+SCOPES = [SelectChoice("selected", "勾选的"), SelectChoice("all", "查询结果中全部待办的")]
+
+
+class BulkWindowForm(FlaskForm):
+    """批量办理 in the signing window: the selection's securities (one letter or registration for all, each
+    for its determined advance) and/or agreements, one step (``signing.register_and_sign``)."""
+    scope = RadioField("办理范围", choices=SCOPES, default="selected")
+    kind = SelectField("担保类型", choices=[SelectChoice(SecurityKind.CREDIT_GUARANTEE.value, "信用担保"),
+                                         SelectChoice(SecurityKind.PLEDGE.value, "资产抵押")], validate_choice=False)
+    registration_ref = StringField("担保函或抵押登记编号", validators=[Length(max=100)],
+                                   render_kw={"placeholder": "如：通卫担〔2027〕1号"})
+    day = date_field("办理日期")
+
+
+BULK_ACTIONS = {"security_sign": "登记担保并签订协议", "security": "登记担保", "sign": "签订协议"}
+
+
+class BulkConfirmForm(FlaskForm):
+    """Selected instructions confirmed from the bank's batch transfer (``payment_return.confirm_selected``)."""
+    scope = RadioField("确认范围", choices=SCOPES, default="selected")
+    bank_ref = StringField("银行代发批次流水号", validators=[DataRequired("请填写银行代发批次流水号"), Length(max=80)])
+    paid_from = SelectField("付款账户", choices=ACCOUNT_CHOICES)
+    day = date_field("到账日期")
+
+
 class VoidForm(FlaskForm):
     reason = StringField("作废原因", validators=[DataRequired("作废须说明原因"), Length(max=200)])
 
@@ -152,7 +185,10 @@ def _page(region_code: str, year: int, status: int = 200, action_errors: dict[st
                            fund_cn=FUND_CN, questions=questions,
                            security_form=SecurityForm, sign_form=SignForm, confirm_form=ConfirmForm,
                            void_form=VoidForm, pay_form=DateForm, return_form=ReturnForm, bounce_form=BounceForm,
-                           reissue_form=ReissueForm, review_form=ReviewForm, paying_accounts=DEPOSIT_ACCOUNT_CN), status
+                           reissue_form=ReissueForm, review_form=ReviewForm, paying_accounts=DEPOSIT_ACCOUNT_CN,
+                           bulk_window=bound.get("bulk:window") or BulkWindowForm(formdata=None),
+                           bulk_confirm_form=BulkConfirmForm, bulk_actions=BULK_ACTIONS,
+                           chosen=set(request.form.getlist("code")) | set(request.form.getlist("instruction"))), status
 
 
 def _dated(form: FlaskForm, region_code: str, year: int, key: str):
@@ -271,6 +307,34 @@ def sign(region_code: str, year: int):
                 form, "day", region_code, year, key, f"{code} 已签订预付协议。")
 
 
+@bp.post("/window/bulk")
+def window_bulk(region_code: str, year: int):
+    """批量办理: the ticked institutions (or all the search finds still to do) secured and/or signed in one step."""
+    form = BulkWindowForm()
+    action = request.form.get("action", "")
+    if action not in BULK_ACTIONS:
+        abort(400)
+    day = read_date(form.day) if form.validate_on_submit() else None
+    security = action.startswith("security")
+    if security and not (form.registration_ref.data or "").strip():
+        form.registration_ref.errors.append("登记担保须填写担保函或抵押登记编号")
+    if security and form.kind.data not in {k.value for k in SecurityKind}:
+        form.kind.errors.append("请选择担保类型")
+    if day is None or form.registration_ref.errors or form.kind.errors:
+        return _page(region_code, year, 400, **{"bulk:window": form})
+    if form.scope.data == "all":
+        states = (DeterminationState.LISTED,) if security else (DeterminationState.LISTED, DeterminationState.SECURED)
+        codes = window_codes(extensions.sessions(), region_code, year, states, text_arg("q"))
+    else:
+        codes = request.form.getlist("code")
+    ref = (form.registration_ref.data or "").strip()
+    return _run(lambda: signing.register_and_sign(extensions.sessions(), region_code, year, codes, day, username(),
+                                                  security=(SecurityKind(form.kind.data), ref) if security else None,
+                                                  sign=action != "security"),
+                form, "scope", region_code, year, "bulk:window",
+                f"已为 {len(set(codes))} 家机构{BULK_ACTIONS[action]}，每家机构单独记录。")
+
+
 @bp.post("/prepare")
 def prepare(region_code: str, year: int):
     return _act(lambda: batches.prepare(extensions.sessions(), region_code, year, username()), region_code, year,
@@ -298,6 +362,25 @@ def confirm(region_code: str, year: int, instruction_id: int):
     return _run(lambda: payment.confirm(extensions.sessions(), instruction_id, form.bank_ref.data.strip(), day,
                                         username(), DEPOSIT_ACCOUNTS[form.paid_from.data]),
                 form, "bank_ref", region_code, year, key, f"拨付指令 {instruction_id} 已确认到账并记账。")
+
+
+@bp.post("/batches/<id:batch_id>/confirm-selected")
+def confirm_selected(region_code: str, year: int, batch_id: int):
+    """The ticked instructions (or all the search finds awaiting the bank) confirmed from one batch transfer."""
+    form = BulkConfirmForm()
+    key = f"bulk-confirm:{batch_id}"
+    day, refused = _dated(form, region_code, year, key)
+    if refused:
+        return refused
+    if form.scope.data == "all":
+        carry_out(lambda: check_batch(extensions.sessions(), username(), batch_id))
+        ids = sendable_instruction_ids(extensions.sessions(), batch_id, text_arg("q"))
+    else:
+        ids = [n for n in (parse_count(v, 1, 2**62) for v in request.form.getlist("instruction")) if n is not None]
+    return _run(lambda: payment_return.confirm_selected(extensions.sessions(), batch_id, ids, form.bank_ref.data, day,
+                                                        username(), DEPOSIT_ACCOUNTS[form.paid_from.data]),
+                form, "bank_ref", region_code, year, key,
+                f"批次 {batch_id} 已确认到账并记账 {len(ids)} 笔（流水号记为“代发批次流水号-指令号”）。")
 
 
 @bp.get("/batches/<id:batch_id>/payment-sheet.xlsx")

@@ -27,10 +27,12 @@ DUTIES: dict[str, frozenset[Department]] = {
     "cycle.fix_list": frozenset({D.FUND_SETTLEMENT}),
     "cycle.security": frozenset({D.FUND_SETTLEMENT}),  # 13§
     "cycle.sign": frozenset({D.FUND_SETTLEMENT}),
+    "cycle.window_bulk": frozenset({D.FUND_SETTLEMENT}),  # 15§(三): 批量办理
     "cycle.prepare": frozenset({D.FUND_SETTLEMENT}),
     "cycle.pay": frozenset({D.FINANCE}),  # 24§(一): 拨付
     "cycle.confirm": frozenset({D.FINANCE}),
     "cycle.confirm_return": frozenset({D.FINANCE}),
+    "cycle.confirm_selected": frozenset({D.FINANCE}),
     "cycle.void": frozenset({D.FINANCE}),
     "cycle.bounce": frozenset({D.FINANCE}),  # 15§(四): the bank's return
     "cycle.reissue": frozenset({D.FINANCE}),

@@ -223,3 +223,34 @@ def test_19_the_books_and_the_audit_trail_through_the_api(client, app):
     assert refused.status_code == 403
     found = client.get(f"/api/v1/regions/{REGION}/institutions?q=H32060000001", headers=auth(app, "jihe1")).json
     assert found["total"] == 1 and found["items"][0]["code"] == "H32060000001"
+
+
+def test_15_3_15_4_bulk_steps_through_the_api_are_idempotent_and_name_each_refusal(client, app):
+    from tests.cycle_helpers import listed_codes, pay_batch
+
+    sessions = app.extensions["prepay_sessions"]
+    listed_through_fixing(sessions, institutions=20)
+    codes = listed_codes(sessions)[:3]
+    url = f"/api/v1/regions/{REGION}/campaigns/{YEAR}/signing-window"
+    body = {"institution_codes": codes, "on": "2026-01-08"}
+    refused = client.post(url, json=body, headers={**auth(app, "jiesuan2"), "Idempotency-Key": "w-0"})
+    assert refused.status_code == 422 and f"机构 {codes[0]}" in str(refused.json)
+    body["security"] = {"kind": "pledge", "registration_ref": "通抵押〔2026〕9号"}
+    headers = {**auth(app, "jiesuan2"), "Idempotency-Key": "w-1"}
+    first = client.post(url, json=body, headers=headers)
+    again = client.post(url, json=body, headers=headers)
+    assert first.status_code == again.status_code == 200 and first.json == again.json
+    assert sorted(first.json["signed"]) == sorted(codes) and first.json["agreements"] == 3
+    instructions = pay_batch(sessions)
+    with sessions() as s:
+        batch = s.scalar(select(PaymentInstruction.batch_id).where(PaymentInstruction.id == instructions[0]))
+    confirm = {"instruction_ids": instructions, "bank_ref": "DF0126", "paid_on": "2026-01-26",
+               "paid_from": "expenditure"}
+    done = client.post(f"/api/v1/batches/{batch}/selected-confirmation", json=confirm,
+                       headers={**auth(app, "caiwu1"), "Idempotency-Key": "c-1"})
+    assert done.status_code == 200 and done.json["confirmed"] == len(instructions) and isinstance(done.json["amount"], str)
+    replay = client.post(f"/api/v1/batches/{batch}/selected-confirmation", json=confirm,
+                         headers={**auth(app, "caiwu1"), "Idempotency-Key": "c-2"})
+    assert replay.status_code == 200 and replay.json["replayed"] == len(instructions) and replay.json["confirmed"] == 0
+    with sessions() as s:
+        assert vouchers(s, "payment-instruction:") == len(instructions)

@@ -1,10 +1,12 @@
 """``prepay-admin cycle …``: each step from the terminal, with Chinese summaries and named errors."""
+import datetime as dt
 import json
 import re
 
 from sqlalchemy import select
 
 from prepay_admin.models import PaymentInstruction
+from prepay_admin.services import applications, determination
 from prepay_admin.services.demo import load_demo
 from prepay_admin.services.demo_cycle import ensure_demo_staff
 from tests.console import as_user
@@ -77,3 +79,37 @@ def test_the_cycle_from_the_terminal(app, cli_runner, tmp_path):
     assert "未重复记账" in again.output
     status = run(cli_runner, "caiwu1", "status", *r)
     assert "已拨付：1 家" in status.output and "批次 1：已拨付" in status.output
+
+
+def test_15_3_15_4_bulk_steps_from_the_terminal(app, cli_runner):
+    sessions = app.extensions["prepay_sessions"]
+    load_demo(sessions, institutions=12, seed=2026, year=2026, play=False)
+    ensure_demo_staff(sessions)
+    r = ["--region", "320600", "--year", "2026"]
+    assert run(cli_runner, "caiwu1", "open", *r).exit_code == 0
+    answers = {"commitment": True, "signed_by": "院长", "last_assessment": "good", "settled_over_one_year": True,
+               "operating_normally": True, "finance_system_sound": True, "cooperates_with_reforms": True,
+               "traceability_codes_uploaded": True, "cooperates_with_supervision": True}
+    for code in ("H32060000001", "H32060000002", "H32060000003"):
+        applications.apply(sessions, "320600", 2026, code, applications.clean_answers() | answers,
+                           dt.date(2025, 12, 30), "jiesuan1")
+    determination.determine(sessions, "320600", 2026, "jiesuan1")
+    determination.fix_list(sessions, "320600", 2026, "jiesuan1", dt.date(2026, 1, 5))
+    both = run(cli_runner, "jiesuan2", "sign-many", *r, "--institution", "H32060000001", "--all", "--date", "2026-01-08")
+    assert both.exit_code == 2 and both.output.startswith("--institution: ")
+    unsecured = run(cli_runner, "jiesuan2", "sign-many", *r, "--all", "--date", "2026-01-08")
+    assert unsecured.exit_code == 2 and "机构 H32060000001" in unsecured.output, unsecured.output
+    done = run(cli_runner, "jiesuan2", "sign-many", *r, "--all", "--kind", "pledge", "--ref", "通抵押〔2026〕8号",
+               "--date", "2026-01-08")
+    assert done.exit_code == 0 and "登记担保 3 家，签订协议 3 家" in done.output, done.output
+    prepared = run(cli_runner, "jiesuan1", "prepare", *r)
+    seen = re.search(r"批次摘要 ([0-9a-f]{64})", prepared.output).group(1)
+    assert run(cli_runner, "jiesuan1", "submit", "--batch", "1", "--hash", seen).exit_code == 0
+    for user in batch_signers(sessions, 1)[1:]:
+        assert run(cli_runner, user, "approve", "--batch", "1", "--hash", seen).exit_code == 0
+    assert run(cli_runner, "caiwu1", "pay", "--batch", "1", "--date", "2026-01-23").exit_code == 0
+    confirmed = run(cli_runner, "caiwu1", "confirm-selected", "--batch", "1", "--all", "--bank-ref", "DF0126",
+                    "--date", "2026-01-26")
+    assert confirmed.exit_code == 0 and "确认到账并记账" in confirmed.output, confirmed.output
+    with sessions() as s:
+        assert set(s.scalars(select(PaymentInstruction.state))) == {"paid"}

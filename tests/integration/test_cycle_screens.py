@@ -160,3 +160,77 @@ def test_30_a_refusal_stands_beside_the_field_it_is_about(client, app):
     text = made.get_data(as_text=True)
     assert made.status_code == 400
     assert re.search(r'id="password-error"[^>]*>密码须为', text), text[-1500:]
+
+
+def _to_the_window(client, codes):
+    sign_in(client, "caiwu1")
+    assert post(client, "/open").status_code == 302
+    switch(client, "jiesuan1")
+    for code in codes:
+        assert post(client, "/apply", institution=code, **APPLY).status_code == 302
+    assert post(client, "/determine").status_code == 302
+    assert post(client, "/fix-list", day="2026-01-05", confirm="y").status_code == 302
+
+
+def test_15_3_the_ticked_institutions_are_secured_and_signed_in_one_bulk_step_on_screen(client, region):
+    codes = ["H32060000001", "H32060000002", "H32060000003"]
+    _to_the_window(client, codes)
+    page = client.get(BASE).get_data(as_text=True)
+    assert 'form="bulk-window"' in page and "登记担保并签订协议" in page
+    # a reference left out is named beside its field, the ticks kept
+    refused = post(client, "/window/bulk", action="security_sign", scope="selected", code=codes[:2], kind="pledge",
+                   registration_ref="", day="2026-01-07")
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "登记担保须填写担保函或抵押登记编号" in text
+    assert text.count(" checked>") >= 2
+    done = post(client, "/window/bulk", action="security_sign", scope="selected", code=codes[:2], kind="pledge",
+                registration_ref="通抵押〔2026〕5号", day="2026-01-07")
+    assert done.status_code == 302
+    assert "已为 2 家机构登记担保并签订协议" in client.get(BASE).get_data(as_text=True)
+    # "all the search finds": the one left, found by its code
+    done = client.post(BASE + "/window/bulk?q=H32060000003", data={
+        "csrf_token": csrf_token(client, "/password"), "action": "security_sign", "scope": "all", "kind": "pledge",
+        "registration_ref": "通抵押〔2026〕6号", "day": "2026-01-07"})
+    assert done.status_code == 302
+    with region() as s:
+        from prepay_admin.models import Determination
+        assert set(s.scalars(select(Determination.state).where(Determination.state != "superseded"))) >= {"signed"}
+        assert s.scalar(select(func.count()).select_from(Determination).where(Determination.state == "signed")) == 3
+
+
+def test_15_3_a_bulk_step_refused_for_one_institution_names_it_and_does_nothing(client, region):
+    codes = ["H32060000001", "H32060000002"]
+    _to_the_window(client, codes)
+    refused = post(client, "/window/bulk", action="sign", scope="selected", code=codes, day="2026-01-07")
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "机构 H32060000001" in text and "须先办理担保" in text
+    switch(client, "caiwu1")
+    page = client.get(BASE).get_data(as_text=True)
+    assert 'form="bulk-window"' not in page and "由基金结算部门办理" in page
+    assert post(client, "/window/bulk", action="sign", scope="selected", code=codes, day="2026-01-07").status_code == 403
+
+
+def test_15_4_ticked_instructions_are_confirmed_from_one_batch_transfer_on_screen(client, region):
+    codes = ["H32060000001", "H32060000002"]
+    _to_the_window(client, codes)
+    assert post(client, "/window/bulk", action="security_sign", scope="selected", code=codes, kind="pledge",
+                registration_ref="通抵押〔2026〕5号", day="2026-01-07").status_code == 302
+    assert post(client, "/prepare").status_code == 302
+    batch_page = client.get("/batches/1").get_data(as_text=True)
+    seen = re.search(r'name="seen_hash" type="hidden" value="([0-9a-f]{64})"', batch_page).group(1)
+    for user in batch_signers(region, 1):
+        switch(client, user)
+        client.post("/batches/1/sign", data={"csrf_token": csrf_token(client, "/batches/1"), "seen_hash": seen,
+                                             "comment": "同意"})
+    switch(client, "caiwu1")
+    assert post(client, "/batches/1/pay", day="2026-01-23").status_code == 302
+    page = client.get(BASE).get_data(as_text=True)
+    ticks = re.findall(r'name="instruction" value="(\d+)" form="bulk-confirm-1"', page)
+    assert len(ticks) >= 2
+    done = post(client, "/batches/1/confirm-selected", scope="selected", instruction=ticks, bank_ref="DF20260126",
+                paid_from="expenditure", day="2026-01-26")
+    assert done.status_code == 302
+    with region() as s:
+        refs = s.scalars(select(PaymentInstruction.bank_ref).where(PaymentInstruction.id.in_([int(t) for t in ticks])))
+        assert sorted(refs) == sorted(f"DF20260126-{t}" for t in ticks)
+        assert vouchers(s, "payment-instruction:") == len(ticks)

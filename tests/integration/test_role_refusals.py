@@ -55,7 +55,13 @@ SCREENS = {
         **DAY}),
     "/cycle/<region_code>/<year:year>/sign": ({D.FUND_SETTLEMENT}, f"{CYCLE}/sign",
                                               {"institution": "H32060000001", **DAY}),
+    "/cycle/<region_code>/<year:year>/window/bulk": ({D.FUND_SETTLEMENT}, f"{CYCLE}/window/bulk", {
+        "action": "security_sign", "scope": "selected", "code": "H32060000001", "kind": "pledge",
+        "registration_ref": "抵押〔2026〕1号", **DAY}),
     "/cycle/<region_code>/<year:year>/prepare": ({D.FUND_SETTLEMENT}, f"{CYCLE}/prepare", {}),
+    "/cycle/<region_code>/<year:year>/batches/<id:batch_id>/confirm-selected": (
+        {D.FINANCE}, f"{CYCLE}/batches/1/confirm-selected",
+        {"scope": "selected", "instruction": "1", "bank_ref": "DF-9", "paid_from": "expenditure", "day": "2026-01-26"}),
     "/cycle/<region_code>/<year:year>/batches/<id:batch_id>/pay": ({D.FINANCE}, f"{CYCLE}/batches/1/pay",
                                                                    {"day": "2026-01-23"}),
     "/cycle/<region_code>/<year:year>/instructions/<id:instruction_id>/confirm": (
@@ -157,6 +163,13 @@ API = {
     "POST /api/v1/regions/<region_code>/campaigns/<year:year>/agreements": (
         {D.FUND_SETTLEMENT}, f"/api/v1/regions/{REGION}/campaigns/2026/agreements",
         {"institution_code": "H32060000001", "signed_on": "2026-01-08"}),
+    "POST /api/v1/regions/<region_code>/campaigns/<year:year>/signing-window": (
+        {D.FUND_SETTLEMENT}, f"/api/v1/regions/{REGION}/campaigns/2026/signing-window",
+        {"institution_codes": ["H32060000001"], "security": {"kind": "pledge", "registration_ref": "抵押1"},
+         "on": "2026-01-08"}),
+    "POST /api/v1/batches/<id:batch_id>/selected-confirmation": (
+        {D.FINANCE}, "/api/v1/batches/1/selected-confirmation",
+        {"instruction_ids": [1], "bank_ref": "DF-9", "paid_on": "2026-01-26", "paid_from": "expenditure"}),
     "POST /api/v1/batches/<id:batch_id>/sign-offs": (
         {D.FINANCE}, "/api/v1/batches/2/sign-offs", {"batch_hash": "0" * 64, "comment": "同意"}),
     "POST /api/v1/payment-instructions/<id:instruction_id>/confirmation": (

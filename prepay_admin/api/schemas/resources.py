@@ -184,6 +184,34 @@ class RegisteredOut(Schema):
     amounts = fields.List(fields.Nested(FundAmountOut))
 
 
+class BulkSecurityIn(StrictSchema):
+    kind = Choice([k.value for k in SecurityKind], required=True)
+    registration_ref = Text(max_length=100, required=True)
+
+
+class SigningWindowIn(StrictSchema):
+    institution_codes = fields.List(Text(max_length=20), required=True,
+                                    validate=validate.Length(min=1, max=20_000, error="须列出 1 至 20,000 家机构"))
+    security = fields.Nested(BulkSecurityIn, load_default=None, allow_none=True, metadata={
+        "description": "一份担保函或抵押登记，为每家机构按其核定预付金额登记；省略则只签约"})
+    sign = fields.Boolean(load_default=True, metadata={"description": "是否签订预付协议"})
+    on = Date(required=True)
+
+
+class SigningWindowOut(Schema):
+    secured = fields.List(fields.String())
+    signed = fields.List(fields.String())
+    agreements = fields.Integer(metadata={"description": "新签协议份数（其余由有效期内的协议覆盖，16§）"})
+
+
+class SelectedConfirmationIn(StrictSchema):
+    instruction_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1, max=2**62)), required=True,
+                                  validate=validate.Length(min=1, max=200_000, error="须列出 1 至 200,000 笔指令"))
+    bank_ref = Text(max_length=80, required=True, metadata={"description": "银行代发批次流水号；各笔记为“流水号-指令号”"})
+    paid_on = Date(required=True)
+    paid_from = DepositAccount("付款账户")
+
+
 class AgreementIn(StrictSchema):
     institution_code = Text(max_length=20, required=True)
     signed_on = Date(required=True)
