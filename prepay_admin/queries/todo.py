@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select, type_coerce
+from sqlalchemy import exists, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..db import Money
@@ -272,26 +272,33 @@ def _settlements_to_run(session: Session, region: Region) -> list[Todo]:
 def _months_to_settle(session: Session, region: Region) -> dict[Fund, list[dt.date]]:
     """Per fund, the months whose settlement data is imported after the last month settled (or, before
     any, from the month the first advance was paid: earlier months are the data advances are computed
-    from, not settlements to withhold from)."""
+    from, not settlements to withhold from).
+
+    Read without scanning the payouts (millions of rows in a province, seconds to group): the months
+    after the start are walked through the month index one by one (``min(month) > m``), and each is
+    asked whether the region has a row of the fund in it (an ``EXISTS`` that stops at the first)."""
     due: dict[Fund, list[dt.date]] = {}
     first_paid = session.scalar(select(func.min(PaymentInstruction.paid_on)).join(PaymentBatch)
                                 .join(Campaign).where(Campaign.region_id == region.id))
-    for fund, last in session.execute(
-            select(MonthlyPayout.fund, func.max(SettlementRun.month))
-            .join(Institution, Institution.id == MonthlyPayout.institution_id)
-            .outerjoin(SettlementRun, (SettlementRun.region_id == region.id) & (SettlementRun.fund == MonthlyPayout.fund)
-                       & (SettlementRun.kind == "monthly"))
-            .where(Institution.region_id == region.id).group_by(MonthlyPayout.fund)):
+    settled = dict(session.execute(
+        select(SettlementRun.fund, func.max(SettlementRun.month))
+        .where(SettlementRun.region_id == region.id, SettlementRun.kind == "monthly")
+        .group_by(SettlementRun.fund)).all())
+    for fund in Fund:
+        last = settled.get(fund)
         start = last if last is not None else (first_paid.replace(day=1) if first_paid else None)
         if start is None:
             continue
-        months = session.scalars(
-            select(MonthlyPayout.month).join(Institution, Institution.id == MonthlyPayout.institution_id)
-            .where(Institution.region_id == region.id, MonthlyPayout.fund == fund,
-                   MonthlyPayout.month > start if last is not None else MonthlyPayout.month >= start)
-            .distinct().order_by(MonthlyPayout.month)).all()
+        months, month = [], start
+        after = MonthlyPayout.month > month if last is not None else MonthlyPayout.month >= month
+        while (month := session.scalar(select(func.min(MonthlyPayout.month)).where(after))) is not None:
+            if session.scalar(select(exists().where(
+                    MonthlyPayout.month == month, MonthlyPayout.fund == fund,
+                    MonthlyPayout.institution_id == Institution.id, Institution.region_id == region.id))):
+                months.append(month)
+            after = MonthlyPayout.month > month
         if months:
-            due[fund] = list(months)
+            due[fund] = months
     return due
 
 

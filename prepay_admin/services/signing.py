@@ -14,11 +14,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from sqlalchemy import Integer, Select, String, bindparam, select
+from sqlalchemy import Integer, Select, String, bindparam, insert, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
-from sqlalchemy.orm.attributes import set_committed_value
 
-from ..models import Agreement, Campaign, Department, Determination, Institution, SecurityPledge
+from ..models import (
+    Agreement,
+    Campaign,
+    Department,
+    Determination,
+    DeterminationAdvance,
+    Institution,
+    SecurityPledge,
+)
 from ..policy import amount as amt
 from ..policy.facts import Security, SecurityKind
 from ..policy.money import fmt_yuan_cn
@@ -148,15 +155,19 @@ def register_security(sessions: sessionmaker, region_code: str, year: int, insti
 
 def _cap_by_security(step: Step, det: Determination, security: Security) -> tuple[FundAmount, ...]:
     """13§: the determination's advances capped again, both funds together, by the security registered."""
-    capped = amt.cap_jointly(tuple(_stored_advance(a) for a in det.advances), security, step.profile)
-    by_fund = {c.fund: c for c in capped}
     amounts = []
-    for a in det.advances:
-        final = by_fund[a.fund]
-        a.final_amount, a.final_cap = final.amount, final.cap
-        a.final_reasons_json = json.dumps([r.as_dict() for r in final.reasons], ensure_ascii=False)
+    for a, final, reasons_json in _capped(step, det, security):
+        a.final_amount, a.final_cap, a.final_reasons_json = final.amount, final.cap, reasons_json
         amounts.append(FundAmount(a.fund.value, a.amount, final.amount, tuple(r.message for r in final.reasons)))
     return tuple(amounts)
+
+
+def _capped(step: Step, det: Determination, security: Security) -> list[tuple]:
+    """Each advance of ``det`` with its capped figures under ``security`` and their reasons as stored."""
+    capped = {c.fund: c for c in amt.cap_jointly(tuple(_stored_advance(a) for a in det.advances), security,
+                                                  step.profile)}
+    return [(a, capped[a.fund], json.dumps([r.as_dict() for r in capped[a.fund].reasons], ensure_ascii=False))
+            for a in det.advances]
 
 
 def _security_until(step: Step, running_last_year: int | None) -> dt.date:
@@ -224,13 +235,15 @@ def sign(sessions: sessionmaker, region_code: str, year: int, institution_code: 
         return Signed(inst.code, agreement.agreement_no, agreement.first_year, agreement.last_year)
 
 
-def _sign_refusal(step: Step, det: Determination) -> str | None:
-    """Why the determination cannot be signed now (None: it can), as ``sign`` and the bulk signing say."""
-    if det.state not in (DeterminationState.LISTED, DeterminationState.SECURED):
-        return f"当前为“{DETERMINATION.label(det.state)}”，不能签订预付协议"
-    if det.security_id is None and step.profile.eligibility.security_required:
-        return "须先办理担保、抵押手续再签订预付协议（10§(二)、15§(三)）"
-    final = sum((a.final_amount if a.final_amount is not None else a.amount for a in det.advances), Decimal(0))
+def _sign_refusal(step: Step, det: Determination, final: Decimal | None = None) -> str | None:
+    """Why the determination cannot be signed now (None: it can), as ``sign`` and the bulk signing say;
+    ``final``: its advance capped by a security registered in the same step."""
+    if final is None:
+        if det.state not in (DeterminationState.LISTED, DeterminationState.SECURED):
+            return f"当前为“{DETERMINATION.label(det.state)}”，不能签订预付协议"
+        if det.security_id is None and step.profile.eligibility.security_required:
+            return "须先办理担保、抵押手续再签订预付协议（10§(二)、15§(三)）"
+        final = sum((a.final_amount if a.final_amount is not None else a.amount for a in det.advances), Decimal(0))
     if final <= 0:
         # 13§: capped below the minimum; a larger security may still be registered in the window
         return "按登记的担保、抵押额度限额后预付金额不足最低额，不签订预付协议；可在签约期内登记更高额度的担保、抵押"
@@ -296,9 +309,9 @@ def register_and_sign(sessions: sessionmaker, region_code: str, year: int, codes
                     problems.append((f"机构 {code}", err.message))
         if problems:
             raise Refused(problems, "institution", "所选机构")
-        secured = _register_many(step, found, values, security, on, running) if security is not None else ()
-        signed, agreements = _sign_many(step, found, on, running) if sign else ((), 0)
-        return WindowDone(secured, signed, agreements)
+        finals = _register_many(step, found, values, security, on, running) if security is not None else None
+        signed, agreements = _sign_many(step, found, on, running, finals) if sign else ((), 0)
+        return WindowDone(tuple(finals or ()), signed, agreements)
 
 
 def _selection(step: Step, codes: list[str]) -> dict[str, tuple[Determination, Institution]]:
@@ -327,51 +340,73 @@ def _running_agreements(step: Step, institution_ids: list[int]) -> dict[int, int
 
 
 def _register_many(step: Step, found: dict, values: dict[str, Decimal], security: tuple[SecurityKind, str],
-                   on: dt.date, running: dict[int, int]) -> tuple[str, ...]:
+                   on: dt.date, running: dict[int, int]) -> dict[str, Decimal]:
+    """The selection's pledges inserted, their determinations secured and capped (13§), in a few statements;
+    returns each institution's advance as capped."""
     kind, ref = security
-    pledges = {code: SecurityPledge(institution_id=inst.id, kind=kind, value=values[code], registration_ref=ref,
-                                    valid_from=on, valid_until=_security_until(step, running.get(inst.id)))
-               for code, (_, inst) in found.items()}
-    step.session.add_all(pledges.values())
-    step.session.flush()  # one insert per batch of rows, the ids returned
+    session, codes = step.session, list(found)
+    ids = session.scalars(insert(SecurityPledge).returning(SecurityPledge.id, sort_by_parameter_order=True), [
+        dict(institution_id=found[code][1].id, kind=kind, value=values[code], registration_ref=ref, valid_from=on,
+             valid_until=_security_until(step, running.get(found[code][1].id)), replaces_id=None)
+        for code in codes]).all()
     by_state: dict[str, list[int]] = {}
-    for code, (det, _) in found.items():
-        by_state.setdefault(det.state, []).append(det.id)
-    reasons = {det.id: f"{ref} {fmt_yuan_cn(values[code])} 元（批量办理）" for code, (det, _) in found.items()}
-    for state, ids in by_state.items():
-        step.transition_many(DETERMINATION, Determination, ids, state, "register_security", reasons)
-    for code, (det, _) in found.items():
-        det.security_id = pledges[code].id
-        set_committed_value(det, "state", DeterminationState.SECURED)  # as the update above left it
-        _cap_by_security(step, det, Security(kind, values[code]))
-    step.session.flush()
-    return tuple(found)
+    for code in codes:
+        by_state.setdefault(found[code][0].state, []).append(found[code][0].id)
+    reasons = {found[code][0].id: f"{ref} {fmt_yuan_cn(values[code])} 元（批量办理）" for code in codes}
+    for state, dets in by_state.items():
+        step.transition_many(DETERMINATION, Determination, dets, state, "register_security", reasons)
+    _update_by_id(session, Determination.__table__, [dict(b_id=found[code][0].id, security_id=pledge)
+                                                     for code, pledge in zip(codes, ids)])
+    finals, advances = {}, []
+    for code in codes:
+        capped = _capped(step, found[code][0], Security(kind, values[code]))
+        finals[code] = sum((final.amount for _, final, _ in capped), Decimal(0))
+        advances += [dict(b_id=a.id, final_amount=final.amount, final_cap=final.cap, final_reasons_json=reasons_json)
+                     for a, final, reasons_json in capped]
+    _update_by_id(session, DeterminationAdvance.__table__, advances)
+    return finals
 
 
-def _sign_many(step: Step, found: dict, on: dt.date, running: dict[int, int]) -> tuple[tuple[str, ...], int]:
-    problems = [(f"机构 {code}", refusal) for code, (det, _) in found.items() if (refusal := _sign_refusal(step, det))]
+def _update_by_id(session: Session, table, rows: list[dict]) -> None:
+    """One executemany UPDATE of ``rows`` (each its ``b_id`` and the columns to set) on ``table``."""
+    if rows:
+        columns = [k for k in rows[0] if k != "b_id"]
+        session.connection().execute(update(table).where(table.c.id == bindparam("b_id"))
+                                     .values({c: bindparam(c) for c in columns}), rows)
+
+
+def _sign_many(step: Step, found: dict, on: dt.date, running: dict[int, int],
+               finals: dict[str, Decimal] | None = None) -> tuple[tuple[str, ...], int]:
+    """The selection's agreements signed (16§: one still running covers the year), in a few statements."""
+    problems = [(f"机构 {code}", refusal) for code, (det, _) in found.items()
+                if (refusal := _sign_refusal(step, det, finals.get(code) if finals else None))]
     if problems:
         raise Refused(problems, "institution", "所选机构")
-    session = step.session
-    new = {code: _new_agreement(step, inst, on) for code, (_, inst) in found.items() if inst.id not in running}
-    session.add_all(new.values())
-    session.flush()
+    session, codes = step.session, list(found)
+    new = [code for code in codes if found[code][1].id not in running]
+    agreement_of: dict[int, int] = {}
     if new:
-        first = next(iter(new.values()))
-        step.created_many(AGREEMENT, [a.id for a in new.values()], "sign", AgreementState.ACTIVE,
-                          f"有效期 {first.first_year}—{first.last_year} 年度（批量办理）")
-    agreement_of = dict(session.execute(
-        select(Agreement.institution_id, Agreement.id).where(
-            Agreement.institution_id.in_([inst.id for _, inst in found.values() if inst.id in running]),
-            Agreement.state == AgreementState.ACTIVE, Agreement.first_year <= step.year,
-            Agreement.last_year >= step.year)).all()) if running else {}
+        years = step.profile.calendar.agreement_years
+        ids = session.scalars(insert(Agreement).returning(Agreement.id, sort_by_parameter_order=True), [
+            dict(institution_id=found[code][1].id, agreement_no=f"YF-{step.region.code}-{step.year}-{code}",
+                 first_year=step.year, last_year=step.year + years - 1, signed_on=on, signed_by=step.actor.username,
+                 state=AgreementState.ACTIVE) for code in new]).all()
+        agreement_of.update(zip((found[code][1].id for code in new), ids))
+        step.created_many(AGREEMENT, list(ids), "sign", AgreementState.ACTIVE,
+                          f"有效期 {step.year}—{step.year + years - 1} 年度（批量办理）")
+    old = [found[code][1].id for code in codes if found[code][1].id in running]
+    for n in range(0, len(old), 1000):
+        agreement_of.update(session.execute(select(Agreement.institution_id, Agreement.id).where(
+            Agreement.institution_id.in_(old[n:n + 1000]), Agreement.state == AgreementState.ACTIVE,
+            Agreement.first_year <= step.year, Agreement.last_year >= step.year)).all())
     by_state: dict[str, list[int]] = {}
-    for code, (det, inst) in found.items():
-        by_state.setdefault(det.state, []).append(det.id)
-    for state, ids in by_state.items():
-        step.transition_many(DETERMINATION, Determination, ids, state, "sign", "批量办理")
-    for code, (det, inst) in found.items():
-        det.agreement_id = new[code].id if code in new else agreement_of[inst.id]
-        set_committed_value(det, "state", DeterminationState.SIGNED)
-    session.flush()
-    return tuple(found), len(new)
+    for code in codes:
+        det = found[code][0]
+        # a security registered in this step moved it to secured already
+        by_state.setdefault(DeterminationState.SECURED if finals else det.state, []).append(det.id)
+    for state, dets in by_state.items():
+        step.transition_many(DETERMINATION, Determination, dets, state, "sign", "批量办理")
+    _update_by_id(session, Determination.__table__, [dict(b_id=found[code][0].id,
+                                                          agreement_id=agreement_of[found[code][1].id])
+                                                     for code in codes])
+    return tuple(codes), len(new)

@@ -9,7 +9,7 @@ from .. import extensions
 from ..exports import XLSX, determinations_xlsx
 from ..policy.reasons import FUND_CN, KIND_CN
 from ..policy.transitions import DETERMINATION, DeterminationState
-from ..queries.evaluation import evaluate_region
+from ..queries.evaluation import whatif_page
 from ..queries.overview import SORTS, DeterminationFilter, determination_page
 from ..services.errors import ServiceError
 from .params import choice_arg, int_arg, regions, require_granted_region, text_arg
@@ -59,19 +59,15 @@ def export(region_code: str, year: int):
 
 @bp.get("/whatif/<region_code>/<year:year>")
 def whatif(region_code: str, year: int):
-    page = int_arg("page", 1, PAGE_MAX)
+    """Every institution's what-if, 50 rows a page, evaluated once per version of the data it reads."""
     try:
-        result = evaluate_region(extensions.sessions(), region_code, year)
+        found = whatif_page(extensions.sessions(), region_code, year, int_arg("page", 1, PAGE_MAX), PAGE_SIZE)
     except ServiceError as err:
         return render_template("whatif.html", region_code=region_code, region_name=regions()[region_code],
                                year=year, message=err.message)
-    ev = result.evaluation
-    pages = max(1, -(-len(ev.institutions) // PAGE_SIZE))
-    page = min(page, pages)
+    w = found.whatif
     return render_template(
-        "whatif.html", region_code=region_code, region_name=regions()[region_code], year=year, profile=result.profile,
-        ev=ev, rows=ev.institutions[(page - 1) * PAGE_SIZE: page * PAGE_SIZE],
-        facts={i.code: i for i in result.facts.institutions}, page=page, pages=pages, fund_cn=FUND_CN,
-        kind_cn=KIND_CN, eligible=sum(1 for r in ev.institutions if r.eligible),
-        paid=sum(1 for r in ev.institutions if r.total > 0), totals={f: ev.total_for(f) for f in FUND_CN},
-        total=ev.total_for())
+        "whatif.html", region_code=region_code, region_name=regions()[region_code], year=year,
+        profile=w.result.profile, ev=w.result.evaluation, rows=found.rows, facts=w.facts, page=found.page,
+        pages=found.pages, fund_cn=FUND_CN, kind_cn=KIND_CN, eligible=w.eligible, paid=w.paid, totals=w.totals,
+        total=w.total)

@@ -119,3 +119,22 @@ def test_15_the_runs_size_and_total_kept_with_the_campaign_are_what_the_run_hold
     except ServiceError:
         pass
     assert determination_page(sessions, "320600", 2026, 1, 20).count == unfiltered.count
+
+
+def test_14_the_what_if_is_evaluated_once_per_version_of_its_data_and_again_after_an_override(sessions):
+    from prepay_admin.queries.evaluation import whatif_page
+    from prepay_admin.services.policy import record_override
+
+    load_demo(sessions, institutions=30, seed=7, year=YEAR, play=False)
+    first = whatif_page(sessions, "320600", YEAR, 1, 10)
+    second = whatif_page(sessions, "320600", YEAR, 3, 10)
+    assert second.whatif is first.whatif and second.page == 3 and len(second.rows) == 10
+    assert whatif_page(sessions, "320600", YEAR, 99, 10).page == 3  # past the end: the last page
+    before = first.whatif.total
+    record_override(sessions, "320600", YEAR, "amount.ratio_by_grade", {"A": "0.5", "B": "0.4"}, "苏医保发〔2026〕9号",
+                    "caiwu1")
+    after = whatif_page(sessions, "320600", YEAR, 1, 10)
+    assert after.whatif is not first.whatif and after.whatif.total < before
+    # the page equals the engine run afresh over the data as it stands
+    fresh = evaluate_region(sessions, "320600", YEAR).evaluation
+    assert after.whatif.total == fresh.total_for() and after.rows == tuple(fresh.institutions[:10])
