@@ -9,7 +9,8 @@ The region sizes are those of a city (1,000), a large city or small province (20
 province (100,000): the landing pages and ``compute --region`` before a campaign, then the annual cycle
 and the screens of its played year. The bulk capabilities report in the same table: posting, ``ledger
 verify``, a month's settlement file imported, a month's settlement run (two regions, for linearity), a
-year's agreements and determination notices as batches. Each module also runs alone
+year's agreements and determination notices as batches, the signing window's and the bank transfer's bulk
+steps. Each module also runs alone
 (``python -m benchmarks.cycle --sizes 1000``).
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ import argparse
 import sys
 import time
 
-from . import console, cycle, documents, intake, landing, posting, settlement, verify
+from . import bulk, console, cycle, documents, intake, landing, posting, settlement, verify
 from .harness import print_table
 
 
@@ -30,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--import-institutions", type=int, default=100_000, help="× 2 rows of settlement")
     parser.add_argument("--settlement-institutions", type=int, default=20_000, help="and a quarter of it")
     parser.add_argument("--document-institutions", type=int, default=5_000, help="a played region")
+    parser.add_argument("--bulk-sizes", default="2000,10000", help="institutions per region for the bulk steps")
     parser.add_argument("--database", choices=("sqlite", "postgresql"))
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -40,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
                     lambda: intake.collect([args.import_institutions], args.database),
                     lambda: settlement.collect([args.settlement_institutions], args.database),
                     lambda: documents.collect([args.document_institutions], args.database),
+                    lambda: bulk.collect([int(s) for s in args.bulk_sizes.split(",")], args.database),
                     lambda: landing.collect(sizes, args.database), lambda: cycle.collect(sizes, args.database)):
         figures = collect()
         print_table(figures)  # as each part ends: a long run shows its figures before the last part is done

@@ -26,6 +26,7 @@ from ..queries.todo import todo_list
 from ..services import batch as batches
 from ..services import payment, payment_return, signing
 from ..services.applications import apply
+from ..services.errors import ServiceError
 from ..services.idempotency import Answer
 from .auth import call, caller
 from .routing import ERRORS, IDEMPOTENCY, blp, idempotent, region, sessions
@@ -250,12 +251,15 @@ class SigningWindow(MethodView):
         registration, each for its determined advance) and/or their agreements signed, in one step, one
         transition per institution; a 422 names every institution refused, and nothing is written."""
         region(region_code)
-        security = body["security"]
+        kind = body["security_kind"]
 
         def run() -> Answer:
+            if (kind is None) != (body["registration_ref"] is None):
+                raise ServiceError("登记担保须同时给出担保类型和编号",
+                                   "registration_ref" if kind else "security_kind")
             done = signing.register_and_sign(
                 sessions(), region_code, year, body["institution_codes"], body["on"], caller().username,
-                security=(SecurityKind(security["kind"]), security["registration_ref"]) if security else None,
+                security=(SecurityKind(kind), body["registration_ref"]) if kind else None,
                 sign=body["sign"])
             return Answer(200, SigningWindowOut().dump(done))
 

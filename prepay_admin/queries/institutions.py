@@ -35,12 +35,12 @@ from ..policy.facts import Fund
 from ..policy.reasons import ASSESSMENT_CN, LEVEL_CN, MESSAGES
 from ..policy.transitions import AGREEMENT, DETERMINATION, PAYMENT
 from ..services.conditions import condition_label
-from ..services.errors import NotFound
+from ..services.errors import NotFound, ServiceError
 from ..services.facts import raised_of_institution
 from ..services.rules import effective_profile
 from ..services.unit_of_work import find_region
 from .audit_trail import TrailLine, trail_lines
-from .matching import like
+from .matching import like, starting
 from .overview import DeterminedAdvance, reason_texts
 
 SECURITY_CN = {"pledge": "资产抵押", "credit_guarantee": "信用担保"}
@@ -78,6 +78,45 @@ def institution_list(sessions: sessionmaker, region_code: str, page: int, size: 
         if size:
             query = query.offset((page - 1) * size).limit(size)
         return InstitutionList(tuple(_line(i) for i in session.scalars(query)), count)
+
+
+SUGGESTED = 20  # what the picker lists under a code field as staff type
+
+
+def suggestions(sessions: sessionmaker, region_code: str, text: str, limit: int = SUGGESTED) -> tuple[tuple[str, str], ...]:
+    """The picker's list (issue 30: an institution picker wherever a code is typed): (code, name) of the
+    region's institutions whose code starts with ``text`` or whose name contains it, codes first. Two
+    index range reads at most, whatever the region's size (a name match scans names, limited)."""
+    text = text.strip()
+    if not text:
+        return ()
+    with sessions() as session:
+        region = find_region(session, region_code)
+        found = list(session.execute(select(Institution.code, Institution.name).where(
+            Institution.region_id == region.id, Institution.code.like(starting(text), escape="\\"))
+            .order_by(Institution.code).limit(limit)).all())
+        if len(found) < limit:
+            seen = {code for code, _ in found}
+            found += [row for row in session.execute(select(Institution.code, Institution.name).where(
+                Institution.region_id == region.id, Institution.name.like(like(text), escape="\\"))
+                .order_by(Institution.code).limit(limit)) if row[0] not in seen][:limit - len(found)]
+        return tuple((code, name) for code, name in found)
+
+
+def resolve_institution(sessions: sessionmaker, region_code: str, typed: str) -> str:
+    """The code of the institution staff typed by its code or by (part of) its name; a ``ServiceError``
+    naming the candidates when the name fits several, or none (screens only: files and the API take codes)."""
+    typed = typed.strip()
+    found = suggestions(sessions, region_code, typed, 6)
+    exact = [code for code, name in found if typed in (code, name)]
+    if exact:
+        return exact[0]
+    if len(found) == 1:
+        return found[0][0]
+    if not found:
+        raise ServiceError(f"没有编码或名称含“{typed}”的机构", "institution")
+    shown = "、".join(f"{code}（{name}）" for code, name in found[:5])
+    raise ServiceError(f"“{typed}”对应多家机构：{shown}{'等' if len(found) > 5 else ''}，请选择或填写编码", "institution")
 
 
 def _line(i: Institution) -> InstitutionLine:

@@ -345,10 +345,11 @@ def _register_many(step: Step, found: dict, values: dict[str, Decimal], security
     returns each institution's advance as capped."""
     kind, ref = security
     session, codes = step.session, list(found)
-    ids = session.scalars(insert(SecurityPledge).returning(SecurityPledge.id, sort_by_parameter_order=True), [
+    pledges = SecurityPledge.__table__
+    ids = session.connection().execute(insert(pledges).returning(pledges.c.id, sort_by_parameter_order=True), [
         dict(institution_id=found[code][1].id, kind=kind, value=values[code], registration_ref=ref, valid_from=on,
              valid_until=_security_until(step, running.get(found[code][1].id)), replaces_id=None)
-        for code in codes]).all()
+        for code in codes]).scalars().all()
     by_state: dict[str, list[int]] = {}
     for code in codes:
         by_state.setdefault(found[code][0].state, []).append(found[code][0].id)
@@ -387,10 +388,11 @@ def _sign_many(step: Step, found: dict, on: dt.date, running: dict[int, int],
     agreement_of: dict[int, int] = {}
     if new:
         years = step.profile.calendar.agreement_years
-        ids = session.scalars(insert(Agreement).returning(Agreement.id, sort_by_parameter_order=True), [
+        agreements = Agreement.__table__
+        ids = session.connection().execute(insert(agreements).returning(agreements.c.id, sort_by_parameter_order=True), [
             dict(institution_id=found[code][1].id, agreement_no=f"YF-{step.region.code}-{step.year}-{code}",
                  first_year=step.year, last_year=step.year + years - 1, signed_on=on, signed_by=step.actor.username,
-                 state=AgreementState.ACTIVE) for code in new]).all()
+                 state=AgreementState.ACTIVE) for code in new]).scalars().all()
         agreement_of.update(zip((found[code][1].id for code in new), ids))
         step.created_many(AGREEMENT, list(ids), "sign", AgreementState.ACTIVE,
                           f"有效期 {step.year}—{step.year + years - 1} 年度（批量办理）")

@@ -41,7 +41,18 @@ from ..services import applications, determination, payment, payment_return, sig
 from ..services import batch as batches
 from ..services.campaign import open_campaign
 from ..validation import parse_count
-from .forms import confirm_field, date_field, read_date, read_money, send_xlsx, submit, submit_form, username
+from .forms import (
+    confirm_field,
+    date_field,
+    institution_field,
+    read_date,
+    read_institution,
+    read_money,
+    send_xlsx,
+    submit,
+    submit_form,
+    username,
+)
 from .params import choice_arg, int_arg, regions, text_arg
 from .refusals import attempt, carry_out
 
@@ -59,7 +70,7 @@ PROBLEMS_SHOWN = 50  # of a refused return file, beside its field
 
 
 class ApplyForm(FlaskForm):
-    institution = StringField("机构编码", validators=[DataRequired("请填写机构编码"), Length(max=20)])
+    institution = institution_field()
     submitted_on = date_field("申请日期")
     last_assessment = SelectField("上一年度绩效考核评价结果", choices=ASSESSMENTS, default="good")
     signed_by = StringField("医院负责人", validators=[DataRequired("请填写负责人"), Length(max=60)])
@@ -258,7 +269,9 @@ def apply(region_code: str, year: int):
     answers = {key: getattr(form, key).data for key in applications.SELF_CHECK_QUESTIONS if key != "last_assessment"}
     answers.update(last_assessment=form.last_assessment.data, commitment=form.commitment.data,
                    signed_by=form.signed_by.data.strip())
-    code = form.institution.data.strip()
+    code = read_institution(form.institution, region_code)
+    if code is None:
+        return _page(region_code, year, 400, apply=form)
     return _run(lambda: applications.apply(extensions.sessions(), region_code, year, code, answers, day, username()),
                 form, "institution", region_code, year, "apply", f"已受理 {code} 的申请。")
 

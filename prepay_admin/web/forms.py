@@ -15,9 +15,11 @@ from marshmallow import ValidationError
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length
 
-from .. import clock
+from .. import clock, extensions
 from ..exports import XLSX
 from ..policy.money import typed_amount
+from ..queries.institutions import resolve_institution
+from ..services.errors import ServiceError
 from ..validation import YEAR_MAX, YEAR_MIN, Money, parse_date
 from .refusals import attempt, attempt_on
 
@@ -99,3 +101,19 @@ def submit_form(action: Callable[[], Any], form: Any, default: str, done: str, r
         return refused()
     flash(done)
     return then(result)
+
+
+def institution_field(label: str = "机构编码") -> StringField:
+    """A field for an institution, typed by its code or by (part of) its name: the screens offer the
+    picker's list under it (``static/picker.js``) and resolve a name that fits one (``read_institution``)."""
+    return StringField(label, validators=[DataRequired("请填写机构编码或名称"), Length(max=60, message="不能超过 60 个字符")])
+
+
+def read_institution(field: StringField, region_code: str) -> str | None:
+    """The code of the institution the field names (its code, or a name that fits one institution of the
+    region), or None with the candidates beside the field."""
+    try:
+        return resolve_institution(extensions.sessions(), region_code, field.data or "")
+    except ServiceError as err:
+        field.errors.append(err.message)
+        return None

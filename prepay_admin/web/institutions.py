@@ -12,7 +12,7 @@ from ..exports import XLSX, institutions_xlsx
 from ..policy.conditions import SOURCES
 from ..policy.departments import Department
 from ..policy.reasons import FUND_CN, KIND_CN
-from ..queries.institutions import institution_list, institution_page
+from ..queries.institutions import institution_list, institution_page, suggestions
 from ..services import conditions
 from ..services.errors import NotFound
 from .params import int_arg, regions, require_granted_region, text_arg
@@ -39,6 +39,14 @@ def list_(region_code: str):
     return render_template("institutions.html", region_code=region_code, region_name=regions()[region_code],
                            found=found, search=search or "", page=min(page, pages), pages=pages, query=query,
                            kind_cn=KIND_CN)
+
+
+@bp.get("/suggest.json")
+def suggest(region_code: str):
+    """The institution picker's list under a code field: code and name of those whose code starts with, or
+    whose name contains, what was typed (``static/picker.js`` fills a ``datalist`` from it)."""
+    return {"items": [{"code": code, "name": name} for code, name in
+                      suggestions(extensions.sessions(), region_code, text_arg("q") or "")]}
 
 
 @bp.get("/export.xlsx")

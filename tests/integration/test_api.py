@@ -235,7 +235,7 @@ def test_15_3_15_4_bulk_steps_through_the_api_are_idempotent_and_name_each_refus
     body = {"institution_codes": codes, "on": "2026-01-08"}
     refused = client.post(url, json=body, headers={**auth(app, "jiesuan2"), "Idempotency-Key": "w-0"})
     assert refused.status_code == 422 and f"机构 {codes[0]}" in str(refused.json)
-    body["security"] = {"kind": "pledge", "registration_ref": "通抵押〔2026〕9号"}
+    body |= {"security_kind": "pledge", "registration_ref": "通抵押〔2026〕9号"}
     headers = {**auth(app, "jiesuan2"), "Idempotency-Key": "w-1"}
     first = client.post(url, json=body, headers=headers)
     again = client.post(url, json=body, headers=headers)

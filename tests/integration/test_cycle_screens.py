@@ -234,3 +234,24 @@ def test_15_4_ticked_instructions_are_confirmed_from_one_batch_transfer_on_scree
         refs = s.scalars(select(PaymentInstruction.bank_ref).where(PaymentInstruction.id.in_([int(t) for t in ticks])))
         assert sorted(refs) == sorted(f"DF20260126-{t}" for t in ticks)
         assert vouchers(s, "payment-instruction:") == len(ticks)
+
+
+def test_15_1_an_institution_is_picked_by_code_or_name_and_an_ambiguous_name_lists_the_candidates(client, region):
+    from prepay_admin.models import Institution
+    with region() as s:
+        code, name = s.execute(select(Institution.code, Institution.name).order_by(Institution.code)).first()
+    sign_in(client, "caiwu1")
+    assert post(client, "/open").status_code == 302
+    switch(client, "jiesuan1")
+    found = client.get(f"/institutions/320600/suggest.json?q={name[-6:]}").json["items"]
+    assert {"code": code, "name": name} in found
+    assert client.get(f"/institutions/320600/suggest.json?q={code[:9]}").json["items"][0]["code"].startswith(code[:9])
+    page = client.get(BASE).get_data(as_text=True)
+    assert 'data-picker="/institutions/320600/suggest.json"' in page and 'list="institution-picker"' in page
+    ambiguous = post(client, "/apply", institution="医院", **APPLY)
+    assert ambiguous.status_code == 400 and "对应多家机构" in ambiguous.get_data(as_text=True)
+    unknown = post(client, "/apply", institution="不存在的医院", **APPLY)
+    assert unknown.status_code == 400 and "没有编码或名称含“不存在的医院”的机构" in unknown.get_data(as_text=True)
+    assert post(client, "/apply", institution=name, **APPLY).status_code == 302  # the whole name fits one
+    with region() as s:
+        assert s.scalar(select(func.count()).select_from(Application)) == 1

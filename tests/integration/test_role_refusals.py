@@ -165,7 +165,7 @@ API = {
         {"institution_code": "H32060000001", "signed_on": "2026-01-08"}),
     "POST /api/v1/regions/<region_code>/campaigns/<year:year>/signing-window": (
         {D.FUND_SETTLEMENT}, f"/api/v1/regions/{REGION}/campaigns/2026/signing-window",
-        {"institution_codes": ["H32060000001"], "security": {"kind": "pledge", "registration_ref": "抵押1"},
+        {"institution_codes": ["H32060000001"], "security_kind": "pledge", "registration_ref": "抵押1",
          "on": "2026-01-08"}),
     "POST /api/v1/batches/<id:batch_id>/selected-confirmation": (
         {D.FINANCE}, "/api/v1/batches/1/selected-confirmation",

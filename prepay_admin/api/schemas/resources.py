@@ -184,16 +184,13 @@ class RegisteredOut(Schema):
     amounts = fields.List(fields.Nested(FundAmountOut))
 
 
-class BulkSecurityIn(StrictSchema):
-    kind = Choice([k.value for k in SecurityKind], required=True)
-    registration_ref = Text(max_length=100, required=True)
-
-
 class SigningWindowIn(StrictSchema):
     institution_codes = fields.List(Text(max_length=20), required=True,
                                     validate=validate.Length(min=1, max=20_000, error="须列出 1 至 20,000 家机构"))
-    security = fields.Nested(BulkSecurityIn, load_default=None, allow_none=True, metadata={
-        "description": "一份担保函或抵押登记，为每家机构按其核定预付金额登记；省略则只签约"})
+    security_kind = Choice([k.value for k in SecurityKind], load_default=None, metadata={
+        "description": "登记担保时：担保类型（与 registration_ref 一起给出；省略则只签约）"})
+    registration_ref = Text(max_length=100, load_default=None, metadata={
+        "description": "登记担保时：一份担保函或抵押登记的编号，为每家机构按其核定预付金额登记"})
     sign = fields.Boolean(load_default=True, metadata={"description": "是否签订预付协议"})
     on = Date(required=True)
 

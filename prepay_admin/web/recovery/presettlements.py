@@ -18,7 +18,7 @@ from ...queries import receivables as views
 from ...services import presettlement
 from ...services.errors import NotFound
 from ...validation import parse_month
-from ..forms import date_field, read_date, read_money, submit, text_field, username
+from ..forms import date_field, institution_field, read_date, read_institution, read_money, submit, text_field, username
 from ..params import regions
 from ..refusals import attempt
 from . import ACCOUNT_CHOICES, FUNDS, bp
@@ -26,7 +26,7 @@ from . import ACCOUNT_CHOICES, FUNDS, bp
 # -- monthly pre-settlements (26§) ------------------------------------------------
 
 class ProposeForm(FlaskForm):
-    institution = text_field("机构编码", 20, "请填写机构编码")
+    institution = institution_field()
     fund = SelectField("险种", choices=FUNDS)
     month = StringField("预结的结算年月", validators=[DataRequired("请填写年月"), Length(max=7)],
                         render_kw={"placeholder": "YYYY-MM"})
@@ -76,10 +76,11 @@ def propose(region_code: str):
         form.month.errors.append("年月须为 YYYY-MM")
     incurred, amount = read_money(form.incurred), read_money(form.amount)
     budget_left = read_money(form.budget_left) if (form.budget_left.data or "").strip() else None
-    if None in (month, incurred, amount) or (form.budget_left.errors):
+    code = read_institution(form.institution, region_code)
+    if None in (month, incurred, amount, code) or (form.budget_left.errors):
         return _pre_list(region_code, 400, form)
     ok, done = attempt(lambda: presettlement.propose(
-        extensions.sessions(), region_code, form.institution.data, Fund(form.fund.data), month,
+        extensions.sessions(), region_code, code, Fund(form.fund.data), month,
         PresettlementCase(form.case.data), incurred, amount, username(), budget_left=budget_left,
         application_ref=form.application_ref.data or "", reason=form.reason.data or ""), form.amount.errors)
     if not ok:

@@ -19,14 +19,24 @@ from ...policy.recovery import COURT_ROUTES, METHOD_CN, TRIGGER_CN, Method, Trig
 from ...queries import receivables as views
 from ...services import receivables, triggers, year_end
 from ...services.errors import NotFound
-from ..forms import confirm_field, date_field, read_date, read_money, send_xlsx, text_field, username
+from ..forms import (
+    confirm_field,
+    date_field,
+    institution_field,
+    read_date,
+    read_institution,
+    read_money,
+    send_xlsx,
+    text_field,
+    username,
+)
 from ..params import choice_arg, int_arg, regions, text_arg
 from ..refusals import attempt
 from . import ACCOUNT_CHOICES, PAGE_MAX, PAGE_SIZE, bp
 
 
 class TriggerForm(FlaskForm):
-    institution = text_field("机构编码", 20, "请填写机构编码")
+    institution = institution_field()
     kind = SelectField("收回情形（20§(一)）", choices=[SelectChoice(k.value, v) for k, v in TRIGGER_CN.items()])
     evidence = text_field("依据文书或证据", 500, "须填写依据")
     decision_ref = StringField("处理决定文号（欺诈取得资格时必填）", validators=[Length(max=100)])
@@ -59,7 +69,7 @@ class RefundForm(FlaskForm):
 
 
 class SuccessorForm(FlaskForm):
-    successor = text_field("承继方机构编码", 20, "请填写承继方")
+    successor = institution_field("承继方机构编码")
     document_ref = text_field("承继依据文书", 100, "请填写依据文书")
     day = date_field("承继日期")
 
@@ -132,10 +142,11 @@ def trigger(region_code: str):
     form = TriggerForm()
     day = read_date(form.day) if form.validate_on_submit() else None
     decided = read_date(form.decided_on) if (form.decided_on.data or "").strip() else None
-    if day is None or form.decided_on.errors:
+    code = read_institution(form.institution, region_code) if day is not None else None
+    if day is None or code is None or form.decided_on.errors:
         return _list_page(region_code, 400, trigger=form)
     ok, done = attempt(lambda: triggers.record_trigger(
-        extensions.sessions(), region_code, form.institution.data, TriggerKind(form.kind.data), day,
+        extensions.sessions(), region_code, code, TriggerKind(form.kind.data), day,
         form.evidence.data, username(), form.decision_ref.data or "", decided), form.institution.errors)
     if not ok:
         return _list_page(region_code, 400, trigger=form)
@@ -206,7 +217,7 @@ def act(region_code: str, receivable_id: int, action: str):
     form = ACTION_FORMS[action]()
     if not form.validate_on_submit():
         return _detail_page(region_code, receivable_id, 400, **{action: form})
-    call = _ACTIONS[action](form, receivable_id)
+    call = _ACTIONS[action](form, receivable_id, region_code)
     if call is None:
         return _detail_page(region_code, receivable_id, 400, **{action: form})
     errors = getattr(form, _FIELD[action]).errors
@@ -217,7 +228,7 @@ def act(region_code: str, receivable_id: int, action: str):
     return redirect(url_for("recovery.show", region_code=region_code, receivable_id=receivable_id))
 
 
-def _method(form, rid):
+def _method(form, rid, region_code):
     method = Method(form.method.data)
 
     def call():
@@ -226,7 +237,7 @@ def _method(form, rid):
     return call
 
 
-def _demand(form, rid):
+def _demand(form, rid, region_code):
     day = read_date(form.day)
     if day is None:
         return None
@@ -237,7 +248,7 @@ def _demand(form, rid):
     return call
 
 
-def _refund(form, rid):
+def _refund(form, rid, region_code):
     day, amount = read_date(form.day), read_money(form.amount)
     if day is None or amount is None:
         return None
@@ -249,13 +260,14 @@ def _refund(form, rid):
     return call
 
 
-def _successor(form, rid):
+def _successor(form, rid, region_code):
     day = read_date(form.day)
-    if day is None:
+    successor = read_institution(form.successor, region_code)
+    if day is None or successor is None:
         return None
 
     def call():
-        done = receivables.transfer_to_successor(extensions.sessions(), rid, form.successor.data, form.document_ref.data,
+        done = receivables.transfer_to_successor(extensions.sessions(), rid, successor, form.document_ref.data,
                                                  day, username())
         applied = f"先以暂停拨付的结算款抵扣 {done.applied:,.2f} 元；" if done.applied else ""
         if done.successor_receivable_id is None:
@@ -264,7 +276,7 @@ def _successor(form, rid):
     return call
 
 
-def _court(form, rid):
+def _court(form, rid, region_code):
     day = read_date(form.day)
     if day is None:
         return None
@@ -276,7 +288,7 @@ def _court(form, rid):
     return call
 
 
-def _write_off(form, rid):
+def _write_off(form, rid, region_code):
     day = read_date(form.day)
     if day is None:
         return None
@@ -288,7 +300,7 @@ def _write_off(form, rid):
     return call
 
 
-def _after_write_off(form, rid):
+def _after_write_off(form, rid, region_code):
     day, amount = read_date(form.day), read_money(form.amount)
     if day is None or amount is None:
         return None
