@@ -114,6 +114,8 @@ def resolve_institution(sessions: sessionmaker, region_code: str, typed: str) ->
     if len(found) == 1:
         return found[0][0]
     if not found:
+        if typed.isascii() and typed.isalnum():  # a code: said as the services say it
+            raise ServiceError(f"没有定点医药机构 {typed}", "institution")
         raise ServiceError(f"没有编码或名称含“{typed}”的机构", "institution")
     shown = "、".join(f"{code}（{name}）" for code, name in found[:5])
     raise ServiceError(f"“{typed}”对应多家机构：{shown}{'等' if len(found) > 5 else ''}，请选择或填写编码", "institution")

@@ -155,6 +155,12 @@ def _campaign_work(session: Session, campaign: Campaign, today: dt.date) -> list
     if campaign.state == CampaignState.OPEN:
         submitted = session.scalar(select(func.count()).select_from(Application).where(
             Application.campaign_id == campaign.id, Application.state == ApplicationState.SUBMITTED))
+        if not campaign.determination_run:  # 15§(一): the year is open and nothing determined yet
+            region = session.get(Region, campaign.region_id)
+            deadline = effective_profile(session, region, year).calendar.application_deadline.in_campaign(year)
+            items.append(Todo(Department.FUND_SETTLEMENT, "apply", f"{year} 年度：受理定点医疗机构的预付申请"
+                              f"（已受理 {submitted} 份）", 1, "cycle", ids, deadline, _days(deadline, today),
+                              "15§(一)"))
         items.append(Todo(Department.FUND_SETTLEMENT, "determine", f"{year} 年度：{submitted} 份预付申请待审核核定",
                           submitted, "cycle", ids, article="10§、12§、15§(二)"))
     states = dict(session.execute(select(Determination.state, func.count()).where(

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, abort, make_response, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
 HEADERS = {
@@ -33,9 +34,24 @@ def html_error(err: HTTPException):
 HSTS = "max-age=31536000"  # a year: browsers that saw HTTPS once never fall back to plain HTTP
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """The signed cookie session, refreshed on each request (the idle timeout) except by a page's background
+    fetch (the institution picker): sent while a form is being posted, its answer would write back the
+    session as it was before the post, bringing back a message already shown or dropping a new one."""
+
+    def should_set_cookie(self, app: Flask, session) -> bool:
+        if request.endpoint in BACKGROUND:
+            return False
+        return super().should_set_cookie(app, session)
+
+
+BACKGROUND = frozenset({"institutions.suggest"})  # reads the page fetches by itself, never a step
+
+
 def install(app: Flask, hsts: bool = False) -> None:
     """``hsts`` (production): HTTPS answers tell the browser to use nothing else (where TLS ends at a
     proxy, ``PREPAY_TRUSTED_PROXIES`` lets the app see the scheme the client used)."""
+    app.session_interface = SessionInterface()
     @app.get("/favicon.ico")
     def _favicon():
         """Browsers ask for /favicon.ico whatever the page links: the site's icon (SVG), not a 404."""

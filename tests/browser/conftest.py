@@ -54,6 +54,9 @@ def live_url(tmp_path_factory):
     batch_awaiting_sign_off(app.extensions["prepay_sessions"], SIGNING_REGION, "南通市（签字演示）")
     load_demo(app.extensions["prepay_sessions"], institutions=6, seed=2026, year=2026, region_code=JANUARY_REGION,
               region_name="南通市（一月演示）", play=False)
+    # nothing done yet either: the year walked through the to-do list alone starts here
+    load_demo(app.extensions["prepay_sessions"], institutions=10, seed=2026, year=2026, region_code=TODO_REGION,
+              region_name="南通市（待办演示）", play=False)
     # two played years: settlements, triggers, the year end, a lawsuit and its write-off
     load_demo(app.extensions["prepay_sessions"], institutions=40, seed=2026, year=2026, region_code=RETURN_REGION,
               region_name="南通市（两年演示）", years=2)
@@ -68,6 +71,7 @@ def live_url(tmp_path_factory):
 SIGNING_REGION = "320699"
 JANUARY_REGION = "320698"  # nothing done yet: the January walk starts here
 RETURN_REGION = "320697"  # the money going out and coming back over two years
+TODO_REGION = "320696"  # a year walked through the to-do list alone
 
 
 @pytest.fixture

@@ -255,3 +255,11 @@ def test_15_1_an_institution_is_picked_by_code_or_name_and_an_ambiguous_name_lis
     assert post(client, "/apply", institution=name, **APPLY).status_code == 302  # the whole name fits one
     with region() as s:
         assert s.scalar(select(func.count()).select_from(Application)) == 1
+
+
+def test_30_the_pickers_background_fetch_never_writes_the_session_back(client, region):
+    """Sent while a form is posted, its answer would bring back a message already shown (seen in the walk)."""
+    sign_in(client, "jiesuan1")
+    answer = client.get("/institutions/320600/suggest.json?q=医院")
+    assert answer.status_code == 200 and "Set-Cookie" not in answer.headers
+    assert "Set-Cookie" in client.get("/").headers  # a screen still extends the idle timeout
