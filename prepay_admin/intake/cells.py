@@ -167,3 +167,29 @@ def _in_years(day: dt.date) -> dt.date:
     if not YEARS[0] <= day.year <= YEARS[1]:
         raise CellError(f"日期须在 {YEARS[0]}—{YEARS[1]} 年之间")
     return day
+
+
+_MOMENT = re.compile(r"([0-9]{4})[-/]([0-9]{1,2})[-/]([0-9]{1,2})[ T]([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?")
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+
+def moment(value: Any) -> dt.datetime:
+    """A time of day in Beijing (结算时间): 2025-01-05 10:30[:00], 2025/1/5 10:30, or a spreadsheet's date
+    and time; a date alone is its midnight. Returned in UTC, as the database keeps times."""
+    if isinstance(value, dt.datetime):
+        local = value
+    elif isinstance(value, dt.date):
+        local = dt.datetime.combine(value, dt.time())
+    elif isinstance(value, str) and value.strip().isascii():
+        raw = value.strip()
+        m = _MOMENT.fullmatch(raw)
+        if m is None:
+            return moment(date(raw))
+        try:
+            local = dt.datetime(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6] or 0))
+        except ValueError:
+            raise CellError(f"“{raw}”不是有效的日期时间") from None
+    else:
+        raise CellError("时间须为 2025-01-05 10:30:00 或 2025-01-05")
+    _in_years(local.date())
+    return local.replace(tzinfo=BEIJING).astimezone(dt.timezone.utc)

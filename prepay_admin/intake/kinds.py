@@ -11,10 +11,11 @@ from functools import lru_cache, partial
 from typing import Any, Callable
 
 from ..policy.departments import DEPARTMENT_CN, Department
+from ..policy.deposit import InsuranceClass
 from ..policy.facts import Assessment, CreditGrade, Flag, Fund, Kind, SecurityKind
 from ..policy.reasons import ASSESSMENT_CN as ASSESSMENT_NAMES
 from ..policy.transitions import PaymentState
-from .cells import CellError, amount, choice, date, month, score, text, whole, year
+from .cells import CellError, amount, choice, date, moment, month, score, text, whole, year
 from .codes import bank_account_problem, institution_code_problem, uscc_problem
 
 
@@ -94,6 +95,8 @@ class ImportKind:
     columns: tuple[Column, ...]
     key: tuple[str, ...]  # the fields that identify a row (one per key in a file, and in the database)
     by_institution: bool = True  # rows name an institution of the region by 机构编码
+    # headers a file of this kind must not carry: a patient's identity is never imported (DEPOSIT.md)
+    forbidden: tuple[str, ...] = ()
 
     @property
     def owner_cn(self) -> str:
@@ -177,6 +180,55 @@ KINDS = {k.name: k for k in (
     ), key=("institution_code", "year", "fund")),
 )}
 
+# DEPOSIT.md: the inpatient settlements the bureau holds (SETL_D, 医保结算清单), a prefecture's month in one
+# file; no patient's name or ID number: a file with such a column is refused whole
+CLASS_CN = {"310": InsuranceClass.EMPLOYEE, "390": InsuranceClass.RESIDENT, "职工": InsuranceClass.EMPLOYEE,
+            "职工医保": InsuranceClass.EMPLOYEE, "居民": InsuranceClass.RESIDENT, "居民医保": InsuranceClass.RESIDENT,
+            "城乡居民": InsuranceClass.RESIDENT}
+REFUND_CN = {"否": False, "是": True, "0": False, "1": True}
+PERSONAL_IDENTITY = ("姓名", "身份证", "证件号", "证件号码", "手机", "电话", "住址", "人员编号")
+
+
+def _area(value: Any) -> str:
+    code = text(value, 6)
+    if not (len(code) == 6 and code.isdigit()):
+        raise CellError("须为 6 位医保区划代码")
+    return code
+
+
+def _id(value: Any) -> str:
+    raw = text(value, 60)
+    if not raw.isascii() or not raw.replace("-", "").replace("_", "").isalnum():
+        raise CellError("须为字母、数字组成的编号")
+    return raw
+
+
+MONEY = partial(amount, negative=True)  # a refund's amounts are negative
+DISCHARGE_MONEY = (("医疗费总额", "total"), ("基金支付总额", "fund_paid"), ("个人负担总金额", "personal_burden"),
+                   ("个人自付", "copay"), ("个人自费", "self_pay"), ("个人账户支出", "account_paid"),
+                   ("个人现金支出", "cash_paid"), ("医院负担金额", "hospital_borne"))
+DISCHARGES = ImportKind("discharges", "住院结算明细", Department.FUND_SETTLEMENT, (
+    Column("结算ID", "settlement_id", _id, "结算记录的唯一编号（只保存其摘要）"),
+    Column("就诊ID", "visit_id", _id, "同一次住院的各次结算相同（只保存其摘要）"),
+    Column("原结算ID", "original_id", _id, "退费、重新结算时所冲销的结算ID", required=False),
+    Column("退费标志", "refund", partial(choice, options=REFUND_CN), "是或否（退费记录的金额为负数）", ("否", "是"),
+           required=False),
+    CODE,
+    Column("险种类型", "insurance_class", partial(choice, options=CLASS_CN), "310 职工 或 390 居民", ("310", "390")),
+    Column("参保地医保区划", "insured_region", _area, "6 位区划代码；与本统筹地区不同的为异地就医"),
+    Column("医疗类别", "medical_category", partial(text, max_length=20), "如 21 普通住院", required=False),
+    Column("入院日期", "admitted_on", date, "如 2025-01-03"),
+    Column("出院日期", "discharged_on", date, "如 2025-01-10"),
+    Column("结算时间", "settled_at", moment, "北京时间，如 2025-01-11 09:30:00"),
+    Column("出院科别", "department", partial(text, max_length=60), "", required=False),
+    Column("主要诊断编码", "diagnosis", partial(text, max_length=20), "ICD-10 医保版", required=False),
+    Column("主要手术编码", "procedure", partial(text, max_length=20), "ICD-9-CM-3 医保版", required=False),
+    Column("病组编码", "group_code", partial(text, max_length=30), "本地区 DRG 组或 DIP 病种编码（分组结果，不重新分组）"),
+    Column("分组版本", "group_version", partial(text, max_length=30), "如 CHS-DRG 2.0", required=False),
+    *(Column(header, field_, MONEY, "元，最多两位小数") for header, field_ in DISCHARGE_MONEY),
+), key=("settlement_id",), forbidden=PERSONAL_IDENTITY)
+KINDS[DISCHARGES.name] = DISCHARGES
+
 
 # 15§(四): the bank's return of a batch's transfers (代发回单), in the layout of the instructions the finance
 # department sent it (the two last columns blank); not a data import of the region, so not in KINDS
@@ -216,8 +268,28 @@ def row_problems(kind: ImportKind, record: dict[str, Any]) -> list[tuple[str, st
         problems.append(("截止日期", "截止日期早于起始日期"))
     if kind.name == "settlement" and record["out_of_region"] > record["amount"]:
         problems.append(("其中异地就医金额", "异地就医金额大于基金支付金额"))
+    if kind.name == "discharges":
+        problems += _discharge_problems(record)
     if kind.name == "funds" and record["monthly_expenditure"] <= 0:
         problems.append(("月均基金支出", "月均基金支出须大于 0"))
     if kind.name == "institutions" and record["kind"] == Kind.PHARMACY and not record["institution_code"].startswith("P"):
         problems.append(("机构编码", "零售药店的编码须以 P 开头"))
+    return problems
+
+
+def _discharge_problems(record: dict[str, Any]) -> list[tuple[str, str]]:
+    """DEPOSIT.md: the fen identities; a refund names what it refunds and carries negative amounts."""
+    problems = []
+    refund = bool(record.get("refund"))
+    if record["total"] != record["fund_paid"] + record["personal_burden"] + record["hospital_borne"]:
+        problems.append(("医疗费总额", "须等于 基金支付总额 + 个人负担总金额 + 医院负担金额"))
+    if record["personal_burden"] != record["copay"] + record["self_pay"]:
+        problems.append(("个人负担总金额", "须等于 个人自付 + 个人自费"))
+    if refund and not record.get("original_id"):
+        problems.append(("原结算ID", "退费记录须填写所冲销的原结算ID"))
+    if not refund and any(record[f] < 0 for _, f in DISCHARGE_MONEY):
+        header = next(h for h, f in DISCHARGE_MONEY if record[f] < 0)
+        problems.append((header, "金额为负数的须为退费记录（退费标志填“是”）"))
+    if record["discharged_on"] < record["admitted_on"]:
+        problems.append(("出院日期", "出院日期早于入院日期"))
     return problems

@@ -100,6 +100,9 @@ def header_map(kind: ImportKind, header: list[Any]) -> dict[int, int]:
         if name and name in seen:
             raise FileProblem(f"表头“{name}”重复出现")
         seen.setdefault(name, i)
+    identity = [name for name in seen if any(word in name for word in kind.forbidden)]
+    if identity:  # DEPOSIT.md: a patient's identity never enters the bureau's copy
+        raise FileProblem(f"文件含有患者身份信息的列（{'、'.join(identity)}），整个文件不予导入：请删除这些列后重新导出")
     missing = [c.header for c in kind.columns if c.header not in seen and c.required]
     if missing:
         raise FileProblem(f"缺少列：{'、'.join(missing)}（请使用“{kind.title}”导入模板的表头）")

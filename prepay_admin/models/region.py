@@ -17,6 +17,8 @@ class Region(Base):
     code: Mapped[str] = mapped_column(String(12), unique=True)  # 行政区划代码
     name: Mapped[str] = mapped_column(String(100))
     profile: Mapped[str] = mapped_column(String(40))  # the policy profile the region runs under
+    # the deposit profile (DEPOSIT.md: national defaults, Guizhou, Jilin, Xinjiang)
+    deposit_profile: Mapped[str] = mapped_column(String(40), default="national-2025", server_default="national-2025")
 
     fund_positions: Mapped[list[FundPositionRecord]] = relationship(back_populates="region")
 

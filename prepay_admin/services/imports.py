@@ -14,7 +14,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, BinaryIO, Callable
@@ -32,6 +34,7 @@ from ..models import (
     DataCorrection,
     DataImport,
     Determination,
+    Discharge,
     FundPositionRecord,
     ImportUpload,
     Institution,
@@ -44,7 +47,7 @@ from .errors import NotFound, ServiceError
 from .unit_of_work import find_region, staff_step
 
 CHUNK = 2000
-ERRORS_LISTED = 500  # a report lists this many errors, and counts them all
+ERRORS_LISTED = 1000  # a report lists this many errors, and counts them all, by kind
 CHANGES_LISTED = 200
 
 
@@ -72,6 +75,12 @@ TARGETS = {
                     True),
     "settlement": Target(MonthlyPayout, ("institution_id", "month", "fund"), ("amount", "out_of_region")),
     "clearing": Target(AnnualClearing, ("institution_id", "year", "fund"), ("amount",)),
+    # DEPOSIT.md: a settlement is identified by its id's keyed hash; a later file correcting one is a correction
+    "discharges": Target(Discharge, ("settlement_key",), (
+        "institution_id", "visit_key", "original_key", "refund", "insurance_class", "insured_region", "out_of_region",
+        "medical_category", "admitted_on", "discharged_on", "settled_at", "department", "diagnosis", "procedure",
+        "group_code", "group_version", "total", "fund_paid", "personal_burden", "copay", "self_pay", "account_paid",
+        "cash_paid", "hospital_borne"), True),
 }
 
 
@@ -102,6 +111,8 @@ class ImportReport:
     applied: bool
     import_id: int | None
     seen_before: bool  # a file with these very bytes was imported into the region before
+    # every error counted by column and kind, the most frequent first: a systematically bad file at a glance
+    error_kinds: tuple[tuple[str, str, int], ...] = ()
 
     @property
     def message(self) -> str:
@@ -126,10 +137,18 @@ class _Tally:
     errors: list[RowError] = field(default_factory=list)
     changes: list[ChangeLine] = field(default_factory=list)
 
+    kinds: Counter = field(default_factory=Counter)
+
     def error(self, error: RowError) -> None:
         self.error_count += 1
+        self.kinds[(error.column, _kind_of(error.message))] += 1
         if len(self.errors) < ERRORS_LISTED:
             self.errors.append(error)
+
+
+def _kind_of(message: str) -> str:
+    """A message without its values (“H3206… 不是本统筹地区的…” and “H3207… 不是…” are one kind of error)."""
+    return re.sub(r"“[^”]*”|[A-Za-z0-9][A-Za-z0-9.:/_-]*", "…", message)[:80]
 
 
 class _RolledBack(Exception):
@@ -224,7 +243,8 @@ def _run(session: Session, region: Region, kind: ImportKind, file_name: str, sha
             session.execute(insert(DataCorrection), [dict(c, import_id=import_id) for c in corrections])
     return ImportReport(kind.name, kind.title, file_name, sha, tally.rows, tally.added, tally.changed,
                         tally.unchanged, tuple(tally.errors), tally.error_count, tuple(tally.changes), dry_run, correct,
-                        import_id is not None, import_id, seen)
+                        import_id is not None, import_id, seen,
+                        tuple((column, kind_, n) for (column, kind_), n in tally.kinds.most_common()))
 
 
 def _staging_table() -> Table:
@@ -259,7 +279,25 @@ def _bind(session: Session, region: Region, kind: ImportKind, good, tally: _Tall
             tally.error(RowError(p.row, "机构编码", f"{code} 不是本统筹地区的定点医药机构（请先导入定点医药机构）"))
             continue
         values["institution_id"] = ids[code]
+        if kind.name == "discharges":
+            values = _discharge(region, values)
         out.append((p.row, values, p.record))
+    return out
+
+
+def pseudonym(region_code: str, raw: str) -> str:
+    """A settlement's or visit's id as the bureau keeps it (DEPOSIT.md: never the id itself): SHA-256 of the
+    region and the id, the same for the same id in every file of the region."""
+    return hashlib.sha256(f"prepay-admin/{region_code}/{raw}".encode()).hexdigest()
+
+
+def _discharge(region: Region, values: dict) -> dict:
+    out = dict(values, region_id=region.id, refund=bool(values.get("refund")),
+               out_of_region=values["insured_region"] != region.code,
+               settlement_key=pseudonym(region.code, values.pop("settlement_id")),
+               visit_key=pseudonym(region.code, values.pop("visit_id")))
+    original = out.pop("original_id")
+    out["original_key"] = pseudonym(region.code, original) if original else None
     return out
 
 

@@ -1,0 +1,109 @@
+"""Patient deposits (DEPOSIT.md): the inpatient settlements the bureau holds, and the reference runs
+computed from them, frozen with their inputs' hash and profile version."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base, Money, UtcDateTime, enum_type, utcnow
+from ..policy.deposit import InsuranceClass
+
+
+class Discharge(Base):
+    """One inpatient settlement (住院结算明细, the national platform's SETL_D): no patient's name or ID
+    number is ever held; the settlement and visit ids are kept only as keyed hashes. A refund or
+    re-settlement is a row of its own pointing at the settlement it corrects (原结算ID); an admission's
+    figures are the sums of its visit's rows."""
+
+    __tablename__ = "discharge"
+    __table_args__ = (
+        UniqueConstraint("settlement_key"),
+        # DEPOSIT.md: the identities hold in fen
+        CheckConstraint("total = fund_paid + personal_burden + hospital_borne", name="total_identity"),
+        CheckConstraint("personal_burden = copay + self_pay", name="burden_identity"),
+        Index("ix_discharge_region_discharged", "region_id", "discharged_on"),
+        Index("ix_discharge_institution_group", "institution_id", "group_code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"))
+    settlement_key: Mapped[str] = mapped_column(String(64))  # SHA-256 of the region and 结算ID
+    visit_key: Mapped[str] = mapped_column(String(64))  # of 就诊ID: the admission
+    original_key: Mapped[str | None] = mapped_column(String(64))  # of 原结算ID, for a refund or re-settlement
+    refund: Mapped[bool] = mapped_column(Boolean)  # 退费标志
+    insurance_class: Mapped[InsuranceClass] = mapped_column(enum_type(InsuranceClass, "insurance_class"))
+    insured_region: Mapped[str] = mapped_column(String(6))  # 参保地医保区划
+    out_of_region: Mapped[bool] = mapped_column(Boolean)  # 异地: counted apart, never in the local mean
+    medical_category: Mapped[str | None] = mapped_column(String(20))  # 医疗类别
+    admitted_on: Mapped[dt.date] = mapped_column(Date)
+    discharged_on: Mapped[dt.date] = mapped_column(Date)
+    settled_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())  # 结算时间
+    department: Mapped[str | None] = mapped_column(String(60))  # 出院科别
+    diagnosis: Mapped[str | None] = mapped_column(String(20))  # 主要诊断编码
+    procedure: Mapped[str | None] = mapped_column(String(20))  # 主要手术编码
+    group_code: Mapped[str] = mapped_column(String(30))  # DRG 组 / DIP 病种 (the bureau's grouper, never regrouped)
+    group_version: Mapped[str | None] = mapped_column(String(30))
+    total: Mapped[Decimal] = mapped_column(Money())  # 医疗费总额
+    fund_paid: Mapped[Decimal] = mapped_column(Money())  # 基金支付总额
+    personal_burden: Mapped[Decimal] = mapped_column(Money())  # 个人负担总金额
+    copay: Mapped[Decimal] = mapped_column(Money())  # 个人自付
+    self_pay: Mapped[Decimal] = mapped_column(Money())  # 个人自费
+    account_paid: Mapped[Decimal] = mapped_column(Money())  # 个人账户支出
+    cash_paid: Mapped[Decimal] = mapped_column(Money())  # 个人现金支出
+    hospital_borne: Mapped[Decimal] = mapped_column(Money())  # 医院负担金额
+
+
+class DepositRun(Base):
+    """A reference run of a region's year (DEPOSIT.md rule 1): frozen with the hash of its inputs and the
+    profile version it used; a recomputation supersedes it, never overwrites."""
+
+    __tablename__ = "deposit_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    year: Mapped[int]  # the reference year: the window is the complete years before it
+    window_from: Mapped[dt.date] = mapped_column(Date)
+    window_to: Mapped[dt.date] = mapped_column(Date)
+    profile_name: Mapped[str] = mapped_column(String(60))
+    profile_version: Mapped[int]
+    measure: Mapped[str] = mapped_column(String(20))
+    inputs_sha256: Mapped[str] = mapped_column(String(64))
+    settlements: Mapped[int]  # rows read
+    admissions: Mapped[int]  # local admissions used
+    out_of_region: Mapped[int]  # admissions of 异地 patients, counted apart
+    cells: Mapped[int]
+    computed_by: Mapped[str] = mapped_column(String(60))
+    computed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    superseded_by: Mapped[int | None] = mapped_column(Integer)  # the run that replaced it
+
+
+class DepositCell(Base):
+    """A hospital × group × class cell of a run, as rule 1 defines its figures."""
+
+    __tablename__ = "deposit_cell"
+    __table_args__ = (UniqueConstraint("run_id", "institution_id", "group_code", "insurance_class"),
+                      Index("ix_deposit_cell_run_group", "run_id", "group_code"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("deposit_run.id"))
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"))
+    group_code: Mapped[str] = mapped_column(String(30))
+    insurance_class: Mapped[InsuranceClass] = mapped_column(enum_type(InsuranceClass, "insurance_class"))
+    cases: Mapped[int]
+    mean_cost: Mapped[Decimal] = mapped_column(Money())
+    mean_fund: Mapped[Decimal] = mapped_column(Money())
+    mean_copay: Mapped[Decimal] = mapped_column(Money())
+    mean_self_pay: Mapped[Decimal] = mapped_column(Money())
+    mean_cash: Mapped[Decimal] = mapped_column(Money())
+    reference: Mapped[Decimal] = mapped_column(Money())  # the mean of the profile's measure
+    median: Mapped[Decimal] = mapped_column(Money())
+    p75: Mapped[Decimal] = mapped_column(Money())
+    last_year_cases: Mapped[int]
+    last_year_reference: Mapped[Decimal | None] = mapped_column(Money())
+    small: Mapped[bool] = mapped_column(Boolean)  # 样本不足
+    proxy: Mapped[bool] = mapped_column(Boolean)  # 推算 (the 自费 class, from the insured cost)
+    out_of_region_cases: Mapped[int]

@@ -1,0 +1,200 @@
+"""Patient deposits (住院预交金, DEPOSIT.md): the bureau's reference amounts, as pure functions.
+
+A deposit profile is a province's parameters (GZ, JL, XJ, or the national defaults), each citing its
+article; the functions here compute a reference cell's figures from its admissions and pick the common
+groups a hospital must publish. Nothing here reads a database.
+
+Articles are cited as DEPOSIT.md cites them: "GZ 12", "JL 14", "XJ 24"; a value no text gives cites the
+profile's own default ("默认") and says so.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from typing import Iterable, Sequence
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+class InsuranceClass(StrEnum):
+    """The insurance class a deposit table distinguishes (GZ 12, JL 14, XJ 22)."""
+
+    EMPLOYEE = "employee"  # 职工医保 (险种类型 310)
+    RESIDENT = "resident"  # 居民医保 (险种类型 390)
+    SELF_PAY = "self_pay"  # 自费: not in the bureau's data, a proxy labelled 推算
+
+
+CLASS_CN = {InsuranceClass.EMPLOYEE: "职工医保", InsuranceClass.RESIDENT: "居民医保", InsuranceClass.SELF_PAY: "自费"}
+
+
+class Measure(StrEnum):
+    """What "个人自付" is read as (DEPOSIT.md rule 1, interpretation): the profile chooses."""
+
+    BURDEN = "burden"  # 个人自付 + 个人自费 = 个人负担总金额 (the product's reading, by default)
+    COPAY = "copay"  # 个人自付 only (the narrow figure)
+    CASH = "cash"  # 个人现金支出 (what left the patient's pocket)
+
+
+MEASURE_CN = {Measure.BURDEN: "个人负担（自付＋自费）", Measure.COPAY: "个人自付", Measure.CASH: "个人现金支出"}
+
+
+@dataclass(frozen=True)
+class DepositProfile:
+    """A province's deposit parameters (versioned data: ``profiles/deposit/*.toml``); ``articles`` names, per
+    parameter, the article it implements, or "默认" where the text gives no value."""
+
+    name: str
+    version: int
+    title: str
+    source: str
+    measure: Measure  # rule 1
+    window_years: int  # rule 1: the complete calendar years before the reference year
+    min_cases: int  # rule 1: a cell below it is 样本不足
+    published_min_cases: int  # rule 1: anything sent out suppresses cells below it
+    common_share: Decimal  # rule 3: cumulative share of cost, or of admissions
+    missing_common_is_breach: bool  # rule 3: GZ 18 应包括 (breach) / JL 18 建议 (signal)
+    freeze_from: dt.date | None  # rule 4: no deposit above the pre-rules standard from this day
+    tolerance: Decimal  # a published deposit above the reference by more than this share is a finding
+    below_ratio: Decimal  # rule 5(a)
+    below_months: int  # rule 5(a)
+    month_min_cases: int  # rule 5(a): a month with fewer cases breaks the run
+    complaint_share: Decimal  # rule 5(b)
+    standard_change: Decimal  # rule 5(c)
+    recompute_days: int  # rule 5: within 30 days
+    peer_ratio: Decimal  # rule 6
+    peer_min: int  # rule 6
+    billing_working_days: int  # rule 7
+    grassroots_area: str  # rule 8: county by default
+    red_finding_days: int  # the dashboard's list of advance holders with an old open finding
+    articles: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def article(self, parameter: str) -> str:
+        return self.articles.get(parameter, "默认")
+
+
+def to_cents(value: Decimal) -> Decimal:
+    """四舍五入 to the fen."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Admission:
+    """One inpatient stay as the bureau settled it: its settlements (and refunds, re-settlements) netted."""
+
+    cost: Decimal  # 医疗费总额
+    fund: Decimal  # 基金支付总额
+    copay: Decimal  # 个人自付
+    self_pay: Decimal  # 个人自费
+    cash: Decimal  # 个人现金支出
+
+    @property
+    def burden(self) -> Decimal:
+        """个人负担总金额 = 个人自付 + 个人自费."""
+        return self.copay + self.self_pay
+
+    def measured(self, measure: Measure) -> Decimal:
+        return {Measure.BURDEN: self.burden, Measure.COPAY: self.copay, Measure.CASH: self.cash}[measure]
+
+
+@dataclass(frozen=True)
+class CellFigures:
+    """A hospital × group × class cell's reference figures over its window (rule 1): pooled means per
+    admission, untrimmed, with the median and P75 of the measure beside them."""
+
+    cases: int
+    mean_cost: Decimal
+    mean_fund: Decimal
+    mean_copay: Decimal
+    mean_self_pay: Decimal
+    mean_cash: Decimal
+    reference: Decimal  # the mean of the profile's measure: what a deposit may not exceed
+    median: Decimal
+    p75: Decimal
+    small: bool  # 样本不足: fewer cases than the profile's minimum, never used silently
+
+
+def percentile(ordered: Sequence[Decimal], share: Decimal) -> Decimal:
+    """The ``share`` percentile of sorted values, linearly interpolated between ranks (as PostgreSQL's
+    ``percentile_cont`` and a spreadsheet's PERCENTILE), to the fen."""
+    if not ordered:
+        return ZERO
+    position = share * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return to_cents(ordered[low] + (ordered[high] - ordered[low]) * (position - low))
+
+
+def cell_figures(admissions: Iterable[Admission], profile: DepositProfile) -> CellFigures:
+    """Rule 1 (GZ 12, JL 14, XJ 22): the mean personal burden per admission and its companions."""
+    stays = list(admissions)
+    n = len(stays)
+    if not n:
+        return CellFigures(0, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, True)
+
+    def mean(values: Iterable[Decimal]) -> Decimal:
+        return to_cents(sum(values, ZERO) / n)
+
+    measured = sorted(a.measured(profile.measure) for a in stays)
+    return CellFigures(
+        n, mean(a.cost for a in stays), mean(a.fund for a in stays), mean(a.copay for a in stays),
+        mean(a.self_pay for a in stays), mean(a.cash for a in stays), mean(measured),
+        percentile(measured, Decimal("0.5")), percentile(measured, Decimal("0.75")), n < profile.min_cases)
+
+
+@dataclass(frozen=True)
+class GroupShare:
+    """A disease group of a hospital's last year with its share of cost and of admissions (rule 3)."""
+
+    group: str
+    cost: Decimal
+    admissions: int
+    cumulative_cost_share: Decimal  # including this group, ordered by cost
+    cumulative_admission_share: Decimal  # including this group, ordered by admissions
+    common_by_cost: bool
+    common_by_admissions: bool
+
+    @property
+    def common(self) -> bool:
+        return self.common_by_cost or self.common_by_admissions
+
+
+def common_groups(groups: Iterable[tuple[str, Decimal, int]], share: Decimal) -> tuple[GroupShare, ...]:
+    """Rule 3 (GZ 18, JL 18): the groups that together make ``share`` of the hospital's inpatient cost, and
+    those that make ``share`` of its admissions, each by cumulative share in descending order *including
+    the group that crosses it*; ties ordered by group code. A table covering either set complies."""
+    rows = [(g, c, n) for g, c, n in groups if n > 0]
+    total_cost = sum((c for _, c, _ in rows), ZERO)
+    total_n = sum(n for _, _, n in rows)
+    by_cost = sorted(rows, key=lambda r: (-r[1], r[0]))
+    by_n = sorted(rows, key=lambda r: (-r[2], r[0]))
+    cost_share, n_share = _cumulative(by_cost, 1, total_cost), _cumulative(by_n, 2, Decimal(total_n))
+    common_cost, common_n = _crossing(by_cost, cost_share, share), _crossing(by_n, n_share, share)
+    return tuple(GroupShare(g, c, n, cost_share[g], n_share[g], g in common_cost, g in common_n)
+                 for g, c, n in by_cost)
+
+
+def _cumulative(ordered: list[tuple[str, Decimal, int]], at: int, total: Decimal) -> dict[str, Decimal]:
+    shares, running = {}, Decimal(0)
+    for row in ordered:
+        running += Decimal(row[at])
+        shares[row[0]] = (running / total).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP) if total else Decimal(0)
+    return shares
+
+
+def _crossing(ordered: list[tuple[str, Decimal, int]], shares: dict[str, Decimal], share: Decimal) -> set[str]:
+    chosen = set()
+    for row in ordered:
+        chosen.add(row[0])
+        if shares[row[0]] >= share:
+            break
+    return chosen
+
+
+def change(last: Decimal | None, reference: Decimal) -> Decimal | None:
+    """Last year's mean against the window's, as a share (+0.1250 = 12.5% higher), or None without either."""
+    if last is None or not reference:
+        return None
+    return ((last - reference) / reference).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)

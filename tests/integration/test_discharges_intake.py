@@ -1,0 +1,83 @@
+"""DEPOSIT.md, data in: a month of inpatient settlements imported through the intake's rules; no patient's
+identity ever enters (a file carrying it is refused whole); the ids kept only as keyed hashes; the fen
+identities checked; a refund names what it refunds; a systematically bad file reported by kind of error."""
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from prepay_admin.models import Discharge
+from prepay_admin.services.demo import load_demo
+from prepay_admin.services.errors import ServiceError
+from prepay_admin.services.imports import import_file, pseudonym
+
+REGION = "320600"
+HEADER = ("结算ID,就诊ID,原结算ID,退费标志,机构编码,险种类型,参保地医保区划,医疗类别,入院日期,出院日期,结算时间,出院科别,"
+          "主要诊断编码,主要手术编码,病组编码,分组版本,医疗费总额,基金支付总额,个人负担总金额,个人自付,个人自费,个人账户支出,"
+          "个人现金支出,医院负担金额")
+
+
+def row(sid="S1", visit="V1", original="", refund="否", code="H32060000001", cls="310", area="320600",
+        total="10000.00", fund="7000.00", burden="3000.00", copay="2000.00", self_pay="1000.00", account="500.00",
+        cash="2500.00", hospital="0.00", group="GB19", admitted="2025-03-01", discharged="2025-03-08"):
+    return (f"{sid},{visit},{original},{refund},{code},{cls},{area},21,{admitted},{discharged},{discharged} 10:30:00,"
+            f"心内科,I10,,{group},CHS-DRG 2.0,{total},{fund},{burden},{copay},{self_pay},{account},{cash},{hospital}")
+
+
+def csv(*rows: str, header: str = HEADER) -> bytes:
+    return ("\n".join((header, *rows)) + "\n").encode()
+
+
+@pytest.fixture
+def region(sessions):
+    load_demo(sessions, institutions=4, seed=1, year=2026, play=False)
+    return sessions
+
+
+def imported(sessions, data: bytes, **options):
+    return import_file(sessions, "jiesuan1", REGION, "discharges", "住院结算明细.csv", io.BytesIO(data), **options)
+
+
+def test_gz12_settlements_are_kept_under_keyed_hashes_with_their_figures_and_their_refunds(region):
+    report = imported(region, csv(row(), row(sid="S2", visit="V2", cls="390", area="110100"),
+                                  row(sid="S3", original="S1", refund="是", total="-1000.00", fund="-700.00",
+                                      burden="-300.00", copay="-200.00", self_pay="-100.00", account="0.00",
+                                      cash="-300.00")))
+    assert report.error_count == 0 and report.added == 3, report.errors
+    with region() as s:
+        rows = {r.settlement_key: r for r in s.scalars(select(Discharge))}
+    first = rows[pseudonym(REGION, "S1")]
+    assert first.visit_key == pseudonym(REGION, "V1") and "S1" not in first.settlement_key
+    assert (first.total, first.personal_burden, first.insurance_class, first.out_of_region) == (
+        10000, 3000, "employee", False)
+    refund = rows[pseudonym(REGION, "S3")]
+    assert refund.refund and refund.original_key == first.settlement_key and refund.total == -1000
+    assert rows[pseudonym(REGION, "S2")].out_of_region  # insured elsewhere: 异地, counted apart
+    assert imported(region, csv(row())).added == 0  # the same settlement again changes nothing
+
+
+@pytest.mark.parametrize("column", ["患者姓名", "身份证号码", "人员编号"])
+def test_a_file_carrying_a_patients_identity_is_refused_whole(region, column):
+    with pytest.raises(ServiceError) as err:
+        imported(region, csv(row() + ",张三", header=HEADER + f",{column}"))
+    assert err.value.field == "file" and column in err.value.message and "不予导入" in err.value.message
+    with region() as s:
+        assert s.scalar(select(func.count()).select_from(Discharge)) == 0
+
+
+def test_the_fen_identities_and_refunds_are_checked_row_by_row(region):
+    report = imported(region, csv(row(total="10000.01"), row(sid="S2", burden="3000.00", copay="2500.00"),
+                                  row(sid="S3", refund="是", total="-1.00", fund="-1.00", burden="0.00", copay="0.00",
+                                      self_pay="0.00", cash="0.00", account="0.00"),
+                                  row(sid="S4", total="-1.00", fund="-1.00", burden="0.00", copay="0.00",
+                                      self_pay="0.00", cash="0.00", account="0.00")))
+    assert report.error_count == 4 and not report.applied
+    found = {(e.row, e.column) for e in report.errors}
+    assert found == {(2, "医疗费总额"), (3, "个人负担总金额"), (4, "原结算ID"), (5, "医疗费总额")}
+
+
+def test_a_systematically_bad_file_is_reported_as_its_first_errors_and_counts_per_kind(region):
+    rows = [row(sid=f"S{n}", code="H99999999999") for n in range(1500)]
+    report = imported(region, csv(*rows))
+    assert report.error_count == 1500 and len(report.errors) == 1000
+    assert report.error_kinds[0][0] == "机构编码" and report.error_kinds[0][2] == 1500

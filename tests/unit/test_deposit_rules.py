@@ -1,0 +1,72 @@
+"""DEPOSIT.md's rules as pure functions: the reference cell, the common groups, the profiles."""
+from decimal import Decimal as D
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from prepay_admin.policy.deposit import Admission, Measure, cell_figures, common_groups, percentile
+from prepay_admin.profiles.deposit import deposit_profile_from_text, load_deposit_profile, packaged_deposit_texts
+from prepay_admin.profiles.schema import ProfileError
+
+NATIONAL = load_deposit_profile("national-2025")
+
+
+def stay(cost, fund, copay, self_pay, cash=None):
+    return Admission(D(cost), D(fund), D(copay), D(self_pay), D(cash if cash is not None else copay))
+
+
+def test_gz12_the_national_example_a_mean_cost_of_9000_and_a_mean_burden_of_3000():
+    """国家通知: 次均费用 9,000 元，医保报销后个人平均自付 3,000 元 → 预交金不超过 3,000 元."""
+    cell = cell_figures([stay("8000", "5500", "2000", "500"), stay("10000", "6500", "3000", "500")] * 10, NATIONAL)
+    assert (cell.cases, cell.mean_cost, cell.reference) == (20, D("9000.00"), D("3000.00"))
+    assert not cell.small and cell.median == D("3000.00") and cell.p75 == D("3500.00")
+
+
+def test_gz12_the_measure_is_the_profiles_the_burden_by_default_the_copay_or_the_cash_beside_it():
+    stays = [stay("9000", "6000", "2000", "1000", cash="1500")] * 20
+    assert cell_figures(stays, NATIONAL).reference == D("3000.00")
+    from dataclasses import replace
+    assert cell_figures(stays, replace(NATIONAL, measure=Measure.COPAY)).reference == D("2000.00")
+    assert cell_figures(stays, replace(NATIONAL, measure=Measure.CASH)).reference == D("1500.00")
+
+
+def test_gz12_a_cell_below_the_minimum_cases_is_marked_small_never_dropped():
+    cell = cell_figures([stay("9000", "6000", "2000", "1000")] * 19, NATIONAL)
+    assert cell.small and cell.cases == 19 and cell.reference == D("3000.00")
+
+
+@given(st.lists(st.decimals(min_value=0, max_value=100000, places=2), min_size=1, max_size=60))
+def test_the_median_and_p75_lie_within_the_values_in_order(values):
+    ordered = sorted(values)
+    low, high = percentile(ordered, D("0.5")), percentile(ordered, D("0.75"))
+    assert ordered[0] <= low <= high <= ordered[-1]
+
+
+def test_gz18_common_groups_include_the_group_that_crosses_half_of_cost_or_of_admissions():
+    groups = [("A", D("500"), 10), ("B", D("300"), 50), ("C", D("150"), 30), ("D", D("50"), 10)]
+    shares = {g.group: g for g in common_groups(groups, D("0.5"))}
+    assert {g for g, s in shares.items() if s.common_by_cost} == {"A"}  # 50% of cost exactly
+    assert {g for g, s in shares.items() if s.common_by_admissions} == {"B"}  # 50 of 100 admissions
+    assert shares["B"].cumulative_cost_share == D("0.8000") and shares["C"].cumulative_admission_share == D("0.8000")
+    assert {g for g, s in shares.items() if s.common} == {"A", "B"}
+
+
+@pytest.mark.parametrize("name", sorted(packaged_deposit_texts()))
+def test_every_packaged_deposit_profile_validates_and_cites_its_articles(name):
+    profile = load_deposit_profile(name)
+    assert profile.window_years == 3 and profile.below_ratio == D("0.8") and profile.standard_change == D("0.10")
+    assert name == "national-2025" or profile.article("measure") != "默认"
+
+
+def test_gz18_jl18_missing_common_groups_are_a_breach_in_guizhou_and_a_signal_in_jilin():
+    assert load_deposit_profile("guizhou-2025").missing_common_is_breach
+    assert not load_deposit_profile("jilin-2025").missing_common_is_breach
+
+
+def test_a_deposit_profile_is_refused_whole_with_every_problem_named():
+    text = packaged_deposit_texts()["national-2025"].replace('below_ratio = "0.8"', 'below_ratio = "1.8"') \
+        .replace("window_years = 3", "window_years = 0")
+    with pytest.raises(ProfileError) as err:
+        deposit_profile_from_text(text, "bad")
+    assert {p for p, _ in err.value.problems} == {"/recompute/below_ratio", "/reference/window_years"}
