@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "conditions": ("conditions", "conditions", "机构情形：解除申请人自查或收回情形带来的情形（稽核）"),
     "docs": ("documents", "docs", "文书：协议、通知书、公示、对账单；登记与核验"),
     "simulate": ("simulate", "simulate", "模拟若干年度（可注入故障），每步核对资金不变量"),
+    "deposit": ("deposit", "deposit", "住院预交金：参考额度测算与监测"),
 }
 
 

@@ -1,7 +1,9 @@
 """DEPOSIT.md, data in: a month of inpatient settlements imported through the intake's rules; no patient's
 identity ever enters (a file carrying it is refused whole); the ids kept only as keyed hashes; the fen
 identities checked; a refund names what it refunds; a systematically bad file reported by kind of error."""
+import datetime as dt
 import io
+from decimal import Decimal as D
 
 import pytest
 from sqlalchemy import func, select
@@ -81,3 +83,78 @@ def test_a_systematically_bad_file_is_reported_as_its_first_errors_and_counts_pe
     report = imported(region, csv(*rows))
     assert report.error_count == 1500 and len(report.errors) == 1000
     assert report.error_kinds[0][0] == "机构编码" and report.error_kinds[0][2] == 1500
+
+
+def _month_of_settlements():
+    """Hospital 1, group GB19: 24 employee stays (burden 2,000 or 4,000), one settled then partly refunded
+    (netting to 3,000), one wholly refunded, 2 employees insured elsewhere (异地); 3 resident stays."""
+    rows = []
+    for n in range(24):
+        burden = "2000.00" if n % 2 else "4000.00"
+        copay = "1500.00" if n % 2 else "3000.00"
+        self_pay = "500.00" if n % 2 else "1000.00"
+        year = 2023 + n % 3
+        rows.append(row(sid=f"E{n}", visit=f"VE{n}", total="10000.00", fund=f"{10000 - float(burden):.2f}",
+                        burden=burden, copay=copay, self_pay=self_pay, cash=burden, account="0.00",
+                        admitted=f"{year}-05-01", discharged=f"{year}-05-09"))
+    rows.append(row(sid="P1", visit="VP", total="12000.00", fund="8000.00", burden="4000.00", copay="3000.00",
+                    self_pay="1000.00", cash="4000.00", account="0.00", discharged="2025-06-09", admitted="2025-06-01"))
+    rows.append(row(sid="P2", visit="VP", original="P1", refund="是", total="-1000.00", fund="0.00",
+                    burden="-1000.00", copay="-1000.00", self_pay="0.00", cash="-1000.00", account="0.00",
+                    discharged="2025-06-09", admitted="2025-06-01"))
+    rows.append(row(sid="W1", visit="VW", discharged="2025-07-09", admitted="2025-07-01"))
+    rows.append(row(sid="W2", visit="VW", original="W1", refund="是", total="-10000.00", fund="-7000.00",
+                    burden="-3000.00", copay="-2000.00", self_pay="-1000.00", account="-500.00", cash="-2500.00",
+                    discharged="2025-07-09", admitted="2025-07-01"))
+    rows += [row(sid=f"X{n}", visit=f"VX{n}", area="110100", burden="9000.00", copay="9000.00", self_pay="0.00",
+                 fund="1000.00", cash="9000.00", account="0.00") for n in range(2)]
+    rows += [row(sid=f"R{n}", visit=f"VR{n}", cls="390", total="8000.00", fund="5000.00", burden="3000.00",
+                 copay="3000.00", self_pay="0.00", cash="3000.00", account="0.00") for n in range(3)]
+    return csv(*rows)
+
+
+def test_gz12_the_reference_run_nets_refunds_leaves_out_elsewhere_insured_and_marks_small_cells(region):
+    from prepay_admin.queries.deposit import reference_page
+    from prepay_admin.services.deposit import compute_reference
+
+    assert imported(region, _month_of_settlements()).error_count == 0
+    done = compute_reference(region, REGION, 2026, "jiesuan1")
+    assert done.window == (dt.date(2023, 1, 1), dt.date(2025, 12, 31)) and done.superseded is None
+    assert (done.admissions, done.out_of_region) == (28, 2)  # 24 + the netted one + 3; the refunded one is none
+    cells = {c.insurance_class: c for c in reference_page(region, REGION, 2026).cells}
+    employee = cells["employee"]
+    # 12 × 4,000 + 12 × 2,000 + 3,000 (12,000 − 1,000 refunded; its burden 4,000 − 1,000) over 25 stays
+    assert employee.cases == 25 and employee.reference == D("3000.00") and not employee.small
+    assert employee.mean_cost == D("10040.00") and employee.out_of_region_cases == 2  # 251,000 over 25
+    assert employee.median == D("3000.00") and employee.p75 == D("4000.00")
+    assert cells["resident"].small and cells["resident"].cases == 3 and cells["resident"].reference == D("3000.00")
+    proxy = cells["self_pay"]  # 推算: the insured mean cost of the hospital and group
+    assert proxy.proxy and proxy.cases == 28 and proxy.reference == D("9821.43")  # 275,000 over 28
+    again = compute_reference(region, REGION, 2026, "jiesuan1")
+    assert again.superseded == done.run_id and again.inputs_sha256 == done.inputs_sha256
+    assert reference_page(region, REGION, 2026).run.id == again.run_id
+
+
+def test_gz12_the_reference_from_the_terminal_and_who_may_compute_it(region, app, cli_runner):
+    from tests.console import as_user
+
+    assert imported(region, _month_of_settlements()).error_count == 0
+    listed = cli_runner.invoke(args=["deposit", "profiles"])
+    assert listed.exit_code == 0 and "guizhou-2025" in listed.output and "xinjiang-2025" in listed.output
+    shown = cli_runner.invoke(args=["deposit", "profiles", "--name", "guizhou-2025"])
+    assert "missing_common_is_breach" in shown.output and "GZ 18" in shown.output
+    refused = cli_runner.invoke(args=["deposit", "compute", "--region", REGION, "--year", "2026"],
+                                env=as_user(app, "caiwu1"))
+    assert refused.exit_code == 2 and "基金结算部门" in refused.output
+    done = cli_runner.invoke(args=["deposit", "compute", "--region", REGION, "--year", "2026"],
+                             env=as_user(app, "jiesuan1"))
+    assert done.exit_code == 0 and "本地住院 28 人次（异地 2 人次另计）" in done.output, done.output
+    table = cli_runner.invoke(args=["deposit", "reference", "--region", REGION, "--year", "2026", "--limit", "2"],
+                              env=as_user(app, "shenji1"))
+    assert table.exit_code == 0 and "3,000.00" in table.output and "下一页：--after" in table.output, table.output
+    rest = cli_runner.invoke(args=["deposit", "reference", "--region", REGION, "--year", "2026", "--class", "自费"],
+                             env=as_user(app, "shenji1"))
+    assert "推算" in rest.output and "9,821.43" in rest.output
+    missing = cli_runner.invoke(args=["deposit", "reference", "--region", REGION, "--year", "2030"],
+                                env=as_user(app, "shenji1"))
+    assert missing.exit_code == 2 and "尚未测算 2030 年度" in missing.output

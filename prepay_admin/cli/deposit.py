@@ -1,0 +1,79 @@
+"""``prepay-admin deposit``: patients' inpatient deposits (DEPOSIT.md) from the terminal: the deposit
+profiles, the reference run of a region's year and its cells."""
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from ..policy.deposit import MEASURE_CN, InsuranceClass
+from ..policy.money import fmt_yuan_cn as fmt_money
+from ..profiles.deposit import PARAMETERS, load_deposit_profile, packaged_deposit_texts
+from ..queries import access
+from ..queries.deposit import reference_page
+from ..services.deposit import compute_reference
+from ..tables import render
+from .common import CODE, TEXT, YEAR, CountType, acting_user, app_sessions, run_service
+
+region_opt = click.option("--region", "region_code", required=True, type=CODE, help="统筹地区编码")
+year_opt = click.option("--year", required=True, type=YEAR, help="参考年度（以此前完整的若干年度数据测算）")
+CLASSES = {"职工": InsuranceClass.EMPLOYEE, "居民": InsuranceClass.RESIDENT, "自费": InsuranceClass.SELF_PAY}
+
+
+@click.group(help="住院预交金：参考额度测算与监测（以 prepay-admin login 登录的用户身份办理）")
+def deposit() -> None:
+    pass
+
+
+@deposit.command(help="列出预交金参数方案，或显示一个方案的每个参数及其依据条款")
+@click.option("--name", type=TEXT, help="方案名称，如 guizhou-2025")
+def profiles(name: str | None) -> None:
+    if name is None:
+        for each in packaged_deposit_texts():
+            p = run_service(lambda: load_deposit_profile(each))
+            click.echo(f"{p.name}  第 {p.version} 版  {p.title}")
+        return
+    p = run_service(lambda: load_deposit_profile(name))
+    click.echo(f"{p.title}（{p.name} 第 {p.version} 版，依据 {p.source}）")
+    values = {"measure": MEASURE_CN[p.measure], "freeze_from": str(p.freeze_from or "—")}
+    rows = [(k, values.get(k, str(getattr(p, k))), p.article(k)) for k in PARAMETERS]
+    click.echo(render(("参数", "取值", "依据"), rows))
+
+
+@deposit.command(help="测算（或重新测算）统筹地区某年度的住院预交金参考额度（基金结算部门）；重新测算取代前一次，不覆盖")
+@region_opt
+@year_opt
+@with_appcontext
+def compute(region_code: str, year: int) -> None:
+    done = run_service(lambda: compute_reference(app_sessions(), region_code, year, acting_user()))
+    click.echo(f"{year} 年度参考额度已测算（第 {done.run_id} 次，{done.profile}）：数据期间 {done.window[0]} 至 "
+               f"{done.window[1]}，本地住院 {done.admissions:,} 人次（异地 {done.out_of_region:,} 人次另计），"
+               f"{done.cells:,} 个机构×病组×类别，其中样本不足 {done.small:,} 个。")
+    click.echo(f"输入数据摘要 {done.inputs_sha256}" + (f"；已取代第 {done.superseded} 次测算" if done.superseded else ""))
+
+
+@deposit.command(help="查看住院预交金参考额度（按机构、病组、类别筛选；分页用 --after）")
+@region_opt
+@year_opt
+@click.option("--institution", type=CODE, help="机构编码")
+@click.option("--group", type=TEXT, help="病组编码")
+@click.option("--class", "class_", type=click.Choice(list(CLASSES)), help="职工、居民或自费")
+@click.option("--after", type=CountType(0, 2**62), default=0, help="从此编号之后列出（上一页末尾提示的编号）")
+@click.option("--limit", type=CountType(1, 1000), default=50, show_default=True)
+@with_appcontext
+def reference(region_code: str, year: int, institution: str | None, group: str | None, class_: str | None,
+              after: int, limit: int) -> None:
+    user = acting_user()
+    run_service(lambda: access.check_region(app_sessions(), user, region_code))
+    page = run_service(lambda: reference_page(app_sessions(), region_code, year, institution=institution, group=group,
+                                              insurance_class=CLASSES[class_] if class_ else None, after=after,
+                                              size=limit))
+    r = page.run
+    click.echo(f"{year} 年度参考额度（第 {r.id} 次测算，{r.profile}，{MEASURE_CN.get(r.measure, r.measure)}；"
+               f"{r.window_from} 至 {r.window_to}；输入摘要 {r.inputs_sha256[:16]}…）")
+    rows = [(str(c.id), c.institution_code, c.group_code, c.class_cn, str(c.cases), fmt_money(c.mean_cost),
+             fmt_money(c.reference), fmt_money(c.median), fmt_money(c.p75),
+             "样本不足" if c.small else ("推算" if c.proxy else "")) for c in page.cells]
+    click.echo(render(("编号", "机构", "病组", "类别", "例数", "次均费用", "参考额度", "中位数", "P75", "标注"), rows,
+                      right=(4, 5, 6, 7, 8)))
+    if page.next_after is not None:
+        click.echo(f"……下一页：--after {page.next_after}")

@@ -1,0 +1,156 @@
+"""DEPOSIT.md rule 1 (GZ 12, JL 14, XJ 22): the reference run of a region's year — per hospital × disease
+group × insurance class, the mean personal burden per admission over the window, from the inpatient
+settlements the bureau holds.
+
+An admission is a visit's settlements summed (refunds and re-settlements netted; one wholly refunded is
+no admission), in the window by its last discharge date; 异地 patients are counted apart, never in the
+local mean. The 自费 class is not in the bureau's data: its cell is a proxy, the insured admissions' mean
+cost of the same hospital and group, labelled 推算. A run is frozen: the SHA-256 of every admission it
+read (in order) and the profile version are kept with it, and a recomputation supersedes it, never
+overwrites. The admissions are read in one ordered pass and the cells written in batches: memory holds
+one hospital × group at a time.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import groupby
+from typing import Any, Iterator
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import sessionmaker
+
+from ..db import money_sum
+from ..models import Department, DepositCell, DepositRun, Discharge
+from ..policy.deposit import Admission, CellFigures, DepositProfile, InsuranceClass, cell_figures
+from ..profiles.deposit import load_deposit_profile
+from .errors import ServiceError
+from .unit_of_work import find_region, staff_step
+
+WRITE_BATCH = 5_000
+
+
+@dataclass(frozen=True)
+class RunDone:
+    run_id: int
+    year: int
+    window: tuple[dt.date, dt.date]
+    profile: str
+    admissions: int
+    out_of_region: int
+    cells: int
+    small: int
+    inputs_sha256: str
+    superseded: int | None  # the run it replaced
+
+
+def window_of(profile: DepositProfile, year: int) -> tuple[dt.date, dt.date]:
+    """Rule 1: the complete calendar years before the reference year."""
+    return dt.date(year - profile.window_years, 1, 1), dt.date(year - 1, 12, 31)
+
+
+def compute_reference(sessions: sessionmaker, region_code: str, year: int, user: str) -> RunDone:
+    """Compute (or recompute) the region's reference for ``year`` (基金结算部门, who hold the settlements)."""
+    if not 2000 <= year <= 2100:
+        raise ServiceError("年度须在 2000—2100 之间", "year")
+    with staff_step(sessions, user, Department.FUND_SETTLEMENT) as step:
+        region = find_region(step.session, region_code)
+        step.enter(region)
+        step.lock_region()  # one run at a time: the second would supersede the first half-written
+        profile = load_deposit_profile(region.deposit_profile)
+        start, end = window_of(profile, year)
+        session = step.session
+        run = DepositRun(region_id=region.id, year=year, window_from=start, window_to=end, profile_name=profile.name,
+                         profile_version=profile.version, measure=profile.measure.value, inputs_sha256="",
+                         settlements=0, admissions=0, out_of_region=0, cells=0, computed_by=user)
+        session.add(run)
+        session.flush()
+        digest = hashlib.sha256(f"{profile.name}/{profile.version}/{start}/{end}".encode())
+        tally = {"admissions": 0, "out_of_region": 0, "cells": 0, "small": 0}
+        batch: list[dict[str, Any]] = []
+        for (institution_id, group), rows in groupby(_admissions(session, region.id, start, end, digest),
+                                                     key=lambda r: (r[0], r[1])):
+            for cell in _cells(run.id, institution_id, group, list(rows), profile, year, tally):
+                batch.append(cell)
+                if len(batch) >= WRITE_BATCH:
+                    session.execute(insert(DepositCell), batch)
+                    batch = []
+        if batch:
+            session.execute(insert(DepositCell), batch)
+        run.settlements = session.scalar(select(func.count()).select_from(Discharge).where(
+            Discharge.region_id == region.id, Discharge.discharged_on.between(start, end))) or 0
+        run.admissions, run.out_of_region, run.cells = tally["admissions"], tally["out_of_region"], tally["cells"]
+        run.inputs_sha256 = digest.hexdigest()
+        previous = session.scalar(select(DepositRun.id).where(
+            DepositRun.region_id == region.id, DepositRun.year == year, DepositRun.id != run.id,
+            DepositRun.superseded_by.is_(None)))
+        if previous is not None:
+            session.execute(update(DepositRun).where(DepositRun.id == previous).values(superseded_by=run.id))
+        return RunDone(run.id, year, (start, end), f"{profile.name} 第 {profile.version} 版", run.admissions,
+                       run.out_of_region, run.cells, tally["small"], run.inputs_sha256, previous)
+
+
+def _admissions(session, region_id: int, start: dt.date, end: dt.date, digest) -> Iterator[tuple]:
+    """Every admission of the window, ordered by hospital, group, class: (institution, group, class, 异地,
+    last discharge, cost, fund, copay, self-pay, cash), each added to ``digest`` as read."""
+    query = (select(Discharge.institution_id, Discharge.group_code, Discharge.insurance_class, Discharge.out_of_region,
+                    func.max(Discharge.discharged_on), money_sum(Discharge.total), money_sum(Discharge.fund_paid),
+                    money_sum(Discharge.copay), money_sum(Discharge.self_pay), money_sum(Discharge.cash_paid))
+             .where(Discharge.region_id == region_id, Discharge.discharged_on.between(start, end))
+             .group_by(Discharge.institution_id, Discharge.group_code, Discharge.insurance_class,
+                       Discharge.out_of_region, Discharge.visit_key)
+             .order_by(Discharge.institution_id, Discharge.group_code, Discharge.insurance_class,
+                       Discharge.visit_key)
+             .execution_options(yield_per=10_000))
+    for row in session.execute(query):
+        if row[5] == 0:
+            continue  # wholly refunded: no admission
+        digest.update(("|".join(str(v) for v in row) + "\n").encode())
+        yield tuple(row)
+
+
+def _cells(run_id: int, institution_id: int, group: str, rows: list[tuple], profile: DepositProfile, year: int,
+           tally: dict[str, int]) -> list[dict[str, Any]]:
+    """A hospital × group's cells: one per insured class with local admissions, and the 自费 proxy."""
+    cells = []
+    insured: list[Admission] = []
+    insured_last: list[Admission] = []
+    for cls, class_rows in groupby(rows, key=lambda r: InsuranceClass(r[2])):
+        class_rows = list(class_rows)
+        local = [r for r in class_rows if not r[3]]
+        away = len(class_rows) - len(local)
+        tally["out_of_region"] += away
+        if not local:
+            continue
+        stays = [Admission(r[5], r[6], r[7], r[8], r[9]) for r in local]
+        last = [a for a, r in zip(stays, local) if r[4].year == year - 1]
+        insured += stays
+        insured_last += last
+        tally["admissions"] += len(stays)
+        cells.append(_row(run_id, institution_id, group, cls, cell_figures(stays, profile), last, profile, away,
+                          False, tally))
+    if insured:  # 自费: not in the bureau's data; the insured mean cost of the same hospital and group (推算)
+        as_self = [_paid_whole(a) for a in insured]
+        cells.append(_row(run_id, institution_id, group, InsuranceClass.SELF_PAY, cell_figures(as_self, profile),
+                          [_paid_whole(a) for a in insured_last], profile, 0, True, tally))
+    return cells
+
+
+def _paid_whole(a: Admission) -> Admission:
+    """An admission as a patient without insurance pays it: the whole cost, whatever the measure."""
+    return Admission(a.cost, Decimal("0.00"), a.cost, Decimal("0.00"), a.cost)
+
+
+def _row(run_id: int, institution_id: int, group: str, cls: InsuranceClass, figures: CellFigures,
+         last: list[Admission], profile: DepositProfile, away: int, proxy: bool, tally: dict[str, int]) -> dict:
+    tally["cells"] += 1
+    tally["small"] += figures.small
+    last_figures = cell_figures(last, profile) if last else None
+    return dict(run_id=run_id, institution_id=institution_id, group_code=group, insurance_class=cls,
+                cases=figures.cases, mean_cost=figures.mean_cost, mean_fund=figures.mean_fund,
+                mean_copay=figures.mean_copay, mean_self_pay=figures.mean_self_pay, mean_cash=figures.mean_cash,
+                reference=figures.reference, median=figures.median, p75=figures.p75,
+                last_year_cases=len(last), last_year_reference=last_figures.reference if last_figures else None,
+                small=figures.small, proxy=proxy, out_of_region_cases=away)
