@@ -43,6 +43,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from .web.batches import bp as batches_bp
     from .web.converters import CONVERTERS
     from .web.cycle import bp as cycle_bp
+    from .web.deposit import bp as deposit_bp
     from .web.determinations import bp as determinations_bp
     from .web.documents import bp as documents_bp
     from .web.imports import bp as imports_bp
@@ -75,7 +76,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(cycle_bp)
     app.register_blueprint(audit_bp)
     for blueprint in (determinations_bp, institutions_bp, ledger_bp, admin_bp, imports_bp, recovery_bp, documents_bp,
-                      profiles_bp):
+                      profiles_bp, deposit_bp):
         app.register_blueprint(blueprint)
     charts.install(app)
     for command in commands():

@@ -15,6 +15,7 @@ from .policy.reasons import FUND_CN, KIND_CN
 from .queries.applications import ApplicationPage
 from .queries.audit_trail import Trail, TrailFilter
 from .queries.cycle import BankList
+from .queries.deposit import ReferencePage
 from .queries.institutions import InstitutionList
 from .queries.overview import DeterminationPage
 from .queries.receivables import ReceivablePage, RunSheet
@@ -144,4 +145,19 @@ def applications_xlsx(region_name: str, year: int, page: ApplicationPage) -> byt
         [[n, a.submitted_on, a.institution_code, a.institution_name, a.signed_by, "；".join(a.declared) or "无",
           a.state, a.recorded_by] for n, a in enumerate(page.items, start=1)],
         [6, 12, 16, 30, 10, 50, 10, 12],
+    )
+
+
+def deposit_reference_xlsx(region_name: str, year: int, page: ReferencePage) -> bytes:
+    """DEPOSIT.md rule 1: the reference cells as filtered on screen, for the bureau's own use (not suppressed)."""
+    r = page.run
+    return sheet(
+        "住院预交金参考额度", f"{region_name}　{year} 年度　第 {r.id} 次测算（{r.profile}）　数据期间 {r.window_from} 至 "
+                      f"{r.window_to}　输入摘要 {r.inputs_sha256}",
+        ["机构编码", "机构名称", "病组", "类别", "例数", "次均费用", "次均基金支付", "次均自付", "次均自费", "参考额度", "中位数",
+         "P75", "上年均值", "异地例数", "标注"],
+        [[c.institution_code, c.institution_name, c.group_code, c.class_cn, c.cases, c.mean_cost, c.mean_fund,
+          c.mean_copay, c.mean_self_pay, c.reference, c.median, c.p75, c.last_year_reference, c.out_of_region_cases,
+          "样本不足" if c.small else ("推算" if c.proxy else "")] for c in page.cells],
+        [14, 30, 10, 10, 7, 14, 14, 14, 14, 14, 14, 14, 14, 8, 10],
     )

@@ -8,7 +8,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from ..validation import YEAR_MAX, YEAR_MIN, Date, DecimalString, Month, StrictBoolean, StrictInteger
 from ..web.converters import ID_MAX, IdConverter, YearConverter
-from . import books, documents, intake, profiles, recovery, registry, resources  # noqa: F401  (their routes join the blueprint)
+from . import books, deposit, documents, intake, profiles, recovery, registry, resources  # noqa: F401  (their routes join the blueprint)
 from .errors import json_error
 from .routing import blp
 from .schemas.common import DecimalOut, MoneyOut

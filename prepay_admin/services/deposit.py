@@ -81,6 +81,8 @@ def compute_reference(sessions: sessionmaker, region_code: str, year: int, user:
             session.execute(insert(DepositCell), batch)
         run.settlements = session.scalar(select(func.count()).select_from(Discharge).where(
             Discharge.region_id == region.id, Discharge.discharged_on.between(start, end))) or 0
+        if not run.settlements:
+            raise ServiceError(f"数据期间 {start} 至 {end} 内没有住院结算数据：请先在“数据导入”导入住院结算明细", "year")
         run.admissions, run.out_of_region, run.cells = tally["admissions"], tally["out_of_region"], tally["cells"]
         run.inputs_sha256 = digest.hexdigest()
         previous = session.scalar(select(DepositRun.id).where(

@@ -38,6 +38,7 @@ DUTIES: dict[str, frozenset[Department]] = {
     "cycle.reissue": frozenset({D.FINANCE}),
     "cycle.approve_reissue": frozenset({D.INTERNAL_AUDIT}),  # 24§(四): a re-issue reviewed before it is sent
     "institutions.lift": frozenset({D.INSPECTION}),  # 24§(三)
+    "deposit.compute": frozenset({D.FUND_SETTLEMENT}),  # DEPOSIT.md rule 1: who holds the settlements
     "ledger.close": frozenset({D.FINANCE}),
     "ledger.reopen": frozenset({D.FINANCE}),
     "admin.create_user": ADMIN, "admin.reset_password": ADMIN, "admin.grant": ADMIN, "admin.disable": ADMIN,

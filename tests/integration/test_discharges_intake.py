@@ -158,3 +158,58 @@ def test_gz12_the_reference_from_the_terminal_and_who_may_compute_it(region, app
     missing = cli_runner.invoke(args=["deposit", "reference", "--region", REGION, "--year", "2030"],
                                 env=as_user(app, "shenji1"))
     assert missing.exit_code == 2 and "尚未测算 2030 年度" in missing.output
+
+
+def test_gz12_the_reference_browser_computes_filters_pages_and_exports_and_only_fund_settlement_computes(
+        region, app, client):
+    from openpyxl import load_workbook
+
+    from tests.screens import csrf_token, sign_in
+
+    assert imported(region, _month_of_settlements()).error_count == 0
+    sign_in(client, "caiwu1")
+    page = client.get(f"/deposit/{REGION}/2026").get_data(as_text=True)
+    assert "尚未测算" in page and "由基金结算部门办理" in page
+    token = csrf_token(client, "/password")
+    assert client.post(f"/deposit/{REGION}/2026/runs", data={"csrf_token": token}).status_code == 403
+    client.post("/logout", data={"csrf_token": token})
+    sign_in(client, "jiesuan1")
+    token = csrf_token(client, "/password")
+    assert client.post(f"/deposit/{REGION}/2026/runs", data={"csrf_token": token}).status_code == 302
+    page = client.get(f"/deposit/{REGION}/2026").get_data(as_text=True)
+    assert "已测算" in page and "3,000.00" in page and "样本不足" in page and "推算" in page and "异地 2 人次另计" in page
+    only = client.get(f"/deposit/{REGION}/2026?class=resident").get_data(as_text=True)
+    assert "居民医保" in only and "职工医保</td>" not in only
+    export = client.get(f"/deposit/{REGION}/2026.xlsx?class=employee")
+    sheet = load_workbook(__import__("io").BytesIO(export.data)).active
+    assert export.status_code == 200 and [c.value for c in sheet[3]][:4] == ["机构编码", "机构名称", "病组", "类别"]
+    assert sheet.cell(4, 4).value == "职工医保" and sheet.cell(4, 10).value == 3000
+
+
+def test_gz12_the_reference_through_the_api_paged_by_keyset_and_computed_once_per_key(region, app, client):
+    from tests.console import token_for
+
+    assert imported(region, _month_of_settlements()).error_count == 0
+    url = f"/api/v1/regions/{REGION}/deposit-references/2026"
+    fund = {"Authorization": f"Bearer {token_for(app, 'jiesuan1')}", "Idempotency-Key": "ref-1"}
+    assert client.get(url, headers={"Authorization": fund["Authorization"]}).status_code == 404
+    first = client.post(f"{url}/runs", headers=fund)
+    again = client.post(f"{url}/runs", headers=fund)
+    assert first.status_code == again.status_code == 201 and first.json == again.json  # computed once
+    finance = {"Authorization": f"Bearer {token_for(app, 'caiwu1')}", "Idempotency-Key": "ref-2"}
+    assert client.post(f"{url}/runs", headers=finance).status_code == 403
+    auditor = {"Authorization": f"Bearer {token_for(app, 'shenji1')}"}
+    page = client.get(f"{url}?limit=2", headers=auditor).json
+    assert len(page["items"]) == 2 and page["next_after"] == page["items"][-1]["id"]
+    assert page["items"][0]["reference"] == "3000.00" and page["run"]["inputs_sha256"] == first.json["inputs_sha256"]
+    rest = client.get(f"{url}?after={page['next_after']}", headers=auditor).json
+    assert [c["insurance_class"] for c in rest["items"]] == ["self_pay"] and rest["next_after"] is None
+    assert client.get(f"{url}?class=nobody", headers=auditor).status_code == 422
+
+
+def test_gz12_a_reference_without_settlements_in_its_window_is_refused_naming_the_window(region):
+    from prepay_admin.services.deposit import compute_reference
+
+    with pytest.raises(ServiceError) as err:
+        compute_reference(region, REGION, 2026, "jiesuan1")
+    assert "2023-01-01 至 2025-12-31 内没有住院结算数据" in err.value.message

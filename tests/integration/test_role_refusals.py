@@ -23,7 +23,7 @@ from prepay_admin.services import batch as batches
 from prepay_admin.services import documents, presettlement, settlement, triggers
 from prepay_admin.services.applications import clean_answers
 from prepay_admin.services.demo import load_demo
-from prepay_admin.services.imports import preview_upload
+from prepay_admin.services.imports import import_file, preview_upload
 from tests.console import token_for
 from tests.cycle_helpers import batch_awaiting_sign_off
 from tests.return_path_helpers import settlement_file
@@ -59,6 +59,7 @@ SCREENS = {
         "action": "security_sign", "scope": "selected", "code": "H32060000001", "kind": "pledge",
         "registration_ref": "抵押〔2026〕1号", **DAY}),
     "/cycle/<region_code>/<year:year>/prepare": ({D.FUND_SETTLEMENT}, f"{CYCLE}/prepare", {}),
+    "/deposit/<region_code>/<year:year>/runs": ({D.FUND_SETTLEMENT}, f"/deposit/{REGION}/2026/runs", {}),
     "/cycle/<region_code>/<year:year>/batches/<id:batch_id>/confirm-selected": (
         {D.FINANCE}, f"{CYCLE}/batches/1/confirm-selected",
         {"scope": "selected", "instruction": "1", "bank_ref": "DF-9", "paid_from": "expenditure", "day": "2026-01-26"}),
@@ -167,6 +168,8 @@ API = {
         {D.FUND_SETTLEMENT}, f"/api/v1/regions/{REGION}/campaigns/2026/signing-window",
         {"institution_codes": ["H32060000001"], "security_kind": "pledge", "registration_ref": "抵押1",
          "on": "2026-01-08"}),
+    "POST /api/v1/regions/<region_code>/deposit-references/<year:year>/runs": (
+        {D.FUND_SETTLEMENT}, f"/api/v1/regions/{REGION}/deposit-references/2026/runs", {}),
     "POST /api/v1/batches/<id:batch_id>/selected-confirmation": (
         {D.FINANCE}, "/api/v1/batches/1/selected-confirmation",
         {"instruction_ids": [1], "bank_ref": "DF-9", "paid_on": "2026-01-26", "paid_from": "expenditure"}),
@@ -271,6 +274,10 @@ def region(app):
     assert previewed.upload_id == 1  # an upload awaiting confirmation
     token_for(app, "jiesuan1")  # token 1, for the revoke route
     documents.issue(sessions, "public_list", REGION, "jiesuan1", year=2026)  # document 1, read by everyone
+    from prepay_admin.services.deposit import compute_reference
+    from tests.integration.test_discharges_intake import csv, row
+    import_file(sessions, "jiesuan1", REGION, "discharges", "住院结算明细.csv", io.BytesIO(csv(row())))
+    compute_reference(sessions, REGION, 2026, "jiesuan1")  # deposit run 1, its reference read by everyone
     return sessions
 
 

@@ -1,0 +1,72 @@
+"""Shapes of the deposit resources (DEPOSIT.md): a reference run and its cells, money as strings."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from ...policy.deposit import InsuranceClass
+from ...validation import Choice, StrictSchema, Text
+from .common import DecimalOut, MoneyOut
+
+
+class ReferenceQuery(StrictSchema):
+    institution = Text(max_length=20, load_default=None)
+    group = Text(max_length=30, load_default=None)
+    insurance_class = Choice([c.value for c in InsuranceClass], load_default=None, data_key="class")
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62),
+                           metadata={"description": "上一页末尾的 next_after（按编号分页）"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=1000))
+
+
+class RunOut(Schema):
+    id = fields.Integer()
+    year = fields.Integer()
+    window_from = fields.Date()
+    window_to = fields.Date()
+    profile = fields.String()
+    measure = fields.String()
+    inputs_sha256 = fields.String()
+    settlements = fields.Integer()
+    admissions = fields.Integer()
+    out_of_region = fields.Integer()
+    cells = fields.Integer()
+    computed_by = fields.String()
+    computed_at = fields.DateTime()
+
+
+class CellOut(Schema):
+    id = fields.Integer()
+    institution_code = fields.String()
+    institution_name = fields.String()
+    group_code = fields.String()
+    insurance_class = fields.String()
+    cases = fields.Integer()
+    mean_cost = MoneyOut()
+    mean_fund = MoneyOut()
+    mean_copay = MoneyOut()
+    mean_self_pay = MoneyOut()
+    reference = MoneyOut(metadata={"description": "次均个人负担：医保患者预交金的上限"})
+    median = MoneyOut()
+    p75 = MoneyOut()
+    last_year_reference = MoneyOut(allow_none=True)
+    change = DecimalOut(allow_none=True)
+    small = fields.Boolean(metadata={"description": "样本不足：例数低于方案的最少例数，不作为依据"})
+    proxy = fields.Boolean(metadata={"description": "推算：自费类别按医保患者次均费用推算"})
+    out_of_region_cases = fields.Integer()
+
+
+class ReferencePageOut(Schema):
+    run = fields.Nested(RunOut)
+    items = fields.List(fields.Nested(CellOut), attribute="cells")
+    next_after = fields.Integer(allow_none=True)
+
+
+class RunDoneOut(Schema):
+    run_id = fields.Integer()
+    year = fields.Integer()
+    profile = fields.String()
+    admissions = fields.Integer()
+    out_of_region = fields.Integer()
+    cells = fields.Integer()
+    small = fields.Integer()
+    inputs_sha256 = fields.String()
+    superseded = fields.Integer(allow_none=True)
