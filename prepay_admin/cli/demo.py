@@ -33,9 +33,11 @@ def demo() -> None:
               help="把该年度预付走完（申请至拨付）；默认 1,000 家以内时进行")
 @click.option("--years", default=2, show_default=True, type=CountType(1, 2),
               help="走几个年度：2 为上一年度与本年度（月度结算扣回、触发收回、年终滚动结算与清算、诉讼核销）")
+@click.option("--discharges/--no-discharges", default=None,
+              help="同时载入三个年度的住院结算明细（住院预交金参考额度）；默认 1,000 家以内时载入")
 @with_appcontext
 def load(institutions: int, seed: int, year: int, profile: str, region_code: str, region_name: str,
-         play_cycle: bool | None, years: int) -> None:
+         play_cycle: bool | None, years: int, discharges: bool | None) -> None:
     play = play_cycle if play_cycle is not None else institutions <= 1000
     year = year or clock.today().year
     with click.progressbar(length=institutions, label="载入演示机构", show_pos=True, file=sys.stderr) as bar:
@@ -43,7 +45,8 @@ def load(institutions: int, seed: int, year: int, profile: str, region_code: str
             result = run_service(lambda: load_demo(
                 app_sessions(), institutions=institutions, seed=seed, year=year, profile=profile,
                 region_code=region_code, region_name=region_name, progress=bar.update, play=play,
-                step=lambda s: click.echo(f"  {s}", err=True), years=years))
+                step=lambda s: click.echo(f"  {s}", err=True), years=years,
+                discharges=discharges if discharges is not None else institutions <= 1000))
         except ProfileError as err:
             fail(str(err))
     if result.created or result.resumed:

@@ -8,10 +8,12 @@ from typing import Any, Callable, Iterator
 
 from ..intake.kinds import KINDS
 from ..intake.writing import data_csv, data_xlsx
+from .discharges import plan_discharges
 from .generator import InstitutionPlan, fund_positions, plan_region
 
 FILES = {"institutions": "institutions.xlsx", "standings": "standings.xlsx", "conditions": "conditions.xlsx",
-         "bars": "bars.xlsx", "securities": "securities.xlsx", "funds": "funds.xlsx", "settlement": "settlement.csv"}
+         "bars": "bars.xlsx", "securities": "securities.xlsx", "funds": "funds.xlsx", "settlement": "settlement.csv",
+         "discharges": "discharges.csv"}
 ORDER = tuple(FILES)  # institutions first: the others name them
 
 
@@ -41,6 +43,8 @@ def write_demo_files(out: Path, institutions: int, seed: int, year: int, region_
         "settlement": lambda: ({"institution_code": p.code, "month": r.month, "fund": r.fund, "amount": r.amount,
                                 "out_of_region": r.out_of_region} for p in _counted(plans(), progress)
                                for r in p.payouts),
+        # DEPOSIT.md item 9: three years of its hospitals' inpatient settlements
+        "discharges": lambda: plan_discharges(seed, plans(), year, region_code),
     }
     written = {}
     for kind_name in ORDER:

@@ -6,6 +6,7 @@ institution and writes. Nothing here touches a database.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Any, Callable
@@ -15,7 +16,7 @@ from ..policy.deposit import InsuranceClass
 from ..policy.facts import Assessment, CreditGrade, Flag, Fund, Kind, SecurityKind
 from ..policy.reasons import ASSESSMENT_CN as ASSESSMENT_NAMES
 from ..policy.transitions import PaymentState
-from .cells import CellError, amount, choice, date, moment, month, score, text, whole, year
+from .cells import BEIJING, CellError, amount, choice, date, moment, month, score, text, whole, year
 from .codes import bank_account_problem, institution_code_problem, uscc_problem
 
 
@@ -76,6 +77,8 @@ class Column:
                 return name
         if hasattr(value, "isoformat") and self.field in ("month",):
             return f"{value:%Y-%m}"
+        if isinstance(value, dt.datetime):  # a time of day as staff read it: Beijing, to the second
+            return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
         return value.isoformat() if hasattr(value, "isoformat") else value
 
     def options(self) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from itertools import groupby
 from typing import Any, Iterator
@@ -24,7 +24,7 @@ from sqlalchemy.orm import sessionmaker
 
 from ..db import money_sum
 from ..models import Department, DepositCell, DepositRun, Discharge
-from ..policy.deposit import Admission, CellFigures, DepositProfile, InsuranceClass, cell_figures
+from ..policy.deposit import Admission, CellFigures, DepositProfile, InsuranceClass, Measure, cell_figures
 from ..profiles.deposit import load_deposit_profile
 from .errors import ServiceError
 from .unit_of_work import find_region, staff_step
@@ -134,15 +134,16 @@ def _cells(run_id: int, institution_id: int, group: str, rows: list[tuple], prof
         cells.append(_row(run_id, institution_id, group, cls, cell_figures(stays, profile), last, profile, away,
                           False, tally))
     if insured:  # 自费: not in the bureau's data; the insured mean cost of the same hospital and group (推算)
-        as_self = [_paid_whole(a) for a in insured]
-        cells.append(_row(run_id, institution_id, group, InsuranceClass.SELF_PAY, cell_figures(as_self, profile),
-                          [_paid_whole(a) for a in insured_last], profile, 0, True, tally))
+        whole = replace(profile, measure=Measure.BURDEN)  # a patient without insurance bears the whole cost
+        cells.append(_row(run_id, institution_id, group, InsuranceClass.SELF_PAY,
+                          cell_figures([_paid_whole(a) for a in insured], whole),
+                          [_paid_whole(a) for a in insured_last], whole, 0, True, tally))
     return cells
 
 
 def _paid_whole(a: Admission) -> Admission:
-    """An admission as a patient without insurance pays it: the whole cost, whatever the measure."""
-    return Admission(a.cost, Decimal("0.00"), a.cost, Decimal("0.00"), a.cost)
+    """An admission as a patient without insurance pays it: the whole cost, 自费."""
+    return Admission(a.cost, Decimal("0.00"), Decimal("0.00"), a.cost, a.cost)
 
 
 def _row(run_id: int, institution_id: int, group: str, cls: InsuranceClass, figures: CellFigures,

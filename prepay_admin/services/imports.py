@@ -280,7 +280,7 @@ def _bind(session: Session, region: Region, kind: ImportKind, good, tally: _Tall
             continue
         values["institution_id"] = ids[code]
         if kind.name == "discharges":
-            values = _discharge(region, values)
+            values = discharge_row(region, values)
         out.append((p.row, values, p.record))
     return out
 
@@ -291,7 +291,8 @@ def pseudonym(region_code: str, raw: str) -> str:
     return hashlib.sha256(f"prepay-admin/{region_code}/{raw}".encode()).hexdigest()
 
 
-def _discharge(region: Region, values: dict) -> dict:
+def discharge_row(region: Region, values: dict) -> dict:
+    """A settlement's record as it is stored: its ids as pseudonyms, 异地 from the insured region."""
     out = dict(values, region_id=region.id, refund=bool(values.get("refund")),
                out_of_region=values["insured_region"] != region.code,
                settlement_key=pseudonym(region.code, values.pop("settlement_id")),

@@ -49,7 +49,7 @@ def live_url(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'demo.sqlite3'}"
     upgrade(url)
     app = create_app({"DATABASE_URL": url})
-    load_demo(app.extensions["prepay_sessions"], institutions=80, seed=2026, year=2026)
+    load_demo(app.extensions["prepay_sessions"], institutions=80, seed=2026, year=2026, discharges=True)
     # a second region whose January stops at a prepared batch, for the sign-off walk
     batch_awaiting_sign_off(app.extensions["prepay_sessions"], SIGNING_REGION, "南通市（签字演示）")
     load_demo(app.extensions["prepay_sessions"], institutions=6, seed=2026, year=2026, region_code=JANUARY_REGION,

@@ -22,7 +22,7 @@ from prepay_admin.services.regions import create_region
 YEAR = 2026
 DEMO, IMPORTED = "320600", "320601"
 OWNERS = {"institutions": "jiesuan1", "standings": "jiesuan1", "conditions": "jihe1", "bars": "jihe1",
-          "securities": "jiesuan1", "funds": "caiwu1", "settlement": "jiesuan1"}
+          "securities": "jiesuan1", "funds": "caiwu1", "settlement": "jiesuan1", "discharges": "jiesuan1"}
 COUNTED = ("institution", "annual_standing", "institution_condition", "institution_bar", "security_pledge",
            "fund_position", "monthly_payout", "data_import", "data_correction")
 
@@ -83,7 +83,7 @@ def play_to_determination(sessions, region_code: str) -> None:
 
 def test_the_demo_as_files_imported_into_an_empty_region_determines_as_demo_load(app, region, tmp_path):
     sessions = region
-    load_demo(sessions, institutions=60, seed=2026, year=YEAR, play=False)  # 320600, the reference
+    load_demo(sessions, institutions=60, seed=2026, year=YEAR, play=False, discharges=True)  # 320600, the reference
     files = write_demo_files(tmp_path, 60, 2026, YEAR, IMPORTED)
     assert tuple(files) == ORDER
     for kind, path in files.items():
@@ -97,6 +97,14 @@ def test_the_demo_as_files_imported_into_an_empty_region_determines_as_demo_load
     reference, from_files = determinations(sessions, DEMO), determinations(sessions, IMPORTED)
     assert len(reference) == 60 and any(eligible for _, eligible, *_ in reference)
     assert from_files == reference  # the same codes (both regions' prefix is 3206), the same decisions
+    # DEPOSIT.md item 9: the settlements imported from the files give the same reference as those loaded
+    from prepay_admin.queries.deposit import reference_page
+    from prepay_admin.services.deposit import compute_reference
+    runs = [compute_reference(sessions, code, YEAR, "jiesuan1") for code in (DEMO, IMPORTED)]
+    assert runs[0].admissions == runs[1].admissions > 1000 and runs[0].out_of_region == runs[1].out_of_region > 0
+    cells = [{(c.institution_code, c.group_code, c.insurance_class): (c.cases, c.reference, c.p75)
+              for c in reference_page(sessions, code, YEAR, size=100_000).cells} for code in (DEMO, IMPORTED)]
+    assert cells[0] == cells[1] and len(cells[0]) > 50
 
 
 def test_a_file_imported_twice_changes_nothing_and_says_so(region):
