@@ -5,12 +5,20 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from ..policy.deposit import InsuranceClass
-from ..queries.deposit import reference_page
-from ..services.deposit import compute_reference
+from ..queries.deposit import findings, reference_page
+from ..services.deposit import check_tables, compute_reference
 from ..services.idempotency import Answer
 from .auth import call, caller
 from .routing import ERRORS, IDEMPOTENCY, blp, idempotent, region, sessions
-from .schemas.deposit import ReferencePageOut, ReferenceQuery, RunDoneOut
+from .schemas.deposit import (
+    CheckDoneOut,
+    CheckIn,
+    FindingOut,
+    FindingQuery,
+    ReferencePageOut,
+    ReferenceQuery,
+    RunDoneOut,
+)
 
 
 @blp.route("/regions/<region_code>/deposit-references/<year:year>")
@@ -42,3 +50,32 @@ class DepositRuns(MethodView):
             return Answer(201, RunDoneOut().dump(done))
 
         return idempotent(run)
+
+
+@blp.route("/regions/<region_code>/deposit-references/<year:year>/checks")
+class DepositChecks(MethodView):
+    @blp.arguments(CheckIn)
+    @blp.response(200, CheckDoneOut)
+    @blp.doc(parameters=[IDEMPOTENCY], responses=ERRORS)
+    def post(self, body, region_code: str, year: int):
+        """Rules 1, 3, 4 over the published tables in force on ``on`` (基金结算部门): findings found again stay
+        the same finding; those no longer found are 已整改."""
+        region(region_code)
+
+        def run() -> Answer:
+            done = check_tables(sessions(), region_code, year, body["on"], caller().username)
+            return Answer(200, CheckDoneOut().dump(done))
+
+        return idempotent(run)
+
+
+@blp.route("/regions/<region_code>/deposit-findings")
+class DepositFindings(MethodView):
+    @blp.arguments(FindingQuery, location="query")
+    @blp.response(200, FindingOut(many=True))
+    @blp.doc(responses=ERRORS)
+    def get(self, query, region_code: str):
+        """The region's findings (open ones unless ``status`` is given), by id after ``after``."""
+        region(region_code)
+        return list(call(lambda: findings(sessions(), region_code, status=query["status"], after=query["after"],
+                                          size=query["limit"])))

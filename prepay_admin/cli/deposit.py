@@ -9,10 +9,11 @@ from ..policy.deposit import MEASURE_CN, InsuranceClass
 from ..policy.money import fmt_yuan_cn as fmt_money
 from ..profiles.deposit import PARAMETERS, load_deposit_profile, packaged_deposit_texts
 from ..queries import access
+from ..queries.deposit import findings as finding_lines
 from ..queries.deposit import reference_page
-from ..services.deposit import compute_reference
+from ..services.deposit import check_tables, compute_reference
 from ..tables import render
-from .common import CODE, TEXT, YEAR, CountType, acting_user, app_sessions, run_service
+from .common import CODE, DATE, TEXT, YEAR, CountType, acting_user, app_sessions, business_date, run_service
 
 region_opt = click.option("--region", "region_code", required=True, type=CODE, help="统筹地区编码")
 year_opt = click.option("--year", required=True, type=YEAR, help="参考年度（以此前完整的若干年度数据测算）")
@@ -77,3 +78,28 @@ def reference(region_code: str, year: int, institution: str | None, group: str |
                       right=(4, 5, 6, 7, 8)))
     if page.next_after is not None:
         click.echo(f"……下一页：--after {page.next_after}")
+
+
+@deposit.command(help="检查各医院公示的预交金额度：高于参考额度、高于细则实施前标准、常见病种未公示（基金结算部门）")
+@region_opt
+@year_opt
+@click.option("--date", "day", type=DATE, help="检查在这一天执行的公示额度，默认今天（北京时间）")
+@with_appcontext
+def check(region_code: str, year: int, day) -> None:
+    done = run_service(lambda: check_tables(app_sessions(), region_code, year, business_date(day), acting_user()))
+    click.echo(f"已检查 {done.hospitals} 家医院在 {done.on} 执行的公示额度（对照第 {done.run_id} 次测算）："
+               f"现有问题 {done.found} 项，其中新发 {done.new} 项；已整改 {done.rectified} 项。")
+
+
+@deposit.command(help="列出住院预交金检查发现的问题（默认未办结的）")
+@region_opt
+@click.option("--status", type=click.Choice(["new", "notified", "rectified", "cleared"]), help="按状态筛选")
+@click.option("--after", type=CountType(0, 2**62), default=0, help="从此编号之后列出")
+@with_appcontext
+def findings(region_code: str, status: str | None, after: int) -> None:
+    user = acting_user()
+    run_service(lambda: access.check_region(app_sessions(), user, region_code))
+    rows = run_service(lambda: finding_lines(app_sessions(), region_code, status=status, after=after, size=200))
+    click.echo(render(("编号", "机构", "病组", "类别", "问题", "依据", "性质", "状态", "说明"),
+                      [(str(f.id), f.institution_code, f.group_code, f.class_cn, f.kind_cn, f.article,
+                        "违规" if f.breach else "提示", f.status_cn, f.message) for f in rows]))

@@ -95,6 +95,8 @@ def template(kind: str, out: Path) -> None:
 @with_appcontext
 def export(kind: str, region_code: str, out: Path, month: str | None) -> None:
     run_service(lambda: access.check_region(app_sessions(), acting_user(), region_code))
+    if not KINDS[kind].exportable:
+        fail(f"{kind}: {KINDS[kind].title}不导出（结算ID、就诊ID只保存其摘要，无法还原）")
     if not out.parent.is_dir():
         fail(f"--out: 文件夹 {out.parent} 不存在")
     first_day = parse_month(month) if month else None

@@ -100,6 +100,7 @@ class ImportKind:
     by_institution: bool = True  # rows name an institution of the region by 机构编码
     # headers a file of this kind must not carry: a patient's identity is never imported (DEPOSIT.md)
     forbidden: tuple[str, ...] = ()
+    exportable: bool = True  # recorded rows can be written back in the template's layout
 
     @property
     def owner_cn(self) -> str:
@@ -229,8 +230,22 @@ DISCHARGES = ImportKind("discharges", "住院结算明细", Department.FUND_SETT
     Column("病组编码", "group_code", partial(text, max_length=30), "本地区 DRG 组或 DIP 病种编码（分组结果，不重新分组）"),
     Column("分组版本", "group_version", partial(text, max_length=30), "如 CHS-DRG 2.0", required=False),
     *(Column(header, field_, MONEY, "元，最多两位小数") for header, field_ in DISCHARGE_MONEY),
-), key=("settlement_id",), forbidden=PERSONAL_IDENTITY)
+), key=("settlement_id",), forbidden=PERSONAL_IDENTITY, exportable=False)  # its ids are kept only as digests
 KINDS[DISCHARGES.name] = DISCHARGES
+# DEPOSIT.md: a hospital's published deposits (住院预交金公示), by group and class, from their effective date
+PUBLISHED_CLASS_CN = {**CLASS_CN, "自费": InsuranceClass.SELF_PAY}
+DEPOSIT_TABLES = ImportKind("deposit-tables", "住院预交金公示", Department.FUND_SETTLEMENT, (
+    CODE,
+    Column("病组编码", "group_code", partial(text, max_length=30), "与住院结算明细的病组编码一致"),
+    Column("参保类别", "insurance_class", partial(choice, options=PUBLISHED_CLASS_CN), "职工医保、居民医保或自费",
+           ("职工医保", "居民医保", "自费")),
+    Column("预交金额度", "amount", amount, "元"),
+    Column("测算依据", "basis", partial(text, max_length=200), "医院公示的计算依据", required=False),
+    Column("执行日期", "effective_on", date, "该额度开始执行的日期"),
+    Column("细则实施前标准", "prior_standard", amount, "2025 年 6 月 30 日前的预交金标准（元，知道的填写）",
+           required=False),
+), key=("institution_code", "group_code", "insurance_class", "effective_on"))
+KINDS[DEPOSIT_TABLES.name] = DEPOSIT_TABLES
 
 
 # 15§(四): the bank's return of a batch's transfers (代发回单), in the layout of the instructions the finance

@@ -107,3 +107,48 @@ class DepositCell(Base):
     small: Mapped[bool] = mapped_column(Boolean)  # 样本不足
     proxy: Mapped[bool] = mapped_column(Boolean)  # 推算 (the 自费 class, from the insured cost)
     out_of_region_cases: Mapped[int]
+
+
+class PublishedDeposit(Base):
+    """A line of a hospital's published inpatient-deposit table (住院预交金公示), imported: from its effective
+    date it replaces the line of the same group and class before it. ``prior_standard``: the hospital's
+    standard before the rules, where known (DEPOSIT.md rule 4)."""
+
+    __tablename__ = "published_deposit"
+    __table_args__ = (UniqueConstraint("institution_id", "group_code", "insurance_class", "effective_on"),
+                      CheckConstraint("amount >= 0", name="amount_not_negative"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"))
+    group_code: Mapped[str] = mapped_column(String(30))
+    insurance_class: Mapped[InsuranceClass] = mapped_column(enum_type(InsuranceClass, "insurance_class"))
+    amount: Mapped[Decimal] = mapped_column(Money())
+    basis: Mapped[str | None] = mapped_column(String(200))  # 测算依据
+    effective_on: Mapped[dt.date] = mapped_column(Date)
+    prior_standard: Mapped[Decimal | None] = mapped_column(Money())
+
+
+class DepositFinding(Base):
+    """What a check found (DEPOSIT.md rules 1, 3, 4), with its article and the figures it rests on, and its
+    status: 新发 → 已通知 → 已整改 / 已核销. Evidence for people (稽核 may cite it for 10§(六)), never an
+    automatic refusal. A check run again finds an open finding again rather than adding a second."""
+
+    __tablename__ = "deposit_finding"
+    __table_args__ = (Index("ix_deposit_finding_open", "region_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"), index=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("deposit_run.id"))  # the reference it was checked against
+    kind: Mapped[str] = mapped_column(String(30))
+    group_code: Mapped[str] = mapped_column(String(30))
+    insurance_class: Mapped[str | None] = mapped_column(String(20))
+    breach: Mapped[bool] = mapped_column(Boolean)  # red; else a signal
+    article: Mapped[str] = mapped_column(String(40))
+    published: Mapped[Decimal | None] = mapped_column(Money())
+    reference: Mapped[Decimal | None] = mapped_column(Money())
+    message: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20))
+    found_on: Mapped[dt.date] = mapped_column(Date)
+    last_seen_on: Mapped[dt.date] = mapped_column(Date)

@@ -198,3 +198,72 @@ def change(last: Decimal | None, reference: Decimal) -> Decimal | None:
     if last is None or not reference:
         return None
     return ((last - reference) / reference).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+class FindingKind(StrEnum):
+    """What the monitoring finds (DEPOSIT.md rule 1–8), each with its article in the profile."""
+
+    ABOVE_REFERENCE = "above_reference"  # rule 1: a published deposit above the mean personal burden
+    ABOVE_FROZEN = "above_frozen"  # rule 4: above the hospital's standard before the rules
+    COMMON_MISSING = "common_missing"  # rule 3: a common group missing from the published table
+
+
+FINDING_CN = {FindingKind.ABOVE_REFERENCE: "预交金额度高于同病种同类别个人平均负担",
+              FindingKind.ABOVE_FROZEN: "预交金额度高于本细则实施前的标准",
+              FindingKind.COMMON_MISSING: "常见病种未公示预交金额度"}
+FINDING_PARAMETER = {FindingKind.ABOVE_REFERENCE: "tolerance", FindingKind.ABOVE_FROZEN: "freeze_from",
+                     FindingKind.COMMON_MISSING: "missing_common_is_breach"}
+
+
+@dataclass(frozen=True)
+class Published:
+    """A line of a hospital's published deposit table (住院预交金公示) in force."""
+
+    group: str
+    insurance_class: InsuranceClass
+    amount: Decimal
+    effective_on: dt.date
+    prior_standard: Decimal | None  # its standard before the rules, where the hospital gave it
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One finding with its reasons: what, where, the figures it rests on, and whether it is a breach (red)
+    or a signal for people to weigh."""
+
+    kind: FindingKind
+    group: str
+    insurance_class: InsuranceClass | None
+    breach: bool
+    published: Decimal | None
+    reference: Decimal | None
+    message: str
+
+
+def check_table(published: Iterable[Published], reference: dict[tuple[str, InsuranceClass], CellFigures],
+                common: Iterable[GroupShare], profile: DepositProfile) -> tuple[Finding, ...]:
+    """Rules 1, 3 and 4 for one hospital: each published line against the reference of its group and class (a
+    样本不足 cell is no basis: never a finding) and against its pre-rules standard; each common group of last
+    year missing from the table. Pure: the caller reads the lines in force, the current run and last year."""
+    found: list[Finding] = []
+    lines = list(published)
+    for p in lines:
+        cell = reference.get((p.group, p.insurance_class))
+        if cell is not None and not cell.small and cell.cases:
+            ceiling = to_cents(cell.reference * (1 + profile.tolerance))
+            if p.amount > ceiling:
+                found.append(Finding(FindingKind.ABOVE_REFERENCE, p.group, p.insurance_class, True, p.amount,
+                                     cell.reference, f"{p.group} {CLASS_CN[p.insurance_class]}：公示 {p.amount:,.2f} 元，"
+                                     f"高于个人平均负担 {cell.reference:,.2f} 元（{cell.cases} 例）"))
+        if (p.prior_standard is not None and profile.freeze_from is not None and p.effective_on >= profile.freeze_from
+                and p.amount > p.prior_standard):
+            found.append(Finding(FindingKind.ABOVE_FROZEN, p.group, p.insurance_class, True, p.amount,
+                                 p.prior_standard, f"{p.group} {CLASS_CN[p.insurance_class]}：公示 {p.amount:,.2f} 元，"
+                                 f"高于 {profile.freeze_from} 前的标准 {p.prior_standard:,.2f} 元"))
+    shown = {p.group for p in lines}
+    for g in common:
+        if g.common and g.group not in shown:
+            why = "费用" if g.common_by_cost else "人次"
+            found.append(Finding(FindingKind.COMMON_MISSING, g.group, None, profile.missing_common_is_breach, None,
+                                 None, f"{g.group}：上年住院{why}前 {profile.common_share:.0%} 的常见病种，未公示预交金额度"))
+    return tuple(found)

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..models import DepositCell, DepositRun, Institution
+from ..models import DepositCell, DepositFinding, DepositRun, Institution
 from ..policy.deposit import CLASS_CN, InsuranceClass, change
 from ..services.errors import NotFound
 from ..services.unit_of_work import find_region
@@ -101,3 +101,42 @@ def _cell(c: DepositCell, code: str, name: str) -> CellLine:
     return CellLine(c.id, code, name, c.group_code, cls.value, CLASS_CN[cls], c.cases, c.mean_cost, c.mean_fund,
                     c.mean_copay, c.mean_self_pay, c.reference, c.median, c.p75, c.last_year_reference,
                     change(c.last_year_reference, c.reference), c.small, c.proxy, c.out_of_region_cases)
+
+
+@dataclass(frozen=True)
+class FindingLine:
+    id: int
+    institution_code: str
+    institution_name: str
+    kind: str
+    kind_cn: str
+    group_code: str
+    class_cn: str
+    breach: bool
+    article: str
+    published: Decimal | None
+    reference: Decimal | None
+    message: str
+    status: str
+    status_cn: str
+    found_on: dt.date
+    last_seen_on: dt.date
+
+
+def findings(sessions: sessionmaker, region_code: str, *, status: str | None = None, after: int = 0,
+             size: int = 50) -> tuple[FindingLine, ...]:
+    """The region's findings (open ones when ``status`` is None), by id after ``after``."""
+    from ..policy.deposit import FINDING_CN, FindingKind
+    from ..services.deposit import FINDING_STATUS_CN, OPEN
+
+    with sessions() as session:
+        region = find_region(session, region_code)
+        where = [DepositFinding.region_id == region.id, DepositFinding.id > after,
+                 DepositFinding.status.in_(OPEN) if status is None else DepositFinding.status == status]
+        rows = session.execute(select(DepositFinding, Institution.code, Institution.name)
+                               .join(Institution, Institution.id == DepositFinding.institution_id)
+                               .where(*where).order_by(DepositFinding.id).limit(size)).all()
+        return tuple(FindingLine(f.id, code, name, f.kind, FINDING_CN[FindingKind(f.kind)], f.group_code,
+                                 CLASS_CN[InsuranceClass(f.insurance_class)] if f.insurance_class else "—", f.breach,
+                                 f.article, f.published, f.reference, f.message, f.status, FINDING_STATUS_CN[f.status],
+                                 f.found_on, f.last_seen_on) for f, code, name in rows)

@@ -23,6 +23,8 @@ def exported(sessions: sessionmaker, region_code: str, kind_name: str,
     """Every recorded row of the kind in the region, as records of the kind's columns, streamed
     (the monthly settlement: one month's, ``month`` being its first day)."""
     kind, target = kind_of(kind_name), TARGETS[kind_name]
+    if not kind.exportable:
+        raise ServiceError(f"{kind.title}不导出：结算ID、就诊ID只保存其摘要，无法还原", "kind")
     fields = [c.field for c in kind.columns]
     with sessions() as session:
         region = find_region(session, region_code)

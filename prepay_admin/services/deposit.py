@@ -23,8 +23,20 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import sessionmaker
 
 from ..db import money_sum
-from ..models import Department, DepositCell, DepositRun, Discharge
-from ..policy.deposit import Admission, CellFigures, DepositProfile, InsuranceClass, Measure, cell_figures
+from ..models import Department, DepositCell, DepositFinding, DepositRun, Discharge, PublishedDeposit
+from ..policy.deposit import (
+    FINDING_PARAMETER,
+    Admission,
+    CellFigures,
+    DepositProfile,
+    Finding,
+    InsuranceClass,
+    Measure,
+    Published,
+    cell_figures,
+    check_table,
+    common_groups,
+)
 from ..profiles.deposit import load_deposit_profile
 from .errors import ServiceError
 from .unit_of_work import find_region, staff_step
@@ -157,3 +169,102 @@ def _row(run_id: int, institution_id: int, group: str, cls: InsuranceClass, figu
                 reference=figures.reference, median=figures.median, p75=figures.p75,
                 last_year_cases=len(last), last_year_reference=last_figures.reference if last_figures else None,
                 small=figures.small, proxy=proxy, out_of_region_cases=away)
+
+
+FINDING_STATUS_CN = {"new": "新发", "notified": "已通知", "rectified": "已整改", "cleared": "已核销"}
+OPEN = ("new", "notified")
+
+
+@dataclass(frozen=True)
+class CheckDone:
+    run_id: int
+    on: dt.date
+    hospitals: int  # with a published table in force
+    found: int  # findings now open
+    new: int
+    rectified: int  # open before, not found now
+
+
+def check_tables(sessions: sessionmaker, region_code: str, year: int, on: dt.date, user: str) -> CheckDone:
+    """Rules 1, 3, 4 over every published table in force on ``on``, against the year's current reference and
+    last year's common groups (``policy.deposit.check_table``). A finding open before and found again is
+    the same finding (last seen today); one no longer found is 已整改; nothing is refused automatically."""
+    from ..queries.deposit import current_run
+
+    with staff_step(sessions, user, Department.FUND_SETTLEMENT) as step:
+        region = find_region(step.session, region_code)
+        step.enter(region)
+        step.lock_region()
+        session = step.session
+        run = current_run(session, region.id, year)
+        if run is None:
+            raise ServiceError(f"尚未测算 {year} 年度的参考额度：请先测算，再检查公示额度", "year")
+        profile = load_deposit_profile(region.deposit_profile)
+        published = _in_force(session, region.id, on)
+        cells = _cells_of(session, run.id, set(published))
+        common = _last_year_groups(session, region.id, year - 1, set(published))
+        found: dict[tuple, Finding] = {}
+        for institution_id, lines in published.items():
+            for f in check_table(lines, cells.get(institution_id, {}), common_groups(
+                    common.get(institution_id, ()), profile.common_share), profile):
+                found[(institution_id, f.kind.value, f.group, f.insurance_class.value if f.insurance_class else None)] = f
+        open_ = {(r.institution_id, r.kind, r.group_code, r.insurance_class): r for r in session.scalars(
+            select(DepositFinding).where(DepositFinding.region_id == region.id, DepositFinding.status.in_(OPEN)))}
+        new = rectified = 0
+        for key, f in found.items():
+            row = open_.get(key)
+            values = dict(run_id=run.id, breach=f.breach, article=profile.article(FINDING_PARAMETER[f.kind]),
+                          published=f.published, reference=f.reference, message=f.message[:300], last_seen_on=on)
+            if row is None:
+                session.add(DepositFinding(region_id=region.id, institution_id=key[0], kind=key[1], group_code=key[2],
+                                           insurance_class=key[3], status="new", found_on=on, **values))
+                new += 1
+            else:
+                for name, value in values.items():
+                    setattr(row, name, value)
+        for key, row in open_.items():
+            if key not in found and key[0] in published:  # the table in force no longer breaches
+                row.status, row.last_seen_on = "rectified", on
+                rectified += 1
+        return CheckDone(run.id, on, len(published), len(found), new, rectified)
+
+
+def _in_force(session, region_id: int, on: dt.date) -> dict[int, list[Published]]:
+    """Each hospital's published lines in force on ``on``: per group and class, the latest effective by then."""
+    latest: dict[tuple, PublishedDeposit] = {}
+    for p in session.scalars(select(PublishedDeposit).where(PublishedDeposit.region_id == region_id,
+                                                            PublishedDeposit.effective_on <= on)
+                             .order_by(PublishedDeposit.effective_on)):
+        latest[(p.institution_id, p.group_code, p.insurance_class)] = p
+    out: dict[int, list[Published]] = {}
+    for (institution_id, group, cls), p in sorted(latest.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])):
+        out.setdefault(institution_id, []).append(
+            Published(group, InsuranceClass(cls), p.amount, p.effective_on, p.prior_standard))
+    return out
+
+
+def _cells_of(session, run_id: int, institutions: set[int]) -> dict[int, dict[tuple, CellFigures]]:
+    out: dict[int, dict[tuple, CellFigures]] = {}
+    for c in session.scalars(select(DepositCell).where(DepositCell.run_id == run_id)):
+        if c.institution_id in institutions:
+            out.setdefault(c.institution_id, {})[(c.group_code, InsuranceClass(c.insurance_class))] = CellFigures(
+                c.cases, c.mean_cost, c.mean_fund, c.mean_copay, c.mean_self_pay, c.mean_cash, c.reference, c.median,
+                c.p75, c.small)
+    return out
+
+
+def _last_year_groups(session, region_id: int, year: int, institutions: set[int]) -> dict[int, list[tuple]]:
+    """Rule 3: each hospital's groups of ``year`` with their inpatient cost and admissions (settlements netted)."""
+    admissions = (select(Discharge.institution_id, Discharge.group_code, Discharge.visit_key,
+                         func.sum(Discharge.total).label("cost"))
+                  .where(Discharge.region_id == region_id,
+                         Discharge.discharged_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
+                  .group_by(Discharge.institution_id, Discharge.group_code, Discharge.visit_key).subquery())
+    out: dict[int, list[tuple]] = {}
+    for institution_id, group, cost, n in session.execute(
+            select(admissions.c.institution_id, admissions.c.group_code, money_sum(admissions.c.cost),
+                   func.count()).where(admissions.c.cost != Decimal("0.00"))
+            .group_by(admissions.c.institution_id, admissions.c.group_code)):
+        if institution_id in institutions:
+            out.setdefault(institution_id, []).append((group, cost, n))
+    return out

@@ -40,6 +40,7 @@ from ..models import (
     Institution,
     InstitutionCondition,
     MonthlyPayout,
+    PublishedDeposit,
     Region,
     SecurityPledge,
 )
@@ -81,6 +82,8 @@ TARGETS = {
         "medical_category", "admitted_on", "discharged_on", "settled_at", "department", "diagnosis", "procedure",
         "group_code", "group_version", "total", "fund_paid", "personal_burden", "copay", "self_pay", "account_paid",
         "cash_paid", "hospital_borne"), True),
+    "deposit-tables": Target(PublishedDeposit, ("institution_id", "group_code", "insurance_class", "effective_on"),
+                             ("amount", "basis", "prior_standard")),
 }
 
 
@@ -281,6 +284,8 @@ def _bind(session: Session, region: Region, kind: ImportKind, good, tally: _Tall
         values["institution_id"] = ids[code]
         if kind.name == "discharges":
             values = discharge_row(region, values)
+        elif kind.name == "deposit-tables":
+            values["region_id"] = region.id
         out.append((p.row, values, p.record))
     return out
 

@@ -9,8 +9,8 @@ from flask_wtf import FlaskForm
 from .. import clock, extensions
 from ..exports import deposit_reference_xlsx
 from ..policy.deposit import CLASS_CN, MEASURE_CN, InsuranceClass
-from ..queries.deposit import reference_page
-from ..services.deposit import compute_reference
+from ..queries.deposit import findings, reference_page
+from ..services.deposit import check_tables, compute_reference
 from ..services.errors import NotFound
 from .forms import send_xlsx, submit, username
 from .params import choice_arg, int_arg, regions, require_granted_region, text_arg
@@ -55,7 +55,8 @@ def reference(region_code: str, year: int, status: int = 200, errors: list[str] 
     query = {k: v for k, v in request.args.items() if k != "after" and v}
     return render_template("deposit/reference.html", region_code=region_code, region_name=regions()[region_code],
                            year=year, page=page, filters=filters, classes=CLASSES, query=query, measure_cn=MEASURE_CN,
-                           errors=errors or []), status
+                           errors=errors or [], findings=findings(extensions.sessions(), region_code, size=200),
+                           today=clock.today()), status
 
 
 @bp.get("/<year:year>.xlsx")
@@ -76,4 +77,15 @@ def compute(region_code: str, year: int):
     return submit(lambda: compute_reference(extensions.sessions(), region_code, year, username()), errors,
                   f"{year} 年度住院预交金参考额度已测算。",
                   lambda: reference(region_code, year, 400, errors),
+                  lambda _: redirect(url_for("deposit.reference", region_code=region_code, year=year)))
+
+
+@bp.post("/<year:year>/checks")
+def check(region_code: str, year: int):
+    """Rules 1, 3, 4 over the published tables in force today (基金结算部门)."""
+    if not ComputeForm().validate_on_submit():
+        abort(400)
+    errors: list[str] = []
+    return submit(lambda: check_tables(extensions.sessions(), region_code, year, clock.today(), username()), errors,
+                  "已检查各医院公示的预交金额度。", lambda: reference(region_code, year, 400, errors),
                   lambda _: redirect(url_for("deposit.reference", region_code=region_code, year=year)))

@@ -69,6 +69,8 @@ def template(region_code: str, kind: str):
 
 @bp.get("/<region_code>/<kind>/export.xlsx")
 def export(region_code: str, kind: str):
+    if kind in KINDS and not KINDS[kind].exportable:
+        abort(400, description=f"{KINDS[kind].title}不导出：结算ID、就诊ID只保存其摘要，无法还原")
     month = None
     if kind == "settlement":
         month = parse_month(request.args.get("month", ""))

@@ -213,3 +213,65 @@ def test_gz12_a_reference_without_settlements_in_its_window_is_refused_naming_th
     with pytest.raises(ServiceError) as err:
         compute_reference(region, REGION, 2026, "jiesuan1")
     assert "2023-01-01 至 2025-12-31 内没有住院结算数据" in err.value.message
+
+
+TABLE_HEADER = "机构编码,病组编码,参保类别,预交金额度,测算依据,执行日期,细则实施前标准"
+
+
+def _published(sessions, *lines: str):
+    return import_file(sessions, "jiesuan1", REGION, "deposit-tables", "公示.csv",
+                       io.BytesIO(("\n".join((TABLE_HEADER, *lines)) + "\n").encode()))
+
+
+def test_gz12_gz18_a_published_table_is_checked_against_the_reference_the_freeze_and_the_common_groups(region):
+    from sqlalchemy import select as sa_select
+
+    from prepay_admin.models import DepositFinding
+    from prepay_admin.services.deposit import check_tables, compute_reference
+
+    assert imported(region, _month_of_settlements()).error_count == 0
+    compute_reference(region, REGION, 2026, "jiesuan1")
+    table = _published(region, "H32060000001,GB19,职工医保,3500.00,近三年个人负担均值,2026-01-01,3000.00",
+                       "H32060000001,GB19,居民医保,5000.00,,2026-01-01,")
+    assert table.error_count == 0, table.errors
+    done = check_tables(region, REGION, 2026, dt.date(2026, 2, 1), "jiesuan1")
+    assert (done.hospitals, done.new) == (1, 2)
+    with region() as s:
+        found = {(f.kind, f.insurance_class): f for f in s.scalars(sa_select(DepositFinding))}
+    above = found[("above_reference", "employee")]
+    assert above.breach and above.published == D("3500.00") and above.reference == D("3000.00")
+    assert above.article == "默认" and above.status == "new"  # national defaults: no text gives a tolerance
+    assert ("above_frozen", "employee") in found  # 3,500 against the standard of 3,000 before 2025-06-30
+    assert ("above_reference", "resident") not in found  # a 样本不足 cell (3 cases) is no basis
+    # the hospital lowers its deposit: the next check finds it rectified, the frozen finding too
+    _published(region, "H32060000001,GB19,职工医保,2800.00,,2026-03-01,3000.00")
+    again = check_tables(region, REGION, 2026, dt.date(2026, 3, 2), "jiesuan1")
+    assert (again.found, again.rectified) == (0, 2)
+
+
+def test_gz12_findings_on_screen_from_the_terminal_and_through_the_api(region, app, client, cli_runner):
+    from tests.console import as_user, token_for
+    from tests.screens import csrf_token, sign_in
+
+    assert imported(region, _month_of_settlements()).error_count == 0
+    from prepay_admin.services.deposit import compute_reference
+    compute_reference(region, REGION, 2026, "jiesuan1")
+    _published(region, "H32060000001,GB19,职工医保,3500.00,,2026-01-01,")
+    checked = cli_runner.invoke(args=["deposit", "check", "--region", REGION, "--year", "2026", "--date", "2026-02-01"],
+                                env=as_user(app, "jiesuan1"))
+    assert checked.exit_code == 0 and "新发 1 项" in checked.output, checked.output
+    listed = cli_runner.invoke(args=["deposit", "findings", "--region", REGION], env=as_user(app, "shenji1"))
+    assert "预交金额度高于同病种同类别个人平均负担" in listed.output and "违规" in listed.output
+    sign_in(client, "shenji1")
+    page = client.get(f"/deposit/{REGION}/2026").get_data(as_text=True)
+    assert "未办结的问题（1 项）" in page and "3,500.00" in page and "由基金结算部门办理" in page
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/password")})
+    sign_in(client, "jiesuan1")
+    assert client.post(f"/deposit/{REGION}/2026/checks",
+                       data={"csrf_token": csrf_token(client, "/password")}).status_code == 302
+    auditor = {"Authorization": f"Bearer {token_for(app, 'shenji1')}"}
+    found = client.get(f"/api/v1/regions/{REGION}/deposit-findings", headers=auditor).json
+    assert len(found) == 1 and found[0]["published"] == "3500.00" and found[0]["status"] == "new"
+    again = client.post(f"/api/v1/regions/{REGION}/deposit-references/2026/checks", json={"on": "2026-02-02"},
+                        headers={"Authorization": f"Bearer {token_for(app, 'jiesuan1')}", "Idempotency-Key": "c1"})
+    assert again.status_code == 200 and again.json["found"] == 1 and again.json["new"] == 0

@@ -60,6 +60,7 @@ SCREENS = {
         "registration_ref": "抵押〔2026〕1号", **DAY}),
     "/cycle/<region_code>/<year:year>/prepare": ({D.FUND_SETTLEMENT}, f"{CYCLE}/prepare", {}),
     "/deposit/<region_code>/<year:year>/runs": ({D.FUND_SETTLEMENT}, f"/deposit/{REGION}/2026/runs", {}),
+    "/deposit/<region_code>/<year:year>/checks": ({D.FUND_SETTLEMENT}, f"/deposit/{REGION}/2026/checks", {}),
     "/cycle/<region_code>/<year:year>/batches/<id:batch_id>/confirm-selected": (
         {D.FINANCE}, f"{CYCLE}/batches/1/confirm-selected",
         {"scope": "selected", "instruction": "1", "bank_ref": "DF-9", "paid_from": "expenditure", "day": "2026-01-26"}),
@@ -170,6 +171,8 @@ API = {
          "on": "2026-01-08"}),
     "POST /api/v1/regions/<region_code>/deposit-references/<year:year>/runs": (
         {D.FUND_SETTLEMENT}, f"/api/v1/regions/{REGION}/deposit-references/2026/runs", {}),
+    "POST /api/v1/regions/<region_code>/deposit-references/<year:year>/checks": (
+        {D.FUND_SETTLEMENT}, f"/api/v1/regions/{REGION}/deposit-references/2026/checks", {"on": "2026-02-01"}),
     "POST /api/v1/batches/<id:batch_id>/selected-confirmation": (
         {D.FINANCE}, "/api/v1/batches/1/selected-confirmation",
         {"instruction_ids": [1], "bank_ref": "DF-9", "paid_on": "2026-01-26", "paid_from": "expenditure"}),

@@ -70,3 +70,27 @@ def test_a_deposit_profile_is_refused_whole_with_every_problem_named():
     with pytest.raises(ProfileError) as err:
         deposit_profile_from_text(text, "bad")
     assert {p for p, _ in err.value.problems} == {"/recompute/below_ratio", "/reference/window_years"}
+
+
+def test_gz18_jl18_a_common_group_missing_from_the_table_is_a_breach_under_guizhou_and_a_signal_under_jilin():
+    import datetime as dt
+
+    from prepay_admin.policy.deposit import FindingKind, InsuranceClass, Published, check_table
+
+    groups = common_groups([("A", D("500"), 10), ("B", D("300"), 50), ("C", D("200"), 40)], D("0.5"))
+    table = [Published("A", InsuranceClass.EMPLOYEE, D("1000.00"), dt.date(2026, 1, 1), None)]
+    for name, breach in (("guizhou-2025", True), ("jilin-2025", False)):
+        found = check_table(table, {}, groups, load_deposit_profile(name))
+        assert [(f.kind, f.group, f.breach) for f in found] == [(FindingKind.COMMON_MISSING, "B", breach)]
+
+
+def test_gz12_a_deposit_at_the_reference_is_no_finding_one_fen_above_is():
+    import datetime as dt
+
+    from prepay_admin.policy.deposit import InsuranceClass, Published, check_table
+
+    cell = cell_figures([stay("9000", "6000", "2000", "1000")] * 20, NATIONAL)
+    at = [Published("A", InsuranceClass.EMPLOYEE, D("3000.00"), dt.date(2026, 1, 1), None)]
+    above = [Published("A", InsuranceClass.EMPLOYEE, D("3000.01"), dt.date(2026, 1, 1), None)]
+    assert check_table(at, {("A", InsuranceClass.EMPLOYEE): cell}, (), NATIONAL) == ()
+    assert len(check_table(above, {("A", InsuranceClass.EMPLOYEE): cell}, (), NATIONAL)) == 1

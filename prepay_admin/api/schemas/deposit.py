@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from ...policy.deposit import InsuranceClass
-from ...validation import Choice, StrictSchema, Text
+from ...validation import Choice, Date, StrictSchema, Text
 from .common import DecimalOut, MoneyOut
 
 
@@ -70,3 +70,38 @@ class RunDoneOut(Schema):
     small = fields.Integer()
     inputs_sha256 = fields.String()
     superseded = fields.Integer(allow_none=True)
+
+
+class CheckIn(StrictSchema):
+    on = Date(required=True, metadata={"description": "检查在这一天执行的公示额度"})
+
+
+class CheckDoneOut(Schema):
+    run_id = fields.Integer()
+    on = fields.Date()
+    hospitals = fields.Integer()
+    found = fields.Integer()
+    new = fields.Integer()
+    rectified = fields.Integer()
+
+
+class FindingQuery(StrictSchema):
+    status = Choice(["new", "notified", "rectified", "cleared"], load_default=None)
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=1000))
+
+
+class FindingOut(Schema):
+    id = fields.Integer()
+    institution_code = fields.String()
+    institution_name = fields.String()
+    kind = fields.String()
+    group_code = fields.String()
+    breach = fields.Boolean(metadata={"description": "违规（true）或提示（false）"})
+    article = fields.String()
+    published = MoneyOut(allow_none=True)
+    reference = MoneyOut(allow_none=True)
+    message = fields.String()
+    status = fields.String()
+    found_on = fields.Date()
+    last_seen_on = fields.Date()
