@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from decimal import Decimal
 
 from .harness import Figure, command, high_water, insert_floor, on_each_database, timed, written_rows
 
@@ -55,6 +56,9 @@ def measure(database: str, url: str, n: int) -> list[dict]:
     determination.determine(sessions, "320600", 2026, "jiesuan1")
     determination.fix_list(sessions, "320600", 2026, "jiesuan1", dt.date(2026, 1, 5))
     listed = window_codes(sessions, "320600", 2026, ("listed",))
+    with sessions() as session:  # a credit guarantee letter covers the state-run ones (10§(二))
+        state_run = set(session.scalars(select(Institution.code).where(Institution.state_run)))
+    listed = [code for code in listed if code in state_run]
     print(f"  {database} {n:,}: {len(listed):,} listed (set-up done)", flush=True)
     if database == "postgresql":
         with engine.begin() as connection:
@@ -63,7 +67,7 @@ def measure(database: str, url: str, n: int) -> list[dict]:
     before = high_water(sessions)
     took, done = timed(lambda: signing.register_and_sign(
         sessions, "320600", 2026, listed, dt.date(2026, 1, 8), "jiesuan2",
-        security=(SecurityKind.PLEDGE, "通抵押〔2026〕1号")))
+        security=(SecurityKind.CREDIT_GUARANTEE, "通卫担〔2026〕1号"), covered=Decimal("999999999999.99")))
     rows = written_rows(sessions, before)
     floor = insert_floor(sessions, rows, 1)
     signed = dict(n=len(done.signed), took=took, rows=sum(len(r) for r in rows.values()), floor=floor)
@@ -73,17 +77,23 @@ def measure(database: str, url: str, n: int) -> list[dict]:
     for level in batch.chain_for(sessions, batch_id).levels:
         batch.sign_off(sessions, batch_id, SIGNERS[level.department][0], "同意", seen)
     payment.issue(sessions, batch_id, "caiwu1", dt.date(2026, 1, 23))
-    ids = sendable_instruction_ids(sessions, batch_id)
+    with sessions() as session:  # one batch transfer per fund: the employee fund's, the larger
+        rows = session.execute(select(PaymentInstruction.id, PaymentInstruction.amount).where(
+            PaymentInstruction.id.in_(sendable_instruction_ids(sessions, batch_id)),
+            PaymentInstruction.fund == "employee")).all()
+    ids = [i for i, _ in rows]
     if database == "postgresql":
         with engine.begin() as connection:
             connection.exec_driver_sql("ANALYZE")
     before = high_water(sessions)
     took, confirmed = timed(lambda: payment_return.confirm_selected(
-        sessions, batch_id, ids, "DF20260126", dt.date(2026, 1, 26), "caiwu1"))
+        sessions, batch_id, ids, "DF20260126", dt.date(2026, 1, 26), "caiwu1", paid_count=len(ids),
+        paid_total=sum((a for _, a in rows), Decimal("0.00"))))
     rows = written_rows(sessions, before)
     floor = insert_floor(sessions, rows, 1)
     with sessions() as session:
-        assert session.scalar(select(PaymentInstruction.id).where(PaymentInstruction.state == "pending")) is None
+        assert session.scalar(select(PaymentInstruction.id).where(PaymentInstruction.state == "pending",
+                                                                  PaymentInstruction.fund == "employee")) is None
     paid = dict(n=confirmed.confirmed, took=took, rows=sum(len(r) for r in rows.values()), floor=floor)
     print(f"  {database} {n:,}: {signed['n']:,} secured and signed in {signed['took']:.2f} s ({signed['rows']:,} rows, "
           f"bare {signed['floor']:.2f} s); {paid['n']:,} instructions confirmed in {paid['took']:.2f} s "

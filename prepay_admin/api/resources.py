@@ -251,16 +251,15 @@ class SigningWindow(MethodView):
         registration, each for its determined advance) and/or their agreements signed, in one step, one
         transition per institution; a 422 names every institution refused, and nothing is written."""
         region(region_code)
-        kind = body["security_kind"]
+        ref = body["registration_ref"]
 
         def run() -> Answer:
-            if (kind is None) != (body["registration_ref"] is None):
-                raise ServiceError("登记担保须同时给出担保类型和编号",
-                                   "registration_ref" if kind else "security_kind")
+            if (ref is None) != (body["covered"] is None):
+                raise ServiceError("登记信用担保须同时给出担保函编号和担保总额", "covered" if ref else "registration_ref")
             done = signing.register_and_sign(
                 sessions(), region_code, year, body["institution_codes"], body["on"], caller().username,
-                security=(SecurityKind(kind), body["registration_ref"]) if kind else None,
-                sign=body["sign"])
+                security=(SecurityKind.CREDIT_GUARANTEE, ref) if ref else None, sign=body["sign"],
+                covered=body["covered"])
             return Answer(200, SigningWindowOut().dump(done))
 
         return idempotent(run)
@@ -279,7 +278,8 @@ class SelectedConfirmation(MethodView):
         def run() -> Answer:
             done = payment_return.confirm_selected(sessions(), batch_id, body["instruction_ids"], body["bank_ref"],
                                                    body["paid_on"], caller().username,
-                                                   DEPOSIT_ACCOUNTS[body["paid_from"]])
+                                                   DEPOSIT_ACCOUNTS[body["paid_from"]], paid_count=body["paid_count"],
+                                                   paid_total=body["paid_total"])
             return Answer(200, ReturnConfirmedOut().dump(done))
 
         return idempotent(run)

@@ -162,30 +162,31 @@ def sign(region_code, year, institution, day) -> None:
     click.echo(f"{institution} 已签约：协议 {signed.agreement_no}，{signed.first_year}—{signed.last_year} 年度有效。")
 
 
-@cycle.command("sign-many", help="批量办理签约期业务（基金结算部门）：为多家机构登记同一份担保函或抵押登记（额度为各机构核定预付金额）"
+@cycle.command("sign-many", help="批量办理签约期业务（基金结算部门）：为多家机构登记同一份信用担保函（额度为各机构核定预付金额，合计不超过担保总额）"
                                   "并/或签订预付协议，一步办理、逐家记录；任一家不符合条件则全部不办理并逐家列明原因")
 @region_opt
 @year_opt
 @click.option("--institution", "codes", multiple=True, type=CODE, help="机构编码（可重复）")
 @click.option("--all", "everyone", is_flag=True, help="名单内尚待办理的全部机构（可用 --search 缩小）")
 @click.option("--search", type=TEXT, help="与 --all 一起：机构编码或名称包含的文字")
-@click.option("--kind", type=click.Choice([k.value for k in SecurityKind]), help="登记担保时：担保类型")
-@click.option("--ref", "registration_ref", type=TEXT, help="登记担保时：担保函或抵押登记编号")
+@click.option("--guarantee", "registration_ref", type=TEXT, help="登记信用担保时：担保函编号（资产抵押须逐家登记）")
+@click.option("--covered", type=MONEY, help="与 --guarantee 一起：担保函载明的担保总额（元）")
 @click.option("--sign/--no-sign", default=True, show_default=True, help="是否签订预付协议")
 @date_opt
 @with_appcontext
-def sign_many(region_code, year, codes, everyone, search, kind, registration_ref, sign, day) -> None:
+def sign_many(region_code, year, codes, everyone, search, registration_ref, covered, sign, day) -> None:
     user = acting_user()
     if bool(codes) == everyone:
         fail("--institution: 请列出机构编码，或用 --all 办理名单内全部待办机构（二者选一）")
-    if (kind is None) != (registration_ref is None):
-        fail("--ref: 登记担保须同时给出 --kind 与 --ref")
-    security = (SecurityKind(kind), registration_ref) if kind else None
+    if (registration_ref is None) != (covered is None):
+        fail("--covered: 登记信用担保须同时给出 --guarantee 与 --covered")
+    security = (SecurityKind.CREDIT_GUARANTEE, registration_ref) if registration_ref else None
     if everyone:
         states = ("listed",) if security else ("listed", "secured")
         codes = run_service(lambda: views.window_codes(app_sessions(), region_code, year, states, search))
     done = run_service(lambda: signing.register_and_sign(app_sessions(), region_code, year, list(codes),
-                                                         business_date(day), user, security=security, sign=sign))
+                                                         business_date(day), user, security=security, sign=sign,
+                                                         covered=covered))
     click.echo(f"已办理 {len(set(done.secured) | set(done.signed))} 家机构：登记担保 {len(done.secured)} 家，"
                f"签订协议 {len(done.signed)} 家（新签 {done.agreements} 份，其余由有效期内的协议覆盖）。")
 
@@ -289,11 +290,13 @@ def confirm(instruction_id, bank_ref, paid_from, day) -> None:
 @click.option("--instruction", "instruction_ids", multiple=True, type=ID, help="拨付指令号（可重复）")
 @click.option("--all", "everyone", is_flag=True, help="批次中待银行确认的全部指令")
 @click.option("--bank-ref", required=True, type=TEXT, help="银行代发批次流水号")
+@click.option("--count", "paid_count", required=True, type=CountType(1, 200_000), help="银行回单上的成功笔数")
+@click.option("--total", "paid_total", required=True, type=MONEY, help="银行回单上的成功金额（元）")
 @click.option("--paid-from", type=click.Choice(list(DEPOSIT_ACCOUNTS)), default=DEFAULT_DEPOSIT_ACCOUNT, show_default=True,
               help=f"付款账户：{DEPOSIT_ACCOUNTS_TEXT}")
 @date_opt
 @with_appcontext
-def confirm_selected(batch_id, instruction_ids, everyone, bank_ref, paid_from, day) -> None:
+def confirm_selected(batch_id, instruction_ids, everyone, bank_ref, paid_count, paid_total, paid_from, day) -> None:
     user = acting_user()
     if bool(instruction_ids) == everyone:
         fail("--instruction: 请列出拨付指令号，或用 --all 确认批次中待确认的全部指令（二者选一）")
@@ -302,7 +305,8 @@ def confirm_selected(batch_id, instruction_ids, everyone, bank_ref, paid_from, d
         run_service(lambda: access.check_batch(app_sessions(), user, batch_id))
         ids = views.sendable_instruction_ids(app_sessions(), batch_id)
     done = run_service(lambda: payment_return.confirm_selected(app_sessions(), batch_id, ids, bank_ref,
-                                                               business_date(day), user, DEPOSIT_ACCOUNTS[paid_from]))
+                                                               business_date(day), user, DEPOSIT_ACCOUNTS[paid_from],
+                                                               paid_count=paid_count, paid_total=paid_total))
     click.echo(f"批次 {batch_id}：确认到账并记账 {done.confirmed} 笔，合计 {fmt_yuan_cn(done.amount)} 元"
                + (f"；{done.replayed} 笔此前已确认，未重复记账" if done.replayed else "") + "。")
 

@@ -131,6 +131,7 @@ class InstructionLine:
     bank_name: str = ""
     awaiting_review: bool = False  # re-issued, waiting for 内审's review before it is sent
     batch_id: int = 0
+    reissued: bool = False  # sent again on its own: confirmed with its own reference, never in a batch transfer
 
 
 def instructions(sessions: sessionmaker, batch_id: int) -> tuple[InstructionLine, ...]:
@@ -163,7 +164,8 @@ def _instruction_lines(session: Session, where: list, offset: int = 0, limit: in
                                  PAYMENT.label(p.state), p.issued_on, p.state == PaymentState.PENDING,
                                  p.bank_ref, p.paid_on, names.get(p.paying_account or ""),
                                  p.state == PaymentState.FAILED, p.failure_reason, p.bank_name,
-                                 p.state == PaymentState.PENDING and awaits_review(p), p.batch_id) for p in rows)
+                                 p.state == PaymentState.PENDING and awaits_review(p), p.batch_id, p.attempt > 1)
+                 for p in rows)
 
 
 def window_codes(sessions: sessionmaker, region_code: str, year: int, states: tuple[str, ...],

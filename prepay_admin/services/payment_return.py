@@ -30,6 +30,7 @@ from ..intake.kinds import FUND_CN, PAYMENT_RETURN
 from ..intake.reading import FileProblem, records
 from ..models import BatchItem, Department, Determination, PaymentInstruction
 from ..policy.transitions import DETERMINATION, PAYMENT, DeterminationState, PaymentState
+from ..queries.matching import starting
 from .batch import batch_step
 from .books import fund_payment_in
 from .dates import not_after_today
@@ -67,11 +68,18 @@ def confirm_return(sessions: sessionmaker, batch_id: int, stream: BinaryIO, user
 
 
 def confirm_selected(sessions: sessionmaker, batch_id: int, instruction_ids: list[int], bank_ref: str,
-                     paid_on: dt.date, user: str, paid_from: Role = Role.EXPENDITURE_DEPOSIT) -> ReturnConfirmed:
-    """Confirm the selected instructions of batch ``batch_id`` from the bank's batch transfer (批量代发) in one
-    step, each as ``payment.confirm`` would: its reference is the transfer's, ``bank_ref``, with the
-    instruction's number (``bank_ref-123``), one voucher per instruction. The same checks as a return file,
-    all or nothing; a selection confirmed before with the same reference is replayed."""
+                     paid_on: dt.date, user: str, paid_from: Role = Role.EXPENDITURE_DEPOSIT, *,
+                     paid_count: int | None = None, paid_total: Decimal | None = None) -> ReturnConfirmed:
+    """Confirm the selected instructions of batch ``batch_id`` from one batch transfer of the bank (批量代发)
+    that paid every one of them, each as ``payment.confirm`` would: its reference is the transfer's,
+    ``bank_ref``, with the instruction's number (``bank_ref-123``), one voucher per instruction. The same
+    checks as a return file, all or nothing; a selection confirmed before with the same reference is replayed.
+
+    What ties it to the bank: the transfer's slip (回单) states how many lines it paid and their total,
+    ``paid_count`` and ``paid_total``, which must equal the selection's; one transfer debits one account, so
+    the selection is of one fund; a reference already used for other instructions is refused; a re-issued
+    instruction was sent on its own and is confirmed on its own. A transfer with lines returned unpaid is
+    confirmed from the bank's return file instead."""
     if paid_from not in PAYING_ACCOUNTS:
         raise ServiceError("付款账户须为支出户存款或财政专户存款", "paid_from")
     bank_ref = bank_ref.strip()
@@ -83,10 +91,13 @@ def confirm_selected(sessions: sessionmaker, batch_id: int, instruction_ids: lis
         raise ServiceError("请选择拨付指令", "instruction")
     if len(wanted) > ROWS_MAX:
         raise ServiceError(f"一次最多确认 {ROWS_MAX:,} 笔", "instruction")
+    if paid_count is None or paid_total is None:
+        raise ServiceError("须填写银行回单上的成功笔数和成功金额", "paid_count")
     context, found = batch_step(sessions, batch_id, user)
     with context as step:
         step.require(Department.FINANCE)
         known = _instructions(step.session, wanted)
+        _tie_to_the_slip(step.session, known, wanted, bank_ref, paid_count, paid_total, paid_from, step.region.code)
         rows = [(number, {"instruction_id": number, "institution_code": i.institution_code, "fund": i.fund,
                           "bank_account": i.bank_account, "amount": i.amount, "attempt": i.attempt,
                           "bank_ref": selected_reference(bank_ref, number), "paid_on": paid_on, "outcome": None,
@@ -95,6 +106,28 @@ def confirm_selected(sessions: sessionmaker, batch_id: int, instruction_ids: lis
                   "amount": None, "attempt": None, "bank_ref": None, "paid_on": paid_on, "outcome": None,
                   "failure": None}) for number in wanted]
         return _confirm_rows(step, found["batch"], rows, [], paid_from, user, selected=True)
+
+
+def _tie_to_the_slip(session, known: dict, wanted: list[int], bank_ref: str, paid_count: int, paid_total: Decimal,
+                     paid_from: Role, region_code: str) -> None:
+    """15§(四): nothing is confirmed that the bank's slip does not show paid."""
+    chosen = [known[i] for i in wanted if i in known]
+    funds = {i.fund for i in chosen}
+    if len(funds) > 1:
+        raise ServiceError("一笔代发只从一个付款账户付款：职工、居民基金的指令请分别确认", "instruction")
+    if any(i.attempt > 1 for i in chosen):
+        raise ServiceError("重新拨付的指令单独发送银行，请逐笔确认其银行流水号", "instruction")
+    total = sum((i.amount for i in chosen), Decimal("0.00"))
+    if paid_count != len(wanted) or paid_total != total:
+        raise ServiceError(f"银行回单为 {paid_count} 笔、{paid_total:,.2f} 元，所选指令为 {len(wanted)} 笔、{total:,.2f} 元，"
+                           f"不一致：有退票的请以银行回单文件确认", "paid_count")
+    if funds:
+        account = paying_account_key(region_code, next(iter(funds)).value, paid_from)
+        other = session.scalar(select(PaymentInstruction.id).where(
+            PaymentInstruction.paying_account == account, PaymentInstruction.bank_ref.like(starting(f"{bank_ref}-"), escape="\\"),
+            PaymentInstruction.id.not_in(wanted)).limit(1))
+        if other is not None:
+            raise ServiceError(f"银行代发批次流水号 {bank_ref} 已用于确认拨付指令 {other}：一笔代发只确认一次", "bank_ref")
 
 
 def selected_reference(bank_ref: str, instruction_id: int) -> str:

@@ -271,12 +271,20 @@ class WindowDone:
 
 
 def register_and_sign(sessions: sessionmaker, region_code: str, year: int, codes: list[str], on: dt.date, user: str,
-                      *, security: tuple[SecurityKind, str] | None = None, sign: bool = True) -> WindowDone:
+                      *, security: tuple[SecurityKind, str] | None = None, sign: bool = True,
+                      covered: Decimal | None = None) -> WindowDone:
     """15§(三), 13§, 16§ for a selection of listed institutions in one step (批量办理): each institution's
-    security registered — ``security`` is its kind and the reference of the letter or registration that
-    covers them, for the value of its determined advance — and/or its agreement signed, as
-    ``register_security`` and ``sign`` would one by one: the same checks, a transition recorded per
-    institution. All or nothing: every institution refused is named, and nothing is written.
+    security registered and/or its agreement signed, as ``register_security`` and ``sign`` would one by one:
+    the same checks, a transition recorded per institution. All or nothing: every institution refused is
+    named, and nothing is written.
+
+    The security registered in bulk is one **credit guarantee letter** (信用担保, 10§(二): the state-run
+    institutions' sponsor guaranteeing them, ``security`` its reference) that states the total it covers,
+    ``covered``: each institution's guarantee is its determined advance, and the selection's advances together
+    must fit in the letter's total (13§: an advance never exceeds its security). An asset pledge has its own
+    registration and value: it is registered one by one, or imported. An institution that holds a security
+    already (registered this year, or one of an earlier year still valid) is refused: replacing it is done
+    one by one, where its value is typed.
 
     Set-based: the selection's determinations are read and locked in one statement per thousand, the
     pledges and agreements inserted in batches, the transitions recorded in one insert per state."""
@@ -287,8 +295,13 @@ def register_and_sign(sessions: sessionmaker, region_code: str, year: int, codes
         raise ServiceError(f"一次最多办理 {BULK_MAX:,} 家机构", "institution")
     if security is None and not sign:
         raise ServiceError("请选择登记担保或签订协议", "action")
-    if security is not None and (not security[1].strip() or len(security[1]) > 100):
-        raise ServiceError("须填写抵押登记或担保函编号（不超过 100 个字符）", "registration_ref")
+    if security is not None:
+        if security[0] != SecurityKind.CREDIT_GUARANTEE:
+            raise ServiceError("批量登记只适用于同一份信用担保函；资产抵押须逐家登记（各有登记证明号和抵押额）", "kind")
+        if not security[1].strip() or len(security[1]) > 100:
+            raise ServiceError("须填写担保函编号（不超过 100 个字符）", "registration_ref")
+        if covered is None or covered <= 0 or covered > MONEY_MAX:
+            raise ServiceError("须填写担保函载明的担保总额（元）", "covered")
     with campaign_step(sessions, user, region_code, year, Department.FUND_SETTLEMENT) as step:
         _within_window(step, on)
         found = _selection(step, wanted)
@@ -297,16 +310,21 @@ def register_and_sign(sessions: sessionmaker, region_code: str, year: int, codes
         values: dict[str, Decimal] = {}
         if security is not None:
             kind, ref = security
+            held = pledges_valid_on(step.session, step.region, on)
             for code, (det, inst) in found.items():
                 values[code] = sum((a.amount for a in det.advances), Decimal(0))
                 try:
-                    if det.state not in (DeterminationState.LISTED, DeterminationState.SECURED):
-                        raise ServiceError(f"当前为“{DETERMINATION.label(det.state)}”，不能登记担保、抵押", "state")
+                    if det.state != DeterminationState.LISTED or det.security_id is not None or inst.id in held:
+                        raise ServiceError("已有担保、抵押（或当前不是“已列入名单”）：更换或补充须逐家办理", "state")
                     _check_security(step, inst, kind, values[code], ref)
                     if _security_until(step, running.get(inst.id)) < det.qualification_end:
                         raise ServiceError(f"担保、抵押有效期须至少覆盖本年度资格期（至 {det.qualification_end}）", "on")
                 except ServiceError as err:
                     problems.append((f"机构 {code}", err.message))
+            total, letter = sum(values.values(), Decimal(0)), covered or Decimal(0)
+            if not problems and total > letter:
+                problems.append(("担保总额", f"所选 {len(values)} 家机构核定预付金额合计 {fmt_yuan_cn(total)} 元，"
+                                            f"超过担保函载明的 {fmt_yuan_cn(letter)} 元（13§）"))
         if problems:
             raise Refused(problems, "institution", "所选机构")
         finals = _register_many(step, found, values, security, on, running) if security is not None else None

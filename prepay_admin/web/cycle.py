@@ -54,7 +54,7 @@ from .forms import (
     username,
 )
 from .params import choice_arg, int_arg, regions, text_arg
-from .refusals import attempt, carry_out
+from .refusals import attempt, attempt_on, carry_out
 
 bp = Blueprint("cycle", __name__, url_prefix="/cycle/<region_code>/<year:year>")
 ASSESSMENTS = [SelectChoice(key, name) for key, name in ASSESSMENT_CN.items()]
@@ -140,23 +140,25 @@ SCOPES = [SelectChoice("selected", "勾选的"), SelectChoice("all", "查询结�
 
 
 class BulkWindowForm(FlaskForm):
-    """批量办理 in the signing window: the selection's securities (one letter or registration for all, each
-    for its determined advance) and/or agreements, one step (``signing.register_and_sign``)."""
+    """批量办理 in the signing window: the selection's credit guarantees under one letter (each for its
+    determined advance, together within the letter's total) and/or agreements, one step
+    (``signing.register_and_sign``); asset pledges are registered one by one."""
     scope = RadioField("办理范围", choices=SCOPES, default="selected")
-    kind = SelectField("担保类型", choices=[SelectChoice(SecurityKind.CREDIT_GUARANTEE.value, "信用担保"),
-                                         SelectChoice(SecurityKind.PLEDGE.value, "资产抵押")], validate_choice=False)
-    registration_ref = StringField("担保函或抵押登记编号", validators=[Length(max=100)],
+    registration_ref = StringField("信用担保函编号", validators=[Length(max=100)],
                                    render_kw={"placeholder": "如：通卫担〔2027〕1号"})
+    covered = StringField("担保函载明的担保总额（元）", validators=[Length(max=30)])
     day = date_field("办理日期")
 
 
-BULK_ACTIONS = {"security_sign": "登记担保并签订协议", "security": "登记担保", "sign": "签订协议"}
+BULK_ACTIONS = {"security_sign": "登记信用担保并签订协议", "security": "登记信用担保", "sign": "签订协议"}
 
 
 class BulkConfirmForm(FlaskForm):
     """Selected instructions confirmed from the bank's batch transfer (``payment_return.confirm_selected``)."""
     scope = RadioField("确认范围", choices=SCOPES, default="selected")
     bank_ref = StringField("银行代发批次流水号", validators=[DataRequired("请填写银行代发批次流水号"), Length(max=80)])
+    paid_count = StringField("回单成功笔数", validators=[DataRequired("请填写银行回单上的成功笔数"), Length(max=7)])
+    paid_total = StringField("回单成功金额（元）", validators=[DataRequired("请填写银行回单上的成功金额"), Length(max=30)])
     paid_from = SelectField("付款账户", choices=ACCOUNT_CHOICES)
     day = date_field("到账日期")
 
@@ -330,10 +332,9 @@ def window_bulk(region_code: str, year: int):
     day = read_date(form.day) if form.validate_on_submit() else None
     security = action.startswith("security")
     if security and not (form.registration_ref.data or "").strip():
-        form.registration_ref.errors.append("登记担保须填写担保函或抵押登记编号")
-    if security and form.kind.data not in {k.value for k in SecurityKind}:
-        form.kind.errors.append("请选择担保类型")
-    if day is None or form.registration_ref.errors or form.kind.errors:
+        form.registration_ref.errors.append("登记担保须填写信用担保函编号")
+    covered = read_money(form.covered) if security else None
+    if day is None or form.registration_ref.errors or (security and covered is None):
         return _page(region_code, year, 400, **{"bulk:window": form})
     if form.scope.data == "all":
         states = (DeterminationState.LISTED,) if security else (DeterminationState.LISTED, DeterminationState.SECURED)
@@ -342,8 +343,8 @@ def window_bulk(region_code: str, year: int):
         codes = request.form.getlist("code")
     ref = (form.registration_ref.data or "").strip()
     return _run(lambda: signing.register_and_sign(extensions.sessions(), region_code, year, codes, day, username(),
-                                                  security=(SecurityKind(form.kind.data), ref) if security else None,
-                                                  sign=action != "security"),
+                                                  security=(SecurityKind.CREDIT_GUARANTEE, ref) if security else None,
+                                                  sign=action != "security", covered=covered),
                 form, "scope", region_code, year, "bulk:window",
                 f"已为 {len(set(codes))} 家机构{BULK_ACTIONS[action]}，每家机构单独记录。")
 
@@ -385,15 +386,24 @@ def confirm_selected(region_code: str, year: int, batch_id: int):
     day, refused = _dated(form, region_code, year, key)
     if refused:
         return refused
+    count, total = parse_count((form.paid_count.data or "").strip(), 1, 200_000), read_money(form.paid_total)
+    if count is None:
+        form.paid_count.errors.append("须为 1 至 200,000 的整数")
+    if count is None or total is None:
+        return _page(region_code, year, 400, **{key: form})
     if form.scope.data == "all":
         carry_out(lambda: check_batch(extensions.sessions(), username(), batch_id))
         ids = sendable_instruction_ids(extensions.sessions(), batch_id, text_arg("q"))
     else:
         ids = [n for n in (parse_count(v, 1, 2**62) for v in request.form.getlist("instruction")) if n is not None]
-    return _run(lambda: payment_return.confirm_selected(extensions.sessions(), batch_id, ids, form.bank_ref.data, day,
-                                                        username(), DEPOSIT_ACCOUNTS[form.paid_from.data]),
-                form, "bank_ref", region_code, year, key,
-                f"批次 {batch_id} 已确认到账并记账 {len(ids)} 笔（流水号记为“代发批次流水号-指令号”）。")
+    ok, done = attempt_on(lambda: payment_return.confirm_selected(
+        extensions.sessions(), batch_id, ids, form.bank_ref.data, day, username(), DEPOSIT_ACCOUNTS[form.paid_from.data],
+        paid_count=count, paid_total=total), form, "bank_ref")
+    if not ok:
+        return _page(region_code, year, 400, **{key: form})
+    flash(f"批次 {batch_id} 已确认到账并记账 {done.confirmed} 笔，合计 {done.amount:,.2f} 元（流水号记为“代发批次流水号-指令号”）"
+          + (f"；{done.replayed} 笔此前已确认，未重复记账" if done.replayed else "") + "。")
+    return redirect(url_for("cycle.show", region_code=region_code, year=year))
 
 
 @bp.get("/batches/<id:batch_id>/payment-sheet.xlsx")

@@ -73,12 +73,12 @@ def test_30_a_year_is_walked_through_the_to_do_list_alone(anonymous_page, live_u
     follow(mine, "家待办理担保、抵押手续")
     bulk = page.locator("form#bulk-window")
     bulk.get_by_label("查询结果中全部待办的").check()
-    bulk.get_by_label("担保类型").select_option(label="资产抵押")
-    bulk.get_by_label("担保函或抵押登记编号").fill("苏(2026)南通市不动产证明第0000009号")
+    bulk.get_by_label("信用担保函编号").fill("通卫担〔2026〕9号")  # the health commission's letter for its hospitals
+    bulk.get_by_label("担保函载明的担保总额（元）").fill("1000万")
     bulk.get_by_label("办理日期").fill("2026-01-08")
     page.screenshot(path=str(ARTIFACTS / "walk-07-bulk-window.png"), full_page=True)
-    bulk.get_by_role("button", name="登记担保并签订协议").click()
-    done(page, "登记担保并签订协议")
+    bulk.get_by_role("button", name="登记信用担保并签订协议").click()
+    done(page, "登记信用担保并签订协议")
     mine = todo_of(page, live_url, "jiesuan1", "08")
     follow(mine, "家已签协议，待编制拨付批次")
     page.get_by_role("button", name="编制拨付批次（已签约机构）").click()
@@ -134,18 +134,16 @@ def test_30_a_year_is_walked_through_the_to_do_list_alone(anonymous_page, live_u
     review.get_by_role("button", name="复核同意重新拨付").click()
     done(page, "已复核同意")
 
-    # the re-issued transfer confirmed from the bank's batch transfer, ticked in the list
+    # the re-issued transfer, sent on its own, confirmed with its own bank reference
     mine = todo_of(page, live_url, "caiwu1", "14")
     follow(mine, "1 笔拨付指令待确认到账")
-    tick = page.locator("input[name=instruction]")
-    expect(tick).to_have_count(1)
-    tick.check()
-    form = page.locator("form.bulk", has=page.get_by_role("button", name="按银行代发批次确认到账"))
-    form.get_by_label("银行代发批次流水号").fill("DF20260127")
-    form.get_by_label("到账日期").fill("2026-01-27")
-    page.screenshot(path=str(ARTIFACTS / "walk-15-bulk-confirm.png"), full_page=True)
-    form.get_by_role("button", name="按银行代发批次确认到账").click()
-    done(page, "已确认到账并记账 1 笔")
+    expect(page.locator("input[name=instruction]")).to_have_count(0)  # a re-issue is no part of a batch transfer
+    row = page.locator("form", has=page.get_by_role("button", name="确认", exact=True)).first
+    row.get_by_label("银行流水号").fill("BK20260127000")
+    row.get_by_label("到账日期").fill("2026-01-27")
+    page.screenshot(path=str(ARTIFACTS / "walk-15-confirm-reissued.png"), full_page=True)
+    row.get_by_role("button", name="确认", exact=True).click()
+    done(page, "已确认到账并记账")
     mine = todo_of(page, live_url, "caiwu1", "16")
     expect(mine.get_by_role("link", name=re.compile("待确认到账|退票|待下达"))).to_have_count(0)
     page.goto(f"{live_url}/?region={TODO_REGION}&year=2026")

@@ -235,7 +235,7 @@ def test_15_3_15_4_bulk_steps_through_the_api_are_idempotent_and_name_each_refus
     body = {"institution_codes": codes, "on": "2026-01-08"}
     refused = client.post(url, json=body, headers={**auth(app, "jiesuan2"), "Idempotency-Key": "w-0"})
     assert refused.status_code == 422 and f"机构 {codes[0]}" in str(refused.json)
-    body |= {"security_kind": "pledge", "registration_ref": "通抵押〔2026〕9号"}
+    body |= {"registration_ref": "通卫担〔2026〕9号", "covered": "100000000.00"}
     headers = {**auth(app, "jiesuan2"), "Idempotency-Key": "w-1"}
     first = client.post(url, json=body, headers=headers)
     again = client.post(url, json=body, headers=headers)
@@ -244,8 +244,12 @@ def test_15_3_15_4_bulk_steps_through_the_api_are_idempotent_and_name_each_refus
     instructions = pay_batch(sessions)
     with sessions() as s:
         batch = s.scalar(select(PaymentInstruction.batch_id).where(PaymentInstruction.id == instructions[0]))
+    with sessions() as s:
+        rows = s.execute(select(PaymentInstruction.id, PaymentInstruction.amount).where(
+            PaymentInstruction.id.in_(instructions), PaymentInstruction.fund == "employee")).all()
+    instructions = [i for i, _ in rows]
     confirm = {"instruction_ids": instructions, "bank_ref": "DF0126", "paid_on": "2026-01-26",
-               "paid_from": "expenditure"}
+               "paid_from": "expenditure", "paid_count": len(rows), "paid_total": f"{sum(a for _, a in rows):.2f}"}
     done = client.post(f"/api/v1/batches/{batch}/selected-confirmation", json=confirm,
                        headers={**auth(app, "caiwu1"), "Idempotency-Key": "c-1"})
     assert done.status_code == 200 and done.json["confirmed"] == len(instructions) and isinstance(done.json["amount"], str)

@@ -99,7 +99,7 @@ def test_15_3_15_4_bulk_steps_from_the_terminal(app, cli_runner):
     assert both.exit_code == 2 and both.output.startswith("--institution: ")
     unsecured = run(cli_runner, "jiesuan2", "sign-many", *r, "--all", "--date", "2026-01-08")
     assert unsecured.exit_code == 2 and "机构 H32060000001" in unsecured.output, unsecured.output
-    done = run(cli_runner, "jiesuan2", "sign-many", *r, "--all", "--kind", "pledge", "--ref", "通抵押〔2026〕8号",
+    done = run(cli_runner, "jiesuan2", "sign-many", *r, "--all", "--guarantee", "通卫担〔2026〕8号", "--covered", "10000000",
                "--date", "2026-01-08")
     assert done.exit_code == 0 and "登记担保 3 家，签订协议 3 家" in done.output, done.output
     prepared = run(cli_runner, "jiesuan1", "prepare", *r)
@@ -108,8 +108,14 @@ def test_15_3_15_4_bulk_steps_from_the_terminal(app, cli_runner):
     for user in batch_signers(sessions, 1)[1:]:
         assert run(cli_runner, user, "approve", "--batch", "1", "--hash", seen).exit_code == 0
     assert run(cli_runner, "caiwu1", "pay", "--batch", "1", "--date", "2026-01-23").exit_code == 0
-    confirmed = run(cli_runner, "caiwu1", "confirm-selected", "--batch", "1", "--all", "--bank-ref", "DF0126",
-                    "--date", "2026-01-26")
-    assert confirmed.exit_code == 0 and "确认到账并记账" in confirmed.output, confirmed.output
+    with sessions() as s:
+        by_fund = {fund: s.execute(select(PaymentInstruction.id, PaymentInstruction.amount).where(
+            PaymentInstruction.fund == fund)).all() for fund in ("employee", "resident")}
+    for fund, rows in by_fund.items():
+        ids = [a for i, _ in rows for a in ("--instruction", str(i))]
+        total = f"{sum(amount for _, amount in rows):.2f}"
+        confirmed = run(cli_runner, "caiwu1", "confirm-selected", "--batch", "1", *ids, "--bank-ref", f"DF0126{fund}",
+                        "--count", str(len(rows)), "--total", total, "--date", "2026-01-26")
+        assert confirmed.exit_code == 0 and f"确认到账并记账 {len(rows)} 笔" in confirmed.output, confirmed.output
     with sessions() as s:
         assert set(s.scalars(select(PaymentInstruction.state))) == {"paid"}

@@ -176,21 +176,21 @@ def test_15_3_the_ticked_institutions_are_secured_and_signed_in_one_bulk_step_on
     codes = ["H32060000001", "H32060000002", "H32060000003"]
     _to_the_window(client, codes)
     page = client.get(BASE).get_data(as_text=True)
-    assert 'form="bulk-window"' in page and "登记担保并签订协议" in page
+    assert 'form="bulk-window"' in page and "登记信用担保并签订协议" in page
     # a reference left out is named beside its field, the ticks kept
-    refused = post(client, "/window/bulk", action="security_sign", scope="selected", code=codes[:2], kind="pledge",
-                   registration_ref="", day="2026-01-07")
+    refused = post(client, "/window/bulk", action="security_sign", scope="selected", code=codes[:2],
+                   registration_ref="", covered="1000万", day="2026-01-07")
     text = refused.get_data(as_text=True)
-    assert refused.status_code == 400 and "登记担保须填写担保函或抵押登记编号" in text
+    assert refused.status_code == 400 and "登记担保须填写信用担保函编号" in text
     assert text.count(" checked>") >= 2
-    done = post(client, "/window/bulk", action="security_sign", scope="selected", code=codes[:2], kind="pledge",
-                registration_ref="通抵押〔2026〕5号", day="2026-01-07")
+    done = post(client, "/window/bulk", action="security_sign", scope="selected", code=codes[:2],
+                registration_ref="通卫担〔2026〕5号", covered="1000万", day="2026-01-07")
     assert done.status_code == 302
-    assert "已为 2 家机构登记担保并签订协议" in client.get(BASE).get_data(as_text=True)
+    assert "已为 2 家机构登记信用担保并签订协议" in client.get(BASE).get_data(as_text=True)
     # "all the search finds": the one left, found by its code
     done = client.post(BASE + "/window/bulk?q=H32060000003", data={
-        "csrf_token": csrf_token(client, "/password"), "action": "security_sign", "scope": "all", "kind": "pledge",
-        "registration_ref": "通抵押〔2026〕6号", "day": "2026-01-07"})
+        "csrf_token": csrf_token(client, "/password"), "action": "security_sign", "scope": "all",
+        "registration_ref": "通卫担〔2026〕6号", "covered": "10000000", "day": "2026-01-07"})
     assert done.status_code == 302
     with region() as s:
         from prepay_admin.models import Determination
@@ -213,8 +213,8 @@ def test_15_3_a_bulk_step_refused_for_one_institution_names_it_and_does_nothing(
 def test_15_4_ticked_instructions_are_confirmed_from_one_batch_transfer_on_screen(client, region):
     codes = ["H32060000001", "H32060000002"]
     _to_the_window(client, codes)
-    assert post(client, "/window/bulk", action="security_sign", scope="selected", code=codes, kind="pledge",
-                registration_ref="通抵押〔2026〕5号", day="2026-01-07").status_code == 302
+    assert post(client, "/window/bulk", action="security_sign", scope="selected", code=codes,
+                registration_ref="通卫担〔2026〕5号", covered="1000万", day="2026-01-07").status_code == 302
     assert post(client, "/prepare").status_code == 302
     batch_page = client.get("/batches/1").get_data(as_text=True)
     seen = re.search(r'name="seen_hash" type="hidden" value="([0-9a-f]{64})"', batch_page).group(1)
@@ -227,9 +227,17 @@ def test_15_4_ticked_instructions_are_confirmed_from_one_batch_transfer_on_scree
     page = client.get(BASE).get_data(as_text=True)
     ticks = re.findall(r'name="instruction" value="(\d+)" form="bulk-confirm-1"', page)
     assert len(ticks) >= 2
+    with region() as s:  # one transfer pays one fund's instructions: the employee fund's
+        ticks = [str(i) for i in s.scalars(select(PaymentInstruction.id).where(
+            PaymentInstruction.id.in_([int(t) for t in ticks]), PaymentInstruction.fund == "employee"))]
+        total = sum(s.scalars(select(PaymentInstruction.amount).where(PaymentInstruction.id.in_([int(t) for t in ticks]))))
+    wrong = post(client, "/batches/1/confirm-selected", scope="selected", instruction=ticks, bank_ref="DF20260126",
+                 paid_count=str(len(ticks)), paid_total=f"{total - 1:.2f}", paid_from="expenditure", day="2026-01-26")
+    assert wrong.status_code == 400 and "不一致：有退票的请以银行回单文件确认" in wrong.get_data(as_text=True)
     done = post(client, "/batches/1/confirm-selected", scope="selected", instruction=ticks, bank_ref="DF20260126",
-                paid_from="expenditure", day="2026-01-26")
+                paid_count=str(len(ticks)), paid_total=f"{total:,.2f}", paid_from="expenditure", day="2026-01-26")
     assert done.status_code == 302
+    assert f"已确认到账并记账 {len(ticks)} 笔" in client.get(BASE).get_data(as_text=True)
     with region() as s:
         refs = s.scalars(select(PaymentInstruction.bank_ref).where(PaymentInstruction.id.in_([int(t) for t in ticks])))
         assert sorted(refs) == sorted(f"DF20260126-{t}" for t in ticks)

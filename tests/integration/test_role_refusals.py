@@ -56,14 +56,15 @@ SCREENS = {
     "/cycle/<region_code>/<year:year>/sign": ({D.FUND_SETTLEMENT}, f"{CYCLE}/sign",
                                               {"institution": "H32060000001", **DAY}),
     "/cycle/<region_code>/<year:year>/window/bulk": ({D.FUND_SETTLEMENT}, f"{CYCLE}/window/bulk", {
-        "action": "security_sign", "scope": "selected", "code": "H32060000001", "kind": "pledge",
-        "registration_ref": "抵押〔2026〕1号", **DAY}),
+        "action": "security_sign", "scope": "selected", "code": "H32060000001", "covered": "10000000",
+        "registration_ref": "通卫担〔2026〕1号", **DAY}),
     "/cycle/<region_code>/<year:year>/prepare": ({D.FUND_SETTLEMENT}, f"{CYCLE}/prepare", {}),
     "/deposit/<region_code>/<year:year>/runs": ({D.FUND_SETTLEMENT}, f"/deposit/{REGION}/2026/runs", {}),
     "/deposit/<region_code>/<year:year>/checks": ({D.FUND_SETTLEMENT}, f"/deposit/{REGION}/2026/checks", {}),
     "/cycle/<region_code>/<year:year>/batches/<id:batch_id>/confirm-selected": (
         {D.FINANCE}, f"{CYCLE}/batches/1/confirm-selected",
-        {"scope": "selected", "instruction": "1", "bank_ref": "DF-9", "paid_from": "expenditure", "day": "2026-01-26"}),
+        {"scope": "selected", "instruction": "1", "bank_ref": "DF-9", "paid_count": "1", "paid_total": "100000.00",
+         "paid_from": "expenditure", "day": "2026-01-26"}),
     "/cycle/<region_code>/<year:year>/batches/<id:batch_id>/pay": ({D.FINANCE}, f"{CYCLE}/batches/1/pay",
                                                                    {"day": "2026-01-23"}),
     "/cycle/<region_code>/<year:year>/instructions/<id:instruction_id>/confirm": (
@@ -167,7 +168,7 @@ API = {
         {"institution_code": "H32060000001", "signed_on": "2026-01-08"}),
     "POST /api/v1/regions/<region_code>/campaigns/<year:year>/signing-window": (
         {D.FUND_SETTLEMENT}, f"/api/v1/regions/{REGION}/campaigns/2026/signing-window",
-        {"institution_codes": ["H32060000001"], "security_kind": "pledge", "registration_ref": "抵押1",
+        {"institution_codes": ["H32060000001"], "registration_ref": "通卫担1", "covered": "10000000.00",
          "on": "2026-01-08"}),
     "POST /api/v1/regions/<region_code>/deposit-references/<year:year>/runs": (
         {D.FUND_SETTLEMENT}, f"/api/v1/regions/{REGION}/deposit-references/2026/runs", {}),
@@ -175,7 +176,8 @@ API = {
         {D.FUND_SETTLEMENT}, f"/api/v1/regions/{REGION}/deposit-references/2026/checks", {"on": "2026-02-01"}),
     "POST /api/v1/batches/<id:batch_id>/selected-confirmation": (
         {D.FINANCE}, "/api/v1/batches/1/selected-confirmation",
-        {"instruction_ids": [1], "bank_ref": "DF-9", "paid_on": "2026-01-26", "paid_from": "expenditure"}),
+        {"instruction_ids": [1], "bank_ref": "DF-9", "paid_on": "2026-01-26", "paid_from": "expenditure",
+         "paid_count": 1, "paid_total": "100000.00"}),
     "POST /api/v1/batches/<id:batch_id>/sign-offs": (
         {D.FINANCE}, "/api/v1/batches/2/sign-offs", {"batch_hash": "0" * 64, "comment": "同意"}),
     "POST /api/v1/payment-instructions/<id:instruction_id>/confirmation": (

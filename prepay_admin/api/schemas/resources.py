@@ -187,10 +187,9 @@ class RegisteredOut(Schema):
 class SigningWindowIn(StrictSchema):
     institution_codes = fields.List(Text(max_length=20), required=True,
                                     validate=validate.Length(min=1, max=20_000, error="须列出 1 至 20,000 家机构"))
-    security_kind = Choice([k.value for k in SecurityKind], load_default=None, metadata={
-        "description": "登记担保时：担保类型（与 registration_ref 一起给出；省略则只签约）"})
     registration_ref = Text(max_length=100, load_default=None, metadata={
-        "description": "登记担保时：一份担保函或抵押登记的编号，为每家机构按其核定预付金额登记"})
+        "description": "登记信用担保时：一份信用担保函的编号，为每家机构按其核定预付金额登记（省略则只签约；资产抵押须逐家登记）"})
+    covered = Money(load_default=None, metadata={"description": "与 registration_ref 一起：担保函载明的担保总额（元）"})
     sign = fields.Boolean(load_default=True, metadata={"description": "是否签订预付协议"})
     on = Date(required=True)
 
@@ -205,6 +204,9 @@ class SelectedConfirmationIn(StrictSchema):
     instruction_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(min=1, max=2**62)), required=True,
                                   validate=validate.Length(min=1, max=200_000, error="须列出 1 至 200,000 笔指令"))
     bank_ref = Text(max_length=80, required=True, metadata={"description": "银行代发批次流水号；各笔记为“流水号-指令号”"})
+    paid_count = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=200_000),
+                                metadata={"description": "银行回单上的成功笔数，须等于所选笔数"})
+    paid_total = Money(required=True, metadata={"description": "银行回单上的成功金额，须等于所选金额合计"})
     paid_on = Date(required=True)
     paid_from = DepositAccount("付款账户")
 
