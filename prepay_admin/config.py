@@ -7,6 +7,7 @@ Behind reverse proxies, ``PREPAY_TRUSTED_PROXIES`` says how many to believe.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import secrets
 from pathlib import Path
@@ -52,6 +53,30 @@ def secret_key() -> str:
     return path.read_text().strip()
 
 
+@functools.lru_cache(maxsize=None)
+def pseudonym_key() -> bytes:
+    """The key the patients' settlement and visit ids are pseudonymised under (DEPOSIT.md: never the ids):
+    ``PREPAY_PSEUDONYM_KEY`` from the environment, kept outside the database (at least 32 characters; changing
+    it makes the same settlement a new one); outside production, a random key kept in ``instance/``."""
+    key = os.environ.get("PREPAY_PSEUDONYM_KEY")
+    if key:
+        if production() and len(key) < 32:
+            raise ConfigError("PREPAY_PSEUDONYM_KEY 须至少 32 个字符")
+        return key.encode()
+    if production():
+        raise ConfigError("生产环境（PREPAY_ENV=production）必须通过环境变量 PREPAY_PSEUDONYM_KEY 设置住院结算编号的摘要密钥")
+    path = INSTANCE / "pseudonym_key"
+    if not path.exists():
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it meanwhile
+            return path.read_text().strip().encode()
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
 def trusted_proxies() -> int:
     """``PREPAY_TRUSTED_PROXIES``: how many reverse proxies stand in front of the app (default 0). Only
     then are the client's address and scheme read from their ``X-Forwarded-For`` / ``-Proto`` headers:
@@ -70,7 +95,10 @@ UPLOAD_BYTES_MAX = 64 * 1024 * 1024  # a month's settlement of 100,000 instituti
 
 
 def web_settings() -> dict:
-    """Flask settings of the screens: secure cookies and the idle timeout."""
+    """Flask settings of the screens: secure cookies and the idle timeout (and, in production, the pseudonym
+    key checked at start, as the secret key is)."""
+    if production():
+        pseudonym_key()
     return {
         "SECRET_KEY": secret_key(),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -181,6 +181,7 @@ def sign_many(region_code, year, codes, everyone, search, registration_ref, cove
     if (registration_ref is None) != (covered is None):
         fail("--covered: 登记信用担保须同时给出 --guarantee 与 --covered")
     security = (SecurityKind.CREDIT_GUARANTEE, registration_ref) if registration_ref else None
+    run_service(lambda: access.check_region(app_sessions(), user, region_code))  # before anything of it is read
     if everyone:
         states = ("listed",) if security else ("listed", "secured")
         codes = run_service(lambda: views.window_codes(app_sessions(), region_code, year, states, search))
@@ -301,8 +302,8 @@ def confirm_selected(batch_id, instruction_ids, everyone, bank_ref, paid_count, 
     if bool(instruction_ids) == everyone:
         fail("--instruction: 请列出拨付指令号，或用 --all 确认批次中待确认的全部指令（二者选一）")
     ids = list(instruction_ids)
+    run_service(lambda: access.check_batch(app_sessions(), user, batch_id))
     if everyone:
-        run_service(lambda: access.check_batch(app_sessions(), user, batch_id))
         ids = views.sendable_instruction_ids(app_sessions(), batch_id)
     done = run_service(lambda: payment_return.confirm_selected(app_sessions(), batch_id, ids, bank_ref,
                                                                business_date(day), user, DEPOSIT_ACCOUNTS[paid_from],

@@ -7,6 +7,7 @@ institution and writes. Nothing here touches a database.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Any, Callable
@@ -207,6 +208,17 @@ def _id(value: Any) -> str:
     return raw
 
 
+ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9])|(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+
+
+def _free_text(value: Any, max_length: int) -> str:
+    """Free text of a settlement (科别, codes): refused where it carries what looks like an ID or phone number."""
+    raw = text(value, max_length)
+    if ID_NUMBER.search(raw):
+        raise CellError("疑似身份证号或手机号：患者身份信息不得导入")
+    return raw
+
+
 MONEY = partial(amount, negative=True)  # a refund's amounts are negative
 DISCHARGE_MONEY = (("医疗费总额", "total"), ("基金支付总额", "fund_paid"), ("个人负担总金额", "personal_burden"),
                    ("个人自付", "copay"), ("个人自费", "self_pay"), ("个人账户支出", "account_paid"),
@@ -220,15 +232,15 @@ DISCHARGES = ImportKind("discharges", "住院结算明细", Department.FUND_SETT
     CODE,
     Column("险种类型", "insurance_class", partial(choice, options=CLASS_CN), "310 职工 或 390 居民", ("310", "390")),
     Column("参保地医保区划", "insured_region", _area, "6 位区划代码；与本统筹地区不同的为异地就医"),
-    Column("医疗类别", "medical_category", partial(text, max_length=20), "如 21 普通住院", required=False),
+    Column("医疗类别", "medical_category", partial(_free_text, max_length=20), "如 21 普通住院", required=False),
     Column("入院日期", "admitted_on", date, "如 2025-01-03"),
     Column("出院日期", "discharged_on", date, "如 2025-01-10"),
     Column("结算时间", "settled_at", moment, "北京时间，如 2025-01-11 09:30:00"),
-    Column("出院科别", "department", partial(text, max_length=60), "", required=False),
-    Column("主要诊断编码", "diagnosis", partial(text, max_length=20), "ICD-10 医保版", required=False),
-    Column("主要手术编码", "procedure", partial(text, max_length=20), "ICD-9-CM-3 医保版", required=False),
-    Column("病组编码", "group_code", partial(text, max_length=30), "本地区 DRG 组或 DIP 病种编码（分组结果，不重新分组）"),
-    Column("分组版本", "group_version", partial(text, max_length=30), "如 CHS-DRG 2.0", required=False),
+    Column("出院科别", "department", partial(_free_text, max_length=60), "", required=False),
+    Column("主要诊断编码", "diagnosis", partial(_free_text, max_length=20), "ICD-10 医保版", required=False),
+    Column("主要手术编码", "procedure", partial(_free_text, max_length=20), "ICD-9-CM-3 医保版", required=False),
+    Column("病组编码", "group_code", partial(_free_text, max_length=30), "本地区 DRG 组或 DIP 病种编码（分组结果，不重新分组）"),
+    Column("分组版本", "group_version", partial(_free_text, max_length=30), "如 CHS-DRG 2.0", required=False),
     *(Column(header, field_, MONEY, "元，最多两位小数") for header, field_ in DISCHARGE_MONEY),
 ), key=("settlement_id",), forbidden=PERSONAL_IDENTITY, exportable=False)  # its ids are kept only as digests
 KINDS[DISCHARGES.name] = DISCHARGES

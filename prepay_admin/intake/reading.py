@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Generator, Iterator
 
@@ -38,17 +39,18 @@ class Parsed:
     errors: tuple[RowError, ...]
 
 
-def rows(stream: BinaryIO) -> Generator[list[Any], None, None]:
-    """Every row of the first sheet (or of the CSV), header included, as raw cells."""
+def rows(stream: BinaryIO, only_sheet: bool = False) -> Generator[list[Any], None, None]:
+    """Every row of the first sheet (or of the CSV), header included, as raw cells; ``only_sheet``: a workbook
+    with data on another sheet is refused (what the bureau must not hold could hide there)."""
     head = stream.read(len(XLSX_MAGIC))
     stream.seek(0)
     if head == XLSX_MAGIC:
-        yield from _xlsx_rows(stream)
+        yield from _xlsx_rows(stream, only_sheet)
     else:
         yield from _csv_rows(stream)
 
 
-def _xlsx_rows(stream: BinaryIO) -> Iterator[list[Any]]:
+def _xlsx_rows(stream: BinaryIO, only_sheet: bool = False) -> Iterator[list[Any]]:
     try:
         check_package(stream)  # issue 28: sizes, parts and DTDs checked before openpyxl inflates anything
     except PackageProblem as err:
@@ -58,6 +60,10 @@ def _xlsx_rows(stream: BinaryIO) -> Iterator[list[Any]]:
     except Exception:  # a damaged or disguised file: openpyxl raises many kinds
         raise FileProblem("无法读取该 Excel 文件（须为 .xlsx 格式）") from None
     try:
+        if only_sheet:
+            for sheet in book.worksheets[1:]:
+                if any(v is not None and str(v).strip() for row in sheet.iter_rows(values_only=True) for v in row):
+                    raise FileProblem(f"工作表“{sheet.title}”也有数据：只导入第一个工作表，请删除其他工作表后重新导出")
         for values in book.worksheets[0].iter_rows(values_only=True):
             yield list(values)
     finally:
@@ -92,6 +98,14 @@ def _csv_rows(stream: BinaryIO) -> Iterator[list[Any]]:
         text.detach()
 
 
+INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+
+
+def _plain(header: str) -> str:
+    """A header as it reads: NFKC (全角 to 半角), no whitespace nor invisible characters."""
+    return "".join(unicodedata.normalize("NFKC", header).translate(INVISIBLE).split())
+
+
 def header_map(kind: ImportKind, header: list[Any]) -> dict[int, int]:
     """Which cell holds which column: {column index in the kind: cell index in the file}."""
     names = [str(h).strip().lstrip("\ufeff") if h is not None else "" for h in header]
@@ -100,9 +114,13 @@ def header_map(kind: ImportKind, header: list[Any]) -> dict[int, int]:
         if name and name in seen:
             raise FileProblem(f"表头“{name}”重复出现")
         seen.setdefault(name, i)
-    identity = [name for name in seen if any(word in name for word in kind.forbidden)]
-    if identity:  # DEPOSIT.md: a patient's identity never enters the bureau's copy
-        raise FileProblem(f"文件含有患者身份信息的列（{'、'.join(identity)}），整个文件不予导入：请删除这些列后重新导出")
+    if kind.forbidden:  # DEPOSIT.md: a patient's identity never enters the bureau's copy: the template's columns only
+        known = {_plain(c.header) for c in kind.columns}
+        other = [name for name in names if name and _plain(name) not in known]
+        if other:
+            identity = [name for name in other if any(word in _plain(name) for word in kind.forbidden)]
+            raise FileProblem(f"文件含有{'患者身份信息的' if identity else '模板以外的'}列（{'、'.join(other[:10])}），整个文件不予导入："
+                              f"只导入“{kind.title}”模板中的列，请删除其他列后重新导出")
     missing = [c.header for c in kind.columns if c.header not in seen and c.required]
     if missing:
         raise FileProblem(f"缺少列：{'、'.join(missing)}（请使用“{kind.title}”导入模板的表头）")
@@ -111,7 +129,7 @@ def header_map(kind: ImportKind, header: list[Any]) -> dict[int, int]:
 
 def records(kind: ImportKind, stream: BinaryIO) -> Iterator[Parsed]:
     """Each data row of the file, read into a record or into its errors; blank rows are skipped."""
-    all_rows = rows(stream)
+    all_rows = rows(stream, only_sheet=bool(kind.forbidden))
     try:
         yield from _records(kind, all_rows)
     finally:  # refused half-way: the reader lets go of the file now, not when collected
@@ -125,9 +143,13 @@ def _records(kind: ImportKind, all_rows: Iterator[list[Any]]) -> Iterator[Parsed
     where = header_map(kind, header)
     readers = [(where[n], column.field, column.read, column.header, column.required)
                for n, column in enumerate(kind.columns)]
+    unnamed = [i for i, h in enumerate(header) if blank(h)] if kind.forbidden else []
     for number, values in enumerate(all_rows, start=2):
         if not values or (blank(values[0]) and all(blank(v) for v in values)):
             continue
+        if kind.forbidden and (any(i < len(values) and not blank(values[i]) for i in unnamed)
+                               or any(not blank(v) for v in values[len(header):])):
+            raise FileProblem(f"第 {number} 行有数据不在任何表头之下：只导入模板中的列，请删除无表头的列后重新导出")
         record: dict[str, Any] = {}
         errors = []
         width = len(values)

@@ -31,7 +31,7 @@ class Discharge(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
     institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"))
-    settlement_key: Mapped[str] = mapped_column(String(64))  # SHA-256 of the region and 结算ID
+    settlement_key: Mapped[str] = mapped_column(String(64))  # HMAC-SHA256 of the region and 结算ID (config.pseudonym_key)
     visit_key: Mapped[str] = mapped_column(String(64))  # of 就诊ID: the admission
     original_key: Mapped[str | None] = mapped_column(String(64))  # of 原结算ID, for a refund or re-settlement
     refund: Mapped[bool] = mapped_column(Boolean)  # 退费标志

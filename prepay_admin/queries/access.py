@@ -22,12 +22,13 @@ def check_region(sessions: sessionmaker, username: str, region_code: str) -> Non
         raise ServiceError(f"无权查看统筹地区 {region_code} 的数据", "region")
 
 
-def check_batch(sessions: sessionmaker, username: str, batch_id: int) -> None:
+def check_batch(sessions: sessionmaker, username: str, batch_id: int, region_code: str | None = None) -> None:
+    """The batch is the user's to see (and, with ``region_code``, of that region: a screen's URL names one)."""
     with sessions() as session:
         code = session.scalar(select(Region.code).join(Campaign, Campaign.region_id == Region.id)
                               .join(PaymentBatch, PaymentBatch.campaign_id == Campaign.id)
                               .where(PaymentBatch.id == batch_id))
-    if code is None or code not in granted_regions(sessions, username):
+    if code is None or code not in granted_regions(sessions, username) or region_code not in (None, code):
         # another region's batch is as if it did not exist: the answer names nothing of it (issue 30 review)
         raise NotFound(f"没有拨付批次 {batch_id}", "batch")
 

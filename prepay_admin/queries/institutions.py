@@ -104,19 +104,28 @@ def suggestions(sessions: sessionmaker, region_code: str, text: str, limit: int 
 
 
 def resolve_institution(sessions: sessionmaker, region_code: str, typed: str) -> str:
-    """The code of the institution staff typed by its code or by (part of) its name; a ``ServiceError``
-    naming the candidates when the name fits several, or none (screens only: files and the API take codes)."""
+    """The code of the institution staff typed: a code exactly (a mistyped one is never another institution's),
+    or a name, or part of one, that fits exactly one institution of the region; a ``ServiceError`` naming the
+    candidates when the name fits several, or none (screens only: files and the API take codes)."""
     typed = typed.strip()
-    found = suggestions(sessions, region_code, typed, 6)
-    exact = [code for code, name in found if typed in (code, name)]
-    if exact:
-        return exact[0]
-    if len(found) == 1:
-        return found[0][0]
+    if typed.isascii() and typed.replace(" ", "").isalnum():  # a code: said as the services say it
+        code = typed.replace(" ", "").upper()
+        with sessions() as session:
+            region = find_region(session, region_code)
+            if session.scalar(select(Institution.id).where(Institution.region_id == region.id,
+                                                           Institution.code == code)) is None:
+                raise ServiceError(f"没有定点医药机构 {code}", "institution")
+        return code
+    with sessions() as session:
+        region = find_region(session, region_code)
+        found = session.execute(select(Institution.code, Institution.name).where(
+            Institution.region_id == region.id, Institution.name.like(like(typed), escape="\\"))
+            .order_by(Institution.code).limit(6)).all()
+    exact = [code for code, name in found if name == typed]
+    if len(exact) == 1 or len(found) == 1:
+        return exact[0] if exact else found[0][0]
     if not found:
-        if typed.isascii() and typed.isalnum():  # a code: said as the services say it
-            raise ServiceError(f"没有定点医药机构 {typed}", "institution")
-        raise ServiceError(f"没有编码或名称含“{typed}”的机构", "institution")
+        raise ServiceError(f"没有名称含“{typed}”的机构", "institution")
     shown = "、".join(f"{code}（{name}）" for code, name in found[:5])
     raise ServiceError(f"“{typed}”对应多家机构：{shown}{'等' if len(found) > 5 else ''}，请选择或填写编码", "institution")
 

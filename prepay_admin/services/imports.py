@@ -12,6 +12,7 @@ security a determination was capped by cannot be corrected.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 import json
 import re
@@ -24,6 +25,7 @@ from typing import Any, BinaryIO, Callable
 from sqlalchemy import Column, Integer, MetaData, String, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..config import pseudonym_key
 from ..db import bulk_insert
 from ..intake.kinds import KINDS, ImportKind
 from ..intake.reading import FileProblem, RowError, records
@@ -227,7 +229,7 @@ def _run(session: Session, region: Region, kind: ImportKind, file_name: str, sha
         if not tally.error_count and not dry_run:
             writer.insert(new)
             for recorded, values, record in changed:
-                corrections.append(_correction(kind, recorded, values, _label(kind, record)))
+                corrections.append(_correction(kind, recorded, values, _label(kind, record, dict(recorded._mapping))))
                 session.execute(update(target.model).where(*_identity(target, recorded)).values(**values))
         progress(len(chunk))
     _duplicates(connection, staged, kind, tally)
@@ -256,8 +258,10 @@ def _staging_table() -> Table:
                  Column("row_key", String(300)), prefixes=["TEMPORARY"])
 
 
-def _label(kind: ImportKind, record: dict) -> str:
-    """A row's key as staff read it: 机构编码 / 年度 …"""
+def _label(kind: ImportKind, record: dict, values: dict | None = None) -> str:
+    """A row's key as staff read it: 机构编码 / 年度 … (a settlement by its pseudonym: its id is never kept)."""
+    if kind.name == "discharges" and values is not None:
+        return f"结算 {values['settlement_key'][:16]}"
     return " / ".join(str(kind.column(f).display(record[f])) for f in kind.key)
 
 
@@ -291,9 +295,11 @@ def _bind(session: Session, region: Region, kind: ImportKind, good, tally: _Tall
 
 
 def pseudonym(region_code: str, raw: str) -> str:
-    """A settlement's or visit's id as the bureau keeps it (DEPOSIT.md: never the id itself): SHA-256 of the
-    region and the id, the same for the same id in every file of the region."""
-    return hashlib.sha256(f"prepay-admin/{region_code}/{raw}".encode()).hexdigest()
+    """A settlement's or visit's id as the bureau keeps it (DEPOSIT.md: never the id itself): HMAC-SHA256 of
+    the region and the id under the installation's pseudonym key (``config.pseudonym_key``, kept outside the
+    database), the same for the same id in every file of the region; without the key, the ids cannot be
+    recovered by trying them."""
+    return hmac.new(pseudonym_key(), f"{region_code}/{raw}".encode(), hashlib.sha256).hexdigest()
 
 
 def discharge_row(region: Region, values: dict) -> dict:
@@ -347,7 +353,7 @@ def _classify(connection, region: Region, kind: ImportKind, target: Target, rows
             tally.unchanged += 1
             continue
         tally.changed += 1
-        label = _label(kind, record)
+        label = _label(kind, record, values)
         for f, after in differs.items():
             if len(tally.changes) < CHANGES_LISTED:
                 tally.changes.append(ChangeLine(row_no, label, _header(kind, f), _shown(getattr(recorded, f)),

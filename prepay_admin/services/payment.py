@@ -124,6 +124,11 @@ def confirm(sessions: sessionmaker, instruction_id: int, bank_ref: str, paid_on:
     found: dict[str, PaymentInstruction] = {}
 
     def find(session: Session) -> Campaign:
+        # the batch first, then the instruction: the order the bulk confirmations lock in (a single and a bulk
+        # confirmation of the same instruction each waited for the other)
+        batch_id = session.scalar(select(PaymentInstruction.batch_id).where(PaymentInstruction.id == instruction_id))
+        if batch_id is not None:
+            session.execute(select(PaymentBatch.id).where(PaymentBatch.id == batch_id).with_for_update())
         found["instruction"] = _locked_instruction(session, instruction_id)
         batch = session.get(PaymentBatch, found["instruction"].batch_id)
         return session.get(Campaign, batch.campaign_id)

@@ -305,7 +305,7 @@ def register_and_sign(sessions: sessionmaker, region_code: str, year: int, codes
     with campaign_step(sessions, user, region_code, year, Department.FUND_SETTLEMENT) as step:
         _within_window(step, on)
         found = _selection(step, wanted)
-        problems = [(f"机构 {code}", f"不在 {year} 年度核定结果中") for code in wanted if code not in found]
+        problems = [(f"机构 {code[:20]}", f"不在 {year} 年度核定结果中") for code in wanted if code not in found]
         running = _running_agreements(step, [inst.id for _, inst in found.values()])
         values: dict[str, Decimal] = {}
         if security is not None:
@@ -326,10 +326,19 @@ def register_and_sign(sessions: sessionmaker, region_code: str, year: int, codes
                 problems.append(("担保总额", f"所选 {len(values)} 家机构核定预付金额合计 {fmt_yuan_cn(total)} 元，"
                                             f"超过担保函载明的 {fmt_yuan_cn(letter)} 元（13§）"))
         if problems:
-            raise Refused(problems, "institution", "所选机构")
+            raise Refused(_capped_list(problems), "institution", "所选机构", len(problems))
         finals = _register_many(step, found, values, security, on, running) if security is not None else None
         signed, agreements = _sign_many(step, found, on, running, finals) if sign else ((), 0)
         return WindowDone(tuple(finals or ()), signed, agreements)
+
+
+PROBLEMS_LISTED = 200  # a refused selection names this many institutions, and counts them all
+
+
+def _capped_list(problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    if len(problems) <= PROBLEMS_LISTED:
+        return problems
+    return [*problems[:PROBLEMS_LISTED], ("所选机构", f"另有 {len(problems) - PROBLEMS_LISTED:,} 家不符合条件，未逐一列出")]
 
 
 def _selection(step: Step, codes: list[str]) -> dict[str, tuple[Determination, Institution]]:
@@ -400,7 +409,7 @@ def _sign_many(step: Step, found: dict, on: dt.date, running: dict[int, int],
     problems = [(f"机构 {code}", refusal) for code, (det, _) in found.items()
                 if (refusal := _sign_refusal(step, det, finals.get(code) if finals else None))]
     if problems:
-        raise Refused(problems, "institution", "所选机构")
+        raise Refused(_capped_list(problems), "institution", "所选机构", len(problems))
     session, codes = step.session, list(found)
     new = [code for code in codes if found[code][1].id not in running]
     agreement_of: dict[int, int] = {}

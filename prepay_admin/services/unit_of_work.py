@@ -262,9 +262,11 @@ def campaign_step_of(sessions: sessionmaker, user: str,
 
 
 def _is_lock_timeout(err: OperationalError) -> bool:
+    """A lock waited for too long, or two steps each waiting for the other (PostgreSQL chose this one to
+    stop: a deadlock, 40P01, or a serialization failure, 40001): nothing was written, a retry is safe."""
     text_ = str(err.orig).lower()
     return "database is locked" in text_ or "lock timeout" in text_ or "lock_timeout" in text_ \
-        or getattr(err.orig, "sqlstate", None) == "55P03"
+        or getattr(err.orig, "sqlstate", None) in ("55P03", "40P01", "40001")
 
 
 @contextmanager

@@ -340,7 +340,7 @@ def window_bulk(region_code: str, year: int):
         states = (DeterminationState.LISTED,) if security else (DeterminationState.LISTED, DeterminationState.SECURED)
         codes = window_codes(extensions.sessions(), region_code, year, states, text_arg("q"))
     else:
-        codes = request.form.getlist("code")
+        codes = [c[:20] for c in request.form.getlist("code")[:signing.BULK_MAX + 1]]
     ref = (form.registration_ref.data or "").strip()
     return _run(lambda: signing.register_and_sign(extensions.sessions(), region_code, year, codes, day, username(),
                                                   security=(SecurityKind.CREDIT_GUARANTEE, ref) if security else None,
@@ -391,8 +391,8 @@ def confirm_selected(region_code: str, year: int, batch_id: int):
         form.paid_count.errors.append("须为 1 至 200,000 的整数")
     if count is None or total is None:
         return _page(region_code, year, 400, **{key: form})
+    _batch_of_the_region(region_code, batch_id)
     if form.scope.data == "all":
-        carry_out(lambda: check_batch(extensions.sessions(), username(), batch_id))
         ids = sendable_instruction_ids(extensions.sessions(), batch_id, text_arg("q"))
     else:
         ids = [n for n in (parse_count(v, 1, 2**62) for v in request.form.getlist("instruction")) if n is not None]
@@ -404,6 +404,11 @@ def confirm_selected(region_code: str, year: int, batch_id: int):
     flash(f"批次 {batch_id} 已确认到账并记账 {done.confirmed} 笔，合计 {done.amount:,.2f} 元（流水号记为“代发批次流水号-指令号”）"
           + (f"；{done.replayed} 笔此前已确认，未重复记账" if done.replayed else "") + "。")
     return redirect(url_for("cycle.show", region_code=region_code, year=year))
+
+
+def _batch_of_the_region(region_code: str, batch_id: int) -> None:
+    """Another region's batch, or one of another year's page, is as if it did not exist (404)."""
+    carry_out(lambda: check_batch(extensions.sessions(), username(), batch_id, region_code))
 
 
 @bp.get("/batches/<id:batch_id>/payment-sheet.xlsx")

@@ -259,10 +259,17 @@ def test_15_1_an_institution_is_picked_by_code_or_name_and_an_ambiguous_name_lis
     ambiguous = post(client, "/apply", institution="医院", **APPLY)
     assert ambiguous.status_code == 400 and "对应多家机构" in ambiguous.get_data(as_text=True)
     unknown = post(client, "/apply", institution="不存在的医院", **APPLY)
-    assert unknown.status_code == 400 and "没有编码或名称含“不存在的医院”的机构" in unknown.get_data(as_text=True)
-    assert post(client, "/apply", institution=name, **APPLY).status_code == 302  # the whole name fits one
+    assert unknown.status_code == 400 and "没有名称含“不存在的医院”的机构" in unknown.get_data(as_text=True)
+    mistyped = post(client, "/apply", institution=code[:-2] + code[-1], **APPLY)  # one digit left out
+    assert mistyped.status_code == 400 and f"没有定点医药机构 {code[:-2] + code[-1]}" in mistyped.get_data(as_text=True)
+    assert post(client, "/apply", institution=code.lower(), **APPLY).status_code == 302  # a code is a code, any case
+    assert post(client, "/apply", institution=code, **APPLY).status_code == 400  # applied once already
     with region() as s:
-        assert s.scalar(select(func.count()).select_from(Application)) == 1
+        other_code, other_name = s.execute(select(Institution.code, Institution.name).order_by(Institution.code)
+                                           .offset(1)).first()
+    assert post(client, "/apply", institution=other_name, **APPLY).status_code == 302  # the whole name fits one
+    with region() as s:
+        assert s.scalar(select(func.count()).select_from(Application)) == 2
 
 
 def test_30_the_pickers_background_fetch_never_writes_the_session_back(client, region):

@@ -275,3 +275,40 @@ def test_gz12_findings_on_screen_from_the_terminal_and_through_the_api(region, a
     again = client.post(f"/api/v1/regions/{REGION}/deposit-references/2026/checks", json={"on": "2026-02-02"},
                         headers={"Authorization": f"Bearer {token_for(app, 'jiesuan1')}", "Idempotency-Key": "c1"})
     assert again.status_code == 200 and again.json["found"] == 1 and again.json["new"] == 0
+
+
+@pytest.mark.parametrize("header", ["姓 名", "姓\u3000名", "姓\u200b名", "psn_name", "PSN_NO", "certno", "家庭地址", "社会保障卡号",
+                                    "病案号", "出生日期", ""])
+def test_only_the_templates_columns_are_taken_so_no_identity_slips_in_under_another_name(region, header):
+    with pytest.raises(ServiceError) as err:
+        imported(region, csv(row() + ",张三", header=HEADER + f",{header}"))
+    assert err.value.field == "file" and "不予导入" in err.value.message or "无表头" in err.value.message
+
+
+def test_free_text_that_looks_like_an_id_or_phone_number_is_refused(region):
+    report = imported(region, csv(row().replace("心内科", "心内科320602199001011234")))
+    assert report.error_count == 1 and report.errors[0].column == "出院科别" and "疑似身份证号" in report.errors[0].message
+
+
+def test_a_workbook_with_data_on_a_second_sheet_is_refused_whole(region):
+    from openpyxl import Workbook
+    book = Workbook()
+    book.active.append(HEADER.split(","))
+    book.active.append(row().split(","))
+    book.create_sheet("人员").append(["张三", "320602199001011234"])
+    out = io.BytesIO()
+    book.save(out)
+    with pytest.raises(ServiceError) as err:
+        import_file(region, "jiesuan1", REGION, "discharges", "x.xlsx", io.BytesIO(out.getvalue()))
+    assert "工作表“人员”也有数据" in err.value.message
+
+
+def test_a_correction_records_the_settlement_by_its_pseudonym_never_its_id(region):
+    from prepay_admin.models import DataCorrection
+
+    imported(region, csv(row(sid="RAWSETTLE777")))
+    imported(region, csv(row(sid="RAWSETTLE777", department="外科") if False else row(sid="RAWSETTLE777").replace(
+        "心内科", "外科")), correct=True, reason="科别更正")
+    with region() as s:
+        keys = s.scalars(select(DataCorrection.record_key)).all()
+    assert keys and all("RAWSETTLE777" not in k for k in keys)

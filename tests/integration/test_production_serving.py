@@ -34,7 +34,7 @@ def _free_port() -> int:
 def test_gunicorn_workers_serve_signed_in_screens_in_production_mode(sessions, database_url):
     load_demo(sessions, institutions=3, seed=1, year=2026, play=False)
     port = _free_port()
-    env = {**os.environ, "PREPAY_ENV": "production", "SECRET_KEY": "k" * 40, "DATABASE_URL": database_url}
+    env = {**os.environ, "PREPAY_ENV": "production", "SECRET_KEY": "k" * 40, "PREPAY_PSEUDONYM_KEY": "p" * 40, "DATABASE_URL": database_url}
     server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--workers", "3", "--bind",
                                f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -64,7 +64,7 @@ def test_gunicorn_workers_serve_signed_in_screens_in_production_mode(sessions, d
 
 def _serve(database_url: str, workers: int) -> tuple[subprocess.Popen, str]:
     port = _free_port()
-    env = {**os.environ, "PREPAY_ENV": "production", "SECRET_KEY": "k" * 40, "DATABASE_URL": database_url}
+    env = {**os.environ, "PREPAY_ENV": "production", "SECRET_KEY": "k" * 40, "PREPAY_PSEUDONYM_KEY": "p" * 40, "DATABASE_URL": database_url}
     server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--workers", str(workers), "--bind",
                                f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
