@@ -158,6 +158,6 @@ def deposit_reference_xlsx(region_name: str, year: int, page: ReferencePage) -> 
          "P75", "上年均值", "异地例数", "标注"],
         [[c.institution_code, c.institution_name, c.group_code, c.class_cn, c.cases, c.mean_cost, c.mean_fund,
           c.mean_copay, c.mean_self_pay, c.reference, c.median, c.p75, c.last_year_reference, c.out_of_region_cases,
-          "样本不足" if c.small else ("推算" if c.proxy else "")] for c in page.cells],
+          "、".join(m for m, on in (("样本不足", c.small), ("推算", c.proxy)) if on)] for c in page.cells],
         [14, 30, 10, 10, 7, 14, 14, 14, 14, 14, 14, 14, 14, 8, 10],
     )

@@ -73,7 +73,7 @@ def reference(region_code: str, year: int, institution: str | None, group: str |
                f"{r.window_from} 至 {r.window_to}；输入摘要 {r.inputs_sha256[:16]}…）")
     rows = [(str(c.id), c.institution_code, c.group_code, c.class_cn, str(c.cases), fmt_money(c.mean_cost),
              fmt_money(c.reference), fmt_money(c.median), fmt_money(c.p75),
-             "样本不足" if c.small else ("推算" if c.proxy else "")) for c in page.cells]
+             "、".join(m for m, on in (("样本不足", c.small), ("推算", c.proxy)) if on)) for c in page.cells]
     click.echo(render(("编号", "机构", "病组", "类别", "例数", "次均费用", "参考额度", "中位数", "P75", "标注"), rows,
                       right=(4, 5, 6, 7, 8)))
     if page.next_after is not None:

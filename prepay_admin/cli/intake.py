@@ -15,7 +15,7 @@ from ..policy.facts import Fund
 from ..queries import access
 from ..queries.intake import exported, import_history
 from ..services.imports import ImportReport, import_file
-from ..services.regions import create_region, set_account
+from ..services.regions import create_region, set_account, set_deposit_profile
 from ..tables import render
 from ..validation import parse_month
 from .common import CODE, PERIOD, TEXT, TextType, acting_user, app_sessions, fail, operator, run_service, write_file
@@ -133,6 +133,15 @@ def region() -> None:
 def create(code: str, name: str, profile: str) -> None:
     run_service(lambda: create_region(app_sessions(), code, name, profile, clock.today().year, operator()))
     click.echo(f"已创建统筹地区 {code} {name}（{profile}）。请用 prepay-admin users grant-region 授予人员。")
+
+
+@region.command("deposit-profile", help="设定统筹地区的住院预交金参数方案（prepay-admin deposit profiles；运维命令）")
+@click.option("--code", required=True, type=CODE, help="统筹地区编码")
+@click.option("--profile", required=True, type=TextType(40), help="预交金参数方案，如 guizhou-2025")
+@with_appcontext
+def deposit_profile(code: str, profile: str) -> None:
+    title = run_service(lambda: set_deposit_profile(app_sessions(), code, profile, operator()))
+    click.echo(f"统筹地区 {code} 的住院预交金参数方案已设为 {profile}（{title}）；此后的测算与检查按此方案。")
 
 
 @region.command("set-account", help="登记经办机构某基金的支出户（收回通知中告知机构交回预付金的账户；运维命令）")

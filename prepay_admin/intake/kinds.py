@@ -317,6 +317,9 @@ def _discharge_problems(record: dict[str, Any]) -> list[tuple[str, str]]:
         problems.append(("个人负担总金额", "须等于 个人自付 + 个人自费"))
     if refund and not record.get("original_id"):
         problems.append(("原结算ID", "退费记录须填写所冲销的原结算ID"))
+    if refund and any(record[f] > 0 for _, f in DISCHARGE_MONEY):
+        header = next(h for h, f in DISCHARGE_MONEY if record[f] > 0)
+        problems.append((header, "退费记录的金额须为负数或零"))
     if not refund and any(record[f] < 0 for _, f in DISCHARGE_MONEY):
         header = next(h for h, f in DISCHARGE_MONEY if record[f] < 0)
         problems.append((header, "金额为负数的须为退费记录（退费标志填“是”）"))

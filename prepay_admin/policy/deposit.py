@@ -171,7 +171,7 @@ def common_groups(groups: Iterable[tuple[str, Decimal, int]], share: Decimal) ->
     by_cost = sorted(rows, key=lambda r: (-r[1], r[0]))
     by_n = sorted(rows, key=lambda r: (-r[2], r[0]))
     cost_share, n_share = _cumulative(by_cost, 1, total_cost), _cumulative(by_n, 2, Decimal(total_n))
-    common_cost, common_n = _crossing(by_cost, cost_share, share), _crossing(by_n, n_share, share)
+    common_cost, common_n = _crossing(by_cost, 1, total_cost, share), _crossing(by_n, 2, Decimal(total_n), share)
     return tuple(GroupShare(g, c, n, cost_share[g], n_share[g], g in common_cost, g in common_n)
                  for g, c, n in by_cost)
 
@@ -184,11 +184,14 @@ def _cumulative(ordered: list[tuple[str, Decimal, int]], at: int, total: Decimal
     return shares
 
 
-def _crossing(ordered: list[tuple[str, Decimal, int]], shares: dict[str, Decimal], share: Decimal) -> set[str]:
-    chosen = set()
+def _crossing(ordered: list[tuple[str, Decimal, int]], at: int, total: Decimal, share: Decimal) -> set[str]:
+    """The groups up to and including the one whose running total reaches ``share`` of ``total``, compared
+    exactly (the shares shown are rounded: 49.9995% is not yet half)."""
+    chosen, running = set(), Decimal(0)
     for row in ordered:
         chosen.add(row[0])
-        if shares[row[0]] >= share:
+        running += Decimal(row[at])
+        if running >= share * total:
             break
     return chosen
 

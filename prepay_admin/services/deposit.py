@@ -19,10 +19,10 @@ from decimal import Decimal
 from itertools import groupby
 from typing import Any, Iterator
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, type_coerce, update
 from sqlalchemy.orm import sessionmaker
 
-from ..db import money_sum
+from ..db import Money, money_sum
 from ..models import Department, DepositCell, DepositFinding, DepositRun, Discharge, PublishedDeposit
 from ..policy.deposit import (
     FINDING_PARAMETER,
@@ -106,23 +106,36 @@ def compute_reference(sessions: sessionmaker, region_code: str, year: int, user:
                        run.out_of_region, run.cells, tally["small"], run.inputs_sha256, previous)
 
 
+def _visits(region_id: int, since: dt.date):
+    """Every visit (就诊) of the region with rows discharged from ``since`` on: its settlements summed whatever
+    their dates (a mid-stay settlement before, a refund after), its last discharge, its group, class and 异地
+    (each the visit's: one admission is one group), as a subquery."""
+    return (select(Discharge.institution_id.label("institution_id"), func.max(Discharge.group_code).label("group_code"),
+                   func.max(Discharge.insurance_class).label("insurance_class"),
+                   func.max(case((Discharge.out_of_region, 1), else_=0)).label("out_of_region"),
+                   Discharge.visit_key.label("visit_key"), func.max(Discharge.discharged_on).label("discharged_on"),
+                   func.sum(Discharge.total).label("total"), func.sum(Discharge.fund_paid).label("fund_paid"),
+                   func.sum(Discharge.copay).label("copay"), func.sum(Discharge.self_pay).label("self_pay"),
+                   func.sum(Discharge.cash_paid).label("cash_paid"))
+            .where(Discharge.region_id == region_id, Discharge.discharged_on >= since)
+            .group_by(Discharge.institution_id, Discharge.visit_key).subquery())
+
+
 def _admissions(session, region_id: int, start: dt.date, end: dt.date, digest) -> Iterator[tuple]:
-    """Every admission of the window, ordered by hospital, group, class: (institution, group, class, 异地,
-    last discharge, cost, fund, copay, self-pay, cash), each added to ``digest`` as read."""
-    query = (select(Discharge.institution_id, Discharge.group_code, Discharge.insurance_class, Discharge.out_of_region,
-                    func.max(Discharge.discharged_on), money_sum(Discharge.total), money_sum(Discharge.fund_paid),
-                    money_sum(Discharge.copay), money_sum(Discharge.self_pay), money_sum(Discharge.cash_paid))
-             .where(Discharge.region_id == region_id, Discharge.discharged_on.between(start, end))
-             .group_by(Discharge.institution_id, Discharge.group_code, Discharge.insurance_class,
-                       Discharge.out_of_region, Discharge.visit_key)
-             .order_by(Discharge.institution_id, Discharge.group_code, Discharge.insurance_class,
-                       Discharge.visit_key)
+    """Every admission of the window — a visit whose last discharge falls in it, its settlements netted
+    (a mid-stay settlement the year before included; one still open at the window's end left for the next;
+    one wholly refunded is none) — ordered by hospital, group, class: (institution, group, class, 异地, last
+    discharge, cost, fund, copay, self-pay, cash), each added to ``digest`` as read."""
+    v = _visits(region_id, start - dt.timedelta(days=366))
+    money = [type_coerce(c, Money()) for c in (v.c.total, v.c.fund_paid, v.c.copay, v.c.self_pay, v.c.cash_paid)]
+    query = (select(v.c.institution_id, v.c.group_code, v.c.insurance_class, v.c.out_of_region, v.c.discharged_on,
+                    *money)
+             .where(v.c.discharged_on.between(start, end), v.c.total > Decimal("0.00"))
+             .order_by(v.c.institution_id, v.c.group_code, v.c.insurance_class, v.c.visit_key)
              .execution_options(yield_per=10_000))
     for row in session.execute(query):
-        if row[5] == 0:
-            continue  # wholly refunded: no admission
-        digest.update(("|".join(str(v) for v in row) + "\n").encode())
-        yield tuple(row)
+        digest.update(("|".join(str(v_) for v_ in row) + "\n").encode())
+        yield (row[0], row[1], row[2], bool(row[3]), row[4], *row[5:])
 
 
 def _cells(run_id: int, institution_id: int, group: str, rows: list[tuple], profile: DepositProfile, year: int,
@@ -254,17 +267,14 @@ def _cells_of(session, run_id: int, institutions: set[int]) -> dict[int, dict[tu
 
 
 def _last_year_groups(session, region_id: int, year: int, institutions: set[int]) -> dict[int, list[tuple]]:
-    """Rule 3: each hospital's groups of ``year`` with their inpatient cost and admissions (settlements netted)."""
-    admissions = (select(Discharge.institution_id, Discharge.group_code, Discharge.visit_key,
-                         func.sum(Discharge.total).label("cost"))
-                  .where(Discharge.region_id == region_id,
-                         Discharge.discharged_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31)))
-                  .group_by(Discharge.institution_id, Discharge.group_code, Discharge.visit_key).subquery())
+    """Rule 3: each hospital's groups of ``year`` with their inpatient cost and admissions (a visit counted
+    in the year of its last discharge, its settlements netted, as the reference counts them)."""
+    v = _visits(region_id, dt.date(year - 1, 1, 1))
     out: dict[int, list[tuple]] = {}
     for institution_id, group, cost, n in session.execute(
-            select(admissions.c.institution_id, admissions.c.group_code, money_sum(admissions.c.cost),
-                   func.count()).where(admissions.c.cost != Decimal("0.00"))
-            .group_by(admissions.c.institution_id, admissions.c.group_code)):
+            select(v.c.institution_id, v.c.group_code, money_sum(v.c.total), func.count())
+            .where(v.c.discharged_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31)), v.c.total > Decimal("0.00"))
+            .group_by(v.c.institution_id, v.c.group_code)):
         if institution_id in institutions:
             out.setdefault(institution_id, []).append((group, cost, n))
     return out

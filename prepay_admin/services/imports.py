@@ -294,6 +294,18 @@ def _bind(session: Session, region: Region, kind: ImportKind, good, tally: _Tall
     return out
 
 
+def insured_here(region_code: str, insured_region: str) -> bool:
+    """Whether a patient insured in ``insured_region`` (6-digit 医保区划) belongs to the pooling region: under
+    city-level pooling (320600) its counties (320681) are local, under provincial pooling (320000) all of it;
+    anything else is 异地 (DEPOSIT.md rule 1: counted apart)."""
+    code = region_code[:6]
+    if code.endswith("0000"):
+        return insured_region[:2] == code[:2]
+    if code.endswith("00"):
+        return insured_region[:4] == code[:4]
+    return insured_region == code
+
+
 def pseudonym(region_code: str, raw: str) -> str:
     """A settlement's or visit's id as the bureau keeps it (DEPOSIT.md: never the id itself): HMAC-SHA256 of
     the region and the id under the installation's pseudonym key (``config.pseudonym_key``, kept outside the
@@ -305,7 +317,7 @@ def pseudonym(region_code: str, raw: str) -> str:
 def discharge_row(region: Region, values: dict) -> dict:
     """A settlement's record as it is stored: its ids as pseudonyms, 异地 from the insured region."""
     out = dict(values, region_id=region.id, refund=bool(values.get("refund")),
-               out_of_region=values["insured_region"] != region.code,
+               out_of_region=not insured_here(region.code, values["insured_region"]),
                settlement_key=pseudonym(region.code, values.pop("settlement_id")),
                visit_key=pseudonym(region.code, values.pop("visit_id")))
     original = out.pop("original_id")

@@ -71,3 +71,22 @@ def set_account(sessions: sessionmaker, code: str, fund: Fund, account_name: str
         found.account_name, found.bank_name, found.account_no = account_name.strip(), bank_name.strip(), account_no
         session.add(AuditEvent(actor=by[:60], kind="operator",
                                detail=f"设置统筹地区 {code} {fund.value} 支出户：{bank_name} {account_no}"))
+
+
+def set_deposit_profile(sessions: sessionmaker, code: str, name: str, by: str) -> str:
+    """The deposit profile a region runs under (DEPOSIT.md: its province's, GZ, JL, XJ, or the national
+    defaults): an operator's command, recorded; the next reference run and check use it."""
+    from ..profiles.deposit import load_deposit_profile
+
+    try:
+        profile = load_deposit_profile(name)
+    except ProfileError as err:
+        raise ServiceError(err.problems[0][1], "profile") from None
+    with sessions.begin() as session:
+        region = session.scalar(select(Region).where(Region.code == code))
+        if region is None:
+            raise ServiceError(f"没有统筹地区 {code}", "code")
+        before, region.deposit_profile = region.deposit_profile, profile.name
+        session.add(AuditEvent(actor=by[:60], kind="operator",
+                               detail=f"统筹地区 {code} 的预交金参数方案：{before} → {profile.name}"))
+        return profile.title

@@ -312,3 +312,46 @@ def test_a_correction_records_the_settlement_by_its_pseudonym_never_its_id(regio
     with region() as s:
         keys = s.scalars(select(DataCorrection.record_key)).all()
     assert keys and all("RAWSETTLE777" not in k for k in keys)
+
+
+def test_gz12_an_admission_is_counted_whole_in_the_year_of_its_last_discharge(region):
+    """A stay settled mid-way in December and at discharge in January is one admission of January, with both
+    parts; one still open on 31 December of the window's last year waits for the next window."""
+    from prepay_admin.queries.deposit import reference_page
+    from prepay_admin.services.deposit import compute_reference
+
+    rows = [row(sid=f"N{n}", visit=f"VN{n}", admitted="2024-04-01", discharged="2024-04-08") for n in range(20)]
+    rows += [row(sid="A1", visit="VA", total="5000.00", fund="3500.00", burden="1500.00", copay="1000.00",
+                 self_pay="500.00", cash="1500.00", account="0.00", admitted="2022-12-01", discharged="2022-12-31"),
+             row(sid="A2", visit="VA", total="5000.00", fund="3500.00", burden="1500.00", copay="1000.00",
+                 self_pay="500.00", cash="1500.00", account="0.00", admitted="2022-12-01", discharged="2023-01-10"),
+             row(sid="B1", visit="VB", total="9000.00", fund="8000.00", burden="1000.00", copay="1000.00",
+                 self_pay="0.00", cash="1000.00", account="0.00", admitted="2025-12-01", discharged="2025-12-31"),
+             row(sid="B2", visit="VB", admitted="2025-12-01", discharged="2026-01-12")]
+    assert imported(region, csv(*rows)).error_count == 0
+    done = compute_reference(region, REGION, 2026, "jiesuan1")
+    assert done.admissions == 21  # the 20, and A whole; B is discharged in 2026
+    employee = next(c for c in reference_page(region, REGION, 2026).cells if c.insurance_class == "employee")
+    assert (employee.cases, employee.reference, employee.mean_cost) == (21, D("3000.00"), D("10000.00"))
+
+
+def test_gz18_a_guizhou_region_runs_under_its_profile_and_a_missing_common_group_is_a_breach(region, cli_runner):
+    from sqlalchemy import select as sa_select
+
+    from prepay_admin.models import DepositFinding
+    from prepay_admin.services.deposit import check_tables, compute_reference
+
+    unknown = cli_runner.invoke(args=["region", "deposit-profile", "--code", REGION, "--profile", "nowhere-2025"])
+    assert unknown.exit_code == 2 and "guizhou-2025" in unknown.output
+    done = cli_runner.invoke(args=["region", "deposit-profile", "--code", REGION, "--profile", "guizhou-2025"])
+    assert done.exit_code == 0 and "贵州省规范公立医疗机构预交金管理工作实施细则（试行）" in done.output
+    rows = [row(sid=f"G{n}", visit=f"VG{n}", admitted="2025-04-01", discharged="2025-04-08") for n in range(25)]
+    rows += [row(sid=f"K{n}", visit=f"VK{n}", group="ES39", total="2000.00", fund="1400.00", burden="600.00",
+                 copay="400.00", self_pay="200.00", cash="600.00", account="0.00") for n in range(5)]
+    assert imported(region, csv(*rows)).error_count == 0
+    compute_reference(region, REGION, 2026, "jiesuan1")
+    _published(region, "H32060000001,ES39,职工医保,500.00,,2026-01-01,")  # GB19, the costliest, left out
+    check_tables(region, REGION, 2026, dt.date(2026, 2, 1), "jiesuan1")
+    with region() as s:
+        missing = s.scalar(sa_select(DepositFinding).where(DepositFinding.kind == "common_missing"))
+    assert missing.group_code == "GB19" and missing.breach and missing.article == "GZ 18"

@@ -94,3 +94,16 @@ def test_gz12_a_deposit_at_the_reference_is_no_finding_one_fen_above_is():
     above = [Published("A", InsuranceClass.EMPLOYEE, D("3000.01"), dt.date(2026, 1, 1), None)]
     assert check_table(at, {("A", InsuranceClass.EMPLOYEE): cell}, (), NATIONAL) == ()
     assert len(check_table(above, {("A", InsuranceClass.EMPLOYEE): cell}, (), NATIONAL)) == 1
+
+
+def test_gz18_a_share_just_below_half_has_not_crossed_it_whatever_its_rounding():
+    shares = {g.group: g for g in common_groups([("A", D("49999.50"), 1), ("B", D("30000.50"), 1),
+                                                 ("C", D("20000.00"), 1)], D("0.5"))}
+    assert shares["A"].cumulative_cost_share == D("0.5000")  # as shown
+    assert {g for g, s in shares.items() if s.common_by_cost} == {"A", "B"}  # B is the group that crosses half
+
+
+def test_gz12_a_countys_patient_is_local_under_city_pooling_and_another_citys_is_not():
+    from prepay_admin.services.imports import insured_here
+    assert insured_here("320600", "320681") and insured_here("320600", "320600")
+    assert not insured_here("320600", "320100") and insured_here("320000", "320100")
