@@ -10,6 +10,7 @@ is valid on a day). Any of them moving evaluates again; nothing else can change 
 """
 from __future__ import annotations
 
+import gc
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -114,6 +115,10 @@ def whatif_page(sessions: sessionmaker, region_code: str, year: int, page: int, 
             cache.move_to_end(key)
     if found is None:
         found = _whatif(evaluate_region(sessions, region_code, year))
+        # a province's what-if is millions of objects that live as long as the version: left to the cyclic
+        # collector, each full collection walks them all (half a second per page at 100,000 institutions).
+        # Frozen, they are skipped; reference counting still frees them when the version is dropped.
+        gc.freeze()
         with _lock:
             for old in [k for k in cache if k[:2] == key[:2]]:  # the region's year at an older version
                 del cache[old]
