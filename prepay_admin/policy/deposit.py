@@ -214,6 +214,8 @@ class FindingKind(StrEnum):
 FINDING_CN = {FindingKind.ABOVE_REFERENCE: "预交金额度高于同病种同类别个人平均负担",
               FindingKind.ABOVE_FROZEN: "预交金额度高于本细则实施前的标准",
               FindingKind.COMMON_MISSING: "常见病种未公示预交金额度"}
+FINDING_STATUS_CN = {"new": "新发", "notified": "已通知", "rectified": "已整改", "cleared": "已核销"}
+OPEN = ("new", "notified")  # a finding not yet rectified nor cleared
 FINDING_PARAMETER = {FindingKind.ABOVE_REFERENCE: "tolerance", FindingKind.ABOVE_FROZEN: "freeze_from",
                      FindingKind.COMMON_MISSING: "missing_common_is_breach"}
 

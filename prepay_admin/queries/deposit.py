@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from ..models import DepositCell, DepositFinding, DepositRun, Institution
-from ..policy.deposit import CLASS_CN, InsuranceClass, change
+from ..policy.deposit import CLASS_CN, FINDING_CN, FINDING_STATUS_CN, OPEN, FindingKind, InsuranceClass, change
+from ..services.deposit import current_run
 from ..services.errors import NotFound
 from ..services.unit_of_work import find_region
 
@@ -60,11 +61,6 @@ class ReferencePage:
     run: RunLine
     cells: tuple[CellLine, ...]
     next_after: int | None  # the keyset of the next page (a cell id), None on the last
-
-
-def current_run(session: Session, region_id: int, year: int) -> DepositRun | None:
-    return session.scalar(select(DepositRun).where(DepositRun.region_id == region_id, DepositRun.year == year,
-                                                   DepositRun.superseded_by.is_(None)))
 
 
 def reference_page(sessions: sessionmaker, region_code: str, year: int, *, institution: str | None = None,
@@ -126,9 +122,6 @@ class FindingLine:
 def findings(sessions: sessionmaker, region_code: str, *, status: str | None = None, after: int = 0,
              size: int = 50) -> tuple[FindingLine, ...]:
     """The region's findings (open ones when ``status`` is None), by id after ``after``."""
-    from ..policy.deposit import FINDING_CN, FindingKind
-    from ..services.deposit import FINDING_STATUS_CN, OPEN
-
     with sessions() as session:
         region = find_region(session, region_code)
         where = [DepositFinding.region_id == region.id, DepositFinding.id > after,

@@ -20,12 +20,13 @@ from itertools import groupby
 from typing import Any, Iterator
 
 from sqlalchemy import case, func, insert, select, type_coerce, update
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from ..db import Money, money_sum
 from ..models import Department, DepositCell, DepositFinding, DepositRun, Discharge, PublishedDeposit
 from ..policy.deposit import (
     FINDING_PARAMETER,
+    OPEN,
     Admission,
     CellFigures,
     DepositProfile,
@@ -56,6 +57,12 @@ class RunDone:
     small: int
     inputs_sha256: str
     superseded: int | None  # the run it replaced
+
+
+def current_run(session: Session, region_id: int, year: int) -> DepositRun | None:
+    """The region's run of the year that no recomputation has superseded."""
+    return session.scalar(select(DepositRun).where(DepositRun.region_id == region_id, DepositRun.year == year,
+                                                   DepositRun.superseded_by.is_(None)))
 
 
 def window_of(profile: DepositProfile, year: int) -> tuple[dt.date, dt.date]:
@@ -184,8 +191,6 @@ def _row(run_id: int, institution_id: int, group: str, cls: InsuranceClass, figu
                 small=figures.small, proxy=proxy, out_of_region_cases=away)
 
 
-FINDING_STATUS_CN = {"new": "新发", "notified": "已通知", "rectified": "已整改", "cleared": "已核销"}
-OPEN = ("new", "notified")
 
 
 @dataclass(frozen=True)
@@ -202,8 +207,6 @@ def check_tables(sessions: sessionmaker, region_code: str, year: int, on: dt.dat
     """Rules 1, 3, 4 over every published table in force on ``on``, against the year's current reference and
     last year's common groups (``policy.deposit.check_table``). A finding open before and found again is
     the same finding (last seen today); one no longer found is 已整改; nothing is refused automatically."""
-    from ..queries.deposit import current_run
-
     with staff_step(sessions, user, Department.FUND_SETTLEMENT) as step:
         region = find_region(step.session, region_code)
         step.enter(region)
