@@ -13,13 +13,25 @@ PostgreSQL after ``ANALYZE``: right after a bulk step the planner still has the 
 empty table, which autovacuum refreshes within a minute.
 
     .venv/bin/python -m benchmarks.cycle [--sizes 1000,20000,100000] [--database sqlite|postgresql]
+    .venv/bin/python -m benchmarks.cycle --played URL[,URL]   # the screens of regions played before
 """
 from __future__ import annotations
 
 import sys
 import time
 
-from .harness import Commits, Figure, command, high_water, insert_floor, on_each_database, p95, timed, written_rows
+from .harness import (
+    Commits,
+    Figure,
+    command,
+    high_water,
+    insert_floor,
+    on_each_database,
+    p95,
+    print_table,
+    timed,
+    written_rows,
+)
 
 GOAL_RATIO = 10.0  # within 10× the same-commits floor
 GOAL_LINEARITY = 1.15  # per-institution cost at each size within 1.15× the smallest size's
@@ -101,7 +113,36 @@ def figures(database: str, runs: list[dict]) -> list[Figure]:
     return found
 
 
+def played(urls: list[str]) -> list[Figure]:
+    """The screens alone, on regions played before (``--played URL[,URL]``: a database with the demo region
+    320600 played through its year, as ``measure`` leaves it): the screens' figures without the hour it takes
+    to load and play a province again."""
+    from sqlalchemy import func, select
+
+    from prepay_admin.app import create_app
+    from prepay_admin.models import Institution
+
+    found = []
+    for url in urls:
+        database = "postgresql" if url.startswith("postgresql") else "sqlite"
+        app = create_app({"DATABASE_URL": url, "WTF_CSRF_ENABLED": False})
+        sessions, engine = app.extensions["prepay_sessions"], app.extensions["prepay_engine"]
+        with sessions() as session:
+            n = session.scalar(select(func.count()).select_from(Institution))
+        if database == "postgresql":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("VACUUM ANALYZE")  # as autovacuum leaves a played year
+        for name, (path, goal, api) in SCREENS.items():
+            found.append(Figure(f"{name} p95", database, f"{n:,} institutions", screen_p95(app, path, api),
+                                f"goal {goal * 1000:.0f} ms", goal, 1.0))
+        engine.dispose()
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["--played"] and len(args) == 2:
+        return 0 if print_table(played(args[1].split(","))) else 1
     return command(__doc__, "sizes", "1000,20000,100000", collect, argv)
 
 
