@@ -91,8 +91,8 @@ def load_demo(
         loaded, payouts = load_demo_region(sessions, region_code, region_name, profile, year, years, seed,
                                        institutions, progress)
     created = existing is None
-    if discharges and created:  # DEPOSIT.md item 9: three years of inpatient settlements of its hospitals
-        step("载入三个年度的住院结算明细")
+    if discharges:  # DEPOSIT.md item 9: three years of inpatient settlements of its hospitals (a rerun after a
+        step("载入三个年度的住院结算明细")  # kill loads them if the one transaction that loads them did not end)
         load_discharges(sessions, region_code, seed, institutions, year)
     if play and years == 2:
         play_two_years(sessions, region_code, year, seed, step, check)
@@ -169,6 +169,8 @@ def load_discharges(sessions: sessionmaker, region_code: str, seed: int, institu
     store them (``imports.discharge_row``), in one transaction."""
     with collector_paused(), sessions.begin() as session:
         region = session.scalar(select(Region).where(Region.code == region_code))
+        if session.scalar(select(Discharge.id).where(Discharge.region_id == region.id).limit(1)) is not None:
+            return 0  # loaded before (all or nothing: one transaction)
         ids = dict(session.execute(select(Institution.code, Institution.id).where(Institution.region_id == region.id))
                    .all())
         records = plan_discharges(seed, plan_region(seed, institutions, year, region_code[:4]), year, region_code)
