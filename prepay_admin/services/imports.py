@@ -213,6 +213,9 @@ def _run(session: Session, region: Region, kind: ImportKind, file_name: str, sha
     staged = _staging_table()
     connection = session.connection()
     staged.create(connection)
+    originals = _originals_table()
+    if kind.name == "discharges":
+        originals.create(connection)
     writer = _Writer(connection, target.model.__table__)
     corrections: list[dict[str, Any]] = []
     parsed = records(kind, stream)
@@ -224,7 +227,12 @@ def _run(session: Session, region: Region, kind: ImportKind, file_name: str, sha
         good = [p for p in chunk if p.record is not None]
         rows = _bind(session, region, kind, good, tally)
         if rows:
-            bulk_insert(connection, staged, ("row_no", "row_key"), [(n, _key_text(target, r)) for n, r, _ in rows])
+            bulk_insert(connection, staged, ("row_no", "row_key", "row_group"),
+                        [(n, _key_text(target, r), r.get("visit_key")) for n, r, _ in rows])
+        if kind.name == "discharges":
+            linked = [(n, r["original_key"], r["visit_key"]) for n, r, _ in rows if r["original_key"]]
+            if linked:
+                bulk_insert(connection, originals, ("row_no", "original_key", "visit_key"), linked)
         new, changed = _classify(connection, region, kind, target, rows, tally, correct)
         if not tally.error_count and not dry_run:
             writer.insert(new)
@@ -233,6 +241,9 @@ def _run(session: Session, region: Region, kind: ImportKind, file_name: str, sha
                 session.execute(update(target.model).where(*_identity(target, recorded)).values(**values))
         progress(len(chunk))
     _duplicates(connection, staged, kind, tally)
+    if kind.name == "discharges":
+        _unlinked(connection, staged, originals, tally)
+        originals.drop(connection)
     staged.drop(connection)
     seen = session.scalar(select(func.count()).select_from(DataImport).where(
         DataImport.region_id == region.id, DataImport.file_sha256 == sha)) > 0
@@ -255,7 +266,26 @@ def _run(session: Session, region: Region, kind: ImportKind, file_name: str, sha
 def _staging_table() -> Table:
     """Each row's key, to find duplicates within the file with one query however large the file."""
     return Table(f"import_keys_{uuid.uuid4().hex[:12]}", MetaData(), Column("row_no", Integer),
-                 Column("row_key", String(300)), prefixes=["TEMPORARY"])
+                 Column("row_key", String(300)), Column("row_group", String(64)), prefixes=["TEMPORARY"])
+
+
+def _originals_table() -> Table:
+    """A refund's or re-settlement's 原结算ID (as its pseudonym) with its visit, to find in one query those
+    that name a settlement neither the file nor the region holds."""
+    return Table(f"import_originals_{uuid.uuid4().hex[:12]}", MetaData(), Column("row_no", Integer),
+                 Column("original_key", String(64)), Column("visit_key", String(64)), prefixes=["TEMPORARY"])
+
+
+def _unlinked(connection, staged: Table, originals: Table, tally: _Tally) -> None:
+    """DEPOSIT.md: a refund or re-settlement corrects a settlement of the same visit (就诊ID), in this file or
+    imported before; one that names another (or none the bureau holds) would net against nothing."""
+    in_file = select(staged.c.row_no).where(staged.c.row_key == originals.c.original_key,
+                                            staged.c.row_group == originals.c.visit_key).exists()
+    held = select(Discharge.id).where(Discharge.settlement_key == originals.c.original_key,
+                                      Discharge.visit_key == originals.c.visit_key).exists()
+    for (row_no,) in connection.execute(select(originals.c.row_no).where(~in_file, ~held)
+                                        .order_by(originals.c.row_no)):
+        tally.error(RowError(row_no, "原结算ID", "所冲销的原结算在本文件和已导入的住院结算中都找不到（须为同一就诊ID的结算）"))
 
 
 def _label(kind: ImportKind, record: dict, values: dict | None = None) -> str:

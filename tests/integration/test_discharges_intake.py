@@ -78,6 +78,22 @@ def test_the_fen_identities_and_refunds_are_checked_row_by_row(region):
     assert found == {(2, "医疗费总额"), (3, "个人负担总金额"), (4, "原结算ID"), (5, "医疗费总额")}
 
 
+REFUND = dict(refund="是", total="-1000.00", fund="-700.00", burden="-300.00", copay="-200.00", self_pay="-100.00",
+              account="0.00", cash="-300.00")
+
+
+def test_a_refund_must_correct_a_settlement_of_its_visit_held_or_in_the_same_file(region):
+    # the original later in the same file, and one imported before: both net against what they correct
+    assert imported(region, csv(row(sid="R1", original="S1", **REFUND), row())).error_count == 0
+    assert imported(region, csv(row(sid="R2", original="S1", **REFUND))).added == 1
+    # an original nobody holds, and one of another visit: refused whole, each by its row
+    report = imported(region, csv(row(sid="S9", visit="V9"), row(sid="R3", original="NOPE", **REFUND),
+                                  row(sid="R4", visit="V9", original="S1", **REFUND)))
+    assert not report.applied and {(e.row, e.column) for e in report.errors} == {(3, "原结算ID"), (4, "原结算ID")}
+    with region() as s:
+        assert s.scalar(select(func.count()).select_from(Discharge)) == 3
+
+
 def test_a_systematically_bad_file_is_reported_as_its_first_errors_and_counts_per_kind(region):
     rows = [row(sid=f"S{n}", code="H99999999999") for n in range(1500)]
     report = imported(region, csv(*rows))
