@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import create_engine, event, insert, select
+from sqlalchemy import String, create_engine, event, insert, select
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.functions import FunctionElement
 
 # the base and column types are the ledger's; the application's models share them
 from accounting.schema import (  # noqa: F401  (re-exported for the models and the bulk loads)
@@ -113,3 +115,21 @@ def insert_many(session: Session, model: type, rows: list[dict], key: str, *scop
     column = getattr(model, key)
     found = dict(session.execute(select(column, model.id).where(*scope)).all())
     return [found[row[key]] for row in rows]
+
+
+class year_month(FunctionElement[str]):
+    """A date column's month as ``YYYY-MM`` on both databases (SQLite keeps dates as ISO text)."""
+
+    type = String()
+    inherit_cache = True
+    name = "year_month"
+
+
+@compiles(year_month)
+def _year_month_sqlite(element: year_month, compiler: Any, **kw: Any) -> str:
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 7)"
+
+
+@compiles(year_month, "postgresql")
+def _year_month_postgresql(element: year_month, compiler: Any, **kw: Any) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"

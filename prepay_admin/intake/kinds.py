@@ -258,6 +258,25 @@ DEPOSIT_TABLES = ImportKind("deposit-tables", "住院预交金公示", Departmen
            required=False),
 ), key=("institution_code", "group_code", "insurance_class", "effective_on"))
 KINDS[DEPOSIT_TABLES.name] = DEPOSIT_TABLES
+# DEPOSIT.md rule 5(c), XJ 24: the groups' payment standards by year (DRG rate × weight, DIP point × score)
+INSURED_CLASS_CN = {"职工医保": InsuranceClass.EMPLOYEE, "居民医保": InsuranceClass.RESIDENT, "职工": InsuranceClass.EMPLOYEE,
+                    "居民": InsuranceClass.RESIDENT, "310": InsuranceClass.EMPLOYEE, "390": InsuranceClass.RESIDENT}
+def _positive(value: Any) -> Any:
+    number = amount(value)
+    if number <= 0:
+        raise CellError("须大于 0")
+    return number
+
+
+PAYMENT_STANDARDS = ImportKind("payment-standards", "病组支付标准", Department.FUND_SETTLEMENT, (
+    Column("病组编码", "group_code", partial(text, max_length=30), "与住院结算明细的病组编码一致"),
+    Column("参保类别", "insurance_class", partial(choice, options=INSURED_CLASS_CN), "职工医保或居民医保",
+           ("职工医保", "居民医保")),
+    Column("年度", "year", year, "该支付标准执行的年度，如 2026"),
+    Column("支付标准", "standard", _positive,
+           "元：DRG 费率 × 权重，或 DIP 点值 × 分值"),
+), key=("group_code", "insurance_class", "year"), by_institution=False)
+KINDS[PAYMENT_STANDARDS.name] = PAYMENT_STANDARDS
 
 
 # 15§(四): the bank's return of a batch's transfers (代发回单), in the layout of the instructions the finance

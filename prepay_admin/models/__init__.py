@@ -8,7 +8,7 @@ from .batch import BatchItem, PaymentBatch, PaymentInstruction, SignOff
 from .calendar import CalendarDay, CalendarYear
 from .campaign import Application, Campaign, Determination, DeterminationAdvance, FundGateRecord
 from .data_import import DataCorrection, DataImport, ImportUpload
-from .deposit import DepositCell, DepositFinding, DepositRun, Discharge, PublishedDeposit
+from .deposit import DepositCell, DepositFinding, DepositRun, Discharge, PaymentStandard, PublishedDeposit
 from .document import IssuedDocument, RegionTemplate
 from .institution import (
     AnnualClearing,
@@ -41,5 +41,5 @@ __all__ = [
     "Agreement", "AnnualClearing", "AnnualStanding", "DataCorrection", "DataImport", "ImportUpload", "Application", "Bar", "BatchItem", "CalendarDay", "CalendarYear", "Campaign", "ConditionLift",
     "DEPARTMENT_CN", "Department", "DepositCell", "DepositFinding", "DepositRun", "Determination", "Discharge", "DeterminationAdvance", "FundGateRecord", "FundPositionRecord", "HeldPayment",
     "Institution", "InstitutionCondition", "IssuedDocument", "JobRun", "MonthlyPayout", "Notice", "PaymentBatch", "PaymentInstruction",
-    "PolicyOverride", "PreSettlement", "PublishedDeposit", "PreSettlementSignOff", "Receivable", "RecoveryMovement", "RecoveryTrigger", "Region", "RegionAccount", "RegionTemplate", "SettlementLine", "SettlementRun", "SecurityPledge", "SignOff", "Staff", "StoredProfile", "Transition", "VerifiedHead", "YearEndRun",
+    "PaymentStandard", "PolicyOverride", "PreSettlement", "PublishedDeposit", "PreSettlementSignOff", "Receivable", "RecoveryMovement", "RecoveryTrigger", "Region", "RegionAccount", "RegionTemplate", "SettlementLine", "SettlementRun", "SecurityPledge", "SignOff", "Staff", "StoredProfile", "Transition", "VerifiedHead", "YearEndRun",
 ]

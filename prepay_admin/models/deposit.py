@@ -152,3 +152,25 @@ class DepositFinding(Base):
     status: Mapped[str] = mapped_column(String(20))
     found_on: Mapped[dt.date] = mapped_column(Date)
     last_seen_on: Mapped[dt.date] = mapped_column(Date)
+    # rule 5 (XJ 24): a recompute trigger's deadline, found_on + the profile's days (calendar days)
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    # the notice (整改提示函 / 重新测算提示函) that carried it to the hospital: 已通知 from then on
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("issued_document.id"))
+    cleared_note: Mapped[str | None] = mapped_column(String(200))  # 已核销: why, by whom
+
+
+class PaymentStandard(Base):
+    """A disease group's payment standard (病组支付标准: DRG rate × weight, or DIP point value × score) of a
+    year, imported; a change of more than the profile's share obliges the hospitals with cases in the group
+    to recompute their deposits (DEPOSIT.md rule 5(c), XJ 24)."""
+
+    __tablename__ = "payment_standard"
+    __table_args__ = (UniqueConstraint("region_id", "group_code", "insurance_class", "year"),
+                      CheckConstraint("standard > 0", name="standard_positive"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
+    group_code: Mapped[str] = mapped_column(String(30))
+    insurance_class: Mapped[InsuranceClass] = mapped_column(enum_type(InsuranceClass, "insurance_class"))
+    year: Mapped[int]
+    standard: Mapped[Decimal] = mapped_column(Money())

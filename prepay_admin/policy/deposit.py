@@ -209,15 +209,25 @@ class FindingKind(StrEnum):
     ABOVE_REFERENCE = "above_reference"  # rule 1: a published deposit above the mean personal burden
     ABOVE_FROZEN = "above_frozen"  # rule 4: above the hospital's standard before the rules
     COMMON_MISSING = "common_missing"  # rule 3: a common group missing from the published table
+    BELOW_DEPOSIT = "below_deposit"  # rule 5(a): actual burden below 80% of the deposit for 3 months
+    STANDARD_CHANGED = "standard_changed"  # rule 5(c): the group's payment standard moved by more than 10%
 
 
 FINDING_CN = {FindingKind.ABOVE_REFERENCE: "预交金额度高于同病种同类别个人平均负担",
               FindingKind.ABOVE_FROZEN: "预交金额度高于本细则实施前的标准",
-              FindingKind.COMMON_MISSING: "常见病种未公示预交金额度"}
+              FindingKind.COMMON_MISSING: "常见病种未公示预交金额度",
+              FindingKind.BELOW_DEPOSIT: "实际个人负担连续数月低于预交金额度（须重新测算）",
+              FindingKind.STANDARD_CHANGED: "病组支付标准变动较大（须重新测算）"}
 FINDING_STATUS_CN = {"new": "新发", "notified": "已通知", "rectified": "已整改", "cleared": "已核销"}
 OPEN = ("new", "notified")  # a finding not yet rectified nor cleared
 FINDING_PARAMETER = {FindingKind.ABOVE_REFERENCE: "tolerance", FindingKind.ABOVE_FROZEN: "freeze_from",
-                     FindingKind.COMMON_MISSING: "missing_common_is_breach"}
+                     FindingKind.COMMON_MISSING: "missing_common_is_breach", FindingKind.BELOW_DEPOSIT: "below_ratio",
+                     FindingKind.STANDARD_CHANGED: "standard_change"}
+# rule 5 (XJ 24): what obliges the hospital to recompute within the profile's days; found by the bureau
+# before the hospital notices, closed when the hospital publishes a recomputed line
+TRIGGERS = (FindingKind.BELOW_DEPOSIT, FindingKind.STANDARD_CHANGED)
+# what a rectification notice (整改提示函) carries, and a recompute notice (重新测算提示函)
+RECTIFY = (FindingKind.ABOVE_REFERENCE, FindingKind.ABOVE_FROZEN, FindingKind.COMMON_MISSING)
 
 
 @dataclass(frozen=True)
@@ -266,9 +276,110 @@ def check_table(published: Iterable[Published], reference: dict[tuple[str, Insur
                                  p.prior_standard, f"{p.group} {CLASS_CN[p.insurance_class]}：公示 {p.amount:,.2f} 元，"
                                  f"高于 {profile.freeze_from} 前的标准 {p.prior_standard:,.2f} 元"))
     shown = {p.group for p in lines}
-    for g in common:
-        if g.common and g.group not in shown:
-            why = "费用" if g.common_by_cost else "人次"
-            found.append(Finding(FindingKind.COMMON_MISSING, g.group, None, profile.missing_common_is_breach, None,
-                                 None, f"{g.group}：上年住院{why}前 {profile.common_share:.0%} 的常见病种，未公示预交金额度"))
+    groups = list(common)
+    by_cost = [g.group for g in groups if g.common_by_cost and g.group not in shown]
+    by_admissions = [g.group for g in groups if g.common_by_admissions and g.group not in shown]
+    if by_cost and by_admissions:  # a table covering either set complies (rule 3): else the nearer set's gaps
+        missing, why = (by_cost, "费用") if len(by_cost) <= len(by_admissions) else (by_admissions, "人次")
+        for group in missing:
+            found.append(Finding(FindingKind.COMMON_MISSING, group, None, profile.missing_common_is_breach, None,
+                                 None, f"{group}：上年住院{why}累计占比 {profile.common_share:.0%} 以内的常见病种，"
+                                 f"未公示预交金额度"))
+    return tuple(found)
+
+
+# -- rule 5: what obliges a hospital to recompute (XJ 24; GZ 13, JL 14's 较大变化 as a signal) -------------
+
+@dataclass(frozen=True)
+class MonthActual:
+    """A hospital × group × class's admissions discharged in a month (local patients, settlements netted):
+    their count and their mean of the profile's measure."""
+
+    month: dt.date  # its first day
+    cases: int
+    mean: Decimal
+
+
+def next_month(month: dt.date) -> dt.date:
+    return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def below_streak(months: Iterable[MonthActual], deposit: Decimal, since: dt.date,
+                 profile: DepositProfile) -> tuple[MonthActual, ...]:
+    """Rule 5(a): the latest run of consecutive calendar months, each whole month under the deposit (from
+    ``since``, its effective date, on), each with at least ``month_min_cases`` admissions and a mean burden
+    *below* ``below_ratio`` × the deposit (80% exactly is not below), if it lasts ``below_months`` or more;
+    else (). A month without admissions, or with fewer, breaks the run."""
+    if deposit <= 0:
+        return ()
+    ceiling = profile.below_ratio * deposit
+    run: list[MonthActual] = []
+    best: tuple[MonthActual, ...] = ()
+    for m in sorted(months, key=lambda m: m.month):
+        if m.month < since:
+            continue
+        below = m.cases >= profile.month_min_cases and m.mean < ceiling
+        if below and run and next_month(run[-1].month) == m.month:
+            run.append(m)
+        elif below:
+            run = [m]
+        else:
+            run = []
+        if len(run) >= profile.below_months:
+            best = tuple(run)
+    return best
+
+
+def standard_moved(previous: Decimal, current: Decimal, profile: DepositProfile) -> bool:
+    """Rule 5(c): a payment standard changed by more than ``standard_change`` of the previous one (10% exactly
+    is not more); a group without a previous standard has not changed."""
+    return previous > 0 and abs(current - previous) > profile.standard_change * previous
+
+
+def share_change(previous: Decimal, current: Decimal) -> Decimal:
+    return ((current - previous) / previous).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class StandardChange:
+    """A group × class's payment standard of the year against the year before (rule 5(c))."""
+
+    group: str
+    insurance_class: InsuranceClass
+    previous: Decimal
+    current: Decimal
+    takes_effect: dt.date  # the first day of the year of the new standard
+
+
+def check_triggers(published: Iterable[Published], actual: dict[tuple[str, InsuranceClass], list[MonthActual]],
+                   changes: Iterable[StandardChange], cases: Iterable[tuple[str, InsuranceClass]],
+                   profile: DepositProfile) -> tuple[Finding, ...]:
+    """Rule 5 for one hospital: (a) each published line whose group's actual burden stayed below the
+    threshold for the months the profile names since it took effect; (c) each group and class the hospital
+    has admissions in (``cases``, published or not) whose payment standard moved by more than the profile's
+    share, unless a line of it took effect since the new standard did (recomputed already). Each is the
+    hospital's to recompute within ``recompute_days``; neither is a breach until that passes."""
+    found: list[Finding] = []
+    lines = {(p.group, p.insurance_class): p for p in published}
+    for key, p in sorted(lines.items()):
+        streak = below_streak(actual.get(key, ()), p.amount, p.effective_on, profile)
+        if streak:
+            found.append(Finding(FindingKind.BELOW_DEPOSIT, p.group, p.insurance_class, False, p.amount,
+                                 streak[-1].mean, f"{p.group} {CLASS_CN[p.insurance_class]}：{streak[0].month:%Y-%m} 至 "
+                                 f"{streak[-1].month:%Y-%m} 连续 {len(streak)} 个月实际次均个人负担低于预交金额度 "
+                                 f"{p.amount:,.2f} 元的 {profile.below_ratio:.0%}（最近一月 {streak[-1].mean:,.2f} 元，"
+                                 f"{streak[-1].cases} 例）"))
+    having = set(cases)
+    for c in sorted(changes, key=lambda c: (c.group, c.insurance_class)):
+        key = (c.group, c.insurance_class)
+        if key not in having or not standard_moved(c.previous, c.current, profile):
+            continue
+        line = lines.get(key)
+        if line is not None and line.effective_on >= c.takes_effect:
+            continue  # recomputed since the new standard
+        found.append(Finding(FindingKind.STANDARD_CHANGED, c.group, c.insurance_class, False,
+                             line.amount if line else None, None,
+                             f"{c.group} {CLASS_CN[c.insurance_class]}：支付标准由 {c.previous:,.2f} 元调整为 "
+                             f"{c.current:,.2f} 元（{share_change(c.previous, c.current):+.2%}，超过 "
+                             f"{profile.standard_change:.0%}），自 {c.takes_effect} 起执行"))
     return tuple(found)

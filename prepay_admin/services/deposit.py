@@ -22,21 +22,36 @@ from typing import Any, Iterator
 from sqlalchemy import case, func, insert, select, type_coerce, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..db import Money, money_sum
-from ..models import Department, DepositCell, DepositFinding, DepositRun, Discharge, PublishedDeposit
+from ..db import Money, money_sum, year_month
+from ..models import (
+    Department,
+    DepositCell,
+    DepositFinding,
+    DepositRun,
+    Discharge,
+    PaymentStandard,
+    PublishedDeposit,
+)
 from ..policy.deposit import (
     FINDING_PARAMETER,
     OPEN,
+    TRIGGERS,
     Admission,
     CellFigures,
     DepositProfile,
     Finding,
+    FindingKind,
     InsuranceClass,
     Measure,
+    MonthActual,
     Published,
+    StandardChange,
     cell_figures,
     check_table,
+    check_triggers,
     common_groups,
+    standard_moved,
+    to_cents,
 )
 from ..profiles.deposit import load_deposit_profile
 from .errors import ServiceError
@@ -224,6 +239,14 @@ def check_tables(sessions: sessionmaker, region_code: str, year: int, on: dt.dat
             for f in check_table(lines, cells.get(institution_id, {}), common_groups(
                     common.get(institution_id, ()), profile.common_share), profile):
                 found[(institution_id, f.kind.value, f.group, f.insurance_class.value if f.insurance_class else None)] = f
+        # rule 5 (XJ 24): what obliges a hospital to recompute, found before it notices
+        changes = _standard_changes(session, region.id, year, profile)
+        having = _groups_with_cases(session, run.id, {(c.group, c.insurance_class) for c in changes})
+        actual = _monthly_actuals(session, region.id, on, profile, set(published))
+        for institution_id in sorted(set(published) | set(having)):
+            for f in check_triggers(published.get(institution_id, ()), actual.get(institution_id, {}), changes,
+                                    having.get(institution_id, ()), profile):
+                found[(institution_id, f.kind.value, f.group, f.insurance_class.value if f.insurance_class else None)] = f
         open_ = {(r.institution_id, r.kind, r.group_code, r.insurance_class): r for r in session.scalars(
             select(DepositFinding).where(DepositFinding.region_id == region.id, DepositFinding.status.in_(OPEN)))}
         new = rectified = 0
@@ -232,14 +255,16 @@ def check_tables(sessions: sessionmaker, region_code: str, year: int, on: dt.dat
             values = dict(run_id=run.id, breach=f.breach, article=profile.article(FINDING_PARAMETER[f.kind]),
                           published=f.published, reference=f.reference, message=f.message[:300], last_seen_on=on)
             if row is None:
+                due = on + dt.timedelta(days=profile.recompute_days) if f.kind in TRIGGERS else None
                 session.add(DepositFinding(region_id=region.id, institution_id=key[0], kind=key[1], group_code=key[2],
-                                           insurance_class=key[3], status="new", found_on=on, **values))
+                                           insurance_class=key[3], status="new", found_on=on, due_on=due, **values))
                 new += 1
             else:
                 for name, value in values.items():
                     setattr(row, name, value)
         for key, row in open_.items():
-            if key not in found and key[0] in published:  # the table in force no longer breaches
+            # the table in force no longer breaches; a trigger: the hospital published a recomputed line
+            if key not in found and (key[0] in published or FindingKind(key[1]) in TRIGGERS):
                 row.status, row.last_seen_on = "rectified", on
                 rectified += 1
         return CheckDone(run.id, on, len(published), len(found), new, rectified)
@@ -280,4 +305,60 @@ def _last_year_groups(session, region_id: int, year: int, institutions: set[int]
             .group_by(v.c.institution_id, v.c.group_code)):
         if institution_id in institutions:
             out.setdefault(institution_id, []).append((group, cost, n))
+    return out
+
+
+def _standard_changes(session, region_id: int, year: int, profile: DepositProfile) -> list[StandardChange]:
+    """Rule 5(c): each group × class whose payment standard of ``year`` moved by more than the profile's share
+    from the year before's."""
+    rows = session.execute(select(PaymentStandard.group_code, PaymentStandard.insurance_class, PaymentStandard.year,
+                                  PaymentStandard.standard)
+                           .where(PaymentStandard.region_id == region_id, PaymentStandard.year.in_((year - 1, year))))
+    by_key: dict[tuple, dict[int, Decimal]] = {}
+    for group, cls, y, standard in rows:
+        by_key.setdefault((group, InsuranceClass(cls)), {})[y] = standard
+    return [StandardChange(g, c, s[year - 1], s[year], dt.date(year, 1, 1)) for (g, c), s in sorted(by_key.items())
+            if year - 1 in s and year in s and standard_moved(s[year - 1], s[year], profile)]
+
+
+def _groups_with_cases(session, run_id: int, keys: set[tuple]) -> dict[int, set[tuple]]:
+    """The hospitals with local admissions in the run of each (group, class) of ``keys``."""
+    out: dict[int, set[tuple]] = {}
+    if not keys:
+        return out
+    for institution_id, group, cls in session.execute(
+            select(DepositCell.institution_id, DepositCell.group_code, DepositCell.insurance_class)
+            .where(DepositCell.run_id == run_id, DepositCell.proxy.is_(False), DepositCell.cases > 0,
+                   DepositCell.group_code.in_({g for g, _ in keys}))):
+        if (group, InsuranceClass(cls)) in keys:
+            out.setdefault(institution_id, set()).add((group, InsuranceClass(cls)))
+    return out
+
+
+MONTHS_WATCHED = 12  # rule 5(a): the months before the check read for a run below the deposit
+
+
+def _monthly_actuals(session, region_id: int, on: dt.date, profile: DepositProfile,
+                     institutions: set[int]) -> dict[int, dict[tuple, list[MonthActual]]]:
+    """Rule 5(a): per hospital × group × class and whole month before ``on`` (the last ``MONTHS_WATCHED``), its
+    local admissions by month of last discharge, settlements netted, and their mean of the profile's measure."""
+    months = on.year * 12 + on.month - 1 - MONTHS_WATCHED
+    first = dt.date(months // 12, months % 12 + 1, 1)
+    last = dt.date(on.year, on.month, 1) - dt.timedelta(days=1)
+    out: dict[int, dict[tuple, list[MonthActual]]] = {}
+    if not institutions:
+        return out
+    v = _visits(region_id, first - dt.timedelta(days=366))
+    measured = {Measure.BURDEN: v.c.copay + v.c.self_pay, Measure.COPAY: v.c.copay,
+                Measure.CASH: v.c.cash_paid}[profile.measure]
+    month = year_month(v.c.discharged_on)
+    for institution_id, group, cls, ym, n, total in session.execute(
+            select(v.c.institution_id, v.c.group_code, v.c.insurance_class, month, func.count(), money_sum(measured))
+            .where(v.c.discharged_on.between(first, last), v.c.total > Decimal("0.00"), v.c.out_of_region == 0)
+            .group_by(v.c.institution_id, v.c.group_code, v.c.insurance_class, month)):
+        if institution_id not in institutions:
+            continue
+        year_, month_ = (int(part) for part in ym.split("-"))
+        out.setdefault(institution_id, {}).setdefault((group, InsuranceClass(cls)), []).append(
+            MonthActual(dt.date(year_, month_, 1), n, to_cents(total / n)))
     return out

@@ -42,6 +42,7 @@ from ..models import (
     Institution,
     InstitutionCondition,
     MonthlyPayout,
+    PaymentStandard,
     PublishedDeposit,
     Region,
     SecurityPledge,
@@ -86,6 +87,7 @@ TARGETS = {
         "cash_paid", "hospital_borne"), True),
     "deposit-tables": Target(PublishedDeposit, ("institution_id", "group_code", "insurance_class", "effective_on"),
                              ("amount", "basis", "prior_standard")),
+    "payment-standards": Target(PaymentStandard, ("group_code", "insurance_class", "year"), ("standard",), True),
 }
 
 

@@ -77,11 +77,12 @@ def test_gz18_jl18_a_common_group_missing_from_the_table_is_a_breach_under_guizh
 
     from prepay_admin.policy.deposit import FindingKind, InsuranceClass, Published, check_table
 
+    # by cost A makes half; by admissions B does: a table of C covers neither set, and lacks A (cost first)
     groups = common_groups([("A", D("500"), 10), ("B", D("300"), 50), ("C", D("200"), 40)], D("0.5"))
-    table = [Published("A", InsuranceClass.EMPLOYEE, D("1000.00"), dt.date(2026, 1, 1), None)]
+    table = [Published("C", InsuranceClass.EMPLOYEE, D("1000.00"), dt.date(2026, 1, 1), None)]
     for name, breach in (("guizhou-2025", True), ("jilin-2025", False)):
         found = check_table(table, {}, groups, load_deposit_profile(name))
-        assert [(f.kind, f.group, f.breach) for f in found] == [(FindingKind.COMMON_MISSING, "B", breach)]
+        assert [(f.kind, f.group, f.breach) for f in found] == [(FindingKind.COMMON_MISSING, "A", breach)]
 
 
 def test_gz12_a_deposit_at_the_reference_is_no_finding_one_fen_above_is():

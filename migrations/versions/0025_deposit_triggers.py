@@ -1,0 +1,46 @@
+"""Issue 31: the recompute triggers (DEPOSIT.md rule 5, XJ 24) — the groups' payment standards by year, a
+finding's deadline, the notice that carried it and why it was cleared.
+
+Revision ID: 0025
+Revises: 0024
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0025"
+down_revision = "0024"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "payment_standard",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("region_id", sa.Integer(), nullable=False),
+        sa.Column("group_code", sa.String(length=30), nullable=False),
+        sa.Column("insurance_class", sa.Enum("employee", "resident", "self_pay", name="insurance_class",
+                                             native_enum=False, create_constraint=True, length=32), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("standard", sa.BigInteger(), nullable=False),
+        sa.CheckConstraint("standard > 0", name=op.f("ck_payment_standard_standard_positive")),
+        sa.ForeignKeyConstraint(["region_id"], ["region.id"], name=op.f("fk_payment_standard_region_id_region")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payment_standard")),
+        sa.UniqueConstraint("region_id", "group_code", "insurance_class", "year",
+                            name=op.f("uq_payment_standard_region_id_group_code_insurance_class_year")),
+    )
+    with op.batch_alter_table("deposit_finding", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("due_on", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("notice_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("cleared_note", sa.String(length=200), nullable=True))
+        batch_op.create_foreign_key(batch_op.f("fk_deposit_finding_notice_id_issued_document"), "issued_document",
+                                    ["notice_id"], ["id"])
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("deposit_finding", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("fk_deposit_finding_notice_id_issued_document"), type_="foreignkey")
+        batch_op.drop_column("cleared_note")
+        batch_op.drop_column("notice_id")
+        batch_op.drop_column("due_on")
+    op.drop_table("payment_standard")

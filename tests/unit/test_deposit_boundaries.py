@@ -1,0 +1,153 @@
+"""DEPOSIT.md, the "Done when" of issue 31: the national worked example and the boundary of each check, as
+pure computations, under each province's profile (national, GZ, JL, XJ): each parameter read from the
+profile, so a province that moved one would move the boundary with it."""
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+
+from prepay_admin.policy.deposit import (
+    Admission,
+    FindingKind,
+    InsuranceClass,
+    MonthActual,
+    Published,
+    StandardChange,
+    below_streak,
+    cell_figures,
+    check_table,
+    check_triggers,
+    common_groups,
+    standard_moved,
+)
+from prepay_admin.profiles.deposit import load_deposit_profile, packaged_deposit_texts
+
+PROFILES = sorted(packaged_deposit_texts())
+EMP = InsuranceClass.EMPLOYEE
+
+
+def national_cell(profile, cases=None):
+    """DEPOSIT.md's national case: a mean cost of 9,000 and a mean burden (自付 + 自费) of 3,000."""
+    n = cases if cases is not None else profile.min_cases
+    stays = [Admission(D("9000.00"), D("6000.00"), D("2000.00"), D("1000.00"), D("3000.00")) for _ in range(n)]
+    return cell_figures(stays, profile)
+
+
+def line(amount, group="GB19", effective=dt.date(2026, 1, 1), prior=None):
+    return Published(group, EMP, D(amount), effective, None if prior is None else D(prior))
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_rule1_the_national_example_a_deposit_of_3000_passes_and_3001_fails(name):
+    profile = load_deposit_profile(name)
+    cell = national_cell(profile)
+    assert (cell.mean_cost, cell.reference, cell.small) == (D("9000.00"), D("3000.00"), False)
+    reference = {("GB19", EMP): cell}
+    assert profile.tolerance == 0  # every text: 不得高于
+    assert check_table([line("3000.00")], reference, (), profile) == ()
+    found = check_table([line("3001.00")], reference, (), profile)
+    assert [f.kind for f in found] == [FindingKind.ABOVE_REFERENCE] and found[0].breach
+    assert check_table([line("3000.01")], reference, (), profile)[0].reference == D("3000.00")
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_rule1_one_case_below_the_minimum_is_no_basis_for_a_finding(name):
+    profile = load_deposit_profile(name)
+    short = national_cell(profile, profile.min_cases - 1)
+    assert short.small and short.cases == profile.min_cases - 1
+    assert check_table([line("9999.00")], {("GB19", EMP): short}, (), profile) == ()
+    assert check_table([line("9999.00")], {("GB19", EMP): national_cell(profile)}, (), profile)
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_rule3_the_group_that_reaches_the_share_is_common_the_next_is_not(name):
+    profile = load_deposit_profile(name)
+    # A alone makes exactly half of cost and of admissions: it crosses, and it alone is common
+    exactly = {g.group: g for g in common_groups([("A", D("5000"), 2), ("B", D("3000"), 1), ("C", D("2000"), 1)],
+                                                 profile.common_share)}
+    assert exactly["A"].common and not exactly["B"].common and not exactly["C"].common
+    assert check_table([line("1.00", group="A")], {}, exactly.values(), profile) == ()
+    # A makes 49.99% of cost: B crosses; by admissions C alone makes half
+    groups = {g.group: g for g in common_groups([("A", D("4999"), 1), ("B", D("3001"), 1), ("C", D("2000"), 2)],
+                                                profile.common_share)}
+    assert [g for g in "ABC" if groups[g].common_by_cost] == ["A", "B"]
+    assert [g for g in "ABC" if groups[g].common_by_admissions] == ["C"]
+    # a table covering either set complies; one covering neither lacks the nearer set's groups
+    assert check_table([line("1.00", group="C")], {}, groups.values(), profile) == ()
+    assert check_table([line("1.00", group="A"), line("1.00", group="B")], {}, groups.values(), profile) == ()
+    found = check_table([line("1.00", group="A")], {}, groups.values(), profile)
+    assert [(f.kind, f.group) for f in found] == [(FindingKind.COMMON_MISSING, "B")]
+    assert found[0].breach == profile.missing_common_is_breach  # GZ 18 应包括: breach; JL 18 建议: signal
+
+
+def months(*spec, start=dt.date(2026, 1, 1)):
+    """(cases, mean) per consecutive month from ``start``."""
+    out, month = [], start
+    for cases, mean in spec:
+        out.append(MonthActual(month, cases, D(mean)))
+        month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return out
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_rule5a_below_80_percent_for_3_months_obliges_a_recompute_80_percent_exactly_does_not(name):
+    profile = load_deposit_profile(name)
+    deposit = D("3000.00")
+    at = str(profile.below_ratio * deposit)  # 2,400.00 under every profile
+    below = str(profile.below_ratio * deposit - D("0.01"))
+    n = profile.month_min_cases
+    run = [(n, below)] * profile.below_months
+    assert len(below_streak(months(*run), deposit, dt.date(2026, 1, 1), profile)) == profile.below_months
+    assert below_streak(months(*run[:-1], (n, at)), deposit, dt.date(2026, 1, 1), profile) == ()
+    assert below_streak(months(*run[:-1]), deposit, dt.date(2026, 1, 1), profile) == ()  # one month short
+    found = check_triggers([line("3000.00")], {("GB19", EMP): months(*run)}, (), (), profile)
+    assert [f.kind for f in found] == [FindingKind.BELOW_DEPOSIT] and not found[0].breach
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_rule5a_a_month_with_too_few_cases_inside_a_streak_breaks_it(name):
+    profile = load_deposit_profile(name)
+    n, k = profile.month_min_cases, profile.below_months
+    spec = [(n, "100.00")] * (k - 1) + [(n - 1, "100.00")] + [(n, "100.00")] * (k - 1)
+    assert n - 1 == 2 and below_streak(months(*spec), D("3000.00"), dt.date(2026, 1, 1), profile) == ()
+    # the same months with enough cases make one run of 2k-1
+    whole = [(n, "100.00")] * (2 * k - 1)
+    assert len(below_streak(months(*whole), D("3000.00"), dt.date(2026, 1, 1), profile)) == 2 * k - 1
+    # a month missing altogether breaks it too; and months before the deposit took effect do not count
+    gap = months(*whole)
+    assert below_streak(gap[:k - 1] + gap[k:], D("3000.00"), dt.date(2026, 1, 1), profile) == ()
+    took_effect = dt.date(2026, k, 2)  # mid-month: the whole months from the next count, k - 1 of them
+    assert below_streak(months(*whole), D("3000.00"), took_effect, profile) == ()
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_rule5c_a_standard_moved_by_10_percent_exactly_is_not_a_change_a_fen_more_is(name):
+    profile = load_deposit_profile(name)
+    previous = D("20000.00")
+    exactly = previous * (1 + profile.standard_change)
+    assert not standard_moved(previous, exactly, profile)
+    assert standard_moved(previous, exactly + D("0.01"), profile)
+    assert standard_moved(previous, previous * (1 - profile.standard_change) - D("0.01"), profile)
+    assert not standard_moved(previous, previous * (1 - profile.standard_change), profile)
+    change = StandardChange("GB19", EMP, previous, exactly + D("0.01"), dt.date(2026, 1, 1))
+    # every hospital with cases in the group is told, published or not; one that recomputed since is not
+    found = check_triggers((), {}, [change], [("GB19", EMP)], profile)
+    assert [f.kind for f in found] == [FindingKind.STANDARD_CHANGED]
+    assert check_triggers((), {}, [change], [("GB20", EMP)], profile) == ()
+    assert check_triggers([line("2000.00", effective=dt.date(2026, 1, 1))], {}, [change], [("GB19", EMP)],
+                          profile) == ()
+    assert check_triggers([line("2000.00", effective=dt.date(2025, 12, 31))], {}, [change], [("GB19", EMP)],
+                          profile)
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_rule4_the_freeze_holds_from_its_day_where_the_profile_has_one(name):
+    profile = load_deposit_profile(name)
+    after = check_table([line("2000.01", prior="2000.00")], {}, (), profile)
+    if profile.freeze_from is None:  # XJ (draft): no freeze
+        assert after == ()
+    else:
+        assert [f.kind for f in after] == [FindingKind.ABOVE_FROZEN]
+        assert check_table([line("2000.00", prior="2000.00")], {}, (), profile) == ()
+        before = Published("GB19", EMP, D("2000.01"), profile.freeze_from - dt.timedelta(days=1), D("2000.00"))
+        assert check_table([before], {}, (), profile) == ()
