@@ -52,6 +52,7 @@ from ..policy.method import describe_method, rounding_unit_cn
 from ..policy.reasons import ASSESSMENT_CN, FUND_CN, LEVEL_CN
 from ..policy.recovery import ROUTE_CN, TRIGGER_CN, Route
 from ..policy.transitions import DeterminationState
+from . import deposit_notices
 from .applications import SELF_CHECK_QUESTIONS
 from .errors import NotFound, ServiceError
 from .unit_of_work import Step, find_campaign, region_step, staff_step
@@ -110,6 +111,8 @@ class Registered:
     help: str
     campaign: bool = True  # needs the year's campaign
     batch_states: tuple[DeterminationState, ...] | None = None  # a year's at once: of these (() every one)
+    # what issuing it records beside the register (a deposit notice marks the findings it carried 已通知)
+    issued: Callable[[Step, dict, int], None] | None = None
 
     @property
     def name(self) -> str:
@@ -421,9 +424,12 @@ def issue(sessions: sessionmaker, kind_name: str, region_code: str, user: str, *
         raise ServiceError("公示期须为 1—60 日", "days")
     with _scoped_step(sessions, entry, region_code, user, request) as step:
         subject, inst, context, source = entry.build(step, request)
-        return _register(step, entry.kind, subject, inst, step.year if entry.scope in (
+        done = _register(step, entry.kind, subject, inst, step.year if entry.scope in (
             Scope.INSTITUTION_YEAR, Scope.REGION_YEAR) else None, context, source,
             template_for(step.session, step.region, entry.kind))
+        if entry.issued is not None:
+            entry.issued(step, source, done.id)
+        return done
 
 
 @contextmanager
@@ -542,3 +548,21 @@ register(Registered(
     lambda step, r: _statement(step, r.fund, r.institution or "", r.from_period or f"{clock.today():%Y}-01",
                                r.to_period or f"{clock.today():%Y-%m}"),
     "statement", "对账单（21§(一)，财务管理部门），附机构签章回执"))
+
+
+# DEPOSIT.md: the notices that carry the deposit checks' findings to a hospital (基金结算部门)
+register(Registered(
+    DocumentKind("deposit_rectification", "住院预交金整改提示函", "黔 12、18，吉 14、18，新 22", COMMON | {
+        "institution", "run", "findings", "measure", "days", "due_on"}),
+    Department.FUND_SETTLEMENT, Scope.INSTITUTION_YEAR,
+    lambda step, r: deposit_notices.rectification(step, r.year, r.institution or ""),
+    "deposit-rectification", "住院预交金整改提示函：公示额度高于参考额度、高于细则实施前标准、常见病种未公示（基金结算部门）",
+    campaign=False, issued=lambda step, source, doc_id: deposit_notices.notified(step, source, doc_id)))
+register(Registered(
+    DocumentKind("deposit_recompute", "住院预交金重新测算提示函", "新 24", COMMON | {
+        "institution", "run", "findings", "measure", "days", "due_on"}),
+    Department.FUND_SETTLEMENT, Scope.INSTITUTION_YEAR,
+    lambda step, r: deposit_notices.recompute(step, r.year, r.institution or ""),
+    "deposit-recompute", "住院预交金重新测算提示函：实际负担连续低于预交金 80%、支付标准变动超过 10%，"
+                         "限期重新测算（新 24，基金结算部门）",
+    campaign=False, issued=lambda step, source, doc_id: deposit_notices.notified(step, source, doc_id)))

@@ -1,0 +1,132 @@
+"""DEPOSIT.md rule 5 (XJ 24) and the notices: the bureau finds, before the hospital does, what obliges it to
+recompute its deposits within 30 days — a payment standard moved by more than 10% (every hospital with
+cases in the group, published or not), the actual burden below 80% of the deposit for 3 whole months — and
+carries its findings to the hospital in a notice through the document register, which marks them 已通知."""
+import datetime as dt
+import io
+from decimal import Decimal as D
+
+import pytest
+from sqlalchemy import select
+
+from prepay_admin.models import DepositFinding, IssuedDocument
+from prepay_admin.services import documents
+from prepay_admin.services.document_register import verify
+from prepay_admin.services.demo import load_demo
+from prepay_admin.services.deposit import check_tables, compute_reference
+from prepay_admin.services.errors import ServiceError
+from prepay_admin.services.imports import import_file
+from tests.integration.test_discharges_intake import _month_of_settlements, _published, csv, imported, row
+
+REGION = "320600"
+H1, H2 = "H32060000001", "H32060000002"
+STANDARDS = "病组编码,参保类别,年度,支付标准"
+
+
+@pytest.fixture
+def region(sessions):
+    load_demo(sessions, institutions=4, seed=1, year=2026, play=False)
+    assert imported(sessions, _month_of_settlements()).error_count == 0  # H1, GB19: 25 local employee stays
+    return sessions
+
+
+def standards(sessions, *lines):
+    return import_file(sessions, "jiesuan1", REGION, "payment-standards", "支付标准.csv",
+                       io.BytesIO(("\n".join((STANDARDS, *lines)) + "\n").encode()))
+
+
+def findings(sessions, kind=None):
+    with sessions() as s:
+        rows = s.scalars(select(DepositFinding).order_by(DepositFinding.id)).all()
+        return [r for r in rows if kind is None or r.kind == kind]
+
+
+def test_payment_standards_are_imported_whole_and_the_same_file_twice_changes_nothing(region):
+    bad = standards(region, "GB19,职工医保,2026,0.00", "GB19,自费,2026,100.00")
+    assert not bad.applied and {e.column for e in bad.errors} == {"支付标准", "参保类别"}
+    good = ("GB19,职工医保,2025,20000.00", "GB19,职工医保,2026,22000.01")
+    assert standards(region, *good).added == 2
+    again = standards(region, *good)
+    assert again.added == again.changed == 0 and again.seen_before
+
+
+def test_xj24_a_standard_moved_by_more_than_10_percent_obliges_every_hospital_with_cases_to_recompute(region):
+    compute_reference(region, REGION, 2026, "jiesuan1")
+    standards(region, "GB19,职工医保,2025,20000.00", "GB19,职工医保,2026,22000.00",  # exactly 10%: not moved
+              "GB19,居民医保,2025,20000.00", "GB19,居民医保,2026,17999.99")  # a fen more than 10% down
+    done = check_tables(region, REGION, 2026, dt.date(2026, 2, 1), "jiesuan1")
+    moved = findings(region, "standard_changed")
+    # H1 has resident cases (3, a small cell: it still has them) and no published table: told all the same
+    assert [(f.group_code, f.insurance_class) for f in moved] == [("GB19", "resident")] and done.new == 1
+    assert moved[0].due_on == dt.date(2026, 3, 3) and not moved[0].breach  # 30 days from the finding
+    assert "-10.00%" in moved[0].message
+    # found again the next week: the same finding, its deadline unmoved
+    check_tables(region, REGION, 2026, dt.date(2026, 2, 8), "jiesuan1")
+    assert [(f.id, f.due_on, f.last_seen_on) for f in findings(region, "standard_changed")] == [
+        (moved[0].id, dt.date(2026, 3, 3), dt.date(2026, 2, 8))]
+    # a line published before the new standard is no recomputation; one effective since is
+    _published(region, f"{H1},GB19,居民医保,2000.00,,2025-12-01,")
+    check_tables(region, REGION, 2026, dt.date(2026, 2, 9), "jiesuan1")
+    assert findings(region, "standard_changed")[0].status == "new"
+    _published(region, f"{H1},GB19,居民医保,1800.00,按新支付标准重新测算,2026-02-10,")
+    again = check_tables(region, REGION, 2026, dt.date(2026, 2, 11), "jiesuan1")
+    assert findings(region, "standard_changed")[0].status == "rectified" and again.rectified == 1
+
+
+def _months_below(deposit_group="GB20"):
+    """H2, group GB20, employees: January–March 2026, 3 stays a month bearing 1,000 each (below 80% of a
+    2,000 deposit), and April with 2 stays only."""
+    rows = []
+    for month, stays in ((1, 3), (2, 3), (3, 3), (4, 2)):
+        for n in range(stays):
+            rows.append(row(sid=f"B{month}{n}", visit=f"VB{month}{n}", code=H2, group=deposit_group,
+                            total="5000.00", fund="4000.00", burden="1000.00", copay="800.00", self_pay="200.00",
+                            account="0.00", cash="1000.00", admitted=f"2026-{month:02d}-01",
+                            discharged=f"2026-{month:02d}-08"))
+    return csv(*rows)
+
+
+def test_xj24_three_whole_months_below_80_percent_of_the_deposit_oblige_a_recompute(region):
+    compute_reference(region, REGION, 2026, "jiesuan1")
+    assert imported(region, _months_below()).error_count == 0
+    _published(region, f"{H2},GB20,职工医保,2000.00,,2025-12-15,")
+    # at the end of February two whole months only: nothing yet
+    check_tables(region, REGION, 2026, dt.date(2026, 3, 1), "jiesuan1")
+    assert findings(region, "below_deposit") == []
+    check_tables(region, REGION, 2026, dt.date(2026, 4, 1), "jiesuan1")
+    below = findings(region, "below_deposit")
+    assert len(below) == 1 and below[0].published == D("2000.00") and below[0].reference == D("1000.00")
+    assert "2026-01 至 2026-03 连续 3 个月" in below[0].message and below[0].due_on == dt.date(2026, 5, 1)
+    # the hospital lowers its deposit from April: no whole month under it yet, so the trigger is rectified
+    _published(region, f"{H2},GB20,职工医保,1200.00,重新测算,2026-04-02,")
+    check_tables(region, REGION, 2026, dt.date(2026, 5, 1), "jiesuan1")
+    assert findings(region, "below_deposit")[0].status == "rectified"
+
+
+def test_xj24_gz12_notices_carry_the_open_findings_with_their_run_and_mark_them_notified(region):
+    compute_reference(region, REGION, 2026, "jiesuan1")
+    assert imported(region, _months_below()).error_count == 0
+    _published(region, f"{H1},GB19,职工医保,3500.00,,2026-01-01,", f"{H2},GB20,职工医保,2000.00,,2025-12-15,")
+    check_tables(region, REGION, 2026, dt.date(2026, 4, 1), "jiesuan1")
+    with pytest.raises(ServiceError) as err:  # H1 has nothing to recompute
+        documents.issue(region, "deposit_recompute", REGION, "jiesuan1", year=2026, institution=H1)
+    assert "没有未办结的重新测算事项" in err.value.message
+    with pytest.raises(ServiceError):  # the notices are 基金结算's
+        documents.issue(region, "deposit_rectification", REGION, "caiwu1", year=2026, institution=H1)
+    notice = documents.issue(region, "deposit_rectification", REGION, "jiesuan1", year=2026, institution=H1)
+    recompute = documents.issue(region, "deposit_recompute", REGION, "jiesuan1", year=2026, institution=H2)
+    from docx import Document
+    text = "\n".join(p.text for p in Document(io.BytesIO(notice.data)).paragraphs)
+    cells = "\n".join(c.text for t in Document(io.BytesIO(notice.data)).tables for r in t.rows for c in r.cells)
+    assert "整改提示函" in text and "3,500.00" in cells and "3,000.00" in cells and "\n25\n" in cells
+    with region() as s:
+        run_sha = s.scalar(select(IssuedDocument.source_json).where(IssuedDocument.id == notice.id))
+    assert '"run_id"' in run_sha
+    assert "2026年5月1日" in "\n".join(p.text for p in Document(io.BytesIO(recompute.data)).paragraphs)
+    states = {(f.institution_id, f.kind): (f.status, f.notice_id) for f in findings(region)}
+    assert {s for s, _ in states.values()} == {"notified"}
+    assert {n for (_, k), (_, n) in states.items() if k == "below_deposit"} == {recompute.id}
+    # a notified finding found again stays notified; verified as the bureau's own
+    check_tables(region, REGION, 2026, dt.date(2026, 4, 2), "jiesuan1")
+    assert {f.status for f in findings(region)} == {"notified"}
+    assert verify(region, notice.data).id == notice.id
