@@ -47,8 +47,11 @@ def _money(value: float) -> Decimal:
 
 
 def plan_discharges(seed: int, plans: Iterable[InstitutionPlan], year: int, region_code: str,
-                    years: int = 3) -> Iterator[dict]:
-    """The settlements of ``years`` complete years before ``year`` for every hospital among ``plans``."""
+                    years: int = 3, through: dt.date | None = None) -> Iterator[dict]:
+    """The settlements of ``years`` complete years before ``year`` for every hospital among ``plans`` and,
+    with ``through``, those of ``year`` discharged in its whole months before that day (the monthly files
+    received so far: what the recompute triggers of rule 5 watch)."""
+    months = 0 if through is None or through.year < year else 12 if through.year > year else through.month - 1
     for plan in plans:
         if plan.kind != Kind.HOSPITAL:
             continue
@@ -57,15 +60,21 @@ def plan_discharges(seed: int, plans: Iterable[InstitutionPlan], year: int, regi
             stays = int(LEVEL_STAYS.get(plan.level, 100) * rng.uniform(0.8, 1.2))
             for n in range(stays):
                 yield from _admission(rng, plan, y, n, region_code)
+        if months:
+            days = (dt.date(year + months // 12, months % 12 + 1, 1) - dt.date(year, 1, 1)).days
+            current = random.Random(f"{seed}/discharges/{plan.code}/{year}")
+            for n in range(int(LEVEL_STAYS.get(plan.level, 100) * months / 12 * current.uniform(0.8, 1.2))):
+                yield from _admission(current, plan, year, n, region_code, days)
 
 
-def _admission(rng: random.Random, plan: InstitutionPlan, year: int, n: int, region_code: str) -> Iterator[dict]:
+def _admission(rng: random.Random, plan: InstitutionPlan, year: int, n: int, region_code: str,
+               days: int | None = None) -> Iterator[dict]:
     code, department, typical, spread, _ = rng.choices(GROUPS, weights=[g[4] for g in GROUPS])[0]
     cls = InsuranceClass.EMPLOYEE if rng.random() < 0.42 else InsuranceClass.RESIDENT
     area = rng.choice(ELSEWHERE) if rng.random() < 0.03 else region_code
     mean = typical * LEVEL_COST.get(plan.level, 1.0)
     cost = max(800.0, rng.lognormvariate(math.log(mean) - spread ** 2 / 2, spread))
-    discharged = dt.date(year, 1, 1) + dt.timedelta(days=rng.randrange(365 + (year % 4 == 0)))
+    discharged = dt.date(year, 1, 1) + dt.timedelta(days=rng.randrange(days or 365 + (year % 4 == 0)))
     stay_days = max(2, int(rng.lognormvariate(math.log(8), 0.5)))
     admitted = discharged - dt.timedelta(days=stay_days)
     late = rng.random() < 0.06
@@ -113,3 +122,67 @@ def _balanced(first: dict, share: float) -> dict:
     burden = copay + self_pay
     return dict(total=fund + burden, fund_paid=fund, copay=copay, self_pay=self_pay, personal_burden=burden,
                 account_paid=account, cash_paid=burden - account, hospital_borne=Decimal("0.00"))
+
+
+# -- the hospitals' published tables and the groups' payment standards (DEPOSIT.md item 9) -----------------
+
+PUBLISHED_GROUPS = 8  # a hospital publishes its most frequent groups
+MEAN_SELF_PAY = 0.085  # the mean 自费 share of the cost drawn above
+MEAN_FUND = {cls: share * 0.985 for cls, share in FUND_SHARE.items()}  # the fund's share, after the 自费
+STANDARD_CHANGED = "FM19"  # 集采 stents: the 2026 standard falls by 18% (rule 5(c): over 10%)
+
+
+def _expected_burden(typical: float, level: int, cls: InsuranceClass) -> float:
+    cost = typical * LEVEL_COST.get(level, 1.0)
+    return cost * (MEAN_SELF_PAY + (1 - MEAN_SELF_PAY) * (1 - MEAN_FUND[cls]))
+
+
+def plan_deposit_tables(seed: int, plans: Iterable[InstitutionPlan], effective_on: dt.date) -> Iterator[dict]:
+    """Each hospital's published deposits (住院预交金公示), a realistic mix: most at or a little below what their
+    patients bear (rounded down to 100 yuan), some with a group or two above it, some with a line above their
+    standard before the rules, a few publishing only some of their common groups, a tenth publishing nothing
+    yet; the 自费 line at four fifths of the mean cost."""
+    for plan in plans:
+        if plan.kind != Kind.HOSPITAL:
+            continue
+        rng = random.Random(f"{seed}/deposit-table/{plan.code}")
+        style = rng.choices(("compliant", "above", "partial", "frozen", "none"), weights=(55, 20, 10, 5, 10))[0]
+        if style == "none":
+            continue
+        groups = sorted(GROUPS, key=lambda g: -g[4])[:3 if style == "partial" else PUBLISHED_GROUPS]
+        above = {g[0] for g in rng.sample(groups, 2)} if style == "above" else set()
+        if style == "above" and plan.level == 3:  # its most frequent group too: enough stays a month to watch
+            above.add(groups[0][0])
+        for code, _department, typical, _spread, _share in groups:
+            for cls, name in ((InsuranceClass.EMPLOYEE, "职工医保"), (InsuranceClass.RESIDENT, "居民医保")):
+                burden = _expected_burden(typical, plan.level, cls)
+                factor = rng.uniform(1.3, 1.7) if code in above else rng.uniform(0.7, 0.85)
+                amount = _hundreds(burden * factor)
+                # its standard before the rules: higher, but a "frozen" hospital has raised one line since
+                prior = amount - 200 if style == "frozen" and code == groups[0][0] else _hundreds(burden * 1.5 + 1000)
+                yield dict(institution_code=plan.code, group_code=code, insurance_class=name, amount=amount,
+                           basis="近三年同病种同类别患者次均个人负担", effective_on=effective_on, prior_standard=prior)
+            cost = typical * LEVEL_COST.get(plan.level, 1.0)
+            yield dict(institution_code=plan.code, group_code=code, insurance_class="自费",
+                       amount=_hundreds(cost * 0.8), basis="近三年同病种次均住院费用", effective_on=effective_on,
+                       prior_standard=None)
+
+
+def _hundreds(value: float) -> Decimal:
+    return Decimal(max(100, int(value) // 100 * 100)).quantize(CENT)
+
+
+def plan_payment_standards(year: int) -> Iterator[dict]:
+    """The groups' payment standards of the year before and of ``year``: 3% up, but one group 18% down."""
+    for code, _department, typical, _spread, _share in GROUPS:
+        for name in ("职工医保", "居民医保"):
+            before = Decimal(typical).quantize(CENT)
+            yield dict(group_code=code, insurance_class=name, year=year - 1, standard=before)
+            factor = Decimal("0.82") if code == STANDARD_CHANGED else Decimal("1.03")
+            yield dict(group_code=code, insurance_class=name, year=year,
+                       standard=(before * factor).quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def deposit_tables_effective(year: int) -> dt.date:
+    """The demo tables took effect the summer before the reference year, after the freeze (rule 4)."""
+    return dt.date(year - 1, 7, 1)

@@ -6,14 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from .. import clock
 from ..intake.kinds import KINDS
 from ..intake.writing import data_csv, data_xlsx
-from .discharges import plan_discharges
+from .discharges import deposit_tables_effective, plan_deposit_tables, plan_discharges, plan_payment_standards
 from .generator import InstitutionPlan, fund_positions, plan_region
 
 FILES = {"institutions": "institutions.xlsx", "standings": "standings.xlsx", "conditions": "conditions.xlsx",
          "bars": "bars.xlsx", "securities": "securities.xlsx", "funds": "funds.xlsx", "settlement": "settlement.csv",
-         "discharges": "discharges.csv"}
+         "discharges": "discharges.csv", "payment-standards": "payment-standards.csv",
+         "deposit-tables": "deposit-tables.csv"}
 ORDER = tuple(FILES)  # institutions first: the others name them
 
 
@@ -43,8 +45,11 @@ def write_demo_files(out: Path, institutions: int, seed: int, year: int, region_
         "settlement": lambda: ({"institution_code": p.code, "month": r.month, "fund": r.fund, "amount": r.amount,
                                 "out_of_region": r.out_of_region} for p in _counted(plans(), progress)
                                for r in p.payouts),
-        # DEPOSIT.md item 9: three years of its hospitals' inpatient settlements
-        "discharges": lambda: plan_discharges(seed, plans(), year, region_code),
+        # DEPOSIT.md item 9: three years of its hospitals' inpatient settlements and this year's months so far,
+        # the groups' payment standards, the hospitals' published deposit tables
+        "discharges": lambda: plan_discharges(seed, plans(), year, region_code, through=clock.today()),
+        "payment-standards": lambda: plan_payment_standards(year),
+        "deposit-tables": lambda: plan_deposit_tables(seed, plans(), deposit_tables_effective(year)),
     }
     written = {}
     for kind_name in ORDER:

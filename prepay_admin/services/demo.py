@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import islice
@@ -12,9 +13,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from accounting.collector import collector_paused
 
+from .. import clock
 from ..db import bulk_insert, insert_many
-from ..demo.discharges import plan_discharges
+from ..demo.discharges import (
+    deposit_tables_effective,
+    plan_deposit_tables,
+    plan_discharges,
+    plan_payment_standards,
+)
 from ..demo.generator import InstitutionPlan, fund_positions, plan_region
+from ..intake.kinds import KINDS
+from ..intake.writing import data_csv
 from ..models import (
     AnnualStanding,
     Bar,
@@ -29,8 +38,9 @@ from ..models import (
 from ..policy.facts import Fund
 from .demo_cycle import DEMO_STAFF, PlayedCycle, ensure_demo_staff, play_cycle
 from .demo_return import REPAYING_INDEX, play_two_years
+from .deposit import check_tables, compute_reference, current_run
 from .identity import grant_region_in
-from .imports import discharge_row
+from .imports import discharge_row, import_file
 from .regions import check_region, create_region_in, require_profile
 
 DEMO_REGION_CODE = "320600"
@@ -94,6 +104,8 @@ def load_demo(
     if discharges:  # DEPOSIT.md item 9: three years of inpatient settlements of its hospitals (a rerun after a
         step("载入三个年度的住院结算明细")  # kill loads them if the one transaction that loads them did not end)
         load_discharges(sessions, region_code, seed, institutions, year)
+        step("导入病组支付标准和各医院公示的住院预交金，测算参考额度并检查")
+        load_deposit_story(sessions, region_code, seed, institutions, year)
     if play and years == 2:
         play_two_years(sessions, region_code, year, seed, step, check)
         return DemoLoad(region_code, created, loaded, payouts, None, True, resumed=not created)
@@ -173,7 +185,8 @@ def load_discharges(sessions: sessionmaker, region_code: str, seed: int, institu
             return 0  # loaded before (all or nothing: one transaction)
         ids = dict(session.execute(select(Institution.code, Institution.id).where(Institution.region_id == region.id))
                    .all())
-        records = plan_discharges(seed, plan_region(seed, institutions, year, region_code[:4]), year, region_code)
+        records = plan_discharges(seed, plan_region(seed, institutions, year, region_code[:4]), year, region_code,
+                                  through=clock.today())
         written = 0
         while chunk := list(islice(records, 5000)):
             rows = []
@@ -184,3 +197,27 @@ def load_discharges(sessions: sessionmaker, region_code: str, seed: int, institu
             session.execute(insert(Discharge), rows)
             written += len(rows)
         return written
+
+
+DEMO_CLERK = "jiesuan1"  # 基金结算部门: the deposit story is theirs
+
+
+def load_deposit_story(sessions: sessionmaker, region_code: str, seed: int, institutions: int, year: int) -> None:
+    """DEPOSIT.md item 9, as staff would do it: 基金结算 imports the groups' payment standards and the hospitals'
+    published tables (files as ``demo files`` writes them: the same file again changes nothing), computes the
+    year's reference where none is current and checks the tables in force today."""
+    plans = plan_region(seed, institutions, year, region_code[:4])
+    for kind, rows in (("payment-standards", plan_payment_standards(year)),
+                       ("deposit-tables", plan_deposit_tables(seed, plans, deposit_tables_effective(year)))):
+        buffer = io.BytesIO()
+        data_csv(KINDS[kind], rows, buffer)
+        buffer.seek(0)
+        report = import_file(sessions, DEMO_CLERK, region_code, kind, f"{kind}.csv", buffer)
+        if report.error_count:
+            raise RuntimeError(f"演示数据 {kind} 有误：{report.errors[:3]}")
+    with sessions() as session:
+        region = session.scalar(select(Region).where(Region.code == region_code))
+        computed = current_run(session, region.id, year) is not None
+    if not computed:
+        compute_reference(sessions, region_code, year, DEMO_CLERK)
+    check_tables(sessions, region_code, year, clock.today(), DEMO_CLERK)

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select, table, text
 
+from prepay_admin import clock
 from prepay_admin.demo.files import ORDER, write_demo_files
 from prepay_admin.models import DataCorrection, DataImport, Determination, Institution, Region
 from prepay_admin.services import applications, determination, identity
@@ -22,7 +23,8 @@ from prepay_admin.services.regions import create_region
 YEAR = 2026
 DEMO, IMPORTED = "320600", "320601"
 OWNERS = {"institutions": "jiesuan1", "standings": "jiesuan1", "conditions": "jihe1", "bars": "jihe1",
-          "securities": "jiesuan1", "funds": "caiwu1", "settlement": "jiesuan1", "discharges": "jiesuan1"}
+          "securities": "jiesuan1", "funds": "caiwu1", "settlement": "jiesuan1", "discharges": "jiesuan1",
+          "payment-standards": "jiesuan1", "deposit-tables": "jiesuan1"}
 COUNTED = ("institution", "annual_standing", "institution_condition", "institution_bar", "security_pledge",
            "fund_position", "monthly_payout", "data_import", "data_correction")
 
@@ -91,7 +93,8 @@ def test_the_demo_as_files_imported_into_an_empty_region_determines_as_demo_load
             report = import_file(sessions, OWNERS[kind], IMPORTED, kind, path.name, stream)
         assert report.error_count == 0, (kind, report.errors[:5])
     with sessions() as s:
-        assert s.scalar(select(func.count()).select_from(DataImport)) == len(ORDER) - 1  # the empty securities file
+        assert s.scalar(select(func.count()).select_from(DataImport).join(Region, Region.id == DataImport.region_id)
+                        .where(Region.code == IMPORTED)) == len(ORDER) - 1  # the empty securities file
     play_to_determination(sessions, DEMO)
     play_to_determination(sessions, IMPORTED)
     reference, from_files = determinations(sessions, DEMO), determinations(sessions, IMPORTED)
@@ -105,6 +108,14 @@ def test_the_demo_as_files_imported_into_an_empty_region_determines_as_demo_load
     cells = [{(c.institution_code, c.group_code, c.insurance_class): (c.cases, c.reference, c.p75)
               for c in reference_page(sessions, code, YEAR, size=100_000).cells} for code in (DEMO, IMPORTED)]
     assert cells[0] == cells[1] and len(cells[0]) > 50
+    # and the published tables and payment standards the same findings as the demo's (checked as it loaded)
+    from prepay_admin.queries.deposit import findings
+    from prepay_admin.services.deposit import check_tables
+    for code in (DEMO, IMPORTED):
+        check_tables(sessions, code, YEAR, clock.today(), "jiesuan1")
+    found = [sorted((f.institution_code, f.kind, f.group_code, f.class_cn, f.published) for f in
+                    findings(sessions, code, size=10_000)) for code in (DEMO, IMPORTED)]
+    assert found[0] == found[1] and {f[1] for f in found[0]} >= {"above_reference", "standard_changed"}
 
 
 def test_a_file_imported_twice_changes_nothing_and_says_so(region):

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from prepay_admin.models import DepositFinding, IssuedDocument
 from prepay_admin.services import documents
-from prepay_admin.services.document_register import verify
 from prepay_admin.services.demo import load_demo
 from prepay_admin.services.deposit import check_tables, compute_reference
+from prepay_admin.services.document_register import verify
 from prepay_admin.services.errors import ServiceError
 from prepay_admin.services.imports import import_file
 from tests.integration.test_discharges_intake import _month_of_settlements, _published, csv, imported, row
