@@ -6,11 +6,23 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import sessionmaker
 
-from ..models import DepositCell, DepositFinding, DepositRun, Institution
-from ..policy.deposit import CLASS_CN, FINDING_CN, FINDING_STATUS_CN, OPEN, FindingKind, InsuranceClass, change
+from ..models import DepositCell, DepositFinding, DepositRun, Institution, IssuedDocument, PublishedDeposit
+from ..policy.deposit import (
+    CLASS_CN,
+    FINDING_CN,
+    FINDING_STATUS_CN,
+    OPEN,
+    RECTIFY,
+    TRIGGERS,
+    FindingKind,
+    InsuranceClass,
+    change,
+    to_cents,
+)
+from ..profiles.deposit import load_deposit_profile
 from ..services.deposit import current_run
 from ..services.errors import NotFound
 from ..services.unit_of_work import find_region
@@ -117,6 +129,8 @@ class FindingLine:
     status_cn: str
     found_on: dt.date
     last_seen_on: dt.date
+    due_on: dt.date | None = None  # a recompute trigger's deadline (XJ 24)
+    notice_id: int | None = None  # the notice that carried it
 
 
 def findings(sessions: sessionmaker, region_code: str, *, status: str | None = None, after: int = 0,
@@ -129,7 +143,211 @@ def findings(sessions: sessionmaker, region_code: str, *, status: str | None = N
         rows = session.execute(select(DepositFinding, Institution.code, Institution.name)
                                .join(Institution, Institution.id == DepositFinding.institution_id)
                                .where(*where).order_by(DepositFinding.id).limit(size)).all()
-        return tuple(FindingLine(f.id, code, name, f.kind, FINDING_CN[FindingKind(f.kind)], f.group_code,
-                                 CLASS_CN[InsuranceClass(f.insurance_class)] if f.insurance_class else "—", f.breach,
-                                 f.article, f.published, f.reference, f.message, f.status, FINDING_STATUS_CN[f.status],
-                                 f.found_on, f.last_seen_on) for f, code, name in rows)
+        return tuple(_finding(f, code, name) for f, code, name in rows)
+
+
+# -- the region's dashboard and a hospital's page (DEPOSIT.md item 7) --------------------------------------
+
+RATIO_BINS = (Decimal("0.5"), Decimal("0.8"), Decimal("1.0"), Decimal("1.2"), Decimal("1.5"))
+# a deposit at the reference is within it: each bin holds its upper edge
+RATIO_LABELS = ("不超过 50%", "50%—80%", "80%—100%", "超出 0—20%", "超出 20%—50%", "超出 50% 以上")
+
+
+@dataclass(frozen=True)
+class TriggerLine:
+    finding: FindingLine
+    due_on: dt.date
+    days_left: int  # negative: overdue
+
+
+@dataclass(frozen=True)
+class Overview:
+    year: int
+    on: dt.date
+    run: RunLine | None
+    hospitals: int  # with local admissions in the run
+    publishing: int  # of them, with a table in force
+    lines: int  # published lines in force with a reference to compare (not 样本不足)
+    compliant: int  # of them, not above the reference (with the profile's tolerance)
+    distribution: tuple[tuple[str, int], ...]  # deposit ÷ reference, by bin
+    open_by_kind: tuple[tuple[str, str, int, int], ...]  # kind, label, open, of them notified
+    excesses: tuple[FindingLine, ...]  # the largest excesses above the reference, open
+    triggers: tuple[TriggerLine, ...]  # open recompute triggers, the nearest deadline first
+    silent: tuple[tuple[str, str, int], ...]  # hospitals with the most admissions and no table: code, name, cases
+    recompute_days: int  # rule 5: the profile's days to recompute
+    recompute_article: str
+
+    @property
+    def compliance(self) -> Decimal | None:
+        return (Decimal(self.compliant) / self.lines).quantize(Decimal("0.0001")) if self.lines else None
+
+
+def _in_force_lines(session, region_id: int, on: dt.date, institution_id: int | None = None):
+    """Each hospital's published lines in force on ``on`` (per group and class the latest effective by then),
+    as a query of (PublishedDeposit row, …)."""
+    latest = (select(PublishedDeposit.institution_id, PublishedDeposit.group_code, PublishedDeposit.insurance_class,
+                     func.max(PublishedDeposit.effective_on).label("effective_on"))
+              .where(PublishedDeposit.region_id == region_id, PublishedDeposit.effective_on <= on,
+                     *([PublishedDeposit.institution_id == institution_id] if institution_id else []))
+              .group_by(PublishedDeposit.institution_id, PublishedDeposit.group_code, PublishedDeposit.insurance_class)
+              .subquery())
+    return select(PublishedDeposit).join(latest, and_(
+        latest.c.institution_id == PublishedDeposit.institution_id, latest.c.group_code == PublishedDeposit.group_code,
+        latest.c.insurance_class == PublishedDeposit.insurance_class,
+        latest.c.effective_on == PublishedDeposit.effective_on))
+
+
+def overview(sessions: sessionmaker, region_code: str, year: int, on: dt.date) -> Overview:
+    """The region's deposits at a glance on ``on``, against the year's current reference: who publishes, how
+    the published amounts stand against the reference, what is open and what falls due."""
+    with sessions() as session:
+        region = find_region(session, region_code)
+        profile = load_deposit_profile(region.deposit_profile)
+        run = current_run(session, region.id, year)
+        hospitals = publishing = lines = compliant = 0
+        bins = [0] * (len(RATIO_BINS) + 1)
+        silent: tuple[tuple[str, str, int], ...] = ()
+        if run is not None:
+            hospitals = session.scalar(select(func.count(func.distinct(DepositCell.institution_id)))
+                                       .where(DepositCell.run_id == run.id)) or 0
+            in_force = _in_force_lines(session, region.id, on).subquery()
+            publishing = session.scalar(select(func.count(func.distinct(in_force.c.institution_id)))) or 0
+            for amount, reference in session.execute(
+                    select(in_force.c.amount, DepositCell.reference).join(DepositCell, and_(
+                        DepositCell.run_id == run.id, DepositCell.institution_id == in_force.c.institution_id,
+                        DepositCell.group_code == in_force.c.group_code,
+                        DepositCell.insurance_class == in_force.c.insurance_class))
+                    .where(DepositCell.small.is_(False), DepositCell.reference > Decimal("0.00"))):
+                lines += 1
+                compliant += amount <= to_cents(reference * (1 + profile.tolerance))
+                ratio = amount / reference
+                bins[sum(ratio > edge for edge in RATIO_BINS)] += 1
+            cases = func.sum(DepositCell.cases)
+            silent = tuple(session.execute(
+                select(Institution.code, Institution.name, cases).join(DepositCell, DepositCell.institution_id == Institution.id)
+                .where(DepositCell.run_id == run.id, DepositCell.proxy.is_(False),
+                       DepositCell.institution_id.not_in(select(in_force.c.institution_id)))
+                .group_by(Institution.code, Institution.name).order_by(cases.desc(), Institution.code).limit(10)).all())
+        open_rows = session.execute(select(DepositFinding.kind, DepositFinding.status, func.count())
+                                    .where(DepositFinding.region_id == region.id, DepositFinding.status.in_(OPEN))
+                                    .group_by(DepositFinding.kind, DepositFinding.status)).all()
+        by_kind: dict[str, list[int]] = {}
+        for kind, status, n in open_rows:
+            counts = by_kind.setdefault(kind, [0, 0])
+            counts[0] += n
+            counts[1] += n if status == "notified" else 0
+        excess = DepositFinding.published - DepositFinding.reference
+        excesses = _finding_lines(session, select(DepositFinding, Institution.code, Institution.name).join(
+            Institution, Institution.id == DepositFinding.institution_id).where(
+            DepositFinding.region_id == region.id, DepositFinding.status.in_(OPEN),
+            DepositFinding.kind == FindingKind.ABOVE_REFERENCE.value).order_by(excess.desc(), DepositFinding.id).limit(10))
+        due = _finding_lines(session, select(DepositFinding, Institution.code, Institution.name).join(
+            Institution, Institution.id == DepositFinding.institution_id).where(
+            DepositFinding.region_id == region.id, DepositFinding.status.in_(OPEN),
+            DepositFinding.kind.in_([k.value for k in TRIGGERS])).order_by(DepositFinding.due_on, DepositFinding.id)
+            .limit(20))
+        return Overview(year, on, _run(run) if run else None, hospitals, publishing, lines, compliant,
+                        tuple(zip(RATIO_LABELS, bins)),
+                        tuple((k.value, FINDING_CN[k], *by_kind[k.value]) for k in FindingKind if k.value in by_kind),
+                        excesses, tuple(TriggerLine(f, f.due_on, (f.due_on - on).days) for f in due if f.due_on),
+                        tuple((c, n, int(k)) for c, n, k in silent), profile.recompute_days,
+                        profile.article("recompute_days"))
+
+
+def _finding_lines(session, query) -> tuple[FindingLine, ...]:
+    return tuple(_finding(f, code, name) for f, code, name in session.execute(query).all())
+
+
+def _finding(f: DepositFinding, code: str, name: str) -> FindingLine:
+    return FindingLine(f.id, code, name, f.kind, FINDING_CN[FindingKind(f.kind)], f.group_code,
+                       CLASS_CN[InsuranceClass(f.insurance_class)] if f.insurance_class else "—", f.breach, f.article,
+                       f.published, f.reference, f.message, f.status, FINDING_STATUS_CN[f.status], f.found_on,
+                       f.last_seen_on, f.due_on, f.notice_id)
+
+
+@dataclass(frozen=True)
+class TableLine:
+    """A published line in force beside the reference of its cell."""
+
+    group_code: str
+    class_cn: str
+    amount: Decimal
+    effective_on: dt.date
+    prior_standard: Decimal | None
+    basis: str | None
+    cases: int | None  # None: no cell in the run (no local admissions in the window)
+    reference: Decimal | None
+    small: bool
+    proxy: bool
+    ratio: Decimal | None  # amount ÷ reference
+    above: bool  # above the reference with the profile's tolerance (never on a 样本不足 cell)
+
+
+@dataclass(frozen=True)
+class NoticeLine:
+    id: int
+    title: str
+    file_name: str
+    generated_at: dt.datetime
+    generated_by: str
+    superseded: bool
+
+
+@dataclass(frozen=True)
+class Hospital:
+    code: str
+    name: str
+    year: int
+    on: dt.date
+    run: RunLine | None
+    lines: tuple[TableLine, ...]
+    unpublished: tuple[CellLine, ...]  # cells with the most admissions and no line in force
+    findings: tuple[FindingLine, ...]  # every status, the open first
+    notices: tuple[NoticeLine, ...]
+    open_rectify: int  # open findings a 整改提示函 would carry
+    open_triggers: int  # open findings a 重新测算提示函 would carry
+
+
+def hospital(sessions: sessionmaker, region_code: str, year: int, code: str, on: dt.date) -> Hospital:
+    """One hospital's deposits: its table in force against the year's reference, the groups it has not
+    published, its findings (with the notice that carried each) and the notices issued to it."""
+    with sessions() as session:
+        region = find_region(session, region_code)
+        inst = session.scalar(select(Institution).where(Institution.region_id == region.id,
+                                                        Institution.code == code.strip().upper()))
+        if inst is None:
+            raise NotFound(f"{region.name} 没有定点医药机构 {code}", "institution")
+        profile = load_deposit_profile(region.deposit_profile)
+        run = current_run(session, region.id, year)
+        cells = {} if run is None else {(c.group_code, c.insurance_class): c for c in session.scalars(
+            select(DepositCell).where(DepositCell.run_id == run.id, DepositCell.institution_id == inst.id))}
+        lines, shown = [], set()
+        for p in session.scalars(_in_force_lines(session, region.id, on, inst.id)
+                                 .order_by(PublishedDeposit.group_code, PublishedDeposit.insurance_class)):
+            cls = InsuranceClass(p.insurance_class)
+            shown.add((p.group_code, cls))
+            c = cells.get((p.group_code, cls))
+            basis = c is not None and not c.small and c.reference > 0
+            lines.append(TableLine(
+                p.group_code, CLASS_CN[cls], p.amount, p.effective_on, p.prior_standard, p.basis,
+                c.cases if c else None, c.reference if c else None, bool(c and c.small), bool(c and c.proxy),
+                (p.amount / c.reference).quantize(Decimal("0.01")) if basis and c else None,
+                bool(basis and c and p.amount > to_cents(c.reference * (1 + profile.tolerance)))))
+        unpublished = sorted((c for key, c in cells.items() if key not in shown and not c.proxy),
+                             key=lambda c: (-c.cases, c.group_code, c.insurance_class))[:15]
+        rows = session.execute(select(DepositFinding).where(DepositFinding.institution_id == inst.id)
+                               .order_by(DepositFinding.status.not_in(OPEN), DepositFinding.id.desc()).limit(200)).scalars()
+        found = tuple(_finding(f, inst.code, inst.name) for f in rows)
+        notices = tuple(NoticeLine(d.id, FINDING_NOTICE_TITLES.get(d.kind, d.kind), d.file_name, d.generated_at,
+                                   d.generated_by, d.superseded_by_id is not None)
+                        for d in session.scalars(select(IssuedDocument).where(
+                            IssuedDocument.institution_id == inst.id,
+                            IssuedDocument.kind.in_(tuple(FINDING_NOTICE_TITLES))).order_by(IssuedDocument.id.desc())))
+        open_ = [f for f in found if f.status in OPEN]
+        return Hospital(inst.code, inst.name, year, on, _run(run) if run else None, tuple(lines),
+                        tuple(_cell(c, inst.code, inst.name) for c in unpublished), found, notices,
+                        sum(f.kind in {k.value for k in RECTIFY} for f in open_),
+                        sum(f.kind in {k.value for k in TRIGGERS} for f in open_))
+
+
+FINDING_NOTICE_TITLES = {"deposit_rectification": "住院预交金整改提示函", "deposit_recompute": "住院预交金重新测算提示函"}

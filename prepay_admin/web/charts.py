@@ -47,6 +47,12 @@ def stage_row(stage):
     return (stage.label, stage.count, f"{stage.count} 家", None, stage.key)
 
 
+def count_row(item):
+    """DEPOSIT.md: a bin of published deposits ÷ reference, red from above the reference on."""
+    label, count = item
+    return (label, count, f"{count} 项", None, "no" if label.startswith("超出") else "ok")
+
+
 def install(app: Flask) -> None:
-    for f in (bar, fund_row, money_row, stage_row, months_cn, percent, fmt_wan):
+    for f in (bar, fund_row, money_row, stage_row, count_row, months_cn, percent, fmt_wan):
         app.add_template_filter(f)

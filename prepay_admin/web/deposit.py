@@ -9,7 +9,8 @@ from flask_wtf import FlaskForm
 from .. import clock, extensions
 from ..exports import deposit_reference_xlsx
 from ..policy.deposit import CLASS_CN, MEASURE_CN, InsuranceClass
-from ..queries.deposit import findings, reference_page
+from ..queries.deposit import findings, hospital, overview, reference_page
+from ..services import documents
 from ..services.deposit import check_tables, compute_reference
 from ..services.errors import NotFound
 from .forms import send_xlsx, submit, username
@@ -39,8 +40,49 @@ def _filters() -> dict:
 
 @bp.get("")
 def index(region_code: str):
-    """The reference of this year (its window: the three complete years before)."""
-    return reference(region_code, clock.today().year)
+    """This year's dashboard (its reference: the three complete years before)."""
+    return overview_page(region_code, clock.today().year)
+
+
+@bp.get("/<year:year>/overview")
+def overview_page(region_code: str, year: int, status: int = 200, errors: list[str] | None = None):
+    """The region's deposits at a glance (DEPOSIT.md item 7): who publishes, how the published amounts stand
+    against the reference, the largest excesses, the recompute triggers by deadline, the silent hospitals."""
+    return render_template("deposit/overview.html", region_code=region_code, region_name=regions()[region_code],
+                           year=year, o=overview(extensions.sessions(), region_code, year, clock.today()),
+                           measure_cn=MEASURE_CN, errors=errors or [], today=clock.today()), status
+
+
+def _from_overview() -> bool:
+    return request.form.get("back") == "overview"
+
+
+def _refused(region_code: str, year: int, errors: list[str]):
+    return (overview_page(region_code, year, 400, errors) if _from_overview()
+            else reference(region_code, year, 400, errors))
+
+
+def _done(region_code: str, year: int):
+    return redirect(url_for("deposit.overview_page" if _from_overview() else "deposit.reference",
+                            region_code=region_code, year=year))
+
+
+@bp.get("/<year:year>/hospitals/<code>")
+def hospital_page(region_code: str, year: int, code: str):
+    """A hospital's table in force against the reference, the groups it has not published, its findings and
+    the notices that carried them, with the notices 基金结算 issues from here."""
+    return _hospital(region_code, year, code)
+
+
+def _hospital(region_code: str, year: int, code: str, status: int = 200, errors: list[str] | None = None):
+    if len(code) > 20:
+        abort(404)
+    try:
+        h = hospital(extensions.sessions(), region_code, year, code, clock.today())
+    except NotFound as err:
+        abort(404, description=err.message)
+    return render_template("deposit/hospital.html", region_code=region_code, region_name=regions()[region_code],
+                           year=year, h=h, measure_cn=MEASURE_CN, errors=errors or [], today=clock.today()), status
 
 
 @bp.get("/<year:year>")
@@ -75,17 +117,36 @@ def compute(region_code: str, year: int):
         abort(400)
     errors: list[str] = []
     return submit(lambda: compute_reference(extensions.sessions(), region_code, year, username()), errors,
-                  f"{year} 年度住院预交金参考额度已测算。",
-                  lambda: reference(region_code, year, 400, errors),
-                  lambda _: redirect(url_for("deposit.reference", region_code=region_code, year=year)))
+                  f"{year} 年度住院预交金参考额度已测算。", lambda: _refused(region_code, year, errors),
+                  lambda _: _done(region_code, year))
+
+
+NOTICE_KINDS = {"rectification": "deposit_rectification", "recompute": "deposit_recompute"}
+
+
+@bp.post("/<year:year>/hospitals/<code>/notices/<which>")
+def notice(region_code: str, year: int, code: str, which: str):
+    """Issue a hospital its 整改提示函 or 重新测算提示函 (基金结算部门), registered; back to its page, where the
+    notice is listed for download and its findings read 已通知."""
+    kind = NOTICE_KINDS.get(which)
+    if kind is None or len(code) > 20:
+        abort(404)
+    if not ComputeForm().validate_on_submit():
+        abort(400)
+    errors: list[str] = []
+    title = documents.REGISTRY[kind].title
+    return submit(lambda: documents.issue(extensions.sessions(), kind, region_code, username(), year=year,
+                                          institution=code), errors, f"已出具{title}，可在下方“已出具的提示函”中下载。",
+                  lambda: _hospital(region_code, year, code, 400, errors),
+                  lambda _: redirect(url_for("deposit.hospital_page", region_code=region_code, year=year, code=code)))
 
 
 @bp.post("/<year:year>/checks")
 def check(region_code: str, year: int):
-    """Rules 1, 3, 4 over the published tables in force today (基金结算部门)."""
+    """Rules 1, 3, 4 and 5 over the published tables in force today (基金结算部门)."""
     if not ComputeForm().validate_on_submit():
         abort(400)
     errors: list[str] = []
     return submit(lambda: check_tables(extensions.sessions(), region_code, year, clock.today(), username()), errors,
-                  "已检查各医院公示的预交金额度。", lambda: reference(region_code, year, 400, errors),
-                  lambda _: redirect(url_for("deposit.reference", region_code=region_code, year=year)))
+                  "已检查各医院公示的预交金额度。", lambda: _refused(region_code, year, errors),
+                  lambda _: _done(region_code, year))

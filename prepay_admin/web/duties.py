@@ -39,7 +39,8 @@ DUTIES: dict[str, frozenset[Department]] = {
     "cycle.approve_reissue": frozenset({D.INTERNAL_AUDIT}),  # 24§(四): a re-issue reviewed before it is sent
     "institutions.lift": frozenset({D.INSPECTION}),  # 24§(三)
     "deposit.compute": frozenset({D.FUND_SETTLEMENT}),  # DEPOSIT.md rule 1: who holds the settlements
-    "deposit.check": frozenset({D.FUND_SETTLEMENT}),  # rules 1, 3, 4 over the published tables
+    "deposit.check": frozenset({D.FUND_SETTLEMENT}),  # rules 1, 3, 4, 5 over the published tables
+    "deposit.notice": frozenset({D.FUND_SETTLEMENT}),  # 整改提示函 / 重新测算提示函 (the kinds' issuer)
     "ledger.close": frozenset({D.FINANCE}),
     "ledger.reopen": frozenset({D.FINANCE}),
     "admin.create_user": ADMIN, "admin.reset_password": ADMIN, "admin.grant": ADMIN, "admin.disable": ADMIN,
