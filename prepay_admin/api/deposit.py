@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from .. import clock
 from ..policy.deposit import InsuranceClass
-from ..queries.deposit import findings, reference_page
+from ..queries.deposit import findings, hospital, overview, reference_page
 from ..services.deposit import check_tables, compute_reference
 from ..services.idempotency import Answer
 from .auth import call, caller
@@ -15,6 +16,9 @@ from .schemas.deposit import (
     CheckIn,
     FindingOut,
     FindingQuery,
+    HospitalOut,
+    OverviewOut,
+    OverviewQuery,
     ReferencePageOut,
     ReferenceQuery,
     RunDoneOut,
@@ -79,3 +83,28 @@ class DepositFindings(MethodView):
         region(region_code)
         return list(call(lambda: findings(sessions(), region_code, status=query["status"], after=query["after"],
                                           size=query["limit"])))
+
+
+@blp.route("/regions/<region_code>/deposit-overview/<year:year>")
+class DepositOverview(MethodView):
+    @blp.arguments(OverviewQuery, location="query")
+    @blp.response(200, OverviewOut)
+    @blp.doc(responses=ERRORS)
+    def get(self, query, region_code: str, year: int):
+        """The region's deposits at a glance against the year's reference (DEPOSIT.md item 7): who publishes,
+        compliance, the distribution of deposit ÷ reference, open findings, recompute triggers by deadline."""
+        region(region_code)
+        return call(lambda: overview(sessions(), region_code, year, query["on"] or clock.today()))
+
+
+@blp.route("/regions/<region_code>/deposit-hospitals/<year:year>/<code>")
+class DepositHospital(MethodView):
+    @blp.arguments(OverviewQuery, location="query")
+    @blp.response(200, HospitalOut)
+    @blp.doc(responses=ERRORS)
+    def get(self, query, region_code: str, year: int, code: str):
+        """A hospital's published table in force against the reference, its findings and the notices issued
+        to it (the notices themselves: ``POST /regions/{r}/documents`` with kind ``deposit_rectification`` or
+        ``deposit_recompute``)."""
+        region(region_code)
+        return call(lambda: hospital(sessions(), region_code, year, code[:20], query["on"] or clock.today()))

@@ -2,18 +2,34 @@
 profiles, the reference run of a region's year and its cells."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask.cli import with_appcontext
 
-from ..policy.deposit import MEASURE_CN, InsuranceClass
+from ..policy.deposit import MEASURE_CN, RECTIFY, TRIGGERS, InsuranceClass
 from ..policy.money import fmt_yuan_cn as fmt_money
 from ..profiles.deposit import PARAMETERS, load_deposit_profile, packaged_deposit_texts
 from ..queries import access
 from ..queries.deposit import findings as finding_lines
-from ..queries.deposit import reference_page
+from ..queries.deposit import hospitals_to_notify, reference_page
+from ..queries.deposit import overview as overview_of
+from ..services import documents
 from ..services.deposit import check_tables, compute_reference
 from ..tables import render
-from .common import CODE, DATE, TEXT, YEAR, CountType, acting_user, app_sessions, business_date, run_service
+from .common import (
+    CODE,
+    DATE,
+    TEXT,
+    YEAR,
+    CountType,
+    acting_user,
+    app_sessions,
+    business_date,
+    fail,
+    run_service,
+    write_file,
+)
 
 region_opt = click.option("--region", "region_code", required=True, type=CODE, help="统筹地区编码")
 year_opt = click.option("--year", required=True, type=YEAR, help="参考年度（以此前完整的若干年度数据测算）")
@@ -80,7 +96,8 @@ def reference(region_code: str, year: int, institution: str | None, group: str |
         click.echo(f"……下一页：--after {page.next_after}")
 
 
-@deposit.command(help="检查各医院公示的预交金额度：高于参考额度、高于细则实施前标准、常见病种未公示（基金结算部门）")
+@deposit.command(help="检查各医院公示的预交金额度：高于参考额度、高于细则实施前标准、常见病种未公示，以及须重新测算的情形"
+                      "（实际负担连续低于预交金 80%、支付标准变动超过 10%）（基金结算部门）")
 @region_opt
 @year_opt
 @click.option("--date", "day", type=DATE, help="检查在这一天执行的公示额度，默认今天（北京时间）")
@@ -103,3 +120,53 @@ def findings(region_code: str, status: str | None, after: int) -> None:
     click.echo(render(("编号", "机构", "病组", "类别", "问题", "依据", "性质", "状态", "说明"),
                       [(str(f.id), f.institution_code, f.group_code, f.class_cn, f.kind_cn, f.article,
                         "违规" if f.breach else "提示", f.status_cn, f.message) for f in rows]))
+
+
+NOTICES = {"rectification": ("deposit_rectification", RECTIFY), "recompute": ("deposit_recompute", TRIGGERS)}
+
+
+@deposit.command(help="住院预交金监测概况：公示与合规、公示额度÷参考额度的分布、未办结的问题、须重新测算的期限")
+@region_opt
+@year_opt
+@click.option("--date", "day", type=DATE, help="对照这一天执行的公示额度，默认今天（北京时间）")
+@with_appcontext
+def overview(region_code: str, year: int, day) -> None:
+    user = acting_user()
+    run_service(lambda: access.check_region(app_sessions(), user, region_code))
+    o = run_service(lambda: overview_of(app_sessions(), region_code, year, business_date(day)))
+    if o.run is None:
+        fail(f"{year} 年度尚未测算参考额度：请先 prepay-admin deposit compute")
+    rate = f"，合规率 {o.compliance:.2%}" if o.compliance is not None else ""
+    click.echo(f"{year} 年度（第 {o.run.id} 次测算，对照 {o.on} 执行的公示额度）：有住院病例的医院 {o.hospitals} 家，"
+               f"已公示 {o.publishing} 家；可对照的公示额度 {o.lines:,} 项，不高于参考额度 {o.compliant:,} 项{rate}。")
+    click.echo(render(("公示额度 ÷ 参考额度", "项数"), [(label, str(n)) for label, n in o.distribution], right=(1,)))
+    click.echo(render(("未办结的问题", "件数", "其中已通知"), [(label, str(n), str(notified))
+                                                     for _, label, n, notified in o.open_by_kind], right=(1, 2)))
+    if o.triggers:
+        click.echo(render(("机构", "病组", "类别", "期限", "剩余天数", "情形"),
+                          [(t.finding.institution_code, t.finding.group_code, t.finding.class_cn, str(t.due_on),
+                            str(t.days_left), t.finding.message) for t in o.triggers], right=(4,)))
+
+
+@deposit.command(help="出具住院预交金提示函（基金结算部门）：整改提示函或重新测算提示函，给一家医院或有新发问题的全部医院")
+@region_opt
+@year_opt
+@click.option("--kind", "which", required=True, type=click.Choice(list(NOTICES)),
+              help="rectification 整改提示函；recompute 重新测算提示函")
+@click.option("--institution", type=CODE, help="机构编码；不填则给有新发问题（尚未通知）的每家医院各出具一份")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="输出文件夹")
+@with_appcontext
+def notices(region_code: str, year: int, which: str, institution: str | None, out: Path) -> None:
+    kind, kinds = NOTICES[which]
+    user = acting_user()
+    codes = (institution,) if institution else run_service(
+        lambda: hospitals_to_notify(app_sessions(), region_code, year, kinds))
+    if not codes:
+        click.echo("没有新发问题尚未通知的医院，未出具提示函。")
+        return
+    for code in codes:
+        issued = run_service(lambda: documents.issue(app_sessions(), kind, region_code, user, year=year,
+                                                     institution=code))
+        path = out / issued.file_name
+        write_file(path, issued.data, "out")
+        click.echo(f"已出具 {path}（文书登记第 {issued.id} 号，SHA-256 {issued.sha256[:16]}…）")

@@ -351,3 +351,18 @@ def hospital(sessions: sessionmaker, region_code: str, year: int, code: str, on:
 
 
 FINDING_NOTICE_TITLES = {"deposit_rectification": "住院预交金整改提示函", "deposit_recompute": "住院预交金重新测算提示函"}
+
+
+def hospitals_to_notify(sessions: sessionmaker, region_code: str, year: int, kinds: tuple[FindingKind, ...],
+                        only_new: bool = True) -> tuple[str, ...]:
+    """The codes of the hospitals with findings of ``kinds`` against the year's reference not yet notified
+    (``only_new``) or still open: whom a round of notices is for."""
+    with sessions() as session:
+        region = find_region(session, region_code)
+        return tuple(session.scalars(
+            select(Institution.code).join(DepositFinding, DepositFinding.institution_id == Institution.id)
+            .join(DepositRun, DepositRun.id == DepositFinding.run_id)
+            .where(DepositFinding.region_id == region.id, DepositRun.year == year,
+                   DepositFinding.kind.in_([k.value for k in kinds]),
+                   DepositFinding.status == "new" if only_new else DepositFinding.status.in_(OPEN))
+            .group_by(Institution.code).order_by(Institution.code)).all())

@@ -130,3 +130,64 @@ def test_xj24_gz12_notices_carry_the_open_findings_with_their_run_and_mark_them_
     check_tables(region, REGION, 2026, dt.date(2026, 4, 2), "jiesuan1")
     assert {f.status for f in findings(region)} == {"notified"}
     assert verify(region, notice.data).id == notice.id
+
+
+def _checked(region):
+    compute_reference(region, REGION, 2026, "jiesuan1")
+    assert imported(region, _months_below()).error_count == 0
+    _published(region, f"{H1},GB19,职工医保,3500.00,,2026-01-01,", f"{H2},GB20,职工医保,2000.00,,2025-12-15,")
+    check_tables(region, REGION, 2026, dt.date(2026, 4, 1), "jiesuan1")
+
+
+def test_item7_the_dashboard_and_a_hospitals_page_and_its_notice_on_screen(region, app, client):
+    from tests.screens import csrf_token, sign_in
+
+    _checked(region)
+    sign_in(client, "shenji1")  # the auditor reads, and is offered no notice to issue
+    page = client.get(f"/deposit/{REGION}/2026/overview").get_data(as_text=True)
+    assert "住院预交金监测" in page and "须重新测算的医院" in page and H2 in page
+    assert "超出 50% 以上" in page or "超出 20%—50%" in page or "超出 0—20%" in page
+    mine = client.get(f"/deposit/{REGION}/2026/hospitals/{H1}").get_data(as_text=True)
+    assert "高于参考额度" in mine and "3,500.00" in mine and "由基金结算部门办理" in mine
+    assert client.get(f"/deposit/{REGION}/2026/hospitals/H99999999999").status_code == 404
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/password")})
+    sign_in(client, "jiesuan1")
+    issued = client.post(f"/deposit/{REGION}/2026/hospitals/{H1}/notices/rectification",
+                         data={"csrf_token": csrf_token(client, "/password")})
+    assert issued.status_code == 302
+    after = client.get(issued.headers["Location"]).get_data(as_text=True)
+    assert "已出具住院预交金整改提示函" in after and "已通知" in after and "住院预交金整改提示函</a>" in after
+    again = client.post(f"/deposit/{REGION}/2026/hospitals/{H1}/notices/recompute",
+                        data={"csrf_token": csrf_token(client, "/password")})
+    assert again.status_code == 400 and "没有未办结的重新测算事项" in again.get_data(as_text=True)
+
+
+def test_item7_the_dashboard_and_notices_from_the_terminal_and_through_the_api(region, app, client, cli_runner, tmp_path):
+    from tests.console import as_user, token_for
+
+    _checked(region)
+    shown = cli_runner.invoke(args=["deposit", "overview", "--region", REGION, "--year", "2026", "--date", "2026-04-01"],
+                              env=as_user(app, "shenji1"))
+    assert shown.exit_code == 0 and "已公示 2 家" in shown.output and "2026-05-01" in shown.output, shown.output
+    refused = cli_runner.invoke(args=["deposit", "notices", "--region", REGION, "--year", "2026", "--kind",
+                                      "recompute", "--out", str(tmp_path)], env=as_user(app, "shenji1"))
+    assert refused.exit_code != 0 and not list(tmp_path.iterdir())
+    done = cli_runner.invoke(args=["deposit", "notices", "--region", REGION, "--year", "2026", "--kind", "recompute",
+                                   "--out", str(tmp_path)], env=as_user(app, "jiesuan1"))
+    assert done.exit_code == 0 and len(list(tmp_path.iterdir())) == 1, done.output
+    none_left = cli_runner.invoke(args=["deposit", "notices", "--region", REGION, "--year", "2026", "--kind",
+                                        "recompute", "--out", str(tmp_path)], env=as_user(app, "jiesuan1"))
+    assert "没有新发问题尚未通知的医院" in none_left.output
+    auditor = {"Authorization": f"Bearer {token_for(app, 'shenji1')}"}
+    o = client.get(f"/api/v1/regions/{REGION}/deposit-overview/2026?on=2026-04-01", headers=auditor).json
+    assert o["publishing"] == 2 and o["triggers"][0]["due_on"] == "2026-05-01"
+    assert o["triggers"][0]["finding"]["status"] == "notified"
+    h = client.get(f"/api/v1/regions/{REGION}/deposit-hospitals/2026/{H1}?on=2026-04-01", headers=auditor).json
+    assert h["lines"][0]["amount"] == "3500.00" and h["lines"][0]["above"] and h["open_rectify"] >= 1
+    clerk = {"Authorization": f"Bearer {token_for(app, 'jiesuan1')}", "Idempotency-Key": "n1"}
+    made = client.post(f"/api/v1/regions/{REGION}/documents", headers=clerk,
+                       json={"kind": "deposit_rectification", "year": 2026, "institution_code": H1})
+    assert made.status_code == 201, made.json
+    h = client.get(f"/api/v1/regions/{REGION}/deposit-hospitals/2026/{H1}", headers=auditor).json
+    assert h["notices"][0]["id"] == made.json["id"] and h["open_rectify"] >= 1
+    assert {f["status"] for f in h["findings"] if f["kind"] == "above_reference"} == {"notified"}

@@ -61,6 +61,8 @@ SCREENS = {
     "/cycle/<region_code>/<year:year>/prepare": ({D.FUND_SETTLEMENT}, f"{CYCLE}/prepare", {}),
     "/deposit/<region_code>/<year:year>/runs": ({D.FUND_SETTLEMENT}, f"/deposit/{REGION}/2026/runs", {}),
     "/deposit/<region_code>/<year:year>/checks": ({D.FUND_SETTLEMENT}, f"/deposit/{REGION}/2026/checks", {}),
+    "/deposit/<region_code>/<year:year>/hospitals/<code>/notices/<which>": (
+        {D.FUND_SETTLEMENT}, f"/deposit/{REGION}/2026/hospitals/H32060000001/notices/rectification", {}),
     "/cycle/<region_code>/<year:year>/batches/<id:batch_id>/confirm-selected": (
         {D.FINANCE}, f"{CYCLE}/batches/1/confirm-selected",
         {"scope": "selected", "instruction": "1", "bank_ref": "DF-9", "paid_count": "1", "paid_total": "100000.00",
@@ -377,7 +379,7 @@ RESTRICTED_READS = {"/admin/users": {D.ADMINISTRATOR}, "/audit/<region_code>": O
 PATHS = {"<region_code>": REGION, "<year:year>": "2026", "<id:batch_id>": "1", "<code>": "H32060000001",
          "<kind>": "institutions", "<id:receivable_id>": "1", "<id:run_id>": "1", "<id:presettlement_id>": "1",
          "<document_kind>": "agreement", "<name>": "nantong-2025", "<id:document_id>": "1",
-         "<id:version>": str(load_profile("nantong-2025").version)}
+         "<id:version>": str(load_profile("nantong-2025").version), "<which>": "rectification"}
 PUBLIC = {"/login", "/static/<path:filename>", "/favicon.ico", "/api/openapi.json", "/api/docs"}
 
 

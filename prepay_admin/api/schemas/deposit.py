@@ -105,3 +105,88 @@ class FindingOut(Schema):
     status = fields.String()
     found_on = fields.Date()
     last_seen_on = fields.Date()
+    due_on = fields.Date(allow_none=True, metadata={"description": "须重新测算的期限（新 24）"})
+    notice_id = fields.Integer(allow_none=True, metadata={"description": "通知该问题的提示函（文书编号）"})
+
+
+class OverviewQuery(StrictSchema):
+    on = Date(load_default=None, metadata={"description": "对照这一天执行的公示额度（默认今天）"})
+
+
+class BinOut(Schema):
+    label = fields.String(attribute="0")
+    count = fields.Integer(attribute="1")
+
+
+class KindCountOut(Schema):
+    kind = fields.String(attribute="0")
+    label = fields.String(attribute="1")
+    open = fields.Integer(attribute="2")
+    notified = fields.Integer(attribute="3")
+
+
+class DepositTriggerOut(Schema):
+    finding = fields.Nested(FindingOut)
+    due_on = fields.Date()
+    days_left = fields.Integer(metadata={"description": "负数为逾期天数"})
+
+
+class SilentOut(Schema):
+    institution_code = fields.String(attribute="0")
+    institution_name = fields.String(attribute="1")
+    cases = fields.Integer(attribute="2")
+
+
+class OverviewOut(Schema):
+    year = fields.Integer()
+    on = fields.Date()
+    run = fields.Nested(RunOut, allow_none=True)
+    hospitals = fields.Integer(metadata={"description": "有本地住院病例的医院"})
+    publishing = fields.Integer(metadata={"description": "其中已公示预交金额度的"})
+    lines = fields.Integer(metadata={"description": "可对照（参考额度样本充足）的公示额度项数"})
+    compliant = fields.Integer()
+    compliance = DecimalOut(allow_none=True)
+    distribution = fields.List(fields.Nested(BinOut), metadata={"description": "公示额度 ÷ 参考额度的分布"})
+    open_by_kind = fields.List(fields.Nested(KindCountOut))
+    excesses = fields.List(fields.Nested(FindingOut))
+    triggers = fields.List(fields.Nested(DepositTriggerOut))
+    silent = fields.List(fields.Nested(SilentOut))
+    recompute_days = fields.Integer()
+
+
+class TableLineOut(Schema):
+    group_code = fields.String()
+    class_cn = fields.String()
+    amount = MoneyOut()
+    effective_on = fields.Date()
+    prior_standard = MoneyOut(allow_none=True)
+    basis = fields.String(allow_none=True)
+    cases = fields.Integer(allow_none=True)
+    reference = MoneyOut(allow_none=True)
+    small = fields.Boolean()
+    proxy = fields.Boolean()
+    ratio = DecimalOut(allow_none=True)
+    above = fields.Boolean()
+
+
+class DepositNoticeOut(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    file_name = fields.String()
+    generated_at = fields.DateTime()
+    generated_by = fields.String()
+    superseded = fields.Boolean()
+
+
+class HospitalOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    year = fields.Integer()
+    on = fields.Date()
+    run = fields.Nested(RunOut, allow_none=True)
+    lines = fields.List(fields.Nested(TableLineOut))
+    unpublished = fields.List(fields.Nested(CellOut))
+    findings = fields.List(fields.Nested(FindingOut))
+    notices = fields.List(fields.Nested(DepositNoticeOut))
+    open_rectify = fields.Integer()
+    open_triggers = fields.Integer()
