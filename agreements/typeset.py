@@ -135,7 +135,7 @@ COLUMN_EMS = (
     (("编码", "凭证号"), 8.6),  # H32060000001, with the fonts a reader's machine substitutes
     (("日期",), 6.8),
     (("元", "金额", "借方", "贷方", "余额", "合计", "基数", "担保限额后", "核定", "取整", "×"), 8.2),  # 99,999,999.99
-    (("月数", "比例"), 3.6),
+    (("月数", "比例", "例数"), 3.6),
 )
 FLEXIBLE_MIN_EM = 5.0  # a name or a text column: wraps, but not narrower than this
 

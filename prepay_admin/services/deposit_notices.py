@@ -53,9 +53,11 @@ def _notice(step: Step, year: int, code: str, kinds: tuple[FindingKind, ...], wh
         DepositCell.run_id == run.id, DepositCell.institution_id == inst.id,
         DepositCell.group_code.in_({f.group_code for f in rows})))}
     findings = []
-    for f in rows:
+    for no, f in enumerate(rows, start=1):
         n = cases.get((f.group_code, InsuranceClass(f.insurance_class))) if f.insurance_class else None
+        cited = "" if f.article == "默认" else f"（依据：{f.article}）"
         findings.append({
+            "no": no, "detail": f"{FINDING_CN[FindingKind(f.kind)]}。{f.message}{cited}",
             "group": f.group_code, "class_cn": CLASS_CN[InsuranceClass(f.insurance_class)] if f.insurance_class else "—",
             "problem": FINDING_CN[FindingKind(f.kind)], "message": f.message,
             "published": "" if f.published is None else f"{f.published:,.2f}",

@@ -26,7 +26,7 @@ def played(tmp_path_factory):
     upgrade(url)
     app = create_app({"DATABASE_URL": url})
     sessions = app.extensions["prepay_sessions"]
-    load_demo(sessions, institutions=16, seed=2026, year=2026)
+    load_demo(sessions, institutions=16, seed=2026, year=2026, discharges=True)  # its deposit findings too
     yield sessions
     app.extensions["prepay_engine"].dispose()
 
@@ -60,3 +60,23 @@ def test_30_a_document_prints_on_a4_with_no_number_broken_across_lines(played, k
     assert "§" not in text  # articles in words: 第二十一条第（五）项
     if kind != "statement":
         assert re.search(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日", text)  # dates in Chinese
+
+
+@pytest.mark.parametrize("kind, kinds", [("deposit_rectification", "RECTIFY"), ("deposit_recompute", "TRIGGERS")])
+def test_31_a_deposit_notice_prints_on_a4_with_no_number_broken_across_lines(played, kind, kinds):
+    import io
+
+    from pypdf import PdfReader
+
+    from prepay_admin.policy import deposit
+    from prepay_admin.queries.deposit import hospitals_to_notify
+
+    codes = hospitals_to_notify(played, "320600", 2026, getattr(deposit, kinds), only_new=False)
+    assert codes, "the demo's tables give findings of every kind"
+    issued = documents.issue(played, kind, "320600", "jiesuan1", year=2026, institution=codes[0])
+    reader = PdfReader(io.BytesIO(pdf.to_pdf(issued.data)))
+    sizes = {(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in reader.pages}
+    assert sizes <= A4, sizes
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert not BROKEN.findall(text), BROKEN.findall(text)[:5]
+    assert re.search(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日", text)
