@@ -383,3 +383,18 @@ def check_triggers(published: Iterable[Published], actual: dict[tuple[str, Insur
                              f"{c.current:,.2f} 元（{share_change(c.previous, c.current):+.2%}，超过 "
                              f"{profile.standard_change:.0%}），自 {c.takes_effect} 起执行"))
     return tuple(found)
+
+
+# -- item 8: the patients' side of the advance ---------------------------------------------------------
+
+def float_released(census: Decimal, lines: Iterable[tuple[int, Decimal, Decimal]]) -> Decimal | None:
+    """The deposit float a hospital's insured patients no longer advance (DEPOSIT.md item 8, an estimate): its
+    average insured census (inpatients at once) × the fall of its admission-weighted deposit, each line's
+    standard before the rules against its amount in force weighted by last year's admissions of its group
+    and class ``(admissions, before, now)``. None where no line gives a standard before."""
+    weighted = [(n, before - now) for n, before, now in lines if n > 0]
+    cases = sum(n for n, _ in weighted)
+    if not cases:
+        return None
+    fall = sum((n * d for n, d in weighted), ZERO) / cases
+    return to_cents(census * fall)

@@ -6,10 +6,19 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import sessionmaker
 
-from ..models import DepositCell, DepositFinding, DepositRun, Institution, IssuedDocument, PublishedDeposit
+from ..db import days_between
+from ..models import (
+    DepositCell,
+    DepositFinding,
+    DepositRun,
+    Discharge,
+    Institution,
+    IssuedDocument,
+    PublishedDeposit,
+)
 from ..policy.deposit import (
     CLASS_CN,
     FINDING_CN,
@@ -20,11 +29,13 @@ from ..policy.deposit import (
     FindingKind,
     InsuranceClass,
     change,
+    float_released,
     to_cents,
 )
 from ..profiles.deposit import load_deposit_profile
 from ..services.deposit import current_run
 from ..services.errors import NotFound
+from ..services.positions import held_by_institution
 from ..services.unit_of_work import find_region
 
 
@@ -161,6 +172,15 @@ class TriggerLine:
 
 
 @dataclass(frozen=True)
+class RedHolder:
+    code: str
+    name: str
+    held: Decimal  # 暂付款—医保预付金 it holds, all funds
+    breaches: int  # open, found more than the profile's days ago
+    oldest: dt.date
+
+
+@dataclass(frozen=True)
 class Overview:
     year: int
     on: dt.date
@@ -176,6 +196,13 @@ class Overview:
     silent: tuple[tuple[str, str, int], ...]  # hospitals with the most admissions and no table: code, name, cases
     recompute_days: int  # rule 5: the profile's days to recompute
     recompute_article: str
+    # item 8: institutions holding an advance with an open breach found more than ``red_days`` ago
+    red_holders: tuple[RedHolder, ...] = ()
+    red_days: int = 0
+
+    @property
+    def red_held(self) -> Decimal:
+        return sum((h.held for h in self.red_holders), Decimal("0.00"))
 
     @property
     def compliance(self) -> Decimal | None:
@@ -251,7 +278,30 @@ def overview(sessions: sessionmaker, region_code: str, year: int, on: dt.date) -
                         tuple((k.value, FINDING_CN[k], *by_kind[k.value]) for k in FindingKind if k.value in by_kind),
                         excesses, tuple(TriggerLine(f, f.due_on, (f.due_on - on).days) for f in due if f.due_on),
                         tuple((c, n, int(k)) for c, n, k in silent), profile.recompute_days,
-                        profile.article("recompute_days"))
+                        profile.article("recompute_days"), _red_holders(session, region.id, on, profile.red_finding_days),
+                        profile.red_finding_days)
+
+
+def _red_holders(session, region_id: int, on: dt.date, days: int) -> tuple[RedHolder, ...]:
+    """Item 8: the institutions holding an advance (what they hold: ``services.positions``, the one definition)
+    with an open breach found more than ``days`` before ``on``, the largest holding first."""
+    old = session.execute(select(DepositFinding.institution_id, func.count(), func.min(DepositFinding.found_on))
+                          .where(DepositFinding.region_id == region_id, DepositFinding.status.in_(OPEN),
+                                 DepositFinding.breach.is_(True),
+                                 DepositFinding.found_on <= on - dt.timedelta(days=days))
+                          .group_by(DepositFinding.institution_id)).all()
+    if not old:
+        return ()
+    held: dict[int, Decimal] = {}
+    for (institution_id, _fund), amount in held_by_institution(session, region_id).items():
+        held[institution_id] = held.get(institution_id, Decimal("0.00")) + amount
+    names = dict(session.execute(select(Institution.id, Institution.code).where(
+        Institution.id.in_([i for i, _, _ in old]))).all())
+    titles = dict(session.execute(select(Institution.id, Institution.name).where(
+        Institution.id.in_([i for i, _, _ in old]))).all())
+    out = [RedHolder(names[i], titles[i], held.get(i, Decimal("0.00")), n, first) for i, n, first in old
+           if held.get(i, Decimal("0.00")) > 0]
+    return tuple(sorted(out, key=lambda h: (-h.held, h.code)))
 
 
 def _finding_lines(session, query) -> tuple[FindingLine, ...]:
@@ -366,3 +416,67 @@ def hospitals_to_notify(sessions: sessionmaker, region_code: str, year: int, kin
                    DepositFinding.kind.in_([k.value for k in kinds]),
                    DepositFinding.status == "new" if only_new else DepositFinding.status.in_(OPEN))
             .group_by(Institution.code).order_by(Institution.code)).all())
+
+
+# -- item 8: the institution page's deposit standing beside the advance it holds ----------------------------
+
+@dataclass(frozen=True)
+class DepositStanding:
+    year: int  # of the reference compared against
+    lines: int  # published lines in force with a reference to compare
+    compliant: int
+    open_breaches: int  # red
+    open_signals: int
+    oldest_breach: dt.date | None  # found on
+    census: Decimal | None  # average insured inpatients at once, last year
+    float_released: Decimal | None  # census × the fall of the admission-weighted deposit
+
+    @property
+    def compliance(self) -> Decimal | None:
+        return (Decimal(self.compliant) / self.lines).quantize(Decimal("0.0001")) if self.lines else None
+
+
+def census(session, region_id: int, institution_id: int, year: int) -> Decimal | None:
+    """The hospital's average insured census of ``year``: its local admissions' days (a visit's settlements
+    netted, from its first admission to its last discharge) over the year's days."""
+    visits = (select(days_between(func.max(Discharge.discharged_on), func.min(Discharge.admitted_on)).label("days"))
+              .where(Discharge.region_id == region_id, Discharge.institution_id == institution_id,
+                     Discharge.discharged_on >= dt.date(year - 1, 1, 1))
+              .group_by(Discharge.visit_key)
+              .having(func.max(Discharge.discharged_on).between(dt.date(year, 1, 1), dt.date(year, 12, 31)),
+                      func.sum(Discharge.total) > Decimal("0.00"),
+                      func.max(case((Discharge.out_of_region, 1), else_=0)) == 0)
+              .subquery())
+    days = session.scalar(select(func.sum(visits.c.days)))
+    if not days:
+        return None
+    return (Decimal(days) / (366 if year % 4 == 0 else 365)).quantize(Decimal("0.1"))
+
+
+def standing_in(session, region, inst: Institution, on: dt.date) -> DepositStanding | None:
+    """The deposit standing of ``inst`` on ``on`` against the region's latest reference up to that year."""
+    run = session.scalar(select(DepositRun).where(DepositRun.region_id == region.id, DepositRun.year <= on.year,
+                                                  DepositRun.superseded_by.is_(None))
+                         .order_by(DepositRun.year.desc()).limit(1))
+    if run is None:
+        return None
+    profile = load_deposit_profile(region.deposit_profile)
+    cells = {(c.group_code, c.insurance_class): c for c in session.scalars(
+        select(DepositCell).where(DepositCell.run_id == run.id, DepositCell.institution_id == inst.id))}
+    lines = compliant = 0
+    weights = []
+    for p in session.scalars(_in_force_lines(session, region.id, on, inst.id)):
+        c = cells.get((p.group_code, p.insurance_class))
+        if c is not None and not c.small and c.reference > 0:
+            lines += 1
+            compliant += p.amount <= to_cents(c.reference * (1 + profile.tolerance))
+        if c is not None and p.prior_standard is not None and not c.proxy:
+            weights.append((c.last_year_cases, p.prior_standard, p.amount))
+    open_ = session.execute(select(DepositFinding.breach, func.count(), func.min(DepositFinding.found_on))
+                            .where(DepositFinding.institution_id == inst.id, DepositFinding.status.in_(OPEN))
+                            .group_by(DepositFinding.breach)).all()
+    by = {breach: (n, first) for breach, n, first in open_}
+    people = census(session, region.id, inst.id, run.year - 1)
+    return DepositStanding(run.year, lines, compliant, by.get(True, (0, None))[0], by.get(False, (0, None))[0],
+                           by.get(True, (0, None))[1], people,
+                           float_released(people, weights) if people is not None else None)

@@ -37,9 +37,11 @@ from ..policy.transitions import AGREEMENT, DETERMINATION, PAYMENT
 from ..services.conditions import condition_label
 from ..services.errors import NotFound, ServiceError
 from ..services.facts import raised_of_institution
+from ..services.positions import held_by_institution, positions
 from ..services.rules import effective_profile
 from ..services.unit_of_work import find_region
 from .audit_trail import TrailLine, trail_lines
+from .deposit import DepositStanding, standing_in
 from .matching import like, starting
 from .overview import DeterminedAdvance, reason_texts
 
@@ -235,6 +237,9 @@ class InstitutionPage:
     statements: dict[Fund, reports.AccountDetail]  # 暂付款—医保预付金 sub-ledger per fund book
     history: tuple[TrailLine, ...]
     raised: tuple[RaisedLine, ...] = ()
+    # DEPOSIT.md item 8: the patients' side of the advance: its deposits against the reference, open findings
+    deposits: DepositStanding | None = None
+    held: dict[Fund, Decimal] | None = None  # 暂付款—医保预付金 it holds now, per fund (its positions)
 
 
 def institution_page(sessions: sessionmaker, region_code: str, code: str, today: dt.date) -> InstitutionPage:
@@ -274,7 +279,15 @@ def institution_page(sessions: sessionmaker, region_code: str, code: str, today:
             _statements(session, region.code, inst.code, determinations, today),
             trail_lines(session, [_about(inst, determinations, agreements, payments)], limit=200),
             _raised(session, inst),
+            standing_in(session, region, inst, today),
+            _held(session, region.id, inst.id),
         )
+
+
+def _held(session: Session, region_id: int, institution_id: int) -> dict[Fund, Decimal]:
+    """What the institution holds of the advance, per fund: the one definition (``services.positions``)."""
+    held = held_by_institution(session, region_id, positions(session, region_id, institution_id=institution_id))
+    return {fund: held.get((institution_id, fund), Decimal("0.00")) for fund in Fund}
 
 
 def _raised(session: Session, inst: Institution) -> tuple[RaisedLine, ...]:

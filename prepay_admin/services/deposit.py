@@ -263,10 +263,15 @@ def check_tables(sessions: sessionmaker, region_code: str, year: int, on: dt.dat
                 for name, value in values.items():
                     setattr(row, name, value)
         for key, row in open_.items():
-            # the table in force no longer breaches; a trigger: the hospital published a recomputed line
-            if key not in found and (key[0] in published or FindingKind(key[1]) in TRIGGERS):
-                row.status, row.last_seen_on = "rectified", on
-                rectified += 1
+            if key in found:
+                continue
+            if FindingKind(key[1]) in TRIGGERS:  # closed by the hospital's recomputation only, never by time
+                if not _republished(published.get(key[0], ()), key[2], key[3], row.found_on):
+                    continue
+            elif key[0] not in published:
+                continue
+            row.status, row.last_seen_on = "rectified", on  # the table in force no longer breaches
+            rectified += 1
         return CheckDone(run.id, on, len(published), len(found), new, rectified)
 
 
@@ -362,3 +367,9 @@ def _monthly_actuals(session, region_id: int, on: dt.date, profile: DepositProfi
         out.setdefault(institution_id, {}).setdefault((group, InsuranceClass(cls)), []).append(
             MonthActual(dt.date(year_, month_, 1), n, to_cents(total / n)))
     return out
+
+
+def _republished(lines, group: str, cls: str | None, since: dt.date) -> bool:
+    """Rule 5: a trigger is met by a line of its group and class taking effect on or after it was found (a
+    streak that ran out of the months watched, or a standard changed back, is still owed a recomputation)."""
+    return any(p.group == group and p.insurance_class.value == cls and p.effective_on >= since for p in lines)

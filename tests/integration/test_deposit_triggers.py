@@ -97,6 +97,9 @@ def test_xj24_three_whole_months_below_80_percent_of_the_deposit_oblige_a_recomp
     below = findings(region, "below_deposit")
     assert len(below) == 1 and below[0].published == D("2000.00") and below[0].reference == D("1000.00")
     assert "2026-01 至 2026-03 连续 3 个月" in below[0].message and below[0].due_on == dt.date(2026, 5, 1)
+    # months later the streak has left the months watched: still owed a recomputation, never closed by time
+    check_tables(region, REGION, 2026, dt.date(2027, 2, 1), "jiesuan1")
+    assert findings(region, "below_deposit")[0].status == "new"
     # the hospital lowers its deposit from April: no whole month under it yet, so the trigger is rectified
     _published(region, f"{H2},GB20,职工医保,1200.00,重新测算,2026-04-02,")
     check_tables(region, REGION, 2026, dt.date(2026, 5, 1), "jiesuan1")
@@ -191,3 +194,33 @@ def test_item7_the_dashboard_and_notices_from_the_terminal_and_through_the_api(r
     h = client.get(f"/api/v1/regions/{REGION}/deposit-hospitals/2026/{H1}", headers=auditor).json
     assert h["notices"][0]["id"] == made.json["id"] and h["open_rectify"] >= 1
     assert {f["status"] for f in h["findings"] if f["kind"] == "above_reference"} == {"notified"}
+
+
+def test_item8_the_advance_holders_with_an_old_breach_are_listed_with_what_they_hold(sessions, app, client):
+    """The demo's bureau has watched since the autumn (a check 90 days ago, one today): institutions holding an
+    advance with a breach open for more than the profile's 60 days are listed with what they hold — what
+    ``services.positions`` says they hold — and each one's page sets its deposits beside its advance."""
+    from prepay_admin import clock
+    from prepay_admin.models import Institution, Region
+    from prepay_admin.queries.deposit import overview
+    from prepay_admin.services.positions import held_by_institution
+    from tests.screens import sign_in
+
+    load_demo(sessions, institutions=30, seed=2026, year=2026, discharges=True)
+    today = clock.today()
+    o = overview(sessions, REGION, 2026, today)
+    with sessions() as s:
+        region_id = s.scalar(select(Region.id).where(Region.code == REGION))
+        held = held_by_institution(s, region_id)
+        codes = dict(s.execute(select(Institution.id, Institution.code).where(Institution.region_id == region_id)).all())
+        old = {codes[f.institution_id] for f in s.scalars(select(DepositFinding).where(
+            DepositFinding.breach.is_(True), DepositFinding.status.in_(("new", "notified")),
+            DepositFinding.found_on <= today - dt.timedelta(days=60)))}
+    holding = {codes[i]: sum(v for (j, _), v in held.items() if j == i) for i in codes}
+    expected = {c for c in old if holding[c] > 0}
+    assert expected and {h.code for h in o.red_holders} == expected and o.red_days == 60
+    assert all(h.held == holding[h.code] for h in o.red_holders) and o.red_held == sum(holding[c] for c in expected)
+    shown = next(iter(expected), None) or next(c for c, v in holding.items() if v > 0)
+    sign_in(client, "jihe1")
+    page = client.get(f"/institutions/{REGION}/{shown}").get_data(as_text=True)
+    assert "预付金与患者住院预交金" in page and "现持有预付金" in page and "公示额度不高于参考额度" in page

@@ -137,6 +137,14 @@ class SilentOut(Schema):
     cases = fields.Integer(attribute="2")
 
 
+class RedHolderOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    held = MoneyOut()
+    breaches = fields.Integer()
+    oldest = fields.Date()
+
+
 class OverviewOut(Schema):
     year = fields.Integer()
     on = fields.Date()
@@ -152,6 +160,10 @@ class OverviewOut(Schema):
     triggers = fields.List(fields.Nested(DepositTriggerOut))
     silent = fields.List(fields.Nested(SilentOut))
     recompute_days = fields.Integer()
+    red_holders = fields.List(fields.Nested(RedHolderOut), metadata={
+        "description": "持有预付金、违规问题超过 red_days 日未整改的机构（稽核认定 10§(六) 的依据之一）"})
+    red_days = fields.Integer()
+    red_held = MoneyOut()
 
 
 class TableLineOut(Schema):
