@@ -21,7 +21,10 @@ from ..models import (
     Application,
     BatchItem,
     Campaign,
+    DepositFinding,
+    DepositRun,
     Determination,
+    Discharge,
     FundPositionRecord,
     Institution,
     MonthlyPayout,
@@ -34,6 +37,7 @@ from ..models import (
     SettlementRun,
 )
 from ..policy.departments import WHOLE_SERVICE, Department
+from ..policy.deposit import OPEN, RECTIFY, TRIGGERS
 from ..policy.facts import Fund
 from ..policy.transitions import (
     ApplicationState,
@@ -117,6 +121,7 @@ def todo_list(sessions: sessionmaker, region_code: str, today: dt.date,
         items += _presettlement_work(session, region)
         items += _settlements_to_run(session, region)
         items += _receivable_work(session, region, today)
+        items += _deposit_work(session, region, today)
         if today.month >= 11 and not year_known(session, today.year + 1):
             items.append(Todo(Department.ADMINISTRATOR, "calendar", f"载入 {today.year + 1} 年节假日安排（签约期限按工作日计算）",
                               1, "calendar", {}, dt.date(today.year, 12, 31), (dt.date(today.year, 12, 31) - today).days,
@@ -330,3 +335,32 @@ def _receivable_work(session: Session, region: Region, today: dt.date) -> list[T
                  open_, "receivables", {}, article="17§、20§(二)1"),
             Todo(Department.FINANCE, "overdue", f"{len(overdue)} 笔催收逾期未交回（可提起诉讼或申报破产债权）",
                  len(overdue), "receivables", {}, first, _days(first, today), "20§(二)4–5")]
+
+
+def _deposit_work(session: Session, region: Region, today: dt.date) -> list[Todo]:
+    """DEPOSIT.md (基金结算部门): the year's reference once settlements are held, findings not yet notified,
+    recompute deadlines (XJ 24: 30 days) coming or passed."""
+    if session.scalar(select(Discharge.id).where(Discharge.region_id == region.id).limit(1)) is None:
+        return []
+    year = today.year
+    ids = {"year": year}
+    items: list[Todo] = []
+    if session.scalar(select(DepositRun.id).where(DepositRun.region_id == region.id, DepositRun.year == year,
+                                                  DepositRun.superseded_by.is_(None))) is None:
+        items.append(Todo(Department.FUND_SETTLEMENT, "deposit_reference",
+                          f"{year} 年度：测算住院预交金参考额度（近三年住院结算数据）", 1, "deposit", ids,
+                          article="黔 12、吉 14、新 22"))
+    counts = dict(session.execute(
+        select(DepositFinding.kind, func.count(func.distinct(DepositFinding.institution_id)))
+        .where(DepositFinding.region_id == region.id, DepositFinding.status == "new")
+        .group_by(DepositFinding.kind)).all())
+    rectify = sum(n for k, n in counts.items() if k in {r.value for r in RECTIFY})
+    items.append(Todo(Department.FUND_SETTLEMENT, "deposit_rectify", "住院预交金：有新发问题的医院待出具整改提示函",
+                      rectify, "deposit", ids, article="黔 12、18，吉 14、18"))
+    due = session.execute(select(func.count(func.distinct(DepositFinding.institution_id)), func.min(DepositFinding.due_on))
+                          .where(DepositFinding.region_id == region.id, DepositFinding.status.in_(OPEN),
+                                 DepositFinding.kind.in_([k.value for k in TRIGGERS]))).one()
+    items.append(Todo(Department.FUND_SETTLEMENT, "deposit_recompute",
+                      "住院预交金：须在期限内重新测算的医院（待通知、跟踪）", due[0] or 0, "deposit", ids, due[1],
+                      _days(due[1], today), "新 24"))
+    return items

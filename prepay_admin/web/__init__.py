@@ -93,6 +93,7 @@ SCREENS = {
     "books": lambda region, ids: url_for("ledger.trial_balance", region_code=region,
                                          **{"from": ids["period"], "to": ids["period"]}),
     "document": lambda region, ids: url_for("documents.issued", region_code=region, document_id=ids["document_id"]),
+    "deposit": lambda region, ids: url_for("deposit.overview_page", region_code=region, year=ids["year"]),
 }
 
 

@@ -155,11 +155,18 @@ def test_item7_the_dashboard_and_a_hospitals_page_and_its_notice_on_screen(regio
     assert client.get(f"/deposit/{REGION}/2026/hospitals/H99999999999").status_code == 404
     client.post("/logout", data={"csrf_token": csrf_token(client, "/password")})
     sign_in(client, "jiesuan1")
+    from prepay_admin import clock
+    from prepay_admin.queries.todo import todo_list
+    waiting = {t.key: t for t in todo_list(region, REGION, dt.date(2026, 4, 1)).items}
+    assert waiting["deposit_rectify"].count == 1 and waiting["deposit_recompute"].due == dt.date(2026, 5, 1)
+    assert "deposit_reference" not in waiting or clock.today().year != 2026
     issued = client.post(f"/deposit/{REGION}/2026/hospitals/{H1}/notices/rectification",
                          data={"csrf_token": csrf_token(client, "/password")})
     assert issued.status_code == 302
     after = client.get(issued.headers["Location"]).get_data(as_text=True)
     assert "已出具住院预交金整改提示函" in after and "已通知" in after and "住院预交金整改提示函</a>" in after
+    assert "deposit_rectify" not in {t.key for t in todo_list(region, REGION, dt.date(2026, 4, 1)).items}
+    assert "住院预交金：须在期限内重新测算的医院" in client.get("/").get_data(as_text=True)
     again = client.post(f"/deposit/{REGION}/2026/hospitals/{H1}/notices/recompute",
                         data={"csrf_token": csrf_token(client, "/password")})
     assert again.status_code == 400 and "没有未办结的重新测算事项" in again.get_data(as_text=True)
