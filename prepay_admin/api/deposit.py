@@ -7,13 +7,15 @@ from flask.views import MethodView
 from .. import clock
 from ..policy.deposit import InsuranceClass
 from ..queries.deposit import findings, hospital, overview, reference_page
-from ..services.deposit import check_tables, compute_reference
+from ..services.deposit import check_tables, clear_finding, compute_reference
 from ..services.idempotency import Answer
 from .auth import call, caller
 from .routing import ERRORS, IDEMPOTENCY, blp, idempotent, region, sessions
 from .schemas.deposit import (
     CheckDoneOut,
     CheckIn,
+    ClearedOut,
+    ClearIn,
     FindingOut,
     FindingQuery,
     HospitalOut,
@@ -108,3 +110,20 @@ class DepositHospital(MethodView):
         ``deposit_recompute``)."""
         region(region_code)
         return call(lambda: hospital(sessions(), region_code, year, code[:20], query["on"] or clock.today()))
+
+
+@blp.route("/regions/<region_code>/deposit-findings/<id:finding_id>/clearance")
+class DepositFindingClearance(MethodView):
+    @blp.arguments(ClearIn)
+    @blp.response(200, ClearedOut)
+    @blp.doc(parameters=[IDEMPOTENCY], responses=ERRORS)
+    def post(self, body, region_code: str, finding_id: int):
+        """已核销 (基金结算部门): withdraw an open finding, saying why; a later check does not raise it again
+        while the run and the published amount it rested on are unchanged."""
+        region(region_code)
+
+        def run() -> Answer:
+            done = clear_finding(sessions(), region_code, finding_id, body["note"], caller().username)
+            return Answer(200, ClearedOut().dump(done))
+
+        return idempotent(run)

@@ -15,7 +15,7 @@ from ..queries.deposit import findings as finding_lines
 from ..queries.deposit import hospitals_to_notify, reference_page
 from ..queries.deposit import overview as overview_of
 from ..services import documents
-from ..services.deposit import check_tables, compute_reference
+from ..services.deposit import check_tables, clear_finding, compute_reference
 from ..tables import render
 from .common import (
     CODE,
@@ -170,3 +170,13 @@ def notices(region_code: str, year: int, which: str, institution: str | None, ou
         path = out / issued.file_name
         write_file(path, issued.data, "out")
         click.echo(f"已出具 {path}（文书登记第 {issued.id} 号，SHA-256 {issued.sha256[:16]}…）")
+
+
+@deposit.command(help="核销一项住院预交金检查问题（基金结算部门），须说明理由；此后检查在所依据的测算和公示额度不变时不再提出")
+@region_opt
+@click.option("--finding", "finding_id", required=True, type=CountType(1, 2**31 - 1), help="问题编号（deposit findings 列出）")
+@click.option("--reason", required=True, type=TEXT, help="核销理由")
+@with_appcontext
+def clear(region_code: str, finding_id: int, reason: str) -> None:
+    done = run_service(lambda: clear_finding(app_sessions(), region_code, finding_id, reason, acting_user()))
+    click.echo(f"已核销问题 {done.finding_id}（{done.institution_code}）。")

@@ -15,6 +15,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Iterable, Sequence
 
+from .transitions import FINDING
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
@@ -218,8 +220,8 @@ FINDING_CN = {FindingKind.ABOVE_REFERENCE: "预交金额度高于同病种同类
               FindingKind.COMMON_MISSING: "常见病种未公示预交金额度",
               FindingKind.BELOW_DEPOSIT: "实际个人负担连续数月低于预交金额度（须重新测算）",
               FindingKind.STANDARD_CHANGED: "病组支付标准变动较大（须重新测算）"}
-FINDING_STATUS_CN = {"new": "新发", "notified": "已通知", "rectified": "已整改", "cleared": "已核销"}
-OPEN = ("new", "notified")  # a finding not yet rectified nor cleared
+FINDING_STATUS_CN = {state: FINDING.label(state) for state in FINDING.states}
+OPEN = tuple(state for state in FINDING.states if FINDING.actions_from(state))  # not yet rectified nor cleared
 FINDING_PARAMETER = {FindingKind.ABOVE_REFERENCE: "tolerance", FindingKind.ABOVE_FROZEN: "freeze_from",
                      FindingKind.COMMON_MISSING: "missing_common_is_breach", FindingKind.BELOW_DEPOSIT: "below_ratio",
                      FindingKind.STANDARD_CHANGED: "standard_change"}

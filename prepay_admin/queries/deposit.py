@@ -142,6 +142,7 @@ class FindingLine:
     last_seen_on: dt.date
     due_on: dt.date | None = None  # a recompute trigger's deadline (XJ 24)
     notice_id: int | None = None  # the notice that carried it
+    cleared_note: str | None = None  # 已核销: why, by whom
 
 
 def findings(sessions: sessionmaker, region_code: str, *, status: str | None = None, after: int = 0,
@@ -312,7 +313,7 @@ def _finding(f: DepositFinding, code: str, name: str) -> FindingLine:
     return FindingLine(f.id, code, name, f.kind, FINDING_CN[FindingKind(f.kind)], f.group_code,
                        CLASS_CN[InsuranceClass(f.insurance_class)] if f.insurance_class else "—", f.breach, f.article,
                        f.published, f.reference, f.message, f.status, FINDING_STATUS_CN[f.status], f.found_on,
-                       f.last_seen_on, f.due_on, f.notice_id)
+                       f.last_seen_on, f.due_on, f.notice_id, f.cleared_note)
 
 
 @dataclass(frozen=True)

@@ -29,10 +29,12 @@ from ..models import (
     DepositFinding,
     DepositRun,
     Discharge,
+    Institution,
     PaymentStandard,
     PublishedDeposit,
 )
 from ..policy.deposit import (
+    FINDING,
     FINDING_PARAMETER,
     OPEN,
     TRIGGERS,
@@ -54,7 +56,7 @@ from ..policy.deposit import (
     to_cents,
 )
 from ..profiles.deposit import load_deposit_profile
-from .errors import ServiceError
+from .errors import NotFound, ServiceError
 from .unit_of_work import find_region, staff_step
 
 WRITE_BATCH = 5_000
@@ -249,9 +251,15 @@ def check_tables(sessions: sessionmaker, region_code: str, year: int, on: dt.dat
                 found[(institution_id, f.kind.value, f.group, f.insurance_class.value if f.insurance_class else None)] = f
         open_ = {(r.institution_id, r.kind, r.group_code, r.insurance_class): r for r in session.scalars(
             select(DepositFinding).where(DepositFinding.region_id == region.id, DepositFinding.status.in_(OPEN)))}
+        # a finding 基金结算 cleared stays cleared while what it rested on is unchanged (same run, same amount)
+        cleared = {(r.institution_id, r.kind, r.group_code, r.insurance_class, r.run_id, r.published)
+                   for r in session.scalars(select(DepositFinding).where(DepositFinding.region_id == region.id,
+                                                                         DepositFinding.status == "cleared"))}
         new = rectified = 0
         for key, f in found.items():
             row = open_.get(key)
+            if row is None and (*key, run.id, f.published) in cleared:
+                continue
             values = dict(run_id=run.id, breach=f.breach, article=profile.article(FINDING_PARAMETER[f.kind]),
                           published=f.published, reference=f.reference, message=f.message[:300], last_seen_on=on)
             if row is None:
@@ -270,6 +278,7 @@ def check_tables(sessions: sessionmaker, region_code: str, year: int, on: dt.dat
                     continue
             elif key[0] not in published:
                 continue
+            step.record(FINDING, row.id, "rectify", row.status, FINDING.next(row.status, "rectify"), f"{on} 检查")
             row.status, row.last_seen_on = "rectified", on  # the table in force no longer breaches
             rectified += 1
         return CheckDone(run.id, on, len(published), len(found), new, rectified)
@@ -373,3 +382,35 @@ def _republished(lines, group: str, cls: str | None, since: dt.date) -> bool:
     """Rule 5: a trigger is met by a line of its group and class taking effect on or after it was found (a
     streak that ran out of the months watched, or a standard changed back, is still owed a recomputation)."""
     return any(p.group == group and p.insurance_class.value == cls and p.effective_on >= since for p in lines)
+
+
+@dataclass(frozen=True)
+class Cleared:
+    finding_id: int
+    institution_code: str
+    kind: str
+
+
+def clear_finding(sessions: sessionmaker, region_code: str, finding_id: int, note: str, user: str) -> Cleared:
+    """已核销 (基金结算部门): an open finding withdrawn, with why (a reference cell distorted by a few extreme
+    stays, a table the hospital proved was not in force …); recorded in the transition log. A later check
+    does not raise it again while the run and the published amount it rested on are unchanged."""
+    note = (note or "").strip()
+    if not note:
+        raise ServiceError("请说明核销的理由", "note")
+    if len(note) > 200:
+        raise ServiceError("理由不能超过 200 个字符", "note")
+    with staff_step(sessions, user, Department.FUND_SETTLEMENT) as step:
+        region = find_region(step.session, region_code)
+        step.enter(region)
+        row = step.session.scalar(select(DepositFinding).where(DepositFinding.id == finding_id,
+                                                               DepositFinding.region_id == region.id)
+                                  .with_for_update())
+        if row is None:
+            raise NotFound(f"没有问题记录 {finding_id}", "finding")  # another region's: as if none
+        if row.status not in OPEN:
+            raise ServiceError(f"该问题已{FINDING.label(row.status)}，不能核销", "finding")
+        step.record(FINDING, row.id, "clear", row.status, FINDING.next(row.status, "clear"), note)
+        row.status, row.cleared_note = "cleared", f"{note}（{user}）"[:200]
+        code = step.session.scalar(select(Institution.code).where(Institution.id == row.institution_id))
+        return Cleared(row.id, code or "", row.kind)

@@ -10,11 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from .. import clock
 from ..models import DepositCell, DepositFinding, DepositRun, Institution
-from ..policy.deposit import CLASS_CN, FINDING_CN, MEASURE_CN, OPEN, RECTIFY, TRIGGERS, FindingKind, InsuranceClass
+from ..policy.deposit import (
+    CLASS_CN,
+    FINDING,
+    FINDING_CN,
+    MEASURE_CN,
+    OPEN,
+    RECTIFY,
+    TRIGGERS,
+    FindingKind,
+    InsuranceClass,
+)
 from ..profiles.deposit import load_deposit_profile
 from .errors import NotFound, ServiceError
 from .unit_of_work import Step
@@ -90,6 +100,7 @@ def recompute(step: Step, year: int, code: str):
 
 def notified(step: Step, source: dict, document_id: int) -> None:
     """The findings a notice carried are 已通知 by it (a finding notified again points at the newer one)."""
-    step.session.execute(update(DepositFinding).where(DepositFinding.id.in_(source["findings"]),
-                                                      DepositFinding.status.in_(OPEN))
-                         .values(status="notified", notice_id=document_id))
+    for row in step.session.scalars(select(DepositFinding).where(DepositFinding.id.in_(source["findings"]),
+                                                                 DepositFinding.status.in_(OPEN))):
+        step.record(FINDING, row.id, "notify", row.status, FINDING.next(row.status, "notify"), f"文书 {document_id}")
+        row.status, row.notice_id = "notified", document_id

@@ -5,13 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import login_required
 from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
 
 from .. import clock, extensions
 from ..exports import deposit_reference_xlsx
 from ..policy.deposit import CLASS_CN, MEASURE_CN, InsuranceClass
 from ..queries.deposit import findings, hospital, overview, reference_page
 from ..services import documents
-from ..services.deposit import check_tables, compute_reference
+from ..services.deposit import check_tables, clear_finding, compute_reference
 from ..services.errors import NotFound
 from .forms import send_xlsx, submit, username
 from .params import choice_arg, int_arg, regions, require_granted_region, text_arg
@@ -138,6 +140,24 @@ def notice(region_code: str, year: int, code: str, which: str):
     return submit(lambda: documents.issue(extensions.sessions(), kind, region_code, username(), year=year,
                                           institution=code), errors, f"已出具{title}，可在下方“已出具的提示函”中下载。",
                   lambda: _hospital(region_code, year, code, 400, errors),
+                  lambda _: redirect(url_for("deposit.hospital_page", region_code=region_code, year=year, code=code)))
+
+
+class ClearForm(FlaskForm):
+    note = StringField("核销理由", validators=[DataRequired("请说明核销的理由"), Length(max=200, message="不能超过 200 个字符")])
+
+
+@bp.post("/<year:year>/hospitals/<code>/findings/<id:finding_id>/clearance")
+def clear(region_code: str, year: int, code: str, finding_id: int):
+    """已核销 (基金结算部门): an open finding withdrawn, saying why; back to the hospital's page."""
+    form = ClearForm()
+    if len(code) > 20:
+        abort(404)
+    if not form.validate_on_submit():
+        return _hospital(region_code, year, code, 400, [e for errors in form.errors.values() for e in errors])
+    errors: list[str] = []
+    return submit(lambda: clear_finding(extensions.sessions(), region_code, finding_id, form.note.data, username()),
+                  errors, "已核销该问题。", lambda: _hospital(region_code, year, code, 400, errors),
                   lambda _: redirect(url_for("deposit.hospital_page", region_code=region_code, year=year, code=code)))
 
 

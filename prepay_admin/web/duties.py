@@ -41,6 +41,7 @@ DUTIES: dict[str, frozenset[Department]] = {
     "deposit.compute": frozenset({D.FUND_SETTLEMENT}),  # DEPOSIT.md rule 1: who holds the settlements
     "deposit.check": frozenset({D.FUND_SETTLEMENT}),  # rules 1, 3, 4, 5 over the published tables
     "deposit.notice": frozenset({D.FUND_SETTLEMENT}),  # 整改提示函 / 重新测算提示函 (the kinds' issuer)
+    "deposit.clear": frozenset({D.FUND_SETTLEMENT}),  # 已核销, saying why
     "ledger.close": frozenset({D.FINANCE}),
     "ledger.reopen": frozenset({D.FINANCE}),
     "admin.create_user": ADMIN, "admin.reset_password": ADMIN, "admin.grant": ADMIN, "admin.disable": ADMIN,

@@ -231,3 +231,38 @@ def test_item8_the_advance_holders_with_an_old_breach_are_listed_with_what_they_
     sign_in(client, "jihe1")
     page = client.get(f"/institutions/{REGION}/{shown}").get_data(as_text=True)
     assert "预付金与患者住院预交金" in page and "现持有预付金" in page and "公示额度不高于参考额度" in page
+
+
+def test_a_finding_cleared_with_its_reason_is_not_raised_again_until_what_it_rested_on_changes(region, app, client,
+                                                                                              cli_runner):
+    from prepay_admin.models import Transition
+    from prepay_admin.services.deposit import clear_finding
+    from tests.console import as_user, token_for
+    from tests.screens import csrf_token, sign_in
+
+    _checked(region)
+    above = findings(region, "above_reference")[0]
+    with pytest.raises(ServiceError) as err:
+        clear_finding(region, REGION, above.id, "  ", "jiesuan1")
+    assert err.value.field == "note"
+    sign_in(client, "jiesuan1")
+    cleared = client.post(f"/deposit/{REGION}/2026/hospitals/{H1}/findings/{above.id}/clearance",
+                          data={"csrf_token": csrf_token(client, "/password"), "note": "参考额度受个别极端病例影响"})
+    assert cleared.status_code == 302
+    page = client.get(cleared.headers["Location"]).get_data(as_text=True)
+    assert "已核销" in page and "参考额度受个别极端病例影响（jiesuan1）" in page
+    with region() as s:
+        moves = s.scalars(select(Transition.action).where(Transition.machine == "deposit_finding",
+                                                          Transition.object_id == above.id)).all()
+    assert moves == ["clear"]
+    check_tables(region, REGION, 2026, dt.date(2026, 4, 2), "jiesuan1")  # the same run, the same 3,500
+    assert [f.status for f in findings(region, "above_reference")] == ["cleared"]
+    again = cli_runner.invoke(args=["deposit", "clear", "--region", REGION, "--finding", str(above.id), "--reason",
+                                    "再次"], env=as_user(app, "jiesuan1"))
+    assert again.exit_code == 2 and "已核销，不能核销" in again.output
+    refused = client.post(f"/api/v1/regions/{REGION}/deposit-findings/{above.id}/clearance", json={"note": "x"},
+                          headers={"Authorization": f"Bearer {token_for(app, 'caiwu1')}", "Idempotency-Key": "k"})
+    assert refused.status_code == 403
+    _published(region, f"{H1},GB19,职工医保,3600.00,,2026-04-03,")  # the hospital raises it: raised again
+    check_tables(region, REGION, 2026, dt.date(2026, 4, 4), "jiesuan1")
+    assert [f.status for f in findings(region, "above_reference")] == ["cleared", "new"]

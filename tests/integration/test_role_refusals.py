@@ -61,6 +61,8 @@ SCREENS = {
     "/cycle/<region_code>/<year:year>/prepare": ({D.FUND_SETTLEMENT}, f"{CYCLE}/prepare", {}),
     "/deposit/<region_code>/<year:year>/runs": ({D.FUND_SETTLEMENT}, f"/deposit/{REGION}/2026/runs", {}),
     "/deposit/<region_code>/<year:year>/checks": ({D.FUND_SETTLEMENT}, f"/deposit/{REGION}/2026/checks", {}),
+    "/deposit/<region_code>/<year:year>/hospitals/<code>/findings/<id:finding_id>/clearance": (
+        {D.FUND_SETTLEMENT}, f"/deposit/{REGION}/2026/hospitals/H32060000001/findings/1/clearance", {"note": "核销"}),
     "/deposit/<region_code>/<year:year>/hospitals/<code>/notices/<which>": (
         {D.FUND_SETTLEMENT}, f"/deposit/{REGION}/2026/hospitals/H32060000001/notices/rectification", {}),
     "/cycle/<region_code>/<year:year>/batches/<id:batch_id>/confirm-selected": (
@@ -174,6 +176,8 @@ API = {
          "on": "2026-01-08"}),
     "POST /api/v1/regions/<region_code>/deposit-references/<year:year>/runs": (
         {D.FUND_SETTLEMENT}, f"/api/v1/regions/{REGION}/deposit-references/2026/runs", {}),
+    "POST /api/v1/regions/<region_code>/deposit-findings/<id:finding_id>/clearance": (
+        {D.FUND_SETTLEMENT}, f"/api/v1/regions/{REGION}/deposit-findings/1/clearance", {"note": "核销"}),
     "POST /api/v1/regions/<region_code>/deposit-references/<year:year>/checks": (
         {D.FUND_SETTLEMENT}, f"/api/v1/regions/{REGION}/deposit-references/2026/checks", {"on": "2026-02-01"}),
     "POST /api/v1/batches/<id:batch_id>/selected-confirmation": (

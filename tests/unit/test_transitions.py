@@ -53,6 +53,11 @@ EXPECTED = {
         ("draft", "sign"): "signing", ("signing", "sign"): "signing", ("signing", "approve"): "approved",
         ("signing", "reject"): "rejected", ("approved", "pay"): "paid",
     },
+    # DEPOSIT.md: a deposit check's finding; a notice may carry it again, and nothing reopens a closed one
+    "deposit_finding": {
+        ("new", "notify"): "notified", ("notified", "notify"): "notified", ("new", "rectify"): "rectified",
+        ("notified", "rectify"): "rectified", ("new", "clear"): "cleared", ("notified", "clear"): "cleared",
+    },
 }
 BY_NAME = {m.name: m for m in MACHINES}
 ALLOWED = [(name, s, a, t) for name, table in EXPECTED.items() for (s, a), t in table.items()]

@@ -107,6 +107,7 @@ class FindingOut(Schema):
     last_seen_on = fields.Date()
     due_on = fields.Date(allow_none=True, metadata={"description": "须重新测算的期限（新 24）"})
     notice_id = fields.Integer(allow_none=True, metadata={"description": "通知该问题的提示函（文书编号）"})
+    cleared_note = fields.String(allow_none=True, metadata={"description": "已核销的理由"})
 
 
 class OverviewQuery(StrictSchema):
@@ -202,3 +203,13 @@ class HospitalOut(Schema):
     notices = fields.List(fields.Nested(DepositNoticeOut))
     open_rectify = fields.Integer()
     open_triggers = fields.Integer()
+
+
+class ClearIn(StrictSchema):
+    note = Text(max_length=200, required=True, metadata={"description": "核销理由"})
+
+
+class ClearedOut(Schema):
+    finding_id = fields.Integer()
+    institution_code = fields.String()
+    kind = fields.String()
