@@ -1,5 +1,5 @@
-"""Issue 31: the recompute triggers (DEPOSIT.md rule 5, XJ 24) — the groups' payment standards by year, a
-finding's deadline, the notice that carried it and why it was cleared.
+"""Issue 31: the recompute triggers (DEPOSIT.md rule 5, XJ 24) — the groups' payment standards by year, the
+hospitals' verified complaints by month, a finding's deadline, the notice that carried it and why it was cleared.
 
 Revision ID: 0025
 Revises: 0024
@@ -29,6 +29,22 @@ def upgrade() -> None:
         sa.UniqueConstraint("region_id", "group_code", "insurance_class", "year",
                             name=op.f("uq_payment_standard_region_id_group_code_insurance_class_year")),
     )
+    op.create_table(
+        "deposit_complaint",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("region_id", sa.Integer(), nullable=False),
+        sa.Column("institution_id", sa.Integer(), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("verified", sa.Integer(), nullable=False),
+        sa.CheckConstraint("verified >= 0", name=op.f("ck_deposit_complaint_verified_count")),
+        sa.ForeignKeyConstraint(["institution_id"], ["institution.id"],
+                                name=op.f("fk_deposit_complaint_institution_id_institution")),
+        sa.ForeignKeyConstraint(["region_id"], ["region.id"], name=op.f("fk_deposit_complaint_region_id_region")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_deposit_complaint")),
+        sa.UniqueConstraint("institution_id", "month", name=op.f("uq_deposit_complaint_institution_id_month")),
+    )
+    with op.batch_alter_table("deposit_complaint", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_deposit_complaint_region_id"), ["region_id"], unique=False)
     with op.batch_alter_table("deposit_finding", schema=None) as batch_op:
         batch_op.add_column(sa.Column("due_on", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("notice_id", sa.Integer(), nullable=True))
@@ -44,3 +60,6 @@ def downgrade() -> None:
         batch_op.drop_column("notice_id")
         batch_op.drop_column("due_on")
     op.drop_table("payment_standard")
+    with op.batch_alter_table("deposit_complaint", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_deposit_complaint_region_id"))
+    op.drop_table("deposit_complaint")

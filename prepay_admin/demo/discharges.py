@@ -186,3 +186,20 @@ def plan_payment_standards(year: int) -> Iterator[dict]:
 def deposit_tables_effective(year: int) -> dt.date:
     """The demo tables took effect the summer before the reference year, after the freeze (rule 4)."""
     return dt.date(year - 1, 7, 1)
+
+
+def plan_complaints(seed: int, plans: Iterable[InstitutionPlan], through: dt.date, year: int) -> Iterator[dict]:
+    """Verified deposit complaints (rule 5(b)) of the year's whole months before ``through``: now and then one
+    at a hospital, and at the first large hospital a month with many (above 5% of its admissions)."""
+    months = 0 if through.year < year else 12 if through.year > year else through.month - 1
+    loud = None
+    for plan in plans:
+        if plan.kind != Kind.HOSPITAL:
+            continue
+        rng = random.Random(f"{seed}/complaints/{plan.code}")
+        if loud is None and plan.level == 3:
+            loud = plan.code
+        for m in range(1, months + 1):
+            many = plan.code == loud and m == months
+            if many or plan.level == 3 and rng.random() < 0.08:  # one in a large hospital's month: under 5%
+                yield dict(institution_code=plan.code, month=dt.date(year, m, 1), verified=6 if many else 1)

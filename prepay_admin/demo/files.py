@@ -9,13 +9,19 @@ from typing import Any, Callable, Iterator
 from .. import clock
 from ..intake.kinds import KINDS
 from ..intake.writing import data_csv, data_xlsx
-from .discharges import deposit_tables_effective, plan_deposit_tables, plan_discharges, plan_payment_standards
+from .discharges import (
+    deposit_tables_effective,
+    plan_complaints,
+    plan_deposit_tables,
+    plan_discharges,
+    plan_payment_standards,
+)
 from .generator import InstitutionPlan, fund_positions, plan_region
 
 FILES = {"institutions": "institutions.xlsx", "standings": "standings.xlsx", "conditions": "conditions.xlsx",
          "bars": "bars.xlsx", "securities": "securities.xlsx", "funds": "funds.xlsx", "settlement": "settlement.csv",
          "discharges": "discharges.csv", "payment-standards": "payment-standards.csv",
-         "deposit-tables": "deposit-tables.csv"}
+         "deposit-tables": "deposit-tables.csv", "complaints": "complaints.csv"}
 ORDER = tuple(FILES)  # institutions first: the others name them
 
 
@@ -50,6 +56,7 @@ def write_demo_files(out: Path, institutions: int, seed: int, year: int, region_
         "discharges": lambda: plan_discharges(seed, plans(), year, region_code, through=clock.today()),
         "payment-standards": lambda: plan_payment_standards(year),
         "deposit-tables": lambda: plan_deposit_tables(seed, plans(), deposit_tables_effective(year)),
+        "complaints": lambda: plan_complaints(seed, plans(), clock.today(), year),
     }
     written = {}
     for kind_name in ORDER:

@@ -277,6 +277,13 @@ PAYMENT_STANDARDS = ImportKind("payment-standards", "病组支付标准", Depart
            "元：DRG 费率 × 权重，或 DIP 点值 × 分值"),
 ), key=("group_code", "insurance_class", "year"), by_institution=False)
 KINDS[PAYMENT_STANDARDS.name] = PAYMENT_STANDARDS
+# DEPOSIT.md rule 5(b), XJ 24 (optional): a hospital's verified deposit complaints of a month
+COMPLAINTS = ImportKind("complaints", "预交金投诉", Department.FUND_SETTLEMENT, (
+    CODE,
+    Column("月份", "month", month, "如 2026-03"),
+    Column("核实成立的投诉件数", "verified", partial(whole, low=0, high=1_000_000), "该月核实成立的住院预交金投诉件数"),
+), key=("institution_code", "month"))
+KINDS[COMPLAINTS.name] = COMPLAINTS
 
 
 # 15§(四): the bank's return of a batch's transfers (代发回单), in the layout of the instructions the finance

@@ -174,3 +174,17 @@ class PaymentStandard(Base):
     insurance_class: Mapped[InsuranceClass] = mapped_column(enum_type(InsuranceClass, "insurance_class"))
     year: Mapped[int]
     standard: Mapped[Decimal] = mapped_column(Money())
+
+
+class DepositComplaint(Base):
+    """A hospital's verified deposit complaints of a month (投诉核实成立), imported (DEPOSIT.md rule 5(b), XJ 24:
+    more than 5% of its admissions obliges it to recompute)."""
+
+    __tablename__ = "deposit_complaint"
+    __table_args__ = (UniqueConstraint("institution_id", "month"), CheckConstraint("verified >= 0", name="verified_count"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"))
+    month: Mapped[dt.date] = mapped_column(Date)  # its first day
+    verified: Mapped[int]  # complaints about deposits verified as founded

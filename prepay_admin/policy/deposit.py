@@ -213,23 +213,30 @@ class FindingKind(StrEnum):
     COMMON_MISSING = "common_missing"  # rule 3: a common group missing from the published table
     BELOW_DEPOSIT = "below_deposit"  # rule 5(a): actual burden below 80% of the deposit for 3 months
     STANDARD_CHANGED = "standard_changed"  # rule 5(c): the group's payment standard moved by more than 10%
+    COMPLAINTS = "complaints"  # rule 5(b): verified complaints above 5% of a month's admissions
+    PEER_OUTLIER = "peer_outlier"  # rule 6: far above the peers of the same level and type
 
 
 FINDING_CN = {FindingKind.ABOVE_REFERENCE: "预交金额度高于同病种同类别个人平均负担",
               FindingKind.ABOVE_FROZEN: "预交金额度高于本细则实施前的标准",
               FindingKind.COMMON_MISSING: "常见病种未公示预交金额度",
               FindingKind.BELOW_DEPOSIT: "实际个人负担连续数月低于预交金额度（须重新测算）",
-              FindingKind.STANDARD_CHANGED: "病组支付标准变动较大（须重新测算）"}
+              FindingKind.STANDARD_CHANGED: "病组支付标准变动较大（须重新测算）",
+              FindingKind.COMPLAINTS: "预交金投诉率超过规定比例（须重新测算）",
+              FindingKind.PEER_OUTLIER: "预交金额度明显高于同级同类医院"}
 FINDING_STATUS_CN = {state: FINDING.label(state) for state in FINDING.states}
 OPEN = tuple(state for state in FINDING.states if FINDING.actions_from(state))  # not yet rectified nor cleared
 FINDING_PARAMETER = {FindingKind.ABOVE_REFERENCE: "tolerance", FindingKind.ABOVE_FROZEN: "freeze_from",
                      FindingKind.COMMON_MISSING: "missing_common_is_breach", FindingKind.BELOW_DEPOSIT: "below_ratio",
-                     FindingKind.STANDARD_CHANGED: "standard_change"}
+                     FindingKind.STANDARD_CHANGED: "standard_change", FindingKind.COMPLAINTS: "complaint_share",
+                     FindingKind.PEER_OUTLIER: "peer_ratio"}
 # rule 5 (XJ 24): what obliges the hospital to recompute within the profile's days; found by the bureau
 # before the hospital notices, closed when the hospital publishes a recomputed line
-TRIGGERS = (FindingKind.BELOW_DEPOSIT, FindingKind.STANDARD_CHANGED)
+TRIGGERS = (FindingKind.BELOW_DEPOSIT, FindingKind.STANDARD_CHANGED, FindingKind.COMPLAINTS)
+ALL_GROUPS = "全部病组"  # a finding about the hospital's whole table (rule 5(b))
 # what a rectification notice (整改提示函) carries, and a recompute notice (重新测算提示函)
-RECTIFY = (FindingKind.ABOVE_REFERENCE, FindingKind.ABOVE_FROZEN, FindingKind.COMMON_MISSING)
+RECTIFY = (FindingKind.ABOVE_REFERENCE, FindingKind.ABOVE_FROZEN, FindingKind.COMMON_MISSING,
+           FindingKind.PEER_OUTLIER)
 
 
 @dataclass(frozen=True)
@@ -400,3 +407,63 @@ def float_released(census: Decimal, lines: Iterable[tuple[int, Decimal, Decimal]
         return None
     fall = sum((n * d for n, d in weighted), ZERO) / cases
     return to_cents(census * fall)
+
+
+
+def complaints_exceed(verified: int, admissions: int, profile: DepositProfile) -> bool:
+    """Rule 5(b): verified complaints *more* than ``complaint_share`` of the month's admissions (5% exactly is
+    not more); a month without admissions has no rate."""
+    return admissions > 0 and Decimal(verified) > profile.complaint_share * admissions
+
+
+def check_complaints(complaints: Iterable[tuple[dt.date, int]], admissions: dict[dt.date, int],
+                     profile: DepositProfile, since: dt.date | None = None) -> tuple[Finding, ...]:
+    """Rule 5(b) for one hospital: its latest month (begun on or after ``since``, the last time its table
+    changed: a recomputation answers the complaints before it) whose verified complaints exceed the share
+    of its admissions of that month, as one trigger about its whole table."""
+    over = [(m, n) for m, n in sorted(complaints) if (since is None or m >= since)
+            and complaints_exceed(n, admissions.get(m, 0), profile)]
+    if not over:
+        return ()
+    month, n = over[-1]
+    rate = (Decimal(n) / admissions[month]).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    return (Finding(FindingKind.COMPLAINTS, ALL_GROUPS, None, False, None, None,
+                    f"{month:%Y-%m} 核实成立的预交金投诉 {n} 件，占当月住院 {admissions[month]} 人次的 {rate:.2%}，"
+                    f"超过 {profile.complaint_share:.0%}"),)
+
+
+@dataclass(frozen=True)
+class PeerLine:
+    """A published line in force of a hospital, with its peer group (rule 6: the same level and type in the
+    same area)."""
+
+    institution_id: int
+    peer_group: tuple[str, ...]  # (area, level, kind)
+    group: str
+    insurance_class: InsuranceClass
+    amount: Decimal
+
+
+def median(values: Sequence[Decimal]) -> Decimal:
+    return percentile(sorted(values), Decimal("0.5"))
+
+
+def peer_outliers(lines: Iterable[PeerLine], profile: DepositProfile) -> dict[int, tuple[Finding, ...]]:
+    """Rule 6 (GZ 13, JL 14, XJ 27): a line above ``peer_ratio`` × the median of the same group and class at
+    its peers (the other hospitals of its level, type and area), where it has at least ``peer_min`` peers; a
+    signal, per hospital."""
+    cells: dict[tuple[tuple[str, ...], str, InsuranceClass], list[PeerLine]] = {}
+    for line in lines:
+        cells.setdefault((line.peer_group, line.group, line.insurance_class), []).append(line)
+    out: dict[int, list[Finding]] = {}
+    for (_, group, cls), members in cells.items():
+        if len(members) - 1 < profile.peer_min:
+            continue
+        for line in members:
+            others = median([m.amount for m in members if m is not line])
+            if others > 0 and line.amount > profile.peer_ratio * others:
+                out.setdefault(line.institution_id, []).append(Finding(
+                    FindingKind.PEER_OUTLIER, group, cls, False, line.amount, others,
+                    f"{group} {CLASS_CN[cls]}：公示 {line.amount:,.2f} 元，为同级同类 {len(members) - 1} 家医院中位数 "
+                    f"{others:,.2f} 元的 {line.amount / others:.2f} 倍（超过 {profile.peer_ratio} 倍）"))
+    return {i: tuple(f) for i, f in out.items()}

@@ -17,6 +17,7 @@ from .. import clock
 from ..db import bulk_insert, insert_many
 from ..demo.discharges import (
     deposit_tables_effective,
+    plan_complaints,
     plan_deposit_tables,
     plan_discharges,
     plan_payment_standards,
@@ -208,7 +209,9 @@ def load_deposit_story(sessions: sessionmaker, region_code: str, seed: int, inst
     year's reference where none is current and checks the tables in force today."""
     plans = plan_region(seed, institutions, year, region_code[:4])
     for kind, rows in (("payment-standards", plan_payment_standards(year)),
-                       ("deposit-tables", plan_deposit_tables(seed, plans, deposit_tables_effective(year)))):
+                       ("deposit-tables", plan_deposit_tables(seed, plans, deposit_tables_effective(year))),
+                       ("complaints", plan_complaints(seed, plan_region(seed, institutions, year, region_code[:4]),
+                                                      clock.today(), year))):
         buffer = io.BytesIO()
         data_csv(KINDS[kind], rows, buffer)
         buffer.seek(0)

@@ -26,6 +26,7 @@ from ..db import Money, money_sum, year_month
 from ..models import (
     Department,
     DepositCell,
+    DepositComplaint,
     DepositFinding,
     DepositRun,
     Discharge,
@@ -34,6 +35,7 @@ from ..models import (
     PublishedDeposit,
 )
 from ..policy.deposit import (
+    ALL_GROUPS,
     FINDING,
     FINDING_PARAMETER,
     OPEN,
@@ -46,12 +48,15 @@ from ..policy.deposit import (
     InsuranceClass,
     Measure,
     MonthActual,
+    PeerLine,
     Published,
     StandardChange,
     cell_figures,
+    check_complaints,
     check_table,
     check_triggers,
     common_groups,
+    peer_outliers,
     standard_moved,
     to_cents,
 )
@@ -244,10 +249,22 @@ def check_tables(sessions: sessionmaker, region_code: str, year: int, on: dt.dat
         # rule 5 (XJ 24): what obliges a hospital to recompute, found before it notices
         changes = _standard_changes(session, region.id, year, profile)
         having = _groups_with_cases(session, run.id, {(c.group, c.insurance_class) for c in changes})
-        actual = _monthly_actuals(session, region.id, on, profile, set(published))
-        for institution_id in sorted(set(published) | set(having)):
-            for f in check_triggers(published.get(institution_id, ()), actual.get(institution_id, {}), changes,
-                                    having.get(institution_id, ()), profile):
+        complaints = _complaints(session, region.id, on)
+        actual = _monthly_actuals(session, region.id, on, profile, set(published) | set(complaints))
+        for institution_id in sorted(set(published) | set(having) | set(complaints)):
+            months = actual.get(institution_id, {})
+            admissions: dict[dt.date, int] = {}
+            for series in months.values():
+                for m in series:
+                    admissions[m.month] = admissions.get(m.month, 0) + m.cases
+            for f in (*check_triggers(published.get(institution_id, ()), months, changes,
+                                      having.get(institution_id, ()), profile),
+                      *check_complaints(complaints.get(institution_id, ()), admissions, profile,
+                                        max((p.effective_on for p in published.get(institution_id, ())), default=None))):
+                found[(institution_id, f.kind.value, f.group, f.insurance_class.value if f.insurance_class else None)] = f
+        # rule 6 (GZ 13, JL 14, XJ 27): far above the peers of the same level and type in the region
+        for institution_id, fs in peer_outliers(_peer_lines(session, region, published), profile).items():
+            for f in fs:
                 found[(institution_id, f.kind.value, f.group, f.insurance_class.value if f.insurance_class else None)] = f
         open_ = {(r.institution_id, r.kind, r.group_code, r.insurance_class): r for r in session.scalars(
             select(DepositFinding).where(DepositFinding.region_id == region.id, DepositFinding.status.in_(OPEN)))}
@@ -356,9 +373,7 @@ def _monthly_actuals(session, region_id: int, on: dt.date, profile: DepositProfi
                      institutions: set[int]) -> dict[int, dict[tuple, list[MonthActual]]]:
     """Rule 5(a): per hospital × group × class and whole month before ``on`` (the last ``MONTHS_WATCHED``), its
     local admissions by month of last discharge, settlements netted, and their mean of the profile's measure."""
-    months = on.year * 12 + on.month - 1 - MONTHS_WATCHED
-    first = dt.date(months // 12, months % 12 + 1, 1)
-    last = dt.date(on.year, on.month, 1) - dt.timedelta(days=1)
+    first, last = _watched(on)
     out: dict[int, dict[tuple, list[MonthActual]]] = {}
     if not institutions:
         return out
@@ -381,7 +396,8 @@ def _monthly_actuals(session, region_id: int, on: dt.date, profile: DepositProfi
 def _republished(lines, group: str, cls: str | None, since: dt.date) -> bool:
     """Rule 5: a trigger is met by a line of its group and class taking effect on or after it was found (a
     streak that ran out of the months watched, or a standard changed back, is still owed a recomputation)."""
-    return any(p.group == group and p.insurance_class.value == cls and p.effective_on >= since for p in lines)
+    return any((group == ALL_GROUPS or p.group == group and p.insurance_class.value == cls) and p.effective_on >= since
+               for p in lines)
 
 
 @dataclass(frozen=True)
@@ -414,3 +430,29 @@ def clear_finding(sessions: sessionmaker, region_code: str, finding_id: int, not
         row.status, row.cleared_note = "cleared", f"{note}（{user}）"[:200]
         code = step.session.scalar(select(Institution.code).where(Institution.id == row.institution_id))
         return Cleared(row.id, code or "", row.kind)
+
+
+def _complaints(session, region_id: int, on: dt.date) -> dict[int, list[tuple[dt.date, int]]]:
+    """Rule 5(b): each hospital's verified complaints of the whole months watched before ``on``."""
+    first, last = _watched(on)
+    out: dict[int, list[tuple[dt.date, int]]] = {}
+    for institution_id, month, verified in session.execute(
+            select(DepositComplaint.institution_id, DepositComplaint.month, DepositComplaint.verified)
+            .where(DepositComplaint.region_id == region_id, DepositComplaint.month.between(first, last))):
+        out.setdefault(institution_id, []).append((month, verified))
+    return out
+
+
+def _peer_lines(session, region, published: dict[int, list[Published]]) -> list[PeerLine]:
+    """Rule 6: the lines in force of the insured classes, each with its hospital's peer group (the region as
+    its area, its level and type)."""
+    kinds = {i: (region.code, str(level), str(kind)) for i, level, kind in session.execute(
+        select(Institution.id, Institution.level, Institution.kind).where(Institution.region_id == region.id))}
+    return [PeerLine(i, kinds[i], p.group, p.insurance_class, p.amount) for i, lines in published.items()
+            for p in lines if p.insurance_class != InsuranceClass.SELF_PAY]
+
+
+def _watched(on: dt.date) -> tuple[dt.date, dt.date]:
+    """The whole months watched before ``on`` (rule 5): the last ``MONTHS_WATCHED``."""
+    months = on.year * 12 + on.month - 1 - MONTHS_WATCHED
+    return dt.date(months // 12, months % 12 + 1, 1), dt.date(on.year, on.month, 1) - dt.timedelta(days=1)

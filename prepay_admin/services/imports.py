@@ -35,6 +35,7 @@ from ..models import (
     Bar,
     DataCorrection,
     DataImport,
+    DepositComplaint,
     Determination,
     Discharge,
     FundPositionRecord,
@@ -88,6 +89,7 @@ TARGETS = {
     "deposit-tables": Target(PublishedDeposit, ("institution_id", "group_code", "insurance_class", "effective_on"),
                              ("amount", "basis", "prior_standard")),
     "payment-standards": Target(PaymentStandard, ("group_code", "insurance_class", "year"), ("standard",), True),
+    "complaints": Target(DepositComplaint, ("institution_id", "month"), ("verified",)),
 }
 
 
@@ -320,7 +322,7 @@ def _bind(session: Session, region: Region, kind: ImportKind, good, tally: _Tall
         values["institution_id"] = ids[code]
         if kind.name == "discharges":
             values = discharge_row(region, values)
-        elif kind.name == "deposit-tables":
+        elif kind.name in ("deposit-tables", "complaints"):
             values["region_id"] = region.id
         out.append((p.row, values, p.record))
     return out

@@ -24,7 +24,7 @@ YEAR = 2026
 DEMO, IMPORTED = "320600", "320601"
 OWNERS = {"institutions": "jiesuan1", "standings": "jiesuan1", "conditions": "jihe1", "bars": "jihe1",
           "securities": "jiesuan1", "funds": "caiwu1", "settlement": "jiesuan1", "discharges": "jiesuan1",
-          "payment-standards": "jiesuan1", "deposit-tables": "jiesuan1"}
+          "payment-standards": "jiesuan1", "deposit-tables": "jiesuan1", "complaints": "jiesuan1"}
 COUNTED = ("institution", "annual_standing", "institution_condition", "institution_bar", "security_pledge",
            "fund_position", "monthly_payout", "data_import", "data_correction")
 

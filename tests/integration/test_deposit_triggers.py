@@ -266,3 +266,40 @@ def test_a_finding_cleared_with_its_reason_is_not_raised_again_until_what_it_res
     _published(region, f"{H1},GB19,职工医保,3600.00,,2026-04-03,")  # the hospital raises it: raised again
     check_tables(region, REGION, 2026, dt.date(2026, 4, 4), "jiesuan1")
     assert [f.status for f in findings(region, "above_reference")] == ["cleared", "new"]
+
+
+def test_xj24_verified_complaints_above_5_percent_oblige_a_recompute_met_by_any_line_since(region):
+    compute_reference(region, REGION, 2026, "jiesuan1")
+    assert imported(region, _months_below()).error_count == 0  # H2: 3 admissions in March
+    header = "机构编码,月份,核实成立的投诉件数"
+    bad = import_file(region, "jiesuan1", REGION, "complaints", "投诉.csv",
+                      io.BytesIO(f"{header}\n{H2},2026-13,1\n{H2},2026-03,-1\n".encode()))
+    assert not bad.applied and {e.column for e in bad.errors} == {"月份", "核实成立的投诉件数"}
+    good = import_file(region, "jiesuan1", REGION, "complaints", "投诉.csv", io.BytesIO(f"{header}\n{H2},2026-03,1\n".encode()))
+    assert good.added == 1
+    check_tables(region, REGION, 2026, dt.date(2026, 4, 1), "jiesuan1")
+    (found,) = findings(region, "complaints")
+    assert found.group_code == "全部病组" and "33.33%" in found.message and found.due_on == dt.date(2026, 5, 1)
+    _published(region, f"{H2},GB99,居民医保,900.00,重新测算,2026-04-10,")
+    check_tables(region, REGION, 2026, dt.date(2026, 4, 11), "jiesuan1")
+    assert findings(region, "complaints")[0].status == "rectified"
+
+
+def test_gz13_a_deposit_far_above_its_peers_is_a_signal(region):
+    from prepay_admin.models import Institution
+
+    compute_reference(region, REGION, 2026, "jiesuan1")
+    with region() as s:
+        peers = s.execute(select(Institution.code, Institution.level, Institution.kind)
+                          .where(Institution.kind == "hospital").order_by(Institution.code)).all()
+    by_level: dict = {}
+    for code, level, kind in peers:
+        by_level.setdefault((level, kind), []).append(code)
+    group = max(by_level.values(), key=len)
+    if len(group) < 4:  # the 4-institution demo may not have four of a level: add the peers' tables anyway
+        pytest.skip("the demo region has fewer than four hospitals of one level")
+    lines = [f"{c},GB30,职工医保,2000.00,,2026-01-01," for c in group[:3]] + [f"{group[3]},GB30,职工医保,3000.01,,2026-01-01,"]
+    assert _published(region, *lines).error_count == 0
+    check_tables(region, REGION, 2026, dt.date(2026, 2, 1), "jiesuan1")
+    (found,) = findings(region, "peer_outlier")
+    assert found.published == D("3000.01") and found.reference == D("2000.00") and not found.breach

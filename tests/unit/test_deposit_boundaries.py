@@ -151,3 +151,33 @@ def test_rule4_the_freeze_holds_from_its_day_where_the_profile_has_one(name):
         assert check_table([line("2000.00", prior="2000.00")], {}, (), profile) == ()
         before = Published("GB19", EMP, D("2000.01"), profile.freeze_from - dt.timedelta(days=1), D("2000.00"))
         assert check_table([before], {}, (), profile) == ()
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_rule5b_complaints_of_5_percent_exactly_are_not_above_it_one_more_is(name):
+    from prepay_admin.policy.deposit import check_complaints, complaints_exceed
+
+    profile = load_deposit_profile(name)
+    assert not complaints_exceed(5, 100, profile) and complaints_exceed(6, 100, profile)
+    assert not complaints_exceed(1, 0, profile)  # no admissions, no rate
+    march = dt.date(2026, 3, 1)
+    found = check_complaints([(march, 6)], {march: 100}, profile)
+    assert [(f.kind, f.group, f.insurance_class) for f in found] == [(FindingKind.COMPLAINTS, "全部病组", None)]
+    assert "6.00%" in found[0].message and not found[0].breach
+    assert check_complaints([(march, 5)], {march: 100}, profile) == ()
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_rule6_a_deposit_at_the_peer_ratio_is_no_outlier_above_it_is_and_too_few_peers_say_nothing(name):
+    from prepay_admin.policy.deposit import PeerLine, peer_outliers
+
+    profile = load_deposit_profile(name)
+    peers = [PeerLine(n, ("320600", "2", "hospital"), "GB19", EMP, D("2000.00")) for n in range(1, profile.peer_min + 1)]
+    at = PeerLine(99, ("320600", "2", "hospital"), "GB19", EMP, D("2000.00") * profile.peer_ratio)
+    above = PeerLine(99, ("320600", "2", "hospital"), "GB19", EMP, D("2000.00") * profile.peer_ratio + D("0.01"))
+    assert peer_outliers([*peers, at], profile) == {}
+    found = peer_outliers([*peers, above], profile)
+    assert list(found) == [99] and found[99][0].kind == FindingKind.PEER_OUTLIER and found[99][0].reference == D("2000.00")
+    assert peer_outliers([*peers[1:], above], profile) == {}  # one peer short of the minimum
+    other_level = PeerLine(99, ("320600", "3", "hospital"), "GB19", EMP, D("9000.00"))
+    assert peer_outliers([*peers, other_level], profile) == {}  # a level-3 hospital is no level-2's peer
