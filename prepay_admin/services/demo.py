@@ -223,6 +223,12 @@ def load_deposit_story(sessions: sessionmaker, region_code: str, seed: int, inst
         computed = current_run(session, region.id, year) is not None
     if not computed:
         compute_reference(sessions, region_code, year, DEMO_CLERK)
-        # the bureau has been watching since the autumn: the findings of then are old now, its triggers overdue
+    watch_deposits(sessions, region_code, year, first=not computed)
+
+
+def watch_deposits(sessions: sessionmaker, region_code: str, year: int, first: bool = True) -> None:
+    """The demo bureau's checks: it has watched since three months ago (its findings of then are old now, its
+    triggers overdue), and it checks today."""
+    if first:
         check_tables(sessions, region_code, year, clock.today() - dt.timedelta(days=90), DEMO_CLERK)
     check_tables(sessions, region_code, year, clock.today(), DEMO_CLERK)
