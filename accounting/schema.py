@@ -139,4 +139,4 @@ def bind_processors(table: Table, columns: Sequence[str], dialect: Any) -> dict[
     def identity(value: Any) -> Any:
         return value
 
-    return {name: table.c[name].type.bind_processor(dialect) or identity for name in columns}
+    return {name: table.c[name].type.dialect_impl(dialect).bind_processor(dialect) or identity for name in columns}

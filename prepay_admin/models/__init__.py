@@ -9,6 +9,7 @@ from .calendar import CalendarDay, CalendarYear
 from .campaign import Application, Campaign, Determination, DeterminationAdvance, FundGateRecord
 from .data_import import DataCorrection, DataImport, ImportUpload
 from .deposit import (
+    DepositBilling,
     DepositCell,
     DepositComplaint,
     DepositFinding,
@@ -47,7 +48,7 @@ from .staff import DEPARTMENT_CN, ApiToken, Department, LoginAttempt, Staff, Sta
 __all__ = [
     "ApiRequest", "ApiToken", "AuditEvent", "LoginAttempt", "StaffRegion",
     "Agreement", "AnnualClearing", "AnnualStanding", "DataCorrection", "DataImport", "ImportUpload", "Application", "Bar", "BatchItem", "CalendarDay", "CalendarYear", "Campaign", "ConditionLift",
-    "DEPARTMENT_CN", "Department", "DepositCell", "DepositComplaint", "DepositFinding", "DepositRun", "Determination", "Discharge", "DeterminationAdvance", "FundGateRecord", "FundPositionRecord", "HeldPayment",
+    "DEPARTMENT_CN", "Department", "DepositBilling", "DepositCell", "DepositComplaint", "DepositFinding", "DepositRun", "Determination", "Discharge", "DeterminationAdvance", "FundGateRecord", "FundPositionRecord", "HeldPayment",
     "Institution", "InstitutionCondition", "IssuedDocument", "JobRun", "MonthlyPayout", "Notice", "PaymentBatch", "PaymentInstruction",
     "PaymentStandard", "PolicyOverride", "PreSettlement", "PublishedDeposit", "PreSettlementSignOff", "Receivable", "RecoveryMovement", "RecoveryTrigger", "Region", "RegionAccount", "RegionTemplate", "SettlementLine", "SettlementRun", "SecurityPledge", "SignOff", "Staff", "StoredProfile", "Transition", "VerifiedHead", "YearEndRun",
 ]

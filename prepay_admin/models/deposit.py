@@ -188,3 +188,21 @@ class DepositComplaint(Base):
     institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"))
     month: Mapped[dt.date] = mapped_column(Date)  # its first day
     verified: Mapped[int]  # complaints about deposits verified as founded
+
+
+class DepositBilling(Base):
+    """Rule 7 (GZ 19, JL 20): a hospital's inpatient settlements of a month (by discharge date, refunds left
+    out) and how many were settled within the profile's working days of discharge on the holiday calendar;
+    computed by the check for its last whole months, read by the screens."""
+
+    __tablename__ = "deposit_billing"
+    __table_args__ = (UniqueConstraint("institution_id", "month"),
+                      CheckConstraint("within <= settlements", name="within_settlements"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"))
+    month: Mapped[dt.date] = mapped_column(Date)
+    settlements: Mapped[int]
+    within: Mapped[int]
+    working_days: Mapped[int]  # the profile's, when computed

@@ -11,6 +11,7 @@ from sqlalchemy.orm import sessionmaker
 
 from ..db import days_between
 from ..models import (
+    DepositBilling,
     DepositCell,
     DepositFinding,
     DepositRun,
@@ -173,6 +174,48 @@ class TriggerLine:
 
 
 @dataclass(frozen=True)
+class BillingLine:
+    code: str
+    name: str
+    month: dt.date
+    settlements: int
+    within: int
+
+    @property
+    def rate(self) -> Decimal:
+        return (Decimal(self.within) / self.settlements).quantize(Decimal("0.0001")) if self.settlements else Decimal(0)
+
+
+@dataclass(frozen=True)
+class Billing:
+    """Rule 7 (GZ 19, JL 20): a month's settlements within the working days of discharge, region-wide and the
+    hospitals that settle latest."""
+
+    month: dt.date
+    working_days: int
+    settlements: int
+    within: int
+    slowest: tuple[BillingLine, ...]
+
+    @property
+    def rate(self) -> Decimal:
+        return (Decimal(self.within) / self.settlements).quantize(Decimal("0.0001")) if self.settlements else Decimal(0)
+
+
+def _billing(session, region_id: int) -> Billing | None:
+    month = session.scalar(select(func.max(DepositBilling.month)).where(DepositBilling.region_id == region_id))
+    if month is None:
+        return None
+    rows = session.execute(select(Institution.code, Institution.name, DepositBilling).join(
+        Institution, Institution.id == DepositBilling.institution_id).where(
+        DepositBilling.region_id == region_id, DepositBilling.month == month)).all()
+    lines = [BillingLine(code, name, b.month, b.settlements, b.within) for code, name, b in rows]
+    slowest = tuple(sorted((b for b in lines if b.within < b.settlements), key=lambda b: (b.rate, b.code))[:10])
+    return Billing(month, rows[0][2].working_days, sum(b.settlements for b in lines), sum(b.within for b in lines),
+                   slowest)
+
+
+@dataclass(frozen=True)
 class RedHolder:
     code: str
     name: str
@@ -200,6 +243,7 @@ class Overview:
     # item 8: institutions holding an advance with an open breach found more than ``red_days`` ago
     red_holders: tuple[RedHolder, ...] = ()
     red_days: int = 0
+    billing: Billing | None = None  # rule 7: the last whole month computed
 
     @property
     def red_held(self) -> Decimal:
@@ -280,7 +324,7 @@ def overview(sessions: sessionmaker, region_code: str, year: int, on: dt.date) -
                         excesses, tuple(TriggerLine(f, f.due_on, (f.due_on - on).days) for f in due if f.due_on),
                         tuple((c, n, int(k)) for c, n, k in silent), profile.recompute_days,
                         profile.article("recompute_days"), _red_holders(session, region.id, on, profile.red_finding_days),
-                        profile.red_finding_days)
+                        profile.red_finding_days, _billing(session, region.id))
 
 
 def _red_holders(session, region_id: int, on: dt.date, days: int) -> tuple[RedHolder, ...]:
@@ -357,6 +401,7 @@ class Hospital:
     notices: tuple[NoticeLine, ...]
     open_rectify: int  # open findings a 整改提示函 would carry
     open_triggers: int  # open findings a 重新测算提示函 would carry
+    billing: tuple[BillingLine, ...] = ()  # rule 7, by month, the latest first
 
 
 def hospital(sessions: sessionmaker, region_code: str, year: int, code: str, on: dt.date) -> Hospital:
@@ -398,7 +443,11 @@ def hospital(sessions: sessionmaker, region_code: str, year: int, code: str, on:
         return Hospital(inst.code, inst.name, year, on, _run(run) if run else None, tuple(lines),
                         tuple(_cell(c, inst.code, inst.name) for c in unpublished), found, notices,
                         sum(f.kind in {k.value for k in RECTIFY} for f in open_),
-                        sum(f.kind in {k.value for k in TRIGGERS} for f in open_))
+                        sum(f.kind in {k.value for k in TRIGGERS} for f in open_),
+                        tuple(BillingLine(inst.code, inst.name, b.month, b.settlements, b.within)
+                              for b in session.scalars(select(DepositBilling).where(
+                                  DepositBilling.institution_id == inst.id).order_by(DepositBilling.month.desc())
+                                  .limit(12))))
 
 
 FINDING_NOTICE_TITLES = {"deposit_rectification": "住院预交金整改提示函", "deposit_recompute": "住院预交金重新测算提示函"}

@@ -14,17 +14,20 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import uuid
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from itertools import groupby
 from typing import Any, Iterator
 
-from sqlalchemy import case, func, insert, select, type_coerce, update
+from sqlalchemy import Column, Date, MetaData, Table, case, delete, func, insert, select, type_coerce, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..db import Money, money_sum, year_month
+from ..clock import TIMEZONE as BEIJING
+from ..db import Money, UtcDateTime, money_sum, year_month
 from ..models import (
     Department,
+    DepositBilling,
     DepositCell,
     DepositComplaint,
     DepositFinding,
@@ -60,7 +63,9 @@ from ..policy.deposit import (
     standard_moved,
     to_cents,
 )
+from ..policy.workdays import add_working_days
 from ..profiles.deposit import load_deposit_profile
+from .calendar import workday_lookup
 from .errors import NotFound, ServiceError
 from .unit_of_work import find_region, staff_step
 
@@ -266,6 +271,7 @@ def check_tables(sessions: sessionmaker, region_code: str, year: int, on: dt.dat
         for institution_id, fs in peer_outliers(_peer_lines(session, region, published), profile).items():
             for f in fs:
                 found[(institution_id, f.kind.value, f.group, f.insurance_class.value if f.insurance_class else None)] = f
+        billing_months(session, region, on, profile)
         open_ = {(r.institution_id, r.kind, r.group_code, r.insurance_class): r for r in session.scalars(
             select(DepositFinding).where(DepositFinding.region_id == region.id, DepositFinding.status.in_(OPEN)))}
         # a finding 基金结算 cleared stays cleared while what it rested on is unchanged (same run, same amount)
@@ -456,3 +462,45 @@ def _watched(on: dt.date) -> tuple[dt.date, dt.date]:
     """The whole months watched before ``on`` (rule 5): the last ``MONTHS_WATCHED``."""
     months = on.year * 12 + on.month - 1 - MONTHS_WATCHED
     return dt.date(months // 12, months % 12 + 1, 1), dt.date(on.year, on.month, 1) - dt.timedelta(days=1)
+
+
+BILLING_MONTHS = 3  # rule 7: the whole months before a check it (re)computes (late settlements of the last arrive)
+
+
+def billing_months(session, region, on: dt.date, profile: DepositProfile) -> int:
+    """Rule 7 (GZ 19, JL 20): per hospital and whole month of the last ``BILLING_MONTHS`` before ``on``, its
+    settlements (by discharge date, refunds left out) and those settled within the profile's working days
+    of discharge on the region's holiday calendar — in one set-based pass: each discharge day's deadline as
+    the instant it ends (Beijing), joined to the settlements. Replaces the months it computes."""
+    months = on.year * 12 + on.month - 1 - BILLING_MONTHS
+    first, last = dt.date(months // 12, months % 12 + 1, 1), dt.date(on.year, on.month, 1) - dt.timedelta(days=1)
+    is_workday = workday_lookup(session, region.code)
+    days = Table(f"billing_days_{uuid.uuid4().hex[:12]}", MetaData(), Column("day", Date),
+                 Column("due_before", UtcDateTime()), prefixes=["TEMPORARY"])
+    connection = session.connection()
+    days.create(connection)
+    try:
+        rows = []
+        day = first
+        while day <= last:
+            due = add_working_days(day, profile.billing_working_days, is_workday).date
+            rows.append({"day": day, "due_before": dt.datetime.combine(due + dt.timedelta(days=1), dt.time(),
+                                                                       tzinfo=BEIJING)})
+            day += dt.timedelta(days=1)
+        connection.execute(insert(days), rows)
+        month = year_month(Discharge.discharged_on)
+        found = connection.execute(
+            select(Discharge.institution_id, month, func.count(),
+                   func.sum(case((Discharge.settled_at < days.c.due_before, 1), else_=0)))
+            .join(days, days.c.day == Discharge.discharged_on)
+            .where(Discharge.region_id == region.id, Discharge.refund.is_(False))
+            .group_by(Discharge.institution_id, month)).all()
+    finally:
+        days.drop(connection)
+    session.execute(delete(DepositBilling).where(DepositBilling.region_id == region.id,
+                                                 DepositBilling.month.between(first, last)))
+    if found:
+        session.execute(insert(DepositBilling), [
+            dict(region_id=region.id, institution_id=i, month=dt.date(int(ym[:4]), int(ym[5:7]), 1), settlements=n,
+                 within=int(w or 0), working_days=profile.billing_working_days) for i, ym, n, w in found])
+    return len(found)

@@ -423,7 +423,9 @@ class _Writer:
     def __init__(self, connection, table: Table) -> None:
         self.connection, self.table = connection, table
         dialect = connection.dialect
-        self.processors = {c.name: c.type.bind_processor(dialect) for c in table.columns}
+        # the dialect's own implementation of each type: a UTC timestamp stored on SQLite as the ORM stores it
+        # (the bare decorator's processor skipped it, and SQL comparisons of the two spellings went wrong)
+        self.processors = {c.name: c.type.dialect_impl(dialect).bind_processor(dialect) for c in table.columns}
         self.defaults = {c.name: c.default for c in table.columns
                          if c.default is not None and not c.primary_key}
 

@@ -303,3 +303,27 @@ def test_gz13_a_deposit_far_above_its_peers_is_a_signal(region):
     check_tables(region, REGION, 2026, dt.date(2026, 2, 1), "jiesuan1")
     (found,) = findings(region, "peer_outlier")
     assert found.published == D("3000.01") and found.reference == D("2000.00") and not found.breach
+
+
+def test_gz19_bills_settled_within_3_working_days_of_discharge_on_the_calendar(region, app, client):
+    from prepay_admin.models import DepositBilling
+    from tests.screens import sign_in
+
+    compute_reference(region, REGION, 2026, "jiesuan1")
+
+    def settled(sid, discharged, at):
+        return row(sid=sid, visit=f"V{sid}", code=H2, admitted="2026-03-01", discharged=discharged).replace(
+            f"{discharged} 10:30:00", at)
+
+    # Friday 6 March: 3 working days end on Wednesday 11 March (Beijing); the National Day week counts none
+    rows = [settled("B1", "2026-03-06", "2026-03-11 23:59:59"), settled("B2", "2026-03-06", "2026-03-12 00:00:00"),
+            settled("B3", "2026-03-09", "2026-03-09 08:00:00"), settled("B4", "2026-09-30", "2026-10-09 09:00:00")]
+    assert imported(region, csv(*rows)).error_count == 0
+    check_tables(region, REGION, 2026, dt.date(2026, 10, 20), "jiesuan1")  # months July–September
+    check_tables(region, REGION, 2026, dt.date(2026, 4, 2), "jiesuan1")  # months January–March
+    with region() as s:
+        got = {(b.month, b.settlements, b.within) for b in s.scalars(select(DepositBilling))}
+    assert (dt.date(2026, 3, 1), 3, 2) in got and (dt.date(2026, 9, 1), 1, 1) in got
+    sign_in(client, "shenji1")
+    page = client.get(f"/deposit/{REGION}/2026/hospitals/{H2}").get_data(as_text=True)
+    assert "出院结算及时率" in page and "66.67%" in page

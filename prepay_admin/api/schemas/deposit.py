@@ -146,6 +146,24 @@ class RedHolderOut(Schema):
     oldest = fields.Date()
 
 
+class BillingLineOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    month = fields.Date()
+    settlements = fields.Integer()
+    within = fields.Integer()
+    rate = DecimalOut()
+
+
+class BillingOut(Schema):
+    month = fields.Date()
+    working_days = fields.Integer()
+    settlements = fields.Integer()
+    within = fields.Integer()
+    rate = DecimalOut()
+    slowest = fields.List(fields.Nested(BillingLineOut))
+
+
 class OverviewOut(Schema):
     year = fields.Integer()
     on = fields.Date()
@@ -165,6 +183,7 @@ class OverviewOut(Schema):
         "description": "持有预付金、违规问题超过 red_days 日未整改的机构（稽核认定 10§(六) 的依据之一）"})
     red_days = fields.Integer()
     red_held = MoneyOut()
+    billing = fields.Nested(BillingOut, allow_none=True, metadata={"description": "出院后工作日内结算的比例（黔 19、吉 20）"})
 
 
 class TableLineOut(Schema):
@@ -203,6 +222,7 @@ class HospitalOut(Schema):
     notices = fields.List(fields.Nested(DepositNoticeOut))
     open_rectify = fields.Integer()
     open_triggers = fields.Integer()
+    billing = fields.List(fields.Nested(BillingLineOut))
 
 
 class ClearIn(StrictSchema):
