@@ -63,6 +63,46 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("deposit_billing", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_deposit_billing_region_id"), ["region_id"], unique=False)
+    op.create_table(
+        "grassroots_table",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("region_id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("run_id", sa.Integer(), nullable=False),
+        sa.Column("area", sa.String(length=20), nullable=False),
+        sa.Column("state", sa.String(length=20), nullable=False),
+        sa.Column("lines", sa.Integer(), nullable=False),
+        sa.Column("proposed_by", sa.String(length=60), nullable=False),
+        sa.Column("proposed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decided_by", sa.String(length=60), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("decision_note", sa.String(length=500), nullable=True),
+        sa.ForeignKeyConstraint(["region_id"], ["region.id"], name=op.f("fk_grassroots_table_region_id_region")),
+        sa.ForeignKeyConstraint(["run_id"], ["deposit_run.id"], name=op.f("fk_grassroots_table_run_id_deposit_run")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_grassroots_table")),
+    )
+    with op.batch_alter_table("grassroots_table", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_grassroots_table_region_id"), ["region_id"], unique=False)
+    op.create_table(
+        "grassroots_amount",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("table_id", sa.Integer(), nullable=False),
+        sa.Column("area", sa.String(length=6), nullable=False),
+        sa.Column("group_code", sa.String(length=30), nullable=False),
+        sa.Column("insurance_class", sa.Enum("employee", "resident", "self_pay", name="insurance_class",
+                                             native_enum=False, create_constraint=True, length=32), nullable=False),
+        sa.Column("institutions", sa.Integer(), nullable=False),
+        sa.Column("cases", sa.Integer(), nullable=False),
+        sa.Column("mean", sa.BigInteger(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("small", sa.Boolean(), nullable=False),
+        sa.Column("proxy", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(["table_id"], ["grassroots_table.id"],
+                                name=op.f("fk_grassroots_amount_table_id_grassroots_table")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_grassroots_amount")),
+        sa.UniqueConstraint("table_id", "area", "group_code", "insurance_class",
+                            name=op.f("uq_grassroots_amount_table_id_area_group_code_insurance_class")),
+    )
     with op.batch_alter_table("deposit_finding", schema=None) as batch_op:
         batch_op.add_column(sa.Column("due_on", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("notice_id", sa.Integer(), nullable=True))
@@ -86,6 +126,10 @@ def downgrade() -> None:
         batch_op.drop_column("notice_id")
         batch_op.drop_column("due_on")
     op.drop_table("payment_standard")
+    op.drop_table("grassroots_amount")
+    with op.batch_alter_table("grassroots_table", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_grassroots_table_region_id"))
+    op.drop_table("grassroots_table")
     with op.batch_alter_table("deposit_complaint", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_deposit_complaint_region_id"))
     op.drop_table("deposit_complaint")

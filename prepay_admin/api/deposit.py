@@ -6,7 +6,8 @@ from flask.views import MethodView
 
 from .. import clock
 from ..policy.deposit import InsuranceClass
-from ..queries.deposit import findings, hospital, overview, reference_page
+from ..queries.deposit import findings, grassroots_page, hospital, overview, reference_page
+from ..services import grassroots
 from ..services.deposit import check_tables, clear_finding, compute_reference
 from ..services.idempotency import Answer
 from .auth import call, caller
@@ -18,6 +19,11 @@ from .schemas.deposit import (
     ClearIn,
     FindingOut,
     FindingQuery,
+    GrassrootsDecidedOut,
+    GrassrootsDecisionIn,
+    GrassrootsPageOut,
+    GrassrootsProposedOut,
+    GrassrootsQuery,
     HospitalOut,
     OverviewOut,
     OverviewQuery,
@@ -125,5 +131,46 @@ class DepositFindingClearance(MethodView):
         def run() -> Answer:
             done = clear_finding(sessions(), region_code, finding_id, body["note"], caller().username)
             return Answer(200, ClearedOut().dump(done))
+
+        return idempotent(run)
+
+
+@blp.route("/regions/<region_code>/deposit-grassroots/<year:year>")
+class DepositGrassroots(MethodView):
+    @blp.arguments(GrassrootsQuery, location="query")
+    @blp.response(200, GrassrootsPageOut)
+    @blp.doc(responses=ERRORS)
+    def get(self, query, region_code: str, year: int):
+        """Rule 8 (GZ 16): the year's uniform deposits for grassroots institutions (the table in force and its
+        lines by keyset)."""
+        region(region_code)
+        return call(lambda: grassroots_page(sessions(), region_code, year, area=query["area"], group=query["group"],
+                                            after=query["after"], size=query["limit"]))
+
+    @blp.response(201, GrassrootsProposedOut)
+    @blp.doc(parameters=[IDEMPOTENCY], responses=ERRORS)
+    def post(self, region_code: str, year: int):
+        """基金结算 proposes the table from the year's current reference (superseding the one before)."""
+        region(region_code)
+
+        def run() -> Answer:
+            return Answer(201, GrassrootsProposedOut().dump(grassroots.propose(sessions(), region_code, year, caller().username)))
+
+        return idempotent(run)
+
+
+@blp.route("/regions/<region_code>/grassroots-tables/<id:table_id>/decision")
+class DepositGrassrootsDecision(MethodView):
+    @blp.arguments(GrassrootsDecisionIn)
+    @blp.response(200, GrassrootsDecidedOut)
+    @blp.doc(parameters=[IDEMPOTENCY], responses=ERRORS)
+    def post(self, body, region_code: str, table_id: int):
+        """医保行政 approves the proposed table or returns it with its reason."""
+        region(region_code)
+
+        def run() -> Answer:
+            done = grassroots.decide(sessions(), region_code, table_id, body["approve"], body["note"],
+                                     caller().username)
+            return Answer(200, GrassrootsDecidedOut().dump(done))
 
         return idempotent(run)

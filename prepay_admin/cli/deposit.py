@@ -12,9 +12,10 @@ from ..policy.money import fmt_yuan_cn as fmt_money
 from ..profiles.deposit import PARAMETERS, load_deposit_profile, packaged_deposit_texts
 from ..queries import access
 from ..queries.deposit import findings as finding_lines
-from ..queries.deposit import hospitals_to_notify, reference_page
+from ..queries.deposit import grassroots_page, hospitals_to_notify, reference_page
 from ..queries.deposit import overview as overview_of
 from ..services import documents
+from ..services import grassroots as grassroots_service
 from ..services.deposit import check_tables, clear_finding, compute_reference
 from ..tables import render
 from .common import (
@@ -180,3 +181,38 @@ def notices(region_code: str, year: int, which: str, institution: str | None, ou
 def clear(region_code: str, finding_id: int, reason: str) -> None:
     done = run_service(lambda: clear_finding(app_sessions(), region_code, finding_id, reason, acting_user()))
     click.echo(f"已核销问题 {done.finding_id}（{done.institution_code}）。")
+
+
+@deposit.command(help="基层医疗机构统一住院预交金额度（黔 16）：查看；--propose 由基金结算部门测算提交；"
+                      "--approve 或 --return 由医保行政部门审定或退回")
+@region_opt
+@year_opt
+@click.option("--propose", is_flag=True, help="按本年度参考额度测算并提交（取代现表）")
+@click.option("--approve", "decision", flag_value="approve", help="审定（医保行政部门）")
+@click.option("--return", "decision", flag_value="return", help="退回（医保行政部门，须 --note）")
+@click.option("--note", type=TEXT, help="审定意见或退回理由")
+@click.option("--area", type=TEXT, help="按区划筛选")
+@with_appcontext
+def grassroots(region_code: str, year: int, propose: bool, decision: str | None, note: str | None,
+               area: str | None) -> None:
+    user = acting_user()
+    if propose:
+        done = run_service(lambda: grassroots_service.propose(app_sessions(), region_code, year, user))
+        click.echo(f"已提交第 {done.table_id} 号表：{done.lines} 项，基层机构 {done.institutions} 家，样本不足 {done.small} 项"
+                   + (f"；取代第 {done.superseded} 号" if done.superseded else "") + "。待医保行政部门审定。")
+        return
+    run_service(lambda: access.check_region(app_sessions(), user, region_code))
+    page = run_service(lambda: grassroots_page(app_sessions(), region_code, year, area=area, size=1000))
+    if page.table is None:
+        fail(f"{year} 年度尚未测算基层医疗机构统一额度（--propose）")
+    if decision:
+        done = run_service(lambda: grassroots_service.decide(app_sessions(), region_code, page.table.id,
+                                                             decision == "approve", note or "", user))
+        click.echo(f"第 {done.table_id} 号表{'已审定' if done.state == 'approved' else '已退回'}。")
+        return
+    t = page.table
+    click.echo(f"第 {t.id} 号表（第 {t.run_id} 次测算）：{t.state_cn}，{t.lines} 项")
+    click.echo(render(("区划", "病组", "类别", "机构数", "例数", "次均个人负担", "统一额度", "标注"),
+                      [(a.area, a.group_code, a.class_cn, str(a.institutions), str(a.cases), fmt_money(a.mean),
+                        fmt_money(a.amount), "、".join(m for m, on in (("样本不足", a.small), ("推算", a.proxy)) if on))
+                       for a in page.amounts], right=(3, 4, 5, 6)))

@@ -206,3 +206,42 @@ class DepositBilling(Base):
     settlements: Mapped[int]
     within: Mapped[int]
     working_days: Mapped[int]  # the profile's, when computed
+
+
+class GrassrootsTable(Base):
+    """Rule 8 (GZ 16): the uniform inpatient deposits of a region's grassroots institutions for a year, per
+    area × group × class, from a reference run; proposed by 基金结算, approved or returned by 医保行政."""
+
+    __tablename__ = "grassroots_table"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    year: Mapped[int]
+    run_id: Mapped[int] = mapped_column(ForeignKey("deposit_run.id"))
+    area: Mapped[str] = mapped_column(String(20))  # county / prefecture (the profile's)
+    state: Mapped[str] = mapped_column(String(20))
+    lines: Mapped[int]
+    proposed_by: Mapped[str] = mapped_column(String(60))
+    proposed_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(60))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    decision_note: Mapped[str | None] = mapped_column(String(500))
+
+
+class GrassrootsAmount(Base):
+    """A line of a grassroots table: the area's pooled mean burden and its uniform deposit."""
+
+    __tablename__ = "grassroots_amount"
+    __table_args__ = (UniqueConstraint("table_id", "area", "group_code", "insurance_class"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    table_id: Mapped[int] = mapped_column(ForeignKey("grassroots_table.id"))
+    area: Mapped[str] = mapped_column(String(6))
+    group_code: Mapped[str] = mapped_column(String(30))
+    insurance_class: Mapped[InsuranceClass] = mapped_column(enum_type(InsuranceClass, "insurance_class"))
+    institutions: Mapped[int]
+    cases: Mapped[int]
+    mean: Mapped[Decimal] = mapped_column(Money())
+    amount: Mapped[Decimal] = mapped_column(Money())
+    small: Mapped[bool] = mapped_column(Boolean)
+    proxy: Mapped[bool] = mapped_column(Boolean)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Iterable, Sequence
 
@@ -467,3 +467,50 @@ def peer_outliers(lines: Iterable[PeerLine], profile: DepositProfile) -> dict[in
                     f"{group} {CLASS_CN[cls]}：公示 {line.amount:,.2f} 元，为同级同类 {len(members) - 1} 家医院中位数 "
                     f"{others:,.2f} 元的 {line.amount / others:.2f} 倍（超过 {profile.peer_ratio} 倍）"))
     return {i: tuple(f) for i, f in out.items()}
+
+
+# -- rule 8 (GZ 16): a uniform amount for grassroots institutions -------------------------------------------
+
+def is_grassroots(kind: str, level: int) -> bool:
+    """A grassroots institution (基层医疗卫生机构): a community health centre, or a hospital not graded above
+    the first level (乡镇卫生院 and the like) — those GZ 16 lets the bureau compute for."""
+    return kind == "community_health_center" or (kind == "hospital" and level <= 1)
+
+
+def area_of(institution_code: str, area: str) -> str:
+    """The area a uniform amount is set for (rule 8): the county of the institution's code (its 6-digit
+    division, as the national code carries it), or its prefecture."""
+    division = institution_code[1:7]
+    return division if area == "county" else division[:4] + "00"
+
+
+@dataclass(frozen=True)
+class GrassrootsLine:
+    area: str
+    group: str
+    insurance_class: InsuranceClass
+    institutions: int
+    cases: int
+    mean: Decimal  # the pooled mean burden of the area's grassroots admissions
+    amount: Decimal  # the uniform deposit: the mean, down to the yuan (never above it)
+    small: bool  # 样本不足 over the area
+    proxy: bool  # 自费: from the insured cost (推算)
+
+
+def grassroots_lines(cells: Iterable[tuple[str, str, InsuranceClass, int, Decimal, bool]],
+                     profile: DepositProfile) -> tuple[GrassrootsLine, ...]:
+    """Rule 8 (GZ 16): per area × group × class, the pooled mean of the grassroots institutions' cells
+    ``(area, group, class, cases, mean, proxy)`` weighted by their cases (each cell's mean is within half a fen
+    of its sum ÷ cases), and the uniform amount: that mean rounded down to the yuan, so that no patient's
+    deposit exceeds what patients bear on average. An area's cell under the minimum cases is 样本不足."""
+    pooled: dict[tuple[str, str, InsuranceClass], list[tuple[int, Decimal, bool]]] = {}
+    for area, group, cls, cases, mean, proxy in cells:
+        if cases > 0:
+            pooled.setdefault((area, group, cls), []).append((cases, mean, proxy))
+    out = []
+    for (area, group, cls), members in sorted(pooled.items()):
+        n = sum(c for c, _, _ in members)
+        mean = to_cents(sum((c * m for c, m, _ in members), ZERO) / n)
+        out.append(GrassrootsLine(area, group, cls, len(members), n, mean, mean.quantize(Decimal("1"), rounding=ROUND_DOWN)
+                                  .quantize(CENT), n < profile.min_cases, any(p for _, _, p in members)))
+    return tuple(out)

@@ -261,4 +261,22 @@ FINDING = Machine("deposit_finding", "住院预交金检查问题", {
 }, {"new": "新发", "notified": "已通知", "rectified": "已整改", "cleared": "已核销", "notify": "通知",
     "rectify": "整改", "clear": "核销"})
 
-MACHINES = (CAMPAIGN, APPLICATION, DETERMINATION, AGREEMENT, BATCH, PAYMENT, RECEIVABLE, PRESETTLEMENT, FINDING)
+# GZ 16: the grassroots table, proposed by 基金结算 and approved (or returned) by 医保行政; a new proposal
+# supersedes the one before, whatever its state
+class GrassrootsState(StrEnum):
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    RETURNED = "returned"
+    SUPERSEDED = "superseded"
+
+
+_G = GrassrootsState
+GRASSROOTS = Machine("grassroots_table", "基层医疗机构统一预交金额度", {
+    (_G.PROPOSED, "approve"): _G.APPROVED, (_G.PROPOSED, "return"): _G.RETURNED,
+    (_G.PROPOSED, "supersede"): _G.SUPERSEDED, (_G.APPROVED, "supersede"): _G.SUPERSEDED,
+    (_G.RETURNED, "supersede"): _G.SUPERSEDED,
+}, {"proposed": "待审核", "approved": "已审定", "returned": "已退回", "superseded": "已被取代", "approve": "审定",
+    "return": "退回", "supersede": "取代"})
+
+MACHINES = (CAMPAIGN, APPLICATION, DETERMINATION, AGREEMENT, BATCH, PAYMENT, RECEIVABLE, PRESETTLEMENT, FINDING,
+            GRASSROOTS)

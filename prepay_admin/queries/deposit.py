@@ -16,6 +16,8 @@ from ..models import (
     DepositFinding,
     DepositRun,
     Discharge,
+    GrassrootsAmount,
+    GrassrootsTable,
     Institution,
     IssuedDocument,
     PublishedDeposit,
@@ -33,6 +35,7 @@ from ..policy.deposit import (
     float_released,
     to_cents,
 )
+from ..policy.transitions import GRASSROOTS, GrassrootsState
 from ..profiles.deposit import load_deposit_profile
 from ..services.deposit import current_run
 from ..services.errors import NotFound
@@ -530,3 +533,68 @@ def standing_in(session, region, inst: Institution, on: dt.date) -> DepositStand
     return DepositStanding(run.year, lines, compliant, by.get(True, (0, None))[0], by.get(False, (0, None))[0],
                            by.get(True, (0, None))[1], people,
                            float_released(people, weights) if people is not None else None)
+
+
+# -- rule 8 (GZ 16): the grassroots table ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GrassrootsTableLine:
+    id: int
+    year: int
+    run_id: int
+    area: str  # county / prefecture
+    state: str
+    state_cn: str
+    lines: int
+    proposed_by: str
+    proposed_at: dt.datetime
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    decision_note: str | None
+
+
+@dataclass(frozen=True)
+class GrassrootsAmountLine:
+    id: int
+    area: str
+    group_code: str
+    class_cn: str
+    institutions: int
+    cases: int
+    mean: Decimal
+    amount: Decimal
+    small: bool
+    proxy: bool
+
+
+@dataclass(frozen=True)
+class GrassrootsPage:
+    table: GrassrootsTableLine | None
+    amounts: tuple[GrassrootsAmountLine, ...]
+    next_after: int | None
+
+
+def grassroots_page(sessions: sessionmaker, region_code: str, year: int, *, area: str | None = None,
+                    group: str | None = None, after: int = 0, size: int = 100) -> GrassrootsPage:
+    """The year's grassroots table in force (proposed, approved or returned) and its lines by keyset."""
+    with sessions() as session:
+        region = find_region(session, region_code)
+        t = session.scalar(select(GrassrootsTable).where(GrassrootsTable.region_id == region.id,
+                                                         GrassrootsTable.year == year,
+                                                         GrassrootsTable.state != GrassrootsState.SUPERSEDED))
+        if t is None:
+            return GrassrootsPage(None, (), None)
+        where = [GrassrootsAmount.table_id == t.id, GrassrootsAmount.id > after]
+        if area:
+            where.append(GrassrootsAmount.area == area)
+        if group:
+            where.append(GrassrootsAmount.group_code == group)
+        rows = session.scalars(select(GrassrootsAmount).where(*where).order_by(GrassrootsAmount.id)
+                               .limit(size + 1)).all()
+        amounts = tuple(GrassrootsAmountLine(a.id, a.area, a.group_code, CLASS_CN[InsuranceClass(a.insurance_class)],
+                                             a.institutions, a.cases, a.mean, a.amount, a.small, a.proxy)
+                        for a in rows[:size])
+        return GrassrootsPage(GrassrootsTableLine(t.id, t.year, t.run_id, t.area, t.state, GRASSROOTS.label(t.state),
+                                                  t.lines, t.proposed_by, t.proposed_at, t.decided_by, t.decided_at,
+                                                  t.decision_note),
+                              amounts, amounts[-1].id if len(rows) > size else None)

@@ -13,7 +13,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from .. import clock
-from ..models import DepositCell, DepositFinding, DepositRun, Institution
+from ..models import DepositCell, DepositFinding, DepositRun, GrassrootsAmount, GrassrootsTable, Institution
 from ..policy.deposit import (
     CLASS_CN,
     FINDING,
@@ -25,6 +25,7 @@ from ..policy.deposit import (
     FindingKind,
     InsuranceClass,
 )
+from ..policy.transitions import GrassrootsState
 from ..profiles.deposit import load_deposit_profile
 from .errors import NotFound, ServiceError
 from .unit_of_work import Step
@@ -104,3 +105,31 @@ def notified(step: Step, source: dict, document_id: int) -> None:
                                                                  DepositFinding.status.in_(OPEN))):
         step.record(FINDING, row.id, "notify", row.status, FINDING.next(row.status, "notify"), f"文书 {document_id}")
         row.status, row.notice_id = "notified", document_id
+
+
+
+def grassroots_table(step: Step, year: int):
+    """Rule 8 (GZ 16): the approved grassroots table as it is sent to the health commission and the
+    institutions; lines under the profile's ``published_min_cases`` left out, those under ``min_cases`` marked."""
+    session = step.session
+    profile = load_deposit_profile(step.region.deposit_profile)
+    table = session.scalar(select(GrassrootsTable).where(GrassrootsTable.region_id == step.region.id,
+                                                         GrassrootsTable.year == year,
+                                                         GrassrootsTable.state == GrassrootsState.APPROVED))
+    if table is None:
+        raise ServiceError(f"{year} 年度基层医疗机构统一额度表尚未经医保行政部门审定", "year")
+    rows = session.scalars(select(GrassrootsAmount).where(GrassrootsAmount.table_id == table.id)
+                           .order_by(GrassrootsAmount.area, GrassrootsAmount.group_code,
+                                     GrassrootsAmount.insurance_class)).all()
+    shown = [r for r in rows if r.cases >= profile.published_min_cases]
+    lines = [{"no": n, "area": r.area, "group": r.group_code, "class_cn": CLASS_CN[InsuranceClass(r.insurance_class)],
+              "cases": r.cases, "amount": f"{r.amount:,.2f}",
+              "remark": "、".join(m for m, on in (("样本不足，仅供参考", r.small), ("按医保患者费用推算", r.proxy)) if on)}
+             for n, r in enumerate(shown, start=1)]
+    run = session.get(DepositRun, table.run_id)
+    context = {"lines": lines, "left_out": len(rows) - len(shown), "min_cases": profile.published_min_cases,
+               "approved_by": table.decided_by or "", "approved_on": table.decided_at.date().isoformat()
+               if table.decided_at else "",
+               "run": {"id": run.id, "window_from": run.window_from.isoformat(), "window_to": run.window_to.isoformat(),
+                       "sha256": run.inputs_sha256}}
+    return f"{year}", None, context, {"table_id": table.id, "run_id": run.id, "lines": len(shown)}

@@ -566,3 +566,8 @@ register(Registered(
     "deposit-recompute", "住院预交金重新测算提示函：实际负担连续低于预交金 80%、支付标准变动超过 10%，"
                          "限期重新测算（新 24，基金结算部门）",
     campaign=False, issued=lambda step, source, doc_id: deposit_notices.notified(step, source, doc_id)))
+register(Registered(
+    DocumentKind("grassroots_table", "基层医疗机构统一住院预交金额度表", "黔 16", COMMON | {
+        "lines", "left_out", "min_cases", "approved_by", "approved_on", "run"}, per_institution=False),
+    Department.FUND_SETTLEMENT, Scope.REGION_YEAR, lambda step, r: deposit_notices.grassroots_table(step, r.year),
+    "grassroots-table", "基层医疗机构统一住院预交金额度表（黔 16；须经医保行政部门审定）", campaign=False))

@@ -11,8 +11,8 @@ from wtforms.validators import DataRequired, Length
 from .. import clock, extensions
 from ..exports import deposit_reference_xlsx
 from ..policy.deposit import CLASS_CN, MEASURE_CN, InsuranceClass
-from ..queries.deposit import findings, hospital, overview, reference_page
-from ..services import documents
+from ..queries.deposit import findings, grassroots_page, hospital, overview, reference_page
+from ..services import documents, grassroots
 from ..services.deposit import check_tables, clear_finding, compute_reference
 from ..services.errors import NotFound
 from .forms import send_xlsx, submit, username
@@ -159,6 +159,49 @@ def clear(region_code: str, year: int, code: str, finding_id: int):
     return submit(lambda: clear_finding(extensions.sessions(), region_code, finding_id, form.note.data, username()),
                   errors, "已核销该问题。", lambda: _hospital(region_code, year, code, 400, errors),
                   lambda _: redirect(url_for("deposit.hospital_page", region_code=region_code, year=year, code=code)))
+
+
+@bp.get("/<year:year>/grassroots")
+def grassroots_view(region_code: str, year: int, status: int = 200, errors: list[str] | None = None):
+    """Rule 8 (GZ 16): the year's uniform deposits for grassroots institutions, per area × group × class."""
+    area, group = text_arg("area"), text_arg("group")
+    page = grassroots_page(extensions.sessions(), region_code, year, area=area, group=group,
+                           after=int_arg("after", 0, 2**62), size=PAGE_SIZE * 2)
+    query = {k: v for k, v in request.args.items() if k != "after" and v}
+    return render_template("deposit/grassroots.html", region_code=region_code, region_name=regions()[region_code],
+                           year=year, g=page, area=area, group=group, query=query, errors=errors or []), status
+
+
+@bp.post("/<year:year>/grassroots")
+def grassroots_propose(region_code: str, year: int):
+    """基金结算 proposes the table from the current reference (a new proposal supersedes the one before)."""
+    if not ComputeForm().validate_on_submit():
+        abort(400)
+    errors: list[str] = []
+    return submit(lambda: grassroots.propose(extensions.sessions(), region_code, year, username()), errors,
+                  "已提交基层医疗机构统一预交金额度表，待医保行政部门审定。",
+                  lambda: grassroots_view(region_code, year, 400, errors),
+                  lambda _: redirect(url_for("deposit.grassroots_view", region_code=region_code, year=year)))
+
+
+class DecisionForm(FlaskForm):
+    decision = StringField("审定意见")
+    note = StringField("意见", validators=[Length(max=500, message="不能超过 500 个字符")])
+
+
+@bp.post("/<year:year>/grassroots/<id:table_id>/decision")
+def grassroots_decide(region_code: str, year: int, table_id: int):
+    """医保行政 approves the proposed table, or returns it saying why."""
+    form = DecisionForm()
+    if not form.validate_on_submit() or form.decision.data not in ("approve", "return"):
+        return grassroots_view(region_code, year, 400, [e for errors in form.errors.values() for e in errors]
+                               or ["请选择审定或退回"])
+    errors: list[str] = []
+    approve = form.decision.data == "approve"
+    return submit(lambda: grassroots.decide(extensions.sessions(), region_code, table_id, approve, form.note.data or "",
+                                            username()), errors, "已审定。" if approve else "已退回基金结算部门。",
+                  lambda: grassroots_view(region_code, year, 400, errors),
+                  lambda _: redirect(url_for("deposit.grassroots_view", region_code=region_code, year=year)))
 
 
 @bp.post("/<year:year>/checks")

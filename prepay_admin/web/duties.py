@@ -42,6 +42,8 @@ DUTIES: dict[str, frozenset[Department]] = {
     "deposit.check": frozenset({D.FUND_SETTLEMENT}),  # rules 1, 3, 4, 5 over the published tables
     "deposit.notice": frozenset({D.FUND_SETTLEMENT}),  # 整改提示函 / 重新测算提示函 (the kinds' issuer)
     "deposit.clear": frozenset({D.FUND_SETTLEMENT}),  # 已核销, saying why
+    "deposit.grassroots_propose": frozenset({D.FUND_SETTLEMENT}),  # GZ 16: the bureau computes
+    "deposit.grassroots_decide": frozenset({D.ADMINISTRATION}),  # GZ 16: approved with the health commission
     "ledger.close": frozenset({D.FINANCE}),
     "ledger.reopen": frozenset({D.FINANCE}),
     "admin.create_user": ADMIN, "admin.reset_password": ADMIN, "admin.grant": ADMIN, "admin.disable": ADMIN,

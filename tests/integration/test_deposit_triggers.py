@@ -327,3 +327,49 @@ def test_gz19_bills_settled_within_3_working_days_of_discharge_on_the_calendar(r
     sign_in(client, "shenji1")
     page = client.get(f"/deposit/{REGION}/2026/hospitals/{H2}").get_data(as_text=True)
     assert "出院结算及时率" in page and "66.67%" in page
+
+
+def test_gz16_the_grassroots_table_is_proposed_by_fund_settlement_and_approved_by_administration(sessions, app,
+                                                                                                 client, cli_runner):
+    from prepay_admin.services import grassroots
+    from tests.console import as_user, token_for
+    from tests.screens import csrf_token, sign_in
+
+    load_demo(sessions, institutions=30, seed=2026, year=2026, discharges=True, play=False)
+    with pytest.raises(ServiceError):
+        grassroots.propose(sessions, REGION, 2026, "yibaoju1")  # 医保行政 approves, it does not compute
+    first = grassroots.propose(sessions, REGION, 2026, "jiesuan1")
+    assert first.lines > 0 and first.institutions > 0
+    with pytest.raises(ServiceError) as err:
+        grassroots.decide(sessions, REGION, first.table_id, False, " ", "yibaoju1")
+    assert err.value.field == "note"
+    with pytest.raises(ServiceError):
+        documents.issue(sessions, "grassroots_table", REGION, "jiesuan1", year=2026)  # not approved yet
+    sign_in(client, "yibaoju1")
+    page = client.get(f"/deposit/{REGION}/2026/grassroots").get_data(as_text=True)
+    assert "待审核" in page and "审定" in page and "统一额度" in page
+    returned = client.post(f"/deposit/{REGION}/2026/grassroots/{first.table_id}/decision",
+                           data={"csrf_token": csrf_token(client, "/password"), "decision": "return",
+                                 "note": "请按县区分别测算"})
+    assert returned.status_code == 302
+    again = cli_runner.invoke(args=["deposit", "grassroots", "--region", REGION, "--year", "2026", "--propose"],
+                              env=as_user(app, "jiesuan1"))
+    assert again.exit_code == 0 and f"取代第 {first.table_id} 号" in again.output, again.output
+    clerk = {"Authorization": f"Bearer {token_for(app, 'yibaoju1')}", "Idempotency-Key": "g1"}
+    table = client.get(f"/api/v1/regions/{REGION}/deposit-grassroots/2026", headers=clerk).json["table"]
+    approved = client.post(f"/api/v1/regions/{REGION}/grassroots-tables/{table['id']}/decision",
+                           json={"approve": True, "note": "会同卫生健康委审定"}, headers=clerk)
+    assert approved.status_code == 200 and approved.json["state"] == "approved"
+    issued = documents.issue(sessions, "grassroots_table", REGION, "jiesuan1", year=2026)
+    from docx import Document
+    cells = [c.text for t in Document(io.BytesIO(issued.data)).tables for r in t.rows for c in r.cells]
+    assert "统一额度（元）" in cells
+    with sessions() as s:
+        from prepay_admin.models import GrassrootsAmount, Transition
+        small = s.scalars(select(GrassrootsAmount.cases).where(GrassrootsAmount.table_id == table["id"])).all()
+        moves = s.scalars(select(Transition.action).where(Transition.machine == "grassroots_table")
+                          .order_by(Transition.id)).all()
+    assert moves == ["propose", "return", "propose", "supersede", "approve"]
+    table_rows = [[c.text for c in r.cells] for t in Document(io.BytesIO(issued.data)).tables for r in t.rows][1:]
+    assert min(small) < 5 and len(table_rows) == sum(n >= 5 for n in small)  # under 5 cases never sent out
+    assert all(int(r[4]) >= 5 for r in table_rows)

@@ -63,6 +63,9 @@ SCREENS = {
     "/deposit/<region_code>/<year:year>/checks": ({D.FUND_SETTLEMENT}, f"/deposit/{REGION}/2026/checks", {}),
     "/deposit/<region_code>/<year:year>/hospitals/<code>/findings/<id:finding_id>/clearance": (
         {D.FUND_SETTLEMENT}, f"/deposit/{REGION}/2026/hospitals/H32060000001/findings/1/clearance", {"note": "核销"}),
+    "/deposit/<region_code>/<year:year>/grassroots": ({D.FUND_SETTLEMENT}, f"/deposit/{REGION}/2026/grassroots", {}),
+    "/deposit/<region_code>/<year:year>/grassroots/<id:table_id>/decision": (
+        {D.ADMINISTRATION}, f"/deposit/{REGION}/2026/grassroots/1/decision", {"decision": "approve"}),
     "/deposit/<region_code>/<year:year>/hospitals/<code>/notices/<which>": (
         {D.FUND_SETTLEMENT}, f"/deposit/{REGION}/2026/hospitals/H32060000001/notices/rectification", {}),
     "/cycle/<region_code>/<year:year>/batches/<id:batch_id>/confirm-selected": (
@@ -178,6 +181,10 @@ API = {
         {D.FUND_SETTLEMENT}, f"/api/v1/regions/{REGION}/deposit-references/2026/runs", {}),
     "POST /api/v1/regions/<region_code>/deposit-findings/<id:finding_id>/clearance": (
         {D.FUND_SETTLEMENT}, f"/api/v1/regions/{REGION}/deposit-findings/1/clearance", {"note": "核销"}),
+    "POST /api/v1/regions/<region_code>/deposit-grassroots/<year:year>": (
+        {D.FUND_SETTLEMENT}, f"/api/v1/regions/{REGION}/deposit-grassroots/2026", {}),
+    "POST /api/v1/regions/<region_code>/grassroots-tables/<id:table_id>/decision": (
+        {D.ADMINISTRATION}, f"/api/v1/regions/{REGION}/grassroots-tables/1/decision", {"approve": True}),
     "POST /api/v1/regions/<region_code>/deposit-references/<year:year>/checks": (
         {D.FUND_SETTLEMENT}, f"/api/v1/regions/{REGION}/deposit-references/2026/checks", {"on": "2026-02-01"}),
     "POST /api/v1/batches/<id:batch_id>/selected-confirmation": (

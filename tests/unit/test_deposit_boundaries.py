@@ -181,3 +181,19 @@ def test_rule6_a_deposit_at_the_peer_ratio_is_no_outlier_above_it_is_and_too_few
     assert peer_outliers([*peers[1:], above], profile) == {}  # one peer short of the minimum
     other_level = PeerLine(99, ("320600", "3", "hospital"), "GB19", EMP, D("9000.00"))
     assert peer_outliers([*peers, other_level], profile) == {}  # a level-3 hospital is no level-2's peer
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_gz16_the_grassroots_amount_is_the_areas_pooled_mean_down_to_the_yuan(name):
+    from prepay_admin.policy.deposit import area_of, grassroots_lines, is_grassroots
+
+    profile = load_deposit_profile(name)
+    assert is_grassroots("community_health_center", 2) and is_grassroots("hospital", 1)
+    assert not is_grassroots("hospital", 2) and not is_grassroots("clinic", 0)
+    assert area_of("H32068100001", "county") == "320681" and area_of("H32068100001", "prefecture") == "320600"
+    cells = [("320681", "GB19", EMP, 10, D("1000.99"), False), ("320681", "GB19", EMP, 30, D("2000.00"), False),
+             ("320682", "GB19", EMP, 1, D("500.00"), False)]
+    first, second = grassroots_lines(cells, profile)
+    # (10 × 1,000.99 + 30 × 2,000.00) ÷ 40 = 1,750.2475 → 1,750.25; the uniform amount never above it: 1,750
+    assert (first.cases, first.institutions, first.mean, first.amount) == (40, 2, D("1750.25"), D("1750.00"))
+    assert first.small == (40 < profile.min_cases) and second.small and second.amount == D("500.00")

@@ -58,6 +58,11 @@ EXPECTED = {
         ("new", "notify"): "notified", ("notified", "notify"): "notified", ("new", "rectify"): "rectified",
         ("notified", "rectify"): "rectified", ("new", "clear"): "cleared", ("notified", "clear"): "cleared",
     },
+    # GZ 16: proposed by 基金结算, approved or returned by 医保行政; a new proposal supersedes any
+    "grassroots_table": {
+        ("proposed", "approve"): "approved", ("proposed", "return"): "returned", ("proposed", "supersede"): "superseded",
+        ("approved", "supersede"): "superseded", ("returned", "supersede"): "superseded",
+    },
 }
 BY_NAME = {m.name: m for m in MACHINES}
 ALLOWED = [(name, s, a, t) for name, table in EXPECTED.items() for (s, a), t in table.items()]

@@ -233,3 +233,62 @@ class ClearedOut(Schema):
     finding_id = fields.Integer()
     institution_code = fields.String()
     kind = fields.String()
+
+
+class GrassrootsQuery(StrictSchema):
+    area = Text(max_length=6, load_default=None)
+    group = Text(max_length=30, load_default=None)
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class GrassrootsTableOut(Schema):
+    id = fields.Integer()
+    year = fields.Integer()
+    run_id = fields.Integer()
+    area = fields.String()
+    state = fields.String()
+    lines = fields.Integer()
+    proposed_by = fields.String()
+    proposed_at = fields.DateTime()
+    decided_by = fields.String(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    decision_note = fields.String(allow_none=True)
+
+
+class GrassrootsAmountOut(Schema):
+    id = fields.Integer()
+    area = fields.String()
+    group_code = fields.String()
+    class_cn = fields.String()
+    institutions = fields.Integer()
+    cases = fields.Integer()
+    mean = MoneyOut()
+    amount = MoneyOut(metadata={"description": "统一额度：次均个人负担向下取整到元"})
+    small = fields.Boolean()
+    proxy = fields.Boolean()
+
+
+class GrassrootsPageOut(Schema):
+    table = fields.Nested(GrassrootsTableOut, allow_none=True)
+    items = fields.List(fields.Nested(GrassrootsAmountOut), attribute="amounts")
+    next_after = fields.Integer(allow_none=True)
+
+
+class GrassrootsProposedOut(Schema):
+    table_id = fields.Integer()
+    year = fields.Integer()
+    lines = fields.Integer()
+    institutions = fields.Integer()
+    small = fields.Integer()
+    superseded = fields.Integer(allow_none=True)
+
+
+class GrassrootsDecisionIn(StrictSchema):
+    approve = fields.Boolean(required=True, metadata={"description": "true 审定；false 退回（须 note）"})
+    note = Text(max_length=500, load_default="")
+
+
+class GrassrootsDecidedOut(Schema):
+    table_id = fields.Integer()
+    state = fields.String()
