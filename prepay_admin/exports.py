@@ -161,3 +161,20 @@ def deposit_reference_xlsx(region_name: str, year: int, page: ReferencePage) -> 
           "、".join(m for m, on in (("样本不足", c.small), ("推算", c.proxy)) if on)] for c in page.cells],
         [14, 30, 10, 10, 7, 14, 14, 14, 14, 14, 14, 14, 14, 8, 10],
     )
+
+
+def hospital_reference_xlsx(region_name: str, year: int, code: str, name: str, page: ReferencePage,
+                            published_min_cases: int) -> bytes:
+    """DEPOSIT.md rule 1, sent out: one hospital's reference (its 计算依据), cells under ``published_min_cases``
+    left out (rule 1's suppression), 样本不足 and 推算 marked."""
+    r = page.run
+    shown = [c for c in page.cells if c.cases >= published_min_cases]
+    return sheet(
+        "住院预交金参考额度", f"{region_name}　{name}（{code}）　{year} 年度　第 {r.id} 次测算　数据期间 {r.window_from} 至 "
+                      f"{r.window_to}　例数少于 {published_min_cases} 例的 {len(page.cells) - len(shown)} 项不予列示",
+        ["病组", "类别", "例数", "次均费用", "次均基金支付", "次均自付", "次均自费", "参考额度（次均个人负担）", "中位数", "P75", "标注"],
+        [[c.group_code, c.class_cn, c.cases, c.mean_cost, c.mean_fund, c.mean_copay, c.mean_self_pay, c.reference,
+          c.median, c.p75, "、".join(m for m, on in (("样本不足，仅供参考", c.small), ("推算", c.proxy)) if on)]
+         for c in shown],
+        [10, 10, 7, 14, 14, 14, 14, 16, 14, 14, 16],
+    )

@@ -276,58 +276,62 @@ def overview(sessions: sessionmaker, region_code: str, year: int, on: dt.date) -
     """The region's deposits at a glance on ``on``, against the year's current reference: who publishes, how
     the published amounts stand against the reference, what is open and what falls due."""
     with sessions() as session:
-        region = find_region(session, region_code)
-        profile = load_deposit_profile(region.deposit_profile)
-        run = current_run(session, region.id, year)
-        hospitals = publishing = lines = compliant = 0
-        bins = [0] * (len(RATIO_BINS) + 1)
-        silent: tuple[tuple[str, str, int], ...] = ()
-        if run is not None:
-            hospitals = session.scalar(select(func.count(func.distinct(DepositCell.institution_id)))
-                                       .where(DepositCell.run_id == run.id)) or 0
-            in_force = _in_force_lines(session, region.id, on).subquery()
-            publishing = session.scalar(select(func.count(func.distinct(in_force.c.institution_id)))) or 0
-            for amount, reference in session.execute(
-                    select(in_force.c.amount, DepositCell.reference).join(DepositCell, and_(
-                        DepositCell.run_id == run.id, DepositCell.institution_id == in_force.c.institution_id,
-                        DepositCell.group_code == in_force.c.group_code,
-                        DepositCell.insurance_class == in_force.c.insurance_class))
-                    .where(DepositCell.small.is_(False), DepositCell.reference > Decimal("0.00"))):
-                lines += 1
-                compliant += amount <= to_cents(reference * (1 + profile.tolerance))
-                ratio = amount / reference
-                bins[sum(ratio > edge for edge in RATIO_BINS)] += 1
-            cases = func.sum(DepositCell.cases)
-            silent = tuple(session.execute(
-                select(Institution.code, Institution.name, cases).join(DepositCell, DepositCell.institution_id == Institution.id)
-                .where(DepositCell.run_id == run.id, DepositCell.proxy.is_(False),
-                       DepositCell.institution_id.not_in(select(in_force.c.institution_id)))
-                .group_by(Institution.code, Institution.name).order_by(cases.desc(), Institution.code).limit(10)).all())
-        open_rows = session.execute(select(DepositFinding.kind, DepositFinding.status, func.count())
-                                    .where(DepositFinding.region_id == region.id, DepositFinding.status.in_(OPEN))
-                                    .group_by(DepositFinding.kind, DepositFinding.status)).all()
-        by_kind: dict[str, list[int]] = {}
-        for kind, status, n in open_rows:
-            counts = by_kind.setdefault(kind, [0, 0])
-            counts[0] += n
-            counts[1] += n if status == "notified" else 0
-        excess = DepositFinding.published - DepositFinding.reference
-        excesses = _finding_lines(session, select(DepositFinding, Institution.code, Institution.name).join(
-            Institution, Institution.id == DepositFinding.institution_id).where(
-            DepositFinding.region_id == region.id, DepositFinding.status.in_(OPEN),
-            DepositFinding.kind == FindingKind.ABOVE_REFERENCE.value).order_by(excess.desc(), DepositFinding.id).limit(10))
-        due = _finding_lines(session, select(DepositFinding, Institution.code, Institution.name).join(
-            Institution, Institution.id == DepositFinding.institution_id).where(
-            DepositFinding.region_id == region.id, DepositFinding.status.in_(OPEN),
-            DepositFinding.kind.in_([k.value for k in TRIGGERS])).order_by(DepositFinding.due_on, DepositFinding.id)
-            .limit(20))
-        return Overview(year, on, _run(run) if run else None, hospitals, publishing, lines, compliant,
-                        tuple(zip(RATIO_LABELS, bins)),
-                        tuple((k.value, FINDING_CN[k], *by_kind[k.value]) for k in FindingKind if k.value in by_kind),
-                        excesses, tuple(TriggerLine(f, f.due_on, (f.due_on - on).days) for f in due if f.due_on),
-                        tuple((c, n, int(k)) for c, n, k in silent), profile.recompute_days,
-                        profile.article("recompute_days"), _red_holders(session, region.id, on, profile.red_finding_days),
-                        profile.red_finding_days, _billing(session, region.id))
+        return overview_in(session, find_region(session, region_code), year, on)
+
+
+def overview_in(session, region, year: int, on: dt.date) -> Overview:
+    """``overview`` inside a session already open (the quarterly report's step)."""
+    profile = load_deposit_profile(region.deposit_profile)
+    run = current_run(session, region.id, year)
+    hospitals = publishing = lines = compliant = 0
+    bins = [0] * (len(RATIO_BINS) + 1)
+    silent: tuple[tuple[str, str, int], ...] = ()
+    if run is not None:
+        hospitals = session.scalar(select(func.count(func.distinct(DepositCell.institution_id)))
+                                   .where(DepositCell.run_id == run.id)) or 0
+        in_force = _in_force_lines(session, region.id, on).subquery()
+        publishing = session.scalar(select(func.count(func.distinct(in_force.c.institution_id)))) or 0
+        for amount, reference in session.execute(
+                select(in_force.c.amount, DepositCell.reference).join(DepositCell, and_(
+                    DepositCell.run_id == run.id, DepositCell.institution_id == in_force.c.institution_id,
+                    DepositCell.group_code == in_force.c.group_code,
+                    DepositCell.insurance_class == in_force.c.insurance_class))
+                .where(DepositCell.small.is_(False), DepositCell.reference > Decimal("0.00"))):
+            lines += 1
+            compliant += amount <= to_cents(reference * (1 + profile.tolerance))
+            ratio = amount / reference
+            bins[sum(ratio > edge for edge in RATIO_BINS)] += 1
+        cases = func.sum(DepositCell.cases)
+        silent = tuple(session.execute(
+            select(Institution.code, Institution.name, cases).join(DepositCell, DepositCell.institution_id == Institution.id)
+            .where(DepositCell.run_id == run.id, DepositCell.proxy.is_(False),
+                   DepositCell.institution_id.not_in(select(in_force.c.institution_id)))
+            .group_by(Institution.code, Institution.name).order_by(cases.desc(), Institution.code).limit(10)).all())
+    open_rows = session.execute(select(DepositFinding.kind, DepositFinding.status, func.count())
+                                .where(DepositFinding.region_id == region.id, DepositFinding.status.in_(OPEN))
+                                .group_by(DepositFinding.kind, DepositFinding.status)).all()
+    by_kind: dict[str, list[int]] = {}
+    for kind, status, n in open_rows:
+        counts = by_kind.setdefault(kind, [0, 0])
+        counts[0] += n
+        counts[1] += n if status == "notified" else 0
+    excess = DepositFinding.published - DepositFinding.reference
+    excesses = _finding_lines(session, select(DepositFinding, Institution.code, Institution.name).join(
+        Institution, Institution.id == DepositFinding.institution_id).where(
+        DepositFinding.region_id == region.id, DepositFinding.status.in_(OPEN),
+        DepositFinding.kind == FindingKind.ABOVE_REFERENCE.value).order_by(excess.desc(), DepositFinding.id).limit(10))
+    due = _finding_lines(session, select(DepositFinding, Institution.code, Institution.name).join(
+        Institution, Institution.id == DepositFinding.institution_id).where(
+        DepositFinding.region_id == region.id, DepositFinding.status.in_(OPEN),
+        DepositFinding.kind.in_([k.value for k in TRIGGERS])).order_by(DepositFinding.due_on, DepositFinding.id)
+        .limit(20))
+    return Overview(year, on, _run(run) if run else None, hospitals, publishing, lines, compliant,
+                    tuple(zip(RATIO_LABELS, bins)),
+                    tuple((k.value, FINDING_CN[k], *by_kind[k.value]) for k in FindingKind if k.value in by_kind),
+                    excesses, tuple(TriggerLine(f, f.due_on, (f.due_on - on).days) for f in due if f.due_on),
+                    tuple((c, n, int(k)) for c, n, k in silent), profile.recompute_days,
+                    profile.article("recompute_days"), _red_holders(session, region.id, on, profile.red_finding_days),
+                    profile.red_finding_days, _billing(session, region.id))
 
 
 def _red_holders(session, region_id: int, on: dt.date, days: int) -> tuple[RedHolder, ...]:
@@ -405,6 +409,7 @@ class Hospital:
     open_rectify: int  # open findings a 整改提示函 would carry
     open_triggers: int  # open findings a 重新测算提示函 would carry
     billing: tuple[BillingLine, ...] = ()  # rule 7, by month, the latest first
+    published_min_cases: int = 5  # rule 1: what is sent out leaves out cells under it
 
 
 def hospital(sessions: sessionmaker, region_code: str, year: int, code: str, on: dt.date) -> Hospital:
@@ -450,7 +455,7 @@ def hospital(sessions: sessionmaker, region_code: str, year: int, code: str, on:
                         tuple(BillingLine(inst.code, inst.name, b.month, b.settlements, b.within)
                               for b in session.scalars(select(DepositBilling).where(
                                   DepositBilling.institution_id == inst.id).order_by(DepositBilling.month.desc())
-                                  .limit(12))))
+                                  .limit(12))), profile.published_min_cases)
 
 
 FINDING_NOTICE_TITLES = {"deposit_rectification": "住院预交金整改提示函", "deposit_recompute": "住院预交金重新测算提示函"}

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .. import clock
-from ..models import DepositCell, DepositFinding, DepositRun, GrassrootsAmount, GrassrootsTable, Institution
+from ..models import DepositCell, DepositFinding, DepositRun, GrassrootsAmount, GrassrootsTable, Institution, Transition
 from ..policy.deposit import (
     CLASS_CN,
     FINDING,
@@ -133,3 +133,69 @@ def grassroots_table(step: Step, year: int):
                "run": {"id": run.id, "window_from": run.window_from.isoformat(), "window_to": run.window_to.isoformat(),
                        "sha256": run.inputs_sha256}}
     return f"{year}", None, context, {"table_id": table.id, "run_id": run.id, "lines": len(shown)}
+
+
+
+def hospital_reference(step: Step, year: int, code: str):
+    """Rule 1: a hospital's reference of the year as sent to it, the 计算依据 it publishes beside its table:
+    per group and class its cases, mean cost and mean burden, 样本不足 and 推算 marked, cells under the
+    profile's ``published_min_cases`` left out."""
+    session = step.session
+    inst = _institution(step, code)
+    run = _current(step, year)
+    profile = load_deposit_profile(step.region.deposit_profile)
+    cells = session.scalars(select(DepositCell).where(DepositCell.run_id == run.id, DepositCell.institution_id == inst.id)
+                            .order_by(DepositCell.group_code, DepositCell.insurance_class)).all()
+    if not cells:
+        raise ServiceError(f"{inst.name} 在第 {run.id} 次测算中没有住院病例", "institution")
+    shown = [c for c in cells if c.cases >= profile.published_min_cases]
+    lines = [{"no": n, "group": c.group_code, "class_cn": CLASS_CN[InsuranceClass(c.insurance_class)], "cases": c.cases,
+              "mean_cost": f"{c.mean_cost:,.2f}", "reference": f"{c.reference:,.2f}",
+              "remark": "、".join(m for m, on in (("样本不足，仅供参考", c.small), ("按医保患者费用推算", c.proxy)) if on)}
+             for n, c in enumerate(shown, start=1)]
+    context = {"institution": {"code": inst.code, "name": inst.name}, "lines": lines,
+               "left_out": len(cells) - len(shown), "min_cases": profile.published_min_cases,
+               "measure": MEASURE_CN.get(profile.measure, profile.measure.value),
+               "run": {"id": run.id, "window_from": run.window_from.isoformat(), "window_to": run.window_to.isoformat(),
+                       "profile": f"{profile.title}（{run.profile_name} 第 {run.profile_version} 版）",
+                       "sha256": run.inputs_sha256}}
+    return f"{year}/{inst.code}", inst, context, {"run_id": run.id, "cells": [c.id for c in shown]}
+
+
+
+def quarterly_report(step: Step, year: int):
+    """DEPOSIT.md item 6: the quarter's report to the health commission — who publishes, how the published
+    amounts stand against the reference, what was found, notified and rectified in the quarter, the recompute
+    deadlines passed, billing within the working days, and the advance holders with old breaches. The
+    quarter is the one today falls in (of ``year``'s reference)."""
+    from ..queries.deposit import overview_in
+
+    today = clock.today()
+    quarter = (today.month - 1) // 3 + 1
+    start = dt.date(today.year, 3 * quarter - 2, 1)
+    o = overview_in(step.session, step.region, year, today)
+    if o.run is None:
+        raise ServiceError(f"尚未测算 {year} 年度的住院预交金参考额度", "year")
+    moved = dict(step.session.execute(
+        select(Transition.action, func.count()).where(Transition.machine == FINDING.name,
+                                                       Transition.at >= dt.datetime.combine(start, dt.time(), tzinfo=clock.TIMEZONE),
+                                                       Transition.object_id.in_(select(DepositFinding.id).where(
+                                                           DepositFinding.region_id == step.region.id)))
+        .group_by(Transition.action)).all())
+    found = step.session.scalar(select(func.count()).select_from(DepositFinding).where(
+        DepositFinding.region_id == step.region.id, DepositFinding.found_on >= start)) or 0
+    overdue = sum(1 for t in o.triggers if t.days_left < 0)
+    kinds = [{"label": label, "open": n, "notified": notified} for _, label, n, notified in o.open_by_kind]
+    context = {
+        "quarter": f"{today.year} 年第 {quarter} 季度", "as_of": today.isoformat(),
+        "hospitals": o.hospitals, "publishing": o.publishing, "silent": o.hospitals - o.publishing,
+        "lines": o.lines, "compliant": o.compliant,
+        "compliance": "—" if o.compliance is None else f"{o.compliance:.2%}",
+        "kinds": kinds or [{"label": "无", "open": 0, "notified": 0}], "found": found,
+        "notified": moved.get("notify", 0), "rectified": moved.get("rectify", 0), "cleared": moved.get("clear", 0),
+        "overdue": overdue, "billing": "—" if o.billing is None else
+        f"{o.billing.month:%Y-%m} 出院的 {o.billing.settlements} 笔中 {o.billing.within} 笔（{o.billing.rate:.2%}）在 "
+        f"{o.billing.working_days} 个工作日内结算",
+        "red_holders": len(o.red_holders), "red_held": f"{o.red_held:,.2f}", "red_days": o.red_days,
+        "run": {"id": o.run.id, "window_from": o.run.window_from.isoformat(), "window_to": o.run.window_to.isoformat()}}
+    return f"{today.year}-Q{quarter}", None, context, {"run_id": o.run.id, "as_of": today.isoformat()}

@@ -571,3 +571,17 @@ register(Registered(
         "lines", "left_out", "min_cases", "approved_by", "approved_on", "run"}, per_institution=False),
     Department.FUND_SETTLEMENT, Scope.REGION_YEAR, lambda step, r: deposit_notices.grassroots_table(step, r.year),
     "grassroots-table", "基层医疗机构统一住院预交金额度表（黔 16；须经医保行政部门审定）", campaign=False))
+register(Registered(
+    DocumentKind("deposit_reference", "住院预交金参考额度表", "黔 12、吉 14、新 22", COMMON | {
+        "institution", "lines", "left_out", "min_cases", "measure", "run"}),
+    Department.FUND_SETTLEMENT, Scope.INSTITUTION_YEAR,
+    lambda step, r: deposit_notices.hospital_reference(step, r.year, r.institution or ""),
+    "deposit-reference", "住院预交金参考额度表：一家医院按病种、类别的次均费用与个人负担（即其应公示的计算依据；基金结算部门）",
+    campaign=False))
+register(Registered(
+    DocumentKind("deposit_quarterly", "住院预交金管理情况季度报告", "黔 22、吉 23、新 33", COMMON | {
+        "quarter", "as_of", "hospitals", "publishing", "silent", "lines", "compliant", "compliance", "kinds", "found",
+        "notified", "rectified", "cleared", "overdue", "billing", "red_holders", "red_held", "red_days", "run"},
+        per_institution=False),
+    Department.FUND_SETTLEMENT, Scope.REGION_YEAR, lambda step, r: deposit_notices.quarterly_report(step, r.year),
+    "deposit-quarterly", "住院预交金管理情况季度报告（报卫生健康部门；以今天所在季度为准；基金结算部门）", campaign=False))

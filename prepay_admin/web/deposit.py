@@ -9,7 +9,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from .. import clock, extensions
-from ..exports import deposit_reference_xlsx
+from ..exports import deposit_reference_xlsx, hospital_reference_xlsx
 from ..policy.deposit import CLASS_CN, MEASURE_CN, InsuranceClass
 from ..queries.deposit import findings, grassroots_page, hospital, overview, reference_page
 from ..services import documents, grassroots
@@ -141,6 +141,20 @@ def notice(region_code: str, year: int, code: str, which: str):
                                           institution=code), errors, f"已出具{title}，可在下方“已出具的提示函”中下载。",
                   lambda: _hospital(region_code, year, code, 400, errors),
                   lambda _: redirect(url_for("deposit.hospital_page", region_code=region_code, year=year, code=code)))
+
+
+@bp.get("/<year:year>/hospitals/<code>/reference.xlsx")
+def hospital_export(region_code: str, year: int, code: str):
+    """A hospital's reference as sent to it (its 计算依据): cells under the profile's published minimum left out."""
+    if len(code) > 20:
+        abort(404)
+    try:
+        h = hospital(extensions.sessions(), region_code, year, code, clock.today())
+        page = reference_page(extensions.sessions(), region_code, year, institution=h.code, size=EXPORT_ROWS)
+    except NotFound as err:
+        abort(404, description=err.message)
+    return send_xlsx(hospital_reference_xlsx(regions()[region_code], year, h.code, h.name, page,
+                                             h.published_min_cases), f"住院预交金参考额度-{h.code}-{year}")
 
 
 class ClearForm(FlaskForm):

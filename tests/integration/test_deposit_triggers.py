@@ -373,3 +373,25 @@ def test_gz16_the_grassroots_table_is_proposed_by_fund_settlement_and_approved_b
     table_rows = [[c.text for c in r.cells] for t in Document(io.BytesIO(issued.data)).tables for r in t.rows][1:]
     assert min(small) < 5 and len(table_rows) == sum(n >= 5 for n in small)  # under 5 cases never sent out
     assert all(int(r[4]) >= 5 for r in table_rows)
+
+
+def test_item6_what_is_sent_to_a_hospital_or_the_health_commission_leaves_out_cells_under_5(region, app, client):
+    from openpyxl import load_workbook
+
+    from tests.screens import sign_in
+
+    _checked(region)  # H1, GB19: 25 employee stays, 3 resident ones
+    sign_in(client, "jiesuan1")
+    book = load_workbook(io.BytesIO(client.get(f"/deposit/{REGION}/2026/hospitals/{H1}/reference.xlsx").data))
+    rows = [[c.value for c in r] for r in book.active.iter_rows()]
+    text = "\n".join(str(v) for r in rows for v in r if v is not None)
+    assert "职工医保" in text and "居民医保" not in text and "例数少于 5 例的 1 项不予列示" in text
+    issued = documents.issue(region, "deposit_reference", REGION, "jiesuan1", year=2026, institution=H1)
+    from docx import Document
+    cells = [c.text for t in Document(io.BytesIO(issued.data)).tables for r in t.rows for c in r.cells]
+    assert "职工医保" in cells and "居民医保" not in cells
+    with pytest.raises(ServiceError):
+        documents.issue(region, "deposit_quarterly", REGION, "caiwu1", year=2026)
+    report = documents.issue(region, "deposit_quarterly", REGION, "jiesuan1", year=2026)
+    body = "\n".join(p.text for p in Document(io.BytesIO(report.data)).paragraphs)
+    assert "已公示住院预交金额度 2 家" in body and "季度报告" in body

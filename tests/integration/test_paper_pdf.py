@@ -62,7 +62,8 @@ def test_30_a_document_prints_on_a4_with_no_number_broken_across_lines(played, k
         assert re.search(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日", text)  # dates in Chinese
 
 
-@pytest.mark.parametrize("kind, kinds", [("deposit_rectification", "RECTIFY"), ("deposit_recompute", "TRIGGERS")])
+@pytest.mark.parametrize("kind, kinds", [("deposit_rectification", "RECTIFY"), ("deposit_recompute", "TRIGGERS"),
+                                         ("deposit_reference", "RECTIFY"), ("deposit_quarterly", None)])
 def test_31_a_deposit_notice_prints_on_a4_with_no_number_broken_across_lines(played, kind, kinds):
     import io
 
@@ -71,9 +72,10 @@ def test_31_a_deposit_notice_prints_on_a4_with_no_number_broken_across_lines(pla
     from prepay_admin.policy import deposit
     from prepay_admin.queries.deposit import hospitals_to_notify
 
-    codes = hospitals_to_notify(played, "320600", 2026, getattr(deposit, kinds), only_new=False)
+    codes = hospitals_to_notify(played, "320600", 2026, getattr(deposit, kinds or "RECTIFY"), only_new=False)
     assert codes, "the demo's tables give findings of every kind"
-    issued = documents.issue(played, kind, "320600", "jiesuan1", year=2026, institution=codes[0])
+    named = {"institution": codes[0]} if kinds else {}
+    issued = documents.issue(played, kind, "320600", "jiesuan1", year=2026, **named)
     reader = PdfReader(io.BytesIO(pdf.to_pdf(issued.data)))
     sizes = {(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in reader.pages}
     assert sizes <= A4, sizes
