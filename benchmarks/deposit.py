@@ -1,0 +1,201 @@
+"""Benchmark: patients' deposits (DEPOSIT.md, issue 31) at a prefecture's scale.
+
+Method: a region of 300 hospitals (inserted directly) and a file of N inpatient settlements (one per
+admission, 600 DRG groups, both classes, 3% 异地; UTF-8 CSV on disk), all discharged in the year before
+the reference year.
+
+- import: ``import_file`` of the file (read, validate every row and its fen identities, pseudonymise the ids
+  with HMAC, resolve codes, stage keys, check duplicates, refunds and recorded rows, insert, record), against
+  a bare ``executemany``/COPY of the same rows as stored, one transaction, same database (goal ≤ 3×);
+  memory: the peak traced by ``tracemalloc`` during a dry run of a quarter of the file and of all of it
+  (streaming: it must not grow with the file);
+- reference run: ``compute_reference`` (one ordered pass netting each visit, every cell's mean, median,
+  P75, last year's mean, the inputs' SHA-256), against the bare SQL of the same aggregate (each visit
+  netted, then GROUP BY hospital, group, class with the sums) executed and fetched (goal ≤ 2×);
+- the monthly check: ``check_tables`` with a published line for every insured cell (reported, seconds);
+- screens: the dashboard, a hospital's page, the reference browser and the API overview, p95 of 20
+  requests after 3 (goal 300 ms; they read precomputed cells and findings, never the settlements).
+
+    .venv/bin/python -m benchmarks.deposit [--rows 250000] [--database sqlite|postgresql]
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+from .harness import Figure, command, on_each_database, p95, timed
+
+HOSPITALS = 300
+GROUPS = 600
+
+
+def measure(database: str, url: str, n: int) -> list[Figure]:
+    from sqlalchemy import func, select, text
+
+    from prepay_admin.app import create_app
+    from prepay_admin.db import bind_processors, bulk_insert
+    from prepay_admin.migrate import upgrade
+    from prepay_admin.models import Discharge, Institution, Region
+    from prepay_admin.services import identity
+    from prepay_admin.services.demo_cycle import ensure_demo_staff
+    from prepay_admin.services.deposit import _visits, check_tables, compute_reference
+    from prepay_admin.services.imports import discharge_row, import_file
+    from prepay_admin.services.regions import create_region
+    from tests.screens import sign_in
+
+    work = Path(tempfile.mkdtemp())
+    upgrade(url)
+    app = create_app({"DATABASE_URL": url, "TESTING": True})
+    sessions = app.extensions["prepay_sessions"]
+    create_region(sessions, "320600", "南通市", "nantong-2025", 2026, "bench")
+    ensure_demo_staff(sessions)
+    for user in ("jiesuan1", "shenji1"):
+        identity.grant_region(sessions, user, "320600", "bench")
+    with sessions.begin() as session:
+        region_id = session.execute(text("SELECT id FROM region WHERE code = '320600'")).scalar_one()
+        bulk_insert(session.connection(), Institution.__table__,
+                    ("region_id", "code", "name", "kind", "level", "state_run", "settled_since", "bank_name",
+                     "bank_account"),
+                    [(region_id, f"H3206{i:07d}", f"医院{i}", "hospital", 1 + i % 3, True, dt.date(2010, 1, 1), "银行",
+                      f"62166{i:011d}") for i in range(1, HOSPITALS + 1)])
+
+    header = ["结算ID", "就诊ID", "原结算ID", "退费标志", "机构编码", "险种类型", "参保地医保区划", "医疗类别", "入院日期", "出院日期",
+              "结算时间", "出院科别", "主要诊断编码", "主要手术编码", "病组编码", "分组版本", "医疗费总额", "基金支付总额",
+              "个人负担总金额", "个人自付", "个人自费", "个人账户支出", "个人现金支出", "医院负担金额"]
+
+    def settlement(k: int) -> list[str]:
+        total = 3000_00 + (k * 7919) % 40000_00  # fen
+        fund = total * 7 // 10
+        burden = total - fund
+        self_pay = burden // 5
+        discharged = dt.date(2025, 1, 1) + dt.timedelta(days=k % 365)
+        return [f"S{k}", f"V{k}", "", "否", f"H3206{1 + k % HOSPITALS:07d}", "310" if k % 5 < 2 else "390",
+                "110100" if k % 33 == 0 else "320600", "21", str(discharged - dt.timedelta(days=8)), str(discharged),
+                f"{discharged} 10:30:00", "内科", "I10", "", f"G{k % GROUPS:03d}", "CHS-DRG 2.0", f"{total / 100:.2f}",
+                f"{fund / 100:.2f}", f"{burden / 100:.2f}", f"{(burden - self_pay) / 100:.2f}", f"{self_pay / 100:.2f}",
+                "0.00", f"{burden / 100:.2f}", "0.00"]
+
+    def write(path: Path, count: int, first: int = 0) -> None:
+        with path.open("w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(header)
+            for k in range(first, first + count):
+                w.writerow(settlement(k))
+
+    big, small = work / "discharges.csv", work / "quarter.csv"
+    write(big, n)
+    write(small, n // 4)
+
+    # the floor: the same rows as stored (pseudonyms and all), bare executemany/COPY, one transaction
+    with sessions() as session:
+        region = session.scalar(select(Region).where(Region.code == "320600"))
+        ids = dict(session.execute(select(Institution.code, Institution.id)).all())
+    from prepay_admin.intake.kinds import KINDS
+    from prepay_admin.intake.reading import records
+
+    with small.open("rb") as stream:
+        sample = next(records(KINDS["discharges"], stream)).record
+    columns = [c for c in Discharge.__table__.columns.keys() if c != "id"]
+    processors = bind_processors(Discharge.__table__, columns, sessions.kw["bind"].dialect
+                                 if "bind" in sessions.kw else app.extensions["prepay_engine"].dialect)
+    rows = []
+    with big.open("rb") as stream:
+        for parsed in records(KINDS["discharges"], stream):
+            values = dict(parsed.record)
+            values["institution_id"] = ids[values.pop("institution_code")]
+            stored = discharge_row(region, values)
+            rows.append(tuple(processors[c](stored.get(c)) for c in columns))
+    assert sample
+    started = time.perf_counter()
+    with sessions.begin() as session:
+        bulk_insert(session.connection(), Discharge.__table__, columns, rows)
+    floor = time.perf_counter() - started
+    with sessions.begin() as session:
+        session.execute(text("DELETE FROM discharge"))
+    del rows
+
+    def imported(path: Path, **options):
+        with path.open("rb") as stream:
+            return import_file(sessions, "jiesuan1", "320600", "discharges", path.name, stream, **options)
+
+    took, report = timed(lambda: imported(big))
+    assert report.applied and report.added == n, report.message
+    peaks = {}
+    for name, path in (("a quarter", small), ("all", big)):
+        tracemalloc.start()
+        imported(path, dry_run=True)
+        peaks[name] = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    if database == "postgresql":
+        with app.extensions["prepay_engine"].connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE discharge")
+
+    # the reference run against the bare aggregate of the same visits
+    ran, done = timed(lambda: compute_reference(sessions, "320600", 2026, "jiesuan1"))
+
+    def bare() -> int:
+        with sessions() as session:
+            v = _visits(region.id, dt.date(2023, 1, 1))
+            q = (select(v.c.institution_id, v.c.group_code, v.c.insurance_class, func.count(), func.sum(v.c.total),
+                        func.sum(v.c.fund_paid), func.sum(v.c.copay), func.sum(v.c.self_pay), func.sum(v.c.cash_paid))
+                 .where(v.c.discharged_on.between(dt.date(2023, 1, 1), dt.date(2025, 12, 31)), v.c.out_of_region == 0)
+                 .group_by(v.c.institution_id, v.c.group_code, v.c.insurance_class))
+            return len(session.execute(q).all())
+
+    aggregate, cells = timed(bare)
+    # the monthly check: a published line at 90% of every insured cell's reference
+    with sessions.begin() as session:
+        lines = session.execute(text(
+            "SELECT institution_id, group_code, insurance_class, reference FROM deposit_cell WHERE run_id = :r "
+            "AND proxy = :f AND cases > 0"), {"r": done.run_id, "f": False}).all()
+        bulk_insert(session.connection(), Discharge.metadata.tables["published_deposit"],
+                    ("region_id", "institution_id", "group_code", "insurance_class", "amount", "effective_on"),
+                    [(region.id, i, g, c, int(r * 90 // 100) if isinstance(r, int) else int(r) * 90 // 100,
+                      dt.date(2026, 1, 1)) for i, g, c, r in lines])
+    checked, result = timed(lambda: check_tables(sessions, "320600", 2026, dt.date(2026, 3, 2), "jiesuan1"))
+
+    client = app.test_client()
+    sign_in(client, "jiesuan1")
+    from tests.console import token_for
+    token = {"Authorization": f"Bearer {token_for(app, 'shenji1')}"}
+    screens = {"dashboard": "/deposit/320600/2026/overview", "hospital page": "/deposit/320600/2026/hospitals/H32060000007",
+               "reference page": "/deposit/320600/2026?class=employee", "API overview": "/api/v1/regions/320600/deposit-overview/2026"}
+    figures = [Figure("deposit import (discharges)", database, f"{n:,} rows", took, "bare executemany/COPY, one tx",
+                      floor, 3.0),
+               Figure("deposit reference run", database, f"{done.admissions:,} admissions", ran,
+                      "bare GROUP BY of the visits", aggregate, 2.0)]
+    timings = {}
+    for name, path in screens.items():
+        samples = []
+        for k in range(23):
+            started = time.perf_counter()
+            response = client.get(path, headers=token if path.startswith("/api") else {})
+            assert response.status_code == 200, (path, response.status_code)
+            if k >= 3:
+                samples.append(time.perf_counter() - started)
+        timings[name] = p95(samples)
+        figures.append(Figure(f"deposit {name} p95", database, f"{n:,} rows", timings[name], "goal 300 ms", 0.3, 1.0))
+    print(f"  {database} {n:,}: file {big.stat().st_size / 2**20:.1f} MiB imported in {took:.1f} s (floor {floor:.1f} s); "
+          f"peak memory of a dry run: a quarter {peaks['a quarter']:.1f} MiB, all {peaks['all']:.1f} MiB; "
+          f"reference run {ran:.1f} s for {done.cells:,} cells (bare aggregate {aggregate:.1f} s, {cells:,} groups); "
+          f"check of {len(lines):,} published lines {checked:.1f} s ({result.found} findings); "
+          + "; ".join(f"{k} {v * 1000:.0f} ms" for k, v in timings.items()), flush=True)
+    app.extensions["prepay_engine"].dispose()
+    return figures
+
+
+def collect(sizes: list[int], only: str | None = None) -> list[Figure]:
+    return on_each_database(only, sizes, measure)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return command(__doc__, "rows", "250000", collect, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
