@@ -10,7 +10,8 @@ province (100,000): the landing pages and ``compute --region`` before a campaign
 and the screens of its played year. The bulk capabilities report in the same table: posting, ``ledger
 verify``, a month's settlement file imported, a month's settlement run (two regions, for linearity), a
 year's agreements and determination notices as batches, the signing window's and the bank transfer's bulk
-steps. Each module also runs alone
+steps; patients' deposits (a month's inpatient settlements imported, the reference run, the check and the
+deposit screens). Each module also runs alone
 (``python -m benchmarks.cycle --sizes 1000``).
 """
 from __future__ import annotations
@@ -19,7 +20,7 @@ import argparse
 import sys
 import time
 
-from . import bulk, console, cycle, documents, intake, landing, posting, settlement, verify
+from . import bulk, console, cycle, deposit, documents, intake, landing, posting, settlement, verify
 from .harness import print_table
 
 
@@ -32,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settlement-institutions", type=int, default=20_000, help="and a quarter of it")
     parser.add_argument("--document-institutions", type=int, default=5_000, help="a played region")
     parser.add_argument("--bulk-sizes", default="2000,10000", help="institutions per region for the bulk steps")
+    parser.add_argument("--deposit-rows", type=int, default=250_000, help="inpatient settlements (a month's file)")
     parser.add_argument("--database", choices=("sqlite", "postgresql"))
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -43,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
                     lambda: settlement.collect([args.settlement_institutions], args.database),
                     lambda: documents.collect([args.document_institutions], args.database),
                     lambda: bulk.collect([int(s) for s in args.bulk_sizes.split(",")], args.database),
+                    lambda: deposit.collect([args.deposit_rows], args.database),
                     lambda: landing.collect(sizes, args.database), lambda: cycle.collect(sizes, args.database)):
         figures = collect()
         print_table(figures)  # as each part ends: a long run shows its figures before the last part is done
