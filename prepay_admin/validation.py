@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Iterator
 
@@ -178,6 +179,18 @@ def Choice(choices: Iterable[str], **kwargs: Any) -> fields.String:
 def Text(max_length: int = 200, **kwargs: Any) -> fields.String:
     kwargs.setdefault("validate", validate.Length(min=1, max=max_length, error=f"须为 1—{max_length} 个字符"))
     return fields.String(error_messages=_msgs({"invalid": "须为字符串"}), **kwargs)
+
+
+def visible_text(raw: object, max_length: int) -> str | None:
+    """Free text a person writes (a reason, an opinion): stripped, 1—``max_length`` characters, with no control
+    character and no invisible or direction-changing one (NUL, U+202E, zero-width …: unicode categories Cc and
+    Cf), else None — the same answer on every database."""
+    if not isinstance(raw, str):
+        return None
+    text = raw.strip()
+    if not 1 <= len(text) <= max_length or any(unicodedata.category(ch) in ("Cc", "Cf") for ch in text):
+        return None
+    return text
 
 
 def parse_count(raw: object, low: int, high: int) -> int | None:

@@ -111,12 +111,24 @@ def upgrade() -> None:
                                     ["notice_id"], ["id"])
 
 
-    if op.get_bind().dialect.name == "sqlite":
-        # settlement times imported before were spelt "… 16:00:00+00:00" where the ORM spells "… 16:00:00.000000":
-        # the same instant, but SQL compares them as text (rule 7's deadlines); spell them as the ORM does
-        op.execute("UPDATE discharge SET settled_at = substr(settled_at, 1, length(settled_at) - 6) "
-                   "WHERE settled_at LIKE '%+00:00'")
-        op.execute("UPDATE discharge SET settled_at = settled_at || '.000000' WHERE length(settled_at) = 19")
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite":
+        # timestamps the bulk writers wrote before were spelt "… 16:00:00+00:00" where the ORM spells
+        # "… 16:00:00.000000": the same instant, but SQL compares them as text (rule 7's deadlines, the ledger's
+        # periods); every UTC timestamp column of every table is spelt as the ORM does — but the append-only
+        # ledger and history tables, which their triggers keep as written (their chain hashes the instant, not
+        # the text, and they are compared as text only to the second)
+        guarded = {r[0] for r in bind.exec_driver_sql("SELECT tbl_name FROM sqlite_master WHERE type = 'trigger'")}
+        tables = [r[0] for r in bind.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'")
+                  if r[0] not in guarded]
+        for table in tables:
+            for column in bind.exec_driver_sql(f'PRAGMA table_info("{table}")'):
+                name, kind = column[1], (column[2] or "").upper()
+                if "DATETIME" not in kind and "TIMESTAMP" not in kind:
+                    continue
+                op.execute(f'UPDATE "{table}" SET "{name}" = substr("{name}", 1, length("{name}") - 6) '
+                           f"WHERE \"{name}\" LIKE '%+00:00'")
+                op.execute(f'UPDATE "{table}" SET "{name}" = "{name}" || \'.000000\' WHERE length("{name}") = 19')
 
 
 def downgrade() -> None:

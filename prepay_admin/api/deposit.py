@@ -3,6 +3,7 @@ and its computation (基金结算部门; idempotent by key; a recomputation supe
 from __future__ import annotations
 
 from flask.views import MethodView
+from flask_smorest import abort
 
 from .. import clock
 from ..policy.deposit import InsuranceClass
@@ -115,7 +116,9 @@ class DepositHospital(MethodView):
         to it (the notices themselves: ``POST /regions/{r}/documents`` with kind ``deposit_rectification`` or
         ``deposit_recompute``)."""
         region(region_code)
-        return call(lambda: hospital(sessions(), region_code, year, code[:20], query["on"] or clock.today()))
+        if len(code) > 20:
+            abort(404, message=f"没有定点医药机构 {code[:20]}…")
+        return call(lambda: hospital(sessions(), region_code, year, code, query["on"] or clock.today()))
 
 
 @blp.route("/regions/<region_code>/deposit-findings/<id:finding_id>/clearance")

@@ -72,6 +72,9 @@ class DepositProfile:
     grassroots_area: str  # rule 8: county by default
     red_finding_days: int  # the dashboard's list of advance holders with an old open finding
     articles: dict[str, str] = field(default_factory=dict, compare=False)
+    # rule 5: whether a text obliges the hospital to recompute within ``recompute_days`` (XJ 24); elsewhere the
+    # triggers are signals to adjust 适时 (GZ 13, JL 14), without a deadline
+    recompute_obliged: bool = False
 
     def article(self, parameter: str) -> str:
         return self.articles.get(parameter, "默认")
@@ -116,6 +119,7 @@ class CellFigures:
     median: Decimal
     p75: Decimal
     small: bool  # 样本不足: fewer cases than the profile's minimum, never used silently
+    proxy: bool = False  # 推算 (the 自费 class): an estimate, never a basis for a finding (the hospital's prevails)
 
 
 def percentile(ordered: Sequence[Decimal], share: Decimal) -> Decimal:
@@ -273,7 +277,7 @@ def check_table(published: Iterable[Published], reference: dict[tuple[str, Insur
     lines = list(published)
     for p in lines:
         cell = reference.get((p.group, p.insurance_class))
-        if cell is not None and not cell.small and cell.cases:
+        if cell is not None and not cell.small and not cell.proxy and cell.cases:
             ceiling = to_cents(cell.reference * (1 + profile.tolerance))
             if p.amount > ceiling:
                 found.append(Finding(FindingKind.ABOVE_REFERENCE, p.group, p.insurance_class, True, p.amount,
@@ -306,7 +310,8 @@ class MonthActual:
 
     month: dt.date  # its first day
     cases: int
-    mean: Decimal
+    mean: Decimal  # to the fen, as shown
+    total: Decimal | None = None  # the exact sum the mean rounds (compared exactly where given)
 
 
 def next_month(month: dt.date) -> dt.date:
@@ -327,7 +332,8 @@ def below_streak(months: Iterable[MonthActual], deposit: Decimal, since: dt.date
     for m in sorted(months, key=lambda m: m.month):
         if m.month < since:
             continue
-        below = m.cases >= profile.month_min_cases and m.mean < ceiling
+        below = m.cases >= profile.month_min_cases and (
+            m.total < ceiling * m.cases if m.total is not None else m.mean < ceiling)
         if below and run and next_month(run[-1].month) == m.month:
             run.append(m)
         elif below:
@@ -376,8 +382,9 @@ def check_triggers(published: Iterable[Published], actual: dict[tuple[str, Insur
             found.append(Finding(FindingKind.BELOW_DEPOSIT, p.group, p.insurance_class, False, p.amount,
                                  streak[-1].mean, f"{p.group} {CLASS_CN[p.insurance_class]}：{streak[0].month:%Y-%m} 至 "
                                  f"{streak[-1].month:%Y-%m} 连续 {len(streak)} 个月实际次均个人负担低于预交金额度 "
-                                 f"{p.amount:,.2f} 元的 {profile.below_ratio:.0%}（最近一月 {streak[-1].mean:,.2f} 元，"
-                                 f"{streak[-1].cases} 例）"))
+                                 f"{p.amount:,.2f} 元的 {profile.below_ratio:.0%}"
+                                 + (f"（最近一月 {streak[-1].mean:,.2f} 元，{streak[-1].cases} 例）"
+                                    if streak[-1].cases >= profile.published_min_cases else "")))
     having = set(cases)
     for c in sorted(changes, key=lambda c: (c.group, c.insurance_class)):
         key = (c.group, c.insurance_class)
@@ -418,11 +425,12 @@ def complaints_exceed(verified: int, admissions: int, profile: DepositProfile) -
 
 def check_complaints(complaints: Iterable[tuple[dt.date, int]], admissions: dict[dt.date, int],
                      profile: DepositProfile, since: dt.date | None = None) -> tuple[Finding, ...]:
-    """Rule 5(b) for one hospital: its latest month (begun on or after ``since``, the last time its table
-    changed: a recomputation answers the complaints before it) whose verified complaints exceed the share
-    of its admissions of that month, as one trigger about its whole table."""
+    """Rule 5(b) for one hospital: its latest month (begun on or after ``since``, when its whole table was last
+    recomputed: a recomputation answers the complaints before it) whose verified complaints exceed the share
+    of its admissions of that month (all its admissions, 异地 included; a month under the profile's
+    ``min_cases`` admissions gives no rate), as one trigger about its whole table."""
     over = [(m, n) for m, n in sorted(complaints) if (since is None or m >= since)
-            and complaints_exceed(n, admissions.get(m, 0), profile)]
+            and admissions.get(m, 0) >= profile.min_cases and complaints_exceed(n, admissions.get(m, 0), profile)]
     if not over:
         return ()
     month, n = over[-1]

@@ -252,14 +252,16 @@ RECEIVABLE = Machine("receivable", "应收回预付金", {
     "transfer": "转由承继方承担", "write_off": "核销", "create": "登记应收回", "choose_method": "更改收回方式",
 })
 
-# DEPOSIT.md, a deposit check's finding: 新发 → 已通知 (a notice carried it) → 已整改 (no longer found, or recomputed) or 已核销
-# (基金结算 withdraws it, saying why); every move is in the transition log
+# DEPOSIT.md, a deposit check's finding: 新发 → 已通知 (a notice carried it) → 已整改 (the hospital changed its
+# table and it is no longer found), 不再成立 (no longer found though the hospital changed nothing: a new
+# reference, a peer's change) or 已核销 (基金结算 withdraws it, saying why); every move in the transition log
 FINDING = Machine("deposit_finding", "住院预交金检查问题", {
     ("new", "notify"): "notified", ("notified", "notify"): "notified",
     ("new", "rectify"): "rectified", ("notified", "rectify"): "rectified",
     ("new", "clear"): "cleared", ("notified", "clear"): "cleared",
-}, {"new": "新发", "notified": "已通知", "rectified": "已整改", "cleared": "已核销", "notify": "通知",
-    "rectify": "整改", "clear": "核销"})
+    ("new", "lapse"): "lapsed", ("notified", "lapse"): "lapsed",
+}, {"new": "新发", "notified": "已通知", "rectified": "已整改", "cleared": "已核销", "lapsed": "不再成立",
+    "notify": "通知", "rectify": "整改", "clear": "核销", "lapse": "不再成立"})
 
 # GZ 16: the grassroots table, proposed by 基金结算 and approved (or returned) by 医保行政; a new proposal
 # supersedes the one before, whatever its state

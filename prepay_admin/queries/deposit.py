@@ -296,7 +296,8 @@ def overview_in(session, region, year: int, on: dt.date) -> Overview:
                     DepositCell.run_id == run.id, DepositCell.institution_id == in_force.c.institution_id,
                     DepositCell.group_code == in_force.c.group_code,
                     DepositCell.insurance_class == in_force.c.insurance_class))
-                .where(DepositCell.small.is_(False), DepositCell.reference > Decimal("0.00"))):
+                .where(DepositCell.small.is_(False), DepositCell.proxy.is_(False),
+                       DepositCell.reference > Decimal("0.00"))):
             lines += 1
             compliant += amount <= to_cents(reference * (1 + profile.tolerance))
             ratio = amount / reference
@@ -431,7 +432,7 @@ def hospital(sessions: sessionmaker, region_code: str, year: int, code: str, on:
             cls = InsuranceClass(p.insurance_class)
             shown.add((p.group_code, cls))
             c = cells.get((p.group_code, cls))
-            basis = c is not None and not c.small and c.reference > 0
+            basis = c is not None and not c.small and not c.proxy and c.reference > 0  # 推算 is no basis
             lines.append(TableLine(
                 p.group_code, CLASS_CN[cls], p.amount, p.effective_on, p.prior_standard, p.basis,
                 c.cases if c else None, c.reference if c else None, bool(c and c.small), bool(c and c.proxy),
@@ -525,7 +526,7 @@ def standing_in(session, region, inst: Institution, on: dt.date) -> DepositStand
     weights = []
     for p in session.scalars(_in_force_lines(session, region.id, on, inst.id)):
         c = cells.get((p.group_code, p.insurance_class))
-        if c is not None and not c.small and c.reference > 0:
+        if c is not None and not c.small and not c.proxy and c.reference > 0:
             lines += 1
             compliant += p.amount <= to_cents(c.reference * (1 + profile.tolerance))
         if c is not None and p.prior_standard is not None and not c.proxy:
@@ -584,9 +585,11 @@ def grassroots_page(sessions: sessionmaker, region_code: str, year: int, *, area
     """The year's grassroots table in force (proposed, approved or returned) and its lines by keyset."""
     with sessions() as session:
         region = find_region(session, region_code)
+        # the newest table not superseded (a proposal pending beside the approved one is shown first)
         t = session.scalar(select(GrassrootsTable).where(GrassrootsTable.region_id == region.id,
                                                          GrassrootsTable.year == year,
-                                                         GrassrootsTable.state != GrassrootsState.SUPERSEDED))
+                                                         GrassrootsTable.state != GrassrootsState.SUPERSEDED)
+                           .order_by(GrassrootsTable.id.desc()).limit(1))
         if t is None:
             return GrassrootsPage(None, (), None)
         where = [GrassrootsAmount.table_id == t.id, GrassrootsAmount.id > after]

@@ -350,11 +350,9 @@ def _deposit_work(session: Session, region: Region, today: dt.date) -> list[Todo
         items.append(Todo(Department.FUND_SETTLEMENT, "deposit_reference",
                           f"{year} 年度：测算住院预交金参考额度（近三年住院结算数据）", 1, "deposit", ids,
                           article="黔 12、吉 14、新 22"))
-    counts = dict(session.execute(
-        select(DepositFinding.kind, func.count(func.distinct(DepositFinding.institution_id)))
-        .where(DepositFinding.region_id == region.id, DepositFinding.status == "new")
-        .group_by(DepositFinding.kind)).all())
-    rectify = sum(n for k, n in counts.items() if k in {r.value for r in RECTIFY})
+    rectify = session.scalar(select(func.count(func.distinct(DepositFinding.institution_id))).where(
+        DepositFinding.region_id == region.id, DepositFinding.status == "new",
+        DepositFinding.kind.in_([k.value for k in RECTIFY]))) or 0
     items.append(Todo(Department.FUND_SETTLEMENT, "deposit_rectify", "住院预交金：有新发问题的医院待出具整改提示函",
                       rectify, "deposit", ids, article="黔 12、18，吉 14、18"))
     due = session.execute(select(func.count(func.distinct(DepositFinding.institution_id)), func.min(DepositFinding.due_on))

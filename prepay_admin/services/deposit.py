@@ -65,6 +65,7 @@ from ..policy.deposit import (
 )
 from ..policy.workdays import add_working_days
 from ..profiles.deposit import load_deposit_profile
+from ..validation import visible_text
 from .calendar import workday_lookup
 from .errors import NotFound, ServiceError
 from .unit_of_work import find_region, staff_step
@@ -231,9 +232,11 @@ class CheckDone:
 
 
 def check_tables(sessions: sessionmaker, region_code: str, year: int, on: dt.date, user: str) -> CheckDone:
-    """Rules 1, 3, 4 over every published table in force on ``on``, against the year's current reference and
-    last year's common groups (``policy.deposit.check_table``). A finding open before and found again is
-    the same finding (last seen today); one no longer found is 已整改; nothing is refused automatically."""
+    """Rules 1, 3, 4, 5, 6 (and rule 7's billing) over every published table in force on ``on``, against the
+    year's current reference and last year's common groups. A finding of the year open before and found again
+    is the same finding (last seen today); one no longer found is 已整改 where the hospital changed its table
+    since, else 不再成立; a recompute trigger closes only by a recomputation, and one overdue under a text that
+    obliges it (XJ 24) becomes a breach. Nothing is refused automatically."""
     with staff_step(sessions, user, Department.FUND_SETTLEMENT) as step:
         region = find_region(step.session, region_code)
         step.enter(region)
@@ -255,56 +258,73 @@ def check_tables(sessions: sessionmaker, region_code: str, year: int, on: dt.dat
         changes = _standard_changes(session, region.id, year, profile)
         having = _groups_with_cases(session, run.id, {(c.group, c.insurance_class) for c in changes})
         complaints = _complaints(session, region.id, on)
-        actual = _monthly_actuals(session, region.id, on, profile, set(published) | set(complaints))
+        actual = _monthly_actuals(session, region.id, on, profile, set(published))
+        admitted = _monthly_admissions(session, region.id, on, set(complaints))
         for institution_id in sorted(set(published) | set(having) | set(complaints)):
-            months = actual.get(institution_id, {})
-            admissions: dict[dt.date, int] = {}
-            for series in months.values():
-                for m in series:
-                    admissions[m.month] = admissions.get(m.month, 0) + m.cases
-            for f in (*check_triggers(published.get(institution_id, ()), months, changes,
-                                      having.get(institution_id, ()), profile),
-                      *check_complaints(complaints.get(institution_id, ()), admissions, profile,
-                                        max((p.effective_on for p in published.get(institution_id, ())), default=None))):
+            lines = published.get(institution_id, ())
+            for f in (*check_triggers(lines, actual.get(institution_id, {}), changes, having.get(institution_id, ()),
+                                      profile),
+                      *check_complaints(complaints.get(institution_id, ()), admitted.get(institution_id, {}), profile,
+                                        min((p.effective_on for p in lines), default=None))):
                 found[(institution_id, f.kind.value, f.group, f.insurance_class.value if f.insurance_class else None)] = f
         # rule 6 (GZ 13, JL 14, XJ 27): far above the peers of the same level and type in the region
         for institution_id, fs in peer_outliers(_peer_lines(session, region, published), profile).items():
             for f in fs:
                 found[(institution_id, f.kind.value, f.group, f.insurance_class.value if f.insurance_class else None)] = f
         billing_months(session, region, on, profile)
+        # the year's findings only: a check of another year's reference leaves them as they are
+        of_year = select(DepositRun.id).where(DepositRun.region_id == region.id, DepositRun.year == year)
         open_ = {(r.institution_id, r.kind, r.group_code, r.insurance_class): r for r in session.scalars(
-            select(DepositFinding).where(DepositFinding.region_id == region.id, DepositFinding.status.in_(OPEN)))}
-        # a finding 基金结算 cleared stays cleared while what it rested on is unchanged (same run, same amount)
-        cleared = {(r.institution_id, r.kind, r.group_code, r.insurance_class, r.run_id, r.published)
+            select(DepositFinding).where(DepositFinding.region_id == region.id, DepositFinding.status.in_(OPEN),
+                                         DepositFinding.run_id.in_(of_year)).with_for_update())}
+        # a finding 基金结算 cleared stays cleared while what it rested on is unchanged: the same run and amount
+        # (a recompute trigger: the same event, which its message names — the months, the standard, the month)
+        cleared = {_identity(r.institution_id, r.kind, r.group_code, r.insurance_class, r.run_id, r.published,
+                             r.message)
                    for r in session.scalars(select(DepositFinding).where(DepositFinding.region_id == region.id,
                                                                          DepositFinding.status == "cleared"))}
         new = rectified = 0
         for key, f in found.items():
             row = open_.get(key)
-            if row is None and (*key, run.id, f.published) in cleared:
+            if row is None and _identity(*key, run.id, f.published, f.message[:300]) in cleared:
                 continue
             values = dict(run_id=run.id, breach=f.breach, article=profile.article(FINDING_PARAMETER[f.kind]),
                           published=f.published, reference=f.reference, message=f.message[:300], last_seen_on=on)
             if row is None:
-                due = on + dt.timedelta(days=profile.recompute_days) if f.kind in TRIGGERS else None
+                due = (on + dt.timedelta(days=profile.recompute_days)
+                       if f.kind in TRIGGERS and profile.recompute_obliged else None)
                 session.add(DepositFinding(region_id=region.id, institution_id=key[0], kind=key[1], group_code=key[2],
                                            insurance_class=key[3], status="new", found_on=on, due_on=due, **values))
                 new += 1
+            elif on < row.last_seen_on:
+                continue  # a check of an earlier day never rewrites what a later one saw
             else:
+                if row.due_on is not None and on > row.due_on:  # XJ 24: not recomputed within the days: a breach
+                    values["breach"] = True
                 for name, value in values.items():
                     setattr(row, name, value)
         for key, row in open_.items():
-            if key in found:
-                continue
-            if FindingKind(key[1]) in TRIGGERS:  # closed by the hospital's recomputation only, never by time
-                if not _republished(published.get(key[0], ()), key[2], key[3], row.found_on):
-                    continue
-            elif key[0] not in published:
-                continue
-            step.record(FINDING, row.id, "rectify", row.status, FINDING.next(row.status, "rectify"), f"{on} 检查")
-            row.status, row.last_seen_on = "rectified", on  # the table in force no longer breaches
-            rectified += 1
+            if key in found or on < row.last_seen_on:
+                continue  # found again; or a check of an earlier day, which closes nothing a later one saw
+            if key[0] not in published and FindingKind(key[1]) not in TRIGGERS:
+                continue  # the hospital has no table in force that day: nothing to judge
+            lines = published.get(key[0], ())
+            changed = _republished(lines, key[2], key[3], row.found_on, row.published, FindingKind(key[1]))
+            if FindingKind(key[1]) in TRIGGERS and not changed:
+                if row.due_on is not None and on > row.due_on:  # still owed, and overdue: a breach (XJ 24)
+                    row.breach = True
+                continue  # closed by the hospital's recomputation only, never by time
+            action = "rectify" if changed else "lapse"  # 不再成立: gone though the hospital changed nothing
+            late = f"（逾期，期限 {row.due_on}）" if row.due_on is not None and on > row.due_on and changed else ""
+            step.record(FINDING, row.id, action, row.status, FINDING.next(row.status, action), f"{on} 检查{late}")
+            row.status, row.last_seen_on = FINDING.next(row.status, action), on
+            rectified += changed
         return CheckDone(run.id, on, len(published), len(found), new, rectified)
+
+
+def _identity(institution_id, kind, group, cls, run_id, published, message) -> tuple:
+    """What a cleared finding rested on: for a recompute trigger its event (its message), else its amount."""
+    return (institution_id, kind, group, cls, run_id, published, message if FindingKind(kind) in TRIGGERS else None)
 
 
 def _in_force(session, region_id: int, on: dt.date) -> dict[int, list[Published]]:
@@ -327,7 +347,7 @@ def _cells_of(session, run_id: int, institutions: set[int]) -> dict[int, dict[tu
         if c.institution_id in institutions:
             out.setdefault(c.institution_id, {})[(c.group_code, InsuranceClass(c.insurance_class))] = CellFigures(
                 c.cases, c.mean_cost, c.mean_fund, c.mean_copay, c.mean_self_pay, c.mean_cash, c.reference, c.median,
-                c.p75, c.small)
+                c.p75, c.small, c.proxy)
     return out
 
 
@@ -395,15 +415,19 @@ def _monthly_actuals(session, region_id: int, on: dt.date, profile: DepositProfi
             continue
         year_, month_ = (int(part) for part in ym.split("-"))
         out.setdefault(institution_id, {}).setdefault((group, InsuranceClass(cls)), []).append(
-            MonthActual(dt.date(year_, month_, 1), n, to_cents(total / n)))
+            MonthActual(dt.date(year_, month_, 1), n, to_cents(total / n), total))
     return out
 
 
-def _republished(lines, group: str, cls: str | None, since: dt.date) -> bool:
-    """Rule 5: a trigger is met by a line of its group and class taking effect on or after it was found (a
-    streak that ran out of the months watched, or a standard changed back, is still owed a recomputation)."""
-    return any((group == ALL_GROUPS or p.group == group and p.insurance_class.value == cls) and p.effective_on >= since
-               for p in lines)
+def _republished(lines, group: str, cls: str | None, since: dt.date, published, kind: FindingKind) -> bool:
+    """Whether the hospital changed what a finding is about since it was found: a line of its group (and class)
+    taking effect on or after that day — for a run below the deposit, a lower amount; for complaints about
+    the whole table, every line of it republished. A trigger is met only so (a streak that ran out of the
+    months watched, or a standard changed back, is still owed a recomputation)."""
+    if group == ALL_GROUPS:
+        return bool(lines) and all(p.effective_on >= since for p in lines)
+    return any(p.group == group and (cls is None or p.insurance_class.value == cls) and p.effective_on >= since
+               and (kind != FindingKind.BELOW_DEPOSIT or published is None or p.amount < published) for p in lines)
 
 
 @dataclass(frozen=True)
@@ -413,28 +437,32 @@ class Cleared:
     kind: str
 
 
-def clear_finding(sessions: sessionmaker, region_code: str, finding_id: int, note: str, user: str) -> Cleared:
+def clear_finding(sessions: sessionmaker, region_code: str, finding_id: int, note: str, user: str,
+                  institution: str | None = None) -> Cleared:
     """已核销 (基金结算部门): an open finding withdrawn, with why (a reference cell distorted by a few extreme
     stays, a table the hospital proved was not in force …); recorded in the transition log. A later check
     does not raise it again while the run and the published amount it rested on are unchanged."""
-    note = (note or "").strip()
-    if not note:
+    if not (note or "").strip():
         raise ServiceError("请说明核销的理由", "note")
-    if len(note) > 200:
-        raise ServiceError("理由不能超过 200 个字符", "note")
+    checked = visible_text(note, 180)
+    if checked is None:
+        raise ServiceError("理由须为 1—180 个可见字符（不能含控制字符或不可见字符）", "note")
+    note = checked
     with staff_step(sessions, user, Department.FUND_SETTLEMENT) as step:
         region = find_region(step.session, region_code)
         step.enter(region)
+        step.lock_region()  # after a check or a notice in flight: never a move from a state already left
         row = step.session.scalar(select(DepositFinding).where(DepositFinding.id == finding_id,
                                                                DepositFinding.region_id == region.id)
                                   .with_for_update())
-        if row is None:
-            raise NotFound(f"没有问题记录 {finding_id}", "finding")  # another region's: as if none
+        code = step.session.scalar(select(Institution.code).where(Institution.id == row.institution_id)) \
+            if row is not None else None
+        if row is None or (institution is not None and code != institution.strip().upper()):
+            raise NotFound(f"没有问题记录 {finding_id}", "finding")  # another region's or hospital's: as if none
         if row.status not in OPEN:
-            raise ServiceError(f"该问题已{FINDING.label(row.status)}，不能核销", "finding")
+            raise ServiceError(f"该问题{FINDING.label(row.status)}，不能核销", "finding")
         step.record(FINDING, row.id, "clear", row.status, FINDING.next(row.status, "clear"), note)
         row.status, row.cleared_note = "cleared", f"{note}（{user}）"[:200]
-        code = step.session.scalar(select(Institution.code).where(Institution.id == row.institution_id))
         return Cleared(row.id, code or "", row.kind)
 
 
@@ -493,7 +521,7 @@ def billing_months(session, region, on: dt.date, profile: DepositProfile) -> int
             select(Discharge.institution_id, month, func.count(),
                    func.sum(case((Discharge.settled_at < days.c.due_before, 1), else_=0)))
             .join(days, days.c.day == Discharge.discharged_on)
-            .where(Discharge.region_id == region.id, Discharge.refund.is_(False))
+            .where(Discharge.region_id == region.id, Discharge.refund.is_(False), Discharge.original_key.is_(None))
             .group_by(Discharge.institution_id, month)).all()
     finally:
         days.drop(connection)
@@ -504,3 +532,21 @@ def billing_months(session, region, on: dt.date, profile: DepositProfile) -> int
             dict(region_id=region.id, institution_id=i, month=dt.date(int(ym[:4]), int(ym[5:7]), 1), settlements=n,
                  within=int(w or 0), working_days=profile.billing_working_days) for i, ym, n, w in found])
     return len(found)
+
+
+def _monthly_admissions(session, region_id: int, on: dt.date, institutions: set[int]) -> dict[int, dict[dt.date, int]]:
+    """Rule 5(b)'s denominator: each hospital's admissions by month of last discharge in the months watched,
+    every class and 异地 included (a visit netted; one wholly refunded is none)."""
+    out: dict[int, dict[dt.date, int]] = {}
+    if not institutions:
+        return out
+    first, last = _watched(on)
+    v = _visits(region_id, first - dt.timedelta(days=366))
+    month = year_month(v.c.discharged_on)
+    for institution_id, ym, n in session.execute(
+            select(v.c.institution_id, month, func.count())
+            .where(v.c.discharged_on.between(first, last), v.c.total > Decimal("0.00"),
+                   v.c.institution_id.in_(list(institutions)))
+            .group_by(v.c.institution_id, month)):
+        out.setdefault(institution_id, {})[dt.date(int(ym[:4]), int(ym[5:7]), 1)] = n
+    return out

@@ -12,6 +12,8 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
+from agreements.typeset import cn_date as cn
+
 from .. import clock
 from ..models import DepositCell, DepositFinding, DepositRun, GrassrootsAmount, GrassrootsTable, Institution, Transition
 from ..policy.deposit import (
@@ -68,7 +70,7 @@ def _notice(step: Step, year: int, code: str, kinds: tuple[FindingKind, ...], wh
         n = cases.get((f.group_code, InsuranceClass(f.insurance_class))) if f.insurance_class else None
         cited = "" if f.article == "默认" else f"（依据：{f.article}）"
         findings.append({
-            "no": no, "detail": f"{FINDING_CN[FindingKind(f.kind)]}。{f.message}{cited}",
+            "no": no, "detail": f"【{'违规' if f.breach else '提示'}】{FINDING_CN[FindingKind(f.kind)]}。{f.message}{cited}",
             "group": f.group_code, "class_cn": CLASS_CN[InsuranceClass(f.insurance_class)] if f.insurance_class else "—",
             "problem": FINDING_CN[FindingKind(f.kind)], "message": f.message,
             "published": "" if f.published is None else f"{f.published:,.2f}",
@@ -79,7 +81,25 @@ def _notice(step: Step, year: int, code: str, kinds: tuple[FindingKind, ...], wh
             "due_on": f.due_on.isoformat() if f.due_on else ""})
     due = max((f.due_on for f in rows if f.due_on), default=None) or clock.today() + dt.timedelta(
         days=profile.recompute_days)
-    context = {"institution": {"code": inst.code, "name": inst.name}, "findings": findings,
+    breaches = any(f.breach for f in rows)
+    if kinds == TRIGGERS:
+        cite = profile.article("recompute_obliged")
+        rules = (f"{'根据' + cite + '，' if cite != '默认' else ''}同一病种连续 {profile.below_months} 个月实际个人负担低于预交金标准的 "
+                 f"{profile.below_ratio:.0%}、患者投诉率超过 {profile.complaint_share:.0%} 且核实成立，或医保支付标准变动超过 "
+                 f"{profile.standard_change:.0%} 的，医疗机构应在 {profile.recompute_days} 日内重新测算住院预交金收取额度。"
+                 if profile.recompute_obliged else
+                 f"根据{profile.article('standard_change').split('（')[0]}，病种费用或者医保报销比例发生较大变化时，医疗机构应适时调整"
+                 "住院预交金额度。")
+        demand = (f"请你单位于 {cn(due)} 前重新测算上述病种的住院预交金额度，重新公示，并将测算结果及依据报送本局。"
+                  if profile.recompute_obliged else "请你单位结合实际研究调整上述病种的住院预交金额度，并将调整情况报送本局。")
+    else:
+        rules = "医保患者的住院预交金额度不得高于同病种同类别患者的个人平均负担" + (
+            f"，自 {cn(profile.freeze_from)} 起不得高于此前的标准" if profile.freeze_from else "") + (
+            "；常见病种应当公示预交金额度。" if profile.missing_common_is_breach else "；建议公示常见病种的预交金额度。")
+        demand = ((f"对标为违规的问题，请你单位于 {cn(due)} 前完成整改，重新公示，并将整改情况报送本局；" if breaches else "")
+                  + "标为提示的事项，请结合实际研究调整。")
+    context = {"institution": {"code": inst.code, "name": inst.name}, "findings": findings, "rules": rules,
+               "demand": demand,
                "run": {"id": run.id, "window_from": run.window_from.isoformat(), "window_to": run.window_to.isoformat(),
                        "profile": f"{profile.title}（{run.profile_name} 第 {run.profile_version} 版）",
                        "sha256": run.inputs_sha256, "admissions": run.admissions},
@@ -101,8 +121,9 @@ def recompute(step: Step, year: int, code: str):
 
 def notified(step: Step, source: dict, document_id: int) -> None:
     """The findings a notice carried are 已通知 by it (a finding notified again points at the newer one)."""
+    step.lock_region()  # after a clearance or a check in flight: a row is moved from the state it is in now
     for row in step.session.scalars(select(DepositFinding).where(DepositFinding.id.in_(source["findings"]),
-                                                                 DepositFinding.status.in_(OPEN))):
+                                                                 DepositFinding.status.in_(OPEN)).with_for_update()):
         step.record(FINDING, row.id, "notify", row.status, FINDING.next(row.status, "notify"), f"文书 {document_id}")
         row.status, row.notice_id = "notified", document_id
 

@@ -553,14 +553,14 @@ register(Registered(
 # DEPOSIT.md: the notices that carry the deposit checks' findings to a hospital (基金结算部门)
 register(Registered(
     DocumentKind("deposit_rectification", "住院预交金整改提示函", "黔 12、18，吉 14、18，新 22", COMMON | {
-        "institution", "run", "findings", "measure", "days", "due_on"}),
+        "institution", "run", "findings", "measure", "days", "due_on", "rules", "demand"}),
     Department.FUND_SETTLEMENT, Scope.INSTITUTION_YEAR,
     lambda step, r: deposit_notices.rectification(step, r.year, r.institution or ""),
     "deposit-rectification", "住院预交金整改提示函：公示额度高于参考额度、高于细则实施前标准、常见病种未公示（基金结算部门）",
     campaign=False, issued=lambda step, source, doc_id: deposit_notices.notified(step, source, doc_id)))
 register(Registered(
-    DocumentKind("deposit_recompute", "住院预交金重新测算提示函", "新 24", COMMON | {
-        "institution", "run", "findings", "measure", "days", "due_on"}),
+    DocumentKind("deposit_recompute", "住院预交金重新测算提示函", "新 24、黔 13、吉 14", COMMON | {
+        "institution", "run", "findings", "measure", "days", "due_on", "rules", "demand"}),
     Department.FUND_SETTLEMENT, Scope.INSTITUTION_YEAR,
     lambda step, r: deposit_notices.recompute(step, r.year, r.institution or ""),
     "deposit-recompute", "住院预交金重新测算提示函：实际负担连续低于预交金 80%、支付标准变动超过 10%，"

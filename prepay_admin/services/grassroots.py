@@ -15,6 +15,7 @@ from ..models import Department, DepositCell, GrassrootsAmount, GrassrootsTable,
 from ..policy.deposit import InsuranceClass, area_of, grassroots_lines, is_grassroots
 from ..policy.transitions import GRASSROOTS, GrassrootsState
 from ..profiles.deposit import load_deposit_profile
+from ..validation import visible_text
 from .deposit import current_run
 from .errors import NotFound, ServiceError
 from .unit_of_work import find_region, staff_step
@@ -51,10 +52,11 @@ def propose(sessions: sessionmaker, region_code: str, year: int, user: str) -> P
         lines = grassroots_lines(cells, profile)
         if not lines:
             raise ServiceError(f"{year} 年度参考额度中没有基层医疗机构（社区卫生服务中心、一级及未定级医院）的住院病例", "year")
-        before = session.scalar(select(GrassrootsTable).where(GrassrootsTable.region_id == region.id,
-                                                              GrassrootsTable.year == year,
-                                                              GrassrootsTable.state != GrassrootsState.SUPERSEDED)
-                                .with_for_update())
+        # a pending or returned proposal is superseded now; the approved table stays in force until its
+        # successor is approved (``decide``)
+        before = session.scalar(select(GrassrootsTable).where(
+            GrassrootsTable.region_id == region.id, GrassrootsTable.year == year,
+            GrassrootsTable.state.in_((GrassrootsState.PROPOSED, GrassrootsState.RETURNED))).with_for_update())
         table = GrassrootsTable(region_id=region.id, year=year, run_id=run.id, area=profile.grassroots_area,
                                 state=GrassrootsState.PROPOSED, lines=len(lines), proposed_by=user)
         session.add(table)
@@ -78,31 +80,40 @@ class Decided:
     state: str
 
 
-def decide(sessions: sessionmaker, region_code: str, table_id: int, approve: bool, note: str, user: str) -> Decided:
-    """医保行政 approves the proposed table, or returns it saying why."""
+def decide(sessions: sessionmaker, region_code: str, table_id: int, approve: bool, note: str, user: str,
+           year: int | None = None) -> Decided:
+    """医保行政 approves the proposed table, or returns it saying why; a table computed from a reference since
+    recomputed is refused (approve the figures in force, not stale ones)."""
     note = (note or "").strip()
     if not approve and not note:
         raise ServiceError("退回须说明理由", "note")
-    if len(note) > 500:
-        raise ServiceError("意见不能超过 500 个字符", "note")
+    if note and visible_text(note, 500) is None:
+        raise ServiceError("意见须为 1—500 个可见字符（不能含控制字符或不可见字符）", "note")
     with staff_step(sessions, user, Department.ADMINISTRATION) as step:
         region = find_region(step.session, region_code)
         step.enter(region)
         table = step.session.scalar(select(GrassrootsTable).where(GrassrootsTable.id == table_id,
                                                                   GrassrootsTable.region_id == region.id)
                                     .with_for_update())
-        if table is None:
+        if table is None or (year is not None and table.year != year):
             raise NotFound(f"没有基层统一额度表 {table_id}", "table")
+        if approve and (current := current_run(step.session, region.id, table.year)) is not None \
+                and current.id != table.run_id:
+            raise ServiceError(f"该表依据第 {table.run_id} 次测算，参考额度已重新测算（第 {current.id} 次）：请退回，"
+                               f"由基金结算部门按新的测算重新提交", "table")
         action = "approve" if approve else "return"
         if (table.state, action) not in GRASSROOTS.table:
             raise ServiceError(f"该表{GRASSROOTS.label(table.state)}，不能{GRASSROOTS.label(action)}", "table")
         step.record(GRASSROOTS, table.id, action, table.state, GRASSROOTS.next(table.state, action), note)
         table.state = GRASSROOTS.next(table.state, action)
+        if approve:  # the table approved before gives way to this one
+            for old in step.session.scalars(select(GrassrootsTable).where(
+                    GrassrootsTable.region_id == region.id, GrassrootsTable.year == table.year,
+                    GrassrootsTable.id != table.id, GrassrootsTable.state == GrassrootsState.APPROVED)):
+                step.record(GRASSROOTS, old.id, "supersede", old.state, GRASSROOTS.next(old.state, "supersede"),
+                            f"由第 {table.id} 号取代")
+                old.state = GrassrootsState.SUPERSEDED
         table.decided_by, table.decided_at, table.decision_note = user, clock.utcnow(), note or None
         return Decided(table.id, table.state)
 
 
-def latest(session, region_id: int, year: int) -> GrassrootsTable | None:
-    return session.scalar(select(GrassrootsTable).where(GrassrootsTable.region_id == region_id,
-                                                        GrassrootsTable.year == year,
-                                                        GrassrootsTable.state != GrassrootsState.SUPERSEDED))

@@ -231,8 +231,8 @@ def _run(session: Session, region: Region, kind: ImportKind, file_name: str, sha
         good = [p for p in chunk if p.record is not None]
         rows = _bind(session, region, kind, good, tally)
         if rows:
-            bulk_insert(connection, staged, ("row_no", "row_key", "row_group"),
-                        [(n, _key_text(target, r), r.get("visit_key")) for n, r, _ in rows])
+            bulk_insert(connection, staged, ("row_no", "row_key", "row_group", "row_refund"),
+                        [(n, _key_text(target, r), r.get("visit_key"), 1 if r.get("refund") else 0) for n, r, _ in rows])
         if kind.name == "discharges":
             linked = [(n, r["original_key"], r["visit_key"]) for n, r, _ in rows if r["original_key"]]
             if linked:
@@ -246,7 +246,7 @@ def _run(session: Session, region: Region, kind: ImportKind, file_name: str, sha
         progress(len(chunk))
     _duplicates(connection, staged, kind, tally)
     if kind.name == "discharges":
-        _unlinked(connection, staged, originals, tally)
+        _unlinked(connection, staged, originals, region.id, tally)
         originals.drop(connection)
     staged.drop(connection)
     seen = session.scalar(select(func.count()).select_from(DataImport).where(
@@ -270,7 +270,8 @@ def _run(session: Session, region: Region, kind: ImportKind, file_name: str, sha
 def _staging_table() -> Table:
     """Each row's key, to find duplicates within the file with one query however large the file."""
     return Table(f"import_keys_{uuid.uuid4().hex[:12]}", MetaData(), Column("row_no", Integer),
-                 Column("row_key", String(300)), Column("row_group", String(64)), prefixes=["TEMPORARY"])
+                 Column("row_key", String(300)), Column("row_group", String(64)), Column("row_refund", Integer),
+                 prefixes=["TEMPORARY"])
 
 
 def _originals_table() -> Table:
@@ -280,16 +281,19 @@ def _originals_table() -> Table:
                  Column("original_key", String(64)), Column("visit_key", String(64)), prefixes=["TEMPORARY"])
 
 
-def _unlinked(connection, staged: Table, originals: Table, tally: _Tally) -> None:
-    """DEPOSIT.md: a refund or re-settlement corrects a settlement of the same visit (就诊ID), in this file or
-    imported before; one that names another (or none the bureau holds) would net against nothing."""
+def _unlinked(connection, staged: Table, originals: Table, region_id: int, tally: _Tally) -> None:
+    """DEPOSIT.md: a refund or re-settlement corrects a settlement (not itself, not another refund) of the same
+    visit (就诊ID), in this file or imported into the region before; one that names another (or none the
+    bureau holds) would net against nothing."""
     in_file = select(staged.c.row_no).where(staged.c.row_key == originals.c.original_key,
-                                            staged.c.row_group == originals.c.visit_key).exists()
+                                            staged.c.row_group == originals.c.visit_key,
+                                            staged.c.row_no != originals.c.row_no, staged.c.row_refund == 0).exists()
     held = select(Discharge.id).where(Discharge.settlement_key == originals.c.original_key,
-                                      Discharge.visit_key == originals.c.visit_key).exists()
+                                      Discharge.visit_key == originals.c.visit_key, Discharge.region_id == region_id,
+                                      Discharge.refund.is_(False)).exists()
     for (row_no,) in connection.execute(select(originals.c.row_no).where(~in_file, ~held)
                                         .order_by(originals.c.row_no)):
-        tally.error(RowError(row_no, "原结算ID", "所冲销的原结算在本文件和已导入的住院结算中都找不到（须为同一就诊ID的结算）"))
+        tally.error(RowError(row_no, "原结算ID", "所冲销的原结算在本文件和已导入的住院结算中都找不到（须为同一就诊ID的另一笔结算，不能是退费记录）"))
 
 
 def _label(kind: ImportKind, record: dict, values: dict | None = None) -> str:

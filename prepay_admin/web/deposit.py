@@ -170,7 +170,8 @@ def clear(region_code: str, year: int, code: str, finding_id: int):
     if not form.validate_on_submit():
         return _hospital(region_code, year, code, 400, [e for errors in form.errors.values() for e in errors])
     errors: list[str] = []
-    return submit(lambda: clear_finding(extensions.sessions(), region_code, finding_id, form.note.data, username()),
+    return submit(lambda: clear_finding(extensions.sessions(), region_code, finding_id, form.note.data, username(),
+                                        institution=code),
                   errors, "已核销该问题。", lambda: _hospital(region_code, year, code, 400, errors),
                   lambda _: redirect(url_for("deposit.hospital_page", region_code=region_code, year=year, code=code)))
 
@@ -213,7 +214,7 @@ def grassroots_decide(region_code: str, year: int, table_id: int):
     errors: list[str] = []
     approve = form.decision.data == "approve"
     return submit(lambda: grassroots.decide(extensions.sessions(), region_code, table_id, approve, form.note.data or "",
-                                            username()), errors, "已审定。" if approve else "已退回基金结算部门。",
+                                            username(), year=year), errors, "已审定。" if approve else "已退回基金结算部门。",
                   lambda: grassroots_view(region_code, year, 400, errors),
                   lambda _: redirect(url_for("deposit.grassroots_view", region_code=region_code, year=year)))
 

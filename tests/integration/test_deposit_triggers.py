@@ -268,20 +268,35 @@ def test_a_finding_cleared_with_its_reason_is_not_raised_again_until_what_it_res
     assert [f.status for f in findings(region, "above_reference")] == ["cleared", "new"]
 
 
-def test_xj24_verified_complaints_above_5_percent_oblige_a_recompute_met_by_any_line_since(region):
+def test_xj24_verified_complaints_above_5_percent_oblige_a_recompute_met_by_the_whole_table_again(region):
     compute_reference(region, REGION, 2026, "jiesuan1")
-    assert imported(region, _months_below()).error_count == 0  # H2: 3 admissions in March
+    # H2 in March: 40 admissions, 10 of them insured elsewhere (异地 patients complain too: all count)
+    march = [row(sid=f"C{n}", visit=f"VC{n}", code=H2, group="GB21", area="110100" if n < 10 else "320600",
+                 admitted="2026-03-01", discharged="2026-03-10") for n in range(40)]
+    assert imported(region, csv(*march)).error_count == 0
+    _published(region, f"{H2},GB21,职工医保,2000.00,,2025-12-15,", f"{H2},GB22,职工医保,1000.00,,2025-12-15,")
     header = "机构编码,月份,核实成立的投诉件数"
     bad = import_file(region, "jiesuan1", REGION, "complaints", "投诉.csv",
                       io.BytesIO(f"{header}\n{H2},2026-13,1\n{H2},2026-03,-1\n".encode()))
     assert not bad.applied and {e.column for e in bad.errors} == {"月份", "核实成立的投诉件数"}
-    good = import_file(region, "jiesuan1", REGION, "complaints", "投诉.csv", io.BytesIO(f"{header}\n{H2},2026-03,1\n".encode()))
-    assert good.added == 1
+
+    def complaints(n):
+        return import_file(region, "jiesuan1", REGION, "complaints", "投诉.csv",
+                           io.BytesIO(f"{header}\n{H2},2026-03,{n}\n".encode()), correct=True, reason="核实")
+
+    assert complaints(2).added == 1  # 2 of 40 is 5% exactly: not above it
     check_tables(region, REGION, 2026, dt.date(2026, 4, 1), "jiesuan1")
+    assert findings(region, "complaints") == []
+    assert complaints(3).changed == 1  # 3 of 40: 7.5%
+    check_tables(region, REGION, 2026, dt.date(2026, 4, 2), "jiesuan1")
     (found,) = findings(region, "complaints")
-    assert found.group_code == "全部病组" and "33.33%" in found.message and found.due_on == dt.date(2026, 5, 1)
-    _published(region, f"{H2},GB99,居民医保,900.00,重新测算,2026-04-10,")
+    assert found.group_code == "全部病组" and "7.50%" in found.message and found.due_on == dt.date(2026, 5, 2)
+    # one line recomputed is not the table recomputed; the whole table is
+    _published(region, f"{H2},GB21,职工医保,1800.00,重新测算,2026-04-10,")
     check_tables(region, REGION, 2026, dt.date(2026, 4, 11), "jiesuan1")
+    assert findings(region, "complaints")[0].status == "new"
+    _published(region, f"{H2},GB22,职工医保,900.00,重新测算,2026-04-12,")
+    check_tables(region, REGION, 2026, dt.date(2026, 4, 13), "jiesuan1")
     assert findings(region, "complaints")[0].status == "rectified"
 
 
@@ -395,3 +410,45 @@ def test_item6_what_is_sent_to_a_hospital_or_the_health_commission_leaves_out_ce
     report = documents.issue(region, "deposit_quarterly", REGION, "jiesuan1", year=2026)
     body = "\n".join(p.text for p in Document(io.BytesIO(report.data)).paragraphs)
     assert "已公示住院预交金额度 2 家" in body and "季度报告" in body
+
+
+def test_a_finding_gone_without_the_hospital_changing_anything_lapses_and_another_years_check_leaves_it(region):
+    _checked(region)
+    above = findings(region, "above_reference")[0]
+    check_tables(region, REGION, 2026, dt.date(2026, 4, 2), "jiesuan1")
+    # a check against another year's reference leaves this year's findings as they are
+    assert imported(region, csv(*[row(sid=f"Y{n}", visit=f"VY{n}", admitted="2022-05-01", discharged="2022-05-09")
+                                  for n in range(3)])).error_count == 0
+    compute_reference(region, REGION, 2025, "jiesuan1")
+    check_tables(region, REGION, 2025, dt.date(2026, 4, 3), "jiesuan1")
+    assert {f.status for f in findings(region) if f.run_id != above.run_id or f.id == above.id} >= {"new"}
+    assert next(f for f in findings(region) if f.id == above.id).status == "new"
+    # late settlements in the window raise the hospital's mean burden: the excess is gone, but the hospital
+    # changed nothing: 不再成立, not 已整改
+    late = [row(sid=f"HB{n}", visit=f"VHB{n}", total="10000.00", fund="1000.00", burden="9000.00", copay="8000.00",
+                self_pay="1000.00", cash="9000.00", account="0.00", admitted="2025-08-01", discharged="2025-08-09")
+            for n in range(10)]
+    assert imported(region, csv(*late)).error_count == 0
+    compute_reference(region, REGION, 2026, "jiesuan1")
+    check_tables(region, REGION, 2026, dt.date(2026, 4, 4), "jiesuan1")
+    assert next(f for f in findings(region) if f.id == above.id).status == "lapsed"
+
+
+def test_xj24_an_overdue_trigger_becomes_a_breach_and_the_same_amount_redated_is_no_recomputation(region):
+    compute_reference(region, REGION, 2026, "jiesuan1")
+    assert imported(region, _months_below()).error_count == 0
+    _published(region, f"{H2},GB20,职工医保,2000.00,,2025-12-15,")
+    check_tables(region, REGION, 2026, dt.date(2026, 4, 1), "jiesuan1")
+    (below,) = findings(region, "below_deposit")
+    assert not below.breach and below.due_on == dt.date(2026, 5, 1)
+    _published(region, f"{H2},GB20,职工医保,2000.00,重新测算（未变）,2026-04-05,")  # the same amount re-dated
+    check_tables(region, REGION, 2026, dt.date(2026, 5, 2), "jiesuan1")
+    (below,) = findings(region, "below_deposit")
+    assert below.status == "new" and below.breach  # 30 days passed: XJ 24 not met
+    _published(region, f"{H2},GB20,职工医保,1200.00,重新测算,2026-05-03,")
+    check_tables(region, REGION, 2026, dt.date(2026, 5, 4), "jiesuan1")
+    with region() as s:
+        from prepay_admin.models import Transition
+        reason = s.scalar(select(Transition.reason).where(Transition.machine == "deposit_finding",
+                                                          Transition.action == "rectify"))
+    assert findings(region, "below_deposit")[0].status == "rectified" and "逾期" in reason

@@ -92,6 +92,12 @@ def test_a_refund_must_correct_a_settlement_of_its_visit_held_or_in_the_same_fil
     assert not report.applied and {(e.row, e.column) for e in report.errors} == {(3, "原结算ID"), (4, "原结算ID")}
     with region() as s:
         assert s.scalar(select(func.count()).select_from(Discharge)) == 3
+    # a refund naming itself, two refunds naming each other, a refund of a refund: none corrects a settlement
+    cyclic = imported(region, csv(row(sid="SELF", visit="V1", original="SELF", **REFUND),
+                                  row(sid="C1", visit="V1", original="C2", **REFUND),
+                                  row(sid="C2", visit="V1", original="C1", **REFUND),
+                                  row(sid="RR", visit="V1", original="R1", **REFUND)))
+    assert not cyclic.applied and {e.row for e in cyclic.errors} == {2, 3, 4, 5}
 
 
 def test_a_systematically_bad_file_is_reported_as_its_first_errors_and_counts_per_kind(region):

@@ -197,3 +197,31 @@ def test_gz16_the_grassroots_amount_is_the_areas_pooled_mean_down_to_the_yuan(na
     # (10 × 1,000.99 + 30 × 2,000.00) ÷ 40 = 1,750.2475 → 1,750.25; the uniform amount never above it: 1,750
     assert (first.cases, first.institutions, first.mean, first.amount) == (40, 2, D("1750.25"), D("1750.00"))
     assert first.small == (40 < profile.min_cases) and second.small and second.amount == D("500.00")
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_rule1_a_self_pay_line_is_never_held_to_the_estimated_proxy(name):
+    from dataclasses import replace
+
+    profile = load_deposit_profile(name)
+    proxy = replace(national_cell(profile), proxy=True)
+    line = Published("GB19", InsuranceClass.SELF_PAY, D("9999.00"), dt.date(2026, 1, 1), None)
+    assert check_table([line], {("GB19", InsuranceClass.SELF_PAY): proxy}, (), profile) == ()
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_rule5a_the_month_is_compared_exactly_not_as_its_rounded_mean(name):
+    profile = load_deposit_profile(name)
+    n = profile.month_min_cases
+    ceiling = profile.below_ratio * D("3000.00")  # 2,400.00
+    # a total just under 2,400 × n: its mean rounds to 2,400.00, yet it is below
+    just_under = [MonthActual(m.month, n, D("2400.00"), ceiling * n - D("0.01"))
+                  for m in months(*[(n, "0")] * profile.below_months)]
+    assert len(below_streak(just_under, D("3000.00"), dt.date(2026, 1, 1), profile)) == profile.below_months
+
+
+def test_rule5_only_a_text_that_obliges_it_gives_a_recompute_deadline():
+    assert load_deposit_profile("xinjiang-2025").recompute_obliged
+    assert load_deposit_profile("xinjiang-2025").article("recompute_obliged") == "XJ 24"
+    assert not load_deposit_profile("guizhou-2025").recompute_obliged
+    assert not load_deposit_profile("jilin-2025").recompute_obliged

@@ -57,6 +57,7 @@ EXPECTED = {
     "deposit_finding": {
         ("new", "notify"): "notified", ("notified", "notify"): "notified", ("new", "rectify"): "rectified",
         ("notified", "rectify"): "rectified", ("new", "clear"): "cleared", ("notified", "clear"): "cleared",
+        ("new", "lapse"): "lapsed", ("notified", "lapse"): "lapsed",
     },
     # GZ 16: proposed by 基金结算, approved or returned by 医保行政; a new proposal supersedes any
     "grassroots_table": {
