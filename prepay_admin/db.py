@@ -19,6 +19,7 @@ from accounting.schema import (  # noqa: F401  (re-exported for the models and t
     bulk_insert,
     enum_type,
     money_sum,
+    stored_fen,
     utcnow,
 )
 

@@ -452,3 +452,16 @@ def test_xj24_an_overdue_trigger_becomes_a_breach_and_the_same_amount_redated_is
         reason = s.scalar(select(Transition.reason).where(Transition.machine == "deposit_finding",
                                                           Transition.action == "rectify"))
     assert findings(region, "below_deposit")[0].status == "rectified" and "逾期" in reason
+
+
+def test_item7_the_dashboard_counts_a_deposit_at_the_reference_within_it_and_a_fen_above_outside(region):
+    from prepay_admin.queries.deposit import overview
+
+    assert imported(region, _month_of_settlements()).error_count == 0
+    compute_reference(region, REGION, 2026, "jiesuan1")  # H1, GB19, employees: 3,000.00 over 25 stays
+    _published(region, f"{H1},GB19,职工医保,3000.00,,2026-01-01,", f"{H1},GB19,居民医保,9000.00,,2026-01-01,")
+    at = overview(region, REGION, 2026, dt.date(2026, 2, 1))
+    assert (at.lines, at.compliant) == (1, 1) and dict(at.distribution)["80%—100%"] == 1  # the small cell: no basis
+    _published(region, f"{H1},GB19,职工医保,3000.01,,2026-02-02,")
+    above = overview(region, REGION, 2026, dt.date(2026, 2, 3))
+    assert (above.lines, above.compliant) == (1, 0) and dict(above.distribution)["超出 0—20%"] == 1
