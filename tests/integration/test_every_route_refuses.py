@@ -17,7 +17,8 @@ VALUES = {"region_code": "320600", "year": "2026", "batch_id": "1", "instruction
           "code": "H32060000001", "username": "jiesuan1", "kind": "settlement", "upload_id": "1",
           "receivable_id": "1", "run_id": "1", "action": "demand", "presettlement_id": "1",
           "document_kind": "agreement", "name": "nantong-2025", "document_id": "1",
-          "version": str(load_profile("nantong-2025").version)}  # the packaged version a fresh database holds
+          "version": str(load_profile("nantong-2025").version),  # the packaged version a fresh database holds
+          "finding_id": "1", "table_id": "1", "which": "rectification"}
 
 
 def routes(app):
