@@ -28,6 +28,8 @@ from ..intake.writing import data_csv
 from ..models import (
     AnnualStanding,
     Bar,
+    DepositBilling,
+    DepositFinding,
     Discharge,
     FundPositionRecord,
     Institution,
@@ -223,7 +225,10 @@ def load_deposit_story(sessions: sessionmaker, region_code: str, seed: int, inst
         computed = current_run(session, region.id, year) is not None
     if not computed:
         compute_reference(sessions, region_code, year, DEMO_CLERK)
-    watch_deposits(sessions, region_code, year, first=not computed)
+    with sessions() as session:  # each check is one transaction: a rerun after a kill runs those not yet run
+        checked = any(session.scalar(select(model.id).where(model.region_id == region.id).limit(1)) is not None
+                      for model in (DepositFinding, DepositBilling))
+    watch_deposits(sessions, region_code, year, first=not checked)
 
 
 def watch_deposits(sessions: sessionmaker, region_code: str, year: int, first: bool = True) -> None:
