@@ -148,6 +148,13 @@ class FindingLine:
     notice_id: int | None = None  # the notice that carried it
     cleared_note: str | None = None  # 已核销: why, by whom
 
+    @property
+    def open(self) -> bool:
+        return self.status in OPEN
+
+    def overdue(self, on: dt.date) -> bool:
+        return self.open and self.due_on is not None and self.due_on < on
+
 
 def findings(sessions: sessionmaker, region_code: str, *, status: str | None = None, after: int = 0,
              size: int = 50) -> tuple[FindingLine, ...]:
@@ -395,7 +402,7 @@ class TableLine:
 @dataclass(frozen=True)
 class NoticeLine:
     id: int
-    title: str
+    kind: str  # a registered document kind (its title: the registry's, as the shells show it)
     file_name: str
     generated_at: dt.datetime
     generated_by: str
@@ -449,11 +456,11 @@ def hospital(sessions: sessionmaker, region_code: str, year: int, code: str, on:
         rows = session.execute(select(DepositFinding).where(DepositFinding.institution_id == inst.id)
                                .order_by(DepositFinding.status.not_in(OPEN), DepositFinding.id.desc()).limit(200)).scalars()
         found = tuple(_finding(f, inst.code, inst.name) for f in rows)
-        notices = tuple(NoticeLine(d.id, FINDING_NOTICE_TITLES.get(d.kind, d.kind), d.file_name, d.generated_at,
+        notices = tuple(NoticeLine(d.id, d.kind, d.file_name, d.generated_at,
                                    d.generated_by, d.superseded_by_id is not None)
                         for d in session.scalars(select(IssuedDocument).where(
                             IssuedDocument.institution_id == inst.id,
-                            IssuedDocument.kind.in_(tuple(FINDING_NOTICE_TITLES))).order_by(IssuedDocument.id.desc())))
+                            IssuedDocument.kind.in_(FINDING_NOTICES)).order_by(IssuedDocument.id.desc())))
         open_ = [f for f in found if f.status in OPEN]
         return Hospital(inst.code, inst.name, year, on, _run(run) if run else None, tuple(lines),
                         tuple(_cell(c, inst.code, inst.name) for c in unpublished), found, notices,
@@ -465,7 +472,7 @@ def hospital(sessions: sessionmaker, region_code: str, year: int, code: str, on:
                                   .limit(12))), profile.published_min_cases)
 
 
-FINDING_NOTICE_TITLES = {"deposit_rectification": "住院预交金整改提示函", "deposit_recompute": "住院预交金重新测算提示函"}
+FINDING_NOTICES = ("deposit_rectification", "deposit_recompute")  # the kinds that carry findings
 
 
 def hospitals_to_notify(sessions: sessionmaker, region_code: str, year: int, kinds: tuple[FindingKind, ...],

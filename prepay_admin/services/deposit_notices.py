@@ -29,6 +29,7 @@ from ..policy.deposit import (
 )
 from ..policy.transitions import GrassrootsState
 from ..profiles.deposit import load_deposit_profile
+from .deposit import current_run
 from .errors import NotFound, ServiceError
 from .unit_of_work import Step
 
@@ -42,8 +43,7 @@ def _institution(step: Step, code: str) -> Institution:
 
 
 def _current(step: Step, year: int) -> DepositRun:
-    run = step.session.scalar(select(DepositRun).where(DepositRun.region_id == step.region.id, DepositRun.year == year,
-                                                       DepositRun.superseded_by.is_(None)))
+    run = current_run(step.session, step.region.id, year)
     if run is None:
         raise ServiceError(f"尚未测算 {year} 年度的住院预交金参考额度", "year")
     return run

@@ -84,7 +84,8 @@ def _hospital(region_code: str, year: int, code: str, status: int = 200, errors:
     except NotFound as err:
         abort(404, description=err.message)
     return render_template("deposit/hospital.html", region_code=region_code, region_name=regions()[region_code],
-                           year=year, h=h, measure_cn=MEASURE_CN, errors=errors or [], today=clock.today()), status
+                           year=year, h=h, measure_cn=MEASURE_CN, errors=errors or [], today=clock.today(),
+                           document_titles={k: e.title for k, e in documents.REGISTRY.items()}), status
 
 
 @bp.get("/<year:year>")

@@ -203,7 +203,7 @@ class TableLineOut(Schema):
 
 class DepositNoticeOut(Schema):
     id = fields.Integer()
-    title = fields.String()
+    kind = fields.String(metadata={"description": "文书类型（deposit_rectification、deposit_recompute）"})
     file_name = fields.String()
     generated_at = fields.DateTime()
     generated_by = fields.String()
