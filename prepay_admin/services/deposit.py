@@ -486,9 +486,9 @@ def _peer_lines(session, region, published: dict[int, list[Published]]) -> list[
             for p in lines if p.insurance_class != InsuranceClass.SELF_PAY]
 
 
-def _watched(on: dt.date) -> tuple[dt.date, dt.date]:
-    """The whole months watched before ``on`` (rule 5): the last ``MONTHS_WATCHED``."""
-    months = on.year * 12 + on.month - 1 - MONTHS_WATCHED
+def _watched(on: dt.date, count: int = MONTHS_WATCHED) -> tuple[dt.date, dt.date]:
+    """The first and last day of the ``count`` whole months before ``on`` (rule 5 watches 12; rule 7 bills 3)."""
+    months = on.year * 12 + on.month - 1 - count
     return dt.date(months // 12, months % 12 + 1, 1), dt.date(on.year, on.month, 1) - dt.timedelta(days=1)
 
 
@@ -500,8 +500,7 @@ def billing_months(session, region, on: dt.date, profile: DepositProfile) -> int
     settlements (by discharge date, refunds left out) and those settled within the profile's working days
     of discharge on the region's holiday calendar — in one set-based pass: each discharge day's deadline as
     the instant it ends (Beijing), joined to the settlements. Replaces the months it computes."""
-    months = on.year * 12 + on.month - 1 - BILLING_MONTHS
-    first, last = dt.date(months // 12, months % 12 + 1, 1), dt.date(on.year, on.month, 1) - dt.timedelta(days=1)
+    first, last = _watched(on, BILLING_MONTHS)
     is_workday = workday_lookup(session, region.code)
     days = Table(f"billing_days_{uuid.uuid4().hex[:12]}", MetaData(), Column("day", Date),
                  Column("due_before", UtcDateTime()), prefixes=["TEMPORARY"])
