@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from ..policy.deposit import MEASURE_CN, RECTIFY, TRIGGERS, InsuranceClass
+from ..policy.deposit import MEASURE_CN, RECOMPUTE, RECTIFY, InsuranceClass
 from ..policy.money import fmt_yuan_cn as fmt_money
 from ..profiles.deposit import PARAMETERS, load_deposit_profile, packaged_deposit_texts
 from ..queries import access
@@ -123,7 +123,7 @@ def findings(region_code: str, status: str | None, after: int) -> None:
                         "违规" if f.breach else "提示", f.status_cn, f.message) for f in rows]))
 
 
-NOTICES = {"rectification": ("deposit_rectification", RECTIFY), "recompute": ("deposit_recompute", TRIGGERS)}
+NOTICES = {"rectification": ("deposit_rectification", RECTIFY), "recompute": ("deposit_recompute", RECOMPUTE)}
 
 
 @deposit.command(help="住院预交金监测概况：公示与合规、公示额度÷参考额度的分布、未办结的问题、须重新测算的期限")

@@ -219,6 +219,7 @@ class FindingKind(StrEnum):
     STANDARD_CHANGED = "standard_changed"  # rule 5(c): the group's payment standard moved by more than 10%
     COMPLAINTS = "complaints"  # rule 5(b): verified complaints above 5% of a month's admissions
     PEER_OUTLIER = "peer_outlier"  # rule 6: far above the peers of the same level and type
+    NOT_UPDATED = "not_updated"  # rule 5 (XJ 24): the yearly update not done within the days of the new reference
 
 
 FINDING_CN = {FindingKind.ABOVE_REFERENCE: "预交金额度高于同病种同类别个人平均负担",
@@ -227,16 +228,19 @@ FINDING_CN = {FindingKind.ABOVE_REFERENCE: "预交金额度高于同病种同类
               FindingKind.BELOW_DEPOSIT: "实际个人负担连续数月低于预交金额度（须重新测算）",
               FindingKind.STANDARD_CHANGED: "病组支付标准变动较大（须重新测算）",
               FindingKind.COMPLAINTS: "预交金投诉率超过规定比例（须重新测算）",
-              FindingKind.PEER_OUTLIER: "预交金额度明显高于同级同类医院"}
+              FindingKind.PEER_OUTLIER: "预交金额度明显高于同级同类医院",
+              FindingKind.NOT_UPDATED: "新的参考额度出具后未按期更新预交金额度"}
 FINDING_STATUS_CN = {state: FINDING.label(state) for state in FINDING.states}
 OPEN = tuple(state for state in FINDING.states if FINDING.actions_from(state))  # not yet rectified nor cleared
 FINDING_PARAMETER = {FindingKind.ABOVE_REFERENCE: "tolerance", FindingKind.ABOVE_FROZEN: "freeze_from",
                      FindingKind.COMMON_MISSING: "missing_common_is_breach", FindingKind.BELOW_DEPOSIT: "below_ratio",
                      FindingKind.STANDARD_CHANGED: "standard_change", FindingKind.COMPLAINTS: "complaint_share",
-                     FindingKind.PEER_OUTLIER: "peer_ratio"}
+                     FindingKind.PEER_OUTLIER: "peer_ratio", FindingKind.NOT_UPDATED: "recompute_days"}
 # rule 5 (XJ 24): what obliges the hospital to recompute within the profile's days; found by the bureau
 # before the hospital notices, closed when the hospital publishes a recomputed line
 TRIGGERS = (FindingKind.BELOW_DEPOSIT, FindingKind.STANDARD_CHANGED, FindingKind.COMPLAINTS)
+# what a recompute notice (重新测算提示函) carries: the triggers and the yearly update owed (XJ 24)
+RECOMPUTE = (*TRIGGERS, FindingKind.NOT_UPDATED)
 ALL_GROUPS = "全部病组"  # a finding about the hospital's whole table (rule 5(b))
 # what a rectification notice (整改提示函) carries, and a recompute notice (重新测算提示函)
 RECTIFY = (FindingKind.ABOVE_REFERENCE, FindingKind.ABOVE_FROZEN, FindingKind.COMMON_MISSING,
@@ -399,6 +403,30 @@ def check_triggers(published: Iterable[Published], actual: dict[tuple[str, Insur
                              f"{c.current:,.2f} 元（{share_change(c.previous, c.current):+.2%}，超过 "
                              f"{profile.standard_change:.0%}），自 {c.takes_effect} 起执行"))
     return tuple(found)
+
+
+def updated_since(published: Iterable[Published], since: dt.date) -> bool:
+    """Whether a hospital's whole table in force was republished on or after ``since``: every line of it taking
+    effect that day or later (an unchanged amount republished counts: the hospital has recomputed it)."""
+    lines = list(published)
+    return bool(lines) and all(p.effective_on >= since for p in lines)
+
+
+def check_update(published: Iterable[Published], reference_on: dt.date, on: dt.date,
+                 profile: DepositProfile) -> Finding | None:
+    """Rule 5 (XJ 24 "原则上，每年根据最新医保结算数据…进行一次更新"): a hospital whose table in force on ``on``
+    was not republished within ``recompute_days`` of the day the year's new reference was made
+    (``reference_on``); found only once those days have passed (the last day itself is in time). A breach
+    where a text obliges the update (XJ), else a signal to adjust 适时 (GZ 13, JL 14)."""
+    lines = list(published)
+    due = reference_on + dt.timedelta(days=profile.recompute_days)
+    if not lines or on <= due or updated_since(lines, reference_on):
+        return None
+    stale = sum(p.effective_on < reference_on for p in lines)
+    latest = max(p.effective_on for p in lines)
+    return Finding(FindingKind.NOT_UPDATED, ALL_GROUPS, None, profile.recompute_obliged, None, None,
+                   f"{reference_on} 出具新的参考额度后 {profile.recompute_days} 日内（至 {due}）未据以更新预交金额度："
+                   f"{stale} 条公示额度仍为此前生效（最近一次公示 {latest}）")
 
 
 # -- item 8: the patients' side of the advance ---------------------------------------------------------

@@ -27,8 +27,8 @@ from ..policy.deposit import (
     FINDING_CN,
     FINDING_STATUS_CN,
     OPEN,
+    RECOMPUTE,
     RECTIFY,
-    TRIGGERS,
     FindingKind,
     InsuranceClass,
     change,
@@ -337,7 +337,7 @@ def overview_in(session, region, year: int, on: dt.date) -> Overview:
     due = _finding_lines(session, select(DepositFinding, Institution.code, Institution.name).join(
         Institution, Institution.id == DepositFinding.institution_id).where(
         DepositFinding.region_id == region.id, DepositFinding.status.in_(OPEN),
-        DepositFinding.kind.in_([k.value for k in TRIGGERS])).order_by(DepositFinding.due_on, DepositFinding.id)
+        DepositFinding.kind.in_([k.value for k in RECOMPUTE])).order_by(DepositFinding.due_on, DepositFinding.id)
         .limit(20))
     return Overview(year, on, _run(run) if run else None, hospitals, publishing, lines, compliant,
                     tuple(zip(RATIO_LABELS, bins)),
@@ -465,7 +465,7 @@ def hospital(sessions: sessionmaker, region_code: str, year: int, code: str, on:
         return Hospital(inst.code, inst.name, year, on, _run(run) if run else None, tuple(lines),
                         tuple(_cell(c, inst.code, inst.name) for c in unpublished), found, notices,
                         sum(f.kind in {k.value for k in RECTIFY} for f in open_),
-                        sum(f.kind in {k.value for k in TRIGGERS} for f in open_),
+                        sum(f.kind in {k.value for k in RECOMPUTE} for f in open_),
                         tuple(BillingLine(inst.code, inst.name, b.month, b.settlements, b.within)
                               for b in session.scalars(select(DepositBilling).where(
                                   DepositBilling.institution_id == inst.id).order_by(DepositBilling.month.desc())

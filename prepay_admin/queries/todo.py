@@ -37,7 +37,7 @@ from ..models import (
     SettlementRun,
 )
 from ..policy.departments import WHOLE_SERVICE, Department
-from ..policy.deposit import OPEN, RECTIFY, TRIGGERS
+from ..policy.deposit import OPEN, RECOMPUTE, RECTIFY
 from ..policy.facts import Fund
 from ..policy.transitions import (
     ApplicationState,
@@ -357,7 +357,7 @@ def _deposit_work(session: Session, region: Region, today: dt.date) -> list[Todo
                       rectify, "deposit", ids, article="黔 12、18，吉 14、18"))
     due = session.execute(select(func.count(func.distinct(DepositFinding.institution_id)), func.min(DepositFinding.due_on))
                           .where(DepositFinding.region_id == region.id, DepositFinding.status.in_(OPEN),
-                                 DepositFinding.kind.in_([k.value for k in TRIGGERS]))).one()
+                                 DepositFinding.kind.in_([k.value for k in RECOMPUTE]))).one()
     items.append(Todo(Department.FUND_SETTLEMENT, "deposit_recompute",
                       "住院预交金：须在期限内重新测算的医院（待通知、跟踪）", due[0] or 0, "deposit", ids, due[1],
                       _days(due[1], today), "新 24"))

@@ -58,10 +58,12 @@ from ..policy.deposit import (
     check_complaints,
     check_table,
     check_triggers,
+    check_update,
     common_groups,
     peer_outliers,
     standard_moved,
     to_cents,
+    updated_since,
 )
 from ..policy.workdays import add_working_days
 from ..profiles.deposit import load_deposit_profile
@@ -267,6 +269,12 @@ def check_tables(sessions: sessionmaker, region_code: str, year: int, on: dt.dat
                       *check_complaints(complaints.get(institution_id, ()), admitted.get(institution_id, {}), profile,
                                         min((p.effective_on for p in lines), default=None))):
                 found[(institution_id, f.kind.value, f.group, f.insurance_class.value if f.insurance_class else None)] = f
+        # rule 5 (XJ 24): the yearly update, owed within the days of the year's first reference
+        reference_on = reference_day(session, region.id, year)
+        for institution_id in sorted(set(published) & set(cells)):
+            f = check_update(published[institution_id], reference_on, on, profile)
+            if f is not None:
+                found[(institution_id, f.kind.value, f.group, None)] = f
         # rule 6 (GZ 13, JL 14, XJ 27): far above the peers of the same level and type in the region
         for institution_id, fs in peer_outliers(_peer_lines(session, region, published), profile).items():
             for f in fs:
@@ -291,8 +299,11 @@ def check_tables(sessions: sessionmaker, region_code: str, year: int, on: dt.dat
             values = dict(run_id=run.id, breach=f.breach, article=profile.article(FINDING_PARAMETER[f.kind]),
                           published=f.published, reference=f.reference, message=f.message[:300], last_seen_on=on)
             if row is None:
-                due = (on + dt.timedelta(days=profile.recompute_days)
-                       if f.kind in TRIGGERS and profile.recompute_obliged else None)
+                due = None
+                if profile.recompute_obliged and f.kind in TRIGGERS:
+                    due = on + dt.timedelta(days=profile.recompute_days)
+                elif profile.recompute_obliged and f.kind == FindingKind.NOT_UPDATED:
+                    due = reference_on + dt.timedelta(days=profile.recompute_days)
                 session.add(DepositFinding(region_id=region.id, institution_id=key[0], kind=key[1], group_code=key[2],
                                            insurance_class=key[3], status="new", found_on=on, due_on=due, **values))
                 new += 1
@@ -309,7 +320,8 @@ def check_tables(sessions: sessionmaker, region_code: str, year: int, on: dt.dat
             if key[0] not in published and FindingKind(key[1]) not in TRIGGERS:
                 continue  # the hospital has no table in force that day: nothing to judge
             lines = published.get(key[0], ())
-            changed = _republished(lines, key[2], key[3], row.found_on, row.published, FindingKind(key[1]))
+            since = reference_on if key[1] == FindingKind.NOT_UPDATED.value else row.found_on
+            changed = _republished(lines, key[2], key[3], since, row.published, FindingKind(key[1]))
             if FindingKind(key[1]) in TRIGGERS and not changed:
                 if row.due_on is not None and on > row.due_on:  # still owed, and overdue: a breach (XJ 24)
                     row.breach = True
@@ -325,6 +337,14 @@ def check_tables(sessions: sessionmaker, region_code: str, year: int, on: dt.dat
 def _identity(institution_id, kind, group, cls, run_id, published, message) -> tuple:
     """What a cleared finding rested on: for a recompute trigger its event (its message), else its amount."""
     return (institution_id, kind, group, cls, run_id, published, message if FindingKind(kind) in TRIGGERS else None)
+
+
+def reference_day(session, region_id: int, year: int) -> dt.date:
+    """The day (Beijing) the year's reference was first made: the yearly update (XJ 24) runs from it; a
+    recomputation that corrects it later does not restart the days."""
+    first = session.scalar(select(func.min(DepositRun.computed_at)).where(DepositRun.region_id == region_id,
+                                                                         DepositRun.year == year))
+    return first.astimezone(BEIJING).date()
 
 
 def _in_force(session, region_id: int, on: dt.date) -> dict[int, list[Published]]:
@@ -425,7 +445,7 @@ def _republished(lines, group: str, cls: str | None, since: dt.date, published, 
     the whole table, every line of it republished. A trigger is met only so (a streak that ran out of the
     months watched, or a standard changed back, is still owed a recomputation)."""
     if group == ALL_GROUPS:
-        return bool(lines) and all(p.effective_on >= since for p in lines)
+        return updated_since(lines, since)
     return any(p.group == group and (cls is None or p.insurance_class.value == cls) and p.effective_on >= since
                and (kind != FindingKind.BELOW_DEPOSIT or published is None or p.amount < published) for p in lines)
 

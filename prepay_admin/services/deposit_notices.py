@@ -22,8 +22,8 @@ from ..policy.deposit import (
     FINDING_CN,
     MEASURE_CN,
     OPEN,
+    RECOMPUTE,
     RECTIFY,
-    TRIGGERS,
     FindingKind,
     InsuranceClass,
 )
@@ -82,14 +82,16 @@ def _notice(step: Step, year: int, code: str, kinds: tuple[FindingKind, ...], wh
     due = max((f.due_on for f in rows if f.due_on), default=None) or clock.today() + dt.timedelta(
         days=profile.recompute_days)
     breaches = any(f.breach for f in rows)
-    if kinds == TRIGGERS:
+    if kinds == RECOMPUTE:
         cite = profile.article("recompute_obliged")
         rules = (f"{'根据' + cite + '，' if cite != '默认' else ''}同一病种连续 {profile.below_months} 个月实际个人负担低于预交金标准的 "
                  f"{profile.below_ratio:.0%}、患者投诉率超过 {profile.complaint_share:.0%} 且核实成立，或医保支付标准变动超过 "
-                 f"{profile.standard_change:.0%} 的，医疗机构应在 {profile.recompute_days} 日内重新测算住院预交金收取额度。"
+                 f"{profile.standard_change:.0%} 的，医疗机构应在 {profile.recompute_days} 日内重新测算住院预交金收取额度；"
+                 "原则上每年根据最新医保结算数据对住院预交金收取额度进行一次更新。"
                  if profile.recompute_obliged else
                  f"根据{profile.article('standard_change').split('（')[0]}，病种费用或者医保报销比例发生较大变化时，医疗机构应适时调整"
-                 "住院预交金额度。")
+                 "住院预交金额度" + ("；本局出具新的参考额度后，请据以更新。"
+                                   if any(f.kind == FindingKind.NOT_UPDATED.value for f in rows) else "。"))
         demand = (f"请你单位于 {cn(due)} 前重新测算上述病种的住院预交金额度，重新公示，并将测算结果及依据报送本局。"
                   if profile.recompute_obliged else "请你单位结合实际研究调整上述病种的住院预交金额度，并将调整情况报送本局。")
     else:
@@ -116,7 +118,7 @@ def rectification(step: Step, year: int, code: str):
 
 def recompute(step: Step, year: int, code: str):
     """Rule 5 (XJ 24): what obliges the hospital to recompute within the profile's days."""
-    return _notice(step, year, code, TRIGGERS, "重新测算")
+    return _notice(step, year, code, RECOMPUTE, "重新测算")
 
 
 def notified(step: Step, source: dict, document_id: int) -> None:

@@ -465,3 +465,34 @@ def test_item7_the_dashboard_counts_a_deposit_at_the_reference_within_it_and_a_f
     _published(region, f"{H1},GB19,职工医保,3000.01,,2026-02-02,")
     above = overview(region, REGION, 2026, dt.date(2026, 2, 3))
     assert (above.lines, above.compliant) == (1, 0) and dict(above.distribution)["超出 0—20%"] == 1
+
+
+def test_xj24_a_table_not_updated_within_30_days_of_the_new_reference_is_found_and_met_by_the_whole_table(region):
+    from sqlalchemy import update
+
+    from prepay_admin.clock import TIMEZONE
+    from prepay_admin.models import DepositRun
+
+    compute_reference(region, REGION, 2026, "jiesuan1")
+    made = dt.datetime(2026, 3, 2, 9, 0, tzinfo=TIMEZONE)  # the day the year's reference was made
+    with region.begin() as s:
+        s.execute(update(DepositRun).values(computed_at=made))
+    _published(region, f"{H1},GB19,职工医保,2800.00,,2025-12-15,", f"{H1},GB20,职工医保,900.00,,2026-03-05,")
+    check_tables(region, REGION, 2026, dt.date(2026, 4, 1), "jiesuan1")  # the 30th day: still in time
+    assert findings(region, "not_updated") == []
+    # a correction of the reference later does not restart the days
+    compute_reference(region, REGION, 2026, "jiesuan1")
+    check_tables(region, REGION, 2026, dt.date(2026, 4, 2), "jiesuan1")
+    (late,) = findings(region, "not_updated")
+    assert late.group_code == "全部病组" and late.breach and late.due_on == dt.date(2026, 4, 1)
+    assert "1 条" in late.message and late.article == "默认"  # the national profile: the text's 30 days by default
+    notice = documents.issue(region, "deposit_recompute", REGION, "jiesuan1", year=2026, institution=H1)
+    from docx import Document
+    text = "\n".join(p.text for p in Document(io.BytesIO(notice.data)).paragraphs)
+    cells = "\n".join(c.text for t in Document(io.BytesIO(notice.data)).tables for r in t.rows for c in r.cells)
+    assert "每年根据最新医保结算数据" in text and "未按期更新" in cells
+    assert findings(region, "not_updated")[0].status == "notified"
+    # the stale line republished unchanged (the whole table now dates from the new reference) meets it
+    _published(region, f"{H1},GB19,职工医保,2800.00,年度更新,2026-04-10,")
+    check_tables(region, REGION, 2026, dt.date(2026, 4, 11), "jiesuan1")
+    assert findings(region, "not_updated")[0].status == "rectified"

@@ -17,6 +17,7 @@ from prepay_admin.policy.deposit import (
     cell_figures,
     check_table,
     check_triggers,
+    check_update,
     common_groups,
     standard_moved,
 )
@@ -225,3 +226,20 @@ def test_rule5_only_a_text_that_obliges_it_gives_a_recompute_deadline():
     assert load_deposit_profile("xinjiang-2025").article("recompute_obliged") == "XJ 24"
     assert not load_deposit_profile("guizhou-2025").recompute_obliged
     assert not load_deposit_profile("jilin-2025").recompute_obliged
+
+
+@pytest.mark.parametrize("name", PROFILES)
+def test_xj24_the_yearly_update_is_owed_the_day_after_its_days_and_only_by_a_stale_table(name):
+    profile = load_deposit_profile(name)
+    made = dt.date(2026, 3, 2)  # the year's new reference
+    last_day = made + dt.timedelta(days=profile.recompute_days)
+    stale = [line("2800.00", effective=dt.date(2025, 7, 1)), line("900.00", "FM19", effective=made)]
+    assert check_update(stale, made, last_day, profile) is None  # the last day itself is in time
+    found = check_update(stale, made, last_day + dt.timedelta(days=1), profile)
+    assert found is not None and found.kind == FindingKind.NOT_UPDATED
+    assert found.breach == profile.recompute_obliged  # XJ 24 obliges it; GZ 13 / JL 14: 适时, a signal
+    assert "1 条" in found.message and str(last_day) in found.message
+    # the whole table republished on the reference's day or after (an unchanged amount too) is the update
+    again = [line("2800.00", effective=made), line("900.00", "FM19", effective=made + dt.timedelta(days=40))]
+    assert check_update(again, made, last_day + dt.timedelta(days=90), profile) is None
+    assert check_update([], made, last_day + dt.timedelta(days=90), profile) is None  # no table: nothing to update
