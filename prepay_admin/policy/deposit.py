@@ -13,7 +13,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import Iterable, Sequence
+from operator import add
+from typing import Any, Iterable, NamedTuple, Sequence
 
 from .transitions import FINDING
 
@@ -134,20 +135,62 @@ def percentile(ordered: Sequence[Decimal], share: Decimal) -> Decimal:
 
 
 def cell_figures(admissions: Iterable[Admission], profile: DepositProfile) -> CellFigures:
-    """Rule 1 (GZ 12, JL 14, XJ 22): the mean personal burden per admission and its companions."""
+    """Rule 1 (GZ 12, JL 14, XJ 22): the mean personal burden per admission and its companions (admissions as
+    ``Admission``; the reference run passes its columns of fen to ``cell_figures_fen``, the one definition)."""
     stays = list(admissions)
-    n = len(stays)
+    return cell_figures_fen(StayColumns(*([fen(getattr(a, name)) for a in stays] for name in StayColumns._fields)),
+                            profile)
+
+
+def fen(yuan: Decimal) -> int:
+    """Yuan to integer fen (exact: amounts carry two decimals)."""
+    return int(yuan.scaleb(2))
+
+
+class StayColumns(NamedTuple):
+    """A cell's admissions as columns of integer fen, one entry per admission, in the same order."""
+
+    cost: Sequence[int]
+    fund: Sequence[int]
+    copay: Sequence[int]
+    self_pay: Sequence[int]
+    cash: Sequence[int]
+
+    def measured(self, measure: Measure) -> list[int]:
+        if measure == Measure.BURDEN:
+            return list(map(add, self.copay, self.self_pay))  # 个人负担总金额 = 个人自付 + 个人自费
+        return list(self.copay if measure == Measure.COPAY else self.cash)
+
+
+class _Yuan(Sequence[Decimal]):
+    """Sorted fen read as yuan where read: the percentile touches two of them."""
+
+    def __init__(self, ordered: Sequence[int]) -> None:
+        self.ordered = ordered
+
+    def __len__(self) -> int:
+        return len(self.ordered)
+
+    def __getitem__(self, k: Any) -> Any:
+        return Decimal(self.ordered[k]).scaleb(-2)
+
+
+def cell_figures_fen(stays: StayColumns, profile: DepositProfile) -> CellFigures:
+    """Rule 1 (GZ 12, JL 14, XJ 22) over a cell's columns of fen: pooled means per admission (四舍五入 to the
+    fen), the reference as the mean of the profile's measure, its median and P75."""
+    n = len(stays.cost)
     if not n:
         return CellFigures(0, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, True)
 
-    def mean(values: Iterable[Decimal]) -> Decimal:
-        return to_cents(sum(values, ZERO) / n)
+    def mean(values: Iterable[int]) -> Decimal:
+        return to_cents(Decimal(sum(values)).scaleb(-2) / n)
 
-    measured = sorted(a.measured(profile.measure) for a in stays)
+    measured = sorted(stays.measured(profile.measure))
+    ordered = _Yuan(measured)
     return CellFigures(
-        n, mean(a.cost for a in stays), mean(a.fund for a in stays), mean(a.copay for a in stays),
-        mean(a.self_pay for a in stays), mean(a.cash for a in stays), mean(measured),
-        percentile(measured, Decimal("0.5")), percentile(measured, Decimal("0.75")), n < profile.min_cases)
+        n, mean(stays.cost), mean(stays.fund), mean(stays.copay), mean(stays.self_pay), mean(stays.cash),
+        mean(measured), percentile(ordered, Decimal("0.5")), percentile(ordered, Decimal("0.75")),
+        n < profile.min_cases)
 
 
 @dataclass(frozen=True)

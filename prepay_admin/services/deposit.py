@@ -15,16 +15,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
+from array import array
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from itertools import groupby
+from itertools import chain, groupby
+from operator import itemgetter
 from typing import Any, Iterator
 
-from sqlalchemy import Column, Date, MetaData, Table, case, delete, func, insert, select, type_coerce, update
+from sqlalchemy import BigInteger, Column, Date, MetaData, Table, case, cast, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..clock import TIMEZONE as BEIJING
-from ..db import Money, UtcDateTime, money_sum, year_month
+from ..db import UtcDateTime, bulk_insert, money_sum, year_month
 from ..models import (
     Department,
     DepositBilling,
@@ -43,7 +45,6 @@ from ..policy.deposit import (
     FINDING_PARAMETER,
     OPEN,
     TRIGGERS,
-    Admission,
     CellFigures,
     DepositProfile,
     Finding,
@@ -54,12 +55,14 @@ from ..policy.deposit import (
     PeerLine,
     Published,
     StandardChange,
-    cell_figures,
+    StayColumns,
+    cell_figures_fen,
     check_complaints,
     check_table,
     check_triggers,
     check_update,
     common_groups,
+    fen,
     peer_outliers,
     standard_moved,
     to_cents,
@@ -118,16 +121,17 @@ def compute_reference(sessions: sessionmaker, region_code: str, year: int, user:
         session.flush()
         digest = hashlib.sha256(f"{profile.name}/{profile.version}/{start}/{end}".encode())
         tally = {"admissions": 0, "out_of_region": 0, "cells": 0, "small": 0}
-        batch: list[dict[str, Any]] = []
-        for (institution_id, group), rows in groupby(_admissions(session, region.id, start, end, digest),
-                                                     key=lambda r: (r[0], r[1])):
-            for cell in _cells(run.id, institution_id, group, list(rows), profile, year, tally):
-                batch.append(cell)
+        columns = [c.name for c in DepositCell.__table__.columns if c.name != "id"]
+        batch: list[tuple] = []
+        for (institution_id, group), rows in groupby(_admissions(session, region.id, start, end, year),
+                                                     key=itemgetter(0, 1)):
+            for cell in _cells(run.id, institution_id, group, list(rows), profile, tally, digest):
+                batch.append(tuple(cell[c] for c in columns))
                 if len(batch) >= WRITE_BATCH:
-                    session.execute(insert(DepositCell), batch)
+                    bulk_insert(session.connection(), DepositCell.__table__, columns, batch)
                     batch = []
         if batch:
-            session.execute(insert(DepositCell), batch)
+            bulk_insert(session.connection(), DepositCell.__table__, columns, batch)
         run.settlements = session.scalar(select(func.count()).select_from(Discharge).where(
             Discharge.region_id == region.id, Discharge.discharged_on.between(start, end))) or 0
         if not run.settlements:
@@ -158,69 +162,83 @@ def _visits(region_id: int, since: dt.date):
             .group_by(Discharge.institution_id, Discharge.visit_key).subquery())
 
 
-def _admissions(session, region_id: int, start: dt.date, end: dt.date, digest) -> Iterator[tuple]:
+def _admissions(session, region_id: int, start: dt.date, end: dt.date, year: int) -> Iterator[tuple]:
     """Every admission of the window — a visit whose last discharge falls in it, its settlements netted
     (a mid-stay settlement the year before included; one still open at the window's end left for the next;
-    one wholly refunded is none) — ordered by hospital, group, class: (institution, group, class, 异地, last
-    discharge, cost, fund, copay, self-pay, cash), each added to ``digest`` as read."""
+    one wholly refunded is none) — ordered by hospital, group, class and visit: (institution, group, class,
+    异地 0/1, of last year 0/1, cost, fund, copay, self-pay, cash), the amounts in integer fen as stored (the
+    cell's arithmetic is ``cell_figures_fen``'s; nothing per admission is converted)."""
     v = _visits(region_id, start - dt.timedelta(days=366))
-    money = [type_coerce(c, Money()) for c in (v.c.total, v.c.fund_paid, v.c.copay, v.c.self_pay, v.c.cash_paid)]
-    query = (select(v.c.institution_id, v.c.group_code, v.c.insurance_class, v.c.out_of_region, v.c.discharged_on,
-                    *money)
+    fen_ = [cast(c, BigInteger) for c in (v.c.total, v.c.fund_paid, v.c.copay, v.c.self_pay, v.c.cash_paid)]  # a sum
+    query = (select(v.c.institution_id, v.c.group_code, v.c.insurance_class, v.c.out_of_region,
+                    case((v.c.discharged_on >= dt.date(year - 1, 1, 1), 1), else_=0), *fen_)
              .where(v.c.discharged_on.between(start, end), v.c.total > Decimal("0.00"))
              .order_by(v.c.institution_id, v.c.group_code, v.c.insurance_class, v.c.visit_key)
-             .execution_options(yield_per=10_000))
-    for row in session.execute(query):
-        digest.update(("|".join(str(v_) for v_ in row) + "\n").encode())
-        yield (row[0], row[1], row[2], bool(row[3]), row[4], *row[5:])
+             .execution_options(stream_results=True, yield_per=20_000))
+    result = session.connection().execute(query)
+    for partition in result.partitions():
+        yield from partition
 
 
-def _cells(run_id: int, institution_id: int, group: str, rows: list[tuple], profile: DepositProfile, year: int,
-           tally: dict[str, int]) -> list[dict[str, Any]]:
-    """A hospital × group's cells: one per insured class with local admissions, and the 自费 proxy."""
+AMOUNTS = slice(5, 10)  # an admission's cost, fund, copay, self-pay, cash in ``_admissions``' rows
+
+
+def _cells(run_id: int, institution_id: int, group: str, rows: list[tuple], profile: DepositProfile,
+           tally: dict[str, int], digest) -> list[dict[str, Any]]:
+    """A hospital × group's cells: one per insured class with local admissions, and the 自费 proxy; each
+    admission read is added to ``digest`` (the run's inputs) as its integers."""
     cells = []
-    insured: list[Admission] = []
-    insured_last: list[Admission] = []
-    for cls, class_rows in groupby(rows, key=lambda r: InsuranceClass(r[2])):
+    insured: list[tuple] = []
+    insured_last: list[tuple] = []
+    for cls, class_rows in groupby(rows, key=itemgetter(2)):
         class_rows = list(class_rows)
+        digest.update(f"{institution_id}|{group}|{cls}|{len(class_rows)}\n".encode())
+        digest.update(array("q", chain.from_iterable(map(itemgetter(3, 4, 5, 6, 7, 8, 9), class_rows))).tobytes())
         local = [r for r in class_rows if not r[3]]
         away = len(class_rows) - len(local)
         tally["out_of_region"] += away
         if not local:
             continue
-        stays = [Admission(r[5], r[6], r[7], r[8], r[9]) for r in local]
-        last = [a for a, r in zip(stays, local) if r[4].year == year - 1]
-        insured += stays
+        last = [r for r in local if r[4]]
+        insured += local
         insured_last += last
-        tally["admissions"] += len(stays)
-        cells.append(_row(run_id, institution_id, group, cls, cell_figures(stays, profile), last, profile, away,
-                          False, tally))
+        tally["admissions"] += len(local)
+        cells.append(_row(run_id, institution_id, group, InsuranceClass(cls), _columns(local), _columns(last),
+                          profile, away, False, tally))
     if insured:  # 自费: not in the bureau's data; the insured mean cost of the same hospital and group (推算)
         whole = replace(profile, measure=Measure.BURDEN)  # a patient without insurance bears the whole cost
-        cells.append(_row(run_id, institution_id, group, InsuranceClass.SELF_PAY,
-                          cell_figures([_paid_whole(a) for a in insured], whole),
-                          [_paid_whole(a) for a in insured_last], whole, 0, True, tally))
+        cells.append(_row(run_id, institution_id, group, InsuranceClass.SELF_PAY, _paid_whole(insured),
+                          _paid_whole(insured_last), whole, 0, True, tally))
     return cells
 
 
-def _paid_whole(a: Admission) -> Admission:
-    """An admission as a patient without insurance pays it: the whole cost, 自费."""
-    return Admission(a.cost, Decimal("0.00"), Decimal("0.00"), a.cost, a.cost)
+def _columns(rows: list[tuple]) -> StayColumns:
+    if not rows:
+        return StayColumns((), (), (), (), ())
+    return StayColumns(*zip(*(r[AMOUNTS] for r in rows)))
 
 
-def _row(run_id: int, institution_id: int, group: str, cls: InsuranceClass, figures: CellFigures,
-         last: list[Admission], profile: DepositProfile, away: int, proxy: bool, tally: dict[str, int]) -> dict:
+def _paid_whole(rows: list[tuple]) -> StayColumns:
+    """Admissions as a patient without insurance pays them: the whole cost, 自费."""
+    cost = [r[5] for r in rows]
+    nothing = [0] * len(cost)
+    return StayColumns(cost, nothing, nothing, cost, cost)
+
+
+def _row(run_id: int, institution_id: int, group: str, cls: InsuranceClass, stays: StayColumns,
+         last: StayColumns, profile: DepositProfile, away: int, proxy: bool, tally: dict[str, int]) -> dict:
+    """A cell as the database stores it (fen, the class's value) for ``bulk_insert``."""
+    figures = cell_figures_fen(stays, profile)
     tally["cells"] += 1
     tally["small"] += figures.small
-    last_figures = cell_figures(last, profile) if last else None
-    return dict(run_id=run_id, institution_id=institution_id, group_code=group, insurance_class=cls,
-                cases=figures.cases, mean_cost=figures.mean_cost, mean_fund=figures.mean_fund,
-                mean_copay=figures.mean_copay, mean_self_pay=figures.mean_self_pay, mean_cash=figures.mean_cash,
-                reference=figures.reference, median=figures.median, p75=figures.p75,
-                last_year_cases=len(last), last_year_reference=last_figures.reference if last_figures else None,
+    last_figures = cell_figures_fen(last, profile) if last.cost else None
+    return dict(run_id=run_id, institution_id=institution_id, group_code=group, insurance_class=cls.value,
+                cases=figures.cases, mean_cost=fen(figures.mean_cost), mean_fund=fen(figures.mean_fund),
+                mean_copay=fen(figures.mean_copay), mean_self_pay=fen(figures.mean_self_pay),
+                mean_cash=fen(figures.mean_cash), reference=fen(figures.reference), median=fen(figures.median),
+                p75=fen(figures.p75), last_year_cases=len(last.cost),
+                last_year_reference=fen(last_figures.reference) if last_figures else None,
                 small=figures.small, proxy=proxy, out_of_region_cases=away)
-
-
 
 
 @dataclass(frozen=True)

@@ -108,3 +108,31 @@ def test_gz12_a_countys_patient_is_local_under_city_pooling_and_another_citys_is
     from prepay_admin.services.imports import insured_here
     assert insured_here("320600", "320681") and insured_here("320600", "320600")
     assert not insured_here("320600", "320100") and insured_here("320000", "320100")
+
+
+@given(st.lists(st.tuples(*[st.integers(0, 5_000_000)] * 4), min_size=1, max_size=60),
+       st.sampled_from(list(Measure)))
+def test_gz12_the_reference_runs_fen_columns_give_the_figures_of_the_rule_in_yuan(stays, measure):
+    """The reference run computes each cell over columns of integer fen (``cell_figures_fen``); they are the
+    rule's figures in yuan: each mean the sum over the cases 四舍五入 to the fen, the median and P75
+    interpolated between ranks."""
+    from dataclasses import replace
+    from decimal import ROUND_HALF_UP
+
+    from prepay_admin.policy.deposit import StayColumns, cell_figures_fen
+
+    profile = replace(NATIONAL, measure=measure)
+    yuan = [[D(v).scaleb(-2) for v in s] for s in stays]
+    admissions = [Admission(c + f + p + s, f, p, s, p) for c, f, p, s in yuan]  # cost covers the rest
+    n = len(admissions)
+
+    def mean(values):
+        return (sum(values, D(0)) / n).quantize(D("0.01"), rounding=ROUND_HALF_UP)
+
+    measured = sorted(a.measured(measure) for a in admissions)
+    figures = cell_figures_fen(StayColumns(*([int(getattr(a, k).scaleb(2)) for a in admissions]
+                                             for k in StayColumns._fields)), profile)
+    assert figures == cell_figures(admissions, profile)
+    assert (figures.cases, figures.mean_cost, figures.mean_fund, figures.reference) == (
+        n, mean(a.cost for a in admissions), mean(a.fund for a in admissions), mean(measured))
+    assert (figures.median, figures.p75) == (percentile(measured, D("0.5")), percentile(measured, D("0.75")))
