@@ -37,7 +37,7 @@ from ..policy.deposit import (
 )
 from ..policy.transitions import GRASSROOTS, GrassrootsState
 from ..profiles.deposit import load_deposit_profile
-from ..services.deposit import current_run
+from ..services.deposit import current_run, in_force_lines
 from ..services.errors import NotFound
 from ..services.positions import held_by_institution
 from ..services.unit_of_work import find_region
@@ -264,21 +264,6 @@ class Overview:
         return (Decimal(self.compliant) / self.lines).quantize(Decimal("0.0001")) if self.lines else None
 
 
-def _in_force_lines(session, region_id: int, on: dt.date, institution_id: int | None = None):
-    """Each hospital's published lines in force on ``on`` (per group and class the latest effective by then),
-    as a query of (PublishedDeposit row, …)."""
-    latest = (select(PublishedDeposit.institution_id, PublishedDeposit.group_code, PublishedDeposit.insurance_class,
-                     func.max(PublishedDeposit.effective_on).label("effective_on"))
-              .where(PublishedDeposit.region_id == region_id, PublishedDeposit.effective_on <= on,
-                     *([PublishedDeposit.institution_id == institution_id] if institution_id else []))
-              .group_by(PublishedDeposit.institution_id, PublishedDeposit.group_code, PublishedDeposit.insurance_class)
-              .subquery())
-    return select(PublishedDeposit).join(latest, and_(
-        latest.c.institution_id == PublishedDeposit.institution_id, latest.c.group_code == PublishedDeposit.group_code,
-        latest.c.insurance_class == PublishedDeposit.insurance_class,
-        latest.c.effective_on == PublishedDeposit.effective_on))
-
-
 def overview(sessions: sessionmaker, region_code: str, year: int, on: dt.date) -> Overview:
     """The region's deposits at a glance on ``on``, against the year's current reference: who publishes, how
     the published amounts stand against the reference, what is open and what falls due."""
@@ -296,8 +281,11 @@ def overview_in(session, region, year: int, on: dt.date) -> Overview:
     if run is not None:
         hospitals = session.scalar(select(func.count(func.distinct(DepositCell.institution_id)))
                                    .where(DepositCell.run_id == run.id)) or 0
-        in_force = _in_force_lines(session, region.id, on).subquery()
-        publishing = session.scalar(select(func.count(func.distinct(in_force.c.institution_id)))) or 0
+        in_force = in_force_lines(region.id, on).subquery()
+        # a hospital has a table in force once any line of it took effect (a line is replaced, never withdrawn)
+        tabled = select(PublishedDeposit.institution_id).where(PublishedDeposit.region_id == region.id,
+                                                               PublishedDeposit.effective_on <= on)
+        publishing = session.scalar(select(func.count(func.distinct(tabled.subquery().c.institution_id)))) or 0
         # one aggregate in the database (a prefecture's 60,000 lines never cross into Python), in integer fen:
         # within the reference ⇔ amount ≤ reference × (1 + tolerance) rounded half up to the fen (to_cents)
         amount, reference = stored_fen(in_force.c.amount), stored_fen(DepositCell.reference)
@@ -319,7 +307,7 @@ def overview_in(session, region, year: int, on: dt.date) -> Overview:
         silent = tuple(session.execute(
             select(Institution.code, Institution.name, cases).join(DepositCell, DepositCell.institution_id == Institution.id)
             .where(DepositCell.run_id == run.id, DepositCell.proxy.is_(False),
-                   DepositCell.institution_id.not_in(select(in_force.c.institution_id)))
+                   DepositCell.institution_id.not_in(tabled))
             .group_by(Institution.code, Institution.name).order_by(cases.desc(), Institution.code).limit(10)).all())
     open_rows = session.execute(select(DepositFinding.kind, DepositFinding.status, func.count())
                                 .where(DepositFinding.region_id == region.id, DepositFinding.status.in_(OPEN))
@@ -440,7 +428,7 @@ def hospital(sessions: sessionmaker, region_code: str, year: int, code: str, on:
         cells = {} if run is None else {(c.group_code, c.insurance_class): c for c in session.scalars(
             select(DepositCell).where(DepositCell.run_id == run.id, DepositCell.institution_id == inst.id))}
         lines, shown = [], set()
-        for p in session.scalars(_in_force_lines(session, region.id, on, inst.id)
+        for p in session.scalars(in_force_lines(region.id, on, inst.id)
                                  .order_by(PublishedDeposit.group_code, PublishedDeposit.insurance_class)):
             cls = InsuranceClass(p.insurance_class)
             shown.add((p.group_code, cls))
@@ -537,7 +525,7 @@ def standing_in(session, region, inst: Institution, on: dt.date) -> DepositStand
         select(DepositCell).where(DepositCell.run_id == run.id, DepositCell.institution_id == inst.id))}
     lines = compliant = 0
     weights = []
-    for p in session.scalars(_in_force_lines(session, region.id, on, inst.id)):
+    for p in session.scalars(in_force_lines(region.id, on, inst.id)):
         c = cells.get((p.group_code, p.insurance_class))
         if c is not None and not c.small and not c.proxy and c.reference > 0:
             lines += 1

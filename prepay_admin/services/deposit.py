@@ -22,8 +22,22 @@ from itertools import chain, groupby
 from operator import itemgetter
 from typing import Any, Iterator
 
-from sqlalchemy import BigInteger, Column, Date, MetaData, Table, case, cast, delete, func, insert, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    MetaData,
+    Table,
+    case,
+    cast,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from ..clock import TIMEZONE as BEIJING
 from ..db import UtcDateTime, bulk_insert, money_sum, year_month
@@ -365,17 +379,27 @@ def reference_day(session, region_id: int, year: int) -> dt.date:
     return first.astimezone(BEIJING).date()
 
 
+def in_force_lines(region_id: int, on: dt.date, institution_id: int | None = None):
+    """The published lines in force on ``on`` (rules 1—6 judge them; the screens show them): per hospital,
+    group and class the latest effective by then — a line no later line of its key replaced by then (an
+    index seek per line on the key's unique index), as a query of ``PublishedDeposit`` rows."""
+    later = aliased(PublishedDeposit)
+    return select(PublishedDeposit).where(
+        PublishedDeposit.region_id == region_id, PublishedDeposit.effective_on <= on,
+        *([PublishedDeposit.institution_id == institution_id] if institution_id is not None else []),
+        ~exists().where(later.institution_id == PublishedDeposit.institution_id,
+                        later.group_code == PublishedDeposit.group_code,
+                        later.insurance_class == PublishedDeposit.insurance_class,
+                        later.effective_on > PublishedDeposit.effective_on, later.effective_on <= on))
+
+
 def _in_force(session, region_id: int, on: dt.date) -> dict[int, list[Published]]:
-    """Each hospital's published lines in force on ``on``: per group and class, the latest effective by then."""
-    latest: dict[tuple, PublishedDeposit] = {}
-    for p in session.scalars(select(PublishedDeposit).where(PublishedDeposit.region_id == region_id,
-                                                            PublishedDeposit.effective_on <= on)
-                             .order_by(PublishedDeposit.effective_on)):
-        latest[(p.institution_id, p.group_code, p.insurance_class)] = p
+    """Each hospital's published lines in force on ``on``, as the pure checks read them."""
     out: dict[int, list[Published]] = {}
-    for (institution_id, group, cls), p in sorted(latest.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])):
-        out.setdefault(institution_id, []).append(
-            Published(group, InsuranceClass(cls), p.amount, p.effective_on, p.prior_standard))
+    for p in session.scalars(in_force_lines(region_id, on).order_by(
+            PublishedDeposit.institution_id, PublishedDeposit.group_code, PublishedDeposit.insurance_class)):
+        out.setdefault(p.institution_id, []).append(
+            Published(p.group_code, InsuranceClass(p.insurance_class), p.amount, p.effective_on, p.prior_standard))
     return out
 
 
