@@ -496,3 +496,37 @@ def test_xj24_a_table_not_updated_within_30_days_of_the_new_reference_is_found_a
     _published(region, f"{H1},GB19,职工医保,2800.00,年度更新,2026-04-10,")
     check_tables(region, REGION, 2026, dt.date(2026, 4, 11), "jiesuan1")
     assert findings(region, "not_updated")[0].status == "rectified"
+
+
+def test_item7_the_deposit_screens_and_api_read_precomputed_results_never_the_settlements(region, app, client):
+    """DEPOSIT.md sizes: a prefecture holds 9 million settlements; a screen stays within 300 ms at any size only if
+    it never reads them. Every statement the deposit screens and API pages execute is recorded and none names the
+    settlements' table (they read the run's cells, the findings, the published lines, the billing the check
+    computed)."""
+    from sqlalchemy import event
+
+    from tests.console import token_for
+    from tests.screens import sign_in
+
+    _checked(region)
+    sign_in(client, "jiesuan1")
+    token = {"Authorization": f"Bearer {token_for(app, 'shenji1')}"}
+    statements: list[str] = []
+    engine = app.extensions["prepay_engine"]
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        for path in (f"/deposit/{REGION}", f"/deposit/{REGION}/2026/overview", f"/deposit/{REGION}/2026",
+                     f"/deposit/{REGION}/2026?class=employee&group=GB19", f"/deposit/{REGION}/2026/hospitals/{H1}",
+                     f"/deposit/{REGION}/2026/grassroots"):
+            assert client.get(path).status_code == 200, path
+        for path in ("deposit-overview/2026", "deposit-references/2026", f"deposit-hospitals/2026/{H1}",
+                     "deposit-findings", "deposit-grassroots/2026"):
+            assert client.get(f"/api/v1/regions/{REGION}/{path}", headers=token).status_code == 200, path
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert statements
+    assert [s for s in statements if " discharge" in s.lower()] == []
