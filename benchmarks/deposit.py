@@ -16,7 +16,10 @@ the year before the reference year.
 - screens: the dashboard, a hospital's page, the reference browser and the API overview, p95 of 20
   requests after 3 (goal 300 ms; they read precomputed cells and findings, never the settlements).
 
-    .venv/bin/python -m benchmarks.deposit [--rows 250000] [--database sqlite|postgresql]
+    .venv/bin/python -m benchmarks.deposit [--rows 250000] [--database sqlite|postgresql] [--only import]
+
+``--only import`` measures the import and its memory alone (while iterating on the intake); by default
+every figure is measured.
 """
 from __future__ import annotations
 
@@ -31,6 +34,8 @@ from pathlib import Path
 from .harness import Figure, command, on_each_database, p95, timed
 
 HOSPITALS = 300
+PARTS = ("import",)  # what ``--only`` may name
+ONLY: str | None = None  # set by ``--only``: measure that part alone
 GROUPS = 200  # each hospital's groups: 300 × 200 × 2 classes, up to 120,000 cells (a prefecture: 30,000—250,000)
 
 
@@ -131,6 +136,14 @@ def measure(database: str, url: str, n: int) -> list[Figure]:
         imported(path, dry_run=True)
         peaks[name] = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
+    imported_figure = Figure("deposit import (discharges)", database, f"{n:,} rows", took,
+                             "bare executemany/COPY, one tx", floor, 3.0)
+    if ONLY == "import":
+        print(f"  {database} {n:,}: file {big.stat().st_size / 2**20:.1f} MiB imported in {took:.1f} s "
+              f"(floor {floor:.1f} s); peak memory of a dry run: a quarter {peaks['a quarter']:.1f} MiB, "
+              f"all {peaks['all']:.1f} MiB", flush=True)
+        app.extensions["prepay_engine"].dispose()
+        return [imported_figure]
     if database == "postgresql":
         with app.extensions["prepay_engine"].connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE discharge")
@@ -165,8 +178,7 @@ def measure(database: str, url: str, n: int) -> list[Figure]:
     token = {"Authorization": f"Bearer {token_for(app, 'shenji1')}"}
     screens = {"dashboard": "/deposit/320600/2026/overview", "hospital page": "/deposit/320600/2026/hospitals/H32060000007",
                "reference page": "/deposit/320600/2026?class=employee", "API overview": "/api/v1/regions/320600/deposit-overview/2026"}
-    figures = [Figure("deposit import (discharges)", database, f"{n:,} rows", took, "bare executemany/COPY, one tx",
-                      floor, 3.0),
+    figures = [imported_figure,
                Figure("deposit reference run", database, f"{done.admissions:,} admissions", ran,
                       "bare GROUP BY of the visits", aggregate, 2.0)]
     timings = {}
@@ -194,7 +206,14 @@ def collect(sizes: list[int], only: str | None = None) -> list[Figure]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    return command(__doc__, "rows", "250000", collect, argv)
+    import argparse
+
+    global ONLY
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--only", choices=PARTS)
+    known, rest = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    ONLY = known.only
+    return command(__doc__, "rows", "250000", collect, rest)
 
 
 if __name__ == "__main__":
