@@ -1,7 +1,7 @@
 """Database plumbing: engines, SQLite's write lock, bulk loads, session factories."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 from sqlalchemy import Integer, String, create_engine, event, insert, select
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -22,6 +22,50 @@ from accounting.schema import (  # noqa: F401  (re-exported for the models and t
     stored_fen,
     utcnow,
 )
+
+
+def driver_insert(connection: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """``bulk_insert`` through the driver's own cursor (COPY on PostgreSQL, ``executemany`` elsewhere): rows of
+    raw database values, held by nothing once written (an import's chunks are freed one by one, so its memory
+    does not grow with the file)."""
+    if not rows:
+        return
+    driver: Any = connection.connection.driver_connection
+    names = ", ".join(columns)
+    if connection.dialect.name == "postgresql":
+        with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    cursor = driver.cursor()
+    try:
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' for _ in columns)})", rows)
+    finally:
+        cursor.close()
+
+
+def driver_rows_by_key(connection: Connection, table: str, columns: Sequence[str], key: str, keys: Sequence[Any],
+                       **equal: Any) -> list[tuple[Any, ...]]:
+    """The rows of ``table`` whose ``key`` is one of ``keys`` (and each column of ``equal`` has its value), as the
+    database stores them: one statement through the driver's cursor (``keys``: a few thousand). Conditions
+    should fit an index: on ``discharge``, ``region_id`` beside the unique ``settlement_key`` made SQLite take
+    the region's index and read all its rows each time (filter such a column afterwards)."""
+    if not keys:
+        return []
+    driver: Any = connection.connection.driver_connection
+    names = ", ".join(columns)
+    if connection.dialect.name == "postgresql":
+        where = " AND ".join([f"{c} = %s" for c in equal] + [f"{key} = ANY(%s)"])
+        params: list[Any] = [*equal.values(), list(keys)]
+    else:
+        where = " AND ".join([f"{c} = ?" for c in equal] + [f"{key} IN ({', '.join('?' for _ in keys)})"])
+        params = [*equal.values(), *keys]
+    cursor = driver.cursor()
+    try:
+        cursor.execute(f"SELECT {names} FROM {table} WHERE {where}", params)
+        return [tuple(row) for row in cursor.fetchall()]
+    finally:
+        cursor.close()
 
 
 def normalize_url(url: str) -> str:

@@ -10,7 +10,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from typing import Any, Callable
+from operator import itemgetter
+from typing import Any, Callable, Sequence
 
 from ..policy.departments import DEPARTMENT_CN, Department
 from ..policy.deposit import InsuranceClass
@@ -201,7 +202,8 @@ def _area(value: Any) -> str:
     return code
 
 
-def _id(value: Any) -> str:
+def identifier(value: Any) -> str:
+    """A settlement's or visit's id: letters, digits, - and _ (kept only as its pseudonym)."""
     raw = text(value, 60)
     if not raw.isascii() or not raw.replace("-", "").replace("_", "").isalnum():
         raise CellError("须为字母、数字组成的编号")
@@ -224,9 +226,9 @@ DISCHARGE_MONEY = (("医疗费总额", "total"), ("基金支付总额", "fund_pa
                    ("个人自付", "copay"), ("个人自费", "self_pay"), ("个人账户支出", "account_paid"),
                    ("个人现金支出", "cash_paid"), ("医院负担金额", "hospital_borne"))
 DISCHARGES = ImportKind("discharges", "住院结算明细", Department.FUND_SETTLEMENT, (
-    Column("结算ID", "settlement_id", _id, "结算记录的唯一编号（只保存其摘要）"),
-    Column("就诊ID", "visit_id", _id, "同一次住院的各次结算相同（只保存其摘要）"),
-    Column("原结算ID", "original_id", _id, "退费、重新结算时所冲销的结算ID", required=False),
+    Column("结算ID", "settlement_id", identifier, "结算记录的唯一编号（只保存其摘要）"),
+    Column("就诊ID", "visit_id", identifier, "同一次住院的各次结算相同（只保存其摘要）"),
+    Column("原结算ID", "original_id", identifier, "退费、重新结算时所冲销的结算ID", required=False),
     Column("退费标志", "refund", partial(choice, options=REFUND_CN), "是或否（退费记录的金额为负数）", ("否", "是"),
            required=False),
     CODE,
@@ -331,6 +333,26 @@ def row_problems(kind: ImportKind, record: dict[str, Any]) -> list[tuple[str, st
     if kind.name == "institutions" and record["kind"] == Kind.PHARMACY and not record["institution_code"].startswith("P"):
         problems.append(("机构编码", "零售药店的编码须以 P 开头"))
     return problems
+
+
+def discharge_clean(fields: Sequence[str]) -> Callable[[Sequence[Any]], bool]:
+    """A cheap test that a settlement's values (in ``fields`` order, its amounts in one unit: yuan or fen)
+    pass every check of ``_discharge_problems``; where it says not, those checks say which fail and why."""
+    at = {name: n for n, name in enumerate(fields)}
+    total, fund, burden, copay, self_pay, hospital = (at[f] for f in ("total", "fund_paid", "personal_burden", "copay",
+                                                                       "self_pay", "hospital_borne"))
+    refund, original, admitted, discharged = at["refund"], at["original_id"], at["admitted_on"], at["discharged_on"]
+    amounts = itemgetter(*(at[f] for _, f in DISCHARGE_MONEY))
+
+    def clean(v: Sequence[Any]) -> bool:
+        if v[total] != v[fund] + v[burden] + v[hospital] or v[burden] != v[copay] + v[self_pay] \
+                or v[discharged] < v[admitted]:
+            return False
+        if v[refund]:
+            return bool(v[original]) and bool(max(amounts(v)) <= 0)
+        return bool(min(amounts(v)) >= 0)
+
+    return clean
 
 
 def _discharge_problems(record: dict[str, Any]) -> list[tuple[str, str]]:

@@ -8,7 +8,8 @@ import csv
 import io
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Generator, Iterator
+from operator import call, itemgetter
+from typing import Any, BinaryIO, Callable, Generator, Iterator, Sequence
 
 from openpyxl import load_workbook
 
@@ -87,7 +88,7 @@ def _csv_rows(stream: BinaryIO) -> Iterator[list[Any]]:
     text = io.TextIOWrapper(stream, encoding=encoding, errors="strict", newline="")
     try:
         for values in csv.reader(text):
-            if any("\x00" in v for v in values):
+            if "\x00" in "".join(values):
                 raise FileProblem("文件不是文本格式的 CSV（含有空字符）")
             yield values
     except UnicodeDecodeError:
@@ -136,20 +137,30 @@ def records(kind: ImportKind, stream: BinaryIO) -> Iterator[Parsed]:
         all_rows.close()
 
 
-def _records(kind: ImportKind, all_rows: Iterator[list[Any]]) -> Iterator[Parsed]:
+def _layout(kind: ImportKind, all_rows: Iterator[list[Any]]) -> tuple[list[Any], dict[int, int], list[int]]:
+    """The header row, which cell holds which column, and (a kind with forbidden columns) the unnamed cells."""
     header = next(all_rows, None)
     if header is None or all(blank(v) for v in header):
         raise FileProblem("文件为空：第 1 行须为表头")
     where = header_map(kind, header)
+    unnamed = [i for i, h in enumerate(header) if blank(h)] if kind.forbidden else []
+    return header, where, unnamed
+
+
+def _refuse_unheaded(kind: ImportKind, number: int, values: list[Any], header: list[Any], unnamed: list[int]) -> None:
+    if kind.forbidden and (any(i < len(values) and not blank(values[i]) for i in unnamed)
+                           or any(not blank(v) for v in values[len(header):])):
+        raise FileProblem(f"第 {number} 行有数据不在任何表头之下：只导入模板中的列，请删除无表头的列后重新导出")
+
+
+def _records(kind: ImportKind, all_rows: Iterator[list[Any]]) -> Iterator[Parsed]:
+    header, where, unnamed = _layout(kind, all_rows)
     readers = [(where[n], column.field, column.read, column.header, column.required)
                for n, column in enumerate(kind.columns)]
-    unnamed = [i for i, h in enumerate(header) if blank(h)] if kind.forbidden else []
     for number, values in enumerate(all_rows, start=2):
         if not values or (blank(values[0]) and all(blank(v) for v in values)):
             continue
-        if kind.forbidden and (any(i < len(values) and not blank(values[i]) for i in unnamed)
-                               or any(not blank(v) for v in values[len(header):])):
-            raise FileProblem(f"第 {number} 行有数据不在任何表头之下：只导入模板中的列，请删除无表头的列后重新导出")
+        _refuse_unheaded(kind, number, values, header, unnamed)
         record: dict[str, Any] = {}
         errors = []
         width = len(values)
@@ -168,3 +179,67 @@ def _records(kind: ImportKind, all_rows: Iterator[list[Any]]) -> Iterator[Parsed
         if not errors:
             errors = [RowError(number, header_, message) for header_, message in row_problems(kind, record)]
         yield Parsed(number, None if errors else record, tuple(errors))
+
+
+Converted = tuple[int, "list[Any] | None", tuple[RowError, ...]]
+
+
+def converted(kind: ImportKind, stream: BinaryIO, readers: Sequence[Callable[[Any], Any]],
+              clean: Callable[[list[Any]], bool] | None = None) -> Iterator[Converted]:
+    """``records`` column by column: each data row as (row number, its values in the kind's column order or
+    None when it has errors, its errors), each cell read by ``readers`` (``compiled.fast_readers``: what
+    ``records`` makes of it, blank cells included; amounts in fen), the same errors in the same order.
+    ``clean(values)`` says cheaply that a row passes the checks across its cells (else ``row_problems`` says)."""
+    all_rows = rows(stream, only_sheet=bool(kind.forbidden))
+    try:
+        yield from _converted(kind, all_rows, readers, clean)
+    finally:
+        all_rows.close()
+
+
+def _converted(kind: ImportKind, all_rows: Iterator[list[Any]], readers: Sequence[Callable[[Any], Any]],
+               clean: Callable[[list[Any]], bool] | None) -> Iterator[Converted]:
+    header, where, unnamed = _layout(kind, all_rows)
+    cells = [where[n] for n in range(len(kind.columns))]
+    headers = [column.header for column in kind.columns]
+    fields = [column.field for column in kind.columns]
+    readers = tuple(readers)
+    assert len(readers) == len(cells)
+    # every column in the file: a row as long as ``needed`` has its cells where ``pick`` takes them
+    complete, needed, pick = min(cells) >= 0, max(cells) + 1, itemgetter(*cells)
+    checked, width = bool(kind.forbidden), len(header)
+    for number, values in enumerate(all_rows, start=2):
+        if not values:
+            continue
+        first = values[0]
+        if (first is None or (first.__class__ is str and (not first or first.isspace()))) \
+                and all(blank(v) for v in values):
+            continue
+        if checked and (unnamed or len(values) > width):
+            _refuse_unheaded(kind, number, values, header, unnamed)
+        errors: list[RowError] | None = None
+        if complete and len(values) >= needed:
+            try:
+                out = list(map(call, readers, pick(values)))
+            except CellError:  # read again cell by cell: each error, in the columns' order
+                out, errors = _each(number, values, cells, readers, headers)
+        else:
+            out, errors = _each(number, values, cells, readers, headers)
+        if errors is None and (clean is None or not clean(out)):
+            errors = [RowError(number, header_, message)
+                      for header_, message in row_problems(kind, dict(zip(fields, out)))] or None
+        yield number, None if errors else out, tuple(errors or ())
+
+
+def _each(number: int, values: list[Any], cells: list[int], readers: Sequence[Callable[[Any], Any]],
+          headers: list[str]) -> tuple[list[Any], list[RowError] | None]:
+    out: list[Any] = []
+    errors: list[RowError] = []
+    width = len(values)
+    for i, read, header_ in zip(cells, readers, headers):
+        try:
+            out.append(read(values[i] if 0 <= i < width else None))
+        except CellError as err:
+            out.append(None)
+            errors.append(RowError(number, header_, str(err)))
+    return out, errors or None
