@@ -377,3 +377,57 @@ def test_gz18_a_guizhou_region_runs_under_its_profile_and_a_missing_common_group
     with region() as s:
         missing = s.scalar(sa_select(DepositFinding).where(DepositFinding.kind == "common_missing"))
     assert missing.group_code == "GB19" and missing.breach and missing.article == "GZ 18"
+
+
+def _stored(sessions):
+    from sqlalchemy import text
+
+    with sessions() as s:
+        columns = [c for c in Discharge.__table__.columns.keys() if c != "id"]
+        return sorted(tuple(r) for r in s.execute(text(f"SELECT {', '.join(columns)} FROM discharge")).all())
+
+
+def test_the_column_by_column_import_reports_and_stores_what_the_cell_by_cell_import_does(region, monkeypatch):
+    """The discharges' fast path (``COMPILED``) against the general one, file by file: the same report (counts,
+    errors in order, their kinds, changes) and the same rows as the database stores them."""
+    from sqlalchemy import text
+
+    from prepay_admin.services import imports
+
+    def both(data: bytes, **options):
+        reports = []
+        for compiled in ({"discharges"}, set()):
+            monkeypatch.setattr(imports, "COMPILED", compiled)
+            reports.append(imported(region, data, dry_run=True, **options))
+        assert reports[0] == reports[1]
+        return reports[0]
+
+    messy = csv(row(), row(sid="S2", code="H99999999999"), row(sid="S3", total="1.00"), row(sid="S1", visit="V9"),
+                row(sid="R1", original="NOPE", **REFUND), row(sid="S4", cls="999", admitted="2025-02-30"),
+                row(sid="S5", group="G1 13812345678"), "," * 23, row(sid="S6", visit="V6", original="S1", **REFUND))
+    report = both(messy)
+    assert report.error_count == 8 and [e.row for e in report.errors] == [4, 7, 7, 8, 3, 5, 6, 10]
+    good = csv(*(row(sid=f"S{n}", visit=f"V{n}", code=f"H3206000000{1 + n % 4}", cls="390" if n % 3 else "310",
+                     area="110100" if n % 7 == 0 else "320600") for n in range(30)),
+               row(sid="R1", visit="V3", original="S3", **REFUND))
+    assert both(good).added == 31
+    stored = {}
+    for compiled in ({"discharges"}, set()):
+        monkeypatch.setattr(imports, "COMPILED", compiled)
+        with region.begin() as s:
+            s.execute(text("DELETE FROM discharge"))
+        assert imported(region, good).added == 31
+        stored[bool(compiled)] = _stored(region)
+    assert stored[True] == stored[False]
+    changed = csv(row(sid="S1", visit="V1", code="H32060000002", cls="390").replace("心内科", "外科"),
+                  row(sid="S2", visit="V2", code="H32060000003", cls="390"), row(sid="S99", visit="V99"))
+    refused = both(changed)
+    assert refused.error_count == 1 and (refused.added, refused.unchanged) == (1, 1) and "不一致" in refused.errors[0].message
+    corrected = both(changed, correct=True, reason="科别更正")
+    assert corrected.changed == 1 and corrected.changes and corrected.changes[0].field == "出院科别"
+    monkeypatch.setattr(imports, "COMPILED", {"discharges"})
+    applied = imported(region, changed, correct=True, reason="科别更正")
+    assert applied.applied and (applied.added, applied.changed, applied.unchanged) == (1, 1, 1)
+    with region() as s:
+        assert s.scalar(select(Discharge.department).where(Discharge.settlement_key == pseudonym(REGION, "S1"))) == "外科"
+    assert imported(region, changed).added == 0  # the same file again changes nothing
