@@ -24,7 +24,7 @@ from decimal import Decimal
 from itertools import islice
 from typing import Any, BinaryIO, Callable
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, delete, func, insert, select, update
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..config import pseudonym_key
@@ -301,7 +301,7 @@ class _StoredDischarges:
         if fields != DISCHARGE_FIELDS or tuple(in_fen(c) for c in kind.columns[16:]) != (True,) * 8:
             raise AssertionError(f"the discharges' columns changed: {fields}")  # (``row`` unpacks them in order)
         processors = bind_processors(Discharge.__table__, DISCHARGE_STORED, connection.dialect)
-        self.region = region
+        self.region, self.region_id, self.region_code = region, region.id, region.code
         self.key = pseudonymiser(region.code)
         self.flag = {b: processors["refund"](b) for b in (False, True)}
         self.kept = {b: processors["out_of_region"](b) for b in (False, True)}
@@ -323,9 +323,9 @@ class _StoredDischarges:
         if elsewhere is None:
             if len(self.elsewhere) >= REMEMBERED:
                 self.elsewhere.clear()
-            elsewhere = self.elsewhere[area] = self.kept[not insured_here(self.region.code, area)]
+            elsewhere = self.elsewhere[area] = self.kept[not insured_here(self.region_code, area)]
         key = self.key
-        return (self.region.id, key(settlement), institution_id, key(visit), key(original) if original else None,
+        return (self.region_id, key(settlement), institution_id, key(visit), key(original) if original else None,
                 self.flag[bool(refund)], self.classes[insurance_class], area, elsewhere, category, dates[admitted],
                 dates[discharged], self.moment(settled), department, diagnosis, procedure, group, version, *amounts)
 
@@ -423,6 +423,11 @@ def _unlinked(connection, staged: Table, originals: Table, region_id: int, tally
     """DEPOSIT.md: a refund or re-settlement corrects a settlement (not itself, not another refund) of the same
     visit (就诊ID), in this file or imported into the region before; one that names another (or none the
     bureau holds) would net against nothing."""
+    if connection.scalar(select(originals.c.row_no).limit(1)) is None:
+        return
+    # each refund looks its original up among the file's keys: indexed, or a month's file with 5% refunds
+    # read the whole staged file once per refund (2,000 refunds in 42,000 rows: 8 s)
+    Index(f"{staged.name}_key", staged.c.row_key).create(connection)
     in_file = select(staged.c.row_no).where(staged.c.row_key == originals.c.original_key,
                                             staged.c.row_group == originals.c.visit_key,
                                             staged.c.row_no != originals.c.row_no, staged.c.row_refund == 0).exists()
