@@ -123,28 +123,64 @@ class CellFigures:
     proxy: bool = False  # 推算 (the 自费 class): an estimate, never a basis for a finding (the hospital's prevails)
 
 
+def half_up(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` 四舍五入 to a whole number, halves away from zero (as ``ROUND_HALF_UP``);
+    ``denominator`` > 0."""
+    whole = (abs(numerator) * 2 + denominator) // (2 * denominator)
+    return whole if numerator >= 0 else -whole
+
+
+MEDIAN, P75 = (1, 2), (3, 4)  # the shares the reference shows, as exact ratios
+
+
+def percentile_fen(ordered: Sequence[int], share: tuple[int, int]) -> int:
+    """The ``share`` (a ratio: (3, 4) is P75) percentile of sorted fen, linearly interpolated between ranks
+    (as PostgreSQL's ``percentile_cont`` and a spreadsheet's PERCENTILE), 四舍五入 to the fen; exact."""
+    if not ordered:
+        return 0
+    num, den = share
+    low, rest = divmod(num * (len(ordered) - 1), den)
+    high = min(low + 1, len(ordered) - 1)
+    return half_up(ordered[low] * den + (ordered[high] - ordered[low]) * rest, den)
+
+
 def percentile(ordered: Sequence[Decimal], share: Decimal) -> Decimal:
-    """The ``share`` percentile of sorted values, linearly interpolated between ranks (as PostgreSQL's
-    ``percentile_cont`` and a spreadsheet's PERCENTILE), to the fen."""
+    """``percentile_fen`` of sorted yuan (``share`` a Decimal: 0.75 is P75)."""
     if not ordered:
         return ZERO
-    position = share * (len(ordered) - 1)
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return to_cents(ordered[low] + (ordered[high] - ordered[low]) * (position - low))
+    num, den = share.as_integer_ratio()
+    return yuan(percentile_fen(_Fen(ordered), (num, den)))
+
+
+class _Fen(Sequence[int]):
+    """Sorted yuan read as fen where read: a percentile touches two of them."""
+
+    def __init__(self, ordered: Sequence[Decimal]) -> None:
+        self.ordered = ordered
+
+    def __len__(self) -> int:
+        return len(self.ordered)
+
+    def __getitem__(self, k: Any) -> Any:
+        return fen(self.ordered[k])
 
 
 def cell_figures(admissions: Iterable[Admission], profile: DepositProfile) -> CellFigures:
     """Rule 1 (GZ 12, JL 14, XJ 22): the mean personal burden per admission and its companions (admissions as
-    ``Admission``; the reference run passes its columns of fen to ``cell_figures_fen``, the one definition)."""
+    ``Admission``; the reference run passes its columns of fen to ``cell_fen``, the one definition)."""
     stays = list(admissions)
     return cell_figures_fen(StayColumns(*([fen(getattr(a, name)) for a in stays] for name in StayColumns._fields)),
                             profile)
 
 
-def fen(yuan: Decimal) -> int:
+def fen(amount: Decimal) -> int:
     """Yuan to integer fen (exact: amounts carry two decimals)."""
-    return int(yuan.scaleb(2))
+    return int(amount.scaleb(2))
+
+
+def yuan(amount: int) -> Decimal:
+    """Integer fen to yuan with its two decimals."""
+    return Decimal(amount).scaleb(-2)
 
 
 class StayColumns(NamedTuple):
@@ -162,35 +198,45 @@ class StayColumns(NamedTuple):
         return list(self.copay if measure == Measure.COPAY else self.cash)
 
 
-class _Yuan(Sequence[Decimal]):
-    """Sorted fen read as yuan where read: the percentile touches two of them."""
+class CellFen(NamedTuple):
+    """``CellFigures`` in integer fen, as the reference run computes and stores them."""
 
-    def __init__(self, ordered: Sequence[int]) -> None:
-        self.ordered = ordered
+    cases: int
+    mean_cost: int
+    mean_fund: int
+    mean_copay: int
+    mean_self_pay: int
+    mean_cash: int
+    reference: int
+    median: int
+    p75: int
+    small: bool
 
-    def __len__(self) -> int:
-        return len(self.ordered)
 
-    def __getitem__(self, k: Any) -> Any:
-        return Decimal(self.ordered[k]).scaleb(-2)
+def cell_fen(stays: StayColumns, measure: Measure, min_cases: int) -> CellFen:
+    """Rule 1 (GZ 12, JL 14, XJ 22) over a cell's columns of fen: pooled means per admission (四舍五入 to the
+    fen), the reference as the mean of the profile's measure, its median and P75; exact integer arithmetic."""
+    n = len(stays.cost)
+    if not n:
+        return CellFen(0, 0, 0, 0, 0, 0, 0, 0, 0, True)
+    measured = sorted(stays.measured(measure))
+    return CellFen(n, half_up(sum(stays.cost), n), half_up(sum(stays.fund), n), half_up(sum(stays.copay), n),
+                   half_up(sum(stays.self_pay), n), half_up(sum(stays.cash), n), half_up(sum(measured), n),
+                   percentile_fen(measured, MEDIAN), percentile_fen(measured, P75), n < min_cases)
+
+
+def reference_fen(stays: StayColumns, measure: Measure) -> int:
+    """Rule 1's reference alone (last year's, beside the window's): ``cell_fen(…).reference``."""
+    return half_up(sum(stays.measured(measure)), len(stays.cost)) if stays.cost else 0
 
 
 def cell_figures_fen(stays: StayColumns, profile: DepositProfile) -> CellFigures:
-    """Rule 1 (GZ 12, JL 14, XJ 22) over a cell's columns of fen: pooled means per admission (四舍五入 to the
-    fen), the reference as the mean of the profile's measure, its median and P75."""
-    n = len(stays.cost)
-    if not n:
+    """``cell_fen`` in yuan."""
+    c = cell_fen(stays, profile.measure, profile.min_cases)
+    if not c.cases:
         return CellFigures(0, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, ZERO, True)
-
-    def mean(values: Iterable[int]) -> Decimal:
-        return to_cents(Decimal(sum(values)).scaleb(-2) / n)
-
-    measured = sorted(stays.measured(profile.measure))
-    ordered = _Yuan(measured)
-    return CellFigures(
-        n, mean(stays.cost), mean(stays.fund), mean(stays.copay), mean(stays.self_pay), mean(stays.cash),
-        mean(measured), percentile(ordered, Decimal("0.5")), percentile(ordered, Decimal("0.75")),
-        n < profile.min_cases)
+    return CellFigures(c.cases, yuan(c.mean_cost), yuan(c.mean_fund), yuan(c.mean_copay), yuan(c.mean_self_pay),
+                       yuan(c.mean_cash), yuan(c.reference), yuan(c.median), yuan(c.p75), c.small)
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,11 @@ import datetime as dt
 import hashlib
 import uuid
 from array import array
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
 from itertools import chain, groupby
 from operator import itemgetter
-from typing import Any, Iterator
+from typing import Iterator
 
 from sqlalchemy import (
     BigInteger,
@@ -34,13 +34,14 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal,
     select,
     update,
 )
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from ..clock import TIMEZONE as BEIJING
-from ..db import UtcDateTime, bulk_insert, money_sum, year_month
+from ..db import UtcDateTime, bulk_insert, days_between, money_sum, stored_fen, year_month
 from ..models import (
     Department,
     DepositBilling,
@@ -70,14 +71,14 @@ from ..policy.deposit import (
     Published,
     StandardChange,
     StayColumns,
-    cell_figures_fen,
+    cell_fen,
     check_complaints,
     check_table,
     check_triggers,
     check_update,
     common_groups,
-    fen,
     peer_outliers,
+    reference_fen,
     standard_moved,
     to_cents,
     updated_since,
@@ -133,19 +134,17 @@ def compute_reference(sessions: sessionmaker, region_code: str, year: int, user:
                          settlements=0, admissions=0, out_of_region=0, cells=0, computed_by=user)
         session.add(run)
         session.flush()
-        digest = hashlib.sha256(f"{profile.name}/{profile.version}/{start}/{end}".encode())
+        digest = hashlib.sha256(f"v2/{profile.name}/{profile.version}/{start}/{end}".encode())
         tally = {"admissions": 0, "out_of_region": 0, "cells": 0, "small": 0}
-        columns = [c.name for c in DepositCell.__table__.columns if c.name != "id"]
         batch: list[tuple] = []
         for (institution_id, group), rows in groupby(_admissions(session, region.id, start, end, year),
                                                      key=itemgetter(0, 1)):
-            for cell in _cells(run.id, institution_id, group, list(rows), profile, tally, digest):
-                batch.append(tuple(cell[c] for c in columns))
-                if len(batch) >= WRITE_BATCH:
-                    bulk_insert(session.connection(), DepositCell.__table__, columns, batch)
-                    batch = []
+            batch += _cells(run.id, institution_id, group, list(rows), profile, tally, digest)
+            if len(batch) >= WRITE_BATCH:
+                bulk_insert(session.connection(), DepositCell.__table__, CELL_COLUMNS, batch)
+                batch = []
         if batch:
-            bulk_insert(session.connection(), DepositCell.__table__, columns, batch)
+            bulk_insert(session.connection(), DepositCell.__table__, CELL_COLUMNS, batch)
         run.settlements = session.scalar(select(func.count()).select_from(Discharge).where(
             Discharge.region_id == region.id, Discharge.discharged_on.between(start, end))) or 0
         if not run.settlements:
@@ -180,25 +179,40 @@ def _admissions(session, region_id: int, start: dt.date, end: dt.date, year: int
     """Every admission of the window — a visit whose last discharge falls in it, its settlements netted
     (a mid-stay settlement the year before included; one still open at the window's end left for the next;
     one wholly refunded is none) — ordered by hospital, group, class and visit: (institution, group, class,
-    异地 0/1, of last year 0/1, cost, fund, copay, self-pay, cash), the amounts in integer fen as stored (the
-    cell's arithmetic is ``cell_figures_fen``'s; nothing per admission is converted)."""
+    异地 0/1, of last year 0/1, cost, fund, copay, self-pay, cash, its last discharge as days from the window's
+    start), the amounts in integer fen as stored (the cell's arithmetic is ``cell_fen``'s; nothing per admission
+    is converted)."""
     v = _visits(region_id, start - dt.timedelta(days=366))
     fen_ = [cast(c, BigInteger) for c in (v.c.total, v.c.fund_paid, v.c.copay, v.c.self_pay, v.c.cash_paid)]  # a sum
     query = (select(v.c.institution_id, v.c.group_code, v.c.insurance_class, v.c.out_of_region,
-                    case((v.c.discharged_on >= dt.date(year - 1, 1, 1), 1), else_=0), *fen_)
-             .where(v.c.discharged_on.between(start, end), v.c.total > Decimal("0.00"))
-             .order_by(v.c.institution_id, v.c.group_code, v.c.insurance_class, v.c.visit_key)
-             .execution_options(stream_results=True, yield_per=20_000))
-    result = session.connection().execute(query)
-    for partition in result.partitions():
-        yield from partition
+                    case((v.c.discharged_on >= dt.date(year - 1, 1, 1), 1), else_=0), *fen_,
+                    days_between(v.c.discharged_on, literal(start, Date)))
+             .where(v.c.discharged_on.between(start, end), stored_fen(v.c.total) > 0)
+             .order_by(v.c.institution_id, v.c.group_code, v.c.insurance_class, v.c.visit_key))
+    yield from _driver_rows(session.connection(), query)
+
+
+def _driver_rows(connection, query, batch: int = 20_000) -> Iterator[tuple]:
+    """A query of integers and texts read as the driver's tuples, streamed (a server-side cursor on
+    PostgreSQL; SQLite steps its statement as read): millions of rows without the rows' wrapping. Its
+    parameters are ids and dates the code gives, rendered as literals (never a user's text)."""
+    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    driver = connection.connection.driver_connection
+    cursor = driver.cursor(name=f"stream_{uuid.uuid4().hex[:12]}") if connection.dialect.name == "postgresql" \
+        else driver.cursor()
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(batch):
+            yield from rows
+    finally:
+        cursor.close()
 
 
 AMOUNTS = slice(5, 10)  # an admission's cost, fund, copay, self-pay, cash in ``_admissions``' rows
 
 
 def _cells(run_id: int, institution_id: int, group: str, rows: list[tuple], profile: DepositProfile,
-           tally: dict[str, int], digest) -> list[dict[str, Any]]:
+           tally: dict[str, int], digest) -> list[tuple]:
     """A hospital × group's cells: one per insured class with local admissions, and the 自费 proxy; each
     admission read is added to ``digest`` (the run's inputs) as its integers."""
     cells = []
@@ -207,7 +221,7 @@ def _cells(run_id: int, institution_id: int, group: str, rows: list[tuple], prof
     for cls, class_rows in groupby(rows, key=itemgetter(2)):
         class_rows = list(class_rows)
         digest.update(f"{institution_id}|{group}|{cls}|{len(class_rows)}\n".encode())
-        digest.update(array("q", chain.from_iterable(map(itemgetter(3, 4, 5, 6, 7, 8, 9), class_rows))).tobytes())
+        digest.update(array("q", chain.from_iterable(map(itemgetter(3, 4, 5, 6, 7, 8, 9, 10), class_rows))).tobytes())
         local = [r for r in class_rows if not r[3]]
         away = len(class_rows) - len(local)
         tally["out_of_region"] += away
@@ -217,12 +231,12 @@ def _cells(run_id: int, institution_id: int, group: str, rows: list[tuple], prof
         insured += local
         insured_last += last
         tally["admissions"] += len(local)
-        cells.append(_row(run_id, institution_id, group, InsuranceClass(cls), _columns(local), _columns(last),
-                          profile, away, False, tally))
+        cells.append(_row(run_id, institution_id, group, cls, _columns(local), _columns(last), profile.measure,
+                          profile.min_cases, away, False, tally))
     if insured:  # 自费: not in the bureau's data; the insured mean cost of the same hospital and group (推算)
-        whole = replace(profile, measure=Measure.BURDEN)  # a patient without insurance bears the whole cost
-        cells.append(_row(run_id, institution_id, group, InsuranceClass.SELF_PAY, _paid_whole(insured),
-                          _paid_whole(insured_last), whole, 0, True, tally))
+        cells.append(_row(run_id, institution_id, group, InsuranceClass.SELF_PAY.value, _paid_whole(insured),
+                          _paid_whole(insured_last), Measure.BURDEN,  # a patient without insurance bears the whole cost
+                          profile.min_cases, 0, True, tally))
     return cells
 
 
@@ -234,25 +248,24 @@ def _columns(rows: list[tuple]) -> StayColumns:
 
 def _paid_whole(rows: list[tuple]) -> StayColumns:
     """Admissions as a patient without insurance pays them: the whole cost, 自费."""
-    cost = [r[5] for r in rows]
+    cost = [r[AMOUNTS.start] for r in rows]
     nothing = [0] * len(cost)
     return StayColumns(cost, nothing, nothing, cost, cost)
 
 
-def _row(run_id: int, institution_id: int, group: str, cls: InsuranceClass, stays: StayColumns,
-         last: StayColumns, profile: DepositProfile, away: int, proxy: bool, tally: dict[str, int]) -> dict:
-    """A cell as the database stores it (fen, the class's value) for ``bulk_insert``."""
-    figures = cell_figures_fen(stays, profile)
+CELL_COLUMNS = ("run_id", "institution_id", "group_code", "insurance_class", "cases", "mean_cost", "mean_fund",
+                "mean_copay", "mean_self_pay", "mean_cash", "reference", "median", "p75", "small", "last_year_cases",
+                "last_year_reference", "proxy", "out_of_region_cases")
+
+
+def _row(run_id: int, institution_id: int, group: str, cls: str, stays: StayColumns, last: StayColumns,
+         measure: Measure, min_cases: int, away: int, proxy: bool, tally: dict[str, int]) -> tuple:
+    """A cell as the database stores it (``CELL_COLUMNS``: fen, the class's value) for ``bulk_insert``."""
+    figures = cell_fen(stays, measure, min_cases)
     tally["cells"] += 1
     tally["small"] += figures.small
-    last_figures = cell_figures_fen(last, profile) if last.cost else None
-    return dict(run_id=run_id, institution_id=institution_id, group_code=group, insurance_class=cls.value,
-                cases=figures.cases, mean_cost=fen(figures.mean_cost), mean_fund=fen(figures.mean_fund),
-                mean_copay=fen(figures.mean_copay), mean_self_pay=fen(figures.mean_self_pay),
-                mean_cash=fen(figures.mean_cash), reference=fen(figures.reference), median=fen(figures.median),
-                p75=fen(figures.p75), last_year_cases=len(last.cost),
-                last_year_reference=fen(last_figures.reference) if last_figures else None,
-                small=figures.small, proxy=proxy, out_of_region_cases=away)
+    return (run_id, institution_id, group, cls, *figures, len(last.cost),
+            reference_fen(last, measure) if last.cost else None, proxy, away)
 
 
 @dataclass(frozen=True)

@@ -135,4 +135,13 @@ def test_gz12_the_reference_runs_fen_columns_give_the_figures_of_the_rule_in_yua
     assert figures == cell_figures(admissions, profile)
     assert (figures.cases, figures.mean_cost, figures.mean_fund, figures.reference) == (
         n, mean(a.cost for a in admissions), mean(a.fund for a in admissions), mean(measured))
-    assert (figures.median, figures.p75) == (percentile(measured, D("0.5")), percentile(measured, D("0.75")))
+
+    def interpolated(share):  # between ranks, as percentile_cont
+        position = share * (n - 1)
+        low = int(position)
+        high = min(low + 1, n - 1)
+        exact = measured[low] + (measured[high] - measured[low]) * (position - low)
+        return exact.quantize(D("0.01"), rounding=ROUND_HALF_UP)
+
+    assert (figures.median, figures.p75) == (interpolated(D("0.5")), interpolated(D("0.75")))
+    assert (percentile(measured, D("0.5")), percentile(measured, D("0.75"))) == (figures.median, figures.p75)
