@@ -176,3 +176,13 @@ def test_a_row_with_a_cell_under_no_header_is_refused_whole_either_way(line):
     with pytest.raises(FileProblem) as fast:
         list(converted(DISCHARGES, io.BytesIO(data), fast_readers(DISCHARGES)))
     assert str(fast.value) == str(slow.value) and "第 3 行" in str(fast.value)
+
+
+@pytest.mark.parametrize("key", ["k" * 32, "k" * 64, "长" * 40 + "k" * 100])
+def test_a_files_pseudonymiser_gives_each_id_its_pseudonym_whatever_the_keys_length(monkeypatch, key):
+    from prepay_admin.services.imports import pseudonym, pseudonymiser
+
+    monkeypatch.setenv("PREPAY_PSEUDONYM_KEY", key)
+    of = pseudonymiser("320600")
+    for raw in ("S1", "V2025000123", "S-1_2", "x" * 60):
+        assert of(raw) == pseudonym("320600", raw) != pseudonym("320681", raw)
