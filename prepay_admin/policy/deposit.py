@@ -76,6 +76,9 @@ class DepositProfile:
     # rule 5: whether a text obliges the hospital to recompute within ``recompute_days`` (XJ 24); elsewhere the
     # triggers are signals to adjust 适时 (GZ 13, JL 14), without a deadline
     recompute_obliged: bool = False
+    # the yearly update (XJ 24 "原则上，每年…更新一次"): owed within these days of the year's reference, a signal;
+    # None where the text has no such clause (GZ 13 and JL 14 ask only for 适时 adjustment: no check)
+    update_days: int | None = None
 
     def article(self, parameter: str) -> str:
         return self.articles.get(parameter, "默认")
@@ -324,7 +327,7 @@ OPEN = tuple(state for state in FINDING.states if FINDING.actions_from(state))  
 FINDING_PARAMETER = {FindingKind.ABOVE_REFERENCE: "tolerance", FindingKind.ABOVE_FROZEN: "freeze_from",
                      FindingKind.COMMON_MISSING: "missing_common_is_breach", FindingKind.BELOW_DEPOSIT: "below_ratio",
                      FindingKind.STANDARD_CHANGED: "standard_change", FindingKind.COMPLAINTS: "complaint_share",
-                     FindingKind.PEER_OUTLIER: "peer_ratio", FindingKind.NOT_UPDATED: "recompute_days"}
+                     FindingKind.PEER_OUTLIER: "peer_ratio", FindingKind.NOT_UPDATED: "update_days"}
 # rule 5 (XJ 24): what obliges the hospital to recompute within the profile's days; found by the bureau
 # before the hospital notices, closed when the hospital publishes a recomputed line
 TRIGGERS = (FindingKind.BELOW_DEPOSIT, FindingKind.STANDARD_CHANGED, FindingKind.COMPLAINTS)
@@ -501,21 +504,25 @@ def updated_since(published: Iterable[Published], since: dt.date) -> bool:
     return bool(lines) and all(p.effective_on >= since for p in lines)
 
 
-def check_update(published: Iterable[Published], reference_on: dt.date, on: dt.date,
+def check_update(published: Iterable[Published], year: int, reference_on: dt.date, on: dt.date,
                  profile: DepositProfile) -> Finding | None:
-    """Rule 5 (XJ 24 "原则上，每年根据最新医保结算数据…进行一次更新"): a hospital whose table in force on ``on``
-    was not republished within ``recompute_days`` of the day the year's new reference was made
-    (``reference_on``); found only once those days have passed (the last day itself is in time). A breach
-    where a text obliges the update (XJ), else a signal to adjust 适时 (GZ 13, JL 14)."""
-    lines = list(published)
-    due = reference_on + dt.timedelta(days=profile.recompute_days)
-    if not lines or on <= due or updated_since(lines, reference_on):
+    """The yearly update (XJ 24 "原则上，每年根据最新医保结算数据…进行一次更新"), where the profile has it: a
+    hospital whose table in force on ``on`` still holds a line from before ``year`` (the reference year: a table
+    republished whole since its first day rests on the latest data, the window's) once ``update_days`` have
+    passed since its reference of the year was made (``reference_on``; the last day itself is in time). A signal:
+    the text says 原则上, and gives its 30 days to the triggers, not to the update."""
+    if profile.update_days is None:
         return None
-    stale = sum(p.effective_on < reference_on for p in lines)
+    lines = list(published)
+    since = dt.date(year, 1, 1)
+    due = reference_on + dt.timedelta(days=profile.update_days)
+    if not lines or on <= due or updated_since(lines, since):
+        return None
+    stale = sum(p.effective_on < since for p in lines)
     latest = max(p.effective_on for p in lines)
-    return Finding(FindingKind.NOT_UPDATED, ALL_GROUPS, None, profile.recompute_obliged, None, None,
-                   f"{reference_on} 出具新的参考额度后 {profile.recompute_days} 日内（至 {due}）未据以更新预交金额度："
-                   f"{stale} 条公示额度仍为此前生效（最近一次公示 {latest}）")
+    return Finding(FindingKind.NOT_UPDATED, ALL_GROUPS, None, False, None, None,
+                   f"{year} 年度参考额度于 {reference_on} 出具，{profile.update_days} 日后（{due} 后）公示表仍未整体更新："
+                   f"{stale} 条公示额度为 {since} 前生效（最近一次公示 {latest}）")
 
 
 # -- item 8: the patients' side of the advance ---------------------------------------------------------

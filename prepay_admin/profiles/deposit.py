@@ -28,7 +28,7 @@ DEFAULT_DEPOSIT_PROFILE = "national-2025"
 PARAMETERS = ("measure", "window_years", "min_cases", "published_min_cases", "tolerance", "common_share",
               "missing_common_is_breach", "freeze_from", "below_ratio", "below_months", "month_min_cases",
               "complaint_share", "standard_change", "recompute_days", "peer_ratio", "peer_min",
-              "billing_working_days", "grassroots_area", "red_finding_days", "recompute_obliged")
+              "billing_working_days", "grassroots_area", "red_finding_days", "recompute_obliged", "update_days")
 
 
 class _Reference(StrictSchema):
@@ -56,6 +56,8 @@ class _Recompute(StrictSchema):
     standard_change = DecimalString(required=True, places=4, minimum=Decimal("0"), maximum=Decimal("1"))
     days = StrictInteger(required=True, validate=validate.Range(1, 366))
     obliged = StrictBoolean(required=True)
+    # the yearly update (XJ 24 原则上每年…更新一次): the days after the year's reference; absent where no text has it
+    update_days = StrictInteger(load_default=None, validate=validate.Range(1, 366))
 
 
 class _Peers(StrictSchema):
@@ -124,4 +126,4 @@ def deposit_profile_from_text(text: str, label: str = "?") -> DepositProfile:
         data["freeze"]["from_"], ref["tolerance"], rec["below_ratio"], rec["below_months"], rec["month_min_cases"],
         rec["complaint_share"], rec["standard_change"], rec["days"], data["peers"]["ratio"],
         data["peers"]["min_peers"], data["billing"]["working_days"], data["grassroots"]["area"],
-        data["monitoring"]["red_finding_days"], dict(data["articles"]), rec["obliged"])
+        data["monitoring"]["red_finding_days"], dict(data["articles"]), rec["obliged"], rec["update_days"])

@@ -285,7 +285,8 @@ def overview_in(session, region, year: int, on: dt.date) -> Overview:
         # a hospital has a table in force once any line of it took effect (a line is replaced, never withdrawn)
         tabled = select(PublishedDeposit.institution_id).where(PublishedDeposit.region_id == region.id,
                                                                PublishedDeposit.effective_on <= on)
-        publishing = session.scalar(select(func.count(func.distinct(tabled.subquery().c.institution_id)))) or 0
+        publishing = session.scalar(select(func.count(func.distinct(DepositCell.institution_id))).where(
+            DepositCell.run_id == run.id, DepositCell.institution_id.in_(tabled))) or 0  # of ``hospitals``
         # one aggregate in the database (a prefecture's 60,000 lines never cross into Python), in integer fen:
         # within the reference ⇔ amount ≤ reference × (1 + tolerance) rounded half up to the fen (to_cents)
         amount, reference = stored_fen(in_force.c.amount), stored_fen(DepositCell.reference)

@@ -36,6 +36,7 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    type_coerce,
     update,
 )
 from sqlalchemy.orm import Session, aliased, sessionmaker
@@ -314,10 +315,9 @@ def check_tables(sessions: sessionmaker, region_code: str, year: int, on: dt.dat
                       *check_complaints(complaints.get(institution_id, ()), admitted.get(institution_id, {}), profile,
                                         min((p.effective_on for p in lines), default=None))):
                 found[(institution_id, f.kind.value, f.group, f.insurance_class.value if f.insurance_class else None)] = f
-        # rule 5 (XJ 24): the yearly update, owed within the days of the year's first reference
-        reference_on = reference_day(session, region.id, year)
-        for institution_id in sorted(set(published) & set(cells)):
-            f = check_update(published[institution_id], reference_on, on, profile)
+        # XJ 24: the yearly update, owed within the profile's days of the hospital's first reference of the year
+        for institution_id, reference_on in reference_days(session, region.id, year, set(published)).items():
+            f = check_update(published[institution_id], year, reference_on, on, profile)
             if f is not None:
                 found[(institution_id, f.kind.value, f.group, None)] = f
         # rule 6 (GZ 13, JL 14, XJ 27): far above the peers of the same level and type in the region
@@ -332,23 +332,22 @@ def check_tables(sessions: sessionmaker, region_code: str, year: int, on: dt.dat
                                          DepositFinding.run_id.in_(of_year)).with_for_update())}
         # a finding 基金结算 cleared stays cleared while what it rested on is unchanged: the same run and amount
         # (a recompute trigger: the same event, which its message names — the months, the standard, the month)
-        cleared = {_identity(r.institution_id, r.kind, r.group_code, r.insurance_class, r.run_id, r.published,
+        # (the yearly update: the same year's, whatever run corrected the reference since)
+        cleared = {_identity(r.institution_id, r.kind, r.group_code, r.insurance_class, r.run_id, y, r.published,
                              r.message)
-                   for r in session.scalars(select(DepositFinding).where(DepositFinding.region_id == region.id,
-                                                                         DepositFinding.status == "cleared"))}
+                   for r, y in session.execute(select(DepositFinding, DepositRun.year).join(
+                       DepositRun, DepositRun.id == DepositFinding.run_id).where(
+                       DepositFinding.region_id == region.id, DepositFinding.status == "cleared"))}
         new = rectified = 0
         for key, f in found.items():
             row = open_.get(key)
-            if row is None and _identity(*key, run.id, f.published, f.message[:300]) in cleared:
+            if row is None and _identity(*key, run.id, year, f.published, f.message[:300]) in cleared:
                 continue
             values = dict(run_id=run.id, breach=f.breach, article=profile.article(FINDING_PARAMETER[f.kind]),
                           published=f.published, reference=f.reference, message=f.message[:300], last_seen_on=on)
             if row is None:
-                due = None
-                if profile.recompute_obliged and f.kind in TRIGGERS:
-                    due = on + dt.timedelta(days=profile.recompute_days)
-                elif profile.recompute_obliged and f.kind == FindingKind.NOT_UPDATED:
-                    due = reference_on + dt.timedelta(days=profile.recompute_days)
+                due = (on + dt.timedelta(days=profile.recompute_days)
+                       if f.kind in TRIGGERS and profile.recompute_obliged else None)
                 session.add(DepositFinding(region_id=region.id, institution_id=key[0], kind=key[1], group_code=key[2],
                                            insurance_class=key[3], status="new", found_on=on, due_on=due, **values))
                 new += 1
@@ -365,7 +364,7 @@ def check_tables(sessions: sessionmaker, region_code: str, year: int, on: dt.dat
             if key[0] not in published and FindingKind(key[1]) not in TRIGGERS:
                 continue  # the hospital has no table in force that day: nothing to judge
             lines = published.get(key[0], ())
-            since = reference_on if key[1] == FindingKind.NOT_UPDATED.value else row.found_on
+            since = dt.date(year, 1, 1) if key[1] == FindingKind.NOT_UPDATED.value else row.found_on
             changed = _republished(lines, key[2], key[3], since, row.published, FindingKind(key[1]))
             if FindingKind(key[1]) in TRIGGERS and not changed:
                 if row.due_on is not None and on > row.due_on:  # still owed, and overdue: a breach (XJ 24)
@@ -379,17 +378,24 @@ def check_tables(sessions: sessionmaker, region_code: str, year: int, on: dt.dat
         return CheckDone(run.id, on, len(published), len(found), new, rectified)
 
 
-def _identity(institution_id, kind, group, cls, run_id, published, message) -> tuple:
-    """What a cleared finding rested on: for a recompute trigger its event (its message), else its amount."""
+def _identity(institution_id, kind, group, cls, run_id, year, published, message) -> tuple:
+    """What a cleared finding rested on: for a recompute trigger its event (its message), for the yearly update
+    its year, else its run and amount."""
+    if kind == FindingKind.NOT_UPDATED.value:
+        return (institution_id, kind, year)
     return (institution_id, kind, group, cls, run_id, published, message if FindingKind(kind) in TRIGGERS else None)
 
 
-def reference_day(session, region_id: int, year: int) -> dt.date:
-    """The day (Beijing) the year's reference was first made: the yearly update (XJ 24) runs from it; a
-    recomputation that corrects it later does not restart the days."""
-    first = session.scalar(select(func.min(DepositRun.computed_at)).where(DepositRun.region_id == region_id,
-                                                                         DepositRun.year == year))
-    return first.astimezone(BEIJING).date()
+def reference_days(session, region_id: int, year: int, institutions: set[int]) -> dict[int, dt.date]:
+    """Per hospital of ``institutions``, the day (Beijing) a run of the year first gave it reference cells: the
+    yearly update (XJ 24) runs from it; a recomputation correcting it later does not restart the days, and a
+    hospital whose settlements came later runs from the run that first had them."""
+    first = func.min(DepositRun.computed_at)
+    return {institution_id: when.astimezone(BEIJING).date() for institution_id, when in session.execute(
+        select(DepositCell.institution_id, type_coerce(first, UtcDateTime()))
+        .join(DepositRun, DepositRun.id == DepositCell.run_id)
+        .where(DepositRun.region_id == region_id, DepositRun.year == year, DepositCell.proxy.is_(False))
+        .group_by(DepositCell.institution_id)) if institution_id in institutions}
 
 
 def in_force_lines(region_id: int, on: dt.date, institution_id: int | None = None):

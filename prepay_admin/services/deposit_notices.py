@@ -17,6 +17,7 @@ from agreements.typeset import cn_date as cn
 from .. import clock
 from ..models import DepositCell, DepositFinding, DepositRun, GrassrootsAmount, GrassrootsTable, Institution, Transition
 from ..policy.deposit import (
+    ALL_GROUPS,
     CLASS_CN,
     FINDING,
     FINDING_CN,
@@ -24,6 +25,7 @@ from ..policy.deposit import (
     OPEN,
     RECOMPUTE,
     RECTIFY,
+    TRIGGERS,
     FindingKind,
     InsuranceClass,
 )
@@ -83,17 +85,26 @@ def _notice(step: Step, year: int, code: str, kinds: tuple[FindingKind, ...], wh
         days=profile.recompute_days)
     breaches = any(f.breach for f in rows)
     if kinds == RECOMPUTE:
+        triggered = any(FindingKind(f.kind) in TRIGGERS for f in rows)
+        yearly = any(f.kind == FindingKind.NOT_UPDATED.value for f in rows)
         cite = profile.article("recompute_obliged")
-        rules = (f"{'根据' + cite + '，' if cite != '默认' else ''}同一病种连续 {profile.below_months} 个月实际个人负担低于预交金标准的 "
-                 f"{profile.below_ratio:.0%}、患者投诉率超过 {profile.complaint_share:.0%} 且核实成立，或医保支付标准变动超过 "
-                 f"{profile.standard_change:.0%} 的，医疗机构应在 {profile.recompute_days} 日内重新测算住院预交金收取额度；"
-                 "原则上每年根据最新医保结算数据对住院预交金收取额度进行一次更新。"
-                 if profile.recompute_obliged else
-                 f"根据{profile.article('standard_change').split('（')[0]}，病种费用或者医保报销比例发生较大变化时，医疗机构应适时调整"
-                 "住院预交金额度" + ("；本局出具新的参考额度后，请据以更新。"
-                                   if any(f.kind == FindingKind.NOT_UPDATED.value for f in rows) else "。"))
-        demand = (f"请你单位于 {cn(due)} 前重新测算上述病种的住院预交金额度，重新公示，并将测算结果及依据报送本局。"
-                  if profile.recompute_obliged else "请你单位结合实际研究调整上述病种的住院预交金额度，并将调整情况报送本局。")
+        rules = ((f"{'根据' + cite + '，' if cite != '默认' else ''}同一病种连续 {profile.below_months} 个月实际个人负担低于预交金"
+                  f"标准的 {profile.below_ratio:.0%}、患者投诉率超过 {profile.complaint_share:.0%} 且核实成立，或医保支付标准变动超过 "
+                  f"{profile.standard_change:.0%} 的，医疗机构应在 {profile.recompute_days} 日内重新测算住院预交金收取额度。"
+                  if profile.recompute_obliged else
+                  f"根据{profile.article('standard_change').split('（')[0]}，病种费用或者医保报销比例发生较大变化时，医疗机构应适时"
+                  "调整住院预交金额度。") if triggered else "") + (
+            "原则上每年应根据最新医保结算数据对住院预交金收取额度进行一次更新。" if yearly else "")
+        whole = "（“全部病组”指整张公示表）" if any(f.group_code == ALL_GROUPS for f in rows) else ""
+        if triggered and profile.recompute_obliged and due < clock.today():
+            demand = (f"上述须重新测算的事项已超过 {profile.recompute_days} 日期限（{cn(due)}），请你单位立即重新测算{whole}，"
+                      "重新公示，并将测算结果及依据报送本局。")
+        elif triggered and profile.recompute_obliged:
+            demand = f"请你单位于 {cn(due)} 前重新测算上述病种的住院预交金额度{whole}，重新公示，并将测算结果及依据报送本局。"
+        elif triggered:
+            demand = f"请你单位结合实际研究调整上述病种的住院预交金额度{whole}，并将调整情况报送本局。"
+        else:
+            demand = "请你单位依据本年度最新测算结果更新住院预交金公示表，并将更新情况报送本局。"
     else:
         rules = "医保患者的住院预交金额度不得高于同病种同类别患者的个人平均负担" + (
             f"，自 {cn(profile.freeze_from)} 起不得高于此前的标准" if profile.freeze_from else "") + (

@@ -178,7 +178,9 @@ def test_item7_the_dashboard_and_notices_from_the_terminal_and_through_the_api(r
     _checked(region)
     shown = cli_runner.invoke(args=["deposit", "overview", "--region", REGION, "--year", "2026", "--date", "2026-04-01"],
                               env=as_user(app, "shenji1"))
-    assert shown.exit_code == 0 and "已公示 2 家" in shown.output and "2026-05-01" in shown.output, shown.output
+    # H2's settlements came after the run: of the 1 hospital with cases, 1 publishes (H2's table counts with its cells)
+    assert shown.exit_code == 0 and "有住院病例的医院 1 家，已公示 1 家" in shown.output and "2026-05-01" in shown.output, \
+        shown.output
     refused = cli_runner.invoke(args=["deposit", "notices", "--region", REGION, "--year", "2026", "--kind",
                                       "recompute", "--out", str(tmp_path)], env=as_user(app, "shenji1"))
     assert refused.exit_code != 0 and not list(tmp_path.iterdir())
@@ -190,7 +192,7 @@ def test_item7_the_dashboard_and_notices_from_the_terminal_and_through_the_api(r
     assert "没有新发问题尚未通知的医院" in none_left.output
     auditor = {"Authorization": f"Bearer {token_for(app, 'shenji1')}"}
     o = client.get(f"/api/v1/regions/{REGION}/deposit-overview/2026?on=2026-04-01", headers=auditor).json
-    assert o["publishing"] == 2 and o["triggers"][0]["due_on"] == "2026-05-01"
+    assert o["publishing"] == 1 and o["hospitals"] == 1 and o["triggers"][0]["due_on"] == "2026-05-01"
     assert o["triggers"][0]["finding"]["status"] == "notified"
     h = client.get(f"/api/v1/regions/{REGION}/deposit-hospitals/2026/{H1}?on=2026-04-01", headers=auditor).json
     assert h["lines"][0]["amount"] == "3500.00" and h["lines"][0]["above"] and h["open_rectify"] >= 1
@@ -409,7 +411,8 @@ def test_item6_what_is_sent_to_a_hospital_or_the_health_commission_leaves_out_ce
         documents.issue(region, "deposit_quarterly", REGION, "caiwu1", year=2026)
     report = documents.issue(region, "deposit_quarterly", REGION, "jiesuan1", year=2026)
     body = "\n".join(p.text for p in Document(io.BytesIO(report.data)).paragraphs)
-    assert "已公示住院预交金额度 2 家" in body and "季度报告" in body
+    # H2 published but its settlements came after the run: of the hospitals with cases (H1), 1 publishes
+    assert "已公示住院预交金额度 1 家" in body and "季度报告" in body
 
 
 def test_a_finding_gone_without_the_hospital_changing_anything_lapses_and_another_years_check_leaves_it(region):
@@ -477,25 +480,49 @@ def test_xj24_a_table_not_updated_within_30_days_of_the_new_reference_is_found_a
     made = dt.datetime(2026, 3, 2, 9, 0, tzinfo=TIMEZONE)  # the day the year's reference was made
     with region.begin() as s:
         s.execute(update(DepositRun).values(computed_at=made))
-    _published(region, f"{H1},GB19,职工医保,2800.00,,2025-12-15,", f"{H1},GB20,职工医保,900.00,,2026-03-05,")
+    _published(region, f"{H1},GB19,职工医保,2800.00,,2025-12-15,", f"{H1},GB20,职工医保,900.00,,2026-01-05,")
     check_tables(region, REGION, 2026, dt.date(2026, 4, 1), "jiesuan1")  # the 30th day: still in time
     assert findings(region, "not_updated") == []
     # a correction of the reference later does not restart the days
     compute_reference(region, REGION, 2026, "jiesuan1")
     check_tables(region, REGION, 2026, dt.date(2026, 4, 2), "jiesuan1")
     (late,) = findings(region, "not_updated")
-    assert late.group_code == "全部病组" and late.breach and late.due_on == dt.date(2026, 4, 1)
-    assert "1 条" in late.message and late.article == "默认"  # the national profile: the text's 30 days by default
+    assert late.group_code == "全部病组" and not late.breach and late.due_on is None  # 原则上: a signal
+    assert "1 条" in late.message and late.article == "默认"  # the national profile: 30 days by default
     notice = documents.issue(region, "deposit_recompute", REGION, "jiesuan1", year=2026, institution=H1)
     from docx import Document
     text = "\n".join(p.text for p in Document(io.BytesIO(notice.data)).paragraphs)
     cells = "\n".join(c.text for t in Document(io.BytesIO(notice.data)).tables for r in t.rows for c in r.cells)
-    assert "每年根据最新医保结算数据" in text and "未按期更新" in cells
+    assert "每年应根据最新医保结算数据" in text and "更新住院预交金公示表" in text and "未整体更新" in cells
+    assert "日内重新测算" not in text  # no trigger: the triggers' rule is not recited
     assert findings(region, "not_updated")[0].status == "notified"
-    # the stale line republished unchanged (the whole table now dates from the new reference) meets it
+    # the stale line republished unchanged (the whole table now dates from this year) meets it
     _published(region, f"{H1},GB19,职工医保,2800.00,年度更新,2026-04-10,")
     check_tables(region, REGION, 2026, dt.date(2026, 4, 11), "jiesuan1")
     assert findings(region, "not_updated")[0].status == "rectified"
+
+
+def test_xj24_the_yearly_update_runs_from_the_first_run_that_gave_the_hospital_its_cells(region):
+    from sqlalchemy import update
+
+    from prepay_admin.clock import TIMEZONE
+    from prepay_admin.models import DepositRun
+
+    _published(region, f"{H2},GB21,职工医保,2000.00,,2025-12-15,")
+    compute_reference(region, REGION, 2026, "jiesuan1")  # H2 has no settlements yet: no cells
+    with region.begin() as s:
+        s.execute(update(DepositRun).values(computed_at=dt.datetime(2026, 1, 10, 9, 0, tzinfo=TIMEZONE)))
+    late = [row(sid=f"L{n}", visit=f"VL{n}", code=H2, group="GB21", admitted="2025-05-01", discharged="2025-05-10")
+            for n in range(3)]
+    assert imported(region, csv(*late)).error_count == 0
+    compute_reference(region, REGION, 2026, "jiesuan1")  # the run that first gives H2 its cells
+    with region.begin() as s:
+        s.execute(update(DepositRun).where(DepositRun.superseded_by.is_(None))
+                  .values(computed_at=dt.datetime(2026, 3, 28, 9, 0, tzinfo=TIMEZONE)))
+    check_tables(region, REGION, 2026, dt.date(2026, 4, 2), "jiesuan1")  # 2/9 passed, but not H2's 4/27
+    assert findings(region, "not_updated") == []
+    check_tables(region, REGION, 2026, dt.date(2026, 4, 28), "jiesuan1")
+    assert [f.institution_id for f in findings(region, "not_updated")] != []
 
 
 def test_item7_the_deposit_screens_and_api_read_precomputed_results_never_the_settlements(region, app, client):

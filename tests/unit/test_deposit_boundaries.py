@@ -229,17 +229,19 @@ def test_rule5_only_a_text_that_obliges_it_gives_a_recompute_deadline():
 
 
 @pytest.mark.parametrize("name", PROFILES)
-def test_xj24_the_yearly_update_is_owed_the_day_after_its_days_and_only_by_a_stale_table(name):
+def test_xj24_the_yearly_update_is_a_signal_the_day_after_its_days_and_only_for_a_table_older_than_the_year(name):
     profile = load_deposit_profile(name)
-    made = dt.date(2026, 3, 2)  # the year's new reference
-    last_day = made + dt.timedelta(days=profile.recompute_days)
-    stale = [line("2800.00", effective=dt.date(2025, 7, 1)), line("900.00", "FM19", effective=made)]
-    assert check_update(stale, made, last_day, profile) is None  # the last day itself is in time
-    found = check_update(stale, made, last_day + dt.timedelta(days=1), profile)
-    assert found is not None and found.kind == FindingKind.NOT_UPDATED
-    assert found.breach == profile.recompute_obliged  # XJ 24 obliges it; GZ 13 / JL 14: 适时, a signal
+    made = dt.date(2026, 3, 2)  # the hospital's reference of 2026
+    stale = [line("2800.00", effective=dt.date(2025, 7, 1)), line("900.00", "FM19", effective=dt.date(2026, 1, 15))]
+    if profile.update_days is None:  # GZ 13, JL 14: 适时 adjustment only, no yearly update to owe
+        assert check_update(stale, 2026, made, dt.date(2026, 12, 31), profile) is None
+        return
+    last_day = made + dt.timedelta(days=profile.update_days)
+    assert check_update(stale, 2026, made, last_day, profile) is None  # the last day itself is in time
+    found = check_update(stale, 2026, made, last_day + dt.timedelta(days=1), profile)
+    assert found is not None and found.kind == FindingKind.NOT_UPDATED and not found.breach  # 原则上: a signal
     assert "1 条" in found.message and str(last_day) in found.message
-    # the whole table republished on the reference's day or after (an unchanged amount too) is the update
-    again = [line("2800.00", effective=made), line("900.00", "FM19", effective=made + dt.timedelta(days=40))]
-    assert check_update(again, made, last_day + dt.timedelta(days=90), profile) is None
-    assert check_update([], made, last_day + dt.timedelta(days=90), profile) is None  # no table: nothing to update
+    # the whole table republished since the year began rests on the latest data (before the run, too)
+    again = [line("2800.00", effective=dt.date(2026, 1, 2)), line("900.00", "FM19", effective=dt.date(2026, 1, 15))]
+    assert check_update(again, 2026, made, last_day + dt.timedelta(days=90), profile) is None
+    assert check_update([], 2026, made, last_day + dt.timedelta(days=90), profile) is None  # no table: none
