@@ -138,7 +138,7 @@ def overview(region_code: str, year: int, day) -> None:
     if o.run is None:
         fail(f"{year} 年度尚未测算参考额度：请先 prepay-admin deposit compute")
     rate = f"，合规率 {o.compliance:.2%}" if o.compliance is not None else ""
-    click.echo(f"{year} 年度（第 {o.run.id} 次测算，对照 {o.on} 执行的公示额度）：有住院病例的医院 {o.hospitals} 家，"
+    click.echo(f"{year} 年度（第 {o.run.id} 次测算，对照 {o.as_of or o.on} 执行的公示额度）：有住院病例的医院 {o.hospitals} 家，"
                f"已公示 {o.publishing} 家；可对照的公示额度 {o.lines:,} 项，不高于参考额度 {o.compliant:,} 项{rate}。")
     click.echo(render(("公示额度 ÷ 参考额度", "项数"), [(label, str(n)) for label, n in o.distribution], right=(1,)))
     click.echo(render(("未办结的问题", "件数", "其中已通知"), [(label, str(n), str(notified))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, Money, UtcDateTime, enum_type, utcnow
@@ -245,3 +245,24 @@ class GrassrootsAmount(Base):
     amount: Mapped[Decimal] = mapped_column(Money())
     small: Mapped[bool] = mapped_column(Boolean)
     proxy: Mapped[bool] = mapped_column(Boolean)
+
+
+class DepositStanding(Base):
+    """How a region's published deposits stood against a run on a check's day (rules 1, 3): the hospitals with
+    cases and those publishing, the lines compared, those within the reference, the distribution of deposit ÷
+    reference (``bins``: counts, as ``RATIO_BINS`` cut them) and the silent hospitals with the most cases
+    (``silent``: [code, name, cases]); computed by the check, read by the dashboard and the quarterly report."""
+
+    __tablename__ = "deposit_standing"
+    __table_args__ = (UniqueConstraint("run_id", "checked_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("deposit_run.id"))
+    checked_on: Mapped[dt.date] = mapped_column(Date)
+    hospitals: Mapped[int]
+    publishing: Mapped[int]
+    lines: Mapped[int]
+    compliant: Mapped[int]
+    bins: Mapped[list] = mapped_column(JSON)
+    silent: Mapped[list] = mapped_column(JSON)

@@ -6,10 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import sessionmaker
 
-from ..db import days_between, stored_fen
+from ..db import days_between
 from ..models import (
     DepositBilling,
     DepositCell,
@@ -37,7 +37,7 @@ from ..policy.deposit import (
 )
 from ..policy.transitions import GRASSROOTS, GrassrootsState
 from ..profiles.deposit import load_deposit_profile
-from ..services.deposit import current_run, in_force_lines
+from ..services.deposit import RATIO_BINS, current_run, in_force_lines, standing_on
 from ..services.errors import NotFound
 from ..services.positions import held_by_institution
 from ..services.unit_of_work import find_region
@@ -171,7 +171,6 @@ def findings(sessions: sessionmaker, region_code: str, *, status: str | None = N
 
 # -- the region's dashboard and a hospital's page (DEPOSIT.md item 7) --------------------------------------
 
-RATIO_BINS = (Decimal("0.5"), Decimal("0.8"), Decimal("1.0"), Decimal("1.2"), Decimal("1.5"))
 # a deposit at the reference is within it: each bin holds its upper edge
 RATIO_LABELS = ("不超过 50%", "50%—80%", "80%—100%", "超出 0—20%", "超出 20%—50%", "超出 50% 以上")
 
@@ -254,6 +253,7 @@ class Overview:
     red_holders: tuple[RedHolder, ...] = ()
     red_days: int = 0
     billing: Billing | None = None  # rule 7: the last whole month computed
+    as_of: dt.date | None = None  # the day the publishing and compliance figures describe: the last check's
 
     @property
     def red_held(self) -> Decimal:
@@ -275,41 +275,11 @@ def overview_in(session, region, year: int, on: dt.date) -> Overview:
     """``overview`` inside a session already open (the quarterly report's step)."""
     profile = load_deposit_profile(region.deposit_profile)
     run = current_run(session, region.id, year)
-    hospitals = publishing = lines = compliant = 0
-    bins = [0] * (len(RATIO_BINS) + 1)
-    silent: tuple[tuple[str, str, int], ...] = ()
-    if run is not None:
-        hospitals = session.scalar(select(func.count(func.distinct(DepositCell.institution_id)))
-                                   .where(DepositCell.run_id == run.id)) or 0
-        in_force = in_force_lines(region.id, on).subquery()
-        # a hospital has a table in force once any line of it took effect (a line is replaced, never withdrawn)
-        tabled = select(PublishedDeposit.institution_id).where(PublishedDeposit.region_id == region.id,
-                                                               PublishedDeposit.effective_on <= on)
-        publishing = session.scalar(select(func.count(func.distinct(DepositCell.institution_id))).where(
-            DepositCell.run_id == run.id, DepositCell.institution_id.in_(tabled))) or 0  # of ``hospitals``
-        # one aggregate in the database (a prefecture's 60,000 lines never cross into Python), in integer fen:
-        # within the reference ⇔ amount ≤ reference × (1 + tolerance) rounded half up to the fen (to_cents)
-        amount, reference = stored_fen(in_force.c.amount), stored_fen(DepositCell.reference)
-        scale = int(profile.tolerance * 10000) + 10000
-        above = [func.coalesce(func.sum(case((amount * 100 > reference * int(edge * 100), 1), else_=0)), 0)
-                 for edge in RATIO_BINS]
-        lines, compliant, *over = session.execute(
-            select(func.count(), func.coalesce(func.sum(case((amount * 10000 <= reference * scale + 5000, 1),
-                                                              else_=0)), 0), *above)
-            .select_from(in_force).join(DepositCell, and_(
-                DepositCell.run_id == run.id, DepositCell.institution_id == in_force.c.institution_id,
-                DepositCell.group_code == in_force.c.group_code,
-                DepositCell.insurance_class == in_force.c.insurance_class))
-            .where(DepositCell.small.is_(False), DepositCell.proxy.is_(False),
-                   DepositCell.reference > Decimal("0.00"))).one()
-        lines, compliant, over = int(lines), int(compliant), [int(n) for n in over]
-        bins = [lines - over[0], *(over[i] - over[i + 1] for i in range(len(over) - 1)), over[-1]]
-        cases = func.sum(DepositCell.cases)
-        silent = tuple(session.execute(
-            select(Institution.code, Institution.name, cases).join(DepositCell, DepositCell.institution_id == Institution.id)
-            .where(DepositCell.run_id == run.id, DepositCell.proxy.is_(False),
-                   DepositCell.institution_id.not_in(tabled))
-            .group_by(Institution.code, Institution.name).order_by(cases.desc(), Institution.code).limit(10)).all())
+    standing = standing_on(session, run, on) if run is not None else None
+    hospitals, publishing, lines, compliant = ((standing.hospitals, standing.publishing, standing.lines,
+                                                standing.compliant) if standing else (0, 0, 0, 0))
+    bins = list(standing.bins) if standing else [0] * (len(RATIO_BINS) + 1)
+    silent = standing.silent if standing else ()
     open_rows = session.execute(select(DepositFinding.kind, DepositFinding.status, func.count())
                                 .where(DepositFinding.region_id == region.id, DepositFinding.status.in_(OPEN))
                                 .group_by(DepositFinding.kind, DepositFinding.status)).all()
@@ -334,7 +304,7 @@ def overview_in(session, region, year: int, on: dt.date) -> Overview:
                     excesses, tuple(TriggerLine(f, f.due_on, (f.due_on - on).days) for f in due if f.due_on),
                     tuple((c, n, int(k)) for c, n, k in silent), profile.recompute_days,
                     profile.article("recompute_days"), _red_holders(session, region.id, on, profile.red_finding_days),
-                    profile.red_finding_days, _billing(session, region.id))
+                    profile.red_finding_days, _billing(session, region.id), standing.on if standing else None)
 
 
 def _red_holders(session, region_id: int, on: dt.date, days: int) -> tuple[RedHolder, ...]:

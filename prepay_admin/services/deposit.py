@@ -28,6 +28,7 @@ from sqlalchemy import (
     Date,
     MetaData,
     Table,
+    and_,
     case,
     cast,
     delete,
@@ -50,10 +51,12 @@ from ..models import (
     DepositComplaint,
     DepositFinding,
     DepositRun,
+    DepositStanding,
     Discharge,
     Institution,
     PaymentStandard,
     PublishedDeposit,
+    Region,
 )
 from ..policy.deposit import (
     ALL_GROUPS,
@@ -325,6 +328,7 @@ def check_tables(sessions: sessionmaker, region_code: str, year: int, on: dt.dat
             for f in fs:
                 found[(institution_id, f.kind.value, f.group, f.insurance_class.value if f.insurance_class else None)] = f
         billing_months(session, region, on, profile)
+        _keep_standing(session, region.id, run.id, on, profile)
         # the year's findings only: a check of another year's reference leaves them as they are
         of_year = select(DepositRun.id).where(DepositRun.region_id == region.id, DepositRun.year == year)
         open_ = {(r.institution_id, r.kind, r.group_code, r.insurance_class): r for r in session.scalars(
@@ -384,6 +388,78 @@ def _identity(institution_id, kind, group, cls, run_id, year, published, message
     if kind == FindingKind.NOT_UPDATED.value:
         return (institution_id, kind, year)
     return (institution_id, kind, group, cls, run_id, published, message if FindingKind(kind) in TRIGGERS else None)
+
+
+RATIO_BINS = (Decimal("0.5"), Decimal("0.8"), Decimal("1.0"), Decimal("1.2"), Decimal("1.5"))  # deposit ÷ reference
+
+
+@dataclass(frozen=True)
+class Standing:
+    """How the published deposits in force on ``on`` stood against a run: see ``DepositStanding``."""
+
+    on: dt.date
+    hospitals: int  # with local admissions in the run
+    publishing: int  # of them, with a table in force
+    lines: int  # lines in force with a reference to compare (not 样本不足, not 推算)
+    compliant: int  # of them, not above the reference (with the profile's tolerance)
+    bins: tuple[int, ...]  # deposit ÷ reference, as ``RATIO_BINS`` cut them
+    silent: tuple[tuple[str, str, int], ...]  # the hospitals with the most cases and no table: code, name, cases
+
+
+def standing(session, region_id: int, run_id: int, on: dt.date, profile: DepositProfile) -> Standing:
+    """Rules 1, 3 over the region: the lines in force on ``on`` against the run, in one aggregate in the
+    database (a prefecture's 60,000 lines never cross into Python), in integer fen; the check computes it
+    and keeps it (``DepositStanding``), the screens read what it kept."""
+    hospitals = session.scalar(select(func.count(func.distinct(DepositCell.institution_id)))
+                               .where(DepositCell.run_id == run_id)) or 0
+    in_force = in_force_lines(region_id, on).subquery()
+    # a hospital has a table in force once any line of it took effect (a line is replaced, never withdrawn)
+    tabled = select(PublishedDeposit.institution_id).where(PublishedDeposit.region_id == region_id,
+                                                           PublishedDeposit.effective_on <= on)
+    publishing = session.scalar(select(func.count(func.distinct(DepositCell.institution_id))).where(
+        DepositCell.run_id == run_id, DepositCell.institution_id.in_(tabled))) or 0  # of ``hospitals``
+    # within the reference ⇔ amount ≤ reference × (1 + tolerance) rounded half up to the fen (to_cents)
+    amount, reference = stored_fen(in_force.c.amount), stored_fen(DepositCell.reference)
+    scale = int(profile.tolerance * 10000) + 10000
+    above = [func.coalesce(func.sum(case((amount * 100 > reference * int(edge * 100), 1), else_=0)), 0)
+             for edge in RATIO_BINS]
+    lines, compliant, *over = session.execute(
+        select(func.count(), func.coalesce(func.sum(case((amount * 10000 <= reference * scale + 5000, 1),
+                                                          else_=0)), 0), *above)
+        .select_from(in_force).join(DepositCell, and_(
+            DepositCell.run_id == run_id, DepositCell.institution_id == in_force.c.institution_id,
+            DepositCell.group_code == in_force.c.group_code,
+            DepositCell.insurance_class == in_force.c.insurance_class))
+        .where(DepositCell.small.is_(False), DepositCell.proxy.is_(False), stored_fen(DepositCell.reference) > 0)).one()
+    lines, compliant, over = int(lines), int(compliant), [int(n) for n in over]
+    cases = func.sum(DepositCell.cases)
+    silent = tuple((code, name, int(n)) for code, name, n in session.execute(
+        select(Institution.code, Institution.name, cases).join(DepositCell, DepositCell.institution_id == Institution.id)
+        .where(DepositCell.run_id == run_id, DepositCell.proxy.is_(False), DepositCell.institution_id.not_in(tabled))
+        .group_by(Institution.code, Institution.name).order_by(cases.desc(), Institution.code).limit(10)))
+    return Standing(on, hospitals, publishing, lines, compliant,
+                    (lines - over[0], *(over[i] - over[i + 1] for i in range(len(over) - 1)), over[-1]), silent)
+
+
+def standing_on(session, run: DepositRun, on: dt.date) -> Standing:
+    """The standing the latest check of ``run`` up to ``on`` kept (its day is the standing's ``on``), or, before
+    any, computed now for ``on``."""
+    kept = session.scalar(select(DepositStanding).where(DepositStanding.run_id == run.id,
+                                                        DepositStanding.checked_on <= on)
+                          .order_by(DepositStanding.checked_on.desc()).limit(1))
+    if kept is not None:
+        return Standing(kept.checked_on, kept.hospitals, kept.publishing, kept.lines, kept.compliant,
+                        tuple(kept.bins), tuple((c, n, k) for c, n, k in kept.silent))
+    region = session.get(Region, run.region_id)
+    return standing(session, run.region_id, run.id, on, load_deposit_profile(region.deposit_profile))
+
+
+def _keep_standing(session, region_id: int, run_id: int, on: dt.date, profile: DepositProfile) -> None:
+    s = standing(session, region_id, run_id, on, profile)
+    session.execute(delete(DepositStanding).where(DepositStanding.run_id == run_id, DepositStanding.checked_on == on))
+    session.add(DepositStanding(region_id=region_id, run_id=run_id, checked_on=on, hospitals=s.hospitals,
+                                publishing=s.publishing, lines=s.lines, compliant=s.compliant, bins=list(s.bins),
+                                silent=[list(x) for x in s.silent]))
 
 
 def reference_days(session, region_id: int, year: int, institutions: set[int]) -> dict[int, dt.date]:

@@ -167,6 +167,7 @@ class BillingOut(Schema):
 class OverviewOut(Schema):
     year = fields.Integer()
     on = fields.Date()
+    as_of = fields.Date(allow_none=True, metadata={"description": "公示与合规数字所对照的日期：此前最近一次检查之日"})
     run = fields.Nested(RunOut, allow_none=True)
     hospitals = fields.Integer(metadata={"description": "有本地住院病例的医院"})
     publishing = fields.Integer(metadata={"description": "其中已公示预交金额度的"})
