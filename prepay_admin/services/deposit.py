@@ -499,12 +499,15 @@ def _in_force(session, region_id: int, on: dt.date) -> dict[int, list[Published]
 
 
 def _cells_of(session, run_id: int, institutions: set[int]) -> dict[int, dict[tuple, CellFigures]]:
+    """The run's cells of ``institutions`` as the pure checks read them (the columns alone, not the rows)."""
     out: dict[int, dict[tuple, CellFigures]] = {}
-    for c in session.scalars(select(DepositCell).where(DepositCell.run_id == run_id)):
-        if c.institution_id in institutions:
-            out.setdefault(c.institution_id, {})[(c.group_code, InsuranceClass(c.insurance_class))] = CellFigures(
-                c.cases, c.mean_cost, c.mean_fund, c.mean_copay, c.mean_self_pay, c.mean_cash, c.reference, c.median,
-                c.p75, c.small, c.proxy)
+    classes = {c.value: c for c in InsuranceClass}
+    c = DepositCell
+    for row in session.execute(select(c.institution_id, c.group_code, c.insurance_class, c.cases, c.mean_cost,
+                                      c.mean_fund, c.mean_copay, c.mean_self_pay, c.mean_cash, c.reference, c.median,
+                                      c.p75, c.small, c.proxy).where(c.run_id == run_id)):
+        if row[0] in institutions:
+            out.setdefault(row[0], {})[(row[1], classes[row[2]])] = CellFigures(*row[3:])
     return out
 
 
