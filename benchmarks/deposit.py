@@ -16,7 +16,12 @@ the year before the reference year.
 - screens: the dashboard, a hospital's page, the reference browser and the API overview, p95 of 20
   requests after 3 (goal 300 ms; they read precomputed cells and findings, never the settlements).
 
+- at scale: ``--admissions`` (4,500,000 by default, a prefecture's 3-year window, ~37 admissions per cell)
+  settlements of 2023—2025 written as stored (timed: the backfill's floor), then the reference run against the
+  bare GROUP BY again (goal ≤ 2×), the check, and the screens over every settlement held (goal 300 ms).
+
     .venv/bin/python -m benchmarks.deposit [--rows 250000] [--database sqlite|postgresql] [--only import]
+        [--admissions 4500000]
 
 ``--only import`` measures the import and its memory alone (while iterating on the intake); by default
 every figure is measured.
@@ -36,6 +41,7 @@ from .harness import Figure, command, on_each_database, p95, timed
 HOSPITALS = 300
 PARTS = ("import",)  # what ``--only`` may name
 ONLY: str | None = None  # set by ``--only``: measure that part alone
+ADMISSIONS = 4_500_000  # ``--admissions``: the 3-year window the reference run is measured over (0: not at scale)
 GROUPS = 200  # each hospital's groups: 300 × 200 × 2 classes, up to 120,000 cells (a prefecture: 30,000—250,000)
 
 
@@ -181,22 +187,74 @@ def measure(database: str, url: str, n: int) -> list[Figure]:
     figures = [imported_figure,
                Figure("deposit reference run", database, f"{done.admissions:,} admissions", ran,
                       "bare GROUP BY of the visits", aggregate, 2.0)]
-    timings = {}
-    for name, path in screens.items():
-        samples = []
-        for k in range(23):
-            started = time.perf_counter()
-            response = client.get(path, headers=token if path.startswith("/api") else {})
-            assert response.status_code == 200, (path, response.status_code)
-            if k >= 3:
-                samples.append(time.perf_counter() - started)
-        timings[name] = p95(samples)
-        figures.append(Figure(f"deposit {name} p95", database, f"{n:,} rows", timings[name], "goal 300 ms", 0.3, 1.0))
+
+    def screen_times(size: str) -> dict[str, float]:
+        timings = {}
+        for name, path in screens.items():
+            samples = []
+            for k in range(23):
+                started = time.perf_counter()
+                response = client.get(path, headers=token if path.startswith("/api") else {})
+                assert response.status_code == 200, (path, response.status_code)
+                if k >= 3:
+                    samples.append(time.perf_counter() - started)
+            timings[name] = p95(samples)
+            figures.append(Figure(f"deposit {name} p95", database, size, timings[name], "goal 300 ms", 0.3, 1.0))
+        return timings
+
+    timings = screen_times(f"{n:,} rows")
     print(f"  {database} {n:,}: file {big.stat().st_size / 2**20:.1f} MiB imported in {took:.1f} s (floor {floor:.1f} s); "
           f"peak memory of a dry run: a quarter {peaks['a quarter']:.1f} MiB, all {peaks['all']:.1f} MiB; "
           f"reference run {ran:.1f} s for {done.cells:,} cells (bare aggregate {aggregate:.1f} s, {cells:,} groups); "
           f"check of {len(lines):,} published lines {checked:.1f} s ({result.found} findings); "
           + "; ".join(f"{k} {v * 1000:.0f} ms" for k, v in timings.items()), flush=True)
+    if ADMISSIONS:
+        # the 3-year window at scale: ADMISSIONS more admissions written as stored (the backfill's floor), ~37 per
+        # cell at 4.5 million as a prefecture's; the reference run against the bare aggregate; the check and the
+        # screens again, over every settlement held
+        columns = [c for c in Discharge.__table__.columns.keys() if c != "id"]
+        amounts = {"total", "fund_paid", "personal_burden", "copay", "self_pay", "account_paid", "cash_paid",
+                   "hospital_borne"}
+
+        def backfill(first: int, count: int):
+            for k in range(first, first + count):
+                total = 3000_00 + (k * 7919) % 40000_00
+                fund = total * 7 // 10
+                burden = total - fund
+                self_pay = burden // 5
+                discharged = dt.date(2023, 1, 1) + dt.timedelta(days=k % 1095)
+                stored = dict(region_id=region.id, settlement_key=f"B{k:063d}", visit_key=f"W{k:063d}", refund=False,
+                              institution_id=ids[f"H3206{1 + k % HOSPITALS:07d}"],
+                              insurance_class="employee" if k % 5 < 2 else "resident",
+                              insured_region="110100" if k % 33 == 0 else "320600", out_of_region=k % 33 == 0,
+                              medical_category="21", admitted_on=discharged - dt.timedelta(days=8),
+                              discharged_on=discharged, settled_at=dt.datetime.combine(
+                                  discharged, dt.time(2, 30), tzinfo=dt.timezone.utc), department="内科",
+                              diagnosis="I10", group_code=f"G{k // HOSPITALS % GROUPS:03d}", group_version="CHS-DRG 2.0",
+                              total=total, fund_paid=fund, personal_burden=burden, copay=burden - self_pay,
+                              self_pay=self_pay, account_paid=0, cash_paid=burden, hospital_borne=0)
+                yield tuple(stored.get(c) if c in amounts else processors[c](stored.get(c)) for c in columns)
+
+        started = time.perf_counter()
+        for first in range(0, ADMISSIONS, 500_000):
+            with sessions.begin() as session:
+                bulk_insert(session.connection(), Discharge.__table__, columns,
+                            list(backfill(first, min(500_000, ADMISSIONS - first))))
+        written = time.perf_counter() - started
+        if database == "postgresql":
+            with app.extensions["prepay_engine"].connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE discharge")
+        ran, done = timed(lambda: compute_reference(sessions, "320600", 2026, "jiesuan1"))
+        aggregate, cells = timed(bare)
+        figures.append(Figure("deposit reference run at scale", database, f"{done.admissions:,} admissions", ran,
+                              "bare GROUP BY of the visits", aggregate, 2.0))
+        checked, result = timed(lambda: check_tables(sessions, "320600", 2026, dt.date(2026, 3, 3), "jiesuan1"))
+        held = n + ADMISSIONS
+        timings = screen_times(f"{held:,} settlements")
+        print(f"  {database}: {ADMISSIONS:,} settlements of 2023—2025 written as stored in {written:.0f} s; reference "
+              f"run over {done.admissions:,} admissions {ran:.1f} s for {done.cells:,} cells (bare aggregate "
+              f"{aggregate:.1f} s); check {checked:.1f} s; screens at {held:,} settlements: "
+              + "; ".join(f"{k} {v * 1000:.0f} ms" for k, v in timings.items()), flush=True)
     app.extensions["prepay_engine"].dispose()
     return figures
 
@@ -208,11 +266,13 @@ def collect(sizes: list[int], only: str | None = None) -> list[Figure]:
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    global ONLY
+    global ONLY, ADMISSIONS
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--only", choices=PARTS)
+    parser.add_argument("--admissions", type=int, default=ADMISSIONS)
     known, rest = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
     ONLY = known.only
+    ADMISSIONS = known.admissions
     return command(__doc__, "rows", "250000", collect, rest)
 
 
