@@ -57,13 +57,17 @@ def cell_reader(column: Column, read: Reader) -> Reader:
     return of
 
 
+REMEMBERED_LENGTH = 64  # a longer text (never a valid code or date) is read each time, never held
+
+
 def remembered(read: Reader, limit: int = REMEMBERED) -> Reader:
     """``read`` of a text cell looked up among the texts read before (its value, or its refusal); other
-    cells (a spreadsheet's numbers and dates: ``1 == 1.0 == True``) are always read."""
+    cells (a spreadsheet's numbers and dates: ``1 == 1.0 == True``) and long texts are always read: what is
+    held is bounded (``limit`` texts of at most ``REMEMBERED_LENGTH`` characters), whatever the file holds."""
     seen: dict[str, tuple[bool, Any]] = {}
 
     def fast(value: Any) -> Any:
-        if value.__class__ is not str:
+        if value.__class__ is not str or len(value) > REMEMBERED_LENGTH:
             return read(value)
         hit = seen.get(value)
         if hit is None:

@@ -271,11 +271,11 @@ def overview(sessions: sessionmaker, region_code: str, year: int, on: dt.date) -
         return overview_in(session, find_region(session, region_code), year, on)
 
 
-def overview_in(session, region, year: int, on: dt.date) -> Overview:
+def overview_in(session, region, year: int, on: dt.date, kept_ok: bool = True) -> Overview:
     """``overview`` inside a session already open (the quarterly report's step)."""
     profile = load_deposit_profile(region.deposit_profile)
     run = current_run(session, region.id, year)
-    standing = standing_on(session, run, on) if run is not None else None
+    standing = standing_on(session, run, on, kept_ok) if run is not None else None
     hospitals, publishing, lines, compliant = ((standing.hospitals, standing.publishing, standing.lines,
                                                 standing.compliant) if standing else (0, 0, 0, 0))
     bins = list(standing.bins) if standing else [0] * (len(RATIO_BINS) + 1)

@@ -441,12 +441,12 @@ def standing(session, region_id: int, run_id: int, on: dt.date, profile: Deposit
                     (lines - over[0], *(over[i] - over[i + 1] for i in range(len(over) - 1)), over[-1]), silent)
 
 
-def standing_on(session, run: DepositRun, on: dt.date) -> Standing:
+def standing_on(session, run: DepositRun, on: dt.date, kept_ok: bool = True) -> Standing:
     """The standing the latest check of ``run`` up to ``on`` kept (its day is the standing's ``on``), or, before
-    any, computed now for ``on``."""
+    any (or where a document states it as of ``on``: ``kept_ok`` false), computed now for ``on``."""
     kept = session.scalar(select(DepositStanding).where(DepositStanding.run_id == run.id,
                                                         DepositStanding.checked_on <= on)
-                          .order_by(DepositStanding.checked_on.desc()).limit(1))
+                          .order_by(DepositStanding.checked_on.desc()).limit(1)) if kept_ok else None
     if kept is not None:
         return Standing(kept.checked_on, kept.hospitals, kept.publishing, kept.lines, kept.compliant,
                         tuple(kept.bins), tuple((c, n, k) for c, n, k in kept.silent))

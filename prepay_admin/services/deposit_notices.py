@@ -207,7 +207,7 @@ def quarterly_report(step: Step, year: int):
     today = clock.today()
     quarter = (today.month - 1) // 3 + 1
     start = dt.date(today.year, 3 * quarter - 2, 1)
-    o = overview_in(step.session, step.region, year, today)
+    o = overview_in(step.session, step.region, year, today, kept_ok=False)  # the report states today's standing
     if o.run is None:
         raise ServiceError(f"尚未测算 {year} 年度的住院预交金参考额度", "year")
     moved = dict(step.session.execute(

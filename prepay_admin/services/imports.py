@@ -360,6 +360,9 @@ def _load_discharges(session: Session, region: Region, kind: ImportKind, target:
             for e in errors:
                 tally.error(e)
         codes = {v[code_at] for _, v, _ in chunk if v is not None and v[code_at] not in institutions}
+        if len(institutions) + len(codes) > REMEMBERED:
+            institutions.clear()  # bounded: a file of unknown codes holds no more than a chunk's
+            codes = {v[code_at] for _, v, _ in chunk if v is not None}
         if codes:
             found = dict(driver_rows_by_key(connection, "institution", ("code", "id"), "code", sorted(codes),
                                             region_id=region.id))

@@ -557,3 +557,21 @@ def test_item7_the_deposit_screens_and_api_read_precomputed_results_never_the_se
         event.remove(engine, "before_cursor_execute", seen)
     assert statements
     assert [s for s in statements if " discharge" in s.lower()] == []
+
+
+def test_item6_the_quarterly_report_states_the_standing_of_its_own_day_the_dashboard_that_of_the_last_check(
+        region, app, client):
+    from docx import Document
+
+    from tests.screens import sign_in
+
+    compute_reference(region, REGION, 2026, "jiesuan1")
+    _published(region, f"{H1},GB19,职工医保,2900.00,,2026-01-01,")  # within the reference (3,000.00)
+    check_tables(region, REGION, 2026, dt.date(2026, 1, 5), "jiesuan1")
+    _published(region, f"{H1},GB19,职工医保,9000.00,,2026-05-01,")  # three times it, after the check
+    sign_in(client, "jiesuan1")
+    page = client.get(f"/deposit/{REGION}/2026/overview?on=2026-08-03").get_data(as_text=True)
+    assert "2026-01-05 检查时执行的公示额度" in page  # the dashboard says which day its figures describe
+    report = documents.issue(region, "deposit_quarterly", REGION, "jiesuan1", year=2026)
+    body = "\n".join(p.text for p in Document(io.BytesIO(report.data)).paragraphs)
+    assert "合规率 0.00%" in body and "100.00%" not in body  # the report's own day: 9,000.00 is above it

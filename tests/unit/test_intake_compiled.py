@@ -186,3 +186,26 @@ def test_a_files_pseudonymiser_gives_each_id_its_pseudonym_whatever_the_keys_len
     of = pseudonymiser("320600")
     for raw in ("S1", "V2025000123", "S-1_2", "x" * 60):
         assert of(raw) == pseudonym("320600", raw) != pseudonym("320681", raw)
+
+
+def test_a_hostile_files_long_texts_are_read_each_time_never_held_so_memory_stays_bounded():
+    """A cell may hold 131,072 characters: a column's memory of texts read keeps only short ones (a code, a date),
+    so a file of long unique cells costs what one row does, not 4,096 of them per column."""
+    calls = []
+
+    def read(value):
+        calls.append(value)
+        if len(value) > 60:
+            raise cells.CellError("过长")
+        return value
+
+    fast = remembered(read, limit=4)
+    long = "a" * 100_000 + "😀"
+    for _ in range(2):
+        with pytest.raises(cells.CellError):
+            fast(long)
+        assert fast("H32060000001") == "H32060000001"
+    assert calls == [long, "H32060000001", long]  # the short text read once, the long one each time
+    assert fast.__closure__ is not None
+    held = [c.cell_contents for c in fast.__closure__ if isinstance(c.cell_contents, dict)]
+    assert held and all(len(k) <= 64 for k in held[0])
