@@ -43,7 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from ..clock import TIMEZONE as BEIJING
-from ..db import UtcDateTime, bulk_insert, days_between, money_sum, stored_fen, year_month
+from ..db import UtcDateTime, bulk_insert, days_between, driver_rows, money_sum, stored_fen, year_month
 from ..models import (
     Department,
     DepositBilling,
@@ -193,23 +193,7 @@ def _admissions(session, region_id: int, start: dt.date, end: dt.date, year: int
                     days_between(v.c.discharged_on, literal(start, Date)))
              .where(v.c.discharged_on.between(start, end), stored_fen(v.c.total) > 0)
              .order_by(v.c.institution_id, v.c.group_code, v.c.insurance_class))  # a cell's rows in any order
-    yield from _driver_rows(session.connection(), query)
-
-
-def _driver_rows(connection, query, batch: int = 20_000) -> Iterator[tuple]:
-    """A query of integers and texts read as the driver's tuples, streamed (a server-side cursor on
-    PostgreSQL; SQLite steps its statement as read): millions of rows without the rows' wrapping. Its
-    parameters are ids and dates the code gives, rendered as literals (never a user's text)."""
-    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
-    driver = connection.connection.driver_connection
-    cursor = driver.cursor(name=f"stream_{uuid.uuid4().hex[:12]}") if connection.dialect.name == "postgresql" \
-        else driver.cursor()
-    try:
-        cursor.execute(sql)
-        while rows := cursor.fetchmany(batch):
-            yield from rows
-    finally:
-        cursor.close()
+    yield from driver_rows(session.connection(), query)
 
 
 AMOUNTS = slice(5, 10)  # an admission's cost, fund, copay, self-pay, cash in ``_admissions``' rows
