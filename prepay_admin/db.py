@@ -197,6 +197,33 @@ def _year_month_postgresql(element: year_month, compiler: Any, **kw: Any) -> str
     return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
 
 
+class int_list(FunctionElement[Any]):
+    """An aggregate: a group's integers as one value (a PostgreSQL array; SQLite's text ``1,2,3``), in no
+    order; read it with ``ints``. A cell's 38 admissions cross as one value, not 38 rows."""
+
+    inherit_cache = True
+    name = "int_list"
+
+
+@compiles(int_list)
+def _int_list_sqlite(element: int_list, compiler: Any, **kw: Any) -> str:
+    return f"group_concat({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(int_list, "postgresql")
+def _int_list_postgresql(element: int_list, compiler: Any, **kw: Any) -> str:
+    return f"array_agg({compiler.process(element.clauses, **kw)})"
+
+
+def ints(value: Any) -> list[int]:
+    """An ``int_list`` as the driver read it, as a list of integers (none for an empty group's NULL)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return list(map(int, value.split(",")))
+    return list(value)
+
+
 class days_between(FunctionElement[int]):
     """``later - earlier`` in days for two date columns, on both databases."""
 

@@ -216,21 +216,43 @@ class CellFen(NamedTuple):
     small: bool
 
 
-def cell_fen(stays: StayColumns, measure: Measure, min_cases: int) -> CellFen:
-    """Rule 1 (GZ 12, JL 14, XJ 22) over a cell's columns of fen: pooled means per admission (四舍五入 to the
-    fen), the reference as the mean of the profile's measure, its median and P75; exact integer arithmetic."""
-    n = len(stays.cost)
+class CellTotals(NamedTuple):
+    """A cell's admissions summed: how many, and each amount's total in fen (what its means divide)."""
+
+    cases: int
+    cost: int
+    fund: int
+    copay: int
+    self_pay: int
+    cash: int
+
+
+def cell_of_totals(totals: CellTotals, measured: Sequence[int], min_cases: int) -> CellFen:
+    """Rule 1 (GZ 12, JL 14, XJ 22), the one definition: pooled means per admission (四舍五入 to the fen), the
+    reference as the mean of the profile's measure, its median and P75, from a cell's totals and its admissions'
+    measure (``measured``, sorted, one per admission); exact integer arithmetic."""
+    n = totals.cases
     if not n:
         return CellFen(0, 0, 0, 0, 0, 0, 0, 0, 0, True)
-    measured = sorted(stays.measured(measure))
-    return CellFen(n, half_up(sum(stays.cost), n), half_up(sum(stays.fund), n), half_up(sum(stays.copay), n),
-                   half_up(sum(stays.self_pay), n), half_up(sum(stays.cash), n), half_up(sum(measured), n),
+    return CellFen(n, mean_fen(totals.cost, n), mean_fen(totals.fund, n), mean_fen(totals.copay, n),
+                   mean_fen(totals.self_pay, n), mean_fen(totals.cash, n), mean_fen(sum(measured), n),
                    percentile_fen(measured, MEDIAN), percentile_fen(measured, P75), n < min_cases)
+
+
+def mean_fen(total: int, cases: int) -> int:
+    """Rule 1's mean per admission: ``total`` fen over ``cases`` 四舍五入 to the fen (0 without cases)."""
+    return half_up(total, cases) if cases else 0
+
+
+def cell_fen(stays: StayColumns, measure: Measure, min_cases: int) -> CellFen:
+    """``cell_of_totals`` over a cell's columns of fen (one entry per admission)."""
+    totals = CellTotals(len(stays.cost), *map(sum, stays))
+    return cell_of_totals(totals, sorted(stays.measured(measure)), min_cases)
 
 
 def reference_fen(stays: StayColumns, measure: Measure) -> int:
     """Rule 1's reference alone (last year's, beside the window's): ``cell_fen(…).reference``."""
-    return half_up(sum(stays.measured(measure)), len(stays.cost)) if stays.cost else 0
+    return mean_fen(sum(stays.measured(measure)), len(stays.cost))
 
 
 def cell_figures_fen(stays: StayColumns, profile: DepositProfile) -> CellFigures:

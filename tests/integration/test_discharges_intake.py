@@ -431,3 +431,93 @@ def test_the_column_by_column_import_reports_and_stores_what_the_cell_by_cell_im
     with region() as s:
         assert s.scalar(select(Discharge.department).where(Discharge.settlement_key == pseudonym(REGION, "S1"))) == "外科"
     assert imported(region, changed).added == 0  # the same file again changes nothing
+
+
+@pytest.mark.parametrize("measure, seed", [("burden", 1), ("copay", 2), ("cash", 3)])
+def test_gz12_every_cell_of_the_run_is_rule_1_over_its_admissions_however_they_were_settled(region, monkeypatch,
+                                                                                          measure, seed):
+    """The run sums cells in the database; rule 1 written out over Decimal admissions must give the same
+    figures for every cell: mid-stay settlements the year before the window, refunds (partial and whole),
+    異地 patients, admissions still open after the window, small and large cells, every class."""
+    import dataclasses
+    import random
+    from collections import defaultdict
+
+    from prepay_admin.models import DepositCell, Institution, Region
+    from prepay_admin.policy.deposit import Admission, Measure, cell_figures
+    from prepay_admin.profiles.deposit import load_deposit_profile
+    from prepay_admin.services import deposit as service
+
+    chosen = Measure(measure)
+    monkeypatch.setattr(service, "load_deposit_profile",
+                        lambda name: dataclasses.replace(load_deposit_profile(name), measure=chosen))
+    rng = random.Random(seed)
+    with region.begin() as s:
+        region_id = s.scalar(select(Region.id).where(Region.code == REGION))
+        hospitals = s.scalars(select(Institution.id).where(Institution.region_id == region_id)).all()[:3]
+        visits: dict[tuple, list[tuple]] = {}
+        for v in range(400):
+            inst, group = rng.choice(hospitals), rng.choice(["GA", "GB", "GC"])
+            cls, away = rng.choice(["employee", "resident"]), rng.random() < 0.1
+            last = dt.date(2022, 11, 1) + dt.timedelta(days=rng.randrange(0, 1250))  # before, in and after
+            settlements = []
+            for k in range(rng.choice([1, 1, 1, 2, 3])):  # a mid-stay settlement, a partial or whole refund
+                on = last - dt.timedelta(days=rng.choice([0, 40, 300])) if k else last  # a stay of under a year
+                cost = rng.randrange(100_00, 50_000_00)
+                copay, self_pay = rng.randrange(0, cost // 3), rng.randrange(0, cost // 5)
+                fund = cost - copay - self_pay
+                account = rng.randrange(0, copay + self_pay + 1)
+                sign = -1 if k == 2 else 1
+                settlements.append((on, *(sign * a for a in (cost, fund, copay, self_pay, account))))
+            if len(settlements) == 3 and rng.random() < 0.5:  # wholly refunded: no admission
+                settlements[2] = (last, *(-sum(x[i] for x in settlements[:2]) for i in range(1, 6)))
+            visits[(inst, f"V{seed}-{v}", group, cls, away)] = settlements
+            for n, (on, cost, fund, copay, self_pay, account) in enumerate(settlements):
+                y = lambda fen_: D(fen_).scaleb(-2)  # noqa: E731
+                s.add(Discharge(region_id=region_id, institution_id=inst, settlement_key=f"K{seed}-{v}-{n}",
+                                visit_key=f"V{seed}-{v}", original_key=None, refund=cost < 0, insurance_class=cls,
+                                insured_region="110100" if away else REGION, out_of_region=away,
+                                medical_category="21", admitted_on=on - dt.timedelta(days=5), discharged_on=on,
+                                settled_at=dt.datetime.combine(on, dt.time(9), tzinfo=dt.timezone.utc),
+                                group_code=group, total=y(cost), fund_paid=y(fund),
+                                personal_burden=y(copay + self_pay), copay=y(copay), self_pay=y(self_pay),
+                                account_paid=y(account), cash_paid=y(copay + self_pay - account),
+                                hospital_borne=D(0)))
+    done = service.compute_reference(region, REGION, 2026, "jiesuan1")
+    profile = dataclasses.replace(load_deposit_profile("national-2025"), measure=chosen)
+    cells, last_year, proxy, proxy_last = defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list)
+    away_count = defaultdict(int)
+    for (inst, _, group, cls, away), settlements in visits.items():
+        last = max(x[0] for x in settlements)
+        net = [sum(x[i] for x in settlements) for i in range(1, 6)]
+        if not dt.date(2023, 1, 1) <= last <= dt.date(2025, 12, 31) or net[0] <= 0:
+            continue
+        if away:
+            away_count[(inst, group, cls)] += 1
+            continue
+        cost, fund, copay, self_pay, account = (D(a).scaleb(-2) for a in net)
+        stay = Admission(cost, fund, copay, self_pay, copay + self_pay - account)
+        cells[(inst, group, cls)].append(stay)
+        proxy[(inst, group)].append(Admission(cost, D(0), D(0), cost, cost))
+        if last.year == 2025:
+            last_year[(inst, group, cls)].append(stay)
+            proxy_last[(inst, group)].append(Admission(cost, D(0), D(0), cost, cost))
+    with region() as s:
+        stored = {(c.institution_id, c.group_code, c.insurance_class): c
+                  for c in s.scalars(select(DepositCell).where(DepositCell.run_id == done.run_id))}
+    expected = {**cells, **{(i, g, "self_pay"): a for (i, g), a in proxy.items()}}
+    assert set(stored) == set(expected) and done.admissions == sum(map(len, cells.values()))
+    assert done.out_of_region == sum(away_count.values())
+    for key, stays in expected.items():
+        self_paid = key[2] == "self_pay"
+        rule = cell_figures(stays, dataclasses.replace(profile, measure=Measure.BURDEN) if self_paid else profile)
+        cell = stored[key]
+        got = (cell.cases, cell.mean_cost, cell.mean_fund, cell.mean_copay, cell.mean_self_pay, cell.mean_cash,
+               cell.reference, cell.median, cell.p75, cell.small)
+        assert got == (rule.cases, rule.mean_cost, rule.mean_fund, rule.mean_copay, rule.mean_self_pay,
+                       rule.mean_cash, rule.reference, rule.median, rule.p75, rule.small), key
+        before = (proxy_last[key[:2]] if self_paid else last_year[key])
+        assert cell.last_year_cases == len(before) and cell.proxy == self_paid
+        assert cell.last_year_reference == (cell_figures(before, dataclasses.replace(
+            profile, measure=Measure.BURDEN) if self_paid else profile).reference if before else None)
+        assert cell.out_of_region_cases == (0 if self_paid else away_count[key])
