@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from operator import add
-from typing import Any, Iterable, NamedTuple, Sequence
+from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
 from .transitions import FINDING
+from .workdays import add_days
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -527,17 +528,19 @@ def updated_since(published: Iterable[Published], since: dt.date) -> bool:
 
 
 def check_update(published: Iterable[Published], year: int, reference_on: dt.date, on: dt.date,
-                 profile: DepositProfile) -> Finding | None:
+                 profile: DepositProfile, is_workday: Callable[[dt.date], bool | None] = lambda day: True
+                 ) -> Finding | None:
     """The yearly update (XJ 24 "原则上，每年根据最新医保结算数据…进行一次更新"), where the profile has it: a
     hospital whose table in force on ``on`` still holds a line from before ``year`` (the reference year: a table
     republished whole since its first day rests on the latest data, the window's) once ``update_days`` have
-    passed since its reference of the year was made (``reference_on``; the last day itself is in time). A signal:
-    the text says 原则上, and gives its 30 days to the triggers, not to the update."""
+    passed since its reference of the year was made (``reference_on``; the last day itself is in time, and a last
+    day that is not a working day on ``is_workday`` moves to the next one). A signal: the text says 原则上, and
+    gives its 30 days to the triggers, not to the update."""
     if profile.update_days is None:
         return None
     lines = list(published)
     since = dt.date(year, 1, 1)
-    due = reference_on + dt.timedelta(days=profile.update_days)
+    due = add_days(reference_on, profile.update_days, is_workday).date
     if not lines or on <= due or updated_since(lines, since):
         return None
     stale = sum(p.effective_on < since for p in lines)

@@ -31,3 +31,18 @@ def add_working_days(start: dt.date, count: int, is_workday: Callable[[dt.date],
         if known:
             found += 1
     return Deadline(day, bool(unknown), tuple(sorted(unknown)))
+
+
+def add_days(start: dt.date, days: int, is_workday: Callable[[dt.date], bool | None]) -> Deadline:
+    """The last day of a period of ``days`` calendar days after ``start`` (a notice's "30 日内"), moved to the
+    next working day when it falls on a rest day or holiday (民法典 第二百零三条: 期间的最后一日是法定休假日的，
+    以法定休假日结束的次日为期间的最后一日)."""
+    day, unknown = start + dt.timedelta(days=days), set()
+    while True:
+        known = is_workday(day)
+        if known is None:
+            unknown.add(day.year)
+            known = day.weekday() < 5
+        if known:
+            return Deadline(day, bool(unknown), tuple(sorted(unknown)))
+        day += dt.timedelta(days=1)

@@ -88,7 +88,7 @@ from ..policy.deposit import (
     to_cents,
     updated_since,
 )
-from ..policy.workdays import add_working_days
+from ..policy.workdays import add_days, add_working_days
 from ..profiles.deposit import load_deposit_profile
 from ..validation import visible_text
 from .calendar import workday_lookup
@@ -304,8 +304,9 @@ def check_tables(sessions: sessionmaker, region_code: str, year: int, on: dt.dat
                                         min((p.effective_on for p in lines), default=None))):
                 found[(institution_id, f.kind.value, f.group, f.insurance_class.value if f.insurance_class else None)] = f
         # XJ 24: the yearly update, owed within the profile's days of the hospital's first reference of the year
+        is_workday = workday_lookup(session, region.code)
         for institution_id, reference_on in reference_days(session, region.id, year, set(published)).items():
-            f = check_update(published[institution_id], year, reference_on, on, profile)
+            f = check_update(published[institution_id], year, reference_on, on, profile, is_workday)
             if f is not None:
                 found[(institution_id, f.kind.value, f.group, None)] = f
         # rule 6 (GZ 13, JL 14, XJ 27): far above the peers of the same level and type in the region
@@ -335,7 +336,7 @@ def check_tables(sessions: sessionmaker, region_code: str, year: int, on: dt.dat
             values = dict(run_id=run.id, breach=f.breach, article=profile.article(FINDING_PARAMETER[f.kind]),
                           published=f.published, reference=f.reference, message=f.message[:300], last_seen_on=on)
             if row is None:
-                due = (on + dt.timedelta(days=profile.recompute_days)
+                due = (add_days(on, profile.recompute_days, is_workday).date  # a holiday's last day moves on
                        if f.kind in TRIGGERS and profile.recompute_obliged else None)
                 session.add(DepositFinding(region_id=region.id, institution_id=key[0], kind=key[1], group_code=key[2],
                                            insurance_class=key[3], status="new", found_on=on, due_on=due, **values))

@@ -30,7 +30,9 @@ from ..policy.deposit import (
     InsuranceClass,
 )
 from ..policy.transitions import GrassrootsState
+from ..policy.workdays import add_days
 from ..profiles.deposit import load_deposit_profile
+from .calendar import workday_lookup
 from .deposit import current_run
 from .errors import NotFound, ServiceError
 from .unit_of_work import Step
@@ -81,8 +83,8 @@ def _notice(step: Step, year: int, code: str, kinds: tuple[FindingKind, ...], wh
             "cases": "" if n is None or n < profile.published_min_cases else str(n),
             "article": f.article, "found_on": f.found_on.isoformat(),
             "due_on": f.due_on.isoformat() if f.due_on else ""})
-    due = max((f.due_on for f in rows if f.due_on), default=None) or clock.today() + dt.timedelta(
-        days=profile.recompute_days)
+    due = max((f.due_on for f in rows if f.due_on), default=None) or add_days(
+        clock.today(), profile.recompute_days, workday_lookup(session, step.region.code)).date
     breaches = any(f.breach for f in rows)
     if kinds == RECOMPUTE:
         triggered = any(FindingKind(f.kind) in TRIGGERS for f in rows)

@@ -96,7 +96,8 @@ def test_xj24_three_whole_months_below_80_percent_of_the_deposit_oblige_a_recomp
     check_tables(region, REGION, 2026, dt.date(2026, 4, 1), "jiesuan1")
     below = findings(region, "below_deposit")
     assert len(below) == 1 and below[0].published == D("2000.00") and below[0].reference == D("1000.00")
-    assert "2026-01 至 2026-03 连续 3 个月" in below[0].message and below[0].due_on == dt.date(2026, 5, 1)
+    # 30 days from 1 April end on 1 May, Labour Day: the period ends on the next working day (民法典 203)
+    assert "2026-01 至 2026-03 连续 3 个月" in below[0].message and below[0].due_on == dt.date(2026, 5, 6)
     # months later the streak has left the months watched: still owed a recomputation, never closed by time
     check_tables(region, REGION, 2026, dt.date(2027, 2, 1), "jiesuan1")
     assert findings(region, "below_deposit")[0].status == "new"
@@ -125,7 +126,7 @@ def test_xj24_gz12_notices_carry_the_open_findings_with_their_run_and_mark_them_
     with region() as s:
         run_sha = s.scalar(select(IssuedDocument.source_json).where(IssuedDocument.id == notice.id))
     assert '"run_id"' in run_sha
-    assert "2026年5月1日" in "\n".join(p.text for p in Document(io.BytesIO(recompute.data)).paragraphs)
+    assert "2026年5月6日" in "\n".join(p.text for p in Document(io.BytesIO(recompute.data)).paragraphs)
     states = {(f.institution_id, f.kind): (f.status, f.notice_id) for f in findings(region)}
     assert {s for s, _ in states.values()} == {"notified"}
     assert {n for (_, k), (_, n) in states.items() if k == "below_deposit"} == {recompute.id}
@@ -158,7 +159,7 @@ def test_item7_the_dashboard_and_a_hospitals_page_and_its_notice_on_screen(regio
     from prepay_admin import clock
     from prepay_admin.queries.todo import todo_list
     waiting = {t.key: t for t in todo_list(region, REGION, dt.date(2026, 4, 1)).items}
-    assert waiting["deposit_rectify"].count == 1 and waiting["deposit_recompute"].due == dt.date(2026, 5, 1)
+    assert waiting["deposit_rectify"].count == 1 and waiting["deposit_recompute"].due == dt.date(2026, 5, 6)
     assert "deposit_reference" not in waiting or clock.today().year != 2026
     issued = client.post(f"/deposit/{REGION}/2026/hospitals/{H1}/notices/rectification",
                          data={"csrf_token": csrf_token(client, "/password")})
@@ -179,7 +180,7 @@ def test_item7_the_dashboard_and_notices_from_the_terminal_and_through_the_api(r
     shown = cli_runner.invoke(args=["deposit", "overview", "--region", REGION, "--year", "2026", "--date", "2026-04-01"],
                               env=as_user(app, "shenji1"))
     # H2's settlements came after the run: of the 1 hospital with cases, 1 publishes (H2's table counts with its cells)
-    assert shown.exit_code == 0 and "有住院病例的医院 1 家，已公示 1 家" in shown.output and "2026-05-01" in shown.output, \
+    assert shown.exit_code == 0 and "有住院病例的医院 1 家，已公示 1 家" in shown.output and "2026-05-06" in shown.output, \
         shown.output
     refused = cli_runner.invoke(args=["deposit", "notices", "--region", REGION, "--year", "2026", "--kind",
                                       "recompute", "--out", str(tmp_path)], env=as_user(app, "shenji1"))
@@ -192,7 +193,7 @@ def test_item7_the_dashboard_and_notices_from_the_terminal_and_through_the_api(r
     assert "没有新发问题尚未通知的医院" in none_left.output
     auditor = {"Authorization": f"Bearer {token_for(app, 'shenji1')}"}
     o = client.get(f"/api/v1/regions/{REGION}/deposit-overview/2026?on=2026-04-01", headers=auditor).json
-    assert o["publishing"] == 1 and o["hospitals"] == 1 and o["triggers"][0]["due_on"] == "2026-05-01"
+    assert o["publishing"] == 1 and o["hospitals"] == 1 and o["triggers"][0]["due_on"] == "2026-05-06"
     assert o["triggers"][0]["finding"]["status"] == "notified"
     h = client.get(f"/api/v1/regions/{REGION}/deposit-hospitals/2026/{H1}?on=2026-04-01", headers=auditor).json
     assert h["lines"][0]["amount"] == "3500.00" and h["lines"][0]["above"] and h["open_rectify"] >= 1
@@ -292,7 +293,7 @@ def test_xj24_verified_complaints_above_5_percent_oblige_a_recompute_met_by_the_
     assert complaints(3).changed == 1  # 3 of 40: 7.5%
     check_tables(region, REGION, 2026, dt.date(2026, 4, 2), "jiesuan1")
     (found,) = findings(region, "complaints")
-    assert found.group_code == "全部病组" and "7.50%" in found.message and found.due_on == dt.date(2026, 5, 2)
+    assert found.group_code == "全部病组" and "7.50%" in found.message and found.due_on == dt.date(2026, 5, 6)  # 2 May: a holiday
     # one line recomputed is not the table recomputed; the whole table is
     _published(region, f"{H2},GB21,职工医保,1800.00,重新测算,2026-04-10,")
     check_tables(region, REGION, 2026, dt.date(2026, 4, 11), "jiesuan1")
@@ -443,13 +444,15 @@ def test_xj24_an_overdue_trigger_becomes_a_breach_and_the_same_amount_redated_is
     _published(region, f"{H2},GB20,职工医保,2000.00,,2025-12-15,")
     check_tables(region, REGION, 2026, dt.date(2026, 4, 1), "jiesuan1")
     (below,) = findings(region, "below_deposit")
-    assert not below.breach and below.due_on == dt.date(2026, 5, 1)
+    assert not below.breach and below.due_on == dt.date(2026, 5, 6)  # 1 May, Labour Day: the next working day
     _published(region, f"{H2},GB20,职工医保,2000.00,重新测算（未变）,2026-04-05,")  # the same amount re-dated
-    check_tables(region, REGION, 2026, dt.date(2026, 5, 2), "jiesuan1")
+    check_tables(region, REGION, 2026, dt.date(2026, 5, 6), "jiesuan1")
+    assert not findings(region, "below_deposit")[0].breach  # the last day is in time
+    check_tables(region, REGION, 2026, dt.date(2026, 5, 7), "jiesuan1")
     (below,) = findings(region, "below_deposit")
     assert below.status == "new" and below.breach  # 30 days passed: XJ 24 not met
-    _published(region, f"{H2},GB20,职工医保,1200.00,重新测算,2026-05-03,")
-    check_tables(region, REGION, 2026, dt.date(2026, 5, 4), "jiesuan1")
+    _published(region, f"{H2},GB20,职工医保,1200.00,重新测算,2026-05-08,")
+    check_tables(region, REGION, 2026, dt.date(2026, 5, 9), "jiesuan1")
     with region() as s:
         from prepay_admin.models import Transition
         reason = s.scalar(select(Transition.reason).where(Transition.machine == "deposit_finding",

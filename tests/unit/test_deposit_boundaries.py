@@ -245,3 +245,8 @@ def test_xj24_the_yearly_update_is_a_signal_the_day_after_its_days_and_only_for_
     again = [line("2800.00", effective=dt.date(2026, 1, 2)), line("900.00", "FM19", effective=dt.date(2026, 1, 15))]
     assert check_update(again, 2026, made, last_day + dt.timedelta(days=90), profile) is None
     assert check_update([], 2026, made, last_day + dt.timedelta(days=90), profile) is None  # no table: none
+    # a last day on a rest day moves to the next working day (民法典 203): 30 days from 1 April is Labour Day
+    from prepay_admin.services.calendar import library_workday
+    april = dt.date(2026, 4, 1)
+    assert check_update(stale, 2026, april, dt.date(2026, 5, 6), profile, library_workday) is None
+    assert check_update(stale, 2026, april, dt.date(2026, 5, 7), profile, library_workday) is not None

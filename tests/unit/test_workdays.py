@@ -1,7 +1,7 @@
 """15§(三): 7 working days on the statutory calendar, with adjusted workdays, never guessed silently."""
 import datetime as dt
 
-from prepay_admin.policy.workdays import add_working_days
+from prepay_admin.policy.workdays import add_days, add_working_days
 from prepay_admin.services.calendar import library_workday
 
 D = dt.date
@@ -33,3 +33,17 @@ def test_15_3_a_year_the_calendar_does_not_know_gives_a_provisional_deadline():
 def test_15_3_a_window_running_into_an_unknown_year_is_provisional_too():
     deadline = add_working_days(D(2026, 12, 28), 7, library_workday)
     assert deadline.provisional and deadline.unknown_years == (2027,)
+
+
+def test_civil_code_203_a_period_ending_on_a_holiday_ends_on_the_next_working_day():
+    assert add_days(D(2026, 4, 1), 30, library_workday).date == D(2026, 5, 6)  # 1 May: Labour Day until 5 May
+    assert add_days(D(2026, 4, 2), 30, library_workday).date == D(2026, 5, 6)
+    assert add_days(D(2026, 3, 2), 30, library_workday).date == D(2026, 4, 1)  # a Wednesday: itself
+    assert add_days(D(2026, 4, 10), 30, library_workday).date == D(2026, 5, 11)  # Sunday 10 May
+    assert add_days(D(2026, 4, 7), 30, library_workday).date == D(2026, 5, 7)  # a working day after the holiday
+
+
+def test_civil_code_203_a_period_ending_in_a_year_the_calendar_does_not_know_is_provisional():
+    deadline = add_days(D(2099, 5, 1), 30, lambda day: None)  # Sunday 31 May 2099 on the ordinary week
+    assert (deadline.date, deadline.provisional, deadline.unknown_years) == (D(2099, 6, 1), True, (2099,))
+
