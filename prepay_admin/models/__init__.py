@@ -13,6 +13,7 @@ from .deposit import (
     DepositCell,
     DepositComplaint,
     DepositFinding,
+    DepositGroup,
     DepositRun,
     DepositStanding,
     Discharge,
@@ -51,7 +52,7 @@ from .staff import DEPARTMENT_CN, ApiToken, Department, LoginAttempt, Staff, Sta
 __all__ = [
     "ApiRequest", "ApiToken", "AuditEvent", "LoginAttempt", "StaffRegion",
     "Agreement", "AnnualClearing", "AnnualStanding", "DataCorrection", "DataImport", "ImportUpload", "Application", "Bar", "BatchItem", "CalendarDay", "CalendarYear", "Campaign", "ConditionLift",
-    "DEPARTMENT_CN", "Department", "DepositBilling", "DepositCell", "DepositComplaint", "DepositFinding", "DepositRun", "DepositStanding", "Determination", "Discharge", "GrassrootsAmount", "GrassrootsTable", "DeterminationAdvance", "FundGateRecord", "FundPositionRecord", "HeldPayment",
+    "DEPARTMENT_CN", "Department", "DepositBilling", "DepositCell", "DepositComplaint", "DepositFinding", "DepositGroup", "DepositRun", "DepositStanding", "Determination", "Discharge", "GrassrootsAmount", "GrassrootsTable", "DeterminationAdvance", "FundGateRecord", "FundPositionRecord", "HeldPayment",
     "Institution", "InstitutionCondition", "IssuedDocument", "JobRun", "MonthlyPayout", "Notice", "PaymentBatch", "PaymentInstruction",
     "PaymentStandard", "PolicyOverride", "PreSettlement", "PublishedDeposit", "PreSettlementSignOff", "Receivable", "RecoveryMovement", "RecoveryTrigger", "Region", "RegionAccount", "RegionTemplate", "SettlementLine", "SettlementRun", "SecurityPledge", "SignOff", "Staff", "StoredProfile", "Transition", "VerifiedHead", "YearEndRun",
 ]

@@ -109,6 +109,21 @@ class DepositCell(Base):
     out_of_region_cases: Mapped[int]
 
 
+class DepositGroup(Base):
+    """A hospital × group of a run: its admissions of the window's last year (every class and 异地 included,
+    settlements netted) and their cost, from which rule 3's common groups are found (GZ 18, JL 19, XJ 25)."""
+
+    __tablename__ = "deposit_group"
+    __table_args__ = (UniqueConstraint("run_id", "institution_id", "group_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("deposit_run.id"))
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institution.id"))
+    group_code: Mapped[str] = mapped_column(String(30))
+    admissions: Mapped[int]
+    cost: Mapped[Decimal] = mapped_column(Money())
+
+
 class PublishedDeposit(Base):
     """A line of a hospital's published inpatient-deposit table (住院预交金公示), imported: from its effective
     date it replaces the line of the same group and class before it. ``prior_standard``: the hospital's

@@ -51,6 +51,7 @@ from ..models import (
     DepositCell,
     DepositComplaint,
     DepositFinding,
+    DepositGroup,
     DepositRun,
     DepositStanding,
     Discharge,
@@ -142,14 +143,21 @@ def compute_reference(sessions: sessionmaker, region_code: str, year: int, user:
         digest = hashlib.sha256(f"v3/{profile.name}/{profile.version}/{start}/{end}".encode())
         tally = {"admissions": 0, "out_of_region": 0, "cells": 0, "small": 0}
         batch: list[tuple] = []
+        groups: list[tuple] = []
         for (institution_id, group), sums in groupby(_cell_sums(session, region.id, start, end, year, profile.measure),
                                                      key=itemgetter(0, 1)):
-            batch += _cells(run.id, institution_id, group, list(sums), profile, tally, digest)
+            sums = list(sums)
+            batch += _cells(run.id, institution_id, group, sums, profile, tally, digest)
+            admitted = sum(row[LAST_YEAR_ALL] for row in sums)
+            if admitted:  # rule 3's base: every admission of the window's last year, 异地 included
+                groups.append((run.id, institution_id, group, admitted,
+                               sum(int(row[LAST_YEAR_ALL + 1] or 0) for row in sums)))
             if len(batch) >= WRITE_BATCH:
                 bulk_insert(session.connection(), DepositCell.__table__, CELL_COLUMNS, batch)
-                batch = []
-        if batch:
-            bulk_insert(session.connection(), DepositCell.__table__, CELL_COLUMNS, batch)
+                bulk_insert(session.connection(), DepositGroup.__table__, GROUP_COLUMNS, groups)
+                batch, groups = [], []
+        bulk_insert(session.connection(), DepositCell.__table__, CELL_COLUMNS, batch)
+        bulk_insert(session.connection(), DepositGroup.__table__, GROUP_COLUMNS, groups)
         run.settlements = session.scalar(select(func.count()).select_from(Discharge).where(
             Discharge.region_id == region.id, Discharge.discharged_on.between(start, end))) or 0
         if not run.settlements:
@@ -193,19 +201,20 @@ def _cell_sums(session, region_id: int, start: dt.date, end: dt.date, year: int,
     end left for the next; one wholly refunded is none) — grouped by hospital, group and class, ordered so:
     (institution, group, class, local admissions, 异地 ones, the local ones' cost, fund, copay, self-pay and cash
     totals, their measures and costs each as an ``int_list``, last year's local admissions, their measure and
-    cost totals), in integer fen as stored. A cell's figures are ``cell_of_totals``'s; only its measures and
+    cost totals, last year's admissions with 异地 ones and their cost), in integer fen as stored. A cell's figures are ``cell_of_totals``'s; only its measures and
     costs cross one by one (for the median and P75), as one value per cell: 4.5 million admissions are read as
     120,000 rows."""
     v = _visits(region_id, start - dt.timedelta(days=366))
     local = v.c.out_of_region == 0
-    last = and_(local, v.c.discharged_on >= dt.date(year - 1, 1, 1))
+    last_all = v.c.discharged_on >= dt.date(year - 1, 1, 1)
+    last = and_(local, last_all)
     fen_ = [cast(c, BigInteger) for c in (v.c.total, v.c.fund_paid, v.c.copay, v.c.self_pay, v.c.cash_paid)]  # a sum
     measured = cast(_measured(v, measure), BigInteger)
     query = (select(v.c.institution_id, v.c.group_code, v.c.insurance_class,
                     func.count().filter(local), func.count().filter(v.c.out_of_region == 1),
                     *(func.sum(c).filter(local) for c in fen_), int_list(measured).filter(local),
                     int_list(fen_[0]).filter(local), func.count().filter(last), func.sum(measured).filter(last),
-                    func.sum(fen_[0]).filter(last))
+                    func.sum(fen_[0]).filter(last), func.count().filter(last_all), func.sum(fen_[0]).filter(last_all))
              .where(v.c.discharged_on.between(start, end), stored_fen(v.c.total) > 0)
              .group_by(v.c.institution_id, v.c.group_code, v.c.insurance_class)
              .order_by(v.c.institution_id, v.c.group_code, v.c.insurance_class))
@@ -219,7 +228,8 @@ def _cells(run_id: int, institution_id: int, group: str, sums: list[tuple], prof
     added to ``digest``, the run's inputs, so that the same admissions hash the same in whatever order read."""
     cells = []
     insured, insured_last, insured_costs = CellTotals(0, 0, 0, 0, 0, 0), [0, 0], []
-    for _, _, cls, n, away, cost, fund, copay, self_pay, cash, measured, costs, n_last, measured_last, cost_last in sums:
+    for _, _, cls, n, away, cost, fund, copay, self_pay, cash, measured, costs, n_last, measured_last, cost_last, *_ \
+            in sums:
         totals = CellTotals(n, *(int(a or 0) for a in (cost, fund, copay, self_pay, cash)))
         measured, costs = sorted(ints(measured)), sorted(ints(costs))
         last = (n_last, int(measured_last or 0), int(cost_last or 0))
@@ -241,6 +251,8 @@ def _cells(run_id: int, institution_id: int, group: str, sums: list[tuple], prof
     return cells
 
 
+LAST_YEAR_ALL = 15  # in ``_cell_sums``' rows: last year's admissions, 异地 included (their cost next)
+GROUP_COLUMNS = ("run_id", "institution_id", "group_code", "admissions", "cost")
 CELL_COLUMNS = ("run_id", "institution_id", "group_code", "insurance_class", "cases", "mean_cost", "mean_fund",
                 "mean_copay", "mean_self_pay", "mean_cash", "reference", "median", "p75", "small", "last_year_cases",
                 "last_year_reference", "proxy", "out_of_region_cases")
@@ -284,7 +296,7 @@ def check_tables(sessions: sessionmaker, region_code: str, year: int, on: dt.dat
         profile = load_deposit_profile(region.deposit_profile)
         published = _in_force(session, region.id, on)
         cells = _cells_of(session, run.id, set(published))
-        common = _last_year_groups(session, region.id, year - 1, set(published))
+        common = _last_year_groups(session, run.id, set(published))
         found: dict[tuple, Finding] = {}
         for institution_id, lines in published.items():
             for f in check_table(lines, cells.get(institution_id, {}), common_groups(
@@ -497,15 +509,14 @@ def _cells_of(session, run_id: int, institutions: set[int]) -> dict[int, dict[tu
     return out
 
 
-def _last_year_groups(session, region_id: int, year: int, institutions: set[int]) -> dict[int, list[tuple]]:
-    """Rule 3: each hospital's groups of ``year`` with their inpatient cost and admissions (a visit counted
-    in the year of its last discharge, its settlements netted, as the reference counts them)."""
-    v = _visits(region_id, dt.date(year - 1, 1, 1))
+def _last_year_groups(session, run_id: int, institutions: set[int]) -> dict[int, list[tuple]]:
+    """Rule 3: each hospital's groups of the run's window's last year with their inpatient cost and admissions
+    (every admission, 异地 included, a visit counted in the year of its last discharge, its settlements netted),
+    as the run kept them (``DepositGroup``)."""
     out: dict[int, list[tuple]] = {}
     for institution_id, group, cost, n in session.execute(
-            select(v.c.institution_id, v.c.group_code, money_sum(v.c.total), func.count())
-            .where(v.c.discharged_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31)), v.c.total > Decimal("0.00"))
-            .group_by(v.c.institution_id, v.c.group_code)):
+            select(DepositGroup.institution_id, DepositGroup.group_code, DepositGroup.cost, DepositGroup.admissions)
+            .where(DepositGroup.run_id == run_id)):
         if institution_id in institutions:
             out.setdefault(institution_id, []).append((group, cost, n))
     return out
@@ -550,8 +561,7 @@ def _monthly_actuals(session, region_id: int, on: dt.date, profile: DepositProfi
     if not institutions:
         return out
     v = _visits(region_id, first - dt.timedelta(days=366))
-    measured = {Measure.BURDEN: v.c.copay + v.c.self_pay, Measure.COPAY: v.c.copay,
-                Measure.CASH: v.c.cash_paid}[profile.measure]
+    measured = _measured(v, profile.measure)
     month = year_month(v.c.discharged_on)
     for institution_id, group, cls, ym, n, total in session.execute(
             select(v.c.institution_id, v.c.group_code, v.c.insurance_class, month, func.count(), money_sum(measured))
@@ -666,7 +676,8 @@ def billing_months(session, region, on: dt.date, profile: DepositProfile) -> int
             select(Discharge.institution_id, month, func.count(),
                    func.sum(case((Discharge.settled_at < days.c.due_before, 1), else_=0)))
             .join(days, days.c.day == Discharge.discharged_on)
-            .where(Discharge.region_id == region.id, Discharge.refund.is_(False), Discharge.original_key.is_(None))
+            .where(Discharge.region_id == region.id, Discharge.discharged_on.between(first, last),  # the index's range
+                   Discharge.refund.is_(False), Discharge.original_key.is_(None))
             .group_by(Discharge.institution_id, month)).all()
     finally:
         days.drop(connection)

@@ -443,7 +443,7 @@ def test_gz12_every_cell_of_the_run_is_rule_1_over_its_admissions_however_they_w
     import random
     from collections import defaultdict
 
-    from prepay_admin.models import DepositCell, Institution, Region
+    from prepay_admin.models import DepositCell, DepositGroup, Institution, Region
     from prepay_admin.policy.deposit import Admission, Measure, cell_figures
     from prepay_admin.profiles.deposit import load_deposit_profile
     from prepay_admin.services import deposit as service
@@ -486,12 +486,15 @@ def test_gz12_every_cell_of_the_run_is_rule_1_over_its_admissions_however_they_w
     done = service.compute_reference(region, REGION, 2026, "jiesuan1")
     profile = dataclasses.replace(load_deposit_profile("national-2025"), measure=chosen)
     cells, last_year, proxy, proxy_last = defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list)
-    away_count = defaultdict(int)
+    away_count, groups = defaultdict(int), defaultdict(lambda: [0, D(0)])
     for (inst, _, group, cls, away), settlements in visits.items():
         last = max(x[0] for x in settlements)
         net = [sum(x[i] for x in settlements) for i in range(1, 6)]
         if not dt.date(2023, 1, 1) <= last <= dt.date(2025, 12, 31) or net[0] <= 0:
             continue
+        if last.year == 2025:  # rule 3's base: every admission of the last year, 异地 included
+            groups[(inst, group)][0] += 1
+            groups[(inst, group)][1] += D(net[0]).scaleb(-2)
         if away:
             away_count[(inst, group, cls)] += 1
             continue
@@ -505,6 +508,9 @@ def test_gz12_every_cell_of_the_run_is_rule_1_over_its_admissions_however_they_w
     with region() as s:
         stored = {(c.institution_id, c.group_code, c.insurance_class): c
                   for c in s.scalars(select(DepositCell).where(DepositCell.run_id == done.run_id))}
+        kept = {(g.institution_id, g.group_code): [g.admissions, g.cost]
+                for g in s.scalars(select(DepositGroup).where(DepositGroup.run_id == done.run_id))}
+    assert kept == dict(groups)
     expected = {**cells, **{(i, g, "self_pay"): a for (i, g), a in proxy.items()}}
     assert set(stored) == set(expected) and done.admissions == sum(map(len, cells.values()))
     assert done.out_of_region == sum(away_count.values())

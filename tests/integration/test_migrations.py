@@ -114,3 +114,47 @@ def test_30_the_first_upgrade_of_a_new_database_says_it_created_the_schema(backe
         assert again.exit_code == 0 and "数据库结构已是最新" in again.output
     finally:
         backend.drop(url)
+
+
+def test_migration_0027_gives_each_earlier_run_the_groups_it_keeps_since(backend):
+    """Rule 3's base (GZ 18): every run made before 0027 gets each hospital × group's admissions and cost of its
+    window's last year from the settlements, as a run computes them now (a superseded run too)."""
+    from alembic import command
+    from sqlalchemy import select
+
+    from prepay_admin.db import make_session_factory
+    from prepay_admin.models import DepositGroup
+    from prepay_admin.services.demo import load_demo
+    from prepay_admin.services.deposit import compute_reference
+    from tests.integration.test_discharges_intake import REGION, _month_of_settlements, imported
+
+    url = backend.empty_url()
+    try:
+        upgrade(url)
+        engine = make_engine(url)
+        sessions = make_session_factory(engine)
+        load_demo(sessions, institutions=4, seed=1, year=2026, play=False)
+        assert imported(sessions, _month_of_settlements()).error_count == 0
+        compute_reference(sessions, REGION, 2026, "jiesuan1")
+        compute_reference(sessions, REGION, 2025, "jiesuan1")
+        compute_reference(sessions, REGION, 2026, "jiesuan1")  # supersedes the first
+
+        def groups():
+            with sessions() as session:
+                return sorted((g.run_id, g.institution_id, g.group_code, g.admissions, g.cost)
+                              for g in session.scalars(select(DepositGroup)))
+
+        kept = groups()
+        # 2026's runs: 2025's 8 employees' stays, the netted one, the 2 异地 ones, the 3 residents (at 8,000); the
+        # wholly refunded one is none
+        assert {g[1:] for g in kept if g[0] != 2} == {(kept[0][1], "GB19", 14, 8 * 10000 + 11000 + 2 * 10000
+                                                       + 3 * 8000)}
+        engine.dispose()
+        command.downgrade(alembic_config(url=url), "0026")
+        upgrade(url)
+        engine = make_engine(url)
+        sessions = make_session_factory(engine)
+        assert groups() == kept
+        engine.dispose()
+    finally:
+        backend.drop(url)
