@@ -114,24 +114,30 @@ def enum_type(enum: type[Enum], name: str) -> SAEnum:
     )
 
 
-def bulk_insert(connection: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+def bulk_insert(connection: Connection, table: Table | str, columns: Sequence[str],
+                rows: Iterable[Sequence[Any]]) -> None:
     """Insert rows of raw database values (integer fen, dates, enum values) fast.
 
-    For loads of millions of rows (the demo region, benchmarks): COPY on
-    PostgreSQL, ``executemany`` elsewhere. It bypasses the column types, so
-    callers pass what the database stores, not ``Decimal``.
+    For loads of millions of rows (an import's chunks, a reference run's cells, the demo region,
+    benchmarks): COPY on PostgreSQL, ``executemany`` elsewhere, through the driver's own cursor, so
+    nothing holds the rows once written (an import's memory does not grow with its file). It bypasses
+    the column types, so callers pass what the database stores, not ``Decimal``.
     """
+    name = table if isinstance(table, str) else table.name
     names = ", ".join(columns)
+    if not connection.in_transaction():
+        connection.begin()  # as the connection's first statement would have (autobegin)
+    driver: Any = connection.connection.driver_connection
     if connection.dialect.name == "postgresql":
-        driver = connection.connection.driver_connection
-        assert driver is not None  # a connection in use holds its driver's connection
-        cursor = driver.cursor()
-        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+        with driver.cursor() as cursor, cursor.copy(f"COPY {name} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         return
-    marks = ", ".join("?" for _ in columns)
-    connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", list(rows))
+    cursor = driver.cursor()
+    try:
+        cursor.executemany(f"INSERT INTO {name} ({names}) VALUES ({', '.join('?' for _ in columns)})", rows)
+    finally:
+        cursor.close()
 
 
 def bind_processors(table: Table, columns: Sequence[str], dialect: Any) -> dict[str, Any]:

@@ -25,26 +25,6 @@ from accounting.schema import (  # noqa: F401  (re-exported for the models and t
 )
 
 
-def driver_insert(connection: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """``bulk_insert`` through the driver's own cursor (COPY on PostgreSQL, ``executemany`` elsewhere): rows of
-    raw database values, held by nothing once written (an import's chunks are freed one by one, so its memory
-    does not grow with the file)."""
-    if not rows:
-        return
-    driver: Any = connection.connection.driver_connection
-    names = ", ".join(columns)
-    if connection.dialect.name == "postgresql":
-        with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    cursor = driver.cursor()
-    try:
-        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' for _ in columns)})", rows)
-    finally:
-        cursor.close()
-
-
 def driver_rows_by_key(connection: Connection, table: str, columns: Sequence[str], key: str, keys: Sequence[Any],
                        **equal: Any) -> list[tuple[Any, ...]]:
     """The rows of ``table`` whose ``key`` is one of ``keys`` (and each column of ``equal`` has its value), as the

@@ -28,7 +28,7 @@ from sqlalchemy import Column, Index, Integer, MetaData, String, Table, delete, 
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..config import pseudonym_key
-from ..db import bind_processors, bulk_insert, driver_insert, driver_rows_by_key
+from ..db import bind_processors, bulk_insert, driver_rows_by_key
 from ..intake.compiled import fast_readers, in_fen
 from ..intake.kinds import KINDS, ImportKind, discharge_clean
 from ..intake.reading import FileProblem, RowError, converted, records
@@ -376,10 +376,10 @@ def _load_discharges(session: Session, region: Region, kind: ImportKind, target:
                 tally.error(RowError(row_no, "机构编码", f"{v[code_at]} 不是本统筹地区的定点医药机构（请先导入定点医药机构）"))
                 continue
             rows.append((row_no, v, form.row(v, institution_id)))
-        driver_insert(connection, staged.name, ("row_no", "row_key", "row_group", "row_refund"),
-                      [(n, s[1], s[3], 1 if v[3] else 0) for n, v, s in rows])
-        driver_insert(connection, originals.name, ("row_no", "original_key", "visit_key"),
-                      [(n, s[4], s[3]) for n, _, s in rows if s[4] is not None])
+        bulk_insert(connection, staged, ("row_no", "row_key", "row_group", "row_refund"),
+                    [(n, s[1], s[3], 1 if v[3] else 0) for n, v, s in rows])
+        bulk_insert(connection, originals, ("row_no", "original_key", "visit_key"),
+                    [(n, s[4], s[3]) for n, _, s in rows if s[4] is not None])
         recorded = {r[1]: r[2:] for r in driver_rows_by_key(  # (the region's: filtered here, see there)
             connection, "discharge", DISCHARGE_STORED, "settlement_key", [s[1] for _, _, s in rows])
             if r[0] == region.id}
@@ -400,7 +400,7 @@ def _load_discharges(session: Session, region: Region, kind: ImportKind, target:
         tally.added += len(new)
         changed = _classify(connection, region, kind, target, differing, tally, correct)[1] if differing else []
         if not tally.error_count and not dry_run:
-            driver_insert(connection, Discharge.__tablename__, DISCHARGE_STORED, new)
+            bulk_insert(connection, Discharge.__table__, DISCHARGE_STORED, new)
             for before_, values, record in changed:
                 corrections.append(_correction(kind, before_, values, _label(kind, record, dict(before_._mapping))))
                 session.execute(update(target.model).where(*_identity(target, before_)).values(**values))
