@@ -32,12 +32,13 @@ from ..policy.deposit import (
     FindingKind,
     InsuranceClass,
     change,
+    common_groups,
     float_released,
     to_cents,
 )
 from ..policy.transitions import GRASSROOTS, GrassrootsState
 from ..profiles.deposit import load_deposit_profile
-from ..services.deposit import RATIO_BINS, current_run, in_force_lines, standing_on
+from ..services.deposit import RATIO_BINS, current_run, in_force_lines, last_year_groups, standing_on
 from ..services.errors import NotFound
 from ..services.positions import held_by_institution
 from ..services.unit_of_work import find_region
@@ -359,6 +360,21 @@ class TableLine:
 
 
 @dataclass(frozen=True)
+class CommonLine:
+    """A common group of the hospital's last year (rule 3): its cost and admissions with their cumulative shares
+    ordered by each, which set it belongs to, and whether its table in force has a line of it."""
+
+    group_code: str
+    cost: Decimal
+    admissions: int
+    cumulative_cost_share: Decimal
+    cumulative_admission_share: Decimal
+    by_cost: bool
+    by_admissions: bool
+    published: bool
+
+
+@dataclass(frozen=True)
 class NoticeLine:
     id: int
     kind: str  # a registered document kind (its title: the registry's, as the shells show it)
@@ -383,6 +399,8 @@ class Hospital:
     open_triggers: int  # open findings a 重新测算提示函 would carry
     billing: tuple[BillingLine, ...] = ()  # rule 7, by month, the latest first
     published_min_cases: int = 5  # rule 1: what is sent out leaves out cells under it
+    common: tuple[CommonLine, ...] = ()  # rule 3: the groups it should publish, by cost
+    common_share: Decimal = Decimal("0.5")  # rule 3: the cumulative share that makes a group common
 
 
 def hospital(sessions: sessionmaker, region_code: str, year: int, code: str, on: dt.date) -> Hospital:
@@ -421,6 +439,11 @@ def hospital(sessions: sessionmaker, region_code: str, year: int, code: str, on:
                             IssuedDocument.institution_id == inst.id,
                             IssuedDocument.kind.in_(FINDING_NOTICES)).order_by(IssuedDocument.id.desc())))
         open_ = [f for f in found if f.status in OPEN]
+        common = () if run is None else tuple(
+            CommonLine(g.group, g.cost, g.admissions, g.cumulative_cost_share, g.cumulative_admission_share,
+                       g.common_by_cost, g.common_by_admissions, g.group in {group for group, _ in shown})
+            for g in common_groups(last_year_groups(session, run.id, {inst.id}).get(inst.id, ()),
+                                   profile.common_share) if g.common)
         return Hospital(inst.code, inst.name, year, on, _run(run) if run else None, tuple(lines),
                         tuple(_cell(c, inst.code, inst.name) for c in unpublished), found, notices,
                         sum(f.kind in {k.value for k in RECTIFY} for f in open_),
@@ -428,7 +451,7 @@ def hospital(sessions: sessionmaker, region_code: str, year: int, code: str, on:
                         tuple(BillingLine(inst.code, inst.name, b.month, b.settlements, b.within)
                               for b in session.scalars(select(DepositBilling).where(
                                   DepositBilling.institution_id == inst.id).order_by(DepositBilling.month.desc())
-                                  .limit(12))), profile.published_min_cases)
+                                  .limit(12))), profile.published_min_cases, common, profile.common_share)
 
 
 FINDING_NOTICES = ("deposit_rectification", "deposit_recompute")  # the kinds that carry findings

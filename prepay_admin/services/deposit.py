@@ -296,7 +296,7 @@ def check_tables(sessions: sessionmaker, region_code: str, year: int, on: dt.dat
         profile = load_deposit_profile(region.deposit_profile)
         published = _in_force(session, region.id, on)
         cells = _cells_of(session, run.id, set(published))
-        common = _last_year_groups(session, run.id, set(published))
+        common = last_year_groups(session, run.id, set(published))
         found: dict[tuple, Finding] = {}
         for institution_id, lines in published.items():
             for f in check_table(lines, cells.get(institution_id, {}), common_groups(
@@ -509,7 +509,7 @@ def _cells_of(session, run_id: int, institutions: set[int]) -> dict[int, dict[tu
     return out
 
 
-def _last_year_groups(session, run_id: int, institutions: set[int]) -> dict[int, list[tuple]]:
+def last_year_groups(session, run_id: int, institutions: set[int]) -> dict[int, list[tuple]]:
     """Rule 3: each hospital's groups of the run's window's last year with their inpatient cost and admissions
     (every admission, 异地 included, a visit counted in the year of its last discharge, its settlements netted),
     as the run kept them (``DepositGroup``)."""

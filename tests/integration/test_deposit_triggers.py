@@ -153,6 +153,7 @@ def test_item7_the_dashboard_and_a_hospitals_page_and_its_notice_on_screen(regio
     assert "超出 50% 以上" in page or "超出 20%—50%" in page or "超出 0—20%" in page
     mine = client.get(f"/deposit/{REGION}/2026/hospitals/{H1}").get_data(as_text=True)
     assert "高于参考额度" in mine and "3,500.00" in mine and "由基金结算部门办理" in mine
+    assert "常见病种（2025 年" in mine and "135,000.00" in mine and "已公示" in mine  # rule 3: its one group
     assert client.get(f"/deposit/{REGION}/2026/hospitals/H99999999999").status_code == 404
     client.post("/logout", data={"csrf_token": csrf_token(client, "/password")})
     sign_in(client, "jiesuan1")
@@ -197,6 +198,10 @@ def test_item7_the_dashboard_and_notices_from_the_terminal_and_through_the_api(r
     assert o["triggers"][0]["finding"]["status"] == "notified"
     h = client.get(f"/api/v1/regions/{REGION}/deposit-hospitals/2026/{H1}?on=2026-04-01", headers=auditor).json
     assert h["lines"][0]["amount"] == "3500.00" and h["lines"][0]["above"] and h["open_rectify"] >= 1
+    # rule 3 (GZ 18): 2025's admissions of GB19, 异地 included, the wholly refunded one not; its only group
+    assert h["common"] == [{"group_code": "GB19", "cost": "135000.00", "admissions": 14, "by_cost": True,
+                            "by_admissions": True, "published": True, "cumulative_cost_share": "1.0000",
+                            "cumulative_admission_share": "1.0000"}] and h["common_share"] == "0.5"
     clerk = {"Authorization": f"Bearer {token_for(app, 'jiesuan1')}", "Idempotency-Key": "n1"}
     made = client.post(f"/api/v1/regions/{REGION}/documents", headers=clerk,
                        json={"kind": "deposit_rectification", "year": 2026, "institution_code": H1})

@@ -211,6 +211,17 @@ class DepositNoticeOut(Schema):
     superseded = fields.Boolean()
 
 
+class CommonLineOut(Schema):
+    group_code = fields.String()
+    cost = MoneyOut(metadata={"description": "上年度住院医疗费用（含异地）"})
+    admissions = fields.Integer(metadata={"description": "上年度住院人次（含异地）"})
+    cumulative_cost_share = DecimalOut(metadata={"description": "按费用降序的累计占比（含本病组）"})
+    cumulative_admission_share = DecimalOut(metadata={"description": "按人次降序的累计占比（含本病组）"})
+    by_cost = fields.Boolean()
+    by_admissions = fields.Boolean()
+    published = fields.Boolean(metadata={"description": "现行公示表是否有本病组的额度"})
+
+
 class HospitalOut(Schema):
     code = fields.String()
     name = fields.String()
@@ -224,6 +235,8 @@ class HospitalOut(Schema):
     open_rectify = fields.Integer()
     open_triggers = fields.Integer()
     billing = fields.List(fields.Nested(BillingLineOut))
+    common = fields.List(fields.Nested(CommonLineOut), metadata={"description": "常见病种（规则 3）"})
+    common_share = DecimalOut()
 
 
 class ClearIn(StrictSchema):
