@@ -14,6 +14,7 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import BigInteger, MetaData, Table, func, type_coerce
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -123,21 +124,30 @@ def bulk_insert(connection: Connection, table: Table | str, columns: Sequence[st
     nothing holds the rows once written (an import's memory does not grow with its file). It bypasses
     the column types, so callers pass what the database stores, not ``Decimal``.
     """
-    name = table if isinstance(table, str) else table.name
-    names = ", ".join(columns)
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    name = quote(table if isinstance(table, str) else table.name)
+    names = ", ".join(map(quote, columns))
     if not connection.in_transaction():
         connection.begin()  # as the connection's first statement would have (autobegin)
     driver: Any = connection.connection.driver_connection
-    if connection.dialect.name == "postgresql":
-        with driver.cursor() as cursor, cursor.copy(f"COPY {name} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    cursor = driver.cursor()
+    if dialect.name == "postgresql":
+        statement = f"COPY {name} ({names}) FROM STDIN"
+    else:
+        statement = f"INSERT INTO {name} ({names}) VALUES ({', '.join('?' for _ in columns)})"
     try:
-        cursor.executemany(f"INSERT INTO {name} ({names}) VALUES ({', '.join('?' for _ in columns)})", rows)
-    finally:
-        cursor.close()
+        if dialect.name == "postgresql":
+            with driver.cursor() as cursor, cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        cursor = driver.cursor()
+        try:
+            cursor.executemany(statement, rows)
+        finally:
+            cursor.close()
+    except dialect.loaded_dbapi.Error as error:  # as SQLAlchemy raises it (IntegrityError, OperationalError…)
+        raise DBAPIError.instance(statement, None, error, dialect.loaded_dbapi.Error, dialect=dialect) from error
 
 
 def bind_processors(table: Table, columns: Sequence[str], dialect: Any) -> dict[str, Any]:
