@@ -33,6 +33,7 @@ from ..policy.deposit import (
     InsuranceClass,
     change,
     common_groups,
+    common_missing,
     float_released,
     to_cents,
 )
@@ -290,12 +291,10 @@ def overview_in(session, region, year: int, on: dt.date, kept_ok: bool = True) -
         counts[0] += n
         counts[1] += n if status == "notified" else 0
     excess = DepositFinding.published - DepositFinding.reference
-    excesses = _finding_lines(session, select(DepositFinding, Institution.code, Institution.name).join(
-        Institution, Institution.id == DepositFinding.institution_id).where(
+    excesses = _top_findings(session, select(DepositFinding).where(
         DepositFinding.region_id == region.id, DepositFinding.status.in_(OPEN),
         DepositFinding.kind == FindingKind.ABOVE_REFERENCE.value).order_by(excess.desc(), DepositFinding.id).limit(10))
-    due = _finding_lines(session, select(DepositFinding, Institution.code, Institution.name).join(
-        Institution, Institution.id == DepositFinding.institution_id).where(
+    due = _top_findings(session, select(DepositFinding).where(
         DepositFinding.region_id == region.id, DepositFinding.status.in_(OPEN),
         DepositFinding.kind.in_([k.value for k in RECOMPUTE])).order_by(DepositFinding.due_on, DepositFinding.id)
         .limit(20))
@@ -328,6 +327,16 @@ def _red_holders(session, region_id: int, on: dt.date, days: int) -> tuple[RedHo
     out = [RedHolder(names[i], titles[i], held.get(i, Decimal("0.00")), n, first) for i, n, first in old
            if held.get(i, Decimal("0.00")) > 0]
     return tuple(sorted(out, key=lambda h: (-h.held, h.code)))
+
+
+def _top_findings(session, query) -> tuple[FindingLine, ...]:
+    """The first findings of ``query`` (ordered and limited), then their institutions: the top of a region's
+    tens of thousands of findings is taken before any join (a join first made PostgreSQL, its statistics not yet
+    refreshed after a check, loop over every institution for each finding: 270 ms at 8,000 findings)."""
+    found = session.scalars(query).all()
+    names = {i: (code, name) for i, code, name in session.execute(select(
+        Institution.id, Institution.code, Institution.name).where(Institution.id.in_({f.institution_id for f in found})))}
+    return tuple(_finding(f, *names[f.institution_id]) for f in found)
 
 
 def _finding_lines(session, query) -> tuple[FindingLine, ...]:
@@ -401,6 +410,7 @@ class Hospital:
     published_min_cases: int = 5  # rule 1: what is sent out leaves out cells under it
     common: tuple[CommonLine, ...] = ()  # rule 3: the groups it should publish, by cost
     common_share: Decimal = Decimal("0.5")  # rule 3: the cumulative share that makes a group common
+    common_missing: tuple[str, ...] = ()  # rule 3: what the check finds missing (none: a set is covered)
 
 
 def hospital(sessions: sessionmaker, region_code: str, year: int, code: str, on: dt.date) -> Hospital:
@@ -439,11 +449,11 @@ def hospital(sessions: sessionmaker, region_code: str, year: int, code: str, on:
                             IssuedDocument.institution_id == inst.id,
                             IssuedDocument.kind.in_(FINDING_NOTICES)).order_by(IssuedDocument.id.desc())))
         open_ = [f for f in found if f.status in OPEN]
-        common = () if run is None else tuple(
-            CommonLine(g.group, g.cost, g.admissions, g.cumulative_cost_share, g.cumulative_admission_share,
-                       g.common_by_cost, g.common_by_admissions, g.group in {group for group, _ in shown})
-            for g in common_groups(last_year_groups(session, run.id, {inst.id}).get(inst.id, ()),
-                                   profile.common_share) if g.common)
+        shares = () if run is None else tuple(g for g in common_groups(
+            last_year_groups(session, run.id, {inst.id}).get(inst.id, ()), profile.common_share) if g.common)
+        published = {group for group, _ in shown}
+        common = tuple(CommonLine(g.group, g.cost, g.admissions, g.cumulative_cost_share, g.cumulative_admission_share,
+                                  g.common_by_cost, g.common_by_admissions, g.group in published) for g in shares)
         return Hospital(inst.code, inst.name, year, on, _run(run) if run else None, tuple(lines),
                         tuple(_cell(c, inst.code, inst.name) for c in unpublished), found, notices,
                         sum(f.kind in {k.value for k in RECTIFY} for f in open_),
@@ -451,7 +461,8 @@ def hospital(sessions: sessionmaker, region_code: str, year: int, code: str, on:
                         tuple(BillingLine(inst.code, inst.name, b.month, b.settlements, b.within)
                               for b in session.scalars(select(DepositBilling).where(
                                   DepositBilling.institution_id == inst.id).order_by(DepositBilling.month.desc())
-                                  .limit(12))), profile.published_min_cases, common, profile.common_share)
+                                  .limit(12))), profile.published_min_cases, common, profile.common_share,
+                        common_missing(shares, published)[0] if lines else ())
 
 
 FINDING_NOTICES = ("deposit_rectification", "deposit_recompute")  # the kinds that carry findings
