@@ -1,6 +1,8 @@
 """Issue 31: each run keeps every hospital × group's admissions and cost of the window's last year, from which the
 monthly check finds rule 3's common groups (it read two years of settlements each time; now it reads the run's).
-Runs made before this revision get theirs from the settlements they were computed over.
+Each current run made before this revision gets its groups from the settlements as they stand at the upgrade (a
+correction imported since the run shows in them, as it would in a recomputation); a superseded run, which nothing
+reads them for, gets none.
 
 Revision ID: 0027
 Revises: 0026
@@ -42,6 +44,7 @@ def upgrade() -> None:
             SELECT r.id AS run_id, d.institution_id, d.visit_key, max(d.group_code) AS group_code,
                    max(d.discharged_on) AS discharged_on, sum(d.total) AS total
             FROM discharge d JOIN deposit_run r ON r.region_id = d.region_id AND d.discharged_on >= {since}
+                                                AND r.superseded_by IS NULL
             GROUP BY r.id, d.institution_id, d.visit_key) v
           JOIN deposit_run r ON r.id = v.run_id
         WHERE v.discharged_on BETWEEN {last_year} AND r.window_to AND v.total > 0

@@ -111,7 +111,8 @@ class DepositCell(Base):
 
 class DepositGroup(Base):
     """A hospital × group of a run: its admissions of the window's last year (every class and 异地 included,
-    settlements netted) and their cost, from which rule 3's common groups are found (GZ 18, JL 19, XJ 25)."""
+    settlements netted) and their cost, from which rule 3's common groups are found (GZ 18, JL 18). The
+    bureau's data holds no 自费 patient (nor 异地 ones not settled directly): the base says so where shown."""
 
     __tablename__ = "deposit_group"
     __table_args__ = (UniqueConstraint("run_id", "institution_id", "group_code"),)

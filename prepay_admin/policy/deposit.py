@@ -407,17 +407,23 @@ def check_table(published: Iterable[Published], reference: dict[tuple[str, Insur
             found.append(Finding(FindingKind.ABOVE_FROZEN, p.group, p.insurance_class, True, p.amount,
                                  p.prior_standard, f"{p.group} {CLASS_CN[p.insurance_class]}：公示 {p.amount:,.2f} 元，"
                                  f"高于 {profile.freeze_from} 前的标准 {p.prior_standard:,.2f} 元"))
-    shown = {p.group for p in lines}
-    groups = list(common)
-    by_cost = [g.group for g in groups if g.common_by_cost and g.group not in shown]
-    by_admissions = [g.group for g in groups if g.common_by_admissions and g.group not in shown]
-    if by_cost and by_admissions:  # a table covering either set complies (rule 3): else the nearer set's gaps
-        missing, why = (by_cost, "费用") if len(by_cost) <= len(by_admissions) else (by_admissions, "人次")
-        for group in missing:
-            found.append(Finding(FindingKind.COMMON_MISSING, group, None, profile.missing_common_is_breach, None,
-                                 None, f"{group}：上年住院{why}累计占比 {profile.common_share:.0%} 以内的常见病种，"
-                                 f"未公示预交金额度"))
+    missing, why = common_missing(common, {p.group for p in lines})
+    for group in missing:
+        found.append(Finding(FindingKind.COMMON_MISSING, group, None, profile.missing_common_is_breach, None,
+                             None, f"{group}：上年住院{why}累计占比 {profile.common_share:.0%} 以内的常见病种，"
+                             f"未公示预交金额度（据医保结算数据，不含自费患者）"))
     return tuple(found)
+
+
+def common_missing(common: Iterable[GroupShare], shown: set[str]) -> tuple[tuple[str, ...], str | None]:
+    """Rule 3 (GZ 18, JL 18): the common groups a table showing ``shown`` lacks — none when it covers either set
+    (by cost or by admissions), else the gaps of the set nearer to covered and which it is (费用 or 人次)."""
+    groups = list(common)
+    by_cost = tuple(g.group for g in groups if g.common_by_cost and g.group not in shown)
+    by_admissions = tuple(g.group for g in groups if g.common_by_admissions and g.group not in shown)
+    if not (by_cost and by_admissions):
+        return (), None
+    return (by_cost, "费用") if len(by_cost) <= len(by_admissions) else (by_admissions, "人次")
 
 
 # -- rule 5: what obliges a hospital to recompute (XJ 24; GZ 13, JL 14's 较大变化 as a signal) -------------

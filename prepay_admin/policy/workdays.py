@@ -38,7 +38,7 @@ def add_days(start: dt.date, days: int, is_workday: Callable[[dt.date], bool | N
     next working day when it falls on a rest day or holiday (民法典 第二百零三条: 期间的最后一日是法定休假日的，
     以法定休假日结束的次日为期间的最后一日)."""
     day, unknown = start + dt.timedelta(days=days), set()
-    while True:
+    for _ in range(MOST_REST_DAYS + 1):
         known = is_workday(day)
         if known is None:
             unknown.add(day.year)
@@ -46,3 +46,7 @@ def add_days(start: dt.date, days: int, is_workday: Callable[[dt.date], bool | N
         if known:
             return Deadline(day, bool(unknown), tuple(sorted(unknown)))
         day += dt.timedelta(days=1)
+    raise ValueError(f"{start} 后 {days} 日起连续 {MOST_REST_DAYS} 日以上均非工作日：请检查节假日日历")
+
+
+MOST_REST_DAYS = 31  # the longest run of rest days a calendar may have (the Spring Festival's is 9)

@@ -218,7 +218,7 @@ def _cell_sums(session, region_id: int, start: dt.date, end: dt.date, year: int,
              .where(v.c.discharged_on.between(start, end), stored_fen(v.c.total) > 0)
              .group_by(v.c.institution_id, v.c.group_code, v.c.insurance_class)
              .order_by(v.c.institution_id, v.c.group_code, v.c.insurance_class))
-    yield from driver_rows(session.connection(), query)
+    yield from driver_rows(session.connection(), query, batch=1_000)  # a cell's lists: up to thousands each
 
 
 def _cells(run_id: int, institution_id: int, group: str, sums: list[tuple], profile: DepositProfile,
@@ -228,12 +228,14 @@ def _cells(run_id: int, institution_id: int, group: str, sums: list[tuple], prof
     added to ``digest``, the run's inputs, so that the same admissions hash the same in whatever order read."""
     cells = []
     insured, insured_last, insured_costs = CellTotals(0, 0, 0, 0, 0, 0), [0, 0], []
-    for _, _, cls, n, away, cost, fund, copay, self_pay, cash, measured, costs, n_last, measured_last, cost_last, *_ \
-            in sums:
+    for _, _, cls, n, away, cost, fund, copay, self_pay, cash, measured, costs, n_last, measured_last, cost_last, \
+            n_year, cost_year in sums:
         totals = CellTotals(n, *(int(a or 0) for a in (cost, fund, copay, self_pay, cash)))
         measured, costs = sorted(ints(measured)), sorted(ints(costs))
         last = (n_last, int(measured_last or 0), int(cost_last or 0))
-        digest.update(f"{institution_id}|{group}|{cls}|{away}|{'|'.join(map(str, (*totals, *last)))}\n".encode())
+        year_ = (n_year, int(cost_year or 0))  # rule 3's base (``DepositGroup``)
+        digest.update(f"{institution_id}|{group}|{cls}|{away}|{'|'.join(map(str, (*totals, *last, *year_)))}\n"
+                      .encode())
         digest.update(array("q", measured).tobytes() + array("q", costs).tobytes())
         tally["out_of_region"] += away
         if not n:
@@ -356,6 +358,8 @@ def check_tables(sessions: sessionmaker, region_code: str, year: int, on: dt.dat
             elif on < row.last_seen_on:
                 continue  # a check of an earlier day never rewrites what a later one saw
             else:
+                if row.due_on is not None and row.status == "new":  # no notice has stated it yet: on the calendar
+                    row.due_on = add_days(row.found_on, profile.recompute_days, is_workday).date  # as it stands now
                 if row.due_on is not None and on > row.due_on:  # XJ 24: not recomputed within the days: a breach
                     values["breach"] = True
                 for name, value in values.items():
@@ -516,9 +520,8 @@ def last_year_groups(session, run_id: int, institutions: set[int]) -> dict[int, 
     out: dict[int, list[tuple]] = {}
     for institution_id, group, cost, n in session.execute(
             select(DepositGroup.institution_id, DepositGroup.group_code, DepositGroup.cost, DepositGroup.admissions)
-            .where(DepositGroup.run_id == run_id)):
-        if institution_id in institutions:
-            out.setdefault(institution_id, []).append((group, cost, n))
+            .where(DepositGroup.run_id == run_id, DepositGroup.institution_id.in_(institutions))):
+        out.setdefault(institution_id, []).append((group, cost, n))
     return out
 
 

@@ -47,3 +47,10 @@ def test_civil_code_203_a_period_ending_in_a_year_the_calendar_does_not_know_is_
     deadline = add_days(D(2099, 5, 1), 30, lambda day: None)  # Sunday 31 May 2099 on the ordinary week
     assert (deadline.date, deadline.provisional, deadline.unknown_years) == (D(2099, 6, 1), True, (2099,))
 
+
+def test_civil_code_203_a_calendar_without_working_days_is_refused_not_looped_over():
+    import pytest
+
+    with pytest.raises(ValueError, match="节假日日历"):
+        add_days(D(2026, 4, 1), 30, lambda day: False)
+

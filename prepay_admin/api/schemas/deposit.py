@@ -213,13 +213,13 @@ class DepositNoticeOut(Schema):
 
 class CommonLineOut(Schema):
     group_code = fields.String()
-    cost = MoneyOut(metadata={"description": "上年度住院医疗费用（含异地）"})
-    admissions = fields.Integer(metadata={"description": "上年度住院人次（含异地）"})
+    cost = MoneyOut(metadata={"description": "上年度住院医疗费用（医保结算数据：含异地直接结算，不含自费患者）"})
+    admissions = fields.Integer(metadata={"description": "上年度住院人次（医保结算数据：含异地直接结算，不含自费患者）"})
     cumulative_cost_share = DecimalOut(metadata={"description": "按费用降序的累计占比（含本病组）"})
     cumulative_admission_share = DecimalOut(metadata={"description": "按人次降序的累计占比（含本病组）"})
     by_cost = fields.Boolean()
     by_admissions = fields.Boolean()
-    published = fields.Boolean(metadata={"description": "现行公示表是否有本病组的额度"})
+    published = fields.Boolean(metadata={"description": "现行公示表是否有本病组（任一险种类别）的额度"})
 
 
 class HospitalOut(Schema):
@@ -237,6 +237,8 @@ class HospitalOut(Schema):
     billing = fields.List(fields.Nested(BillingLineOut))
     common = fields.List(fields.Nested(CommonLineOut), metadata={"description": "常见病种（规则 3）"})
     common_share = DecimalOut()
+    common_missing = fields.List(fields.String(), metadata={
+        "description": "检查认定未公示的常见病种（覆盖按费用或按人次任一组即为空）"})
 
 
 class ClearIn(StrictSchema):
