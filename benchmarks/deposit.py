@@ -19,9 +19,11 @@ the year before the reference year.
 - at scale: ``--admissions`` (4,500,000 by default, a prefecture's 3-year window, ~37 admissions per cell)
   settlements of 2023—2025 written as stored (timed: the backfill's floor), then the reference run against the
   bare GROUP BY again (goal ≤ 2×), the check, and the screens over every settlement held (goal 300 ms).
+- a province: ``--neighbours K`` writes K other regions' windows of the same size into the same table, then
+  measures the region's run and screens again (a region reads only its own rows: they should not move).
 
     .venv/bin/python -m benchmarks.deposit [--rows 250000] [--database sqlite|postgresql] [--only import]
-        [--admissions 4500000]
+        [--admissions 4500000] [--neighbours K]
 
 ``--only import`` measures the import and its memory alone (while iterating on the intake); by default
 every figure is measured.
@@ -42,6 +44,7 @@ HOSPITALS = 300
 PARTS = ("import",)  # what ``--only`` may name
 ONLY: str | None = None  # set by ``--only``: measure that part alone
 ADMISSIONS = 4_500_000  # ``--admissions``: the 3-year window the reference run is measured over (0: not at scale)
+NEIGHBOURS = 0  # ``--neighbours``: other regions' windows of ADMISSIONS written beside (a province's table)
 GROUPS = 200  # each hospital's groups: 300 × 200 × 2 classes, up to 120,000 cells (a prefecture: 30,000—250,000)
 
 
@@ -216,15 +219,16 @@ def measure(database: str, url: str, n: int) -> list[Figure]:
         amounts = {"total", "fund_paid", "personal_burden", "copay", "self_pay", "account_paid", "cash_paid",
                    "hospital_borne"}
 
-        def backfill(first: int, count: int):
+        def backfill(first: int, count: int, region_id: int = region.id, code: str = "3206", key: str = ""):
             for k in range(first, first + count):
                 total = 3000_00 + (k * 7919) % 40000_00
                 fund = total * 7 // 10
                 burden = total - fund
                 self_pay = burden // 5
                 discharged = dt.date(2023, 1, 1) + dt.timedelta(days=k % 1095)
-                stored = dict(region_id=region.id, settlement_key=f"B{k:063d}", visit_key=f"W{k:063d}", refund=False,
-                              institution_id=ids[f"H3206{1 + k % HOSPITALS:07d}"],
+                stored = dict(region_id=region_id, settlement_key=f"B{key}{k:0{63 - len(key)}d}",
+                              visit_key=f"W{key}{k:0{63 - len(key)}d}", refund=False,
+                              institution_id=ids[f"H{code}{1 + k % HOSPITALS:07d}"],
                               insurance_class="employee" if k % 5 < 2 else "resident",
                               insured_region="110100" if k % 33 == 0 else "320600", out_of_region=k % 33 == 0,
                               medical_category="21", admitted_on=discharged - dt.timedelta(days=8),
@@ -235,15 +239,18 @@ def measure(database: str, url: str, n: int) -> list[Figure]:
                               self_pay=self_pay, account_paid=0, cash_paid=burden, hospital_borne=0)
                 yield tuple(stored.get(c) if c in amounts else processors[c](stored.get(c)) for c in columns)
 
-        started = time.perf_counter()
-        for first in range(0, ADMISSIONS, 500_000):
-            with sessions.begin() as session:
-                bulk_insert(session.connection(), Discharge.__table__, columns,
-                            list(backfill(first, min(500_000, ADMISSIONS - first))))
-        written = time.perf_counter() - started
-        if database == "postgresql":
-            with app.extensions["prepay_engine"].connect() as conn:
-                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE discharge")
+        def write_window(**region_) -> float:
+            started = time.perf_counter()
+            for first in range(0, ADMISSIONS, 500_000):
+                with sessions.begin() as session:
+                    bulk_insert(session.connection(), Discharge.__table__, columns,
+                                backfill(first, min(500_000, ADMISSIONS - first), **region_))
+            if database == "postgresql":
+                with app.extensions["prepay_engine"].connect() as conn:
+                    conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE discharge")
+            return time.perf_counter() - started
+
+        written = write_window()
         ran, done = timed(lambda: compute_reference(sessions, "320600", 2026, "jiesuan1"))
         aggregate, cells = timed(bare)
         figures.append(Figure("deposit reference run at scale", database, f"{done.admissions:,} admissions", ran,
@@ -255,6 +262,38 @@ def measure(database: str, url: str, n: int) -> list[Figure]:
               f"run over {done.admissions:,} admissions {ran:.1f} s for {done.cells:,} cells (bare aggregate "
               f"{aggregate:.1f} s); check {checked:.1f} s; screens at {held:,} settlements: "
               + "; ".join(f"{k} {v * 1000:.0f} ms" for k, v in timings.items()), flush=True)
+        if NEIGHBOURS:
+            # a province: other prefectures' windows in the same table; a region's run and screens read only its
+            # own rows (through ``(region_id, discharged_on)``), so they should take what they took alone
+            for k in range(NEIGHBOURS):
+                code = f"32{5 - k:02d}00"
+                create_region(sessions, code, f"邻市{k + 1}", "nantong-2025", 2026, "bench")
+                with sessions.begin() as session:
+                    other = session.execute(text(f"SELECT id FROM region WHERE code = '{code}'")).scalar_one()
+                    bulk_insert(session.connection(), Institution.__table__,
+                                ("region_id", "code", "name", "kind", "level", "state_run", "settled_since",
+                                 "bank_name", "bank_account"),
+                                [(other, f"H{code[:4]}{i:07d}", f"邻市医院{i}", "hospital", 1 + i % 3, True,
+                                  dt.date(2010, 1, 1), "银行", f"6217{k}{i:011d}") for i in range(1, HOSPITALS + 1)])
+                    ids.update(dict(session.execute(text(
+                        "SELECT code, id FROM institution WHERE region_id = :r"), {"r": other}).all()))
+                written_other = write_window(region_id=other, code=code[:4], key=code)
+                print(f"  {database}: a neighbour's {ADMISSIONS:,} settlements written in {written_other:.0f} s",
+                      flush=True)
+            alone, checked_alone = ran, checked
+            ran, done = timed(lambda: compute_reference(sessions, "320600", 2026, "jiesuan1"))
+            aggregate, cells = timed(bare)
+            # the month's check against the new run, as the bureau runs it (the dashboard reads what it keeps)
+            checked, result = timed(lambda: check_tables(sessions, "320600", 2026, dt.date(2026, 3, 4), "jiesuan1"))
+            held = n + ADMISSIONS * (1 + NEIGHBOURS)
+            figures.append(Figure("deposit reference run beside neighbours", database,
+                                  f"{done.admissions:,} of {held:,}", ran, "bare GROUP BY of the visits", aggregate,
+                                  2.0))
+            timings = screen_times(f"{held:,} settlements, {1 + NEIGHBOURS} regions")
+            print(f"  {database}: beside {NEIGHBOURS} neighbour(s), {held:,} settlements held: reference run "
+                  f"{ran:.1f} s (alone {alone:.1f} s; bare aggregate {aggregate:.1f} s); check {checked:.1f} s "
+                  f"(alone {checked_alone:.1f} s); screens: "
+                  + "; ".join(f"{k} {v * 1000:.0f} ms" for k, v in timings.items()), flush=True)
     app.extensions["prepay_engine"].dispose()
     return figures
 
@@ -266,13 +305,15 @@ def collect(sizes: list[int], only: str | None = None) -> list[Figure]:
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    global ONLY, ADMISSIONS
+    global ONLY, ADMISSIONS, NEIGHBOURS
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--only", choices=PARTS)
     parser.add_argument("--admissions", type=int, default=ADMISSIONS)
+    parser.add_argument("--neighbours", type=int, default=NEIGHBOURS)
     known, rest = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
     ONLY = known.only
     ADMISSIONS = known.admissions
+    NEIGHBOURS = known.neighbours
     return command(__doc__, "rows", "250000", collect, rest)
 
 

@@ -70,7 +70,9 @@ def databases(only: str | None = None) -> Iterator[list[tuple[str, str]]]:
     finally:
         if analyzer:
             analyzer.stop()
-        if created:
+        if os.environ.get("PREPAY_BENCH_KEEP"):  # to profile what was measured: kept, and said where
+            print(f"  kept: {', '.join(url for _, url in found)}", flush=True)
+        elif created:
             _drop_pg(created[0])
 
 
