@@ -49,14 +49,34 @@ def driver_rows_by_key(connection: Connection, table: str, columns: Sequence[str
         cursor.close()
 
 
-def driver_rows(connection: Connection, query: Any, batch: int = 20_000) -> Iterator[tuple]:
+def driver_rows(connection: Connection, query: Any, batch: int = 20_000, *, ordered_by: int = 0) -> Iterator[tuple]:
     """A query of integers and texts read as the driver's tuples, streamed (a server-side cursor on
     PostgreSQL; SQLite steps its statement as read): millions of rows without the rows' wrapping. Its
-    parameters are ids and dates the code gives, rendered as literals (never a user's text)."""
-    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    parameters are ids and dates the code gives, rendered as literals (never a user's text).
+
+    ``ordered_by`` (an aggregate's query, ordered by its first ``ordered_by`` columns): on PostgreSQL its
+    rows are first written to a temporary table without the order, then read in it. A cursor's query runs
+    in one process, where ``CREATE TABLE … AS`` may use the parallel workers the query alone would."""
+    def compiled(q: Any) -> str:
+        return str(q.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+
     driver = connection.connection.driver_connection
-    cursor = driver.cursor(name=f"stream_{uuid4().hex[:12]}") if connection.dialect.name == "postgresql" \
-        else driver.cursor()
+    if connection.dialect.name != "postgresql":
+        cursor = driver.cursor()
+        try:
+            cursor.execute(compiled(query))
+            while rows := cursor.fetchmany(batch):
+                yield from rows
+        finally:
+            cursor.close()
+        return
+    sql = compiled(query)
+    if ordered_by:
+        table = f"rows_{uuid4().hex[:12]}"
+        with driver.cursor() as cursor:  # (the table goes with the transaction, committed or rolled back)
+            cursor.execute(f"CREATE TEMPORARY TABLE {table} ON COMMIT DROP AS {compiled(query.order_by(None))}")
+        sql = f"SELECT * FROM {table} ORDER BY {', '.join(str(k) for k in range(1, ordered_by + 1))}"
+    cursor = driver.cursor(name=f"stream_{uuid4().hex[:12]}")
     try:
         cursor.execute(sql)
         while rows := cursor.fetchmany(batch):

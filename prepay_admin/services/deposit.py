@@ -218,7 +218,8 @@ def _cell_sums(session, region_id: int, start: dt.date, end: dt.date, year: int,
              .where(v.c.discharged_on.between(start, end), stored_fen(v.c.total) > 0)
              .group_by(v.c.institution_id, v.c.group_code, v.c.insurance_class)
              .order_by(v.c.institution_id, v.c.group_code, v.c.insurance_class))
-    yield from driver_rows(session.connection(), query, batch=1_000)  # a cell's lists: up to thousands each
+    # a cell's lists hold up to thousands each; on PostgreSQL summed by the parallel workers (see driver_rows)
+    yield from driver_rows(session.connection(), query, batch=1_000, ordered_by=3)
 
 
 def _cells(run_id: int, institution_id: int, group: str, sums: list[tuple], profile: DepositProfile,
