@@ -154,9 +154,10 @@ def measure(database: str, url: str, n: int) -> list[Figure]:
     imported_figure = Figure("deposit import (discharges)", database, f"{n:,} rows", took,
                              "bare executemany/COPY, one tx", floor, 3.0)
     if ONLY in ("import", "backfill"):
+        memory = ("memory not measured (--only backfill)" if ONLY == "backfill" else
+                  f"peak memory of a dry run: a quarter {peaks['a quarter']:.1f} MiB, all {peaks['all']:.1f} MiB")
         print(f"  {database} {n:,}: file {big.stat().st_size / 2**20:.1f} MiB imported in {took:.1f} s "
-              f"(floor {floor:.1f} s); peak memory of a dry run: a quarter {peaks['a quarter']:.1f} MiB, "
-              f"all {peaks['all']:.1f} MiB", flush=True)
+              f"(floor {floor:.1f} s); {memory}", flush=True)
         app.extensions["prepay_engine"].dispose()
         return [imported_figure]
     if database == "postgresql":
