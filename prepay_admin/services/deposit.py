@@ -201,9 +201,9 @@ def _cell_sums(session, region_id: int, start: dt.date, end: dt.date, year: int,
     end left for the next; one wholly refunded is none) — grouped by hospital, group and class, ordered so:
     (institution, group, class, local admissions, 异地 ones, the local ones' cost, fund, copay, self-pay and cash
     totals, their measures and costs each as an ``int_list``, last year's local admissions, their measure and
-    cost totals, last year's admissions with 异地 ones and their cost), in integer fen as stored. A cell's figures are ``cell_of_totals``'s; only its measures and
-    costs cross one by one (for the median and P75), as one value per cell: 4.5 million admissions are read as
-    120,000 rows."""
+    cost totals, last year's admissions with 异地 ones and their cost), in integer fen as stored. A cell's
+    figures are ``cell_of_totals``'s; only its measures and costs cross one by one (for the median and P75),
+    as one value per cell: 4.5 million admissions are read as 120,000 rows."""
     v = _visits(region_id, start - dt.timedelta(days=366))
     local = v.c.out_of_region == 0
     last_all = v.c.discharged_on >= dt.date(year - 1, 1, 1)
