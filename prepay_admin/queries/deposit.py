@@ -412,6 +412,12 @@ class Hospital:
     common_share: Decimal = Decimal("0.5")  # rule 3: the cumulative share that makes a group common
     common_missing: tuple[str, ...] = ()  # rule 3: what the check finds missing (none: a set is covered)
 
+    @property
+    def common_gaps(self) -> tuple[int, int]:
+        """Rule 3: the common groups by cost, and by admissions, that its table lacks."""
+        return (sum(c.by_cost and not c.published for c in self.common),
+                sum(c.by_admissions and not c.published for c in self.common))
+
 
 def hospital(sessions: sessionmaker, region_code: str, year: int, code: str, on: dt.date) -> Hospital:
     """One hospital's deposits: its table in force against the year's reference, the groups it has not

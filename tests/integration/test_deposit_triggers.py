@@ -154,6 +154,7 @@ def test_item7_the_dashboard_and_a_hospitals_page_and_its_notice_on_screen(regio
     mine = client.get(f"/deposit/{REGION}/2026/hospitals/{H1}").get_data(as_text=True)
     assert "高于参考额度" in mine and "3,500.00" in mine and "由基金结算部门办理" in mine
     assert "常见病种（2025 年" in mine and "135,000.00" in mine and "已公示" in mine  # rule 3: its one group
+    assert "已覆盖按费用的全部常见病种，符合要求" in mine
     assert client.get(f"/deposit/{REGION}/2026/hospitals/H99999999999").status_code == 404
     client.post("/logout", data={"csrf_token": csrf_token(client, "/password")})
     sign_in(client, "jiesuan1")
